@@ -1,0 +1,66 @@
+// The one source of truth for "who am I right now": the tree, the status bar and the terminal environment
+// all listen to `onDidChange` instead of keeping copies. Holds credentials in memory only.
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+/** Where an identity came from: an STS AssumeRole, or a Vault lease. */
+export type IdentityOrigin =
+  | { kind: 'sts'; roleArn: string; profile?: string; needsMfa: boolean }
+  | { kind: 'vault'; server: string; mount: string; role: string; leaseId: string; renewable: boolean; credentialType: string };
+
+export interface Identity {
+  /** Short name for the status bar and terminal titles, e.g. `dev/ReadOnly`. */
+  label: string;
+  /** The ARN STS reports for these credentials, when known. */
+  arn?: string;
+  accountId?: string;
+  region: string;
+  credentials: AwsCredentials;
+  origin: IdentityOrigin;
+}
+
+type Listener = (identity: Identity | undefined) => void;
+
+export class Session {
+  private current: Identity | undefined;
+  private readonly listeners = new Set<Listener>();
+
+  get identity(): Identity | undefined {
+    return this.current;
+  }
+
+  /** Milliseconds until the credentials expire, or undefined when they don't. */
+  timeLeft(now = Date.now()): number | undefined {
+    const expiration = this.current?.credentials.expiration;
+    return expiration ? expiration.getTime() - now : undefined;
+  }
+
+  set(identity: Identity): void {
+    this.current = identity;
+    this.fire();
+  }
+
+  clear(): void {
+    if (!this.current) {
+      return;
+    }
+    this.current = undefined;
+    this.fire();
+  }
+
+  onDidChange(listener: Listener): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  private fire(): void {
+    for (const listener of this.listeners) {
+      listener(this.current);
+    }
+  }
+}
