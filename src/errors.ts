@@ -1,0 +1,24 @@
+import * as vscode from 'vscode';
+import { isCancellation, UserError } from './core/userError';
+
+/**
+ * The one place errors reach the person: a core UserError is shown as is (it already says what to do next);
+ * anything else gets a generic sentence. Details go to the log, never a secret (core errors carry none).
+ * Cancellation is logged only. Resolves when the message is dismissed, so callers need not wait for it.
+ */
+export function showError(log: vscode.LogOutputChannel, error: unknown, action?: string): void {
+  if (isCancellation(error)) {
+    log.info(`${action ?? 'Operation'} cancelled.`);
+    return;
+  }
+  if (error instanceof UserError) {
+    log.error(`${action ? action + ': ' : ''}${error.code ?? 'error'}: ${error.message}${error.detail ? ` (${error.detail})` : ''}`);
+    void vscode.window.showErrorMessage(error.message);
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  log.error(`${action ? action + ': ' : ''}unexpected error: ${message}`);
+  void vscode.window
+    .showErrorMessage(`${action ?? 'IAM Switchboard'} failed unexpectedly: ${message}. Details are in the log.`, 'Show Log')
+    .then((choice) => choice && log.show());
+}

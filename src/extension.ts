@@ -1,0 +1,31 @@
+// Only wiring: each feature registers itself. Activation does no I/O and loads no SDK (see src/core/sdk.ts).
+import * as vscode from 'vscode';
+import { Session } from './core/session';
+import { registerTerminalEnvironment } from './terminalEnvironment';
+import { registerStatusBar } from './statusBar';
+import { registerRoleSwitcher } from './commands/roles';
+import { registerVault, revokeLeasesOnExit } from './commands/vault';
+import { registerTerraformCommands } from './commands/terraform';
+
+export function activate(context: vscode.ExtensionContext): { session: Session } {
+  const log = vscode.window.createOutputChannel('IAM Switchboard', { log: true });
+  const session = new Session();
+  context.subscriptions.push(
+    log,
+    vscode.commands.registerCommand('iamSwitchboard.showLog', () => log.show()),
+    session.onDidChange((identity) => {
+      void vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasSession', identity !== undefined);
+    }),
+  );
+  registerTerminalEnvironment(context, session, log);
+  registerStatusBar(context, session);
+  registerRoleSwitcher(context, { session, log });
+  registerVault(context, { session, log });
+  registerTerraformCommands(context, log);
+  // The session is returned for the extension-host tests, which assert on it directly.
+  return { session };
+}
+
+export function deactivate(): Promise<void> {
+  return revokeLeasesOnExit();
+}

@@ -1,0 +1,81 @@
+import * as vscode from 'vscode';
+
+export interface AccountSetting {
+  id: string;
+  alias?: string;
+  label?: string;
+  color?: string;
+  sourceProfile?: string;
+  mfaSerial?: string;
+  externalId?: string;
+  region?: string;
+  roles: string[];
+}
+
+export interface VaultServerSetting {
+  name: string;
+  address: string;
+  namespace?: string;
+  awsMounts?: string[];
+  caCert?: string;
+  tlsSkipVerify?: boolean;
+}
+
+export interface Settings {
+  accounts: AccountSetting[];
+  terraformRoleArns: string[];
+  /** Endpoints are machine-scoped in package.json, so VS Code reads them from user settings only. */
+  stsEndpoint?: string;
+  iamEndpoint?: string;
+  consoleSigninEndpoint: string;
+  region: string;
+  sessionDurationSeconds: number;
+  roleSessionName?: string;
+  autoRefresh: boolean;
+  requestTimeoutMs: number;
+  vault: {
+    servers: VaultServerSetting[];
+    defaultStsTtl: string;
+    revokeLeasesOnExit: boolean;
+    waitForIamUserKeys: boolean;
+  };
+}
+
+/** Settings listed in `restrictedConfigurations`: in Restricted Mode only the user's own values count. */
+function restricted<T>(config: vscode.WorkspaceConfiguration, key: string, fallback: T): T {
+  if (vscode.workspace.isTrusted) {
+    return config.get<T>(key, fallback);
+  }
+  return config.inspect<T>(key)?.globalValue ?? fallback;
+}
+
+export function readSettings(): Settings {
+  const config = vscode.workspace.getConfiguration('iamSwitchboard');
+  return {
+    accounts: restricted<AccountSetting[]>(config, 'accounts', []),
+    terraformRoleArns: restricted<string[]>(config, 'terraformRoleArns', []),
+    stsEndpoint: config.get<string>('stsEndpoint') || undefined,
+    iamEndpoint: config.get<string>('iamEndpoint') || undefined,
+    consoleSigninEndpoint: config.get<string>('consoleSigninEndpoint') || 'https://signin.aws.amazon.com/federation',
+    region: config.get<string>('region') || 'us-east-1',
+    sessionDurationSeconds: config.get<number>('sessionDurationSeconds', 3600),
+    roleSessionName: config.get<string>('roleSessionName') || undefined,
+    autoRefresh: config.get<boolean>('autoRefresh', true),
+    requestTimeoutMs: config.get<number>('requestTimeoutSeconds', 15) * 1000,
+    vault: {
+      servers: config.get<VaultServerSetting[]>('vault.servers', []),
+      defaultStsTtl: config.get<string>('vault.defaultStsTtl', '1h'),
+      revokeLeasesOnExit: config.get<boolean>('vault.revokeLeasesOnExit', true),
+      waitForIamUserKeys: config.get<boolean>('vault.waitForIamUserKeys', true),
+    },
+  };
+}
+
+/** Fires when any iamSwitchboard.* setting changes. */
+export function onDidChangeSettings(listener: () => void): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((event) => {
+    if (event.affectsConfiguration('iamSwitchboard')) {
+      listener();
+    }
+  });
+}
