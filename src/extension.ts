@@ -7,7 +7,7 @@ import { registerRoleSwitcher } from './commands/roles';
 import { registerVault, revokeLeasesOnExit } from './commands/vault';
 import { registerTerraformCommands } from './commands/terraform';
 
-export function activate(context: vscode.ExtensionContext): { session: Session } {
+export function activate(context: vscode.ExtensionContext): { session: Session } | undefined {
   const log = vscode.window.createOutputChannel('IAM Switchboard', { log: true });
   const session = new Session();
   context.subscriptions.push(
@@ -22,8 +22,8 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   registerRoleSwitcher(context, { session, log });
   registerVault(context, { session, log });
   registerTerraformCommands(context, log);
-  // The session is returned for the extension-host tests, which assert on it directly.
-  return { session };
+  // Only the extension-host tests get the session: other extensions must never reach the credentials.
+  return context.extensionMode === vscode.ExtensionMode.Test ? { session } : undefined;
 }
 
 export function deactivate(): Promise<void> {
