@@ -1,0 +1,536 @@
+// A Vault client for the AWS secrets engine over node-vault (loaded lazily): health, sign-in, mounts, roles,
+// leases. Every failure leaves as a UserError with one sentence and a next step (see vaultErrors.ts).
+import { readFile } from 'node:fs/promises';
+import type { AwsCredentials } from './session';
+import { UserError } from './userError';
+import { FailureContext, readFailure, toUserError } from './vaultErrors';
+import type { Lease } from './vaultLeases';
+
+export type { Lease } from './vaultLeases';
+
+export interface VaultServer {
+  name: string;
+  address: string;
+  namespace?: string;
+  /** AWS mounts to show; when empty they are discovered from `sys/mounts`. */
+  awsMounts?: string[];
+  /** Path to a PEM file with the CA that signed Vault's certificate. */
+  caCert?: string;
+  /** Lab servers only: accept any certificate. */
+  tlsSkipVerify?: boolean;
+}
+
+export interface VaultClientOptions {
+  token?: string;
+  timeoutMs?: number;
+  /** Told once when TLS verification is off, so the edge can warn loudly. */
+  warn?: (message: string) => void;
+}
+
+export type HealthStatus = 'active' | 'standby' | 'sealed' | 'uninitialised' | 'unreachable';
+
+export interface VaultHealth {
+  status: HealthStatus;
+  version?: string;
+  /** Why it is unreachable, as a UserError sentence. */
+  message?: string;
+  code?: string;
+}
+
+export interface TokenInfo {
+  displayName: string;
+  policies: string[];
+  /** Seconds left; 0 for tokens that never expire (root). */
+  ttl: number;
+  expireTime?: Date;
+  renewable: boolean;
+}
+
+export type RoleList = { kind: 'roles'; roles: string[] } | { kind: 'forbidden'; message: string };
+
+export interface VaultRole {
+  name: string;
+  credentialTypes: string[];
+  roleArns: string[];
+  /** Seconds; 0 means Vault's default. */
+  defaultStsTtl: number;
+  maxStsTtl: number;
+  mfaSerialNumber?: string;
+}
+
+export interface LeaseRequest {
+  credentialType: string;
+  /** Duration string (`15m`) or seconds; STS types only. */
+  ttl?: string | number;
+  roleArn?: string;
+  roleSessionName?: string;
+  mfaCode?: string;
+  signal?: AbortSignal;
+}
+
+export interface LeasedCredentials {
+  credentials: AwsCredentials;
+  /** The assumed-role ARN Vault reports for `assumed_role`. */
+  arn?: string;
+  lease: Lease;
+  /** Vault's warnings (e.g. a TTL capped to the maximum). */
+  warnings: string[];
+}
+
+export interface LeaseInfo {
+  id: string;
+  issueTime?: Date;
+  expireTime?: Date;
+  lastRenewal?: Date;
+  renewable: boolean;
+  ttl: number;
+}
+
+export const STS_CREDENTIAL_TYPES = ['assumed_role', 'federation_token', 'session_token'];
+
+type VaultApi = ReturnType<(typeof import('./sdk'))['nodeVault']>;
+type Capability = FailureContext['capability'];
+// Vault's JSON, loosely typed: fields are checked where they are read.
+type Json = Record<string, unknown>;
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+export class VaultClient {
+  private token: string | undefined;
+  private readonly timeoutMs: number;
+  private api: Promise<VaultApi> | undefined;
+
+  constructor(
+    readonly server: VaultServer,
+    private readonly options: VaultClientOptions = {},
+  ) {
+    this.token = options.token;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  get address(): string {
+    return this.server.address;
+  }
+
+  get signedIn(): boolean {
+    return !!this.token;
+  }
+
+  /** The token stays in memory only; the edge keeps it in SecretStorage. */
+  setToken(token: string | undefined): void {
+    this.token = token || undefined;
+  }
+
+  async health(signal?: AbortSignal): Promise<VaultHealth> {
+    try {
+      // node-vault resolves sys/health with its body for every status (429, 501, 503, ...).
+      const body = await this.call<Json>('read', 'sys/health', (api, o) => api.read('sys/health', o), signal, false);
+      const version = typeof body.version === 'string' ? body.version : undefined;
+      if (body.initialized === false) {
+        return { status: 'uninitialised', version };
+      }
+      if (body.sealed === true) {
+        return { status: 'sealed', version };
+      }
+      return { status: body.standby === true ? 'standby' : 'active', version };
+    } catch (error) {
+      if (error instanceof UserError && error.code === 'Cancelled') {
+        throw error;
+      }
+      const userError = error instanceof UserError ? error : toUserError(error, this.context('read', 'sys/health'));
+      return { status: 'unreachable', message: userError.message, code: userError.code };
+    }
+  }
+
+  /** Signs in with userpass; the new token replaces the client's. */
+  async loginUserpass(username: string, password: string, mount = 'userpass', signal?: AbortSignal): Promise<{ token: string; info: TokenInfo }> {
+    const path = `auth/${trimSlashes(mount)}/login/${encodeURIComponent(username)}`;
+    const body = await this.call<Json>('update', path, (api, o) => api.write(path, { password }, o), signal, false);
+    const auth = (body.auth ?? {}) as Json;
+    const token = typeof auth.client_token === 'string' ? auth.client_token : '';
+    if (!token) {
+      throw new UserError(`Vault at ${this.address} signed you in but returned no token; try again or sign in with a token.`, 'VaultNoToken');
+    }
+    this.token = token;
+    const ttl = numberOr(auth.lease_duration, 0);
+    return {
+      token,
+      info: {
+        displayName: `userpass-${username}`,
+        policies: strings(auth.policies),
+        ttl,
+        expireTime: ttl > 0 ? new Date(Date.now() + ttl * 1000) : undefined,
+        renewable: auth.renewable === true,
+      },
+    };
+  }
+
+  async lookupSelf(signal?: AbortSignal): Promise<TokenInfo> {
+    this.requireToken();
+    const body = await this.call<Json>('read', 'auth/token/lookup-self', (api, o) => api.read('auth/token/lookup-self', o), signal, false);
+    return tokenInfo((body.data ?? {}) as Json);
+  }
+
+  /** Extends the token; `increment` in seconds (Vault may grant less). */
+  async renewSelf(increment?: number): Promise<TokenInfo> {
+    this.requireToken();
+    const body = await this.call<Json>('update', 'auth/token/renew-self', (api, o) =>
+      api.write('auth/token/renew-self', increment ? { increment } : {}, o),
+    );
+    const auth = (body.auth ?? {}) as Json;
+    const ttl = numberOr(auth.lease_duration, 0);
+    return {
+      displayName: '',
+      policies: strings(auth.policies),
+      ttl,
+      expireTime: ttl > 0 ? new Date(Date.now() + ttl * 1000) : undefined,
+      renewable: auth.renewable === true,
+    };
+  }
+
+  /** Configured mounts, else those of type `aws` in `sys/mounts`; `aws` when that is forbidden. */
+  async listAwsMounts(): Promise<string[]> {
+    if (this.server.awsMounts?.length) {
+      return this.server.awsMounts.map(trimSlashes);
+    }
+    try {
+      const body = await this.call<Json>('read', 'sys/mounts', (api, o) => api.read('sys/mounts', o));
+      // Real Vault sends the table both under `data` and at the top level of the envelope.
+      const table = (body.data && typeof body.data === 'object' ? body.data : body) as Record<string, { type?: unknown }>;
+      return Object.entries(table)
+        .filter(([, mount]) => mount && typeof mount === 'object' && mount.type === 'aws')
+        .map(([path]) => trimSlashes(path))
+        .sort();
+    } catch (error) {
+      if (error instanceof UserError && error.code === 'VaultPermissionDenied') {
+        return ['aws'];
+      }
+      throw error;
+    }
+  }
+
+  async listRoles(mount: string): Promise<RoleList> {
+    const path = `${trimSlashes(mount)}/roles`;
+    try {
+      const body = await this.call<Json>('list', path, (api, o) => api.read(`${path}?list=true`, o));
+      return { kind: 'roles', roles: strings(((body.data ?? {}) as Json).keys).sort() };
+    } catch (error) {
+      if (error instanceof UserError && error.code === 'VaultNotFound') {
+        return { kind: 'roles', roles: [] }; // Vault answers an empty list with 404 and no errors.
+      }
+      if (error instanceof UserError && error.code === 'VaultPermissionDenied') {
+        return { kind: 'forbidden', message: error.message };
+      }
+      throw error;
+    }
+  }
+
+  /** The role's settings, or undefined when the token may list roles but not read this one. */
+  async readRole(mount: string, name: string): Promise<VaultRole | undefined> {
+    const path = `${trimSlashes(mount)}/roles/${encodeURIComponent(name)}`;
+    try {
+      const body = await this.call<Json>('read', path, (api, o) => api.read(path, o));
+      return parseRole(name, (body.data ?? {}) as Json);
+    } catch (error) {
+      if (error instanceof UserError && error.code === 'VaultPermissionDenied') {
+        return undefined;
+      }
+      if (error instanceof UserError && error.code === 'VaultNotFound') {
+        throw new UserError(`Vault has no AWS role "${name}" at ${trimSlashes(mount)}/; refresh the Vault view and pick an existing role.`, 'VaultRoleNotFound', error.detail);
+      }
+      throw error;
+    }
+  }
+
+  /** `iam_user` through `<mount>/creds/<role>`, the STS types through `<mount>/sts/<role>`. */
+  async leaseCredentials(mount: string, role: string, request: LeaseRequest): Promise<LeasedCredentials> {
+    this.requireToken();
+    const cleanMount = trimSlashes(mount);
+    const isSts = STS_CREDENTIAL_TYPES.includes(request.credentialType);
+    const path = `${cleanMount}/${isSts ? 'sts' : 'creds'}/${encodeURIComponent(role)}`;
+    const body = isSts
+      ? await this.call<Json>('update', path, (api, o) => api.write(path, stsParameters(request), o), request.signal)
+      : await this.call<Json>('read', path, (api, o) => api.read(path, o), request.signal);
+    return leasedCredentials(body, { server: this.address, mount: cleanMount, role, credentialType: request.credentialType });
+  }
+
+  /** Renews a lease by `increment` seconds (Vault caps it at the lease's max TTL). */
+  async renewLease(leaseId: string, increment?: number): Promise<Pick<Lease, 'leaseId' | 'renewable' | 'leaseDuration' | 'expiresAt'>> {
+    requireLease(leaseId, 'renew');
+    const body = await this.call<Json>('update', 'sys/leases/renew', (api, o) =>
+      api.write('sys/leases/renew', increment ? { lease_id: leaseId, increment } : { lease_id: leaseId }, o),
+    );
+    const leaseDuration = numberOr(body.lease_duration, 0);
+    return {
+      leaseId: typeof body.lease_id === 'string' && body.lease_id ? body.lease_id : leaseId,
+      renewable: body.renewable === true,
+      leaseDuration,
+      expiresAt: leaseDuration > 0 ? new Date(Date.now() + leaseDuration * 1000) : undefined,
+    };
+  }
+
+  /** Revokes synchronously (Vault deletes an iam_user's IAM user before answering). Empty ids are no-ops. */
+  async revokeLease(leaseId: string, signal?: AbortSignal): Promise<void> {
+    if (!leaseId) {
+      return;
+    }
+    // node-vault's `revoke` drops `sync`; write the body ourselves. sync=false would answer 202, which node-vault rejects.
+    await this.call('update', 'sys/leases/revoke', (api, o) => api.write('sys/leases/revoke', { lease_id: leaseId, sync: true }, o), signal);
+  }
+
+  async lookupLease(leaseId: string): Promise<LeaseInfo> {
+    requireLease(leaseId, 'look up');
+    const body = await this.call<Json>('update', 'sys/leases/lookup', (api, o) => api.write('sys/leases/lookup', { lease_id: leaseId }, o));
+    const data = (body.data ?? {}) as Json;
+    return {
+      id: typeof data.id === 'string' ? data.id : leaseId,
+      issueTime: date(data.issue_time),
+      expireTime: date(data.expire_time),
+      lastRenewal: date(data.last_renewal ?? data.last_renewal_time),
+      renewable: data.renewable === true,
+      ttl: numberOr(data.ttl, 0),
+    };
+  }
+
+  private requireToken(): void {
+    if (!this.token) {
+      throw new UserError(`You are not signed in to Vault at ${this.address}; run "Sign in to Vault" first.`, 'VaultNotSignedIn');
+    }
+  }
+
+  private context(capability: Capability, path: string): FailureContext {
+    return { address: this.address, path, capability, timeoutMs: this.timeoutMs, signedIn: this.signedIn };
+  }
+
+  /**
+   * Runs one request and maps its failure. After a 403 it asks lookup-self whether the token still works, which
+   * is what tells "your token expired" from "your policy does not allow this" (Vault says "permission denied" to both).
+   */
+  private async call<T = unknown>(
+    capability: Capability,
+    path: string,
+    run: (api: VaultApi, requestOptions: Json) => Promise<T>,
+    signal?: AbortSignal,
+    probeToken = true,
+  ): Promise<T> {
+    const api = await this.connect();
+    api.token = this.token ?? '';
+    try {
+      return await abortable(run(api, { timeout: this.timeoutMs }), signal);
+    } catch (error) {
+      if (error instanceof UserError) {
+        throw error;
+      }
+      const context = this.context(capability, path);
+      if (probeToken && readFailure(error).status === 403 && this.token) {
+        Object.assign(context, await this.probeToken(api));
+      }
+      throw toUserError(error, context);
+    }
+  }
+
+  private async probeToken(api: VaultApi): Promise<Pick<FailureContext, 'tokenValid' | 'policies'>> {
+    try {
+      const body = (await api.read('auth/token/lookup-self', { timeout: this.timeoutMs })) as Json;
+      return { tokenValid: true, policies: tokenInfo((body.data ?? {}) as Json).policies };
+    } catch (error) {
+      return readFailure(error).status === 403 ? { tokenValid: false } : {};
+    }
+  }
+
+  private connect(): Promise<VaultApi> {
+    this.api ??= this.createApi();
+    return this.api;
+  }
+
+  private async createApi(): Promise<VaultApi> {
+    const { server } = this;
+    const ca = server.caCert ? await readCa(server.caCert) : undefined;
+    if (server.tlsSkipVerify) {
+      this.options.warn?.(`TLS certificate checks are OFF for Vault at ${server.address}: anyone on the network path can read your token and credentials; use this only for a lab server.`);
+    }
+    const sdk = await import('./sdk');
+    const api = sdk.nodeVault({
+      endpoint: server.address,
+      namespace: server.namespace || undefined,
+      // strictSSL explicit, so VAULT_SKIP_VERIFY in the extension host's environment changes nothing.
+      requestOptions: { ...(ca ? { ca } : {}), strictSSL: !server.tlsSkipVerify, timeout: this.timeoutMs },
+    });
+    // node-vault falls back to VAULT_TOKEN, VAULT_NAMESPACE and VAULT_PREFIX from the environment: only the
+    // server's own settings count here.
+    Object.assign(api, { token: '', namespace: server.namespace ?? '', pathPrefix: '' });
+    return api;
+  }
+}
+
+/**
+ * Polls GetCallerIdentity until AWS accepts new iam_user keys (IAM is eventually consistent), with backoff,
+ * for at most `timeoutMs`. Cancel with `signal`.
+ */
+export async function waitUntilUsable(
+  credentials: AwsCredentials,
+  options: { endpoint?: string; region: string; signal?: AbortSignal; timeoutMs?: number; firstDelayMs?: number; maxDelayMs?: number },
+): Promise<{ arn: string; account: string; attempts: number; elapsedMs: number }> {
+  const sdk = await import('./sdk');
+  const sts = new sdk.STSClient({ region: options.region, endpoint: options.endpoint, credentials, maxAttempts: 1 });
+  const started = Date.now();
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  let delay = options.firstDelayMs ?? 250;
+  let lastCode = '';
+  try {
+    for (let attempt = 1; ; attempt++) {
+      throwIfAborted(options.signal);
+      try {
+        const out = await abortable(sts.send(new sdk.GetCallerIdentityCommand({})), options.signal);
+        return { arn: out.Arn ?? '', account: out.Account ?? '', attempts: attempt, elapsedMs: Date.now() - started };
+      } catch (error) {
+        lastCode = (error as { name?: string }).name ?? 'Error';
+        if (error instanceof UserError || !NOT_YET_VALID.has(lastCode)) {
+          throw error instanceof UserError ? error : new UserError(`AWS rejected the new Vault credentials; lease new ones or check the Vault role: ${lastCode}`, lastCode);
+        }
+      }
+      const remaining = timeoutMs - (Date.now() - started);
+      if (remaining <= 0) {
+        throw new UserError(
+          `AWS did not accept the new Vault keys within ${Math.round(timeoutMs / 1000)} s; wait a minute and try them again: ${lastCode}`,
+          'KeysNotYetUsable',
+        );
+      }
+      await sleep(Math.min(delay, remaining), options.signal);
+      delay = Math.min(delay * 2, options.maxDelayMs ?? 4000);
+    }
+  } finally {
+    sts.destroy();
+  }
+}
+
+// What AWS answers while a brand-new access key has not propagated yet.
+const NOT_YET_VALID = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'UnrecognizedClientException']);
+
+function leasedCredentials(body: Json, where: Pick<Lease, 'server' | 'mount' | 'role' | 'credentialType'>): LeasedCredentials {
+  const data = (body.data ?? {}) as Json;
+  const accessKeyId = typeof data.access_key === 'string' ? data.access_key : '';
+  const secretAccessKey = typeof data.secret_key === 'string' ? data.secret_key : '';
+  if (!accessKeyId || !secretAccessKey) {
+    throw new UserError(`Vault answered ${where.mount}/${where.role} without AWS keys; check that the mount is an AWS secrets engine.`, 'VaultNoCredentials');
+  }
+  // Vault >= 1.16 says session_token; older versions say security_token (null for iam_user).
+  const token = data.session_token ?? data.security_token;
+  // data.ttl is the STS expiry and survives Vault 1.13.0/1.13.1, which sent STS credentials with no lease.
+  const seconds = typeof data.ttl === 'number' && data.ttl > 0 ? data.ttl : numberOr(body.lease_duration, 0);
+  const expiresAt = seconds > 0 ? new Date(Date.now() + seconds * 1000) : undefined;
+  return {
+    credentials: { accessKeyId, secretAccessKey, sessionToken: typeof token === 'string' && token ? token : undefined, expiration: expiresAt },
+    arn: typeof data.arn === 'string' ? data.arn : undefined,
+    lease: {
+      ...where,
+      leaseId: typeof body.lease_id === 'string' ? body.lease_id : '',
+      renewable: body.renewable === true,
+      leaseDuration: numberOr(body.lease_duration, 0),
+      expiresAt,
+    },
+    warnings: strings(body.warnings),
+  };
+}
+
+function stsParameters(request: LeaseRequest): Json {
+  const parameters: Json = {};
+  if (request.ttl !== undefined && request.ttl !== '') parameters.ttl = request.ttl;
+  if (request.roleArn) parameters.role_arn = request.roleArn;
+  if (request.roleSessionName) parameters.role_session_name = request.roleSessionName.slice(0, 64);
+  if (request.mfaCode) parameters.mfa_code = request.mfaCode;
+  return parameters;
+}
+
+function parseRole(name: string, data: Json): VaultRole {
+  // Vault 1.14 sends `credential_type` as a comma-joined string; the docs show a `credential_types` list.
+  const types = Array.isArray(data.credential_types)
+    ? strings(data.credential_types)
+    : typeof data.credential_type === 'string'
+      ? data.credential_type.split(',').map((t) => t.trim()).filter(Boolean)
+      : [];
+  return {
+    name,
+    credentialTypes: types,
+    roleArns: strings(data.role_arns),
+    defaultStsTtl: numberOr(data.default_sts_ttl, 0),
+    maxStsTtl: numberOr(data.max_sts_ttl, 0),
+    mfaSerialNumber: typeof data.mfa_serial_number === 'string' && data.mfa_serial_number ? data.mfa_serial_number : undefined,
+  };
+}
+
+function tokenInfo(data: Json): TokenInfo {
+  const policies = [...new Set([...strings(data.policies), ...strings(data.identity_policies)])];
+  return {
+    displayName: typeof data.display_name === 'string' ? data.display_name : '',
+    policies,
+    ttl: numberOr(data.ttl, 0),
+    expireTime: date(data.expire_time),
+    renewable: data.renewable === true,
+  };
+}
+
+function requireLease(leaseId: string, action: string): void {
+  if (!leaseId) {
+    throw new UserError(`These credentials came without a Vault lease, so there is nothing to ${action}; they stay valid until they expire.`, 'VaultNoLease');
+  }
+}
+
+async function readCa(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'error';
+    throw new UserError(`Could not read the Vault CA certificate; fix caCert in iamSwitchboard.vault.servers: ${path} (${code})`, 'VaultCaCert');
+  }
+}
+
+const CANCELLED = () => new UserError('Cancelled.', 'Cancelled');
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) {
+    throw CANCELLED();
+  }
+}
+
+/** Rejects as soon as `signal` aborts; the request itself runs on until its timeout (node-vault takes no signal). */
+function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) {
+    return promise;
+  }
+  throwIfAborted(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(CANCELLED());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return abortable(
+    new Promise<void>((resolve) => {
+      setTimeout(resolve, ms).unref?.();
+    }),
+    signal,
+  );
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+function date(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || !value) {
+    return undefined;
+  }
+  const parsed = new Date(value);
+  return Number.isNaN(parsed.getTime()) ? undefined : parsed;
+}
