@@ -1,0 +1,90 @@
+// Role ARNs and account ids: parsed and checked here, once, so a typo in a setting or a profile becomes one
+// clear sentence instead of a ValidationError from STS.
+import { UserError } from './userError';
+
+export type Partition = 'aws' | 'aws-us-gov' | 'aws-cn';
+
+export interface RoleArn {
+  arn: string;
+  partition: Partition;
+  accountId: string;
+  /** The IAM path, `/` when none. */
+  path: string;
+  name: string;
+}
+
+const PARTITIONS: readonly Partition[] = ['aws', 'aws-us-gov', 'aws-cn'];
+const ACCOUNT_ID = /^\d{12}$/;
+// IAM role names: 1-64 of [\w+=,.@-]; paths: `/` or `/segment/.../`.
+const ROLE_ARN = /^arn:([a-z-]+):iam::(\d+):role(\/(?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
+
+export function isAccountId(value: string): boolean {
+  return ACCOUNT_ID.test(value);
+}
+
+/** The account id itself, or a UserError naming the bad value. */
+export function checkAccountId(value: string, where = 'account id'): string {
+  const trimmed = value.trim();
+  if (!isAccountId(trimmed)) {
+    throw new UserError(
+      `The ${where} '${value}' is not a 12-digit AWS account id: fix it in your settings or ~/.aws/config.`,
+      'InvalidAccountId',
+    );
+  }
+  return trimmed;
+}
+
+/** Parses `arn:<partition>:iam::<12 digits>:role[/path/]<name>`, or undefined when it is not one. */
+export function tryParseRoleArn(value: string): RoleArn | undefined {
+  const match = ROLE_ARN.exec(value.trim());
+  if (!match || !PARTITIONS.includes(match[1] as Partition) || !isAccountId(match[2])) {
+    return undefined;
+  }
+  return { arn: value.trim(), partition: match[1] as Partition, accountId: match[2], path: match[3], name: match[4] };
+}
+
+/** Like tryParseRoleArn, but a UserError naming the bad value (and the account id when that is the problem). */
+export function parseRoleArn(value: string, where = 'role ARN'): RoleArn {
+  const parsed = tryParseRoleArn(value);
+  if (parsed) {
+    return parsed;
+  }
+  const account = /^arn:[a-z-]+:iam::([^:]*):role\//.exec(value.trim())?.[1];
+  if (account !== undefined && !isAccountId(account)) {
+    throw new UserError(
+      `The ${where} '${value}' has the account id '${account}', which is not 12 digits: fix it in your settings or ~/.aws/config.`,
+      'InvalidAccountId',
+    );
+  }
+  throw new UserError(
+    `The ${where} '${value}' is not a role ARN (arn:aws:iam::<12-digit account>:role/<name>): fix it in your settings or ~/.aws/config.`,
+    'InvalidRoleArn',
+  );
+}
+
+export function roleArn(accountId: string, name: string, partition: Partition = 'aws'): string {
+  checkAccountId(accountId);
+  const arn = `arn:${partition}:iam::${accountId}:role/${name.replace(/^\/+/, '')}`;
+  return parseRoleArn(arn).arn;
+}
+
+/** The partition a region belongs to. */
+export function partitionOf(region: string): Partition {
+  if (region.startsWith('us-gov-')) {
+    return 'aws-us-gov';
+  }
+  return region.startsWith('cn-') ? 'aws-cn' : 'aws';
+}
+
+/**
+ * The last name in a caller ARN: `user/path/alice` → alice, `assumed-role/ReadOnly/alice` → alice, which is
+ * what identifies the person behind a session.
+ */
+export function callerName(arn: string): string | undefined {
+  const resource = /^arn:[a-z-]+:(?:iam|sts)::\d{12}:(.+)$/.exec(arn)?.[1];
+  if (!resource || resource === 'root') {
+    return undefined;
+  }
+  const parts = resource.split('/');
+  return parts.length > 1 ? parts[parts.length - 1] : undefined;
+}

@@ -1,0 +1,237 @@
+// ~/.aws/config and ~/.aws/credentials as the AWS CLI reads them: the SDK's shared-ini loader parses the files,
+// and this module turns its sections into profiles, resolving source_profile chains the way botocore does.
+// A broken profile gets warnings; the others still load.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { tryParseRoleArn } from './arn';
+
+export interface AwsConfigFiles {
+  configPath: string;
+  credentialsPath: string;
+}
+
+/** Where a role profile's source credentials come from. */
+export type ProfileSource =
+  /** Another profile's own credentials: static keys, credential_process, SSO, web identity. */
+  | { kind: 'profile'; profile: string }
+  /** Another role profile, assumed first (role chaining). */
+  | { kind: 'role'; profile: string }
+  /** `credential_source`: Environment, Ec2InstanceMetadata or EcsContainer. */
+  | { kind: 'credentialSource'; name: string };
+
+export type CredentialKind = 'static' | 'process' | 'sso' | 'webIdentity' | 'none';
+
+export interface AwsProfile {
+  name: string;
+  roleArn?: string;
+  sourceProfile?: string;
+  credentialSource?: string;
+  mfaSerial?: string;
+  externalId?: string;
+  roleSessionName?: string;
+  durationSeconds?: number;
+  region?: string;
+  /** How the profile's own credentials are obtained (ignoring role_arn). */
+  credentialKind: CredentialKind;
+  /** For role profiles: where the source credentials come from; undefined when broken. */
+  source?: ProfileSource;
+  /** Things wrong with this profile, each a sentence. A role profile with warnings may be unusable. */
+  warnings: string[];
+}
+
+export interface AwsConfig {
+  files: AwsConfigFiles;
+  profiles: Map<string, AwsProfile>;
+}
+
+type IniSection = Record<string, string | undefined>;
+type IniData = Record<string, IniSection | undefined>;
+
+const CREDENTIAL_SOURCES = ['Environment', 'Ec2InstanceMetadata', 'EcsContainer'];
+
+/** The files the AWS CLI would read, honouring AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE. */
+export function awsConfigFiles(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): AwsConfigFiles {
+  const expand = (p: string) => (p.startsWith('~/') ? path.join(home, p.slice(2)) : p);
+  return {
+    configPath: expand(env.AWS_CONFIG_FILE || path.join(home, '.aws', 'config')),
+    credentialsPath: expand(env.AWS_SHARED_CREDENTIALS_FILE || path.join(home, '.aws', 'credentials')),
+  };
+}
+
+/** Reads both files fresh (no cache: they are watched and re-read on change). Missing files mean no profiles. */
+export async function loadAwsConfig(files: AwsConfigFiles = awsConfigFiles()): Promise<AwsConfig> {
+  const sdk = await import('./sdk');
+  const { configFile, credentialsFile } = await sdk.loadSharedConfigFiles({
+    configFilepath: files.configPath,
+    filepath: files.credentialsPath,
+    ignoreCache: true,
+  });
+  // The loader skips lines it cannot parse without a word; read the same (cached) text to say where they are.
+  const [configText, credentialsText] = await Promise.all([
+    sdk.readFile(files.configPath).catch(() => ''),
+    sdk.readFile(files.credentialsPath).catch(() => ''),
+  ]);
+  const broken = [...brokenLines(configText, files.configPath, true), ...brokenLines(credentialsText, files.credentialsPath, false)];
+  return { files, profiles: profilesFromIni(configFile, credentialsFile, broken) };
+}
+
+export interface BrokenLine {
+  profile: string;
+  message: string;
+}
+
+/**
+ * Lines inside a profile section that are neither `key = value`, a nested-value line, a comment nor blank.
+ * Mirrors the SDK parser's rules (comments start at `#`/`;` after whitespace) so we flag exactly what it drops.
+ */
+export function brokenLines(text: string, file: string, isConfigFile: boolean): BrokenLine[] {
+  const result: BrokenLine[] = [];
+  let profile: string | undefined;
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].split(/(^|\s)[;#]/)[0].trim();
+    if (line === '') {
+      continue;
+    }
+    if (line[0] === '[' && line[line.length - 1] === ']') {
+      profile = sectionProfile(line.slice(1, -1).trim(), isConfigFile);
+      continue;
+    }
+    if (profile !== undefined && line.indexOf('=') <= 0) {
+      result.push({ profile, message: `${path.basename(file)} line ${i + 1} is not 'key = value' and was ignored: ${line}` });
+    }
+  }
+  return result;
+}
+
+function sectionProfile(section: string, isConfigFile: boolean): string | undefined {
+  if (!isConfigFile || section === 'default') {
+    return section;
+  }
+  const match = /^profile\s+["']?([^"']+)["']?$/.exec(section);
+  return match?.[1];
+}
+
+/** Profiles from the parsed files (config first, credentials file values win, as in the CLI). */
+export function profilesFromIni(configFile: IniData, credentialsFile: IniData, broken: BrokenLine[] = []): Map<string, AwsProfile> {
+  const profiles = new Map<string, AwsProfile>();
+  const names = new Set([...Object.keys(configFile), ...Object.keys(credentialsFile)]);
+  for (const name of names) {
+    if (name.includes('.')) {
+      continue; // sso-session.x, services.x: not profiles (the loader keeps them prefixed)
+    }
+    const section = { ...configFile[name], ...credentialsFile[name] };
+    profiles.set(name, profileFrom(name, section));
+  }
+  for (const { profile, message } of broken) {
+    profiles.get(profile)?.warnings.push(message);
+  }
+  for (const profile of profiles.values()) {
+    if (profile.roleArn !== undefined) {
+      resolveSource(profile, profiles);
+    }
+  }
+  return profiles;
+}
+
+function profileFrom(name: string, s: IniSection): AwsProfile {
+  const warnings: string[] = [];
+  const profile: AwsProfile = {
+    name,
+    roleArn: s.role_arn,
+    sourceProfile: s.source_profile,
+    credentialSource: s.credential_source,
+    mfaSerial: s.mfa_serial,
+    externalId: s.external_id,
+    roleSessionName: s.role_session_name,
+    region: s.region,
+    credentialKind: credentialKind(s),
+    warnings,
+  };
+  if (s.duration_seconds !== undefined) {
+    const seconds = Number(s.duration_seconds);
+    if (Number.isInteger(seconds) && seconds >= 900 && seconds <= 43200) {
+      profile.durationSeconds = seconds;
+    } else {
+      warnings.push(`duration_seconds '${s.duration_seconds}' is not a whole number from 900 to 43200; the default is used.`);
+    }
+  }
+  if (profile.roleArn !== undefined && !tryParseRoleArn(profile.roleArn)) {
+    warnings.push(`role_arn '${profile.roleArn}' is not a role ARN (arn:aws:iam::<12-digit account>:role/<name>).`);
+  }
+  return profile;
+}
+
+function credentialKind(s: IniSection): CredentialKind {
+  if (s.aws_access_key_id && s.aws_secret_access_key) {
+    return 'static';
+  }
+  if (s.credential_process) {
+    return 'process';
+  }
+  if (s.sso_session || s.sso_start_url) {
+    return 'sso';
+  }
+  return s.web_identity_token_file ? 'webIdentity' : 'none';
+}
+
+/**
+ * Sets `source` on a role profile, following botocore: a source profile with static keys is used as is (even if
+ * it has a role_arn too), a source profile with a role_arn is assumed first, anything else supplies its own
+ * credentials through the SDK's providers. Unknown profiles and loops become warnings.
+ */
+function resolveSource(profile: AwsProfile, profiles: Map<string, AwsProfile>): void {
+  if (profile.sourceProfile !== undefined && profile.credentialSource !== undefined) {
+    profile.warnings.push('it sets both source_profile and credential_source; keep one.');
+    return;
+  }
+  if (profile.credentialSource !== undefined) {
+    if (CREDENTIAL_SOURCES.includes(profile.credentialSource)) {
+      profile.source = { kind: 'credentialSource', name: profile.credentialSource };
+    } else {
+      profile.warnings.push(`credential_source '${profile.credentialSource}' is not one of ${CREDENTIAL_SOURCES.join(', ')}.`);
+    }
+    return;
+  }
+  if (profile.sourceProfile === undefined) {
+    profile.warnings.push('it has a role_arn but no source_profile or credential_source.');
+    return;
+  }
+  const problem = chainProblem(profile, profiles);
+  if (problem) {
+    profile.warnings.push(problem);
+    return;
+  }
+  const source = profiles.get(profile.sourceProfile)!;
+  const assumeFirst = source.roleArn !== undefined && source.credentialKind !== 'static';
+  profile.source = { kind: assumeFirst ? 'role' : 'profile', profile: source.name };
+}
+
+/** Walks source_profile links to the first profile with its own credentials; reports a missing link or a loop. */
+function chainProblem(start: AwsProfile, profiles: Map<string, AwsProfile>): string | undefined {
+  const visited = [start.name];
+  let current = start;
+  for (;;) {
+    const next = current.sourceProfile === undefined ? undefined : profiles.get(current.sourceProfile);
+    if (current.credentialSource !== undefined) {
+      return undefined;
+    }
+    if (!next) {
+      return `source_profile '${current.sourceProfile}'${current === start ? '' : ` (of profile '${current.name}')`} does not exist.`;
+    }
+    // A profile may name itself as source when it has static keys: the CLI allows it.
+    if (next.credentialKind === 'static' || next.roleArn === undefined) {
+      return undefined;
+    }
+    if (visited.includes(next.name)) {
+      return `its source_profile chain loops: ${[...visited, next.name].join(' → ')}.`;
+    }
+    visited.push(next.name);
+    current = next;
+  }
+}
+
+/** The profiles that have a role_arn, in file order. */
+export function roleProfiles(profiles: Map<string, AwsProfile>): AwsProfile[] {
+  return [...profiles.values()].filter((p) => p.roleArn !== undefined);
+}

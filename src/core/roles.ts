@@ -1,0 +1,225 @@
+// The role catalog the tree and the switcher show: accounts → roles, from ~/.aws/config profiles, the
+// iamSwitchboard.accounts setting and imported Terraform role ARNs. Pure functions over plain inputs.
+import { Partition, isAccountId, tryParseRoleArn } from './arn';
+import type { AwsProfile, ProfileSource } from './awsConfig';
+
+/** One entry of the iamSwitchboard.accounts setting (same shape as the setting's schema). */
+export interface AccountSetting {
+  id: string;
+  alias?: string;
+  label?: string;
+  color?: string;
+  sourceProfile?: string;
+  mfaSerial?: string;
+  externalId?: string;
+  region?: string;
+  roles: string[];
+}
+
+export type RoleOrigin = 'profile' | 'setting' | 'terraform';
+
+export interface RoleEntry {
+  /** Unique and stable: `profile:<name>`, `setting:<arn>` or `terraform:<arn>`. */
+  key: string;
+  arn: string;
+  accountId: string;
+  partition: Partition;
+  name: string;
+  /** What a person calls it: the profile name, or `<alias>/<RoleName>`. */
+  label: string;
+  origin: RoleOrigin;
+  /** The profile that defines it, for roles from ~/.aws/config. */
+  profile?: string;
+  /** Where its source credentials come from; undefined when the profile is broken. */
+  source?: ProfileSource;
+  /** Assumed from another role's session, so AWS caps it at one hour. */
+  chained: boolean;
+  needsMfa: boolean;
+  mfaSerial?: string;
+  needsExternalId: boolean;
+  externalId?: string;
+  region?: string;
+  durationSeconds?: number;
+  roleSessionName?: string;
+  warnings: string[];
+}
+
+export interface AccountEntry {
+  id: string;
+  alias?: string;
+  label?: string;
+  color?: string;
+  roles: RoleEntry[];
+}
+
+/** A profile or setting that could not become a role (bad ARN or account id); shown as a warning node. */
+export interface BrokenEntry {
+  name: string;
+  warnings: string[];
+}
+
+export interface Catalog {
+  accounts: AccountEntry[];
+  /** All roles, in tree order. */
+  roles: RoleEntry[];
+  broken: BrokenEntry[];
+}
+
+export interface CatalogInput {
+  profiles: Map<string, AwsProfile>;
+  accounts?: AccountSetting[];
+  terraformRoleArns?: string[];
+}
+
+export function buildCatalog(input: CatalogInput): Catalog {
+  const roles: RoleEntry[] = [];
+  const broken: BrokenEntry[] = [];
+  const seenArns = new Set<string>();
+
+  for (const profile of input.profiles.values()) {
+    if (profile.roleArn === undefined) {
+      continue;
+    }
+    const role = roleFromProfile(profile);
+    if (role) {
+      roles.push(role);
+      seenArns.add(role.arn);
+    } else {
+      broken.push({ name: `profile ${profile.name}`, warnings: profile.warnings });
+    }
+  }
+  const settingAccounts = input.accounts ?? [];
+  for (const account of settingAccounts) {
+    roles.push(...rolesFromSetting(account, input.profiles, seenArns, broken));
+  }
+  for (const arn of input.terraformRoleArns ?? []) {
+    const parsed = tryParseRoleArn(arn);
+    if (!parsed) {
+      broken.push({ name: `Terraform role ${arn}`, warnings: [`'${arn}' is not a role ARN.`] });
+    } else if (!seenArns.has(parsed.arn)) {
+      seenArns.add(parsed.arn);
+      roles.push(withSource({ ...parsed, key: `terraform:${parsed.arn}`, label: parsed.name, origin: 'terraform' }, 'default', {}, input.profiles));
+    }
+  }
+  return groupByAccount(roles, settingAccounts, broken);
+}
+
+/** The role a profile with a role_arn describes, or undefined when its ARN is unusable. */
+export function roleFromProfile(profile: AwsProfile): RoleEntry | undefined {
+  const parsed = profile.roleArn === undefined ? undefined : tryParseRoleArn(profile.roleArn);
+  if (!parsed) {
+    return undefined;
+  }
+  return {
+    ...parsed,
+    key: `profile:${profile.name}`,
+    label: profile.name,
+    origin: 'profile',
+    profile: profile.name,
+    source: profile.source,
+    chained: profile.source?.kind === 'role',
+    needsMfa: profile.mfaSerial !== undefined,
+    mfaSerial: profile.mfaSerial,
+    needsExternalId: profile.externalId !== undefined,
+    externalId: profile.externalId,
+    region: profile.region,
+    durationSeconds: profile.durationSeconds,
+    roleSessionName: profile.roleSessionName,
+    warnings: profile.warnings,
+  };
+}
+
+function rolesFromSetting(account: AccountSetting, profiles: Map<string, AwsProfile>, seenArns: Set<string>, broken: BrokenEntry[]): RoleEntry[] {
+  const name = `account ${account.alias ?? account.id}`;
+  if (!isAccountId(String(account.id))) {
+    broken.push({ name, warnings: [`iamSwitchboard.accounts: '${account.id}' is not a 12-digit account id.`] });
+    return [];
+  }
+  const result: RoleEntry[] = [];
+  for (const role of account.roles ?? []) {
+    const arn = role.startsWith('arn:') ? role : `arn:aws:iam::${account.id}:role/${role}`;
+    const parsed = tryParseRoleArn(arn);
+    if (!parsed) {
+      broken.push({ name, warnings: [`iamSwitchboard.accounts: '${role}' is not a role name or role ARN.`] });
+      continue;
+    }
+    if (seenArns.has(parsed.arn)) {
+      continue; // a profile already offers it, with its own settings
+    }
+    seenArns.add(parsed.arn);
+    const label = `${account.alias ?? parsed.accountId}/${parsed.name}`;
+    result.push(withSource({ ...parsed, key: `setting:${parsed.arn}`, label, origin: 'setting' }, account.sourceProfile ?? 'default', account, profiles));
+  }
+  return result;
+}
+
+type Extra = Pick<AccountSetting, 'mfaSerial' | 'externalId' | 'region'>;
+
+/** A role from a setting, assumed from `sourceProfile` the way a profile with that source_profile would be. */
+function withSource(
+  base: Omit<RoleEntry, 'source' | 'chained' | 'needsMfa' | 'needsExternalId' | 'warnings'>,
+  sourceProfile: string,
+  extra: Extra,
+  profiles: Map<string, AwsProfile>,
+): RoleEntry {
+  const source = profiles.get(sourceProfile);
+  const warnings: string[] = [];
+  let resolved: ProfileSource | undefined;
+  if (!source) {
+    warnings.push(`source profile '${sourceProfile}' does not exist in ~/.aws/config or ~/.aws/credentials.`);
+  } else if (source.roleArn !== undefined && source.credentialKind !== 'static') {
+    resolved = source.source ? { kind: 'role', profile: source.name } : undefined;
+    if (!resolved) {
+      warnings.push(`source profile '${sourceProfile}' is broken: ${source.warnings.join(' ')}`);
+    }
+  } else {
+    resolved = { kind: 'profile', profile: source.name };
+  }
+  return {
+    ...base,
+    source: resolved,
+    chained: resolved?.kind === 'role',
+    needsMfa: extra.mfaSerial !== undefined,
+    mfaSerial: extra.mfaSerial,
+    needsExternalId: extra.externalId !== undefined,
+    externalId: extra.externalId,
+    region: extra.region,
+    warnings,
+  };
+}
+
+function groupByAccount(roles: RoleEntry[], settings: AccountSetting[], broken: BrokenEntry[]): Catalog {
+  const accounts = new Map<string, AccountEntry>();
+  // Accounts named in the setting come first, in the setting's order; then the others by id.
+  for (const s of settings) {
+    if (isAccountId(String(s.id)) && !accounts.has(s.id)) {
+      accounts.set(s.id, { id: s.id, alias: s.alias, label: s.label, color: s.color, roles: [] });
+    }
+  }
+  const sorted = [...roles].sort((a, b) => a.accountId.localeCompare(b.accountId) || a.label.localeCompare(b.label));
+  for (const role of sorted) {
+    let account = accounts.get(role.accountId);
+    if (!account) {
+      account = { id: role.accountId, roles: [] };
+      accounts.set(role.accountId, account);
+    }
+    account.roles.push(role);
+  }
+  const list = [...accounts.values()];
+  return { accounts: list, roles: list.flatMap((a) => a.roles), broken };
+}
+
+/** How a role's source credentials read in the tree: `profile default`, `role dev-readonly`, `Environment`. */
+export function describeSource(source: ProfileSource | undefined): string {
+  if (!source) {
+    return 'no usable source';
+  }
+  return source.kind === 'credentialSource' ? `credential_source ${source.name}` : `${source.kind} ${source.profile}`;
+}
+
+/** Roles ordered for the switcher: the recently used ARNs first (most recent first), then the rest. */
+export function orderByRecent(roles: RoleEntry[], recentArns: string[]): RoleEntry[] {
+  const rank = new Map(recentArns.map((arn, i) => [arn, i]));
+  const recent = roles.filter((r) => rank.has(r.arn)).sort((a, b) => rank.get(a.arn)! - rank.get(b.arn)!);
+  return [...recent, ...roles.filter((r) => !rank.has(r.arn))];
+}

@@ -1,0 +1,346 @@
+// AssumeRole as the AWS CLI does it for a profile: source credentials from the source profile (through the SDK's
+// own providers), from the environment, or from another role assumed first (chaining); MFA through one
+// GetSessionToken per source that later roles reuse; external id; a session name that names the person.
+import { callerName, parseRoleArn } from './arn';
+import type { AwsConfig, AwsProfile } from './awsConfig';
+import { AwsCallContext, toUserError } from './awsErrors';
+import { describeSource, RoleEntry, roleFromProfile } from './roles';
+import type { AwsCredentials, Identity } from './session';
+import { UserError } from './userError';
+
+export interface StsSettings {
+  /** STS endpoint URL; undefined for AWS's regional endpoint. */
+  endpoint?: string;
+  /** Region for STS calls and for the session when the role names none. */
+  region: string;
+  timeoutMs: number;
+  /** iamSwitchboard.roleSessionName; empty means the source user's name. */
+  sessionName?: string;
+  /** iamSwitchboard.sessionDurationSeconds; a profile's duration_seconds wins. */
+  durationSeconds?: number;
+}
+
+export interface AssumeOptions extends StsSettings {
+  config: AwsConfig;
+  /** Asks the person for a code from the MFA device; undefined means they cancelled. */
+  mfaCode?: (serial: string) => Promise<string | undefined>;
+  cache?: StsCache;
+  signal?: AbortSignal;
+  /** Where `credential_source = Environment` reads from. */
+  env?: NodeJS.ProcessEnv;
+  /** Log lines: what is called for which role, never a secret. */
+  log?: (line: string) => void;
+}
+
+export interface CallerIdentity {
+  arn: string;
+  account: string;
+  userId: string;
+}
+
+const MFA_SESSION_SECONDS = 3600;
+const CHAINING_LIMIT_SECONDS = 3600;
+/** An MFA session this close to its end is not reused: the role would outlive it by too little. */
+const MFA_REUSE_MARGIN_MS = 5 * 60 * 1000;
+
+/**
+ * What the STS path remembers between calls, in memory only: MFA sessions per source profile and device (so the
+ * next role within the hour needs no code), and the caller name per source (for session names).
+ */
+export class StsCache {
+  private readonly mfaSessions = new Map<string, AwsCredentials>();
+  private readonly callerNames = new Map<string, string>();
+
+  mfaSession(key: string, now = Date.now()): AwsCredentials | undefined {
+    const session = this.mfaSessions.get(key);
+    if (session?.expiration && session.expiration.getTime() - now < MFA_REUSE_MARGIN_MS) {
+      this.mfaSessions.delete(key);
+      return undefined;
+    }
+    return session;
+  }
+
+  setMfaSession(key: string, credentials: AwsCredentials): void {
+    this.mfaSessions.set(key, credentials);
+  }
+
+  callerName(key: string): string | undefined {
+    return this.callerNames.get(key);
+  }
+
+  setCallerName(key: string, name: string): void {
+    this.callerNames.set(key, name);
+  }
+
+  forget(key: string): void {
+    this.mfaSessions.delete(key);
+    this.callerNames.delete(key);
+  }
+
+  clear(): void {
+    this.mfaSessions.clear();
+    this.callerNames.clear();
+  }
+}
+
+/** Source credentials and what to call them in messages. */
+interface Source {
+  credentials: AwsCredentials;
+  /** `profile default`, or the ARN of the role session it came from. */
+  description: string;
+  /** Key for the caches. */
+  key: string;
+  /** The caller ARN, when already known (a chained role's session). */
+  callerArn?: string;
+  chained: boolean;
+  /** MFA was already satisfied by an MFA session (so AssumeRole needs no code). */
+  mfaDone: boolean;
+  mfaKey?: string;
+}
+
+/** Assumes `role` and returns the new identity. Throws UserError with one sentence and a next step. */
+export async function assumeRole(role: RoleEntry, options: AssumeOptions): Promise<Identity> {
+  parseRoleArn(role.arn, role.origin === 'profile' ? `role_arn of profile '${role.profile}'` : 'role ARN');
+  checkUsable(role, options.config.profiles);
+  const source = await sourceFor(role, options);
+  const sessionName = await roleSessionName(role, source, options);
+  const durationSeconds = durationFor(role, options);
+  const ctx: AwsCallContext = {
+    action: 'AssumeRole',
+    roleArn: role.arn,
+    source: source.description,
+    endpoint: options.endpoint,
+    timeoutMs: options.timeoutMs,
+    durationSeconds,
+    chained: source.chained,
+  };
+  let mfa: { SerialNumber: string; TokenCode: string } | undefined;
+  if (role.needsMfa && !source.mfaDone) {
+    mfa = { SerialNumber: role.mfaSerial!, TokenCode: await askMfaCode(role.mfaSerial!, options) };
+  }
+  options.log?.(`AssumeRole ${role.arn} from ${source.description} as '${sessionName}' for ${durationSeconds ?? 'default'} s${mfa ? ' with MFA' : ''}`);
+  const sdk = await import('./sdk');
+  const response = await send(options, source.credentials, ctx, (client, abortSignal) =>
+    client.send(
+      new sdk.AssumeRoleCommand({
+        RoleArn: role.arn,
+        RoleSessionName: sessionName,
+        DurationSeconds: durationSeconds,
+        ExternalId: role.externalId,
+        ...mfa,
+      }),
+      { abortSignal },
+    ),
+  ).catch((error: unknown) => {
+    if (error instanceof UserError && error.code === 'ExpiredToken') {
+      // An expired MFA session must not be offered again.
+      options.cache?.forget(source.mfaKey ?? source.key);
+    }
+    throw error;
+  });
+  const c = response.Credentials;
+  if (!c?.AccessKeyId || !c.SecretAccessKey) {
+    throw new UserError(`STS answered AssumeRole for ${role.arn} without credentials: try again, and check the endpoint if it persists.`, 'NoCredentials');
+  }
+  return {
+    label: role.label,
+    arn: response.AssumedRoleUser?.Arn,
+    accountId: role.accountId,
+    region: role.region ?? options.region,
+    credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration },
+    origin: { kind: 'sts', roleArn: role.arn, profile: role.profile, needsMfa: role.needsMfa },
+  };
+}
+
+/** GetCallerIdentity for `credentials`, e.g. what a terminal would use. */
+export async function getCallerIdentity(credentials: AwsCredentials, settings: StsSettings & { signal?: AbortSignal }, source = 'these credentials'): Promise<CallerIdentity> {
+  const sdk = await import('./sdk');
+  const ctx: AwsCallContext = { action: 'GetCallerIdentity', source, endpoint: settings.endpoint, timeoutMs: settings.timeoutMs };
+  const response = await send(settings, credentials, ctx, (client, abortSignal) => client.send(new sdk.GetCallerIdentityCommand({}), { abortSignal }));
+  return { arn: response.Arn ?? '', account: response.Account ?? '', userId: response.UserId ?? '' };
+}
+
+/**
+ * True when assuming `role` now would ask for an MFA code (for auto-refresh: refresh silently only when not).
+ * Chained MFA roles always need one: GetSessionToken cannot be called with a role's credentials.
+ */
+export function needsMfaCode(role: RoleEntry, cache: StsCache, now = Date.now()): boolean {
+  if (!role.needsMfa) {
+    return false;
+  }
+  return role.source?.kind !== 'profile' || !cache.mfaSession(mfaKey(role.source.profile, role.mfaSerial!), now);
+}
+
+function checkUsable(role: RoleEntry, profiles: Map<string, AwsProfile>): void {
+  if (role.source) {
+    return;
+  }
+  const profile = role.profile ? profiles.get(role.profile) : undefined;
+  const unknownSource = profile?.sourceProfile !== undefined && !profiles.has(profile.sourceProfile);
+  const reason = role.warnings[0] ?? 'it has no usable source credentials.';
+  throw new UserError(
+    `Cannot assume ${role.label}: ${reason.replace(/\.$/, '')}. Fix ${role.profile ? `profile '${role.profile}' in ~/.aws/config` : 'the iamSwitchboard.accounts setting'}.`,
+    unknownSource || /does not exist/.test(reason) ? 'UnknownSourceProfile' : 'BrokenProfile',
+  );
+}
+
+async function sourceFor(role: RoleEntry, options: AssumeOptions): Promise<Source> {
+  const source = role.source!;
+  if (source.kind === 'role') {
+    const profile = options.config.profiles.get(source.profile);
+    const first = profile ? roleFromProfile(profile) : undefined;
+    if (!first) {
+      throw new UserError(`Cannot assume ${role.label}: its source profile '${source.profile}' is broken. Fix it in ~/.aws/config.`, 'BrokenProfile');
+    }
+    // Role chaining: assume the source role first, then use its session.
+    const identity = await assumeRole(first, options);
+    return { credentials: identity.credentials, description: identity.arn ?? first.arn, key: `role:${first.key}`, callerArn: identity.arn, chained: true, mfaDone: false };
+  }
+  const description = describeSource(source);
+  const key = source.kind === 'profile' ? `profile:${source.profile}` : `credentialSource:${source.name}`;
+  const base = await baseCredentials(source, description, options);
+  if (role.needsMfa && source.kind === 'profile') {
+    const credentials = await mfaSession(source.profile, role.mfaSerial!, base, options);
+    return { credentials, description, key, chained: false, mfaDone: true, mfaKey: mfaKey(source.profile, role.mfaSerial!) };
+  }
+  return { credentials: base, description, key, chained: false, mfaDone: false };
+}
+
+/** A non-role profile's own credentials, or credential_source's, through the SDK's providers. */
+async function baseCredentials(source: Exclude<RoleEntry['source'], undefined>, description: string, options: AssumeOptions): Promise<AwsCredentials> {
+  const sdk = await import('./sdk');
+  const ctx: AwsCallContext = { action: 'SourceCredentials', source: description };
+  try {
+    if (source.kind === 'profile') {
+      const { configPath, credentialsPath } = options.config.files;
+      return await sdk.fromIni({ profile: source.profile, configFilepath: configPath, filepath: credentialsPath, ignoreCache: true })();
+    }
+    if (source.kind === 'credentialSource' && source.name === 'Environment') {
+      return await withEnv(options.env, () => sdk.fromEnv()());
+    }
+    return await sdk.fromNodeProviderChain()();
+  } catch (error) {
+    throw toUserError(error, ctx);
+  }
+}
+
+/** fromEnv reads process.env; let tests and callers substitute another environment for the one call. */
+async function withEnv<T>(env: NodeJS.ProcessEnv | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!env || env === process.env) {
+    return fn();
+  }
+  const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION'];
+  const saved = names.map((n) => process.env[n]);
+  names.forEach((n) => (env[n] === undefined ? delete process.env[n] : (process.env[n] = env[n])));
+  try {
+    return await fn();
+  } finally {
+    names.forEach((n, i) => (saved[i] === undefined ? delete process.env[n] : (process.env[n] = saved[i])));
+  }
+}
+
+function mfaKey(profile: string, serial: string): string {
+  return `${profile}|${serial}`;
+}
+
+/** One GetSessionToken with an MFA code per source and device, reused by the next roles for up to an hour. */
+async function mfaSession(profile: string, serial: string, base: AwsCredentials, options: AssumeOptions): Promise<AwsCredentials> {
+  const key = mfaKey(profile, serial);
+  const cached = options.cache?.mfaSession(key);
+  if (cached) {
+    return cached;
+  }
+  const code = await askMfaCode(serial, options);
+  const sdk = await import('./sdk');
+  const ctx: AwsCallContext = { action: 'GetSessionToken', source: `profile ${profile} (MFA device ${serial})`, endpoint: options.endpoint, timeoutMs: options.timeoutMs };
+  options.log?.(`GetSessionToken for profile ${profile} with MFA device ${serial}`);
+  const response = await send(options, base, ctx, (client, abortSignal) =>
+    client.send(new sdk.GetSessionTokenCommand({ SerialNumber: serial, TokenCode: code, DurationSeconds: MFA_SESSION_SECONDS }), { abortSignal }),
+  );
+  const c = response.Credentials;
+  if (!c?.AccessKeyId || !c.SecretAccessKey) {
+    throw new UserError('STS answered GetSessionToken without credentials: try again, and check the endpoint if it persists.', 'NoCredentials');
+  }
+  const session = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+  options.cache?.setMfaSession(key, session);
+  return session;
+}
+
+async function askMfaCode(serial: string, options: AssumeOptions): Promise<string> {
+  if (!options.mfaCode) {
+    throw new UserError(`This role needs a code from MFA device ${serial}, and nothing can ask for one here.`, 'MfaRequired');
+  }
+  const code = (await options.mfaCode(serial))?.trim();
+  if (code === undefined || options.signal?.aborted) {
+    throw new UserError('Cancelled.', 'Cancelled');
+  }
+  if (!/^\d{6}$/.test(code)) {
+    throw new UserError(`An MFA code is 6 digits, and '${code}' is not: enter the code your device shows for ${serial}.`, 'InvalidMfaCode');
+  }
+  return code;
+}
+
+/** The profile's role_session_name, else the setting, else the name of the person behind the source. */
+async function roleSessionName(role: RoleEntry, source: Source, options: AssumeOptions): Promise<string> {
+  const explicit = role.roleSessionName || options.sessionName;
+  if (explicit) {
+    return sanitizeSessionName(explicit);
+  }
+  let name = source.callerArn ? callerName(source.callerArn) : options.cache?.callerName(source.key);
+  if (!name) {
+    const caller = await getCallerIdentity(source.credentials, { ...options }, source.description);
+    name = callerName(caller.arn);
+    if (name) {
+      options.cache?.setCallerName(source.key, name);
+    }
+  }
+  return sanitizeSessionName(name ?? 'iam-switchboard');
+}
+
+/** RoleSessionName allows 2-64 of [\w+=,.@-]. */
+export function sanitizeSessionName(name: string): string {
+  const cleaned = name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  return cleaned.length >= 2 ? cleaned : `${cleaned}--`.slice(0, 2);
+}
+
+/** The profile's duration wins; the setting is a default, capped at the hour AWS allows for chained roles. */
+function durationFor(role: RoleEntry, options: StsSettings): number | undefined {
+  if (role.durationSeconds !== undefined) {
+    return role.durationSeconds;
+  }
+  if (options.durationSeconds === undefined) {
+    return undefined;
+  }
+  return role.chained ? Math.min(options.durationSeconds, CHAINING_LIMIT_SECONDS) : options.durationSeconds;
+}
+
+type StsClientType = InstanceType<typeof import('./sdk').STSClient>;
+
+/**
+ * One STS call with a client for `credentials`, under a deadline combined with the caller's signal; every
+ * failure becomes a UserError in the caller's context.
+ */
+async function send<T>(
+  settings: StsSettings & { signal?: AbortSignal },
+  credentials: AwsCredentials,
+  ctx: AwsCallContext,
+  call: (client: StsClientType, abortSignal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const sdk = await import('./sdk');
+  const deadline = AbortSignal.timeout(settings.timeoutMs);
+  const signal = settings.signal ? AbortSignal.any([settings.signal, deadline]) : deadline;
+  const client = new sdk.STSClient({
+    region: settings.region,
+    endpoint: settings.endpoint || undefined,
+    credentials,
+    maxAttempts: 3,
+    requestHandler: { requestTimeout: settings.timeoutMs, connectionTimeout: settings.timeoutMs },
+  });
+  try {
+    return await call(client, signal);
+  } catch (error) {
+    throw toUserError(error, { ...ctx, timedOut: deadline.aborted && !settings.signal?.aborted });
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { awsConfigFiles, loadAwsConfig, roleProfiles } from '../../src/core/awsConfig';
+
+const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
+const demo = { configPath: path.join(FIXTURES, 'aws/config'), credentialsPath: path.join(FIXTURES, 'aws/credentials') };
+const broken = { configPath: path.join(FIXTURES, 'aws-config/broken-config'), credentialsPath: path.join(FIXTURES, 'aws-config/credentials') };
+
+describe('~/.aws/config profiles', () => {
+  it('honours AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, else uses ~/.aws', () => {
+    assert.deepEqual(awsConfigFiles({ AWS_CONFIG_FILE: '/x/config', AWS_SHARED_CREDENTIALS_FILE: '~/creds' }, '/home/u'), {
+      configPath: '/x/config', credentialsPath: '/home/u/creds',
+    });
+    assert.deepEqual(awsConfigFiles({}, '/home/u'), { configPath: '/home/u/.aws/config', credentialsPath: '/home/u/.aws/credentials' });
+  });
+
+  it('reads the demo config: role profiles, their sources and options, chains', async () => {
+    const { profiles } = await loadAwsConfig(demo);
+    assert.deepEqual(roleProfiles(profiles).map((p) => p.name), [
+      'dev-readonly', 'dev-deployer', 'prod-readonly', 'prod-admin', 'prod-auditor', 'prod-breakglass',
+    ]);
+    assert.equal(profiles.get('default')?.credentialKind, 'static');
+    const deployer = profiles.get('dev-deployer')!;
+    assert.equal(deployer.externalId, 'switchboard-ci');
+    assert.equal(deployer.durationSeconds, 7200);
+    assert.deepEqual(deployer.source, { kind: 'profile', profile: 'default' });
+    const admin = profiles.get('prod-admin')!;
+    assert.equal(admin.mfaSerial, 'arn:aws:iam::111111111111:mfa/bob');
+    assert.equal(admin.region, 'us-east-1');
+    assert.deepEqual(admin.source, { kind: 'profile', profile: 'bob' });
+    assert.equal(profiles.get('dev-readonly')?.roleSessionName, 'alice');
+    // prod-auditor's source is itself a role profile: assume dev-readonly first.
+    assert.deepEqual(profiles.get('prod-auditor')?.source, { kind: 'role', profile: 'dev-readonly' });
+    for (const p of profiles.values()) {
+      assert.deepEqual(p.warnings, [], p.name);
+    }
+  });
+
+  it('marks each broken profile with a warning and still loads the others', async () => {
+    const { profiles } = await loadAwsConfig(broken);
+    const warning = (name: string) => profiles.get(name)!.warnings.join(' ');
+    assert.deepEqual(profiles.get('good')!.warnings, []);
+    assert.deepEqual(profiles.get('good')!.source, { kind: 'profile', profile: 'default' });
+    assert.match(warning('orphan'), /source_profile 'does-not-exist' does not exist/);
+    assert.equal(profiles.get('orphan')!.source, undefined);
+    assert.match(warning('loop-a'), /loops: loop-a → loop-b → loop-a/);
+    assert.match(warning('loop-b'), /loops/);
+    assert.match(warning('short-account'), /'arn:aws:iam::22222222222:role\/ReadOnly' is not a role ARN/);
+    assert.match(warning('broken-line'), /broken-config line \d+ is not 'key = value'.*this line has no equals sign/);
+    assert.equal(profiles.get('broken-line')!.roleArn, 'arn:aws:iam::333333333333:role/ReadOnly');
+    assert.match(warning('both-sources'), /both source_profile and credential_source/);
+    assert.match(warning('bad-duration'), /duration_seconds 'forever'/);
+  });
+
+  it('missing files mean no profiles, not an error', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aws-config-'));
+    const { profiles } = await loadAwsConfig({ configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') });
+    assert.equal(profiles.size, 0);
+  });
+
+  it('re-reads a file after it changes (watched files must not be served from a cache)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aws-config-'));
+    const files = { configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') };
+    fs.writeFileSync(files.configPath, '[default]\nregion = eu-west-1\n[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = default\n');
+    assert.deepEqual([...(await loadAwsConfig(files)).profiles.keys()], ['default', 'a']);
+    fs.appendFileSync(files.configPath, '[profile b]\nrole_arn = arn:aws:iam::222222222222:role/B\nsource_profile = a\n');
+    const { profiles } = await loadAwsConfig(files);
+    assert.deepEqual([...profiles.keys()], ['default', 'a', 'b']);
+    assert.deepEqual(profiles.get('b')!.source, { kind: 'role', profile: 'a' });
+  });
+});
