@@ -1,0 +1,53 @@
+// `npm run servers`: the local AWS and Vault servers for the demo or manual testing, until Ctrl+C.
+// Ports come from AWS_PORT / VAULT_PORT (defaults 4566 and 8200); a taken port falls back to an ephemeral one.
+import { startAwsServer } from './aws';
+import { DEMO_USERS, startVaultServer } from './vault';
+
+function portFrom(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  return Number.isInteger(value) && value >= 0 ? value : fallback;
+}
+
+/** Tries the preferred port, then port 0 when it is in use. */
+async function onPreferredPort<T>(preferred: number, start: (port: number) => Promise<T>): Promise<T> {
+  try {
+    return await start(preferred);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    console.log(`Port ${preferred} is taken; using an ephemeral port.`);
+    return start(0);
+  }
+}
+
+async function main(): Promise<void> {
+  const aws = await onPreferredPort(portFrom('AWS_PORT', 4566), (port) => startAwsServer({ port }));
+  const vault = await onPreferredPort(portFrom('VAULT_PORT', 8200), (port) => startVaultServer({ awsEndpoint: aws.url, port }));
+
+  // These are local test servers with fake, per-run credentials; printing them is how a person signs in.
+  console.log(`AWS (STS + IAM): ${aws.url}`);
+  console.log(`Vault:           ${vault.url}`);
+  console.log(`  export VAULT_ADDR=${vault.url}`);
+  console.log(`  root token: ${vault.rootToken}`);
+  for (const [name, user] of Object.entries(DEMO_USERS)) {
+    console.log(`  userpass: ${name} / ${user.password} (policies: ${['default', ...user.policies].join(', ')})`);
+  }
+  console.log('Press Ctrl+C to stop.');
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await vault.close();
+    await aws.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  // Keeps the process alive: the servers' own timers are unref'd.
+  setInterval(() => undefined, 1 << 30);
+}
+
+main().catch((err: unknown) => {
+  console.error('Could not start the local servers:', err);
+  process.exit(1);
+});
