@@ -1,0 +1,45 @@
+// The test-only failure switch: makes the next N requests (or all, until cleared) slow, reset, throttled or 5xx.
+
+export type FailureMode =
+  | { mode: 'slow'; delayMs: number }
+  | { mode: 'reset' }
+  | { mode: 'throttle' }
+  | { mode: 'error'; status: number };
+
+export class FailureSwitch {
+  private mode: FailureMode | undefined;
+  private remaining = Infinity;
+
+  set(mode: FailureMode | undefined, count?: number): void {
+    this.mode = mode;
+    this.remaining = count ?? Infinity;
+  }
+
+  /** The failure to apply to the request now arriving, counting it against the budget. */
+  take(): FailureMode | undefined {
+    if (!this.mode || this.remaining <= 0) return undefined;
+    this.remaining -= 1;
+    const mode = this.mode;
+    if (this.remaining <= 0) this.mode = undefined;
+    return mode;
+  }
+}
+
+/** Validates a failure mode that arrived as JSON over the control endpoint; {} clears. */
+export function parseFailureMode(input: unknown): { mode: FailureMode | undefined; count?: number } {
+  const body = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const count = typeof body.count === 'number' ? body.count : undefined;
+  switch (body.mode) {
+    case undefined:
+      return { mode: undefined };
+    case 'slow':
+      return { mode: { mode: 'slow', delayMs: Number(body.delayMs ?? 1000) }, count };
+    case 'reset':
+    case 'throttle':
+      return { mode: { mode: body.mode }, count };
+    case 'error':
+      return { mode: { mode: 'error', status: Number(body.status ?? 500) }, count };
+    default:
+      throw new Error(`Unknown failure mode: ${String(body.mode)}`);
+  }
+}

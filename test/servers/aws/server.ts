@@ -1,0 +1,180 @@
+// The HTTP side: one endpoint that serves STS and IAM (service taken from the SigV4 scope), the console
+// federation endpoint at /federation, and the unsigned /__test control endpoints.
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ActionHandler } from './actions';
+import { AwsError, serverError, throttling } from './errors';
+import { Federation } from './federation';
+import { FailureSwitch, type FailureMode, parseFailureMode } from './failure';
+import { iamActions } from './iam';
+import { type Clock, Identities } from './identities';
+import { type ReceivedRequest, parseAuthorization, verifySignature } from './sigv4';
+import { stsActions } from './sts';
+import { type World, loadWorld } from './world';
+import { IAM_NAMESPACE, STS_NAMESPACE, errorResponse, queryResponse } from './xml';
+
+export interface AwsServer {
+  url: string;
+  close(): Promise<void>;
+  setFailure(mode: FailureMode | undefined, count?: number): void;
+  advanceClock(ms: number): void;
+  issuedSecrets(): string[];
+  world: World;
+}
+
+export interface AwsServerOptions {
+  worldPath: string;
+  port?: number;
+  keyPropagationMs?: number;
+}
+
+class OffsetClock implements Clock {
+  offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+}
+
+const SERVICES: Record<string, { namespace: string; actions: Record<string, ActionHandler> }> = {
+  sts: { namespace: STS_NAMESPACE, actions: stsActions },
+  iam: { namespace: IAM_NAMESPACE, actions: iamActions },
+};
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function toReceived(req: IncomingMessage, url: URL, body: string): ReceivedRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of url.searchParams) {
+    const existing = query[key];
+    query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  return { method: req.method ?? 'GET', path: url.pathname, query, headers, body };
+}
+
+function namespaceFor(req: IncomingMessage): string {
+  return SERVICES[parseAuthorization(req.headers.authorization)?.service ?? '']?.namespace ?? STS_NAMESPACE;
+}
+
+function sendXml(res: ServerResponse, status: number, body: string, requestId: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export async function createAwsServer(options: AwsServerOptions): Promise<AwsServer> {
+  const world = loadWorld(options.worldPath);
+  const clock = new OffsetClock();
+  const identities = new Identities(world, clock, options.keyPropagationMs ?? 0);
+  const federation = new Federation(identities);
+  const failures = new FailureSwitch();
+
+  async function handleQueryApi(req: IncomingMessage, url: URL, res: ServerResponse, requestId: string): Promise<void> {
+    const body = await readBody(req);
+    const params = new URLSearchParams(body);
+    for (const [key, value] of url.searchParams) if (!params.has(key)) params.set(key, value);
+    const { caller, service } = await verifySignature(toReceived(req, url, body), identities);
+    const api = SERVICES[service];
+    const action = params.get('Action') ?? '';
+    const handler = api?.actions[action];
+    if (!api || !handler) {
+      throw new AwsError(400, 'InvalidAction', `Could not find operation ${action} for version ${params.get('Version') ?? 'NO_VERSION_SPECIFIED'}`);
+    }
+    const result = handler({ caller, params, identities, world });
+    sendXml(res, 200, queryResponse(action, api.namespace, result, requestId), requestId);
+  }
+
+  async function handleControl(req: IncomingMessage, url: URL, res: ServerResponse): Promise<void> {
+    const text = await readBody(req);
+    const input: unknown = text ? JSON.parse(text) : {};
+    if (req.method === 'POST' && url.pathname === '/__test/failure') {
+      const { mode, count } = parseFailureMode(input);
+      failures.set(mode, count);
+      return sendJson(res, 200, { ok: true });
+    }
+    if (req.method === 'POST' && url.pathname === '/__test/clock') {
+      clock.offsetMs += Number((input as { advanceMs?: unknown }).advanceMs ?? 0);
+      return sendJson(res, 200, { now: new Date(clock.now()).toISOString() });
+    }
+    if (req.method === 'GET' && url.pathname === '/__test/issued') return sendJson(res, 200, identities.issuedSecrets());
+    sendJson(res, 404, { error: `No control endpoint ${req.method} ${url.pathname}` });
+  }
+
+  /** Returns true when the failure already answered (or dropped) the request. */
+  async function applyFailure(failure: FailureMode, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<boolean> {
+    if (failure.mode === 'slow') {
+      await new Promise((resolve) => setTimeout(resolve, failure.delayMs));
+      return false;
+    }
+    if (failure.mode === 'reset') {
+      req.socket.destroy();
+      return true;
+    }
+    const error = failure.mode === 'throttle' ? throttling() : serverError(failure.status);
+    sendXml(res, error.status, errorResponse(namespaceFor(req), error, requestId), requestId);
+    return true;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/__test/')) return handleControl(req, url, res);
+    const requestId = randomUUID();
+    const failure = failures.take();
+    if (failure && (await applyFailure(failure, req, res, requestId))) return;
+    if (url.pathname === '/federation') {
+      const answer = federation.handle(url.searchParams);
+      res.writeHead(answer.status, { 'Content-Type': answer.contentType, 'Content-Length': Buffer.byteLength(answer.body) });
+      res.end(answer.body);
+      return;
+    }
+    try {
+      await handleQueryApi(req, url, res, requestId);
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      sendXml(res, error.status, errorResponse(namespaceFor(req), error, requestId), requestId);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!res.headersSent) sendXml(res, 500, errorResponse(STS_NAMESPACE, new AwsError(500, 'InternalFailure', message, 'Receiver'), randomUUID()), '');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    world,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+    setFailure: (mode, count) => failures.set(mode, count),
+    advanceClock: (ms) => {
+      clock.offsetMs += ms;
+    },
+    issuedSecrets: () => identities.issuedSecrets(),
+  };
+}
