@@ -41,16 +41,17 @@ export function toUserError(error: unknown, ctx: AwsCallContext): UserError {
   const source = ctx.source ?? 'the source credentials';
   const where = ctx.endpoint ?? 'the STS endpoint';
 
-  if (ctx.timedOut || name === 'TimeoutError' || name === 'RequestTimeout' || networkCode(e) === 'ETIMEDOUT') {
+  // Checked first: the SDK names a reset socket `TimeoutError` too, with the real cause in `code`.
+  const network = networkCode(e);
+  if (!ctx.timedOut && network && network !== 'ETIMEDOUT' && NETWORK.includes(network)) {
+    return make(`Could not reach STS at ${where} (${network}): check your network or the iamSwitchboard.stsEndpoint setting, then try again.`, network);
+  }
+  if (ctx.timedOut || name === 'TimeoutError' || name === 'RequestTimeout' || network === 'ETIMEDOUT') {
     const seconds = ctx.timeoutMs ? ` within ${Math.round(ctx.timeoutMs / 1000)} s` : '';
     return make(`STS at ${where} did not answer${seconds}: check your network or the iamSwitchboard.stsEndpoint setting, then try again.`, 'Timeout');
   }
   if (name === 'AbortError') {
     return make('Cancelled.', 'Cancelled');
-  }
-  const network = networkCode(e);
-  if (network && NETWORK.includes(network)) {
-    return make(`Could not reach STS at ${where} (${network}): check your network or the iamSwitchboard.stsEndpoint setting, then try again.`, network);
   }
   if (THROTTLING.includes(name)) {
     return make('AWS is throttling STS requests even after retries: wait a minute, then try again.', 'Throttling');

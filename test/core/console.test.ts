@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadAwsConfig } from '../../src/core/awsConfig';
+import { consoleDestination, consoleSigninUrl } from '../../src/core/console';
+import { buildCatalog, RoleEntry } from '../../src/core/roles';
+import { assumeRole, StsCache } from '../../src/core/sts';
+import { UserError } from '../../src/core/userError';
+import { AwsServer, startAwsServer } from '../servers/aws';
+
+const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/aws-config');
+let server: AwsServer;
+let roles: Map<string, RoleEntry>;
+let assume: (label: string) => ReturnType<typeof assumeRole>;
+
+before(async () => {
+  server = await startAwsServer();
+  const config = await loadAwsConfig({ configPath: path.join(FIXTURES, 'config'), credentialsPath: path.join(FIXTURES, 'credentials') });
+  roles = new Map(buildCatalog({ profiles: config.profiles }).roles.map((r) => [r.label, r]));
+  assume = (label) => assumeRole(roles.get(label)!, { config, endpoint: server.url, region: 'eu-west-1', timeoutMs: 5000, cache: new StsCache() });
+});
+after(() => server.close());
+
+/** A port nothing listens on (fetch refuses well-known ports like 9 outright). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe('AWS console sign-in', () => {
+  it('signs a role session in through the federation endpoint, to the console of its region', async () => {
+    const identity = await assume('dev-readonly');
+    const url = new URL(await consoleSigninUrl(identity, { endpoint: `${server.url}/federation`, chained: false, sessionDurationSeconds: 1800, timeoutMs: 5000 }));
+    assert.equal(url.searchParams.get('Action'), 'login');
+    assert.equal(url.searchParams.get('Destination'), 'https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1');
+    assert.equal(url.searchParams.has('SigninToken'), true);
+    const page = await (await fetch(url)).text();
+    assert.match(page, /Signed in to the AWS console as arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice/);
+    assert.match(page, /<span id="session-duration">1800<\/span>/);
+  });
+
+  it('leaves SessionDuration out for a chained session, which AWS would refuse', async () => {
+    const identity = await assume('prod-auditor');
+    const url = await consoleSigninUrl(identity, { endpoint: `${server.url}/federation`, chained: true, sessionDurationSeconds: 1800, timeoutMs: 5000 });
+    const page = await (await fetch(url)).text();
+    assert.match(page, /assumed-role\/Auditor\/alice/);
+    assert.doesNotMatch(page, /session-duration/);
+  });
+
+  it('refuses long-term keys, and says when the endpoint refuses or cannot be reached', async () => {
+    const identity = await assume('dev-readonly');
+    const longTerm = { ...identity, credentials: { accessKeyId: 'AKIALOCALALICE000001', secretAccessKey: 'x' } };
+    await assert.rejects(consoleSigninUrl(longTerm, { endpoint: `${server.url}/federation`, chained: false, timeoutMs: 5000 }), (e: unknown) => e instanceof UserError && e.code === 'NotTemporary');
+    const forged = { ...identity, credentials: { ...identity.credentials, secretAccessKey: 'forged' } };
+    await assert.rejects(consoleSigninUrl(forged, { endpoint: `${server.url}/federation`, chained: false, timeoutMs: 5000 }), (e: unknown) => e instanceof UserError && e.code === 'HTTP400' && /assume the role again/.test(e.message));
+    await assert.rejects(consoleSigninUrl(identity, { endpoint: `http://127.0.0.1:${await closedPort()}/federation`, chained: false, timeoutMs: 5000 }), (e: unknown) => e instanceof UserError && e.code === 'ECONNREFUSED');
+  });
+
+  it('uses the console host of the region\'s partition', () => {
+    assert.equal(consoleDestination('us-gov-west-1'), 'https://us-gov-west-1.console.amazonaws-us-gov.com/console/home?region=us-gov-west-1');
+    assert.equal(consoleDestination('cn-north-1'), 'https://cn-north-1.console.amazonaws.cn/console/home?region=cn-north-1');
+  });
+});

@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
+import { buildCatalog, RoleEntry } from '../../src/core/roles';
+import { assumeRole, AssumeOptions, getCallerIdentity, needsMfaCode, StsCache } from '../../src/core/sts';
+import { UserError } from '../../src/core/userError';
+import { AwsServer, startAwsServer, totp } from '../servers/aws';
+
+const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/aws-config');
+const BOB_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+const BOB_MFA = 'arn:aws:iam::111111111111:mfa/bob';
+
+let server: AwsServer;
+let config: AwsConfig;
+let roles: Map<string, RoleEntry>;
+
+function options(extra: Partial<AssumeOptions> = {}): AssumeOptions {
+  return { config, endpoint: server.url, region: 'eu-west-1', timeoutMs: 5000, cache: new StsCache(), ...extra };
+}
+
+function role(label: string): RoleEntry {
+  const found = roles.get(label);
+  assert.ok(found, `no role ${label}`);
+  return found;
+}
+
+/** Asserts a UserError with this code whose message mentions every given text. */
+async function rejectsWith(promise: Promise<unknown>, code: string, ...mentions: string[]): Promise<UserError> {
+  let caught: unknown;
+  await promise.then(() => assert.fail(`expected ${code}`), (e: unknown) => (caught = e));
+  assert.ok(caught instanceof UserError, `not a UserError: ${String(caught)}`);
+  assert.equal(caught.code, code, caught.message);
+  for (const text of mentions) {
+    assert.ok(caught.message.includes(text), `'${caught.message}' does not mention '${text}'`);
+  }
+  return caught;
+}
+
+before(async () => {
+  server = await startAwsServer();
+  config = await loadAwsConfig({ configPath: path.join(FIXTURES, 'config'), credentialsPath: path.join(FIXTURES, 'credentials') });
+  roles = new Map(buildCatalog({ profiles: config.profiles }).roles.map((r) => [r.label, r]));
+});
+after(() => server.close());
+
+describe('assume role', () => {
+  it('assumes a profile role from static keys and returns working credentials with the STS ARN', async () => {
+    const identity = await assumeRole(role('dev-readonly'), options());
+    assert.equal(identity.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice');
+    assert.equal(identity.accountId, '222222222222');
+    assert.equal(identity.region, 'eu-west-1');
+    assert.deepEqual(identity.origin, { kind: 'sts', roleArn: 'arn:aws:iam::222222222222:role/ReadOnly', profile: 'dev-readonly', needsMfa: false });
+    assert.match(identity.credentials.accessKeyId, /^ASIA/);
+    assert.ok(identity.credentials.expiration!.getTime() > Date.now());
+    const caller = await getCallerIdentity(identity.credentials, { endpoint: server.url, region: 'eu-west-1', timeoutMs: 5000 });
+    assert.equal(caller.arn, identity.arn);
+  });
+
+  it('names the session after the source user when the profile and setting name none', async () => {
+    const identity = await assumeRole(role('dev-readonly-plain'), options());
+    assert.equal(identity.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice');
+    const named = await assumeRole(role('dev-readonly-plain'), options({ sessionName: 'ci job #7' }));
+    assert.equal(named.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/ci-job--7');
+  });
+
+  it('follows a profile chain: assumes the source role first, then the role it trusts', async () => {
+    const identity = await assumeRole(role('prod-auditor'), options({ durationSeconds: 7200 }));
+    assert.equal(identity.arn, 'arn:aws:sts::333333333333:assumed-role/Auditor/alice');
+    // The setting's 7200 s is a default, capped to the hour AWS allows for chained roles.
+    const lifetime = identity.credentials.expiration!.getTime() - Date.now();
+    assert.ok(lifetime <= 3600_000 && lifetime > 3500_000, `lifetime ${lifetime}`);
+  });
+
+  it('an explicit duration above an hour on a chained role is the chaining-cap error', async () => {
+    await rejectsWith(assumeRole(role('prod-auditor-long'), options()), 'ChainingDurationLimit', 'one hour', 'arn:aws:iam::333333333333:role/Auditor');
+  });
+
+  it('a duration above the role maximum says so', async () => {
+    await rejectsWith(assumeRole(role('dev-readonly-long'), options()), 'DurationTooLong', '7200', 'arn:aws:iam::222222222222:role/ReadOnly');
+  });
+
+  it('sends the external id, and without it the role refuses', async () => {
+    const identity = await assumeRole(role('dev-deployer'), options());
+    assert.equal(identity.arn, 'arn:aws:sts::222222222222:assumed-role/Deployer/alice');
+    assert.ok(identity.credentials.expiration!.getTime() - Date.now() > 3600_000, 'duration_seconds 7200 honoured');
+    await rejectsWith(assumeRole(role('dev-deployer-no-external-id'), options()), 'AccessDenied', 'arn:aws:iam::222222222222:role/Deployer', 'profile default');
+  });
+
+  it('gets source credentials through credential_process and credential_source = Environment', async () => {
+    const fromProcess = await assumeRole(role('from-process'), options());
+    assert.equal(fromProcess.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice');
+    const env = { AWS_ACCESS_KEY_ID: 'AKIALOCALBOB00000001', AWS_SECRET_ACCESS_KEY: 'bobLocalSecretKey0000000000000000000000B' };
+    const fromEnv = await assumeRole(role('from-env'), options({ env }));
+    assert.equal(fromEnv.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/bob');
+  });
+});
+
+describe('MFA', () => {
+  it('asks for a code, assumes the MFA role, and reuses the MFA session for the next role', async () => {
+    const asked: string[] = [];
+    const cache = new StsCache();
+    const mfaCode = async (serial: string) => {
+      asked.push(serial);
+      return totp(BOB_TOTP);
+    };
+    assert.equal(needsMfaCode(role('prod-admin'), cache), true);
+    const admin = await assumeRole(role('prod-admin'), options({ mfaCode, cache }));
+    assert.equal(admin.arn, 'arn:aws:sts::333333333333:assumed-role/Admin/bob');
+    assert.equal(admin.region, 'us-east-1');
+    assert.equal(admin.origin.kind === 'sts' && admin.origin.needsMfa, true);
+    assert.deepEqual(asked, [BOB_MFA]);
+    // Same source profile and device: no new code, the cached MFA session satisfies the trust policy.
+    assert.equal(needsMfaCode(role('prod-readonly-bob-mfa'), cache), false);
+    const next = await assumeRole(role('prod-readonly-bob-mfa'), options({ mfaCode, cache }));
+    assert.equal(next.arn, 'arn:aws:sts::333333333333:assumed-role/ReadOnly/bob');
+    assert.deepEqual(asked, [BOB_MFA]);
+  });
+
+  it('a wrong code is an MFA failure; a code that is not 6 digits is refused before sending; no code cancels', async () => {
+    const right = totp(BOB_TOTP);
+    const wrong = String((Number(right) + 500000) % 1000000).padStart(6, '0');
+    await rejectsWith(assumeRole(role('prod-admin'), options({ mfaCode: async () => wrong })), 'MfaFailed', 'MFA code', 'next code');
+    await rejectsWith(assumeRole(role('prod-admin'), options({ mfaCode: async () => '12345' })), 'InvalidMfaCode', "'12345'", '6 digits');
+    await rejectsWith(assumeRole(role('prod-admin'), options({ mfaCode: async () => undefined })), 'Cancelled');
+    await rejectsWith(assumeRole(role('prod-admin'), options({ mfaCode: undefined })), 'MfaRequired', BOB_MFA);
+  });
+});
+
+describe('assume role errors', () => {
+  it('AccessDenied names the role and the source identity', async () => {
+    await rejectsWith(assumeRole(role('prod-breakglass'), options()), 'AccessDenied', 'arn:aws:iam::333333333333:role/BreakGlass', 'profile default', 'trust policy');
+  });
+
+  it('an unknown access key is InvalidClientTokenId', async () => {
+    await rejectsWith(assumeRole(role('unknown-key'), options()), 'InvalidClientTokenId', 'profile stranger', '~/.aws/credentials');
+  });
+
+  it('expired source credentials are ExpiredToken, with what to do', async () => {
+    const session = await assumeRole(role('dev-readonly'), options());
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sts-expired-'));
+    const files = { configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') };
+    fs.writeFileSync(files.configPath, '[profile next]\nrole_arn = arn:aws:iam::333333333333:role/Auditor\nsource_profile = old\n');
+    const c = session.credentials;
+    fs.writeFileSync(files.credentialsPath, `[old]\naws_access_key_id = ${c.accessKeyId}\naws_secret_access_key = ${c.secretAccessKey}\naws_session_token = ${c.sessionToken}\n`, { mode: 0o600 });
+    try {
+      const expiredConfig = await loadAwsConfig(files);
+      const next = buildCatalog({ profiles: expiredConfig.profiles }).roles[0];
+      server.advanceClock(2 * 3600_000);
+      await rejectsWith(assumeRole(next, options({ config: expiredConfig, sessionName: 'x1' })), 'ExpiredToken', 'profile old', 'expired');
+      await rejectsWith(getCallerIdentity(c, { endpoint: server.url, region: 'eu-west-1', timeoutMs: 5000 }), 'ExpiredToken');
+    } finally {
+      server.advanceClock(-2 * 3600_000);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an unknown source profile, a malformed ARN or account id fail before any request', async () => {
+    const broken = await loadAwsConfig({ configPath: path.join(FIXTURES, 'broken-config'), credentialsPath: path.join(FIXTURES, 'credentials') });
+    const brokenRoles = new Map(buildCatalog({ profiles: broken.profiles }).roles.map((r) => [r.label, r]));
+    const unreachable = { config: broken, endpoint: 'http://127.0.0.1:9', region: 'eu-west-1', timeoutMs: 1000 };
+    await rejectsWith(assumeRole(brokenRoles.get('orphan')!, unreachable), 'UnknownSourceProfile', "'does-not-exist'", 'orphan');
+    await rejectsWith(assumeRole(brokenRoles.get('loop-a')!, unreachable), 'BrokenProfile', 'loops');
+    const typo: RoleEntry = { ...role('dev-readonly'), arn: 'arn:aws:iam::22222222222:role/ReadOnly' };
+    await rejectsWith(assumeRole(typo, options()), 'InvalidAccountId', "'22222222222'");
+    const malformed: RoleEntry = { ...role('dev-readonly'), arn: 'arn:aws:iam::222222222222:user/ReadOnly' };
+    await rejectsWith(assumeRole(malformed, options()), 'InvalidRoleArn', 'arn:aws:iam::222222222222:user/ReadOnly');
+  });
+
+  it('throttling that outlasts the retries says to wait', async () => {
+    server.setFailure({ mode: 'throttle' });
+    try {
+      await rejectsWith(assumeRole(role('dev-readonly'), options()), 'Throttling', 'wait');
+    } finally {
+      server.setFailure(undefined);
+    }
+  });
+
+  it('a throttled request that succeeds on retry is not an error', async () => {
+    server.setFailure({ mode: 'throttle' }, 1);
+    const identity = await assumeRole(role('dev-readonly'), options());
+    assert.equal(identity.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice');
+  });
+
+  it('an unreachable endpoint and a reset connection say where and what to check', async () => {
+    await rejectsWith(assumeRole(role('dev-readonly'), options({ endpoint: 'http://127.0.0.1:9' })), 'ECONNREFUSED', 'http://127.0.0.1:9', 'iamSwitchboard.stsEndpoint');
+    server.setFailure({ mode: 'reset' });
+    try {
+      await rejectsWith(assumeRole(role('dev-readonly'), options()), 'ECONNRESET', server.url);
+    } finally {
+      server.setFailure(undefined);
+    }
+  });
+
+  it('a slow server times out, and a cancelled request is Cancelled', async () => {
+    server.setFailure({ mode: 'slow', delayMs: 3000 });
+    try {
+      const started = Date.now();
+      await rejectsWith(assumeRole(role('dev-readonly'), options({ timeoutMs: 400 })), 'Timeout', 'did not answer');
+      assert.ok(Date.now() - started < 2500, 'gave up at the deadline');
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      await rejectsWith(assumeRole(role('dev-readonly'), options({ signal: controller.signal })), 'Cancelled');
+    } finally {
+      server.setFailure(undefined);
+    }
+  });
+});
