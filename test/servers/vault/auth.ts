@@ -19,6 +19,8 @@ export interface TokenEntry {
   expireMs?: number;
   maxExpireMs?: number;
   lastRenewalMs?: number;
+  /** The TTL granted at issue or at the last renewal: the auth response's lease_duration. */
+  grantedSeconds: number;
   renewable: boolean;
   parentId?: string;
   entityId: string;
@@ -78,6 +80,7 @@ export class TokenStore {
       explicitMaxTtl: init.explicitMaxTtl ?? 0,
       expireMs: neverExpires ? undefined : now + ttl * 1000,
       maxExpireMs: neverExpires ? undefined : now + maxTtl * 1000,
+      grantedSeconds: ttl,
       renewable: neverExpires ? false : (init.renewable ?? true),
       parentId: init.parentId,
       entityId: neverExpires ? '' : randomUUID(),
@@ -101,6 +104,7 @@ export class TokenStore {
     const now = this.clock.now();
     const wanted = incrementSeconds || entry.creationTtl;
     entry.expireMs = Math.min(now + wanted * 1000, entry.maxExpireMs);
+    entry.grantedSeconds = Math.min(wanted, secondsUntil(entry.maxExpireMs, now));
     entry.lastRenewalMs = now;
     const capped = entry.expireMs < now + wanted * 1000;
     return capped ? [`TTL of "${wanted}s" exceeded the effective max_ttl of "${secondsUntil(entry.maxExpireMs, now)}s"; TTL value is capped accordingly`] : [];
@@ -162,7 +166,7 @@ export function authRoutes(options: AuthOptions): Route[] {
       pattern: /^auth\/token\/renew-self$/,
       write: (req) => {
         const warnings = tokens.renew(req.token!, parseDurationSeconds(req.body.increment));
-        return { kind: 'envelope', auth: authData(req.token!, clock), warnings };
+        return { kind: 'envelope', auth: authData(req.token!), warnings };
       },
     },
     {
@@ -199,7 +203,7 @@ function login(options: AuthOptions, username: string, password: unknown): Reply
     path: `auth/userpass/login/${username}`,
     meta: { username },
   });
-  return { kind: 'envelope', auth: authData(token, options.clock) };
+  return { kind: 'envelope', auth: authData(token) };
 }
 
 function createToken(options: AuthOptions, req: VaultRequest): Reply {
@@ -224,18 +228,18 @@ function createToken(options: AuthOptions, req: VaultRequest): Reply {
     renewable: body.renewable === undefined ? true : body.renewable !== false,
     parentId: orphan ? undefined : parent.id,
   });
-  return { kind: 'envelope', auth: authData(token, options.clock) };
+  return { kind: 'envelope', auth: authData(token) };
 }
 
 /** The `auth` object of login, create and renew-self responses. */
-export function authData(token: TokenEntry, clock: Clock): Record<string, unknown> {
+export function authData(token: TokenEntry): Record<string, unknown> {
   return {
     client_token: token.id,
     accessor: token.accessor,
     policies: token.policies,
     token_policies: token.policies,
     metadata: token.meta,
-    lease_duration: token.expireMs === undefined ? 0 : secondsUntil(token.expireMs, clock.now()),
+    lease_duration: token.grantedSeconds,
     renewable: token.renewable,
     entity_id: token.entityId,
     token_type: 'service',

@@ -2,7 +2,7 @@
 // creds/:name for iam_user and sts/:name for assumed_role and federation_token, with leases whose
 // revocation deletes the IAM user.
 import { randomToken, toList } from './auth';
-import { parseDurationSeconds, secondsUntil, type Clock } from './clock';
+import { parseDurationSeconds, secondsUntil } from './clock';
 import { type Reply, type Route, type VaultRequest, VaultError, badRequest, none, ok } from './http';
 import type { LeaseStore } from './leases';
 import { AwsClients, type RootConfig, assumeRole, createIamUser, deleteIamUser, getFederationToken } from './awsCalls';
@@ -38,7 +38,6 @@ export class AwsEngine {
   constructor(
     readonly mount: string,
     private readonly leases: LeaseStore,
-    private readonly clock: Clock,
   ) {}
 
   routes(): Route[] {
@@ -193,7 +192,7 @@ export class AwsEngine {
     });
     return ok(
       { access_key: keys.accessKeyId, secret_key: keys.secretAccessKey, security_token: null, session_token: null },
-      { lease: { id: lease.id, renewable: true, durationSeconds: secondsUntil(lease.expireMs, this.clock.now()) } },
+      { lease: { id: lease.id, renewable: true, durationSeconds: lease.grantedSeconds } },
     );
   }
 
@@ -236,7 +235,6 @@ export class AwsEngine {
     tokenId: string | undefined,
     extra: Record<string, unknown>,
   ): Reply {
-    const now = this.clock.now();
     const ttl = keys.expiration ? secondsUntil(keys.expiration.getTime(), Date.now()) : 0;
     const lease = this.leases.add({ prefix, ttlSeconds: ttl, maxTtlSeconds: ttl, renewable: false, tokenId, revokeSecret: async () => undefined });
     return ok(
@@ -248,7 +246,7 @@ export class AwsEngine {
         ...extra,
         ttl,
       },
-      { lease: { id: lease.id, renewable: false, durationSeconds: secondsUntil(lease.expireMs, now) } },
+      { lease: { id: lease.id, renewable: false, durationSeconds: lease.grantedSeconds } },
     );
   }
 

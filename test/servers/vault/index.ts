@@ -101,7 +101,7 @@ export async function startVaultServer(options: VaultServerOptions): Promise<Vau
 
   const root = tokens.issue({ id: options.rootToken ?? randomToken('hvs.'), policies: ['root'], displayName: 'root', path: 'auth/token/root' });
 
-  const engines = mountNames.map((name) => new AwsEngine(name, leases, clock));
+  const engines = mountNames.map((name) => new AwsEngine(name, leases));
   for (const engine of engines) configureEngine(engine, options);
 
   const secretMounts: Mount[] = [

@@ -14,6 +14,8 @@ export interface Lease {
   renewable: boolean;
   /** The TTL a renewal without an increment asks for. */
   ttlSeconds: number;
+  /** The TTL granted at issue or at the last renewal: the response's lease_duration. */
+  grantedSeconds: number;
   tokenId?: string;
   /** Undoes the secret at its backend; a failure leaves the lease for another attempt. */
   revokeSecret(): Promise<void>;
@@ -51,6 +53,7 @@ export class LeaseStore {
       maxExpireMs: now + init.maxTtlSeconds * 1000,
       renewable: init.renewable,
       ttlSeconds: init.ttlSeconds,
+      grantedSeconds: Math.min(init.ttlSeconds, init.maxTtlSeconds),
       tokenId: init.tokenId,
       revokeSecret: init.revokeSecret,
       failedAttempts: 0,
@@ -73,6 +76,7 @@ export class LeaseStore {
     if (!lease.renewable) throw badRequest('lease is not renewable');
     const wanted = incrementSeconds || lease.ttlSeconds;
     lease.expireMs = Math.min(now + wanted * 1000, lease.maxExpireMs);
+    lease.grantedSeconds = Math.min(wanted, secondsUntil(lease.maxExpireMs, now));
     lease.lastRenewalMs = now;
     this.changed();
     const warnings =

@@ -64,7 +64,7 @@ export function sysRoutes(options: SysOptions): Route[] {
     { pattern: /^sys\/internal\/ui\/mounts$/, unauthenticated: true, read: (req) => uiMounts(options, req) },
     { pattern: /^sys\/leases\/lookup$/, write: (req) => lookupLease(leases, clock, req.body.lease_id) },
     { pattern: /^sys\/leases\/lookup\/(.*)$/, sudo: true, list: (req) => listLeases(leases, req.params[0]) },
-    { pattern: /^sys\/(?:leases\/)?renew(?:\/(.+))?$/, write: (req) => renewLease(leases, clock, req) },
+    { pattern: /^sys\/(?:leases\/)?renew(?:\/(.+))?$/, write: (req) => renewLease(leases, req) },
     { pattern: /^sys\/(?:leases\/)?revoke(?:\/(.+))?$/, write: (req) => revokeLease(leases, req) },
   ];
 }
@@ -175,7 +175,7 @@ function listLeases(leases: LeaseStore, prefix: string): Reply {
   return ok({ keys: [...keys].sort() });
 }
 
-function renewLease(leases: LeaseStore, clock: Clock, req: VaultRequest): Reply {
+function renewLease(leases: LeaseStore, req: VaultRequest): Reply {
   const id = leaseIdFrom(req);
   if (id.startsWith('auth/')) throw badRequest('tokens cannot be renewed through this endpoint');
   let increment: number | undefined;
@@ -188,7 +188,7 @@ function renewLease(leases: LeaseStore, clock: Clock, req: VaultRequest): Reply 
   return {
     kind: 'envelope',
     data: null,
-    lease: { id: lease.id, renewable: lease.renewable, durationSeconds: secondsUntil(lease.expireMs, clock.now()) },
+    lease: { id: lease.id, renewable: lease.renewable, durationSeconds: lease.grantedSeconds },
     warnings,
   };
 }
