@@ -1,0 +1,120 @@
+// Finds the role ARNs a Terraform configuration created, from `terraform output -json` or from a state file,
+// so they can become roles in the switcher. Only whole strings that are role ARNs count: instance profiles,
+// policies, users, STS session ARNs and ARNs inside JSON documents are left out.
+import { tryParseRoleArn } from '../arn';
+import { UserError } from '../userError';
+
+export interface FoundRoleArns {
+  /** Distinct role ARNs, in the order first found. */
+  roleArns: string[];
+  /** Names of sensitive outputs, which are never read. */
+  skippedSensitive: string[];
+}
+
+/**
+ * The role ARN in `value` when it is one someone can assume (the switcher's strict check), else undefined.
+ * Service-linked roles (path `/aws-service-role/`) are left out: only their AWS service may assume them.
+ */
+export function assumableRoleArn(value: unknown): string | undefined {
+  const role = typeof value === 'string' ? tryParseRoleArn(value) : undefined;
+  return role && !role.path.startsWith('/aws-service-role/') ? role.arn : undefined;
+}
+
+/** Role ARNs in the outputs printed by `terraform output -json`; sensitive outputs are skipped unread. */
+export function roleArnsFromOutputs(json: string): FoundRoleArns {
+  const outputs = parseJson(json, "the output of 'terraform output -json'");
+  if (!isOutputs(outputs)) {
+    throw new UserError("This is not the output of 'terraform output -json': expected an object of outputs, each with a value.", 'InvalidJson');
+  }
+  return fromOutputs(outputs, []);
+}
+
+/**
+ * Role ARNs in a Terraform state file (format version 4, Terraform 0.12 and later): its root outputs, and the
+ * `arn` of every managed `aws_iam_role` in any module. Data sources are left out: they read roles that
+ * something else manages.
+ */
+export function roleArnsFromState(json: string): FoundRoleArns {
+  const state = parseJson(json, 'a Terraform state file');
+  if (!isObject(state) || typeof state.version !== 'number') {
+    throw new UserError('This is not a Terraform state file (it has no format version): choose a terraform.tfstate file.', 'UnsupportedState');
+  }
+  if ('backend' in state) {
+    throw new UserError(
+      "This is Terraform's backend settings file (.terraform/terraform.tfstate), not state: choose the state file, or import with 'terraform output -json'.",
+      'UnsupportedState',
+    );
+  }
+  if (state.version !== 4) {
+    throw new UserError(`This state file has format version ${state.version}: upgrade it with Terraform 0.12 or later (format 4) and import again.`, 'UnsupportedState');
+  }
+  const fromResources: string[] = [];
+  for (const resource of asArray(state.resources)) {
+    if (isObject(resource) && resource.mode === 'managed' && resource.type === 'aws_iam_role') {
+      for (const instance of asArray(resource.instances)) {
+        const arn = assumableRoleArn(isObject(instance) && isObject(instance.attributes) ? instance.attributes.arn : undefined);
+        if (arn) {
+          fromResources.push(arn);
+        }
+      }
+    }
+  }
+  return fromOutputs(isOutputs(state.outputs) ? state.outputs : {}, fromResources);
+}
+
+/** Adds new ARNs to a list, keeping its order and dropping duplicates. */
+export function mergeRoleArns(existing: readonly string[], incoming: readonly string[]): { merged: string[]; added: string[] } {
+  const merged = [...new Set(existing)];
+  const added = [...new Set(incoming)].filter((arn) => !merged.includes(arn));
+  return { merged: [...merged, ...added], added };
+}
+
+type Outputs = Record<string, { value?: unknown; sensitive?: unknown }>;
+
+function fromOutputs(outputs: Outputs, before: string[]): FoundRoleArns {
+  const found = [...before];
+  const skippedSensitive: string[] = [];
+  for (const [name, output] of Object.entries(outputs)) {
+    if (output.sensitive === true) {
+      skippedSensitive.push(name);
+    } else {
+      collect(output.value, found, 0);
+    }
+  }
+  return { roleArns: [...new Set(found)], skippedSensitive };
+}
+
+// Lists, tuples, maps and objects nest; a depth limit keeps a hostile file from overflowing the stack.
+function collect(value: unknown, found: string[], depth: number): void {
+  if (depth > 32) {
+    return;
+  }
+  const arn = assumableRoleArn(value);
+  if (arn) {
+    found.push(arn);
+  } else if (Array.isArray(value)) {
+    value.forEach((item) => collect(item, found, depth + 1));
+  } else if (isObject(value)) {
+    Object.values(value).forEach((item) => collect(item, found, depth + 1));
+  }
+}
+
+function parseJson(json: string, what: string): unknown {
+  try {
+    return JSON.parse(json) as unknown;
+  } catch (error) {
+    throw new UserError(`Could not read ${what}, it is not valid JSON: ${(error as Error).message}`, 'InvalidJson');
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isOutputs(value: unknown): value is Outputs {
+  return isObject(value) && Object.values(value).every((output) => isObject(output) && 'value' in output);
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
