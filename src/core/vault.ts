@@ -322,8 +322,9 @@ export class VaultClient {
         throw error;
       }
       const context = this.context(capability, path);
-      if (probeToken && readFailure(error).status === 403 && this.token) {
-        Object.assign(context, await this.probeToken(api));
+      if (readFailure(error).status === 403 && this.token) {
+        // lookup-self is in every token's default policy: a 403 there means the token itself is gone.
+        Object.assign(context, probeToken ? await this.probeToken(api) : path === 'auth/token/lookup-self' ? { tokenValid: false } : {});
       }
       throw toUserError(error, context);
     }
@@ -392,7 +393,7 @@ export async function waitUntilUsable(
       const remaining = timeoutMs - (Date.now() - started);
       if (remaining <= 0) {
         throw new UserError(
-          `AWS did not accept the new Vault keys within ${Math.round(timeoutMs / 1000)} s; wait a minute and try them again: ${lastCode}`,
+          `AWS did not accept the new Vault keys within ${Number((timeoutMs / 1000).toFixed(1))} s; wait a minute and try them again: ${lastCode}`,
           'KeysNotYetUsable',
         );
       }

@@ -65,7 +65,7 @@ export function toUserError(error: unknown, ctx: FailureContext): UserError {
   const code = failure.networkCode;
   if (code) {
     if (TIMEOUT_CODES.has(code)) {
-      return fail(`Vault at ${ctx.address} did not answer within ${Math.round(ctx.timeoutMs / 1000)} s; check that it is up or raise iamSwitchboard.requestTimeoutSeconds.`, 'VaultTimeout');
+      return fail(`Vault at ${ctx.address} did not answer within ${Number((ctx.timeoutMs / 1000).toFixed(1))} s; check that it is up or raise iamSwitchboard.requestTimeoutSeconds.`, 'VaultTimeout');
     }
     if (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL')) {
       return fail(`Could not verify the TLS certificate of Vault at ${ctx.address}; set caCert for this server (or tlsSkipVerify for a lab server only): ${code}`, 'VaultTls');
@@ -80,18 +80,19 @@ export function toUserError(error: unknown, ctx: FailureContext): UserError {
 
 function fromResponse(failure: VaultFailure, ctx: FailureContext, fail: (message: string, code: string) => UserError): UserError {
   const status = failure.status;
-  if (status === 503 || includes(failure, 'Vault is sealed')) {
-    return fail(`Vault at ${ctx.address} is sealed; ask an operator to unseal it, then try again.`, 'VaultSealed');
-  }
-  if (status === 501) {
+  // Checked before "sealed": an uninitialised Vault answers 503 "Vault is not initialized" on every path but health.
+  if (status === 501 || includes(failure, 'not initialized')) {
     return fail(`Vault at ${ctx.address} is not initialised; ask an operator to initialise and unseal it.`, 'VaultNotInitialized');
+  }
+  if (includes(failure, 'Vault is sealed')) {
+    return fail(`Vault at ${ctx.address} is sealed; ask an operator to unseal it, then try again.`, 'VaultSealed');
   }
   if (status === 403) {
     if (!ctx.signedIn) {
       return fail(`You are not signed in to Vault at ${ctx.address}; run "Sign in to Vault" first.`, 'VaultNotSignedIn');
     }
     if (ctx.tokenValid === false || includes(failure, 'invalid token') || includes(failure, 'bad token')) {
-      return fail(`Your Vault token for ${ctx.address} has expired or was revoked; run "Sign in to Vault" again.`, 'VaultTokenExpired');
+      return fail(`Vault at ${ctx.address} no longer accepts your token (it expired, was revoked or is mistyped); run "Sign in to Vault" again.`, 'VaultTokenExpired');
     }
     const policies = ctx.policies?.length ? ctx.policies.join(', ') : 'unknown';
     return fail(
