@@ -1,0 +1,204 @@
+// One code-server (VS Code 1.100 with a Node extension host) in fresh temporary folders, for the end-to-end
+// tests and the demo. Installed into .cache/code-server by test/tools/setup.mjs; see shared/e2e-recipe.md.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const projectRoot = path.resolve(__dirname, '..', '..', '..');
+const codeServerEntry = path.join(projectRoot, '.cache', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+
+// Without these the workbench opens a welcome page, checks for updates, and draws terminals on a canvas
+// that a test cannot read.
+const baseSettings = {
+  'terminal.integrated.gpuAcceleration': 'off',
+  'workbench.startupEditor': 'none',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'telemetry.telemetryLevel': 'off',
+  'workbench.tips.enabled': false,
+};
+
+export interface CodeServerOptions {
+  /** Folder the workbench opens. */
+  workspace: string;
+  /** User settings, written over the defaults above. */
+  settings?: Record<string, unknown>;
+  /** Environment for code-server and so for the extension host and its terminals (HOME, AWS_CONFIG_FILE…);
+   *  `undefined` removes an inherited variable. */
+  env?: Record<string, string | undefined>;
+  /** Port on 127.0.0.1; a free one when left out. */
+  port?: number;
+  /** Leave workspace trust on (the recipe turns it off for tests that don't look at it). */
+  workspaceTrust?: boolean;
+  /** Called with the folders before code-server starts, e.g. to link an extension into `extensions`. */
+  prepare?: (dirs: CodeServerDirs) => void;
+}
+
+export interface CodeServerDirs {
+  /** Temporary folder holding all the others. */
+  root: string;
+  userData: string;
+  extensions: string;
+}
+
+export interface CodeServer {
+  url: string;
+  port: number;
+  workspace: string;
+  dirs: CodeServerDirs;
+  /** What code-server printed so far (for failure reports). */
+  output(): string;
+  /** Stops code-server and every process it started (file watcher, extension hosts, terminals). */
+  stop(): Promise<void>;
+  /** Deletes the temporary folders; call after stop() and after anything that inspects them. */
+  removeFiles(): void;
+}
+
+export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
+  if (!fs.existsSync(codeServerEntry)) {
+    throw new Error('code-server is not installed in .cache/code-server: run `npm run setup` first.');
+  }
+  const port = options.port ?? (await freePort());
+  const dirs = makeDirs(options.settings ?? {});
+  options.prepare?.(dirs);
+  const child = spawn(process.execPath, codeServerArgs(options, port, dirs), {
+    env: definedOnly({ ...process.env, ...xdgEnv(dirs.root), ...options.env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so one signal also stops the file watcher and extension hosts it starts.
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => { output += chunk; });
+  child.stderr?.on('data', (chunk) => { output += chunk; });
+  const url = `http://127.0.0.1:${port}`;
+  const server: CodeServer = {
+    url,
+    port,
+    workspace: options.workspace,
+    dirs,
+    output: () => output,
+    stop: () => stopGroup(child),
+    removeFiles: () => fs.rmSync(dirs.root, { recursive: true, force: true }),
+  };
+  try {
+    await waitForHealth(url, child, () => output);
+  } catch (error) {
+    await server.stop();
+    server.removeFiles();
+    throw error;
+  }
+  return server;
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+function makeDirs(settings: Record<string, unknown>): CodeServerDirs {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-code-server-'));
+  const dirs = { root, userData: path.join(root, 'user-data'), extensions: path.join(root, 'extensions') };
+  fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
+  fs.mkdirSync(dirs.extensions, { recursive: true });
+  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'),
+    JSON.stringify({ ...baseSettings, ...settings }, null, 2));
+  return dirs;
+}
+
+// code-server writes ~/.config/code-server and ~/.local/share/code-server unless pointed elsewhere.
+export function xdgEnv(root: string): Record<string, string> {
+  return {
+    XDG_CONFIG_HOME: path.join(root, 'xdg', 'config'),
+    XDG_DATA_HOME: path.join(root, 'xdg', 'data'),
+    XDG_CACHE_HOME: path.join(root, 'xdg', 'cache'),
+  };
+}
+
+function codeServerArgs(options: CodeServerOptions, port: number, dirs: CodeServerDirs): string[] {
+  return [
+    codeServerEntry,
+    '--config', path.join(dirs.root, 'config.yaml'),
+    '--auth', 'none',
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-getting-started-override',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
+    '--extensions-dir', dirs.extensions,
+    '--user-data-dir', dirs.userData,
+    options.workspace,
+  ];
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`code-server exited with code ${child.exitCode}:\n${output()}`);
+    }
+    const response = await fetch(`${url}/healthz`).catch(() => undefined);
+    if (response?.ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`code-server did not answer ${url}/healthz within 30 s:\n${output()}`);
+}
+
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  signalGroup(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+  // The main process can exit before its children; make sure none is left behind.
+  signalGroup(child.pid, 'SIGKILL');
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+export interface WorkbenchUrlOptions {
+  /** Folder to open; the server's workspace when left out. */
+  folder?: string;
+  /** Load this folder as the extension under development (no install needed). */
+  extensionDevelopmentPath?: string;
+  /** A compiled test index exporting run(): the workbench runs it in the extension host, then reports the exit code. */
+  extensionTestsPath?: string;
+}
+
+// code-server has no command-line flags for these; the page URL's `payload` carries them, and the
+// vscode-remote authority must be the host:port the browser uses.
+export function workbenchUrl(server: CodeServer, options: WorkbenchUrlOptions = {}): string {
+  const authority = `127.0.0.1:${server.port}`;
+  const payload: [string, string][] = [];
+  if (options.extensionDevelopmentPath) {
+    payload.push(['extensionDevelopmentPath', `vscode-remote://${authority}${options.extensionDevelopmentPath}`]);
+  }
+  if (options.extensionTestsPath) {
+    payload.push(['extensionTestsPath', `vscode-remote://${authority}${options.extensionTestsPath}`]);
+  }
+  const query = new URLSearchParams({ folder: options.folder ?? server.workspace });
+  if (payload.length > 0) query.set('payload', JSON.stringify(payload));
+  return `${server.url}/?${query.toString()}`;
+}

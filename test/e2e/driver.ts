@@ -1,0 +1,157 @@
+// What a person does in the workbench, for the UI scenarios: open the page, the sidebar, the command palette,
+// quick inputs, notifications and terminals, and take pictures. Selectors measured in shared/e2e-recipe.md.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Browser, Locator, Page, chromium } from 'playwright-core';
+
+export const screenshotsDir = path.resolve(__dirname, '..', '..', '..', 'test-results', 'screenshots');
+
+/** What test/e2e/run.ts tells each scenario, through the environment. */
+export interface E2eEnv {
+  /** Workbench page URL with the extension under development loaded. */
+  workbenchUrl: string;
+  codeServerUrl: string;
+  awsUrl: string;
+  vaultUrl: string;
+  vaultRootToken: string;
+  /** The HOME of code-server's terminals, holding .aws/config and .aws/credentials. */
+  home: string;
+  workspace: string;
+  userDataDir: string;
+}
+
+export function e2eEnv(): E2eEnv {
+  const raw = process.env.IAM_SWITCHBOARD_E2E;
+  if (!raw) throw new Error('IAM_SWITCHBOARD_E2E is not set: run the scenarios through `npm run test:vscode`.');
+  return JSON.parse(raw) as E2eEnv;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  // Chromium writes its profile under HOME and the XDG folders unless pointed elsewhere.
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-chromium-'));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home, XDG_DATA_HOME: home },
+  });
+  browser.on('disconnected', () => fs.rmSync(home, { recursive: true, force: true }));
+  return browser;
+}
+
+/** Opens the workbench and waits until it is ready to use. */
+export async function openWorkbench(browser: Browser, url = e2eEnv().workbenchUrl): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(url);
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+  return page;
+}
+
+/** Clicks the activity-bar icon of a view container (IAM Switchboard by default) unless it is already open. */
+export async function openViewContainer(page: Page, title = 'IAM Switchboard'): Promise<void> {
+  // VS Code 1.100 puts the name on the icon's link; the list item carries aria-expanded.
+  const icon = page.locator(`.part.activitybar .action-item:has(> .action-label[aria-label^="${title}"])`);
+  await icon.waitFor({ timeout: 30_000 });
+  if ((await icon.getAttribute('aria-expanded')) !== 'true') await icon.click();
+  await page.locator('.part.sidebar .composite.title', { hasText: title }).waitFor({ timeout: 10_000 });
+}
+
+/** A row in a tree view, by its label text. */
+export function treeItem(page: Page, label: string): Locator {
+  return page.locator('.part.sidebar .monaco-list-row').filter({
+    has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }),
+  });
+}
+
+/** Waits for a tree row and expands it if it is collapsed. */
+export async function expandTreeItem(page: Page, label: string): Promise<void> {
+  const row = treeItem(page, label).first();
+  await row.waitFor({ timeout: 20_000 });
+  if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
+}
+
+/** Runs a command from the palette by its title, e.g. "IAM Switchboard: Switch Role…". */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  // Row text includes the keybinding, so match the start only.
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Rows currently offered by the open quick pick. */
+export async function quickPickItems(page: Page): Promise<string[]> {
+  const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+  await rows.first().waitFor({ timeout: 10_000 });
+  return rows.allInnerTexts();
+}
+
+/** Picks the quick-pick row containing `text`. */
+export async function pickQuickItem(page: Page, text: string | RegExp): Promise<void> {
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first().click();
+}
+
+/** Types an answer into the open input box or quick pick and accepts it. */
+export async function answerQuickInput(page: Page, answer: string): Promise<void> {
+  const input = page.locator('.quick-input-widget:visible input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(answer);
+  await page.keyboard.press('Enter');
+}
+
+/** Texts of the notification toasts on screen. */
+export function notifications(page: Page): Promise<string[]> {
+  return page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
+}
+
+/** Waits for a notification toast whose text matches, and returns its text. */
+export async function waitForNotification(page: Page, text: string | RegExp, timeout = 20_000): Promise<string> {
+  const toast = page.locator('.notifications-toasts .notification-list-item-message', { hasText: text }).first();
+  await toast.waitFor({ timeout });
+  return toast.innerText();
+}
+
+export async function createTerminal(page: Page): Promise<void> {
+  await runCommand(page, 'Terminal: Create New Terminal');
+  await page.locator('.xterm-helper-textarea').last().waitFor({ state: 'attached', timeout: 20_000 });
+  // The shell prints its prompt shortly after the terminal appears; typing earlier can lose keys.
+  await waitForTerminalText(page, /\S/);
+}
+
+/** Types a line into the focused terminal and presses Enter. */
+export async function typeInTerminal(page: Page, line: string): Promise<void> {
+  await page.locator('.xterm-helper-textarea').last().focus();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+/** Text the visible terminal shows. */
+export async function terminalText(page: Page): Promise<string> {
+  return (await page.locator('.xterm-rows:visible').last().innerText()).replace(/\u00a0/g, ' ');
+}
+
+export async function waitForTerminalText(page: Page, pattern: RegExp, timeout = 20_000): Promise<string> {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await terminalText(page).catch(() => '');
+    if (pattern.test(text)) return text;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`terminal never showed ${pattern}; it shows:\n${text}`);
+}
+
+/** Saves a picture of the page to test-results/screenshots/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(screenshotsDir, { recursive: true });
+  const file = path.join(screenshotsDir, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

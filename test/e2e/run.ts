@@ -1,0 +1,183 @@
+// `npm run test:vscode`: the extension inside a real VS Code (code-server), against the local AWS and Vault.
+// 1. the mocha suite in the extension host (test/vscode/suite), 2. the UI scenarios (test/e2e/*.test.ts),
+// 3. a scan of everything VS Code wrote for credentials the servers issued.
+// Arguments: words that pick scenario files by name; --no-suite, --no-scenarios to skip a part.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { format } from 'node:util';
+import { startServers } from '../servers';
+import { CodeServer, projectRoot, startCodeServer, workbenchUrl } from './codeServer';
+import { demoSettings, prepareDemoHome, prepareDemoWorkspace } from './demoWorld';
+import { E2eEnv, launchBrowser, screenshot, screenshotsDir } from './driver';
+import { fixtureSecrets, scanForSecrets } from './secretScan';
+import { RESULT_MARKER } from '../vscode/index';
+
+interface Outcome {
+  name: string;
+  passed: number;
+  failed: number;
+}
+
+const SUITE_TIMEOUT_MS = 5 * 60_000;
+// Workbench chatter in the extension host's console that says nothing about the tests.
+const workbenchNoise = /^(Resolving connection token|Resolved connection token|Creating a socket|Updating additional builtin|\[Service Worker\]|ChatSessionStore:|getaddrinfo ENOTFOUND open-vsx\.org)/;
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const started = Date.now();
+  fs.rmSync(screenshotsDir, { recursive: true, force: true });
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-e2e-'));
+  const servers = await startServers();
+  const outcomes: Outcome[] = [];
+  try {
+    outcomes.push(...await runAll(servers, root, args, started));
+  } finally {
+    await servers.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  const passed = outcomes.reduce((n, o) => n + o.passed, 0);
+  const failed = outcomes.reduce((n, o) => n + o.failed, 0);
+  for (const o of outcomes) log(`${o.name}: ${o.passed} passed, ${o.failed} failed`);
+  log(`finished in ${seconds(started)}; screenshots in ${path.relative(process.cwd(), screenshotsDir) || '.'}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed > 0 || passed === 0 ? 1 : 0;
+}
+
+type Servers = Awaited<ReturnType<typeof startServers>>;
+
+async function runAll(servers: Servers, root: string, args: string[], started: number): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  const home = path.join(root, 'home');
+  const workspace = path.join(root, 'workspace');
+  const env = prepareDemoHome(home);
+  prepareDemoWorkspace(workspace);
+  const shared = { awsUrl: servers.aws.url, vaultUrl: servers.vault.url, vaultRootToken: servers.vault.rootToken, home, workspace };
+  const codeServer = await startCodeServer({
+    workspace,
+    settings: demoSettings(shared),
+    // The extension-host suite reads the server URLs from here.
+    env: { ...env, IAM_SWITCHBOARD_E2E: JSON.stringify(shared), IAM_SWITCHBOARD_SUITE_GREP: process.env.IAM_SWITCHBOARD_SUITE_GREP },
+  });
+  try {
+    log(`code-server ${codeServer.url} ready after ${seconds(started)}`);
+    const e2e: E2eEnv = {
+      ...shared,
+      workbenchUrl: workbenchUrl(codeServer, { extensionDevelopmentPath: projectRoot }),
+      codeServerUrl: codeServer.url,
+      userDataDir: codeServer.dirs.userData,
+    };
+    if (!args.includes('--no-suite')) outcomes.push(await phase('extension-host suite', () => runExtensionHostSuite(codeServer)));
+    if (!args.includes('--no-scenarios')) {
+      const filters = args.filter((a) => !a.startsWith('--'));
+      outcomes.push(await phase('UI scenarios', () => runScenarios(e2e, filters, root)));
+    }
+  } finally {
+    await codeServer.stop();
+  }
+  // After code-server stopped, so state it flushes on shutdown is scanned too.
+  outcomes.push(await phase('secret scan', () => scan(codeServer, servers)));
+  codeServer.removeFiles();
+  return outcomes;
+}
+
+// A part that crashes counts as one failure, and the other parts still run.
+async function phase(name: string, fn: () => Promise<Omit<Outcome, 'name'>>): Promise<Outcome> {
+  const started = Date.now();
+  log(`${name}…`);
+  try {
+    const result = await fn();
+    log(`${name} done in ${seconds(started)}`);
+    return { name, ...result };
+  } catch (error) {
+    console.error(`e2e: ${name} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    return { name, passed: 0, failed: 1 };
+  }
+}
+
+// The workbench runs test/vscode/index.js in the extension host when the page URL carries
+// extensionTestsPath, streams the host's console to codeAutomationLog and reports run()'s outcome to
+// codeAutomationExit (0 resolved, 1 rejected).
+async function runExtensionHostSuite(server: CodeServer): Promise<Omit<Outcome, 'name'>> {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    let counts: { passed: number; failed: number } | undefined;
+    let exit: (code: number) => void = () => undefined;
+    const exited = new Promise<number>((resolve) => { exit = resolve; });
+    await page.exposeFunction('codeAutomationLog', (_level: string, args: unknown) => {
+      const text = Array.isArray(args) ? format(...args) : String(args);
+      if (workbenchNoise.test(text)) return;
+      const marker = text.indexOf(RESULT_MARKER);
+      if (marker >= 0) counts = JSON.parse(text.slice(marker + RESULT_MARKER.length));
+      else process.stdout.write(`${text}\n`);
+    });
+    await page.exposeFunction('codeAutomationExit', (code: number) => exit(code));
+    await page.goto(workbenchUrl(server, {
+      extensionDevelopmentPath: projectRoot,
+      extensionTestsPath: path.join(projectRoot, 'out', 'test', 'vscode', 'index.js'),
+    }));
+    const code = await Promise.race([exited, timeout(SUITE_TIMEOUT_MS, 'the extension-host suite')]);
+    await screenshot(page, 'extension-host-suite').catch(() => undefined);
+    if (!counts) return { passed: 0, failed: 1 }; // run() never got to report: the suite failed to load
+    return { passed: counts.passed, failed: code !== 0 && counts.failed === 0 ? 1 : counts.failed };
+  } finally {
+    await browser.close();
+  }
+}
+
+// Each scenario file runs in its own process with its own browser page, one at a time (one code-server).
+async function runScenarios(e2e: E2eEnv, filters: string[], root: string): Promise<Omit<Outcome, 'name'>> {
+  const dir = path.join(projectRoot, 'out', 'test', 'e2e');
+  const files = fs.readdirSync(dir)
+    .filter((f) => f.endsWith('.test.js') && (filters.length === 0 || filters.some((w) => f.includes(w))))
+    .sort()
+    .map((f) => path.join(dir, f));
+  if (files.length === 0) return { passed: 0, failed: 0 };
+  const tap = path.join(root, 'scenarios.tap');
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(process.execPath, [
+      '--test', '--test-concurrency=1',
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+      ...files,
+    ], { stdio: 'inherit', env: { ...process.env, IAM_SWITCHBOARD_E2E: JSON.stringify(e2e) } });
+    child.on('error', reject);
+    child.on('close', (status) => resolve(status ?? 1));
+  });
+  const report = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
+  const count = (what: string) => Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(report)?.[1] ?? 0);
+  const failed = count('fail') + count('cancelled');
+  return { passed: count('pass'), failed: code !== 0 && failed === 0 ? 1 : failed };
+}
+
+async function scan(server: CodeServer, servers: Servers): Promise<Omit<Outcome, 'name'>> {
+  const secrets = [...servers.aws.issuedSecrets(), ...servers.vault.issuedTokens(), servers.vault.rootToken, ...fixtureSecrets()];
+  const dirs = [server.dirs.userData, server.dirs.extensions, server.workspace];
+  const findings = scanForSecrets(dirs, secrets);
+  for (const f of findings) console.error(`e2e: a secret (${f.secretPrefix}) was written to ${f.file}`);
+  log(`scanned ${dirs.length} folders for ${secrets.length} secrets: ${findings.length} found`);
+  return findings.length === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
+function timeout(ms: number, what: string): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms).unref());
+}
+
+function seconds(since: number): string {
+  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}
+
+function log(message: string): void {
+  console.log(`e2e: ${message}`);
+}
+
+main().then(
+  (code) => { process.exitCode = code; },
+  (error: unknown) => {
+    console.error(`e2e: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    console.log('0 passed, 1 failed');
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,33 @@
+// A person opens the IAM Switchboard sidebar and sees the demo accounts and their roles.
+import * as assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { expandTreeItem, launchBrowser, openViewContainer, openWorkbench, screenshot, treeItem } from './driver';
+
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  browser = await launchBrowser();
+  page = await openWorkbench(browser);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('the sidebar lists the demo accounts with their ids', async () => {
+  await openViewContainer(page);
+  for (const [alias, id] of [['dev', '222222222222'], ['prod', '333333333333']]) {
+    const row = treeItem(page, alias).first();
+    await row.waitFor({ timeout: 30_000 });
+    assert.match(await row.innerText(), new RegExp(id));
+  }
+  await screenshot(page, 'sidebar-accounts');
+});
+
+test('expanding an account shows its roles', async () => {
+  await expandTreeItem(page, 'dev');
+  await treeItem(page, 'ReadOnly').first().waitFor({ timeout: 20_000 });
+  await screenshot(page, 'sidebar-dev-roles');
+});

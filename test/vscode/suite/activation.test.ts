@@ -1,0 +1,52 @@
+// The extension loads on demand only, stays cheap to activate, and registers every command it declares.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+
+const extensionId = 'iamswitchboard.iam-switchboard';
+
+function extension(): vscode.Extension<unknown> {
+  const found = vscode.extensions.getExtension(extensionId);
+  assert.ok(found, `${extensionId} is not loaded`);
+  return found;
+}
+
+async function waitUntil(condition: () => boolean, what: string, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+// Files of the lazily loaded SDK bundle (dist/sdk.js) that are in this extension host's module cache.
+function loadedSdkBundles(): string[] {
+  return Object.keys(require.cache).filter((file) => /[\\/]dist[\\/]sdk\.js$/.test(file));
+}
+
+suite('activation', () => {
+  test('the extension is installed and inactive until it is needed', () => {
+    const ext = extension();
+    assert.equal(ext.isActive, false);
+    const events: string[] = ext.packageJSON.activationEvents ?? [];
+    assert.ok(!events.includes('*') && !events.includes('onStartupFinished'), `eager activation: ${events.join(', ')}`);
+  });
+
+  test('running one of its commands activates it without loading the AWS SDK or node-vault', async () => {
+    await vscode.commands.executeCommand('iamSwitchboard.showLog');
+    await waitUntil(() => extension().isActive, 'the extension is active');
+    assert.deepEqual(loadedSdkBundles(), []);
+  });
+
+  test('every command declared in package.json is registered', async () => {
+    const declared: string[] = extension().packageJSON.contributes.commands.map((c: { command: string }) => c.command);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    assert.deepEqual(declared.filter((id) => !registered.has(id)), []);
+  });
+
+  test('showing its view container opens the AWS Roles view', async () => {
+    await vscode.commands.executeCommand('workbench.view.extension.iamSwitchboard');
+    // The view's focus command exists only once the view is registered in the workbench.
+    await vscode.commands.executeCommand('iamSwitchboard.roles.focus');
+    assert.ok(extension().isActive);
+  });
+});
