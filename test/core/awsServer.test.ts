@@ -17,6 +17,7 @@ import {
   AssumeRoleCommand,
   type AssumeRoleCommandInput,
   GetCallerIdentityCommand,
+  GetFederationTokenCommand,
   GetSessionTokenCommand,
   STSClient,
 } from '@aws-sdk/client-sts';
@@ -232,6 +233,42 @@ describe('IAM', () => {
       'AccessDenied', 403,
       'User: arn:aws:iam::111111111111:user/alice is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::111111111111:user/mallory',
     );
+  });
+});
+
+describe('GetFederationToken and console federation', () => {
+  const signinToken = (keys: Keys, extra = '') => {
+    const session = JSON.stringify({ sessionId: keys.accessKeyId, sessionKey: keys.secretAccessKey, sessionToken: keys.sessionToken });
+    return fetch(`${server.url}/federation?Action=getSigninToken&Session=${encodeURIComponent(session)}${extra}`);
+  };
+
+  test('a federation token names the federated user and cannot be obtained with session credentials', async () => {
+    const output = await sts(VAULT_ROOT).send(new GetFederationTokenCommand({ Name: 'vault-fed', DurationSeconds: 900, Policy: '{"Version":"2012-10-17","Statement":[]}' }));
+    assert.equal(output.FederatedUser?.Arn, 'arn:aws:sts::111111111111:federated-user/vault-fed');
+    const keys = { accessKeyId: output.Credentials!.AccessKeyId!, secretAccessKey: output.Credentials!.SecretAccessKey!, sessionToken: output.Credentials!.SessionToken };
+    assert.equal(await callerArn(keys), 'arn:aws:sts::111111111111:federated-user/vault-fed');
+    await rejectsWith(sts(keys).send(new GetFederationTokenCommand({ Name: 'again' })), 'AccessDenied', 403);
+  });
+
+  test('role credentials trade for a sign-in token and the login page names the assumed role', async () => {
+    const session = await assumeRole(ALICE, { RoleArn: DEV_READONLY, RoleSessionName: 'console' });
+    const response = await signinToken(session, '&SessionDuration=3600');
+    assert.equal(response.status, 200);
+    const { SigninToken } = (await response.json()) as { SigninToken: string };
+    const destination = encodeURIComponent('https://console.aws.amazon.com/s3/home');
+    const page = await fetch(`${server.url}/federation?Action=login&Issuer=switchboard&Destination=${destination}&SigninToken=${encodeURIComponent(SigninToken)}`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /Signed in to the AWS console as arn:aws:sts::222222222222:assumed-role\/ReadOnly\/console</);
+    const forged = await fetch(`${server.url}/federation?Action=login&SigninToken=${encodeURIComponent(SigninToken + 'x')}`);
+    assert.equal(forged.status, 400);
+  });
+
+  test('long-term keys, and SessionDuration with chained credentials, are refused', async () => {
+    assert.equal((await signinToken(ALICE)).status, 400);
+    const readOnly = await assumeRole(ALICE, { RoleArn: DEV_READONLY, RoleSessionName: 'alice' });
+    const chained = await assumeRole(readOnly, { RoleArn: PROD('Auditor'), RoleSessionName: 'alice' });
+    assert.equal((await signinToken(chained, '&SessionDuration=3600')).status, 400);
+    assert.equal((await signinToken(chained)).status, 200);
   });
 });
 
