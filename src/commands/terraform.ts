@@ -1,0 +1,321 @@
+// Terraform commands: scaffold a cross-account role module, and import the roles Terraform created into the
+// workspace setting the role switcher reads.
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { findTerraform, terraformOutputJson } from '../core/terraform/cli';
+import { FoundRoleArns, mergeRoleArns, roleArnsFromOutputs, roleArnsFromState } from '../core/terraform/roleArns';
+import {
+  COMMON_MANAGED_POLICIES,
+  ModuleFiles,
+  accountIdProblem,
+  externalIdProblem,
+  policyArnProblem,
+  roleNameProblem,
+  scaffoldCrossAccountRole,
+} from '../core/terraform/scaffold';
+import { UserError } from '../core/userError';
+import { showError } from '../errors';
+
+const SCAFFOLD_TITLE = 'New Cross-Account Role Module';
+const IMPORT_TITLE = 'Import Roles from Terraform Outputs';
+const ROLE_ARNS_SETTING = 'terraformRoleArns';
+// A remote backend can be slow to answer, but a prompt nobody sees must not hang the import forever.
+const TERRAFORM_TIMEOUT_MS = 60_000;
+
+export function registerTerraformCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('iamSwitchboard.newCrossAccountRoleModule', () => reportErrors(log, SCAFFOLD_TITLE, () => newCrossAccountRoleModule(log))),
+    vscode.commands.registerCommand('iamSwitchboard.importTerraformRoles', () => reportErrors(log, IMPORT_TITLE, () => importTerraformRoles(log))),
+  );
+}
+
+async function reportErrors<T>(log: vscode.LogOutputChannel, action: string, run: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (error) {
+    showError(log, error, action);
+    return undefined;
+  }
+}
+
+// ---- New Cross-Account Role Module… ----
+
+/** Asks for the module's settings, writes it and opens main.tf. Resolves to the folder, or undefined if cancelled. */
+async function newCrossAccountRoleModule(log: vscode.LogOutputChannel): Promise<vscode.Uri | undefined> {
+  const step = (n: number): string => `${SCAFFOLD_TITLE} (${n}/7)`;
+  const centralAccountId = await vscode.window.showInputBox({
+    title: step(1),
+    prompt: 'Id of the central account, whose IAM users will assume the role',
+    placeHolder: '111111111111',
+    ignoreFocusOut: true,
+    validateInput: (value) => accountIdProblem(value.trim()),
+  });
+  if (centralAccountId === undefined) {
+    return undefined;
+  }
+  const roleName = await vscode.window.showInputBox({
+    title: step(2),
+    prompt: 'Name of the role to create in the member account',
+    value: 'CrossAccountReadOnly',
+    ignoreFocusOut: true,
+    validateInput: roleNameProblem,
+  });
+  if (roleName === undefined) {
+    return undefined;
+  }
+  const managedPolicyArns = await pickManagedPolicies(step(3));
+  if (managedPolicyArns === undefined) {
+    return undefined;
+  }
+  const requireMfa = await pickBoolean(step(4), 'Require MFA to assume the role?', [
+    { label: 'Require MFA', detail: 'Callers must have signed in with MFA (aws:MultiFactorAuthPresent)', value: true },
+    { label: 'No MFA condition', value: false },
+  ]);
+  if (requireMfa === undefined) {
+    return undefined;
+  }
+  const externalId = await pickExternalId(step(5));
+  if (externalId === null) {
+    return undefined;
+  }
+  const instanceProfile = await pickBoolean(step(6), 'Create an instance profile too?', [
+    { label: 'No instance profile', value: false },
+    { label: 'Add an instance profile', detail: 'EC2 instances may use the role too (it also trusts ec2.amazonaws.com)', value: true },
+  ]);
+  if (instanceProfile === undefined) {
+    return undefined;
+  }
+  const files = scaffoldCrossAccountRole({ centralAccountId: centralAccountId.trim(), roleName, managedPolicyArns, requireMfa, externalId, instanceProfile });
+  const folder = await pickModuleFolder(step(7), roleName);
+  if (!folder || !(await mayWrite(folder, files))) {
+    return undefined;
+  }
+  await vscode.workspace.fs.createDirectory(folder);
+  for (const [name, text] of Object.entries(files)) {
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, name), Buffer.from(text, 'utf8'));
+  }
+  log.info(`Wrote the cross-account role module for ${roleName} to ${folder.toString(true)}`);
+  await vscode.window.showTextDocument(vscode.Uri.joinPath(folder, 'main.tf'));
+  return folder;
+}
+
+async function pickManagedPolicies(title: string): Promise<string[] | undefined> {
+  type PolicyItem = vscode.QuickPickItem & { arn?: string };
+  const custom: PolicyItem = { label: '$(edit) Custom policy ARN…', detail: 'Enter the ARNs of other managed policies', alwaysShow: true };
+  const items: PolicyItem[] = [
+    ...COMMON_MANAGED_POLICIES.map((policy) => ({ label: policy.name, description: policy.detail, detail: policy.arn, arn: policy.arn, picked: policy.name === 'ReadOnlyAccess' })),
+    custom,
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Managed policies to attach to the role', canPickMany: true, ignoreFocusOut: true });
+  if (!picked) {
+    return undefined;
+  }
+  const arns = picked.flatMap((item) => (item.arn ? [item.arn] : []));
+  if (!picked.includes(custom)) {
+    return arns;
+  }
+  const more = await vscode.window.showInputBox({
+    title,
+    prompt: 'Managed policy ARNs, separated by commas or spaces',
+    placeHolder: 'arn:aws:iam::222222222222:policy/ListAllMyBuckets',
+    ignoreFocusOut: true,
+    validateInput: (value) => splitArns(value).map(policyArnProblem).find(Boolean),
+  });
+  return more === undefined ? undefined : [...arns, ...splitArns(more)];
+}
+
+function splitArns(value: string): string[] {
+  return value.split(/[\s,]+/).filter(Boolean);
+}
+
+type BooleanItem = vscode.QuickPickItem & { value: boolean };
+
+/** The picked item's value, undefined when dismissed. */
+async function pickBoolean(title: string, placeHolder: string, items: BooleanItem[]): Promise<boolean | undefined> {
+  return (await vscode.window.showQuickPick(items, { title, placeHolder, ignoreFocusOut: true }))?.value;
+}
+
+/** The external ID, undefined for none, null when dismissed. */
+async function pickExternalId(title: string): Promise<string | undefined | null> {
+  const wanted = await pickBoolean(title, 'Require an external ID?', [
+    { label: 'No external ID', value: false },
+    { label: 'Require an external ID', detail: 'Callers must pass it (sts:ExternalId); usual when a third party assumes the role', value: true },
+  ]);
+  if (wanted === undefined) {
+    return null;
+  }
+  if (!wanted) {
+    return undefined;
+  }
+  const externalId = await vscode.window.showInputBox({
+    title,
+    prompt: 'External ID the central account must pass when it assumes the role',
+    value: randomUUID(),
+    ignoreFocusOut: true,
+    validateInput: externalIdProblem,
+  });
+  return externalId ?? null;
+}
+
+/** `modules/<role name>` in a workspace folder, or any folder the person chooses. */
+async function pickModuleFolder(title: string, roleName: string): Promise<vscode.Uri | undefined> {
+  type FolderItem = vscode.QuickPickItem & { uri?: vscode.Uri };
+  const items: FolderItem[] = (vscode.workspace.workspaceFolders ?? []).map((folder) => ({
+    label: `$(folder) modules/${roleName}`,
+    description: `in ${folder.name}`,
+    uri: vscode.Uri.joinPath(folder.uri, 'modules', roleName),
+  }));
+  const choose: FolderItem = { label: '$(folder-opened) Choose a folder…', detail: 'Write the four files into a folder you pick' };
+  const picked = items.length ? await vscode.window.showQuickPick([...items, choose], { title, placeHolder: 'Where to write the module', ignoreFocusOut: true }) : choose;
+  if (!picked || picked.uri) {
+    return picked?.uri;
+  }
+  const chosen = await vscode.window.showOpenDialog({ title, canSelectFiles: false, canSelectFolders: true, openLabel: 'Write Module Here', defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
+  return chosen?.[0];
+}
+
+/** True when none of the files exist, or the person agreed to overwrite the ones that do. */
+async function mayWrite(folder: vscode.Uri, files: ModuleFiles): Promise<boolean> {
+  const existing: string[] = [];
+  for (const name of Object.keys(files)) {
+    if (await exists(vscode.Uri.joinPath(folder, name))) {
+      existing.push(name);
+    }
+  }
+  if (existing.length === 0) {
+    return true;
+  }
+  const overwrite = 'Overwrite';
+  const answer = await vscode.window.showWarningMessage(
+    `${existing.length === 1 ? 'A file' : `${existing.length} files`} of the module already exist in ${vscode.workspace.asRelativePath(folder)}: overwrite?`,
+    { modal: true, detail: existing.join('\n') },
+    overwrite,
+  );
+  return answer === overwrite;
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---- Import Roles from Terraform Outputs ----
+
+/** Resolves to the ARNs added to the workspace setting, or undefined when nothing was imported. */
+async function importTerraformRoles(log: vscode.LogOutputChannel): Promise<string[] | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    const manage = 'Manage Workspace Trust';
+    const answer = await vscode.window.showWarningMessage(
+      "Importing roles from Terraform needs a trusted workspace: it runs terraform with this workspace's configuration, and Restricted Mode ignores workspace role settings. Trust the workspace, then import again.",
+      manage,
+    );
+    if (answer === manage) {
+      await vscode.commands.executeCommand('workbench.trust.manage');
+    }
+    return undefined;
+  }
+  if (!vscode.workspace.workspaceFolders?.length) {
+    throw new UserError('Open the folder with your Terraform configuration first: imported roles are kept in its workspace settings.', 'NoWorkspace');
+  }
+  const found = await readRoleArns(log);
+  return found && saveRoleArns(found, log);
+}
+
+async function readRoleArns(log: vscode.LogOutputChannel): Promise<FoundRoleArns | undefined> {
+  const terraform = await findTerraform();
+  const runItem = { label: '$(terminal) Run terraform output -json', detail: `In a folder with your root module, using ${terraform}` };
+  const stateItem = { label: '$(file) Read a terraform.tfstate file', detail: 'Its outputs and aws_iam_role resources, without running terraform' };
+  const source = terraform ? await vscode.window.showQuickPick([runItem, stateItem], { title: IMPORT_TITLE, ignoreFocusOut: true }) : stateItem;
+  if (!source) {
+    return undefined;
+  }
+  if (source === stateItem) {
+    const file = await pickFile(
+      '**/*.tfstate',
+      { 'Terraform state': ['tfstate'] },
+      terraform ? 'State file to read' : 'terraform is not on PATH: choose a state file to read',
+    );
+    if (!file) {
+      return undefined;
+    }
+    log.info(`Reading role ARNs from ${file.toString(true)}`);
+    return roleArnsFromState(Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8'));
+  }
+  const folder = await pickTerraformFolder();
+  if (!folder || !terraform) {
+    return undefined;
+  }
+  log.info(`Running terraform output -json in ${folder.fsPath}`);
+  const stdout = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Running terraform output -json in ${vscode.workspace.asRelativePath(folder)}`, cancellable: true },
+    (_progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      return terraformOutputJson(terraform, folder.fsPath, { timeoutMs: TERRAFORM_TIMEOUT_MS, signal: abort.signal });
+    },
+  );
+  return roleArnsFromOutputs(stdout);
+}
+
+/** Folders holding .tf files (the likely root modules), or one the person browses to. */
+async function pickTerraformFolder(): Promise<vscode.Uri | undefined> {
+  const tfFiles = await vscode.workspace.findFiles('**/*.tf', '**/{.terraform,node_modules}/**', 500);
+  const folders = [...new Map(tfFiles.map((file) => [path.posix.dirname(file.path), vscode.Uri.joinPath(file, '..')])).values()];
+  folders.sort((a, b) => a.path.localeCompare(b.path));
+  type FolderItem = vscode.QuickPickItem & { uri?: vscode.Uri };
+  const items: FolderItem[] = folders.map((uri) => ({ label: `$(folder) ${vscode.workspace.asRelativePath(uri)}`, uri }));
+  const browse: FolderItem = { label: '$(folder-opened) Choose a folder…' };
+  const picked = items.length ? await vscode.window.showQuickPick([...items, browse], { title: IMPORT_TITLE, placeHolder: 'Folder to run terraform output -json in', ignoreFocusOut: true }) : browse;
+  if (!picked || picked.uri) {
+    return picked?.uri;
+  }
+  const chosen = await vscode.window.showOpenDialog({ title: IMPORT_TITLE, canSelectFiles: false, canSelectFolders: true, openLabel: 'Run terraform Here', defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
+  return chosen?.[0];
+}
+
+/** A workspace file matching `glob`, or one the person browses to. */
+async function pickFile(glob: string, filters: Record<string, string[]>, placeHolder: string): Promise<vscode.Uri | undefined> {
+  const files = await vscode.workspace.findFiles(glob, '**/{.terraform,node_modules}/**', 100);
+  type FileItem = vscode.QuickPickItem & { uri?: vscode.Uri };
+  const items: FileItem[] = files.map((uri) => ({ label: `$(file) ${vscode.workspace.asRelativePath(uri)}`, uri }));
+  const browse: FileItem = { label: '$(folder-opened) Choose a file…' };
+  const picked = items.length ? await vscode.window.showQuickPick([...items, browse], { title: IMPORT_TITLE, placeHolder, ignoreFocusOut: true }) : browse;
+  if (!picked || picked.uri) {
+    return picked?.uri;
+  }
+  const chosen = await vscode.window.showOpenDialog({ title: IMPORT_TITLE, canSelectMany: false, filters, openLabel: 'Import Roles', defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
+  return chosen?.[0];
+}
+
+/** Adds the ARNs to the workspace setting (ARNs only) and says what happened. */
+async function saveRoleArns(found: FoundRoleArns, log: vscode.LogOutputChannel): Promise<string[]> {
+  const config = vscode.workspace.getConfiguration('iamSwitchboard');
+  const current = config.inspect<unknown[]>(ROLE_ARNS_SETTING)?.workspaceValue ?? [];
+  const existing = current.filter((value): value is string => typeof value === 'string');
+  const { merged, added } = mergeRoleArns(existing, found.roleArns);
+  if (added.length) {
+    await config.update(ROLE_ARNS_SETTING, merged, vscode.ConfigurationTarget.Workspace);
+  }
+  log.info(`Terraform import: ${found.roleArns.length} role ARNs found, ${added.length} added${added.length ? `: ${added.join(', ')}` : ''}`);
+  const skipped = found.skippedSensitive.length ? ` Sensitive outputs were not read: ${found.skippedSensitive.join(', ')}.` : '';
+  if (found.roleArns.length === 0) {
+    void vscode.window.showWarningMessage(`No role ARNs found in Terraform: add an output with the role's ARN (snippet tf-iam-output-role-arn) and apply.${skipped}`);
+  } else if (added.length === 0) {
+    void vscode.window.showInformationMessage(`All ${plural(found.roleArns.length, 'role ARN')} from Terraform are already in the workspace settings.${skipped}`);
+  } else {
+    const already = found.roleArns.length - added.length;
+    void vscode.window.showInformationMessage(
+      `Added ${plural(added.length, 'role')} from Terraform to the workspace setting iamSwitchboard.${ROLE_ARNS_SETTING}${already ? ` (${already} already there)` : ''}.${skipped}`,
+    );
+  }
+  return added;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
