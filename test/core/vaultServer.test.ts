@@ -208,6 +208,22 @@ describe('roles', () => {
     }
   });
 
+  it('a second AWS mount has its own roles and leases, and sys/mounts lists both as type aws', async () => {
+    const twoMounts = await startVaultServer({ awsEndpoint: servers.aws.url, awsMounts: ['aws', 'aws-prod'] });
+    try {
+      const alice = nodeVault({ endpoint: twoMounts.url });
+      await alice.userpassLogin({ username: 'alice', password: 'alice-password' });
+      const mounts = (await alice.mounts()).data;
+      assert.deepEqual([mounts['aws/'].type, mounts['aws-prod/'].type], ['aws', 'aws']);
+      const lease = await alice.read('aws-prod/creds/s3-full');
+      assert.match(lease.lease_id, /^aws-prod\/creds\/s3-full\//);
+      assert.match((await callerOf(keysOf(lease))).arn ?? '', /^arn:aws:iam::111111111111:user\/vault-userpass-alice-s3-full-/);
+      await alice.revoke({ lease_id: lease.lease_id });
+    } finally {
+      await twoMounts.close();
+    }
+  });
+
   it('creds and sts for a missing role are 400 naming the role', async () => {
     await rejectsVault(root.read('aws/creds/nope'), 400, /^Role "nope" not found$/);
     await rejectsVault(root.write('aws/sts/nope', { ttl: '15m' }), 400, /^Role "nope" not found$/);
@@ -247,7 +263,20 @@ describe('tokens and policies', () => {
     await eventually('the token has expired', () => shortLived.tokenLookupSelf().then(() => false, () => true));
     await rejectsVault(shortLived.read('aws/creds/s3-full'), 403, /permission denied/);
     await eventually('the lease user is deleted', async () => (await callerOf(keys)).error === 'InvalidClientTokenId');
-    assert.ok(!servers.vault.leaseIds().includes(lease.lease_id));
+    // The keys die at DeleteAccessKey; the lease goes once DeleteUser, the last call, has finished.
+    await eventually('the lease is gone', async () => !servers.vault.leaseIds().includes(lease.lease_id));
+  });
+});
+
+describe('clock', () => {
+  it('advancing the clock past a token TTL expires it and revokes its leases at once', async () => {
+    const created = await client(servers.vault.rootToken).tokenCreate({ policies: ['aws-dev'], ttl: '1h' });
+    const holder = client(created.auth.client_token);
+    const lease = await holder.read('aws/creds/s3-full');
+    assert.ok((await callerOf(keysOf(lease))).arn);
+    await servers.vault.advanceClock(3600 * 1000 + 1000);
+    await rejectsVault(holder.tokenLookupSelf(), 403, /permission denied/);
+    assert.equal((await callerOf(keysOf(lease))).error, 'InvalidClientTokenId');
   });
 });
 
