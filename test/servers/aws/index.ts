@@ -1,4 +1,8 @@
-// The protocol-faithful local AWS STS/IAM server for tests and the demo. See server.ts for the endpoints.
+// The protocol-faithful local AWS STS/IAM server for tests and the demo.
+// One URL serves: POST / (AWS Query protocol; STS or IAM chosen by the SigV4 credential scope), GET /federation
+// (console sign-in: getSigninToken → {"SigninToken"}, 400 text/plain on refusal; login → HTML "Signed in to the
+// AWS console as <arn>"), and unsigned test controls for other processes: POST /__test/failure {mode,…,count?}
+// ({} clears), POST /__test/clock {advanceMs}, GET /__test/issued → every key, secret and token it issued.
 import { resolve } from 'node:path';
 import { type AwsServer, createAwsServer } from './server';
 
