@@ -344,3 +344,27 @@ async function send<T>(
     client.destroy();
   }
 }
+
+/**
+ * The credentials a new terminal would use with no role active: AWS_* keys in the environment, else the
+ * AWS_PROFILE (or default) profile, a role profile being assumed through our own endpoint settings.
+ */
+export async function terminalDefaultCredentials(options: AssumeOptions): Promise<{ credentials: AwsCredentials; description: string }> {
+  const env = options.env ?? process.env;
+  const sdk = await import('./sdk');
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    return { credentials: await withEnv(env, () => sdk.fromEnv()()), description: 'the AWS_ACCESS_KEY_ID in the environment' };
+  }
+  const name = env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || 'default';
+  const profile = options.config.profiles.get(name);
+  if (!profile) {
+    throw new UserError(`Terminals have no AWS credentials: there is no active role and no profile '${name}'. Assume a role or add the profile to ~/.aws/config.`, 'NoCredentials');
+  }
+  const role = roleFromProfile(profile);
+  if (role && profile.credentialKind !== 'static') {
+    const identity = await assumeRole(role, options);
+    return { credentials: identity.credentials, description: `profile ${name}` };
+  }
+  const description = `profile ${name}`;
+  return { credentials: await baseCredentials({ kind: 'profile', profile: name }, description, options), description };
+}

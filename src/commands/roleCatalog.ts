@@ -1,0 +1,102 @@
+// The role catalog as the window sees it: ~/.aws/config + credentials + settings, loaded on first use, kept
+// until a watched file or a setting changes. The tree and the switcher both read it from here.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { AwsConfig, awsConfigFiles, AwsConfigFiles, loadAwsConfig } from '../core/awsConfig';
+import { buildCatalog, Catalog } from '../core/roles';
+import { onDidChangeSettings, readSettings, Settings } from '../settings';
+
+export interface LoadedCatalog {
+  config: AwsConfig;
+  catalog: Catalog;
+}
+
+const RELOAD_DELAY_MS = 150;
+
+export class RoleCatalogStore implements vscode.Disposable {
+  readonly files: AwsConfigFiles = awsConfigFiles();
+  private loading: Promise<LoadedCatalog> | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private reloadTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly settings: () => Settings = readSettings,
+    private readonly log?: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(onDidChangeSettings(() => this.invalidate()));
+  }
+
+  get(): Promise<LoadedCatalog> {
+    this.loading ??= this.load();
+    return this.loading;
+  }
+
+  /** Drops what was loaded; the next `get` reads the files again. */
+  invalidate(): void {
+    this.loading = undefined;
+    this.changed.fire();
+  }
+
+  /**
+   * Watches the folders of the two files (editors often replace a file instead of writing it, which a watch on
+   * the file itself would miss). Started when the tree first shows, so activation does no I/O.
+   */
+  watch(): void {
+    if (this.disposables.some((d) => d instanceof FolderWatch)) {
+      return;
+    }
+    const byFolder = new Map<string, Set<string>>();
+    for (const file of [this.files.configPath, this.files.credentialsPath]) {
+      const folder = path.dirname(file);
+      byFolder.set(folder, (byFolder.get(folder) ?? new Set()).add(path.basename(file)));
+    }
+    for (const [folder, names] of byFolder) {
+      this.disposables.push(new FolderWatch(folder, names, () => this.scheduleReload(), this.log));
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.reloadTimer);
+    this.disposables.forEach((d) => d.dispose());
+  }
+
+  private scheduleReload(): void {
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => this.invalidate(), RELOAD_DELAY_MS);
+  }
+
+  private async load(): Promise<LoadedCatalog> {
+    const started = Date.now();
+    const settings = this.settings();
+    const config = await loadAwsConfig(this.files);
+    const catalog = buildCatalog({ profiles: config.profiles, accounts: settings.accounts, terraformRoleArns: settings.terraformRoleArns });
+    this.log?.info(`Loaded ${config.profiles.size} profiles, ${catalog.roles.length} roles in ${Date.now() - started} ms from ${this.files.configPath}`);
+    return { config, catalog };
+  }
+}
+
+class FolderWatch implements vscode.Disposable {
+  private watcher: fs.FSWatcher | undefined;
+
+  constructor(folder: string, names: Set<string>, onChange: () => void, log?: vscode.LogOutputChannel) {
+    try {
+      this.watcher = fs.watch(folder, (_event, file) => {
+        if (!file || names.has(file.toString())) {
+          onChange();
+        }
+      });
+      this.watcher.on('error', () => this.dispose());
+    } catch {
+      // No ~/.aws folder yet: nothing to watch until Refresh or Open ~/.aws/config creates it.
+      log?.info(`Not watching ${folder}: it does not exist.`);
+    }
+  }
+
+  dispose(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+}
