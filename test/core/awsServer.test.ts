@@ -2,6 +2,7 @@
 // external ids, chaining, durations, expiry, IAM pagination and user management, and the failure switch.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import {
@@ -21,6 +22,9 @@ import {
   GetSessionTokenCommand,
   STSClient,
 } from '@aws-sdk/client-sts';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { type AwsServer, startAwsServer, totp } from '../servers/aws';
 
 interface Keys { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
@@ -74,6 +78,32 @@ describe('signatures and keys', () => {
       sts({ accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: ALICE.secretAccessKey }).send(new GetCallerIdentityCommand({})),
       'InvalidClientTokenId', 403, 'The security token included in the request is invalid.',
     );
+  });
+
+  test('the signature covers the body: a signed request whose body was altered is rejected', async () => {
+    const url = new URL(server.url);
+    const body = 'Action=GetCallerIdentity&Version=2011-06-15';
+    // No x-amz-content-sha256 header, so only the signature itself protects the body.
+    const signer = new SignatureV4({ credentials: ALICE, region: 'us-east-1', service: 'sts', sha256: Sha256, applyChecksum: false });
+    const signed = await signer.sign(new HttpRequest({
+      method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/',
+      headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' }, body,
+    }));
+    const send = (payload: string) => new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(server.url, { method: 'POST', headers: signed.headers }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+    const intact = await send(body);
+    assert.equal(intact.status, 200);
+    assert.match(intact.text, /<Arn>arn:aws:iam::111111111111:user\/alice<\/Arn>/);
+    const altered = await send(body.replace('GetCallerIdentity', 'GetSessionToken'));
+    assert.equal(altered.status, 403);
+    assert.match(altered.text, /<Code>SignatureDoesNotMatch<\/Code>/);
   });
 
   test('session keys without their session token are rejected', async () => {
