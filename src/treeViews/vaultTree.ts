@@ -58,7 +58,8 @@ export class RoleNode extends vscode.TreeItem {
     hasLeases: boolean,
   ) {
     super(role, hasLeases ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    this.id = `vault:${server.address}:${mount}:${role}`;
+    // A new id once leases appear: VS Code keeps a known item's old "no children" state otherwise.
+    this.id = `vault:${server.address}:${mount}:${role}${hasLeases ? ':leases' : ''}`;
     this.contextValue = 'vaultRole';
     this.iconPath = new vscode.ThemeIcon('key');
     this.description = info ? info.credentialTypes.join(', ') : 'type not readable';

@@ -1,0 +1,71 @@
+// A person signs in to the demo Vault, leases credentials from the tree, gets a terminal that is that identity,
+// revokes the lease from the tree, and new terminals no longer carry it.
+import * as assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Locator, Page } from 'playwright-core';
+import {
+  answerQuickInput, createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem,
+  runCommand, screenshot, treeItem, typeInTerminal, waitForNotification, waitForTerminalText,
+} from './driver';
+
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  browser = await launchBrowser();
+  page = await openWorkbench(browser);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Clicks a row's inline action button (they appear on hover). */
+async function clickInlineAction(row: Locator, title: string): Promise<void> {
+  await row.hover();
+  await row.locator(`.action-label[aria-label^="${title}"]`).click();
+}
+
+test('signing in to the demo Vault with userpass shows who is signed in', async () => {
+  await openViewContainer(page);
+  await runCommand(page, 'IAM Switchboard: Refresh Vault');
+  const server = treeItem(page, 'demo').first();
+  await server.waitFor({ timeout: 30_000 });
+  assert.match(await server.innerText(), /active · signed out/);
+  await clickInlineAction(server, 'Sign in to Vault');
+  await pickQuickItem(page, 'Username and password');
+  await answerQuickInput(page, 'alice');
+  await answerQuickInput(page, 'alice-password');
+  await waitForNotification(page, /Signed in to demo as userpass-alice/);
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: 'userpass-alice' }).first().waitFor({ timeout: 20_000 });
+  await screenshot(page, 'vault-signed-in');
+});
+
+test('leasing s3-full from the tree puts its IAM user into a new terminal', async () => {
+  await expandTreeItem(page, 'aws/');
+  const role = treeItem(page, 's3-full').first();
+  await role.waitFor({ timeout: 20_000 });
+  assert.match(await role.innerText(), /iam_user/);
+  await clickInlineAction(role, 'Lease Credentials');
+  await waitForNotification(page, /Vault credentials for s3-full are ready in new terminals/, 60_000);
+  const lease = page.locator('.part.sidebar .monaco-list-row', { hasText: 's3-full/' }).first();
+  await lease.waitFor({ timeout: 20_000 });
+  assert.match(await lease.innerText(), /left · renewable/);
+  await screenshot(page, 'vault-leased');
+
+  await createTerminal(page);
+  await typeInTerminal(page, `/usr/bin/aws sts get-caller-identity --endpoint-url ${e2eEnv().awsUrl} --query Arn --output text`);
+  await waitForTerminalText(page, /arn:aws:iam::111111111111:user\/\S+/, 30_000);
+  await screenshot(page, 'vault-terminal-identity');
+});
+
+test('revoking the lease from the tree clears it from new terminals', async () => {
+  const lease = page.locator('.part.sidebar .monaco-list-row', { hasText: 's3-full/' }).first();
+  await clickInlineAction(lease, 'Revoke Lease');
+  await waitForNotification(page, /Revoked the lease for s3-full: Vault deleted its IAM user/);
+  await lease.waitFor({ state: 'detached', timeout: 20_000 });
+  await createTerminal(page);
+  await typeInTerminal(page, 'echo "key=[${AWS_ACCESS_KEY_ID:-none}]"');
+  await waitForTerminalText(page, /key=\[none\]/);
+  await screenshot(page, 'vault-revoked');
+});

@@ -1,0 +1,119 @@
+// Vault commands inside the extension host, against the local Vault the e2e runner started.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentials, Session } from '../../../src/core/session';
+
+interface Shared {
+  awsUrl: string;
+  vaultUrl: string;
+  vaultRootToken: string;
+}
+
+const shared = (): Shared => JSON.parse(process.env.IAM_SWITCHBOARD_E2E ?? '{}') as Shared;
+
+async function session(): Promise<Session> {
+  const ext = vscode.extensions.getExtension<{ session: Session }>('iamswitchboard.iam-switchboard');
+  assert.ok(ext);
+  const api = await ext.activate();
+  return api.session;
+}
+
+async function callerArn(credentials: AwsCredentials): Promise<string> {
+  const sts = new STSClient({ endpoint: shared().awsUrl, region: 'us-east-1', credentials, maxAttempts: 1 });
+  try {
+    return (await sts.send(new GetCallerIdentityCommand({}))).Arn ?? '';
+  } finally {
+    sts.destroy();
+  }
+}
+
+/** A fresh aws-dev token from the root token, as an operator would hand one out. */
+async function developerToken(): Promise<string> {
+  const { vaultUrl, vaultRootToken } = shared();
+  const response = await fetch(`${vaultUrl}/v1/auth/token/create`, {
+    method: 'POST',
+    headers: { 'X-Vault-Token': vaultRootToken },
+    body: JSON.stringify({ policies: ['aws-dev'], ttl: '1h' }),
+  });
+  return ((await response.json()) as { auth: { client_token: string } }).auth.client_token;
+}
+
+suite('vault', () => {
+  const server = () => ({ address: shared().vaultUrl });
+
+  suiteSetup(async function () {
+    if (!process.env.IAM_SWITCHBOARD_E2E) this.skip();
+    await session();
+    await vscode.commands.executeCommand('iamSwitchboard.signInToVault', { server: server(), token: await developerToken() });
+  });
+
+  test('leased iam_user credentials become the session identity and work at STS', async () => {
+    const s = await session();
+    const result = await vscode.commands.executeCommand<{ leaseId: string; label: string }>('iamSwitchboard.leaseCredentials', {
+      server: server(), mount: 'aws', role: 's3-full',
+    });
+    assert.ok(result, 'lease command returned nothing (see the error message)');
+    assert.match(result.leaseId, /^aws\/creds\/s3-full\//);
+    const identity = s.identity;
+    assert.equal(identity?.origin.kind, 'vault');
+    assert.equal(identity?.origin.kind === 'vault' && identity.origin.leaseId, result.leaseId);
+    assert.match(identity!.arn ?? '', /^arn:aws:iam::111111111111:user\//, 'waited until the keys were usable');
+    assert.equal(await callerArn(identity!.credentials), identity!.arn);
+    assert.ok('leaseId' in result && !('credentials' in result), 'the command result carries no secrets');
+  });
+
+  test('renewing an iam_user lease moves the session expiry', async () => {
+    const s = await session();
+    const before = s.identity!.credentials.expiration!.getTime();
+    const leaseId = s.identity!.origin.kind === 'vault' ? s.identity!.origin.leaseId : '';
+    await vscode.commands.executeCommand('iamSwitchboard.renewLease', { lease: { leaseId }, increment: '50m' });
+    const after = s.identity!.credentials.expiration!.getTime();
+    assert.ok(after > before + 15 * 60_000, `expiry moved by ${(after - before) / 1000}s`);
+  });
+
+  test('revoking the active lease clears the session and the keys stop working', async () => {
+    const s = await session();
+    const identity = s.identity!;
+    const leaseId = identity.origin.kind === 'vault' ? identity.origin.leaseId : '';
+    await vscode.commands.executeCommand('iamSwitchboard.revokeLease', { lease: { leaseId } });
+    assert.equal(s.identity, undefined);
+    await assert.rejects(callerArn(identity.credentials), (e: Error) => e.name === 'InvalidClientTokenId');
+  });
+
+  test('assumed_role credentials carry their STS expiry and are not renewable', async () => {
+    const s = await session();
+    await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'dev-s3', ttl: '15m' });
+    const identity = s.identity!;
+    assert.equal(identity.origin.kind === 'vault' && identity.origin.renewable, false);
+    assert.match(identity.arn ?? '', /assumed-role\/VaultS3\//);
+    const left = s.timeLeft()!;
+    assert.ok(left > 14 * 60_000 && left <= 15 * 60_000, `time left ${left}`);
+    const leaseId = identity.origin.kind === 'vault' ? identity.origin.leaseId : '';
+    // Renew is refused without asking Vault; the identity stays as it was.
+    await vscode.commands.executeCommand('iamSwitchboard.renewLease', { lease: { leaseId }, increment: '30m' });
+    assert.equal(s.identity, identity);
+    await vscode.commands.executeCommand('iamSwitchboard.revokeLease', { lease: { leaseId } });
+    assert.equal(s.identity, undefined);
+    assert.equal(await callerArn(identity.credentials), identity.arn, 'STS keys stay valid until they expire');
+  });
+
+  test('a failed lease leaves the current credentials as they were', async () => {
+    const s = await session();
+    await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'dev-s3', ttl: '15m' });
+    const identity = s.identity;
+    assert.ok(identity);
+    const result = await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'no-such-role', credentialType: 'iam_user' });
+    assert.equal(result, undefined);
+    assert.equal(s.identity, identity);
+  });
+
+  test('signing out forgets the token: leasing then asks to sign in', async () => {
+    const s = await session();
+    const identity = s.identity;
+    await vscode.commands.executeCommand('iamSwitchboard.signOutOfVault', { server: server() });
+    const result = await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 's3-full' });
+    assert.equal(result, undefined);
+    assert.equal(s.identity, identity);
+  });
+});
