@@ -19,6 +19,8 @@ const baseSettings = {
   'extensions.autoUpdate': false,
   'telemetry.telemetryLevel': 'off',
   'workbench.tips.enabled': false,
+  // The demo workspace lives inside this repository; don't offer to open it.
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 export interface CodeServerOptions {

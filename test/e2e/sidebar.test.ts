@@ -28,6 +28,9 @@ test('the sidebar lists the demo accounts with their ids', async () => {
 
 test('expanding an account shows its roles', async () => {
   await expandTreeItem(page, 'dev');
-  await treeItem(page, 'ReadOnly').first().waitFor({ timeout: 20_000 });
+  // Roles sit one level below their account; the role name is in the row's text (label or description).
+  const role = page.locator('.part.sidebar .monaco-list-row[aria-level="2"]', { hasText: 'ReadOnly' }).first();
+  await role.waitFor({ timeout: 20_000 });
+  assert.equal(await treeItem(page, 'dev').first().getAttribute('aria-expanded'), 'true');
   await screenshot(page, 'sidebar-dev-roles');
 });
