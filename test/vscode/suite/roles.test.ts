@@ -1,0 +1,110 @@
+// The role switcher inside a real extension host: the tree's nodes, assuming roles through the commands into the
+// one session, AccessDenied keeping the previous role, clearing, and the tree following ~/.aws/config edits.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { awsConfigFiles } from '../../../src/core/awsConfig';
+import type { Session } from '../../../src/core/session';
+import { RoleCatalogStore } from '../../../src/commands/roleCatalog';
+import { AccountNode, RoleNode, RoleTreeNode, RoleTreeProvider, SourceNode } from '../../../src/treeViews/roleTree';
+
+const extensionId = 'iamswitchboard.iam-switchboard';
+
+async function session(): Promise<Session> {
+  const ext = vscode.extensions.getExtension<{ session: Session }>(extensionId);
+  assert.ok(ext, `${extensionId} is not loaded`);
+  const api = await ext.activate();
+  assert.ok(api?.session, 'the extension exposes its session in test mode');
+  return api.session;
+}
+
+function labelOf(node: RoleTreeNode): string {
+  return typeof node.label === 'string' ? node.label : node.label?.label ?? '';
+}
+
+async function children(tree: RoleTreeProvider, label?: string): Promise<RoleTreeNode[]> {
+  if (label === undefined) return tree.getChildren();
+  const parent = (await tree.getChildren()).find((n) => labelOf(n) === label);
+  assert.ok(parent, `no node ${label}`);
+  return tree.getChildren(parent);
+}
+
+suite('role switcher', () => {
+  let tree: RoleTreeProvider;
+  let store: RoleCatalogStore;
+
+  suiteSetup(async () => {
+    store = new RoleCatalogStore();
+    tree = new RoleTreeProvider(store, await session());
+  });
+  suiteTeardown(async () => {
+    tree.dispose();
+    store.dispose();
+    await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
+  });
+
+  test('the tree lists the demo accounts by alias with their ids, and the roles with their needs', async () => {
+    const accounts = (await children(tree)).filter((n): n is AccountNode => n instanceof AccountNode);
+    assert.deepEqual(accounts.map((a) => [labelOf(a), a.description]), [['central', '111111111111'], ['dev', '222222222222'], ['prod', '333333333333']]);
+    const dev = await children(tree, 'dev');
+    assert.ok(dev[0] instanceof SourceNode);
+    assert.equal(labelOf(dev[0]), 'Assumed from profile default');
+    const roles = dev.filter((n): n is RoleNode => n instanceof RoleNode);
+    assert.deepEqual(roles.map(labelOf), ['dev-deployer', 'dev-readonly']);
+    assert.match(String(roles[0].description), /needs external ID/);
+    assert.equal(roles[1].contextValue, 'role');
+    const prod = (await children(tree, 'prod')).filter((n): n is RoleNode => n instanceof RoleNode);
+    assert.match(String(prod.find((r) => labelOf(r) === 'prod-admin')!.description), /needs MFA/);
+    assert.match(String(prod.find((r) => labelOf(r) === 'prod-auditor')!.description), /chained/);
+  });
+
+  test('Assume Role puts the role into the session and marks it active in the tree', async () => {
+    const arn = await vscode.commands.executeCommand<string>('iamSwitchboard.assumeRole', 'dev-readonly');
+    assert.equal(arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice');
+    const current = (await session()).identity;
+    assert.equal(current?.arn, arn);
+    assert.equal(current?.label, 'dev-readonly');
+    assert.equal(current?.region, 'eu-west-1');
+    const readOnly = (await children(tree, 'dev')).find((n) => labelOf(n) === 'dev-readonly')!;
+    assert.equal(readOnly.contextValue, 'role.active');
+    assert.match(String(readOnly.description), /active · \d+m left/);
+  });
+
+  test('a chained role is assumed through its source role', async () => {
+    const arn = await vscode.commands.executeCommand<string>('iamSwitchboard.assumeRole', 'prod-auditor');
+    assert.equal(arn, 'arn:aws:sts::333333333333:assumed-role/Auditor/alice');
+  });
+
+  test('an AccessDenied role leaves the previous role in place', async () => {
+    await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'dev-readonly');
+    const before = (await session()).identity;
+    const result = await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'prod-breakglass');
+    assert.equal(result, undefined);
+    assert.equal((await session()).identity, before);
+  });
+
+  test('Clear Credentials empties the session', async () => {
+    await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
+    assert.equal((await session()).identity, undefined);
+  });
+
+  test('editing ~/.aws/config updates the tree', async () => {
+    const { configPath } = awsConfigFiles();
+    const original = fs.readFileSync(configPath, 'utf8');
+    store.watch();
+    const changed = new Promise<void>((resolve) => {
+      const subscription = store.onDidChange(() => {
+        subscription.dispose();
+        resolve();
+      });
+    });
+    try {
+      fs.appendFileSync(configPath, '\n[profile dev-suite-added]\nrole_arn = arn:aws:iam::222222222222:role/Deployer\nsource_profile = default\n');
+      await changed;
+      const dev = (await children(tree, 'dev')).map(labelOf);
+      assert.ok(dev.includes('dev-suite-added'), dev.join(', '));
+    } finally {
+      fs.writeFileSync(configPath, original);
+    }
+  });
+});
