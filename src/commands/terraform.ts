@@ -268,7 +268,7 @@ async function pickTerraformFolder(): Promise<vscode.Uri | undefined> {
   const folders = [...new Map(tfFiles.map((file) => [path.posix.dirname(file.path), vscode.Uri.joinPath(file, '..')])).values()];
   folders.sort((a, b) => a.path.localeCompare(b.path));
   type FolderItem = vscode.QuickPickItem & { uri?: vscode.Uri };
-  const items: FolderItem[] = folders.map((uri) => ({ label: `$(folder) ${vscode.workspace.asRelativePath(uri)}`, uri }));
+  const items: FolderItem[] = folders.map((uri) => ({ label: `$(folder) ${folderLabel(uri)}`, uri }));
   const browse: FolderItem = { label: '$(folder-opened) Choose a folder…' };
   const picked = items.length ? await vscode.window.showQuickPick([...items, browse], { title: IMPORT_TITLE, placeHolder: 'Folder to run terraform output -json in', ignoreFocusOut: true }) : browse;
   if (!picked || picked.uri) {
@@ -276,6 +276,12 @@ async function pickTerraformFolder(): Promise<vscode.Uri | undefined> {
   }
   const chosen = await vscode.window.showOpenDialog({ title: IMPORT_TITLE, canSelectFiles: false, canSelectFolders: true, openLabel: 'Run terraform Here', defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
   return chosen?.[0];
+}
+
+/** A folder's path relative to its workspace folder, or the workspace folder's name for the folder itself. */
+function folderLabel(uri: vscode.Uri): string {
+  const root = vscode.workspace.getWorkspaceFolder(uri);
+  return root && root.uri.toString() === uri.toString() ? root.name : vscode.workspace.asRelativePath(uri);
 }
 
 /** A workspace file matching `glob`, or one the person browses to. */
