@@ -213,7 +213,9 @@ async function baseCredentials(source: Exclude<RoleEntry['source'], undefined>, 
   try {
     if (source.kind === 'profile') {
       const { configPath, credentialsPath } = options.config.files;
-      return await sdk.fromIni({ profile: source.profile, configFilepath: configPath, filepath: credentialsPath, ignoreCache: true })();
+      // The loader's file cache was refreshed when this config was loaded (loadAwsConfig reads with ignoreCache),
+      // so the SDK sees the same files we do without reading them again.
+      return await sdk.fromIni({ profile: source.profile, configFilepath: configPath, filepath: credentialsPath })();
     }
     if (source.kind === 'credentialSource' && source.name === 'Environment') {
       return await withEnv(options.env, () => sdk.fromEnv()());
