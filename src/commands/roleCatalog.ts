@@ -21,6 +21,8 @@ export class RoleCatalogStore implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private reloadTimer: NodeJS.Timeout | undefined;
+  /** Retried by `watch` while none is active (no ~/.aws folder yet). */
+  private watches: FolderWatch[] = [];
 
   constructor(
     private readonly settings: () => Settings = readSettings,
@@ -45,21 +47,24 @@ export class RoleCatalogStore implements vscode.Disposable {
    * the file itself would miss). Started when the tree first shows, so activation does no I/O.
    */
   watch(): void {
-    if (this.disposables.some((d) => d instanceof FolderWatch)) {
+    if (this.watches.some((w) => w.active)) {
       return;
     }
+    this.watches.forEach((w) => w.dispose());
+    this.watches = [];
     const byFolder = new Map<string, Set<string>>();
     for (const file of [this.files.configPath, this.files.credentialsPath]) {
       const folder = path.dirname(file);
       byFolder.set(folder, (byFolder.get(folder) ?? new Set()).add(path.basename(file)));
     }
     for (const [folder, names] of byFolder) {
-      this.disposables.push(new FolderWatch(folder, names, () => this.scheduleReload(), this.log));
+      this.watches.push(new FolderWatch(folder, names, () => this.scheduleReload(), this.log));
     }
   }
 
   dispose(): void {
     clearTimeout(this.reloadTimer);
+    this.watches.forEach((w) => w.dispose());
     this.disposables.forEach((d) => d.dispose());
   }
 
@@ -80,6 +85,10 @@ export class RoleCatalogStore implements vscode.Disposable {
 
 class FolderWatch implements vscode.Disposable {
   private watcher: fs.FSWatcher | undefined;
+
+  get active(): boolean {
+    return this.watcher !== undefined;
+  }
 
   constructor(folder: string, names: Set<string>, onChange: () => void, log?: vscode.LogOutputChannel) {
     try {
