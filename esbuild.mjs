@@ -1,11 +1,12 @@
-// Two bundles: the extension, and the AWS SDK + node-vault in `sdk.js`, which the extension loads only on
-// first use (`import('./sdk')` in src/core), so activation parses none of the SDK.
+// Three bundles: the extension; the AWS SDK + node-vault in `sdk.js`, loaded only on first use
+// (`import('./sdk')` in src/core), so activation parses none of the SDK; and the small ini loader in
+// `iniLoader.js`, so listing roles from ~/.aws/config doesn't load the SDK either.
 import * as esbuild from 'esbuild';
 
 const lazySdk = {
   name: 'lazy-sdk',
   setup(build) {
-    build.onResolve({ filter: /^\.\/sdk$/ }, () => ({ path: './sdk.js', external: true }));
+    build.onResolve({ filter: /^\.\/(sdk|iniLoader)$/ }, (args) => ({ path: `${args.path}.js`, external: true }));
   },
 };
 
@@ -23,6 +24,7 @@ const common = {
 const contexts = [
   await esbuild.context({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazySdk] }),
   await esbuild.context({ ...common, entryPoints: ['src/core/sdk.ts'], outfile: 'dist/sdk.js' }),
+  await esbuild.context({ ...common, entryPoints: ['src/core/iniLoader.ts'], outfile: 'dist/iniLoader.js' }),
 ];
 if (process.argv.includes('--watch')) {
   await Promise.all(contexts.map((c) => c.watch()));

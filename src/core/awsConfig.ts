@@ -60,16 +60,16 @@ export function awsConfigFiles(env: NodeJS.ProcessEnv = process.env, home = os.h
 
 /** Reads both files fresh (no cache: they are watched and re-read on change). Missing files mean no profiles. */
 export async function loadAwsConfig(files: AwsConfigFiles = awsConfigFiles()): Promise<AwsConfig> {
-  const sdk = await import('./sdk');
-  const { configFile, credentialsFile } = await sdk.loadSharedConfigFiles({
+  const ini = await import('./iniLoader');
+  const { configFile, credentialsFile } = await ini.loadSharedConfigFiles({
     configFilepath: files.configPath,
     filepath: files.credentialsPath,
     ignoreCache: true,
   });
   // The loader skips lines it cannot parse without a word; read the same (cached) text to say where they are.
   const [configText, credentialsText] = await Promise.all([
-    sdk.readFile(files.configPath).catch(() => ''),
-    sdk.readFile(files.credentialsPath).catch(() => ''),
+    ini.readFile(files.configPath).catch(() => ''),
+    ini.readFile(files.credentialsPath).catch(() => ''),
   ]);
   const broken = [...brokenLines(configText, files.configPath, true), ...brokenLines(credentialsText, files.credentialsPath, false)];
   return { files, profiles: profilesFromIni(configFile, credentialsFile, broken) };

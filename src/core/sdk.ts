@@ -2,7 +2,6 @@
 // The build bundles this file on its own (dist/sdk.js); only modules in src/core import it, and only lazily.
 export { STSClient, AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand, GetFederationTokenCommand } from '@aws-sdk/client-sts';
 export { IAMClient, ListRolesCommand, GetRoleCommand } from '@aws-sdk/client-iam';
-export { loadSharedConfigFiles, parseKnownFiles, readFile } from '@smithy/shared-ini-file-loader';
 export { fromIni, fromNodeProviderChain, fromEnv, fromProcess, fromSSO } from '@aws-sdk/credential-providers';
 import nodeVault = require('node-vault');
 export { nodeVault };
