@@ -331,37 +331,44 @@ class VaultCommands {
     if (info?.mfaSerialNumber && !mfaCode) return undefined;
 
     const settings = this.connections.settings;
-    const leased = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Leasing ${credentialType} credentials for ${role} from Vault…`, cancellable: true },
-      (_progress, token) =>
-        client.leaseCredentials(mount, role, {
+    const wait = credentialType === 'iam_user' && (arg?.wait ?? settings.vault.waitForIamUserKeys);
+    // One notification for the whole flow: VS Code drops toasts that follow each other within a second,
+    // so separate progress notifications would swallow the "ready" message below.
+    const { leased, identity } = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Vault: ${role}`, cancellable: true },
+      async (progress, token) => {
+        progress.report({ message: `leasing ${credentialType} credentials…` });
+        const leased = await client.leaseCredentials(mount, role, {
           credentialType,
           ttl,
           roleArn,
           mfaCode,
           roleSessionName: credentialType === 'assumed_role' ? (settings.roleSessionName ?? `iam-switchboard-${os.userInfo().username}`) : undefined,
           signal: abortSignal(token),
-        }),
+        });
+        const identity: Identity = {
+          label: `vault:${role}`,
+          arn: leased.arn,
+          accountId: leased.arn?.split(':')[4] || undefined,
+          region: settings.region,
+          credentials: leased.credentials,
+          origin: { kind: 'vault', server: server.address, mount, role, leaseId: leased.lease.leaseId, renewable: leased.lease.renewable, credentialType },
+        };
+        this.connections.remember(leased.lease, identity);
+        for (const warning of leased.warnings) {
+          this.deps.log.warn(`Vault: ${warning}`);
+        }
+        if (wait) {
+          progress.report({ message: 'waiting until AWS accepts the new keys (IAM takes a few seconds)…' });
+          const usable = await this.waitForKeys(identity, settings, token);
+          if (usable) {
+            identity.arn = usable.arn;
+            identity.accountId = usable.account;
+          }
+        }
+        return { leased, identity };
+      },
     );
-    const identity: Identity = {
-      label: `vault:${role}`,
-      arn: leased.arn,
-      accountId: leased.arn?.split(':')[4] || undefined,
-      region: settings.region,
-      credentials: leased.credentials,
-      origin: { kind: 'vault', server: server.address, mount, role, leaseId: leased.lease.leaseId, renewable: leased.lease.renewable, credentialType },
-    };
-    this.connections.remember(leased.lease, identity);
-    for (const warning of leased.warnings) {
-      this.deps.log.warn(`Vault: ${warning}`);
-    }
-    if (credentialType === 'iam_user' && (arg?.wait ?? settings.vault.waitForIamUserKeys)) {
-      const usable = await this.waitForKeys(identity, settings);
-      if (usable) {
-        identity.arn = usable.arn;
-        identity.accountId = usable.account;
-      }
-    }
     this.deps.session.set(identity);
     const until = leased.lease.expiresAt ? ` until ${leased.lease.expiresAt.toLocaleTimeString()}` : '';
     const note = leased.warnings.length ? ` Vault says: ${leased.warnings.join(' ')}` : '';
@@ -448,13 +455,11 @@ class VaultCommands {
     throw error;
   }
 
-  private async waitForKeys(identity: Identity, settings: Settings): Promise<{ arn: string; account: string } | undefined> {
+  private async waitForKeys(identity: Identity, settings: Settings, token: vscode.CancellationToken): Promise<{ arn: string; account: string } | undefined> {
     try {
-      return await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Waiting until AWS accepts the new keys (IAM takes a few seconds)…', cancellable: true },
-        (_progress, token) => waitUntilUsable(identity.credentials, { endpoint: settings.stsEndpoint, region: settings.region, signal: abortSignal(token) }),
-      );
+      return await waitUntilUsable(identity.credentials, { endpoint: settings.stsEndpoint, region: settings.region, signal: abortSignal(token) });
     } catch (error) {
+      // The lease stands either way; the person hears why the keys are not confirmed yet.
       showError(this.deps.log, error, 'Wait for new Vault keys');
       return undefined;
     }

@@ -110,7 +110,14 @@ export function notifications(page: Page): Promise<string[]> {
 /** Waits for a notification toast whose text matches, and returns its text. */
 export async function waitForNotification(page: Page, text: string | RegExp, timeout = 20_000): Promise<string> {
   const toast = page.locator('.notifications-toasts .notification-list-item-message', { hasText: text }).first();
-  await toast.waitFor({ timeout });
+  try {
+    await toast.waitFor({ timeout });
+  } catch (error) {
+    // Say what the person would have seen instead: the notifications on screen, and a picture of the page.
+    const shown = await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts().catch(() => []);
+    const file = await screenshot(page, `failed-${Date.now()}`).catch(() => 'none');
+    throw new Error(`notification ${text} never showed; on screen: ${JSON.stringify(shown)}; screenshot: ${file}`, { cause: error });
+  }
   return toast.innerText();
 }
 

@@ -78,7 +78,7 @@ async function runAll(servers: Servers, root: string, args: string[], started: n
   }
   // After code-server stopped, so state it flushes on shutdown is scanned too.
   outcomes.push(await phase('secret scan', () => scan(codeServer, servers)));
-  codeServer.removeFiles();
+  if (!process.env.IAM_SWITCHBOARD_KEEP_FILES) codeServer.removeFiles();
   return outcomes;
 }
 
