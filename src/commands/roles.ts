@@ -22,8 +22,8 @@ export interface RoleSwitcherDeps {
   settings?: () => Settings;
 }
 
-/** Role ARNs only (never credentials), most recent first, for the switcher's order. */
-const RECENT_KEY = 'iamSwitchboard.recentRoleArns';
+/** Role keys only (never credentials), most recent first, for the switcher's order. */
+const RECENT_KEY = 'iamSwitchboard.recentRoles';
 const RECENT_MAX = 10;
 /** Refresh this long before expiry, so terminals never hold dead credentials. */
 const REFRESH_BEFORE_MS = 5 * 60 * 1000;
@@ -244,7 +244,7 @@ class RoleSwitcher implements vscode.Disposable {
     this.deps.session.set(identity);
     this.schedule(role, identity);
     const recent = this.context.globalState.get<string[]>(RECENT_KEY, []);
-    await this.context.globalState.update(RECENT_KEY, [role.arn, ...recent.filter((a) => a !== role.arn)].slice(0, RECENT_MAX));
+    await this.context.globalState.update(RECENT_KEY, [role.key, ...recent.filter((k) => k !== role.key)].slice(0, RECENT_MAX));
     vscode.window.setStatusBarMessage(`Assumed ${identity.arn ?? role.arn}`, 5000);
     return identity;
   }

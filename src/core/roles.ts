@@ -226,9 +226,13 @@ export function describeSource(source: ProfileSource | undefined): string {
   return source.kind === 'credentialSource' ? `credential_source ${source.name}` : `${source.kind} ${source.profile}`;
 }
 
-/** Roles ordered for the switcher: the recently used ARNs first (most recent first), then the rest. */
-export function orderByRecent(roles: RoleEntry[], recentArns: string[]): RoleEntry[] {
-  const rank = new Map(recentArns.map((arn, i) => [arn, i]));
-  const recent = roles.filter((r) => rank.has(r.arn)).sort((a, b) => rank.get(a.arn)! - rank.get(b.arn)!);
-  return [...recent, ...roles.filter((r) => !rank.has(r.arn))];
+/**
+ * Roles ordered for the switcher: the recently used first (most recent first), then the rest. `recent` holds role
+ * keys (two profiles can share one role ARN, and only the one used should move up) or, as older state did, ARNs.
+ */
+export function orderByRecent(roles: RoleEntry[], recent: string[]): RoleEntry[] {
+  const rank = new Map(recent.map((id, i) => [id, i]));
+  const rankOf = (r: RoleEntry) => rank.get(r.key) ?? rank.get(r.arn);
+  const used = roles.filter((r) => rankOf(r) !== undefined).sort((a, b) => rankOf(a)! - rankOf(b)!);
+  return [...used, ...roles.filter((r) => rankOf(r) === undefined)];
 }
