@@ -1,0 +1,155 @@
+// A person asks who new terminals run as, assumes an MFA role (a short code is refused before anything is sent, a
+// wrong code is rejected and keeps the previous role, the right code works), assumes a second role from the same
+// MFA source without a new code, and switches role from the status bar with the recent roles first.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { totp } from '../servers/aws';
+import { projectRoot } from './codeServer';
+import {
+  e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, runCommand, screenshot, treeItem,
+  waitForNotification,
+} from './driver';
+
+const { home } = e2eEnv();
+const configPath = path.join(home, '.aws', 'config');
+const bobMfaSerial = 'arn:aws:iam::111111111111:mfa/bob';
+// A second role assumed from bob with his MFA device, so the MFA session can be reused.
+const extraProfile = `\n[profile prod-readonly-mfa]\nrole_arn = arn:aws:iam::333333333333:role/ReadOnly\nsource_profile = bob\nmfa_serial = ${bobMfaSerial}\n`;
+
+let browser: Browser;
+let page: Page;
+let originalConfig: string;
+
+before(async () => {
+  // Before the workbench opens, so this window's extension host reads it on first use.
+  originalConfig = fs.readFileSync(configPath, 'utf8');
+  fs.appendFileSync(configPath, extraProfile);
+  browser = await launchBrowser();
+  page = await openWorkbench(browser);
+  await openViewContainer(page);
+  await expandTreeItem(page, 'dev');
+  await expandTreeItem(page, 'prod');
+});
+
+after(async () => {
+  await browser?.close();
+  if (originalConfig !== undefined) fs.writeFileSync(configPath, originalConfig);
+});
+
+/** The TOTP secret of bob's MFA device, as the local AWS world holds it. */
+function bobTotpSecret(): string {
+  const world = JSON.parse(fs.readFileSync(path.join(projectRoot, 'test', 'servers', 'world.json'), 'utf8')) as {
+    accounts: { users: { name: string; mfaDevices?: { serialNumber: string; totpSecret: string }[] }[] }[];
+  };
+  const device = world.accounts.flatMap((a) => a.users).find((u) => u.name === 'bob')?.mfaDevices?.[0];
+  assert.equal(device?.serialNumber, bobMfaSerial);
+  return device.totpSecret;
+}
+
+/** A 6-digit code that no clock drift the server tolerates (±1 step) turns into a valid one. */
+function wrongCode(secret: string): string {
+  const valid = new Set([-30_000, 0, 30_000].map((offset) => totp(secret, Date.now() + offset)));
+  for (let n = 0; ; n += 1) {
+    const code = String((Number(totp(secret)) + 500_000 + n) % 1_000_000).padStart(6, '0');
+    if (!valid.has(code)) return code;
+  }
+}
+
+async function clickAssume(label: string): Promise<void> {
+  const row = treeItem(page, label).first();
+  await row.waitFor({ timeout: 20_000 });
+  await row.hover();
+  await row.locator('.action-label[aria-label="Assume Role"]').click();
+}
+
+function statusBar(text: string | RegExp) {
+  return page.locator('.part.statusbar .statusbar-item', { hasText: text }).first();
+}
+
+/** The MFA input box, once it is on screen. */
+async function mfaInput() {
+  await page.locator('.quick-input-widget:visible .quick-input-message', { hasText: `Code from MFA device ${bobMfaSerial}` }).waitFor({ timeout: 20_000 });
+  const widget = page.locator('.quick-input-widget:visible');
+  assert.equal(await widget.locator('.quick-input-title').innerText(), 'MFA code');
+  return widget;
+}
+
+async function showCallerIdentity(): Promise<string> {
+  await runCommand(page, 'IAM Switchboard: Show Caller Identity');
+  return waitForNotification(page, /New terminals run as/);
+}
+
+async function dismissNotifications(): Promise<void> {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  await page.locator('.notifications-toasts .notification-list-item').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+}
+
+test('with no role, Show Caller Identity names the default source identity', async () => {
+  await statusBar('No AWS role').waitFor({ timeout: 20_000 });
+  const message = await showCallerIdentity();
+  assert.match(message, /New terminals run as arn:aws:iam::111111111111:user\/alice \(account 111111111111\)/);
+  await dismissNotifications();
+});
+
+test('with a role, Show Caller Identity names the assumed role', async () => {
+  await clickAssume('dev-readonly');
+  await statusBar('dev-readonly').waitFor({ timeout: 20_000 });
+  const message = await showCallerIdentity();
+  assert.match(message, /New terminals run as arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice \(account 222222222222\)/);
+  await dismissNotifications();
+});
+
+test('an MFA role asks for the code: 5 digits are refused in place, a wrong code keeps the previous role', async () => {
+  await clickAssume('prod-admin');
+  const widget = await mfaInput();
+  const input = widget.locator('input');
+  await input.fill('12345');
+  // The validation message takes the prompt's place.
+  await widget.locator('.quick-input-message', { hasText: 'Enter the 6 digits your MFA device shows.' }).waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  // The box stayed open: the wrong 6-digit code goes into the same box.
+  await input.fill(wrongCode(bobTotpSecret()));
+  await page.keyboard.press('Enter');
+  const message = await waitForNotification(page, /rejected the MFA code/);
+  assert.match(message, /profile bob \(MFA device arn:aws:iam::111111111111:mfa\/bob\)/);
+  await statusBar('dev-readonly').waitFor({ timeout: 5_000 });
+  assert.equal(await statusBar('prod-admin').count(), 0);
+  await screenshot(page, 'roles-mfa-wrong-code');
+  await dismissNotifications();
+});
+
+test('the right MFA code assumes the role, and a second role from the same source needs no new code', async () => {
+  await clickAssume('prod-admin');
+  const widget = await mfaInput();
+  await widget.locator('input').fill(totp(bobTotpSecret()));
+  await page.keyboard.press('Enter');
+  await statusBar('prod-admin').waitFor({ timeout: 20_000 });
+  assert.match(await showCallerIdentity(), /arn:aws:sts::333333333333:assumed-role\/Admin\/bob/);
+  await dismissNotifications();
+
+  // An MFA prompt would hold the assume until answered, so reaching the role proves none was needed.
+  await clickAssume('prod-readonly-mfa');
+  await statusBar('prod-readonly-mfa').waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator('.quick-input-widget:visible').count(), 0);
+  assert.match(await showCallerIdentity(), /arn:aws:sts::333333333333:assumed-role\/ReadOnly\/bob/);
+  await screenshot(page, 'roles-mfa-cached');
+  await dismissNotifications();
+});
+
+test('clicking the status bar opens Switch Role with the recent roles first, and picking one assumes it', async () => {
+  await statusBar('prod-readonly-mfa').click();
+  const widget = page.locator('.quick-input-widget:visible', { hasText: 'Switch Role' });
+  await widget.waitFor({ timeout: 10_000 });
+  // The first line of each row; the second (the ARN) sits in a "meta" label.
+  const labels = await widget.locator('.quick-input-list .monaco-list-row .quick-input-list-row > .monaco-icon-label .label-name').allInnerTexts();
+  // Most recent first; prod-readonly is the same role ARN as prod-readonly-mfa but was never used.
+  assert.deepEqual(labels.slice(0, 3), ['prod-readonly-mfa', 'prod-admin', 'dev-readonly'], labels.join(', '));
+  assert.ok(labels.includes('dev-deployer'), labels.join(', '));
+  await screenshot(page, 'roles-switch-role');
+  await widget.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^dev-deployer$/ }) }).click();
+  await statusBar('dev-deployer').waitFor({ timeout: 20_000 });
+  assert.match(await showCallerIdentity(), /arn:aws:sts::222222222222:assumed-role\/Deployer\/alice/);
+});
