@@ -98,7 +98,11 @@ export function brokenLines(text: string, file: string, isConfigFile: boolean): 
       continue;
     }
     if (profile !== undefined && line.indexOf('=') <= 0) {
-      result.push({ profile, message: `${path.basename(file)} line ${i + 1} is not 'key = value' and was ignored: ${line}` });
+      // Never echo the line: in a credentials file it may hold a secret. The key name (if any) is enough to find it.
+      // A key counts only when a separator follows it, so a wrapped secret (base64: no spaces or colons) is never named.
+      const key = /^([A-Za-z][\w.-]{0,63})\s*[:\s]/.exec(line)?.[1];
+      const what = key ? `(starting with '${key}') ` : '';
+      result.push({ profile, message: `${path.basename(file)} line ${i + 1} ${what}is not 'key = value' and was ignored` });
     }
   }
   return result;

@@ -49,10 +49,26 @@ describe('~/.aws/config profiles', () => {
     assert.match(warning('loop-a'), /loops: loop-a → loop-b → loop-a/);
     assert.match(warning('loop-b'), /loops/);
     assert.match(warning('short-account'), /'arn:aws:iam::22222222222:role\/ReadOnly' is not a role ARN/);
-    assert.match(warning('broken-line'), /broken-config line \d+ is not 'key = value'.*this line has no equals sign/);
+    assert.match(warning('broken-line'), /broken-config line 28 \(starting with 'this'\) is not 'key = value' and was ignored/);
     assert.equal(profiles.get('broken-line')!.roleArn, 'arn:aws:iam::333333333333:role/ReadOnly');
     assert.match(warning('both-sources'), /both source_profile and credential_source/);
     assert.match(warning('bad-duration'), /duration_seconds 'forever'/);
+  });
+
+  it('a broken line never echoes its content, which may be a secret', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aws-config-'));
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYLOCALSECRET';
+    const token = 'IQoJb3JpZ2luX2VjEDoaCXVzLWVhc3QtMSJHMEUCIQDLOCALTOKEN+wrapped/line'; // the middle of a wrapped token
+    fs.writeFileSync(path.join(dir, 'config'), '[profile dev]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = default\n');
+    fs.writeFileSync(path.join(dir, 'credentials'), `[default]\naws_access_key_id = AKIALOCALALICE000001\naws_secret_access_key: ${secret}\naws_session_token = x\n${token}\n`);
+    const { profiles } = await loadAwsConfig({ configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') });
+    const warnings = profiles.get('default')!.warnings;
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0], /credentials line 3 \(starting with 'aws_secret_access_key'\) is not 'key = value'/);
+    assert.match(warnings[1], /credentials line 5 is not 'key = value'/);
+    for (const part of [secret, token, 'wJalrXUtnFEMI', 'IQoJb3JpZ2lu']) {
+      assert.ok(!warnings.join(' ').includes(part), `a warning shows ${part}`);
+    }
   });
 
   it('missing files mean no profiles, not an error', async () => {
