@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Identity, Session } from './core/session';
-import { environmentFor, isolatedEnvironment, PROFILE_VARIABLES } from './core/terminalEnv';
+import { environmentFor, isolatedEnvironment, MANAGED_VARIABLES, PROFILE_VARIABLES } from './core/terminalEnv';
 
 /**
  * Mirrors the session into every new terminal (and debug/task processes that read the collection).
@@ -10,8 +10,15 @@ export function registerTerminalEnvironment(context: vscode.ExtensionContext, se
   const collection = context.environmentVariableCollection;
   collection.persistent = false;
   collection.clear();
-  warnAboutInheritedProfile(log);
-  context.subscriptions.push(session.onDidChange((identity) => apply(collection, identity)));
+  let warned = false;
+  context.subscriptions.push(
+    session.onDidChange((identity) => {
+      apply(collection, identity);
+      if (identity && !warned) {
+        warned = warnAboutInheritedProfile(log, identity);
+      }
+    }),
+  );
 }
 
 function apply(collection: vscode.GlobalEnvironmentVariableCollection, identity: Identity | undefined): void {
@@ -20,20 +27,27 @@ function apply(collection: vscode.GlobalEnvironmentVariableCollection, identity:
     collection.description = undefined;
     return;
   }
-  for (const [name, value] of Object.entries(environmentFor(identity))) {
-    collection.replace(name, value);
+  const env = environmentFor(identity);
+  for (const name of MANAGED_VARIABLES) {
+    // An empty value hides a stale inherited one (say AWS_SESSION_TOKEN next to Vault iam_user keys); the CLI
+    // and the SDKs treat empty as unset.
+    collection.replace(name, env[name] ?? '');
   }
   collection.description = new vscode.MarkdownString(`AWS credentials of **${identity.label}** from IAM Switchboard`);
 }
 
-function warnAboutInheritedProfile(log: vscode.LogOutputChannel): void {
+/** Says once, with a way out, that SDK-based tools in ordinary terminals would follow an inherited profile. */
+function warnAboutInheritedProfile(log: vscode.LogOutputChannel, identity: Identity): boolean {
   const inherited = PROFILE_VARIABLES.filter((name) => process.env[name]);
-  if (inherited.length) {
-    log.warn(
-      `${inherited.join(' and ')} is set in VS Code's environment; tools built on the AWS SDK for JavaScript prefer it over ` +
-        `the role's credentials. Use "Open Terminal as Role", whose terminals unset it.`,
-    );
+  if (!inherited.length) {
+    return false;
   }
+  const message =
+    `${inherited.join(' and ')} is set in VS Code's environment, and tools built on the AWS SDKs (CDK, Serverless, scripts) ` +
+    `prefer it over ${identity.label}'s credentials in ordinary terminals. Use "Open Terminal as Role", or unset it before starting VS Code.`;
+  log.warn(message);
+  void vscode.window.showWarningMessage(message, 'Open Terminal as Role').then((choice) => choice && openTerminalAs(identity));
+  return true;
 }
 
 /**
