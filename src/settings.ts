@@ -1,32 +1,16 @@
 import * as vscode from 'vscode';
+import type { AccountSetting } from './core/roles';
+import type { VaultServer } from './core/vault';
 
-export interface AccountSetting {
-  id: string;
-  alias?: string;
-  label?: string;
-  color?: string;
-  sourceProfile?: string;
-  mfaSerial?: string;
-  externalId?: string;
-  region?: string;
-  roles: string[];
-}
-
-export interface VaultServerSetting {
-  name: string;
-  address: string;
-  namespace?: string;
-  awsMounts?: string[];
-  caCert?: string;
-  tlsSkipVerify?: boolean;
-}
+// The setting shapes are the core's own types: one definition each.
+export type { AccountSetting } from './core/roles';
+export type VaultServerSetting = VaultServer;
 
 export interface Settings {
   accounts: AccountSetting[];
   terraformRoleArns: string[];
   /** Endpoints are machine-scoped in package.json, so VS Code reads them from user settings only. */
   stsEndpoint?: string;
-  iamEndpoint?: string;
   consoleSigninEndpoint: string;
   region: string;
   sessionDurationSeconds: number;
@@ -34,7 +18,7 @@ export interface Settings {
   autoRefresh: boolean;
   requestTimeoutMs: number;
   vault: {
-    servers: VaultServerSetting[];
+    servers: VaultServer[];
     defaultStsTtl: string;
     revokeLeasesOnExit: boolean;
     waitForIamUserKeys: boolean;
@@ -55,7 +39,6 @@ export function readSettings(): Settings {
     accounts: restricted<AccountSetting[]>(config, 'accounts', []),
     terraformRoleArns: restricted<string[]>(config, 'terraformRoleArns', []),
     stsEndpoint: config.get<string>('stsEndpoint') || undefined,
-    iamEndpoint: config.get<string>('iamEndpoint') || undefined,
     consoleSigninEndpoint: config.get<string>('consoleSigninEndpoint') || 'https://signin.aws.amazon.com/federation',
     region: config.get<string>('region') || 'us-east-1',
     sessionDurationSeconds: config.get<number>('sessionDurationSeconds', 3600),
@@ -63,7 +46,7 @@ export function readSettings(): Settings {
     autoRefresh: config.get<boolean>('autoRefresh', true),
     requestTimeoutMs: config.get<number>('requestTimeoutSeconds', 15) * 1000,
     vault: {
-      servers: config.get<VaultServerSetting[]>('vault.servers', []),
+      servers: config.get<VaultServer[]>('vault.servers', []),
       defaultStsTtl: config.get<string>('vault.defaultStsTtl', '1h'),
       revokeLeasesOnExit: config.get<boolean>('vault.revokeLeasesOnExit', true),
       waitForIamUserKeys: config.get<boolean>('vault.waitForIamUserKeys', true),

@@ -36,7 +36,6 @@ function unsetInheritedCredentials(): Record<string, undefined> {
 export function demoSettings({ awsUrl, vaultUrl }: DemoServerUrls): Record<string, unknown> {
   return {
     'iamSwitchboard.stsEndpoint': awsUrl,
-    'iamSwitchboard.iamEndpoint': awsUrl,
     'iamSwitchboard.consoleSigninEndpoint': `${awsUrl}/federation`,
     'iamSwitchboard.region': 'eu-west-1',
     'iamSwitchboard.vault.servers': [{ name: 'demo', address: vaultUrl }],
