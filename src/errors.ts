@@ -4,7 +4,7 @@ import { isCancellation, UserError } from './core/userError';
 /**
  * The one place errors reach the person: a core UserError is shown as is (it already says what to do next);
  * anything else gets a generic sentence. Details go to the log, never a secret (core errors carry none).
- * Cancellation is logged only. Resolves when the message is dismissed, so callers need not wait for it.
+ * Cancellation is logged only. Returns at once: nobody needs to wait for the message to be dismissed.
  */
 export function showError(log: vscode.LogOutputChannel, error: unknown, action?: string): void {
   if (isCancellation(error)) {

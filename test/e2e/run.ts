@@ -12,6 +12,7 @@ import { CodeServer, projectRoot, startCodeServer, workbenchUrl } from './codeSe
 import { demoSettings, prepareDemoHome, prepareDemoWorkspace } from './demoWorld';
 import { E2eEnv, launchBrowser, screenshot, screenshotsDir } from './driver';
 import { fixtureSecrets, scanForSecrets } from './secretScan';
+import { DEMO_USERS } from '../servers/vault';
 import { RESULT_MARKER } from '../vscode/index';
 
 interface Outcome {
@@ -153,7 +154,8 @@ async function runScenarios(e2e: E2eEnv, filters: string[], root: string): Promi
 }
 
 async function scan(server: CodeServer, servers: Servers): Promise<Omit<Outcome, 'name'>> {
-  const secrets = [...servers.aws.issuedSecrets(), ...servers.vault.issuedTokens(), servers.vault.rootToken, ...fixtureSecrets()];
+  const passwords = Object.values(DEMO_USERS).map((user) => user.password);
+  const secrets = [...servers.aws.issuedSecrets(), ...servers.vault.issuedTokens(), servers.vault.rootToken, ...passwords, ...fixtureSecrets()];
   const dirs = [server.dirs.userData, server.dirs.extensions, server.workspace];
   const findings = scanForSecrets(dirs, secrets);
   for (const f of findings) console.error(`e2e: a secret (${f.secretPrefix}) was written to ${f.file}`);

@@ -18,9 +18,13 @@ async function waitUntil(condition: () => boolean, what: string, timeout = 10_00
   }
 }
 
-// Files of the lazily loaded SDK bundle (dist/sdk.js) that are in this extension host's module cache.
+// Files of the lazily loaded bundles (dist/sdk.js, dist/iniLoader.js) in this extension host's module cache.
+function loadedBundles(name: RegExp): string[] {
+  return Object.keys(require.cache).filter((file) => /[\\/]dist[\\/]/.test(file) && name.test(file));
+}
+
 function loadedSdkBundles(): string[] {
-  return Object.keys(require.cache).filter((file) => /[\\/]dist[\\/]sdk\.js$/.test(file));
+  return loadedBundles(/sdk\.js$/);
 }
 
 suite('activation', () => {
@@ -43,10 +47,10 @@ suite('activation', () => {
     assert.deepEqual(declared.filter((id) => !registered.has(id)), []);
   });
 
-  test('showing its view container opens the AWS Roles view', async () => {
+  test('showing the AWS Roles view reads ~/.aws/config through the small ini loader bundle', async () => {
     await vscode.commands.executeCommand('workbench.view.extension.iamSwitchboard');
     // The view's focus command exists only once the view is registered in the workbench.
     await vscode.commands.executeCommand('iamSwitchboard.roles.focus');
-    assert.ok(extension().isActive);
+    await waitUntil(() => loadedBundles(/iniLoader\.js$/).length === 1, 'dist/iniLoader.js is loaded for the role tree');
   });
 });
