@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { choicesOf, expandSnippet, parseSnippet, SnippetSyntaxError, tabStopOrder } from '../../src/core/terraform/snippetSyntax';
+import { choicesOf, expandSnippet, parseSnippet, SnippetSyntaxError, tabStopOrder } from '../support/snippetSyntax';
 
 // HashiCorp's HCL parser compiled to wasm. Required (not imported) so its DOM type reference stays out of the program.
 const { parse: parseHcl } = require('@cdktf/hcl2json') as { parse(file: string, hcl: string): Promise<Hcl> };
