@@ -173,7 +173,9 @@ class RoleSwitcher implements vscode.Disposable {
       timeoutMs: s.requestTimeoutMs,
     });
     this.deps.log.info(`Opening the AWS console as ${identity.arn ?? role.arn}`);
-    await vscode.env.openExternal(vscode.Uri.parse(url, true));
+    // Handed over as the string: the extension host then opens it byte for byte, while a Uri is decoded and
+    // re-encoded on the way, which mangles the encoded Destination in the query (microsoft/vscode#85930, #173239).
+    await vscode.env.openExternal(url as unknown as vscode.Uri);
   }
 
   clear(): void {
