@@ -214,7 +214,11 @@ export function registerVault(context: vscode.ExtensionContext, deps: VaultDeps)
       try {
         return await run(arg);
       } catch (error) {
-        showError(log, error, action);
+        if (error instanceof UserError && SIGN_IN_AGAIN_CODES.has(error.code ?? '')) {
+          offerSignIn(log, error, action, (arg as ServerArg | undefined)?.server);
+        } else {
+          showError(log, error, action);
+        }
         return undefined;
       }
     });
@@ -237,6 +241,18 @@ export function registerVault(context: vscode.ExtensionContext, deps: VaultDeps)
     await commands.revokeAllCreatedHere(EXIT_REVOKE_BUDGET_MS);
   };
   context.subscriptions.push({ dispose: () => (exitHook = undefined) });
+}
+
+// A token that expired or was revoked is fixed by signing in again: offer it on the error itself.
+const SIGN_IN_AGAIN_CODES = new Set(['VaultTokenExpired', 'VaultNotSignedIn']);
+
+function offerSignIn(log: vscode.LogOutputChannel, error: UserError, action: string, server?: { address: string }): void {
+  log.error(`${action}: ${error.code}: ${error.message}${error.detail ? ` (${error.detail})` : ''}`);
+  void vscode.window.showErrorMessage(error.message, 'Sign in').then((choice) => {
+    if (choice) {
+      void vscode.commands.executeCommand('iamSwitchboard.signInToVault', server ? { server } : undefined);
+    }
+  });
 }
 
 function hasRestored(connections: VaultConnections): boolean {
@@ -548,7 +564,10 @@ class VaultCommands {
 
   private askTtl(info: VaultRole | undefined): Promise<string | undefined> {
     const fallback = this.connections.settings.vault.defaultStsTtl;
-    const value = info?.defaultStsTtl ? formatSeconds(info.defaultStsTtl) : fallback;
+    // A TTL the person chose in settings wins; otherwise the Vault role's own default, then the setting's default.
+    const chosen = vscode.workspace.getConfiguration('iamSwitchboard').inspect<string>('vault.defaultStsTtl');
+    const configured = chosen?.globalValue ?? chosen?.workspaceValue ?? chosen?.workspaceFolderValue;
+    const value = !configured && info?.defaultStsTtl ? formatSeconds(info.defaultStsTtl) : fallback;
     return this.askDuration('How long should the STS credentials last?', value);
   }
 
