@@ -13,25 +13,27 @@ import {
 } from './driver';
 
 const { awsUrl, userDataDir } = e2eEnv();
-const settingsPath = path.join(userDataDir, 'User', 'settings.json');
+const machineSettingsPath = path.join(userDataDir, 'Machine', 'settings.json');
 const callerArnCommand = `/usr/bin/aws sts get-caller-identity --endpoint-url ${awsUrl} --query Arn --output text`;
 
 let browser: Browser;
 let page: Page;
 
 let forwarder: net.Server | undefined;
-let originalSettings: string | undefined;
+let originalMachineSettings: string | undefined;
 
 before(async () => {
   // code-server opens a localhost link through its port proxy, keeping neither path nor query (its
   // resolveExternalUri maps http://127.0.0.1:<port>/anything to /proxy/<port>/), so the sign-in link would lose
   // its token. Real sign-in endpoints are not localhost; here the console endpoint is another loopback address
-  // forwarded to the local AWS server, set before the window opens so its extension host reads it.
+  // forwarded to the local AWS server. It is a machine-scoped setting, so it goes into the remote's
+  // Machine/settings.json, before the window opens so its extension host reads it.
   forwarder = await forwardToAwsServer('127.0.0.2');
   const { port } = forwarder.address() as net.AddressInfo;
-  originalSettings = fs.readFileSync(settingsPath, 'utf8');
-  const settings = JSON.parse(originalSettings) as Record<string, unknown>;
-  fs.writeFileSync(settingsPath, JSON.stringify({ ...settings, 'iamSwitchboard.consoleSigninEndpoint': `http://127.0.0.2:${port}/federation` }, null, 2));
+  originalMachineSettings = fs.existsSync(machineSettingsPath) ? fs.readFileSync(machineSettingsPath, 'utf8') : undefined;
+  const settings = JSON.parse(originalMachineSettings ?? '{}') as Record<string, unknown>;
+  fs.mkdirSync(path.dirname(machineSettingsPath), { recursive: true });
+  fs.writeFileSync(machineSettingsPath, JSON.stringify({ ...settings, 'iamSwitchboard.consoleSigninEndpoint': `http://127.0.0.2:${port}/federation` }, null, 2));
   browser = await launchBrowser();
   page = await openWorkbench(browser);
   await openViewContainer(page);
@@ -41,7 +43,8 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (originalSettings !== undefined) fs.writeFileSync(settingsPath, originalSettings);
+  if (originalMachineSettings === undefined) fs.rmSync(machineSettingsPath, { force: true });
+  else fs.writeFileSync(machineSettingsPath, originalMachineSettings);
   forwarder?.close();
 });
 

@@ -1,0 +1,133 @@
+// Processes VS Code starts for the person run as the active role: a debug launch (F5) through the registered
+// debug configuration provider, and a task. Each runs the real AWS CLI and writes only the ARN it reports.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Session } from '../../../src/core/session';
+
+const extensionId = 'iamswitchboard.iam-switchboard';
+const { awsUrl } = JSON.parse(process.env.IAM_SWITCHBOARD_E2E ?? '{}') as { awsUrl: string };
+
+async function session(): Promise<Session> {
+  const api = await vscode.extensions.getExtension<{ session: Session }>(extensionId)?.activate();
+  assert.ok(api?.session, 'the extension exposes its session in test mode');
+  return api.session;
+}
+
+// The debuggee: asks the AWS CLI who it is with the environment it was given, and records that (an ARN and a
+// region, never a key) in the file named by its first argument.
+const probeSource = `
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const [out, endpoint] = process.argv.slice(2);
+const arn = execFileSync('/usr/bin/aws', ['sts', 'get-caller-identity', '--endpoint-url', endpoint, '--query', 'Arn', '--output', 'text']).toString().trim();
+fs.writeFileSync(out, JSON.stringify({ arn, region: process.env.AWS_REGION, defaultRegion: process.env.AWS_DEFAULT_REGION }));
+`;
+
+interface ProbeResult {
+  arn: string;
+  region?: string;
+  defaultRegion?: string;
+}
+
+function readResult(file: string): ProbeResult {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as ProbeResult;
+}
+
+/** Starts a node debug session of the probe and resolves with its configuration as resolved, once it ended. */
+async function debugProbe(dir: string, name: string, env: Record<string, string> = {}): Promise<{ result: ProbeResult; configuration: vscode.DebugConfiguration }> {
+  const script = path.join(dir, 'probe.js');
+  const out = path.join(dir, `${name}.json`);
+  fs.writeFileSync(script, probeSource);
+  let configuration: vscode.DebugConfiguration | undefined;
+  const started = vscode.debug.onDidStartDebugSession((s) => {
+    if (s.name === name && !s.parentSession) configuration = s.configuration;
+  });
+  const ended = new Promise<void>((resolve) => {
+    const subscription = vscode.debug.onDidTerminateDebugSession((s) => {
+      if (s.name === name && !s.parentSession) {
+        subscription.dispose();
+        resolve();
+      }
+    });
+  });
+  try {
+    const ok = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
+      type: 'node', request: 'launch', name, program: script, args: [out, awsUrl], env, console: 'internalConsole',
+    });
+    assert.ok(ok, 'the debug session started');
+    await ended;
+  } finally {
+    started.dispose();
+  }
+  assert.ok(configuration, 'saw the debug session start');
+  return { result: readResult(out), configuration };
+}
+
+/** Runs a shell task that writes the AWS CLI's ARN to a file, and returns that ARN. */
+async function taskProbe(dir: string, name: string): Promise<string> {
+  const out = path.join(dir, `${name}.txt`);
+  const command = `/usr/bin/aws sts get-caller-identity --endpoint-url ${awsUrl} --query Arn --output text > '${out}'`;
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder);
+  const task = new vscode.Task({ type: 'shell', probe: name }, folder, name, 'iam-switchboard-tests', new vscode.ShellExecution(command));
+  const ended = new Promise<number | undefined>((resolve) => {
+    const subscription = vscode.tasks.onDidEndTaskProcess((e) => {
+      if (e.execution.task.name === name) {
+        subscription.dispose();
+        resolve(e.exitCode);
+      }
+    });
+  });
+  await vscode.tasks.executeTask(task);
+  assert.equal(await ended, 0, `task ${name} failed`);
+  return fs.readFileSync(out, 'utf8').trim();
+}
+
+suite('role switcher: debug launches and tasks', () => {
+  let dir: string;
+
+  suiteSetup(function () {
+    // A remote window (code-server) honours machine-scoped settings from the remote's Machine/settings.json only.
+    // Read from the browser's user settings they hold just until the first re-read of the settings, which the
+    // first debug launch causes; the endpoints would then fall back to AWS's, for these and all later suites.
+    // inspect() reports the remote's value at run time, though its type leaves it out.
+    const endpoint = vscode.workspace.getConfiguration('iamSwitchboard').inspect<string>('stsEndpoint') as { globalRemoteValue?: string } | undefined;
+    if (vscode.env.remoteName && !endpoint?.globalRemoteValue) {
+      console.log('skipped: the test harness puts iamSwitchboard.stsEndpoint in user settings, not <user-data>/Machine/settings.json');
+      this.skip();
+    }
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-debug-'));
+  });
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a debug launch runs as the active role, and its own env entries win', async () => {
+    const arn = await vscode.commands.executeCommand<string>('iamSwitchboard.assumeRole', 'dev-readonly');
+    assert.equal(arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice');
+    const { result, configuration } = await debugProbe(dir, 'probe-as-role', { AWS_REGION: 'ap-southeast-2' });
+    assert.equal(result.arn, arn);
+    assert.equal(result.region, 'ap-southeast-2');
+    assert.equal(result.defaultRegion, 'eu-west-1');
+    // Compared in memory: the provider put the session's own key into the launch.
+    const env = configuration.env as Record<string, string> | undefined;
+    assert.equal(env?.AWS_ACCESS_KEY_ID, (await session()).identity?.credentials.accessKeyId);
+  });
+
+  test('with no role active, a debug launch gets no credentials from the extension', async () => {
+    await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
+    const { result, configuration } = await debugProbe(dir, 'probe-no-role');
+    assert.equal(result.arn, 'arn:aws:iam::111111111111:user/alice'); // the default profile, as in any terminal
+    assert.equal((configuration.env as Record<string, string> | undefined)?.AWS_ACCESS_KEY_ID, undefined);
+  });
+
+  test('a task started while a role is active runs as that role', async () => {
+    const arn = await vscode.commands.executeCommand<string>('iamSwitchboard.assumeRole', 'prod-readonly');
+    assert.equal(arn, 'arn:aws:sts::333333333333:assumed-role/ReadOnly/alice');
+    assert.equal(await taskProbe(dir, 'task-as-role'), arn);
+  });
+});
