@@ -200,7 +200,9 @@ export function registerVault(context: vscode.ExtensionContext, deps: VaultDeps)
     }),
     session.onDidChange(() => tree.refresh()),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('iamSwitchboard.vault') || event.affectsConfiguration('iamSwitchboard.requestTimeoutSeconds')) {
+      // Only what the clients are built from: rebuilding the tree for, say, revokeLeasesOnExit made a click on a
+      // row during the refresh reach the command without its node (and ask for the role again).
+      if (event.affectsConfiguration('iamSwitchboard.vault.servers') || event.affectsConfiguration('iamSwitchboard.requestTimeoutSeconds')) {
         connections.reset();
         tree.refresh();
       }
