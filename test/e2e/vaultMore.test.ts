@@ -1,0 +1,511 @@
+// The Vault feature's harder paths, as a person meets them in the workbench: STS leases (TTL prompt, no renew),
+// renewing an IAM-user lease, revoke-on-exit across a window reload (and keeping the lease id when it is off),
+// a sealed Vault, a token that may not list roles, a revoked token, a slow Vault, and signing out.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, beforeEach, test } from 'node:test';
+import type { Browser, Locator, Page } from 'playwright-core';
+import {
+  answerQuickInput, createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem,
+  runCommand, screenshot, treeItem, typeInTerminal, waitForNotification, waitForTerminalText,
+} from './driver';
+import { projectRoot } from './codeServer';
+
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  copyMachineSettings();
+  browser = await launchBrowser();
+  page = await openWorkbench(browser);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+// Each scenario starts from the Vault view with nothing half-open, even after an earlier one failed.
+beforeEach(async () => {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+  await openViewContainer(page);
+});
+
+// ---- talking to the local Vault as its operator (root token), never through the extension ----
+
+async function vaultAsRoot(method: string, apiPath: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const { vaultUrl, vaultRootToken } = e2eEnv();
+  const response = await fetch(`${vaultUrl}/v1/${apiPath}`, {
+    method,
+    headers: { 'X-Vault-Token': vaultRootToken },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/** The local Vault's test switches: seal, unseal, failure. */
+async function vaultControl(name: string, body: Record<string, unknown> = {}): Promise<void> {
+  const response = await fetch(`${e2eEnv().vaultUrl}/__test/${name}`, { method: 'POST', body: JSON.stringify(body) });
+  assert.equal(response.status, 204, `__test/${name}`);
+}
+
+async function leaseLookupAsRoot(leaseId: string): Promise<{ status: number; errors: string[] }> {
+  const { status, json } = await vaultAsRoot('PUT', 'sys/leases/lookup', { lease_id: leaseId });
+  return { status, errors: (json.errors as string[] | undefined) ?? [] };
+}
+
+// In a remote window (code-server) VS Code applies machine-scoped settings from the remote's Machine settings
+// only: the copies in User settings count at startup but vanish from the extension host at the first settings
+// change. A person keeps them in the "Remote" settings; so do these scenarios, which change settings.
+function copyMachineSettings(): void {
+  const userData = e2eEnv().userDataDir;
+  const user = JSON.parse(fs.readFileSync(path.join(userData, 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
+  const machineFile = path.join(userData, 'Machine', 'settings.json');
+  const machine = fs.existsSync(machineFile) ? (JSON.parse(fs.readFileSync(machineFile, 'utf8')) as Record<string, unknown>) : {};
+  const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, { scope?: string }> } };
+  };
+  const scopes = manifest.contributes.configuration.properties;
+  for (const [key, value] of Object.entries(user)) {
+    if (scopes[key]?.scope === 'machine') machine[key] = value;
+  }
+  fs.mkdirSync(path.dirname(machineFile), { recursive: true });
+  fs.writeFileSync(machineFile, JSON.stringify(machine, null, 2));
+}
+
+// ---- user settings, through the Settings editor as a person changes them ----
+// (Writing settings.json behind the workbench's back is not reliably noticed by code-server's file watcher.)
+
+type SettingValue = string | number | boolean;
+
+/** Waits until the workbench has written the setting to the user's settings.json (undefined: removed). */
+async function waitForSettingsFile(id: string, value: SettingValue | undefined, timeout = 10_000): Promise<void> {
+  const file = path.join(e2eEnv().userDataDir, 'User', 'settings.json');
+  const deadline = Date.now() + timeout;
+  let current: unknown;
+  while (Date.now() < deadline) {
+    // VS Code writes JSON with comments allowed; ours has none, and a half-written file is read again.
+    try {
+      current = (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>)[id];
+      if (current === value) return;
+    } catch {
+      // mid-write
+    }
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`settings.json has ${id} = ${JSON.stringify(current)}, not ${JSON.stringify(value)}`);
+}
+
+/** Opens the Settings editor filtered to one setting and returns its row. */
+async function openSetting(id: string): Promise<Locator> {
+  await runCommand(page, 'Preferences: Open User Settings');
+  const search = page.locator('.settings-editor .suggest-input-container .monaco-editor');
+  await search.waitFor({ timeout: 20_000 });
+  await search.click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type(`@id:${id}`);
+  // Only once the list is filtered down to this one setting is the first row the right one.
+  await page.locator('.settings-editor .settings-count-widget', { hasText: /^1 Setting Found$/ }).waitFor({ timeout: 10_000 });
+  const row = page.locator('.settings-editor .settings-tree-container .setting-item-contents').first();
+  await row.waitFor({ timeout: 10_000 });
+  return row;
+}
+
+async function closeEditor(): Promise<void> {
+  // A menu left open (it lives in a shadow root over the editor) would take the click.
+  await page.keyboard.press('Escape');
+  const tab = page.locator('.part.editor .tabs-container .tab.active');
+  await tab.locator('.action-label[aria-label^="Close"]').click({ force: true });
+  await tab.waitFor({ state: 'detached', timeout: 10_000 });
+}
+
+async function setUserSetting(id: string, value: SettingValue): Promise<void> {
+  const row = await openSetting(id);
+  if (typeof value === 'boolean') {
+    const box = row.locator('.setting-value-checkbox');
+    if (((await box.getAttribute('aria-checked')) === 'true') !== value) await box.click();
+  } else {
+    const input = row.locator('input').first();
+    await input.fill(String(value));
+    await input.press('Tab');
+  }
+  await waitForSettingsFile(id, value);
+  await screenshot(page, `vault-more-setting-${id}`);
+  await closeEditor();
+}
+
+/** "Reset Setting" from the setting's gear menu: the user value is removed. */
+async function resetUserSetting(id: string): Promise<void> {
+  const row = await openSetting(id);
+  try {
+    // The gear appears on hover; its menu sometimes opens before the row has settled, so try twice.
+    for (let attempt = 1; ; attempt++) {
+      await row.hover();
+      await row.locator('.setting-toolbar-container .action-label').first().click();
+      await page.locator('.context-view .monaco-menu .action-label', { hasText: 'Reset Setting' }).click();
+      try {
+        await waitForSettingsFile(id, undefined, 5_000);
+        return;
+      } catch (error) {
+        await page.screenshot({ path: `/tmp/vault-more-reset-${attempt}.png` }).catch(() => undefined);
+        if (attempt === 2) throw error;
+        await page.keyboard.press('Escape');
+      }
+    }
+  } finally {
+    await closeEditor();
+  }
+}
+
+// ---- the Vault view ----
+
+function serverRow(): Locator {
+  return treeItem(page, 'demo').first();
+}
+
+function leaseRow(role: string): Locator {
+  return page.locator('.part.sidebar .monaco-list-row', { hasText: `${role}/` }).first();
+}
+
+function sidebarRow(text: string | RegExp): Locator {
+  return page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
+}
+
+/** Clicks a row's inline action button (they appear on hover). */
+async function clickInlineAction(row: Locator, title: string): Promise<void> {
+  await row.hover();
+  await row.locator(`.action-label[aria-label^="${title}"]`).click();
+}
+
+async function inlineActions(row: Locator): Promise<string[]> {
+  await row.hover();
+  const labels = await row.locator('.actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+  return labels.filter(Boolean);
+}
+
+/** Entries of the row's right-click menu; the menu is closed again afterwards. */
+async function contextMenuEntries(row: Locator): Promise<string[]> {
+  await row.click({ button: 'right' });
+  const items = page.locator('.context-view .monaco-menu .action-item .action-label');
+  await items.first().waitFor({ timeout: 10_000 });
+  const entries = (await items.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+  await page.keyboard.press('Escape');
+  return entries;
+}
+
+async function refreshVault(): Promise<void> {
+  await runCommand(page, 'IAM Switchboard: Refresh Vault');
+}
+
+/** Waits until the server row's description matches (the tree re-asks Vault on refresh). */
+async function waitForServerState(pattern: RegExp, timeout = 20_000): Promise<string> {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await serverRow().innerText().catch(() => '');
+    if (pattern.test(text)) return text;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`the demo server row never showed ${pattern}; it shows ${JSON.stringify(text)}`);
+}
+
+async function signInWithUserpass(username: string, password: string): Promise<void> {
+  await clickInlineAction(serverRow(), 'Sign in to Vault');
+  await pickQuickItem(page, 'Username and password');
+  await answerQuickInput(page, username);
+  await answerQuickInput(page, password);
+  await waitForNotification(page, new RegExp(`Signed in to demo as userpass-${username}`));
+}
+
+async function signOut(): Promise<void> {
+  await clickInlineAction(serverRow(), 'Sign out of Vault');
+  await waitForNotification(page, /Signed out of demo; its token is forgotten/);
+  await waitForServerState(/signed out/);
+}
+
+/** Leases from the role's inline button; STS roles answer the TTL prompt with `ttl` (its offered value if unset). */
+async function leaseFromTree(role: string, ttl?: string): Promise<string | undefined> {
+  await expandTreeItem(page, 'aws/');
+  const row = treeItem(page, role).first();
+  await row.waitFor({ timeout: 20_000 });
+  await clickInlineAction(row, 'Lease Credentials');
+  let offered: string | undefined;
+  if (role === 'dev-s3') {
+    const input = page.locator('.quick-input-widget:visible input');
+    await input.waitFor({ timeout: 10_000 });
+    await page.locator('.quick-input-widget:visible', { hasText: 'How long should the STS credentials last?' }).waitFor({ timeout: 10_000 });
+    offered = await input.inputValue();
+    await answerQuickInput(page, ttl ?? offered);
+  }
+  await waitForNotification(page, new RegExp(`Vault credentials for ${role} are ready in new terminals`), 60_000);
+  await leaseRow(role).waitFor({ timeout: 20_000 });
+  return offered;
+}
+
+/** "42m left" / "1h 05m left" / "4:59 left" in a lease row → minutes. */
+function minutesLeft(rowText: string): number {
+  const m = /(?:(\d+)h )?(\d+)m left/.exec(rowText) ?? /(\d+):(\d+) left/.exec(rowText);
+  assert.ok(m, `no time left in ${JSON.stringify(rowText)}`);
+  if (rowText.includes(':') && !/\d+m left/.test(rowText)) return Number(m[1]) + Number(m[2]) / 60;
+  return Number(m[1] ?? 0) * 60 + Number(m[2]);
+}
+
+async function awsCallerArnInTerminal(): Promise<void> {
+  await typeInTerminal(page, `/usr/bin/aws sts get-caller-identity --endpoint-url ${e2eEnv().awsUrl} --query Arn --output text`);
+}
+
+function statusBarItem(text: string): Locator {
+  return page.locator('.part.statusbar .statusbar-item', { hasText: text }).first();
+}
+
+async function reloadWindow(): Promise<void> {
+  const navigated = page.waitForEvent('framenavigated', { timeout: 30_000 });
+  await runCommand(page, 'Developer: Reload Window');
+  await navigated;
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+  // The workbench restores its last sidebar while it loads; clicking its icon too early can toggle it shut.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await openViewContainer(page);
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await page.locator('.part.activitybar .action-item:has(> .action-label[aria-label^="IAM Switchboard"])').click();
+    }
+  }
+}
+
+// ---- the scenarios ----
+
+test('sign in to the demo Vault as alice', async () => {
+  await openViewContainer(page);
+  await refreshVault();
+  const text = await waitForServerState(/active · /, 30_000);
+  if (!/userpass-alice/.test(text)) {
+    if (!/signed out/.test(text)) await signOut();
+    await signInWithUserpass('alice', 'alice-password');
+  }
+  await waitForServerState(/userpass-alice/);
+});
+
+test('an assumed_role lease offers the TTL from settings, is that role in a terminal, cannot be renewed, and revoking keeps its keys valid', async () => {
+  await setUserSetting('iamSwitchboard.vault.defaultStsTtl', '20m');
+  // The person set 20m; the prompt must offer it rather than the role's own 15m default.
+  let offered: string | undefined;
+  for (let attempt = 0; attempt < 20 && offered !== '20m'; attempt++) {
+    // Settings reach the extension host a moment after the file is written; cancel and ask again until then.
+    await expandTreeItem(page, 'aws/');
+    await clickInlineAction(treeItem(page, 'dev-s3').first(), 'Lease Credentials');
+    const input = page.locator('.quick-input-widget:visible input');
+    await input.waitFor({ timeout: 10_000 });
+    offered = await input.inputValue();
+    if (offered !== '20m') {
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(500);
+    }
+  }
+  assert.equal(offered, '20m', 'the TTL prompt offers iamSwitchboard.vault.defaultStsTtl');
+  await page.keyboard.press('Enter');
+  await waitForNotification(page, /Vault credentials for dev-s3 are ready in new terminals/, 60_000);
+  const lease = leaseRow('dev-s3');
+  await lease.waitFor({ timeout: 20_000 });
+  const leaseText = await lease.innerText();
+  assert.match(leaseText, /not renewable/);
+  const minutes = minutesLeft(leaseText);
+  assert.ok(minutes >= 18 && minutes <= 20, `a 20m lease shows ${minutes} min left`);
+  await statusBarItem('vault:dev-s3').waitFor({ timeout: 10_000 });
+
+  await createTerminal(page);
+  await awsCallerArnInTerminal();
+  await waitForTerminalText(page, /arn:aws:sts::222222222222:assumed-role\/VaultS3\/\S+/, 30_000);
+  await screenshot(page, 'vault-more-sts-terminal');
+
+  // Renew is not offered for an STS lease, neither inline nor in its menu.
+  const inline = await inlineActions(lease);
+  assert.ok(inline.some((a) => a.startsWith('Revoke Lease')), `inline actions: ${inline}`);
+  assert.ok(!inline.some((a) => a.startsWith('Renew Lease')), `inline actions: ${inline}`);
+  const menu = await contextMenuEntries(lease);
+  assert.ok(menu.includes('Revoke Lease') && menu.includes('Look Up Lease'), `menu: ${menu}`);
+  assert.ok(!menu.includes('Renew Lease'), `menu: ${menu}`);
+
+  // From the palette it says why.
+  await runCommand(page, 'IAM Switchboard: Renew Lease');
+  await pickQuickItem(page, 'dev-s3');
+  await waitForNotification(page, /This assumed_role lease cannot be renewed: STS credentials from Vault stay valid until/);
+
+  await clickInlineAction(lease, 'Revoke Lease');
+  await waitForNotification(page, /Revoked the lease for dev-s3\. AWS keeps STS credentials valid until .*; new terminals no longer get them/);
+  await lease.waitFor({ state: 'detached', timeout: 20_000 });
+  await statusBarItem('No AWS role').waitFor({ timeout: 10_000 });
+  await resetUserSetting('iamSwitchboard.vault.defaultStsTtl');
+});
+
+test('renewing an iam_user lease from the tree with an increment makes its countdown grow', async () => {
+  await leaseFromTree('s3-full');
+  const lease = leaseRow('s3-full');
+  const before = minutesLeft(await lease.innerText());
+  assert.ok(before <= 30, `a fresh lease (30m default) shows ${before} min`);
+  await clickInlineAction(lease, 'Renew Lease');
+  await page.locator('.quick-input-widget:visible', { hasText: 'Renew by how long?' }).waitFor({ timeout: 10_000 });
+  await answerQuickInput(page, '50m');
+  const message = await waitForNotification(page, /Renewed the lease for s3-full: valid for/);
+  // Up to the 1h max TTL the increment is granted; beyond it Vault caps it and the message says so.
+  assert.match(message, /valid for 50m more|capped it at the lease’s maximum TTL/);
+  const deadline = Date.now() + 15_000;
+  let after = before;
+  while (Date.now() < deadline && after <= before + 10) {
+    after = minutesLeft(await lease.innerText());
+    await page.waitForTimeout(250);
+  }
+  assert.ok(after >= 48 && after <= 50, `after renewing by 50m the lease shows ${after} min (was ${before})`);
+  await screenshot(page, 'vault-more-renewed');
+});
+
+/** The full lease id, from "Look Up Lease" in the lease's menu, as a person would read it. */
+async function lookUpLeaseId(role: string): Promise<string> {
+  await leaseRow(role).click({ button: 'right' });
+  await page.locator('.context-view .monaco-menu .action-label', { hasText: 'Look Up Lease' }).click();
+  const text = await waitForNotification(page, new RegExp(`Lease aws/creds/${role}/\\S+:`));
+  return /Lease (\S+):/.exec(text)![1];
+}
+
+test('reloading the window revokes the lease it created: Vault forgets it and its keys fail at AWS', async () => {
+  const lease = leaseRow('s3-full');
+  await lease.waitFor({ timeout: 10_000 });
+  const leaseId = await lookUpLeaseId('s3-full');
+  assert.equal((await leaseLookupAsRoot(leaseId)).status, 200, 'the lease is alive before the reload');
+  await createTerminal(page);
+  await awsCallerArnInTerminal();
+  await waitForTerminalText(page, /arn:aws:iam::111111111111:user\/\S+/, 30_000);
+
+  await reloadWindow();
+  // deactivate() revokes with a bounded budget; the reload does not wait for Vault, so poll briefly.
+  let lookup = await leaseLookupAsRoot(leaseId);
+  for (let i = 0; i < 40 && lookup.status === 200; i++) {
+    await page.waitForTimeout(250);
+    lookup = await leaseLookupAsRoot(leaseId);
+  }
+  assert.equal(lookup.status, 400, `lookup after reload: ${JSON.stringify(lookup)}`);
+  assert.ok(lookup.errors.some((e) => e.includes('invalid lease')), `errors: ${lookup.errors}`);
+
+  // The terminal outlived the reload with the old keys in its environment: AWS now refuses them.
+  await page.locator('.xterm-rows').last().waitFor({ timeout: 30_000 });
+  await waitForTerminalText(page, /arn:aws:iam::111111111111:user\//, 30_000);
+  await awsCallerArnInTerminal();
+  await waitForTerminalText(page, /InvalidClientTokenId/, 30_000);
+  await screenshot(page, 'vault-more-revoked-on-exit');
+
+  await refreshVault();
+  await waitForServerState(/userpass-alice/);
+  await expandTreeItem(page, 'aws/');
+  await treeItem(page, 's3-full').first().waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator('.part.sidebar .monaco-list-row', { hasText: 's3-full/' }).count(), 0, 'no lease row after the reload');
+});
+
+test('with revoke-on-exit off, the lease survives a reload and the tree shows it again by id', async () => {
+  await setUserSetting('iamSwitchboard.vault.revokeLeasesOnExit', false);
+  await leaseFromTree('s3-full');
+  const leaseId = await lookUpLeaseId('s3-full');
+  // Give the configuration change time to reach the extension host before the window goes away.
+  await page.waitForTimeout(2000);
+  await reloadWindow();
+  await expandTreeItem(page, 'aws/');
+  const row = leaseRow('s3-full');
+  await row.waitFor({ timeout: 20_000 });
+  assert.match(await row.innerText(), /from an earlier window/);
+  const lookup = await leaseLookupAsRoot(leaseId);
+  assert.equal(lookup.status, 200, `the lease is still alive at Vault: ${JSON.stringify(lookup)}`);
+  await screenshot(page, 'vault-more-lease-restored');
+
+  // Revoking the restored lease from the tree still works (it needs only its id).
+  await clickInlineAction(row, 'Revoke Lease');
+  await waitForNotification(page, /Revoked the lease for s3-full/);
+  await row.waitFor({ state: 'detached', timeout: 20_000 });
+  assert.equal((await leaseLookupAsRoot(leaseId)).status, 400);
+  await resetUserSetting('iamSwitchboard.vault.revokeLeasesOnExit');
+});
+
+test('a sealed Vault shows as sealed, leasing says so in one sentence, and the current identity stays', async () => {
+  await leaseFromTree('dev-s3');
+  await statusBarItem('vault:dev-s3').waitFor({ timeout: 10_000 });
+  await vaultControl('seal');
+  try {
+    await refreshVault();
+    await waitForServerState(/sealed/);
+    await sidebarRow(/Vault is sealed; ask an operator to unseal it/).waitFor({ timeout: 10_000 });
+    await runCommand(page, 'IAM Switchboard: Lease Credentials');
+    const message = await waitForNotification(page, /is sealed/);
+    assert.match(message, /^Vault at \S+ is sealed; ask an operator to unseal it, then try again\.$/);
+    await screenshot(page, 'vault-more-sealed');
+    await statusBarItem('vault:dev-s3').waitFor({ timeout: 5_000 });
+  } finally {
+    await vaultControl('unseal');
+  }
+  await refreshVault();
+  await waitForServerState(/active · userpass-alice/);
+});
+
+test('a token without list rights sees that it may not list roles, not an empty tree', async () => {
+  await signOut();
+  await signInWithUserpass('readonly', 'readonly-password');
+  await expandTreeItem(page, 'aws/');
+  const row = sidebarRow(/may not list roles/);
+  await row.waitFor({ timeout: 20_000 });
+  assert.match(await row.innerText(), /list.*aws\/roles/);
+  assert.equal(await treeItem(page, 's3-full').count(), 0);
+  await screenshot(page, 'vault-more-forbidden');
+  await signOut();
+});
+
+test('a revoked token makes the tree and leasing offer to sign in again', async () => {
+  const created = await vaultAsRoot('POST', 'auth/token/create', { policies: ['aws-dev'], ttl: '1h', display_name: 'handed-out' });
+  const token = (created.json.auth as { client_token: string }).client_token;
+  await clickInlineAction(serverRow(), 'Sign in to Vault');
+  await pickQuickItem(page, 'Token');
+  await answerQuickInput(page, token);
+  await waitForNotification(page, /Signed in to demo as token-handed-out/);
+
+  await vaultAsRoot('POST', 'auth/token/revoke', { token });
+  await refreshVault();
+  await waitForServerState(/signed out/);
+  await sidebarRow(/no longer accepts your token/).waitFor({ timeout: 10_000 });
+
+  await runCommand(page, 'IAM Switchboard: Lease Credentials');
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /no longer accepts your token/ }).first();
+  await toast.waitFor({ timeout: 20_000 });
+  await screenshot(page, 'vault-more-token-revoked');
+  await toast.locator('.monaco-button', { hasText: 'Sign in' }).click();
+  await pickQuickItem(page, 'Username and password');
+  await answerQuickInput(page, 'alice');
+  await answerQuickInput(page, 'alice-password');
+  await waitForNotification(page, /Signed in to demo as userpass-alice/);
+  await waitForServerState(/userpass-alice/);
+});
+
+test('a slow Vault times out with a message instead of hanging', async () => {
+  await setUserSetting('iamSwitchboard.requestTimeoutSeconds', 2);
+  await vaultControl('failure', { mode: 'slow', delayMs: 8000 });
+  try {
+    const started = Date.now();
+    await runCommand(page, 'IAM Switchboard: Lease Credentials');
+    const message = await waitForNotification(page, /did not answer within/, 15_000);
+    assert.match(message, /^Vault at \S+ did not answer within 2 s; check that it is up or raise iamSwitchboard\.requestTimeoutSeconds\.$/);
+    assert.ok(Date.now() - started < 8000, `the message came after ${Date.now() - started} ms`);
+    await screenshot(page, 'vault-more-slow');
+  } finally {
+    await vaultControl('failure', {});
+  }
+  await resetUserSetting('iamSwitchboard.requestTimeoutSeconds');
+  await refreshVault();
+  await waitForServerState(/active · userpass-alice/, 30_000);
+});
+
+test('signing out forgets the token: the tree shows signed out and offers sign-in', async () => {
+  await signOut();
+  await sidebarRow(/Sign in to see the AWS roles/).waitFor({ timeout: 10_000 });
+  await refreshVault();
+  await waitForServerState(/active · signed out/);
+  await screenshot(page, 'vault-more-signed-out');
+});
