@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, screenshot,
-  treeItem, typeInTerminal, waitForNotification, waitForTerminalText,
+  createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, screenshot, treeItem,
+  waitForNotification,
 } from './driver';
 
 const { awsUrl, userDataDir } = e2eEnv();
@@ -85,26 +85,42 @@ async function awsControl(what: 'clock' | 'failure', body: object): Promise<void
   assert.equal(response.status, 200, `POST /__test/${what}: ${await response.text()}`);
 }
 
+/** Shows the terminal named `name` and runs `line` in it. Terminals of earlier scenarios may be restored next to
+ *  it, so this works on the panel's active terminal rather than the newest one. */
+async function runInTerminal(name: string, line: string): Promise<void> {
+  await terminalTab(name).click();
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+async function waitForActiveTerminalText(pattern: RegExp, timeout = 20_000): Promise<void> {
+  const rows = page.locator('.part.panel .terminal-wrapper.active .xterm-rows');
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await rows.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+    if (pattern.test(text)) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`the active terminal never showed ${pattern}; it shows:\n${text}`);
+}
+
 test('Open Terminal as Role gives two terminals two different roles at once', async () => {
   await clickInlineAction('dev-readonly', 'Open Terminal as Role');
   await terminalTab('AWS: dev-readonly').waitFor({ timeout: 20_000 });
-  await waitForTerminalText(page, /\S/);
-  await typeInTerminal(page, `echo "first:$(${callerArnCommand})"`);
-  await waitForTerminalText(page, /first:arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice/);
+  await runInTerminal('AWS: dev-readonly', `echo "first:$(${callerArnCommand})"`);
+  await waitForActiveTerminalText(/first:arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice/);
 
   await clickInlineAction('prod-readonly', 'Open Terminal as Role');
   await terminalTab('AWS: prod-readonly').waitFor({ timeout: 20_000 });
-  await waitForTerminalText(page, /\S/);
-  await typeInTerminal(page, `echo "second:$(${callerArnCommand})"`);
-  await waitForTerminalText(page, /second:arn:aws:sts::333333333333:assumed-role\/ReadOnly\/alice/);
+  await runInTerminal('AWS: prod-readonly', `echo "second:$(${callerArnCommand})"`);
+  await waitForActiveTerminalText(/second:arn:aws:sts::333333333333:assumed-role\/ReadOnly\/alice/);
 
   // Back in the first terminal, after the second one opened: still the first role.
-  await terminalTab('AWS: dev-readonly').click();
-  // typeInTerminal types into the newest terminal; this one is older.
-  await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();
-  await page.keyboard.type(`echo "again:$(${callerArnCommand})"`);
-  await page.keyboard.press('Enter');
-  await waitForTerminalText(page, /again:arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice/);
+  await runInTerminal('AWS: dev-readonly', `echo "again:$(${callerArnCommand})"`);
+  await waitForActiveTerminalText(/again:arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice/);
   // Neither terminal became the window's role.
   await statusBar('No AWS role').waitFor({ timeout: 5_000 });
   await screenshot(page, 'roles-two-terminals');
@@ -184,6 +200,8 @@ test('a session about to end shows warning colours, refreshes by itself, and lea
     await awsControl('clock', { advanceMs: (3600 - SESSION_LEFT_S) * 1000 });
   }
   await createTerminal(page);
-  await typeInTerminal(page, 'echo "token=${AWS_SESSION_TOKEN:-none} role=${IAM_SWITCHBOARD_ROLE:-none}"');
-  await waitForTerminalText(page, /token=none role=none/);
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();
+  await page.keyboard.type('echo "after:${AWS_SESSION_TOKEN:-none}:${IAM_SWITCHBOARD_ROLE:-none}"');
+  await page.keyboard.press('Enter');
+  await waitForActiveTerminalText(/after:none:none/);
 });
