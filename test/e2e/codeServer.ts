@@ -106,6 +106,10 @@ function makeDirs(settings: Record<string, unknown>): CodeServerDirs {
   fs.mkdirSync(dirs.extensions, { recursive: true });
   fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'),
     JSON.stringify({ ...baseSettings, ...settings }, null, 2));
+  // code-server's window is remote: VS Code takes machine-scoped settings (the endpoints, Vault servers) from
+  // the remote's Machine settings and drops them from User settings once it re-reads them. Write both.
+  fs.mkdirSync(path.join(dirs.userData, 'Machine'), { recursive: true });
+  fs.writeFileSync(path.join(dirs.userData, 'Machine', 'settings.json'), JSON.stringify(settings, null, 2));
   return dirs;
 }
 
