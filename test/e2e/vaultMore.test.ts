@@ -140,11 +140,11 @@ async function setUserSetting(id: string, value: SettingValue): Promise<void> {
 async function resetUserSetting(id: string): Promise<void> {
   const row = await openSetting(id);
   try {
-    // The gear appears on hover; its menu sometimes opens before the row has settled, so try twice.
+    // The gear appears on hover; try twice in case the menu opened before the row settled.
     for (let attempt = 1; ; attempt++) {
       await row.hover();
       await row.locator('.setting-toolbar-container .action-label').first().click();
-      await page.locator('.context-view .monaco-menu .action-label', { hasText: 'Reset Setting' }).click();
+      await chooseMenuItem('Reset Setting');
       try {
         await waitForSettingsFile(id, undefined, 5_000);
         return;
@@ -193,6 +193,15 @@ async function contextMenuEntries(row: Locator): Promise<string[]> {
   const entries = (await items.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
   await page.keyboard.press('Escape');
   return entries;
+}
+
+/** Runs an entry of the open context menu. A click right after the menu opens is sometimes lost (the menu
+ *  stays open); hovering selects the entry and Enter runs it. */
+async function chooseMenuItem(label: string): Promise<void> {
+  const item = page.locator('.context-view .monaco-menu .action-label', { hasText: label }).first();
+  await item.hover();
+  await page.keyboard.press('Enter');
+  await item.waitFor({ state: 'detached', timeout: 5_000 });
 }
 
 async function refreshVault(): Promise<void> {
@@ -366,7 +375,7 @@ test('renewing an iam_user lease from the tree with an increment makes its count
 /** The full lease id, from "Look Up Lease" in the lease's menu, as a person would read it. */
 async function lookUpLeaseId(role: string): Promise<string> {
   await leaseRow(role).click({ button: 'right' });
-  await page.locator('.context-view .monaco-menu .action-label', { hasText: 'Look Up Lease' }).click();
+  await chooseMenuItem('Look Up Lease');
   const text = await waitForNotification(page, new RegExp(`Lease aws/creds/${role}/\\S+:`));
   return /Lease (\S+):/.exec(text)![1];
 }
