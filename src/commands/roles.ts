@@ -83,6 +83,12 @@ class RoleSwitcher implements vscode.Disposable {
   private active: { role: RoleEntry; identity: Identity } | undefined;
   private timers: NodeJS.Timeout[] = [];
   private readonly subscription: vscode.Disposable;
+  /**
+   * Bumped by every switch the person starts and by every change of the session made elsewhere (a Vault lease,
+   * Clear): an assume applies only while its number is still the latest, so the last request wins, not the
+   * last answer.
+   */
+  private switchSeq = 0;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -94,6 +100,7 @@ class RoleSwitcher implements vscode.Disposable {
       if (identity !== this.active?.identity) {
         this.active = undefined; // replaced by a Vault lease or cleared: its timers are not ours to run
         this.clearTimers();
+        this.switchSeq++; // and an assume still in flight must not undo it
       }
     });
   }
@@ -130,7 +137,7 @@ class RoleSwitcher implements vscode.Disposable {
     }
     const identity = await this.assumeIntoSession(role);
     // The ARN only: command results reach any extension, credentials must not.
-    return identity.arn;
+    return identity?.arn;
   }
 
   async openTerminal(arg: RoleArg | { identity?: Identity }): Promise<void> {
@@ -239,16 +246,28 @@ class RoleSwitcher implements vscode.Disposable {
     await configuration.update('accounts', merged, vscode.ConfigurationTarget.Global);
   }
 
-  /** Assumes `role` and makes it the session: every new terminal, debug launch and the status bar follow. */
-  private async assumeIntoSession(role: RoleEntry, quiet = false): Promise<Identity> {
-    const identity = await this.assume(role, `Assuming ${role.label}`, quiet);
-    this.active = { role, identity };
-    this.deps.session.set(identity);
-    this.schedule(role, identity);
+  /**
+   * Assumes `role` and makes it the session: every new terminal, debug launch and the status bar follow.
+   * Undefined when a later switch (or another change of the session) came first: the session is left to it.
+   */
+  private async assumeIntoSession(role: RoleEntry): Promise<Identity | undefined> {
+    const seq = ++this.switchSeq;
+    const identity = await this.assume(role, `Assuming ${role.label}`);
+    if (seq !== this.switchSeq) {
+      this.deps.log.info(`Assumed ${role.label}, but a later switch replaced it: the session stays as it is.`);
+      return undefined;
+    }
+    this.apply(role, identity);
     const recent = this.context.globalState.get<string[]>(RECENT_KEY, []);
     await this.context.globalState.update(RECENT_KEY, [role.key, ...recent.filter((k) => k !== role.key)].slice(0, RECENT_MAX));
     vscode.window.setStatusBarMessage(`Assumed ${identity.arn ?? role.arn}`, 5000);
     return identity;
+  }
+
+  private apply(role: RoleEntry, identity: Identity): void {
+    this.active = { role, identity };
+    this.deps.session.set(identity);
+    this.schedule(role, identity);
   }
 
   /** AssumeRole behind a cancellable progress notification (or a quiet status-bar one for auto-refresh). */
@@ -297,22 +316,32 @@ class RoleSwitcher implements vscode.Disposable {
     );
   }
 
+  /** Applies only while `identity` is still the session and no switch started meanwhile: never undoes a newer choice. */
   private async refreshBeforeExpiry(role: RoleEntry, identity: Identity): Promise<void> {
-    if (this.deps.session.identity !== identity) {
+    const seq = this.switchSeq;
+    const stillCurrent = () => seq === this.switchSeq && this.deps.session.identity === identity;
+    if (!stillCurrent()) {
       return;
     }
     const silent = this.settings().autoRefresh && !needsMfaCode(role, this.cache);
     if (!silent) {
       const choice = await vscode.window.showWarningMessage(`The credentials of ${role.label} expire in a few minutes. Refresh them now?`, 'Refresh');
-      if (choice !== 'Refresh' || this.deps.session.identity !== identity) {
+      if (choice !== 'Refresh' || !stillCurrent()) {
         return;
       }
     }
     try {
-      await this.assumeIntoSession(role, silent);
+      const fresh = await this.assume(role, `Refreshing ${role.label}`, silent);
+      if (!stillCurrent()) {
+        this.deps.log.info(`Refreshed ${role.label}, but the session changed meanwhile: the refresh was dropped.`);
+        return;
+      }
+      this.apply(role, fresh);
       this.deps.log.info(`Refreshed ${role.label} before it expired.`);
     } catch (error) {
-      showError(this.deps.log, error, `Refresh ${role.label}`);
+      if (stillCurrent()) {
+        showError(this.deps.log, error, `Refresh ${role.label}`);
+      }
     }
   }
 
