@@ -218,7 +218,7 @@ async function baseCredentials(source: Exclude<RoleEntry['source'], undefined>, 
       return await sdk.fromIni({ profile: source.profile, configFilepath: configPath, filepath: credentialsPath })();
     }
     if (source.kind === 'credentialSource' && source.name === 'Environment') {
-      return await withEnv(options.env, () => sdk.fromEnv()());
+      return envCredentials(options.env ?? process.env);
     }
     return await sdk.fromNodeProviderChain()();
   } catch (error) {
@@ -226,19 +226,21 @@ async function baseCredentials(source: Exclude<RoleEntry['source'], undefined>, 
   }
 }
 
-/** fromEnv reads process.env; let tests and callers substitute another environment for the one call. */
-async function withEnv<T>(env: NodeJS.ProcessEnv | undefined, fn: () => Promise<T>): Promise<T> {
-  if (!env || env === process.env) {
-    return fn();
+/**
+ * The AWS_* keys of `env`, read directly as the SDK's fromEnv reads them from process.env: substituting another
+ * environment must never mean writing it into process.env, which every extension in the host shares.
+ */
+export function envCredentials(env: NodeJS.ProcessEnv): AwsCredentials {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new UserError(
+      'credential_source = Environment needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment VS Code started with: set them there and restart VS Code, or use a source_profile instead.',
+      'NoEnvironmentCredentials',
+    );
   }
-  const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION'];
-  const saved = names.map((n) => process.env[n]);
-  names.forEach((n) => (env[n] === undefined ? delete process.env[n] : (process.env[n] = env[n])));
-  try {
-    return await fn();
-  } finally {
-    names.forEach((n, i) => (saved[i] === undefined ? delete process.env[n] : (process.env[n] = saved[i])));
-  }
+  const expiration = env.AWS_CREDENTIAL_EXPIRATION ? new Date(env.AWS_CREDENTIAL_EXPIRATION) : undefined;
+  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined, expiration };
 }
 
 function mfaKey(profile: string, serial: string): string {
@@ -353,9 +355,8 @@ async function send<T>(
  */
 export async function terminalDefaultCredentials(options: AssumeOptions): Promise<{ credentials: AwsCredentials; description: string }> {
   const env = options.env ?? process.env;
-  const sdk = await import('./sdk');
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    return { credentials: await withEnv(env, () => sdk.fromEnv()()), description: 'the AWS_ACCESS_KEY_ID in the environment' };
+    return { credentials: envCredentials(env), description: 'the AWS_ACCESS_KEY_ID in the environment' };
   }
   const name = env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || 'default';
   const profile = options.config.profiles.get(name);

@@ -96,6 +96,25 @@ describe('assume role', () => {
     const fromEnv = await assumeRole(role('from-env'), options({ env }));
     assert.equal(fromEnv.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/bob');
   });
+
+  it('reads a substituted environment without writing to process.env, which every extension shares', async () => {
+    const real = process.env;
+    const writes: string[] = [];
+    process.env = new Proxy(real, {
+      set: (target, name, value) => (writes.push(String(name)), Reflect.set(target, name, value)),
+      deleteProperty: (target, name) => (writes.push(String(name)), Reflect.deleteProperty(target, name)),
+    });
+    try {
+      const env = { AWS_ACCESS_KEY_ID: 'AKIALOCALBOB00000001', AWS_SECRET_ACCESS_KEY: 'bobLocalSecretKey0000000000000000000000B' };
+      const identity = await assumeRole(role('from-env'), options({ env }));
+      assert.equal(identity.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/bob');
+      assert.deepEqual(writes, [], 'process.env was rewritten for the call');
+      await rejectsWith(assumeRole(role('from-env'), options({ env: {} })), 'NoEnvironmentCredentials', 'AWS_ACCESS_KEY_ID', 'restart VS Code');
+    } finally {
+      process.env = real;
+    }
+    assert.deepEqual(writes, []);
+  });
 });
 
 describe('MFA', () => {
