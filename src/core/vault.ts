@@ -354,6 +354,8 @@ export class VaultClient {
     const api = sdk.nodeVault({
       endpoint: server.address,
       namespace: server.namespace || undefined,
+      // node-vault's default logger prints request bodies (a userpass password) when DEBUG=node-vault* is set.
+      debug: () => undefined,
       // strictSSL explicit, so VAULT_SKIP_VERIFY in the extension host's environment changes nothing.
       requestOptions: { ...(ca ? { ca } : {}), strictSSL: !server.tlsSkipVerify, timeout: this.timeoutMs },
     });

@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -91,6 +91,22 @@ describe('Vault client against the local Vault', () => {
     const client = new VaultClient(server(servers.vault.url));
     const error = await userError(client.loginUserpass('alice', 'wrong'), 'VaultLoginFailed');
     assert.doesNotMatch(error.message + error.detail, /wrong/);
+  });
+
+  test('with DEBUG=node-vault* in the environment, signing in prints no password', async () => {
+    // node-vault reads DEBUG when first loaded, so the sign-in runs in a fresh process.
+    const vaultModule = join(__dirname, '../../src/core/vault.js');
+    const script = `
+      const { VaultClient } = require(${JSON.stringify(vaultModule)});
+      new VaultClient({ name: 'local', address: process.argv[1] }).loginUserpass('alice', 'alice-password')
+        .then(() => console.log('signed in'), (error) => { console.log(error.message); process.exitCode = 1; });`;
+    const output = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+      execFile(process.execPath, ['-e', script, servers.vault.url], { env: { ...process.env, DEBUG: 'node-vault*', DEBUG_COLORS: '0' } }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stdout}${stderr}`)) : resolve({ stdout, stderr }),
+      ),
+    );
+    assert.match(output.stdout, /signed in/);
+    assert.doesNotMatch(output.stderr, /alice-password/);
   });
 
   test('mounts are discovered from sys/mounts, roles listed with their credential types', async () => {
