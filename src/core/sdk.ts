@@ -2,6 +2,6 @@
 // The build bundles this file on its own (dist/sdk.js); only modules in src/core import it, and only lazily.
 // Export only what src uses: each export pulls its client into the bundle.
 export { STSClient, AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
-export { fromIni, fromNodeProviderChain, fromEnv, fromInstanceMetadata, fromContainerMetadata } from '@aws-sdk/credential-providers';
+export { fromIni, fromInstanceMetadata, fromContainerMetadata } from '@aws-sdk/credential-providers';
 import nodeVault = require('node-vault');
 export { nodeVault };

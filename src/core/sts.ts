@@ -207,7 +207,7 @@ async function sourceFor(role: RoleEntry, options: AssumeOptions): Promise<Sourc
 }
 
 /** A non-role profile's own credentials, or credential_source's, through the SDK's providers. */
-async function baseCredentials(source: Exclude<RoleEntry['source'], undefined>, description: string, options: AssumeOptions): Promise<AwsCredentials> {
+async function baseCredentials(source: Exclude<RoleEntry['source'], undefined | { kind: 'role' }>, description: string, options: AssumeOptions): Promise<AwsCredentials> {
   const sdk = await import('./sdk');
   const ctx: AwsCallContext = { action: 'SourceCredentials', source: description };
   try {
@@ -217,12 +217,29 @@ async function baseCredentials(source: Exclude<RoleEntry['source'], undefined>, 
       // so the SDK sees the same files we do without reading them again.
       return await sdk.fromIni({ profile: source.profile, configFilepath: configPath, filepath: credentialsPath })();
     }
-    if (source.kind === 'credentialSource' && source.name === 'Environment') {
-      return envCredentials(options.env ?? process.env);
-    }
-    return await sdk.fromNodeProviderChain()();
+    return await credentialSourceCredentials(source.name, options.env ?? process.env, sdk);
   } catch (error) {
     throw toUserError(error, ctx);
+  }
+}
+
+/** The SDK's providers behind credential_source, passed in so tests can check which one is used. */
+export type MetadataProviders = Pick<typeof import('./sdk'), 'fromInstanceMetadata' | 'fromContainerMetadata'>;
+
+/**
+ * credential_source as the AWS CLI reads it: each value names one place. Never the default chain, where keys in
+ * the environment, AWS_PROFILE or the default profile would win over the instance's or container's role.
+ */
+export async function credentialSourceCredentials(name: string, env: NodeJS.ProcessEnv, providers: MetadataProviders): Promise<AwsCredentials> {
+  switch (name) {
+    case 'Environment':
+      return envCredentials(env);
+    case 'Ec2InstanceMetadata':
+      return providers.fromInstanceMetadata()();
+    case 'EcsContainer':
+      return providers.fromContainerMetadata()();
+    default:
+      throw new UserError(`credential_source '${name}' is not one of Environment, Ec2InstanceMetadata, EcsContainer: fix it in ~/.aws/config.`, 'UnknownCredentialSource');
   }
 }
 

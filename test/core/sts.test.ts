@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
 import { buildCatalog, RoleEntry } from '../../src/core/roles';
-import { assumeRole, AssumeOptions, getCallerIdentity, needsMfaCode, StsCache } from '../../src/core/sts';
+import { assumeRole, AssumeOptions, credentialSourceCredentials, getCallerIdentity, MetadataProviders, needsMfaCode, StsCache } from '../../src/core/sts';
 import { UserError } from '../../src/core/userError';
 import { AwsServer, startAwsServer, totp } from '../servers/aws';
 
@@ -114,6 +114,39 @@ describe('assume role', () => {
       process.env = real;
     }
     assert.deepEqual(writes, []);
+  });
+});
+
+describe('credential_source', () => {
+  // Stand-ins for the SDK's metadata providers: they record which one was asked, and reach no network.
+  function fakeProviders(calls: string[]): MetadataProviders {
+    const provider = (name: string) => () => async () => (calls.push(name), { accessKeyId: `ASIA${name}`, secretAccessKey: 'x' });
+    return { fromInstanceMetadata: provider('IMDS'), fromContainerMetadata: provider('ECS') } as unknown as MetadataProviders;
+  }
+  // Keys in the environment win in the SDK's default chain; each credential_source must ignore them.
+  const envWithKeys = { AWS_ACCESS_KEY_ID: 'AKIAENV', AWS_SECRET_ACCESS_KEY: 'envSecret', AWS_PROFILE: 'default' };
+
+  it('Ec2InstanceMetadata asks the instance metadata only, even with keys in the environment', async () => {
+    const calls: string[] = [];
+    const credentials = await credentialSourceCredentials('Ec2InstanceMetadata', envWithKeys, fakeProviders(calls));
+    assert.equal(credentials.accessKeyId, 'ASIAIMDS');
+    assert.deepEqual(calls, ['IMDS']);
+  });
+
+  it('EcsContainer asks the container endpoint only', async () => {
+    const calls: string[] = [];
+    const credentials = await credentialSourceCredentials('EcsContainer', envWithKeys, fakeProviders(calls));
+    assert.equal(credentials.accessKeyId, 'ASIAECS');
+    assert.deepEqual(calls, ['ECS']);
+  });
+
+  it('Environment takes the keys of the environment and asks no metadata service', async () => {
+    const calls: string[] = [];
+    const credentials = await credentialSourceCredentials('Environment', envWithKeys, fakeProviders(calls));
+    assert.deepEqual([credentials.accessKeyId, credentials.secretAccessKey], ['AKIAENV', 'envSecret']);
+    assert.deepEqual(calls, []);
+    await rejectsWith(credentialSourceCredentials('Environment', {}, fakeProviders(calls)), 'NoEnvironmentCredentials');
+    assert.deepEqual(calls, []);
   });
 });
 
