@@ -128,6 +128,7 @@ class VaultConnections implements VaultTreeSource {
     return new VaultClient(server, {
       token,
       timeoutMs: this.settings.requestTimeoutMs,
+      log: (message) => this.deps.log.info(message),
       warn: (message) => {
         this.deps.log.warn(message);
         void vscode.window.showWarningMessage(message);

@@ -23,8 +23,10 @@ export interface VaultServer {
 export interface VaultClientOptions {
   token?: string;
   timeoutMs?: number;
-  /** Told once when TLS verification is off, so the edge can warn loudly. */
+  /** Told once when TLS verification is off, so the edge can warn loudly; also when clean-up failed. */
   warn?: (message: string) => void;
+  /** Told about clean-up nobody has to act on (a lease revoked after its request was cancelled). No secrets. */
+  log?: (message: string) => void;
 }
 
 export type HealthStatus = 'active' | 'standby' | 'sealed' | 'uninitialised' | 'unreachable';
@@ -248,10 +250,40 @@ export class VaultClient {
     const cleanMount = trimSlashes(mount);
     const isSts = STS_CREDENTIAL_TYPES.includes(request.credentialType);
     const path = `${cleanMount}/${isSts ? 'sts' : 'creds'}/${encodeURIComponent(role)}`;
-    const body = isSts
-      ? await this.call<Json>('update', path, (api, o) => api.write(path, stsParameters(request), o), request.signal)
-      : await this.call<Json>('read', path, (api, o) => api.read(path, o), request.signal);
+    throwIfAborted(request.signal);
+    // node-vault takes no signal: a cancelled request still reaches Vault, so it runs without one and is
+    // abandoned below instead.
+    const issued = isSts
+      ? this.call<Json>('update', path, (api, o) => api.write(path, stsParameters(request), o))
+      : this.call<Json>('read', path, (api, o) => api.read(path, o));
+    let body: Json;
+    try {
+      body = await abortable(issued, request.signal);
+    } catch (error) {
+      if (request.signal?.aborted) {
+        void this.revokeAbandoned(issued);
+      }
+      throw error;
+    }
     return leasedCredentials(body, { server: this.address, mount: cleanMount, role, credentialType: request.credentialType });
+  }
+
+  /**
+   * Waits for a lease request the caller cancelled and revokes whatever lease Vault issued for it: nobody
+   * tracks that lease, and an iam_user one would otherwise work for up to its max TTL (32 days by default).
+   */
+  private async revokeAbandoned(issued: Promise<Json>): Promise<void> {
+    const leaseId = await issued.then((body) => (typeof body.lease_id === 'string' ? body.lease_id : ''), () => '');
+    if (!leaseId) {
+      return;
+    }
+    try {
+      await this.revokeLease(leaseId);
+      this.options.log?.(`Revoked Vault lease ${leaseId}: Vault issued it after its request was cancelled.`);
+    } catch (error) {
+      const reason = error instanceof UserError ? error.message : String(error);
+      this.options.warn?.(`Could not revoke Vault lease ${leaseId}, issued after its request was cancelled; revoke it with "vault lease revoke": ${reason}`);
+    }
   }
 
   /** Renews a lease by `increment` seconds (Vault caps it at the lease's max TTL). */

@@ -235,6 +235,30 @@ describe('Vault client against the local Vault', () => {
     servers.vault.setFailure(undefined);
   });
 
+  test('a lease Vault issues after its request was cancelled is revoked, not left behind', async () => {
+    let revokedNote: (message: string) => void = () => undefined;
+    const noted = new Promise<string>((resolve) => (revokedNote = resolve));
+    const warnings: string[] = [];
+    const client = new VaultClient(server(servers.vault.url), { token: aliceToken, log: (m) => revokedNote(m), warn: (m) => warnings.push(m) });
+    servers.vault.setFailure({ mode: 'slow', delayMs: 600 }, 1);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    await assert.rejects(
+      client.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user', signal: controller.signal }),
+      (error: unknown) => error instanceof UserError && error.code === 'Cancelled',
+    );
+    assert.ok(Date.now() - started < 500, 'cancelling answers at once');
+
+    const note = await Promise.race([noted, new Promise<string>((resolve) => setTimeout(() => resolve('no note'), 5000))]);
+    const leaseId = /lease (aws\/creds\/s3-full\/\S+):/.exec(note)?.[1];
+    assert.ok(leaseId, `expected a note naming the revoked lease, got: ${note} ${warnings.join(' ')}`);
+    const lookup = await vaultWrite(servers.vault.url, servers.vault.rootToken, 'sys/leases/lookup', { lease_id: leaseId }, 'PUT');
+    assert.equal(lookup.status, 400, 'Vault no longer knows the lease');
+    assert.deepEqual(((await lookup.json()) as { errors: string[] }).errors, ['invalid lease']);
+    assert.ok(!servers.vault.leaseIds().includes(leaseId));
+  });
+
   test('a dropped connection and an unreachable address both say Vault could not be reached', async () => {
     servers.vault.setFailure({ mode: 'reset' }, 1);
     await userError(alice.lookupSelf(), 'VaultUnreachable');
