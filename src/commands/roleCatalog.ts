@@ -32,7 +32,12 @@ export class RoleCatalogStore implements vscode.Disposable {
   }
 
   get(): Promise<LoadedCatalog> {
-    this.loading ??= this.load();
+    if (!this.loading) {
+      const loading = this.load();
+      // A failed load is not kept: the next `get` reads again (unless an invalidate already replaced it).
+      loading.catch(() => this.loading === loading && (this.loading = undefined));
+      this.loading = loading;
+    }
     return this.loading;
   }
 

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { awsConfigFiles } from '../../../src/core/awsConfig';
 import type { Session } from '../../../src/core/session';
 import { RoleCatalogStore } from '../../../src/commands/roleCatalog';
+import { readSettings } from '../../../src/settings';
 import { AccountNode, RoleNode, RoleTreeNode, RoleTreeProvider, SourceNode } from '../../../src/treeViews/roleTree';
 
 const extensionId = 'iamswitchboard.iam-switchboard';
@@ -86,6 +87,22 @@ suite('role switcher', () => {
   test('Clear Credentials empties the session', async () => {
     await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
     assert.equal((await session()).identity, undefined);
+  });
+
+  test('a catalog that failed to load is read again on the next request', async () => {
+    let calls = 0;
+    const flaky = new RoleCatalogStore(() => {
+      if (calls++ === 0) throw new Error('settings unreadable');
+      return readSettings();
+    });
+    try {
+      await assert.rejects(flaky.get(), /settings unreadable/);
+      const { catalog } = await flaky.get();
+      assert.ok(catalog.roles.some((r) => r.label === 'dev-readonly'));
+      assert.equal(calls, 2);
+    } finally {
+      flaky.dispose();
+    }
   });
 
   test('editing ~/.aws/config updates the tree', async () => {
