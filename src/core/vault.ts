@@ -400,38 +400,50 @@ export class VaultClient {
 
 /**
  * Polls GetCallerIdentity until AWS accepts new iam_user keys (IAM is eventually consistent), with backoff,
- * for at most `timeoutMs`. Cancel with `signal`.
+ * for at most `timeoutMs`, a stalled STS request included. Cancel with `signal`.
  */
 export async function waitUntilUsable(
   credentials: AwsCredentials,
   options: { endpoint?: string; region: string; signal?: AbortSignal; timeoutMs?: number; firstDelayMs?: number; maxDelayMs?: number },
 ): Promise<{ arn: string; account: string; attempts: number; elapsedMs: number }> {
   const sdk = await import('./sdk');
-  const sts = new sdk.STSClient({ region: options.region, endpoint: options.endpoint, credentials, maxAttempts: 1 });
-  const started = Date.now();
   const timeoutMs = options.timeoutMs ?? 60_000;
+  const sts = new sdk.STSClient({
+    region: options.region,
+    endpoint: options.endpoint,
+    credentials,
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: timeoutMs, connectionTimeout: timeoutMs },
+  });
+  const started = Date.now();
+  const remaining = () => timeoutMs - (Date.now() - started);
+  const giveUp = (code: string) =>
+    new UserError(`AWS did not accept the new Vault keys within ${Number((timeoutMs / 1000).toFixed(1))} s; wait a minute and try them again: ${code}`, 'KeysNotYetUsable');
   let delay = options.firstDelayMs ?? 250;
   let lastCode = '';
   try {
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(options.signal);
+      // Each attempt gets only what is left of the budget, so a stalled STS endpoint cannot hang the caller.
+      const deadline = AbortSignal.timeout(Math.max(remaining(), 1));
+      const abortSignal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
       try {
-        const out = await abortable(sts.send(new sdk.GetCallerIdentityCommand({})), options.signal);
+        const out = await abortable(sts.send(new sdk.GetCallerIdentityCommand({}), { abortSignal }), options.signal);
         return { arn: out.Arn ?? '', account: out.Account ?? '', attempts: attempt, elapsedMs: Date.now() - started };
       } catch (error) {
+        throwIfAborted(options.signal);
+        if (deadline.aborted) {
+          throw giveUp(lastCode || 'STS did not answer');
+        }
         lastCode = (error as { name?: string }).name ?? 'Error';
         if (error instanceof UserError || !NOT_YET_VALID.has(lastCode)) {
           throw error instanceof UserError ? error : new UserError(`AWS rejected the new Vault credentials; lease new ones or check the Vault role: ${lastCode}`, lastCode);
         }
       }
-      const remaining = timeoutMs - (Date.now() - started);
-      if (remaining <= 0) {
-        throw new UserError(
-          `AWS did not accept the new Vault keys within ${Number((timeoutMs / 1000).toFixed(1))} s; wait a minute and try them again: ${lastCode}`,
-          'KeysNotYetUsable',
-        );
+      if (remaining() <= 0) {
+        throw giveUp(lastCode);
       }
-      await sleep(Math.min(delay, remaining), options.signal);
+      await sleep(Math.min(delay, remaining()), options.signal);
       delay = Math.min(delay * 2, options.maxDelayMs ?? 4000);
     }
   } finally {

@@ -356,6 +356,37 @@ describe('waiting for new iam_user keys', () => {
     assert.match(error.message, /within 0\.3 s.*InvalidClientTokenId/);
   });
 
+  test('a stalled STS endpoint still gives up within the bound', async () => {
+    const leased = await alice.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' });
+    servers.aws.setFailure({ mode: 'slow', delayMs: 4000 });
+    try {
+      const started = Date.now();
+      const error = await userError(waitUntilUsable(leased.credentials, { endpoint: servers.aws.url, region: 'us-east-1', timeoutMs: 500 }), 'KeysNotYetUsable');
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed >= 450 && elapsed < 1500, `gave up after ${elapsed} ms`);
+      assert.match(error.message, /within 0\.5 s/);
+    } finally {
+      servers.aws.setFailure(undefined);
+    }
+  });
+
+  test('a stalled STS request can be cancelled', async () => {
+    const leased = await alice.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' });
+    servers.aws.setFailure({ mode: 'slow', delayMs: 4000 });
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 200);
+      const started = Date.now();
+      await assert.rejects(
+        waitUntilUsable(leased.credentials, { endpoint: servers.aws.url, region: 'us-east-1', signal: controller.signal }),
+        (error: unknown) => error instanceof UserError && error.code === 'Cancelled',
+      );
+      assert.ok(Date.now() - started < 1000);
+    } finally {
+      servers.aws.setFailure(undefined);
+    }
+  });
+
   test('can be cancelled', async () => {
     const leased = await alice.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' });
     const controller = new AbortController();
