@@ -35,8 +35,36 @@ export interface AwsProfile {
   credentialKind: CredentialKind;
   /** For role profiles: where the source credentials come from; undefined when broken. */
   source?: ProfileSource;
-  /** Things wrong with this profile, each a sentence. A role profile with warnings may be unusable. */
-  warnings: string[];
+  /** Things wrong with this profile. A role profile with warnings may be unusable. */
+  warnings: ProfileWarning[];
+}
+
+/** Something wrong with a profile (or a setting's account): a code to branch on, and the sentence to show. */
+export interface ProfileWarning {
+  code: ProfileWarningCode;
+  message: string;
+}
+
+export type ProfileWarningCode =
+  | 'IgnoredLine'
+  | 'InvalidDuration'
+  | 'InvalidRoleArn'
+  | 'InvalidAccountId'
+  | 'ConflictingSources'
+  | 'UnknownCredentialSource'
+  | 'NoSource'
+  | 'UnknownSourceProfile'
+  | 'SourceProfileLoop'
+  | 'BrokenSourceProfile'
+  | 'UnreadableConfig';
+
+/** The warnings that explain why a role has no usable source credentials, as opposed to side remarks. */
+const SOURCE_PROBLEMS: ReadonlySet<ProfileWarningCode> = new Set<ProfileWarningCode>([
+  'ConflictingSources', 'UnknownCredentialSource', 'NoSource', 'UnknownSourceProfile', 'SourceProfileLoop', 'BrokenSourceProfile',
+]);
+
+export function isSourceProblem(warning: ProfileWarning): boolean {
+  return SOURCE_PROBLEMS.has(warning.code);
 }
 
 export interface AwsConfig {
@@ -128,7 +156,7 @@ export function profilesFromIni(configFile: IniData, credentialsFile: IniData, b
     profiles.set(name, profileFrom(name, section));
   }
   for (const { profile, message } of broken) {
-    profiles.get(profile)?.warnings.push(message);
+    profiles.get(profile)?.warnings.push({ code: 'IgnoredLine', message });
   }
   for (const profile of profiles.values()) {
     if (profile.roleArn !== undefined) {
@@ -139,7 +167,7 @@ export function profilesFromIni(configFile: IniData, credentialsFile: IniData, b
 }
 
 function profileFrom(name: string, s: IniSection): AwsProfile {
-  const warnings: string[] = [];
+  const warnings: ProfileWarning[] = [];
   const profile: AwsProfile = {
     name,
     roleArn: s.role_arn,
@@ -157,11 +185,11 @@ function profileFrom(name: string, s: IniSection): AwsProfile {
     if (Number.isInteger(seconds) && seconds >= 900 && seconds <= 43200) {
       profile.durationSeconds = seconds;
     } else {
-      warnings.push(`duration_seconds '${s.duration_seconds}' is not a whole number from 900 to 43200; the default is used.`);
+      warnings.push({ code: 'InvalidDuration', message: `duration_seconds '${s.duration_seconds}' is not a whole number from 900 to 43200; the default is used.` });
     }
   }
   if (profile.roleArn !== undefined && !tryParseRoleArn(profile.roleArn)) {
-    warnings.push(`role_arn '${profile.roleArn}' is not a role ARN (arn:aws:iam::<12-digit account>:role/<name>).`);
+    warnings.push({ code: 'InvalidRoleArn', message: `role_arn '${profile.roleArn}' is not a role ARN (arn:aws:iam::<12-digit account>:role/<name>).` });
   }
   return profile;
 }
@@ -186,19 +214,19 @@ function credentialKind(s: IniSection): CredentialKind {
  */
 function resolveSource(profile: AwsProfile, profiles: Map<string, AwsProfile>): void {
   if (profile.sourceProfile !== undefined && profile.credentialSource !== undefined) {
-    profile.warnings.push('it sets both source_profile and credential_source; keep one.');
+    profile.warnings.push({ code: 'ConflictingSources', message: 'it sets both source_profile and credential_source; keep one.' });
     return;
   }
   if (profile.credentialSource !== undefined) {
     if (CREDENTIAL_SOURCES.includes(profile.credentialSource)) {
       profile.source = { kind: 'credentialSource', name: profile.credentialSource };
     } else {
-      profile.warnings.push(`credential_source '${profile.credentialSource}' is not one of ${CREDENTIAL_SOURCES.join(', ')}.`);
+      profile.warnings.push({ code: 'UnknownCredentialSource', message: `credential_source '${profile.credentialSource}' is not one of ${CREDENTIAL_SOURCES.join(', ')}.` });
     }
     return;
   }
   if (profile.sourceProfile === undefined) {
-    profile.warnings.push('it has a role_arn but no source_profile or credential_source.');
+    profile.warnings.push({ code: 'NoSource', message: 'it has a role_arn but no source_profile or credential_source.' });
     return;
   }
   const problem = chainProblem(profile, profiles);
@@ -212,7 +240,7 @@ function resolveSource(profile: AwsProfile, profiles: Map<string, AwsProfile>): 
 }
 
 /** Walks source_profile links to the first profile with its own credentials; reports a missing link or a loop. */
-function chainProblem(start: AwsProfile, profiles: Map<string, AwsProfile>): string | undefined {
+function chainProblem(start: AwsProfile, profiles: Map<string, AwsProfile>): ProfileWarning | undefined {
   const visited = [start.name];
   let current = start;
   for (;;) {
@@ -221,14 +249,15 @@ function chainProblem(start: AwsProfile, profiles: Map<string, AwsProfile>): str
       return undefined;
     }
     if (!next) {
-      return `source_profile '${current.sourceProfile}'${current === start ? '' : ` (of profile '${current.name}')`} does not exist.`;
+      const message = `source_profile '${current.sourceProfile}'${current === start ? '' : ` (of profile '${current.name}')`} does not exist.`;
+      return { code: 'UnknownSourceProfile', message };
     }
     // A profile may name itself as source when it has static keys: the CLI allows it.
     if (next.credentialKind === 'static' || next.roleArn === undefined) {
       return undefined;
     }
     if (visited.includes(next.name)) {
-      return `its source_profile chain loops: ${[...visited, next.name].join(' → ')}.`;
+      return { code: 'SourceProfileLoop', message: `its source_profile chain loops: ${[...visited, next.name].join(' → ')}.` };
     }
     visited.push(next.name);
     current = next;

@@ -1,7 +1,7 @@
 // The role catalog the tree and the switcher show: accounts → roles, from ~/.aws/config profiles, the
 // iamSwitchboard.accounts setting and imported Terraform role ARNs. Pure functions over plain inputs.
 import { Partition, isAccountId, tryParseRoleArn } from './arn';
-import type { AwsProfile, ProfileSource } from './awsConfig';
+import type { AwsProfile, ProfileSource, ProfileWarning } from './awsConfig';
 
 /** One entry of the iamSwitchboard.accounts setting (same shape as the setting's schema). */
 export interface AccountSetting {
@@ -41,7 +41,7 @@ export interface RoleEntry {
   region?: string;
   durationSeconds?: number;
   roleSessionName?: string;
-  warnings: string[];
+  warnings: ProfileWarning[];
 }
 
 export interface AccountEntry {
@@ -55,7 +55,7 @@ export interface AccountEntry {
 /** A profile or setting that could not become a role (bad ARN or account id); shown as a warning node. */
 export interface BrokenEntry {
   name: string;
-  warnings: string[];
+  warnings: ProfileWarning[];
 }
 
 export interface Catalog {
@@ -95,7 +95,7 @@ export function buildCatalog(input: CatalogInput): Catalog {
   for (const arn of input.terraformRoleArns ?? []) {
     const parsed = tryParseRoleArn(arn);
     if (!parsed) {
-      broken.push({ name: `Terraform role ${arn}`, warnings: [`'${arn}' is not a role ARN.`] });
+      broken.push({ name: `Terraform role ${arn}`, warnings: [{ code: 'InvalidRoleArn', message: `'${arn}' is not a role ARN.` }] });
     } else if (!seenArns.has(parsed.arn)) {
       seenArns.add(parsed.arn);
       roles.push(withSource({ ...parsed, key: `terraform:${parsed.arn}`, label: parsed.name, origin: 'terraform' }, 'default', {}, input.profiles));
@@ -136,7 +136,7 @@ export function roleFromProfile(profile: AwsProfile): RoleEntry | undefined {
 function rolesFromSetting(account: AccountSetting, profiles: Map<string, AwsProfile>, seenArns: Set<string>, broken: BrokenEntry[]): RoleEntry[] {
   const name = `account ${account.alias ?? account.id}`;
   if (!isAccountId(String(account.id))) {
-    broken.push({ name, warnings: [`iamSwitchboard.accounts: '${account.id}' is not a 12-digit account id.`] });
+    broken.push({ name, warnings: [{ code: 'InvalidAccountId', message: `iamSwitchboard.accounts: '${account.id}' is not a 12-digit account id.` }] });
     return [];
   }
   const result: RoleEntry[] = [];
@@ -144,7 +144,7 @@ function rolesFromSetting(account: AccountSetting, profiles: Map<string, AwsProf
     const arn = role.startsWith('arn:') ? role : `arn:aws:iam::${account.id}:role/${role}`;
     const parsed = tryParseRoleArn(arn);
     if (!parsed) {
-      broken.push({ name, warnings: [`iamSwitchboard.accounts: '${role}' is not a role name or role ARN.`] });
+      broken.push({ name, warnings: [{ code: 'InvalidRoleArn', message: `iamSwitchboard.accounts: '${role}' is not a role name or role ARN.` }] });
       continue;
     }
     if (seenArns.has(parsed.arn)) {
@@ -167,14 +167,14 @@ function withSource(
   profiles: Map<string, AwsProfile>,
 ): RoleEntry {
   const source = profiles.get(sourceProfile);
-  const warnings: string[] = [];
+  const warnings: ProfileWarning[] = [];
   let resolved: ProfileSource | undefined;
   if (!source) {
-    warnings.push(`source profile '${sourceProfile}' does not exist in ~/.aws/config or ~/.aws/credentials.`);
+    warnings.push({ code: 'UnknownSourceProfile', message: `source profile '${sourceProfile}' does not exist in ~/.aws/config or ~/.aws/credentials.` });
   } else if (source.roleArn !== undefined && source.credentialKind !== 'static') {
     resolved = source.source ? { kind: 'role', profile: source.name } : undefined;
     if (!resolved) {
-      warnings.push(`source profile '${sourceProfile}' is broken: ${source.warnings.join(' ')}`);
+      warnings.push({ code: 'BrokenSourceProfile', message: `source profile '${sourceProfile}' is broken: ${source.warnings.map((w) => w.message).join(' ')}` });
     }
   } else {
     resolved = { kind: 'profile', profile: source.name };

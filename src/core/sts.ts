@@ -2,7 +2,7 @@
 // own providers), from the environment, or from another role assumed first (chaining); MFA through one
 // GetSessionToken per source that later roles reuse; external id; a session name that names the person.
 import { callerName, parseRoleArn } from './arn';
-import type { AwsConfig, AwsProfile } from './awsConfig';
+import { isSourceProblem, type AwsConfig } from './awsConfig';
 import { AwsCallContext, toUserError } from './awsErrors';
 import { describeSource, RoleEntry, roleFromProfile } from './roles';
 import type { AwsCredentials, Identity } from './session';
@@ -101,7 +101,7 @@ interface Source {
 /** Assumes `role` and returns the new identity. Throws UserError with one sentence and a next step. */
 export async function assumeRole(role: RoleEntry, options: AssumeOptions): Promise<Identity> {
   parseRoleArn(role.arn, role.origin === 'profile' ? `role_arn of profile '${role.profile}'` : 'role ARN');
-  checkUsable(role, options.config.profiles);
+  checkUsable(role);
   const source = await sourceFor(role, options);
   const sessionName = await roleSessionName(role, source, options);
   const durationSeconds = durationFor(role, options);
@@ -171,16 +171,17 @@ export function needsMfaCode(role: RoleEntry, cache: StsCache, now = Date.now())
   return role.source?.kind !== 'profile' || !cache.mfaSession(mfaKey(role.source.profile, role.mfaSerial!), now);
 }
 
-function checkUsable(role: RoleEntry, profiles: Map<string, AwsProfile>): void {
+/** A role without source credentials fails here, with the warning that explains why (not some side remark). */
+function checkUsable(role: RoleEntry): void {
   if (role.source) {
     return;
   }
-  const profile = role.profile ? profiles.get(role.profile) : undefined;
-  const unknownSource = profile?.sourceProfile !== undefined && !profiles.has(profile.sourceProfile);
-  const reason = role.warnings[0] ?? 'it has no usable source credentials.';
+  const problem = role.warnings.find(isSourceProblem);
+  const reason = problem?.message ?? 'it has no usable source credentials.';
   throw new UserError(
     `Cannot assume ${role.label}: ${reason.replace(/\.$/, '')}. Fix ${role.profile ? `profile '${role.profile}' in ~/.aws/config` : 'the iamSwitchboard.accounts setting'}.`,
-    unknownSource || /does not exist/.test(reason) ? 'UnknownSourceProfile' : 'BrokenProfile',
+    problem?.code === 'UnknownSourceProfile' ? 'UnknownSourceProfile' : 'BrokenProfile',
+    problem?.code,
   );
 }
 
@@ -289,7 +290,7 @@ async function mfaSession(profile: string, serial: string, base: AwsCredentials,
 
 async function askMfaCode(serial: string, options: AssumeOptions): Promise<string> {
   if (!options.mfaCode) {
-    throw new UserError(`This role needs a code from MFA device ${serial}, and nothing can ask for one here.`, 'MfaRequired');
+    throw new UserError(`This role needs a code from MFA device ${serial}, and nothing here can ask for one: assume it with Switch Role or from the AWS Roles view, which ask for the code.`, 'MfaRequired');
   }
   const code = (await options.mfaCode(serial))?.trim();
   if (code === undefined || options.signal?.aborted) {

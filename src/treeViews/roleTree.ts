@@ -55,8 +55,8 @@ export class WarningNode extends vscode.TreeItem {
   constructor(entry: BrokenEntry) {
     super(entry.name, vscode.TreeItemCollapsibleState.None);
     this.id = `warning:${entry.name}`;
-    this.description = entry.warnings.join(' ');
-    this.tooltip = entry.warnings.join('\n');
+    this.description = entry.warnings.map((w) => w.message).join(' ');
+    this.tooltip = entry.warnings.map((w) => w.message).join('\n');
     this.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
     this.contextValue = 'roleWarning';
   }
@@ -83,7 +83,7 @@ function roleTooltip(role: RoleEntry, active: Identity | undefined): vscode.Mark
     role.needsExternalId ? 'Needs an external ID' : '',
     role.region ? `Region: ${role.region}` : '',
     active?.arn ? `Active as \`${active.arn}\`` : '',
-    ...role.warnings.map((w) => `$(warning) ${w}`),
+    ...role.warnings.map((w) => `$(warning) ${w.message}`),
   ];
   const markdown = new vscode.MarkdownString(lines.filter(Boolean).join('\n\n'));
   markdown.supportThemeIcons = true;
@@ -139,7 +139,8 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
       ({ catalog } = await this.store.get());
     } catch (error) {
       // The SDK's loader refuses a few profile names outright; say so instead of an empty view.
-      return [new WarningNode({ name: '~/.aws/config', warnings: [`could not be read: ${error instanceof Error ? error.message : String(error)}`] })];
+      const message = `could not be read: ${error instanceof Error ? error.message : String(error)}`;
+      return [new WarningNode({ name: '~/.aws/config', warnings: [{ code: 'UnreadableConfig', message }] })];
     }
     if (!catalog.roles.length && !catalog.broken.length) {
       return []; // the view's welcome content takes over

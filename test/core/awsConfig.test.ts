@@ -41,18 +41,24 @@ describe('~/.aws/config profiles', () => {
 
   it('marks each broken profile with a warning and still loads the others', async () => {
     const { profiles } = await loadAwsConfig(broken);
-    const warning = (name: string) => profiles.get(name)!.warnings.join(' ');
+    const warning = (name: string) => profiles.get(name)!.warnings.map((w) => w.message).join(' ');
+    const codes = (name: string) => profiles.get(name)!.warnings.map((w) => w.code);
     assert.deepEqual(profiles.get('good')!.warnings, []);
     assert.deepEqual(profiles.get('good')!.source, { kind: 'profile', profile: 'default' });
     assert.match(warning('orphan'), /source_profile 'does-not-exist' does not exist/);
+    assert.deepEqual(codes('orphan'), ['UnknownSourceProfile']);
     assert.equal(profiles.get('orphan')!.source, undefined);
     assert.match(warning('loop-a'), /loops: loop-a → loop-b → loop-a/);
     assert.match(warning('loop-b'), /loops/);
+    assert.deepEqual(codes('loop-b'), ['SourceProfileLoop']);
     assert.match(warning('short-account'), /'arn:aws:iam::22222222222:role\/ReadOnly' is not a role ARN/);
     assert.match(warning('broken-line'), /broken-config line 28 \(starting with 'this'\) is not 'key = value' and was ignored/);
+    assert.deepEqual(codes('broken-line'), ['IgnoredLine']);
     assert.equal(profiles.get('broken-line')!.roleArn, 'arn:aws:iam::333333333333:role/ReadOnly');
     assert.match(warning('both-sources'), /both source_profile and credential_source/);
     assert.match(warning('bad-duration'), /duration_seconds 'forever'/);
+    assert.deepEqual(codes('both-sources'), ['ConflictingSources']);
+    assert.deepEqual(codes('bad-duration'), ['InvalidDuration']);
   });
 
   it('a broken line never echoes its content, which may be a secret', async () => {
@@ -62,7 +68,7 @@ describe('~/.aws/config profiles', () => {
     fs.writeFileSync(path.join(dir, 'config'), '[profile dev]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = default\n');
     fs.writeFileSync(path.join(dir, 'credentials'), `[default]\naws_access_key_id = AKIALOCALALICE000001\naws_secret_access_key: ${secret}\naws_session_token = x\n${token}\n`);
     const { profiles } = await loadAwsConfig({ configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') });
-    const warnings = profiles.get('default')!.warnings;
+    const warnings = profiles.get('default')!.warnings.map((w) => w.message);
     assert.equal(warnings.length, 2);
     assert.match(warnings[0], /credentials line 3 \(starting with 'aws_secret_access_key'\) is not 'key = value'/);
     assert.match(warnings[1], /credentials line 5 is not 'key = value'/);

@@ -53,10 +53,12 @@ describe('role catalog', () => {
     assert.equal(sandbox.chained, true);
     const ops = catalog.accounts[2].roles[0];
     assert.equal(ops.source, undefined);
-    assert.match(ops.warnings[0], /source profile 'nobody' does not exist/);
+    assert.match(ops.warnings[0].message, /source profile 'nobody' does not exist/);
+    assert.equal(ops.warnings[0].code, 'UnknownSourceProfile');
     assert.equal(catalog.accounts[4].roles[0].origin, 'terraform');
     assert.deepEqual(catalog.broken.map((b) => b.name), ['account typo', 'Terraform role not-an-arn']);
-    assert.match(catalog.broken[0].warnings[0], /'44444444444' is not a 12-digit account id/);
+    assert.match(catalog.broken[0].warnings[0].message, /'44444444444' is not a 12-digit account id/);
+    assert.equal(catalog.broken[0].warnings[0].code, 'InvalidAccountId');
   });
 
   it('orders the switcher with recently used roles first', async () => {

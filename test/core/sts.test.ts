@@ -177,7 +177,7 @@ describe('MFA', () => {
     await rejectsWith(assumeRole(role('prod-admin'), options({ mfaCode: async () => wrong })), 'MfaFailed', 'MFA code', 'next code');
     await rejectsWith(assumeRole(role('prod-admin'), options({ mfaCode: async () => '12345' })), 'InvalidMfaCode', "'12345'", '6 digits');
     await rejectsWith(assumeRole(role('prod-admin'), options({ mfaCode: async () => undefined })), 'Cancelled');
-    await rejectsWith(assumeRole(role('prod-admin'), options({ mfaCode: undefined })), 'MfaRequired', BOB_MFA);
+    await rejectsWith(assumeRole(role('prod-admin'), options({ mfaCode: undefined })), 'MfaRequired', BOB_MFA, 'Switch Role');
   });
 });
 
@@ -219,6 +219,24 @@ describe('assume role errors', () => {
     await rejectsWith(assumeRole(typo, options()), 'InvalidAccountId', "'22222222222'");
     const malformed: RoleEntry = { ...role('dev-readonly'), arn: 'arn:aws:iam::222222222222:user/ReadOnly' };
     await rejectsWith(assumeRole(malformed, options()), 'InvalidRoleArn', 'arn:aws:iam::222222222222:user/ReadOnly');
+  });
+
+  it('a profile that cannot be used reports the source problem, not an earlier side remark', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sts-broken-'));
+    const files = { configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') };
+    // Warnings about the ignored line and the duration come first; neither is why the role cannot be assumed.
+    fs.writeFileSync(files.configPath, '[profile lost]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nduration_seconds = forever\nno equals sign here\nsource_profile = nobody\n');
+    fs.writeFileSync(files.credentialsPath, '');
+    try {
+      const lost = await loadAwsConfig(files);
+      const lostRole = buildCatalog({ profiles: lost.profiles }).roles[0];
+      assert.deepEqual(lostRole.warnings.map((w) => w.code), ['InvalidDuration', 'IgnoredLine', 'UnknownSourceProfile']);
+      const unreachable = { config: lost, endpoint: 'http://127.0.0.1:9', region: 'eu-west-1', timeoutMs: 1000 };
+      const error = await rejectsWith(assumeRole(lostRole, unreachable), 'UnknownSourceProfile', "'nobody'", "profile 'lost'");
+      assert.doesNotMatch(error.message, /duration_seconds|key = value/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('throttling that outlasts the retries says to wait', async () => {
