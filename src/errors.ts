@@ -22,3 +22,25 @@ export function showError(log: vscode.LogOutputChannel, error: unknown, action?:
     .showErrorMessage(`${action ?? 'IAM Switchboard'} failed unexpectedly: ${message}. Details are in the log.`, 'Show Log')
     .then((choice) => choice && log.show());
 }
+
+/**
+ * Registers command `id`, whose failures reach the person through showError (or `onError`, for a command that
+ * offers more, such as signing in again) instead of surfacing as an unhandled rejection. Resolves to undefined
+ * after a failure.
+ */
+export function registerCommand<A>(
+  log: vscode.LogOutputChannel,
+  id: string,
+  action: string,
+  run: (arg?: A) => Promise<unknown>,
+  onError: (error: unknown, arg?: A) => void = (error) => showError(log, error, action),
+): vscode.Disposable {
+  return vscode.commands.registerCommand(id, async (arg?: A) => {
+    try {
+      return await run(arg);
+    } catch (error) {
+      onError(error, arg);
+      return undefined;
+    }
+  });
+}

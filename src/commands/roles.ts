@@ -10,7 +10,7 @@ import type { Identity, Session } from '../core/session';
 import { assumeRole, AssumeOptions, getCallerIdentity, needsMfaCode, StsCache, terminalDefaultCredentials } from '../core/sts';
 import { environmentFor } from '../core/terminalEnv';
 import { UserError } from '../core/userError';
-import { showError } from '../errors';
+import { registerCommand, showError } from '../errors';
 import { readSettings, Settings } from '../settings';
 import { openTerminalAs } from '../terminalEnvironment';
 import { RoleNode, RoleTreeProvider } from '../treeViews/roleTree';
@@ -37,17 +37,7 @@ export function registerRoleSwitcher(context: vscode.ExtensionContext, deps: Rol
   const tree = new RoleTreeProvider(store, deps.session);
   const switcher = new RoleSwitcher(context, deps, store, settings);
   const view = vscode.window.createTreeView('iamSwitchboard.roles', { treeDataProvider: tree, showCollapseAll: true });
-  const { log } = deps;
-
-  const register = (id: string, action: string, run: (arg?: never) => Promise<unknown>) =>
-    vscode.commands.registerCommand(id, async (arg?: never) => {
-      try {
-        return await run(arg);
-      } catch (error) {
-        showError(log, error, action);
-        return undefined;
-      }
-    });
+  const register = <A>(id: string, action: string, run: (arg?: A) => Promise<unknown>) => registerCommand(deps.log, id, action, run);
 
   context.subscriptions.push(
     store,

@@ -15,7 +15,7 @@ import {
   scaffoldCrossAccountRole,
 } from '../core/terraform/scaffold';
 import { UserError } from '../core/userError';
-import { showError } from '../errors';
+import { registerCommand } from '../errors';
 
 const SCAFFOLD_TITLE = 'New Cross-Account Role Module';
 const IMPORT_TITLE = 'Import Roles from Terraform Outputs';
@@ -25,18 +25,9 @@ const TERRAFORM_TIMEOUT_MS = 60_000;
 
 export function registerTerraformCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('iamSwitchboard.newCrossAccountRoleModule', () => reportErrors(log, SCAFFOLD_TITLE, () => newCrossAccountRoleModule(log))),
-    vscode.commands.registerCommand('iamSwitchboard.importTerraformRoles', () => reportErrors(log, IMPORT_TITLE, () => importTerraformRoles(log))),
+    registerCommand(log, 'iamSwitchboard.newCrossAccountRoleModule', SCAFFOLD_TITLE, () => newCrossAccountRoleModule(log)),
+    registerCommand(log, 'iamSwitchboard.importTerraformRoles', IMPORT_TITLE, () => importTerraformRoles(log)),
   );
-}
-
-async function reportErrors<T>(log: vscode.LogOutputChannel, action: string, run: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await run();
-  } catch (error) {
-    showError(log, error, action);
-    return undefined;
-  }
 }
 
 // ---- New Cross-Account Role Module… ----
