@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { AccountEntry, BrokenEntry, describeSource, RoleEntry } from '../core/roles';
 import type { Identity, Session } from '../core/session';
-import { formatTimeLeft } from '../core/time';
+import { formatTimeLeft, WARNING_WINDOW_MS } from '../core/time';
 import type { RoleCatalogStore } from '../commands/roleCatalog';
 
 export class AccountNode extends vscode.TreeItem {
@@ -43,12 +43,26 @@ export class RoleNode extends vscode.TreeItem {
     const parts = [
       role.label === role.name ? undefined : role.name,
       needs.length ? `needs ${needs.join(', ')}` : undefined,
-      isActive ? `active${timeLeft === undefined ? '' : ` · ${formatTimeLeft(timeLeft)} left`}` : undefined,
+      isActive ? `active${timeLeft === undefined ? '' : ` · ${minutesLeft(timeLeft)}`}` : undefined,
     ];
     this.description = parts.filter(Boolean).join(' · ');
     this.iconPath = roleIcon(role, isActive);
     this.tooltip = roleTooltip(role, active);
   }
+}
+
+/**
+ * Whole minutes only, also in the last five (where formatTimeLeft counts seconds): the tree is redrawn every
+ * 30 s, so seconds here would stand still between redraws. The status bar counts the seconds down.
+ */
+export function minutesLeft(ms: number): string {
+  if (ms <= 0) {
+    return 'expired';
+  }
+  if (ms >= WARNING_WINDOW_MS) {
+    return `${formatTimeLeft(ms)} left`;
+  }
+  return ms < 60_000 ? '<1m left' : `${Math.floor(ms / 60_000)}m left`;
 }
 
 export class WarningNode extends vscode.TreeItem {
@@ -109,7 +123,8 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
     private readonly session: Session,
   ) {
     this.disposables = [this.changed, store.onDidChange(() => this.refresh()), session.onDidChange(() => this.refresh())];
-    // The active role's time left, in its description; once a minute is enough above five minutes.
+    // The active role's minutes left, in its description: redrawn twice a minute, they are never more than
+    // half a minute behind.
     this.ticker = setInterval(() => this.session.identity && this.refresh(), 30_000);
   }
 

@@ -8,6 +8,7 @@ import type { Session } from '../../../src/core/session';
 import { RoleCatalogStore } from '../../../src/commands/roleCatalog';
 import { readSettings } from '../../../src/settings';
 import { AccountNode, RoleNode, RoleTreeNode, RoleTreeProvider, SourceNode } from '../../../src/treeViews/roleTree';
+import type { Identity } from '../../../src/core/session';
 
 const extensionId = 'iamswitchboard.iam-switchboard';
 
@@ -69,6 +70,18 @@ suite('role switcher', () => {
     const readOnly = (await children(tree, 'dev')).find((n) => labelOf(n) === 'dev-readonly')!;
     assert.equal(readOnly.contextValue, 'role.active');
     assert.match(String(readOnly.description), /active · \d+m left/);
+  });
+
+  test('an active role shows whole minutes left, also in its last five, where seconds would stand still', async () => {
+    const role = (await children(tree, 'dev')).find((n): n is RoleNode => n instanceof RoleNode)!.role;
+    const active = { label: role.label } as Identity;
+    const left = (ms: number) => String(new RoleNode(role, active, ms).description).replace(/^.*active · /, '');
+    assert.equal(left(42 * 60_000 + 59_000), '42m left');
+    assert.equal(left(2 * 3600_000 + 5 * 60_000), '2h 05m left');
+    assert.equal(left(4 * 60_000 + 59_000), '4m left');
+    assert.equal(left(61_000), '1m left');
+    assert.equal(left(59_000), '<1m left');
+    assert.equal(left(0), 'expired');
   });
 
   test('a chained role is assumed through its source role', async () => {
