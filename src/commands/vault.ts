@@ -309,15 +309,10 @@ class VaultCommands {
       token = (await client.loginUserpass(username, password)).token;
     }
     if (!token) return;
-    client.setToken(token);
-    let info: TokenInfo;
-    try {
-      info = await client.lookupSelf();
-    } catch (error) {
-      client.setToken(undefined);
-      throw error;
-    }
+    // Checked before it replaces anything: a failed sign-in leaves the current token in use and in SecretStorage.
+    const info = await client.checkToken(token);
     await this.connections.signIn(server, token);
+    client.setToken(token);
     this.deps.log.info(`Signed in to Vault at ${server.address} as ${info.displayName} (${info.policies.join(', ')}).`);
     this.tree.refresh();
     void vscode.window.showInformationMessage(`Signed in to ${server.name} as ${info.displayName || 'token'} (policies: ${info.policies.join(', ')}).`);

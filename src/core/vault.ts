@@ -126,7 +126,7 @@ export class VaultClient {
   async health(signal?: AbortSignal): Promise<VaultHealth> {
     try {
       // node-vault resolves sys/health with its body for every status (429, 501, 503, ...).
-      const body = await this.call<Json>('read', 'sys/health', (api, o) => api.read('sys/health', o), signal, false);
+      const body = await this.call<Json>('read', 'sys/health', (api, o) => api.read('sys/health', o), { signal, probeToken: false });
       const version = typeof body.version === 'string' ? body.version : undefined;
       if (body.initialized === false) {
         return { status: 'uninitialised', version };
@@ -144,16 +144,16 @@ export class VaultClient {
     }
   }
 
-  /** Signs in with userpass; the new token replaces the client's. */
+  /** Signs in with userpass and returns the new token; the client keeps its own until `setToken`. */
   async loginUserpass(username: string, password: string, mount = 'userpass', signal?: AbortSignal): Promise<{ token: string; info: TokenInfo }> {
     const path = `auth/${trimSlashes(mount)}/login/${encodeURIComponent(username)}`;
-    const body = await this.call<Json>('update', path, (api, o) => api.write(path, { password }, o), signal, false);
+    // No token on a login: a stale one would only be reported as a permission problem.
+    const body = await this.call<Json>('update', path, (api, o) => api.write(path, { password }, o), { signal, probeToken: false, token: '' });
     const auth = (body.auth ?? {}) as Json;
     const token = typeof auth.client_token === 'string' ? auth.client_token : '';
     if (!token) {
       throw new UserError(`Vault at ${this.address} signed you in but returned no token; try again or sign in with a token.`, 'VaultNoToken');
     }
-    this.token = token;
     const ttl = numberOr(auth.lease_duration, 0);
     return {
       token,
@@ -169,7 +169,12 @@ export class VaultClient {
 
   async lookupSelf(signal?: AbortSignal): Promise<TokenInfo> {
     this.requireToken();
-    const body = await this.call<Json>('read', 'auth/token/lookup-self', (api, o) => api.read('auth/token/lookup-self', o), signal, false);
+    return this.checkToken(this.token ?? '', signal);
+  }
+
+  /** Who `token` is, without making it the client's token: sign-in checks a new token before adopting it. */
+  async checkToken(token: string, signal?: AbortSignal): Promise<TokenInfo> {
+    const body = await this.call<Json>('read', 'auth/token/lookup-self', (api, o) => api.read('auth/token/lookup-self', o), { signal, probeToken: false, token });
     return tokenInfo((body.data ?? {}) as Json);
   }
 
@@ -307,7 +312,7 @@ export class VaultClient {
       return;
     }
     // node-vault's `revoke` drops `sync`; write the body ourselves. sync=false would answer 202, which node-vault rejects.
-    await this.call('update', 'sys/leases/revoke', (api, o) => api.write('sys/leases/revoke', { lease_id: leaseId, sync: true }, o), signal);
+    await this.call('update', 'sys/leases/revoke', (api, o) => api.write('sys/leases/revoke', { lease_id: leaseId, sync: true }, o), { signal });
   }
 
   async lookupLease(leaseId: string): Promise<LeaseInfo> {
@@ -330,40 +335,42 @@ export class VaultClient {
     }
   }
 
-  private context(capability: Capability, path: string): FailureContext {
-    return { address: this.address, path, capability, timeoutMs: this.timeoutMs, signedIn: this.signedIn };
+  private context(capability: Capability, path: string, token = this.token): FailureContext {
+    return { address: this.address, path, capability, timeoutMs: this.timeoutMs, signedIn: !!token };
   }
 
   /**
-   * Runs one request and maps its failure. After a 403 it asks lookup-self whether the token still works, which
-   * is what tells "your token expired" from "your policy does not allow this" (Vault says "permission denied" to both).
+   * Runs one request (with the client's token unless `token` is given) and maps its failure. After a 403 it asks
+   * lookup-self whether the token still works, which is what tells "your token expired" from "your policy does
+   * not allow this" (Vault says "permission denied" to both).
    */
   private async call<T = unknown>(
     capability: Capability,
     path: string,
     run: (api: VaultApi, requestOptions: Json) => Promise<T>,
-    signal?: AbortSignal,
-    probeToken = true,
+    { signal, probeToken = true, token = this.token }: { signal?: AbortSignal; probeToken?: boolean; token?: string } = {},
   ): Promise<T> {
     const api = await this.connect();
-    api.token = this.token ?? '';
+    // node-vault reads the token when the request starts, so setting it per call is safe with calls in flight.
+    api.token = token ?? '';
     try {
       return await abortable(run(api, { timeout: this.timeoutMs }), signal);
     } catch (error) {
       if (error instanceof UserError) {
         throw error;
       }
-      const context = this.context(capability, path);
-      if (readFailure(error).status === 403 && this.token) {
+      const context = this.context(capability, path, token);
+      if (readFailure(error).status === 403 && token) {
         // lookup-self is in every token's default policy: a 403 there means the token itself is gone.
-        Object.assign(context, probeToken ? await this.probeToken(api) : path === 'auth/token/lookup-self' ? { tokenValid: false } : {});
+        Object.assign(context, probeToken ? await this.probeToken(api, token) : path === 'auth/token/lookup-self' ? { tokenValid: false } : {});
       }
       throw toUserError(error, context);
     }
   }
 
-  private async probeToken(api: VaultApi): Promise<Pick<FailureContext, 'tokenValid' | 'policies'>> {
+  private async probeToken(api: VaultApi, token: string): Promise<Pick<FailureContext, 'tokenValid' | 'policies'>> {
     try {
+      api.token = token;
       const body = (await api.read('auth/token/lookup-self', { timeout: this.timeoutMs })) as Json;
       return { tokenValid: true, policies: tokenInfo((body.data ?? {}) as Json).policies };
     } catch (error) {

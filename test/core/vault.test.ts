@@ -62,6 +62,7 @@ describe('Vault client against the local Vault', () => {
     servers = await startServers({ vault: { leaseTtlSeconds: 60, leaseMaxTtlSeconds: 600 } });
     alice = new VaultClient(server(servers.vault.url), { timeoutMs: 5000 });
     aliceToken = (await alice.loginUserpass('alice', 'alice-password')).token;
+    alice.setToken(aliceToken);
   });
   after(() => servers.close());
 
@@ -91,6 +92,19 @@ describe('Vault client against the local Vault', () => {
     const client = new VaultClient(server(servers.vault.url));
     const error = await userError(client.loginUserpass('alice', 'wrong'), 'VaultLoginFailed');
     assert.doesNotMatch(error.message + error.detail, /wrong/);
+  });
+
+  test('a failed sign-in leaves the client signed in as before; a new token is only checked until adopted', async () => {
+    const client = new VaultClient(server(servers.vault.url), { token: aliceToken });
+    await userError(client.loginUserpass('alice', 'wrong'), 'VaultLoginFailed');
+    await userError(client.checkToken('not-a-token'), 'VaultTokenExpired');
+    assert.equal((await client.lookupSelf()).displayName, 'userpass-alice');
+
+    const reader = await client.loginUserpass('readonly', 'readonly-password');
+    assert.equal((await client.checkToken(reader.token)).displayName, 'userpass-readonly');
+    assert.equal((await client.lookupSelf()).displayName, 'userpass-alice', 'checking a token does not adopt it');
+    client.setToken(reader.token);
+    assert.equal((await client.lookupSelf()).displayName, 'userpass-readonly');
   });
 
   test('with DEBUG=node-vault* in the environment, signing in prints no password', async () => {
@@ -186,7 +200,7 @@ describe('Vault client against the local Vault', () => {
 
   test('a token without the policy sees a forbidden role list and a denial naming path and capability', async () => {
     const reader = new VaultClient(server(servers.vault.url));
-    await reader.loginUserpass('readonly', 'readonly-password');
+    reader.setToken((await reader.loginUserpass('readonly', 'readonly-password')).token);
     const roles = await reader.listRoles('aws');
     assert.equal(roles.kind, 'forbidden');
     assert.deepEqual(await reader.listAwsMounts(), ['aws'], 'falls back to the usual mount when sys/mounts is forbidden');
@@ -337,7 +351,7 @@ describe('waiting for new iam_user keys', () => {
   before(async () => {
     servers = await startServers({ aws: { keyPropagationMs: 1500 } });
     alice = new VaultClient(server(servers.vault.url));
-    await alice.loginUserpass('alice', 'alice-password');
+    alice.setToken((await alice.loginUserpass('alice', 'alice-password')).token);
   });
   after(() => servers.close());
 

@@ -108,6 +108,14 @@ suite('vault', () => {
     assert.equal(s.identity, identity);
   });
 
+  test('a failed sign-in keeps the previous token working', async () => {
+    const s = await session();
+    await vscode.commands.executeCommand('iamSwitchboard.signInToVault', { server: server(), token: 'not-a-vault-token' });
+    const result = await vscode.commands.executeCommand<{ leaseId: string }>('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'dev-s3', ttl: '15m' });
+    assert.ok(result, 'leasing after a failed sign-in failed (see the error message)');
+    assert.equal(s.identity?.origin.kind === 'vault' && s.identity.origin.leaseId, result.leaseId);
+  });
+
   test('signing out forgets the token: leasing then asks to sign in', async () => {
     const s = await session();
     const identity = s.identity;
