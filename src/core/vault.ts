@@ -386,8 +386,9 @@ export class VaultClient {
   private async createApi(): Promise<VaultApi> {
     const { server } = this;
     const ca = server.caCert ? await readCa(server.caCert) : undefined;
-    if (server.tlsSkipVerify) {
-      this.options.warn?.(`TLS certificate checks are OFF for Vault at ${server.address}: anyone on the network path can read your token and credentials; use this only for a lab server.`);
+    const warning = transportWarning(server);
+    if (warning) {
+      this.options.warn?.(warning);
     }
     const sdk = await import('./sdk');
     const api = sdk.nodeVault({
@@ -403,6 +404,27 @@ export class VaultClient {
     Object.assign(api, { token: '', namespace: server.namespace ?? '', pathPrefix: '' });
     return api;
   }
+}
+
+/** Why the token would be readable on the network (no TLS to another host, or TLS unchecked); else undefined. */
+export function transportWarning(server: Pick<VaultServer, 'address' | 'tlsSkipVerify'>): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(server.address);
+  } catch {
+    return undefined; // The request fails with its own message.
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    return `Vault at ${server.address} is plain http://: your token and credentials cross the network unencrypted; use an https:// address.`;
+  }
+  if (server.tlsSkipVerify) {
+    return `TLS certificate checks are OFF for Vault at ${server.address}: anyone on the network path can read your token and credentials; use this only for a lab server.`;
+  }
+  return undefined;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /**

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentials } from '../../src/core/session';
 import { UserError } from '../../src/core/userError';
-import { VaultClient, VaultServer, waitUntilUsable } from '../../src/core/vault';
+import { transportWarning, VaultClient, VaultServer, waitUntilUsable } from '../../src/core/vault';
 import { LocalServers, startServers } from '../servers';
 
 async function callerArn(endpoint: string, credentials: AwsCredentials): Promise<string> {
@@ -324,6 +324,22 @@ describe('Vault client against the local Vault', () => {
     await client.lookupSelf();
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /TLS certificate checks are OFF/);
+  });
+
+  test('plain http:// to another host warns like skip-verify; loopback and https do not', async () => {
+    const warningFor = (address: string, tlsSkipVerify?: boolean) => transportWarning({ address, tlsSkipVerify });
+    assert.match(warningFor('http://vault.example.com:8200') ?? '', /plain http:\/\/: your token and credentials cross the network unencrypted; use an https:\/\/ address/);
+    assert.match(warningFor('http://10.0.0.5:8200') ?? '', /unencrypted/);
+    assert.match(warningFor('http://127.0.0.1.example.com') ?? '', /unencrypted/, 'a name that only starts like a loopback address');
+    assert.match(warningFor('https://vault.example.com', true) ?? '', /TLS certificate checks are OFF/);
+    for (const quiet of ['https://vault.example.com', 'http://127.0.0.1:8200', 'http://localhost:8200', 'http://[::1]:8200', 'not a url']) {
+      assert.equal(warningFor(quiet), undefined, quiet);
+    }
+    // The client tells its warn callback once; the local Vault is loopback, so it stays quiet.
+    const warnings: string[] = [];
+    const local = new VaultClient(server(servers.vault.url), { token: aliceToken, warn: (m) => warnings.push(m) });
+    await local.lookupSelf();
+    assert.deepEqual(warnings, []);
   });
 
   test('an unreadable CA certificate path is named', async () => {
