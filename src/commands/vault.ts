@@ -350,7 +350,7 @@ class VaultCommands {
     // so separate progress notifications would swallow the "ready" message below.
     const { leased, identity } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Vault: ${role}`, cancellable: true },
-      async (progress, token) => {
+      (progress, token) => whileNotCancelled(token, async (signal) => {
         progress.report({ message: `leasing ${credentialType} credentials…` });
         const leased = await client.leaseCredentials(mount, role, {
           credentialType,
@@ -358,7 +358,7 @@ class VaultCommands {
           roleArn,
           mfaCode,
           roleSessionName: credentialType === 'assumed_role' ? (settings.roleSessionName ?? `iam-switchboard-${os.userInfo().username}`) : undefined,
-          signal: abortSignal(token),
+          signal,
         });
         const identity: Identity = {
           label: `vault:${role}`,
@@ -374,14 +374,14 @@ class VaultCommands {
         }
         if (wait) {
           progress.report({ message: 'waiting until AWS accepts the new keys (IAM takes a few seconds)…' });
-          const usable = await this.waitForKeys(identity, settings, token);
+          const usable = await this.waitForKeys(identity, settings, signal);
           if (usable) {
             identity.arn = usable.arn;
             identity.accountId = usable.account;
           }
         }
         return { leased, identity };
-      },
+      }),
     );
     this.deps.session.set(identity);
     const until = leased.lease.expiresAt ? ` until ${leased.lease.expiresAt.toLocaleTimeString()}` : '';
@@ -469,9 +469,9 @@ class VaultCommands {
     throw error;
   }
 
-  private async waitForKeys(identity: Identity, settings: Settings, token: vscode.CancellationToken): Promise<{ arn: string; account: string } | undefined> {
+  private async waitForKeys(identity: Identity, settings: Settings, signal: AbortSignal): Promise<{ arn: string; account: string } | undefined> {
     try {
-      return await waitUntilUsable(identity.credentials, { endpoint: settings.stsEndpoint, region: settings.region, signal: abortSignal(token) });
+      return await waitUntilUsable(identity.credentials, { endpoint: settings.stsEndpoint, region: settings.region, signal });
     } catch (error) {
       // The lease stands either way; the person hears why the keys are not confirmed yet.
       showError(this.deps.log, error, 'Wait for new Vault keys');
@@ -590,10 +590,15 @@ class VaultCommands {
   }
 }
 
-function abortSignal(token: vscode.CancellationToken): AbortSignal {
+/** Runs `run` with an AbortSignal that follows `token`, and drops the cancellation listener when it ends. */
+async function whileNotCancelled<T>(token: vscode.CancellationToken, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  token.onCancellationRequested(() => controller.abort());
-  return controller.signal;
+  const listener = token.onCancellationRequested(() => controller.abort());
+  try {
+    return await run(controller.signal);
+  } finally {
+    listener.dispose();
+  }
 }
 
 /** 5400 → "1h30m", 900 → "15m", 61 → "61s": what the duration prompts accept back. */
