@@ -1,157 +1,26 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { parseDuration } from '../core/duration';
-import type { Identity, Session } from '../core/session';
+import { formatSeconds, parseDuration } from '../core/duration';
+import type { Identity } from '../core/session';
 import { UserError } from '../core/userError';
-import { STS_CREDENTIAL_TYPES, TokenInfo, VaultClient, VaultRole, VaultServer, waitUntilUsable } from '../core/vault';
-import { Lease, LeaseTracker } from '../core/vaultLeases';
+import { LeaseRequest, STS_CREDENTIAL_TYPES, VaultClient, VaultRole, VaultServer, waitUntilUsable } from '../core/vault';
+import type { Lease } from '../core/vaultLeases';
 import { showError } from '../errors';
-import { readSettings, Settings, VaultServerSetting } from '../settings';
-import { VaultTreeProvider, VaultTreeSource } from '../treeViews/vaultTree';
+import type { Settings, VaultServerSetting } from '../settings';
+import { VaultTreeProvider } from '../treeViews/vaultTree';
+import { VaultConnections, VaultDeps } from './vaultConnections';
 
-export interface VaultDeps {
-  session: Session;
-  log: vscode.LogOutputChannel;
-  settings?: () => Settings;
-}
+export type { VaultDeps } from './vaultConnections';
 
 // Lease ids (never credentials) kept across reloads when leases are not revoked on exit.
 const SAVED_LEASES_KEY = 'iamSwitchboard.vault.leases';
 const EXIT_REVOKE_BUDGET_MS = 5000;
-
-const secretKey = (address: string) => `iamSwitchboard.vault.token:${address}`;
 
 let exitHook: (() => Promise<void>) | undefined;
 
 /** Called from `deactivate()`: revokes every lease this window created, within a few seconds at most. */
 export function revokeLeasesOnExit(): Promise<void> {
   return exitHook?.() ?? Promise.resolve();
-}
-
-/** Servers, their clients and tokens, and this window's leases with their credentials (in memory only). */
-class VaultConnections implements VaultTreeSource {
-  readonly leases = new LeaseTracker();
-  /** Leases created by this window, which revoke-on-exit revokes (restored ones belong to an earlier window). */
-  readonly createdHere = new Set<string>();
-  private readonly identities = new Map<string, Identity>();
-  private readonly clients = new Map<string, Promise<VaultClient>>();
-  private readonly renewTimers = new Map<string, NodeJS.Timeout>();
-
-  constructor(
-    private readonly context: vscode.ExtensionContext,
-    private readonly deps: VaultDeps,
-  ) {}
-
-  get settings(): Settings {
-    return (this.deps.settings ?? readSettings)();
-  }
-
-  servers(): VaultServer[] {
-    const configured = this.settings.vault.servers;
-    if (configured.length) {
-      return configured;
-    }
-    // The environment's VAULT_ADDR is offered as a default server until the user configures one.
-    const address = process.env.VAULT_ADDR;
-    return address ? [{ name: 'VAULT_ADDR', address, namespace: process.env.VAULT_NAMESPACE || undefined }] : [];
-  }
-
-  client(server: VaultServer): Promise<VaultClient> {
-    let client = this.clients.get(server.address);
-    if (!client) {
-      client = this.createClient(server);
-      this.clients.set(server.address, client);
-    }
-    return client;
-  }
-
-  async tokenInfo(server: VaultServer): Promise<TokenInfo | undefined> {
-    const client = await this.client(server);
-    if (!client.signedIn) {
-      return undefined;
-    }
-    const info = await client.lookupSelf();
-    this.scheduleTokenRenewal(server, info);
-    return info;
-  }
-
-  identityFor(leaseId: string): Identity | undefined {
-    return this.identities.get(leaseId);
-  }
-
-  activeLeaseId(): string | undefined {
-    const origin = this.deps.session.identity?.origin;
-    return origin?.kind === 'vault' ? origin.leaseId : undefined;
-  }
-
-  remember(lease: Lease, identity: Identity): void {
-    this.identities.set(lease.leaseId, identity);
-    this.createdHere.add(lease.leaseId);
-    this.leases.add(lease);
-  }
-
-  /** Drops a lease everywhere: the tree, the in-memory credentials and, when it is active, the session. */
-  forget(leaseId: string): void {
-    this.identities.delete(leaseId);
-    this.createdHere.delete(leaseId);
-    this.leases.remove(leaseId);
-    if (this.activeLeaseId() === leaseId) {
-      this.deps.session.clear();
-    }
-  }
-
-  /** Settings changed: rebuild clients (address, CA, namespace may differ). */
-  reset(): void {
-    this.clients.clear();
-    this.renewTimers.forEach((t) => clearTimeout(t));
-    this.renewTimers.clear();
-  }
-
-  async signIn(server: VaultServer, token: string): Promise<void> {
-    await this.context.secrets.store(secretKey(server.address), token);
-  }
-
-  async signOut(server: VaultServer): Promise<void> {
-    await this.context.secrets.delete(secretKey(server.address));
-    (await this.client(server)).setToken(undefined);
-    clearTimeout(this.renewTimers.get(server.address));
-    this.renewTimers.delete(server.address);
-  }
-
-  dispose(): void {
-    this.reset();
-    this.leases.dispose();
-  }
-
-  private async createClient(server: VaultServer): Promise<VaultClient> {
-    const token = await this.context.secrets.get(secretKey(server.address));
-    return new VaultClient(server, {
-      token,
-      timeoutMs: this.settings.requestTimeoutMs,
-      log: (message) => this.deps.log.info(message),
-      warn: (message) => {
-        this.deps.log.warn(message);
-        void vscode.window.showWarningMessage(message);
-      },
-    });
-  }
-
-  /** Renews a renewable token at two thirds of its TTL, so a long session does not lose its sign-in. */
-  private scheduleTokenRenewal(server: VaultServer, info: TokenInfo): void {
-    clearTimeout(this.renewTimers.get(server.address));
-    if (!info.renewable || info.ttl <= 0) {
-      return;
-    }
-    const delay = Math.min((info.ttl * 1000 * 2) / 3, 2 ** 31 - 1);
-    const timer = setTimeout(() => {
-      void this.client(server)
-        .then((client) => client.renewSelf())
-        .then((renewed) => this.scheduleTokenRenewal(server, renewed))
-        .catch((error: unknown) => this.deps.log.warn(`Could not renew the Vault token for ${server.address}: ${(error as Error).message}`));
-    }, delay);
-    timer.unref?.();
-    this.renewTimers.set(server.address, timer);
-  }
 }
 
 // Shapes the commands accept: tree nodes, or plain objects with the same fields (keybindings, tests).
@@ -167,6 +36,16 @@ interface RoleArg extends ServerArg {
   roleArn?: string;
   mfaCode?: string;
   wait?: boolean;
+}
+/** A lease request gathered from the person, ready to send. */
+interface PlannedLease {
+  server: VaultServer;
+  client: VaultClient;
+  mount: string;
+  role: string;
+  request: Omit<LeaseRequest, 'signal'>;
+  /** iam_user only: poll STS until the new keys work. */
+  wait: boolean;
 }
 interface LeaseArg {
   lease?: { leaseId: string };
@@ -327,6 +206,12 @@ class VaultCommands {
   }
 
   async lease(arg?: RoleArg): Promise<{ leaseId: string; label: string } | undefined> {
+    const request = await this.gatherLeaseRequest(arg);
+    return request && this.leaseAndApply(request);
+  }
+
+  /** Server, role and lease parameters, from the argument or asked for; undefined when the person backs out. */
+  private async gatherLeaseRequest(arg?: RoleArg): Promise<PlannedLease | undefined> {
     const server = await this.server(arg);
     if (!server) return undefined;
     const client = await this.connections.client(server);
@@ -339,34 +224,45 @@ class VaultCommands {
     const isSts = STS_CREDENTIAL_TYPES.includes(credentialType);
     const ttl = isSts ? (arg?.ttl ?? (await this.askTtl(info))) : undefined;
     if (isSts && !ttl) return undefined;
-    const roleArn = arg?.roleArn ?? (credentialType === 'assumed_role' && info && info.roleArns.length > 1 ? await this.pick(info.roleArns, 'Role ARN to assume') : undefined);
-    if (credentialType === 'assumed_role' && info && info.roleArns.length > 1 && !roleArn) return undefined;
+    const choosesArn = credentialType === 'assumed_role' && !!info && info.roleArns.length > 1;
+    const roleArn = arg?.roleArn ?? (choosesArn ? await this.pick(info.roleArns, 'Role ARN to assume') : undefined);
+    if (choosesArn && !roleArn) return undefined;
     const mfaCode = arg?.mfaCode ?? (info?.mfaSerialNumber ? await this.askMfa(info.mfaSerialNumber) : undefined);
     if (info?.mfaSerialNumber && !mfaCode) return undefined;
-
     const settings = this.connections.settings;
-    const wait = credentialType === 'iam_user' && (arg?.wait ?? settings.vault.waitForIamUserKeys);
+    return {
+      server,
+      client,
+      mount,
+      role,
+      request: {
+        credentialType,
+        ttl,
+        roleArn,
+        mfaCode,
+        roleSessionName: credentialType === 'assumed_role' ? (settings.roleSessionName ?? `iam-switchboard-${os.userInfo().username}`) : undefined,
+      },
+      wait: credentialType === 'iam_user' && (arg?.wait ?? settings.vault.waitForIamUserKeys),
+    };
+  }
+
+  /** Leases under one cancellable notification, tracks the lease and makes it the session identity. */
+  private async leaseAndApply({ server, client, mount, role, request, wait }: PlannedLease): Promise<{ leaseId: string; label: string }> {
+    const settings = this.connections.settings;
     // One notification for the whole flow: VS Code drops toasts that follow each other within a second,
     // so separate progress notifications would swallow the "ready" message below.
     const { leased, identity } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Vault: ${role}`, cancellable: true },
       (progress, token) => whileNotCancelled(token, async (signal) => {
-        progress.report({ message: `leasing ${credentialType} credentials…` });
-        const leased = await client.leaseCredentials(mount, role, {
-          credentialType,
-          ttl,
-          roleArn,
-          mfaCode,
-          roleSessionName: credentialType === 'assumed_role' ? (settings.roleSessionName ?? `iam-switchboard-${os.userInfo().username}`) : undefined,
-          signal,
-        });
+        progress.report({ message: `leasing ${request.credentialType} credentials…` });
+        const leased = await client.leaseCredentials(mount, role, { ...request, signal });
         const identity: Identity = {
           label: `vault:${role}`,
           arn: leased.arn,
           accountId: leased.arn?.split(':')[4] || undefined,
           region: settings.region,
           credentials: leased.credentials,
-          origin: { kind: 'vault', server: server.address, mount, role, leaseId: leased.lease.leaseId, renewable: leased.lease.renewable, credentialType },
+          origin: { kind: 'vault', server: server.address, mount, role, leaseId: leased.lease.leaseId, renewable: leased.lease.renewable, credentialType: request.credentialType },
         };
         this.connections.remember(leased.lease, identity);
         for (const warning of leased.warnings) {
@@ -600,12 +496,3 @@ async function whileNotCancelled<T>(token: vscode.CancellationToken, run: (signa
     listener.dispose();
   }
 }
-
-/** 5400 → "1h30m", 900 → "15m", 61 → "61s": what the duration prompts accept back. */
-function formatSeconds(seconds: number): string {
-  if (seconds > 0 && seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds >= 3600 && seconds % 60 === 0) return `${Math.floor(seconds / 3600)}h${(seconds % 3600) / 60}m`;
-  if (seconds > 0 && seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
-}
-

@@ -17,3 +17,11 @@ export function parseDuration(text: string): number | undefined {
   }
   return seconds;
 }
+
+/** 5400 → "1h30m", 900 → "15m", 61 → "61s": what the duration prompts accept back. */
+export function formatSeconds(seconds: number): string {
+  if (seconds > 0 && seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds >= 3600 && seconds % 60 === 0) return `${Math.floor(seconds / 3600)}h${(seconds % 3600) / 60}m`;
+  if (seconds > 0 && seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}

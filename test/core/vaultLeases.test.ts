@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Lease, LeaseTracker, Timers } from '../../src/core/vaultLeases';
-import { parseDuration } from '../../src/core/duration';
+import { formatSeconds, parseDuration } from '../../src/core/duration';
 
 /** Timers a test moves by hand: `advance` fires whatever is due. */
 class FakeTimers implements Timers {
@@ -132,4 +132,11 @@ test('durations parse the way the TTL prompt accepts them', () => {
   assert.equal(parseDuration('15 minutes'), undefined);
   assert.equal(parseDuration(''), undefined);
   assert.equal(parseDuration('-5m'), undefined);
+});
+
+test('durations are shown in a form the TTL prompt accepts back', () => {
+  for (const [seconds, text] of [[5400, '1h30m'], [900, '15m'], [7200, '2h'], [61, '61s'], [3660, '1h1m'], [0, '0s']] as const) {
+    assert.equal(formatSeconds(seconds), text);
+    assert.equal(parseDuration(text), seconds, `${text} parses back`);
+  }
 });

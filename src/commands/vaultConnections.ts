@@ -1,0 +1,142 @@
+// What the Vault commands and tree share: the servers from settings, one client per server with its token
+// from SecretStorage (renewed before it expires), and this window's leases with their credentials (in memory).
+import * as vscode from 'vscode';
+import type { Identity, Session } from '../core/session';
+import { TokenInfo, VaultClient, VaultServer } from '../core/vault';
+import { Lease, LeaseTracker } from '../core/vaultLeases';
+import { readSettings, Settings } from '../settings';
+import type { VaultTreeSource } from '../treeViews/vaultTree';
+
+export interface VaultDeps {
+  session: Session;
+  log: vscode.LogOutputChannel;
+  settings?: () => Settings;
+}
+
+const secretKey = (address: string) => `iamSwitchboard.vault.token:${address}`;
+
+/** Servers, their clients and tokens, and this window's leases with their credentials (in memory only). */
+export class VaultConnections implements VaultTreeSource {
+  readonly leases = new LeaseTracker();
+  /** Leases created by this window, which revoke-on-exit revokes (restored ones belong to an earlier window). */
+  readonly createdHere = new Set<string>();
+  private readonly identities = new Map<string, Identity>();
+  private readonly clients = new Map<string, Promise<VaultClient>>();
+  private readonly renewTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly deps: VaultDeps,
+  ) {}
+
+  get settings(): Settings {
+    return (this.deps.settings ?? readSettings)();
+  }
+
+  servers(): VaultServer[] {
+    const configured = this.settings.vault.servers;
+    if (configured.length) {
+      return configured;
+    }
+    // The environment's VAULT_ADDR is offered as a default server until the user configures one.
+    const address = process.env.VAULT_ADDR;
+    return address ? [{ name: 'VAULT_ADDR', address, namespace: process.env.VAULT_NAMESPACE || undefined }] : [];
+  }
+
+  client(server: VaultServer): Promise<VaultClient> {
+    let client = this.clients.get(server.address);
+    if (!client) {
+      client = this.createClient(server);
+      this.clients.set(server.address, client);
+    }
+    return client;
+  }
+
+  async tokenInfo(server: VaultServer): Promise<TokenInfo | undefined> {
+    const client = await this.client(server);
+    if (!client.signedIn) {
+      return undefined;
+    }
+    const info = await client.lookupSelf();
+    this.scheduleTokenRenewal(server, info);
+    return info;
+  }
+
+  identityFor(leaseId: string): Identity | undefined {
+    return this.identities.get(leaseId);
+  }
+
+  activeLeaseId(): string | undefined {
+    const origin = this.deps.session.identity?.origin;
+    return origin?.kind === 'vault' ? origin.leaseId : undefined;
+  }
+
+  remember(lease: Lease, identity: Identity): void {
+    this.identities.set(lease.leaseId, identity);
+    this.createdHere.add(lease.leaseId);
+    this.leases.add(lease);
+  }
+
+  /** Drops a lease everywhere: the tree, the in-memory credentials and, when it is active, the session. */
+  forget(leaseId: string): void {
+    this.identities.delete(leaseId);
+    this.createdHere.delete(leaseId);
+    this.leases.remove(leaseId);
+    if (this.activeLeaseId() === leaseId) {
+      this.deps.session.clear();
+    }
+  }
+
+  /** Settings changed: rebuild clients (address, CA, namespace may differ). */
+  reset(): void {
+    this.clients.clear();
+    this.renewTimers.forEach((t) => clearTimeout(t));
+    this.renewTimers.clear();
+  }
+
+  async signIn(server: VaultServer, token: string): Promise<void> {
+    await this.context.secrets.store(secretKey(server.address), token);
+  }
+
+  async signOut(server: VaultServer): Promise<void> {
+    await this.context.secrets.delete(secretKey(server.address));
+    (await this.client(server)).setToken(undefined);
+    clearTimeout(this.renewTimers.get(server.address));
+    this.renewTimers.delete(server.address);
+  }
+
+  dispose(): void {
+    this.reset();
+    this.leases.dispose();
+  }
+
+  private async createClient(server: VaultServer): Promise<VaultClient> {
+    const token = await this.context.secrets.get(secretKey(server.address));
+    return new VaultClient(server, {
+      token,
+      timeoutMs: this.settings.requestTimeoutMs,
+      log: (message) => this.deps.log.info(message),
+      warn: (message) => {
+        this.deps.log.warn(message);
+        void vscode.window.showWarningMessage(message);
+      },
+    });
+  }
+
+  /** Renews a renewable token at two thirds of its TTL, so a long session does not lose its sign-in. */
+  private scheduleTokenRenewal(server: VaultServer, info: TokenInfo): void {
+    clearTimeout(this.renewTimers.get(server.address));
+    if (!info.renewable || info.ttl <= 0) {
+      return;
+    }
+    const delay = Math.min((info.ttl * 1000 * 2) / 3, 2 ** 31 - 1);
+    const timer = setTimeout(() => {
+      void this.client(server)
+        .then((client) => client.renewSelf())
+        .then((renewed) => this.scheduleTokenRenewal(server, renewed))
+        .catch((error: unknown) => this.deps.log.warn(`Could not renew the Vault token for ${server.address}: ${(error as Error).message}`));
+    }, delay);
+    timer.unref?.();
+    this.renewTimers.set(server.address, timer);
+  }
+}
