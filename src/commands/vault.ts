@@ -5,7 +5,7 @@ import type { Identity } from '../core/session';
 import { UserError } from '../core/userError';
 import { LeaseRequest, STS_CREDENTIAL_TYPES, VaultClient, VaultRole, VaultServer, waitUntilUsable } from '../core/vault';
 import type { Lease } from '../core/vaultLeases';
-import { showError } from '../errors';
+import { registerCommand, showError } from '../errors';
 import type { Settings, VaultServerSetting } from '../settings';
 import { VaultTreeProvider } from '../treeViews/vaultTree';
 import { VaultConnections, VaultDeps } from './vaultConnections';
@@ -91,27 +91,22 @@ export function registerVault(context: vscode.ExtensionContext, deps: VaultDeps)
   void vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasLeases', connections.leases.list().length > 0);
 
   const commands = new VaultCommands(connections, tree, deps);
-  const register = (id: string, run: (arg?: never) => Promise<unknown>, action: string) =>
-    vscode.commands.registerCommand(id, async (arg?: never) => {
-      try {
-        return await run(arg);
-      } catch (error) {
-        if (error instanceof UserError && SIGN_IN_AGAIN_CODES.has(error.code ?? '')) {
-          offerSignIn(log, error, action, (arg as ServerArg | undefined)?.server);
-        } else {
-          showError(log, error, action);
-        }
-        return undefined;
+  const register = <A extends ServerArg | LeaseArg>(id: string, action: string, run: (arg?: A) => Promise<unknown>) =>
+    registerCommand<A>(log, id, action, run, (error, arg) => {
+      if (error instanceof UserError && SIGN_IN_AGAIN_CODES.has(error.code ?? '')) {
+        offerSignIn(log, error, action, (arg as ServerArg | undefined)?.server);
+      } else {
+        showError(log, error, action);
       }
     });
   context.subscriptions.push(
-    register('iamSwitchboard.addVaultServer', () => commands.addServer(), 'Add Vault server'),
-    register('iamSwitchboard.signInToVault', (arg?: ServerArg) => commands.signIn(arg), 'Sign in to Vault'),
-    register('iamSwitchboard.signOutOfVault', (arg?: ServerArg) => commands.signOut(arg), 'Sign out of Vault'),
-    register('iamSwitchboard.leaseCredentials', (arg?: RoleArg) => commands.lease(arg), 'Lease credentials'),
-    register('iamSwitchboard.renewLease', (arg?: LeaseArg) => commands.renew(arg), 'Renew lease'),
-    register('iamSwitchboard.revokeLease', (arg?: LeaseArg) => commands.revoke(arg), 'Revoke lease'),
-    register('iamSwitchboard.lookupLease', (arg?: LeaseArg) => commands.lookup(arg), 'Look up lease'),
+    register('iamSwitchboard.addVaultServer', 'Add Vault server', () => commands.addServer()),
+    register<ServerArg>('iamSwitchboard.signInToVault', 'Sign in to Vault', (arg) => commands.signIn(arg)),
+    register<ServerArg>('iamSwitchboard.signOutOfVault', 'Sign out of Vault', (arg) => commands.signOut(arg)),
+    register<RoleArg>('iamSwitchboard.leaseCredentials', 'Lease credentials', (arg) => commands.lease(arg)),
+    register<LeaseArg>('iamSwitchboard.renewLease', 'Renew lease', (arg) => commands.renew(arg)),
+    register<LeaseArg>('iamSwitchboard.revokeLease', 'Revoke lease', (arg) => commands.revoke(arg)),
+    register<LeaseArg>('iamSwitchboard.lookupLease', 'Look up lease', (arg) => commands.lookup(arg)),
     vscode.commands.registerCommand('iamSwitchboard.refreshVault', () => tree.refresh()),
   );
 
