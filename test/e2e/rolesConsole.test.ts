@@ -8,11 +8,10 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, screenshot, treeItem,
-  waitForNotification,
+  createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, screenshot, statusBarItem, treeItem, waitForNotification,
 } from './driver';
 
-const { awsUrl, userDataDir } = e2eEnv();
+const { awsUrl, userDataDir, workbenchUrl, workspace } = e2eEnv();
 const machineSettingsPath = path.join(userDataDir, 'Machine', 'settings.json');
 const callerArnCommand = `/usr/bin/aws sts get-caller-identity --endpoint-url ${awsUrl} --query Arn --output text`;
 
@@ -35,7 +34,13 @@ before(async () => {
   fs.mkdirSync(path.dirname(machineSettingsPath), { recursive: true });
   fs.writeFileSync(machineSettingsPath, JSON.stringify({ ...settings, 'iamSwitchboard.consoleSigninEndpoint': `http://127.0.0.2:${port}/federation` }, null, 2));
   browser = await launchBrowser();
-  page = await openWorkbench(browser);
+  // A folder of its own: code-server restores earlier scenarios' terminals per folder, and those would sit beside
+  // (and sometimes take the focus from) the two terminals this scenario compares.
+  const folder = path.join(workspace, 'console-scenario');
+  fs.mkdirSync(folder, { recursive: true });
+  const url = new URL(workbenchUrl);
+  url.searchParams.set('folder', folder);
+  page = await openWorkbench(browser, url.toString());
   await openViewContainer(page);
   await expandTreeItem(page, 'dev');
   await expandTreeItem(page, 'prod');
@@ -70,9 +75,6 @@ async function clickInlineAction(label: string, action: string): Promise<void> {
   await row.locator(`.action-label[aria-label="${action}"]`).click();
 }
 
-function statusBar(text: string | RegExp) {
-  return page.locator('.part.statusbar .statusbar-item', { hasText: text }).first();
-}
 
 /** The terminal tab (or single-terminal title) named `name` in the panel. */
 function terminalTab(name: string) {
@@ -122,7 +124,7 @@ test('Open Terminal as Role gives two terminals two different roles at once', as
   await runInTerminal('AWS: dev-readonly', `echo "again:$(${callerArnCommand})"`);
   await waitForActiveTerminalText(/again:arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice/);
   // Neither terminal became the window's role.
-  await statusBar('No AWS role').waitFor({ timeout: 5_000 });
+  await statusBarItem(page, 'No AWS role').waitFor({ timeout: 5_000 });
   await screenshot(page, 'roles-two-terminals');
 });
 
@@ -151,7 +153,7 @@ test('Open AWS Console as Role signs in to the console as the assumed role', asy
 
 /** Seconds left on the status bar's countdown for `label` ("label 0:17"), or undefined when not counting. */
 async function secondsLeft(label: string): Promise<number | undefined> {
-  const text = await statusBar(label).innerText({ timeout: 1_000 }).catch(() => '');
+  const text = await statusBarItem(page, label).innerText({ timeout: 1_000 }).catch(() => '');
   const match = /(\d+):(\d\d)\s*$/.exec(text.trim());
   return match ? Number(match[1]) * 60 + Number(match[2]) : undefined;
 }
@@ -177,14 +179,14 @@ const SESSION_LEFT_S = 24;
 
 test('a session about to end shows warning colours, refreshes by itself, and leaves new terminals at expiry', async () => {
   await clickInlineAction('dev-deployer', 'Assume Role');
-  await statusBar(/dev-deployer\s+\d+h/).waitFor({ timeout: 20_000 });
-  assert.doesNotMatch(await statusBar('dev-deployer').getAttribute('class') ?? '', /warning-kind/);
+  await statusBarItem(page, /dev-deployer\s+\d+h/).waitFor({ timeout: 20_000 });
+  assert.doesNotMatch(await statusBarItem(page, 'dev-deployer').getAttribute('class') ?? '', /warning-kind/);
 
   await awsControl('clock', { advanceMs: -(3600 - SESSION_LEFT_S) * 1000 });
   try {
     await clickInlineAction('dev-readonly', 'Assume Role');
-    await statusBar(/dev-readonly\s+0:[0-2]\d/).waitFor({ timeout: 20_000 });
-    assert.match(await statusBar('dev-readonly').getAttribute('class') ?? '', /warning-kind/);
+    await statusBarItem(page, /dev-readonly\s+0:[0-2]\d/).waitFor({ timeout: 20_000 });
+    assert.match(await statusBarItem(page, 'dev-readonly').getAttribute('class') ?? '', /warning-kind/);
     await screenshot(page, 'roles-expiry-warning');
 
     // Halfway to the end, with no MFA needed, the role is assumed again without asking.
@@ -193,7 +195,7 @@ test('a session about to end shows warning colours, refreshes by itself, and lea
     await awsControl('failure', { mode: 'throttle' });
     await waitForNotification(page, /AWS is throttling STS requests even after retries/, SESSION_LEFT_S * 1000);
     await waitForNotification(page, /The credentials of dev-readonly expired and were removed from new terminals/, SESSION_LEFT_S * 1000);
-    await statusBar('No AWS role').waitFor({ timeout: 5_000 });
+    await statusBarItem(page, 'No AWS role').waitFor({ timeout: 5_000 });
     await screenshot(page, 'roles-expired');
   } finally {
     await awsControl('failure', {});
