@@ -151,6 +151,19 @@ export async function waitForTerminalText(page: Page, pattern: RegExp, timeout =
   throw new Error(`terminal never showed ${pattern}; it shows:\n${text}`);
 }
 
+/** The status bar item showing `text`. */
+export function statusBarItem(page: Page, text: string | RegExp): Locator {
+  return page.locator('.part.statusbar .statusbar-item', { hasText: text }).first();
+}
+
+/** Hovers a role row of the AWS Roles view and clicks its inline Assume button. */
+export async function clickAssume(page: Page, label: string): Promise<void> {
+  const row = treeItem(page, label).first();
+  await row.waitFor({ timeout: 20_000 });
+  await row.hover();
+  await row.locator('.action-label[aria-label="Assume Role"]').click();
+}
+
 /** Saves a picture of the page to test-results/screenshots/<name>.png and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(screenshotsDir, { recursive: true });

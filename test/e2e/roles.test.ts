@@ -4,8 +4,7 @@ import * as assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, runCommand, screenshot,
-  treeItem, typeInTerminal, waitForNotification, waitForTerminalText,
+  clickAssume, createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, runCommand, screenshot, statusBarItem, treeItem, typeInTerminal, waitForNotification, waitForTerminalText,
 } from './driver';
 
 let browser: Browser;
@@ -22,17 +21,7 @@ after(async () => {
   await browser?.close();
 });
 
-/** Hovers a role row and clicks its inline Assume button. */
-async function clickAssume(label: string): Promise<void> {
-  const row = treeItem(page, label).first();
-  await row.waitFor({ timeout: 20_000 });
-  await row.hover();
-  await row.locator('.action-label[aria-label="Assume Role"]').click();
-}
 
-function statusBar(text: string | RegExp) {
-  return page.locator('.part.statusbar .statusbar-item', { hasText: text }).first();
-}
 
 test('the tree lists the demo accounts and their roles', async () => {
   await expandTreeItem(page, 'dev');
@@ -44,8 +33,8 @@ test('the tree lists the demo accounts and their roles', async () => {
 });
 
 test('after Assume, a new terminal runs the AWS CLI as the role, and the status bar counts down', async () => {
-  await clickAssume('dev-readonly');
-  const item = statusBar('dev-readonly');
+  await clickAssume(page, 'dev-readonly');
+  const item = statusBarItem(page, 'dev-readonly');
   await item.waitFor({ timeout: 20_000 });
   assert.match(await item.innerText(), /dev-readonly\s+(\d+m|\d:\d\d)/);
   await createTerminal(page);
@@ -55,17 +44,17 @@ test('after Assume, a new terminal runs the AWS CLI as the role, and the status 
 });
 
 test('a role the user may not assume shows why and keeps the previous role', async () => {
-  await clickAssume('prod-breakglass');
+  await clickAssume(page, 'prod-breakglass');
   const message = await waitForNotification(page, /not allowed to assume/);
   assert.match(message, /arn:aws:iam::333333333333:role\/BreakGlass/);
   assert.match(message, /profile default/);
-  await statusBar('dev-readonly').waitFor({ timeout: 5_000 });
+  await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 5_000 });
   await screenshot(page, 'roles-access-denied');
 });
 
 test('Clear Credentials removes the role from new terminals', async () => {
   await runCommand(page, 'IAM Switchboard: Clear Credentials');
-  await statusBar('No AWS role').waitFor({ timeout: 10_000 });
+  await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
   await createTerminal(page);
   await typeInTerminal(page, 'echo "token=${AWS_SESSION_TOKEN:-none} role=${IAM_SWITCHBOARD_ROLE:-none}"');
   await waitForTerminalText(page, /token=none role=none/);

@@ -9,8 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { totp } from '../servers/aws';
 import { projectRoot } from './codeServer';
 import {
-  e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, runCommand, screenshot, treeItem,
-  waitForNotification,
+  clickAssume, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, runCommand, screenshot, statusBarItem, waitForNotification,
 } from './driver';
 
 const { home } = e2eEnv();
@@ -58,16 +57,7 @@ function wrongCode(secret: string): string {
   }
 }
 
-async function clickAssume(label: string): Promise<void> {
-  const row = treeItem(page, label).first();
-  await row.waitFor({ timeout: 20_000 });
-  await row.hover();
-  await row.locator('.action-label[aria-label="Assume Role"]').click();
-}
 
-function statusBar(text: string | RegExp) {
-  return page.locator('.part.statusbar .statusbar-item', { hasText: text }).first();
-}
 
 /** The MFA input box, once it is on screen. */
 async function mfaInput() {
@@ -88,22 +78,22 @@ async function dismissNotifications(): Promise<void> {
 }
 
 test('with no role, Show Caller Identity names the default source identity', async () => {
-  await statusBar('No AWS role').waitFor({ timeout: 20_000 });
+  await statusBarItem(page, 'No AWS role').waitFor({ timeout: 20_000 });
   const message = await showCallerIdentity();
   assert.match(message, /New terminals run as arn:aws:iam::111111111111:user\/alice \(account 111111111111\)/);
   await dismissNotifications();
 });
 
 test('with a role, Show Caller Identity names the assumed role', async () => {
-  await clickAssume('dev-readonly');
-  await statusBar('dev-readonly').waitFor({ timeout: 20_000 });
+  await clickAssume(page, 'dev-readonly');
+  await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 20_000 });
   const message = await showCallerIdentity();
   assert.match(message, /New terminals run as arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice \(account 222222222222\)/);
   await dismissNotifications();
 });
 
 test('an MFA role asks for the code: 5 digits are refused in place, a wrong code keeps the previous role', async () => {
-  await clickAssume('prod-admin');
+  await clickAssume(page, 'prod-admin');
   const widget = await mfaInput();
   const input = widget.locator('input');
   await input.fill('12345');
@@ -115,24 +105,24 @@ test('an MFA role asks for the code: 5 digits are refused in place, a wrong code
   await page.keyboard.press('Enter');
   const message = await waitForNotification(page, /rejected the MFA code/);
   assert.match(message, /profile bob \(MFA device arn:aws:iam::111111111111:mfa\/bob\)/);
-  await statusBar('dev-readonly').waitFor({ timeout: 5_000 });
-  assert.equal(await statusBar('prod-admin').count(), 0);
+  await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 5_000 });
+  assert.equal(await statusBarItem(page, 'prod-admin').count(), 0);
   await screenshot(page, 'roles-mfa-wrong-code');
   await dismissNotifications();
 });
 
 test('the right MFA code assumes the role, and a second role from the same source needs no new code', async () => {
-  await clickAssume('prod-admin');
+  await clickAssume(page, 'prod-admin');
   const widget = await mfaInput();
   await widget.locator('input').fill(totp(bobTotpSecret()));
   await page.keyboard.press('Enter');
-  await statusBar('prod-admin').waitFor({ timeout: 20_000 });
+  await statusBarItem(page, 'prod-admin').waitFor({ timeout: 20_000 });
   assert.match(await showCallerIdentity(), /arn:aws:sts::333333333333:assumed-role\/Admin\/bob/);
   await dismissNotifications();
 
   // An MFA prompt would hold the assume until answered, so reaching the role proves none was needed.
-  await clickAssume('prod-readonly-mfa');
-  await statusBar('prod-readonly-mfa').waitFor({ timeout: 20_000 });
+  await clickAssume(page, 'prod-readonly-mfa');
+  await statusBarItem(page, 'prod-readonly-mfa').waitFor({ timeout: 20_000 });
   assert.equal(await page.locator('.quick-input-widget:visible').count(), 0);
   assert.match(await showCallerIdentity(), /arn:aws:sts::333333333333:assumed-role\/ReadOnly\/bob/);
   await screenshot(page, 'roles-mfa-cached');
@@ -140,7 +130,7 @@ test('the right MFA code assumes the role, and a second role from the same sourc
 });
 
 test('clicking the status bar opens Switch Role with the recent roles first, and picking one assumes it', async () => {
-  await statusBar('prod-readonly-mfa').click();
+  await statusBarItem(page, 'prod-readonly-mfa').click();
   const widget = page.locator('.quick-input-widget:visible', { hasText: 'Switch Role' });
   await widget.waitFor({ timeout: 10_000 });
   // The first line of each row; the second (the ARN) sits in a "meta" label.
@@ -150,6 +140,6 @@ test('clicking the status bar opens Switch Role with the recent roles first, and
   assert.ok(labels.includes('dev-deployer'), labels.join(', '));
   await screenshot(page, 'roles-switch-role');
   await widget.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^dev-deployer$/ }) }).click();
-  await statusBar('dev-deployer').waitFor({ timeout: 20_000 });
+  await statusBarItem(page, 'dev-deployer').waitFor({ timeout: 20_000 });
   assert.match(await showCallerIdentity(), /arn:aws:sts::222222222222:assumed-role\/Deployer\/alice/);
 });

@@ -7,8 +7,7 @@ import * as path from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
-  answerQuickInput, createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem,
-  runCommand, screenshot, treeItem, typeInTerminal, waitForNotification, waitForTerminalText,
+  answerQuickInput, createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, runCommand, screenshot, statusBarItem, treeItem, typeInTerminal, waitForNotification, waitForTerminalText,
 } from './driver';
 import { projectRoot } from './codeServer';
 
@@ -265,9 +264,6 @@ async function awsCallerArnInTerminal(): Promise<void> {
   await typeInTerminal(page, `/usr/bin/aws sts get-caller-identity --endpoint-url ${e2eEnv().awsUrl} --query Arn --output text`);
 }
 
-function statusBarItem(text: string): Locator {
-  return page.locator('.part.statusbar .statusbar-item', { hasText: text }).first();
-}
 
 async function reloadWindow(): Promise<void> {
   const navigated = page.waitForEvent('framenavigated', { timeout: 30_000 });
@@ -324,7 +320,7 @@ test('an assumed_role lease offers the TTL from settings, is that role in a term
   assert.match(leaseText, /not renewable/);
   const minutes = minutesLeft(leaseText);
   assert.ok(minutes >= 18 && minutes <= 20, `a 20m lease shows ${minutes} min left`);
-  await statusBarItem('vault:dev-s3').waitFor({ timeout: 10_000 });
+  await statusBarItem(page, 'vault:dev-s3').waitFor({ timeout: 10_000 });
 
   await createTerminal(page);
   await awsCallerArnInTerminal();
@@ -347,7 +343,7 @@ test('an assumed_role lease offers the TTL from settings, is that role in a term
   await clickInlineAction(lease, 'Revoke Lease');
   await waitForNotification(page, /Revoked the lease for dev-s3\. AWS keeps STS credentials valid until .*; new terminals no longer get them/);
   await lease.waitFor({ state: 'detached', timeout: 20_000 });
-  await statusBarItem('No AWS role').waitFor({ timeout: 10_000 });
+  await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
   await resetUserSetting('iamSwitchboard.vault.defaultStsTtl');
 });
 
@@ -438,7 +434,7 @@ test('with revoke-on-exit off, the lease survives a reload and the tree shows it
 
 test('a sealed Vault shows as sealed, leasing says so in one sentence, and the current identity stays', async () => {
   await leaseFromTree('dev-s3');
-  await statusBarItem('vault:dev-s3').waitFor({ timeout: 10_000 });
+  await statusBarItem(page, 'vault:dev-s3').waitFor({ timeout: 10_000 });
   await vaultControl('seal');
   try {
     await refreshVault();
@@ -448,7 +444,7 @@ test('a sealed Vault shows as sealed, leasing says so in one sentence, and the c
     const message = await waitForNotification(page, /is sealed/);
     assert.match(message, /^Vault at \S+ is sealed; ask an operator to unseal it, then try again\.$/);
     await screenshot(page, 'vault-more-sealed');
-    await statusBarItem('vault:dev-s3').waitFor({ timeout: 5_000 });
+    await statusBarItem(page, 'vault:dev-s3').waitFor({ timeout: 5_000 });
   } finally {
     await vaultControl('unseal');
   }

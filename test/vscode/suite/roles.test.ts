@@ -4,21 +4,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { awsConfigFiles } from '../../../src/core/awsConfig';
-import type { Session } from '../../../src/core/session';
 import { RoleCatalogStore } from '../../../src/commands/roleCatalog';
 import { readSettings } from '../../../src/settings';
 import { AccountNode, RoleNode, RoleTreeNode, RoleTreeProvider, SourceNode } from '../../../src/treeViews/roleTree';
 import type { Identity } from '../../../src/core/session';
+import { session } from './helpers';
 
-const extensionId = 'iamswitchboard.iam-switchboard';
-
-async function session(): Promise<Session> {
-  const ext = vscode.extensions.getExtension<{ session: Session }>(extensionId);
-  assert.ok(ext, `${extensionId} is not loaded`);
-  const api = await ext.activate();
-  assert.ok(api?.session, 'the extension exposes its session in test mode');
-  return api.session;
-}
 
 function labelOf(node: RoleTreeNode): string {
   return typeof node.label === 'string' ? node.label : node.label?.label ?? '';

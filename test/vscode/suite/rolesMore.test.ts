@@ -5,16 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Session } from '../../../src/core/session';
+import { session, shared } from './helpers';
 
-const extensionId = 'iamswitchboard.iam-switchboard';
-const { awsUrl } = JSON.parse(process.env.IAM_SWITCHBOARD_E2E ?? '{}') as { awsUrl: string };
-
-async function session(): Promise<Session> {
-  const api = await vscode.extensions.getExtension<{ session: Session }>(extensionId)?.activate();
-  assert.ok(api?.session, 'the extension exposes its session in test mode');
-  return api.session;
-}
+const { awsUrl } = shared();
 
 // The debuggee: asks the AWS CLI who it is with the environment it was given, and records that (an ARN and a
 // region, never a key) in the file named by its first argument.

@@ -2,16 +2,9 @@
 // refresh of the previous role never brings it back. The local AWS server's failure switch makes one answer slow.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { Session } from '../../../src/core/session';
+import { session, shared } from './helpers';
 
-const extensionId = 'iamswitchboard.iam-switchboard';
-const { awsUrl } = JSON.parse(process.env.IAM_SWITCHBOARD_E2E ?? '{}') as { awsUrl: string };
-
-async function session(): Promise<Session> {
-  const api = await vscode.extensions.getExtension<{ session: Session }>(extensionId)?.activate();
-  assert.ok(api?.session, 'the extension exposes its session in test mode');
-  return api.session;
-}
+const { awsUrl } = shared();
 
 async function awsControl(what: 'clock' | 'failure', body: object): Promise<void> {
   const response = await fetch(`${awsUrl}/__test/${what}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });

@@ -2,22 +2,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentials, Session } from '../../../src/core/session';
+import type { AwsCredentials } from '../../../src/core/session';
+import { session, shared } from './helpers';
 
-interface Shared {
-  awsUrl: string;
-  vaultUrl: string;
-  vaultRootToken: string;
-}
-
-const shared = (): Shared => JSON.parse(process.env.IAM_SWITCHBOARD_E2E ?? '{}') as Shared;
-
-async function session(): Promise<Session> {
-  const ext = vscode.extensions.getExtension<{ session: Session }>('iamswitchboard.iam-switchboard');
-  assert.ok(ext);
-  const api = await ext.activate();
-  return api.session;
-}
 
 async function callerArn(credentials: AwsCredentials): Promise<string> {
   const sts = new STSClient({ endpoint: shared().awsUrl, region: 'us-east-1', credentials, maxAttempts: 1 });

@@ -3,19 +3,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Session } from '../../../src/core/session';
+import { session, shared } from './helpers';
 
-interface Shared {
-  vaultUrl: string;
-  vaultRootToken: string;
-}
-
-const shared = (): Shared => JSON.parse(process.env.IAM_SWITCHBOARD_E2E ?? '{}') as Shared;
-
-async function session(): Promise<Session> {
-  const ext = vscode.extensions.getExtension<{ session: Session }>('iamswitchboard.iam-switchboard');
-  assert.ok(ext);
-  return (await ext.activate()).session;
-}
 
 async function asRoot(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const { vaultUrl, vaultRootToken } = shared();
