@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { whileNotCancelled } from '../cancellation';
 import { checkAccountId, tryParseRoleArn } from '../core/arn';
 import { consoleSigninUrl } from '../core/console';
 import { AccountSetting, orderByRecent, RoleEntry } from '../core/roles';
@@ -264,15 +265,9 @@ class RoleSwitcher implements vscode.Disposable {
   private async assume(role: RoleEntry, title: string, quiet = false): Promise<Identity> {
     const options = await this.assumeOptions();
     const location = quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification;
-    return vscode.window.withProgress({ location, title: `${title}…`, cancellable: !quiet }, async (_progress, token) => {
-      const controller = new AbortController();
-      const subscription = token.onCancellationRequested(() => controller.abort());
-      try {
-        return await assumeRole(role, { ...options, signal: controller.signal });
-      } finally {
-        subscription.dispose();
-      }
-    });
+    return vscode.window.withProgress({ location, title: `${title}…`, cancellable: !quiet }, (_progress, token) =>
+      whileNotCancelled(token, (signal) => assumeRole(role, { ...options, signal })),
+    );
   }
 
   private async assumeOptions(): Promise<AssumeOptions> {

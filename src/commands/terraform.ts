@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { whileNotCancelled } from '../cancellation';
 import { findTerraform, terraformOutputJson } from '../core/terraform/cli';
 import { FoundRoleArns, mergeRoleArns, roleArnsFromOutputs, roleArnsFromState } from '../core/terraform/roleArns';
 import {
@@ -244,11 +245,8 @@ async function readRoleArns(log: vscode.LogOutputChannel): Promise<FoundRoleArns
   log.info(`Running terraform output -json in ${folder.fsPath}`);
   const stdout = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Running terraform output -json in ${vscode.workspace.asRelativePath(folder)}`, cancellable: true },
-    (_progress, token) => {
-      const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort());
-      return terraformOutputJson(terraform, folder.fsPath, { timeoutMs: TERRAFORM_TIMEOUT_MS, signal: abort.signal });
-    },
+    (_progress, token) =>
+      whileNotCancelled(token, (signal) => terraformOutputJson(terraform, folder.fsPath, { timeoutMs: TERRAFORM_TIMEOUT_MS, signal })),
   );
   return roleArnsFromOutputs(stdout);
 }

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import { whileNotCancelled } from '../cancellation';
 import { formatSeconds, parseDuration } from '../core/duration';
 import type { Identity } from '../core/session';
 import { UserError } from '../core/userError';
@@ -481,13 +482,3 @@ class VaultCommands {
   }
 }
 
-/** Runs `run` with an AbortSignal that follows `token`, and drops the cancellation listener when it ends. */
-async function whileNotCancelled<T>(token: vscode.CancellationToken, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const listener = token.onCancellationRequested(() => controller.abort());
-  try {
-    return await run(controller.signal);
-  } finally {
-    listener.dispose();
-  }
-}
