@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AwsConfig, awsConfigFiles, AwsConfigFiles, loadAwsConfig } from '../core/awsConfig';
 import { buildCatalog, Catalog } from '../core/roles';
-import { onDidChangeSettings, readSettings, Settings } from '../settings';
+import { onDidChangeSettings, readSettings, Settings } from '../configuration/settings';
 
 export interface LoadedCatalog {
   config: AwsConfig;

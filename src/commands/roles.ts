@@ -12,7 +12,7 @@ import { assumeRole, AssumeOptions, getCallerIdentity, needsMfaCode, StsCache, t
 import { environmentFor } from '../core/terminalEnv';
 import { UserError } from '../core/userError';
 import { registerCommand, showError } from '../errors';
-import { readSettings, Settings } from '../settings';
+import { readSettings, Settings } from '../configuration/settings';
 import { openTerminalAs } from '../terminalEnvironment';
 import { RoleNode, RoleTreeProvider } from '../treeViews/roleTree';
 import { RoleCatalogStore } from './roleCatalog';

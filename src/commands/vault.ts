@@ -7,7 +7,7 @@ import { UserError } from '../core/userError';
 import { LeaseRequest, STS_CREDENTIAL_TYPES, VaultClient, VaultRole, VaultServer, waitUntilUsable } from '../core/vault';
 import type { Lease } from '../core/vaultLeases';
 import { registerCommand, showError } from '../errors';
-import type { Settings, VaultServerSetting } from '../settings';
+import type { Settings, VaultServerSetting } from '../configuration/settings';
 import { VaultTreeProvider } from '../treeViews/vaultTree';
 import { VaultConnections, VaultDeps } from './vaultConnections';
 

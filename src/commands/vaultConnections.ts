@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Identity, Session } from '../core/session';
 import { TokenInfo, VaultClient, VaultServer } from '../core/vault';
 import { Lease, LeaseTracker } from '../core/vaultLeases';
-import { readSettings, Settings } from '../settings';
+import { readSettings, Settings } from '../configuration/settings';
 import type { VaultTreeSource } from '../treeViews/vaultTree';
 
 export interface VaultDeps {

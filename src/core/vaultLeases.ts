@@ -15,6 +15,9 @@ export interface Lease {
   expiresAt?: Date;
 }
 
+/** A lease as saved across reloads: ids and times only, never credentials. */
+export type SavedLease = Omit<Lease, 'expiresAt'> & { expiresAt?: string };
+
 export interface Timers {
   now(): number;
   setTimeout(callback: () => void, ms: number): unknown;
@@ -103,7 +106,7 @@ export class LeaseTracker {
   }
 
   /** Lease metadata as plain JSON (no secrets in it), for workspace state. */
-  toJSON(): Array<Omit<Lease, 'expiresAt'> & { expiresAt?: string }> {
+  toJSON(): SavedLease[] {
     return this.list().map((l) => ({ ...l, expiresAt: l.expiresAt?.toISOString() }));
   }
 

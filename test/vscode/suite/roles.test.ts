@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { awsConfigFiles } from '../../../src/core/awsConfig';
 import { RoleCatalogStore } from '../../../src/commands/roleCatalog';
-import { readSettings } from '../../../src/settings';
+import { readSettings } from '../../../src/configuration/settings';
 import { AccountNode, RoleNode, RoleTreeNode, RoleTreeProvider, SourceNode } from '../../../src/treeViews/roleTree';
 import type { Identity } from '../../../src/core/session';
 import { session } from './helpers';

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { AccountSetting } from './core/roles';
-import type { VaultServer } from './core/vault';
+import type { AccountSetting } from '../core/roles';
+import type { VaultServer } from '../core/vault';
 
 // The setting shapes are the core's own types: one definition each.
-export type { AccountSetting } from './core/roles';
+export type { AccountSetting } from '../core/roles';
 export type VaultServerSetting = VaultServer;
 
 export interface Settings {

@@ -1,0 +1,34 @@
+// Typed access to what the extension keeps in VS Code's Memento storage: names and ids only, never a
+// credential or token (those live in memory or SecretStorage). One place lists every key.
+import type * as vscode from 'vscode';
+import type { SavedLease } from '../core/vaultLeases';
+
+interface GlobalState {
+  /** Role keys, most recent first, for the switcher's order. */
+  'iamSwitchboard.recentRoles': string[];
+}
+
+interface WorkspaceState {
+  /** Lease ids (never credentials) kept across reloads when leases are not revoked on exit. */
+  'iamSwitchboard.vault.leases': SavedLease[];
+}
+
+export class TypedState<Shape> {
+  constructor(private readonly memento: vscode.Memento) {}
+
+  get<K extends keyof Shape & string>(key: K): Shape[K] | undefined {
+    return this.memento.get<Shape[K]>(key);
+  }
+
+  update<K extends keyof Shape & string>(key: K, value: Shape[K] | undefined): Thenable<void> {
+    return this.memento.update(key, value);
+  }
+}
+
+export function globalStateOf(context: vscode.ExtensionContext): TypedState<GlobalState> {
+  return new TypedState<GlobalState>(context.globalState);
+}
+
+export function workspaceStateOf(context: vscode.ExtensionContext): TypedState<WorkspaceState> {
+  return new TypedState<WorkspaceState>(context.workspaceState);
+}
