@@ -1,31 +1,55 @@
 // Only wiring: each feature registers itself. Activation does no I/O and loads no SDK (see src/core/sdk.ts).
 import * as vscode from 'vscode';
+import { readSettings } from './configuration/settings';
 import { Session } from './core/session';
-import { registerTerminalEnvironment } from './terminalEnvironment';
-import { registerStatusBar } from './statusBar';
-import { registerRoleSwitcher } from './commands/roles';
-import { registerVault, revokeLeasesOnExit } from './commands/vault';
+import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
+import { registerVault, revokeLeasesOnExit } from './commands/vault';
+import { registerStatusBar } from './statusBar';
+import { RecentRoles } from './store/recentRoles';
+import { RoleCatalogStore } from './store/roleCatalogStore';
+import { RoleSessionStore } from './store/roleSession';
+import { registerDebugEnvironment } from './terminals/debugEnvironment';
+import { registerEnvironmentCollection } from './terminals/environmentCollection';
+import { openPinnedTerminal } from './terminals/pinnedTerminal';
+import { registerTerminalsWithKeys } from './terminals/terminalsWithKeys';
+import { RoleTreeProvider } from './treeViews/roleTree';
+import type { Identity } from './core/session';
+
+let onExit: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): { session: Session } | undefined {
   const log = vscode.window.createOutputChannel('IAM Switchboard', { log: true });
   const session = new Session();
+  const settings = readSettings;
+  const catalog = new RoleCatalogStore(settings, log);
+  const recent = new RecentRoles(context);
+  const roles = new RoleSessionStore({ session, catalog, settings, log, recent });
+  const terminalsWithKeys = registerTerminalsWithKeys(context, session, log);
+  const openPinned = (identity: Identity) => terminalsWithKeys.pinned(openPinnedTerminal(identity), identity.label);
+  const tree = new RoleTreeProvider(catalog, session);
   context.subscriptions.push(
     log,
+    catalog,
+    roles,
+    tree,
+    vscode.window.createTreeView('iamSwitchboard.roles', { treeDataProvider: tree, showCollapseAll: true }),
     vscode.commands.registerCommand('iamSwitchboard.showLog', () => log.show()),
     session.onDidChange((identity) => {
       void vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasSession', identity !== undefined);
     }),
   );
-  registerTerminalEnvironment(context, session, log);
+  registerEnvironmentCollection(context, session, log, openPinned);
+  registerDebugEnvironment(context, session);
   registerStatusBar(context, session);
-  registerRoleSwitcher(context, { session, log });
+  registerRoleCommands(context, { session, catalog, roles, recent, settings, log, openPinnedTerminal: openPinned });
   registerVault(context, { session, log });
+  onExit = revokeLeasesOnExit;
   registerTerraformCommands(context, log);
   // Only the extension-host tests get the session: other extensions must never reach the credentials.
   return context.extensionMode === vscode.ExtensionMode.Test ? { session } : undefined;
 }
 
 export function deactivate(): Promise<void> {
-  return revokeLeasesOnExit();
+  return onExit?.() ?? Promise.resolve();
 }

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { workspaceValue, writeWorkspaceSetting } from '../configuration/writes';
 import { whileNotCancelled } from '../cancellation';
 import { findTerraform, terraformOutputJson } from '../core/terraform/cli';
 import { FoundRoleArns, mergeRoleArns, roleArnsFromOutputs, roleArnsFromState } from '../core/terraform/roleArns';
@@ -289,12 +290,11 @@ async function pickFile(glob: string, filters: Record<string, string[]>, placeHo
 
 /** Adds the ARNs to the workspace setting (ARNs only) and says what happened. */
 async function saveRoleArns(found: FoundRoleArns, log: vscode.LogOutputChannel): Promise<string[]> {
-  const config = vscode.workspace.getConfiguration('iamSwitchboard');
-  const current = config.inspect<unknown[]>(ROLE_ARNS_SETTING)?.workspaceValue ?? [];
+  const current = workspaceValue<unknown[]>(ROLE_ARNS_SETTING) ?? [];
   const existing = current.filter((value): value is string => typeof value === 'string');
   const { merged, added } = mergeRoleArns(existing, found.roleArns);
   if (added.length) {
-    await config.update(ROLE_ARNS_SETTING, merged, vscode.ConfigurationTarget.Workspace);
+    await writeWorkspaceSetting(ROLE_ARNS_SETTING, merged);
   }
   log.info(`Terraform import: ${found.roleArns.length} role ARNs found, ${added.length} added${added.length ? `: ${added.join(', ')}` : ''}`);
   const skipped = found.skippedSensitive.length ? ` Sensitive outputs were not read: ${found.skippedSensitive.join(', ')}.` : '';

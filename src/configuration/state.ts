@@ -11,6 +11,8 @@ interface GlobalState {
 interface WorkspaceState {
   /** Lease ids (never credentials) kept across reloads when leases are not revoked on exit. */
   'iamSwitchboard.vault.leases': SavedLease[];
+  /** Process ids and labels (never keys) of terminals that got AWS keys, to find them after a reload. */
+  'iamSwitchboard.terminalsWithKeys': Array<{ pid: number; label: string }>;
 }
 
 export class TypedState<Shape> {

@@ -22,9 +22,33 @@ export function isAccountId(value: string): boolean {
   return ACCOUNT_ID.test(value);
 }
 
+/** The console shows account ids as `2222-2222-2222`: dashes and spaces are dropped wherever one is typed. */
+export function normalizeAccountId(value: string): string {
+  return value.replace(/[\s-]/g, '');
+}
+
+/** The sentence to show for a typed account id, or undefined when it is one (dashes allowed). */
+export function accountIdProblem(value: string): string | undefined {
+  return isAccountId(normalizeAccountId(value)) ? undefined : `An AWS account id is 12 digits: got '${value}'`;
+}
+
+const ROLE_NAME_CHARS = /[\w+=,.@-]/;
+
+/** IAM's rules for role names: 1–64 characters from letters, digits and `+=,.@_-`. */
+export function roleNameProblem(value: string): string | undefined {
+  if (value.length === 0) {
+    return 'Enter a role name';
+  }
+  if (value.length > 64) {
+    return `A role name has at most 64 characters: this one has ${value.length}`;
+  }
+  const bad = [...value].find((char) => !ROLE_NAME_CHARS.test(char));
+  return bad === undefined ? undefined : `A role name may contain only letters, digits and + = , . @ _ -: found '${bad}'`;
+}
+
 /** The account id itself, or a UserError naming the bad value. */
 export function checkAccountId(value: string, where = 'account id'): string {
-  const trimmed = value.trim();
+  const trimmed = normalizeAccountId(value);
   if (!isAccountId(trimmed)) {
     throw new UserError(
       `The ${where} '${value}' is not a 12-digit AWS account id: fix it in your settings or ~/.aws/config.`,

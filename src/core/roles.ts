@@ -236,3 +236,17 @@ export function orderByRecent(roles: RoleEntry[], recent: string[]): RoleEntry[]
   const used = roles.filter((r) => rankOf(r) !== undefined).sort((a, b) => rankOf(a)! - rankOf(b)!);
   return [...used, ...roles.filter((r) => rankOf(r) === undefined)];
 }
+
+/**
+ * A role that is in no profile or setting (an ARN typed into the switcher), assumed from the source the
+ * catalog already uses for that account, else from the `default` profile, as a role from settings would be.
+ */
+export function roleForArn(arn: string, catalog: Catalog, profiles: Map<string, AwsProfile>): RoleEntry | undefined {
+  const parsed = tryParseRoleArn(arn);
+  if (!parsed) {
+    return undefined;
+  }
+  const sibling = catalog.roles.find((r) => r.accountId === parsed.accountId && r.source?.kind === 'profile');
+  const sourceProfile = sibling?.source?.kind === 'profile' ? sibling.source.profile : 'default';
+  return withSource({ ...parsed, key: `arn:${parsed.arn}`, label: `${parsed.accountId}/${parsed.name}`, origin: 'setting' }, sourceProfile, {}, profiles);
+}

@@ -35,8 +35,10 @@ export function environmentFor(identity: Identity): Record<string, string> {
   if (credentials.sessionToken) {
     env.AWS_SESSION_TOKEN = credentials.sessionToken;
   }
-  if (credentials.expiration) {
-    // The SDK's env provider reads this (ISO 8601) and refuses expired credentials instead of sending them.
+  const renewable = identity.origin.kind === 'vault' && identity.origin.renewable;
+  if (credentials.expiration && !renewable) {
+    // The SDK's env provider reads this (ISO 8601) and refuses expired credentials instead of sending them. A
+    // renewable lease has no fixed end (renewing keeps its keys), so it gets none: a renew changes nothing here.
     env.AWS_CREDENTIAL_EXPIRATION = credentials.expiration.toISOString();
   }
   return env;

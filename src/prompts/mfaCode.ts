@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 export interface MfaPromptOptions {
   /** Shown above the box when an earlier code was refused, e.g. "That code was already used: wait for the next one." */
   problem?: string;
+  /** True for a code this window already sent: AWS refuses a code twice, so it is refused here first. */
+  isUsed?: (code: string) => boolean;
 }
 
 /** Asks for the 6-digit code of `serial`; undefined when the person cancels. Checked before anything is sent. */
@@ -13,7 +15,12 @@ export async function askMfaCode(serial: string, options: MfaPromptOptions = {})
     prompt: options.problem ? `${options.problem} Code from MFA device ${serial}` : `Code from MFA device ${serial}`,
     placeHolder: '123456',
     ignoreFocusOut: true,
-    validateInput: (value) => (/^\d{6}$/.test(value.trim()) ? undefined : 'Enter the 6 digits your MFA device shows.'),
+    validateInput: (value) => {
+      if (!/^\d{6}$/.test(value.trim())) {
+        return 'Enter the 6 digits your MFA device shows.';
+      }
+      return options.isUsed?.(value.trim()) ? 'You already used this code: wait for your device to show the next one.' : undefined;
+    },
   });
   return code?.trim();
 }

@@ -11,8 +11,8 @@ export interface InputStep<State> {
   password?: boolean;
   /** The answer already given (after Back) or a default. */
   value?: (state: State) => string | undefined;
-  /** An error message for the value, or undefined when it is fine. */
-  validate?: (value: string, state: State) => string | undefined;
+  /** An error message for the value (blocks), a warning (shown, does not block), or undefined when it is fine. */
+  validate?: (value: string, state: State) => string | vscode.InputBoxValidationMessage | undefined;
   /** Stores the (trimmed) answer in the state. */
   apply: (value: string, state: State) => void;
   /** Skip this step for this state (it still counts in the total, so numbers stay stable). */
@@ -59,6 +59,10 @@ function previous<State>(steps: WizardStep<State>[], state: State, index: number
   return Math.max(i, 0);
 }
 
+function blocks(problem: string | vscode.InputBoxValidationMessage | undefined): boolean {
+  return typeof problem === 'string' || problem?.severity === vscode.InputBoxValidationSeverity.Error;
+}
+
 function showInput<State>(title: string, step: InputStep<State>, state: State, index: number, total: number): Promise<StepResult> {
   return new Promise((resolve) => {
     const box = vscode.window.createInputBox();
@@ -82,7 +86,7 @@ function showInput<State>(title: string, step: InputStep<State>, state: State, i
     box.onDidAccept(() => {
       const value = box.value.trim();
       const problem = step.validate?.(value, state);
-      if (problem) {
+      if (blocks(problem)) {
         box.validationMessage = problem;
         return;
       }

@@ -4,28 +4,40 @@ import * as vscode from 'vscode';
 import { AccountEntry, BrokenEntry, describeSource, RoleEntry } from '../core/roles';
 import type { Identity, Session } from '../core/session';
 import { formatTimeLeft, WARNING_WINDOW_MS } from '../core/time';
-import type { RoleCatalogStore } from '../commands/roleCatalog';
+import type { RoleCatalogStore } from '../store/roleCatalogStore';
 
 export class AccountNode extends vscode.TreeItem {
   constructor(readonly account: AccountEntry) {
-    super(account.alias ?? account.id, account.roles.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    // Always expandable: an account without roles explains itself in a child row instead of "0 roles".
+    super(account.alias ?? account.id, vscode.TreeItemCollapsibleState.Expanded);
     this.id = `account:${account.id}`;
-    this.description = [account.alias ? account.id : undefined, account.label].filter(Boolean).join(' · ') || undefined;
+    this.description = account.alias ? account.id : account.label;
     this.iconPath = new vscode.ThemeIcon('organization', account.color ? new vscode.ThemeColor(account.color) : undefined);
     this.contextValue = 'account';
-    this.tooltip = `AWS account ${account.id}${account.alias ? ` (${account.alias})` : ''}: ${account.roles.length} role(s)`;
+    const count = account.roles.length;
+    this.tooltip = [`AWS account ${account.id}${account.alias ? ` (${account.alias})` : ''}`, account.label ?? '', `${count} role${count === 1 ? '' : 's'}`].filter(Boolean).join('\n');
   }
 }
 
-/** Which identities assume the account's roles, e.g. `profile default, role dev-readonly`. */
+/** One row per group of roles that share a source: who assumes the roles listed under it. */
 export class SourceNode extends vscode.TreeItem {
-  constructor(account: AccountEntry) {
-    const sources = [...new Set(account.roles.map((r) => describeSource(r.source)))];
-    super(`Assumed from ${sources.join(', ')}`, vscode.TreeItemCollapsibleState.None);
-    this.id = `source:${account.id}`;
+  constructor(accountId: string, source: string, roleCount: number) {
+    super(`via ${source}`, vscode.TreeItemCollapsibleState.None);
+    this.id = `source:${accountId}:${source}`;
     this.iconPath = new vscode.ThemeIcon('account');
     this.contextValue = 'roleSource';
-    this.tooltip = 'The credentials that assume these roles (source_profile, credential_source, or a role assumed first).';
+    this.tooltip = `The ${roleCount === 1 ? 'role below is' : `${roleCount} roles below are`} assumed with the credentials of ${source} (source_profile, credential_source, or a role assumed first).`;
+  }
+}
+
+/** Explains an empty level, e.g. an account from settings whose roles are all unusable. */
+export class NoteNode extends vscode.TreeItem {
+  constructor(id: string, text: string, tooltip: string) {
+    super(text, vscode.TreeItemCollapsibleState.None);
+    this.id = id;
+    this.iconPath = new vscode.ThemeIcon('info');
+    this.contextValue = 'roleNote';
+    this.tooltip = tooltip;
   }
 }
 
@@ -39,12 +51,11 @@ export class RoleNode extends vscode.TreeItem {
     this.id = `role:${role.key}`;
     const isActive = active !== undefined;
     this.contextValue = isActive ? 'role.active' : 'role';
-    const needs = [role.needsMfa ? 'MFA' : undefined, role.needsExternalId ? 'external ID' : undefined, role.chained ? 'chained' : undefined].filter(Boolean);
-    const parts = [
-      role.label === role.name ? undefined : role.name,
-      needs.length ? `needs ${needs.join(', ')}` : undefined,
-      isActive ? `active${timeLeft === undefined ? '' : ` · ${minutesLeft(timeLeft)}`}` : undefined,
-    ];
+    const needs = [role.needsMfa ? 'MFA' : undefined, role.needsExternalId ? 'external ID' : undefined, role.chained ? 'chaining' : undefined].filter(Boolean);
+    // Short enough for the default sidebar width: the ARN, source and details are in the tooltip.
+    const parts = isActive
+      ? [`active${timeLeft === undefined ? '' : ` · ${minutesLeft(timeLeft)}`}`]
+      : [role.label.toLowerCase().includes(role.name.toLowerCase()) ? undefined : role.name, needs.length ? `needs ${needs.join(', ')}` : undefined];
     this.description = parts.filter(Boolean).join(' · ');
     this.iconPath = roleIcon(role, isActive);
     this.tooltip = roleTooltip(role, active);
@@ -76,7 +87,7 @@ export class WarningNode extends vscode.TreeItem {
   }
 }
 
-export type RoleTreeNode = AccountNode | SourceNode | RoleNode | WarningNode;
+export type RoleTreeNode = AccountNode | SourceNode | NoteNode | RoleNode | WarningNode;
 
 function roleIcon(role: RoleEntry, active: boolean): vscode.ThemeIcon {
   if (active) {
@@ -92,6 +103,8 @@ function roleTooltip(role: RoleEntry, active: Identity | undefined): vscode.Mark
   const lines = [
     `**${role.label}**`,
     `\`${role.arn}\``,
+    role.label === role.name ? '' : `Role: ${role.name}`,
+    role.chained ? 'Chained: assumed from another role, so AWS caps it at one hour' : '',
     `Source: ${describeSource(role.source)}${role.origin === 'profile' ? '' : ` (from ${role.origin === 'setting' ? 'iamSwitchboard.accounts' : 'Terraform outputs'})`}`,
     role.mfaSerial ? `MFA device: \`${role.mfaSerial}\`` : '',
     role.needsExternalId ? 'Needs an external ID' : '',
@@ -138,12 +151,7 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
 
   async getChildren(node?: RoleTreeNode): Promise<RoleTreeNode[]> {
     if (node instanceof AccountNode) {
-      const identity = this.session.identity;
-      const roles = node.account.roles.map((role) => {
-        const active = isActiveRole(role, identity) ? identity : undefined;
-        return new RoleNode(role, active, active ? this.session.timeLeft() : undefined);
-      });
-      return roles.length ? [new SourceNode(node.account), ...roles] : [];
+      return this.accountChildren(node.account);
     }
     if (node) {
       return [];
@@ -161,6 +169,25 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
       return []; // the view's welcome content takes over
     }
     return [...catalog.accounts.map((a) => new AccountNode(a)), ...catalog.broken.map((b) => new WarningNode(b))];
+  }
+
+  private accountChildren(account: AccountEntry): RoleTreeNode[] {
+    if (!account.roles.length) {
+      return [new NoteNode(`note:${account.id}`, 'No usable roles', 'Add role names or ARNs to this account in the iamSwitchboard.accounts setting, or profiles with a role_arn in ~/.aws/config. Warnings below say what is wrong with the ones listed.')];
+    }
+    const identity = this.session.identity;
+    const bySource = new Map<string, RoleEntry[]>();
+    for (const role of account.roles) {
+      const source = describeSource(role.source);
+      bySource.set(source, [...(bySource.get(source) ?? []), role]);
+    }
+    return [...bySource].flatMap(([source, roles]) => [
+      new SourceNode(account.id, source, roles.length),
+      ...roles.map((role) => {
+        const active = isActiveRole(role, identity) ? identity : undefined;
+        return new RoleNode(role, active, active ? this.session.timeLeft() : undefined);
+      }),
+    ]);
   }
 
   dispose(): void {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
-import { loadAwsConfig } from '../../src/core/awsConfig';
-import { buildCatalog, orderByRecent } from '../../src/core/roles';
+import { describe, it, test } from 'node:test';
+import { loadAwsConfig, profilesFromIni } from '../../src/core/awsConfig';
+import { buildCatalog, orderByRecent, roleForArn } from '../../src/core/roles';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
 const demo = { configPath: path.join(FIXTURES, 'aws/config'), credentialsPath: path.join(FIXTURES, 'aws/credentials') };
@@ -68,4 +68,18 @@ describe('role catalog', () => {
     assert.deepEqual(ordered.slice(0, 3).map((r) => r.label), ['prod-auditor', 'dev-readonly', 'dev-deployer']);
     assert.equal(ordered.length, roles.length);
   });
+});
+
+test('a typed role ARN is assumed from the source its account already uses, else from default', () => {
+  const profiles = profilesFromIni(
+    { central: { region: 'eu-west-1' }, dev: { role_arn: 'arn:aws:iam::222222222222:role/ReadOnly', source_profile: 'central' } },
+    { central: { aws_access_key_id: 'AKIALOCALROLES000001', aws_secret_access_key: 'x' }, default: { aws_access_key_id: 'AKIALOCALROLES000002', aws_secret_access_key: 'y' } },
+  );
+  const catalog = buildCatalog({ profiles });
+  const sameAccount = roleForArn('arn:aws:iam::222222222222:role/Admin', catalog, profiles)!;
+  assert.deepEqual(sameAccount.source, { kind: 'profile', profile: 'central' });
+  assert.equal(sameAccount.label, '222222222222/Admin');
+  const otherAccount = roleForArn('arn:aws:iam::444444444444:role/Admin', catalog, profiles)!;
+  assert.deepEqual(otherAccount.source, { kind: 'profile', profile: 'default' });
+  assert.equal(roleForArn('not an arn', catalog, profiles), undefined);
 });

@@ -38,6 +38,14 @@ function sdkAccessKeyIn(env: Record<string, string>): string {
 }
 
 describe('terminal environment', () => {
+  it('a renewable Vault lease gets no expiry variable, so a renew leaves the environment unchanged', () => {
+    const lease: Identity = { ...identity, origin: { kind: 'vault', server: 'http://127.0.0.1:8200', mount: 'aws', role: 's3', leaseId: 'aws/creds/s3/x', renewable: true, credentialType: 'iam_user' } };
+    const renewed: Identity = { ...lease, credentials: { ...lease.credentials, expiration: new Date(Date.now() + 7200_000) } };
+    assert.equal(environmentFor(lease).AWS_CREDENTIAL_EXPIRATION, undefined);
+    assert.deepEqual(environmentFor(renewed), environmentFor(lease));
+    assert.ok(environmentFor(identity).AWS_CREDENTIAL_EXPIRATION, 'an STS session keeps its fixed end');
+  });
+
   it('sets the variables the AWS CLI and SDKs read, with the expiry in ISO 8601', () => {
     const env = environmentFor(identity);
     assert.equal(env.AWS_ACCESS_KEY_ID, identity.credentials.accessKeyId);

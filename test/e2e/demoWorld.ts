@@ -1,6 +1,7 @@
 // The world the tests and the demo show: a HOME with the demo ~/.aws files, a workspace folder, and user
 // settings that point the extension at the local AWS and Vault servers.
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { projectRoot } from './codeServer';
 
@@ -18,13 +19,25 @@ export function prepareDemoHome(home: string): Record<string, string | undefined
   for (const name of ['config', 'credentials']) {
     fs.copyFileSync(path.join(fixturesAws, name), path.join(awsDir, name));
   }
+  const bin = path.join(home, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  fs.writeFileSync(path.join(bin, 'aws'), AWS_CLI_WRAPPER, { mode: 0o755 });
   return {
     ...unsetInheritedCredentials(),
     HOME: home,
+    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
     AWS_CONFIG_FILE: path.join(awsDir, 'config'),
     AWS_SHARED_CREDENTIALS_FILE: path.join(awsDir, 'credentials'),
   };
 }
+
+// The demo's terminals send STS calls to the local server: newer AWS CLIs and SDKs read AWS_ENDPOINT_URL_STS,
+// and Debian's CLI 2.9 predates it, so a small `aws` on the demo's PATH adds --endpoint-url for `aws sts`.
+const AWS_CLI_WRAPPER = `#!/bin/sh
+# IAM Switchboard demo only: AWS CLI 2.9 does not read AWS_ENDPOINT_URL_STS.
+if [ "$1" = sts ] && [ -n "$AWS_ENDPOINT_URL_STS" ]; then exec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL_STS" "$@"; fi
+exec /usr/bin/aws "$@"
+`;
 
 // Whatever AWS or Vault identity the person running the tests has must not reach the demo's extension host
 // or terminals: everything there talks to the local servers only.
@@ -33,10 +46,11 @@ function unsetInheritedCredentials(): Record<string, undefined> {
   return Object.fromEntries(names.map((name) => [name, undefined]));
 }
 
-export function demoSettings({ awsUrl, vaultUrl }: DemoServerUrls): Record<string, unknown> {
+export function demoSettings({ awsUrl, vaultUrl, consoleUrl }: DemoServerUrls & { consoleUrl?: string }): Record<string, unknown> {
   return {
     'iamSwitchboard.stsEndpoint': awsUrl,
-    'iamSwitchboard.consoleSigninEndpoint': `${awsUrl}/federation`,
+    'iamSwitchboard.consoleSigninEndpoint': consoleUrl ?? `${awsUrl}/federation`,
+    'terminal.integrated.env.linux': { AWS_ENDPOINT_URL_STS: awsUrl },
     'iamSwitchboard.region': 'eu-west-1',
     'iamSwitchboard.vault.servers': [{ name: 'demo', address: vaultUrl }],
     'iamSwitchboard.accounts': [
@@ -45,6 +59,29 @@ export function demoSettings({ awsUrl, vaultUrl }: DemoServerUrls): Record<strin
       { id: '333333333333', alias: 'prod', roles: [] },
     ],
   };
+}
+
+/**
+ * The console sign-in endpoint for a browser that runs on this machine. code-server rewrites links to
+ * 127.0.0.1 and localhost into its own port proxy, which drops the path and query of the federation URL (the
+ * person lands on a MissingAuthenticationToken page); another loopback address is left alone. So the demo and
+ * the tests forward 127.0.0.2 to the local AWS server. Real sign-in endpoints are not loopback addresses.
+ */
+export function startConsoleForwarder(awsUrl: string, host = '127.0.0.2'): Promise<{ url: string; close(): Promise<void> }> {
+  const target = new URL(awsUrl);
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as net.AddressInfo;
+      resolve({ url: `http://${host}:${port}/federation`, close: () => new Promise((done) => server.close(() => done())) });
+    });
+  });
 }
 
 /** A small Terraform workspace, so the snippets and scaffolding have somewhere to go. */
@@ -60,7 +97,7 @@ export function prepareDemoWorkspace(dir: string): void {
       '',
       '- Assume a role from the **AWS Roles** view, then open a terminal: `aws sts get-caller-identity`.',
       '- Sign in to the `demo` Vault in the **Vault** view and lease credentials.',
-      '- In `main.tf`, type `cross-account` for the Terraform snippets.',
+      '- In `main.tf`, type `tf-` for the Terraform snippets (`tf-iam-cross-account-role`, …).',
       '',
     ].join('\n'),
     'main.tf': [

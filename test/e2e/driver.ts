@@ -172,6 +172,62 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
+/** Developer: Reload Window, then waits until the IAM Switchboard sidebar is back. */
+export async function reloadWorkbench(page: Page): Promise<void> {
+  const navigated = page.waitForEvent('framenavigated', { timeout: 30_000 });
+  await runCommand(page, 'Developer: Reload Window');
+  await navigated;
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+  // The workbench restores its last sidebar while it loads; clicking its icon too early can toggle it shut.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await openViewContainer(page);
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await page.locator('.part.activitybar .action-item:has(> .action-label[aria-label^="IAM Switchboard"])').click();
+    }
+  }
+}
+
+// ---- terminals in the panel (terminals of earlier scenarios may be restored beside new ones) ----
+
+/** Hovers the first row labelled `label` and clicks its inline action `action`. */
+export async function clickInlineAction(page: Page, label: string, action: string): Promise<void> {
+  const row = treeItem(page, label).first();
+  await row.waitFor({ timeout: 20_000 });
+  await row.hover();
+  await row.locator(`.action-label[aria-label="${action}"]`).click();
+}
+
+
+/** The terminal tab (or single-terminal title) named `name` in the panel. */
+export function terminalTab(page: Page, name: string) {
+  return page.locator('.part.panel .terminal-tabs-entry, .part.panel .single-terminal-tab', { hasText: name }).first();
+}
+
+/** Shows the terminal named `name` and runs `line` in it. Terminals of earlier scenarios may be restored next to
+ *  it, so this works on the panel's active terminal rather than the newest one. */
+export async function runInTerminal(page: Page, name: string, line: string): Promise<void> {
+  await terminalTab(page, name).click();
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+export async function waitForActiveTerminalText(page: Page, pattern: RegExp, timeout = 20_000): Promise<void> {
+  const rows = page.locator('.part.panel .terminal-wrapper.active .xterm-rows');
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await rows.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+    if (pattern.test(text)) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`the active terminal never showed ${pattern}; it shows:\n${text}`);
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -3,36 +3,22 @@
 // and, once refreshing fails, leave new terminals at expiry with a message.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, screenshot, statusBarItem, treeItem, waitForNotification,
+  clickInlineAction, createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, runInTerminal, screenshot, statusBarItem, terminalTab, treeItem, waitForActiveTerminalText, waitForNotification,
 } from './driver';
 
-const { awsUrl, userDataDir, workbenchUrl, workspace } = e2eEnv();
-const machineSettingsPath = path.join(userDataDir, 'Machine', 'settings.json');
+const { awsUrl, workbenchUrl, workspace } = e2eEnv();
 const callerArnCommand = `/usr/bin/aws sts get-caller-identity --endpoint-url ${awsUrl} --query Arn --output text`;
 
 let browser: Browser;
 let page: Page;
 
-let forwarder: net.Server | undefined;
-let originalMachineSettings: string | undefined;
-
 before(async () => {
-  // code-server opens a localhost link through its port proxy, keeping neither path nor query (its
-  // resolveExternalUri maps http://127.0.0.1:<port>/anything to /proxy/<port>/), so the sign-in link would lose
-  // its token. Real sign-in endpoints are not localhost; here the console endpoint is another loopback address
-  // forwarded to the local AWS server. It is a machine-scoped setting, so it goes into the remote's
-  // Machine/settings.json, before the window opens so its extension host reads it.
-  forwarder = await forwardToAwsServer('127.0.0.2');
-  const { port } = forwarder.address() as net.AddressInfo;
-  originalMachineSettings = fs.existsSync(machineSettingsPath) ? fs.readFileSync(machineSettingsPath, 'utf8') : undefined;
-  const settings = JSON.parse(originalMachineSettings ?? '{}') as Record<string, unknown>;
-  fs.mkdirSync(path.dirname(machineSettingsPath), { recursive: true });
-  fs.writeFileSync(machineSettingsPath, JSON.stringify({ ...settings, 'iamSwitchboard.consoleSigninEndpoint': `http://127.0.0.2:${port}/federation` }, null, 2));
+  // The console endpoint is the demo's own (test/e2e/demoWorld.ts startConsoleForwarder, set by run.ts as in
+  // `npm run demo`): a 127.0.0.2 address, which code-server's link rewriting leaves whole.
   browser = await launchBrowser();
   // A folder of its own: code-server restores earlier scenarios' terminals per folder, and those would sit beside
   // (and sometimes take the focus from) the two terminals this scenario compares.
@@ -48,38 +34,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (originalMachineSettings === undefined) fs.rmSync(machineSettingsPath, { force: true });
-  else fs.writeFileSync(machineSettingsPath, originalMachineSettings);
-  forwarder?.close();
 });
-
-/** A TCP forwarder on `host` (port 0) to the local AWS server. */
-function forwardToAwsServer(host: string): Promise<net.Server> {
-  const target = new URL(awsUrl);
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve(server));
-  });
-}
-
-async function clickInlineAction(label: string, action: string): Promise<void> {
-  const row = treeItem(page, label).first();
-  await row.waitFor({ timeout: 20_000 });
-  await row.hover();
-  await row.locator(`.action-label[aria-label="${action}"]`).click();
-}
-
-
-/** The terminal tab (or single-terminal title) named `name` in the panel. */
-function terminalTab(name: string) {
-  return page.locator('.part.panel .terminal-tabs-entry, .part.panel .single-terminal-tab', { hasText: name }).first();
-}
 
 /** Control endpoints of the local AWS server (unsigned, test-only: they change the server, not the extension). */
 async function awsControl(what: 'clock' | 'failure', body: object): Promise<void> {
@@ -87,42 +42,20 @@ async function awsControl(what: 'clock' | 'failure', body: object): Promise<void
   assert.equal(response.status, 200, `POST /__test/${what}: ${await response.text()}`);
 }
 
-/** Shows the terminal named `name` and runs `line` in it. Terminals of earlier scenarios may be restored next to
- *  it, so this works on the panel's active terminal rather than the newest one. */
-async function runInTerminal(name: string, line: string): Promise<void> {
-  await terminalTab(name).click();
-  await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
-  await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
-}
-
-async function waitForActiveTerminalText(pattern: RegExp, timeout = 20_000): Promise<void> {
-  const rows = page.locator('.part.panel .terminal-wrapper.active .xterm-rows');
-  const deadline = Date.now() + timeout;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = (await rows.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
-    if (pattern.test(text)) return;
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`the active terminal never showed ${pattern}; it shows:\n${text}`);
-}
-
 test('Open Terminal as Role gives two terminals two different roles at once', async () => {
-  await clickInlineAction('dev-readonly', 'Open Terminal as Role');
-  await terminalTab('AWS: dev-readonly').waitFor({ timeout: 20_000 });
-  await runInTerminal('AWS: dev-readonly', `echo "first:$(${callerArnCommand})"`);
-  await waitForActiveTerminalText(/first:arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice/);
+  await clickInlineAction(page, 'dev-readonly', 'Open Terminal as Role');
+  await terminalTab(page, 'AWS: dev-readonly').waitFor({ timeout: 20_000 });
+  await runInTerminal(page, 'AWS: dev-readonly', `echo "first:$(${callerArnCommand})"`);
+  await waitForActiveTerminalText(page, /first:arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice/);
 
-  await clickInlineAction('prod-readonly', 'Open Terminal as Role');
-  await terminalTab('AWS: prod-readonly').waitFor({ timeout: 20_000 });
-  await runInTerminal('AWS: prod-readonly', `echo "second:$(${callerArnCommand})"`);
-  await waitForActiveTerminalText(/second:arn:aws:sts::333333333333:assumed-role\/ReadOnly\/alice/);
+  await clickInlineAction(page, 'prod-readonly', 'Open Terminal as Role');
+  await terminalTab(page, 'AWS: prod-readonly').waitFor({ timeout: 20_000 });
+  await runInTerminal(page, 'AWS: prod-readonly', `echo "second:$(${callerArnCommand})"`);
+  await waitForActiveTerminalText(page, /second:arn:aws:sts::333333333333:assumed-role\/ReadOnly\/alice/);
 
   // Back in the first terminal, after the second one opened: still the first role.
-  await runInTerminal('AWS: dev-readonly', `echo "again:$(${callerArnCommand})"`);
-  await waitForActiveTerminalText(/again:arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice/);
+  await runInTerminal(page, 'AWS: dev-readonly', `echo "again:$(${callerArnCommand})"`);
+  await waitForActiveTerminalText(page, /again:arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice/);
   // Neither terminal became the window's role.
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 5_000 });
   await screenshot(page, 'roles-two-terminals');
@@ -178,13 +111,13 @@ async function waitForRefresh(label: string, timeoutMs: number): Promise<void> {
 const SESSION_LEFT_S = 24;
 
 test('a session about to end shows warning colours, refreshes by itself, and leaves new terminals at expiry', async () => {
-  await clickInlineAction('dev-deployer', 'Assume Role');
+  await clickInlineAction(page, 'dev-deployer', 'Assume Role');
   await statusBarItem(page, /dev-deployer\s+\d+h/).waitFor({ timeout: 20_000 });
   assert.doesNotMatch(await statusBarItem(page, 'dev-deployer').getAttribute('class') ?? '', /warning-kind/);
 
   await awsControl('clock', { advanceMs: -(3600 - SESSION_LEFT_S) * 1000 });
   try {
-    await clickInlineAction('dev-readonly', 'Assume Role');
+    await clickInlineAction(page, 'dev-readonly', 'Assume Role');
     await statusBarItem(page, /dev-readonly\s+0:[0-2]\d/).waitFor({ timeout: 20_000 });
     assert.match(await statusBarItem(page, 'dev-readonly').getAttribute('class') ?? '', /warning-kind/);
     await screenshot(page, 'roles-expiry-warning');
@@ -205,5 +138,5 @@ test('a session about to end shows warning colours, refreshes by itself, and lea
   await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();
   await page.keyboard.type('echo "after:${AWS_SESSION_TOKEN:-none}:${IAM_SWITCHBOARD_ROLE:-none}"');
   await page.keyboard.press('Enter');
-  await waitForActiveTerminalText(/after:none:none/);
+  await waitForActiveTerminalText(page, /after:none:none/);
 });

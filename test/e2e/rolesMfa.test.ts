@@ -69,7 +69,7 @@ async function mfaInput() {
 
 async function showCallerIdentity(): Promise<string> {
   await runCommand(page, 'IAM Switchboard: Show Caller Identity');
-  return waitForNotification(page, /New terminals run as/);
+  return waitForNotification(page, /Terminals run as/);
 }
 
 async function dismissNotifications(): Promise<void> {
@@ -80,7 +80,7 @@ async function dismissNotifications(): Promise<void> {
 test('with no role, Show Caller Identity names the default source identity', async () => {
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 20_000 });
   const message = await showCallerIdentity();
-  assert.match(message, /New terminals run as arn:aws:iam::111111111111:user\/alice \(account 111111111111\)/);
+  assert.match(message, /Terminals run as arn:aws:iam::111111111111:user\/alice \(account 111111111111\)/);
   await dismissNotifications();
 });
 
@@ -88,11 +88,11 @@ test('with a role, Show Caller Identity names the assumed role', async () => {
   await clickAssume(page, 'dev-readonly');
   await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 20_000 });
   const message = await showCallerIdentity();
-  assert.match(message, /New terminals run as arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice \(account 222222222222\)/);
+  assert.match(message, /Terminals run as arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice \(account 222222222222\)/);
   await dismissNotifications();
 });
 
-test('an MFA role asks for the code: 5 digits are refused in place, a wrong code keeps the previous role', async () => {
+test('an MFA role asks for the code: 5 digits are refused in place, a wrong code is asked again in place, a reused one is refused', async () => {
   await clickAssume(page, 'prod-admin');
   const widget = await mfaInput();
   const input = widget.locator('input');
@@ -101,10 +101,17 @@ test('an MFA role asks for the code: 5 digits are refused in place, a wrong code
   await widget.locator('.quick-input-message', { hasText: 'Enter the 6 digits your MFA device shows.' }).waitFor({ timeout: 10_000 });
   await page.keyboard.press('Enter');
   // The box stayed open: the wrong 6-digit code goes into the same box.
-  await input.fill(wrongCode(bobTotpSecret()));
+  const wrong = wrongCode(bobTotpSecret());
+  await input.fill(wrong);
   await page.keyboard.press('Enter');
-  const message = await waitForNotification(page, /rejected the MFA code/);
-  assert.match(message, /profile bob \(MFA device arn:aws:iam::111111111111:mfa\/bob\)/);
+  // AWS rejects it: the flow asks again in place, saying why, instead of ending with an error.
+  const again = page.locator('.quick-input-widget:visible .quick-input-message', { hasText: 'AWS rejected that code' });
+  await again.waitFor({ timeout: 20_000 });
+  await screenshot(page, 'roles-mfa-asked-again');
+  // The same code once more is a used code, not a typo: refused before anything is sent.
+  await page.locator('.quick-input-widget:visible input').fill(wrong);
+  await page.locator('.quick-input-widget:visible .quick-input-message', { hasText: 'You already used this code' }).waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Escape');
   await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 5_000 });
   assert.equal(await statusBarItem(page, 'prod-admin').count(), 0);
   await screenshot(page, 'roles-mfa-wrong-code');
@@ -134,11 +141,21 @@ test('clicking the status bar opens Switch Role with the recent roles first, and
   const widget = page.locator('.quick-input-widget:visible', { hasText: 'Switch Role' });
   await widget.waitFor({ timeout: 10_000 });
   // The first line of each row; the second (the ARN) sits in a "meta" label.
-  const labels = await widget.locator('.quick-input-list .monaco-list-row .quick-input-list-row > .monaco-icon-label .label-name').allInnerTexts();
+  const labels = (await widget.locator('.quick-input-list .monaco-list-row .quick-input-list-row > .monaco-icon-label .label-name').allInnerTexts()).map((l) => l.trim());
   // Most recent first; prod-readonly is the same role ARN as prod-readonly-mfa but was never used.
   assert.deepEqual(labels.slice(0, 3), ['prod-readonly-mfa', 'prod-admin', 'dev-readonly'], labels.join(', '));
   assert.ok(labels.includes('dev-deployer'), labels.join(', '));
+  // The active role is marked, the recent ones sit under their own heading, and Clear is offered.
+  const separators = await widget.locator('.quick-input-list .quick-input-list-separator').allInnerTexts();
+  assert.ok(separators.some((s) => /recently used/.test(s)), separators.join(', '));
+  assert.match(await widget.locator('.quick-input-list .monaco-list-row').first().innerText(), /active/);
+  assert.ok(labels.includes('Clear credentials'), labels.join(', '));
   await screenshot(page, 'roles-switch-role');
+  // A role ARN that is not listed can be assumed as typed.
+  await widget.locator('input').fill('arn:aws:iam::222222222222:role/VaultS3');
+  await widget.locator('.quick-input-list .monaco-list-row', { hasText: 'Assume this ARN…' }).waitFor({ timeout: 10_000 });
+  await screenshot(page, 'roles-switch-role-arn');
+  await widget.locator('input').fill('');
   await widget.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^dev-deployer$/ }) }).click();
   await statusBarItem(page, 'dev-deployer').waitFor({ timeout: 20_000 });
   assert.match(await showCallerIdentity(), /arn:aws:sts::222222222222:assumed-role\/Deployer\/alice/);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { format } from 'node:util';
 import { startServers } from '../servers';
 import { CodeServer, projectRoot, startCodeServer, workbenchUrl } from './codeServer';
-import { demoSettings, prepareDemoHome, prepareDemoWorkspace } from './demoWorld';
+import { demoSettings, prepareDemoHome, prepareDemoWorkspace, startConsoleForwarder } from './demoWorld';
 import { E2eEnv, launchBrowser, screenshot, screenshotsDir } from './driver';
 import { fixtureSecrets, scanForSecrets } from './secretScan';
 import { DEMO_USERS } from '../servers/vault';
@@ -55,9 +55,10 @@ async function runAll(servers: Servers, root: string, args: string[], started: n
   const env = prepareDemoHome(home);
   prepareDemoWorkspace(workspace);
   const shared = { awsUrl: servers.aws.url, vaultUrl: servers.vault.url, vaultRootToken: servers.vault.rootToken, home, workspace };
+  const consoleForwarder = await startConsoleForwarder(servers.aws.url);
   const codeServer = await startCodeServer({
     workspace,
-    settings: demoSettings(shared),
+    settings: demoSettings({ ...shared, consoleUrl: consoleForwarder.url }),
     // The extension-host suite reads the server URLs from here.
     env: { ...env, IAM_SWITCHBOARD_E2E: JSON.stringify(shared), IAM_SWITCHBOARD_SUITE_GREP: process.env.IAM_SWITCHBOARD_SUITE_GREP },
   });
@@ -76,6 +77,7 @@ async function runAll(servers: Servers, root: string, args: string[], started: n
     }
   } finally {
     await codeServer.stop();
+    await consoleForwarder.close();
   }
   // After code-server stopped, so state it flushes on shutdown is scanned too.
   outcomes.push(await phase('secret scan', () => scan(codeServer, servers)));

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { startServers } from '../servers';
 import { DEMO_USERS } from '../servers/vault';
 import { projectRoot, startCodeServer } from '../e2e/codeServer';
-import { demoSettings, prepareDemoHome, prepareDemoWorkspace } from '../e2e/demoWorld';
+import { demoSettings, prepareDemoHome, prepareDemoWorkspace, startConsoleForwarder } from '../e2e/demoWorld';
 
 async function main(): Promise<void> {
   const codeServerPort = Number(process.env.PORT ?? 8080);
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     aws: { port: (await portFree(4566)) ? 4566 : 0 },
     vault: { port: (await portFree(8200)) ? 8200 : 0 },
   });
+  const consoleForwarder = await startConsoleForwarder(servers.aws.url);
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-demo-home-'));
   const workspace = path.join(projectRoot, '.cache', 'demo-workspace');
   prepareDemoWorkspace(workspace);
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   const codeServer = await startCodeServer({
     workspace,
     port: codeServerPort,
-    settings: demoSettings({ awsUrl: servers.aws.url, vaultUrl: servers.vault.url }),
+    settings: demoSettings({ awsUrl: servers.aws.url, vaultUrl: servers.vault.url, consoleUrl: consoleForwarder.url }),
     env: prepareDemoHome(home),
     // Installed by linking the project into the extensions folder, so the plain URL loads it (no payload).
     prepare: (dirs) => fs.symlinkSync(projectRoot,
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     await codeServer.stop();
     codeServer.removeFiles();
     await servers.close();
+    await consoleForwarder.close();
     fs.rmSync(home, { recursive: true, force: true });
     process.exit(0);
   };

@@ -1,7 +1,9 @@
 // Writes a small Terraform module for a cross-account role: the member account's role that people in the
 // central account assume (the seed's step 1), with managed policies, optional MFA and external ID
 // conditions, and optionally an instance profile.
-import { isAccountId } from '../arn';
+import { accountIdProblem, normalizeAccountId, roleNameProblem } from '../arn';
+
+export { accountIdProblem, normalizeAccountId, roleNameProblem };
 import { UserError } from '../userError';
 
 export interface CrossAccountRoleOptions {
@@ -30,33 +32,12 @@ export const COMMON_MANAGED_POLICIES: readonly { name: string; arn: string; deta
   { name: 'AdministratorAccess', arn: 'arn:aws:iam::aws:policy/AdministratorAccess', detail: 'Everything' },
 ];
 
-const ROLE_NAME_CHARS = /^[\w+=,.@-]+$/;
 const POLICY_ARN = /^arn:aws(-[a-z]+)*:iam::(aws|\d{12}):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 /** The account id without the dashes the console shows, e.g. `1111-1111-1111` → `111111111111`. */
-export function normalizeAccountId(value: string): string {
-  return value.replace(/[\s-]/g, '');
-}
-
 // The *Problem functions return the sentence to show, or undefined when the value is fine; they serve both
 // the input boxes' validateInput and the scaffold itself.
-
-export function accountIdProblem(value: string): string | undefined {
-  return isAccountId(normalizeAccountId(value)) ? undefined : `An AWS account id is 12 digits: got '${value}'`;
-}
-
-/** IAM's rules for role names: 1–64 characters from letters, digits and `+=,.@_-`. */
-export function roleNameProblem(value: string): string | undefined {
-  if (value.length === 0) {
-    return 'Enter a role name';
-  }
-  if (value.length > 64) {
-    return `A role name has at most 64 characters: this one has ${value.length}`;
-  }
-  const bad = [...value].find((char) => !ROLE_NAME_CHARS.test(char));
-  return bad === undefined ? undefined : `A role name may contain only letters, digits and + = , . @ _ -: found '${bad}'`;
-}
 
 export function policyArnProblem(value: string): string | undefined {
   return POLICY_ARN.test(value) ? undefined : `Not a managed policy ARN (arn:aws:iam::aws:policy/Name or arn:aws:iam::<account>:policy/Name): '${value}'`;

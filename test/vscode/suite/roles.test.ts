@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { awsConfigFiles } from '../../../src/core/awsConfig';
-import { RoleCatalogStore } from '../../../src/commands/roleCatalog';
+import { RoleCatalogStore } from '../../../src/store/roleCatalogStore';
 import { readSettings } from '../../../src/configuration/settings';
 import { AccountNode, RoleNode, RoleTreeNode, RoleTreeProvider, SourceNode } from '../../../src/treeViews/roleTree';
 import type { Identity } from '../../../src/core/session';

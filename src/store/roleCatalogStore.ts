@@ -84,6 +84,8 @@ export class RoleCatalogStore implements vscode.Disposable {
     const config = await loadAwsConfig(this.files);
     const catalog = buildCatalog({ profiles: config.profiles, accounts: settings.accounts, terraformRoleArns: settings.terraformRoleArns });
     this.log?.info(`Loaded ${config.profiles.size} profiles, ${catalog.roles.length} roles in ${Date.now() - started} ms from ${this.files.configPath}`);
+    // For the walkthrough's first step and the welcome view.
+    void vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasRoles', catalog.roles.length > 0);
     return { config, catalog };
   }
 }

@@ -1,0 +1,74 @@
+// The Switch Role quick pick: the active role marked, recently used first under their own heading, an
+// "Assume this ARN…" entry when the typed text is a role ARN that is not listed, and "Clear credentials".
+import * as vscode from 'vscode';
+import { tryParseRoleArn } from '../core/arn';
+import { Catalog, orderByRecent, RoleEntry } from '../core/roles';
+import { UserError } from '../core/userError';
+
+type Item = vscode.QuickPickItem & { role?: RoleEntry; arn?: string; clear?: true };
+
+export interface PickContext {
+  recent: string[];
+  active: RoleEntry | undefined;
+  hasSession: boolean;
+  /** Builds a role for an ARN that the catalog does not list. */
+  roleForArn: (arn: string) => RoleEntry | undefined;
+}
+
+/** The role picked, 'clear', or undefined when the person dismissed the pick. */
+export async function pickRole(catalog: Catalog, context: PickContext): Promise<RoleEntry | 'clear' | undefined> {
+  if (!catalog.roles.length) {
+    throw new UserError('No roles yet: add profiles with a role_arn to ~/.aws/config, or run "Add Account…".', 'NoRoles');
+  }
+  const base = roleItems(catalog, context);
+  const pick = vscode.window.createQuickPick<Item>();
+  pick.title = 'Switch Role';
+  pick.placeholder = 'Role, account or ARN (paste any role ARN to assume it)';
+  pick.matchOnDescription = true;
+  pick.matchOnDetail = true;
+  pick.items = base;
+  const listed = new Set(catalog.roles.map((r) => r.arn));
+  pick.onDidChangeValue((value) => {
+    const parsed = tryParseRoleArn(value);
+    // alwaysShow keeps the entry visible although the filter text matches none of its words exactly
+    pick.items = parsed && !listed.has(parsed.arn) ? [{ label: 'Assume this ARN…', iconPath: new vscode.ThemeIcon('add'), description: parsed.arn, arn: parsed.arn, alwaysShow: true }, ...base] : base;
+  });
+  const chosen = await new Promise<Item | undefined>((resolve) => {
+    pick.onDidAccept(() => resolve(pick.selectedItems[0]));
+    pick.onDidHide(() => resolve(undefined));
+    pick.show();
+  });
+  pick.dispose();
+  if (chosen?.clear) {
+    return 'clear';
+  }
+  return chosen?.role ?? (chosen?.arn ? context.roleForArn(chosen.arn) : undefined);
+}
+
+function roleItems(catalog: Catalog, context: PickContext): Item[] {
+  const aliases = new Map(catalog.accounts.map((a) => [a.id, a.alias]));
+  const recentKeys = new Set(context.recent);
+  const ordered = orderByRecent(catalog.roles, context.recent);
+  const items: Item[] = [];
+  let section: 'recent' | 'all' | undefined;
+  for (const role of ordered) {
+    const inRecent = recentKeys.has(role.key) || recentKeys.has(role.arn);
+    const wanted = inRecent ? 'recent' : 'all';
+    if (wanted !== section) {
+      section = wanted;
+      items.push({ label: wanted === 'recent' ? 'recently used' : 'all roles', kind: vscode.QuickPickItemKind.Separator });
+    }
+    const isActive = context.active?.key === role.key;
+    items.push({
+      label: role.label,
+      iconPath: new vscode.ThemeIcon(isActive ? 'pass-filled' : role.needsMfa ? 'lock' : 'person'),
+      description: [isActive ? 'active' : undefined, aliases.get(role.accountId) ?? role.accountId, role.name, role.needsMfa ? 'MFA' : undefined].filter(Boolean).join(' · '),
+      detail: role.arn,
+      role,
+    });
+  }
+  if (context.hasSession) {
+    items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: 'Clear credentials', iconPath: new vscode.ThemeIcon('close'), description: 'terminals lose the active role', clear: true });
+  }
+  return items;
+}

@@ -1,0 +1,198 @@
+// The role session's lifecycle: assuming a role into the window's session, the order of overlapping switches
+// (the one asked for last wins), the refresh before expiry and the removal at expiry. Commands call it; the
+// tree, status bar and terminals follow the Session's change event.
+import * as vscode from 'vscode';
+import { whileNotCancelled } from '../cancellation';
+import type { Settings } from '../configuration/settings';
+import { refreshMode, refreshPlan } from '../core/refreshPlan';
+import type { RoleEntry } from '../core/roles';
+import type { Identity, Session } from '../core/session';
+import { assumeRole, AssumeOptions, needsMfaCode, StsCache } from '../core/sts';
+import { UserError } from '../core/userError';
+import { showError } from '../errors';
+import { MfaPrompt } from './mfaPrompt';
+import type { RecentRoles } from './recentRoles';
+import type { RoleCatalogStore } from './roleCatalogStore';
+
+/** A wrong code is asked for again, in place, this many times before the flow gives up. */
+const MFA_ATTEMPTS = 3;
+
+export interface RoleSessionDeps {
+  session: Session;
+  catalog: RoleCatalogStore;
+  settings: () => Settings;
+  log: vscode.LogOutputChannel;
+  recent: RecentRoles;
+}
+
+export class RoleSessionStore implements vscode.Disposable {
+  readonly cache = new StsCache();
+  private readonly mfa = new MfaPrompt();
+  /** The role behind the session we set, to refresh it; undefined when the session is someone else's. */
+  private active: { role: RoleEntry; identity: Identity } | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly subscription: vscode.Disposable;
+  /**
+   * Bumped by every switch the person starts and by every change of the session made elsewhere (a Vault lease,
+   * Clear): an assume applies only while its number is still the latest, so the last request wins, not the
+   * last answer.
+   */
+  private switchSeq = 0;
+
+  constructor(private readonly deps: RoleSessionDeps) {
+    this.subscription = deps.session.onDidChange((identity) => {
+      if (identity !== this.active?.identity) {
+        this.active = undefined; // replaced by a Vault lease or cleared: its timers are not ours to run
+        this.clearTimers();
+        this.switchSeq++; // and an assume still in flight must not undo it
+      }
+    });
+  }
+
+  get activeRole(): RoleEntry | undefined {
+    return this.active?.role;
+  }
+
+  /** The active session's identity when it is `role`'s, so console sign-in needs no second AssumeRole. */
+  identityOf(role: RoleEntry): Identity | undefined {
+    return this.active?.role.key === role.key ? this.active.identity : undefined;
+  }
+
+  /**
+   * Assumes `role` and makes it the session: every terminal, debug launch and the status bar follow.
+   * Undefined when a later switch (or another change of the session) came first: the session is left to it.
+   */
+  async switchTo(role: RoleEntry): Promise<Identity | undefined> {
+    const seq = ++this.switchSeq;
+    const identity = await this.assume(role, `Assuming ${role.label}`);
+    if (seq !== this.switchSeq) {
+      this.deps.log.info(`Assumed ${role.label}, but a later switch replaced it: the session stays as it is.`);
+      return undefined;
+    }
+    this.apply(role, identity);
+    await this.deps.recent.add(role.key);
+    vscode.window.setStatusBarMessage(`Assumed ${identity.arn ?? role.arn}`, 5000);
+    return identity;
+  }
+
+  clear(): void {
+    const label = this.deps.session.identity?.label;
+    this.deps.session.clear();
+    if (label) {
+      vscode.window.setStatusBarMessage(`Removed the AWS credentials of ${label}`, 5000);
+    }
+  }
+
+  /** AssumeRole behind a cancellable progress notification (or a quiet status-bar one for auto-refresh). */
+  async assume(role: RoleEntry, title: string, quiet = false): Promise<Identity> {
+    const options = await this.assumeOptions();
+    const location = quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification;
+    return vscode.window.withProgress({ location, title: `${title}…`, cancellable: !quiet }, (_progress, token) =>
+      whileNotCancelled(token, (signal) => this.assumeAskingAgain(role, { ...options, signal })),
+    );
+  }
+
+  async assumeOptions(): Promise<AssumeOptions> {
+    const s = this.deps.settings();
+    const { config } = await this.deps.catalog.get();
+    return {
+      config,
+      endpoint: s.stsEndpoint,
+      region: s.region,
+      timeoutMs: s.requestTimeoutMs,
+      sessionName: s.roleSessionName,
+      durationSeconds: s.sessionDurationSeconds,
+      cache: this.cache,
+      mfaCode: (serial) => this.mfa.ask(serial),
+      log: (line) => this.deps.log.info(line),
+    };
+  }
+
+  dispose(): void {
+    this.clearTimers();
+    this.subscription.dispose();
+    this.cache.clear();
+  }
+
+  /** A rejected MFA code is asked for again in the same flow, saying why, instead of ending it. */
+  private async assumeAskingAgain(role: RoleEntry, options: AssumeOptions): Promise<Identity> {
+    let problem: string | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await assumeRole(role, { ...options, mfaCode: (serial) => this.mfa.ask(serial, problem) });
+      } catch (error) {
+        if (!(error instanceof UserError && error.code === 'MfaFailed') || attempt >= MFA_ATTEMPTS) {
+          throw error;
+        }
+        problem = 'AWS rejected that code (a typo, or the device clock is off): try the code your device shows now.';
+        this.deps.log.info(`MFA code rejected for ${role.label}; asking again (${attempt}/${MFA_ATTEMPTS}).`);
+      }
+    }
+  }
+
+  private apply(role: RoleEntry, identity: Identity): void {
+    this.active = { role, identity };
+    this.deps.session.set(identity);
+    this.schedule(role, identity);
+  }
+
+  /** Before expiry: refresh silently when no MFA code is needed, otherwise ask. At expiry: clear and tell. */
+  private schedule(role: RoleEntry, identity: Identity): void {
+    this.clearTimers();
+    const plan = refreshPlan(identity.credentials.expiration);
+    if (!plan) {
+      return;
+    }
+    this.timers.push(
+      setTimeout(() => void this.refreshBeforeExpiry(role, identity), plan.refreshInMs),
+      setTimeout(() => this.expire(identity), plan.expireInMs),
+    );
+  }
+
+  /** Applies only while `identity` is still the session and no switch started meanwhile: never undoes a newer choice. */
+  private async refreshBeforeExpiry(role: RoleEntry, identity: Identity): Promise<void> {
+    const seq = this.switchSeq;
+    const stillCurrent = () => seq === this.switchSeq && this.deps.session.identity === identity;
+    if (!stillCurrent()) {
+      return;
+    }
+    const silent = refreshMode(this.deps.settings().autoRefresh, needsMfaCode(role, this.cache)) === 'silent';
+    if (!silent) {
+      const choice = await vscode.window.showWarningMessage(`The credentials of ${role.label} expire in a few minutes. Refresh them now?`, 'Refresh');
+      if (choice !== 'Refresh' || !stillCurrent()) {
+        return;
+      }
+    }
+    try {
+      const fresh = await this.assume(role, `Refreshing ${role.label}`, silent);
+      if (!stillCurrent()) {
+        this.deps.log.info(`Refreshed ${role.label}, but the session changed meanwhile: the refresh was dropped.`);
+        return;
+      }
+      this.apply(role, fresh);
+      this.deps.log.info(`Refreshed ${role.label} before it expired.`);
+    } catch (error) {
+      if (stillCurrent()) {
+        showError(this.deps.log, error, `Refresh ${role.label}`);
+      }
+    }
+  }
+
+  private expire(identity: Identity): void {
+    if (this.deps.session.identity !== identity) {
+      return;
+    }
+    if (identity.credentials.expiration && identity.credentials.expiration.getTime() > Date.now() + 1000) {
+      this.schedule(this.active!.role, identity); // a capped timer fired early (sessions longer than 24 days)
+      return;
+    }
+    this.deps.session.clear();
+    this.deps.log.info(`The credentials of ${identity.label} expired and were removed.`);
+    void vscode.window.showWarningMessage(`The credentials of ${identity.label} expired and were removed from new terminals: assume the role again to continue.`);
+  }
+
+  private clearTimers(): void {
+    this.timers.forEach(clearTimeout);
+    this.timers = [];
+  }
+}
