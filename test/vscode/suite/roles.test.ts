@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { awsConfigFiles } from '../../../src/core/awsConfig';
 import { RoleCatalogStore } from '../../../src/store/roleCatalogStore';
 import { readSettings } from '../../../src/configuration/settings';
-import { AccountNode, RoleNode, RoleTreeNode, RoleTreeProvider, SourceNode } from '../../../src/treeViews/roleTree';
+import { AccountNode, NoteNode, RoleNode, RoleTreeNode, RoleTreeProvider, SourceNode } from '../../../src/treeViews/roleTree';
 import type { Identity } from '../../../src/core/session';
 import { session } from './helpers';
 
@@ -41,14 +41,27 @@ suite('role switcher', () => {
     assert.deepEqual(accounts.map((a) => [labelOf(a), a.description]), [['central', '111111111111'], ['dev', '222222222222'], ['prod', '333333333333']]);
     const dev = await children(tree, 'dev');
     assert.ok(dev[0] instanceof SourceNode);
-    assert.equal(labelOf(dev[0]), 'Assumed from profile default');
+    assert.equal(labelOf(dev[0]), 'via profile default');
     const roles = dev.filter((n): n is RoleNode => n instanceof RoleNode);
     assert.deepEqual(roles.map(labelOf), ['dev-deployer', 'dev-readonly']);
     assert.match(String(roles[0].description), /needs external ID/);
     assert.equal(roles[1].contextValue, 'role');
-    const prod = (await children(tree, 'prod')).filter((n): n is RoleNode => n instanceof RoleNode);
+    const prodRows = await children(tree, 'prod');
+    const prod = prodRows.filter((n): n is RoleNode => n instanceof RoleNode);
     assert.match(String(prod.find((r) => labelOf(r) === 'prod-admin')!.description), /needs MFA/);
-    assert.match(String(prod.find((r) => labelOf(r) === 'prod-auditor')!.description), /chained/);
+    assert.match(String(prod.find((r) => labelOf(r) === 'prod-auditor')!.description), /needs chaining/);
+    // One source row per group of roles that share a source, each followed by its roles.
+    const sources = prodRows.filter((n) => n instanceof SourceNode).map(labelOf);
+    assert.deepEqual([...sources].sort(), ['via profile bob', 'via profile default', 'via role dev-readonly']);
+    assert.ok(prodRows.indexOf(prod.find((r) => labelOf(r) === 'prod-auditor')!) === prodRows.findIndex((n) => labelOf(n) === 'via role dev-readonly') + 1);
+    // An account with no usable roles says so instead of showing nothing.
+    const central = await children(tree, 'central');
+    assert.equal(central.length, 1);
+    assert.ok(central[0] instanceof NoteNode);
+    // Descriptions fit the default sidebar width; the details are in the tooltip.
+    for (const role of [...roles, ...prod]) {
+      assert.ok(String(role.description ?? '').length <= 24, `${labelOf(role)}: '${role.description}'`);
+    }
   });
 
   test('Assume Role puts the role into the session and marks it active in the tree', async () => {
