@@ -12,12 +12,15 @@ import {
   ModuleFiles,
   accountIdProblem,
   externalIdProblem,
+  normalizeAccountId,
   policyArnProblem,
   roleNameProblem,
   scaffoldCrossAccountRole,
 } from '../core/terraform/scaffold';
 import { UserError } from '../core/userError';
 import { registerCommand } from '../errors';
+import { runWizard, stepTitle, type WizardStep } from '../prompts/multiStepInput';
+import { pickOrBrowse } from '../prompts/pickOrBrowse';
 
 const SCAFFOLD_TITLE = 'New Cross-Account Role Module';
 const IMPORT_TITLE = 'Import Roles from Terraform Outputs';
@@ -34,53 +37,49 @@ export function registerTerraformCommands(context: vscode.ExtensionContext, log:
 
 // ---- New Cross-Account Role Module… ----
 
+interface ModuleAnswers {
+  centralAccountId: string;
+  roleName: string;
+  managedPolicyArns: string[];
+  wantsCustomPolicies: boolean;
+  customPolicyArns: string[];
+  requireMfa: boolean;
+  wantsExternalId: boolean;
+  externalId: string;
+  instanceProfile: boolean;
+}
+
+type PolicyItem = vscode.QuickPickItem & { arn?: string };
+type ChoiceItem = vscode.QuickPickItem & { value: boolean };
+
+const CUSTOM_POLICY: PolicyItem = { label: '$(edit) Custom policy ARN…', detail: 'Enter the ARNs of other managed policies', alwaysShow: true };
+
 /** Asks for the module's settings, writes it and opens main.tf. Resolves to the folder, or undefined if cancelled. */
 async function newCrossAccountRoleModule(log: vscode.LogOutputChannel): Promise<vscode.Uri | undefined> {
-  const step = (n: number): string => `${SCAFFOLD_TITLE} (${n}/7)`;
-  const centralAccountId = await vscode.window.showInputBox({
-    title: step(1),
-    prompt: 'Id of the central account, whose IAM users will assume the role',
-    placeHolder: '111111111111',
-    ignoreFocusOut: true,
-    validateInput: (value) => accountIdProblem(value.trim()),
+  const answers = await runWizard<ModuleAnswers>(SCAFFOLD_TITLE, moduleSteps(), {
+    centralAccountId: '',
+    roleName: 'CrossAccountReadOnly',
+    managedPolicyArns: [],
+    wantsCustomPolicies: false,
+    customPolicyArns: [],
+    requireMfa: false,
+    wantsExternalId: false,
+    externalId: randomUUID(),
+    instanceProfile: false,
+  }, { extraSteps: 1 });
+  if (!answers) {
+    return undefined;
+  }
+  const { roleName } = answers;
+  const files = scaffoldCrossAccountRole({
+    centralAccountId: answers.centralAccountId,
+    roleName,
+    managedPolicyArns: [...answers.managedPolicyArns, ...(answers.wantsCustomPolicies ? answers.customPolicyArns : [])],
+    requireMfa: answers.requireMfa,
+    externalId: answers.wantsExternalId ? answers.externalId : undefined,
+    instanceProfile: answers.instanceProfile,
   });
-  if (centralAccountId === undefined) {
-    return undefined;
-  }
-  const roleName = await vscode.window.showInputBox({
-    title: step(2),
-    prompt: 'Name of the role to create in the member account',
-    value: 'CrossAccountReadOnly',
-    ignoreFocusOut: true,
-    validateInput: roleNameProblem,
-  });
-  if (roleName === undefined) {
-    return undefined;
-  }
-  const managedPolicyArns = await pickManagedPolicies(step(3));
-  if (managedPolicyArns === undefined) {
-    return undefined;
-  }
-  const requireMfa = await pickBoolean(step(4), 'Require MFA to assume the role?', [
-    { label: 'Require MFA', detail: 'Callers must have signed in with MFA (aws:MultiFactorAuthPresent)', value: true },
-    { label: 'No MFA condition', value: false },
-  ]);
-  if (requireMfa === undefined) {
-    return undefined;
-  }
-  const externalId = await pickExternalId(step(5));
-  if (externalId === null) {
-    return undefined;
-  }
-  const instanceProfile = await pickBoolean(step(6), 'Create an instance profile too?', [
-    { label: 'No instance profile', value: false },
-    { label: 'Add an instance profile', detail: 'EC2 instances may use the role too (it also trusts ec2.amazonaws.com)', value: true },
-  ]);
-  if (instanceProfile === undefined) {
-    return undefined;
-  }
-  const files = scaffoldCrossAccountRole({ centralAccountId: centralAccountId.trim(), roleName, managedPolicyArns, requireMfa, externalId, instanceProfile });
-  const folder = await pickModuleFolder(step(7), roleName);
+  const folder = await pickModuleFolder(stepTitle(SCAFFOLD_TITLE, 7, 7), roleName);
   if (!folder || !(await mayWrite(folder, files))) {
     return undefined;
   }
@@ -93,79 +92,95 @@ async function newCrossAccountRoleModule(log: vscode.LogOutputChannel): Promise<
   return folder;
 }
 
-async function pickManagedPolicies(title: string): Promise<string[] | undefined> {
-  type PolicyItem = vscode.QuickPickItem & { arn?: string };
-  const custom: PolicyItem = { label: '$(edit) Custom policy ARN…', detail: 'Enter the ARNs of other managed policies', alwaysShow: true };
-  const items: PolicyItem[] = [
-    ...COMMON_MANAGED_POLICIES.map((policy) => ({ label: policy.name, description: policy.detail, detail: policy.arn, arn: policy.arn, picked: policy.name === 'ReadOnlyAccess' })),
-    custom,
+function moduleSteps(): WizardStep<ModuleAnswers>[] {
+  return [
+    {
+      kind: 'input',
+      prompt: 'Id of the central account, whose IAM users will assume the role',
+      placeholder: '111111111111',
+      value: (a) => a.centralAccountId,
+      validate: (v) => accountIdProblem(v),
+      apply: (v, a) => (a.centralAccountId = normalizeAccountId(v)),
+    },
+    {
+      kind: 'input',
+      prompt: 'Name of the role to create in the member account',
+      value: (a) => a.roleName,
+      validate: (v) => roleNameProblem(v),
+      apply: (v, a) => (a.roleName = v),
+    },
+    {
+      kind: 'pickMany',
+      placeholder: 'Managed policies to attach to the role',
+      items: (a) => [
+        ...COMMON_MANAGED_POLICIES.map((policy) => ({
+          label: policy.name,
+          description: policy.detail,
+          detail: policy.arn,
+          arn: policy.arn,
+          picked: a.managedPolicyArns.length ? a.managedPolicyArns.includes(policy.arn) : policy.name === 'ReadOnlyAccess',
+        })),
+        { ...CUSTOM_POLICY, picked: a.wantsCustomPolicies },
+      ],
+      apply: (items: readonly PolicyItem[], a) => {
+        a.managedPolicyArns = items.flatMap((item) => (item.arn ? [item.arn] : []));
+        a.wantsCustomPolicies = items.some((item) => !item.arn);
+      },
+    },
+    {
+      kind: 'input',
+      continues: true,
+      prompt: 'Managed policy ARNs, separated by commas or spaces',
+      placeholder: 'arn:aws:iam::222222222222:policy/ListAllMyBuckets',
+      skip: (a) => !a.wantsCustomPolicies,
+      value: (a) => a.customPolicyArns.join(', '),
+      validate: (v) => splitArns(v).map(policyArnProblem).find(Boolean),
+      apply: (v, a) => (a.customPolicyArns = splitArns(v)),
+    },
+    choice('Require MFA to assume the role?', [
+      { label: 'Require MFA', detail: 'Callers must have signed in with MFA (aws:MultiFactorAuthPresent)', value: true },
+      { label: 'No MFA condition', value: false },
+    ], (a, value) => (a.requireMfa = value)),
+    choice('Require an external ID?', [
+      { label: 'No external ID', value: false },
+      { label: 'Require an external ID', detail: 'Callers must pass it (sts:ExternalId); usual when a third party assumes the role', value: true },
+    ], (a, value) => (a.wantsExternalId = value)),
+    {
+      kind: 'input',
+      continues: true,
+      prompt: 'External ID the central account must pass when it assumes the role',
+      skip: (a) => !a.wantsExternalId,
+      value: (a) => a.externalId,
+      validate: (v) => externalIdProblem(v),
+      apply: (v, a) => (a.externalId = v),
+    },
+    choice('Create an instance profile too?', [
+      { label: 'No instance profile', value: false },
+      { label: 'Add an instance profile', detail: 'EC2 instances may use the role too (it also trusts ec2.amazonaws.com)', value: true },
+    ], (a, value) => (a.instanceProfile = value)),
   ];
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Managed policies to attach to the role', canPickMany: true, ignoreFocusOut: true });
-  if (!picked) {
-    return undefined;
-  }
-  const arns = picked.flatMap((item) => (item.arn ? [item.arn] : []));
-  if (!picked.includes(custom)) {
-    return arns;
-  }
-  const more = await vscode.window.showInputBox({
-    title,
-    prompt: 'Managed policy ARNs, separated by commas or spaces',
-    placeHolder: 'arn:aws:iam::222222222222:policy/ListAllMyBuckets',
-    ignoreFocusOut: true,
-    validateInput: (value) => splitArns(value).map(policyArnProblem).find(Boolean),
-  });
-  return more === undefined ? undefined : [...arns, ...splitArns(more)];
+}
+
+function choice(placeholder: string, items: ChoiceItem[], apply: (answers: ModuleAnswers, value: boolean) => void): WizardStep<ModuleAnswers> {
+  return { kind: 'pick', placeholder, items: () => items, apply: (item: ChoiceItem, a) => apply(a, item.value) };
 }
 
 function splitArns(value: string): string[] {
   return value.split(/[\s,]+/).filter(Boolean);
 }
 
-type BooleanItem = vscode.QuickPickItem & { value: boolean };
-
-/** The picked item's value, undefined when dismissed. */
-async function pickBoolean(title: string, placeHolder: string, items: BooleanItem[]): Promise<boolean | undefined> {
-  return (await vscode.window.showQuickPick(items, { title, placeHolder, ignoreFocusOut: true }))?.value;
-}
-
-/** The external ID, undefined for none, null when dismissed. */
-async function pickExternalId(title: string): Promise<string | undefined | null> {
-  const wanted = await pickBoolean(title, 'Require an external ID?', [
-    { label: 'No external ID', value: false },
-    { label: 'Require an external ID', detail: 'Callers must pass it (sts:ExternalId); usual when a third party assumes the role', value: true },
-  ]);
-  if (wanted === undefined) {
-    return null;
-  }
-  if (!wanted) {
-    return undefined;
-  }
-  const externalId = await vscode.window.showInputBox({
-    title,
-    prompt: 'External ID the central account must pass when it assumes the role',
-    value: randomUUID(),
-    ignoreFocusOut: true,
-    validateInput: externalIdProblem,
-  });
-  return externalId ?? null;
-}
-
 /** `modules/<role name>` in a workspace folder, or any folder the person chooses. */
-async function pickModuleFolder(title: string, roleName: string): Promise<vscode.Uri | undefined> {
-  type FolderItem = vscode.QuickPickItem & { uri?: vscode.Uri };
-  const items: FolderItem[] = (vscode.workspace.workspaceFolders ?? []).map((folder) => ({
-    label: `$(folder) modules/${roleName}`,
-    description: `in ${folder.name}`,
-    uri: vscode.Uri.joinPath(folder.uri, 'modules', roleName),
-  }));
-  const choose: FolderItem = { label: '$(folder-opened) Choose a folder…', detail: 'Write the four files into a folder you pick' };
-  const picked = items.length ? await vscode.window.showQuickPick([...items, choose], { title, placeHolder: 'Where to write the module', ignoreFocusOut: true }) : choose;
-  if (!picked || picked.uri) {
-    return picked?.uri;
-  }
-  const chosen = await vscode.window.showOpenDialog({ title, canSelectFiles: false, canSelectFolders: true, openLabel: 'Write Module Here', defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
-  return chosen?.[0];
+function pickModuleFolder(title: string, roleName: string): Promise<vscode.Uri | undefined> {
+  return pickOrBrowse({
+    title,
+    placeHolder: 'Where to write the module',
+    items: (vscode.workspace.workspaceFolders ?? []).map((folder) => ({
+      label: `$(folder) modules/${roleName}`,
+      description: `in ${folder.name}`,
+      uri: vscode.Uri.joinPath(folder.uri, 'modules', roleName),
+    })),
+    browse: { label: 'Choose a folder…', folders: true, openLabel: 'Write Module Here' },
+  });
 }
 
 /** True when none of the files exist, or the person agreed to overwrite the ones that do. */
@@ -257,15 +272,12 @@ async function pickTerraformFolder(): Promise<vscode.Uri | undefined> {
   const tfFiles = await vscode.workspace.findFiles('**/*.tf', '**/{.terraform,node_modules}/**', 500);
   const folders = [...new Map(tfFiles.map((file) => [path.posix.dirname(file.path), vscode.Uri.joinPath(file, '..')])).values()];
   folders.sort((a, b) => a.path.localeCompare(b.path));
-  type FolderItem = vscode.QuickPickItem & { uri?: vscode.Uri };
-  const items: FolderItem[] = folders.map((uri) => ({ label: `$(folder) ${folderLabel(uri)}`, uri }));
-  const browse: FolderItem = { label: '$(folder-opened) Choose a folder…' };
-  const picked = items.length ? await vscode.window.showQuickPick([...items, browse], { title: IMPORT_TITLE, placeHolder: 'Folder to run terraform output -json in', ignoreFocusOut: true }) : browse;
-  if (!picked || picked.uri) {
-    return picked?.uri;
-  }
-  const chosen = await vscode.window.showOpenDialog({ title: IMPORT_TITLE, canSelectFiles: false, canSelectFolders: true, openLabel: 'Run terraform Here', defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
-  return chosen?.[0];
+  return pickOrBrowse({
+    title: IMPORT_TITLE,
+    placeHolder: 'Folder to run terraform output -json in',
+    items: folders.map((uri) => ({ label: `$(folder) ${folderLabel(uri)}`, uri })),
+    browse: { label: 'Choose a folder…', folders: true, openLabel: 'Run terraform Here' },
+  });
 }
 
 /** A folder's path relative to its workspace folder, or the workspace folder's name for the folder itself. */
@@ -277,15 +289,12 @@ function folderLabel(uri: vscode.Uri): string {
 /** A workspace file matching `glob`, or one the person browses to. */
 async function pickFile(glob: string, filters: Record<string, string[]>, placeHolder: string): Promise<vscode.Uri | undefined> {
   const files = await vscode.workspace.findFiles(glob, '**/{.terraform,node_modules}/**', 100);
-  type FileItem = vscode.QuickPickItem & { uri?: vscode.Uri };
-  const items: FileItem[] = files.map((uri) => ({ label: `$(file) ${vscode.workspace.asRelativePath(uri)}`, uri }));
-  const browse: FileItem = { label: '$(folder-opened) Choose a file…' };
-  const picked = items.length ? await vscode.window.showQuickPick([...items, browse], { title: IMPORT_TITLE, placeHolder, ignoreFocusOut: true }) : browse;
-  if (!picked || picked.uri) {
-    return picked?.uri;
-  }
-  const chosen = await vscode.window.showOpenDialog({ title: IMPORT_TITLE, canSelectMany: false, filters, openLabel: 'Import Roles', defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
-  return chosen?.[0];
+  return pickOrBrowse({
+    title: IMPORT_TITLE,
+    placeHolder,
+    items: files.map((uri) => ({ label: `$(file) ${vscode.workspace.asRelativePath(uri)}`, uri })),
+    browse: { label: 'Choose a file…', folders: false, openLabel: 'Import Roles', filters },
+  });
 }
 
 /** Adds the ARNs to the workspace setting (ARNs only) and says what happened. */

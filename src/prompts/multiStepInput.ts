@@ -17,6 +17,8 @@ export interface InputStep<State> {
   apply: (value: string, state: State) => void;
   /** Skip this step for this state (it still counts in the total, so numbers stay stable). */
   skip?: (state: State) => boolean;
+  /** A follow-up of the step before (say, the value after a "yes"): shown under that step's number. */
+  continues?: boolean;
 }
 
 export interface PickStep<State, Item extends vscode.QuickPickItem = vscode.QuickPickItem> {
@@ -25,16 +27,34 @@ export interface PickStep<State, Item extends vscode.QuickPickItem = vscode.Quic
   items: (state: State) => Item[] | Promise<Item[]>;
   apply: (item: Item, state: State) => void;
   skip?: (state: State) => boolean;
+  continues?: boolean;
+}
+
+/** A quick pick with check boxes; items with `picked` start checked. */
+export interface PickManyStep<State, Item extends vscode.QuickPickItem = vscode.QuickPickItem> {
+  kind: 'pickMany';
+  placeholder: string;
+  items: (state: State) => Item[] | Promise<Item[]>;
+  apply: (items: readonly Item[], state: State) => void;
+  skip?: (state: State) => boolean;
+  continues?: boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each step picks its own item type
-export type WizardStep<State> = InputStep<State> | PickStep<State, any>;
+export type WizardStep<State> = InputStep<State> | PickStep<State, any> | PickManyStep<State, any>;
+
+export interface WizardOptions {
+  /** Steps the caller asks after the wizard (say, a folder dialog), counted in the "(n/total)". */
+  extraSteps?: number;
+}
 
 const BACK = Symbol('back');
 type StepResult = 'done' | typeof BACK | undefined;
 
 /** Runs `steps` in order and returns the filled state, or undefined when the person cancels. */
-export async function runWizard<State>(title: string, steps: WizardStep<State>[], state: State): Promise<State | undefined> {
+export async function runWizard<State>(title: string, steps: WizardStep<State>[], state: State, options: WizardOptions = {}): Promise<State | undefined> {
+  const numbers = stepNumbers(steps);
+  const total = numbers[numbers.length - 1] + (options.extraSteps ?? 0);
   let index = 0;
   while (index < steps.length) {
     const step = steps[index];
@@ -42,13 +62,31 @@ export async function runWizard<State>(title: string, steps: WizardStep<State>[]
       index++;
       continue;
     }
-    const result = step.kind === 'input' ? await showInput(title, step, state, index, steps.length) : await showPick(title, step, state, index, steps.length);
+    const position = { number: numbers[index], total, canGoBack: index > 0 };
+    const result = step.kind === 'input' ? await showInput(title, step, state, position) : await showPick(title, step, state, position);
     if (result === undefined) {
       return undefined;
     }
     index = result === BACK ? previous(steps, state, index) : index + 1;
   }
   return state;
+}
+
+/** The "(n/…)" of each step: a follow-up step shares the number of the step it continues. */
+function stepNumbers<State>(steps: WizardStep<State>[]): number[] {
+  let n = 0;
+  return steps.map((step) => (step.continues ? Math.max(n, 1) : ++n));
+}
+
+interface Position {
+  number: number;
+  total: number;
+  canGoBack: boolean;
+}
+
+/** The title a caller's own step after the wizard shows, e.g. "Add Account (4/4)". */
+export function stepTitle(title: string, number: number, total: number): string {
+  return `${title} (${number}/${total})`;
 }
 
 function previous<State>(steps: WizardStep<State>[], state: State, index: number): number {
@@ -63,16 +101,16 @@ function blocks(problem: string | vscode.InputBoxValidationMessage | undefined):
   return typeof problem === 'string' || problem?.severity === vscode.InputBoxValidationSeverity.Error;
 }
 
-function showInput<State>(title: string, step: InputStep<State>, state: State, index: number, total: number): Promise<StepResult> {
+function showInput<State>(title: string, step: InputStep<State>, state: State, at: Position): Promise<StepResult> {
   return new Promise((resolve) => {
     const box = vscode.window.createInputBox();
-    box.title = `${title} (${index + 1}/${total})`;
+    box.title = stepTitle(title, at.number, at.total);
     box.prompt = step.prompt;
     box.placeholder = step.placeholder;
     box.password = step.password ?? false;
     box.value = step.value?.(state) ?? '';
     box.ignoreFocusOut = true;
-    box.buttons = index > 0 ? [vscode.QuickInputButtons.Back] : [];
+    box.buttons = at.canGoBack ? [vscode.QuickInputButtons.Back] : [];
     let settled = false;
     const finish = (result: StepResult) => {
       if (!settled) {
@@ -98,15 +136,24 @@ function showInput<State>(title: string, step: InputStep<State>, state: State, i
   });
 }
 
-async function showPick<State, Item extends vscode.QuickPickItem>(title: string, step: PickStep<State, Item>, state: State, index: number, total: number): Promise<StepResult> {
+async function showPick<State, Item extends vscode.QuickPickItem>(
+  title: string,
+  step: PickStep<State, Item> | PickManyStep<State, Item>,
+  state: State,
+  at: Position,
+): Promise<StepResult> {
   const items = await step.items(state);
   return new Promise((resolve) => {
     const pick = vscode.window.createQuickPick<Item>();
-    pick.title = `${title} (${index + 1}/${total})`;
+    pick.title = stepTitle(title, at.number, at.total);
     pick.placeholder = step.placeholder;
     pick.items = items;
     pick.ignoreFocusOut = true;
-    pick.buttons = index > 0 ? [vscode.QuickInputButtons.Back] : [];
+    pick.canSelectMany = step.kind === 'pickMany';
+    if (step.kind === 'pickMany') {
+      pick.selectedItems = items.filter((item) => item.picked);
+    }
+    pick.buttons = at.canGoBack ? [vscode.QuickInputButtons.Back] : [];
     let settled = false;
     const finish = (result: StepResult) => {
       if (!settled) {
@@ -117,6 +164,11 @@ async function showPick<State, Item extends vscode.QuickPickItem>(title: string,
     };
     pick.onDidTriggerButton(() => finish(BACK));
     pick.onDidAccept(() => {
+      if (step.kind === 'pickMany') {
+        step.apply(pick.selectedItems, state);
+        finish('done');
+        return;
+      }
       const [item] = pick.selectedItems;
       if (item) {
         step.apply(item, state);
