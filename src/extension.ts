@@ -1,6 +1,7 @@
 // Only wiring: each feature registers itself. Activation does no I/O and loads no SDK (see src/core/sdk.ts).
 import * as vscode from 'vscode';
 import { readSettings } from './configuration/settings';
+import { recordMessagesForTests } from './messageRecorder';
 import { Session } from './core/session';
 import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
@@ -19,6 +20,7 @@ import type { Identity } from './core/session';
 let onExit: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): { session: Session } | undefined {
+  recordMessagesForTests(context);
   const log = vscode.window.createOutputChannel('IAM Switchboard', { log: true });
   const session = new Session();
   const settings = readSettings;

@@ -60,7 +60,13 @@ async function runAll(servers: Servers, root: string, args: string[], started: n
     workspace,
     settings: demoSettings({ ...shared, consoleUrl: consoleForwarder.url }),
     // The extension-host suite reads the server URLs from here.
-    env: { ...env, IAM_SWITCHBOARD_E2E: JSON.stringify(shared), IAM_SWITCHBOARD_SUITE_GREP: process.env.IAM_SWITCHBOARD_SUITE_GREP },
+    env: {
+      ...env,
+      IAM_SWITCHBOARD_E2E: JSON.stringify(shared),
+      IAM_SWITCHBOARD_SUITE_GREP: process.env.IAM_SWITCHBOARD_SUITE_GREP,
+      // Every message the extension shows lands here too, for the secret scan.
+      IAM_SWITCHBOARD_MESSAGES_FILE: messagesFile(root),
+    },
   });
   try {
     log(`code-server ${codeServer.url} ready after ${seconds(started)}`);
@@ -80,7 +86,7 @@ async function runAll(servers: Servers, root: string, args: string[], started: n
     await consoleForwarder.close();
   }
   // After code-server stopped, so state it flushes on shutdown is scanned too.
-  outcomes.push(await phase('secret scan', () => scan(codeServer, servers)));
+  outcomes.push(await phase('secret scan', () => scan(codeServer, servers, root)));
   if (!process.env.IAM_SWITCHBOARD_KEEP_FILES) codeServer.removeFiles();
   return outcomes;
 }
@@ -155,14 +161,22 @@ async function runScenarios(e2e: E2eEnv, filters: string[], root: string): Promi
   return { passed: count('pass'), failed: code !== 0 && failed === 0 ? 1 : failed };
 }
 
-async function scan(server: CodeServer, servers: Servers): Promise<Omit<Outcome, 'name'>> {
+async function scan(server: CodeServer, servers: Servers, root: string): Promise<Omit<Outcome, 'name'>> {
   const passwords = Object.values(DEMO_USERS).map((user) => user.password);
   const secrets = [...servers.aws.issuedSecrets(), ...servers.vault.issuedTokens(), servers.vault.rootToken, ...passwords, ...fixtureSecrets()];
-  const dirs = [server.dirs.userData, server.dirs.extensions, server.workspace];
+  const dirs = [server.dirs.userData, server.dirs.extensions, server.workspace, path.dirname(messagesFile(root))];
   const findings = scanForSecrets(dirs, secrets);
   for (const f of findings) console.error(`e2e: a secret (${f.secretPrefix}) was written to ${f.file}`);
-  log(`scanned ${dirs.length} folders for ${secrets.length} secrets: ${findings.length} found`);
+  const messages = fs.existsSync(messagesFile(root)) ? fs.readFileSync(messagesFile(root), 'utf8').split('\n').length - 1 : 0;
+  log(`scanned ${dirs.length} folders (${messages} messages shown) for ${secrets.length} secrets: ${findings.length} found`);
   return findings.length === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
+/** The file (in a folder of its own) where the extension records the messages it shows. */
+function messagesFile(root: string): string {
+  const dir = path.join(root, 'messages');
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, 'messages.log');
 }
 
 function timeout(ms: number, what: string): Promise<never> {
