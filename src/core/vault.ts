@@ -5,6 +5,7 @@ import type { AwsCredentials } from './session';
 import { UserError } from './userError';
 import { FailureContext, readFailure, toUserError } from './vaultErrors';
 import type { Lease } from './vaultLeases';
+import { refuseWrapped } from './vaultWrapping';
 
 export type { Lease } from './vaultLeases';
 
@@ -18,6 +19,18 @@ export interface VaultServer {
   caCert?: string;
   /** Lab servers only: accept any certificate. */
   tlsSkipVerify?: boolean;
+  /** How people sign in to this server (see vaultAuth.ts for the defaults). */
+  auth?: VaultAuthSetting;
+}
+
+export interface VaultAuthSetting {
+  method: 'oidc' | 'ldap' | 'userpass' | 'token';
+  /** Auth mount path; the method's name by default. */
+  mount?: string;
+  /** OIDC role; Vault's default_role when unset. */
+  role?: string;
+  /** OIDC loopback callback port (default 8250, what Vault roles are usually configured with). */
+  redirectPort?: number;
 }
 
 export interface VaultClientOptions {
@@ -329,6 +342,30 @@ export class VaultClient {
     };
   }
 
+  /**
+   * One request with the client's error mapping, for the auth methods and engine paths that live in their own
+   * modules (vaultAuth.ts, vaultOidc.ts, vaultStatic.ts). `token: ''` sends none (logins); `query` goes on
+   * reads. Resolves with Vault's whole envelope.
+   */
+  async request(
+    capability: Capability,
+    path: string,
+    options: { data?: Json; query?: Record<string, string>; signal?: AbortSignal; token?: string } = {},
+  ): Promise<Json> {
+    const token = options.token ?? this.token;
+    if (token === undefined) {
+      this.requireToken();
+    }
+    const query = new URLSearchParams(capability === 'list' ? { ...options.query, list: 'true' } : options.query).toString();
+    const target = query ? `${path}?${query}` : path;
+    const isRead = capability === 'read' || capability === 'list';
+    return this.call<Json>(capability, path, (api, o) => (isRead ? api.read(target, o) : api.write(target, options.data ?? {}, o)), {
+      signal: options.signal,
+      probeToken: token !== '',
+      token,
+    });
+  }
+
   private requireToken(): void {
     if (!this.token) {
       throw new UserError(`You are not signed in to Vault at ${this.address}; run "Sign in to Vault" first.`, 'VaultNotSignedIn');
@@ -354,7 +391,9 @@ export class VaultClient {
     // node-vault reads the token when the request starts, so setting it per call is safe with calls in flight.
     api.token = token ?? '';
     try {
-      return await abortable(run(api, { timeout: this.timeoutMs }), signal);
+      const result = await abortable(run(api, { timeout: this.timeoutMs }), signal);
+      refuseWrapped(result, this.address, path);
+      return result;
     } catch (error) {
       if (error instanceof UserError) {
         throw error;
