@@ -8,10 +8,11 @@ export interface AwsCredentials {
   expiration?: Date;
 }
 
-/** Where an identity came from: an STS AssumeRole, or a Vault lease. */
+/** Where an identity came from: an STS AssumeRole, a Vault lease, or a Vault static role (keys Vault rotates, no lease). */
 export type IdentityOrigin =
   | { kind: 'sts'; roleArn: string; profile?: string; needsMfa: boolean }
-  | { kind: 'vault'; server: string; mount: string; role: string; leaseId: string; renewable: boolean; credentialType: string };
+  | { kind: 'vault'; server: string; mount: string; role: string; leaseId: string; renewable: boolean; credentialType: string }
+  | { kind: 'vaultStatic'; server: string; mount: string; role: string; rotatesAt?: Date };
 
 export interface Identity {
   /** Short name for the status bar and terminal titles, e.g. `dev/ReadOnly`. */

@@ -71,6 +71,9 @@ export interface VaultRole {
   defaultStsTtl: number;
   maxStsTtl: number;
   mfaSerialNumber?: string;
+  /** The role's own IAM policy (JSON text, '' when none) and managed policy ARNs, for a tooltip. */
+  policyDocument: string;
+  policyArns: string[];
 }
 
 export interface LeaseRequest {
@@ -571,6 +574,8 @@ function parseRole(name: string, data: Json): VaultRole {
     defaultStsTtl: numberOr(data.default_sts_ttl, 0),
     maxStsTtl: numberOr(data.max_sts_ttl, 0),
     mfaSerialNumber: typeof data.mfa_serial_number === 'string' && data.mfa_serial_number ? data.mfa_serial_number : undefined,
+    policyDocument: typeof data.policy_document === 'string' ? data.policy_document : '',
+    policyArns: strings(data.policy_arns),
   };
 }
 
