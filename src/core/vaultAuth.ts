@@ -41,8 +41,18 @@ export async function loginLdap(
   const mount = (options.mount ?? 'ldap').replace(/^\/+|\/+$/g, '');
   const path = `auth/${mount}/login/${encodeURIComponent(username)}`;
   // No token on a login: a stale one would only be reported as a permission problem.
-  const body = await client.request('update', path, { data: { password }, signal: options.signal, token: '' });
+  const body = await client.request('update', path, { data: { password }, signal: options.signal, token: '' }).catch((error: unknown) => {
+    throw mountMissing(error, 'LDAP', mount);
+  });
   return adoptLogin(client, body, options.signal);
+}
+
+/** Without a token Vault answers "permission denied" for an auth mount that does not exist, as for any unknown path. */
+export function mountMissing(error: unknown, method: string, mount: string): unknown {
+  if (error instanceof UserError && (error.code === 'VaultNotSignedIn' || error.code === 'VaultMountNotFound')) {
+    return new UserError(`Vault has no ${method} auth method at auth/${mount}; set the mount in this server's auth setting.`, 'VaultAuthMountNotFound', error.detail);
+  }
+  return error;
 }
 
 /** The token in a login's `auth` block, checked with lookup-self so the display name is the one Vault gave it. */

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { adoptLogin, DEFAULT_OIDC_PORT, type SignInResult } from './vaultAuth';
+import { adoptLogin, DEFAULT_OIDC_PORT, mountMissing, type SignInResult } from './vaultAuth';
 import type { VaultClient } from './vault';
 import { UserError } from './userError';
 
@@ -91,12 +91,8 @@ async function requestAuthUrl(
 }
 
 function explainAuthUrlFailure(error: unknown, mount: string, role: string): unknown {
-  // Without a token Vault answers "permission denied" for a mount that does not exist, as for any unknown path.
-  if (error instanceof UserError && (error.code === 'VaultMountNotFound' || error.code === 'VaultNotSignedIn')) {
-    return new UserError(`Vault has no OIDC auth method at auth/${mount}; set the mount in this server's auth setting.`, 'VaultOidcMountNotFound', error.detail);
-  }
   if (!(error instanceof UserError) || error.code !== 'VaultRequestFailed') {
-    return error;
+    return mountMissing(error, 'OIDC', mount);
   }
   const said = error.detail ?? '';
   if (said.includes('could not be found') || said.includes('missing role')) {

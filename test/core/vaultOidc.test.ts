@@ -159,7 +159,7 @@ describe('OIDC sign-in', () => {
 
   test('an unknown role and an unknown mount each say which setting to fix', async () => {
     await userError(signIn(async () => undefined, { role: 'nope' }).result, 'VaultOidcRoleNotFound');
-    await userError(signIn(async () => undefined, { mount: 'okta' }).result, 'VaultOidcMountNotFound');
+    await userError(signIn(async () => undefined, { mount: 'okta' }).result, 'VaultAuthMountNotFound');
   });
 
   test('a callback port already in use says so', async () => {
