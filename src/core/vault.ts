@@ -362,11 +362,13 @@ export class VaultClient {
     const query = new URLSearchParams(capability === 'list' ? { ...options.query, list: 'true' } : options.query).toString();
     const target = query ? `${path}?${query}` : path;
     const isRead = capability === 'read' || capability === 'list';
-    return this.call<Json>(capability, path, (api, o) => (isRead ? api.read(target, o) : api.write(target, options.data ?? {}, o)), {
+    const body = await this.call<Json>(capability, path, (api, o) => (isRead ? api.read(target, o) : api.write(target, options.data ?? {}, o)), {
       signal: options.signal,
       probeToken: token !== '',
       token,
     });
+    refuseWrapped(body, this.address, path);
+    return body;
   }
 
   private requireToken(): void {
@@ -394,9 +396,7 @@ export class VaultClient {
     // node-vault reads the token when the request starts, so setting it per call is safe with calls in flight.
     api.token = token ?? '';
     try {
-      const result = await abortable(run(api, { timeout: this.timeoutMs }), signal);
-      refuseWrapped(result, this.address, path);
-      return result;
+      return await abortable(run(api, { timeout: this.timeoutMs }), signal);
     } catch (error) {
       if (error instanceof UserError) {
         throw error;
@@ -526,6 +526,7 @@ export async function waitUntilUsable(
 const NOT_YET_VALID = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'UnrecognizedClientException']);
 
 function leasedCredentials(body: Json, where: Pick<Lease, 'server' | 'mount' | 'role' | 'credentialType'>): LeasedCredentials {
+  refuseWrapped(body, where.server, `${where.mount}/${STS_CREDENTIAL_TYPES.includes(where.credentialType) ? 'sts' : 'creds'}/${where.role}`);
   const data = (body.data ?? {}) as Json;
   const accessKeyId = typeof data.access_key === 'string' ? data.access_key : '';
   const secretAccessKey = typeof data.secret_key === 'string' ? data.secret_key : '';
