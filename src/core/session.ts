@@ -8,11 +8,12 @@ export interface AwsCredentials {
   expiration?: Date;
 }
 
-/** Where an identity came from: an STS AssumeRole, a Vault lease, or a Vault static role (keys Vault rotates, no lease). */
+/** Where an identity came from: an STS AssumeRole, or a Vault lease. */
 export type IdentityOrigin =
+  // A Vault static role: keys Vault rotates at `rotatesAt` (deleting the old ones), not a lease.
+  | { kind: 'vaultStatic'; server: string; mount: string; role: string; rotatesAt?: Date }
   | { kind: 'sts'; roleArn: string; profile?: string; needsMfa: boolean }
-  | { kind: 'vault'; server: string; mount: string; role: string; leaseId: string; renewable: boolean; credentialType: string }
-  | { kind: 'vaultStatic'; server: string; mount: string; role: string; rotatesAt?: Date };
+  | { kind: 'vault'; server: string; mount: string; role: string; leaseId: string; renewable: boolean; credentialType: string };
 
 export interface Identity {
   /** Short name for the status bar and terminal titles, e.g. `dev/ReadOnly`. */
