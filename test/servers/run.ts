@@ -1,7 +1,7 @@
 // `npm run servers`: the local AWS and Vault servers for the demo or manual testing, until Ctrl+C.
 // Ports come from AWS_PORT / VAULT_PORT (defaults 4566 and 8200); a taken port falls back to an ephemeral one.
 import { startAwsServer } from './aws';
-import { DEMO_LDAP, DEMO_OIDC, DEMO_USERS, startVaultServer } from './vault';
+import { DEMO_USERS, startVaultServer } from './vault';
 
 function portFrom(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -31,8 +31,6 @@ async function main(): Promise<void> {
   for (const [name, user] of Object.entries(DEMO_USERS)) {
     console.log(`  userpass: ${name} / ${user.password} (policies: ${['default', ...user.policies].join(', ')})`);
   }
-  for (const [name, user] of Object.entries(DEMO_LDAP.users)) console.log(`  ldap: ${name} / ${user.password}`);
-  console.log(`  oidc: vault login -method=oidc role=${DEMO_OIDC.default_role} (users: ${Object.values(DEMO_OIDC.users).map((u) => u.email).join(', ')})`);
   console.log('Press Ctrl+C to stop.');
 
   let stopping = false;
