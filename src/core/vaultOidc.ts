@@ -252,7 +252,7 @@ function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeou
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new UserError(`The Vault sign-in in the browser did not finish within ${Math.round(timeoutMs / 1000)} s; sign in again.`, 'VaultOidcTimeout'));
+      reject(new UserError(`The Vault sign-in in the browser did not finish within ${Number((timeoutMs / 1000).toFixed(1))} s; sign in again.`, 'VaultOidcTimeout'));
     }, timeoutMs);
     const onAbort = () => {
       cleanup();
