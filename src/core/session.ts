@@ -10,6 +10,8 @@ export interface AwsCredentials {
 
 /** Where an identity came from: an STS AssumeRole, or a Vault lease. */
 export type IdentityOrigin =
+  // A Vault static role: keys Vault rotates at `rotatesAt` (deleting the old ones), not a lease.
+  | { kind: 'vaultStatic'; server: string; mount: string; role: string; rotatesAt?: Date }
   | { kind: 'sts'; roleArn: string; profile?: string; needsMfa: boolean }
   | { kind: 'vault'; server: string; mount: string; role: string; leaseId: string; renewable: boolean; credentialType: string };
 

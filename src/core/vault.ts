@@ -5,6 +5,7 @@ import type { AwsCredentials } from './session';
 import { UserError } from './userError';
 import { FailureContext, readFailure, toUserError } from './vaultErrors';
 import type { Lease } from './vaultLeases';
+import { refuseWrapped } from './vaultWrapping';
 
 export type { Lease } from './vaultLeases';
 
@@ -18,6 +19,18 @@ export interface VaultServer {
   caCert?: string;
   /** Lab servers only: accept any certificate. */
   tlsSkipVerify?: boolean;
+  /** How people sign in to this server (see vaultAuth.ts for the defaults). */
+  auth?: VaultAuthSetting;
+}
+
+export interface VaultAuthSetting {
+  method: 'oidc' | 'ldap' | 'userpass' | 'token';
+  /** Auth mount path; the method's name by default. */
+  mount?: string;
+  /** OIDC role; Vault's default_role when unset. */
+  role?: string;
+  /** OIDC loopback callback port (default 8250, what Vault roles are usually configured with). */
+  redirectPort?: number;
 }
 
 export interface VaultClientOptions {
@@ -58,6 +71,9 @@ export interface VaultRole {
   defaultStsTtl: number;
   maxStsTtl: number;
   mfaSerialNumber?: string;
+  /** The role's own IAM policy (JSON text, '' when none) and managed policy ARNs, for a tooltip. */
+  policyDocument: string;
+  policyArns: string[];
 }
 
 export interface LeaseRequest {
@@ -329,6 +345,32 @@ export class VaultClient {
     };
   }
 
+  /**
+   * One request with the client's error mapping, for the auth methods and engine paths that live in their own
+   * modules (vaultAuth.ts, vaultOidc.ts, vaultStatic.ts). `token: ''` sends none (logins); `query` goes on
+   * reads. Resolves with Vault's whole envelope.
+   */
+  async request(
+    capability: Capability,
+    path: string,
+    options: { data?: Json; query?: Record<string, string>; signal?: AbortSignal; token?: string } = {},
+  ): Promise<Json> {
+    const token = options.token ?? this.token;
+    if (token === undefined) {
+      this.requireToken();
+    }
+    const query = new URLSearchParams(capability === 'list' ? { ...options.query, list: 'true' } : options.query).toString();
+    const target = query ? `${path}?${query}` : path;
+    const isRead = capability === 'read' || capability === 'list';
+    const body = await this.call<Json>(capability, path, (api, o) => (isRead ? api.read(target, o) : api.write(target, options.data ?? {}, o)), {
+      signal: options.signal,
+      probeToken: token !== '',
+      token,
+    });
+    refuseWrapped(body, this.address, path);
+    return body;
+  }
+
   private requireToken(): void {
     if (!this.token) {
       throw new UserError(`You are not signed in to Vault at ${this.address}; run "Sign in to Vault" first.`, 'VaultNotSignedIn');
@@ -484,6 +526,7 @@ export async function waitUntilUsable(
 const NOT_YET_VALID = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'UnrecognizedClientException']);
 
 function leasedCredentials(body: Json, where: Pick<Lease, 'server' | 'mount' | 'role' | 'credentialType'>): LeasedCredentials {
+  refuseWrapped(body, where.server, `${where.mount}/${STS_CREDENTIAL_TYPES.includes(where.credentialType) ? 'sts' : 'creds'}/${where.role}`);
   const data = (body.data ?? {}) as Json;
   const accessKeyId = typeof data.access_key === 'string' ? data.access_key : '';
   const secretAccessKey = typeof data.secret_key === 'string' ? data.secret_key : '';
@@ -532,6 +575,8 @@ function parseRole(name: string, data: Json): VaultRole {
     defaultStsTtl: numberOr(data.default_sts_ttl, 0),
     maxStsTtl: numberOr(data.max_sts_ttl, 0),
     mfaSerialNumber: typeof data.mfa_serial_number === 'string' && data.mfa_serial_number ? data.mfa_serial_number : undefined,
+    policyDocument: typeof data.policy_document === 'string' ? data.policy_document : '',
+    policyArns: strings(data.policy_arns),
   };
 }
 

@@ -100,7 +100,8 @@ function fromResponse(failure: VaultFailure, ctx: FailureContext, fail: (message
       'VaultPermissionDenied',
     );
   }
-  if (includes(failure, 'invalid username or password')) {
+  // userpass says the first, the LDAP backend the second.
+  if (includes(failure, 'invalid username or password') || includes(failure, 'failed to bind as user')) {
     return fail('Vault rejected that username or password; check them and sign in again.', 'VaultLoginFailed');
   }
   const roleMissing = failure.errors.map((e) => /^Role "(.*)" not found/i.exec(e)).find(Boolean);

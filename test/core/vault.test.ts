@@ -125,7 +125,7 @@ describe('Vault client against the local Vault', () => {
 
   test('mounts are discovered from sys/mounts, roles listed with their credential types', async () => {
     assert.deepEqual(await alice.listAwsMounts(), ['aws']);
-    assert.deepEqual(await alice.listRoles('aws'), { kind: 'roles', roles: ['dev-s3', 'federated', 's3-full'] });
+    assert.deepEqual(await alice.listRoles('aws'), { kind: 'roles', roles: ['dev-s3', 'federated', 's3-full', 'session-mfa'] });
     const devS3 = await alice.readRole('aws', 'dev-s3');
     assert.deepEqual(devS3?.credentialTypes, ['assumed_role']);
     assert.deepEqual(devS3?.roleArns, ['arn:aws:iam::222222222222:role/vault/VaultS3']);

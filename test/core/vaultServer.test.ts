@@ -186,7 +186,7 @@ describe('STS leases', () => {
 describe('roles', () => {
   it('LIST aws/roles returns the role names; a role reads back as Vault 1.14 returns it', async () => {
     const alice = await login('alice', 'alice-password');
-    assert.deepEqual((await alice.list('aws/roles')).data.keys, ['dev-s3', 'federated', 's3-full']);
+    assert.deepEqual((await alice.list('aws/roles')).data.keys, ['dev-s3', 'federated', 's3-full', 'session-mfa']);
     const role = (await alice.read('aws/roles/dev-s3')).data;
     assert.equal(role.credential_type, 'assumed_role');
     assert.deepEqual(role.role_arns, ['arn:aws:iam::222222222222:role/vault/VaultS3']);

@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startServers } from '../servers';
-import { DEMO_USERS } from '../servers/vault';
+import { DEMO_LDAP, DEMO_OIDC, DEMO_STATIC_ROLES, DEMO_USERS } from '../servers/vault';
 import { projectRoot, startCodeServer } from '../e2e/codeServer';
 import { demoSettings, prepareDemoHome, prepareDemoWorkspace, startConsoleForwarder } from '../e2e/demoWorld';
 
@@ -57,6 +57,9 @@ async function main(): Promise<void> {
     `  AWS (STS + IAM)  ${servers.aws.url}    accounts central 111111111111, dev 222222222222, prod 333333333333`,
     `  Vault            ${servers.vault.url}    root token: ${servers.vault.rootToken}`,
     ...Object.entries(DEMO_USERS).map(([name, user]) => `                   userpass: ${name} / ${user.password}`),
+    ...Object.entries(DEMO_LDAP.users).map(([name, user]) => `                   ldap: ${name} / ${user.password}`),
+    `                   oidc (auth/${DEMO_OIDC.mount}, role ${DEMO_OIDC.default_role}): pick ${Object.values(DEMO_OIDC.users).map((u) => u.email).join(' or ')} on its sign-in page`,
+    `                   static roles (aws/static-roles): ${Object.keys(DEMO_STATIC_ROLES).join(', ')}; MFA for aws/sts/session-mfa: TOTP of vault-root in world.json`,
     `  ~/.aws           ${path.join(home, '.aws')} (HOME of the editor's terminals)`,
     `  workspace        ${workspace}`,
     '  MFA for bob: the code comes from the TOTP secret in test/servers/world.json',

@@ -33,6 +33,9 @@ export function awsDeveloperPolicy(mounts: string[]): PolicyRules {
     rules[`${mount}/sts/*`] = ['read', 'update'];
     rules[`${mount}/roles`] = ['list', 'read'];
     rules[`${mount}/roles/*`] = ['list', 'read'];
+    rules[`${mount}/static-roles`] = ['list', 'read'];
+    rules[`${mount}/static-roles/*`] = ['list', 'read'];
+    rules[`${mount}/static-creds/*`] = ['read'];
   }
   return rules;
 }

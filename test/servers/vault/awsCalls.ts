@@ -8,6 +8,7 @@ import {
   DeleteUserCommand,
   DeleteUserPolicyCommand,
   DetachUserPolicyCommand,
+  GetUserCommand,
   IAMClient,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
@@ -17,7 +18,7 @@ import {
   RemoveUserFromGroupCommand,
   AddUserToGroupCommand,
 } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, GetFederationTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { VaultError } from './http';
 
 export interface RootConfig {
@@ -176,6 +177,51 @@ export async function getFederationToken(
   } catch (err) {
     throw awsFailure('Error generating STS keys', err);
   }
+}
+
+/** session_token (Vault >= 1.16): GetSessionToken with Vault's own keys, and the role's MFA device when it has one. */
+export async function getSessionToken(
+  clients: AwsClients,
+  input: { durationSeconds: number; serialNumber: string; tokenCode: string },
+): Promise<IssuedKeys> {
+  try {
+    const out = await clients.sts.send(
+      new GetSessionTokenCommand({
+        DurationSeconds: input.durationSeconds,
+        SerialNumber: input.serialNumber || undefined,
+        TokenCode: input.tokenCode || undefined,
+      }),
+    );
+    return sessionKeys(out.Credentials);
+  } catch (err) {
+    throw awsFailure('Error generating STS keys', err);
+  }
+}
+
+/** Static roles: the adopted user must exist (validateIAMUserExists). */
+export async function requireIamUser(clients: AwsClients, userName: string): Promise<void> {
+  try {
+    await clients.iam.send(new GetUserCommand({ UserName: userName }));
+  } catch (err) {
+    throw new VaultError(500, [`1 error occurred:\n\t* unable to validate username "${userName}": ${describeAwsError(err)}\n\n`]);
+  }
+}
+
+/**
+ * rotation.go createCredential: make room (a user holds at most two keys), create the new key, then delete the
+ * key it replaces, so the old secret stops working as soon as the rotation is done.
+ */
+export async function rotateAccessKey(clients: AwsClients, userName: string, replacing: string | undefined): Promise<IssuedKeys> {
+  const { iam } = clients;
+  const listed = await step('Error listing access keys', () => iam.send(new ListAccessKeysCommand({ UserName: userName })));
+  const keys = (listed.AccessKeyMetadata ?? []).sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0));
+  const deleteKey = (id: string | undefined) =>
+    step('Error deleting access key', () => iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: id })));
+  const oldest = keys.length >= 2 ? keys[0].AccessKeyId : undefined;
+  if (oldest) await deleteKey(oldest);
+  const created = await step('Error creating access keys', () => iam.send(new CreateAccessKeyCommand({ UserName: userName })));
+  if (replacing && replacing !== oldest && keys.some((k) => k.AccessKeyId === replacing)) await deleteKey(replacing);
+  return { accessKeyId: created.AccessKey!.AccessKeyId!, secretAccessKey: created.AccessKey!.SecretAccessKey! };
 }
 
 function sessionKeys(credentials: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined): IssuedKeys {

@@ -1,13 +1,13 @@
 // Vault's AWS secrets engine (builtin/logical/aws, 1.14) at one mount: config/root, config/lease, roles,
-// creds/:name for iam_user and sts/:name for assumed_role and federation_token, with leases whose
-// revocation deletes the IAM user.
+// creds/:name for iam_user and sts/:name for assumed_role, federation_token and (Vault >= 1.16) session_token,
+// with leases whose revocation deletes the IAM user.
 import { randomToken, toList } from './auth';
 import { parseDurationSeconds, secondsUntil } from './clock';
 import { type Reply, type Route, type VaultRequest, VaultError, badRequest, none, ok } from './http';
 import type { LeaseStore } from './leases';
-import { AwsClients, type RootConfig, assumeRole, createIamUser, deleteIamUser, getFederationToken } from './awsCalls';
+import { AwsClients, type RootConfig, assumeRole, createIamUser, deleteIamUser, getFederationToken, getSessionToken } from './awsCalls';
 
-export const CREDENTIAL_TYPES = ['iam_user', 'assumed_role', 'federation_token'] as const;
+export const CREDENTIAL_TYPES = ['iam_user', 'assumed_role', 'federation_token', 'session_token'] as const;
 export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
 
 export interface AwsRole {
@@ -21,6 +21,8 @@ export interface AwsRole {
   max_sts_ttl: number;
   user_path: string;
   permissions_boundary_arn: string;
+  /** session_token only: the MFA device of Vault's own IAM user that GetSessionToken must name. */
+  mfa_serial_number: string;
 }
 
 /** Role fields as a client writes them (lists as arrays or comma strings, TTLs as seconds or durations). */
@@ -96,7 +98,7 @@ export class AwsEngine {
     return none();
   }
 
-  private clients(): AwsClients {
+  clients(): AwsClients {
     if (!this.root) throw badRequest('no root credentials configured: write aws/config/root first');
     this.clientCache ??= new AwsClients(this.root);
     return this.clientCache;
@@ -131,6 +133,7 @@ export class AwsEngine {
           max_sts_ttl: 0,
           user_path: '',
           permissions_boundary_arn: '',
+          mfa_serial_number: '',
         };
     const types = toList(body.credential_type);
     if (types) {
@@ -148,6 +151,7 @@ export class AwsEngine {
     role.max_sts_ttl = durationField(body, 'max_sts_ttl') ?? role.max_sts_ttl;
     if (body.user_path !== undefined) role.user_path = String(body.user_path);
     if (body.permissions_boundary_arn !== undefined) role.permissions_boundary_arn = String(body.permissions_boundary_arn);
+    if (body.mfa_serial_number !== undefined) role.mfa_serial_number = String(body.mfa_serial_number);
     validateRole(role);
     this.roles.set(name, role);
     return none();
@@ -167,6 +171,11 @@ export class AwsEngine {
     }
     const ttl = this.stsTtl(role, req.body.ttl);
     if (type === 'assumed_role') return this.issueAssumedRole(name, role, req.body, ttl, displayName, via, req.token?.id);
+    if (type === 'session_token') {
+      const mfaCode = typeof req.body.mfa_code === 'string' ? req.body.mfa_code : '';
+      const keys = await getSessionToken(this.clients(), { durationSeconds: ttl, serialNumber: role.mfa_serial_number, tokenCode: mfaCode });
+      return this.stsReply(`${this.mount}/${via}/${name}`, keys, req.token?.id, {});
+    }
     return this.issueFederationToken(name, role, ttl, displayName, via, req.token?.id);
   }
 
@@ -283,11 +292,14 @@ function chooseRoleArn(name: string, role: AwsRole, requested: unknown): string 
 
 function validateRole(role: AwsRole): void {
   const types = role.credential_type;
-  const stsCapable = types.includes('assumed_role') || types.includes('federation_token');
+  const stsCapable = types.includes('assumed_role') || types.includes('federation_token') || types.includes('session_token');
   if (role.default_sts_ttl && !stsCapable) {
-    throw badRequest('default_sts_ttl parameter only valid for assumed_role and federation_token credential types');
+    throw badRequest('default_sts_ttl parameter only valid for assumed_role, federation_token, and session_token credential types');
   }
-  if (role.max_sts_ttl && !stsCapable) throw badRequest('max_sts_ttl parameter only valid for assumed_role and federation_token credential types');
+  if (role.max_sts_ttl && !stsCapable) {
+    throw badRequest('max_sts_ttl parameter only valid for assumed_role, federation_token, and session_token credential types');
+  }
+  if (role.mfa_serial_number && !types.includes('session_token')) throw badRequest('mfa_serial_number parameter only valid for session_token credential type');
   if (role.max_sts_ttl && role.default_sts_ttl > role.max_sts_ttl) {
     throw badRequest('default_sts_ttl parameter must be less than or equal to max_sts_ttl');
   }

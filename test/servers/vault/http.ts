@@ -40,6 +40,8 @@ export type Reply =
       warnings?: string[];
       /** Keys real Vault also copies to the top level (sys/mounts does this). */
       topLevel?: Record<string, unknown>;
+      /** A wrapped response: only this, no data. */
+      wrapInfo?: unknown;
     };
 
 export type Handler = (req: VaultRequest) => Reply | Promise<Reply>;
@@ -146,6 +148,10 @@ export interface HttpOptions {
   controls: Record<string, (body: Record<string, unknown>) => void>;
   /** Whether a path lies under a mounted engine (then an unknown path is "unsupported path"). */
   isMounted(path: string): boolean;
+  /** Pages outside /v1/ (the OIDC provider's); true when one answered. */
+  pages?(method: string, url: URL, rawBody: string, res: http.ServerResponse): boolean;
+  /** Response wrapping: turns a reply into its wrap_info when X-Vault-Wrap-TTL (or a test switch) asks for it. */
+  wrap?(reply: Reply, wrapTtlHeader: string | undefined, path: string): Reply;
 }
 
 export interface RunningHttp {
@@ -204,8 +210,10 @@ async function handle(options: HttpOptions, req: http.IncomingMessage, res: http
     return send(res, failure.status, { errors: [FAILURE_MESSAGES[failure.status] ?? `status ${failure.status}`] });
   }
 
+  if (!url.pathname.startsWith('/v1/') && options.pages?.(req.method ?? 'GET', url, rawBody, res)) return;
   try {
-    const reply = await dispatch(options, req.method ?? 'GET', url, rawBody, tokenFrom(req));
+    const wrapTtl = req.headers['x-vault-wrap-ttl'];
+    const reply = await dispatch(options, req.method ?? 'GET', url, rawBody, tokenFrom(req), typeof wrapTtl === 'string' ? wrapTtl : undefined);
     writeReply(res, reply, req.method === 'HEAD');
   } catch (err) {
     if (err instanceof VaultError) return send(res, err.status, { errors: err.errors });
@@ -220,7 +228,14 @@ function tokenFrom(req: http.IncomingMessage): string | undefined {
   return bearer?.[1];
 }
 
-async function dispatch(options: HttpOptions, method: string, url: URL, rawBody: string, tokenId: string | undefined): Promise<Reply> {
+async function dispatch(
+  options: HttpOptions,
+  method: string,
+  url: URL,
+  rawBody: string,
+  tokenId: string | undefined,
+  wrapTtl: string | undefined,
+): Promise<Reply> {
   if (!url.pathname.startsWith('/v1/')) throw new VaultError(404, []);
   const listFlag = url.searchParams.get('list');
   const op = operationFor(method, listFlag === 'true' || listFlag === '1');
@@ -246,7 +261,8 @@ async function dispatch(options: HttpOptions, method: string, url: URL, rawBody:
   }
   const handler = handlerFor(route, op);
   if (!handler) throw new VaultError(405, ['1 error occurred:\n\t* unsupported operation\n\n']);
-  return handler(request);
+  const reply = await handler(request);
+  return options.wrap ? options.wrap(reply, wrapTtl, path) : reply;
 }
 
 function operationFor(method: string, listFlag: boolean): Operation {
@@ -281,7 +297,7 @@ function writeReply(res: http.ServerResponse, reply: Reply, headOnly: boolean): 
     renewable: reply.lease?.renewable ?? false,
     lease_duration: reply.lease?.durationSeconds ?? 0,
     data: reply.data ?? null,
-    wrap_info: null,
+    wrap_info: reply.wrapInfo ?? null,
     warnings: reply.warnings && reply.warnings.length > 0 ? reply.warnings : null,
     auth: reply.auth ?? null,
   });
