@@ -6,9 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type DeviceCode, IdentityCenter, cliCacheFile, readCliToken } from '../../src/core/identityCenter';
+import { type DeviceCode, IdentityCenter, cliCacheFile, instanceOf as instanceOfRef, readCliToken } from '../../src/core/identityCenter';
 import { loadAwsConfig } from '../../src/core/awsConfig';
 import { buildCatalog, ssoRoleEntry } from '../../src/core/roles';
+import { StsCache, assumeRole } from '../../src/core/sts';
 import { type AwsServer, startAwsServer } from '../servers/aws';
 import { type SsoServer, startSsoServer } from '../servers/sso';
 import { MemorySecrets, approveOnPage, instanceOf, settingsFor } from '../support/identityCenter';
@@ -175,5 +176,45 @@ describe('AWS CLI token cache', () => {
     }
     const center = new IdentityCenter({ ...instanceOf(sso), sessionName: 'a' }, new MemorySecrets(), settingsFor(sso), { home });
     await assert.rejects(center.discover(), (e: Error & { code?: string }) => e.code === 'SsoSignInRequired');
+  });
+});
+
+describe('role profiles chained from an Identity Center profile', () => {
+  it('assume their role with the permission set credentials from our own sign-in', async () => {
+    const aws = await startAwsServer();
+    const sso = await startSsoServer({ identities: aws.identities });
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-chain-'));
+    try {
+      fs.writeFileSync(path.join(home, 'config'), [
+        '[sso-session local]', `sso_start_url = ${sso.startUrl}`, `sso_region = ${sso.region}`, '',
+        '[profile central-admin]', 'sso_session = local', 'sso_account_id = 111111111111', 'sso_role_name = AdministratorAccess', '',
+        '[profile dev-readonly]', 'role_arn = arn:aws:iam::222222222222:role/ReadOnly', 'source_profile = central-admin', 'role_session_name = alice-sso', '',
+      ].join('\n'));
+      const config = await loadAwsConfig({ configPath: path.join(home, 'config'), credentialsPath: path.join(home, 'credentials') });
+      const centers = new Map<string, IdentityCenter>();
+      const centerFor = (ref: { startUrl: string; region: string; session?: string }) => {
+        const center = centers.get(ref.startUrl) ?? new IdentityCenter(instanceOfRef(ref), new MemorySecrets(), settingsFor(sso), { useAwsCliCache: false });
+        centers.set(ref.startUrl, center);
+        return center;
+      };
+      let code: DeviceCode | undefined;
+      const sessionRef = { startUrl: config.ssoSessions![0].startUrl!, region: config.ssoSessions![0].region!, session: 'local' };
+      await centerFor(sessionRef).signIn({ onCode: (c) => void (code = c), sleep: async (ms) => { sso.advanceClock(ms); await approveOnPage(code!); } });
+
+      const role = buildCatalog({ profiles: config.profiles }).roles.find((r) => r.label === 'dev-readonly')!;
+      const identity = await assumeRole(role, {
+        config, endpoint: aws.url, region: 'us-east-1', timeoutMs: 5000, cache: new StsCache(),
+        ssoCredentials: async (profile) => {
+          const sso = profile.sso!;
+          const center = centerFor({ startUrl: sso.startUrl!, region: sso.region!, session: sso.session });
+          return (await center.credentials({ accountId: sso.accountId!, roleName: sso.roleName! })).credentials;
+        },
+      });
+      assert.equal(identity.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice-sso');
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+      await sso.close();
+      await aws.close();
+    }
   });
 });

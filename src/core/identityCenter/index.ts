@@ -21,6 +21,11 @@ export type { RoleCredentialsRequest } from './credentials';
 export type { SsoToken } from './tokens';
 export { cliCacheFile, readCliToken };
 
+/** The instance a profile's or a discovered role's sso ref names (RoleEntry.sso, AwsProfile.sso once resolved). */
+export function instanceOf(ref: { startUrl: string; region: string; session?: string }): IdentityCenterInstance {
+  return { startUrl: ref.startUrl, region: ref.region, sessionName: ref.session };
+}
+
 export interface IdentityCenterOptions {
   /** Use a valid token that `aws sso login` left in ~/.aws/sso/cache (read only). Default true. */
   useAwsCliCache?: boolean;
