@@ -76,6 +76,7 @@ describe('device flow sign-in', () => {
     assert.equal(sso.stats().tokenRequests - before, 3, 'two pending answers, then the token');
     assert.equal(state.signedIn, true);
     assert.ok(state.expiresAt!.getTime() > clock.now() + 7 * 3600_000);
+    assert.equal(state.refreshAt!.getTime(), state.expiresAt!.getTime() - 5 * 60_000);
     const token = await center.token();
     assert.ok(token.refreshToken, 'registered for sso:account:access, so a refresh token came too');
     assert.deepEqual([...secrets.values.keys()].sort(), [

@@ -10,7 +10,7 @@ import { type SignInOptions, signIn } from './deviceFlow';
 import { type Directory, toCached } from './directory';
 import { type DiscoveryOptions, discover } from './discovery';
 import { type IdentityCenterInstance, type IdentityCenterSettings, type SecretStore, secretKey } from './instance';
-import { type SsoToken, forget, readToken, validToken } from './tokens';
+import { REFRESH_WINDOW_MS, type SsoToken, forget, readToken, validToken } from './tokens';
 
 export type { IdentityCenterInstance, IdentityCenterSettings, SecretStore } from './instance';
 export type { DeviceCode, SignInOptions } from './deviceFlow';
@@ -37,7 +37,15 @@ export interface SignInState {
   signedIn: boolean;
   /** When the token ends (it is refreshed before that while the refresh token lasts). */
   expiresAt?: Date;
+  /** When token() will refresh it (five minutes before the end): when the edge's timer should call token(). */
+  refreshAt?: Date;
   source?: SsoToken['source'];
+}
+
+function stateOf(token: SsoToken): SignInState {
+  const expiresAt = new Date(token.expiresAt);
+  const refreshAt = token.refreshToken ? new Date(expiresAt.getTime() - REFRESH_WINDOW_MS) : undefined;
+  return { signedIn: true, expiresAt, refreshAt, source: token.source };
 }
 
 type CallOptions = { signal?: AbortSignal };
@@ -56,15 +64,14 @@ export class IdentityCenter {
 
   /** The device flow; the token is stored and the caller learns only when it ends. */
   async signIn(options: SignInOptions & CallOptions): Promise<SignInState> {
-    const token = await signIn(this.instance, this.secrets, this.with(options), options);
-    return { signedIn: true, expiresAt: new Date(token.expiresAt), source: token.source };
+    return stateOf(await signIn(this.instance, this.secrets, this.with(options), options));
   }
 
   /** Whether a token is at hand, without calling the service. */
   async state(): Promise<SignInState> {
     const token = (await readToken(this.instance, this.secrets)) ?? (await this.cliToken());
     if (!token || Date.parse(token.expiresAt) <= (this.settings.now ?? Date.now)()) return { signedIn: false };
-    return { signedIn: true, expiresAt: new Date(token.expiresAt), source: token.source };
+    return stateOf(token);
   }
 
   /**
