@@ -6,7 +6,8 @@ import * as esbuild from 'esbuild';
 const lazySdk = {
   name: 'lazy-sdk',
   setup(build) {
-    build.onResolve({ filter: /^\.\/(sdk|iniLoader)$/ }, (args) => ({ path: `${args.path}.js`, external: true }));
+    // `../sdk` too: modules in src/core/<feature>/ load the same bundle.
+    build.onResolve({ filter: /^\.\.?\/(sdk|iniLoader)$/ }, (args) => ({ path: `./${args.path.split('/').pop()}.js`, external: true }));
   },
 };
 

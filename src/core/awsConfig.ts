@@ -35,6 +35,8 @@ export interface AwsProfile {
   credentialKind: CredentialKind;
   /** For role profiles: where the source credentials come from; undefined when broken. */
   source?: ProfileSource;
+  /** IAM Identity Center settings (sso_session's section resolved, or the legacy keys), when it has any. */
+  sso?: SsoProfile;
   /** Things wrong with this profile. A role profile with warnings may be unusable. */
   warnings: ProfileWarning[];
 }
@@ -56,6 +58,7 @@ export type ProfileWarningCode =
   | 'UnknownSourceProfile'
   | 'SourceProfileLoop'
   | 'BrokenSourceProfile'
+  | 'UnknownSsoSession'
   | 'UnreadableConfig';
 
 /** The warnings that explain why a role has no usable source credentials, as opposed to side remarks. */
@@ -70,6 +73,23 @@ export function isSourceProblem(warning: ProfileWarning): boolean {
 export interface AwsConfig {
   files: AwsConfigFiles;
   profiles: Map<string, AwsProfile>;
+  /** The `[sso-session NAME]` sections. */
+  ssoSessions?: SsoSession[];
+}
+
+/** A profile's IAM Identity Center keys; startUrl and region come from its sso-session when it names one. */
+export interface SsoProfile {
+  session?: string;
+  startUrl?: string;
+  region?: string;
+  accountId?: string;
+  roleName?: string;
+}
+
+export interface SsoSession {
+  name: string;
+  startUrl?: string;
+  region?: string;
 }
 
 type IniSection = Record<string, string | undefined>;
@@ -100,7 +120,7 @@ export async function loadAwsConfig(files: AwsConfigFiles = awsConfigFiles()): P
     ini.readFile(files.credentialsPath).catch(() => ''),
   ]);
   const broken = [...brokenLines(configText, files.configPath, true), ...brokenLines(credentialsText, files.credentialsPath, false)];
-  return { files, profiles: profilesFromIni(configFile, credentialsFile, broken) };
+  return { files, profiles: profilesFromIni(configFile, credentialsFile, broken), ssoSessions: ssoSessionsFromIni(configFile) };
 }
 
 export interface BrokenLine {
@@ -153,7 +173,12 @@ export function profilesFromIni(configFile: IniData, credentialsFile: IniData, b
       continue; // sso-session.x, services.x: not profiles (the loader keeps them prefixed)
     }
     const section = { ...configFile[name], ...credentialsFile[name] };
-    profiles.set(name, profileFrom(name, section));
+    const profile = profileFrom(name, section);
+    const sso = ssoProfile(section, configFile, profile.warnings);
+    if (sso) {
+      profile.sso = sso;
+    }
+    profiles.set(name, profile);
   }
   for (const { profile, message } of broken) {
     profiles.get(profile)?.warnings.push({ code: 'IgnoredLine', message });
@@ -267,4 +292,32 @@ function chainProblem(start: AwsProfile, profiles: Map<string, AwsProfile>): Pro
 /** The profiles that have a role_arn, in file order. */
 export function roleProfiles(profiles: Map<string, AwsProfile>): AwsProfile[] {
   return [...profiles.values()].filter((p) => p.roleArn !== undefined);
+}
+
+/** The shared-ini loader keeps `[sso-session NAME]` as the key `sso-session.NAME`. */
+const SSO_SESSION_PREFIX = 'sso-session.';
+
+export function ssoSessionsFromIni(configFile: IniData): SsoSession[] {
+  return Object.entries(configFile)
+    .filter(([key]) => key.startsWith(SSO_SESSION_PREFIX))
+    .map(([key, s]) => ({ name: key.slice(SSO_SESSION_PREFIX.length), startUrl: s?.sso_start_url, region: s?.sso_region }));
+}
+
+/** The profile's sso_* keys, with sso_session's start URL and region filled in as the CLI does. */
+function ssoProfile(s: IniSection, configFile: IniData, warnings: ProfileWarning[]): SsoProfile | undefined {
+  if (!s.sso_session && !s.sso_start_url && !s.sso_account_id) {
+    return undefined;
+  }
+  const sso: SsoProfile = { startUrl: s.sso_start_url, region: s.sso_region, accountId: s.sso_account_id, roleName: s.sso_role_name };
+  if (s.sso_session) {
+    sso.session = s.sso_session;
+    const session = configFile[SSO_SESSION_PREFIX + s.sso_session];
+    if (session) {
+      sso.startUrl = session.sso_start_url;
+      sso.region = session.sso_region;
+    } else {
+      warnings.push({ code: 'UnknownSsoSession', message: `sso_session '${s.sso_session}' has no [sso-session ${s.sso_session}] section.` });
+    }
+  }
+  return sso;
 }

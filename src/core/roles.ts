@@ -16,7 +16,18 @@ export interface AccountSetting {
   roles: string[];
 }
 
-export type RoleOrigin = 'profile' | 'setting' | 'terraform';
+export type RoleOrigin = 'profile' | 'setting' | 'terraform' | 'identityCenter';
+
+/** An IAM Identity Center permission set in one account: what GetRoleCredentials needs. */
+export interface SsoRoleRef {
+  startUrl: string;
+  region: string;
+  /** The `[sso-session NAME]` of a profile, if it names one. */
+  session?: string;
+  accountId: string;
+  /** The permission set's name, e.g. ReadOnlyAccess. */
+  roleName: string;
+}
 
 export interface RoleEntry {
   /** Unique and stable: `profile:<name>`, `setting:<arn>` or `terraform:<arn>`. */
@@ -41,6 +52,11 @@ export interface RoleEntry {
   region?: string;
   durationSeconds?: number;
   roleSessionName?: string;
+  /**
+   * Set for IAM Identity Center roles (assumed with GetRoleCredentials, not AssumeRole); their `arn` is then only
+   * nominal (`arn:aws:iam::<account>:role/<permission set>`), as the real role's name is known only to AWS.
+   */
+  sso?: SsoRoleRef;
   warnings: ProfileWarning[];
 }
 
@@ -69,6 +85,9 @@ export interface CatalogInput {
   profiles: Map<string, AwsProfile>;
   accounts?: AccountSetting[];
   terraformRoleArns?: string[];
+  /** Roles discovered through IAM Identity Center (identityCenter/directory.ts), and their accounts' names. */
+  identityCenterRoles?: RoleEntry[];
+  identityCenterAccounts?: { id: string; alias?: string; label?: string }[];
 }
 
 export function buildCatalog(input: CatalogInput): Catalog {
@@ -76,8 +95,14 @@ export function buildCatalog(input: CatalogInput): Catalog {
   const broken: BrokenEntry[] = [];
   const seenArns = new Set<string>();
 
+  const seenSso = new Set<string>();
   for (const profile of input.profiles.values()) {
     if (profile.roleArn === undefined) {
+      const ssoRole = roleFromSsoProfile(profile);
+      if (ssoRole) {
+        roles.push(ssoRole);
+        seenSso.add(ssoKey(ssoRole.sso!));
+      }
       continue;
     }
     const role = roleFromProfile(profile);
@@ -101,7 +126,37 @@ export function buildCatalog(input: CatalogInput): Catalog {
       roles.push(withSource({ ...parsed, key: `terraform:${parsed.arn}`, label: parsed.name, origin: 'terraform' }, 'default', {}, input.profiles));
     }
   }
-  return groupByAccount(roles, settingAccounts, broken);
+  for (const role of input.identityCenterRoles ?? []) {
+    if (role.sso && !seenSso.has(ssoKey(role.sso))) {
+      roles.push(role);
+    }
+  }
+  const named = (input.identityCenterAccounts ?? []).map((a) => ({ ...a, roles: [] }));
+  return groupByAccount(roles, [...settingAccounts, ...named], broken);
+}
+
+function ssoKey(ref: SsoRoleRef): string {
+  return `${ref.startUrl}|${ref.accountId}|${ref.roleName}`;
+}
+
+/** The role of a profile with sso_account_id and sso_role_name (and a start URL and region), else undefined. */
+export function roleFromSsoProfile(profile: AwsProfile): RoleEntry | undefined {
+  const sso = profile.sso;
+  if (!sso?.startUrl || !sso.region || !sso.roleName || !sso.accountId || !isAccountId(sso.accountId)) {
+    return undefined;
+  }
+  const ref: SsoRoleRef = { startUrl: sso.startUrl, region: sso.region, session: sso.session, accountId: sso.accountId, roleName: sso.roleName };
+  return { ...ssoRoleEntry(ref, profile.name, 'profile'), profile: profile.name, region: profile.region, warnings: profile.warnings };
+}
+
+/** A RoleEntry for a permission set: key `sso:<start URL>|<account>|<name>` unless a profile defines it. */
+export function ssoRoleEntry(ref: SsoRoleRef, label: string, origin: 'profile' | 'identityCenter'): RoleEntry {
+  const arn = `arn:aws:iam::${ref.accountId}:role/${ref.roleName}`;
+  return {
+    arn, accountId: ref.accountId, partition: 'aws', name: ref.roleName,
+    key: origin === 'profile' ? `profile:${label}` : `sso:${ssoKey(ref)}`,
+    label, origin, chained: false, needsMfa: false, needsExternalId: false, sso: ref, warnings: [],
+  };
 }
 
 /** The role a profile with a role_arn describes, or undefined when its ARN is unusable. */

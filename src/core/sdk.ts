@@ -5,3 +5,4 @@ export { STSClient, AssumeRoleCommand, GetCallerIdentityCommand, GetSessionToken
 export { fromIni, fromInstanceMetadata, fromContainerMetadata } from '@aws-sdk/credential-providers';
 import nodeVault = require('node-vault');
 export { nodeVault };
+export * from './identityCenter/sdkCommands';

@@ -8,11 +8,12 @@ export interface AwsCredentials {
   expiration?: Date;
 }
 
-/** Where an identity came from: an STS AssumeRole, or a Vault lease. */
+/** Where an identity came from: an STS AssumeRole, a Vault lease, or an IAM Identity Center permission set. */
 export type IdentityOrigin =
   // A Vault static role: keys Vault rotates at `rotatesAt` (deleting the old ones), not a lease.
   | { kind: 'vaultStatic'; server: string; mount: string; role: string; rotatesAt?: Date }
   | { kind: 'sts'; roleArn: string; profile?: string; needsMfa: boolean }
+  | { kind: 'sso'; startUrl: string; accountId: string; roleName: string }
   | { kind: 'vault'; server: string; mount: string; role: string; leaseId: string; renewable: boolean; credentialType: string };
 
 export interface Identity {

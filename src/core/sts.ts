@@ -2,7 +2,7 @@
 // own providers), from the environment, or from another role assumed first (chaining); MFA through one
 // GetSessionToken per source that later roles reuse; external id; a session name that names the person.
 import { callerName, parseRoleArn } from './arn';
-import { isSourceProblem, type AwsConfig } from './awsConfig';
+import { isSourceProblem, type AwsConfig, type AwsProfile } from './awsConfig';
 import { AwsCallContext, toUserError } from './awsErrors';
 import { describeSource, RoleEntry, roleFromProfile } from './roles';
 import type { AwsCredentials, Identity } from './session';
@@ -30,6 +30,11 @@ export interface AssumeOptions extends StsSettings {
   env?: NodeJS.ProcessEnv;
   /** Log lines: what is called for which role, never a secret. */
   log?: (line: string) => void;
+  /**
+   * Credentials of a source profile with sso_account_id/sso_role_name from our own IAM Identity Center sign-in
+   * (identityCenter/); without it the SDK's provider reads the AWS CLI's token cache.
+   */
+  ssoCredentials?: (profile: AwsProfile) => Promise<AwsCredentials>;
 }
 
 export interface CallerIdentity {
@@ -212,6 +217,10 @@ async function baseCredentials(source: Exclude<RoleEntry['source'], undefined | 
   const sdk = await import('./sdk');
   const ctx: AwsCallContext = { action: 'SourceCredentials', source: description };
   try {
+    const ssoProfile = source.kind === 'profile' ? options.config.profiles.get(source.profile) : undefined;
+    if (ssoProfile?.sso?.accountId && ssoProfile.sso.roleName && options.ssoCredentials) {
+      return await options.ssoCredentials(ssoProfile);
+    }
     if (source.kind === 'profile') {
       const { configPath, credentialsPath } = options.config.files;
       // The loader's file cache was refreshed when this config was loaded (loadAwsConfig reads with ignoreCache),

@@ -1,10 +1,12 @@
-// Starts the local AWS (STS/IAM) server and the local Vault wired to it, for tests and the demo.
+// Starts the local AWS (STS/IAM) server, the local Vault and the local IAM Identity Center wired to it, for tests and the demo.
 import { type AwsServer, startAwsServer } from './aws';
+import { type SsoServer, type SsoServerOptions, startSsoServer } from './sso';
 import { type VaultServer, type VaultServerOptions, startVaultServer } from './vault';
 
 export interface LocalServers {
   aws: AwsServer;
   vault: VaultServer;
+  sso: SsoServer;
   close(): Promise<void>;
 }
 
@@ -12,6 +14,8 @@ export interface StartServersOptions {
   aws?: { worldPath?: string; port?: number; keyPropagationMs?: number };
   /** Everything but awsEndpoint, which is the AWS server just started. */
   vault?: Omit<VaultServerOptions, 'awsEndpoint'>;
+  /** Everything but identities, which are the AWS server's (so role credentials work there). */
+  sso?: Omit<SsoServerOptions, 'identities'>;
 }
 
 export async function startServers(options: StartServersOptions = {}): Promise<LocalServers> {
@@ -23,12 +27,15 @@ export async function startServers(options: StartServersOptions = {}): Promise<L
     await aws.close();
     throw err;
   }
+  const sso = await startSsoServer({ ...options.sso, identities: aws.identities });
   return {
     aws,
     vault,
+    sso,
     // Vault first: its pending lease revocations call the AWS server.
     close: async () => {
       await vault.close();
+      await sso.close();
       await aws.close();
     },
   };

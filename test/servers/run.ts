@@ -1,6 +1,7 @@
-// `npm run servers`: the local AWS and Vault servers for the demo or manual testing, until Ctrl+C.
-// Ports come from AWS_PORT / VAULT_PORT (defaults 4566 and 8200); a taken port falls back to an ephemeral one.
+// `npm run servers`: the local AWS, Vault and IAM Identity Center servers for the demo or manual testing, until
+// Ctrl+C. Ports come from AWS_PORT / VAULT_PORT / SSO_PORT (defaults 4566, 8200 and 4567); a taken port falls back to an ephemeral one.
 import { startAwsServer } from './aws';
+import { startSsoServer } from './sso';
 import { DEMO_USERS, startVaultServer } from './vault';
 
 function portFrom(name: string, fallback: number): number {
@@ -22,6 +23,9 @@ async function onPreferredPort<T>(preferred: number, start: (port: number) => Pr
 async function main(): Promise<void> {
   const aws = await onPreferredPort(portFrom('AWS_PORT', 4566), (port) => startAwsServer({ port }));
   const vault = await onPreferredPort(portFrom('VAULT_PORT', 8200), (port) => startVaultServer({ awsEndpoint: aws.url, port }));
+  // SSO_ACCOUNTS=1000: the big organisation of the tests and the bench instead of the demo's six accounts.
+  const generatedAccounts = Number(process.env.SSO_ACCOUNTS) || undefined;
+  const sso = await onPreferredPort(portFrom('SSO_PORT', 4567), (port) => startSsoServer({ identities: aws.identities, port, generatedAccounts }));
 
   // These are local test servers with fake, per-run credentials; printing them is how a person signs in.
   console.log(`AWS (STS + IAM): ${aws.url}`);
@@ -31,6 +35,10 @@ async function main(): Promise<void> {
   for (const [name, user] of Object.entries(DEMO_USERS)) {
     console.log(`  userpass: ${name} / ${user.password} (policies: ${['default', ...user.policies].join(', ')})`);
   }
+  console.log(`IAM Identity Center: start URL ${sso.startUrl}, region ${sso.region} (OIDC and portal at ${sso.url})`);
+  for (const user of sso.world.users) {
+    console.log(`  sign in: ${user.userName} / ${user.password} (${Object.keys(user.assignments).length} accounts)`);
+  }
   console.log('Press Ctrl+C to stop.');
 
   let stopping = false;
@@ -38,6 +46,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await vault.close();
+    await sso.close();
     await aws.close();
     process.exit(0);
   };

@@ -21,6 +21,8 @@ export interface AwsServer {
   advanceClock(ms: number): void;
   issuedSecrets(): string[];
   world: World;
+  /** For the local Identity Center, whose role credentials are sessions of this server. */
+  identities: Identities;
 }
 
 export interface AwsServerOptions {
@@ -166,6 +168,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
   return {
     url: `http://127.0.0.1:${port}`,
     world,
+    identities,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

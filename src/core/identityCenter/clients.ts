@@ -1,0 +1,101 @@
+// One place that builds the SDK's SSO OIDC and portal clients (loaded lazily from ../sdk) and runs a call with a
+// deadline, cancellation and the error mapping. Both APIs are unsigned: tokens and client secrets travel in the
+// request itself.
+import type { Command } from '@smithy/core/client';
+import { type IdentityCenterCallContext, toIdentityCenterError } from './errors';
+import type { IdentityCenterInstance, IdentityCenterSettings } from './instance';
+
+type Sdk = typeof import('../sdk');
+
+/** A command's output type, read off its middleware stack (the SDK's own commands and ours alike). */
+type OutputOf<C> = C extends Command<any, infer O, any, any, any> ? O : never;
+
+/**
+ * The clients as the calls here use them: `send` takes any command of the service, including the ones in
+ * sdkCommands.ts, which the nested clients' own `send` types do not list.
+ */
+interface Sender {
+  send<C extends object>(command: C, options: { abortSignal?: AbortSignal }): Promise<OutputOf<C>>;
+  destroy(): void;
+}
+export type OidcClient = Sender;
+export type PortalClient = Sender;
+
+interface Call<C, T> {
+  api: 'oidc' | 'portal';
+  ctx: Omit<IdentityCenterCallContext, 'instance' | 'endpoint' | 'timeoutMs' | 'timedOut'>;
+  run: (client: C, sdk: Sdk, abortSignal: AbortSignal | undefined) => Promise<T>;
+}
+
+function clientConfig(instance: IdentityCenterInstance, settings: IdentityCenterSettings, endpoint: string | undefined, sdk: Sdk) {
+  return {
+    region: instance.region,
+    endpoint: endpoint || undefined,
+    httpAuthSchemeProvider: sdk.noAuthSchemeProvider,
+    // The portal's throttling is retried by discovery with its own backoff; one attempt here keeps that the only policy.
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: settings.timeoutMs, connectionTimeout: settings.timeoutMs },
+  };
+}
+
+/**
+ * Runs one call; SDK errors become UserErrors. Each request is bounded by the client's requestTimeout and
+ * connectionTimeout (so no timer per call across discovery's thousand calls); the caller's signal cancels.
+ */
+async function run<T>(client: Sender, sdk: Sdk, instance: IdentityCenterInstance, settings: IdentityCenterSettings, endpoint: string | undefined, call: Omit<Call<Sender, T>, 'api'>): Promise<T> {
+  try {
+    return await call.run(client, sdk, settings.signal);
+  } catch (error) {
+    throw Object.assign(toIdentityCenterError(error, { ...call.ctx, instance, endpoint, timeoutMs: settings.timeoutMs }), {
+      // Kept for the callers that branch on the service's answer (polling, throttling, re-registration).
+      serviceError: settings.signal?.aborted ? 'AbortError' : (error as { name?: string }).name,
+    });
+  }
+}
+
+async function open(api: 'oidc' | 'portal', instance: IdentityCenterInstance, settings: IdentityCenterSettings) {
+  const sdk = await import('../sdk');
+  const endpoint = api === 'oidc' ? settings.oidcEndpoint : settings.portalEndpoint;
+  const config = clientConfig(instance, settings, endpoint, sdk);
+  const client = (api === 'oidc' ? new sdk.SSOOIDCClient(config) : new sdk.SSOClient(config)) as unknown as Sender;
+  return { client, sdk, endpoint };
+}
+
+/** One OIDC call on a client of its own. */
+export async function oidcCall<T>(instance: IdentityCenterInstance, settings: IdentityCenterSettings, call: Omit<Call<OidcClient, T>, 'api'>): Promise<T> {
+  const { client, sdk, endpoint } = await open('oidc', instance, settings);
+  try {
+    return await run(client, sdk, instance, settings, endpoint, call);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** One portal call on a client of its own. */
+export async function portalCall<T>(instance: IdentityCenterInstance, settings: IdentityCenterSettings, call: Omit<Call<PortalClient, T>, 'api'>): Promise<T> {
+  const session = await portalSession(instance, settings);
+  try {
+    return await session.call(call);
+  } finally {
+    session.close();
+  }
+}
+
+export interface PortalSession {
+  call<T>(call: Omit<Call<PortalClient, T>, 'api'>): Promise<T>;
+  close(): void;
+}
+
+/**
+ * One portal client for many calls (discovery's thousand): building a client resolves its whole configuration and
+ * opens new connections, which costs more than the call itself on a fast network.
+ */
+export async function portalSession(instance: IdentityCenterInstance, settings: IdentityCenterSettings): Promise<PortalSession> {
+  const { client, sdk, endpoint } = await open('portal', instance, settings);
+  return { call: (call) => run(client, sdk, instance, settings, endpoint, call), close: () => client.destroy() };
+}
+
+/** The exception the service answered with, on a UserError thrown by oidcCall/portalCall. */
+export function serviceErrorOf(error: unknown): string | undefined {
+  return (error as { serviceError?: string } | undefined)?.serviceError;
+}

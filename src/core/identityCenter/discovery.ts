@@ -1,0 +1,129 @@
+// Every account and permission set the signed-in person has: ListAccounts (all pages), then ListAccountRoles for
+// each account (all pages), a few accounts at a time. Throttling (TooManyRequestsException) and the service's
+// 5xx answers are retried with exponential backoff and full jitter, as AWS's retry guidance says.
+import { setTimeout as delay } from 'node:timers/promises';
+import { UserError } from '../userError';
+import { type PortalSession, portalSession, serviceErrorOf } from './clients';
+import { type IdentityCenterInstance, type IdentityCenterSettings, now } from './instance';
+import type { Directory, DirectoryAccount } from './directory';
+
+export interface DiscoveryOptions {
+  /** Accounts whose roles are listed at once; default 8. */
+  concurrency?: number;
+  /** Page size asked for (max_result); default 100 accounts, 100 roles. */
+  pageSize?: number;
+  /** First backoff step; default 500 ms (then 1 s, 2 s, … capped at 20 s, each a random share of it). */
+  backoffBaseMs?: number;
+  /** Attempts per request before giving up; default 8. */
+  maxAttempts?: number;
+  /** Accounts done so far, for a progress notification. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+const RETRYABLE = new Set(['TooManyRequestsException', 'InternalServerException', 'ServiceUnavailableException', 'ThrottlingException']);
+const MAX_BACKOFF_MS = 20_000;
+
+export interface DiscoveryStats { requests: number; retries: number }
+
+/** Lists everything the token may see. The token is used, never kept. */
+export async function discover(
+  instance: IdentityCenterInstance, accessToken: string, settings: IdentityCenterSettings, options: DiscoveryOptions = {},
+): Promise<Directory & { stats: DiscoveryStats }> {
+  const portal = await portalSession(instance, settings);
+  try {
+    return await discoverWith(portal, instance, accessToken, settings, options);
+  } finally {
+    portal.close();
+  }
+}
+
+async function discoverWith(
+  portal: PortalSession, instance: IdentityCenterInstance, accessToken: string, settings: IdentityCenterSettings, options: DiscoveryOptions,
+): Promise<Directory & { stats: DiscoveryStats }> {
+  const stats: DiscoveryStats = { requests: 0, retries: 0 };
+  const retrying = <T>(call: () => Promise<T>) => withBackoff(call, options, settings.signal, stats);
+  const pageSize = options.pageSize ?? 100;
+  const accounts: DirectoryAccount[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await retrying(() =>
+      portal.call({
+        ctx: { action: 'ListAccounts' },
+        run: (c, sdk, abortSignal) => c.send(new sdk.ListAccountsCommand({ accessToken, nextToken, maxResults: pageSize }), { abortSignal }),
+      }),
+    );
+    for (const a of page.accountList ?? []) {
+      if (a.accountId) accounts.push({ id: a.accountId, name: a.accountName ?? a.accountId, email: a.emailAddress, roles: [] });
+    }
+    nextToken = page.nextToken || undefined;
+  } while (nextToken);
+
+  let done = 0;
+  await eachLimited(accounts, options.concurrency ?? 8, async (account) => {
+    account.roles = await listRoles(portal, accessToken, account.id, pageSize, retrying);
+    options.onProgress?.(++done, accounts.length);
+  });
+  accounts.sort((a, b) => compare(a.name.toLowerCase(), b.name.toLowerCase()) || compare(a.id, b.id));
+  return { startUrl: instance.startUrl, region: instance.region, fetchedAt: new Date(now(settings)).toISOString(), accounts, stats };
+}
+
+async function listRoles(
+  portal: PortalSession, accessToken: string, accountId: string, pageSize: number,
+  retrying: <T>(call: () => Promise<T>) => Promise<T>,
+): Promise<string[]> {
+  const roles: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await retrying(() =>
+      portal.call({
+        ctx: { action: 'ListAccountRoles', accountId },
+        run: (c, sdk, abortSignal) => c.send(new sdk.ListAccountRolesCommand({ accessToken, accountId, nextToken, maxResults: pageSize }), { abortSignal }),
+      }),
+    );
+    for (const r of page.roleList ?? []) if (r.roleName) roles.push(r.roleName);
+    nextToken = page.nextToken || undefined;
+  } while (nextToken);
+  return roles.sort(compare);
+}
+
+async function withBackoff<T>(call: () => Promise<T>, options: DiscoveryOptions, signal: AbortSignal | undefined, stats: DiscoveryStats): Promise<T> {
+  const base = options.backoffBaseMs ?? 500;
+  const attempts = options.maxAttempts ?? 8;
+  for (let attempt = 1; ; attempt++) {
+    stats.requests += 1;
+    try {
+      return await call();
+    } catch (error) {
+      if (!RETRYABLE.has(serviceErrorOf(error) ?? '') || attempt >= attempts) throw error;
+      stats.retries += 1;
+      const cap = Math.min(MAX_BACKOFF_MS, base * 2 ** (attempt - 1));
+      try {
+        await delay(Math.random() * cap, undefined, { signal });
+      } catch {
+        throw new UserError('Cancelled.', 'Cancelled');
+      }
+    }
+  }
+}
+
+/** Runs `work` on every item with at most `limit` running at once; the first failure stops new work and is thrown. */
+async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

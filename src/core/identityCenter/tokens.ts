@@ -1,0 +1,145 @@
+// The registered OIDC client and the access token of each Identity Center instance, kept in the caller's
+// SecretStore only, and the refresh that keeps the token alive: a token within REFRESH_WINDOW_MS of its end is
+// exchanged for a new one with its refresh token (rotating both), as the AWS CLI and SDK do.
+import { UserError } from '../userError';
+import { oidcCall, serviceErrorOf } from './clients';
+import { type IdentityCenterInstance, type IdentityCenterSettings, type SecretStore, now, secretKey } from './instance';
+
+export interface RegisteredClient {
+  clientId: string;
+  clientSecret: string;
+  /** When the registration ends (RFC 3339), from clientSecretExpiresAt. */
+  expiresAt: string;
+}
+
+export interface SsoToken {
+  accessToken: string;
+  /** RFC 3339. */
+  expiresAt: string;
+  refreshToken?: string;
+  /** Where it came from: our own sign-in (SecretStore) or the AWS CLI's cache (read only, never refreshed). */
+  source: 'signIn' | 'awsCli';
+}
+
+/** Refresh this long before the end, like the SDK's token provider (5 minutes). */
+export const REFRESH_WINDOW_MS = 5 * 60 * 1000;
+/** A registration this close to its end is replaced rather than used for a new sign-in. */
+const CLIENT_MARGIN_MS = 60 * 60 * 1000;
+const DEVICE_GRANT_SCOPES = ['sso:account:access'];
+
+async function readJson<T>(store: SecretStore, key: string): Promise<T | undefined> {
+  const text = await store.get(key);
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    await store.delete(key); // unreadable: as good as absent
+    return undefined;
+  }
+}
+
+export function readClient(instance: IdentityCenterInstance, store: SecretStore): Promise<RegisteredClient | undefined> {
+  return readJson<RegisteredClient>(store, secretKey(instance, 'client'));
+}
+
+export function readToken(instance: IdentityCenterInstance, store: SecretStore): Promise<SsoToken | undefined> {
+  return readJson<SsoToken>(store, secretKey(instance, 'token'));
+}
+
+export async function saveToken(instance: IdentityCenterInstance, store: SecretStore, token: SsoToken): Promise<void> {
+  await store.store(secretKey(instance, 'token'), JSON.stringify(token));
+}
+
+/** Forgets the token and the registration of one instance (sign out). */
+export async function forget(instance: IdentityCenterInstance, store: SecretStore): Promise<void> {
+  await store.delete(secretKey(instance, 'token'));
+  await store.delete(secretKey(instance, 'client'));
+}
+
+/** The stored registration while it has more than an hour left, else a new one (RegisterClient), stored. */
+export async function registeredClient(
+  instance: IdentityCenterInstance, store: SecretStore, settings: IdentityCenterSettings, clientName: string,
+): Promise<RegisteredClient> {
+  const existing = await readClient(instance, store);
+  if (existing && Date.parse(existing.expiresAt) - now(settings) > CLIENT_MARGIN_MS) return existing;
+  const response = await oidcCall(instance, settings, {
+    ctx: { action: 'RegisterClient' },
+    run: (client, sdk, abortSignal) =>
+      client.send(new sdk.RegisterClientCommand({ clientName, clientType: 'public', scopes: DEVICE_GRANT_SCOPES }), { abortSignal }),
+  });
+  if (!response.clientId || !response.clientSecret || response.clientSecretExpiresAt === undefined) {
+    throw new UserError(`IAM Identity Center answered RegisterClient without a client for ${instance.startUrl}: try again.`, 'SsoBadResponse');
+  }
+  const registered = {
+    clientId: response.clientId,
+    clientSecret: response.clientSecret,
+    expiresAt: new Date(response.clientSecretExpiresAt * 1000).toISOString(),
+  };
+  await store.store(secretKey(instance, 'client'), JSON.stringify(registered));
+  return registered;
+}
+
+/** A CreateToken answer as the token we keep. */
+export function tokenFrom(response: { accessToken?: string; expiresIn?: number; refreshToken?: string }, settings: IdentityCenterSettings): SsoToken {
+  if (!response.accessToken || response.expiresIn === undefined) {
+    throw new UserError('IAM Identity Center answered CreateToken without a token: sign in again.', 'SsoBadResponse');
+  }
+  return {
+    accessToken: response.accessToken,
+    expiresAt: new Date(now(settings) + response.expiresIn * 1000).toISOString(),
+    refreshToken: response.refreshToken,
+    source: 'signIn',
+  };
+}
+
+export function expiresWithin(token: SsoToken, ms: number, settings: IdentityCenterSettings): boolean {
+  return Date.parse(token.expiresAt) - now(settings) <= ms;
+}
+
+function signInRequired(instance: IdentityCenterInstance, code: 'SsoSignInRequired' | 'SsoTokenExpired'): UserError {
+  const what = code === 'SsoSignInRequired' ? 'You are not signed in to' : 'Your sign-in has expired for';
+  return new UserError(`${what} IAM Identity Center at ${instance.startUrl}: run 'Sign in to IAM Identity Center'.`, code);
+}
+
+/**
+ * The stored token, refreshed first when it ends within five minutes. A refused refresh (the session was ended
+ * or the refresh token expired) forgets the token and throws SsoTokenExpired; a refresh that could not reach the
+ * service keeps the token (the old one while it still works; the error once it has ended).
+ */
+export async function validToken(instance: IdentityCenterInstance, store: SecretStore, settings: IdentityCenterSettings): Promise<SsoToken> {
+  const token = await readToken(instance, store);
+  if (!token) throw signInRequired(instance, 'SsoSignInRequired');
+  if (!expiresWithin(token, REFRESH_WINDOW_MS, settings)) return token;
+  const client = await readClient(instance, store);
+  const refreshable = token.refreshToken && client && Date.parse(client.expiresAt) > now(settings);
+  if (!refreshable) {
+    if (!expiresWithin(token, 0, settings)) return token;
+    await store.delete(secretKey(instance, 'token'));
+    throw signInRequired(instance, 'SsoTokenExpired');
+  }
+  try {
+    const refreshed = await refreshToken(instance, settings, client, token.refreshToken!);
+    await saveToken(instance, store, refreshed);
+    return refreshed;
+  } catch (error) {
+    const refused = ['InvalidGrantException', 'InvalidClientException', 'UnauthorizedClientException'].includes(serviceErrorOf(error) ?? '');
+    if (refused) {
+      await store.delete(secretKey(instance, 'token'));
+      throw signInRequired(instance, 'SsoTokenExpired');
+    }
+    // Unreachable or throttled: the token is kept, to be refreshed on the next call.
+    if (!expiresWithin(token, 0, settings)) return token;
+    throw error;
+  }
+}
+
+async function refreshToken(instance: IdentityCenterInstance, settings: IdentityCenterSettings, client: RegisteredClient, refresh: string): Promise<SsoToken> {
+  const response = await oidcCall(instance, settings, {
+    ctx: { action: 'RefreshToken' },
+    run: (c, sdk, abortSignal) =>
+      c.send(new sdk.CreateTokenCommand({ clientId: client.clientId, clientSecret: client.clientSecret, grantType: 'refresh_token', refreshToken: refresh }), { abortSignal }),
+  });
+  const token = tokenFrom(response, settings);
+  // Some answers keep the refresh token instead of rotating it.
+  return { ...token, refreshToken: token.refreshToken ?? refresh };
+}
