@@ -302,3 +302,21 @@ export function refusalOf(candidate: RoleCandidate, arn: string): string | undef
   const deny = candidate.denies.find((d) => !d.conditional && resourceMatches(d.resource, arn) && !(d.except ?? []).some((r) => resourceMatches(r, arn)));
   return deny ? `${arn} is denied by the ${deny.origin.label}` : undefined;
 }
+
+/**
+ * A role ARN from a pattern candidate and what the person typed: an account id, and a role name (with any path)
+ * when the pattern's name has wildcards. Returns the sentence that says what is wrong instead when it does not fit.
+ */
+export function completePattern(candidate: RoleCandidate, accountId: string, roleName?: string): { arn: string } | { problem: string } {
+  const account = accountId.trim();
+  if (!/^\d{12}$/.test(account)) return { problem: `'${account}' is not a 12-digit AWS account id: enter the account's id.` };
+  const [, partitionPart, , , , resourcePart] = segments(candidate.resource) ?? ALL_SEGMENTS;
+  const literalName = resourcePart.startsWith('role/') && !hasWildcard(resourcePart) ? resourcePart.slice('role/'.length) : undefined;
+  const name = (roleName ?? '').trim().replace(/^\/+/, '') || literalName;
+  if (!name) return { problem: `${candidate.resource} leaves the role name open: enter the name of the role in account ${account}.` };
+  if (!/^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/.test(name)) return { problem: `'${name}' is not an IAM role name: use letters, digits and + = , . @ _ - only.` };
+  const partition = hasWildcard(partitionPart) ? 'aws' : partitionPart;
+  const arn = `arn:${partition}:iam::${account}:role/${name}`;
+  const refusal = refusalOf(candidate, arn);
+  return refusal ? { problem: `${refusal}: pick another account or role name.` } : { arn };
+}

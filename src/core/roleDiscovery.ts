@@ -1,10 +1,11 @@
 // Discover Roles: with an IAM user's own credentials, read the policies that apply to it (its inline and
 // attached managed policies and those of its groups, every page) and turn their sts:AssumeRole statements into
 // candidate roles. What the user may not read is skipped with one sentence naming the missing permission.
-import { callerName } from './arn';
+import { callerName, tryParseRoleArn } from './arn';
 import type { AwsConfig } from './awsConfig';
 import { toUserError } from './awsErrors';
 import { type AssumableRoles, type PolicyOrigin, type SourcedPolicy, assumableRoles, parsePolicy } from './iamPolicy';
+import type { AccountSetting } from './roles';
 import type { AwsCredentials } from './session';
 import { getCallerIdentity, type StsSettings } from './sts';
 import { UserError } from './userError';
@@ -266,4 +267,25 @@ function summarize(problems: DiscoveryProblem[]): string | undefined {
   return list
     ? `Some policies could not be read, so roles may be missing: your user lacks ${list}.`
     : problems.map((p) => p.message).join(' ');
+}
+
+/**
+ * The iamSwitchboard.accounts setting with these roles added (the other way to keep discovered roles): into the
+ * entry for the same account and source profile, else a new entry. Roles already there are not repeated.
+ */
+export function addToAccountsSetting(accounts: readonly AccountSetting[], roleArns: string[], sourceProfile: string, mfaSerial?: string): AccountSetting[] {
+  const result = accounts.map((a) => ({ ...a, roles: [...(a.roles ?? [])] }));
+  for (const arn of roleArns) {
+    const parsed = tryParseRoleArn(arn);
+    if (!parsed) continue;
+    const entry = result.find((a) => a.id === parsed.accountId && (a.sourceProfile ?? 'default') === sourceProfile && a.mfaSerial === mfaSerial);
+    const role = parsed.path === '/' && parsed.partition === 'aws' ? parsed.name : parsed.arn;
+    const named = (a: AccountSetting) => a.roles.some((r) => r === role || r === parsed.arn || `arn:aws:iam::${a.id}:role/${r}` === parsed.arn);
+    if (entry) {
+      if (!named(entry)) entry.roles.push(role);
+    } else {
+      result.push({ id: parsed.accountId, sourceProfile, ...(mfaSerial ? { mfaSerial } : {}), roles: [role] });
+    }
+  }
+  return result;
 }

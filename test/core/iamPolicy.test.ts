@@ -5,6 +5,7 @@ import {
   type PolicyOrigin,
   type SourcedPolicy,
   assumableRoles,
+  completePattern,
   parsePolicy,
   refusalOf,
   resourceCovers,
@@ -112,5 +113,24 @@ describe('policy evaluation for sts:AssumeRole', () => {
     assert.equal(parsePolicy('{"Version":"2012-10-17"}'), undefined);
     assert.equal(parsePolicy('{"Statement":[{"Effect":"Maybe"}]}'), undefined);
     assert.equal(parsePolicy('{"Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}}')?.length, 1);
+  });
+});
+
+describe('completing a pattern', () => {
+  const [devStar, any] = assumableRoles([
+    policy('Allows', [allow('sts:AssumeRole', ['arn:aws:iam::*:role/Dev*', '*'])]),
+    policy('Denies', [{ Effect: 'Deny', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::*:role/DevAdmin' }]),
+  ]).candidates.sort((a, b) => b.resource.length - a.resource.length);
+
+  test('an account id and a role name make a role ARN that the pattern allows', () => {
+    assert.deepEqual(completePattern(devStar, '222222222222', 'DevOps'), { arn: 'arn:aws:iam::222222222222:role/DevOps' });
+    assert.deepEqual(completePattern(any, '222222222222', 'team/Deploy'), { arn: 'arn:aws:iam::222222222222:role/team/Deploy' });
+  });
+
+  test('a name outside the pattern, a denied name, or a bad account id is a sentence', () => {
+    assert.match((completePattern(devStar, '222222222222', 'Ops') as { problem: string }).problem, /does not match arn:aws:iam::\*:role\/Dev\*/);
+    assert.match((completePattern(devStar, '222222222222', 'DevAdmin') as { problem: string }).problem, /is denied by the inline policy Denies/);
+    assert.match((completePattern(devStar, '2222', 'DevOps') as { problem: string }).problem, /not a 12-digit AWS account id/);
+    assert.match((completePattern(any, '222222222222') as { problem: string }).problem, /leaves the role name open/);
   });
 });

@@ -9,7 +9,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyComm
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { type AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
 import type { RoleCandidate } from '../../src/core/iamPolicy';
-import { type DiscoveryOptions, discoverRoles, discoverRolesForProfile } from '../../src/core/roleDiscovery';
+import { type DiscoveryOptions, addToAccountsSetting, discoverRoles, discoverRolesForProfile } from '../../src/core/roleDiscovery';
 import { tryRoles } from '../../src/core/roleTrial';
 import { StsCache } from '../../src/core/sts';
 import { UserError } from '../../src/core/userError';
@@ -181,5 +181,19 @@ describe('try discovered roles', () => {
     const results = await tryRoles([PROD('Admin'), PROD('BreakGlass')], trial('bob', { mfaSerial: BOB_MFA, mfaCode }));
     assert.deepEqual(results.map((r) => [r.status, r.code]), [['other', 'MfaFailed'], ['refused', 'AccessDenied']]);
     assert.equal(asked, 1);
+  });
+});
+
+describe('keeping discovered roles in the accounts setting', () => {
+  test('roles join the entry for their account and source, or a new entry, without repeats', () => {
+    const before = [{ id: '333333333333', alias: 'prod', sourceProfile: 'alice', roles: ['ReadOnly'] }];
+    const result = addToAccountsSetting(before, [PROD('ReadOnly'), PROD('BreakGlass'), 'arn:aws:iam::222222222222:role/vault/VaultS3', PROD('Admin')], 'alice');
+    assert.deepEqual(result, [
+      { id: '333333333333', alias: 'prod', sourceProfile: 'alice', roles: ['ReadOnly', 'BreakGlass', 'Admin'] },
+      { id: '222222222222', sourceProfile: 'alice', roles: ['arn:aws:iam::222222222222:role/vault/VaultS3'] },
+    ]);
+    assert.deepEqual(before[0].roles, ['ReadOnly'], 'the input is not changed');
+    const bob = addToAccountsSetting(result, [PROD('Admin')], 'bob', BOB_MFA);
+    assert.deepEqual(bob[2], { id: '333333333333', sourceProfile: 'bob', mfaSerial: BOB_MFA, roles: ['Admin'] });
   });
 });
