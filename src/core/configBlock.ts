@@ -27,6 +27,8 @@ export interface BlockPlan {
   changed: boolean;
   /** The block's profiles after the change, in order. */
   profiles: BlockProfile[];
+  /** Wanted roles left out because a profile outside the block already has them: role ARN → that profile. */
+  skipped: { roleArn: string; profile: string }[];
   added: string[];
   removed: string[];
   /** A unified diff of before → after, to show before writing. Empty when nothing changes. */
@@ -36,7 +38,12 @@ export interface BlockPlan {
 export interface PlanOptions {
   /** Profile names that exist elsewhere (e.g. sections of ~/.aws/credentials); the config file's own are read from it. */
   reservedNames?: Iterable<string>;
-  /** Account id → alias, for names such as `prod-ReadOnly`. */
+  /**
+   * Profiles the config already has (e.g. loadAwsConfig's): a wanted role that one outside the block already
+   * offers from the same source is skipped rather than written twice.
+   */
+  existingProfiles?: Iterable<{ name: string; roleArn?: string; sourceProfile?: string }>;
+  /** Account id → alias, for names such as `prod-readonly`. */
   accountAliases?: Map<string, string>;
   /** How the diff names the file. */
   label?: string;
@@ -116,11 +123,11 @@ export function sanitizeProfileName(name: string): string {
   return cleaned === '' || cleaned === 'default' ? `role-${cleaned || 'profile'}` : cleaned;
 }
 
-/** `prod-ReadOnly` when the account has an alias, else `333333333333-ReadOnly`. */
+/** `prod-readonly` when the account has an alias, else `333333333333-readonly`: lower case, as profiles usually are. */
 export function defaultProfileName(roleArn: string, accountAliases?: Map<string, string>): string {
   const parsed = tryParseRoleArn(roleArn);
-  if (!parsed) return sanitizeProfileName(roleArn);
-  return sanitizeProfileName(`${accountAliases?.get(parsed.accountId) ?? parsed.accountId}-${parsed.name}`);
+  if (!parsed) return sanitizeProfileName(roleArn.toLowerCase());
+  return sanitizeProfileName(`${accountAliases?.get(parsed.accountId) ?? parsed.accountId}-${parsed.name}`.toLowerCase());
 }
 
 /**
@@ -132,14 +139,23 @@ export function planBlock(before: string | undefined, wanted: ProfileRequest[], 
   const located = locate(text);
   const outside = located ? text.slice(0, located.start) + text.slice(located.end) : text;
   const old = readBlock(text);
-  const taken = new Set([...profileNames(outside), ...(options.reservedNames ?? [])]);
+  const inBlock = new Set(old.map((p) => p.name));
+  const elsewhere = [...(options.existingProfiles ?? [])].filter((p) => !inBlock.has(p.name));
+  // Names differing only in case would read as the same profile to a person: treat them as taken.
+  const taken = new Set([...profileNames(outside), ...(options.reservedNames ?? []), ...elsewhere.map((p) => p.name)].map((n) => n.toLowerCase()));
   const profiles: BlockProfile[] = [];
+  const skipped: BlockPlan['skipped'] = [];
   for (const request of wanted) {
     if (profiles.some((p) => p.roleArn === request.roleArn && p.sourceProfile === request.sourceProfile)) continue;
+    const existing = elsewhere.find((p) => p.roleArn === request.roleArn && p.sourceProfile === request.sourceProfile);
+    if (existing) {
+      skipped.push({ roleArn: request.roleArn, profile: existing.name });
+      continue;
+    }
     const kept = old.find((p) => p.roleArn === request.roleArn && p.sourceProfile === request.sourceProfile)?.name;
     const base = request.name ? sanitizeProfileName(request.name) : kept ?? defaultProfileName(request.roleArn, options.accountAliases);
     const name = unique(base, taken);
-    taken.add(name);
+    taken.add(name.toLowerCase());
     profiles.push({ name, roleArn: request.roleArn, sourceProfile: request.sourceProfile, mfaSerial: request.mfaSerial });
   }
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
@@ -160,16 +176,18 @@ export function planBlock(before: string | undefined, wanted: ProfileRequest[], 
     after,
     changed: after !== text || before === undefined && after !== '',
     profiles,
+    skipped,
     added: profiles.filter((p) => !oldNames.has(p.name)).map((p) => p.name),
     removed: old.filter((p) => !newNames.has(p.name)).map((p) => p.name),
     diff: unifiedDiff(before, after, options.label ?? '~/.aws/config'),
   };
 }
 
+/** `base`, else `base-2`, `base-3`, …: the first not in `taken` (which holds lower-case names). */
 function unique(base: string, taken: Set<string>): string {
-  if (!taken.has(base)) return base;
+  if (!taken.has(base.toLowerCase())) return base;
   for (let i = 2; ; i++) {
-    if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
+    if (!taken.has(`${base}-${i}`.toLowerCase())) return `${base}-${i}`;
   }
 }
 

@@ -58,9 +58,9 @@ describe('the managed block in ~/.aws/config', () => {
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.equal(fs.readFileSync(file, 'utf8'), [
       BLOCK_START,
-      '[profile prod-Admin]', `role_arn = ${PROD_ADMIN}`, 'source_profile = bob', 'mfa_serial = arn:aws:iam::111111111111:mfa/bob',
+      '[profile prod-admin]', `role_arn = ${PROD_ADMIN}`, 'source_profile = bob', 'mfa_serial = arn:aws:iam::111111111111:mfa/bob',
       '',
-      '[profile dev-ReadOnly]', `role_arn = ${DEV_RO}`, 'source_profile = default',
+      '[profile dev-readonly]', `role_arn = ${DEV_RO}`, 'source_profile = default',
       BLOCK_END, '',
     ].join('\n'));
   });
@@ -87,8 +87,8 @@ describe('the managed block in ~/.aws/config', () => {
     const first = fs.readFileSync(file, 'utf8');
     const p = await plan(file, [{ roleArn: PROD_ADMIN, sourceProfile: 'default' }, { roleArn: 'arn:aws:iam::444444444444:role/Ops', sourceProfile: 'default' }]);
     assert.deepEqual(p.removed, ['dev-ro-mine']);
-    assert.deepEqual(p.added, ['444444444444-Ops']);
-    assert.deepEqual(p.profiles.map((x) => x.name), ['prod-Admin', '444444444444-Ops']);
+    assert.deepEqual(p.added, ['444444444444-ops']);
+    assert.deepEqual(p.profiles.map((x) => x.name), ['prod-admin', '444444444444-ops']);
     await writeConfigBlock(file, p);
     const second = fs.readFileSync(file, 'utf8');
     assert.equal(outside(second), outside(first));
@@ -118,8 +118,9 @@ describe('the managed block in ~/.aws/config', () => {
       { roleArn: PROD_RO, sourceProfile: 'bob' },
       { roleArn: DEV_RO, sourceProfile: 'default', name: 'default' },
       { roleArn: 'arn:aws:iam::333333333333:role/team/Deploy', sourceProfile: 'default', name: '[prod] deploy]' },
-    ], ['prod-ReadOnly-2']);
-    assert.deepEqual(p.profiles.map((x) => x.name), ['prod-ReadOnly-3', 'prod-ReadOnly-4', 'role-default', 'prod-deploy']);
+    ], ['prod-readonly-2']);
+    // prod-ReadOnly is outside the block, prod-readonly-2 in the credentials file: case does not make a new name.
+    assert.deepEqual(p.profiles.map((x) => x.name), ['prod-readonly-3', 'prod-readonly-4', 'role-default', 'prod-deploy']);
   });
 
   test('the SDK ini loader, our catalog and the real AWS CLI read the written profiles', async () => {
@@ -127,16 +128,16 @@ describe('the managed block in ~/.aws/config', () => {
     await writeConfigBlock(file, await plan(file, [{ roleArn: DEV_RO, sourceProfile: 'default' }, { roleArn: PROD_ADMIN, sourceProfile: 'default', mfaSerial: 'arn:aws:iam::111111111111:mfa/bob' }]));
     const credentials = configFile('');
     const { configFile: ini } = await loadSharedConfigFiles({ configFilepath: file, filepath: credentials, ignoreCache: true });
-    assert.equal(ini['dev-ReadOnly']?.role_arn, DEV_RO);
-    assert.equal(ini['prod-Admin']?.mfa_serial, 'arn:aws:iam::111111111111:mfa/bob');
+    assert.equal(ini['dev-readonly']?.role_arn, DEV_RO);
+    assert.equal(ini['prod-admin']?.mfa_serial, 'arn:aws:iam::111111111111:mfa/bob');
     assert.equal(ini['prod-ReadOnly']?.role_arn, PROD_RO, 'the profiles outside the block still read');
     const catalog = buildCatalog({ profiles: (await loadAwsConfig({ configPath: file, credentialsPath: credentials })).profiles });
-    const devRole = catalog.roles.find((r) => r.label === 'dev-ReadOnly');
+    const devRole = catalog.roles.find((r) => r.label === 'dev-readonly');
     assert.deepEqual([devRole?.arn, devRole?.source, devRole?.warnings], [DEV_RO, { kind: 'profile', profile: 'default' }, []]);
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AWS_CONFIG_FILE: file, AWS_SHARED_CREDENTIALS_FILE: credentials };
     const { stdout } = await run('/usr/bin/aws', ['configure', 'list-profiles'], { env });
-    assert.deepEqual(stdout.trim().split('\n').sort(), ['default', 'dev-ReadOnly', 'prod-Admin', 'prod-ReadOnly']);
-    const { stdout: arn } = await run('/usr/bin/aws', ['configure', 'get', 'role_arn', '--profile', 'prod-Admin'], { env });
+    assert.deepEqual(stdout.trim().split('\n').sort(), ['default', 'dev-readonly', 'prod-ReadOnly', 'prod-admin']);
+    const { stdout: arn } = await run('/usr/bin/aws', ['configure', 'get', 'role_arn', '--profile', 'prod-admin'], { env });
     assert.equal(arn.trim(), PROD_ADMIN);
   });
 
@@ -148,6 +149,17 @@ describe('the managed block in ~/.aws/config', () => {
     fs.appendFileSync(file, '# edited meanwhile\n');
     await assert.rejects(writeConfigBlock(file, p), (e: unknown) => e instanceof UserError && e.code === 'ConfigChanged');
     assert.ok(fs.readFileSync(file, 'utf8').endsWith('# edited meanwhile\n'));
+  });
+
+  test('a role a profile outside the block already offers from the same source is skipped, not written twice', async () => {
+    const file = configFile(USER_TEXT);
+    await writeConfigBlock(file, await plan(file, [{ roleArn: DEV_RO, sourceProfile: 'default' }]));
+    const config = await loadAwsConfig({ configPath: file, credentialsPath: configFile('') });
+    const p = planBlock(await readConfigText(file), [
+      { roleArn: PROD_RO, sourceProfile: 'default' }, { roleArn: PROD_RO, sourceProfile: 'bob' }, { roleArn: DEV_RO, sourceProfile: 'default' },
+    ], { accountAliases: ALIASES, existingProfiles: config.profiles.values() });
+    assert.deepEqual(p.skipped, [{ roleArn: PROD_RO, profile: 'prod-ReadOnly' }]);
+    assert.deepEqual(p.profiles.map((x) => [x.name, x.sourceProfile]), [['prod-readonly-2', 'bob'], ['dev-readonly', 'default']]);
   });
 
   test('planning the block it already holds changes nothing', async () => {
