@@ -1,6 +1,7 @@
 // "Try" for discovered roles: one short AssumeRole per role through the normal STS path, to mark which work and
 // why the others do not. An MFA code is asked at most once: its session (the StsCache's) serves every retry.
 import { parseRoleArn } from './arn';
+import type { AwsConfig } from './awsConfig';
 import type { RoleEntry } from './roles';
 import { type AssumeOptions, assumeRole } from './sts';
 import { UserError, isCancellation } from './userError';
@@ -32,6 +33,16 @@ export interface TrialOptions extends Omit<AssumeOptions, 'durationSeconds'> {
   sourceProfile: string;
   /** The user's MFA device, when it has one: refused roles are tried again with it. */
   mfaSerial?: string;
+}
+
+/**
+ * The MFA device of the user behind `sourceProfile`, as ~/.aws/config knows it: the profile's own mfa_serial,
+ * else the one its role profiles use.
+ */
+export function sourceMfaSerial(config: AwsConfig, sourceProfile: string): string | undefined {
+  const own = config.profiles.get(sourceProfile)?.mfaSerial;
+  if (own) return own;
+  return [...config.profiles.values()].find((p) => p.sourceProfile === sourceProfile && p.mfaSerial)?.mfaSerial;
 }
 
 /** A role entry for an ARN no profile names yet, assumed from `sourceProfile` for 15 minutes. */

@@ -10,7 +10,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { type AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
 import type { RoleCandidate } from '../../src/core/iamPolicy';
 import { type DiscoveryOptions, addToAccountsSetting, discoverRoles, discoverRolesForProfile } from '../../src/core/roleDiscovery';
-import { tryRoles } from '../../src/core/roleTrial';
+import { sourceMfaSerial, tryRoles } from '../../src/core/roleTrial';
 import { StsCache } from '../../src/core/sts';
 import { UserError } from '../../src/core/userError';
 import { type AwsServer, startAwsServer, totp } from '../servers/aws';
@@ -170,6 +170,15 @@ describe('try discovered roles', () => {
     const results = await tryRoles([PROD('Admin'), PROD('BreakGlass'), PROD('ReadOnly')], trial('bob', { mfaSerial: BOB_MFA, mfaCode }));
     assert.deepEqual(results.map((r) => r.status), ['needsMfa', 'refused', 'works']);
     assert.equal(asked, 1);
+  });
+
+  test("the source's MFA device comes from its profile, or from the role profiles that use it", async () => {
+    const file = path.join(home, 'mfa-config');
+    fs.writeFileSync(file, `[profile bob]\nmfa_serial = ${BOB_MFA}\n\n[profile via-alice]\nrole_arn = ${PROD('Admin')}\nsource_profile = alice\nmfa_serial = arn:aws:iam::111111111111:mfa/alice\n`);
+    const mfaConfig = await loadAwsConfig({ configPath: file, credentialsPath: path.join(home, 'credentials') });
+    assert.equal(sourceMfaSerial(mfaConfig, 'bob'), BOB_MFA);
+    assert.equal(sourceMfaSerial(mfaConfig, 'alice'), 'arn:aws:iam::111111111111:mfa/alice');
+    assert.equal(sourceMfaSerial(mfaConfig, 'erin'), undefined);
   });
 
   test('a rejected MFA code marks that role with its code and is not asked for again', async () => {
