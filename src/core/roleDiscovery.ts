@@ -79,6 +79,8 @@ export async function discoverRoles(credentials: AwsCredentials, options: Discov
   try {
     const policies = (await Promise.all([userPolicies(reader, name), groupPolicies(reader, name)])).flat();
     const roles = assumableRoles(policies);
+    // Reads run in parallel; a stable order keeps the messages in the same order every time.
+    reader.problems.sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
     return {
       ...roles,
       user: { name, arn: caller.arn, accountId: caller.account },

@@ -102,11 +102,11 @@ describe('discover roles', () => {
     // Her own NotResource allow: every role but prod's.
     assert.deepEqual(resources(found.candidates), ['*']);
     assert.deepEqual(found.candidates[0].excluded, ['arn:aws:iam::333333333333:role/*']);
-    assert.deepEqual(found.problems.map((p) => p.message).sort(), [
+    assert.deepEqual(found.problems.map((p) => p.message), [
       'Could not read the inline policies of group Contractors: your user lacks iam:ListGroupPolicies.',
       'Could not read the managed policies attached to group Contractors: your user lacks iam:ListAttachedGroupPolicies.',
     ]);
-    assert.match(found.summary ?? '', /your user lacks iam:List(Group|AttachedGroup)Policies and iam:List(Group|AttachedGroup)Policies\.$/);
+    assert.equal(found.summary, 'Some policies could not be read, so roles may be missing: your user lacks iam:ListGroupPolicies and iam:ListAttachedGroupPolicies.');
   });
 
   test('a user without any IAM read rights ends with sentences naming each missing action and no candidates', async () => {
