@@ -13,6 +13,8 @@ export interface AccountSetting {
   mfaSerial?: string;
   externalId?: string;
   region?: string;
+  /** Marks the account as production: its roles look different and assuming one asks first. */
+  production?: boolean;
   roles: string[];
 }
 
@@ -65,6 +67,7 @@ export interface AccountEntry {
   alias?: string;
   label?: string;
   color?: string;
+  production?: boolean;
   roles: RoleEntry[];
 }
 
@@ -252,7 +255,7 @@ function groupByAccount(roles: RoleEntry[], settings: AccountSetting[], broken: 
   // Accounts named in the setting come first, in the setting's order; then the others by id.
   for (const s of settings) {
     if (isAccountId(String(s.id)) && !accounts.has(s.id)) {
-      accounts.set(s.id, { id: s.id, alias: s.alias, label: s.label, color: s.color, roles: [] });
+      accounts.set(s.id, { id: s.id, alias: s.alias, label: s.label, color: s.color, production: s.production, roles: [] });
     }
   }
   // Plain code-unit order: localeCompare is ten times slower, which shows at thousands of profiles.

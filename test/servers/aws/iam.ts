@@ -1,10 +1,15 @@
-// IAM actions: reading roles and users in the caller's account, and the user/key/policy management a Vault AWS
-// secrets engine performs (allowed only to users marked iamAdmin in the world).
+// IAM actions: reading roles, users, groups and their policies in the caller's account (allowed when the caller's
+// own identity policies allow it), and the user/key/policy management a Vault AWS secrets engine performs
+// (allowed only to users marked iamAdmin in the world).
 import { type ActionContext, type ActionHandler, integerParam, listParam, nameParam, requiredParam } from './actions';
 import { AwsError, accessDenied, noSuchEntity } from './errors';
 import { type UserRecord, callerAccount, callerArn, callerUser } from './identities';
-import { WORLD_CREATE_DATE, type WorldRole, roleArn, uniqueId, userArn } from './world';
-import { el, isoSeconds, leaf, members } from './xml';
+import { evaluate } from './policy';
+import {
+  WORLD_CREATE_DATE, type PolicyDocument, type WorldGroup, type WorldManagedPolicy, type WorldRole,
+  findGroup, findManagedPolicy, roleArn, uniqueId, userArn,
+} from './world';
+import { el, escapeXml, isoSeconds, leaf, members } from './xml';
 
 const USER_NAME = /^[\w+=,.@-]+$/;
 
@@ -41,8 +46,8 @@ function rolesOfCaller({ caller, world }: ActionContext): WorldRole[] {
   return account?.roles ?? [];
 }
 
-/** Markers are opaque to clients; this one names the first role of the next page. */
-const encodeMarker = (roleName: string): string => Buffer.from(JSON.stringify({ next: roleName })).toString('base64');
+/** Markers are opaque to clients; this one names the first item of the next page. */
+const encodeMarker = (key: string): string => Buffer.from(JSON.stringify({ next: key })).toString('base64');
 
 function decodeMarker(marker: string): string {
   try {
@@ -54,24 +59,25 @@ function decodeMarker(marker: string): string {
   throw new AwsError(400, 'ValidationError', 'Invalid Marker.');
 }
 
-const listRoles: ActionHandler = (context) => {
-  const { params, caller } = context;
-  const prefix = params.get('PathPrefix') ?? '/';
+/** One page of a Marker/MaxItems list, and the XML of IsTruncated and Marker that follows the list in the result. */
+function pageOf<T>(items: T[], keyOf: (item: T) => string, params: URLSearchParams): { page: T[]; tail: string } {
   const maxItems = integerParam(params, 'MaxItems', 100, 1, 1000);
+  const marker = params.get('Marker');
+  const start = marker === null ? 0 : items.findIndex((item) => keyOf(item) === decodeMarker(marker));
+  if (start < 0) throw new AwsError(400, 'ValidationError', 'Invalid Marker.');
+  const next = items[start + maxItems];
+  const tail = leaf('IsTruncated', next !== undefined) + (next !== undefined ? leaf('Marker', encodeMarker(keyOf(next))) : '');
+  return { page: items.slice(start, start + maxItems), tail };
+}
+
+const listRoles: ActionHandler = (context) => {
+  const prefix = context.params.get('PathPrefix') ?? '/';
   const roles = rolesOfCaller(context)
     .filter((r) => (r.path ?? '/').startsWith(prefix))
     .sort((a, b) => a.name.localeCompare(b.name));
-  const marker = params.get('Marker');
-  const start = marker === null ? 0 : roles.findIndex((r) => r.name === decodeMarker(marker));
-  if (start < 0) throw new AwsError(400, 'ValidationError', 'Invalid Marker.');
-  const page = roles.slice(start, start + maxItems);
-  const next = roles[start + maxItems];
-  const account = callerAccount(caller);
-  return [
-    el('Roles', members(page.map((r) => roleXml(account, r)))),
-    leaf('IsTruncated', next !== undefined),
-    next ? leaf('Marker', encodeMarker(next.name)) : undefined,
-  ].join('');
+  const { page, tail } = pageOf(roles, (r) => r.name, context.params);
+  const account = callerAccount(context.caller);
+  return el('Roles', members(page.map((r) => roleXml(account, r)))) + tail;
 };
 
 const getRole: ActionHandler = (context) => {
@@ -96,18 +102,65 @@ function targetUser({ caller, params, identities }: ActionContext): UserRecord {
   return user;
 }
 
-/** Only world users marked iamAdmin manage users; a user may always read about itself. */
-function authorize({ caller }: ActionContext, action: string, target: { arn: string } | UserRecord, readOnly = false): void {
+/** Only world users marked iamAdmin manage users. */
+function authorize({ caller }: ActionContext, action: string, target: { arn: string } | UserRecord): void {
   const self = callerUser(caller);
   const usesUserKeys = caller.kind === 'user' || caller.session.kind === 'session-token';
   if (usesUserKeys && self?.iamAdmin) return;
-  if (readOnly && usesUserKeys && self === target) return;
   throw accessDenied(callerArn(caller), `iam:${action}`, target.arn);
 }
 
+function managedDocuments(context: ActionContext, arns: Iterable<string>): PolicyDocument[] {
+  return [...arns].flatMap((arn) => findManagedPolicy(context.world, arn)?.document ?? []);
+}
+
+/** The identity-based policies that apply to the caller: a user's own and its groups', or an assumed role's. */
+function callerPolicies(context: ActionContext): PolicyDocument[] {
+  const { caller, world } = context;
+  if (caller.kind === 'session' && caller.session.kind === 'assumed-role') {
+    return managedDocuments(context, caller.session.role?.role.policyArns ?? []);
+  }
+  const user = callerUser(caller);
+  if (!user || (caller.kind === 'session' && caller.session.kind !== 'session-token')) return [];
+  const groups = [...user.groups].flatMap((name) => findGroup(world, user.account, name) ?? []);
+  return [
+    ...[...user.inlinePolicies.values()].flatMap((text) => parseDocument(text) ?? []),
+    ...managedDocuments(context, user.attachedPolicies),
+    ...groups.flatMap((g) => Object.values(g.inlinePolicies ?? {})),
+    ...groups.flatMap((g) => managedDocuments(context, g.managedPolicyArns ?? [])),
+  ];
+}
+
+function parseDocument(text: string): PolicyDocument | undefined {
+  try {
+    return JSON.parse(text) as PolicyDocument;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Read actions are allowed when the caller's identity policies allow them on the resource, with AWS's wording
+ * for the refusal ("on resource: user alice", "group Developers", "policy arn:…").
+ */
+function authorizeRead(context: ActionContext, action: string, resource: { arn: string; shown: string }): void {
+  const { caller } = context;
+  const usesUserKeys = caller.kind === 'user' || caller.session.kind === 'session-token';
+  if (usesUserKeys && callerUser(caller)?.iamAdmin) return;
+  const userName = usesUserKeys ? callerUser(caller)?.name : undefined;
+  const decision = evaluate(callerPolicies(context), { action: `iam:${action}`, resource: resource.arn, userName });
+  if (decision === 'allow') return;
+  const why = decision === 'explicitDeny'
+    ? `with an explicit deny in an identity-based policy`
+    : `because no identity-based policy allows the iam:${action} action`;
+  throw new AwsError(403, 'AccessDenied', `User: ${callerArn(caller)} is not authorized to perform: iam:${action} on resource: ${resource.shown} ${why}`);
+}
+
+const userResource = (user: UserRecord) => ({ arn: user.arn, shown: `user ${user.name}` });
+
 const getUser: ActionHandler = (context) => {
   const user = targetUser(context);
-  authorize(context, 'GetUser', user, true);
+  authorizeRead(context, 'GetUser', userResource(user));
   return el('User', userXml(user));
 };
 
@@ -168,11 +221,12 @@ const deleteAccessKey: ActionHandler = (context) => {
 
 const listAccessKeys: ActionHandler = (context) => {
   const user = targetUser(context);
-  authorize(context, 'ListAccessKeys', user, true);
-  const keys = context.identities.accessKeysOf(user).map((k) =>
+  authorizeRead(context, 'ListAccessKeys', userResource(user));
+  const { page, tail } = pageOf(context.identities.accessKeysOf(user), (k) => k.accessKeyId, context.params);
+  const keys = page.map((k) =>
     leaf('UserName', user.name) + leaf('AccessKeyId', k.accessKeyId) + leaf('Status', 'Active') + leaf('CreateDate', isoSeconds(k.createDate)),
   );
-  return el('AccessKeyMetadata', members(keys)) + leaf('IsTruncated', false);
+  return el('AccessKeyMetadata', members(keys)) + tail;
 };
 
 const attachUserPolicy: ActionHandler = (context) => {
@@ -192,11 +246,20 @@ const detachUserPolicy: ActionHandler = (context) => {
   return undefined;
 };
 
+const attachedPoliciesXml = (arns: Iterable<string>, params: URLSearchParams): string => {
+  const { page, tail } = pageOf([...arns].sort(), (arn) => arn, params);
+  return el('AttachedPolicies', members(page.map((arn) => leaf('PolicyName', arn.split('/').pop()) + leaf('PolicyArn', arn)))) + tail;
+};
+
+const policyNamesXml = (names: Iterable<string>, params: URLSearchParams): string => {
+  const { page, tail } = pageOf([...names].sort(), (name) => name, params);
+  return el('PolicyNames', members(page.map((name) => escapeXml(name)))) + tail;
+};
+
 const listAttachedUserPolicies: ActionHandler = (context) => {
   const user = targetUser(context);
-  authorize(context, 'ListAttachedUserPolicies', user, true);
-  const policies = [...user.attachedPolicies].map((arn) => leaf('PolicyName', arn.split('/').pop()) + leaf('PolicyArn', arn));
-  return el('AttachedPolicies', members(policies)) + leaf('IsTruncated', false);
+  authorizeRead(context, 'ListAttachedUserPolicies', userResource(user));
+  return attachedPoliciesXml(user.attachedPolicies, context.params);
 };
 
 const putUserPolicy: ActionHandler = (context) => {
@@ -223,18 +286,127 @@ const deleteUserPolicy: ActionHandler = (context) => {
 
 const listUserPolicies: ActionHandler = (context) => {
   const user = targetUser(context);
-  authorize(context, 'ListUserPolicies', user, true);
-  return el('PolicyNames', members([...user.inlinePolicies.keys()].map((n) => n))) + leaf('IsTruncated', false);
+  authorizeRead(context, 'ListUserPolicies', userResource(user));
+  return policyNamesXml(user.inlinePolicies.keys(), context.params);
 };
+
+const getUserPolicy: ActionHandler = (context) => {
+  const user = targetUser(context);
+  authorizeRead(context, 'GetUserPolicy', userResource(user));
+  const name = nameParam(context.params, 'PolicyName', 1, 128);
+  const document = user.inlinePolicies.get(name);
+  if (document === undefined) throw noSuchEntity(`The user policy with name ${name} cannot be found.`);
+  // IAM returns policy documents URL-encoded (RFC 3986); the SDK hands them on as they are.
+  return leaf('UserName', user.name) + leaf('PolicyName', name) + leaf('PolicyDocument', encodeURIComponent(document));
+};
+
+interface GroupRecord { name: string; path: string; arn: string; world?: WorldGroup }
+
+/** A group of the caller's account: from the world, or a name AddUserToGroup gave some user (no policies then). */
+function groupRecord(context: ActionContext, name: string): GroupRecord | undefined {
+  const account = callerAccount(context.caller);
+  const world = findGroup(context.world, account, name);
+  const path = world?.path ?? '/';
+  const record = { name, path, arn: `arn:aws:iam::${account}:group${path}${name}`, world };
+  if (world) return record;
+  const users = context.world.accounts.find((a) => a.id === account)?.users ?? [];
+  const known = users.some((u) => context.identities.getUser(account, u.name)?.groups.has(name));
+  return known ? record : undefined;
+}
+
+function targetGroup(context: ActionContext, action: string): GroupRecord {
+  const name = nameParam(context.params, 'GroupName', 1, 128);
+  const group = groupRecord(context, name);
+  // IAM checks the permission before it looks the group up, so a caller learns nothing about groups it may not read.
+  authorizeRead(context, action, { arn: group?.arn ?? `arn:aws:iam::${callerAccount(context.caller)}:group/${name}`, shown: `group ${name}` });
+  if (!group) throw noSuchEntity(`The group with name ${name} cannot be found.`);
+  return group;
+}
+
+const groupXml = (group: GroupRecord): string =>
+  leaf('Path', group.path) + leaf('GroupName', group.name) + leaf('GroupId', uniqueId('AGPA', group.arn)) + leaf('Arn', group.arn) + leaf('CreateDate', isoSeconds(WORLD_CREATE_DATE.getTime()));
 
 const listGroupsForUser: ActionHandler = (context) => {
   const user = targetUser(context);
-  authorize(context, 'ListGroupsForUser', user, true);
-  const groups = [...user.groups].map((name) => {
-    const arn = `arn:aws:iam::${user.account}:group/${name}`;
-    return leaf('Path', '/') + leaf('GroupName', name) + leaf('GroupId', uniqueId('AGPA', arn)) + leaf('Arn', arn) + leaf('CreateDate', isoSeconds(WORLD_CREATE_DATE.getTime()));
-  });
-  return el('Groups', members(groups)) + leaf('IsTruncated', false);
+  authorizeRead(context, 'ListGroupsForUser', userResource(user));
+  const groups = [...user.groups].sort().map((name) => groupRecord(context, name) ?? { name, path: '/', arn: `arn:aws:iam::${user.account}:group/${name}` });
+  const { page, tail } = pageOf(groups, (g) => g.name, context.params);
+  return el('Groups', members(page.map(groupXml))) + tail;
+};
+
+const listGroupPolicies: ActionHandler = (context) => {
+  const group = targetGroup(context, 'ListGroupPolicies');
+  return policyNamesXml(Object.keys(group.world?.inlinePolicies ?? {}), context.params);
+};
+
+const getGroupPolicy: ActionHandler = (context) => {
+  const group = targetGroup(context, 'GetGroupPolicy');
+  const name = nameParam(context.params, 'PolicyName', 1, 128);
+  const document = group.world?.inlinePolicies?.[name];
+  if (!document) throw noSuchEntity(`The group policy with name ${name} cannot be found.`);
+  return leaf('GroupName', group.name) + leaf('PolicyName', name) + leaf('PolicyDocument', encodeURIComponent(JSON.stringify(document, null, 2)));
+};
+
+const listAttachedGroupPolicies: ActionHandler = (context) => {
+  const group = targetGroup(context, 'ListAttachedGroupPolicies');
+  return attachedPoliciesXml(group.world?.managedPolicyArns ?? [], context.params);
+};
+
+/** Managed policies: versions v1…vN, the newest (the world's `document`) being the default. */
+function policyVersions(policy: WorldManagedPolicy): PolicyDocument[] {
+  return [...(policy.previousVersions ?? []), policy.document];
+}
+
+function targetPolicy(context: ActionContext, action: string): { arn: string; policy: WorldManagedPolicy } {
+  const arn = requiredParam(context.params, 'PolicyArn');
+  if (!/^arn:aws:iam::(aws|\d{12}):policy\/.+$/.test(arn)) throw new AwsError(400, 'InvalidInput', `ARN ${arn} is not valid.`);
+  authorizeRead(context, action, { arn, shown: `policy ${arn}` });
+  const policy = findManagedPolicy(context.world, arn);
+  if (!policy) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+  return { arn, policy };
+}
+
+/** How many users and groups of the world have the policy attached. */
+function attachmentCount(context: ActionContext, arn: string): number {
+  const accounts = context.world.accounts;
+  const users = accounts.flatMap((a) => a.users.map((u) => context.identities.getUser(a.id, u.name))).filter((u) => u?.attachedPolicies.has(arn));
+  const groups = accounts.flatMap((a) => a.groups ?? []).filter((g) => g.managedPolicyArns?.includes(arn));
+  return users.length + groups.length;
+}
+
+const getPolicy: ActionHandler = (context) => {
+  const { arn, policy } = targetPolicy(context, 'GetPolicy');
+  const created = isoSeconds(WORLD_CREATE_DATE.getTime());
+  return el(
+    'Policy',
+    leaf('PolicyName', policy.name),
+    leaf('DefaultVersionId', `v${policyVersions(policy).length}`),
+    leaf('PolicyId', uniqueId('ANPA', arn)),
+    leaf('Path', policy.path ?? '/'),
+    leaf('Arn', arn),
+    leaf('AttachmentCount', attachmentCount(context, arn)),
+    leaf('PermissionsBoundaryUsageCount', 0),
+    leaf('IsAttachable', true),
+    leaf('Description', policy.description),
+    leaf('CreateDate', created),
+    leaf('UpdateDate', created),
+  );
+};
+
+const getPolicyVersion: ActionHandler = (context) => {
+  const { arn, policy } = targetPolicy(context, 'GetPolicyVersion');
+  const versionId = requiredParam(context.params, 'VersionId');
+  const versions = policyVersions(policy);
+  const index = /^v[1-9]\d*$/.test(versionId) ? Number(versionId.slice(1)) - 1 : -1;
+  const document = versions[index];
+  if (!document) throw noSuchEntity(`Policy ${arn} version ${versionId} does not exist or is not attachable.`);
+  return el(
+    'PolicyVersion',
+    leaf('Document', encodeURIComponent(JSON.stringify(document, null, 2))),
+    leaf('VersionId', versionId),
+    leaf('IsDefaultVersion', index === versions.length - 1),
+    leaf('CreateDate', isoSeconds(WORLD_CREATE_DATE.getTime())),
+  );
 };
 
 /** Groups are not modelled: any name is accepted and remembered on the user so DeleteUser can insist on removal. */
@@ -264,7 +436,13 @@ export const iamActions: Record<string, ActionHandler> = {
   PutUserPolicy: putUserPolicy,
   DeleteUserPolicy: deleteUserPolicy,
   ListUserPolicies: listUserPolicies,
+  GetUserPolicy: getUserPolicy,
   ListGroupsForUser: listGroupsForUser,
+  ListGroupPolicies: listGroupPolicies,
+  GetGroupPolicy: getGroupPolicy,
+  ListAttachedGroupPolicies: listAttachedGroupPolicies,
+  GetPolicy: getPolicy,
+  GetPolicyVersion: getPolicyVersion,
   AddUserToGroup: groupMembership('AddUserToGroup'),
   RemoveUserFromGroup: groupMembership('RemoveUserFromGroup'),
 };

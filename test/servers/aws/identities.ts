@@ -93,6 +93,10 @@ export class Identities {
         const record = this.addUser(account.id, user.name, user.path ?? '/', WORLD_CREATE_DATE.getTime());
         record.iamAdmin = user.iamAdmin === true;
         record.mfaDevices = user.mfaDevices ?? [];
+        record.groups = new Set(user.groups ?? []);
+        record.attachedPolicies = new Set(user.managedPolicyArns ?? []);
+        // Stored as text, the way PutUserPolicy receives it; indented, as documents written by people are.
+        for (const [name, document] of Object.entries(user.inlinePolicies ?? {})) record.inlinePolicies.set(name, JSON.stringify(document, null, 2));
         for (const key of user.accessKeys ?? []) {
           this.keys.set(key.accessKeyId, { ...key, user: record, createDate: record.createDate, usableAtMs: 0 });
         }

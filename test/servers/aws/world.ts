@@ -7,6 +7,9 @@ export interface PolicyStatement {
   Effect: 'Allow' | 'Deny';
   Principal?: '*' | { AWS?: string | string[]; Service?: string | string[]; Federated?: string | string[] };
   Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
@@ -25,6 +28,26 @@ export interface WorldUser {
   iamAdmin?: boolean;
   accessKeys?: WorldAccessKey[];
   mfaDevices?: WorldMfaDevice[];
+  /** Names of groups in the same account. */
+  groups?: string[];
+  inlinePolicies?: Record<string, PolicyDocument>;
+  managedPolicyArns?: string[];
+}
+
+export interface WorldGroup {
+  name: string;
+  path?: string;
+  inlinePolicies?: Record<string, PolicyDocument>;
+  managedPolicyArns?: string[];
+}
+
+/** A managed policy; `document` is its default (newest) version, `previousVersions` the older ones, oldest first. */
+export interface WorldManagedPolicy {
+  name: string;
+  path?: string;
+  description?: string;
+  document: PolicyDocument;
+  previousVersions?: PolicyDocument[];
 }
 
 export interface WorldRole {
@@ -41,10 +64,15 @@ export interface WorldAccount {
   alias: string;
   users: WorldUser[];
   roles: WorldRole[];
+  groups?: WorldGroup[];
+  /** Customer managed policies: arn:aws:iam::<id>:policy<path><name>. */
+  policies?: WorldManagedPolicy[];
 }
 
 export interface World {
   accounts: WorldAccount[];
+  /** The AWS managed policies the world uses: arn:aws:iam::aws:policy<path><name>. */
+  awsManagedPolicies?: WorldManagedPolicy[];
 }
 
 /** Every entity in the world pretends to have been created at this instant. */
@@ -81,8 +109,24 @@ export function findUser(world: World, accountId: string, name: string): WorldUs
   return findAccount(world, accountId)?.users.find((u) => u.name === name);
 }
 
+export function policyArn(owner: string, policy: WorldManagedPolicy): string {
+  return `arn:aws:iam::${owner}:policy${policy.path ?? '/'}${policy.name}`;
+}
+
+/** A managed policy by ARN: AWS's own, or a customer managed one of any account in the world. */
+export function findManagedPolicy(world: World, arn: string): WorldManagedPolicy | undefined {
+  const owner = /^arn:aws:iam::(aws|\d{12}):policy\//.exec(arn)?.[1];
+  if (!owner) return undefined;
+  const policies = owner === 'aws' ? world.awsManagedPolicies : findAccount(world, owner)?.policies;
+  return policies?.find((p) => policyArn(owner, p) === arn);
+}
+
+export function findGroup(world: World, accountId: string, name: string): WorldGroup | undefined {
+  return findAccount(world, accountId)?.groups?.find((g) => g.name === name);
+}
+
 /** Stable AWS-style unique id (AIDA… for users, AROA… for roles) derived from the ARN. */
-export function uniqueId(prefix: 'AIDA' | 'AROA' | 'AGPA', arn: string): string {
+export function uniqueId(prefix: 'AIDA' | 'AROA' | 'AGPA' | 'ANPA', arn: string): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   const digest = createHash('sha256').update(arn).digest();
   let id = prefix;

@@ -1,0 +1,14 @@
+// The IAM client, bundled apart from ./sdk (dist/sdkIam.js) and loaded with `await import('./sdkIam')` only when
+// a person discovers roles: switching roles never needs it.
+export {
+  IAMClient,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetGroupPolicyCommand,
+  GetUserPolicyCommand,
+  ListAttachedGroupPoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListGroupPoliciesCommand,
+  ListGroupsForUserCommand,
+  ListUserPoliciesCommand,
+} from '@aws-sdk/client-iam';
