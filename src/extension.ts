@@ -4,8 +4,11 @@ import { Session } from './core/session';
 import { registerTerminalEnvironment } from './terminalEnvironment';
 import { registerStatusBar } from './statusBar';
 import { registerRoleSwitcher } from './commands/roles';
-import { registerVault, revokeLeasesOnExit } from './commands/vault';
+import { registerVault, VaultRegistration } from './commands/vault';
 import { registerTerraformCommands } from './commands/terraform';
+
+// What deactivate() needs, handed back by registration (VS Code calls deactivate without arguments).
+let vault: VaultRegistration | undefined;
 
 export function activate(context: vscode.ExtensionContext): { session: Session } | undefined {
   const log = vscode.window.createOutputChannel('IAM Switchboard', { log: true });
@@ -20,12 +23,12 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   registerTerminalEnvironment(context, session, log);
   registerStatusBar(context, session);
   registerRoleSwitcher(context, { session, log });
-  registerVault(context, { session, log });
+  vault = registerVault(context, { session, log });
   registerTerraformCommands(context, log);
   // Only the extension-host tests get the session: other extensions must never reach the credentials.
   return context.extensionMode === vscode.ExtensionMode.Test ? { session } : undefined;
 }
 
 export function deactivate(): Promise<void> {
-  return revokeLeasesOnExit();
+  return vault?.revokeLeasesOnExit() ?? Promise.resolve();
 }
