@@ -45,8 +45,10 @@ export class VaultLeaseStore {
   /** Revokes this window's leases in parallel, giving up after `budgetMs` so closing the window never hangs. */
   private async revokeAllCreatedHere(budgetMs: number): Promise<void> {
     const leases = this.connections.leases.list().filter((l) => this.connections.createdHere.has(l.leaseId));
+    // Requests still open when the budget runs out are aborted, not left running while the window closes.
+    const signal = AbortSignal.timeout(budgetMs);
     const revokeOne = async (lease: Lease) => {
-      await (await this.connections.clientFor(lease)).revokeLease(lease.leaseId);
+      await (await this.connections.clientFor(lease)).revokeLease(lease.leaseId, signal);
       this.connections.forget(lease.leaseId);
     };
     let timer: NodeJS.Timeout | undefined;

@@ -117,7 +117,7 @@ async function closeEditor(): Promise<void> {
   // A menu left open (it lives in a shadow root over the editor) would take the click.
   await page.keyboard.press('Escape');
   const tab = page.locator('.part.editor .tabs-container .tab.active');
-  await tab.locator('.action-label[aria-label^="Close"]').click({ force: true });
+  await tab.locator('.action-label[aria-label^="Close"]').click({ force: true, noWaitAfter: true });
   await tab.waitFor({ state: 'detached', timeout: 10_000 });
 }
 
@@ -140,17 +140,17 @@ async function setUserSetting(id: string, value: SettingValue): Promise<void> {
 async function resetUserSetting(id: string): Promise<void> {
   const row = await openSetting(id);
   try {
-    // The gear appears on hover; try twice in case the menu opened before the row settled.
+    // The gear appears on hover; try again when the menu opened before the row settled, or a click was lost.
     for (let attempt = 1; ; attempt++) {
-      await row.hover();
-      await row.locator('.setting-toolbar-container .action-label').first().click();
-      await chooseMenuItem('Reset Setting');
       try {
+        await row.hover();
+        await row.locator('.setting-toolbar-container .action-label').first().click();
+        await chooseMenuItem('Reset Setting');
         await waitForSettingsFile(id, undefined, 5_000);
         return;
       } catch (error) {
         await page.screenshot({ path: `/tmp/vault-lifecycle-reset-${attempt}.png` }).catch(() => undefined);
-        if (attempt === 2) throw error;
+        if (attempt === 3) throw error;
         await page.keyboard.press('Escape');
       }
     }
@@ -265,6 +265,7 @@ async function leaseFromTree(role: string, ttl?: string): Promise<{ offered?: st
     await widget.waitFor({ timeout: 10_000 });
     offered = await input.inputValue();
     prompt = await widget.innerText();
+    await screenshot(page, 'vault-lifecycle-ttl-prompt');
     await answerQuickInput(page, ttl ?? offered);
   }
   await waitForNotification(page, new RegExp(`Vault credentials for ${role} are ready in new terminals`), 60_000);
@@ -552,6 +553,23 @@ test('a revoked token makes the tree and leasing offer to sign in again', async 
   await answerQuickInput(page, 'alice-password');
   await waitForNotification(page, /Signed in to demo as userpass-alice/);
   await waitForServerState(/userpass-alice/);
+});
+
+test('a Vault that drops connections shows "unreachable", not "signed out", and keeps the sign-in', async () => {
+  await vaultControl('failure', { mode: 'reset' });
+  try {
+    await refreshVault();
+    const text = await waitForServerState(/unreachable/);
+    assert.doesNotMatch(text, /signed out/, 'the kept token is not reported as signed out');
+    await sidebarRow(/Your sign-in is kept: Refresh when it is back/).waitFor({ timeout: 10_000 });
+    const inline = await inlineActions(serverRow());
+    assert.ok(inline.some((a) => a.startsWith('Sign out of Vault')) && !inline.some((a) => a.startsWith('Sign in')), `inline actions: ${inline}`);
+    await screenshot(page, 'vault-lifecycle-unreachable-token-kept');
+  } finally {
+    await vaultControl('failure', {});
+  }
+  await refreshVault();
+  await waitForServerState(/userpass-alice/, 30_000);
 });
 
 test('a slow Vault times out with a message instead of hanging', async () => {
