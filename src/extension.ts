@@ -5,7 +5,7 @@ import { recordMessagesForTests } from './messageRecorder';
 import { Session } from './core/session';
 import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
-import { registerVault, revokeLeasesOnExit } from './commands/vault';
+import { registerVault, type VaultRegistration } from './commands/vault';
 import { registerStatusBar } from './statusBar';
 import { RecentRoles } from './store/recentRoles';
 import { RoleCatalogStore } from './store/roleCatalogStore';
@@ -17,7 +17,8 @@ import { registerTerminalsWithKeys } from './terminals/terminalsWithKeys';
 import { RoleTreeProvider } from './treeViews/roleTree';
 import type { Identity } from './core/session';
 
-let onExit: (() => Promise<void>) | undefined;
+// What deactivate() needs, handed back by registration (VS Code calls deactivate without arguments).
+let vault: VaultRegistration | undefined;
 
 export function activate(context: vscode.ExtensionContext): { session: Session } | undefined {
   recordMessagesForTests(context);
@@ -45,13 +46,12 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   registerDebugEnvironment(context, session);
   registerStatusBar(context, session);
   registerRoleCommands(context, { session, catalog, roles, recent, settings, log, openPinnedTerminal: openPinned });
-  registerVault(context, { session, log });
-  onExit = revokeLeasesOnExit;
+  vault = registerVault(context, { session, log });
   registerTerraformCommands(context, log);
   // Only the extension-host tests get the session: other extensions must never reach the credentials.
   return context.extensionMode === vscode.ExtensionMode.Test ? { session } : undefined;
 }
 
 export function deactivate(): Promise<void> {
-  return onExit?.() ?? Promise.resolve();
+  return vault?.revokeLeasesOnExit() ?? Promise.resolve();
 }

@@ -1,14 +1,16 @@
-// Vault-style durations ("15m", "1h30m", "900s", "900") for TTL prompts and settings.
+// Vault-style durations ("15m", "1h30m", "900s", "900") for TTL prompts and settings, and the one style the
+// Vault UI shows durations in ("59m", "1h 5m").
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
-/** Seconds in a duration such as `15m`, `1h30m`, `90s` or a bare number of seconds; undefined when malformed. */
+/** Seconds in a duration such as `15m`, `1h30m`, `1h 30m`, `90s` or a bare number of seconds; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim().toLowerCase();
   if (/^\d+$/.test(trimmed)) {
     return Number(trimmed);
   }
-  if (!/^(\d+[smhd])+$/.test(trimmed)) {
+  // Spaces between the parts are allowed: formatSeconds shows "1h 5m", and the prompts offer what it shows.
+  if (!/^\d+[smhd](\s*\d+[smhd])*$/.test(trimmed)) {
     return undefined;
   }
   let seconds = 0;
@@ -18,10 +20,18 @@ export function parseDuration(text: string): number | undefined {
   return seconds;
 }
 
-/** 5400 → "1h30m", 900 → "15m", 61 → "61s": what the duration prompts accept back. */
+/**
+ * The one style durations are shown in, two units at most: 45 → "45s", 3542 → "59m", 3900 → "1h 5m",
+ * 7200 → "2h", 93600 → "1d 2h". Smaller remainders are dropped; parseDuration reads every result back.
+ */
 export function formatSeconds(seconds: number): string {
-  if (seconds > 0 && seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds >= 3600 && seconds % 60 === 0) return `${Math.floor(seconds / 3600)}h${(seconds % 3600) / 60}m`;
-  if (seconds > 0 && seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return twoUnits(Math.floor(s / 3600), 'h', Math.floor((s % 3600) / 60), 'm');
+  return twoUnits(Math.floor(s / 86400), 'd', Math.floor((s % 86400) / 3600), 'h');
+}
+
+function twoUnits(major: number, majorUnit: string, minor: number, minorUnit: string): string {
+  return minor ? `${major}${majorUnit} ${minor}${minorUnit}` : `${major}${majorUnit}`;
 }

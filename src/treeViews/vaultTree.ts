@@ -1,40 +1,81 @@
 import * as vscode from 'vscode';
+import { formatSeconds } from '../core/duration';
 import type { Identity } from '../core/session';
-import { formatTimeLeft } from '../core/time';
 import type { RoleList, TokenInfo, VaultClient, VaultHealth, VaultRole, VaultServer } from '../core/vault';
 import type { Lease, LeaseTracker } from '../core/vaultLeases';
 
-/** What the tree needs from the Vault connections (implemented in commands/vault.ts). */
+/** What the tree needs from the Vault connections (store/vaultConnections.ts has them). */
 export interface VaultTreeSource {
   servers(): VaultServer[];
   client(server: VaultServer): Promise<VaultClient>;
   /** Who is signed in, or undefined when signed out; throws when the token no longer works. */
   tokenInfo(server: VaultServer): Promise<TokenInfo | undefined>;
+  /** Whether a token is kept for the server, without asking the server (which may be unreachable). */
+  tokenKept(server: VaultServer): Promise<boolean>;
   readonly leases: LeaseTracker;
   /** Credentials of a lease this window holds in memory (none for leases restored after a reload). */
   identityFor(leaseId: string): Identity | undefined;
   activeLeaseId(): string | undefined;
 }
 
-export type VaultNode = ServerNode | MountNode | RoleNode | LeaseNode | MessageNode;
+export type VaultNode = ServerNode | MountNode | VaultRoleNode | LeaseNode | MessageNode;
+
+/** What the tree knows about a server's sign-in: a working token, one kept but not checked, or none. */
+export interface ServerSignIn {
+  token?: TokenInfo;
+  /** A token is kept in SecretStorage (it may not have been checked: the server could not be reached). */
+  tokenKept: boolean;
+  /** Why the kept token was refused, as the sentence to show. */
+  tokenProblem?: string;
+}
+
+const REACHABLE = new Set(['active', 'standby']);
 
 export class ServerNode extends vscode.TreeItem {
+  readonly token: TokenInfo | undefined;
+  readonly tokenProblem: string | undefined;
+
   constructor(
     readonly server: VaultServer,
     readonly health: VaultHealth,
-    readonly token: TokenInfo | undefined,
-    readonly tokenProblem: string | undefined,
+    readonly signIn: ServerSignIn,
   ) {
     super(server.name, vscode.TreeItemCollapsibleState.Expanded);
+    this.token = signIn.token;
+    this.tokenProblem = signIn.tokenProblem;
     this.id = `vault:${server.address}`;
-    this.contextValue = token ? 'vaultServer.signedIn' : 'vaultServer.signedOut';
-    this.iconPath = new vscode.ThemeIcon(health.status === 'active' || health.status === 'standby' ? 'server' : 'warning');
-    const who = token ? `${token.displayName || 'token'} (${token.policies.join(', ')})${token.ttl ? ` · token ${formatTimeLeft(token.ttl * 1000)}` : ''}` : 'signed out';
-    this.description = `${health.status} · ${who}`;
-    this.tooltip = [server.address, server.namespace ? `namespace ${server.namespace}` : '', health.version ? `Vault ${health.version}` : '', health.message ?? '', tokenProblem ?? '']
-      .filter(Boolean)
-      .join('\n');
+    // An unreachable server keeps its token: Sign out stays offered, Sign in is not.
+    const signedIn = signIn.token || (health.status === 'unreachable' && signIn.tokenKept);
+    this.contextValue = `vaultServer.${health.status}.${signedIn ? 'signedIn' : 'signedOut'}`;
+    this.iconPath = new vscode.ThemeIcon(REACHABLE.has(health.status) ? 'server' : 'warning');
+    this.description = serverDescription(health, signIn);
+    this.tooltip = serverTooltip(server, health, signIn);
   }
+}
+
+/** One or two words: the sign-in when the server answers, else its state. Details are in the tooltip. */
+function serverDescription(health: VaultHealth, { token }: ServerSignIn): string {
+  if (!REACHABLE.has(health.status)) {
+    return health.status;
+  }
+  const who = token ? token.displayName || 'token' : 'signed out';
+  return health.status === 'standby' ? `standby · ${who}` : who;
+}
+
+function serverTooltip(server: VaultServer, health: VaultHealth, { token, tokenKept, tokenProblem }: ServerSignIn): string {
+  const lines = [server.address, server.namespace ? `Namespace: ${server.namespace}` : '', health.version ? `Vault ${health.version} (${health.status})` : `Status: ${health.status}`];
+  if (token) {
+    lines.push(`Signed in as ${token.displayName || 'a token'}`, `Policies: ${token.policies.join(', ') || 'none'}`, token.ttl ? `Token expires in ${formatSeconds(token.ttl)}` : 'Token does not expire');
+  } else if (tokenProblem) {
+    lines.push(tokenProblem);
+  } else if (health.status === 'unreachable' && tokenKept) {
+    lines.push(health.message ?? '', 'Your sign-in is kept: Refresh when the server is back.');
+  } else if (health.status === 'unreachable') {
+    lines.push(health.message ?? '');
+  } else {
+    lines.push('Not signed in.');
+  }
+  return lines.filter(Boolean).join('\n');
 }
 
 export class MountNode extends vscode.TreeItem {
@@ -46,10 +87,12 @@ export class MountNode extends vscode.TreeItem {
     this.id = `vault:${server.address}:${mount}`;
     this.contextValue = 'vaultMount';
     this.iconPath = new vscode.ThemeIcon('folder-library');
+    this.tooltip = `AWS secrets engine at ${mount}/ on ${server.address}`;
   }
 }
 
-export class RoleNode extends vscode.TreeItem {
+/** A role of Vault's AWS secrets engine (not an IAM role of the AWS Roles view). */
+export class VaultRoleNode extends vscode.TreeItem {
   constructor(
     readonly server: VaultServer,
     readonly mount: string,
@@ -63,26 +106,56 @@ export class RoleNode extends vscode.TreeItem {
     this.contextValue = 'vaultRole';
     this.iconPath = new vscode.ThemeIcon('key');
     this.description = info ? info.credentialTypes.join(', ') : 'type not readable';
-    this.tooltip = info?.roleArns.length ? info.roleArns.join('\n') : `${mount}/roles/${role}`;
+    this.tooltip = roleTooltip(mount, role, info);
   }
+}
+
+function roleTooltip(mount: string, role: string, info: VaultRole | undefined): string {
+  if (!info) {
+    return `${mount}/roles/${role}\nYour token may not read this role; leasing may still work.`;
+  }
+  return [
+    `${mount}/roles/${role}`,
+    `Credential type: ${info.credentialTypes.join(', ')}`,
+    ...info.roleArns.map((arn) => `Role ARN: ${arn}`),
+    info.defaultStsTtl ? `Default STS TTL: ${formatSeconds(info.defaultStsTtl)}` : '',
+    info.mfaSerialNumber ? `Asks for an MFA code (${info.mfaSerialNumber})` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 export class LeaseNode extends vscode.TreeItem {
   constructor(
     readonly lease: Lease,
     timeLeft: number | undefined,
-    /** For "Open Terminal as Role"; undefined for leases known only by id (restored after a reload). */
-    readonly identity: Identity | undefined,
+    /** Whether this window holds the lease's credentials (not for leases restored after a reload). */
+    readonly hasCredentials: boolean,
     active: boolean,
   ) {
     super(shortLeaseId(lease.leaseId), vscode.TreeItemCollapsibleState.None);
     this.id = `vault-lease:${lease.leaseId}`;
-    this.contextValue = `vaultLease${lease.renewable ? '.renewable' : ''}${active ? '.active' : ''}`;
-    this.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : 'watch');
-    const left = timeLeft === undefined ? 'no expiry' : `${formatTimeLeft(timeLeft)} left`;
-    this.description = `${left} · ${lease.renewable ? 'renewable' : 'not renewable'}${identity ? '' : ' · from an earlier window'}`;
-    this.tooltip = [lease.leaseId, lease.credentialType, lease.expiresAt ? `Expires ${lease.expiresAt.toLocaleString()}` : ''].filter(Boolean).join('\n');
+    // "withCredentials" picks the terminal action: a restored lease has nothing to put in a terminal.
+    this.contextValue = `vaultLease${lease.renewable ? '.renewable' : ''}${hasCredentials ? '.withCredentials' : '.restored'}${active ? '.active' : ''}`;
+    this.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : hasCredentials ? 'watch' : 'circle-outline');
+    const left = timeLeft === undefined ? 'no expiry' : timeLeft <= 0 ? 'expired' : `${formatSeconds(timeLeft / 1000)} left`;
+    this.description = hasCredentials ? left : `${left} · restored`;
+    this.tooltip = leaseTooltip(lease, left, hasCredentials, active);
   }
+}
+
+function leaseTooltip(lease: Lease, left: string, hasCredentials: boolean, active: boolean): vscode.MarkdownString {
+  const tip = new vscode.MarkdownString(undefined, true);
+  tip.appendMarkdown(`**Vault lease** ${active ? '(in new terminals) ' : ''}\n\n`);
+  tip.appendCodeblock(lease.leaseId, 'text');
+  tip.appendMarkdown(`\n- Type: \`${lease.credentialType}\`\n`);
+  tip.appendMarkdown(`- Expires: ${lease.expiresAt ? `${lease.expiresAt.toLocaleString()} (${left})` : 'no expiry given'}\n`);
+  tip.appendMarkdown(`- Renewable: ${lease.renewable ? 'yes, with Renew Lease' : 'no: lease again when you need more time'}\n\n`);
+  tip.appendMarkdown(lease.credentialType === 'iam_user' ? 'Revoke Lease ends it now: Vault deletes its IAM user.' : 'Revoke Lease ends it at Vault; AWS keeps STS keys valid until they expire.');
+  if (!hasCredentials) {
+    tip.appendMarkdown('\n\nFrom an earlier window: its credentials are not kept across reloads. Lease again for a terminal.');
+  }
+  return tip;
 }
 
 /** A leaf that explains an empty or failed level instead of leaving it blank. */
@@ -91,6 +164,7 @@ export class MessageNode extends vscode.TreeItem {
     super(message, vscode.TreeItemCollapsibleState.None);
     this.contextValue = 'vaultMessage';
     this.iconPath = new vscode.ThemeIcon(icon);
+    this.tooltip = message;
     this.command = command;
   }
 }
@@ -141,7 +215,7 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
     if (node instanceof MountNode) {
       return this.mountChildren(node);
     }
-    if (node instanceof RoleNode) {
+    if (node instanceof VaultRoleNode) {
       return this.leaseChildren(node);
     }
     return [];
@@ -165,22 +239,22 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
 
   private async serverNode(server: VaultServer): Promise<ServerNode> {
     const health = await this.cached(`health:${server.address}`, async () => (await this.source.client(server)).health());
-    let token: TokenInfo | undefined;
-    let tokenProblem: string | undefined;
-    if (health.status === 'active' || health.status === 'standby') {
+    const signIn: ServerSignIn = { tokenKept: await this.source.tokenKept(server) };
+    if (REACHABLE.has(health.status)) {
       try {
-        token = await this.cached(`token:${server.address}`, () => this.source.tokenInfo(server));
+        signIn.token = await this.cached(`token:${server.address}`, () => this.source.tokenInfo(server));
       } catch (error) {
-        tokenProblem = error instanceof Error ? error.message : String(error);
+        signIn.tokenProblem = messageOf(error);
       }
     }
-    return new ServerNode(server, health, token, tokenProblem);
+    return new ServerNode(server, health, signIn);
   }
 
   private async serverChildren(node: ServerNode): Promise<VaultNode[]> {
     const { server, health } = node;
     if (health.status === 'unreachable') {
-      return [new MessageNode(health.message ?? `Could not reach ${server.address}.`, 'error')];
+      const kept = node.signIn.tokenKept ? ' Your sign-in is kept: Refresh when it is back.' : '';
+      return [new MessageNode(`${health.message ?? `Could not reach ${server.address}.`}${kept}`, 'error')];
     }
     if (health.status === 'sealed' || health.status === 'uninitialised') {
       return [new MessageNode(`Vault is ${health.status}; ask an operator to ${health.status === 'sealed' ? 'unseal' : 'initialise'} it, then refresh.`, 'lock')];
@@ -217,21 +291,25 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
         const info = await this.cached(`role:${server.address}:${mount}:${role}`, async () => (await this.source.client(server)).readRole(mount, role)).catch(
           () => undefined,
         );
-        return new RoleNode(server, mount, role, info, leases.some((l) => l.role === role));
+        return new VaultRoleNode(server, mount, role, info, leases.some((l) => l.role === role));
       }),
     );
   }
 
-  private leaseChildren(node: RoleNode): LeaseNode[] {
-    const active = this.source.activeLeaseId();
+  private leaseChildren(node: VaultRoleNode): LeaseNode[] {
     return this.source.leases
       .list(node.server.address)
       .filter((l) => l.mount === node.mount && l.role === node.role)
       .map((lease) => {
-        const leaseNode = new LeaseNode(lease, this.source.leases.timeLeft(lease.leaseId), this.source.identityFor(lease.leaseId), lease.leaseId === active);
+        const leaseNode = this.leaseNode(lease);
         this.leaseNodes.set(lease.leaseId, leaseNode);
         return leaseNode;
       });
+  }
+
+  private leaseNode(lease: Lease): LeaseNode {
+    const { leaseId } = lease;
+    return new LeaseNode(lease, this.source.leases.timeLeft(leaseId), this.source.identityFor(leaseId) !== undefined, leaseId === this.source.activeLeaseId());
   }
 
   private tick(): void {
@@ -241,10 +319,11 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
         this.leaseNodes.delete(leaseId);
         continue;
       }
-      const fresh = new LeaseNode(lease, this.source.leases.timeLeft(leaseId), node.identity, leaseId === this.source.activeLeaseId());
+      const fresh = this.leaseNode(lease);
       node.description = fresh.description;
       node.contextValue = fresh.contextValue;
       node.iconPath = fresh.iconPath;
+      node.tooltip = fresh.tooltip;
       this.changed.fire(node);
     }
   }

@@ -134,9 +134,15 @@ test('durations parse the way the TTL prompt accepts them', () => {
   assert.equal(parseDuration('-5m'), undefined);
 });
 
-test('durations are shown in a form the TTL prompt accepts back', () => {
-  for (const [seconds, text] of [[5400, '1h30m'], [900, '15m'], [7200, '2h'], [61, '61s'], [3660, '1h1m'], [0, '0s']] as const) {
+test('durations are shown in one style, two units at most, that the TTL prompt accepts back', () => {
+  for (const [seconds, text] of [[5400, '1h 30m'], [900, '15m'], [7200, '2h'], [3660, '1h 1m'], [45, '45s'], [0, '0s'], [93600, '1d 2h'], [768 * 3600, '32d']] as const) {
     assert.equal(formatSeconds(seconds), text);
     assert.equal(parseDuration(text), seconds, `${text} parses back`);
   }
+  // Seconds beyond the shown units are dropped rather than shown as "3542s".
+  assert.equal(formatSeconds(3542), '59m');
+  assert.equal(formatSeconds(3661), '1h 1m');
+  assert.equal(parseDuration('1h 5m'), 3900);
+  assert.equal(parseDuration('1h  5m'), 3900);
+  assert.equal(parseDuration('1 h'), undefined);
 });

@@ -32,7 +32,13 @@ suite('vault', () => {
   suiteSetup(async function () {
     if (!process.env.IAM_SWITCHBOARD_E2E) this.skip();
     await session();
+    // Revoking an iam_user lease asks first by default (a modal nobody answers here); these tests turn it off.
+    await vscode.workspace.getConfiguration('iamSwitchboard').update('vault.confirmRevoke', false, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('iamSwitchboard.signInToVault', { server: server(), token: await developerToken() });
+  });
+
+  suiteTeardown(async () => {
+    if (process.env.IAM_SWITCHBOARD_E2E) await vscode.workspace.getConfiguration('iamSwitchboard').update('vault.confirmRevoke', undefined, vscode.ConfigurationTarget.Global);
   });
 
   test('leased iam_user credentials become the session identity and work at STS', async () => {
@@ -59,13 +65,60 @@ suite('vault', () => {
     assert.ok(after > before + 15 * 60_000, `expiry moved by ${(after - before) / 1000}s`);
   });
 
-  test('revoking the active lease clears the session and the keys stop working', async () => {
+  test('with confirmRevoke off, revoking the active iam_user lease asks nothing, clears the session and the keys stop working', async () => {
     const s = await session();
     const identity = s.identity!;
     const leaseId = identity.origin.kind === 'vault' ? identity.origin.leaseId : '';
     await vscode.commands.executeCommand('iamSwitchboard.revokeLease', { lease: { leaseId } });
-    assert.equal(s.identity, undefined);
+    assert.equal(s.identity?.label, undefined);
     await assert.rejects(callerArn(identity.credentials), (e: Error) => e.name === 'InvalidClientTokenId');
+  });
+
+  test('looking up a lease shows its id, time left, renewable and times in a document, never its keys', async () => {
+    const s = await session();
+    await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 's3-full', wait: false });
+    const identity = s.identity!;
+    const leaseId = identity.origin.kind === 'vault' ? identity.origin.leaseId : '';
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('iamSwitchboard.lookupLease', { lease: { leaseId } });
+    assert.ok(uri, 'look-up returned no document (see the error message)');
+    const document = await vscode.workspace.openTextDocument(uri);
+    assert.ok(!document.isUntitled && uri.scheme !== 'file', `a read-only view, not a file or an untitled document: ${uri.scheme}`);
+    const text = document.getText();
+    assert.ok(text.includes(leaseId), 'the whole lease id is there');
+    assert.match(text, /Time left: (29|30)m\n/, 'in the one duration style, not seconds');
+    assert.match(text, /Renewable: yes/);
+    assert.match(text, /Issued: \d/);
+    assert.match(text, /Expires: \d/);
+    const { accessKeyId, secretAccessKey, sessionToken } = identity.credentials;
+    for (const secret of [accessKeyId, secretAccessKey, sessionToken].filter((v): v is string => !!v)) {
+      assert.ok(!text.includes(secret), 'no credential in the look-up document');
+    }
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await vscode.commands.executeCommand('iamSwitchboard.revokeLease', { lease: { leaseId } });
+    assert.equal(s.identity?.label, undefined);
+  });
+
+  test('Open Terminal with Vault Lease opens a terminal that is the lease, not the active identity', async () => {
+    const s = await session();
+    await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'dev-s3', ttl: '15m' });
+    const first = s.identity!;
+    const firstLease = first.origin.kind === 'vault' ? first.origin.leaseId : '';
+    await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'dev-s3', ttl: '15m' });
+    assert.ok(s.identity !== first, 'the second lease is now the active identity');
+    const opened = new Promise<vscode.Terminal>((resolve) => {
+      const listener = vscode.window.onDidOpenTerminal((terminal) => {
+        listener.dispose();
+        resolve(terminal);
+      });
+    });
+    await vscode.commands.executeCommand('iamSwitchboard.openTerminalWithLease', { lease: { leaseId: firstLease } });
+    const terminal = await opened;
+    const env = (terminal.creationOptions as vscode.TerminalOptions).env ?? {};
+    assert.equal(env.AWS_ACCESS_KEY_ID, first.credentials.accessKeyId, 'the terminal has the keys of the first lease');
+    terminal.dispose();
+    await vscode.commands.executeCommand('iamSwitchboard.revokeLease', { lease: { leaseId: firstLease } });
+    const second = s.identity!;
+    await vscode.commands.executeCommand('iamSwitchboard.revokeLease', { lease: { leaseId: second.origin.kind === 'vault' ? second.origin.leaseId : '' } });
   });
 
   test('assumed_role credentials carry their STS expiry and are not renewable', async () => {
@@ -79,9 +132,9 @@ suite('vault', () => {
     const leaseId = identity.origin.kind === 'vault' ? identity.origin.leaseId : '';
     // Renew is refused without asking Vault; the identity stays as it was.
     await vscode.commands.executeCommand('iamSwitchboard.renewLease', { lease: { leaseId }, increment: '30m' });
-    assert.equal(s.identity, identity);
+    assert.ok(s.identity === identity, 'the identity is unchanged');
     await vscode.commands.executeCommand('iamSwitchboard.revokeLease', { lease: { leaseId } });
-    assert.equal(s.identity, undefined);
+    assert.equal(s.identity?.label, undefined);
     assert.equal(await callerArn(identity.credentials), identity.arn, 'STS keys stay valid until they expire');
   });
 
@@ -92,7 +145,7 @@ suite('vault', () => {
     assert.ok(identity);
     const result = await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'no-such-role', credentialType: 'iam_user' });
     assert.equal(result, undefined);
-    assert.equal(s.identity, identity);
+    assert.ok(s.identity === identity, 'the identity is unchanged');
   });
 
   test('a failed sign-in keeps the previous token working', async () => {
@@ -109,6 +162,6 @@ suite('vault', () => {
     await vscode.commands.executeCommand('iamSwitchboard.signOutOfVault', { server: server() });
     const result = await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 's3-full' });
     assert.equal(result, undefined);
-    assert.equal(s.identity, identity);
+    assert.ok(s.identity === identity, 'the identity is unchanged');
   });
 });

@@ -2,10 +2,10 @@
 // from SecretStorage (renewed before it expires), and this window's leases with their credentials (in memory).
 import * as vscode from 'vscode';
 import type { Identity, Session } from '../core/session';
+import { UserError } from '../core/userError';
 import { TokenInfo, VaultClient, VaultServer } from '../core/vault';
 import { Lease, LeaseTracker } from '../core/vaultLeases';
 import { readSettings, Settings } from '../configuration/settings';
-import type { VaultTreeSource } from '../treeViews/vaultTree';
 
 export interface VaultDeps {
   session: Session;
@@ -13,10 +13,16 @@ export interface VaultDeps {
   settings?: () => Settings;
 }
 
+/** The part of the extension context the connections use: where tokens are kept. */
+export type SecretsHolder = Pick<vscode.ExtensionContext, 'secrets'>;
+
 const secretKey = (address: string) => `iamSwitchboard.vault.token:${address}`;
+// setTimeout overflows above 2^31-1 ms; a token TTL of a month would fire at once. (core/vaultLeases.ts has the
+// same guard for leases, not exported: one shared helper in core is left to the lead.)
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Servers, their clients and tokens, and this window's leases with their credentials (in memory only). */
-export class VaultConnections implements VaultTreeSource {
+export class VaultConnections implements vscode.Disposable {
   readonly leases = new LeaseTracker();
   /** Leases created by this window, which revoke-on-exit revokes (restored ones belong to an earlier window). */
   readonly createdHere = new Set<string>();
@@ -25,7 +31,7 @@ export class VaultConnections implements VaultTreeSource {
   private readonly renewTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    private readonly context: vscode.ExtensionContext,
+    private readonly context: SecretsHolder,
     private readonly deps: VaultDeps,
   ) {}
 
@@ -52,6 +58,20 @@ export class VaultConnections implements VaultTreeSource {
     return client;
   }
 
+  /** The client of the server that issued `lease`; a UserError when that server is no longer configured. */
+  async clientFor(lease: Pick<Lease, 'server'>): Promise<VaultClient> {
+    const server = this.servers().find((s) => s.address === lease.server);
+    if (!server) {
+      throw new UserError(`The Vault server of this lease is no longer configured; add ${lease.server} again to manage it.`, 'VaultServerUnknown');
+    }
+    return this.client(server);
+  }
+
+  /** True when a token for `server` is kept (in SecretStorage, loaded into its client), whether or not it still works. */
+  async tokenKept(server: VaultServer): Promise<boolean> {
+    return (await this.client(server)).signedIn;
+  }
+
   async tokenInfo(server: VaultServer): Promise<TokenInfo | undefined> {
     const client = await this.client(server);
     if (!client.signedIn) {
@@ -62,6 +82,7 @@ export class VaultConnections implements VaultTreeSource {
     return info;
   }
 
+  /** Credentials of a lease this window holds in memory; none for leases restored after a reload. */
   identityFor(leaseId: string): Identity | undefined {
     return this.identities.get(leaseId);
   }
@@ -69,6 +90,11 @@ export class VaultConnections implements VaultTreeSource {
   activeLeaseId(): string | undefined {
     const origin = this.deps.session.identity?.origin;
     return origin?.kind === 'vault' ? origin.leaseId : undefined;
+  }
+
+  /** True when some lease in the list came from an earlier window (known by id only). */
+  hasRestoredLeases(): boolean {
+    return this.leases.list().some((l) => !this.createdHere.has(l.leaseId));
   }
 
   remember(lease: Lease, identity: Identity): void {
@@ -96,6 +122,7 @@ export class VaultConnections implements VaultTreeSource {
 
   async signIn(server: VaultServer, token: string): Promise<void> {
     await this.context.secrets.store(secretKey(server.address), token);
+    (await this.client(server)).setToken(token);
   }
 
   async signOut(server: VaultServer): Promise<void> {
@@ -129,7 +156,7 @@ export class VaultConnections implements VaultTreeSource {
     if (!info.renewable || info.ttl <= 0) {
       return;
     }
-    const delay = Math.min((info.ttl * 1000 * 2) / 3, 2 ** 31 - 1);
+    const delay = Math.min((info.ttl * 1000 * 2) / 3, MAX_TIMER_MS);
     const timer = setTimeout(() => {
       void this.client(server)
         .then((client) => client.renewSelf())
