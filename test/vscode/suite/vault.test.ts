@@ -114,7 +114,9 @@ suite('vault', () => {
     await vscode.commands.executeCommand('iamSwitchboard.openTerminalWithLease', { lease: { leaseId: firstLease } });
     const terminal = await opened;
     const env = (terminal.creationOptions as vscode.TerminalOptions).env ?? {};
-    assert.equal(env.AWS_ACCESS_KEY_ID, first.credentials.accessKeyId, 'the terminal has the keys of the first lease');
+    // The pinned values travel under their own names, out of reach of the window-wide collection (pinnedTerminal.ts).
+    assert.equal(env.IAM_SWITCHBOARD_PIN_AWS_ACCESS_KEY_ID, first.credentials.accessKeyId, 'the terminal has the keys of the first lease');
+    assert.equal(env.AWS_ACCESS_KEY_ID, undefined, 'and no window-wide key of its own');
     terminal.dispose();
     await vscode.commands.executeCommand('iamSwitchboard.revokeLease', { lease: { leaseId: firstLease } });
     const second = s.identity!;
