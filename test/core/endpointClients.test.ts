@@ -1,0 +1,259 @@
+// Real clients against the credential endpoint, in the environment a VS Code terminal gets in endpoint mode:
+// the AWS CLI (Debian's 2.9), the JS SDK v3 default chain and boto3, in a HOME whose ~/.aws has `[default]`
+// static keys, with AWS_PROFILE and stale keys inherited: the trap the generated profile must beat.
+import assert from 'node:assert/strict';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { CredentialEndpoint, NO_ACTIVE_ROLE_MESSAGE } from '../../src/core/credentialEndpoint';
+import type { Identity } from '../../src/core/session';
+import { endpointEnvironment, type EnvironmentCollectionChanges } from '../../src/core/terminalEnv';
+import { helperCommand, writeTerminalProfile } from '../../src/core/terminalProfile';
+import { type EndpointWorld, startEndpointWorld, TestProvider } from '../support/endpointWorld';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const HELPER = path.join(ROOT, 'out/src/credentialHelper.js');
+const AWS_CLI = '/usr/bin/aws';
+const ALICE_KEY = 'AKIALOCALALICE000001';
+const ALICE_SECRET = 'aliceLocalSecretKey00000000000000000000A';
+const READONLY_ARN = 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice';
+const DEPLOYER_ARN = /^arn:aws:sts::222222222222:assumed-role\/Deployer\//;
+const MINUTE = 60_000;
+const run = promisify(execFile);
+
+/** boto3 as the machine image's Python has it (pyenv), or why it cannot be tested. */
+function findBoto3(): { python?: string; skip?: string } {
+  try {
+    return { python: execFileSync('python3', ['-c', 'import boto3, sys; print(sys.executable)'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() };
+  } catch {
+    return { skip: 'boto3 is not importable by python3 on PATH (the machine image pyenv Python has it)' };
+  }
+}
+const boto3 = findBoto3();
+const noCli = !fs.existsSync(AWS_CLI) && 'Debian awscli is not installed at /usr/bin/aws (apt-get install -y awscli)';
+
+let world: EndpointWorld;
+let provider: TestProvider;
+let endpoint: CredentialEndpoint;
+let endpointUrl: string;
+let following: string;
+let configFile: string;
+let base: Record<string, string>;
+let readOnly: Identity;
+let offsetMs = 0;
+const tokens: string[] = [];
+const logs: string[] = [];
+
+/** What VS Code does: the terminal's own variables, then the collection's replace and prepend on top. */
+function terminalEnv(changes: EnvironmentCollectionChanges, own: Record<string, string> = {}): Record<string, string> {
+  const env = { ...base, ...own, ...changes.replace };
+  for (const [name, value] of Object.entries(changes.prepend)) {
+    env[name] = value + (env[name] ?? '');
+  }
+  return env;
+}
+
+const windowEnv = (own?: Record<string, string>) => terminalEnv(endpointEnvironment({ configFile, endpointUrl, followingToken: following }), own);
+
+interface Outcome { code: number; stdout: string; stderr: string }
+
+async function outcome(file: string, args: string[], env: Record<string, string>): Promise<Outcome> {
+  // Asynchronous on purpose: the endpoint answering the child lives in this process.
+  try {
+    const { stdout, stderr } = await run(file, args, { env, cwd: ROOT });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+const cli = (env: Record<string, string>, ...args: string[]) => outcome(AWS_CLI, args.length ? args : ['sts', 'get-caller-identity', '--endpoint-url', world.aws.url, '--output', 'json'], env);
+
+const SDK_SCRIPT = `
+const { STSClient, GetCallerIdentityCommand } = require('@aws-sdk/client-sts');
+const client = new STSClient({ endpoint: process.argv[1] });
+client.send(new GetCallerIdentityCommand({})).then(
+  async (r) => console.log(JSON.stringify({ arn: r.Arn, region: await client.config.region() })),
+  (e) => { console.error(e.message); process.exit(1); });`;
+const sdk = (env: Record<string, string>) => outcome(process.execPath, ['--no-warnings', '-e', SDK_SCRIPT, world.aws.url], env);
+
+const BOTO3_SCRIPT = `
+import boto3, json, sys
+session = boto3.Session()
+print(json.dumps({"arn": session.client("sts", endpoint_url=sys.argv[1]).get_caller_identity()["Arn"], "region": session.region_name}))`;
+const python = (env: Record<string, string>) => outcome(boto3.python!, ['-c', BOTO3_SCRIPT, world.aws.url], env);
+
+before(async () => {
+  world = await startEndpointWorld();
+  provider = new TestProvider(world);
+  readOnly = await world.assume('dev-readonly');
+  provider.active = readOnly;
+  endpoint = new CredentialEndpoint({ provider, log: (line) => logs.push(line), now: () => Date.now() + offsetMs });
+  endpointUrl = (await endpoint.start()).url;
+  following = endpoint.issueToken({ kind: 'following' });
+  tokens.push(following);
+
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-home-'));
+  fs.mkdirSync(path.join(home, '.aws'));
+  const keys = `aws_access_key_id = ${ALICE_KEY}\naws_secret_access_key = ${ALICE_SECRET}\n`;
+  fs.writeFileSync(path.join(home, '.aws/credentials'), `[default]\n${keys}[central]\n${keys}`);
+  fs.writeFileSync(path.join(home, '.aws/config'), `[default]\nregion = us-west-2\n${keys}[profile central]\nregion = us-east-2\n`);
+  configFile = await writeTerminalProfile({
+    folder: path.join(home, 'globalStorage'),
+    personConfigPath: path.join(home, '.aws/config'),
+    command: helperCommand({ execPath: process.execPath, helperPath: HELPER, electron: false }),
+    region: 'eu-west-1',
+  });
+  // The window inherited a profile and stale keys from the shell that started VS Code.
+  base = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: home, AWS_PROFILE: 'central', AWS_ACCESS_KEY_ID: ALICE_KEY, AWS_SECRET_ACCESS_KEY: ALICE_SECRET };
+});
+after(async () => {
+  await endpoint.stop();
+  await world.close();
+});
+
+describe('real clients in an endpoint-mode terminal', () => {
+  it('without the endpoint environment the trap is real: the CLI is the central user', { skip: noCli }, async () => {
+    const plain = await cli(base);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(JSON.parse(plain.stdout).Arn, 'arn:aws:iam::111111111111:user/alice');
+  });
+
+  it('the AWS CLI is the active role despite [default] static keys, an inherited AWS_PROFILE and inherited keys', { skip: noCli }, async () => {
+    const env = windowEnv();
+    const who = await cli(env);
+    assert.equal(who.code, 0, who.stderr);
+    assert.equal(JSON.parse(who.stdout).Arn, READONLY_ARN);
+    const region = await cli(env, 'configure', 'get', 'region');
+    assert.equal(region.stdout.trim(), 'eu-west-1');
+  });
+
+  it('the JS SDK v3 default chain is the active role, in the profile region', async () => {
+    const who = await sdk(windowEnv());
+    assert.equal(who.code, 0, who.stderr);
+    assert.deepEqual(JSON.parse(who.stdout), { arn: READONLY_ARN, region: 'eu-west-1' });
+  });
+
+  it('boto3 is the active role, in the profile region', { skip: boto3.skip }, async () => {
+    const who = await python(windowEnv());
+    assert.equal(who.code, 0, who.stderr);
+    assert.deepEqual(JSON.parse(who.stdout), { arn: READONLY_ARN, region: 'eu-west-1' });
+  });
+
+  it('a pinned terminal ("window token,pinned token") stays its role while the window switches', { skip: noCli }, async () => {
+    const deployer = await world.assume('dev-deployer');
+    const pinned = endpoint.issueToken({ kind: 'pinned', identity: deployer });
+    tokens.push(pinned);
+    const env = windowEnv({ AWS_CONTAINER_AUTHORIZATION_TOKEN: pinned });
+    assert.equal(env.AWS_CONTAINER_AUTHORIZATION_TOKEN, `${following},${pinned}`);
+    assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
+    provider.active = undefined;
+    assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
+    provider.active = readOnly;
+    assert.equal(JSON.parse((await cli(windowEnv())).stdout).Arn, READONLY_ARN);
+  });
+
+  it('the same terminal follows a switch at its next call, and after Clear the CLI and boto3 print the endpoint message', { skip: noCli }, async () => {
+    const env = windowEnv();
+    provider.active = await world.assume('dev-deployer');
+    assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
+    provider.active = undefined;
+    const cleared = await cli(env);
+    assert.notEqual(cleared.code, 0);
+    assert.match(cleared.stderr, new RegExp(`custom-process: ${NO_ACTIVE_ROLE_MESSAGE}`));
+    if (boto3.python) {
+      const byBoto3 = await python(env);
+      assert.notEqual(byBoto3.code, 0);
+      assert.ok(byBoto3.stderr.includes(NO_ACTIVE_ROLE_MESSAGE), byBoto3.stderr.slice(-300));
+    }
+    // The JS SDK's chain ends with its own generic message; what matters is that it is not the central user.
+    const bySdk = await sdk(env);
+    assert.notEqual(bySdk.code, 0);
+    assert.equal(bySdk.stdout, '');
+    provider.active = readOnly;
+  });
+
+  it('the helper prints credential_process JSON, and says what to do when the window is gone', async () => {
+    const env = windowEnv();
+    const printed = await outcome(process.execPath, [HELPER], env);
+    assert.equal(printed.code, 0, printed.stderr);
+    const json = JSON.parse(printed.stdout);
+    assert.deepEqual(Object.keys(json), ['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);
+    assert.equal(json.Version, 1);
+    assert.equal(json.AccessKeyId, readOnly.credentials.accessKeyId);
+    const stopped = new CredentialEndpoint({ provider });
+    const { url } = await stopped.start();
+    await stopped.stop();
+    const gone = await outcome(process.execPath, [HELPER], { ...env, AWS_CONTAINER_CREDENTIALS_FULL_URI: url });
+    assert.equal(gone.code, 1);
+    assert.equal(gone.stderr, 'The VS Code window that served AWS credentials to this terminal is closed or was reloaded: open a new terminal in VS Code.\n');
+    const remote = await outcome(process.execPath, [HELPER], { ...env, AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://example.com/credentials' });
+    assert.equal(remote.code, 1);
+    assert.match(remote.stderr, /not the IAM Switchboard endpoint on 127\.0\.0\.1/);
+  });
+
+  it('a long-running JS SDK process keeps succeeding across a refresh and picks up the new access key id', async () => {
+    const short = await world.assume('dev-readonly-plain', { lifetimeMs: 4 * MINUTE });
+    provider.active = short;
+    const refreshesBefore = provider.refreshes;
+    const script = `
+const { STSClient, GetCallerIdentityCommand } = require('@aws-sdk/client-sts');
+const client = new STSClient({ endpoint: process.argv[1] });
+(async () => { for (;;) {
+  try {
+    const r = await client.send(new GetCallerIdentityCommand({}));
+    const c = await client.config.credentials();
+    console.log(JSON.stringify({ ok: true, arn: r.Arn, key: c.accessKeyId }));
+  } catch (e) { console.log(JSON.stringify({ ok: false, error: e.message })); }
+  await new Promise((r) => setTimeout(r, 200));
+} })();`;
+    const child = spawn(process.execPath, ['--no-warnings', '-e', script, world.aws.url], { env: windowEnv(), cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines: { ok: boolean; arn?: string; key?: string; error?: string }[] = [];
+    const waiters: (() => void)[] = [];
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(JSON.parse(line));
+      waiters.splice(0).forEach((wake) => wake());
+    });
+    const until = async (done: () => boolean) => {
+      while (!done()) await new Promise<void>((resolve) => waiters.push(resolve));
+    };
+    try {
+      await until(() => lines.filter((l) => l.key === short.credentials.accessKeyId).length >= 2);
+      // The endpoint's clock moves to a minute before the session ends: inside its refresh margin.
+      offsetMs = 3 * MINUTE;
+      await until(() => lines.some((l) => l.ok && l.key !== short.credentials.accessKeyId));
+      const switched = lines.length;
+      await until(() => lines.length >= switched + 2);
+    } finally {
+      child.kill();
+      offsetMs = 0;
+    }
+    assert.deepEqual(lines.filter((l) => !l.ok), [], 'every call succeeded');
+    const keys = [...new Set(lines.map((l) => l.key))];
+    assert.deepEqual(keys, [short.credentials.accessKeyId, provider.active.credentials.accessKeyId]);
+    assert.ok(lines.every((l) => l.arn === 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice'));
+    assert.equal(provider.refreshes - refreshesBefore, 1, 'one refresh for all the calls');
+    provider.active = readOnly;
+  });
+
+  it('neither the generated config nor the terminal environment holds a key, secret or token', async () => {
+    const secrets = [...world.aws.issuedSecrets(), ALICE_KEY, ALICE_SECRET];
+    const text = fs.readFileSync(configFile, 'utf8');
+    assert.equal(fs.statSync(configFile).mode & 0o777, 0o600);
+    const env = windowEnv();
+    for (const secret of secrets) {
+      assert.equal(text.includes(secret), false, 'the generated config holds a secret');
+      assert.equal(Object.values(env).some((value) => value.includes(secret)), false, 'the terminal environment holds a secret');
+    }
+    for (const line of logs) {
+      for (const secret of [...secrets, ...tokens]) {
+        assert.equal(line.includes(secret), false, 'a log line holds a secret');
+      }
+    }
+  });
+});
