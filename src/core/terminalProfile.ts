@@ -97,11 +97,22 @@ export interface TerminalProfileOptions {
   /** From helperCommand(). */
   command: string[];
   region: string;
+  /** See terminalConfigPath. */
+  windowKey?: string;
   platform?: NodeJS.Platform;
 }
 
-export function terminalConfigPath(folder: string): string {
-  return path.join(folder, FILE_NAME);
+/**
+ * One file per window: globalStorage is shared by every window, and each window has its own region. Key it by
+ * something that stays the same across a reload of the window (the endpoint's port), as the environment must.
+ */
+export function terminalConfigPath(folder: string, windowKey?: string): string {
+  return path.join(folder, windowKey ? `${FILE_NAME}-${windowKey.replace(/[^\w-]/g, '_')}` : FILE_NAME);
+}
+
+/** For a window that closes: its file goes (a missing one is fine). */
+export async function removeTerminalProfile(folder: string, windowKey?: string): Promise<void> {
+  await fs.rm(terminalConfigPath(folder, windowKey), { force: true });
 }
 
 /** Writes the generated config (mode 0600) atomically, so a terminal never reads half a file. Returns its path. */
@@ -111,7 +122,7 @@ export async function writeTerminalProfile(options: TerminalProfileOptions): Pro
   }
   const text = terminalConfigText(await readPersonConfig(options.personConfigPath), commandLine(options.command, options.platform), options.region);
   await fs.mkdir(options.folder, { recursive: true, mode: 0o700 });
-  const target = terminalConfigPath(options.folder);
+  const target = terminalConfigPath(options.folder, options.windowKey);
   const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await fs.writeFile(temporary, text, { mode: 0o600, flag: 'wx' });

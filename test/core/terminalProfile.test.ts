@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
-import { commandLine, helperCommand, TERMINAL_PROFILE, terminalConfigPath, withoutCredentials, writeTerminalProfile } from '../../src/core/terminalProfile';
+import { commandLine, helperCommand, removeTerminalProfile, TERMINAL_PROFILE, terminalConfigPath, withoutCredentials, writeTerminalProfile } from '../../src/core/terminalProfile';
 import { UserError } from '../../src/core/userError';
 
 const PERSON_CONFIG = [
@@ -84,6 +84,18 @@ describe('terminal profile', () => {
     await writeTerminalProfile({ ...options, region: 'ap-south-1' });
     assert.equal((await sdkProfiles(file))[TERMINAL_PROFILE].region, 'ap-south-1');
     await assert.rejects(writeTerminalProfile({ ...options, region: 'eu-west-1\ncredential_process = evil' }), UserError);
+  });
+
+  it('keeps one file per window, and removes a closed window\'s file', async () => {
+    const dir = tempDir();
+    const options = { folder: dir, personConfigPath: path.join(dir, 'missing'), command: ['/opt/node', '/h.js'] };
+    const first = await writeTerminalProfile({ ...options, region: 'eu-west-1', windowKey: '41001' });
+    const second = await writeTerminalProfile({ ...options, region: 'us-east-1', windowKey: '41002' });
+    assert.notEqual(first, second);
+    assert.equal((await sdkProfiles(first))[TERMINAL_PROFILE].region, 'eu-west-1');
+    await removeTerminalProfile(dir, '41001');
+    assert.deepEqual(fs.readdirSync(dir), [path.basename(second)]);
+    await removeTerminalProfile(dir, '41001');
   });
 
   it('runs Electron as Node through env(1), and Node directly', () => {
