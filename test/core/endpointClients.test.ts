@@ -85,7 +85,7 @@ const sdk = (env: Record<string, string>) => outcome(process.execPath, ['--no-wa
 const BOTO3_SCRIPT = `
 import boto3, json, sys
 session = boto3.Session()
-print(json.dumps({"arn": session.client("sts", endpoint_url=sys.argv[1]).get_caller_identity()["Arn"], "region": session.region_name}))`;
+print(json.dumps({"arn": session.client("sts", endpoint_url=sys.argv[1]).get_caller_identity()["Arn"], "region": session.region_name, "method": session.get_credentials().method}))`;
 const python = (env: Record<string, string>) => outcome(boto3.python!, ['-c', BOTO3_SCRIPT, world.aws.url], env);
 
 /** Calls GetCallerIdentity every 200 ms and prints each outcome with the access key id the client holds. */
@@ -192,6 +192,8 @@ describe('real clients in an endpoint-mode terminal', () => {
     assert.equal(JSON.parse(who.stdout).Arn, READONLY_ARN);
     const region = await cli(env, 'configure', 'get', 'region');
     assert.equal(region.stdout.trim(), 'eu-west-1');
+    // Through the generated profile's credential_process, which the CLI reads before the shared credentials file.
+    assert.match((await cli(env, 'configure', 'list')).stdout, /access_key\s+\*+\w{4}\s+custom-process/);
   });
 
   it('the JS SDK v3 default chain is the active role, in the profile region', async () => {
@@ -203,7 +205,7 @@ describe('real clients in an endpoint-mode terminal', () => {
   it('boto3 is the active role, in the profile region', { skip: boto3.skip }, async () => {
     const who = await python(windowEnv());
     assert.equal(who.code, 0, who.stderr);
-    assert.deepEqual(JSON.parse(who.stdout), { arn: READONLY_ARN, region: 'eu-west-1' });
+    assert.deepEqual(JSON.parse(who.stdout), { arn: READONLY_ARN, region: 'eu-west-1', method: 'custom-process' });
   });
 
   it('a pinned terminal ("window token,pinned token") stays its role while the window switches', { skip: noCli }, async () => {
