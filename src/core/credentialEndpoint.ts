@@ -52,6 +52,7 @@ export class CredentialEndpoint {
   private readonly freshener: Freshener;
   private server: Server | undefined;
   private listening: ListeningEndpoint | undefined;
+  private starting: Promise<ListeningEndpoint> | undefined;
 
   constructor(private readonly options: EndpointOptions) {
     this.freshener = new Freshener(options.provider, options);
@@ -59,17 +60,24 @@ export class CredentialEndpoint {
 
   /**
    * Starts listening on 127.0.0.1 (only), on `port` when it is free (the edge asks for the previous window's port
-   * so restored terminals keep working), else on an ephemeral one. Starting again returns the same endpoint.
+   * so restored terminals keep working), else on an ephemeral one. Starting again (or concurrently) returns the
+   * same endpoint.
    */
-  async start(options: { port?: number } = {}): Promise<ListeningEndpoint> {
-    if (this.listening) {
-      return this.listening;
-    }
+  start(options: { port?: number } = {}): Promise<ListeningEndpoint> {
+    // Two terminals opening at once share one server.
+    this.starting ??= this.listen(options.port).catch((error: unknown) => {
+      this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  private async listen(preferredPort: number | undefined): Promise<ListeningEndpoint> {
     const server = createServer((req, res) => this.handle(req, res));
     try {
-      await listen(server, options.port ?? 0);
+      await listen(server, preferredPort ?? 0);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !options.port) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !preferredPort) {
         throw error;
       }
       await listen(server, 0);
@@ -85,6 +93,7 @@ export class CredentialEndpoint {
     const server = this.server;
     this.server = undefined;
     this.listening = undefined;
+    this.starting = undefined;
     if (server) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -125,7 +125,7 @@ export class Freshener {
     this.options.log?.(`Credential endpoint: refreshing ${identity.label}`);
     try {
       const next = await Promise.race([this.provider.refresh(identity, controller.signal), deadline]);
-      if (next.credentials.accessKeyId === identity.credentials.accessKeyId) {
+      if (!isNewer(next, identity)) {
         throw new UserError(`The credentials of ${identity.label} cannot be renewed: assume the role or lease new credentials in IAM Switchboard.`, 'NotRenewable');
       }
       this.firstSeen.set(next.credentials, this.now());
@@ -141,6 +141,12 @@ export class Freshener {
       clearTimeout(timer);
     }
   }
+}
+
+/** New keys, or the same keys for longer (a renewed Vault lease). */
+function isNewer(next: Identity, previous: Identity): boolean {
+  const later = (next.credentials.expiration?.getTime() ?? Infinity) > (previous.credentials.expiration?.getTime() ?? Infinity);
+  return next.credentials.accessKeyId !== previous.credentials.accessKeyId || later;
 }
 
 function timeoutError(identity: Identity, timeoutMs: number): UserError {

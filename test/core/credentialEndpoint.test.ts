@@ -192,6 +192,8 @@ describe('credential endpoint: network', () => {
     const reused = new CredentialEndpoint({ provider });
     endpoints.push(reused);
     assert.equal((await reused.start({ port })).port, port);
+    const [a, b] = await Promise.all([reused.start(), reused.start()]);
+    assert.equal(a, b, 'concurrent starts share one server');
     const fallback = new CredentialEndpoint({ provider });
     endpoints.push(fallback);
     const other = await fallback.start({ port });
@@ -316,6 +318,33 @@ describe('credential endpoint: freshness', () => {
     const answer = await get(second.url, auth(issue(second.endpoint, { kind: 'following' })));
     assert.equal(answer.body.Code, 'MfaCodeNeeded');
     assert.match(answer.body.Message as string, /needs an MFA code and none was entered: assume the role again/);
+  });
+
+  it('a renewal that keeps the keys but extends them (a Vault lease) counts; one that does not is reported once they end', async () => {
+    const provider = new TestProvider(world);
+    const short = await world.assume('dev-readonly-plain', { lifetimeMs: 4 * MINUTE });
+    provider.active = short;
+    const later = new Date(short.credentials.expiration!.getTime() + 60 * MINUTE);
+    provider.refreshWith = async (identity) => ({ ...identity, credentials: { ...identity.credentials, expiration: later } });
+    const { endpoint, url } = await start(provider);
+    const token = issue(endpoint, { kind: 'following' });
+    await get(url, auth(token));
+    offsetMs = 3 * MINUTE;
+    const renewed = await get(url, auth(token));
+    assert.equal(renewed.body.AccessKeyId, short.credentials.accessKeyId);
+    assert.equal(renewed.body.Expiration, later.toISOString());
+
+    const stuck = new TestProvider(world);
+    stuck.active = short;
+    stuck.refreshWith = async (identity) => identity;
+    const second = await start(stuck);
+    const stuckToken = issue(second.endpoint, { kind: 'following' });
+    offsetMs = 0;
+    await get(second.url, auth(stuckToken));
+    offsetMs = 4 * MINUTE;
+    const ended = await get(second.url, auth(stuckToken));
+    assert.equal(ended.status, 503);
+    assert.equal(ended.body.Code, 'NotRenewable');
   });
 
   it('a pinned identity is refreshed too, and its token then serves the new credentials', async () => {
