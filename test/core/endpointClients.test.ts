@@ -241,6 +241,18 @@ describe('real clients in an endpoint-mode terminal', () => {
     provider.active = readOnly;
   });
 
+  it('a client that skips profiles reads the endpoint directly with the "window token," header, and the CLI prints its message', { skip: noCli }, async () => {
+    const env = { ...windowEnv(), AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_DEFAULT_REGION: 'eu-west-1' };
+    delete (env as Record<string, string | undefined>).AWS_PROFILE;
+    delete (env as Record<string, string | undefined>).AWS_DEFAULT_PROFILE;
+    assert.match((await cli(env, 'configure', 'list')).stdout, /access_key\s+\*+\w{4}\s+container-role/);
+    assert.equal(JSON.parse((await cli(env)).stdout).Arn, READONLY_ARN);
+    provider.active = undefined;
+    const cleared = await cli(env);
+    provider.active = readOnly;
+    assert.ok(cleared.stderr.includes(`(404) from ECS metadata: {"Code":"NoActiveRole","Message":"${NO_ACTIVE_ROLE_MESSAGE}"}`), cleared.stderr);
+  });
+
   it('the helper prints credential_process JSON, and says what to do when the window is gone', async () => {
     const env = windowEnv();
     const printed = await outcome(process.execPath, [HELPER], env);
