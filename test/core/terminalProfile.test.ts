@@ -103,6 +103,14 @@ describe('terminal profile', () => {
     assert.deepEqual(helperCommand({ execPath: '/usr/bin/node', helperPath: '/ext/h.js', electron: false, platform: 'linux' }), ['/usr/bin/node', '/ext/h.js']);
   });
 
+  it('the Electron command line, run as the JS SDK runs it (sh), starts the program with ELECTRON_RUN_AS_NODE=1', () => {
+    const dir = tempDir();
+    const script = path.join(dir, 'print env.js');
+    fs.writeFileSync(script, 'process.stdout.write(String(process.env.ELECTRON_RUN_AS_NODE))');
+    const line = commandLine(helperCommand({ execPath: process.execPath, helperPath: script, electron: true, platform: 'linux' }), 'linux');
+    assert.equal(execFileSync('/bin/sh', ['-c', line], { env: { PATH: '/usr/bin:/bin' } }).toString(), '1');
+  });
+
   it('quotes the command so that sh (the JS SDK) and shlex (botocore) both split it back into the same paths', () => {
     const argv = ['/opt/My Apps/node', `/home/o'brien/$HOME/\`x\`/"q"\\/h.js`];
     const line = commandLine(argv, 'linux');
