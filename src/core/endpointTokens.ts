@@ -26,9 +26,9 @@ export function isTokenShape(token: string, kind?: TokenSpec['kind']): boolean {
 
 /**
  * The token a request stands for, from its Authorization header: the LAST non-empty element of a comma-separated
- * list. VS Code's window-wide environment collection prepends "<following token>," to every terminal's
- * AWS_CONTAINER_AUTHORIZATION_TOKEN, so a pinned terminal (whose own environment holds its pinned token) sends
- * "F,P" and an ordinary terminal sends "F,".
+ * list. VS Code's window-wide environment collection prepends "<following token>," to the
+ * AWS_CONTAINER_AUTHORIZATION_TOKEN of every terminal not created with strictEnv, so a pinned terminal (whose own
+ * environment holds its pinned token) sends "F,P", an ordinary terminal "F,", and a strictEnv one just "P".
  */
 export function requestToken(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? header.join(',') : header;

@@ -103,7 +103,37 @@ export function endpointEnvironment(options: EndpointEnvironmentOptions): Enviro
   return { replace, prepend: { AWS_CONTAINER_AUTHORIZATION_TOKEN: `${options.followingToken},` } };
 }
 
-/** A pinned terminal's own environment (Open Terminal as Role, a Vault lease): its token, and its name. */
+/**
+ * A pinned terminal's own environment (Open Terminal as Role, a Vault lease) when it lets the window's
+ * collection apply (strictEnv false): its token, which the collection turns into "F,P", and its region, which
+ * the collection leaves alone and which wins over the generated profile's.
+ */
 export function pinnedEnvironment(token: string, identity: Identity): Record<string, string> {
-  return { AWS_CONTAINER_AUTHORIZATION_TOKEN: token, [ROLE_VARIABLE]: identity.arn ?? identity.label };
+  return {
+    AWS_CONTAINER_AUTHORIZATION_TOKEN: token,
+    AWS_REGION: identity.region,
+    AWS_DEFAULT_REGION: identity.region,
+    [ROLE_VARIABLE]: identity.arn ?? identity.label,
+  };
+}
+
+/**
+ * The whole environment of a pinned terminal created with strictEnv: VS Code (measured in 1.100) applies no
+ * extension environment collection to such a terminal, so it carries the endpoint variables itself; inherited
+ * AWS variables are removed rather than blanked, since the whole environment is ours.
+ */
+export function strictPinnedEnvironment(base: Record<string, string | undefined>, endpoint: EndpointEnvironmentOptions, token: string, identity: Identity): Record<string, string> {
+  const { replace } = endpointEnvironment(endpoint);
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (value !== undefined && !name.startsWith('AWS_') && name !== ROLE_VARIABLE) {
+      env[name] = value;
+    }
+  }
+  for (const [name, value] of Object.entries(replace)) {
+    if (value !== '') {
+      env[name] = value;
+    }
+  }
+  return { ...env, ...pinnedEnvironment(token, identity) };
 }

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { CredentialEndpoint, NO_ACTIVE_ROLE_MESSAGE } from '../../src/core/credentialEndpoint';
 import type { Identity } from '../../src/core/session';
-import { endpointEnvironment, type EnvironmentCollectionChanges } from '../../src/core/terminalEnv';
+import { endpointEnvironment, type EnvironmentCollectionChanges, strictPinnedEnvironment } from '../../src/core/terminalEnv';
 import { helperCommand, writeTerminalProfile } from '../../src/core/terminalProfile';
 import { type EndpointWorld, startEndpointWorld, TestProvider } from '../support/endpointWorld';
 
@@ -219,6 +219,20 @@ describe('real clients in an endpoint-mode terminal', () => {
     assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
     provider.active = readOnly;
     assert.equal(JSON.parse((await cli(windowEnv())).stdout).Arn, READONLY_ARN);
+  });
+
+  it('a strictEnv pinned terminal, which VS Code gives no collection, is its role in its own region', { skip: noCli }, async () => {
+    const deployer = { ...(await world.assume('dev-deployer')), region: 'ap-south-1' };
+    const pinned = endpoint.issueToken({ kind: 'pinned', identity: deployer });
+    tokens.push(pinned);
+    const env = strictPinnedEnvironment(base, { configFile, endpointUrl, followingToken: following }, pinned, deployer);
+    assert.equal(env.AWS_CONTAINER_AUTHORIZATION_TOKEN, pinned);
+    assert.equal(env.AWS_ACCESS_KEY_ID, undefined);
+    assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
+    assert.match((await cli(env, 'configure', 'list')).stdout, /region\s+ap-south-1\s+env/);
+    const bySdk = await sdk(env);
+    assert.match(JSON.parse(bySdk.stdout).arn, DEPLOYER_ARN);
+    assert.equal(JSON.parse(bySdk.stdout).region, 'ap-south-1');
   });
 
   it('the same terminal follows a switch at its next call, and after Clear the CLI and boto3 print the endpoint message', { skip: noCli }, async () => {

@@ -97,6 +97,6 @@ describe('terminal environment', () => {
     // An empty region breaks the JS SDK ("Region not accepted") and botocore's signing: the region is left alone.
     assert.equal('AWS_REGION' in changes.replace, false);
     assert.equal('AWS_DEFAULT_REGION' in changes.replace, false);
-    assert.deepEqual(pinnedEnvironment('iamsbp_own', identity), { AWS_CONTAINER_AUTHORIZATION_TOKEN: 'iamsbp_own', [ROLE_VARIABLE]: identity.arn });
+    assert.deepEqual(pinnedEnvironment('iamsbp_own', identity), { AWS_CONTAINER_AUTHORIZATION_TOKEN: 'iamsbp_own', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1', [ROLE_VARIABLE]: identity.arn });
   });
 });
