@@ -32,17 +32,22 @@ export function helperCommand(options: HelperCommandOptions): string[] {
 }
 
 /**
- * One command line that both readers split the same way: botocore splits it with shlex (POSIX), the JS SDK runs
- * it through /bin/sh. Single quotes are literal to both ('\'' for a quote inside); on Windows both use double
- * quotes. The JS SDK's ini parser cuts a line at a whitespace-preceded ';' or '#', so such paths are refused.
+ * One command line that every reader splits the same way: botocore splits it with shlex (POSIX), the JS SDK and
+ * the Go SDK v2 (Terraform) run it through /bin/sh. Measured: the Go SDK's ini parser strips a pair of quotes
+ * around the whole value, so `"node" "helper"` (or '...' '...') reaches sh as one word; backslash escapes, which
+ * shlex and sh read alike, keep the line from ever starting with a quote. On Windows, where paths hold no
+ * quotes, an argument is double-quoted only when it must be. The JS SDK's ini parser cuts a line at a
+ * whitespace-preceded ';' or '#', so such paths are refused.
  */
 export function commandLine(argv: string[], platform: NodeJS.Platform = process.platform): string {
-  const line = argv.map((arg) => (platform === 'win32' ? `"${arg}"` : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+  const line = argv.map((arg) => (platform === 'win32' ? windowsArgument(arg) : arg.replace(/[^\w@%+=:,./-]/g, (c) => `\\${c}`))).join(' ');
   if (/\s[;#]/.test(line) || /[\r\n]/.test(line) || (platform === 'win32' && argv.some((arg) => arg.includes('"')))) {
     throw new UserError(`The credential helper's path cannot be written into an AWS config file: install VS Code in a folder without ';', '#' or quotes in its path.`, 'UnsupportedHelperPath');
   }
   return line;
 }
+
+const windowsArgument = (arg: string): string => (/^[\w@%+=:,./\\-]+$/.test(arg) ? arg : `"${arg}"`);
 
 /**
  * The person's config without credential material: credential lines, commented-out ones too, (and their

@@ -255,6 +255,22 @@ describe('real clients in an endpoint-mode terminal', () => {
     provider.active = readOnly;
   });
 
+  it("a helper under a path with spaces, quotes, '#' and ';' still runs for the CLI, the JS SDK and boto3", async () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-odd-')), `it's my #1; "dir"`);
+    fs.mkdirSync(dir);
+    const helper = path.join(dir, 'credential helper.js');
+    fs.copyFileSync(HELPER, helper);
+    const odd = await writeTerminalProfile({ folder: dir, personConfigPath: path.join(base.HOME, '.aws/config'), command: helperCommand({ execPath: process.execPath, helperPath: helper, electron: false }), region: 'eu-west-1' });
+    const env = terminalEnv(endpointEnvironment({ configFile: odd, endpointUrl, followingToken: following }));
+    if (!noCli) {
+      assert.equal(JSON.parse((await cli(env)).stdout).Arn, READONLY_ARN);
+    }
+    assert.equal(JSON.parse((await sdk(env)).stdout).arn, READONLY_ARN);
+    if (boto3.python) {
+      assert.equal(JSON.parse((await python(env)).stdout).arn, READONLY_ARN);
+    }
+  });
+
   it('a client that skips profiles reads the endpoint directly with the "window token," header, and the CLI prints its message', { skip: noCli }, async () => {
     const env = { ...windowEnv(), AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_DEFAULT_REGION: 'eu-west-1' };
     delete (env as Record<string, string | undefined>).AWS_PROFILE;

@@ -71,7 +71,7 @@ describe('terminal profile', () => {
       assert.equal(text.includes(secret), false, secret);
     }
     const profiles = await sdkProfiles(file);
-    assert.deepEqual(profiles[TERMINAL_PROFILE], { credential_process: `'/opt/node' '/opt/ext/dist/credentialHelper.js'`, region: 'eu-central-1' });
+    assert.deepEqual(profiles[TERMINAL_PROFILE], { credential_process: '/opt/node /opt/ext/dist/credentialHelper.js', region: 'eu-central-1' });
     assert.equal(profiles.dev.role_arn, 'arn:aws:iam::222222222222:role/ReadOnly');
     assert.equal(profiles.default.aws_access_key_id, undefined);
     assert.deepEqual(fs.readdirSync(folder), ['aws-config'], 'no temporary file is left behind');
@@ -111,17 +111,19 @@ describe('terminal profile', () => {
     assert.equal(execFileSync('/bin/sh', ['-c', line], { env: { PATH: '/usr/bin:/bin' } }).toString(), '1');
   });
 
-  it('quotes the command so that sh (the JS SDK) and shlex (botocore) both split it back into the same paths', () => {
-    const argv = ['/opt/My Apps/node', `/home/o'brien/$HOME/\`x\`/"q"\\/h.js`];
+  it('escapes the command so that sh (the JS and Go SDKs) and shlex (botocore) split it back into the same paths', () => {
+    const argv = ['/opt/My Apps/node', `/home/o'brien/$HOME/\`x\`/"q"\\/my #1; ok/h.js`];
     const line = commandLine(argv, 'linux');
+    // The Go SDK strips quotes around a whole value, and the JS SDK cuts at a whitespace-preceded '#' or ';'.
+    assert.doesNotMatch(line, /^['"]|\s[;#]/);
     const bySh = execFileSync('/bin/sh', ['-c', `printf '%s\\n' ${line}`]).toString().split('\n').slice(0, -1);
     assert.deepEqual(bySh, argv);
     const byShlex = execFileSync('python3', ['-c', 'import json,shlex,sys;print(json.dumps(shlex.split(sys.argv[1])))', line]).toString();
     assert.deepEqual(JSON.parse(byShlex), argv);
-    assert.equal(commandLine(['C:\\Program Files\\node.exe', 'C:\\x\\h.js'], 'win32'), '"C:\\Program Files\\node.exe" "C:\\x\\h.js"');
+    assert.equal(commandLine(['C:\\Program Files\\node.exe', 'C:\\x\\h.js'], 'win32'), '"C:\\Program Files\\node.exe" C:\\x\\h.js');
   });
 
-  it("refuses a path the JS SDK's ini parser would cut at ' #' or ' ;'", () => {
-    assert.throws(() => commandLine(['/opt/node', '/home/me/my #1/h.js'], 'linux'), (e: unknown) => e instanceof UserError && e.code === 'UnsupportedHelperPath');
+  it("refuses a Windows path the JS SDK's ini parser would cut at ' #' or ' ;'", () => {
+    assert.throws(() => commandLine(['C:\\node.exe', 'C:\\my #1\\h.js'], 'win32'), (e: unknown) => e instanceof UserError && e.code === 'UnsupportedHelperPath');
   });
 });
