@@ -34,6 +34,9 @@ function findBoto3(): { python?: string; skip?: string } {
   }
 }
 const boto3 = findBoto3();
+const TERRAFORM_MIRROR = '/opt/tf-plugins';
+const terraform = ['/usr/local/bin/terraform', '/usr/bin/terraform'].find((file) => fs.existsSync(file));
+const noTerraform = (!terraform && 'terraform is not installed') || (!fs.existsSync(path.join(TERRAFORM_MIRROR, 'registry.terraform.io/hashicorp/aws')) && `no hashicorp/aws provider in ${TERRAFORM_MIRROR} (no network here)`);
 const noCli = !fs.existsSync(AWS_CLI) && 'Debian awscli is not installed at /usr/bin/aws (apt-get install -y awscli)';
 
 let world: EndpointWorld;
@@ -269,6 +272,46 @@ describe('real clients in an endpoint-mode terminal', () => {
     if (boto3.python) {
       assert.equal(JSON.parse((await python(env)).stdout).arn, READONLY_ARN);
     }
+  });
+
+  it("terraform's AWS provider (Go SDK v2) is the active role too", { skip: noTerraform }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-tf-'));
+    fs.writeFileSync(path.join(dir, 'cli.tfrc'), `provider_installation {
+  filesystem_mirror {
+    path    = "${TERRAFORM_MIRROR}"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+`);
+    fs.writeFileSync(path.join(dir, 'main.tf'), `terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+provider "aws" {
+  skip_region_validation  = true
+  skip_metadata_api_check = true
+  endpoints {
+    sts = "${world.aws.url}"
+  }
+}
+data "aws_caller_identity" "me" {}
+output "arn" {
+  value = data.aws_caller_identity.me.arn
+}
+`);
+    const env = { ...windowEnv(), TF_CLI_CONFIG_FILE: path.join(dir, 'cli.tfrc'), TF_IN_AUTOMATION: '1' };
+    const run = (...args: string[]) => outcome(terraform!, [...args, '-no-color'], env).then((r) => {
+      assert.equal(r.code, 0, r.stderr.slice(-600));
+      return r;
+    });
+    await run('-chdir=' + dir, 'init', '-input=false');
+    await run('-chdir=' + dir, 'apply', '-auto-approve', '-input=false');
+    const arn = await outcome(terraform!, ['-chdir=' + dir, 'output', '-raw', 'arn'], env);
+    assert.equal(arn.stdout, READONLY_ARN);
   });
 
   it('a client that skips profiles reads the endpoint directly with the "window token," header, and the CLI prints its message', { skip: noCli }, async () => {
