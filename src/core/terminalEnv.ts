@@ -118,15 +118,17 @@ export function pinnedEnvironment(token: string, identity: Identity): Record<str
 }
 
 /**
- * The whole environment of a pinned terminal created with strictEnv: VS Code (measured in 1.100) applies no
- * extension environment collection to such a terminal, so it carries the endpoint variables itself; inherited
- * AWS variables are removed rather than blanked, since the whole environment is ours.
+ * The whole environment of a pinned terminal created with strictEnv: VS Code applies no extension environment
+ * collection to such a terminal (read in 1.100's terminal code: collections apply only when `!strictEnv`), so it
+ * carries the endpoint variables itself. Inherited keys, profiles and container variables are removed rather
+ * than blanked, since the whole environment is ours; other AWS settings (AWS_CA_BUNDLE, ...) stay.
  */
 export function strictPinnedEnvironment(base: Record<string, string | undefined>, endpoint: EndpointEnvironmentOptions, token: string, identity: Identity): Record<string, string> {
   const { replace } = endpointEnvironment(endpoint);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) {
-    if (value !== undefined && !name.startsWith('AWS_') && name !== ROLE_VARIABLE) {
+    const ours = MANAGED_VARIABLES.includes(name) || PROFILE_VARIABLES.includes(name) || name.startsWith('AWS_CONTAINER_');
+    if (value !== undefined && !ours) {
       env[name] = value;
     }
   }

@@ -228,9 +228,13 @@ describe('real clients in an endpoint-mode terminal', () => {
     const deployer = { ...(await world.assume('dev-deployer')), region: 'ap-south-1' };
     const pinned = endpoint.issueToken({ kind: 'pinned', identity: deployer });
     tokens.push(pinned);
-    const env = strictPinnedEnvironment(base, { configFile, endpointUrl, followingToken: following }, pinned, deployer);
+    const inherited = { ...base, AWS_CONTAINER_AUTHORIZATION_TOKEN: 'from-the-parent', AWS_CA_BUNDLE: '' };
+    const env = strictPinnedEnvironment(inherited, { configFile, endpointUrl, followingToken: following }, pinned, deployer);
     assert.equal(env.AWS_CONTAINER_AUTHORIZATION_TOKEN, pinned);
     assert.equal(env.AWS_ACCESS_KEY_ID, undefined);
+    assert.equal(env.AWS_SECRET_ACCESS_KEY, undefined);
+    assert.equal(env.AWS_PROFILE, 'iam-switchboard');
+    assert.equal(env.AWS_CA_BUNDLE, '');
     assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
     assert.match((await cli(env, 'configure', 'list')).stdout, /region\s+ap-south-1\s+env/);
     const bySdk = await sdk(env);
