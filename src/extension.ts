@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { readSettings } from './configuration/settings';
 import { recordMessagesForTests } from './messageRecorder';
 import { Session } from './core/session';
+import { registerCopyCredentials } from './commands/copyCredentials';
 import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
 import { registerVault, type VaultRegistration } from './commands/vault';
@@ -12,9 +13,11 @@ import { RoleCatalogStore } from './store/roleCatalogStore';
 import { RoleSessionStore } from './store/roleSession';
 import { registerDebugEnvironment } from './terminals/debugEnvironment';
 import { registerEnvironmentCollection } from './terminals/environmentCollection';
-import { openPinnedTerminal } from './terminals/pinnedTerminal';
+import { EndpointHost } from './terminals/endpointHost';
+import { PinnedTerminals } from './terminals/pinnedTerminal';
 import { registerTerminalsWithKeys } from './terminals/terminalsWithKeys';
 import { RoleTreeProvider } from './treeViews/roleTree';
+import type { RoleEntry } from './core/roles';
 import type { Identity } from './core/session';
 
 // What deactivate() needs, handed back by registration (VS Code calls deactivate without arguments).
@@ -28,25 +31,31 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   const catalog = new RoleCatalogStore(settings, log);
   const recent = new RecentRoles(context);
   const roles = new RoleSessionStore({ session, catalog, settings, log, recent });
-  const terminalsWithKeys = registerTerminalsWithKeys(context, session, log);
-  const openPinned = (identity: Identity) => terminalsWithKeys.pinned(openPinnedTerminal(identity), identity.label);
+  const endpoint = new EndpointHost(context, { session, roles, log, defaultRegion: () => settings().region });
+  const terminalsWithKeys = registerTerminalsWithKeys(context, session, log, settings);
+  const pinned = new PinnedTerminals(endpoint, settings, (terminal, label) => terminalsWithKeys.pinned(terminal, label));
+  const openPinned = (identity: Identity, role?: RoleEntry) => void pinned.open(identity, role);
   const tree = new RoleTreeProvider(catalog, session);
   context.subscriptions.push(
     log,
     catalog,
     roles,
     tree,
+    endpoint,
+    pinned,
+    catalog.onDidChange(() => endpoint.configChanged()),
     vscode.window.createTreeView('iamSwitchboard.roles', { treeDataProvider: tree, showCollapseAll: true }),
     vscode.commands.registerCommand('iamSwitchboard.showLog', () => log.show()),
     session.onDidChange((identity) => {
       void vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasSession', identity !== undefined);
     }),
   );
-  registerEnvironmentCollection(context, session, log, openPinned);
-  registerDebugEnvironment(context, session);
+  registerEnvironmentCollection(context, { session, log, settings, endpoint, openPinned });
+  registerDebugEnvironment(context, session, settings, endpoint);
   registerStatusBar(context, session);
   registerRoleCommands(context, { session, catalog, roles, recent, settings, log, openPinnedTerminal: openPinned });
   vault = registerVault(context, { session, log });
+  registerCopyCredentials(context, session, endpoint, log);
   registerTerraformCommands(context, log);
   // Only the extension-host tests get the session: other extensions must never reach the credentials.
   return context.extensionMode === vscode.ExtensionMode.Test ? { session } : undefined;

@@ -29,8 +29,8 @@ export interface RoleCommandDeps {
   recent: RecentRoles;
   settings: () => Settings;
   log: vscode.LogOutputChannel;
-  /** Opens a terminal that is `identity` only. */
-  openPinnedTerminal: (identity: Identity) => void;
+  /** Opens a terminal that is `identity` only; `role` lets it be assumed again before it ends. */
+  openPinnedTerminal: (identity: Identity, role?: RoleEntry) => void;
 }
 
 export function registerRoleCommands(context: vscode.ExtensionContext, deps: RoleCommandDeps): void {
@@ -84,14 +84,14 @@ class RoleCommands {
     }
     const role = await this.resolve(arg);
     if (role) {
-      this.deps.openPinnedTerminal(this.deps.roles.identityOf(role) ?? (await this.deps.roles.assume(role, `Opening a terminal as ${role.label}`)));
+      this.deps.openPinnedTerminal(this.deps.roles.identityOf(role) ?? (await this.deps.roles.assume(role, `Opening a terminal as ${role.label}`)), role);
       return;
     }
     const identity = this.deps.session.identity;
     if (!identity) {
       throw new UserError('No role is active: pick one in the AWS Roles view, or run "Switch Role…".', 'NoSession');
     }
-    this.deps.openPinnedTerminal(identity);
+    this.deps.openPinnedTerminal(identity, this.deps.roles.activeRole);
   }
 
   async copyArn(arg?: RoleArgs): Promise<void> {

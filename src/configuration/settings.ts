@@ -16,6 +16,8 @@ export interface Settings {
   sessionDurationSeconds: number;
   roleSessionName?: string;
   autoRefresh: boolean;
+  /** How processes get the active role: a token for the window's credential endpoint, or keys in the environment. */
+  terminalCredentials: 'endpoint' | 'environment';
   requestTimeoutMs: number;
   vault: {
     servers: VaultServer[];
@@ -44,6 +46,7 @@ export function readSettings(): Settings {
     sessionDurationSeconds: config.get<number>('sessionDurationSeconds', 3600),
     roleSessionName: config.get<string>('roleSessionName') || undefined,
     autoRefresh: config.get<boolean>('autoRefresh', true),
+    terminalCredentials: config.get<string>('terminalCredentials') === 'environment' ? 'environment' : 'endpoint',
     requestTimeoutMs: config.get<number>('requestTimeoutSeconds', 15) * 1000,
     vault: {
       servers: config.get<VaultServer[]>('vault.servers', []),

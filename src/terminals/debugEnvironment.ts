@@ -1,18 +1,40 @@
-// Debug launches (F5) run as the active role, like terminals; the launch's own env entries win.
+// Debug launches (F5) run as the active role, like terminals; the launch's own env entries win. In endpoint
+// mode each launch gets a following token of its own, revoked when the debug session ends; in environment mode,
+// the session's keys.
 import * as vscode from 'vscode';
+import type { Settings } from '../configuration/settings';
 import type { Session } from '../core/session';
 import { environmentFor } from '../core/terminalEnv';
+import type { EndpointHost } from './endpointHost';
 
-export function registerDebugEnvironment(context: vscode.ExtensionContext, session: Session): void {
+const TOKEN = 'AWS_CONTAINER_AUTHORIZATION_TOKEN';
+
+export function registerDebugEnvironment(context: vscode.ExtensionContext, session: Session, settings: () => Settings, endpoint: EndpointHost): void {
+  const issued = new Set<string>();
   context.subscriptions.push(
     vscode.debug.registerDebugConfigurationProvider('*', {
-      resolveDebugConfigurationWithSubstitutedVariables: (_folder, config) => {
-        const identity = session.identity;
-        if (identity) {
-          config.env = { ...environmentFor(identity), ...(config.env as Record<string, string> | undefined) };
+      resolveDebugConfigurationWithSubstitutedVariables: async (_folder, config) => {
+        const own = config.env as Record<string, string> | undefined;
+        if (settings().terminalCredentials === 'environment') {
+          const identity = session.identity;
+          if (identity) {
+            config.env = { ...environmentFor(identity), ...own };
+          }
+          return config;
         }
+        const running = await endpoint.start();
+        const token = await endpoint.issue();
+        issued.add(token);
+        // A debuggee is no terminal: the collection does not reach it, so the launch carries the variables itself.
+        config.env = { ...running.collection.replace, [TOKEN]: token, ...own };
         return config;
       },
+    }),
+    vscode.debug.onDidTerminateDebugSession((debugSession) => {
+      const token = (debugSession.configuration.env as Record<string, string> | undefined)?.[TOKEN];
+      if (token && issued.delete(token)) {
+        endpoint.revoke(token);
+      }
     }),
   );
 }

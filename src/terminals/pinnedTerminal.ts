@@ -1,7 +1,11 @@
-// "Open Terminal as Role": a terminal that is one identity whatever the window's session is.
+// "Open Terminal as Role": a terminal that is one identity whatever the window's session is. In endpoint mode
+// it holds its own pinned token (revoked when it closes); in environment mode, its own keys.
 import * as vscode from 'vscode';
+import type { Settings } from '../configuration/settings';
+import type { RoleEntry } from '../core/roles';
 import type { Identity } from '../core/session';
-import { environmentFor, isolatedEnvironment, MANAGED_VARIABLES, PROFILE_VARIABLES } from '../core/terminalEnv';
+import { environmentFor, isolatedEnvironment, MANAGED_VARIABLES, PROFILE_VARIABLES, strictPinnedEnvironment } from '../core/terminalEnv';
+import type { EndpointHost } from './endpointHost';
 
 /** Where a pinned terminal carries its own values, under names the window-wide collection never sets. */
 const PIN_PREFIX = 'IAM_SWITCHBOARD_PIN_';
@@ -33,8 +37,51 @@ export function pinnedTerminalOptions(identity: Identity, base: NodeJS.ProcessEn
   return { name, iconPath, env, strictEnv: true, isTransient: true, shellPath: '/bin/sh', shellArgs: ['-c', UNPIN_SCRIPT, shell] };
 }
 
-export function openPinnedTerminal(identity: Identity): vscode.Terminal {
-  const terminal = vscode.window.createTerminal(pinnedTerminalOptions(identity));
-  terminal.show();
-  return terminal;
+export class PinnedTerminals implements vscode.Disposable {
+  private readonly tokens = new Map<vscode.Terminal, string>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly endpoint: EndpointHost,
+    private readonly settings: () => Settings,
+    /** Told of terminals that hold keys (environment mode), to find them after a reload. */
+    private readonly onKeysTerminal: (terminal: vscode.Terminal, label: string) => void,
+  ) {
+    this.subscription = vscode.window.onDidCloseTerminal((terminal) => {
+      const token = this.tokens.get(terminal);
+      if (token) {
+        this.endpoint.revoke(token); // a closed terminal's token stops working
+        this.tokens.delete(terminal);
+      }
+    });
+  }
+
+  /** Opens and shows a terminal that is `identity`; `role` lets the endpoint assume it again before it ends. */
+  async open(identity: Identity, role?: RoleEntry): Promise<vscode.Terminal> {
+    if (this.settings().terminalCredentials === 'environment') {
+      const terminal = vscode.window.createTerminal(pinnedTerminalOptions(identity));
+      this.onKeysTerminal(terminal, identity.label);
+      terminal.show();
+      return terminal;
+    }
+    const token = await this.endpoint.issue(identity, role);
+    const running = await this.endpoint.start();
+    // The collection's "W," is prepended where VS Code applies it, and the endpoint takes the last token: P.
+    const terminal = vscode.window.createTerminal({
+      name: `AWS: ${identity.label}`,
+      iconPath: new vscode.ThemeIcon('key'),
+      env: strictPinnedEnvironment(process.env, running, token, identity),
+      strictEnv: true,
+      isTransient: true,
+    });
+    this.tokens.set(terminal, token);
+    terminal.show();
+    return terminal;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.tokens.forEach((token) => this.endpoint.revoke(token));
+    this.tokens.clear();
+  }
 }
