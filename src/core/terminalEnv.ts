@@ -35,7 +35,8 @@ export function environmentFor(identity: Identity): Record<string, string> {
   if (credentials.sessionToken) {
     env.AWS_SESSION_TOKEN = credentials.sessionToken;
   }
-  if (credentials.expiration) {
+  // An Invalid Date would throw here (RangeError) and break every new terminal: leave the variable out instead.
+  if (credentials.expiration && !Number.isNaN(credentials.expiration.getTime())) {
     // The SDK's env provider reads this (ISO 8601) and refuses expired credentials instead of sending them.
     env.AWS_CREDENTIAL_EXPIRATION = credentials.expiration.toISOString();
   }
