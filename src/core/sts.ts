@@ -4,6 +4,7 @@
 import { callerName, parseRoleArn } from './arn';
 import { isSourceProblem, type AwsConfig } from './awsConfig';
 import { AwsCallContext, toUserError } from './awsErrors';
+import { processCredentials } from './credentialProcess';
 import { describeSource, RoleEntry, roleFromProfile } from './roles';
 import type { AwsCredentials, Identity } from './session';
 import { UserError } from './userError';
@@ -212,6 +213,10 @@ async function baseCredentials(source: Exclude<RoleEntry['source'], undefined | 
   const sdk = await import('./sdk');
   const ctx: AwsCallContext = { action: 'SourceCredentials', source: description };
   try {
+    if (source.kind === 'profile' && options.config.profiles.get(source.profile)?.credentialKind === 'process') {
+      // Ours, not the SDK's: bounded by the timeout, cancellable, and its errors quote no command line or stderr.
+      return await processCredentials(source.profile, options.config.files, { timeoutMs: options.timeoutMs, signal: options.signal, env: options.env });
+    }
     if (source.kind === 'profile') {
       const { configPath, credentialsPath } = options.config.files;
       // The loader's file cache was refreshed when this config was loaded (loadAwsConfig reads with ignoreCache),
