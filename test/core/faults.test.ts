@@ -79,7 +79,13 @@ describe('STS faults', () => {
       stage: () => servers.aws.setFailure({ mode: 'slow', delayMs: 4000 }),
       run: () => assumeRole(role('dev-readonly'), options({ timeoutMs: 10_000, signal: AbortSignal.timeout(200) })),
     },
-    { fault: 'throttling beyond retries', code: 'Throttling', stage: () => servers.aws.setFailure({ mode: 'throttle' }) },
+    {
+      fault: 'throttling beyond retries',
+      code: 'Throttling',
+      stage: () => servers.aws.setFailure({ mode: 'throttle' }),
+      // Room for the SDK's three attempts and their throttling backoff (up to a few seconds with jitter).
+      run: () => assumeRole(role('dev-readonly'), options({ timeoutMs: 10_000 })),
+    },
     { fault: 'HTTP 500', code: 'InternalFailure', stage: () => servers.aws.setFailure({ mode: 'error', status: 500 }) },
     { fault: 'HTTP 503', code: 'ServiceUnavailable', stage: () => servers.aws.setFailure({ mode: 'error', status: 503 }) },
     { fault: 'malformed XML', code: 'MalformedResponse', stage: () => servers.aws.setFailure({ mode: 'malformed' }) },
