@@ -37,7 +37,8 @@ export function environmentFor(identity: Identity): Record<string, string> {
     env.AWS_SESSION_TOKEN = credentials.sessionToken;
   }
   const renewable = identity.origin.kind === 'vault' && identity.origin.renewable;
-  if (credentials.expiration && !renewable) {
+  // An Invalid Date would throw here (RangeError) and break every new terminal: leave the variable out instead.
+  if (credentials.expiration && !Number.isNaN(credentials.expiration.getTime()) && !renewable) {
     // The SDK's env provider reads this (ISO 8601) and refuses expired credentials instead of sending them. A
     // renewable lease has no fixed end (renewing keeps its keys), so it gets none: a renew changes nothing here.
     env.AWS_CREDENTIAL_EXPIRATION = credentials.expiration.toISOString();
