@@ -136,7 +136,12 @@ class RoleCommands {
       : await terminalDefaultCredentials(await this.deps.roles.assumeOptions());
     const caller = await getCallerIdentity(credentials, { endpoint: s.stsEndpoint, region: s.region, timeoutMs: s.requestTimeoutMs }, description);
     this.deps.log.info(`GetCallerIdentity (${description}): ${caller.arn}`);
-    const choice = await vscode.window.showInformationMessage(`Terminals run as ${caller.arn} (account ${caller.account}).`, 'Copy ARN');
+    // With the endpoint, terminals have no identity of their own while no role is active: say so, not "run as".
+    const message =
+      identity || s.terminalCredentials === 'environment'
+        ? `Terminals run as ${caller.arn} (account ${caller.account}).`
+        : `No role is active, so terminals get no AWS credentials until you pick one. Your own credentials are ${caller.arn} (account ${caller.account}).`;
+    const choice = await vscode.window.showInformationMessage(message, 'Copy ARN');
     if (choice) {
       await vscode.env.clipboard.writeText(caller.arn);
     }

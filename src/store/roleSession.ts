@@ -221,7 +221,8 @@ export class RoleSessionStore implements vscode.Disposable {
     }
     this.deps.session.clear();
     this.deps.log.info(`The credentials of ${identity.label} expired and were removed.`);
-    void vscode.window.showWarningMessage(`The credentials of ${identity.label} expired and were removed from new terminals: assume the role again to continue.`);
+    const where = this.deps.settings().terminalCredentials === 'environment' ? 'from new terminals' : '(terminals now say no role is active)';
+    void vscode.window.showWarningMessage(`The credentials of ${identity.label} expired and were removed ${where}: assume the role again to continue.`);
   }
 
   private clearTimers(): void {

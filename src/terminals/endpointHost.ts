@@ -86,9 +86,10 @@ export class EndpointHost implements vscode.Disposable {
   private async listen(): Promise<RunningEndpoint> {
     const state = workspaceStateOf(this.context);
     const secretKey = `iamSwitchboard.endpoint.followingToken:${this.context.storageUri?.toString() ?? 'no-workspace'}`;
-    const { url, port } = await this.endpoint.start({ port: state.get('iamSwitchboard.endpointPort') });
     // The same token as before a reload (kept in SecretStorage, never in a file), so reconnected terminals follow.
+    // Read before listening: a reconnected terminal may ask the moment the port is open.
     const previous = await this.context.secrets.get(secretKey);
+    const { url, port } = await this.endpoint.start({ port: state.get('iamSwitchboard.endpointPort') });
     const followingToken = this.endpoint.issueToken({ kind: 'following' }, previous);
     await Promise.all([state.update('iamSwitchboard.endpointPort', port), this.context.secrets.store(secretKey, followingToken)]);
     const configFile = await this.writeProfile(port);
