@@ -2,6 +2,7 @@
 // federation endpoint at /federation, and the unsigned /__test control endpoints.
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ActionHandler } from './actions';
 import { AwsError, serverError, throttling } from './errors';
@@ -20,13 +21,25 @@ export interface AwsServer {
   setFailure(mode: FailureMode | undefined, count?: number): void;
   advanceClock(ms: number): void;
   issuedSecrets(): string[];
+  /** What arrived so far: signed STS/IAM calls (by action) and TCP connections, to count round trips. */
+  stats(): ServerStats;
+  /** When IAM starts accepting a key it created (ms since the epoch); undefined for unknown keys. */
+  keyUsableAt(accessKeyId: string): number | undefined;
   world: World;
+}
+
+export interface ServerStats {
+  requests: number;
+  actions: Record<string, number>;
+  connections: number;
 }
 
 export interface AwsServerOptions {
   worldPath: string;
   port?: number;
   keyPropagationMs?: number;
+  /** Serve https:// with this key and certificate (PEM), so clients pay TLS handshakes as they would at AWS. */
+  tls?: { key: string; cert: string };
 }
 
 class OffsetClock implements Clock {
@@ -84,14 +97,16 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
   const identities = new Identities(world, clock, options.keyPropagationMs ?? 0);
   const federation = new Federation(identities);
   const failures = new FailureSwitch();
+  const stats: ServerStats = { requests: 0, actions: {}, connections: 0 };
 
   async function handleQueryApi(req: IncomingMessage, url: URL, res: ServerResponse, requestId: string): Promise<void> {
     const body = await readBody(req);
     const params = new URLSearchParams(body);
     for (const [key, value] of url.searchParams) if (!params.has(key)) params.set(key, value);
+    const action = params.get('Action') ?? '';
+    stats.actions[action] = (stats.actions[action] ?? 0) + 1;
     const { caller, service } = await verifySignature(toReceived(req, url, body), identities);
     const api = SERVICES[service];
-    const action = params.get('Action') ?? '';
     const handler = api?.actions[action];
     if (!api || !handler) {
       throw new AwsError(400, 'InvalidAction', `Could not find operation ${action} for version ${params.get('Version') ?? 'NO_VERSION_SPECIFIED'}`);
@@ -113,6 +128,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
       return sendJson(res, 200, { now: new Date(clock.now()).toISOString() });
     }
     if (req.method === 'GET' && url.pathname === '/__test/issued') return sendJson(res, 200, identities.issuedSecrets());
+    if (req.method === 'GET' && url.pathname === '/__test/requests') return sendJson(res, 200, stats);
     sendJson(res, 404, { error: `No control endpoint ${req.method} ${url.pathname}` });
   }
 
@@ -135,6 +151,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.startsWith('/__test/')) return handleControl(req, url, res);
     const requestId = randomUUID();
+    stats.requests += 1; // every round trip, failed or not
     const failure = failures.take();
     if (failure && (await applyFailure(failure, req, res, requestId))) return;
     if (url.pathname === '/federation') {
@@ -151,11 +168,16 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     }
   }
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       if (!res.headersSent) sendXml(res, 500, errorResponse(STS_NAMESPACE, new AwsError(500, 'InternalFailure', message, 'Receiver'), randomUUID()), '');
     });
+  };
+  const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
+  // Counted once the client's TLS handshake (if any) is done: a reused keep-alive connection adds nothing.
+  server.on(options.tls ? 'secureConnection' : 'connection', () => {
+    stats.connections += 1;
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -164,7 +186,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
   const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     world,
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -176,5 +198,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
       clock.offsetMs += ms;
     },
     issuedSecrets: () => identities.issuedSecrets(),
+    stats: () => ({ ...stats, actions: { ...stats.actions } }),
+    keyUsableAt: (accessKeyId) => identities.keyUsableAt(accessKeyId),
   };
 }
