@@ -1,10 +1,13 @@
-// The test-only failure switch: makes the next N requests (or all, until cleared) slow, reset, throttled or 5xx.
+// The test-only failure switch: makes the next N requests (or all, until cleared) slow, reset, throttled, 5xx, or
+// answered with an oversized (but well-formed) AssumeRole response, as a hostile or broken endpoint might send.
 
 export type FailureMode =
   | { mode: 'slow'; delayMs: number }
   | { mode: 'reset' }
   | { mode: 'throttle' }
-  | { mode: 'error'; status: number };
+  | { mode: 'error'; status: number }
+  /** A valid AssumeRole answer whose SessionToken is `bytes` long; chunked unless `declareLength`. */
+  | { mode: 'oversize'; bytes: number; declareLength: boolean };
 
 export class FailureSwitch {
   private mode: FailureMode | undefined;
@@ -39,6 +42,8 @@ export function parseFailureMode(input: unknown): { mode: FailureMode | undefine
       return { mode: { mode: body.mode }, count };
     case 'error':
       return { mode: { mode: 'error', status: Number(body.status ?? 500) }, count };
+    case 'oversize':
+      return { mode: { mode: 'oversize', bytes: Number(body.bytes ?? 5 * 1024 * 1024), declareLength: body.declareLength === true }, count };
     default:
       throw new Error(`Unknown failure mode: ${String(body.mode)}`);
   }

@@ -13,7 +13,7 @@ import { type Clock, Identities } from './identities';
 import { type ReceivedRequest, parseAuthorization, verifySignature } from './sigv4';
 import { stsActions } from './sts';
 import { type World, loadWorld } from './world';
-import { IAM_NAMESPACE, STS_NAMESPACE, errorResponse, queryResponse } from './xml';
+import { IAM_NAMESPACE, STS_NAMESPACE, el, errorResponse, isoSeconds, leaf, queryResponse } from './xml';
 
 export interface AwsServer {
   url: string;
@@ -91,6 +91,39 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   res.end(body);
 }
 
+/** An AssumeRole answer, well-formed, whose session token alone is `bytes` long: written in 64 KB chunks. */
+function sendOversize(res: ServerResponse, failure: { bytes: number; declareLength: boolean }, requestId: string): void {
+  const credentials = [
+    leaf('AccessKeyId', 'ASIAOVERSIZETEST0001'),
+    leaf('SecretAccessKey', 'oversizeTestSecret'),
+    '<SessionToken>',
+  ].join('');
+  const head = `<AssumeRoleResponse xmlns="${STS_NAMESPACE}"><AssumeRoleResult><AssumedRoleUser>${leaf('Arn', 'arn:aws:sts::222222222222:assumed-role/ReadOnly/oversize')}${leaf('AssumedRoleId', 'AROAOVERSIZE:oversize')}</AssumedRoleUser><Credentials>${credentials}`;
+  const tail = `</SessionToken>${leaf('Expiration', isoSeconds(Date.now() + 3600_000))}</Credentials></AssumeRoleResult>${el('ResponseMetadata', leaf('RequestId', requestId))}</AssumeRoleResponse>\n`;
+  const headers: Record<string, string | number> = { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId };
+  if (failure.declareLength) headers['Content-Length'] = Buffer.byteLength(head) + failure.bytes + Buffer.byteLength(tail);
+  res.writeHead(200, headers);
+  res.write(head);
+  const chunk = 'A'.repeat(64 * 1024);
+  let left = failure.bytes;
+  let closed = false;
+  const writeMore = (): void => {
+    while (left > 0 && !closed) {
+      const piece = left >= chunk.length ? chunk : chunk.slice(0, left);
+      left -= piece.length;
+      if (!res.write(piece)) {
+        res.once('drain', writeMore);
+        return;
+      }
+    }
+    if (!closed) res.end(tail);
+  };
+  res.on('close', () => {
+    closed = true; // the client hung up: stop producing
+  });
+  writeMore();
+}
+
 export async function createAwsServer(options: AwsServerOptions): Promise<AwsServer> {
   const world = loadWorld(options.worldPath);
   const clock = new OffsetClock();
@@ -140,6 +173,10 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     }
     if (failure.mode === 'reset') {
       req.socket.destroy();
+      return true;
+    }
+    if (failure.mode === 'oversize') {
+      sendOversize(res, failure, requestId);
       return true;
     }
     const error = failure.mode === 'throttle' ? throttling() : serverError(failure.status);
