@@ -106,7 +106,7 @@ export function buildCatalog(input: CatalogInput): Catalog {
 
 /** The role a profile with a role_arn describes, or undefined when its ARN is unusable. */
 export function roleFromProfile(profile: AwsProfile): RoleEntry | undefined {
-  const parsed = profile.roleArn === undefined ? undefined : tryParseRoleArn(profile.roleArn);
+  const parsed = profile.roleArnParts ?? (profile.roleArn === undefined ? undefined : tryParseRoleArn(profile.roleArn));
   if (!parsed) {
     return undefined;
   }
