@@ -257,9 +257,9 @@ async function baseCredentials(source: BaseSource, description: string, options:
   try {
     if (source.kind === 'profile') {
       const { configPath, credentialsPath } = options.config.files;
-      // The loader's file cache was refreshed when this config was loaded (loadAwsConfig reads with ignoreCache),
-      // so the SDK sees the same files we do without reading them again.
-      return await sdk.fromIni({ profile: source.profile, configFilepath: configPath, filepath: credentialsPath })();
+      // ignoreCache: the STS bundle has its own copy of the SDK's file cache, which no reload of ours refreshes.
+      // This runs once per source and loaded config (StsCache), so reading the files again costs little.
+      return await sdk.fromIni({ profile: source.profile, configFilepath: configPath, filepath: credentialsPath, ignoreCache: true })();
     }
     return await credentialSourceCredentials(source.name, options.env ?? process.env, sdk);
   } catch (error) {

@@ -76,12 +76,12 @@ async function measure(server: AwsServer, runs: number, name: string, core: () =
 export async function assumePath(cert: CertFiles, runs: number): Promise<AssumeFigure[]> {
   const server = await startAwsServer({ tls: { key: fs.readFileSync(cert.key, 'utf8'), cert: fs.readFileSync(cert.cert, 'utf8') } });
   const clients: STSClient[] = [];
+  const cache = new sts.StsCache();
   try {
     const files = { configPath: path.join(ROOT, 'test/fixtures/aws/config'), credentialsPath: path.join(ROOT, 'test/fixtures/aws/credentials') };
     const config = await loadAwsConfig(files);
     const roles = new Map(buildCatalog({ profiles: config.profiles }).roles.map((r) => [r.label, r]));
     const bob = server.world.accounts.flatMap((a) => a.users).find((u) => u.name === 'bob')!.mfaDevices![0];
-    const cache = new sts.StsCache();
     const options = { config, endpoint: server.url, region: 'eu-west-1', timeoutMs: 5000, cache, mfaCode: async () => totp(bob.totpSecret) };
     const keys = (await loadSharedConfigFiles({ filepath: files.credentialsPath, configFilepath: files.configPath, ignoreCache: true })).credentialsFile;
     const staticKeys = (profile: string) => ({ accessKeyId: keys[profile]!.aws_access_key_id!, secretAccessKey: keys[profile]!.aws_secret_access_key! });
@@ -107,7 +107,7 @@ export async function assumePath(cert: CertFiles, runs: number): Promise<AssumeF
     ];
   } finally {
     clients.forEach((c) => c.destroy());
-    (sts as { disposeStsClients?: () => void }).disposeStsClients?.();
+    cache.clear(); // closes the core's pooled clients
     await server.close();
   }
 }
