@@ -174,27 +174,62 @@ export async function send<T>(
   call: (client: StsClient, abortSignal: AbortSignal, sdk: StsSdk) => Promise<T>,
   pool?: StsClientPool,
 ): Promise<T> {
-  let deadline: AbortSignal | undefined;
   let client: StsClient | undefined;
   let checked: StsCallSettings | undefined;
+  const deadline = new Deadline(settings.signal);
   try {
     // Inside the try: a bad endpoint, region or timeout is a UserError like any other failure.
     checked = { ...checkStsSettings(settings), signal: settings.signal };
     const sdk = await import('./stsSdk');
-    deadline = AbortSignal.timeout(checked.timeoutMs);
-    const signal = settings.signal ? AbortSignal.any([settings.signal, deadline]) : deadline;
+    deadline.start(checked.timeoutMs);
     client = pool ? pool.client(sdk, checked, credentials) : newStsClient(sdk, checked, credentials);
-    return await call(client, signal, sdk);
+    return await call(client, deadline.signal, sdk);
   } catch (error) {
-    const userError = tooLarge(error, ctx) ?? toUserError(error, { ...ctx, timedOut: deadline?.aborted && !settings.signal?.aborted });
+    const userError = tooLarge(error, ctx) ?? toUserError(error, { ...ctx, timedOut: deadline.expired });
     if (pool && checked && DEAD_CREDENTIALS.has(userError.code ?? '')) {
       pool.drop(checked, credentials);
     }
     throw userError;
   } finally {
+    deadline.stop();
     if (!pool) {
       client?.destroy();
     }
+  }
+}
+
+/**
+ * The caller's signal and a timeout as one signal. A plain timer and listener: AbortSignal.timeout and
+ * AbortSignal.any cost more per call than the rest of our path together.
+ */
+class Deadline {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onCancel = () => this.controller.abort(this.caller?.reason);
+  /** The timeout fired, as opposed to the caller cancelling. */
+  expired = false;
+
+  constructor(private readonly caller?: AbortSignal) {
+    if (caller?.aborted) {
+      this.controller.abort(caller.reason);
+    }
+    caller?.addEventListener('abort', this.onCancel, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  start(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.expired = !this.controller.signal.aborted;
+      this.controller.abort(new DOMException('The operation timed out.', 'TimeoutError'));
+    }, ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.caller?.removeEventListener('abort', this.onCancel);
   }
 }
 
