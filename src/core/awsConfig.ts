@@ -121,6 +121,11 @@ export function brokenLines(text: string, file: string, isConfigFile: boolean): 
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i];
+    const first = raw.charCodeAt(0);
+    // Fast path for the common `key = value` line at the start of a line: no section, no comment, a key.
+    if (first !== 0x5b && first !== 0x20 && first !== 0x09 && raw.indexOf('=') > 0 && !raw.includes('#') && !raw.includes(';')) {
+      continue;
+    }
     const line = (raw.includes('#') || raw.includes(';') ? raw.split(/(^|\s)[;#]/)[0] : raw).trim();
     if (line === '') {
       continue;
