@@ -45,15 +45,31 @@ export function checkStsSettings(settings: StsCallSettings): { endpoint?: string
   return { endpoint: settings.endpoint || undefined, region: settings.region, timeoutMs: Math.max(1, Math.round(settings.timeoutMs)) };
 }
 
-type RequestHandler = NonNullable<NonNullable<ConstructorParameters<StsSdk['STSClient']>[0]>['requestHandler']>;
+type StsClientConfig = NonNullable<ConstructorParameters<StsSdk['STSClient']>[0]>;
+type RequestHandler = NonNullable<StsClientConfig['requestHandler']>;
+
+/**
+ * The options an STS client otherwise looks up in the environment and ~/.aws/config on its first request, each by
+ * parsing the whole file again: 226 ms per new client with a 7,000-profile config, paid by every chain's second
+ * hop. Taken from a first client, whose lookups are memoized, they are looked up once (still honouring
+ * AWS_USE_FIPS_ENDPOINT, use_fips_endpoint and the rest).
+ */
+const LOOKED_UP = ['authSchemePreference', 'defaultsMode', 'retryMode', 'sigv4aSigningRegionSet', 'useDualstackEndpoint', 'useFipsEndpoint', 'userAgentAppId'] as const;
+type LookedUp = Partial<Pick<StsClientConfig, (typeof LOOKED_UP)[number]>>;
+
+function lookedUpOptions(client: StsClient): LookedUp {
+  const config = client.config as unknown as Record<string, unknown>;
+  return Object.fromEntries(LOOKED_UP.filter((key) => config[key] !== undefined).map((key) => [key, config[key]])) as LookedUp;
+}
 
 /**
  * A client with the response cap and `maxAttempts` SDK retries, on `handler` or else on its own keep-alive agents
  * (destroyed with it).
  */
-export function newStsClient(sdk: StsSdk, settings: StsCallSettings, credentials: AwsCredentials, maxAttempts = 3, handler?: RequestHandler): StsClient {
+export function newStsClient(sdk: StsSdk, settings: StsCallSettings, credentials: AwsCredentials, maxAttempts = 3, handler?: RequestHandler, lookedUp: LookedUp = {}): StsClient {
   const { endpoint, region, timeoutMs } = checkStsSettings(settings);
   const client = new sdk.STSClient({
+    ...lookedUp,
     region,
     endpoint,
     credentials,
@@ -79,7 +95,7 @@ interface Pooled {
 export class StsClientPool {
   private readonly clients = new Map<string, Pooled>();
   /** Per endpoint and timeout, a client that only owns the shared keep-alive handler (it sends nothing). */
-  private readonly transports = new Map<string, { owner: StsClient; shared: RequestHandler }>();
+  private readonly transports = new Map<string, { owner: StsClient; shared: RequestHandler; lookedUp: LookedUp }>();
 
   get size(): number {
     return this.clients.size;
@@ -95,7 +111,8 @@ export class StsClientPool {
       return pooled.client;
     }
     pooled?.client.destroy();
-    const fresh = { client: newStsClient(sdk, settings, credentials, 3, this.transport(sdk, settings)), credentials };
+    const transport = this.transport(sdk, settings);
+    const fresh = { client: newStsClient(sdk, settings, credentials, 3, transport.shared, transport.lookedUp), credentials };
     this.clients.set(key, fresh);
     for (const [oldest, entry] of this.clients) {
       if (this.clients.size <= MAX_POOLED_CLIENTS) break;
@@ -119,15 +136,15 @@ export class StsClientPool {
     this.transports.clear();
   }
 
-  private transport(sdk: StsSdk, settings: StsCallSettings): RequestHandler {
+  private transport(sdk: StsSdk, settings: StsCallSettings): { shared: RequestHandler; lookedUp: LookedUp } {
     const key = `${settings.endpoint ?? ''}\n${settings.timeoutMs}`;
     let transport = this.transports.get(key);
     if (!transport) {
       const owner = newStsClient(sdk, settings, { accessKeyId: '', secretAccessKey: '' });
-      transport = { owner, shared: sharedHandler(owner.config.requestHandler as SharedHandler) };
+      transport = { owner, shared: sharedHandler(owner.config.requestHandler as SharedHandler), lookedUp: lookedUpOptions(owner) };
       this.transports.set(key, transport);
     }
-    return transport.shared;
+    return transport;
   }
 
   private dropExpired(now: number): void {

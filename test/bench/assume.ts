@@ -73,7 +73,7 @@ async function measure(server: AwsServer, runs: number, name: string, core: () =
 }
 
 /** Needs NODE_EXTRA_CA_CERTS=<cert> in this process's environment (the bench re-runs itself with it). */
-export async function assumePath(cert: CertFiles, runs: number): Promise<AssumeFigure[]> {
+export async function assumePath(cert: CertFiles, runs: number, only?: string): Promise<AssumeFigure[]> {
   const server = await startAwsServer({ tls: { key: fs.readFileSync(cert.key, 'utf8'), cert: fs.readFileSync(cert.cert, 'utf8') } });
   const clients: STSClient[] = [];
   const cache = new sts.StsCache();
@@ -97,14 +97,19 @@ export async function assumePath(cert: CertFiles, runs: number): Promise<AssumeF
 
     const auditor = { RoleArn: roles.get('prod-auditor')!.arn, RoleSessionName: 'alice' };
     const admin = { RoleArn: roles.get('prod-admin')!.arn, RoleSessionName: 'bob' };
-    return [
-      await measure(server, runs, 'plain', () => sts.assumeRole(roles.get('dev-readonly')!, options), () => alice.send(new AssumeRoleCommand(readOnly))),
-      await measure(server, runs, 'chained', () => sts.assumeRole(roles.get('prod-auditor')!, options), async () => {
+    const cases: [string, () => Promise<unknown>, () => Promise<unknown>][] = [
+      ['plain', () => sts.assumeRole(roles.get('dev-readonly')!, options), () => alice.send(new AssumeRoleCommand(readOnly))],
+      ['chained', () => sts.assumeRole(roles.get('prod-auditor')!, options), async () => {
         await alice.send(new AssumeRoleCommand(readOnly));
         await asReadOnly.send(new AssumeRoleCommand(auditor));
-      }),
-      await measure(server, runs, 'MFA session reused', () => sts.assumeRole(roles.get('prod-admin')!, options), () => asBobMfa.send(new AssumeRoleCommand(admin))),
+      }],
+      ['MFA session reused', () => sts.assumeRole(roles.get('prod-admin')!, options), () => asBobMfa.send(new AssumeRoleCommand(admin))],
     ];
+    const figures: AssumeFigure[] = [];
+    for (const [name, core, bare] of cases.filter(([name]) => !only || name === only)) {
+      figures.push(await measure(server, runs, name, core, bare));
+    }
+    return figures;
   } finally {
     clients.forEach((c) => c.destroy());
     cache.clear(); // closes the core's pooled clients

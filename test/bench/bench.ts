@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from './activation';
 import { assumePath, type CertFiles, selfSignedCert } from './assume';
-import { configAtScale } from './configScale';
+import { configAtScale, writeLargeConfig } from './configScale';
 import { leasePath, waitForKeys } from './lease';
 import { median } from './stats';
 import { vsixSize } from './vsix';
@@ -70,6 +70,21 @@ async function run(cert: CertFiles): Promise<void> {
   for (const a of assume) {
     rows.push([`assume over TLS, ${a.case}: core vs bare client-sts`, ms(a.core), ms(a.bare), x(a.ratio), '≤ 1.10×']);
     rows.push([`  ${a.case}: STS round trips per assume; new connections in ${ASSUME_RUNS}`, `${a.roundTrips}; ${a.coreConnections}`, '', '', a.case === 'chained' ? '2' : '1']);
+  }
+
+  // The same chain where the SDK's own option lookups read a 7,000-profile config (AWS_CONFIG_FILE), the size in
+  // granted#172: what a client new for each session would pay per switch.
+  const big = writeLargeConfig(7000);
+  const savedConfigFile = process.env.AWS_CONFIG_FILE;
+  process.env.AWS_CONFIG_FILE = big.files.configPath;
+  try {
+    const [chained] = await assumePath(cert, RUNS, 'chained');
+    json.assumeChainedLargeConfig = chained;
+    rows.push([`assume over TLS, chained, SDK reading a 7,000-profile config`, ms(chained.core), ms(chained.bare), x(chained.ratio), '≤ 1.10×']);
+  } finally {
+    if (savedConfigFile === undefined) delete process.env.AWS_CONFIG_FILE;
+    else process.env.AWS_CONFIG_FILE = savedConfigFile;
+    big.dir.remove();
   }
 
   const lease = await leasePath(RUNS);
