@@ -35,7 +35,7 @@ function probeRuns<T>(runs: number, ...args: string[]): T[] {
 
 async function run(cert: CertFiles): Promise<void> {
   const rows: Row[] = [];
-  const json: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, runs: RUNS, assumeRuns: ASSUME_RUNS, probeRuns: PROBE_RUNS };
+  const json: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadAverage: os.loadavg()[0].toFixed(1), runs: RUNS, assumeRuns: ASSUME_RUNS, probeRuns: PROBE_RUNS };
 
   const activations = probeRuns<{ ms: number; loaded: string[]; heapMb: number }>(PROBE_RUNS, 'activation');
   const loaded = activations[0].loaded;
@@ -106,7 +106,7 @@ async function run(cert: CertFiles): Promise<void> {
   const text = JSON.stringify(json, null, 2);
   fs.writeFileSync(path.join(outDir, `bench-${(json.date as string).replace(/[:.]/g, '-')}.json`), text);
   fs.writeFileSync(path.join(outDir, 'latest.json'), text);
-  console.log(`\n${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, node ${process.version}; medians of ${RUNS} runs (assume: ${ASSUME_RUNS}; loads: ${PROBE_RUNS} fresh processes). JSON: bench-results/latest.json`);
+  console.log(`\n${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, node ${process.version}, load average ${json.loadAverage} at the start; medians of ${RUNS} runs (assume: ${ASSUME_RUNS}; loads: ${PROBE_RUNS} fresh processes). JSON: bench-results/latest.json`);
   if (sdkLoaded.length) process.exitCode = 1;
 }
 
