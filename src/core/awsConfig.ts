@@ -294,24 +294,26 @@ function chainProblem(start: AwsProfile, profiles: Map<string, AwsProfile>, ends
   return undefined;
 }
 
+/** Marks the profiles of the walk in progress, so that meeting one again is a loop. */
+const WALKING: ChainEnd = { kind: 'ok' };
+
 function chainEnd(start: AwsProfile, profiles: Map<string, AwsProfile>, ends: Map<string, ChainEnd>): ChainEnd {
+  // Most walks are one step (a role whose source has keys): no per-walk Map or array beyond this one.
   const path: AwsProfile[] = [];
-  const onPath = new Map<string, number>();
   let current = start;
   let end: ChainEnd;
   for (;;) {
     const known = ends.get(current.name);
+    if (known === WALKING) {
+      const members = path.slice(path.indexOf(current)).map((p) => p.name);
+      end = { kind: 'loop', members, index: new Map(members.map((name, i) => [name, i])) };
+      break;
+    }
     if (known) {
       end = known;
       break;
     }
-    const seenAt = onPath.get(current.name);
-    if (seenAt !== undefined) {
-      const members = path.slice(seenAt).map((p) => p.name);
-      end = { kind: 'loop', members, index: new Map(members.map((name, i) => [name, i])) };
-      break;
-    }
-    onPath.set(current.name, path.length);
+    ends.set(current.name, WALKING);
     path.push(current);
     const next = current.sourceProfile === undefined ? undefined : profiles.get(current.sourceProfile);
     if (current.credentialSource !== undefined) {
