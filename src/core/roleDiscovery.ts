@@ -95,7 +95,7 @@ export async function discoverRoles(credentials: AwsCredentials, options: Discov
 
 /** Discovers the roles of the IAM user behind a profile of ~/.aws/config (its keys, read by the SDK). */
 export async function discoverRolesForProfile(profile: string, config: AwsConfig, options: DiscoveryOptions): Promise<Discovery> {
-  const sdk = await import('./sdk');
+  const sdk = await import('./stsSdk');
   let credentials: AwsCredentials;
   try {
     credentials = await sdk.fromIni({ profile, configFilepath: config.files.configPath, filepath: config.files.credentialsPath })();

@@ -164,7 +164,7 @@ export function ssoRoleEntry(ref: SsoRoleRef, label: string, origin: 'profile' |
 
 /** The role a profile with a role_arn describes, or undefined when its ARN is unusable. */
 export function roleFromProfile(profile: AwsProfile): RoleEntry | undefined {
-  const parsed = profile.roleArn === undefined ? undefined : tryParseRoleArn(profile.roleArn);
+  const parsed = profile.roleArnParts ?? (profile.roleArn === undefined ? undefined : tryParseRoleArn(profile.roleArn));
   if (!parsed) {
     return undefined;
   }

@@ -7,6 +7,7 @@ import { AwsCallContext, toUserError } from './awsErrors';
 import { processCredentials } from './credentialProcess';
 import { describeSource, RoleEntry, roleFromProfile } from './roles';
 import type { AwsCredentials, Identity } from './session';
+import { send, StsClientPool } from './stsClients';
 import { UserError } from './userError';
 
 export interface StsSettings {
@@ -51,11 +52,29 @@ const MFA_REUSE_MARGIN_MS = 5 * 60 * 1000;
 
 /**
  * What the STS path remembers between calls, in memory only: MFA sessions per source profile and device (so the
- * next role within the hour needs no code), and the caller name per source (for session names).
+ * next role within the hour needs no code), the caller name per source (for session names), each source's own
+ * credentials (resolved once per loaded config, not per switch) and the long-lived STS clients. Whoever owns the
+ * cache calls clear() when done with it: that closes the clients' connections.
  */
 export class StsCache {
   private readonly mfaSessions = new Map<string, AwsCredentials>();
   private readonly callerNames = new Map<string, string>();
+  /** Keyed by source; valid only for the config it was resolved from: a re-read config resolves again. */
+  private readonly sources = new Map<string, { config: AwsConfig; credentials: AwsCredentials }>();
+  readonly clients = new StsClientPool();
+
+  sourceCredentials(key: string, config: AwsConfig, now = Date.now()): AwsCredentials | undefined {
+    const entry = this.sources.get(key);
+    if (entry && (entry.config !== config || expiresWithin(entry.credentials, MFA_REUSE_MARGIN_MS, now))) {
+      this.sources.delete(key);
+      return undefined;
+    }
+    return entry?.credentials;
+  }
+
+  setSourceCredentials(key: string, config: AwsConfig, credentials: AwsCredentials): void {
+    this.sources.set(key, { config, credentials });
+  }
 
   mfaSession(key: string, now = Date.now()): AwsCredentials | undefined {
     const session = this.mfaSessions.get(key);
@@ -81,12 +100,19 @@ export class StsCache {
   forget(key: string): void {
     this.mfaSessions.delete(key);
     this.callerNames.delete(key);
+    this.sources.delete(key);
   }
 
   clear(): void {
     this.mfaSessions.clear();
     this.callerNames.clear();
+    this.sources.clear();
+    this.clients.dispose();
   }
+}
+
+function expiresWithin(credentials: AwsCredentials, marginMs: number, now: number): boolean {
+  return credentials.expiration !== undefined && credentials.expiration.getTime() - now < marginMs;
 }
 
 /** Source credentials and what to call them in messages. */
@@ -125,8 +151,7 @@ export async function assumeRole(role: RoleEntry, options: AssumeOptions): Promi
     mfa = { SerialNumber: role.mfaSerial!, TokenCode: await askMfaCode(role.mfaSerial!, options) };
   }
   options.log?.(`AssumeRole ${role.arn} from ${source.description} as '${sessionName}' for ${durationSeconds ?? 'default'} s${mfa ? ' with MFA' : ''}`);
-  const sdk = await import('./sdk');
-  const response = await send(options, source.credentials, ctx, (client, abortSignal) =>
+  const response = await send(options, source.credentials, ctx, (client, abortSignal, sdk) =>
     client.send(
       new sdk.AssumeRoleCommand({
         RoleArn: role.arn,
@@ -137,10 +162,12 @@ export async function assumeRole(role: RoleEntry, options: AssumeOptions): Promi
       }),
       { abortSignal },
     ),
+    options.cache?.clients,
   ).catch((error: unknown) => {
     if (error instanceof UserError && error.code === 'ExpiredToken') {
-      // An expired MFA session must not be offered again.
+      // An expired MFA session (or source session) must not be offered again.
       options.cache?.forget(source.mfaKey ?? source.key);
+      options.cache?.forget(source.key);
     }
     throw error;
   });
@@ -159,10 +186,13 @@ export async function assumeRole(role: RoleEntry, options: AssumeOptions): Promi
 }
 
 /** GetCallerIdentity for `credentials`, e.g. what a terminal would use. */
-export async function getCallerIdentity(credentials: AwsCredentials, settings: StsSettings & { signal?: AbortSignal }, source = 'these credentials'): Promise<CallerIdentity> {
-  const sdk = await import('./sdk');
+export async function getCallerIdentity(
+  credentials: AwsCredentials,
+  settings: StsSettings & { signal?: AbortSignal; cache?: StsCache },
+  source = 'these credentials',
+): Promise<CallerIdentity> {
   const ctx: AwsCallContext = { action: 'GetCallerIdentity', source, endpoint: settings.endpoint, timeoutMs: settings.timeoutMs };
-  const response = await send(settings, credentials, ctx, (client, abortSignal) => client.send(new sdk.GetCallerIdentityCommand({}), { abortSignal }));
+  const response = await send(settings, credentials, ctx, (client, abortSignal, sdk) => client.send(new sdk.GetCallerIdentityCommand({}), { abortSignal }), settings.cache?.clients);
   return { arn: response.Arn ?? '', account: response.Account ?? '', userId: response.UserId ?? '' };
 }
 
@@ -205,7 +235,7 @@ async function sourceFor(role: RoleEntry, options: AssumeOptions): Promise<Sourc
   }
   const description = describeSource(source);
   const key = source.kind === 'profile' ? `profile:${source.profile}` : `credentialSource:${source.name}`;
-  const base = await baseCredentials(source, description, options);
+  const base = await cachedBaseCredentials(source, key, description, options);
   if (role.needsMfa && source.kind === 'profile') {
     const credentials = await mfaSession(source.profile, role.mfaSerial!, base, options);
     return { credentials, description, key, chained: false, mfaDone: true, mfaKey: mfaKey(source.profile, role.mfaSerial!) };
@@ -213,9 +243,22 @@ async function sourceFor(role: RoleEntry, options: AssumeOptions): Promise<Sourc
   return { credentials: base, description, key, chained: false, mfaDone: false };
 }
 
+/** The source's own credentials, resolved once per loaded config (a credential_process runs once, not per switch). */
+async function cachedBaseCredentials(source: BaseSource, key: string, description: string, options: AssumeOptions): Promise<AwsCredentials> {
+  const cached = options.cache?.sourceCredentials(key, options.config);
+  if (cached) {
+    return cached;
+  }
+  const credentials = await baseCredentials(source, description, options);
+  options.cache?.setSourceCredentials(key, options.config, credentials);
+  return credentials;
+}
+
+type BaseSource = Exclude<RoleEntry['source'], undefined | { kind: 'role' }>;
+
 /** A non-role profile's own credentials, or credential_source's, through the SDK's providers. */
-async function baseCredentials(source: Exclude<RoleEntry['source'], undefined | { kind: 'role' }>, description: string, options: AssumeOptions): Promise<AwsCredentials> {
-  const sdk = await import('./sdk');
+async function baseCredentials(source: BaseSource, description: string, options: AssumeOptions): Promise<AwsCredentials> {
+  const sdk = await import('./stsSdk');
   const ctx: AwsCallContext = { action: 'SourceCredentials', source: description };
   try {
     const ssoProfile = source.kind === 'profile' ? options.config.profiles.get(source.profile) : undefined;
@@ -228,9 +271,9 @@ async function baseCredentials(source: Exclude<RoleEntry['source'], undefined | 
     }
     if (source.kind === 'profile') {
       const { configPath, credentialsPath } = options.config.files;
-      // The loader's file cache was refreshed when this config was loaded (loadAwsConfig reads with ignoreCache),
-      // so the SDK sees the same files we do without reading them again.
-      return await sdk.fromIni({ profile: source.profile, configFilepath: configPath, filepath: credentialsPath })();
+      // ignoreCache: the STS bundle has its own copy of the SDK's file cache, which no reload of ours refreshes.
+      // This runs once per source and loaded config (StsCache), so reading the files again costs little.
+      return await sdk.fromIni({ profile: source.profile, configFilepath: configPath, filepath: credentialsPath, ignoreCache: true })();
     }
     return await credentialSourceCredentials(source.name, options.env ?? process.env, sdk);
   } catch (error) {
@@ -239,7 +282,7 @@ async function baseCredentials(source: Exclude<RoleEntry['source'], undefined | 
 }
 
 /** The SDK's providers behind credential_source, passed in so tests can check which one is used. */
-export type MetadataProviders = Pick<typeof import('./sdk'), 'fromInstanceMetadata' | 'fromContainerMetadata'>;
+export type MetadataProviders = Pick<typeof import('./stsSdk'), 'fromInstanceMetadata' | 'fromContainerMetadata'>;
 
 /**
  * credential_source as the AWS CLI reads it: each value names one place. Never the default chain, where keys in
@@ -287,11 +330,14 @@ async function mfaSession(profile: string, serial: string, base: AwsCredentials,
     return cached;
   }
   const code = await askMfaCode(serial, options);
-  const sdk = await import('./sdk');
   const ctx: AwsCallContext = { action: 'GetSessionToken', source: `profile ${profile} (MFA device ${serial})`, endpoint: options.endpoint, timeoutMs: options.timeoutMs };
   options.log?.(`GetSessionToken for profile ${profile} with MFA device ${serial}`);
-  const response = await send(options, base, ctx, (client, abortSignal) =>
-    client.send(new sdk.GetSessionTokenCommand({ SerialNumber: serial, TokenCode: code, DurationSeconds: MFA_SESSION_SECONDS }), { abortSignal }),
+  const response = await send(
+    options,
+    base,
+    ctx,
+    (client, abortSignal, sdk) => client.send(new sdk.GetSessionTokenCommand({ SerialNumber: serial, TokenCode: code, DurationSeconds: MFA_SESSION_SECONDS }), { abortSignal }),
+    options.cache?.clients,
   );
   const c = response.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey) {
@@ -348,37 +394,6 @@ function durationFor(role: RoleEntry, options: StsSettings): number | undefined 
     return undefined;
   }
   return role.chained ? Math.min(options.durationSeconds, CHAINING_LIMIT_SECONDS) : options.durationSeconds;
-}
-
-type StsClientType = InstanceType<typeof import('./sdk').STSClient>;
-
-/**
- * One STS call with a client for `credentials`, under a deadline combined with the caller's signal; every
- * failure becomes a UserError in the caller's context.
- */
-async function send<T>(
-  settings: StsSettings & { signal?: AbortSignal },
-  credentials: AwsCredentials,
-  ctx: AwsCallContext,
-  call: (client: StsClientType, abortSignal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const sdk = await import('./sdk');
-  const deadline = AbortSignal.timeout(settings.timeoutMs);
-  const signal = settings.signal ? AbortSignal.any([settings.signal, deadline]) : deadline;
-  const client = new sdk.STSClient({
-    region: settings.region,
-    endpoint: settings.endpoint || undefined,
-    credentials,
-    maxAttempts: 3,
-    requestHandler: { requestTimeout: settings.timeoutMs, connectionTimeout: settings.timeoutMs },
-  });
-  try {
-    return await call(client, signal);
-  } catch (error) {
-    throw toUserError(error, { ...ctx, timedOut: deadline.aborted && !settings.signal?.aborted });
-  } finally {
-    client.destroy();
-  }
 }
 
 /**

@@ -10,6 +10,8 @@ import type { Lease } from './vaultLeases';
 import { refuseWrapped } from './vaultWrapping';
 
 export type { Lease } from './vaultLeases';
+// It lived here first; the edge imports it from here. It polls STS, so it lives with the STS clients.
+export { waitUntilUsable } from './waitForKeys';
 
 export interface VaultServer {
   name: string;
@@ -108,7 +110,7 @@ export interface LeaseInfo {
 
 export const STS_CREDENTIAL_TYPES = ['assumed_role', 'federation_token', 'session_token'];
 
-type VaultApi = ReturnType<(typeof import('./sdk'))['nodeVault']>;
+type VaultApi = ReturnType<(typeof import('./vaultSdk'))['nodeVault']>;
 type Capability = FailureContext['capability'];
 // Vault's JSON, loosely typed: fields are checked where they are read.
 type Json = Record<string, unknown>;
@@ -464,7 +466,7 @@ export class VaultClient {
     if (warning) {
       this.options.warn?.(warning);
     }
-    const sdk = await import('./sdk');
+    const sdk = await import('./vaultSdk');
     const api = sdk.nodeVault({
       endpoint,
       // Our own HTTP exchange (vaultHttp.ts): a deadline for the whole answer, cancellable, with a size ceiling.
@@ -504,62 +506,6 @@ export function transportWarning(server: Pick<VaultServer, 'address' | 'tlsSkipV
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
-
-/**
- * Polls GetCallerIdentity until AWS accepts new iam_user keys (IAM is eventually consistent), with backoff,
- * for at most `timeoutMs`, a stalled STS request included. Cancel with `signal`.
- */
-export async function waitUntilUsable(
-  credentials: AwsCredentials,
-  options: { endpoint?: string; region: string; signal?: AbortSignal; timeoutMs?: number; firstDelayMs?: number; maxDelayMs?: number },
-): Promise<{ arn: string; account: string; attempts: number; elapsedMs: number }> {
-  const sdk = await import('./sdk');
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const sts = new sdk.STSClient({
-    region: options.region,
-    endpoint: options.endpoint,
-    credentials,
-    maxAttempts: 1,
-    requestHandler: { requestTimeout: timeoutMs, connectionTimeout: timeoutMs },
-  });
-  const started = Date.now();
-  const remaining = () => timeoutMs - (Date.now() - started);
-  const giveUp = (code: string) =>
-    new UserError(`AWS did not accept the new Vault keys within ${Number((timeoutMs / 1000).toFixed(1))} s; wait a minute and try them again: ${code}`, 'KeysNotYetUsable');
-  let delay = options.firstDelayMs ?? 250;
-  let lastCode = '';
-  try {
-    for (let attempt = 1; ; attempt++) {
-      throwIfAborted(options.signal);
-      // Each attempt gets only what is left of the budget, so a stalled STS endpoint cannot hang the caller.
-      const deadline = AbortSignal.timeout(Math.max(remaining(), 1));
-      const abortSignal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-      try {
-        const out = await abortable(sts.send(new sdk.GetCallerIdentityCommand({}), { abortSignal }), options.signal);
-        return { arn: out.Arn ?? '', account: out.Account ?? '', attempts: attempt, elapsedMs: Date.now() - started };
-      } catch (error) {
-        throwIfAborted(options.signal);
-        if (deadline.aborted) {
-          throw giveUp(lastCode || 'STS did not answer');
-        }
-        lastCode = (error as { name?: string }).name ?? 'Error';
-        if (error instanceof UserError || !NOT_YET_VALID.has(lastCode)) {
-          throw error instanceof UserError ? error : new UserError(`AWS rejected the new Vault credentials; lease new ones or check the Vault role: ${lastCode}`, lastCode);
-        }
-      }
-      if (remaining() <= 0) {
-        throw giveUp(lastCode);
-      }
-      await sleep(Math.min(delay, remaining()), options.signal);
-      delay = Math.min(delay * 2, options.maxDelayMs ?? 4000);
-    }
-  } finally {
-    sts.destroy();
-  }
-}
-
-// What AWS answers while a brand-new access key has not propagated yet.
-const NOT_YET_VALID = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'UnrecognizedClientException']);
 
 function leasedCredentials(body: Json, where: Pick<Lease, 'server' | 'mount' | 'role' | 'credentialType'>): LeasedCredentials {
   refuseWrapped(body, where.server, `${where.mount}/${STS_CREDENTIAL_TYPES.includes(where.credentialType) ? 'sts' : 'creds'}/${where.role}`);
@@ -665,15 +611,6 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return abortable(
-    new Promise<void>((resolve) => {
-      setTimeout(resolve, ms).unref?.();
-    }),
-    signal,
-  );
 }
 
 function trimSlashes(path: string): string {

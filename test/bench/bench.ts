@@ -1,174 +1,141 @@
-// `npm run bench`: the role switcher's costs, from one run.
-// 1. activation of dist/extension.js with a stub `vscode` (no SDK may load), 2. ~/.aws/config load + catalog at
-// 2,000 profiles, 3. the core assume-role path against a bare @aws-sdk/client-sts AssumeRole, same local server.
+// `npm run bench`: one table of what the extension costs, each figure a median of repeated runs, a ratio to its
+// baseline measured in the same run; the same figures as JSON under bench-results/ (git-ignored).
+// The process re-runs itself with NODE_EXTRA_CA_CERTS set to a self-signed certificate made for this run, so the
+// assume path is measured over TLS to the local STS, handshakes included.
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { loadAwsConfig } from '../../src/core/awsConfig';
-import { buildCatalog } from '../../src/core/roles';
-import { assumeRole, StsCache } from '../../src/core/sts';
-import { startAwsServer } from '../servers/aws';
+import { ROOT } from './activation';
+import { assumePath, type CertFiles, selfSignedCert } from './assume';
+import { configAtScale, writeLargeConfig } from './configScale';
+import { leasePath, waitForKeys } from './lease';
+import { median } from './stats';
+import { vsixSize } from './vsix';
 
-const ROOT = path.resolve(__dirname, '../../..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const PROBE_RUNS = Number(process.env.BENCH_PROBE_RUNS ?? 7);
+/** A switch is a few ms on the loopback, so its median needs more samples to settle on a shared machine. */
+const ASSUME_RUNS = Number(process.env.BENCH_ASSUME_RUNS ?? RUNS * 3);
+const DIST = path.join(ROOT, 'dist');
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+type Row = [figure: string, value: string, baseline: string, ratio: string, target: string];
+
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+const x = (n: number) => `${n.toFixed(2)}×`;
+
+function probe<T>(...args: string[]): T {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--no-warnings', path.join(__dirname, 'probe.js'), ...args], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
 }
 
-async function timeEach(runs: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await fn();
-    times.push(performance.now() - started);
+function probeRuns<T>(runs: number, ...args: string[]): T[] {
+  return Array.from({ length: runs }, () => probe<T>(...args));
+}
+
+async function run(cert: CertFiles): Promise<void> {
+  const rows: Row[] = [];
+  const json: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadAverage: os.loadavg()[0].toFixed(1), runs: RUNS, assumeRuns: ASSUME_RUNS, probeRuns: PROBE_RUNS };
+
+  const activations = probeRuns<{ ms: number; loaded: string[]; heapMb: number }>(PROBE_RUNS, 'activation');
+  const loaded = activations[0].loaded;
+  const sdkLoaded = loaded.filter((f) => f !== path.join('dist', 'extension.js'));
+  json.activation = { ms: median(activations.map((a) => a.ms)), loaded, heapMb: median(activations.map((a) => a.heapMb)) };
+  const extensionKb = fs.statSync(path.join(DIST, 'extension.js')).size / 1024;
+  rows.push([`activation (dist/extension.js ${extensionKb.toFixed(0)} KB, stub vscode)`, ms(median(activations.map((a) => a.ms))), '', '', 'no SDK']);
+  rows.push(['  modules loaded besides node:*', loaded.join(', '), '', '', sdkLoaded.length ? 'SDK LOADED (regression)' : 'none of the SDK']);
+  rows.push(['heap after activation', `${median(activations.map((a) => a.heapMb)).toFixed(1)} MB`, '', '', '']);
+
+  const bundles = fs.readdirSync(DIST).filter((f) => f.endsWith('.js') && f !== 'extension.js');
+  json.bundles = {};
+  for (const file of bundles) {
+    const kb = fs.statSync(path.join(DIST, file)).size / 1024;
+    const load = median(probeRuns<{ ms: number }>(PROBE_RUNS, 'bundle', file).map((p) => p.ms));
+    (json.bundles as Record<string, unknown>)[file] = { kb, firstLoadMs: load };
+    rows.push([`first use: load dist/${file} (${kb.toFixed(0)} KB)`, ms(load), '', '', /sts|^sdk/i.test(file) ? '≤ 60 ms for the switcher' : '']);
   }
-  return times;
-}
 
-const ms = (n: number) => `${n.toFixed(2)} ms`;
+  json.config = [];
+  for (const count of [200, 2000, 20000]) {
+    const figure = await configAtScale(count, count >= 20000 ? 7 : 15);
+    (json.config as unknown[]).push(figure);
+    rows.push([`~/.aws/config + catalog, ${count.toLocaleString('en')} profiles (${figure.lines.toLocaleString('en')} lines)`, ms(figure.median), `first ${ms(figure.first)}`, '', count === 20000 ? '≤ 150 ms' : '']);
+  }
+  const heaps = probeRuns<{ heapMb: number; deltaMb: number }>(3, 'profiles', '20000');
+  json.heapAfter20000Profiles = { heapMb: median(heaps.map((h) => h.heapMb)), deltaMb: median(heaps.map((h) => h.deltaMb)) };
+  rows.push(['heap after activation + 20,000 profiles held', `${median(heaps.map((h) => h.heapMb)).toFixed(1)} MB`, `+${median(heaps.map((h) => h.deltaMb)).toFixed(1)} MB`, '', '']);
 
-/** Anything: every property, call and `new` gives another stub; enough for activate() to wire itself. */
-function stub(): unknown {
-  const target = function () {
-    /* stub */
-  };
-  return new Proxy(target, {
-    get: (_t, prop) => (prop === 'then' ? undefined : prop === Symbol.toPrimitive ? () => '' : stub()),
-    set: () => true, // item.name = …, collection.persistent = …
-    apply: () => stub(),
-    construct: () => stub() as object,
-  });
-}
+  const assume = await assumePath(cert, ASSUME_RUNS);
+  json.assume = assume;
+  for (const a of assume) {
+    rows.push([`assume over TLS, ${a.case}: core vs bare client-sts`, ms(a.core), ms(a.bare), x(a.ratio), '≤ 1.10×']);
+    rows.push([`  ${a.case}: STS round trips per assume; new connections in ${ASSUME_RUNS}`, `${a.roundTrips}; ${a.coreConnections}`, '', '', a.case === 'chained' ? '2' : '1']);
+  }
 
-// The vscode API names src/ uses. Listed, because the bundle copies the module's own keys (esbuild's
-// __toESM), and a key it does not see is undefined, e.g. the base class of a tree node.
-const VSCODE_NAMES = [
-  'commands', 'debug', 'env', 'window', 'workspace', 'extensions', 'languages', 'tasks', 'l10n',
-  'ConfigurationTarget', 'Disposable', 'EventEmitter', 'ExtensionMode', 'MarkdownString', 'ProgressLocation',
-  'StatusBarAlignment', 'ThemeColor', 'ThemeIcon', 'TreeItem', 'TreeItemCollapsibleState', 'Uri', 'ViewColumn',
-  'Range', 'Position', 'SnippetString', 'CompletionItem', 'CompletionItemKind', 'RelativePattern', 'FileType',
-];
-
-async function activation(): Promise<{ ms: number; sdkLoaded: boolean }> {
-  const vscode = Object.fromEntries(VSCODE_NAMES.map((name) => [name, stub()]));
-  const moduleWithLoad = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
-  const load = moduleWithLoad._load;
-  moduleWithLoad._load = function (request: string, ...rest: unknown[]) {
-    return request === 'vscode' ? vscode : load.call(this, request, ...rest);
-  };
-  const subscriptions: { dispose(): unknown }[] = [];
-  const context = {
-    subscriptions,
-    extensionMode: 1,
-    globalState: { get: (_k: string, fallback?: unknown) => fallback, update: async () => undefined, keys: () => [] },
-    workspaceState: { get: (_k: string, fallback?: unknown) => fallback, update: async () => undefined, keys: () => [] },
-    secrets: stub(),
-    environmentVariableCollection: stub(),
-    extensionPath: ROOT,
-    extensionUri: stub(),
-    globalStorageUri: stub(),
-    logUri: stub(),
-  };
+  // The same chain where the SDK's own option lookups read a 7,000-profile config (AWS_CONFIG_FILE), the size in
+  // granted#172: what a client new for each session would pay per switch.
+  const big = writeLargeConfig(7000);
+  const savedConfigFile = process.env.AWS_CONFIG_FILE;
+  process.env.AWS_CONFIG_FILE = big.files.configPath;
   try {
-    const started = performance.now();
-    const extension = require(path.join(ROOT, 'dist', 'extension.js')) as { activate(context: unknown): unknown };
-    extension.activate(context);
-    const elapsed = performance.now() - started;
-    const sdkLoaded = Object.keys(require.cache).some((file) => file === path.join(ROOT, 'dist', 'sdk.js'));
-    subscriptions.forEach((s) => s.dispose());
-    return { ms: elapsed, sdkLoaded };
+    const [chained] = await assumePath(cert, RUNS, 'chained');
+    json.assumeChainedLargeConfig = chained;
+    rows.push([`assume over TLS, chained, SDK reading a 7,000-profile config`, ms(chained.core), ms(chained.bare), x(chained.ratio), '≤ 1.10×']);
   } finally {
-    moduleWithLoad._load = load;
+    if (savedConfigFile === undefined) delete process.env.AWS_CONFIG_FILE;
+    else process.env.AWS_CONFIG_FILE = savedConfigFile;
+    big.dir.remove();
   }
+
+  const lease = await leasePath(RUNS);
+  json.lease = lease;
+  rows.push(['lease (assumed_role): core vs bare node-vault read', ms(lease.core), ms(lease.bare), x(lease.ratio), '']);
+
+  const ready = await waitForKeys(5);
+  json.waitForKeys = ready;
+  rows.push([`wait for iam_user keys: "ready" after IAM accepts them`, ms(ready.delayMs), `max ${ms(ready.maxDelayMs)}`, '', '≤ 1000 ms']);
+  rows.push([`  GetCallerIdentity calls per wait (keys usable after ${ready.propagationMs} ms)`, String(ready.attempts), '', '', 'few']);
+
+  const vsix = vsixSize();
+  json.vsix = vsix;
+  rows.push(['.vsix size', 'kb' in vsix ? `${vsix.kb.toFixed(0)} KB` : `not packed: ${vsix.error}`, '', '', '≤ 400 KB']);
+
+  print(rows);
+  const outDir = path.join(ROOT, 'bench-results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const text = JSON.stringify(json, null, 2);
+  fs.writeFileSync(path.join(outDir, `bench-${(json.date as string).replace(/[:.]/g, '-')}.json`), text);
+  fs.writeFileSync(path.join(outDir, 'latest.json'), text);
+  console.log(`\n${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, node ${process.version}, load average ${json.loadAverage} at the start; medians of ${RUNS} runs (assume: ${ASSUME_RUNS}; loads: ${PROBE_RUNS} fresh processes). JSON: bench-results/latest.json`);
+  if (sdkLoaded.length) process.exitCode = 1;
 }
 
-/** A config the size people report: 2,000 role profiles over 20 source profiles, some chained, some MFA. */
-function writeLargeConfig(dir: string, count: number): { configPath: string; credentialsPath: string } {
-  const config: string[] = ['[default]', 'region = eu-west-1', ''];
-  const credentials: string[] = [];
-  for (let s = 0; s < 20; s++) {
-    config.push(`[profile source-${s}]`, 'region = eu-west-1', '');
-    credentials.push(`[source-${s}]`, `aws_access_key_id = AKIABENCH${String(s).padStart(11, '0')}`, 'aws_secret_access_key = benchSecret', '');
-  }
-  for (let i = 0; i < count; i++) {
-    const account = String(100000000000 + (i % 200)).padStart(12, '0');
-    config.push(`[profile role-${i}]`, `role_arn = arn:aws:iam::${account}:role/Role${i}`);
-    config.push(i % 10 === 9 ? `source_profile = role-${i - 1}` : `source_profile = source-${i % 20}`);
-    if (i % 7 === 0) config.push(`mfa_serial = arn:aws:iam::111111111111:mfa/user${i % 20}`);
-    if (i % 11 === 0) config.push('external_id = bench', 'duration_seconds = 3600');
-    config.push('region = us-east-1', '');
-  }
-  const files = { configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') };
-  fs.writeFileSync(files.configPath, config.join('\n'));
-  fs.writeFileSync(files.credentialsPath, credentials.join('\n'));
-  return files;
-}
-
-async function configAtScale(): Promise<{ cold: number; median: number; roles: number; lines: number }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-bench-'));
-  try {
-    const files = writeLargeConfig(dir, 2000);
-    let roles = 0;
-    const run = async () => {
-      const config = await loadAwsConfig(files);
-      roles = buildCatalog({ profiles: config.profiles }).roles.length;
-    };
-    const [cold] = await timeEach(1, run);
-    const warm = await timeEach(20, run);
-    return { cold, median: median(warm), roles, lines: fs.readFileSync(files.configPath, 'utf8').split('\n').length };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function assumeRoleCost(): Promise<{ core: number; bare: number }> {
-  const server = await startAwsServer();
-  try {
-    const files = { configPath: path.join(ROOT, 'test/fixtures/aws/config'), credentialsPath: path.join(ROOT, 'test/fixtures/aws/credentials') };
-    const config = await loadAwsConfig(files);
-    const role = buildCatalog({ profiles: config.profiles }).roles.find((r) => r.label === 'dev-readonly')!;
-    const cache = new StsCache();
-    const core = () => assumeRole(role, { config, endpoint: server.url, region: 'eu-west-1', timeoutMs: 5000, cache });
-
-    const sdk = await import('../../src/core/sdk');
-    const client = new sdk.STSClient({
-      region: 'eu-west-1',
-      endpoint: server.url,
-      credentials: { accessKeyId: 'AKIALOCALALICE000001', secretAccessKey: 'aliceLocalSecretKey00000000000000000000A' },
-    });
-    const bare = () => client.send(new sdk.AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'alice' }));
-    await timeEach(3, core); // warm-up: module loading, connections
-    await timeEach(3, bare);
-    const coreTimes = await timeEach(RUNS, core);
-    const bareTimes = await timeEach(RUNS, bare);
-    client.destroy();
-    return { core: median(coreTimes), bare: median(bareTimes) };
-  } finally {
-    await server.close();
-  }
+function print(rows: Row[]): void {
+  const header: Row = ['figure', 'value', 'baseline', 'ratio', 'target'];
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i].length)));
+  const line = (r: Row) => `| ${r.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  console.log([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
 }
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'extension.js'))) {
-    throw new Error('dist/extension.js is missing: run `node esbuild.mjs` (npm run bench does).');
+  if (!fs.existsSync(path.join(DIST, 'extension.js'))) {
+    throw new Error('dist/extension.js is missing: run `npm run build` (npm run bench does).');
   }
-  const activated = await activation();
-  console.log(`activation of dist/extension.js (stub vscode): ${ms(activated.ms)}; SDK bundle loaded: ${activated.sdkLoaded ? 'YES (regression)' : 'no'}`);
-  // What the first tree display or assume pays once: parsing the lazily loaded SDK bundle.
-  const sdkStarted = performance.now();
-  require(path.join(ROOT, 'dist', 'sdk.js'));
-  console.log(`first use: loading dist/sdk.js: ${ms(performance.now() - sdkStarted)}`);
-  await import('../../src/core/sdk'); // the unbundled copy the core modules below use, loaded outside the timings
-  const scale = await configAtScale();
-  console.log(`~/.aws/config load + catalog, ${scale.roles} role profiles (${scale.lines} lines): first ${ms(scale.cold)}, median of 20 ${ms(scale.median)}`);
-  const assume = await assumeRoleCost();
-  console.log(`AssumeRole, median of ${RUNS}: core path (profile → fromIni → STS) ${ms(assume.core)}, bare client-sts ${ms(assume.bare)}, overhead ${ms(assume.core - assume.bare)}`);
-  if (activated.sdkLoaded) process.exitCode = 1;
+  const certDir = process.env.BENCH_TLS_DIR;
+  if (certDir) {
+    return run({ key: path.join(certDir, 'key.pem'), cert: path.join(certDir, 'cert.pem'), dir: certDir });
+  }
+  // Node reads NODE_EXTRA_CA_CERTS only at start-up: run the bench in a child that trusts this run's certificate.
+  const cert = selfSignedCert();
+  try {
+    const child = spawnSync(process.execPath, ['--no-warnings', __filename], {
+      stdio: 'inherit',
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: cert.cert, BENCH_TLS_DIR: cert.dir },
+    });
+    process.exitCode = child.status ?? 1;
+  } finally {
+    fs.rmSync(cert.dir, { recursive: true, force: true });
+  }
 }
 
 main().then(

@@ -45,11 +45,10 @@ describe('numeric settings', () => {
     before(async () => (server = await startAwsServer()));
     after(() => server.close());
 
-    test('a schema-valid 16.1 s timeout works for STS once checked (unchecked, it breaks every call)', async () => {
+    test('a schema-valid 16.1 s timeout works for STS once checked (the STS path itself also rounds it: stsClients.test)', async () => {
       const config = await loadAwsConfig({ configPath: path.join(ROOT, 'test/fixtures/aws-config/config'), credentialsPath: path.join(ROOT, 'test/fixtures/aws-config/credentials') });
       const role = buildCatalog({ profiles: config.profiles }).roles.find((r) => r.label === 'dev-readonly')!;
       const settings = { endpoint: server.url, region: 'eu-west-1', config };
-      await assert.rejects(assumeRole(role, { ...settings, timeoutMs: 16.1 * 1000 }));
       const { requestTimeoutMs } = checkNumericSettings({ requestTimeoutSeconds: 16.1 });
       const identity = await assumeRole(role, { ...settings, timeoutMs: requestTimeoutMs });
       assert.match((await getCallerIdentity(identity.credentials, { ...settings, timeoutMs: requestTimeoutMs })).arn, /assumed-role\/ReadOnly/);

@@ -392,10 +392,10 @@ describe('waiting for new iam_user keys', () => {
     servers.aws.setFailure({ mode: 'slow', delayMs: 4000 });
     try {
       const started = Date.now();
-      const error = await userError(waitUntilUsable(leased.credentials, { endpoint: servers.aws.url, region: 'us-east-1', timeoutMs: 500 }), 'KeysNotYetUsable');
+      const error = await userError(waitUntilUsable(leased.credentials, { endpoint: servers.aws.url, region: 'us-east-1', timeoutMs: 500 }), 'KeysNotChecked');
       const elapsed = Date.now() - started;
       assert.ok(elapsed >= 450 && elapsed < 1500, `gave up after ${elapsed} ms`);
-      assert.match(error.message, /within 0\.5 s/);
+      assert.match(error.message, /did not answer within 0\.5 s/);
     } finally {
       servers.aws.setFailure(undefined);
     }

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { projectRoot } from './codeServer';
 import {
   clickAssume, clickInlineAction, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, reloadWorkbench, runCommand, runInTerminal, screenshot, statusBarItem,
-  terminalTab, waitForActiveTerminalText,
+  terminalTab,
 } from './driver';
 
 const { awsUrl, workbenchUrl, workspace, userDataDir } = e2eEnv();
@@ -58,7 +58,7 @@ async function expectIn(name: string, command: string, expected: RegExp): Promis
     const marker = `out${++step}`;
     await runInTerminal(page, name, `echo "${marker}:$(${command} 2>&1 | tr '\\n' ' ')"`);
     try {
-      await waitForActiveTerminalText(page, new RegExp(`${marker}:[^\\n]*${expected.source}`), 30_000);
+      await waitForJoinedText(new RegExp(`${marker}:.*?${expected.source}`), 30_000);
       return marker;
     } catch (error) {
       if (attempt === 2) throw error;
@@ -66,22 +66,38 @@ async function expectIn(name: string, command: string, expected: RegExp): Promis
   }
 }
 
-async function openTerminal(name: string): Promise<void> {
+/** The active terminal's text with its wrapped lines joined (xterm breaks long output at the panel's width). */
+async function joinedText(): Promise<string> {
+  return (await page.locator('.part.panel .terminal-wrapper.active .xterm-rows').innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
+}
+
+async function waitForJoinedText(pattern: RegExp, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await joinedText().catch(() => '');
+    if (pattern.test(text)) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`the active terminal never showed ${pattern}; it shows:\n${text}`);
+}
+
+/** The ordinary terminal of this folder: VS Code names it after its shell. */
+const BEFORE = 'bash';
+
+async function openTerminal(): Promise<void> {
   await runCommand(page, 'Terminal: Create New Terminal');
   await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
-  await runCommand(page, 'Terminal: Rename...');
-  await page.locator('.quick-input-widget:visible input').fill(name);
-  await page.keyboard.press('Enter');
-  await terminalTab(page, name).waitFor({ timeout: 10_000 });
+  await terminalTab(page, BEFORE).waitFor({ timeout: 10_000 });
 }
 
 test('a terminal opened before Assume is the role after it, follows a switch, and fails with a message after Clear', async () => {
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 20_000 });
-  await openTerminal('before');
-  await expectIn('before', callerArn, NO_ROLE);
+  await openTerminal();
+  await expectIn(BEFORE, callerArn, NO_ROLE);
   await clickAssume(page, 'dev-readonly');
   await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 20_000 });
-  await expectIn('before', callerArn, DEV);
+  await expectIn(BEFORE, callerArn, DEV);
   // A pinned terminal, opened while dev is active, as prod.
   await clickInlineAction(page, 'prod-readonly', 'Open Terminal as Role');
   await terminalTab(page, 'AWS: prod-readonly').waitFor({ timeout: 20_000 });
@@ -89,17 +105,17 @@ test('a terminal opened before Assume is the role after it, follows a switch, an
   // Switch the window: the terminal from before follows at its next call, the pinned one stays.
   await clickAssume(page, 'prod-readonly');
   await statusBarItem(page, 'prod-readonly').waitFor({ timeout: 20_000 });
-  await expectIn('before', callerArn, PROD);
+  await expectIn(BEFORE, callerArn, PROD);
   await clickAssume(page, 'dev-readonly');
   await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 20_000 });
-  await expectIn('before', callerArn, DEV);
+  await expectIn(BEFORE, callerArn, DEV);
   await expectIn('AWS: prod-readonly', callerArn, PROD);
   // No relaunch hint: the window's environment did not change with the switches.
   assert.equal(await page.locator('.part.panel .terminal-tabs-entry .codicon-warning, .part.panel .terminal-tabs-entry .codicon-info').count(), 0);
   await screenshot(page, 'live-credentials-switch');
   await runCommand(page, 'IAM Switchboard: Clear Credentials');
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
-  await expectIn('before', callerArn, NO_ROLE);
+  await expectIn(BEFORE, callerArn, NO_ROLE);
   await expectIn('AWS: prod-readonly', callerArn, PROD);
   await screenshot(page, 'live-credentials-cleared');
 });
@@ -107,9 +123,8 @@ test('a terminal opened before Assume is the role after it, follows a switch, an
 test('a terminal holds a token, never a key or session token, in its process environment', async () => {
   await clickAssume(page, 'dev-readonly');
   await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 20_000 });
-  const marker = await expectIn('before', 'echo pid=$$', /pid=\d+/);
-  const text = await page.locator('.part.panel .terminal-wrapper.active .xterm-rows').innerText();
-  const pid = new RegExp(`${marker}:pid=(\\d+)`).exec(text.replace(/\u00a0/g, ' '))![1];
+  const marker = await expectIn(BEFORE, 'echo pid=$$', /pid=\d+/);
+  const pid = new RegExp(`${marker}:pid=(\\d+)`).exec(await joinedText())![1];
   const environ = Object.fromEntries(
     fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
@@ -126,7 +141,7 @@ test('a terminal holds a token, never a key or session token, in its process env
 
 test('with [default] keys in ~/.aws/credentials and AWS_PROFILE inherited, the JS SDK and boto3 are the role too', async () => {
   const sdk = `node -e "const {STSClient,GetCallerIdentityCommand}=require('@aws-sdk/client-sts');new STSClient({endpoint:'${awsUrl}',region:'eu-west-1'}).send(new GetCallerIdentityCommand({})).then(r=>console.log('sdk='+r.Arn),e=>console.log('sdkfail='+e.name))"`;
-  await expectIn('before', `NODE_PATH=${path.join(projectRoot, 'node_modules')} ${sdk}`, /sdk=arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
+  await expectIn(BEFORE, `NODE_PATH=${path.join(projectRoot, 'node_modules')} ${sdk}`, /sdk=arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
   const python = pythonWithBoto3();
   if (!python) {
     // Said, not silently passed: the machine image's Python normally has boto3.
@@ -134,7 +149,7 @@ test('with [default] keys in ~/.aws/credentials and AWS_PROFILE inherited, the J
     return;
   }
   const boto = `${python} -c "import boto3;print('boto='+boto3.client('sts',endpoint_url='${awsUrl}',region_name='eu-west-1').get_caller_identity()['Arn'])"`;
-  await expectIn('before', boto, /boto=arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
+  await expectIn(BEFORE, boto, /boto=arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
 });
 
 test('a long-running SDK process keeps working across a refresh and picks up the new access key', async () => {
@@ -164,7 +179,7 @@ test('a long-running SDK process keeps working across a refresh and picks up the
   try {
     await clickAssume(page, 'prod-readonly');
     await statusBarItem(page, 'prod-readonly').waitFor({ timeout: 20_000 });
-    await runInTerminal(page, 'before', `NODE_PATH=${path.join(projectRoot, 'node_modules')} node ${path.join(folder, 'poll.js')} &`);
+    await runInTerminal(page, BEFORE, `NODE_PATH=${path.join(projectRoot, 'node_modules')} node ${path.join(folder, 'poll.js')} &`);
     const deadline = Date.now() + 60_000;
     let keys = new Set<string>();
     while (Date.now() < deadline) {
@@ -187,8 +202,7 @@ test('a closed pinned terminal\'s token stops working', async () => {
   await clickInlineAction(page, 'dev-readonly', 'Open Terminal as Role');
   await terminalTab(page, 'AWS: dev-readonly').waitFor({ timeout: 20_000 });
   const marker = await expectIn('AWS: dev-readonly', 'echo "tok=$AWS_CONTAINER_AUTHORIZATION_TOKEN url=$AWS_CONTAINER_CREDENTIALS_FULL_URI"', /tok=\S+ url=http/);
-  const text = (await page.locator('.part.panel .terminal-wrapper.active .xterm-rows').innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
-  const [, token, url] = new RegExp(`${marker}:tok=(\\S+) url=(http\\S+)`).exec(text)!;
+  const [, token, url] = new RegExp(`${marker}:tok=(\\S+) url=(http\\S+?/credentials)`).exec(await joinedText())!;
   assert.equal((await fetch(url, { headers: { Authorization: token } })).status, 200, 'works while the terminal is open');
   await runCommand(page, 'Terminal: Kill the Active Terminal Instance');
   for (let waited = 0; ; waited += 250) {
@@ -206,12 +220,12 @@ test('after a window reload, a terminal from before keeps its endpoint: no role 
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 20_000 });
   // VS Code reconnects the terminal with the environment it started with; the window asked for the same port
   // and token again, so the terminal reaches the new window's endpoint.
-  await terminalTab(page, 'before').waitFor({ timeout: 30_000 });
-  await expectIn('before', callerArn, NO_ROLE);
+  await terminalTab(page, BEFORE).waitFor({ timeout: 30_000 });
+  await expectIn(BEFORE, callerArn, NO_ROLE);
   await expandTreeItem(page, 'dev');
   await clickAssume(page, 'dev-readonly');
   await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 20_000 });
-  await expectIn('before', callerArn, DEV);
+  await expectIn(BEFORE, callerArn, DEV);
   await screenshot(page, 'live-credentials-after-reload');
 });
 

@@ -5,7 +5,7 @@ import type { Command } from '@smithy/core/client';
 import { type IdentityCenterCallContext, toIdentityCenterError } from './errors';
 import type { IdentityCenterInstance, IdentityCenterSettings } from './instance';
 
-type Sdk = typeof import('../sdk');
+type Sdk = typeof import('../ssoSdk');
 
 /** A command's output type, read off its middleware stack (the SDK's own commands and ours alike). */
 type OutputOf<C> = C extends Command<any, infer O, any, any, any> ? O : never;
@@ -54,7 +54,7 @@ async function run<T>(client: Sender, sdk: Sdk, instance: IdentityCenterInstance
 }
 
 async function open(api: 'oidc' | 'portal', instance: IdentityCenterInstance, settings: IdentityCenterSettings) {
-  const sdk = await import('../sdk');
+  const sdk = await import('../ssoSdk');
   const endpoint = api === 'oidc' ? settings.oidcEndpoint : settings.portalEndpoint;
   const config = clientConfig(instance, settings, endpoint, sdk);
   const client = (api === 'oidc' ? new sdk.SSOOIDCClient(config) : new sdk.SSOClient(config)) as unknown as Sender;

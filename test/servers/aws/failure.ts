@@ -1,4 +1,5 @@
-// The test-only failure switch: makes the next N requests (or all, until cleared) slow, reset, throttled or 5xx.
+// The test-only failure switch: makes the next N requests (or all, until cleared) slow, reset, throttled, 5xx, or
+// answered with an oversized (but well-formed) AssumeRole response, as a hostile or broken endpoint might send.
 
 export type FailureMode =
   | { mode: 'slow'; delayMs: number }
@@ -12,7 +13,9 @@ export type FailureMode =
    * than 15 minutes off with SignatureDoesNotMatch "Signature expired" and its own time in the Date header (which the
    * SDK uses to correct itself). `stripDate` drops that header, as some proxies do.
    */
-  | { mode: 'skew'; skewMs: number; stripDate?: boolean };
+  | { mode: 'skew'; skewMs: number; stripDate?: boolean }
+  /** A valid AssumeRole answer whose SessionToken is `bytes` long; chunked unless `declareLength`. */
+  | { mode: 'oversize'; bytes: number; declareLength: boolean };
 
 export class FailureSwitch {
   private mode: FailureMode | undefined;
@@ -51,6 +54,8 @@ export function parseFailureMode(input: unknown): { mode: FailureMode | undefine
       return { mode: { mode: 'malformed' }, count };
     case 'skew':
       return { mode: { mode: 'skew', skewMs: Number(body.skewMs ?? 3_600_000), stripDate: body.stripDate === true }, count };
+    case 'oversize':
+      return { mode: { mode: 'oversize', bytes: Number(body.bytes ?? 5 * 1024 * 1024), declareLength: body.declareLength === true }, count };
     default:
       throw new Error(`Unknown failure mode: ${String(body.mode)}`);
   }

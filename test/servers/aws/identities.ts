@@ -146,6 +146,10 @@ export class Identities {
     return key;
   }
 
+  keyUsableAt(accessKeyId: string): number | undefined {
+    return this.keys.get(accessKeyId)?.usableAtMs;
+  }
+
   deleteAccessKey(accessKeyId: string): void {
     this.keys.delete(accessKeyId);
   }

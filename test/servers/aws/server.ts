@@ -2,6 +2,7 @@
 // federation endpoint at /federation, and the unsigned /__test control endpoints.
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ActionHandler } from './actions';
 import { AwsError, serverError, signatureSkewed, throttling } from './errors';
@@ -12,7 +13,7 @@ import { type Clock, Identities } from './identities';
 import { type ReceivedRequest, parseAuthorization, verifySignature } from './sigv4';
 import { stsActions } from './sts';
 import { type World, loadWorld } from './world';
-import { IAM_NAMESPACE, STS_NAMESPACE, errorResponse, queryResponse } from './xml';
+import { IAM_NAMESPACE, STS_NAMESPACE, el, errorResponse, isoSeconds, leaf, queryResponse } from './xml';
 
 export interface AwsServer {
   url: string;
@@ -20,15 +21,27 @@ export interface AwsServer {
   setFailure(mode: FailureMode | undefined, count?: number): void;
   advanceClock(ms: number): void;
   issuedSecrets(): string[];
+  /** What arrived so far: signed STS/IAM calls (by action) and TCP connections, to count round trips. */
+  stats(): ServerStats;
+  /** When IAM starts accepting a key it created (ms since the epoch); undefined for unknown keys. */
+  keyUsableAt(accessKeyId: string): number | undefined;
   world: World;
   /** For the local Identity Center, whose role credentials are sessions of this server. */
   identities: Identities;
+}
+
+export interface ServerStats {
+  requests: number;
+  actions: Record<string, number>;
+  connections: number;
 }
 
 export interface AwsServerOptions {
   worldPath: string;
   port?: number;
   keyPropagationMs?: number;
+  /** Serve https:// with this key and certificate (PEM), so clients pay TLS handshakes as they would at AWS. */
+  tls?: { key: string; cert: string };
 }
 
 class OffsetClock implements Clock {
@@ -85,20 +98,55 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   res.end(body);
 }
 
+/** An AssumeRole answer, well-formed, whose session token alone is `bytes` long: written in 64 KB chunks. */
+function sendOversize(res: ServerResponse, failure: { bytes: number; declareLength: boolean }, requestId: string): void {
+  const credentials = [
+    leaf('AccessKeyId', 'ASIAOVERSIZETEST0001'),
+    leaf('SecretAccessKey', 'oversizeTestSecret'),
+    '<SessionToken>',
+  ].join('');
+  const head = `<AssumeRoleResponse xmlns="${STS_NAMESPACE}"><AssumeRoleResult><AssumedRoleUser>${leaf('Arn', 'arn:aws:sts::222222222222:assumed-role/ReadOnly/oversize')}${leaf('AssumedRoleId', 'AROAOVERSIZE:oversize')}</AssumedRoleUser><Credentials>${credentials}`;
+  const tail = `</SessionToken>${leaf('Expiration', isoSeconds(Date.now() + 3600_000))}</Credentials></AssumeRoleResult>${el('ResponseMetadata', leaf('RequestId', requestId))}</AssumeRoleResponse>\n`;
+  const headers: Record<string, string | number> = { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId };
+  if (failure.declareLength) headers['Content-Length'] = Buffer.byteLength(head) + failure.bytes + Buffer.byteLength(tail);
+  res.writeHead(200, headers);
+  res.write(head);
+  const chunk = 'A'.repeat(64 * 1024);
+  let left = failure.bytes;
+  let closed = false;
+  const writeMore = (): void => {
+    while (left > 0 && !closed) {
+      const piece = left >= chunk.length ? chunk : chunk.slice(0, left);
+      left -= piece.length;
+      if (!res.write(piece)) {
+        res.once('drain', writeMore);
+        return;
+      }
+    }
+    if (!closed) res.end(tail);
+  };
+  res.on('close', () => {
+    closed = true; // the client hung up: stop producing
+  });
+  writeMore();
+}
+
 export async function createAwsServer(options: AwsServerOptions): Promise<AwsServer> {
   const world = loadWorld(options.worldPath);
   const clock = new OffsetClock();
   const identities = new Identities(world, clock, options.keyPropagationMs ?? 0);
   const federation = new Federation(identities);
   const failures = new FailureSwitch();
+  const stats: ServerStats = { requests: 0, actions: {}, connections: 0 };
 
   async function handleQueryApi(req: IncomingMessage, url: URL, res: ServerResponse, requestId: string): Promise<void> {
     const body = await readBody(req);
     const params = new URLSearchParams(body);
     for (const [key, value] of url.searchParams) if (!params.has(key)) params.set(key, value);
+    const action = params.get('Action') ?? '';
+    stats.actions[action] = (stats.actions[action] ?? 0) + 1;
     const { caller, service } = await verifySignature(toReceived(req, url, body), identities);
     const api = SERVICES[service];
-    const action = params.get('Action') ?? '';
     const handler = api?.actions[action];
     if (!api || !handler) {
       throw new AwsError(400, 'InvalidAction', `Could not find operation ${action} for version ${params.get('Version') ?? 'NO_VERSION_SPECIFIED'}`);
@@ -120,6 +168,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
       return sendJson(res, 200, { now: new Date(clock.now()).toISOString() });
     }
     if (req.method === 'GET' && url.pathname === '/__test/issued') return sendJson(res, 200, identities.issuedSecrets());
+    if (req.method === 'GET' && url.pathname === '/__test/requests') return sendJson(res, 200, stats);
     sendJson(res, 404, { error: `No control endpoint ${req.method} ${url.pathname}` });
   }
 
@@ -149,6 +198,10 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
       sendXml(res, error.status, errorResponse(namespaceFor(req), error, requestId), requestId);
       return true;
     }
+    if (failure.mode === 'oversize') {
+      sendOversize(res, failure, requestId);
+      return true;
+    }
     const error = failure.mode === 'throttle' ? throttling() : serverError(failure.status);
     sendXml(res, error.status, errorResponse(namespaceFor(req), error, requestId), requestId);
     return true;
@@ -158,6 +211,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.startsWith('/__test/')) return handleControl(req, url, res);
     const requestId = randomUUID();
+    stats.requests += 1; // every round trip, failed or not
     const failure = failures.take();
     if (failure && (await applyFailure(failure, req, res, requestId))) return;
     if (url.pathname === '/federation') {
@@ -174,11 +228,16 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     }
   }
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       if (!res.headersSent) sendXml(res, 500, errorResponse(STS_NAMESPACE, new AwsError(500, 'InternalFailure', message, 'Receiver'), randomUUID()), '');
     });
+  };
+  const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
+  // Counted once the client's TLS handshake (if any) is done: a reused keep-alive connection adds nothing.
+  server.on(options.tls ? 'secureConnection' : 'connection', () => {
+    stats.connections += 1;
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -187,7 +246,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
   const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     world,
     identities,
     close: () =>
@@ -200,5 +259,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
       clock.offsetMs += ms;
     },
     issuedSecrets: () => identities.issuedSecrets(),
+    stats: () => ({ ...stats, actions: { ...stats.actions } }),
+    keyUsableAt: (accessKeyId) => identities.keyUsableAt(accessKeyId),
   };
 }

@@ -18,13 +18,14 @@ async function waitUntil(condition: () => boolean, what: string, timeout = 10_00
   }
 }
 
-// Files of the lazily loaded bundles (dist/sdk.js, dist/iniLoader.js) in this extension host's module cache.
+// Files of the lazily loaded bundles (dist/stsSdk.js, dist/vaultSdk.js, dist/iniLoader.js) in this extension host's
+// module cache.
 function loadedBundles(name: RegExp): string[] {
   return Object.keys(require.cache).filter((file) => /[\\/]dist[\\/]/.test(file) && name.test(file));
 }
 
 function loadedSdkBundles(): string[] {
-  return loadedBundles(/sdk\.js$/);
+  return loadedBundles(/sdk\.js$/i);
 }
 
 suite('activation', () => {

@@ -1,0 +1,60 @@
+// Activates dist/extension.js as VS Code would, with a stub `vscode` module, to see what activation loads.
+import Module from 'node:module';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '../../..');
+
+/** Anything: every property, call and `new` gives another stub; enough for activate() to wire itself. */
+function stub(): unknown {
+  const target = function () {
+    /* stub */
+  };
+  return new Proxy(target, {
+    get: (_t, prop) => (prop === 'then' ? undefined : prop === Symbol.toPrimitive ? () => '' : stub()),
+    set: () => true, // item.name = …, collection.persistent = …
+    apply: () => stub(),
+    construct: () => stub() as object,
+  });
+}
+
+// The vscode API names src/ uses. Listed, because the bundle copies the module's own keys (esbuild's
+// __toESM), and a key it does not see is undefined, e.g. the base class of a tree node.
+const VSCODE_NAMES = [
+  'commands', 'debug', 'env', 'window', 'workspace', 'extensions', 'languages', 'tasks', 'l10n',
+  'ConfigurationTarget', 'Disposable', 'EventEmitter', 'ExtensionMode', 'MarkdownString', 'ProgressLocation',
+  'StatusBarAlignment', 'ThemeColor', 'ThemeIcon', 'TreeItem', 'TreeItemCollapsibleState', 'Uri', 'ViewColumn',
+  'Range', 'Position', 'SnippetString', 'CompletionItem', 'CompletionItemKind', 'RelativePattern', 'FileType',
+];
+
+const ownFiles = new Set(Object.keys(require.cache));
+
+/** Requires dist/extension.js and calls activate(); the stub stays installed (the process is the probe's). */
+export function activate(): void {
+  const vscode = Object.fromEntries(VSCODE_NAMES.map((name) => [name, stub()]));
+  const moduleWithLoad = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
+  const load = moduleWithLoad._load;
+  moduleWithLoad._load = function (request: string, ...rest: unknown[]) {
+    return request === 'vscode' ? vscode : load.call(this, request, ...rest);
+  };
+  const context = {
+    subscriptions: [] as { dispose(): unknown }[],
+    extensionMode: 1,
+    globalState: { get: (_k: string, fallback?: unknown) => fallback, update: async () => undefined, keys: () => [] },
+    workspaceState: { get: (_k: string, fallback?: unknown) => fallback, update: async () => undefined, keys: () => [] },
+    secrets: stub(),
+    environmentVariableCollection: stub(),
+    extensionPath: ROOT,
+    extensionUri: stub(),
+    globalStorageUri: stub(),
+    logUri: stub(),
+  };
+  const extension = require(path.join(ROOT, 'dist', 'extension.js')) as { activate(context: unknown): unknown };
+  extension.activate(context);
+}
+
+/** Files loaded since this module was, relative to the root, the probe's own compiled files left out. */
+export function loadedDistFiles(): string[] {
+  return Object.keys(require.cache)
+    .filter((file) => !ownFiles.has(file) && !file.startsWith(path.join(ROOT, 'out', 'test', 'bench')))
+    .map((file) => path.relative(ROOT, file));
+}

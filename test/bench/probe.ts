@@ -1,0 +1,46 @@
+// Run in a fresh Node process by the bench (module loading happens once per process, so each sample needs its own):
+//   probe activation         → activates dist/extension.js with a stub vscode; what it loaded and the heap after
+//   probe bundle <file>      → the time to load one lazy bundle from dist/ the first time
+//   probe profiles <n>       → activation, then ~/.aws/config + catalog with n profiles held; the heap after
+// Prints one JSON line.
+import * as path from 'node:path';
+import { activate, loadedDistFiles, ROOT } from './activation';
+import { timeOnce } from './stats';
+
+function heapMb(): number {
+  (global as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed / 1024 / 1024;
+}
+
+async function main(): Promise<unknown> {
+  const [mode, arg] = process.argv.slice(2);
+  if (mode === 'activation') {
+    const ms = await timeOnce(() => activate());
+    return { ms, loaded: loadedDistFiles(), heapMb: heapMb() };
+  }
+  if (mode === 'bundle') {
+    return { ms: await timeOnce(() => require(path.join(ROOT, 'dist', arg))) };
+  }
+  if (mode === 'profiles') {
+    activate();
+    const { loadAndBuild, writeLargeConfig } = await import('./configScale'); // after activation: not counted in it
+    const before = heapMb();
+    const { dir, files } = writeLargeConfig(Number(arg));
+    const held = await loadAndBuild(files);
+    const after = heapMb();
+    dir.remove();
+    return { heapMb: after, deltaMb: after - before, roles: held.roles.length };
+  }
+  throw new Error(`unknown probe mode ${mode}`);
+}
+
+main().then(
+  (result) => {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.exit(0);
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
