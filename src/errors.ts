@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isCancellation, UserError } from './core/userError';
+import { isCancellation, UserError, errorText } from './core/userError';
 
 /**
  * The one place errors reach the person: a core UserError is shown as is (it already says what to do next);
@@ -16,7 +16,7 @@ export function showError(log: vscode.LogOutputChannel, error: unknown, action?:
     void vscode.window.showErrorMessage(error.message);
     return;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   log.error(`${action ? action + ': ' : ''}unexpected error: ${message}`);
   void vscode.window
     .showErrorMessage(`${action ?? 'IAM Switchboard'} failed unexpectedly: ${message}. Details are in the log.`, 'Show Log')

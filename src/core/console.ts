@@ -3,7 +3,8 @@
 import { partitionOf } from './arn';
 import { BodyTooLarge, readTextCapped } from './boundedBody';
 import type { Identity } from './session';
-import { UserError } from './userError';
+import { cancelled, UserError } from './userError';
+import { deadlineSignals } from './deadline';
 
 /** Real sign-in answers are a few KB; anything near this is not one. */
 export const MAX_SIGNIN_ANSWER_BYTES = 256 * 1024;
@@ -57,15 +58,14 @@ export async function consoleSigninUrl(identity: Identity, options: ConsoleOptio
 }
 
 async function fetchSigninToken(url: URL, options: ConsoleOptions): Promise<string> {
-  const deadline = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const { deadline, signal } = deadlineSignals(options.timeoutMs, options.signal);
   const where = `${url.origin}${url.pathname}`;
   let response: Response;
   try {
     response = await fetch(url, { signal });
   } catch (error) {
     if (options.signal?.aborted) {
-      throw new UserError('Cancelled.', 'Cancelled');
+      throw cancelled();
     }
     if (deadline.aborted) {
       throw new UserError(`The AWS sign-in endpoint ${where} did not answer in time: check your network or iamSwitchboard.consoleSigninEndpoint.`, 'Timeout');
@@ -93,7 +93,7 @@ async function readSigninToken(response: Response, options: ConsoleOptions, dead
     text = await readTextCapped(response, MAX_SIGNIN_ANSWER_BYTES);
   } catch (error) {
     if (options.signal?.aborted) {
-      throw new UserError('Cancelled.', 'Cancelled');
+      throw cancelled();
     }
     if (deadline.aborted) {
       throw new UserError(`The AWS sign-in endpoint ${where} did not finish its answer in time: check your network or iamSwitchboard.consoleSigninEndpoint.`, 'Timeout');

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { AwsConfigFiles } from './awsConfig';
 import type { AwsCredentials } from './session';
-import { UserError } from './userError';
+import { cancelled, UserError } from './userError';
 
 /** A credential_process answer is a few KB; more than this is not one. */
 const MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -51,7 +51,7 @@ interface Finished {
 function run(command: string, profile: string, options: ProcessOptions): Promise<Finished> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
-      return reject(new UserError('Cancelled.', 'Cancelled'));
+      return reject(cancelled());
     }
     // Its own process group (POSIX), so a kill reaches whatever the shell started too.
     const child = spawn(command, { shell: true, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', windowsHide: true });
@@ -67,7 +67,7 @@ function run(command: string, profile: string, options: ProcessOptions): Promise
       () => stop(new UserError(`The credential_process of profile '${profile}' did not finish within ${Math.ceil(options.timeoutMs / 1000)} s and was stopped: run it in a terminal to see what it waits for.`, 'CredentialProcessTimeout')),
       options.timeoutMs,
     );
-    const onAbort = () => stop(new UserError('Cancelled.', 'Cancelled'));
+    const onAbort = () => stop(cancelled());
     options.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;

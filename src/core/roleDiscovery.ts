@@ -9,6 +9,7 @@ import type { AccountSetting } from './roles';
 import type { AwsCredentials } from './session';
 import { getCallerIdentity, type StsSettings } from './sts';
 import { UserError } from './userError';
+import { deadlineSignals } from './deadline';
 
 export interface DiscoveryOptions extends StsSettings {
   /** IAM endpoint URL; undefined for AWS's. (The local test server serves STS and IAM on one URL.) */
@@ -64,7 +65,7 @@ export async function discoverRoles(credentials: AwsCredentials, options: Discov
     );
   }
   const sdk = await import('./sdkIam');
-  const deadline = AbortSignal.timeout(options.timeoutMs * 4);
+  const { deadline, signal } = deadlineSignals(options.timeoutMs * 4, options.signal);
   const client = new sdk.IAMClient({
     region: options.region,
     endpoint: options.iamEndpoint || undefined,
@@ -74,7 +75,7 @@ export async function discoverRoles(credentials: AwsCredentials, options: Discov
   });
   const reader: Reader = {
     sdk, client, options, deadline, problems: [], managed: new Map(),
-    signal: options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
+    signal,
   };
   try {
     const policies = (await Promise.all([userPolicies(reader, name), groupPolicies(reader, name)])).flat();

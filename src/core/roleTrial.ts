@@ -4,7 +4,7 @@ import { parseRoleArn } from './arn';
 import type { AwsConfig } from './awsConfig';
 import type { RoleEntry } from './roles';
 import { type AssumeOptions, assumeRole } from './sts';
-import { UserError, isCancellation } from './userError';
+import { cancelled, isCancellation, UserError } from './userError';
 
 /** The shortest session AWS allows: a try should leave as little behind as possible. */
 const TRY_SECONDS = 900;
@@ -68,7 +68,7 @@ export async function tryRoles(arns: string[], options: TrialOptions): Promise<T
   const results: TrialResult[] = [];
   let mfaUsable = options.mfaSerial !== undefined;
   for (const arn of arns) {
-    if (options.signal?.aborted) throw new UserError('Cancelled.', 'Cancelled');
+    if (options.signal?.aborted) throw cancelled();
     const plain = await attempt(trialRole(arn, options.sourceProfile, undefined), options);
     if (plain.status !== 'refused' || !mfaUsable) {
       results.push({ arn, ...plain });

@@ -8,7 +8,7 @@ import { processCredentials } from './credentialProcess';
 import { describeSource, RoleEntry, roleFromProfile } from './roles';
 import type { AwsCredentials, Identity } from './session';
 import { send, StsClientPool } from './stsClients';
-import { UserError } from './userError';
+import { cancelled, UserError } from './userError';
 
 export interface StsSettings {
   /** STS endpoint URL; undefined for AWS's regional endpoint. */
@@ -354,7 +354,7 @@ async function askMfaCode(serial: string, options: AssumeOptions): Promise<strin
   }
   const code = (await options.mfaCode(serial))?.trim();
   if (code === undefined || options.signal?.aborted) {
-    throw new UserError('Cancelled.', 'Cancelled');
+    throw cancelled();
   }
   if (!/^\d{6}$/.test(code)) {
     throw new UserError(`An MFA code is 6 digits, and '${code}' is not: enter the code your device shows for ${serial}.`, 'InvalidMfaCode');

@@ -26,3 +26,13 @@ export function isCancellation(error: unknown): boolean {
   const name = (error as { name?: string } | undefined)?.name;
   return name === 'AbortError' || name === 'Cancelled' || (error instanceof UserError && error.code === 'Cancelled');
 }
+
+/** The one error for "the person cancelled": shown nowhere, logged only (see isCancellation). */
+export function cancelled(): UserError {
+  return new UserError('Cancelled.', 'Cancelled');
+}
+
+/** An error's own message, or its string form for things thrown that are not Errors. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -2,7 +2,7 @@
 // leases. Every failure leaves as a UserError with one sentence and a next step (see vaultErrors.ts).
 import { readFile } from 'node:fs/promises';
 import type { AwsCredentials } from './session';
-import { UserError } from './userError';
+import { cancelled, UserError } from './userError';
 import { AnswerShape, checkAnswer, checkVaultAddress, expiryAfter, isCleanCredential, ttlSeconds } from './vaultAnswers';
 import { FailureContext, readFailure, toUserError } from './vaultErrors';
 import { vaultTransport, type VaultHttpReply } from './vaultHttp';
@@ -426,7 +426,7 @@ export class VaultClient {
         throw error;
       }
       if ((error as { name?: string }).name === 'AbortError') {
-        throw CANCELLED();
+        throw cancelled();
       }
       const context = this.context(capability, path, token);
       if (readFailure(error).status === 403 && token) {
@@ -592,11 +592,10 @@ async function readCa(path: string): Promise<Buffer> {
   }
 }
 
-const CANCELLED = () => new UserError('Cancelled.', 'Cancelled');
 
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) {
-    throw CANCELLED();
+    throw cancelled();
   }
 }
 
@@ -607,7 +606,7 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
   }
   throwIfAborted(signal);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(CANCELLED());
+    const onAbort = () => reject(cancelled());
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });

@@ -1,3 +1,4 @@
+import { clampDelay } from './refreshPlan';
 // The leases this window created: what the Vault tree lists, what revoke-on-exit revokes, and the one place that
 // notices a lease running out. Holds lease metadata only, never credentials, so it can be persisted as is.
 
@@ -35,7 +36,6 @@ const realTimers: Timers = {
 };
 
 // setTimeout overflows above 2^31-1 ms (~24.8 days) and iam_user leases default to 32 days: re-arm instead.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type Listener<T> = (value: T) => void;
 
@@ -148,7 +148,7 @@ export class LeaseTracker {
     if (!entry?.lease.expiresAt) {
       return;
     }
-    const delay = Math.min(entry.lease.expiresAt.getTime() - this.timers.now(), MAX_TIMER_MS);
+    const delay = clampDelay(entry.lease.expiresAt.getTime() - this.timers.now());
     entry.timer = this.timers.setTimeout(() => this.check(leaseId), Math.max(0, delay));
   }
 

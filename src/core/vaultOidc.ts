@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adoptLogin, DEFAULT_OIDC_PORT, mountMissing, type SignInResult } from './vaultAuth';
 import type { VaultClient } from './vault';
-import { UserError } from './userError';
+import { cancelled, UserError } from './userError';
 
 export interface OidcSignInOptions {
   /** Auth mount (default `oidc`). */
@@ -256,7 +256,7 @@ function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeou
     }, timeoutMs);
     const onAbort = () => {
       cleanup();
-      reject(new UserError('Cancelled.', 'Cancelled'));
+      reject(cancelled());
     };
     const cleanup = () => {
       clearTimeout(timer);
@@ -282,6 +282,6 @@ function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeou
 
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) {
-    throw new UserError('Cancelled.', 'Cancelled');
+    throw cancelled();
   }
 }

@@ -4,7 +4,8 @@
 // are retried within the same budget and, if they last, reported as what they are.
 import type { AwsCredentials } from './session';
 import { checkStsSettings, newStsClient } from './stsClients';
-import { UserError } from './userError';
+import { cancelled, UserError } from './userError';
+import { deadlineSignals } from './deadline';
 
 export interface WaitOptions {
   endpoint?: string;
@@ -52,8 +53,7 @@ export async function waitUntilUsable(credentials: AwsCredentials, options: Wait
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(options.signal);
       // Each attempt gets only what is left of the budget, so a stalled STS endpoint cannot hang the caller.
-      const deadline = AbortSignal.timeout(Math.max(remaining(), 1));
-      const abortSignal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+      const { deadline, signal: abortSignal } = deadlineSignals(Math.max(remaining(), 1), options.signal);
       try {
         const out = await sts.send(new sdk.GetCallerIdentityCommand({}), { abortSignal });
         return { arn: out.Arn ?? '', account: out.Account ?? '', attempts: attempt, elapsedMs: Date.now() - started };
@@ -121,7 +121,7 @@ function giveUp(last: Trouble, timeoutMs: number, endpoint: string | undefined):
 
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) {
-    throw new UserError('Cancelled.', 'Cancelled');
+    throw cancelled();
   }
 }
 
@@ -129,7 +129,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
-      reject(new UserError('Cancelled.', 'Cancelled'));
+      reject(cancelled());
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

@@ -1,6 +1,7 @@
 // What the Vault commands and tree share: the servers from settings, one client per server with its token
 // from SecretStorage (renewed before it expires), and this window's leases with their credentials (in memory).
 import * as vscode from 'vscode';
+import { clampDelay } from '../core/refreshPlan';
 import type { Identity, Session } from '../core/session';
 import { UserError } from '../core/userError';
 import { TokenInfo, VaultClient, VaultServer } from '../core/vault';
@@ -19,7 +20,6 @@ export type SecretsHolder = Pick<vscode.ExtensionContext, 'secrets'>;
 const secretKey = (address: string) => `iamSwitchboard.vault.token:${address}`;
 // setTimeout overflows above 2^31-1 ms; a token TTL of a month would fire at once. (core/vaultLeases.ts has the
 // same guard for leases, not exported: one shared helper in core is left to the lead.)
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Servers, their clients and tokens, and this window's leases with their credentials (in memory only). */
 export class VaultConnections implements vscode.Disposable {
@@ -156,7 +156,7 @@ export class VaultConnections implements vscode.Disposable {
     if (!info.renewable || info.ttl <= 0) {
       return;
     }
-    const delay = Math.min((info.ttl * 1000 * 2) / 3, MAX_TIMER_MS);
+    const delay = clampDelay((info.ttl * 1000 * 2) / 3);
     const timer = setTimeout(() => {
       void this.client(server)
         .then((client) => client.renewSelf())

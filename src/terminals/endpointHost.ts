@@ -10,7 +10,7 @@ import type { RoleEntry } from '../core/roles';
 import type { Identity, Session } from '../core/session';
 import { endpointEnvironment, type EnvironmentCollectionChanges, type EndpointEnvironmentOptions } from '../core/terminalEnv';
 import { helperCommand, removeTerminalProfile, writeTerminalProfile } from '../core/terminalProfile';
-import { UserError } from '../core/userError';
+import { UserError, errorText } from '../core/userError';
 import type { RoleSessionStore } from '../store/roleSession';
 
 export interface EndpointHostDeps {
@@ -119,7 +119,7 @@ export class EndpointHost implements vscode.Disposable {
     try {
       await this.writeProfile((await this.running).port);
     } catch (error) {
-      this.deps.log.warn(`Could not rewrite the terminals' AWS config: ${error instanceof Error ? error.message : String(error)}`);
+      this.deps.log.warn(`Could not rewrite the terminals' AWS config: ${errorText(error)}`);
     }
   }
 

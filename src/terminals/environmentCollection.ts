@@ -8,6 +8,7 @@ import type { Settings } from '../configuration/settings';
 import type { Identity, Session } from '../core/session';
 import { environmentFor, type EnvironmentCollectionChanges, MANAGED_VARIABLES, PROFILE_VARIABLES } from '../core/terminalEnv';
 import type { EndpointHost } from './endpointHost';
+import { errorText } from '../core/userError';
 
 export interface EnvironmentCollectionDeps {
   session: Session;
@@ -30,7 +31,7 @@ export function registerEnvironmentCollection(context: vscode.ExtensionContext, 
     if (mode === 'endpoint') {
       void deps.endpoint.start().then(
         (running) => mode === 'endpoint' && applyEndpoint(collection, running.collection),
-        (error: unknown) => log.error(`The credential endpoint did not start: ${error instanceof Error ? error.message : String(error)}`),
+        (error: unknown) => log.error(`The credential endpoint did not start: ${errorText(error)}`),
       );
     } else if (session.identity) {
       applied = collectionValues(session.identity);

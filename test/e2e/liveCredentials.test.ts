@@ -148,7 +148,7 @@ test('with [default] keys in ~/.aws/credentials and AWS_PROFILE inherited, the J
     console.log('# boto3 is not installed in any python3 here: the boto3 case is not run');
     return;
   }
-  const boto = `${python} -c "import boto3;print('boto='+boto3.client('sts',endpoint_url='${awsUrl}',region_name='eu-west-1').get_caller_identity()['Arn'])"`;
+  const boto = `timeout 60 ${python} -c "import boto3;print('boto='+boto3.client('sts',endpoint_url='${awsUrl}',region_name='eu-west-1').get_caller_identity()['Arn'])"`;
   await expectIn(BEFORE, boto, /boto=arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
 });
 
@@ -234,11 +234,11 @@ async function awsControl(what: 'clock' | 'failure', body: object): Promise<void
   assert.equal(response.status, 200, `POST /__test/${what}`);
 }
 
+/** The interpreter itself (not a pyenv shim, which needs its own environment) of a python3 that has boto3. */
 function pythonWithBoto3(): string | undefined {
-  for (const python of ['python3', '/root/.pyenv/shims/python3', '/usr/bin/python3']) {
+  for (const python of ['python3', '/usr/bin/python3']) {
     try {
-      execFileSync(python, ['-c', 'import boto3'], { stdio: 'ignore' });
-      return python;
+      return execFileSync(python, ['-c', 'import boto3, sys; print(sys.executable)'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
     } catch {
       // try the next one
     }

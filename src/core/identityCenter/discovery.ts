@@ -2,7 +2,7 @@
 // each account (all pages), a few accounts at a time. Throttling (TooManyRequestsException) and the service's
 // 5xx answers are retried with exponential backoff and full jitter, as AWS's retry guidance says.
 import { setTimeout as delay } from 'node:timers/promises';
-import { UserError } from '../userError';
+import { cancelled } from '../userError';
 import { type PortalSession, portalSession, serviceErrorOf } from './clients';
 import { type IdentityCenterInstance, type IdentityCenterSettings, now } from './instance';
 import type { Directory, DirectoryAccount } from './directory';
@@ -100,7 +100,7 @@ async function withBackoff<T>(call: () => Promise<T>, options: DiscoveryOptions,
       try {
         await delay(Math.random() * cap, undefined, { signal });
       } catch {
-        throw new UserError('Cancelled.', 'Cancelled');
+        throw cancelled();
       }
     }
   }
