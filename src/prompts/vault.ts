@@ -54,7 +54,7 @@ export async function pickSignInMethod(
 ): Promise<SignInMethod | undefined> {
   const methods: Array<vscode.QuickPickItem & { method: SignInMethod }> = [
     { label: 'OIDC (browser)', method: 'oidc', detail: 'Sign in with your identity provider in the browser, as "vault login -method=oidc" does.' },
-    { label: 'LDAP', method: 'ldap', detail: 'Sign in with your directory username and password.' },
+    { label: 'LDAP', method: 'ldap', detail: 'Sign in with your directory (LDAP) account.' },
     { label: 'Username and password', method: 'userpass', detail: 'Sign in through the userpass auth method.' },
     { label: 'Token', method: 'token', detail: 'Paste a Vault token; it is kept in VS Code secret storage only.' },
   ];

@@ -150,7 +150,7 @@ export class StaticRoleNode extends vscode.TreeItem {
     this.contextValue = `vaultStaticRole${active ? '.active' : ''}`;
     this.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : 'lock');
     const period = info?.rotationPeriodSeconds ? `every ${formatDuration(info.rotationPeriodSeconds)}` : '';
-    this.description = ['static keys', rotatesAt ? `rotate ${rotatesAt.toLocaleTimeString()}` : period].filter(Boolean).join(' · ');
+    this.description = ['static keys', rotatesAt ? `rotate ${rotatesAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : period].filter(Boolean).join(' · ');
     this.tooltip = [
       `${mount}/static-roles/${role}`,
       info?.username ? `Long-lived keys of IAM user ${info.username}, rotated by Vault${period ? ` ${period}` : ''}.` : 'Long-lived keys that Vault rotates.',
