@@ -150,7 +150,9 @@ export class StaticRoleNode extends vscode.TreeItem {
     this.contextValue = `vaultStaticRole${active ? '.active' : ''}`;
     this.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : 'lock');
     const period = info?.rotationPeriodSeconds ? `every ${formatDuration(info.rotationPeriodSeconds)}` : '';
-    this.description = ['static keys', rotatesAt ? `rotate ${rotatesAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : period].filter(Boolean).join(' · ');
+    // Short enough for the default sidebar width; the tooltip has the date and what a rotation does.
+    const when = rotatesAt?.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    this.description = when ? `static · rotates ${when}` : ['static keys', period].filter(Boolean).join(' · ');
     this.tooltip = [
       `${mount}/static-roles/${role}`,
       info?.username ? `Long-lived keys of IAM user ${info.username}, rotated by Vault${period ? ` ${period}` : ''}.` : 'Long-lived keys that Vault rotates.',

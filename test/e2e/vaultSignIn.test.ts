@@ -136,7 +136,7 @@ test("a static role's keys go into a terminal where the AWS CLI is that IAM user
   await waitForActiveTerminalText(page, /arn:aws:iam::111111111111:user\/(\S+\/)?ci-deployer/, 30_000);
   await screenshot(page, 'vault-static-terminal');
   // Having read the keys, the row shows when Vault rotates them next.
-  await page.locator('.part.sidebar .monaco-list-row', { hasText: /static keys · rotate/ }).first().waitFor({ timeout: 20_000 });
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: /ci-deployer\s*static · rotates \d/ }).first().waitFor({ timeout: 20_000 });
 
   await clickInlineAction(treeItem(page, 'ci-deployer').first(), 'Use Static Credentials');
   await waitForNotification(page, /Static keys of ci-deployer are in new terminals\. Vault rotates them at/);
