@@ -7,11 +7,14 @@ import { registerCommand, showError } from '../errors';
 import type { VaultServerSetting } from '../configuration/settings';
 import { userValue, writeUserSetting } from '../configuration/writes';
 import { runWizard } from '../prompts/multiStepInput';
-import { pickServer, pickSignInMethod } from '../prompts/vault';
+import { pickServer } from '../prompts/vault';
 import { VaultConnections, VaultDeps } from '../store/vaultConnections';
 import { VaultLeaseStore } from '../store/vaultLeaseStore';
+import { VaultStaticCredentials } from '../store/vaultStatic';
 import { ServerNode, VaultTreeProvider } from '../treeViews/vaultTree';
 import { VaultLeaseDocuments } from '../vaultLeaseDocument';
+import { signInInteractively } from './vaultSignIn';
+import { StaticRoleArgs, VaultStaticRoleCommands } from './vaultStaticRoles';
 import { LeaseArgs, LeaseCredentialsArgs, RenewArgs, VaultLeaseCommands } from './vaultLeases';
 
 export type { VaultDeps } from '../store/vaultConnections';
@@ -33,6 +36,7 @@ export function registerVault(context: vscode.ExtensionContext, deps: VaultDeps)
   const store = new VaultLeaseStore(context, connections, log);
   const tree = new VaultTreeProvider(connections);
   const documents = new VaultLeaseDocuments();
+  const statics = new VaultStaticCredentials(connections, session, log);
   const view = vscode.window.createTreeView('iamSwitchboard.vault', { treeDataProvider: tree, showCollapseAll: true });
   store.restore();
   const setHasLeases = () => vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasLeases', connections.leases.list().length > 0);
@@ -41,6 +45,7 @@ export function registerVault(context: vscode.ExtensionContext, deps: VaultDeps)
     view,
     tree,
     documents,
+    statics,
     connections,
     connections.leases.onDidChange(() => {
       void setHasLeases();
@@ -68,6 +73,7 @@ export function registerVault(context: vscode.ExtensionContext, deps: VaultDeps)
 
   const servers = new VaultServerCommands(connections, tree, deps);
   const leases = new VaultLeaseCommands(connections, documents, deps);
+  const staticRoles = new VaultStaticRoleCommands(connections, statics, deps);
   const register = <A>(id: string, action: string, run: (arg?: A) => Promise<unknown>) =>
     registerCommand<A>(log, id, action, run, (error, arg) => {
       if (error instanceof UserError && SIGN_IN_AGAIN_CODES.has(error.code ?? '')) {
@@ -85,6 +91,11 @@ export function registerVault(context: vscode.ExtensionContext, deps: VaultDeps)
     register<LeaseArgs>('iamSwitchboard.revokeLease', 'Revoke lease', (arg) => leases.revoke(arg)),
     register<LeaseArgs>('iamSwitchboard.lookupLease', 'Look up lease', (arg) => leases.lookup(arg)),
     register<LeaseArgs>('iamSwitchboard.openTerminalWithLease', 'Open terminal with Vault lease', (arg) => leases.openTerminal(arg)),
+    register<StaticRoleArgs>('iamSwitchboard.useStaticCredentials', 'Use static credentials', (arg) => staticRoles.use(arg)),
+    register<StaticRoleArgs>('iamSwitchboard.openTerminalWithStaticCredentials', 'Open terminal with static credentials', async (arg) => {
+      await staticRoles.openTerminal(arg);
+      tree.refresh();
+    }),
     vscode.commands.registerCommand('iamSwitchboard.refreshVault', () => tree.refresh()),
   );
 
@@ -164,12 +175,12 @@ class VaultServerCommands {
   async signIn(arg?: SignInArgs): Promise<void> {
     const server = await pickServer(this.connections.servers(), arg?.server, 'Sign in to Vault');
     if (!server) return;
-    const token = arg?.token ?? (await this.askToken(server));
-    if (!token) return;
     const client = await this.connections.client(server);
     // Checked before it replaces anything: a failed sign-in leaves the current token in use and in SecretStorage.
-    const info = await client.checkToken(token);
-    await this.connections.signIn(server, token);
+    const result = arg?.token ? { token: arg.token, info: await client.checkToken(arg.token) } : await signInInteractively(client, server, this.deps.log);
+    if (!result) return;
+    const { info } = result;
+    await this.connections.signIn(server, result.token);
     this.deps.log.info(`Signed in to Vault at ${server.address} as ${info.displayName} (${info.policies.join(', ')}).`);
     this.tree.refresh();
     void vscode.window.showInformationMessage(`Signed in to ${server.name} as ${info.displayName || 'token'} (policies: ${info.policies.join(', ')}).`);
@@ -181,21 +192,5 @@ class VaultServerCommands {
     await this.connections.signOut(server);
     this.tree.refresh();
     void vscode.window.showInformationMessage(`Signed out of ${server.name}; its token is forgotten. Leases stay valid until they expire or you revoke them.`);
-  }
-
-  /** A token pasted, or one from a userpass login; undefined when the person backs out. */
-  private async askToken(server: VaultServer): Promise<string | undefined> {
-    const title = `Sign in to ${server.name}`;
-    const method = await pickSignInMethod(server.name);
-    if (method === 'token') {
-      return vscode.window.showInputBox({ title, prompt: 'Vault token', password: true, ignoreFocusOut: true });
-    }
-    if (method !== 'userpass') return undefined;
-    const username = await vscode.window.showInputBox({ title, prompt: 'Username', ignoreFocusOut: true });
-    if (!username) return undefined;
-    const password = await vscode.window.showInputBox({ title, prompt: `Password for ${username}`, password: true, ignoreFocusOut: true });
-    if (!password) return undefined;
-    const client = await this.connections.client(server);
-    return (await client.loginUserpass(username, password)).token;
   }
 }

@@ -8,11 +8,12 @@ import type { Identity } from '../core/session';
 import { UserError } from '../core/userError';
 import { LeaseRequest, STS_CREDENTIAL_TYPES, VaultClient, VaultRole, VaultServer, waitUntilUsable } from '../core/vault';
 import type { Lease } from '../core/vaultLeases';
+import { checkSessionName, defaultSessionName, formatDuration, needsMfaCode, ttlChoices } from '../core/vaultStsOptions';
 import { isExplicitlySet, userValue } from '../configuration/writes';
 import type { Settings } from '../configuration/settings';
 import { showError } from '../errors';
 import { askMfaCode } from '../prompts/mfaCode';
-import { askDuration, pickLease, pickOne, pickServer, pickVaultRole } from '../prompts/vault';
+import { askDuration, askSessionName, pickLease, pickOne, pickServer, pickTtl, pickVaultRole, type TtlItem } from '../prompts/vault';
 import type { VaultConnections, VaultDeps } from '../store/vaultConnections';
 import { LeaseNode, shortLeaseId, VaultRoleNode } from '../treeViews/vaultTree';
 import type { VaultLeaseDocuments } from '../vaultLeaseDocument';
@@ -24,6 +25,8 @@ export interface LeaseOptions {
   ttl: string;
   roleArn: string;
   mfaCode: string;
+  /** assumed_role only: the session name in the role's ARN (asked for, unless `ttl` is given too). */
+  roleSessionName: string;
   /** iam_user only: wait until AWS accepts the new keys (default: iamSwitchboard.vault.waitForIamUserKeys). */
   wait: boolean;
 }
@@ -152,28 +155,39 @@ export class VaultLeaseCommands {
     const credentialType = arg?.credentialType ?? (await this.pickCredentialType(info, title));
     if (!credentialType) return undefined;
     const isSts = STS_CREDENTIAL_TYPES.includes(credentialType);
-    const ttl = isSts ? (arg?.ttl ? parseDuration(arg.ttl) : await this.askTtl(role, info, title)) : undefined;
-    if (isSts && !ttl) return undefined;
+    // A caller that fixes the TTL (tests, automation) is not asked anything else it did not pass.
+    const interactive = !arg?.ttl;
+    const ttl = isSts ? (arg?.ttl ? { seconds: parseDuration(arg.ttl) } : await this.askTtl(role, info, title)) : { seconds: undefined };
+    if (!ttl) return undefined;
     const choosesArn = credentialType === 'assumed_role' && !!info && info.roleArns.length > 1;
     const roleArn = arg?.roleArn ?? (choosesArn ? await pickOne(info.roleArns, title, 'Role ARN to assume') : undefined);
     if (choosesArn && !roleArn) return undefined;
-    const mfaCode = arg?.mfaCode ?? (info?.mfaSerialNumber ? await askMfaCode(info.mfaSerialNumber) : undefined);
-    if (info?.mfaSerialNumber && !mfaCode) return undefined;
+    const roleSessionName = credentialType === 'assumed_role' ? await this.sessionName(server, arg, interactive, title) : undefined;
+    if (credentialType === 'assumed_role' && !roleSessionName) return undefined;
+    const mfaSerial = info && needsMfaCode(info, credentialType) ? info.mfaSerialNumber : undefined;
+    const mfaCode = arg?.mfaCode ?? (mfaSerial ? await askMfaCode(mfaSerial) : undefined);
+    if (mfaSerial && !mfaCode) return undefined;
     const settings = this.connections.settings;
     return {
       server,
       client,
       mount,
       role,
-      request: {
-        credentialType,
-        ttl,
-        roleArn,
-        mfaCode,
-        roleSessionName: credentialType === 'assumed_role' ? (settings.roleSessionName ?? `iam-switchboard-${os.userInfo().username}`) : undefined,
-      },
+      request: { credentialType, ttl: ttl.seconds, roleArn, mfaCode, roleSessionName },
       wait: credentialType === 'iam_user' && (arg?.wait ?? settings.vault.waitForIamUserKeys),
     };
+  }
+
+  /**
+   * The assumed_role session name: the argument's, else asked with a default of who Vault says the token is
+   * (or iamSwitchboard.roleSessionName when set), which is also what a non-interactive caller gets.
+   */
+  private async sessionName(server: VaultServer, arg: LeaseCredentialsArgs | undefined, interactive: boolean, title: string): Promise<string | undefined> {
+    if (arg?.roleSessionName) return arg.roleSessionName;
+    const configured = this.connections.settings.roleSessionName;
+    const info = configured ? undefined : await this.connections.tokenInfo(server).catch(() => undefined);
+    const offered = configured ?? (info ? defaultSessionName(info) : `iam-switchboard-${os.userInfo().username}`);
+    return interactive ? askSessionName(title, offered, checkSessionName) : offered;
   }
 
   /** Leases under one cancellable notification, tracks the lease and makes it the session identity. */
@@ -253,15 +267,19 @@ export class VaultLeaseCommands {
     return types.length === 1 ? types[0] : pickOne(types, title, 'Credential type');
   }
 
-  /** The TTL the person set in settings, else the Vault role's own default, else the setting's default; the prompt says which. */
-  private askTtl(role: string, info: VaultRole | undefined, title: string): Promise<number | undefined> {
-    const setting = this.connections.settings.vault.defaultStsTtl;
-    const fromSetting = (why: string) => ({ value: formatSeconds(parseDuration(setting) ?? 3600), why });
-    const offer = isExplicitlySet('vault.defaultStsTtl')
-      ? fromSetting('Default from iamSwitchboard.vault.defaultStsTtl')
-      : info?.defaultStsTtl
-        ? { value: formatSeconds(info.defaultStsTtl), why: `Default of Vault role ${role}` }
-        : fromSetting('Default of iamSwitchboard.vault.defaultStsTtl (the Vault role sets none)');
-    return askDuration(title, `How long should the STS credentials last? ${offer.why}.`, offer.value);
+  /**
+   * The role's TTL choices (its default_sts_ttl first, up to its max_sts_ttl), with the TTL the person set in
+   * settings first when they set one; the placeholder says where the first choice comes from.
+   */
+  private askTtl(role: string, info: VaultRole | undefined, title: string): Promise<{ seconds: number | undefined } | undefined> {
+    const choices: TtlItem[] = ttlChoices(info ?? { defaultStsTtl: 0, maxStsTtl: 0 });
+    let why = info?.defaultStsTtl ? `Default of Vault role ${role}` : "Vault's default (the role sets none)";
+    if (isExplicitlySet('vault.defaultStsTtl')) {
+      const seconds = parseDuration(this.connections.settings.vault.defaultStsTtl) ?? 3600;
+      const label = formatDuration(seconds);
+      choices.splice(0, choices.length, { label, description: 'from iamSwitchboard.vault.defaultStsTtl', seconds }, ...choices.filter((c) => c.label !== label));
+      why = 'Default from iamSwitchboard.vault.defaultStsTtl';
+    }
+    return pickTtl(title, `How long should the STS credentials last? ${why}.`, choices);
   }
 }

@@ -27,6 +27,8 @@ export class VaultConnections implements vscode.Disposable {
   /** Leases created by this window, which revoke-on-exit revokes (restored ones belong to an earlier window). */
   readonly createdHere = new Set<string>();
   private readonly identities = new Map<string, Identity>();
+  /** Static roles' keys this window read, by server|mount|role (in memory only, like lease credentials). */
+  private readonly statics = new Map<string, Identity>();
   private readonly clients = new Map<string, Promise<VaultClient>>();
   private readonly renewTimers = new Map<string, NodeJS.Timeout>();
 
@@ -90,6 +92,24 @@ export class VaultConnections implements vscode.Disposable {
   activeLeaseId(): string | undefined {
     const origin = this.deps.session.identity?.origin;
     return origin?.kind === 'vault' ? origin.leaseId : undefined;
+  }
+
+  /** Keeps a static role's keys just read, so the tree can show their next rotation. */
+  rememberStatic(identity: Identity): void {
+    const origin = identity.origin;
+    if (origin.kind === 'vaultStatic') {
+      this.statics.set(`${origin.server}|${origin.mount}|${origin.role}`, identity);
+    }
+  }
+
+  staticRotatesAt(server: string, mount: string, role: string): Date | undefined {
+    const origin = this.statics.get(`${server}|${mount}|${role}`)?.origin;
+    return origin?.kind === 'vaultStatic' ? origin.rotatesAt : undefined;
+  }
+
+  activeStatic(): { server: string; mount: string; role: string } | undefined {
+    const origin = this.deps.session.identity?.origin;
+    return origin?.kind === 'vaultStatic' ? origin : undefined;
   }
 
   /** True when some lease in the list came from an earlier window (known by id only). */

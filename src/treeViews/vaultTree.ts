@@ -3,6 +3,8 @@ import { formatSeconds } from '../core/duration';
 import type { Identity } from '../core/session';
 import type { RoleList, TokenInfo, VaultClient, VaultHealth, VaultRole, VaultServer } from '../core/vault';
 import type { Lease, LeaseTracker } from '../core/vaultLeases';
+import { listStaticRoles, readStaticRole, type StaticRole } from '../core/vaultStatic';
+import { formatDuration, rolePolicyLines } from '../core/vaultStsOptions';
 
 /** What the tree needs from the Vault connections (store/vaultConnections.ts has them). */
 export interface VaultTreeSource {
@@ -16,9 +18,13 @@ export interface VaultTreeSource {
   /** Credentials of a lease this window holds in memory (none for leases restored after a reload). */
   identityFor(leaseId: string): Identity | undefined;
   activeLeaseId(): string | undefined;
+  /** The next rotation of a static role's keys, once this window has read them. */
+  staticRotatesAt(server: string, mount: string, role: string): Date | undefined;
+  /** The static role whose keys are the active identity, if any. */
+  activeStatic(): { server: string; mount: string; role: string } | undefined;
 }
 
-export type VaultNode = ServerNode | MountNode | VaultRoleNode | LeaseNode | MessageNode;
+export type VaultNode = ServerNode | MountNode | VaultRoleNode | StaticRoleNode | LeaseNode | MessageNode;
 
 /** What the tree knows about a server's sign-in: a working token, one kept but not checked, or none. */
 export interface ServerSignIn {
@@ -117,12 +123,46 @@ function roleTooltip(mount: string, role: string, info: VaultRole | undefined): 
   return [
     `${mount}/roles/${role}`,
     `Credential type: ${info.credentialTypes.join(', ')}`,
-    ...info.roleArns.map((arn) => `Role ARN: ${arn}`),
     info.defaultStsTtl ? `Default STS TTL: ${formatSeconds(info.defaultStsTtl)}` : '',
+    info.maxStsTtl ? `Max STS TTL: ${formatSeconds(info.maxStsTtl)}` : '',
     info.mfaSerialNumber ? `Asks for an MFA code (${info.mfaSerialNumber})` : '',
+    ...rolePolicyLines(info),
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+/**
+ * A static role of the AWS engine: an IAM user's long-lived keys that Vault rotates. Not a lease: nothing to
+ * renew or revoke, and no countdown, only the next rotation once this window has read the keys.
+ */
+export class StaticRoleNode extends vscode.TreeItem {
+  constructor(
+    readonly server: VaultServer,
+    readonly mount: string,
+    readonly role: string,
+    info: StaticRole | undefined,
+    rotatesAt: Date | undefined,
+    active: boolean,
+  ) {
+    super(role, vscode.TreeItemCollapsibleState.None);
+    this.id = `vault-static:${server.address}:${mount}:${role}`;
+    this.contextValue = `vaultStaticRole${active ? '.active' : ''}`;
+    this.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : 'lock');
+    const period = info?.rotationPeriodSeconds ? `every ${formatDuration(info.rotationPeriodSeconds)}` : '';
+    // Short enough for the default sidebar width; the tooltip has the date and what a rotation does.
+    const when = rotatesAt?.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    this.description = when ? `static · rotates ${when}` : ['static keys', period].filter(Boolean).join(' · ');
+    this.tooltip = [
+      `${mount}/static-roles/${role}`,
+      info?.username ? `Long-lived keys of IAM user ${info.username}, rotated by Vault${period ? ` ${period}` : ''}.` : 'Long-lived keys that Vault rotates.',
+      rotatesAt ? `Next rotation: ${rotatesAt.toLocaleString()} (Vault deletes the old key then; new terminals get the new one).` : '',
+      'Not a lease: nothing to renew or revoke.',
+      active ? 'In new terminals now.' : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
+  }
 }
 
 export class LeaseNode extends vscode.TreeItem {
@@ -274,24 +314,45 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
   private async mountChildren(node: MountNode): Promise<VaultNode[]> {
     const { server, mount } = node;
     let list: RoleList;
+    let statics: StaticRoleNode[];
     try {
-      list = await this.cached(`roles:${server.address}:${mount}`, async () => (await this.source.client(server)).listRoles(mount));
+      [list, statics] = await Promise.all([
+        this.cached(`roles:${server.address}:${mount}`, async () => (await this.source.client(server)).listRoles(mount)),
+        this.staticRoles(server, mount),
+      ]);
     } catch (error) {
       return [new MessageNode(messageOf(error), 'error')];
     }
     if (list.kind === 'forbidden') {
-      return [new MessageNode(`Your token may not list roles here: ${list.message}`, 'lock')];
+      return [new MessageNode(`Your token may not list roles here: ${list.message}`, 'lock'), ...statics];
     }
-    if (!list.roles.length) {
+    if (!list.roles.length && !statics.length) {
       return [new MessageNode(`No roles in ${mount}/ yet.`)];
     }
     const leases = this.source.leases.list(server.address).filter((l) => l.mount === mount);
-    return Promise.all(
+    const roles = await Promise.all(
       list.roles.map(async (role) => {
         const info = await this.cached(`role:${server.address}:${mount}:${role}`, async () => (await this.source.client(server)).readRole(mount, role)).catch(
           () => undefined,
         );
         return new VaultRoleNode(server, mount, role, info, leases.some((l) => l.role === role));
+      }),
+    );
+    return [...roles, ...statics];
+  }
+
+  /** Static roles the token may list; none when it may not (most people only lease). */
+  private async staticRoles(server: VaultServer, mount: string): Promise<StaticRoleNode[]> {
+    const list = await this.cached(`static:${server.address}:${mount}`, async () => listStaticRoles(await this.source.client(server), mount));
+    if (list.kind !== 'roles') return [];
+    const active = this.source.activeStatic();
+    return Promise.all(
+      list.roles.map(async (role) => {
+        const info = await this.cached(`static:${server.address}:${mount}:${role}`, async () => readStaticRole(await this.source.client(server), mount, role)).catch(
+          () => undefined,
+        );
+        const isActive = active?.server === server.address && active.mount === mount && active.role === role;
+        return new StaticRoleNode(server, mount, role, info, this.source.staticRotatesAt(server.address, mount, role), isActive);
       }),
     );
   }

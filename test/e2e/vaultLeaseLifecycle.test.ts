@@ -249,6 +249,22 @@ function terminalNames(): Promise<string[]> {
   return page.locator('.terminal-tabs-entry').allInnerTexts();
 }
 
+/** The TTL quick pick on screen: its first choice (what Enter takes) and its title, placeholder and rows. */
+async function ttlPrompt(): Promise<{ offered: string; prompt: string }> {
+  const input = page.locator('.quick-input-widget:visible input');
+  await input.waitFor({ timeout: 10_000 });
+  const first = page.locator('.quick-input-widget:visible .quick-input-list .monaco-list-row .label-name').first();
+  await first.waitFor({ timeout: 10_000 });
+  const prompt = `${await page.locator('.quick-input-widget:visible').innerText()}\n${(await input.getAttribute('placeholder')) ?? ''}`;
+  return { offered: (await first.innerText()).trim(), prompt };
+}
+
+/** assumed_role leases ask the session name next; the offered default is taken. */
+async function acceptSessionName(): Promise<void> {
+  await page.locator('.quick-input-widget:visible', { hasText: 'Session name' }).waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
 /** Leases from the role's inline button; STS roles answer the TTL prompt with `ttl` (its offered value if unset).
  *  Returns the offered TTL and the prompt's text. */
 async function leaseFromTree(role: string, ttl?: string): Promise<{ offered?: string; prompt?: string }> {
@@ -259,14 +275,11 @@ async function leaseFromTree(role: string, ttl?: string): Promise<{ offered?: st
   let offered: string | undefined;
   let prompt: string | undefined;
   if (role === 'dev-s3') {
-    const input = page.locator('.quick-input-widget:visible input');
-    await input.waitFor({ timeout: 10_000 });
-    const widget = page.locator('.quick-input-widget:visible', { hasText: 'How long should the STS credentials last?' });
-    await widget.waitFor({ timeout: 10_000 });
-    offered = await input.inputValue();
-    prompt = await widget.innerText();
+    ({ offered, prompt } = await ttlPrompt());
+    assert.match(prompt, /How long should the STS credentials last\?/);
     await screenshot(page, 'vault-lifecycle-ttl-prompt');
     await answerQuickInput(page, ttl ?? offered);
+    await acceptSessionName();
   }
   await waitForNotification(page, new RegExp(`Vault credentials for ${role} are ready in new terminals`), 60_000);
   await leaseRow(role).waitFor({ timeout: 20_000 });
@@ -323,13 +336,11 @@ test('an assumed_role lease offers the TTL from settings, is that role in a term
     // Settings reach the extension host a moment after the file is written; cancel and ask again until then.
     await expandTreeItem(page, 'aws/');
     await clickInlineAction(treeItem(page, 'dev-s3').first(), 'Lease Credentials');
-    const input = page.locator('.quick-input-widget:visible input');
-    await input.waitFor({ timeout: 10_000 });
-    offered = await input.inputValue();
+    const shown = await ttlPrompt();
+    offered = shown.offered;
     if (offered === '20m') {
-      const widget = await page.locator('.quick-input-widget:visible').innerText();
-      assert.match(widget, /Default from iamSwitchboard\.vault\.defaultStsTtl/, 'the prompt says where its default came from');
-      assert.match(widget, /Lease Credentials: dev-s3/, 'the prompt has a title');
+      assert.match(shown.prompt, /Default from iamSwitchboard\.vault\.defaultStsTtl/, 'the prompt says where its default came from');
+      assert.match(shown.prompt, /Lease Credentials: dev-s3/, 'the prompt has a title');
     } else {
       await page.keyboard.press('Escape');
       await page.waitForTimeout(500);
@@ -337,6 +348,7 @@ test('an assumed_role lease offers the TTL from settings, is that role in a term
   }
   assert.equal(offered, '20m', 'the TTL prompt offers iamSwitchboard.vault.defaultStsTtl');
   await page.keyboard.press('Enter');
+  await acceptSessionName();
   await waitForNotification(page, /Vault credentials for dev-s3 are ready in new terminals/, 60_000);
   const lease = leaseRow('dev-s3');
   await lease.waitFor({ timeout: 20_000 });

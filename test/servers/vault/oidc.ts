@@ -153,7 +153,8 @@ export class OidcAuth {
       'Local identity provider: sign in',
       [
         `<h1>Sign in to Vault (${escapeHtml(this.mount)}, role ${escapeHtml(request.role)})</h1>`,
-        `<form method="post" action="/oidc-provider/${escapeHtml(this.mount)}/authorize">`,
+        // Relative, so the form also works when the page is reached through a proxy path (code-server's /proxy/<port>/).
+        '<form method="post" action="authorize">',
         `<input type="hidden" name="state" value="${escapeHtml(state)}">`,
         `<input type="hidden" name="redirect_uri" value="${escapeHtml(request.redirectUri)}">`,
         users,

@@ -1,0 +1,101 @@
+// The ways to sign in to a Vault server: a pasted token, userpass, LDAP, OIDC through the person's browser, or
+// the token `vault login` left behind. Each ends in a token checked by Vault, which goes to SecretStorage only
+// (store/vaultConnections.ts); nothing here writes a token anywhere else or repeats it in a message.
+import * as vscode from 'vscode';
+import { whileNotCancelled } from '../cancellation';
+import type { VaultClient, VaultServer } from '../core/vault';
+import { loginLdap, resolveAuth, type SignInResult } from '../core/vaultAuth';
+import { findCliToken, type CliToken } from '../core/vaultCliToken';
+import { signInWithOidc } from '../core/vaultOidc';
+import { pickSignInMethod, type SignInMethod } from '../prompts/vault';
+
+const CALLBACK_PATH = '/oidc/callback';
+
+/** Asks how to sign in and does it; undefined when the person backs out. */
+export async function signInInteractively(client: VaultClient, server: VaultServer, log: vscode.LogOutputChannel): Promise<SignInResult | undefined> {
+  const cli = await findCliToken(client, { env: process.env }).catch((error: unknown): CliToken => {
+    log.info(`Could not check the vault CLI's token: ${(error as Error).message}`);
+    return { kind: 'none' };
+  });
+  if (cli.kind === 'rejected') {
+    log.info(cli.message);
+  }
+  const auth = resolveAuth(server);
+  const method = await pickSignInMethod(server.name, auth.method, server.auth !== undefined, cli.kind === 'valid' ? cli : undefined);
+  if (!method) return undefined;
+  // The server's auth setting names the mount and role of its method; another method uses Vault's default mount.
+  const mount = (m: SignInMethod) => (server.auth?.method === m ? auth.mount : m);
+  switch (method) {
+    case 'cli':
+      return cli.kind === 'valid' ? { token: cli.token, info: cli.info } : undefined;
+    case 'token':
+      return pastedToken(client, server);
+    case 'userpass':
+    case 'ldap':
+      return withPassword(client, server, method, mount(method));
+    case 'oidc':
+      return oidc(client, server, mount('oidc'), server.auth?.method === 'oidc' ? auth : undefined);
+  }
+}
+
+async function pastedToken(client: VaultClient, server: VaultServer): Promise<SignInResult | undefined> {
+  const token = await vscode.window.showInputBox({ title: `Sign in to ${server.name}`, prompt: 'Vault token', password: true, ignoreFocusOut: true });
+  // Checked before it replaces anything: a failed sign-in leaves the current token in use and in SecretStorage.
+  return token ? { token, info: await client.checkToken(token) } : undefined;
+}
+
+async function withPassword(client: VaultClient, server: VaultServer, method: 'userpass' | 'ldap', mount: string): Promise<SignInResult | undefined> {
+  const title = `Sign in to ${server.name}${method === 'ldap' ? ' with LDAP' : ''}`;
+  const username = await vscode.window.showInputBox({ title, prompt: method === 'ldap' ? 'LDAP username' : 'Username', ignoreFocusOut: true });
+  if (!username) return undefined;
+  const password = await vscode.window.showInputBox({ title, prompt: `Password for ${username}`, password: true, ignoreFocusOut: true });
+  if (!password) return undefined;
+  return method === 'ldap' ? loginLdap(client, username, password, { mount }) : client.loginUserpass(username, password, mount);
+}
+
+/**
+ * OIDC in the person's browser. The callback listener runs where the extension host runs; in a remote window
+ * (code-server, SSH, containers) asExternalUri maps it to an address the browser can reach (a forwarded port,
+ * or code-server's /proxy/<port>/ path), and that address must be in the Vault role's allowed_redirect_uris.
+ */
+async function oidc(client: VaultClient, server: VaultServer, mount: string, auth?: { role: string; redirectPort: number }): Promise<SignInResult> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Signing in to ${server.name}: finish in your browser…`, cancellable: true },
+    (_progress, token) =>
+      whileNotCancelled(token, (signal) =>
+        signInWithOidc(client, {
+          mount,
+          role: auth?.role,
+          port: auth?.redirectPort,
+          callbackPath: CALLBACK_PATH,
+          signal,
+          redirectUri: ({ uri }) => externalCallback(uri),
+          openUrl: async (url) => vscode.env.openExternal(await reachableFromBrowser(url)),
+        }),
+      ),
+  );
+}
+
+/** The callback as the browser must reach it (code-server answers its proxy's base, `…/proxy/8250/`, only). */
+async function externalCallback(local: string): Promise<string> {
+  return (await reachableFromBrowser(local)).toString(true);
+}
+
+/**
+ * A loopback URL of the extension host's machine as the person's browser reaches it: asExternalUri in a remote
+ * window (a forwarded port, or code-server's proxy), unchanged elsewhere. code-server's mapping keeps only the
+ * proxy's base, so the path and query are put back. The provider's page itself is usually not on loopback and is
+ * opened as it is; a loopback one (a provider beside Vault on the remote machine) gets the same mapping, because
+ * code-server's openExternal would otherwise send the browser to the proxy's base without the sign-in request.
+ */
+async function reachableFromBrowser(url: string): Promise<vscode.Uri> {
+  const uri = vscode.Uri.parse(url, true);
+  if (!/^(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(:\d+)?$/i.test(uri.authority)) {
+    return uri;
+  }
+  const external = await vscode.env.asExternalUri(uri);
+  if (external.path.replace(/\/+$/, '').endsWith(uri.path.replace(/\/+$/, '')) && external.query === uri.query) {
+    return external;
+  }
+  return external.with({ path: `${external.path.replace(/\/+$/, '')}${uri.path}`, query: uri.query });
+}
