@@ -7,7 +7,7 @@ const lazySdk = {
   name: 'lazy-sdk',
   setup(build) {
     // `../sdk` too: modules in src/core/<feature>/ load the same bundle.
-    build.onResolve({ filter: /^\.\.?\/(sdk|iniLoader)$/ }, (args) => ({ path: `./${args.path.split('/').pop()}.js`, external: true }));
+    build.onResolve({ filter: /^\.\.?\/(sdk|sdkIam|iniLoader)$/ }, (args) => ({ path: `./${args.path.split('/').pop()}.js`, external: true }));
   },
 };
 
@@ -26,6 +26,8 @@ const contexts = [
   await esbuild.context({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazySdk] }),
   await esbuild.context({ ...common, entryPoints: ['src/core/sdk.ts'], outfile: 'dist/sdk.js' }),
   await esbuild.context({ ...common, entryPoints: ['src/core/iniLoader.ts'], outfile: 'dist/iniLoader.js' }),
+  // The IAM client only Discover Roles needs (src/core/roleDiscovery.ts).
+  await esbuild.context({ ...common, entryPoints: ['src/core/sdkIam.ts'], outfile: 'dist/sdkIam.js' }),
 ];
 if (process.argv.includes('--watch')) {
   await Promise.all(contexts.map((c) => c.watch()));

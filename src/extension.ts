@@ -3,16 +3,20 @@ import * as vscode from 'vscode';
 import { readSettings } from './configuration/settings';
 import { recordMessagesForTests } from './messageRecorder';
 import { Session } from './core/session';
+import { registerDiscoverRoles } from './commands/discoverRoles';
 import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
 import { registerVault, type VaultRegistration } from './commands/vault';
+import { registerWorkspaceRole } from './commands/workspaceRole';
 import { registerStatusBar } from './statusBar';
+import { Guardrails } from './store/guardrails';
 import { RecentRoles } from './store/recentRoles';
 import { RoleCatalogStore } from './store/roleCatalogStore';
 import { RoleSessionStore } from './store/roleSession';
 import { registerDebugEnvironment } from './terminals/debugEnvironment';
 import { registerEnvironmentCollection } from './terminals/environmentCollection';
 import { openPinnedTerminal } from './terminals/pinnedTerminal';
+import { registerTaskGuard } from './terminals/taskGuard';
 import { registerTerminalsWithKeys } from './terminals/terminalsWithKeys';
 import { RoleTreeProvider } from './treeViews/roleTree';
 import type { Identity } from './core/session';
@@ -28,13 +32,16 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   const catalog = new RoleCatalogStore(settings, log);
   const recent = new RecentRoles(context);
   const roles = new RoleSessionStore({ session, catalog, settings, log, recent });
+  const guardrails = new Guardrails(session, catalog, settings);
   const terminalsWithKeys = registerTerminalsWithKeys(context, session, log);
-  const openPinned = (identity: Identity) => terminalsWithKeys.pinned(openPinnedTerminal(identity), identity.label);
-  const tree = new RoleTreeProvider(catalog, session);
+  const openPinned = (identity: Identity) =>
+    terminalsWithKeys.pinned(openPinnedTerminal(identity, guardrails.identityProduction(identity).production), identity.label);
+  const tree = new RoleTreeProvider(catalog, session, (role, account) => guardrails.productionOf(role, [account]));
   context.subscriptions.push(
     log,
     catalog,
     roles,
+    guardrails,
     tree,
     vscode.window.createTreeView('iamSwitchboard.roles', { treeDataProvider: tree, showCollapseAll: true }),
     vscode.commands.registerCommand('iamSwitchboard.showLog', () => log.show()),
@@ -43,9 +50,12 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
     }),
   );
   registerEnvironmentCollection(context, session, log, openPinned);
-  registerDebugEnvironment(context, session);
-  registerStatusBar(context, session);
-  registerRoleCommands(context, { session, catalog, roles, recent, settings, log, openPinnedTerminal: openPinned });
+  registerDebugEnvironment(context, session, (kind, name) => guardrails.mayLaunch(kind, name), log);
+  registerTaskGuard(context, (kind, name) => guardrails.mayLaunch(kind, name), () => guardrails.verdict().confirmLaunch && settings().guardrails.wrongAccountLaunch !== 'allow', log);
+  registerStatusBar(context, session, guardrails);
+  registerRoleCommands(context, { session, catalog, roles, recent, settings, log, guardrails, openPinnedTerminal: openPinned });
+  registerDiscoverRoles(context, { catalog, roles, settings, log });
+  registerWorkspaceRole(context, { session, catalog, roles, guardrails, settings, log });
   vault = registerVault(context, { session, log });
   registerTerraformCommands(context, log);
   // Only the extension-host tests get the session: other extensions must never reach the credentials.

@@ -17,12 +17,27 @@ export interface Settings {
   roleSessionName?: string;
   autoRefresh: boolean;
   requestTimeoutMs: number;
+  /** IAM endpoint for Discover Roles; machine-scoped like the STS endpoint. */
+  iamEndpoint?: string;
+  guardrails: GuardrailSettings;
   vault: {
     servers: VaultServer[];
     defaultStsTtl: string;
     revokeLeasesOnExit: boolean;
     waitForIamUserKeys: boolean;
   };
+}
+
+export interface GuardrailSettings {
+  /** The role this folder deploys with: a profile name, role key or ARN. */
+  workspaceRole?: string;
+  /** Accounts the folder expects; a workspace may set them (they only restrict). */
+  expectedAccountIds: string[];
+  /** User settings only, and never acted on in an untrusted workspace. */
+  assumeWorkspaceRoleOnOpen: boolean;
+  wrongAccountLaunch: 'ask' | 'refuse' | 'allow';
+  confirmProductionRoles: boolean;
+  productionPatterns?: string[];
 }
 
 /** Settings listed in `restrictedConfigurations`: in Restricted Mode only the user's own values count. */
@@ -45,6 +60,17 @@ export function readSettings(): Settings {
     roleSessionName: config.get<string>('roleSessionName') || undefined,
     autoRefresh: config.get<boolean>('autoRefresh', true),
     requestTimeoutMs: config.get<number>('requestTimeoutSeconds', 15) * 1000,
+    iamEndpoint: config.get<string>('iamEndpoint') || undefined,
+    guardrails: {
+      workspaceRole: config.get<string>('workspaceRole') || undefined,
+      expectedAccountIds: config.get<string[]>('expectedAccountIds', []),
+      // Application-scoped in package.json; read from user settings regardless, so no workspace can turn it on.
+      assumeWorkspaceRoleOnOpen: config.inspect<boolean>('assumeWorkspaceRoleOnOpen')?.globalValue ?? false,
+      // These three only loosen or redefine the guardrails, so they are application-scoped: user settings only.
+      wrongAccountLaunch: config.get<'ask' | 'refuse' | 'allow'>('wrongAccountLaunch', 'ask'),
+      confirmProductionRoles: config.get<boolean>('confirmProductionRoles', true),
+      productionPatterns: config.get<string[]>('productionPatterns') ?? undefined,
+    },
     vault: {
       servers: config.get<VaultServer[]>('vault.servers', []),
       defaultStsTtl: config.get<string>('vault.defaultStsTtl', '1h'),

@@ -18,11 +18,13 @@ const UNPIN_SCRIPT =
   'if [ -n "$value" ]; then export "$name=$value"; else unset "$name"; fi; ' +
   `unset "${PIN_PREFIX}$name"; done; unset value name ${PROFILE_VARIABLES.join(' ')}; exec "$0" "$@"`;
 
-export function pinnedTerminalOptions(identity: Identity, base: NodeJS.ProcessEnv = process.env, shell = vscode.env.shell): vscode.TerminalOptions {
+/** A production identity's tab gets a flame in the error colour, so it stands out among the terminals. */
+export function pinnedTerminalOptions(identity: Identity, base: NodeJS.ProcessEnv = process.env, shell = vscode.env.shell, production = false): vscode.TerminalOptions {
   const name = `AWS: ${identity.label}`;
-  const iconPath = new vscode.ThemeIcon('key');
+  const iconPath = new vscode.ThemeIcon(production ? 'flame' : 'key');
+  const color = production ? new vscode.ThemeColor('terminal.ansiRed') : undefined;
   if (process.platform === 'win32' || !shell) {
-    return { name, iconPath, env: isolatedEnvironment(base, identity), strictEnv: true, isTransient: true };
+    return { name, iconPath, color, env: isolatedEnvironment(base, identity), strictEnv: true, isTransient: true };
   }
   const env: Record<string, string> = isolatedEnvironment(base, identity);
   const values = environmentFor(identity);
@@ -30,11 +32,11 @@ export function pinnedTerminalOptions(identity: Identity, base: NodeJS.ProcessEn
     delete env[variable];
     env[PIN_PREFIX + variable] = values[variable] ?? '';
   }
-  return { name, iconPath, env, strictEnv: true, isTransient: true, shellPath: '/bin/sh', shellArgs: ['-c', UNPIN_SCRIPT, shell] };
+  return { name, iconPath, color, env, strictEnv: true, isTransient: true, shellPath: '/bin/sh', shellArgs: ['-c', UNPIN_SCRIPT, shell] };
 }
 
-export function openPinnedTerminal(identity: Identity): vscode.Terminal {
-  const terminal = vscode.window.createTerminal(pinnedTerminalOptions(identity));
+export function openPinnedTerminal(identity: Identity, production = false): vscode.Terminal {
+  const terminal = vscode.window.createTerminal(pinnedTerminalOptions(identity, process.env, vscode.env.shell, production));
   terminal.show();
   return terminal;
 }
