@@ -48,6 +48,19 @@ function restricted<T>(config: vscode.WorkspaceConfiguration, key: string, fallb
   return config.inspect<T>(key)?.globalValue ?? fallback;
 }
 
+/**
+ * The strictest of the user's value (or the default) and the workspace's and folder's: a repository may tighten a
+ * guardrail (ask before production roles, refuse wrong-account launches), never loosen it. `order`: strictest first.
+ */
+function strictest<T>(config: vscode.WorkspaceConfiguration, key: string, fallback: T, order: readonly T[]): T {
+  const inspected = config.inspect<T>(key);
+  const valid = (value: T | undefined): value is T => value !== undefined && order.includes(value);
+  const global = inspected?.globalValue;
+  const user = valid(global) ? global : fallback;
+  const candidates = [user, inspected?.workspaceValue, inspected?.workspaceFolderValue].filter(valid);
+  return candidates.sort((a, b) => order.indexOf(a) - order.indexOf(b))[0];
+}
+
 export function readSettings(): Settings {
   const config = vscode.workspace.getConfiguration('iamSwitchboard');
   return {
@@ -66,9 +79,9 @@ export function readSettings(): Settings {
       expectedAccountIds: config.get<string[]>('expectedAccountIds', []),
       // Application-scoped in package.json; read from user settings regardless, so no workspace can turn it on.
       assumeWorkspaceRoleOnOpen: config.inspect<boolean>('assumeWorkspaceRoleOnOpen')?.globalValue ?? false,
-      // These three only loosen or redefine the guardrails, so they are application-scoped: user settings only.
-      wrongAccountLaunch: config.get<'ask' | 'refuse' | 'allow'>('wrongAccountLaunch', 'ask'),
-      confirmProductionRoles: config.get<boolean>('confirmProductionRoles', true),
+      wrongAccountLaunch: strictest(config, 'wrongAccountLaunch', 'ask', ['refuse', 'ask', 'allow'] as const),
+      confirmProductionRoles: strictest(config, 'confirmProductionRoles', true, [true, false] as const),
+      // Application-scoped (user settings only): a workspace could otherwise unmark production accounts.
       productionPatterns: config.get<string[]>('productionPatterns') ?? undefined,
     },
     vault: {

@@ -1,14 +1,14 @@
 // A person opens a folder that deploys to the dev account: it offers its role. They discover the roles alice's
 // policies allow, try them (BreakGlass's trust policy refuses her), write two into ~/.aws/config and see them in
 // the tree. Then, as a production role in this dev folder, a task is stopped with a question, and production
-// roles look different in the tree and the status bar.
+// roles look different in the tree and the status bar, and assuming one asks first.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  answerQuickInput, clickAssume, clickInlineAction, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, quickPickItems, screenshot, statusBarItem, treeItem, waitForNotification,
+  answerQuickInput, clickAssume, clickInlineAction, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, quickPickItems, screenshot, statusBarItem, terminalTab, treeItem, waitForNotification,
 } from './driver';
 
 const { workbenchUrl, workspace, home } = e2eEnv();
@@ -26,6 +26,8 @@ before(async () => {
   fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({
     'iamSwitchboard.workspaceRole': 'dev-readonly',
     'iamSwitchboard.expectedAccountIds': ['222222222222'],
+    // The suite's user settings turn the question off; a folder may turn it back on (never off).
+    'iamSwitchboard.confirmProductionRoles': true,
   }, null, 2));
   fs.writeFileSync(path.join(folder, '.vscode', 'tasks.json'), JSON.stringify({
     version: '2.0.0',
@@ -105,8 +107,16 @@ test('Add writes the chosen roles into a marked block of ~/.aws/config, and they
   await screenshot(page, 'discover-roles-added');
 });
 
-test('a task run as a production role in a dev folder is stopped with a question', async () => {
+test('assuming a production role asks first', async () => {
   await clickAssume(page, 'prod-readonly');
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: 20_000 });
+  assert.match(await dialog.innerText(), /prod-readonly is a production role \(account 333333333333; account prod is marked production\)\. Assume it\?/);
+  await screenshot(page, 'guardrails-production-question');
+  await dialog.locator('.monaco-button', { hasText: /^Assume$/ }).click();
+});
+
+test('a task run as a production role in a dev folder is stopped with a question', async () => {
   const item = statusBarItem(page, 'prod-readonly');
   await item.waitFor({ timeout: 20_000 });
   // The wrong account for this folder: the status bar turns to the error colour.
@@ -135,5 +145,10 @@ test('production roles look different in the tree', async () => {
   assert.ok(await prodRow.locator('.codicon-flame').count(), 'a production role has the flame icon');
   const devRow = treeItem(page, 'dev-deployer').first();
   assert.equal(await devRow.locator('.codicon-flame').count(), 0, 'a dev role does not');
+  // And so does a terminal opened as one: a flame on its tab.
+  await clickInlineAction(page, 'prod-readonly', 'Open Terminal as Role');
+  const tab = terminalTab(page, 'AWS: prod-readonly');
+  await tab.waitFor({ timeout: 20_000 });
+  assert.ok(await tab.locator('.codicon-flame').count(), 'the production terminal tab has the flame icon');
   await screenshot(page, 'guardrails-production-tree');
 });
