@@ -143,7 +143,7 @@ class DiscoverRoles {
   private async pickRows(rows: Row[], picked: Set<Row>, discovery: Discovery, profile: string): Promise<Row[] | undefined> {
     const items: RowItem[] = rows.map((row) => ({
       row,
-      label: row.arn ?? row.candidate.resource,
+      label: row.arn ?? (row.candidate.resource === '*' ? 'Any role' : row.candidate.resource),
       description: describe(row),
       detail: `Allowed by the ${row.candidate.origins.map((o) => o.label).join(', the ')}${row.candidate.conditional ? ' (with conditions)' : ''}`,
       picked: picked.has(row),
@@ -261,7 +261,10 @@ class DiscoverRoles {
 }
 
 function describe(row: Row): string {
-  if (!row.arn) return '$(edit) pattern: pick it to name an account and role';
+  if (!row.arn) {
+    const except = row.candidate.excluded.length ? ` (except ${row.candidate.excluded.join(', ')})` : '';
+    return `$(edit) pattern${except}: pick it to name an account and role`;
+  }
   const parts = [trialText(row.trial), row.existing ? `profile ${row.existing}` : undefined, row.candidate.denies.length ? 'partly denied' : undefined];
   return parts.filter(Boolean).join(' · ');
 }

@@ -8,12 +8,14 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  answerQuickInput, clickAssume, clickInlineAction, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, quickPickItems, screenshot, statusBarItem, terminalTab, treeItem, waitForNotification,
+  answerQuickInput, clickAssume, clickInlineAction, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, quickPickItems, runCommand, screenshot, statusBarItem, terminalTab, treeItem, waitForNotification,
 } from './driver';
 
 const { workbenchUrl, workspace, home } = e2eEnv();
 const configFile = path.join(home, '.aws', 'config');
+const credentialsFile = path.join(home, '.aws', 'credentials');
 const originalConfig = fs.readFileSync(configFile, 'utf8');
+const originalCredentials = fs.readFileSync(credentialsFile, 'utf8');
 const quickRows = (page: Page) => page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
 
 let browser: Browser;
@@ -43,6 +45,7 @@ after(async () => {
   await browser?.close();
   // ~/.aws/config is shared by every scenario file: put back what Add wrote into.
   fs.writeFileSync(configFile, originalConfig);
+  fs.writeFileSync(credentialsFile, originalCredentials);
 });
 
 test('opening a folder that names its role offers to assume it', async () => {
@@ -151,4 +154,17 @@ test('production roles look different in the tree', async () => {
   await tab.waitFor({ timeout: 20_000 });
   assert.ok(await tab.locator('.codicon-flame').count(), 'the production terminal tab has the flame icon');
   await screenshot(page, 'guardrails-production-tree');
+});
+
+test('a user who may not read its group policies is told in one sentence, and still sees what could be read', async () => {
+  // erin (test/servers/world.json) may read her own policies only, not her group's. Fake keys, local server only.
+  fs.writeFileSync(credentialsFile, `${originalCredentials}\n[erin]\naws_access_key_id = AKIALOCALERIN0000001\naws_secret_access_key = erinLocalSecretKey000000000000000000000E\n`);
+  await runCommand(page, 'IAM Switchboard: Discover Roles…');
+  await pickQuickItem(page, /^erin/);
+  const message = await waitForNotification(page, /could not be read/);
+  assert.equal(message, 'Some policies could not be read, so roles may be missing: your user lacks iam:ListGroupPolicies and iam:ListAttachedGroupPolicies.');
+  // Her own NotResource allow is still offered, as a pattern.
+  assert.match((await quickPickItems(page)).join('\n'), /pattern/);
+  await screenshot(page, 'discover-roles-permission-problem');
+  await page.keyboard.press('Escape');
 });
