@@ -26,6 +26,8 @@ const contexts = [
   await esbuild.context({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazySdk] }),
   await esbuild.context({ ...common, entryPoints: ['src/core/sdk.ts'], outfile: 'dist/sdk.js' }),
   await esbuild.context({ ...common, entryPoints: ['src/core/iniLoader.ts'], outfile: 'dist/iniLoader.js' }),
+  // The credential_process program terminals run: a separate tiny script, no SDK.
+  await esbuild.context({ ...common, entryPoints: ['src/credentialHelper.ts'], outfile: 'dist/credentialHelper.js' }),
   // The IAM client only Discover Roles needs (src/core/roleDiscovery.ts).
   await esbuild.context({ ...common, entryPoints: ['src/core/sdkIam.ts'], outfile: 'dist/sdkIam.js' }),
 ];

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { readSettings } from './configuration/settings';
 import { recordMessagesForTests } from './messageRecorder';
 import { Session } from './core/session';
+import { registerCopyCredentials } from './commands/copyCredentials';
 import { registerDiscoverRoles } from './commands/discoverRoles';
 import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
@@ -15,10 +16,12 @@ import { RoleCatalogStore } from './store/roleCatalogStore';
 import { RoleSessionStore } from './store/roleSession';
 import { registerDebugEnvironment } from './terminals/debugEnvironment';
 import { registerEnvironmentCollection } from './terminals/environmentCollection';
-import { openPinnedTerminal } from './terminals/pinnedTerminal';
+import { EndpointHost } from './terminals/endpointHost';
+import { PinnedTerminals } from './terminals/pinnedTerminal';
 import { registerTaskGuard } from './terminals/taskGuard';
 import { registerTerminalsWithKeys } from './terminals/terminalsWithKeys';
 import { RoleTreeProvider } from './treeViews/roleTree';
+import type { RoleEntry } from './core/roles';
 import type { Identity } from './core/session';
 
 // What deactivate() needs, handed back by registration (VS Code calls deactivate without arguments).
@@ -33,9 +36,10 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   const recent = new RecentRoles(context);
   const roles = new RoleSessionStore({ session, catalog, settings, log, recent });
   const guardrails = new Guardrails(session, catalog, settings);
-  const terminalsWithKeys = registerTerminalsWithKeys(context, session, log);
-  const openPinned = (identity: Identity) =>
-    terminalsWithKeys.pinned(openPinnedTerminal(identity, guardrails.identityProduction(identity).production), identity.label);
+  const endpoint = new EndpointHost(context, { session, roles, log, defaultRegion: () => settings().region });
+  const terminalsWithKeys = registerTerminalsWithKeys(context, session, log, settings);
+  const pinned = new PinnedTerminals(endpoint, settings, (terminal, label) => terminalsWithKeys.pinned(terminal, label), (identity) => guardrails.identityProduction(identity).production);
+  const openPinned = (identity: Identity, role?: RoleEntry) => void pinned.open(identity, role);
   const tree = new RoleTreeProvider(catalog, session, (role, account) => guardrails.productionOf(role, [account]));
   context.subscriptions.push(
     log,
@@ -43,20 +47,24 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
     roles,
     guardrails,
     tree,
+    endpoint,
+    pinned,
+    catalog.onDidChange(() => endpoint.configChanged()),
     vscode.window.createTreeView('iamSwitchboard.roles', { treeDataProvider: tree, showCollapseAll: true }),
     vscode.commands.registerCommand('iamSwitchboard.showLog', () => log.show()),
     session.onDidChange((identity) => {
       void vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasSession', identity !== undefined);
     }),
   );
-  registerEnvironmentCollection(context, session, log, openPinned);
-  registerDebugEnvironment(context, session, (kind, name) => guardrails.mayLaunch(kind, name), log);
+  registerEnvironmentCollection(context, { session, log, settings, endpoint, openPinned });
+  registerDebugEnvironment(context, session, settings, endpoint, { gate: (kind, name) => guardrails.mayLaunch(kind, name), log });
   registerTaskGuard(context, (kind, name) => guardrails.mayLaunch(kind, name), () => guardrails.verdict().confirmLaunch && settings().guardrails.wrongAccountLaunch !== 'allow', log);
   registerStatusBar(context, session, guardrails);
   registerRoleCommands(context, { session, catalog, roles, recent, settings, log, guardrails, openPinnedTerminal: openPinned });
   registerDiscoverRoles(context, { catalog, roles, settings, log });
   registerWorkspaceRole(context, { session, catalog, roles, guardrails, settings, log });
   vault = registerVault(context, { session, log });
+  registerCopyCredentials(context, session, endpoint, log);
   registerTerraformCommands(context, log);
   // Only the extension-host tests get the session: other extensions must never reach the credentials.
   return context.extensionMode === vscode.ExtensionMode.Test ? { session } : undefined;

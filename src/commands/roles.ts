@@ -32,8 +32,8 @@ export interface RoleCommandDeps {
   log: vscode.LogOutputChannel;
   /** Asks before a production role is assumed. */
   guardrails: Guardrails;
-  /** Opens a terminal that is `identity` only. */
-  openPinnedTerminal: (identity: Identity) => void;
+  /** Opens a terminal that is `identity` only; `role` lets it be assumed again before it ends. */
+  openPinnedTerminal: (identity: Identity, role?: RoleEntry) => void;
 }
 
 export function registerRoleCommands(context: vscode.ExtensionContext, deps: RoleCommandDeps): void {
@@ -100,14 +100,14 @@ class RoleCommands {
     }
     const role = await this.resolve(arg);
     if (role) {
-      this.deps.openPinnedTerminal(await this.assumeFor(role, `Opening a terminal as ${role.label}`));
+      this.deps.openPinnedTerminal(await this.assumeFor(role, `Opening a terminal as ${role.label}`), role);
       return;
     }
     const identity = this.deps.session.identity;
     if (!identity) {
       throw new UserError('No role is active: pick one in the AWS Roles view, or run "Switch Role…".', 'NoSession');
     }
-    this.deps.openPinnedTerminal(identity);
+    this.deps.openPinnedTerminal(identity, this.deps.roles.activeRole);
   }
 
   async copyArn(arg?: RoleArgs): Promise<void> {
@@ -152,7 +152,12 @@ class RoleCommands {
       : await terminalDefaultCredentials(await this.deps.roles.assumeOptions());
     const caller = await getCallerIdentity(credentials, { endpoint: s.stsEndpoint, region: s.region, timeoutMs: s.requestTimeoutMs }, description);
     this.deps.log.info(`GetCallerIdentity (${description}): ${caller.arn}`);
-    const choice = await vscode.window.showInformationMessage(`Terminals run as ${caller.arn} (account ${caller.account}).`, 'Copy ARN');
+    // With the endpoint, terminals have no identity of their own while no role is active: say so, not "run as".
+    const message =
+      identity || s.terminalCredentials === 'environment'
+        ? `Terminals run as ${caller.arn} (account ${caller.account}).`
+        : `No role is active, so terminals get no AWS credentials until you pick one. Your own credentials are ${caller.arn} (account ${caller.account}).`;
+    const choice = await vscode.window.showInformationMessage(message, 'Copy ARN');
     if (choice) {
       await vscode.env.clipboard.writeText(caller.arn);
     }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { checkNumericSettings } from '../core/settingsRanges';
 import type { AccountSetting } from '../core/roles';
 import type { VaultServer } from '../core/vault';
 
@@ -16,6 +17,8 @@ export interface Settings {
   sessionDurationSeconds: number;
   roleSessionName?: string;
   autoRefresh: boolean;
+  /** How processes get the active role: a token for the window's credential endpoint, or keys in the environment. */
+  terminalCredentials: 'endpoint' | 'environment';
   requestTimeoutMs: number;
   /** IAM endpoint for Discover Roles; machine-scoped like the STS endpoint. */
   iamEndpoint?: string;
@@ -63,16 +66,20 @@ function strictest<T>(config: vscode.WorkspaceConfiguration, key: string, fallba
 
 export function readSettings(): Settings {
   const config = vscode.workspace.getConfiguration('iamSwitchboard');
+  // A hand-edited settings.json can hold anything: rounded and clamped in one place (a 16.1 s timeout broke STS).
+  const numbers = checkNumericSettings({ sessionDurationSeconds: config.get('sessionDurationSeconds'), requestTimeoutSeconds: config.get('requestTimeoutSeconds') });
+  reportOnce(numbers.problems);
   return {
     accounts: restricted<AccountSetting[]>(config, 'accounts', []),
     terraformRoleArns: restricted<string[]>(config, 'terraformRoleArns', []),
     stsEndpoint: config.get<string>('stsEndpoint') || undefined,
     consoleSigninEndpoint: config.get<string>('consoleSigninEndpoint') || 'https://signin.aws.amazon.com/federation',
     region: config.get<string>('region') || 'us-east-1',
-    sessionDurationSeconds: config.get<number>('sessionDurationSeconds', 3600),
+    sessionDurationSeconds: numbers.sessionDurationSeconds,
     roleSessionName: config.get<string>('roleSessionName') || undefined,
     autoRefresh: config.get<boolean>('autoRefresh', true),
-    requestTimeoutMs: config.get<number>('requestTimeoutSeconds', 15) * 1000,
+    terminalCredentials: config.get<string>('terminalCredentials') === 'environment' ? 'environment' : 'endpoint',
+    requestTimeoutMs: numbers.requestTimeoutMs,
     iamEndpoint: config.get<string>('iamEndpoint') || undefined,
     guardrails: {
       workspaceRole: config.get<string>('workspaceRole') || undefined,
@@ -91,6 +98,16 @@ export function readSettings(): Settings {
       waitForIamUserKeys: config.get<boolean>('vault.waitForIamUserKeys', true),
     },
   };
+}
+
+const reported = new Set<string>();
+
+/** Each problem with a setting's value is said once per window, not at every read. */
+function reportOnce(problems: string[]): void {
+  for (const problem of problems.filter((p) => !reported.has(p))) {
+    reported.add(problem);
+    void vscode.window.showWarningMessage(`${problem} Fix it in your settings.`);
+  }
 }
 
 /** Fires when any iamSwitchboard.* setting changes. */

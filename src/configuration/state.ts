@@ -13,6 +13,8 @@ interface WorkspaceState {
   'iamSwitchboard.vault.leases': SavedLease[];
   /** Process ids and labels (never keys) of terminals that got AWS keys, to find them after a reload. */
   'iamSwitchboard.terminalsWithKeys': Array<{ pid: number; label: string }>;
+  /** The port of this window's credential endpoint, asked for again after a reload so terminals keep working. */
+  'iamSwitchboard.endpointPort': number;
 }
 
 export class TypedState<Shape> {

@@ -4,6 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { tryParseRoleArn } from './arn';
+import { UserError } from './userError';
 
 export interface AwsConfigFiles {
   configPath: string;
@@ -49,6 +50,8 @@ export interface ProfileWarning {
 
 export type ProfileWarningCode =
   | 'IgnoredLine'
+  | 'DuplicateProfile'
+  | 'MixedCaseKey'
   | 'InvalidDuration'
   | 'InvalidRoleArn'
   | 'InvalidAccountId'
@@ -115,17 +118,35 @@ export async function loadAwsConfig(files: AwsConfigFiles = awsConfigFiles()): P
     ignoreCache: true,
   });
   // The loader skips lines it cannot parse without a word; read the same (cached) text to say where they are.
-  const [configText, credentialsText] = await Promise.all([
-    ini.readFile(files.configPath).catch(() => ''),
-    ini.readFile(files.credentialsPath).catch(() => ''),
-  ]);
+  // It also takes an unreadable file for an empty one: that we must say.
+  const [configText, credentialsText] = await Promise.all([readConfigText(ini, files.configPath), readConfigText(ini, files.credentialsPath)]);
   const broken = [...brokenLines(configText, files.configPath, true), ...brokenLines(credentialsText, files.credentialsPath, false)];
   return { files, profiles: profilesFromIni(configFile, credentialsFile, broken), ssoSessions: ssoSessionsFromIni(configFile) };
+}
+
+/** The file's text; '' when it does not exist; a UserError when it exists and cannot be read as UTF-8 text. */
+async function readConfigText(ini: typeof import('./iniLoader'), file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await ini.readFile(file);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'error';
+    if (code === 'ENOENT') {
+      return '';
+    }
+    throw new UserError(`${file} exists but cannot be read (${code}): make it a readable file, or remove it.`, 'UnreadableConfig');
+  }
+  // UTF-16 (what some Windows editors save) decodes to NULs and replacement characters: the AWS CLI refuses it too.
+  if (text.includes('\u0000') || text.startsWith('\ufffd\ufffd')) {
+    throw new UserError(`${file} is not UTF-8 text (it looks like UTF-16): save it as UTF-8, as the AWS CLI needs too.`, 'UnreadableConfig');
+  }
+  return text;
 }
 
 export interface BrokenLine {
   profile: string;
   message: string;
+  code?: ProfileWarningCode;
 }
 
 /**
@@ -134,6 +155,7 @@ export interface BrokenLine {
  */
 export function brokenLines(text: string, file: string, isConfigFile: boolean): BrokenLine[] {
   const result: BrokenLine[] = [];
+  const sectionLines = new Map<string, number>();
   let profile: string | undefined;
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -143,17 +165,36 @@ export function brokenLines(text: string, file: string, isConfigFile: boolean): 
     }
     if (line[0] === '[' && line[line.length - 1] === ']') {
       profile = sectionProfile(line.slice(1, -1).trim(), isConfigFile);
+      if (profile !== undefined) {
+        const first = sectionLines.get(profile);
+        if (first !== undefined) {
+          // The AWS CLI refuses the whole file then; the SDKs merge the two. Say so rather than pick silently.
+          const message = `it is defined twice in ${path.basename(file)} (lines ${first} and ${i + 1}); the AWS CLI refuses such a file, so keep one section.`;
+          result.push({ profile, message, code: 'DuplicateProfile' });
+        } else {
+          sectionLines.set(profile, i + 1);
+        }
+      }
       continue;
     }
     if (profile !== undefined && line.indexOf('=') <= 0) {
-      // Never echo the line: in a credentials file it may hold a secret. The key name (if any) is enough to find it.
-      // A key counts only when a separator follows it, so a wrapped secret (base64: no spaces or colons) is never named.
-      const key = /^([A-Za-z][\w.-]{0,63})\s*[:\s]/.exec(line)?.[1];
-      const what = key ? `(starting with '${key}') ` : '';
-      result.push({ profile, message: `${path.basename(file)} line ${i + 1} ${what}is not 'key = value' and was ignored` });
+      result.push({ profile, message: `${path.basename(file)} line ${i + 1} ${brokenLineHint(line, isConfigFile)}is not 'key = value' and was ignored` });
     }
   }
   return result;
+}
+
+/**
+ * Never echo the line: it may hold a secret. In the config file the key name (if any) helps find it; in the
+ * credentials file even that is left out, since a wrapped secret can look like a key name.
+ */
+function brokenLineHint(line: string, isConfigFile: boolean): string {
+  if (!isConfigFile) {
+    return '';
+  }
+  // A key counts only when a separator follows it, so a wrapped value (base64: no spaces or colons) is never named.
+  const key = /^([A-Za-z][\w.-]{0,63})\s*[:\s]/.exec(line)?.[1];
+  return key ? `(starting with '${key}') ` : '';
 }
 
 function sectionProfile(section: string, isConfigFile: boolean): string | undefined {
@@ -180,8 +221,8 @@ export function profilesFromIni(configFile: IniData, credentialsFile: IniData, b
     }
     profiles.set(name, profile);
   }
-  for (const { profile, message } of broken) {
-    profiles.get(profile)?.warnings.push({ code: 'IgnoredLine', message });
+  for (const { profile, message, code } of broken) {
+    profiles.get(profile)?.warnings.push({ code: code ?? 'IgnoredLine', message });
   }
   for (const profile of profiles.values()) {
     if (profile.roleArn !== undefined) {
@@ -191,8 +232,9 @@ export function profilesFromIni(configFile: IniData, credentialsFile: IniData, b
   return profiles;
 }
 
-function profileFrom(name: string, s: IniSection): AwsProfile {
+function profileFrom(name: string, section: IniSection): AwsProfile {
   const warnings: ProfileWarning[] = [];
+  const s = lowerCaseKeys(section, warnings);
   const profile: AwsProfile = {
     name,
     roleArn: s.role_arn,
@@ -206,8 +248,9 @@ function profileFrom(name: string, s: IniSection): AwsProfile {
     warnings,
   };
   if (s.duration_seconds !== undefined) {
-    const seconds = Number(s.duration_seconds);
-    if (Number.isInteger(seconds) && seconds >= 900 && seconds <= 43200) {
+    // Decimal digits only: the AWS CLI's int() refuses 0x384, 9e2 and 900.0, which Number() would take.
+    const seconds = /^\d{1,6}$/.test(s.duration_seconds) ? Number(s.duration_seconds) : NaN;
+    if (seconds >= 900 && seconds <= 43200) {
       profile.durationSeconds = seconds;
     } else {
       warnings.push({ code: 'InvalidDuration', message: `duration_seconds '${s.duration_seconds}' is not a whole number from 900 to 43200; the default is used.` });
@@ -217,6 +260,22 @@ function profileFrom(name: string, s: IniSection): AwsProfile {
     warnings.push({ code: 'InvalidRoleArn', message: `role_arn '${profile.roleArn}' is not a role ARN (arn:aws:iam::<12-digit account>:role/<name>).` });
   }
   return profile;
+}
+
+/**
+ * Keys as the AWS CLI reads them: case-insensitively (Role_Arn is role_arn). The SDKs read them as written, so
+ * tools in a terminal would ignore such a key: warn, so the person can fix it for both.
+ */
+function lowerCaseKeys(section: IniSection, warnings: ProfileWarning[]): IniSection {
+  const result: IniSection = { ...section };
+  for (const [key, value] of Object.entries(section)) {
+    const lower = key.toLowerCase();
+    if (lower !== key) {
+      result[lower] ??= value;
+      warnings.push({ code: 'MixedCaseKey', message: `key '${key}' is read as '${lower}' by the AWS CLI, but SDK-based tools ignore it: write it in lower case.` });
+    }
+  }
+  return result;
 }
 
 function credentialKind(s: IniSection): CredentialKind {

@@ -53,6 +53,10 @@ export function toUserError(error: unknown, ctx: AwsCallContext): UserError {
   if (name === 'AbortError') {
     return make('Cancelled.', 'Cancelled');
   }
+  if (isDeserializationError(error)) {
+    const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
+    return make(`STS at ${where} answered with something that is not an AWS answer${status}: check the iamSwitchboard.stsEndpoint setting or a proxy in between, then try again.`, 'MalformedResponse');
+  }
   if (THROTTLING.includes(name)) {
     return make('AWS is throttling STS requests even after retries: wait a minute, then try again.', 'Throttling');
   }
@@ -74,6 +78,10 @@ export function toUserError(error: unknown, ctx: AwsCallContext): UserError {
     case 'UnrecognizedClientException':
       return make(`AWS does not recognise the access key of ${source}: check its keys in ~/.aws/credentials.`, 'InvalidClientTokenId');
     case 'SignatureDoesNotMatch':
+      // The same code means a skewed clock; only AWS's wording tells them apart ("Signature expired: ... - 15 min.").
+      if (/^Signature (expired|not yet current)/.test(e.message ?? '')) {
+        return make(`AWS says this computer's clock is more than 15 minutes off, so it refused the signature of ${source}: set the clock right (turn on automatic time sync), then try again.`, 'ClockSkew');
+      }
       return make(`AWS rejected the signature of ${source}, so its secret access key is wrong: check it in ~/.aws/credentials.`, 'SignatureDoesNotMatch');
     case 'ValidationError':
       return validationError(ctx, make, e.message ?? '');
@@ -96,6 +104,11 @@ function validationError(ctx: AwsCallContext, make: (message: string, code: stri
     return make(`${seconds} s is longer than the maximum session duration of ${ctx.roleArn}: lower duration_seconds (or iamSwitchboard.sessionDurationSeconds) or raise the role's maximum.`, 'DurationTooLong');
   }
   return make(`STS rejected the ${ctx.action} request for ${ctx.roleArn ?? 'the role'}: ${message}`, 'ValidationError');
+}
+
+/** The SDK could not parse the answer (it keeps the raw response in a hidden `$response`; service errors have `$fault`). */
+function isDeserializationError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && '$response' in error && !('$fault' in error);
 }
 
 /** The Node network error code, which the SDK keeps on the error or its cause. */

@@ -1,8 +1,15 @@
 // "Open AWS Console as Role": the federation sign-in flow. getSigninToken turns the role session into a
 // sign-in token; the login URL carries it to the console page for the session's region.
 import { partitionOf } from './arn';
+import { BodyTooLarge, readTextCapped } from './boundedBody';
 import type { Identity } from './session';
 import { UserError } from './userError';
+
+/** Real sign-in answers are a few KB; anything near this is not one. */
+export const MAX_SIGNIN_ANSWER_BYTES = 256 * 1024;
+
+/** A region name as AWS spells them (`eu-west-1`, `us-gov-west-1`), the only thing allowed into the console host. */
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 export interface ConsoleOptions {
   /** The federation endpoint, e.g. https://signin.aws.amazon.com/federation (configurable for tests). */
@@ -18,6 +25,10 @@ export interface ConsoleOptions {
 
 /** The console home page for a region, in the identity's partition. */
 export function consoleDestination(region: string): string {
+  if (!REGION_NAME.test(region)) {
+    // The region becomes part of a host name: anything else could send the sign-in somewhere else.
+    throw new UserError(`'${region.slice(0, 40)}' is not an AWS region name (such as eu-west-1): fix the region of the role or iamSwitchboard.region.`, 'InvalidRegion');
+  }
   const host = { aws: 'console.aws.amazon.com', 'aws-us-gov': 'console.amazonaws-us-gov.com', 'aws-cn': 'console.amazonaws.cn' }[partitionOf(region)];
   return `https://${region}.${host}/console/home?region=${encodeURIComponent(region)}`;
 }
@@ -28,6 +39,7 @@ export async function consoleSigninUrl(identity: Identity, options: ConsoleOptio
   if (!credentials.sessionToken) {
     throw new UserError('The AWS console sign-in works only with temporary role credentials: assume a role first.', 'NotTemporary');
   }
+  const destination = consoleDestination(identity.region); // checked before the credentials leave
   const session = JSON.stringify({ sessionId: credentials.accessKeyId, sessionKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken });
   const tokenUrl = new URL(options.endpoint);
   tokenUrl.searchParams.set('Action', 'getSigninToken');
@@ -39,7 +51,7 @@ export async function consoleSigninUrl(identity: Identity, options: ConsoleOptio
   const loginUrl = new URL(options.endpoint);
   loginUrl.searchParams.set('Action', 'login');
   loginUrl.searchParams.set('Issuer', options.issuer ?? 'iam-switchboard');
-  loginUrl.searchParams.set('Destination', consoleDestination(identity.region));
+  loginUrl.searchParams.set('Destination', destination);
   loginUrl.searchParams.set('SigninToken', token);
   return loginUrl.toString();
 }
@@ -67,9 +79,35 @@ async function fetchSigninToken(url: URL, options: ConsoleOptions): Promise<stri
       `HTTP${response.status}`,
     );
   }
-  const body = (await response.json().catch(() => ({}))) as { SigninToken?: string };
-  if (!body.SigninToken) {
+  const token = await readSigninToken(response, options, deadline, where);
+  if (!token) {
     throw new UserError(`The AWS sign-in endpoint ${where} answered without a sign-in token: check iamSwitchboard.consoleSigninEndpoint.`, 'NoSigninToken');
   }
-  return body.SigninToken;
+  return token;
+}
+
+/** The SigninToken in the body, or undefined when the body is not the JSON answer; cancels and timeouts stay what they are. */
+async function readSigninToken(response: Response, options: ConsoleOptions, deadline: AbortSignal, where: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readTextCapped(response, MAX_SIGNIN_ANSWER_BYTES);
+  } catch (error) {
+    if (options.signal?.aborted) {
+      throw new UserError('Cancelled.', 'Cancelled');
+    }
+    if (deadline.aborted) {
+      throw new UserError(`The AWS sign-in endpoint ${where} did not finish its answer in time: check your network or iamSwitchboard.consoleSigninEndpoint.`, 'Timeout');
+    }
+    if (error instanceof BodyTooLarge) {
+      throw new UserError(`The AWS sign-in endpoint ${where} sent more than ${MAX_SIGNIN_ANSWER_BYTES / 1024} KB, which no sign-in answer is: check iamSwitchboard.consoleSigninEndpoint.`, 'ResponseTooLarge');
+    }
+    const code = ((error as { cause?: { code?: string } }).cause?.code) ?? 'network error';
+    throw new UserError(`The connection to the AWS sign-in endpoint ${where} broke (${code}): try again.`, code);
+  }
+  try {
+    const token = (JSON.parse(text) as { SigninToken?: unknown } | null)?.SigninToken;
+    return typeof token === 'string' && token ? token : undefined;
+  } catch {
+    return undefined; // Not JSON (a proxy's page): never quoted, it is no business of the message.
+  }
 }

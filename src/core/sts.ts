@@ -4,6 +4,7 @@
 import { callerName, parseRoleArn } from './arn';
 import { isSourceProblem, type AwsConfig, type AwsProfile } from './awsConfig';
 import { AwsCallContext, toUserError } from './awsErrors';
+import { processCredentials } from './credentialProcess';
 import { describeSource, RoleEntry, roleFromProfile } from './roles';
 import type { AwsCredentials, Identity } from './session';
 import { UserError } from './userError';
@@ -220,6 +221,10 @@ async function baseCredentials(source: Exclude<RoleEntry['source'], undefined | 
     const ssoProfile = source.kind === 'profile' ? options.config.profiles.get(source.profile) : undefined;
     if (ssoProfile?.sso?.accountId && ssoProfile.sso.roleName && options.ssoCredentials) {
       return await options.ssoCredentials(ssoProfile);
+    }
+    if (source.kind === 'profile' && options.config.profiles.get(source.profile)?.credentialKind === 'process') {
+      // Ours, not the SDK's: bounded by the timeout, cancellable, and its errors quote no command line or stderr.
+      return await processCredentials(source.profile, options.config.files, { timeoutMs: options.timeoutMs, signal: options.signal, env: options.env });
     }
     if (source.kind === 'profile') {
       const { configPath, credentialsPath } = options.config.files;

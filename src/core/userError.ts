@@ -3,16 +3,22 @@
  * Core code throws it after branching on machine-readable codes; the edge shows `message` as is.
  */
 export class UserError extends Error {
-  constructor(
-    message: string,
-    /** The machine-readable code behind it (`AccessDenied`, `sealed`, ...), for logs and tests. */
-    readonly code?: string,
-    /** Details for the log. Never put a secret here. */
-    readonly detail?: string,
-  ) {
-    super(message);
+  /** The machine-readable code behind it (`AccessDenied`, `sealed`, ...), for logs and tests. */
+  readonly code?: string;
+  /** Details for the log. Never put a secret here. */
+  readonly detail?: string;
+
+  constructor(message: string, code?: string, detail?: string) {
+    // Codes and details often come from a server: one line each, so none can forge a line in the log.
+    super(oneLine(message));
     this.name = 'UserError';
+    this.code = code === undefined ? undefined : code.replace(/[^\w.-]/g, '_').slice(0, 64);
+    this.detail = detail === undefined ? undefined : oneLine(detail);
   }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
 }
 
 /** True for errors that mean the person cancelled, which need no message. */

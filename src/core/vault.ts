@@ -3,7 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import type { AwsCredentials } from './session';
 import { UserError } from './userError';
+import { AnswerShape, checkAnswer, checkVaultAddress, expiryAfter, isCleanCredential, ttlSeconds } from './vaultAnswers';
 import { FailureContext, readFailure, toUserError } from './vaultErrors';
+import { vaultTransport, type VaultHttpReply } from './vaultHttp';
 import type { Lease } from './vaultLeases';
 import { refuseWrapped } from './vaultWrapping';
 
@@ -112,6 +114,18 @@ type Capability = FailureContext['capability'];
 type Json = Record<string, unknown>;
 
 const DEFAULT_TIMEOUT_MS = 15_000;
+/** How long a lease request we stopped waiting for may still run, so a lease Vault issues late can be revoked. */
+const ABANDONED_LEASE_GRACE_MS = 60_000;
+
+interface CallOptions {
+  signal?: AbortSignal;
+  probeToken?: boolean;
+  token?: string;
+  /** What the answer must look like (vaultAnswers.ts); anything else is "not a Vault answer". */
+  shape?: AnswerShape;
+  /** Deadline for the whole exchange; the client's timeout unless the request may outlive its caller. */
+  deadlineMs?: number;
+}
 
 export class VaultClient {
   private token: string | undefined;
@@ -123,7 +137,8 @@ export class VaultClient {
     private readonly options: VaultClientOptions = {},
   ) {
     this.token = options.token;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // Whole milliseconds: timers refuse fractions (a 16.1 s setting).
+    this.timeoutMs = Math.max(1, Math.round(options.timeoutMs ?? DEFAULT_TIMEOUT_MS));
   }
 
   get address(): string {
@@ -141,8 +156,8 @@ export class VaultClient {
 
   async health(signal?: AbortSignal): Promise<VaultHealth> {
     try {
-      // node-vault resolves sys/health with its body for every status (429, 501, 503, ...).
-      const body = await this.call<Json>('read', 'sys/health', (api, o) => api.read('sys/health', o), { signal, probeToken: false });
+      // sys/health answers with the same object for every status (429, 501, 503, ...).
+      const body = await this.call<Json>('read', 'sys/health', (api, o) => api.read('sys/health', o), { signal, probeToken: false, shape: 'health' });
       const version = typeof body.version === 'string' ? body.version : undefined;
       if (body.initialized === false) {
         return { status: 'uninitialised', version };
@@ -164,20 +179,20 @@ export class VaultClient {
   async loginUserpass(username: string, password: string, mount = 'userpass', signal?: AbortSignal): Promise<{ token: string; info: TokenInfo }> {
     const path = `auth/${trimSlashes(mount)}/login/${encodeURIComponent(username)}`;
     // No token on a login: a stale one would only be reported as a permission problem.
-    const body = await this.call<Json>('update', path, (api, o) => api.write(path, { password }, o), { signal, probeToken: false, token: '' });
-    const auth = (body.auth ?? {}) as Json;
+    const body = await this.call<Json>('update', path, (api, o) => api.write(path, { password }, o), { signal, probeToken: false, token: '', shape: 'auth' });
+    const auth = body.auth as Json;
     const token = typeof auth.client_token === 'string' ? auth.client_token : '';
     if (!token) {
       throw new UserError(`Vault at ${this.address} signed you in but returned no token; try again or sign in with a token.`, 'VaultNoToken');
     }
-    const ttl = numberOr(auth.lease_duration, 0);
+    const ttl = ttlSeconds(auth.lease_duration);
     return {
       token,
       info: {
         displayName: `userpass-${username}`,
         policies: strings(auth.policies),
         ttl,
-        expireTime: ttl > 0 ? new Date(Date.now() + ttl * 1000) : undefined,
+        expireTime: expiryAfter(ttl),
         renewable: auth.renewable === true,
       },
     };
@@ -190,23 +205,23 @@ export class VaultClient {
 
   /** Who `token` is, without making it the client's token: sign-in checks a new token before adopting it. */
   async checkToken(token: string, signal?: AbortSignal): Promise<TokenInfo> {
-    const body = await this.call<Json>('read', 'auth/token/lookup-self', (api, o) => api.read('auth/token/lookup-self', o), { signal, probeToken: false, token });
-    return tokenInfo((body.data ?? {}) as Json);
+    const body = await this.call<Json>('read', 'auth/token/lookup-self', (api, o) => api.read('auth/token/lookup-self', o), { signal, probeToken: false, token, shape: 'data' });
+    return tokenInfo(body.data as Json);
   }
 
   /** Extends the token; `increment` in seconds (Vault may grant less). */
   async renewSelf(increment?: number): Promise<TokenInfo> {
     this.requireToken();
     const body = await this.call<Json>('update', 'auth/token/renew-self', (api, o) =>
-      api.write('auth/token/renew-self', increment ? { increment } : {}, o),
+      api.write('auth/token/renew-self', increment ? { increment } : {}, o), { shape: 'auth' },
     );
-    const auth = (body.auth ?? {}) as Json;
-    const ttl = numberOr(auth.lease_duration, 0);
+    const auth = body.auth as Json;
+    const ttl = ttlSeconds(auth.lease_duration);
     return {
       displayName: '',
       policies: strings(auth.policies),
       ttl,
-      expireTime: ttl > 0 ? new Date(Date.now() + ttl * 1000) : undefined,
+      expireTime: expiryAfter(ttl),
       renewable: auth.renewable === true,
     };
   }
@@ -235,7 +250,7 @@ export class VaultClient {
   async listRoles(mount: string): Promise<RoleList> {
     const path = `${trimSlashes(mount)}/roles`;
     try {
-      const body = await this.call<Json>('list', path, (api, o) => api.read(`${path}?list=true`, o));
+      const body = await this.call<Json>('list', path, (api, o) => api.read(`${path}?list=true`, o), { shape: 'data' });
       return { kind: 'roles', roles: strings(((body.data ?? {}) as Json).keys).sort() };
     } catch (error) {
       if (error instanceof UserError && error.code === 'VaultNotFound') {
@@ -252,8 +267,8 @@ export class VaultClient {
   async readRole(mount: string, name: string): Promise<VaultRole | undefined> {
     const path = `${trimSlashes(mount)}/roles/${encodeURIComponent(name)}`;
     try {
-      const body = await this.call<Json>('read', path, (api, o) => api.read(path, o));
-      return parseRole(name, (body.data ?? {}) as Json);
+      const body = await this.call<Json>('read', path, (api, o) => api.read(path, o), { shape: 'data' });
+      return parseRole(name, body.data as Json);
     } catch (error) {
       if (error instanceof UserError && error.code === 'VaultPermissionDenied') {
         return undefined;
@@ -272,17 +287,22 @@ export class VaultClient {
     const isSts = STS_CREDENTIAL_TYPES.includes(request.credentialType);
     const path = `${cleanMount}/${isSts ? 'sts' : 'creds'}/${encodeURIComponent(role)}`;
     throwIfAborted(request.signal);
-    // node-vault takes no signal: a cancelled request still reaches Vault, so it runs without one and is
-    // abandoned below instead.
+    // Once sent, a lease request is never dropped: Vault may still issue the lease. The caller stops waiting at
+    // its timeout or cancel; the exchange runs on (bounded) so a late lease can be revoked, not left behind.
+    const background = { shape: 'lease' as const, deadlineMs: this.timeoutMs + ABANDONED_LEASE_GRACE_MS };
     const issued = isSts
-      ? this.call<Json>('update', path, (api, o) => api.write(path, stsParameters(request), o))
-      : this.call<Json>('read', path, (api, o) => api.read(path, o));
+      ? this.call<Json>('update', path, (api, o) => api.write(path, stsParameters(request), o), background)
+      : this.call<Json>('read', path, (api, o) => api.read(path, o), background);
+    const gaveUp = AbortSignal.timeout(this.timeoutMs);
     let body: Json;
     try {
-      body = await abortable(issued, request.signal);
+      body = await abortable(issued, request.signal ? AbortSignal.any([request.signal, gaveUp]) : gaveUp);
     } catch (error) {
-      if (request.signal?.aborted) {
-        void this.revokeAbandoned(issued);
+      if (request.signal?.aborted || gaveUp.aborted) {
+        void this.revokeAbandoned(issued, request.signal?.aborted ? 'was cancelled' : 'timed out');
+      }
+      if (gaveUp.aborted && !request.signal?.aborted) {
+        throw toUserError(Object.assign(new Error('deadline passed'), { code: 'ETIMEDOUT' }), this.context('read', path));
       }
       throw error;
     }
@@ -293,17 +313,17 @@ export class VaultClient {
    * Waits for a lease request the caller cancelled and revokes whatever lease Vault issued for it: nobody
    * tracks that lease, and an iam_user one would otherwise work for up to its max TTL (32 days by default).
    */
-  private async revokeAbandoned(issued: Promise<Json>): Promise<void> {
+  private async revokeAbandoned(issued: Promise<Json>, why: string): Promise<void> {
     const leaseId = await issued.then((body) => (typeof body.lease_id === 'string' ? body.lease_id : ''), () => '');
     if (!leaseId) {
       return;
     }
     try {
       await this.revokeLease(leaseId);
-      this.options.log?.(`Revoked Vault lease ${leaseId}: Vault issued it after its request was cancelled.`);
+      this.options.log?.(`Revoked Vault lease ${leaseId}: Vault issued it after its request ${why}.`);
     } catch (error) {
-      const reason = error instanceof UserError ? error.message : String(error);
-      this.options.warn?.(`Could not revoke Vault lease ${leaseId}, issued after its request was cancelled; revoke it with "vault lease revoke": ${reason}`);
+      const reason = error instanceof UserError ? error.message : 'unknown error';
+      this.options.warn?.(`Could not revoke Vault lease ${leaseId}, issued after its request ${why}; revoke it by hand with "vault lease revoke ${leaseId}": ${reason}`);
     }
   }
 
@@ -311,14 +331,14 @@ export class VaultClient {
   async renewLease(leaseId: string, increment?: number): Promise<Pick<Lease, 'leaseId' | 'renewable' | 'leaseDuration' | 'expiresAt'>> {
     requireLease(leaseId, 'renew');
     const body = await this.call<Json>('update', 'sys/leases/renew', (api, o) =>
-      api.write('sys/leases/renew', increment ? { lease_id: leaseId, increment } : { lease_id: leaseId }, o),
+      api.write('sys/leases/renew', increment ? { lease_id: leaseId, increment } : { lease_id: leaseId }, o), { shape: 'lease' },
     );
-    const leaseDuration = numberOr(body.lease_duration, 0);
+    const leaseDuration = ttlSeconds(body.lease_duration);
     return {
       leaseId: typeof body.lease_id === 'string' && body.lease_id ? body.lease_id : leaseId,
       renewable: body.renewable === true,
       leaseDuration,
-      expiresAt: leaseDuration > 0 ? new Date(Date.now() + leaseDuration * 1000) : undefined,
+      expiresAt: expiryAfter(leaseDuration),
     };
   }
 
@@ -328,20 +348,20 @@ export class VaultClient {
       return;
     }
     // node-vault's `revoke` drops `sync`; write the body ourselves. sync=false would answer 202, which node-vault rejects.
-    await this.call('update', 'sys/leases/revoke', (api, o) => api.write('sys/leases/revoke', { lease_id: leaseId, sync: true }, o), { signal });
+    await this.call('update', 'sys/leases/revoke', (api, o) => api.write('sys/leases/revoke', { lease_id: leaseId, sync: true }, o), { signal, shape: 'noContent' });
   }
 
   async lookupLease(leaseId: string): Promise<LeaseInfo> {
     requireLease(leaseId, 'look up');
-    const body = await this.call<Json>('update', 'sys/leases/lookup', (api, o) => api.write('sys/leases/lookup', { lease_id: leaseId }, o));
-    const data = (body.data ?? {}) as Json;
+    const body = await this.call<Json>('update', 'sys/leases/lookup', (api, o) => api.write('sys/leases/lookup', { lease_id: leaseId }, o), { shape: 'data' });
+    const data = body.data as Json;
     return {
       id: typeof data.id === 'string' ? data.id : leaseId,
       issueTime: date(data.issue_time),
       expireTime: date(data.expire_time),
       lastRenewal: date(data.last_renewal ?? data.last_renewal_time),
       renewable: data.renewable === true,
-      ttl: numberOr(data.ttl, 0),
+      ttl: ttlSeconds(data.ttl),
     };
   }
 
@@ -389,17 +409,22 @@ export class VaultClient {
   private async call<T = unknown>(
     capability: Capability,
     path: string,
-    run: (api: VaultApi, requestOptions: Json) => Promise<T>,
-    { signal, probeToken = true, token = this.token }: { signal?: AbortSignal; probeToken?: boolean; token?: string } = {},
+    run: (api: VaultApi, requestOptions: Json) => Promise<unknown>,
+    { signal, probeToken = true, token = this.token, shape = 'envelope', deadlineMs = this.timeoutMs }: CallOptions = {},
   ): Promise<T> {
+    throwIfAborted(signal);
     const api = await this.connect();
     // node-vault reads the token when the request starts, so setting it per call is safe with calls in flight.
     api.token = token ?? '';
     try {
-      return await abortable(run(api, { timeout: this.timeoutMs }), signal);
+      const reply = (await run(api, { timeout: deadlineMs, signal })) as VaultHttpReply;
+      return checkAnswer(reply, shape, this.address) as T;
     } catch (error) {
       if (error instanceof UserError) {
         throw error;
+      }
+      if ((error as { name?: string }).name === 'AbortError') {
+        throw CANCELLED();
       }
       const context = this.context(capability, path, token);
       if (readFailure(error).status === 403 && token) {
@@ -413,20 +438,27 @@ export class VaultClient {
   private async probeToken(api: VaultApi, token: string): Promise<Pick<FailureContext, 'tokenValid' | 'policies'>> {
     try {
       api.token = token;
-      const body = (await api.read('auth/token/lookup-self', { timeout: this.timeoutMs })) as Json;
-      return { tokenValid: true, policies: tokenInfo((body.data ?? {}) as Json).policies };
-    } catch (error) {
-      return readFailure(error).status === 403 ? { tokenValid: false } : {};
+      const reply = (await api.read('auth/token/lookup-self', { timeout: this.timeoutMs })) as VaultHttpReply;
+      if (reply.statusCode === 403) {
+        return { tokenValid: false };
+      }
+      return { tokenValid: true, policies: tokenInfo(checkAnswer(reply, 'data', this.address).data as Json).policies };
+    } catch {
+      return {};
     }
   }
 
   private connect(): Promise<VaultApi> {
     this.api ??= this.createApi();
+    // A failed setup (a bad address, an unreadable CA) is tried again next time, after the settings are fixed.
+    this.api.catch(() => (this.api = undefined));
     return this.api;
   }
 
   private async createApi(): Promise<VaultApi> {
     const { server } = this;
+    // Before anything is sent: node-vault would fall back to $VAULT_ADDR or http://127.0.0.1:8200.
+    const endpoint = checkVaultAddress(server.address, server.name);
     const ca = server.caCert ? await readCa(server.caCert) : undefined;
     const warning = transportWarning(server);
     if (warning) {
@@ -434,13 +466,17 @@ export class VaultClient {
     }
     const sdk = await import('./sdk');
     const api = sdk.nodeVault({
-      endpoint: server.address,
+      endpoint,
+      // Our own HTTP exchange (vaultHttp.ts): a deadline for the whole answer, cancellable, with a size ceiling.
+      'request-promise': vaultTransport,
       namespace: server.namespace || undefined,
       // node-vault's default logger prints request bodies (a userpass password) when DEBUG=node-vault* is set.
       debug: () => undefined,
       // strictSSL explicit, so VAULT_SKIP_VERIFY in the extension host's environment changes nothing.
       requestOptions: { ...(ca ? { ca } : {}), strictSSL: !server.tlsSkipVerify, timeout: this.timeoutMs },
     });
+    // Every answer comes back whole (status and body) and is checked by checkAnswer, errors included.
+    api.handleVaultResponse = (reply) => Promise.resolve(reply);
     // node-vault falls back to VAULT_TOKEN, VAULT_NAMESPACE and VAULT_PREFIX from the environment: only the
     // server's own settings count here.
     Object.assign(api, { token: '', namespace: server.namespace ?? '', pathPrefix: '' });
@@ -535,9 +571,13 @@ function leasedCredentials(body: Json, where: Pick<Lease, 'server' | 'mount' | '
   }
   // Vault >= 1.16 says session_token; older versions say security_token (null for iam_user).
   const token = data.session_token ?? data.security_token;
+  // These go into terminals' environments: a newline or control character there is not a credential.
+  if (![accessKeyId, secretAccessKey, typeof token === 'string' ? token : 'x'].every(isCleanCredential)) {
+    throw new UserError(`Vault answered ${where.mount}/${where.role} with keys that contain spaces or control characters; check the Vault server and its AWS secrets engine.`, 'VaultBadAnswer');
+  }
   // data.ttl is the STS expiry and survives Vault 1.13.0/1.13.1, which sent STS credentials with no lease.
-  const seconds = typeof data.ttl === 'number' && data.ttl > 0 ? data.ttl : numberOr(body.lease_duration, 0);
-  const expiresAt = seconds > 0 ? new Date(Date.now() + seconds * 1000) : undefined;
+  const seconds = ttlSeconds(data.ttl) || ttlSeconds(body.lease_duration);
+  const expiresAt = expiryAfter(seconds);
   return {
     credentials: { accessKeyId, secretAccessKey, sessionToken: typeof token === 'string' && token ? token : undefined, expiration: expiresAt },
     arn: typeof data.arn === 'string' ? data.arn : undefined,
@@ -545,7 +585,7 @@ function leasedCredentials(body: Json, where: Pick<Lease, 'server' | 'mount' | '
       ...where,
       leaseId: typeof body.lease_id === 'string' ? body.lease_id : '',
       renewable: body.renewable === true,
-      leaseDuration: numberOr(body.lease_duration, 0),
+      leaseDuration: ttlSeconds(body.lease_duration),
       expiresAt,
     },
     warnings: strings(body.warnings),
@@ -572,8 +612,8 @@ function parseRole(name: string, data: Json): VaultRole {
     name,
     credentialTypes: types,
     roleArns: strings(data.role_arns),
-    defaultStsTtl: numberOr(data.default_sts_ttl, 0),
-    maxStsTtl: numberOr(data.max_sts_ttl, 0),
+    defaultStsTtl: ttlSeconds(data.default_sts_ttl),
+    maxStsTtl: ttlSeconds(data.max_sts_ttl),
     mfaSerialNumber: typeof data.mfa_serial_number === 'string' && data.mfa_serial_number ? data.mfa_serial_number : undefined,
     policyDocument: typeof data.policy_document === 'string' ? data.policy_document : '',
     policyArns: strings(data.policy_arns),
@@ -585,7 +625,7 @@ function tokenInfo(data: Json): TokenInfo {
   return {
     displayName: typeof data.display_name === 'string' ? data.display_name : '',
     policies,
-    ttl: numberOr(data.ttl, 0),
+    ttl: ttlSeconds(data.ttl),
     expireTime: date(data.expire_time),
     renewable: data.renewable === true,
   };
@@ -642,10 +682,6 @@ function trimSlashes(path: string): string {
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-function numberOr(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
 function date(value: unknown): Date | undefined {

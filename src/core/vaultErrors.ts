@@ -64,6 +64,9 @@ export function toUserError(error: unknown, ctx: FailureContext): UserError {
   const fail = (message: string, code: string) => new UserError(message, code, detail(failure, ctx));
   const code = failure.networkCode;
   if (code) {
+    if (code === 'ERESPONSETOOLARGE') {
+      return fail(`Vault at ${ctx.address} sent more than 4 MB for ${ctx.path}, which no Vault answer is; check the address and what is in front of Vault.`, 'VaultResponseTooLarge');
+    }
     if (TIMEOUT_CODES.has(code)) {
       return fail(`Vault at ${ctx.address} did not answer within ${Number((ctx.timeoutMs / 1000).toFixed(1))} s; check that it is up or raise iamSwitchboard.requestTimeoutSeconds.`, 'VaultTimeout');
     }

@@ -62,10 +62,13 @@ export class LeaseTracker {
   }
 
   /** Adds or replaces a lease. An already-expired lease is not kept. */
-  add(lease: Lease): void {
-    if (!lease.leaseId) {
+  add(given: Lease): void {
+    if (!given.leaseId) {
       return; // Vault 1.13.0/1.13.1 STS credentials came without a lease: nothing to track, renew or revoke.
     }
+    // An Invalid Date would arm a NaN timer, which fires at once: an unknown expiry is no expiry.
+    const valid = given.expiresAt && !Number.isNaN(given.expiresAt.getTime());
+    const lease = { ...given, expiresAt: valid ? given.expiresAt : undefined, leaseDuration: Number.isFinite(given.leaseDuration) ? given.leaseDuration : 0 };
     this.clearTimer(lease.leaseId);
     if (lease.expiresAt && lease.expiresAt.getTime() <= this.timers.now()) {
       this.leases.delete(lease.leaseId);

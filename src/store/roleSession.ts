@@ -38,6 +38,8 @@ export class RoleSessionStore implements vscode.Disposable {
    * last answer.
    */
   private switchSeq = 0;
+  /** One refresh at a time, shared by the timer and the credential endpoint (so MFA is asked once). */
+  private refreshing: { identity: Identity; done: Promise<Identity> } | undefined;
 
   constructor(private readonly deps: RoleSessionDeps) {
     this.subscription = deps.session.onDidChange((identity) => {
@@ -149,33 +151,64 @@ export class RoleSessionStore implements vscode.Disposable {
     );
   }
 
+  /**
+   * Refreshes the active role now (the credential endpoint asks when what it serves nears its end): silently when
+   * no MFA code is needed, otherwise with the prompt. Shares one refresh with the timer and with other callers.
+   * Resolves to the identity that is then the session's.
+   */
+  refreshActive(): Promise<Identity> {
+    const identity = this.deps.session.identity;
+    if (!identity || !this.active || this.active.identity !== identity) {
+      return Promise.reject(new UserError('No role of the AWS Roles view is active: assume one again.', 'NoActiveRole'));
+    }
+    return this.refresh(this.active.role, identity);
+  }
+
   /** Applies only while `identity` is still the session and no switch started meanwhile: never undoes a newer choice. */
   private async refreshBeforeExpiry(role: RoleEntry, identity: Identity): Promise<void> {
-    const seq = this.switchSeq;
-    const stillCurrent = () => seq === this.switchSeq && this.deps.session.identity === identity;
-    if (!stillCurrent()) {
+    if (this.deps.session.identity !== identity) {
       return;
     }
     const silent = refreshMode(this.deps.settings().autoRefresh, needsMfaCode(role, this.cache)) === 'silent';
     if (!silent) {
       const choice = await vscode.window.showWarningMessage(`The credentials of ${role.label} expire in a few minutes. Refresh them now?`, 'Refresh');
-      if (choice !== 'Refresh' || !stillCurrent()) {
+      if (choice !== 'Refresh' || this.deps.session.identity !== identity) {
         return;
       }
     }
     try {
-      const fresh = await this.assume(role, `Refreshing ${role.label}`, silent);
-      if (!stillCurrent()) {
-        this.deps.log.info(`Refreshed ${role.label}, but the session changed meanwhile: the refresh was dropped.`);
-        return;
-      }
-      this.apply(role, fresh);
+      await this.refresh(role, identity);
       this.deps.log.info(`Refreshed ${role.label} before it expired.`);
     } catch (error) {
-      if (stillCurrent()) {
+      if (this.deps.session.identity === identity) {
         showError(this.deps.log, error, `Refresh ${role.label}`);
       }
     }
+  }
+
+  private refresh(role: RoleEntry, identity: Identity): Promise<Identity> {
+    if (this.refreshing?.identity === identity) {
+      return this.refreshing.done;
+    }
+    const seq = this.switchSeq;
+    const stillCurrent = () => seq === this.switchSeq && this.deps.session.identity === identity;
+    const quiet = !needsMfaCode(role, this.cache);
+    const done = this.assume(role, `Refreshing ${role.label}`, quiet).then((fresh) => {
+      if (!stillCurrent()) {
+        this.deps.log.info(`Refreshed ${role.label}, but the session changed meanwhile: the refresh was dropped.`);
+        return this.deps.session.identity ?? fresh;
+      }
+      this.apply(role, fresh);
+      return fresh;
+    });
+    this.refreshing = { identity, done };
+    const clear = () => {
+      if (this.refreshing?.done === done) {
+        this.refreshing = undefined;
+      }
+    };
+    done.then(clear, clear);
+    return done;
   }
 
   private expire(identity: Identity): void {
@@ -188,7 +221,8 @@ export class RoleSessionStore implements vscode.Disposable {
     }
     this.deps.session.clear();
     this.deps.log.info(`The credentials of ${identity.label} expired and were removed.`);
-    void vscode.window.showWarningMessage(`The credentials of ${identity.label} expired and were removed from new terminals: assume the role again to continue.`);
+    const where = this.deps.settings().terminalCredentials === 'environment' ? 'from new terminals' : '(terminals now say no role is active)';
+    void vscode.window.showWarningMessage(`The credentials of ${identity.label} expired and were removed ${where}: assume the role again to continue.`);
   }
 
   private clearTimers(): void {

@@ -1,36 +1,64 @@
-// Debug launches (F5) run as the active role, like terminals; the launch's own env entries win. A launch the
-// guardrails stop (the wrong account for this folder) is cancelled by returning undefined.
+// Debug launches (F5) run as the active role, like terminals; the launch's own env entries win. In endpoint
+// mode each launch gets a following token of its own, revoked when the debug session ends; in environment mode,
+// the session's keys. A launch the guardrails stop (the wrong account for this folder) is cancelled by returning
+// undefined, before anything runs.
 import * as vscode from 'vscode';
+import type { Settings } from '../configuration/settings';
 import type { Session } from '../core/session';
 import { environmentFor } from '../core/terminalEnv';
 import { showError } from '../errors';
+import type { EndpointHost } from './endpointHost';
 
 /** Resolves to false to cancel a launch; throws a UserError to refuse it with a reason. */
 export type LaunchGate = (kind: 'debug', name: string) => Promise<boolean>;
 
-export function registerDebugEnvironment(context: vscode.ExtensionContext, session: Session, gate?: LaunchGate, log?: vscode.LogOutputChannel): void {
+const TOKEN = 'AWS_CONTAINER_AUTHORIZATION_TOKEN';
+
+export function registerDebugEnvironment(
+  context: vscode.ExtensionContext,
+  session: Session,
+  settings: () => Settings,
+  endpoint: EndpointHost,
+  guard?: { gate: LaunchGate; log: vscode.LogOutputChannel },
+): void {
+  const issued = new Set<string>();
   context.subscriptions.push(
     vscode.debug.registerDebugConfigurationProvider('*', {
       resolveDebugConfigurationWithSubstitutedVariables: async (_folder, config) => {
-        // Child sessions (a node launch's worker) belong to a launch that was already let through.
-        if (gate && !config.__pendingTargetId && !config.__parentId && !(await passes(gate, config.name ?? config.type, log))) {
+        // Child sessions (a node launch's workers) belong to a launch that was already let through.
+        if (guard && !config.__pendingTargetId && !config.__parentId && !(await passes(guard, config.name ?? config.type))) {
           return undefined;
         }
-        const identity = session.identity;
-        if (identity) {
-          config.env = { ...environmentFor(identity), ...(config.env as Record<string, string> | undefined) };
+        const own = config.env as Record<string, string> | undefined;
+        if (settings().terminalCredentials === 'environment') {
+          const identity = session.identity;
+          if (identity) {
+            config.env = { ...environmentFor(identity), ...own };
+          }
+          return config;
         }
+        const running = await endpoint.start();
+        const token = await endpoint.issue();
+        issued.add(token);
+        // A debuggee is no terminal: the collection does not reach it, so the launch carries the variables itself.
+        config.env = { ...running.collection.replace, [TOKEN]: token, ...own };
         return config;
       },
+    }),
+    vscode.debug.onDidTerminateDebugSession((debugSession) => {
+      const token = (debugSession.configuration.env as Record<string, string> | undefined)?.[TOKEN];
+      if (token && issued.delete(token)) {
+        endpoint.revoke(token);
+      }
     }),
   );
 }
 
-async function passes(gate: LaunchGate, name: string, log: vscode.LogOutputChannel | undefined): Promise<boolean> {
+async function passes(guard: { gate: LaunchGate; log: vscode.LogOutputChannel }, name: string): Promise<boolean> {
   try {
-    return await gate('debug', name);
+    return await guard.gate('debug', name);
   } catch (error) {
-    if (log) showError(log, error, `Start ${name}`);
+    showError(guard.log, error, `Start ${name}`);
     return false;
   }
 }

@@ -1,17 +1,54 @@
-// Mirrors the session into every new terminal and task (VS Code's environment variable collection).
-// `persistent = false` keeps credentials out of VS Code's storage: they live in memory for this window only.
+// How every terminal and task (VS Code's environment variable collection) gets the active role.
+// Endpoint mode: the same token, endpoint and generated config for the whole window, whatever the role, so a
+// switch reaches every terminal at its next AWS call and VS Code never shows its relaunch hint.
+// Environment mode: the session's keys, for new terminals only. `persistent = false` either way: nothing of it
+// is kept in VS Code's storage.
 import * as vscode from 'vscode';
+import type { Settings } from '../configuration/settings';
 import type { Identity, Session } from '../core/session';
-import { environmentFor, MANAGED_VARIABLES, PROFILE_VARIABLES } from '../core/terminalEnv';
+import { environmentFor, type EnvironmentCollectionChanges, MANAGED_VARIABLES, PROFILE_VARIABLES } from '../core/terminalEnv';
+import type { EndpointHost } from './endpointHost';
 
-export function registerEnvironmentCollection(context: vscode.ExtensionContext, session: Session, log: vscode.LogOutputChannel, openPinned: (identity: Identity) => void): void {
+export interface EnvironmentCollectionDeps {
+  session: Session;
+  log: vscode.LogOutputChannel;
+  settings: () => Settings;
+  endpoint: EndpointHost;
+  openPinned: (identity: Identity) => void;
+}
+
+export function registerEnvironmentCollection(context: vscode.ExtensionContext, deps: EnvironmentCollectionDeps): void {
   const collection = context.environmentVariableCollection;
   collection.persistent = false;
-  collection.clear();
+  const { session, log } = deps;
   let applied: Record<string, string> | undefined;
   let warned = false;
+  let mode = deps.settings().terminalCredentials;
+  const applyMode = () => {
+    collection.clear();
+    applied = undefined;
+    if (mode === 'endpoint') {
+      void deps.endpoint.start().then(
+        (running) => mode === 'endpoint' && applyEndpoint(collection, running.collection),
+        (error: unknown) => log.error(`The credential endpoint did not start: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    } else if (session.identity) {
+      applied = collectionValues(session.identity);
+      apply(collection, session.identity, applied);
+    }
+  };
+  applyMode();
   context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('iamSwitchboard.terminalCredentials') && deps.settings().terminalCredentials !== mode) {
+        mode = deps.settings().terminalCredentials;
+        applyMode();
+      }
+    }),
     session.onDidChange((identity) => {
+      if (mode === 'endpoint') {
+        return; // the endpoint resolves the session at each request
+      }
       const env = identity ? collectionValues(identity) : undefined;
       // The same values again (a renewed lease keeps its keys) must not mark every terminal stale.
       if (!sameValues(env, applied)) {
@@ -19,10 +56,21 @@ export function registerEnvironmentCollection(context: vscode.ExtensionContext, 
         applied = env;
       }
       if (identity && !warned) {
-        warned = warnAboutInheritedProfile(log, identity, openPinned);
+        warned = warnAboutInheritedProfile(log, identity, deps.openPinned);
       }
     }),
   );
+}
+
+function applyEndpoint(collection: vscode.GlobalEnvironmentVariableCollection, changes: EnvironmentCollectionChanges): void {
+  collection.clear();
+  for (const [name, value] of Object.entries(changes.replace)) {
+    collection.replace(name, value);
+  }
+  for (const [name, value] of Object.entries(changes.prepend)) {
+    collection.prepend(name, value);
+  }
+  collection.description = new vscode.MarkdownString('AWS credentials of the role active in **IAM Switchboard**, fetched at each AWS call (no keys in the environment)');
 }
 
 /** Every managed variable: an empty value hides a stale inherited one; the CLI and the SDKs treat empty as unset. */

@@ -1,7 +1,11 @@
-// "Open Terminal as Role": a terminal that is one identity whatever the window's session is.
+// "Open Terminal as Role": a terminal that is one identity whatever the window's session is. In endpoint mode
+// it holds its own pinned token (revoked when it closes); in environment mode, its own keys.
 import * as vscode from 'vscode';
+import type { Settings } from '../configuration/settings';
+import type { RoleEntry } from '../core/roles';
 import type { Identity } from '../core/session';
-import { environmentFor, isolatedEnvironment, MANAGED_VARIABLES, PROFILE_VARIABLES } from '../core/terminalEnv';
+import { environmentFor, isolatedEnvironment, MANAGED_VARIABLES, PROFILE_VARIABLES, strictPinnedEnvironment } from '../core/terminalEnv';
+import type { EndpointHost } from './endpointHost';
 
 /** Where a pinned terminal carries its own values, under names the window-wide collection never sets. */
 const PIN_PREFIX = 'IAM_SWITCHBOARD_PIN_';
@@ -19,12 +23,15 @@ const UNPIN_SCRIPT =
   `unset "${PIN_PREFIX}$name"; done; unset value name ${PROFILE_VARIABLES.join(' ')}; exec "$0" "$@"`;
 
 /** A production identity's tab gets a flame in the error colour, so it stands out among the terminals. */
+function tabLook(production: boolean): Pick<vscode.TerminalOptions, 'iconPath' | 'color'> {
+  return production ? { iconPath: new vscode.ThemeIcon('flame'), color: new vscode.ThemeColor('terminal.ansiRed') } : { iconPath: new vscode.ThemeIcon('key') };
+}
+
 export function pinnedTerminalOptions(identity: Identity, base: NodeJS.ProcessEnv = process.env, shell = vscode.env.shell, production = false): vscode.TerminalOptions {
   const name = `AWS: ${identity.label}`;
-  const iconPath = new vscode.ThemeIcon(production ? 'flame' : 'key');
-  const color = production ? new vscode.ThemeColor('terminal.ansiRed') : undefined;
+  const look = tabLook(production);
   if (process.platform === 'win32' || !shell) {
-    return { name, iconPath, color, env: isolatedEnvironment(base, identity), strictEnv: true, isTransient: true };
+    return { name, ...look, env: isolatedEnvironment(base, identity), strictEnv: true, isTransient: true };
   }
   const env: Record<string, string> = isolatedEnvironment(base, identity);
   const values = environmentFor(identity);
@@ -32,11 +39,56 @@ export function pinnedTerminalOptions(identity: Identity, base: NodeJS.ProcessEn
     delete env[variable];
     env[PIN_PREFIX + variable] = values[variable] ?? '';
   }
-  return { name, iconPath, color, env, strictEnv: true, isTransient: true, shellPath: '/bin/sh', shellArgs: ['-c', UNPIN_SCRIPT, shell] };
+  return { name, ...look, env, strictEnv: true, isTransient: true, shellPath: '/bin/sh', shellArgs: ['-c', UNPIN_SCRIPT, shell] };
 }
 
-export function openPinnedTerminal(identity: Identity, production = false): vscode.Terminal {
-  const terminal = vscode.window.createTerminal(pinnedTerminalOptions(identity, process.env, vscode.env.shell, production));
-  terminal.show();
-  return terminal;
+export class PinnedTerminals implements vscode.Disposable {
+  private readonly tokens = new Map<vscode.Terminal, string>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly endpoint: EndpointHost,
+    private readonly settings: () => Settings,
+    /** Told of terminals that hold keys (environment mode), to find them after a reload. */
+    private readonly onKeysTerminal: (terminal: vscode.Terminal, label: string) => void,
+    /** Whether an identity is production (store/guardrails.ts), for the tab's look. */
+    private readonly isProduction: (identity: Identity) => boolean = () => false,
+  ) {
+    this.subscription = vscode.window.onDidCloseTerminal((terminal) => {
+      const token = this.tokens.get(terminal);
+      if (token) {
+        this.endpoint.revoke(token); // a closed terminal's token stops working
+        this.tokens.delete(terminal);
+      }
+    });
+  }
+
+  /** Opens and shows a terminal that is `identity`; `role` lets the endpoint assume it again before it ends. */
+  async open(identity: Identity, role?: RoleEntry): Promise<vscode.Terminal> {
+    if (this.settings().terminalCredentials === 'environment') {
+      const terminal = vscode.window.createTerminal(pinnedTerminalOptions(identity, process.env, vscode.env.shell, this.isProduction(identity)));
+      this.onKeysTerminal(terminal, identity.label);
+      terminal.show();
+      return terminal;
+    }
+    const token = await this.endpoint.issue(identity, role);
+    const running = await this.endpoint.start();
+    // The collection's "W," is prepended where VS Code applies it, and the endpoint takes the last token: P.
+    const terminal = vscode.window.createTerminal({
+      name: `AWS: ${identity.label}`,
+      ...tabLook(this.isProduction(identity)),
+      env: strictPinnedEnvironment(process.env, running, token, identity),
+      strictEnv: true,
+      isTransient: true,
+    });
+    this.tokens.set(terminal, token);
+    terminal.show();
+    return terminal;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.tokens.forEach((token) => this.endpoint.revoke(token));
+    this.tokens.clear();
+  }
 }

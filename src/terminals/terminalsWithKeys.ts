@@ -3,6 +3,7 @@
 // remembers which terminals got keys (process ids and labels only, never keys) and, when such a terminal is
 // reconnected after a reload, says so and offers to close it.
 import * as vscode from 'vscode';
+import type { Settings } from '../configuration/settings';
 import type { Session } from '../core/session';
 import { workspaceStateOf } from '../configuration/state';
 
@@ -15,7 +16,7 @@ export interface TerminalsWithKeys {
   pinned(terminal: vscode.Terminal, label: string): void;
 }
 
-export function registerTerminalsWithKeys(context: vscode.ExtensionContext, session: Session, log: vscode.LogOutputChannel): TerminalsWithKeys {
+export function registerTerminalsWithKeys(context: vscode.ExtensionContext, session: Session, log: vscode.LogOutputChannel, settings: () => Settings): TerminalsWithKeys {
   const state = workspaceStateOf(context);
   const remembered = new Map((state.get('iamSwitchboard.terminalsWithKeys') ?? []).map((t) => [t.pid, t.label]));
   const fromEarlierWindow = new Set(remembered.keys());
@@ -47,9 +48,9 @@ export function registerTerminalsWithKeys(context: vscode.ExtensionContext, sess
   context.subscriptions.push(
     vscode.window.onDidOpenTerminal((terminal) => {
       void inspect(terminal);
-      // An ordinary terminal opened while a session is active got its keys from the environment collection.
+      // In environment mode, an ordinary terminal opened while a session is active got its keys from the collection.
       const identity = session.identity;
-      if (identity && !pinnedTerminals.has(terminal)) {
+      if (identity && settings().terminalCredentials === 'environment' && !pinnedTerminals.has(terminal)) {
         void remember(terminal, identity.label);
       }
     }),

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { ProductionMark } from '../core/guardrails';
 import { AccountEntry, BrokenEntry, describeSource, RoleEntry } from '../core/roles';
 import type { Identity, Session } from '../core/session';
+import { UserError } from '../core/userError';
 import { formatTimeLeft, WARNING_WINDOW_MS } from '../core/time';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
 
@@ -170,7 +171,8 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
       ({ catalog } = await this.store.get());
     } catch (error) {
       // The SDK's loader refuses a few profile names outright; say so instead of an empty view.
-      const message = `could not be read: ${error instanceof Error ? error.message : String(error)}`;
+      // Core errors already say which file and what to do; anything else gets a generic sentence.
+      const message = error instanceof UserError ? error.message : 'could not be read: see the IAM Switchboard log.';
       return [new WarningNode({ name: '~/.aws/config', warnings: [{ code: 'UnreadableConfig', message }] })];
     }
     if (!catalog.roles.length && !catalog.broken.length) {

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { awsConfigFiles, loadAwsConfig, roleProfiles } from '../../src/core/awsConfig';
+import { UserError } from '../../src/core/userError';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
 const demo = { configPath: path.join(FIXTURES, 'aws/config'), credentialsPath: path.join(FIXTURES, 'aws/credentials') };
@@ -70,7 +71,7 @@ describe('~/.aws/config profiles', () => {
     const { profiles } = await loadAwsConfig({ configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') });
     const warnings = profiles.get('default')!.warnings.map((w) => w.message);
     assert.equal(warnings.length, 2);
-    assert.match(warnings[0], /credentials line 3 \(starting with 'aws_secret_access_key'\) is not 'key = value'/);
+    assert.match(warnings[0], /credentials line 3 is not 'key = value'/);
     assert.match(warnings[1], /credentials line 5 is not 'key = value'/);
     for (const part of [secret, token, 'wJalrXUtnFEMI', 'IQoJb3JpZ2lu']) {
       assert.ok(!warnings.join(' ').includes(part), `a warning shows ${part}`);
@@ -93,4 +94,69 @@ describe('~/.aws/config profiles', () => {
     assert.deepEqual([...profiles.keys()], ['default', 'a', 'b']);
     assert.deepEqual(profiles.get('b')!.source, { kind: 'role', profile: 'a' });
   });
+
+  function writeFiles(config: string, credentials = ''): AwsConfigFilesLike {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aws-config-'));
+    const files = { configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') };
+    fs.writeFileSync(files.configPath, config);
+    fs.writeFileSync(files.credentialsPath, credentials);
+    return files;
+  }
+
+  it('a broken credentials line names only its number, even when it starts with a secret that looks like a key name', async () => {
+    const secret = 'wJalrXUtnFEMIK7MDENGbPxRfiCYLOCALSECRET1'; // 40 characters, no + or /
+    const files = writeFiles('', `[default]\naws_access_key_id = AKIALOCALALICE000001\n${secret} continued\n`);
+    const warnings = (await loadAwsConfig(files)).profiles.get('default')!.warnings.map((w) => w.message).join(' ');
+    assert.match(warnings, /credentials line 3 is not 'key = value'/);
+    assert.ok(!warnings.includes('wJalr'), warnings);
+  });
+
+  it('a config path that is a directory or a symlink loop is reported unreadable, not taken as empty', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aws-config-'));
+    fs.mkdirSync(path.join(dir, 'config'));
+    fs.symlinkSync(path.join(dir, 'loop-b'), path.join(dir, 'loop-a'));
+    fs.symlinkSync(path.join(dir, 'loop-a'), path.join(dir, 'loop-b'));
+    for (const configPath of [path.join(dir, 'config'), path.join(dir, 'loop-a')]) {
+      await assert.rejects(loadAwsConfig({ configPath, credentialsPath: path.join(dir, 'credentials') }), (e: unknown) => e instanceof UserError && e.code === 'UnreadableConfig', configPath);
+    }
+    await assert.rejects(loadAwsConfig({ configPath: path.join(dir, 'nothing'), credentialsPath: path.join(dir, 'config') }), (e: unknown) => e instanceof UserError && e.code === 'UnreadableConfig');
+  });
+
+  it('a UTF-16 file is reported unreadable (the AWS CLI cannot read it either), not taken as empty', async () => {
+    const text = '[profile dev]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = default\n';
+    const files = writeFiles('');
+    fs.writeFileSync(files.configPath, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    await assert.rejects(loadAwsConfig(files), (e: unknown) => e instanceof UserError && e.code === 'UnreadableConfig' && /UTF-8/.test(e.message));
+  });
+
+  it('duration_seconds must be written in decimal digits, as the AWS CLI reads it', async () => {
+    const role = (d: string) => `[profile r${d.length}${d.replace(/\W/g, '')}]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = default\nduration_seconds = ${d}\n`;
+    const { profiles } = await loadAwsConfig(writeFiles(`[default]\nregion = eu-west-1\n${['0x384', '9e2', '900.0', '+900'].map(role).join('')}`));
+    for (const profile of roleProfiles(profiles)) {
+      assert.equal(profile.durationSeconds, undefined, profile.name);
+      assert.deepEqual(profile.warnings.map((w) => w.code), ['InvalidDuration'], profile.name);
+    }
+  });
+
+  it('a profile defined twice gets a warning (the AWS CLI refuses such a file); a bare [name] section in config is no profile, as in the CLI', async () => {
+    const files = writeFiles(
+      '[default]\nregion = eu-west-1\n[profile dev]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = default\n' +
+        '[profile dev]\nregion = us-east-1\n[bare]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = default\n',
+    );
+    const { profiles } = await loadAwsConfig(files);
+    assert.equal(profiles.has('bare'), false);
+    const dev = profiles.get('dev')!;
+    assert.deepEqual(dev.warnings.map((w) => w.code), ['DuplicateProfile']);
+    assert.match(dev.warnings[0].message, /defined twice in config \(lines 3 and 6\)/);
+  });
+
+  it('mixed-case keys are read as the AWS CLI reads them (case-insensitively), with a warning that SDK tools ignore them', async () => {
+    const { profiles } = await loadAwsConfig(writeFiles('[default]\nregion = eu-west-1\n[profile dev]\nRole_Arn = arn:aws:iam::222222222222:role/ReadOnly\nSource_Profile = default\n'));
+    const dev = profiles.get('dev')!;
+    assert.equal(dev.roleArn, 'arn:aws:iam::222222222222:role/ReadOnly');
+    assert.deepEqual(dev.source, { kind: 'profile', profile: 'default' });
+    assert.deepEqual(dev.warnings.map((w) => w.code), ['MixedCaseKey', 'MixedCaseKey']);
+  });
 });
+
+type AwsConfigFilesLike = { configPath: string; credentialsPath: string };

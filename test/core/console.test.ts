@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -63,5 +64,71 @@ describe('AWS console sign-in', () => {
   it('uses the console host of the region\'s partition', () => {
     assert.equal(consoleDestination('us-gov-west-1'), 'https://us-gov-west-1.console.amazonaws-us-gov.com/console/home?region=us-gov-west-1');
     assert.equal(consoleDestination('cn-north-1'), 'https://cn-north-1.console.amazonaws.cn/console/home?region=cn-north-1');
+  });
+
+  it('refuses a region that is not a region name instead of putting it into the console host', () => {
+    for (const region of ['evil.example.com/x', 'us-east-1.attacker.net', 'US-EAST-1', '']) {
+      assert.throws(() => consoleDestination(region), (e: unknown) => e instanceof UserError && e.code === 'InvalidRegion', region);
+    }
+  });
+
+  describe('against a sign-in endpoint that misbehaves', () => {
+    let hostile: ReturnType<typeof createHttpServer>;
+    let answer: (res: ServerResponse) => void = () => undefined;
+    let hostileUrl = '';
+    before(async () => {
+      hostile = createHttpServer((_req, res) => answer(res));
+      await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+      hostileUrl = `http://127.0.0.1:${(hostile.address() as { port: number }).port}/federation`;
+    });
+    after(() => {
+      hostile.closeAllConnections();
+      return new Promise<void>((resolve) => hostile.close(() => resolve()));
+    });
+
+    it('cancelling while the sign-in token arrives cancels quietly, not "answered without a token"', async () => {
+      const identity = await assume('dev-readonly');
+      const controller = new AbortController();
+      // The headers and the start of the body arrive, then the rest stalls: the person cancels meanwhile.
+      answer = (res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{"SigninToken":"');
+        setTimeout(() => controller.abort(), 50);
+      };
+      await assert.rejects(
+        consoleSigninUrl(identity, { endpoint: hostileUrl, chained: false, timeoutMs: 5000, signal: controller.signal }),
+        (e: unknown) => e instanceof UserError && e.code === 'Cancelled',
+      );
+    });
+
+    it('a body that stalls past the timeout is a timeout', async () => {
+      const identity = await assume('dev-readonly');
+      answer = (res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{"SigninToken":"');
+      };
+      await assert.rejects(consoleSigninUrl(identity, { endpoint: hostileUrl, chained: false, timeoutMs: 300 }), (e: unknown) => e instanceof UserError && e.code === 'Timeout');
+    });
+
+    it('a sign-in answer larger than any real one is refused, not read into memory', async () => {
+      const identity = await assume('dev-readonly');
+      answer = (res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(`{"SigninToken":"${'A'.repeat(3 * 1024 * 1024)}"}`);
+      };
+      await assert.rejects(consoleSigninUrl(identity, { endpoint: hostileUrl, chained: false, timeoutMs: 5000 }), (e: unknown) => e instanceof UserError && e.code === 'ResponseTooLarge');
+    });
+
+    it('an HTML page instead of the JSON answer says the endpoint is not a sign-in endpoint, without quoting it', async () => {
+      const identity = await assume('dev-readonly');
+      answer = (res) => {
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        res.end('<html>proxy login secret-ish</html>');
+      };
+      await assert.rejects(
+        consoleSigninUrl(identity, { endpoint: hostileUrl, chained: false, timeoutMs: 5000 }),
+        (e: unknown) => e instanceof UserError && e.code === 'NoSigninToken' && !/proxy login/.test(e.message),
+      );
+    });
   });
 });

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Identity } from '../../src/core/session';
-import { environmentFor, isolatedEnvironment, ROLE_VARIABLE } from '../../src/core/terminalEnv';
+import { endpointEnvironment, environmentFor, isolatedEnvironment, pinnedEnvironment, ROLE_VARIABLE } from '../../src/core/terminalEnv';
 
 const identity: Identity = {
   label: 'dev/ReadOnly',
@@ -90,5 +90,21 @@ describe('terminal environment', () => {
     const out = execFileSync('/usr/bin/aws', ['configure', 'list'], { env }).toString();
     assert.match(out, /access_key\s+\*+0001\s+env/);
     assert.match(out, /region\s+eu-west-1\s+env/);
+  });
+
+  it('endpoint mode gives every terminal the same variables, a token instead of keys, and blanks inherited keys', () => {
+    const changes = endpointEnvironment({ configFile: '/storage/aws-config', endpointUrl: 'http://127.0.0.1:4000/credentials', followingToken: 'iamsbf_window' });
+    assert.deepEqual(changes.prepend, { AWS_CONTAINER_AUTHORIZATION_TOKEN: 'iamsbf_window,' });
+    assert.equal(changes.replace.AWS_CONFIG_FILE, '/storage/aws-config');
+    assert.equal(changes.replace.AWS_PROFILE, 'iam-switchboard');
+    assert.equal(changes.replace.AWS_DEFAULT_PROFILE, 'iam-switchboard');
+    assert.equal(changes.replace.AWS_CONTAINER_CREDENTIALS_FULL_URI, 'http://127.0.0.1:4000/credentials');
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN']) {
+      assert.equal(changes.replace[name], '', name);
+    }
+    // An empty region breaks the JS SDK ("Region not accepted") and botocore's signing: the region is left alone.
+    assert.equal('AWS_REGION' in changes.replace, false);
+    assert.equal('AWS_DEFAULT_REGION' in changes.replace, false);
+    assert.deepEqual(pinnedEnvironment('iamsbp_own', identity), { AWS_CONTAINER_AUTHORIZATION_TOKEN: 'iamsbp_own', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1', [ROLE_VARIABLE]: identity.arn });
   });
 });

@@ -91,3 +91,21 @@ test('merging keeps existing order and adds only new ARNs', () => {
   assert.deepEqual(mergeRoleArns([a, b, a], [c, b, c]), { merged: [a, b, c], added: [c] });
   assert.deepEqual(mergeRoleArns([], []), { merged: [], added: [] });
 });
+
+test('invalid JSON is located by line and column, never quoted (nearby text can be a sensitive output)', () => {
+  const cases = [
+    { text: '{"version": 4,\n "outputs": {"db_password": {"value": hunter2SECRET, "sensitive": true}}}', line: 2, column: 39 },
+    { text: '{"version": 4,\n "outputs": {"db_password": {"value": "hunter2SECRET" "sensitive": true}}}', line: 2, column: 55 },
+    { text: '{"version": 4, "outputs": {"db_password": {"value": "hunter2SECRET"', line: 1, column: 68 },
+  ];
+  for (const { text, line, column } of cases) {
+    for (const read of [roleArnsFromState, roleArnsFromOutputs]) {
+      assert.throws(
+        () => read(text),
+        (error: unknown) =>
+          error instanceof UserError && error.code === 'InvalidJson' && error.message.includes(`line ${line}, column ${column}`) && !/hunter2/.test(`${error.message} ${error.detail ?? ''}`),
+        text,
+      );
+    }
+  }
+});

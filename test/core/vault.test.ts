@@ -300,7 +300,8 @@ describe('Vault client against the local Vault', () => {
     }
     const https = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ data: { display_name: 'tls-user', policies: ['default'], ttl: 60 } }));
+      // A real lookup-self envelope: checked like every Vault answer.
+      res.end(JSON.stringify({ request_id: 'tls-req', lease_id: '', renewable: false, lease_duration: 0, data: { display_name: 'tls-user', policies: ['default'], ttl: 60 }, wrap_info: null, warnings: null, auth: null }));
     });
     await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
     const url = `https://127.0.0.1:${(https.address() as net.AddressInfo).port}`;

@@ -146,3 +146,16 @@ test('durations are shown in one style, two units at most, that the TTL prompt a
   assert.equal(parseDuration('1h  5m'), 3900);
   assert.equal(parseDuration('1 h'), undefined);
 });
+
+test('a lease with an Invalid Date expiry is kept without an expiry instead of expiring at once', () => {
+  const timers = new FakeTimers();
+  const tracker = new LeaseTracker(timers);
+  const expired: string[] = [];
+  tracker.onDidExpire((l) => expired.push(l.leaseId));
+  tracker.add(lease(timers, 'bad-date', 60, { expiresAt: new Date(Number.NaN) }));
+  tracker.restore([{ leaseId: 'bad-saved', server: 'http://a', expiresAt: 'not a date', leaseDuration: 'x' }]);
+  timers.advance(1);
+  assert.deepEqual(expired, []);
+  assert.deepEqual(tracker.list().map((l) => [l.leaseId, l.expiresAt, l.leaseDuration]), [['bad-date', undefined, 60], ['bad-saved', undefined, 0]]);
+  assert.equal(tracker.timeLeft('bad-date'), undefined);
+});

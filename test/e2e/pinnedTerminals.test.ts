@@ -1,6 +1,8 @@
 // A terminal is the role its name says, in every order a person produces: Open Terminal as Role before and
 // after another role is assumed, after a switch, after Clear and after a window reload; and terminals that
-// outlived a reload with keys in them are named and offered for closing.
+// outlived a reload with keys in them are named and offered for closing. In environment mode
+// (iamSwitchboard.terminalCredentials = environment), where the window's keys sit in every new terminal: the
+// endpoint mode's terminals hold tokens and are covered by liveCredentials.test.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
@@ -11,7 +13,10 @@ import {
   statusBarItem, terminalTab, waitForActiveTerminalText, waitForNotification,
 } from './driver';
 
-const { awsUrl, workbenchUrl, workspace } = e2eEnv();
+const { awsUrl, workbenchUrl, workspace, userDataDir } = e2eEnv();
+// A machine-scoped setting: code-server reads it from the remote's Machine settings.
+const machineSettings = path.join(userDataDir, 'Machine', 'settings.json');
+let originalMachineSettings: string | undefined;
 const callerArn = `/usr/bin/aws sts get-caller-identity --endpoint-url ${awsUrl} --query Arn --output text`;
 const DEV_READONLY = /arn:aws:sts::222222222222:assumed-role\/ReadOnly\//;
 const PROD_READONLY = /arn:aws:sts::333333333333:assumed-role\/ReadOnly\//;
@@ -22,6 +27,10 @@ let page: Page;
 let step = 0;
 
 before(async () => {
+  originalMachineSettings = fs.existsSync(machineSettings) ? fs.readFileSync(machineSettings, 'utf8') : undefined;
+  const settings = originalMachineSettings ? (JSON.parse(originalMachineSettings) as Record<string, unknown>) : {};
+  fs.mkdirSync(path.dirname(machineSettings), { recursive: true });
+  fs.writeFileSync(machineSettings, JSON.stringify({ ...settings, 'iamSwitchboard.terminalCredentials': 'environment' }, null, 2));
   browser = await launchBrowser();
   // A folder of its own, so terminals restored from other scenarios do not sit beside these.
   const folder = path.join(workspace, 'pinned-terminals');
@@ -35,6 +44,8 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  if (originalMachineSettings === undefined) fs.rmSync(machineSettings, { force: true });
+  else fs.writeFileSync(machineSettings, originalMachineSettings);
 });
 
 async function expandAccounts(): Promise<void> {

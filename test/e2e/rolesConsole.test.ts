@@ -127,7 +127,7 @@ test('a session about to end shows warning colours, refreshes by itself, and lea
     // From now on STS throttles every call, so the next refresh fails and the session runs out.
     await awsControl('failure', { mode: 'throttle' });
     await waitForNotification(page, /AWS is throttling STS requests even after retries/, SESSION_LEFT_S * 1000);
-    await waitForNotification(page, /The credentials of dev-readonly expired and were removed from new terminals/, SESSION_LEFT_S * 1000);
+    await waitForNotification(page, /The credentials of dev-readonly expired and were removed/, SESSION_LEFT_S * 1000);
     await statusBarItem(page, 'No AWS role').waitFor({ timeout: 5_000 });
     await screenshot(page, 'roles-expired');
   } finally {

@@ -69,7 +69,7 @@ async function mfaInput() {
 
 async function showCallerIdentity(): Promise<string> {
   await runCommand(page, 'IAM Switchboard: Show Caller Identity');
-  return waitForNotification(page, /Terminals run as/);
+  return waitForNotification(page, /Terminals run as|Your own credentials are/);
 }
 
 async function dismissNotifications(): Promise<void> {
@@ -80,7 +80,7 @@ async function dismissNotifications(): Promise<void> {
 test('with no role, Show Caller Identity names the default source identity', async () => {
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 20_000 });
   const message = await showCallerIdentity();
-  assert.match(message, /Terminals run as arn:aws:iam::111111111111:user\/alice \(account 111111111111\)/);
+  assert.match(message, /No role is active, so terminals get no AWS credentials until you pick one\. Your own credentials are arn:aws:iam::111111111111:user\/alice \(account 111111111111\)/);
   await dismissNotifications();
 });
 

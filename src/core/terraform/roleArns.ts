@@ -102,9 +102,49 @@ function collect(value: unknown, found: string[], depth: number): void {
 function parseJson(json: string, what: string): unknown {
   try {
     return JSON.parse(json) as unknown;
-  } catch (error) {
-    throw new UserError(`Could not read ${what}, it is not valid JSON: ${(error as Error).message}`, 'InvalidJson');
+  } catch {
+    // Never JSON.parse's own message: it quotes the text around the error, which can be a sensitive output.
+    const { line, column } = lineAndColumn(json, jsonErrorOffset(json));
+    throw new UserError(`Could not read ${what}, it is not valid JSON at line ${line}, column ${column}: fix or regenerate it.`, 'InvalidJson');
   }
+}
+
+/**
+ * Where JSON.parse gives up, found without reading its message: the shortest prefix that fails for a reason
+ * other than ending too early ends at the bad character. Prefixes fail monotonically, so a binary search works.
+ */
+function jsonErrorOffset(json: string): number {
+  const failsEarly = (length: number): boolean => {
+    try {
+      JSON.parse(json.slice(0, length));
+      return false;
+    } catch (error) {
+      // Ending too early reads "Unexpected end", or names the position just past the end.
+      const message = (error as Error).message;
+      const position = /at position (\d+)/.exec(message)?.[1];
+      return !/Unexpected end/.test(message) && (position === undefined || Number(position) < length);
+    }
+  };
+  let low = 1;
+  let high = json.length;
+  if (!failsEarly(high)) {
+    return json.length; // it only ends too early (truncated)
+  }
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (failsEarly(mid)) {
+      high = mid;
+    } else {
+      low = mid + 1;
+    }
+  }
+  return low - 1;
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

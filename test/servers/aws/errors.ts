@@ -51,3 +51,18 @@ export function serverError(status: number): AwsError {
 export function noSuchEntity(message: string): AwsError {
   return new AwsError(404, 'NoSuchEntity', message);
 }
+
+/** 20261125T133441Z, as SigV4 and AWS's skew messages write times. */
+export function amzDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+/** What AWS answers to a signature more than 15 minutes from its own clock (the SDK's clock-skew trigger). */
+export function signatureSkewed(signedMs: number, serverMs: number): AwsError {
+  const window = 15 * 60_000;
+  const message =
+    signedMs < serverMs
+      ? `Signature expired: ${amzDate(signedMs)} is now earlier than ${amzDate(serverMs - window)} (${amzDate(serverMs)} - 15 min.)`
+      : `Signature not yet current: ${amzDate(signedMs)} is still later than ${amzDate(serverMs + window)} (${amzDate(serverMs)} + 15 min.)`;
+  return new AwsError(403, 'SignatureDoesNotMatch', message);
+}

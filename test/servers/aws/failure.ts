@@ -4,7 +4,15 @@ export type FailureMode =
   | { mode: 'slow'; delayMs: number }
   | { mode: 'reset' }
   | { mode: 'throttle' }
-  | { mode: 'error'; status: number };
+  | { mode: 'error'; status: number }
+  /** A 200 whose XML body is cut off, as a broken proxy sends it. */
+  | { mode: 'malformed' }
+  /**
+   * The server's clock is `skewMs` ahead of the client's, for signature checks only: AWS refuses a signature more
+   * than 15 minutes off with SignatureDoesNotMatch "Signature expired" and its own time in the Date header (which the
+   * SDK uses to correct itself). `stripDate` drops that header, as some proxies do.
+   */
+  | { mode: 'skew'; skewMs: number; stripDate?: boolean };
 
 export class FailureSwitch {
   private mode: FailureMode | undefined;
@@ -39,6 +47,10 @@ export function parseFailureMode(input: unknown): { mode: FailureMode | undefine
       return { mode: { mode: body.mode }, count };
     case 'error':
       return { mode: { mode: 'error', status: Number(body.status ?? 500) }, count };
+    case 'malformed':
+      return { mode: { mode: 'malformed' }, count };
+    case 'skew':
+      return { mode: { mode: 'skew', skewMs: Number(body.skewMs ?? 3_600_000), stripDate: body.stripDate === true }, count };
     default:
       throw new Error(`Unknown failure mode: ${String(body.mode)}`);
   }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ActionHandler } from './actions';
-import { AwsError, serverError, throttling } from './errors';
+import { AwsError, serverError, signatureSkewed, throttling } from './errors';
 import { Federation } from './federation';
 import { FailureSwitch, type FailureMode, parseFailureMode } from './failure';
 import { iamActions } from './iam';
@@ -63,6 +63,11 @@ function toReceived(req: IncomingMessage, url: URL, body: string): ReceivedReque
     query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
   return { method: req.method ?? 'GET', path: url.pathname, query, headers, body };
+}
+
+function parseAmzDateHeader(value: string | string[] | undefined): number | undefined {
+  const match = typeof value === 'string' ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value) : null;
+  return match ? Date.UTC(+match[1], +match[2] - 1, +match[3], +match[4], +match[5], +match[6]) : undefined;
 }
 
 function namespaceFor(req: IncomingMessage): string {
@@ -126,6 +131,22 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     }
     if (failure.mode === 'reset') {
       req.socket.destroy();
+      return true;
+    }
+    if (failure.mode === 'malformed') {
+      const body = `<AssumeRoleResponse xmlns="${namespaceFor(req).replace(/"/g, '')}"><AssumeRoleResult><Credentials><AccessKeyId>AKIALOCAL`;
+      res.writeHead(200, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId, 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+      return true;
+    }
+    if (failure.mode === 'skew') {
+      const serverMs = Date.now() + failure.skewMs;
+      const signedMs = parseAmzDateHeader(req.headers['x-amz-date']);
+      if (signedMs === undefined || Math.abs(signedMs - serverMs) <= 15 * 60_000) return false;
+      if (failure.stripDate) res.sendDate = false;
+      else res.setHeader('Date', new Date(serverMs).toUTCString());
+      const error = signatureSkewed(signedMs, serverMs);
+      sendXml(res, error.status, errorResponse(namespaceFor(req), error, requestId), requestId);
       return true;
     }
     const error = failure.mode === 'throttle' ? throttling() : serverError(failure.status);

@@ -93,7 +93,13 @@ export const ok = (data: unknown, extra: Omit<Extract<Reply, { kind: 'envelope' 
 
 // ---- failure switch ----
 
-export type FailureMode = { mode: 'slow'; delayMs: number } | { mode: 'reset' } | { mode: 'throttle' } | { mode: 'error'; status: number };
+export type FailureMode =
+  | { mode: 'slow'; delayMs: number }
+  | { mode: 'reset' }
+  | { mode: 'throttle' }
+  | { mode: 'error'; status: number }
+  /** A 200 whose JSON body is cut off, as a broken proxy sends it. */
+  | { mode: 'malformed' };
 
 /** Test-only: make the next `count` requests (or all, until cleared) slow, reset or fail. */
 export class FailureSwitch {
@@ -123,6 +129,8 @@ export class FailureSwitch {
         return { mode: 'throttle' };
       case 'error':
         return { mode: 'error', status: Number(body.status ?? 500) };
+      case 'malformed':
+        return { mode: 'malformed' };
       default:
         return undefined;
     }
@@ -208,6 +216,11 @@ async function handle(options: HttpOptions, req: http.IncomingMessage, res: http
   }
   if (failure?.mode === 'error') {
     return send(res, failure.status, { errors: [FAILURE_MESSAGES[failure.status] ?? `status ${failure.status}`] });
+  }
+  if (failure?.mode === 'malformed') {
+    const text = '{"request_id":"cut-off","lease_id":"","data":{"keys":["s3-';
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
+    return;
   }
 
   if (!url.pathname.startsWith('/v1/') && options.pages?.(req.method ?? 'GET', url, rawBody, res)) return;

@@ -15,14 +15,20 @@ const probeSource = `
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const [out, endpoint] = process.argv.slice(2);
-const arn = execFileSync('/usr/bin/aws', ['sts', 'get-caller-identity', '--endpoint-url', endpoint, '--query', 'Arn', '--output', 'text']).toString().trim();
-fs.writeFileSync(out, JSON.stringify({ arn, region: process.env.AWS_REGION, defaultRegion: process.env.AWS_DEFAULT_REGION }));
+let arn, error;
+try {
+  arn = execFileSync('/usr/bin/aws', ['sts', 'get-caller-identity', '--endpoint-url', endpoint, '--query', 'Arn', '--output', 'text'], { stdio: 'pipe' }).toString().trim();
+} catch (e) {
+  error = String(e.stderr);
+}
+fs.writeFileSync(out, JSON.stringify({ arn, error, region: process.env.AWS_REGION }));
 `;
 
 interface ProbeResult {
-  arn: string;
+  arn?: string;
+  /** What the AWS CLI printed when it failed. */
+  error?: string;
   region?: string;
-  defaultRegion?: string;
 }
 
 function readResult(file: string): ProbeResult {
@@ -102,17 +108,24 @@ suite('role switcher: debug launches and tasks', () => {
     const { result, configuration } = await debugProbe(dir, 'probe-as-role', { AWS_REGION: 'ap-southeast-2' });
     assert.equal(result.arn, arn);
     assert.equal(result.region, 'ap-southeast-2');
-    assert.equal(result.defaultRegion, 'eu-west-1');
-    // Compared in memory: the provider put the session's own key into the launch.
+    // The launch holds a token of its own for the window's endpoint, never a key.
     const env = configuration.env as Record<string, string> | undefined;
-    assert.equal(env?.AWS_ACCESS_KEY_ID, (await session()).identity?.credentials.accessKeyId);
+    assert.equal(env?.AWS_ACCESS_KEY_ID, '');
+    assert.equal(env?.AWS_SECRET_ACCESS_KEY, '');
+    assert.equal(env?.AWS_PROFILE, 'iam-switchboard');
+    assert.match(env?.AWS_CONTAINER_AUTHORIZATION_TOKEN ?? '', /^[\w-]{20,}$/);
+    // Its token ends with the launch: asking with it afterwards is refused.
+    const refused = await fetch(env!.AWS_CONTAINER_CREDENTIALS_FULL_URI, { headers: { Authorization: env!.AWS_CONTAINER_AUTHORIZATION_TOKEN } });
+    assert.equal(refused.status, 403);
+    assert.ok((await session()).identity, 'the role is still active');
   });
 
-  test('with no role active, a debug launch gets no credentials from the extension', async () => {
+  test('with no role active, a debug launch is told so by the endpoint, not given the default profile', async () => {
     await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
     const { result, configuration } = await debugProbe(dir, 'probe-no-role');
-    assert.equal(result.arn, 'arn:aws:iam::111111111111:user/alice'); // the default profile, as in any terminal
-    assert.equal((configuration.env as Record<string, string> | undefined)?.AWS_ACCESS_KEY_ID, undefined);
+    assert.equal(result.arn, undefined);
+    assert.match(result.error ?? '', /No AWS role is active in VS Code: pick one in IAM Switchboard/);
+    assert.equal((configuration.env as Record<string, string> | undefined)?.AWS_ACCESS_KEY_ID, '');
   });
 
   test('a task started while a role is active runs as that role', async () => {

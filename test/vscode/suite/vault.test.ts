@@ -114,9 +114,11 @@ suite('vault', () => {
     await vscode.commands.executeCommand('iamSwitchboard.openTerminalWithLease', { lease: { leaseId: firstLease } });
     const terminal = await opened;
     const env = (terminal.creationOptions as vscode.TerminalOptions).env ?? {};
-    // The pinned values travel under their own names, out of reach of the window-wide collection (pinnedTerminal.ts).
-    assert.equal(env.IAM_SWITCHBOARD_PIN_AWS_ACCESS_KEY_ID, first.credentials.accessKeyId, 'the terminal has the keys of the first lease');
-    assert.equal(env.AWS_ACCESS_KEY_ID, undefined, 'and no window-wide key of its own');
+    // The terminal holds a pinned token, never a key: the endpoint answers it with the first lease's keys.
+    assert.equal(env.AWS_ACCESS_KEY_ID, undefined, 'no key in the terminal');
+    const answer = await fetch(env.AWS_CONTAINER_CREDENTIALS_FULL_URI!, { headers: { Authorization: env.AWS_CONTAINER_AUTHORIZATION_TOKEN! } });
+    assert.equal(answer.status, 200);
+    assert.equal(((await answer.json()) as { AccessKeyId: string }).AccessKeyId, first.credentials.accessKeyId, 'the terminal is the first lease');
     terminal.dispose();
     await vscode.commands.executeCommand('iamSwitchboard.revokeLease', { lease: { leaseId: firstLease } });
     const second = s.identity!;

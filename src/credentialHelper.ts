@@ -1,0 +1,77 @@
+// A credential_process program (bundled alone as dist/credentialHelper.js, Node built-ins only): fetches the
+// terminal's credentials from the VS Code window's credential endpoint and prints them in the credential_process
+// format (Version 1). The AWS CLI, boto3 and the SDKs run it for the generated `iam-switchboard` profile and
+// show what it writes to stderr when it fails, so every failure is one sentence saying what to do.
+import * as http from 'node:http';
+
+/** Longer than the endpoint waits for a refresh (which may include typing an MFA code in VS Code). */
+const TIMEOUT_MS = 150_000;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+/** Only the loopback endpoint gets the token, as the SDKs themselves insist for plain http. */
+function endpointUrl(): URL {
+  const raw = process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+  if (!raw) {
+    fail('AWS_CONTAINER_CREDENTIALS_FULL_URI is not set: run this in a terminal that VS Code opened with IAM Switchboard.');
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    fail('AWS_CONTAINER_CREDENTIALS_FULL_URI is not a URL: open a new terminal in VS Code.');
+  }
+  if (url.protocol !== 'http:' || !/^(127\.\d+\.\d+\.\d+|localhost)$/.test(url.hostname)) {
+    fail('AWS_CONTAINER_CREDENTIALS_FULL_URI is not the IAM Switchboard endpoint on 127.0.0.1: open a new terminal in VS Code.');
+  }
+  return url;
+}
+
+function get(url: URL, token: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: { Authorization: token }, timeout: TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+function parse(body: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+async function main(): Promise<void> {
+  const url = endpointUrl();
+  const token = process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN ?? '';
+  if (/[^\x20-\x7e]/.test(token)) {
+    fail('AWS_CONTAINER_AUTHORIZATION_TOKEN is malformed: open a new terminal in VS Code.');
+  }
+  const answer = await get(url, token).catch(() =>
+    fail('The VS Code window that served AWS credentials to this terminal is closed or was reloaded: open a new terminal in VS Code.'),
+  );
+  const body = parse(answer.body);
+  if (answer.status !== 200) {
+    // The endpoint's Message is written for people; anything else is only described, never echoed.
+    fail(typeof body.Message === 'string' ? body.Message : `The IAM Switchboard credential endpoint answered HTTP ${answer.status}: see its log in VS Code.`);
+  }
+  const { AccessKeyId, SecretAccessKey, Token, Expiration } = body;
+  if (typeof AccessKeyId !== 'string' || typeof SecretAccessKey !== 'string' || typeof Expiration !== 'string') {
+    fail('The IAM Switchboard credential endpoint answered without credentials: see its log in VS Code.');
+  }
+  const output = { Version: 1, AccessKeyId, SecretAccessKey, ...(typeof Token === 'string' && Token !== '' && { SessionToken: Token }), Expiration };
+  process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+void main();

@@ -1,0 +1,144 @@
+// The window's credential endpoint at the edge: started once, right after activation (a small HTTP server on
+// 127.0.0.1, no SDK), with the same port, following token and generated config across window reloads so
+// terminals VS Code reconnects keep working. It resolves each request to the session's identity (following
+// tokens) or a terminal's own (pinned tokens), and refreshes both through the role session store.
+import * as vscode from 'vscode';
+import { workspaceStateOf } from '../configuration/state';
+import { awsConfigFiles } from '../core/awsConfig';
+import { CredentialEndpoint } from '../core/credentialEndpoint';
+import type { RoleEntry } from '../core/roles';
+import type { Identity, Session } from '../core/session';
+import { endpointEnvironment, type EnvironmentCollectionChanges, type EndpointEnvironmentOptions } from '../core/terminalEnv';
+import { helperCommand, removeTerminalProfile, writeTerminalProfile } from '../core/terminalProfile';
+import { UserError } from '../core/userError';
+import type { RoleSessionStore } from '../store/roleSession';
+
+export interface EndpointHostDeps {
+  session: Session;
+  roles: RoleSessionStore;
+  log: vscode.LogOutputChannel;
+  /** The region for the generated profile when no role is active. */
+  defaultRegion: () => string;
+}
+
+export interface RunningEndpoint extends EndpointEnvironmentOptions {
+  port: number;
+  collection: EnvironmentCollectionChanges;
+}
+
+export class EndpointHost implements vscode.Disposable {
+  private readonly endpoint: CredentialEndpoint;
+  private running: Promise<RunningEndpoint> | undefined;
+  /** Pinned identities that came from a role, so they can be re-assumed before they end. */
+  private readonly pinnedRoles = new WeakMap<Identity, RoleEntry>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly deps: EndpointHostDeps,
+  ) {
+    this.endpoint = new CredentialEndpoint({
+      provider: { activeIdentity: () => deps.session.identity, refresh: (identity) => this.refresh(identity) },
+      log: (line) => deps.log.info(line),
+    });
+    // The generated profile carries the region: rewritten when the session's region changes.
+    this.subscriptions.push(deps.session.onDidChange(() => void this.rewriteProfile()));
+  }
+
+  /** Starts the endpoint (once) and returns what terminals need to reach it. */
+  start(): Promise<RunningEndpoint> {
+    this.running ??= this.listen().catch((error: unknown) => {
+      this.running = undefined;
+      throw error;
+    });
+    return this.running;
+  }
+
+  /** A token for one terminal or launch; `identity` pins it, otherwise it follows the window's session. */
+  async issue(identity?: Identity, role?: RoleEntry): Promise<string> {
+    await this.start();
+    if (identity && role) {
+      this.pinnedRoles.set(identity, role);
+    }
+    return this.endpoint.issueToken(identity ? { kind: 'pinned', identity } : { kind: 'following' });
+  }
+
+  revoke(token: string): void {
+    this.endpoint.revoke(token);
+  }
+
+  /** The person's ~/.aws/config changed: the generated copy follows. */
+  configChanged(): void {
+    void this.rewriteProfile();
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach((s) => s.dispose());
+    const running = this.running;
+    void this.endpoint.stop();
+    void running?.then((r) => removeTerminalProfile(this.folder, String(r.port))).catch(() => undefined);
+  }
+
+  private get folder(): string {
+    return this.context.globalStorageUri.fsPath;
+  }
+
+  private async listen(): Promise<RunningEndpoint> {
+    const state = workspaceStateOf(this.context);
+    const secretKey = `iamSwitchboard.endpoint.followingToken:${this.context.storageUri?.toString() ?? 'no-workspace'}`;
+    // The same token as before a reload (kept in SecretStorage, never in a file), so reconnected terminals follow.
+    // Read before listening: a reconnected terminal may ask the moment the port is open.
+    const previous = await this.context.secrets.get(secretKey);
+    const { url, port } = await this.endpoint.start({ port: state.get('iamSwitchboard.endpointPort') });
+    const followingToken = this.endpoint.issueToken({ kind: 'following' }, previous);
+    await Promise.all([state.update('iamSwitchboard.endpointPort', port), this.context.secrets.store(secretKey, followingToken)]);
+    const configFile = await this.writeProfile(port);
+    const options = { configFile, endpointUrl: url, followingToken };
+    return { ...options, port, collection: endpointEnvironment(options) };
+  }
+
+  private writeProfile(port: number): Promise<string> {
+    const command = helperCommand({
+      execPath: process.execPath,
+      helperPath: this.context.asAbsolutePath('dist/credentialHelper.js'),
+      electron: !!process.versions.electron,
+    });
+    return writeTerminalProfile({
+      folder: this.folder,
+      personConfigPath: awsConfigFiles().configPath,
+      command,
+      region: this.deps.session.identity?.region ?? this.deps.defaultRegion(),
+      windowKey: String(port),
+    });
+  }
+
+  private async rewriteProfile(): Promise<void> {
+    if (!this.running) {
+      return;
+    }
+    try {
+      await this.writeProfile((await this.running).port);
+    } catch (error) {
+      this.deps.log.warn(`Could not rewrite the terminals' AWS config: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /**
+   * New credentials for an identity the endpoint serves: the session's role through the role store (one shared
+   * refresh, MFA asked once), a pinned role by assuming it again. A Vault lease cannot be refreshed: its keys stay
+   * what they are until the lease ends.
+   */
+  private async refresh(identity: Identity): Promise<Identity> {
+    if (identity === this.deps.session.identity && identity.origin.kind === 'sts') {
+      return this.deps.roles.refreshActive();
+    }
+    const role = this.pinnedRoles.get(identity);
+    if (role) {
+      const fresh = await this.deps.roles.assume(role, `Refreshing the terminal of ${role.label}`, true);
+      this.pinnedRoles.set(fresh, role);
+      return fresh;
+    }
+    const until = identity.credentials.expiration ? ` at ${identity.credentials.expiration.toLocaleTimeString()}` : '';
+    throw new UserError(`The credentials of ${identity.label} end${until} and cannot be refreshed: lease or assume again in IAM Switchboard.`, 'NotRefreshable');
+  }
+}

@@ -1,0 +1,19 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { toUserError } from '../../src/core/awsErrors';
+import { UserError } from '../../src/core/userError';
+
+test('a code from a server cannot carry a newline or a fake log line into the log', () => {
+  const error = new UserError('Something failed: try again.', 'Bad\nINFO [fake] signed in as admin\r', 'detail\nINFO [fake] forged\u001b[31m');
+  assert.equal(error.code, 'Bad_INFO__fake__signed_in_as_admin_');
+  assert.doesNotMatch(error.detail!, /[\r\n\u001b]/);
+  // What an STS server sends as its error Code becomes the code of a UserError.
+  const fromServer = toUserError(Object.assign(new Error('x\ny'), { name: 'Weird\nCode' }), { action: 'AssumeRole', roleArn: 'arn:aws:iam::222222222222:role/R' });
+  assert.doesNotMatch(`${fromServer.code} ${fromServer.message} ${fromServer.detail}`, /[\r\n]/);
+});
+
+test('a code stays a short machine name', () => {
+  assert.equal(new UserError('x', 'A'.repeat(200)).code?.length, 64);
+  assert.equal(new UserError('x', 'AccessDenied').code, 'AccessDenied');
+  assert.equal(new UserError('x').code, undefined);
+});
