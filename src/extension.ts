@@ -4,10 +4,13 @@ import { readSettings } from './configuration/settings';
 import { recordMessagesForTests } from './messageRecorder';
 import { Session } from './core/session';
 import { registerCopyCredentials } from './commands/copyCredentials';
+import { registerDiscoverRoles } from './commands/discoverRoles';
 import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
 import { registerVault, type VaultRegistration } from './commands/vault';
+import { registerWorkspaceRole } from './commands/workspaceRole';
 import { registerStatusBar } from './statusBar';
+import { Guardrails } from './store/guardrails';
 import { RecentRoles } from './store/recentRoles';
 import { RoleCatalogStore } from './store/roleCatalogStore';
 import { RoleSessionStore } from './store/roleSession';
@@ -15,6 +18,7 @@ import { registerDebugEnvironment } from './terminals/debugEnvironment';
 import { registerEnvironmentCollection } from './terminals/environmentCollection';
 import { EndpointHost } from './terminals/endpointHost';
 import { PinnedTerminals } from './terminals/pinnedTerminal';
+import { registerTaskGuard } from './terminals/taskGuard';
 import { registerTerminalsWithKeys } from './terminals/terminalsWithKeys';
 import { RoleTreeProvider } from './treeViews/roleTree';
 import type { RoleEntry } from './core/roles';
@@ -31,15 +35,17 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   const catalog = new RoleCatalogStore(settings, log);
   const recent = new RecentRoles(context);
   const roles = new RoleSessionStore({ session, catalog, settings, log, recent });
+  const guardrails = new Guardrails(session, catalog, settings);
   const endpoint = new EndpointHost(context, { session, roles, log, defaultRegion: () => settings().region });
   const terminalsWithKeys = registerTerminalsWithKeys(context, session, log, settings);
-  const pinned = new PinnedTerminals(endpoint, settings, (terminal, label) => terminalsWithKeys.pinned(terminal, label));
+  const pinned = new PinnedTerminals(endpoint, settings, (terminal, label) => terminalsWithKeys.pinned(terminal, label), (identity) => guardrails.identityProduction(identity).production);
   const openPinned = (identity: Identity, role?: RoleEntry) => void pinned.open(identity, role);
-  const tree = new RoleTreeProvider(catalog, session);
+  const tree = new RoleTreeProvider(catalog, session, (role, account) => guardrails.productionOf(role, [account]));
   context.subscriptions.push(
     log,
     catalog,
     roles,
+    guardrails,
     tree,
     endpoint,
     pinned,
@@ -51,9 +57,12 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
     }),
   );
   registerEnvironmentCollection(context, { session, log, settings, endpoint, openPinned });
-  registerDebugEnvironment(context, session, settings, endpoint);
-  registerStatusBar(context, session);
-  registerRoleCommands(context, { session, catalog, roles, recent, settings, log, openPinnedTerminal: openPinned });
+  registerDebugEnvironment(context, session, settings, endpoint, { gate: (kind, name) => guardrails.mayLaunch(kind, name), log });
+  registerTaskGuard(context, (kind, name) => guardrails.mayLaunch(kind, name), () => guardrails.verdict().confirmLaunch && settings().guardrails.wrongAccountLaunch !== 'allow', log);
+  registerStatusBar(context, session, guardrails);
+  registerRoleCommands(context, { session, catalog, roles, recent, settings, log, guardrails, openPinnedTerminal: openPinned });
+  registerDiscoverRoles(context, { catalog, roles, settings, log });
+  registerWorkspaceRole(context, { session, catalog, roles, guardrails, settings, log });
   vault = registerVault(context, { session, log });
   registerCopyCredentials(context, session, endpoint, log);
   registerTerraformCommands(context, log);

@@ -1,34 +1,46 @@
 import * as vscode from 'vscode';
 import type { Session } from './core/session';
 import { formatTimeLeft, WARNING_WINDOW_MS } from './core/time';
+import type { Guardrails } from './store/guardrails';
 
-/** Active identity and its countdown; warning colours in the last five minutes; a click opens the switcher. */
-export function registerStatusBar(context: vscode.ExtensionContext, session: Session): void {
+/**
+ * Active identity and its countdown; warning colours in the last five minutes; a click opens the switcher. A role
+ * outside the folder's expected accounts shows in the error colour, a production one with a flame.
+ */
+export function registerStatusBar(context: vscode.ExtensionContext, session: Session, guardrails: Guardrails): void {
   const item = vscode.window.createStatusBarItem('iamSwitchboard.identity', vscode.StatusBarAlignment.Left, 50);
   item.name = 'IAM Switchboard';
   item.command = 'iamSwitchboard.switchRole';
-  const timer = setInterval(() => render(item, session), 1000);
-  context.subscriptions.push(item, session.onDidChange(() => render(item, session)), { dispose: () => clearInterval(timer) });
-  render(item, session);
+  const draw = () => render(item, session, guardrails);
+  const timer = setInterval(draw, 1000);
+  context.subscriptions.push(item, session.onDidChange(draw), guardrails.onDidChange(draw), { dispose: () => clearInterval(timer) });
+  draw();
 }
 
-function render(item: vscode.StatusBarItem, session: Session): void {
+function render(item: vscode.StatusBarItem, session: Session, guardrails: Guardrails): void {
   const identity = session.identity;
+  const verdict = guardrails.verdict();
   if (!identity) {
     item.text = '$(key) No AWS role';
-    item.tooltip = 'IAM Switchboard: click to switch role';
+    item.tooltip = ['IAM Switchboard: click to switch role', verdict.message].filter(Boolean).join('\n\n');
     item.backgroundColor = undefined;
     item.show();
     return;
   }
   const left = session.timeLeft();
   const source = identity.origin.kind === 'vault' ? 'Vault lease' : identity.origin.kind === 'vaultStatic' ? 'Vault static keys' : 'Assumed role';
-  item.text = `$(key) ${identity.label}${left === undefined ? '' : ` $(watch) ${formatTimeLeft(left)}`}`;
-  item.tooltip = new vscode.MarkdownString(
-    [`**${identity.label}** (${source})`, identity.arn ?? '', identity.credentials.expiration ? `Expires ${identity.credentials.expiration.toLocaleString()}` : '', 'Click to switch role']
+  const icon = verdict.state === 'wrongAccount' ? '$(error)' : verdict.production ? '$(flame)' : '$(key)';
+  item.text = `${icon} ${identity.label}${left === undefined ? '' : ` $(watch) ${formatTimeLeft(left)}`}`;
+  const tooltip = new vscode.MarkdownString(
+    [`**${identity.label}** (${source})`, identity.arn ?? '', verdict.message ? `$(warning) ${verdict.message}` : '', identity.credentials.expiration ? `Expires ${identity.credentials.expiration.toLocaleString()}` : '', 'Click to switch role']
       .filter(Boolean)
       .join('\n\n'),
   );
-  item.backgroundColor = left !== undefined && left < WARNING_WINDOW_MS ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  tooltip.supportThemeIcons = true;
+  item.tooltip = tooltip;
+  // The wrong account outranks the countdown; the countdown outranks the (steady) production colour.
+  const expiring = left !== undefined && left < WARNING_WINDOW_MS;
+  const background = verdict.state === 'wrongAccount' ? verdict.statusBarBackground : expiring ? 'statusBarItem.warningBackground' : verdict.statusBarBackground;
+  item.backgroundColor = background ? new vscode.ThemeColor(background) : undefined;
   item.show();
 }

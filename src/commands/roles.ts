@@ -10,6 +10,7 @@ import type { Identity, Session } from '../core/session';
 import { getCallerIdentity, terminalDefaultCredentials } from '../core/sts';
 import { UserError } from '../core/userError';
 import { registerCommand } from '../errors';
+import type { Guardrails } from '../store/guardrails';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
 import type { RoleSessionStore } from '../store/roleSession';
 import type { RecentRoles } from '../store/recentRoles';
@@ -29,6 +30,8 @@ export interface RoleCommandDeps {
   recent: RecentRoles;
   settings: () => Settings;
   log: vscode.LogOutputChannel;
+  /** Asks before a production role is assumed. */
+  guardrails: Guardrails;
   /** Opens a terminal that is `identity` only; `role` lets it be assumed again before it ends. */
   openPinnedTerminal: (identity: Identity, role?: RoleEntry) => void;
 }
@@ -65,7 +68,20 @@ class RoleCommands {
       this.deps.roles.clear();
       return undefined;
     }
-    return picked ? (await this.deps.roles.switchTo(picked))?.arn : undefined;
+    return picked ? this.switchTo(picked) : undefined;
+  }
+
+  /** Every switch and assume goes through the production question first. */
+  private async switchTo(role: RoleEntry): Promise<string | undefined> {
+    if (!(await this.deps.guardrails.confirmProduction(role))) return undefined;
+    return (await this.deps.roles.switchTo(role))?.arn;
+  }
+
+  private async assumeFor(role: RoleEntry, title: string): Promise<Identity> {
+    const existing = this.deps.roles.identityOf(role);
+    if (existing) return existing;
+    if (!(await this.deps.guardrails.confirmProduction(role))) throw new UserError('Cancelled.', 'Cancelled');
+    return this.deps.roles.assume(role, title);
   }
 
   /** Returns the assumed role's ARN only: command results reach any extension, credentials must not. */
@@ -74,7 +90,7 @@ class RoleCommands {
     if (!role) {
       return this.switchRole();
     }
-    return (await this.deps.roles.switchTo(role))?.arn;
+    return this.switchTo(role);
   }
 
   async openTerminal(arg?: RoleArgs | IdentityArgs): Promise<void> {
@@ -84,7 +100,7 @@ class RoleCommands {
     }
     const role = await this.resolve(arg);
     if (role) {
-      this.deps.openPinnedTerminal(this.deps.roles.identityOf(role) ?? (await this.deps.roles.assume(role, `Opening a terminal as ${role.label}`)), role);
+      this.deps.openPinnedTerminal(await this.assumeFor(role, `Opening a terminal as ${role.label}`), role);
       return;
     }
     const identity = this.deps.session.identity;
@@ -108,7 +124,7 @@ class RoleCommands {
     if (!role) {
       throw new UserError('Pick a role to open the AWS console as: use the globe button on a role in the AWS Roles view.', 'NoRole');
     }
-    const identity = this.deps.roles.identityOf(role) ?? (await this.deps.roles.assume(role, `Signing in to the console as ${role.label}`));
+    const identity = await this.assumeFor(role, `Signing in to the console as ${role.label}`);
     const s = this.deps.settings();
     const url = await consoleSigninUrl(identity, {
       endpoint: s.consoleSigninEndpoint,

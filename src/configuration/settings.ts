@@ -20,6 +20,9 @@ export interface Settings {
   /** How processes get the active role: a token for the window's credential endpoint, or keys in the environment. */
   terminalCredentials: 'endpoint' | 'environment';
   requestTimeoutMs: number;
+  /** IAM endpoint for Discover Roles; machine-scoped like the STS endpoint. */
+  iamEndpoint?: string;
+  guardrails: GuardrailSettings;
   vault: {
     servers: VaultServer[];
     defaultStsTtl: string;
@@ -28,12 +31,37 @@ export interface Settings {
   };
 }
 
+export interface GuardrailSettings {
+  /** The role this folder deploys with: a profile name, role key or ARN. */
+  workspaceRole?: string;
+  /** Accounts the folder expects; a workspace may set them (they only restrict). */
+  expectedAccountIds: string[];
+  /** User settings only, and never acted on in an untrusted workspace. */
+  assumeWorkspaceRoleOnOpen: boolean;
+  wrongAccountLaunch: 'ask' | 'refuse' | 'allow';
+  confirmProductionRoles: boolean;
+  productionPatterns?: string[];
+}
+
 /** Settings listed in `restrictedConfigurations`: in Restricted Mode only the user's own values count. */
 function restricted<T>(config: vscode.WorkspaceConfiguration, key: string, fallback: T): T {
   if (vscode.workspace.isTrusted) {
     return config.get<T>(key, fallback);
   }
   return config.inspect<T>(key)?.globalValue ?? fallback;
+}
+
+/**
+ * The strictest of the user's value (or the default) and the workspace's and folder's: a repository may tighten a
+ * guardrail (ask before production roles, refuse wrong-account launches), never loosen it. `order`: strictest first.
+ */
+function strictest<T>(config: vscode.WorkspaceConfiguration, key: string, fallback: T, order: readonly T[]): T {
+  const inspected = config.inspect<T>(key);
+  const valid = (value: T | undefined): value is T => value !== undefined && order.includes(value);
+  const global = inspected?.globalValue;
+  const user = valid(global) ? global : fallback;
+  const candidates = [user, inspected?.workspaceValue, inspected?.workspaceFolderValue].filter(valid);
+  return candidates.sort((a, b) => order.indexOf(a) - order.indexOf(b))[0];
 }
 
 export function readSettings(): Settings {
@@ -52,6 +80,17 @@ export function readSettings(): Settings {
     autoRefresh: config.get<boolean>('autoRefresh', true),
     terminalCredentials: config.get<string>('terminalCredentials') === 'environment' ? 'environment' : 'endpoint',
     requestTimeoutMs: numbers.requestTimeoutMs,
+    iamEndpoint: config.get<string>('iamEndpoint') || undefined,
+    guardrails: {
+      workspaceRole: config.get<string>('workspaceRole') || undefined,
+      expectedAccountIds: config.get<string[]>('expectedAccountIds', []),
+      // Application-scoped in package.json; read from user settings regardless, so no workspace can turn it on.
+      assumeWorkspaceRoleOnOpen: config.inspect<boolean>('assumeWorkspaceRoleOnOpen')?.globalValue ?? false,
+      wrongAccountLaunch: strictest(config, 'wrongAccountLaunch', 'ask', ['refuse', 'ask', 'allow'] as const),
+      confirmProductionRoles: strictest(config, 'confirmProductionRoles', true, [true, false] as const),
+      // Application-scoped (user settings only): a workspace could otherwise unmark production accounts.
+      productionPatterns: config.get<string[]>('productionPatterns') ?? undefined,
+    },
     vault: {
       servers: config.get<VaultServer[]>('vault.servers', []),
       defaultStsTtl: config.get<string>('vault.defaultStsTtl', '1h'),

@@ -99,7 +99,9 @@ export async function discoverRolesForProfile(profile: string, config: AwsConfig
   const sdk = await import('./stsSdk');
   let credentials: AwsCredentials;
   try {
-    credentials = await sdk.fromIni({ profile, configFilepath: config.files.configPath, filepath: config.files.credentialsPath })();
+    // ignoreCache: the SDK bundle keeps its own copy of the ini files (the catalog's loader is another bundle), so
+    // keys added since its first read would be missed.
+    credentials = await sdk.fromIni({ profile, configFilepath: config.files.configPath, filepath: config.files.credentialsPath, ignoreCache: true })();
   } catch (error) {
     throw toUserError(error, { action: 'SourceCredentials', source: `profile ${profile}` });
   }

@@ -1,19 +1,34 @@
 // Debug launches (F5) run as the active role, like terminals; the launch's own env entries win. In endpoint
 // mode each launch gets a following token of its own, revoked when the debug session ends; in environment mode,
-// the session's keys.
+// the session's keys. A launch the guardrails stop (the wrong account for this folder) is cancelled by returning
+// undefined, before anything runs.
 import * as vscode from 'vscode';
 import type { Settings } from '../configuration/settings';
 import type { Session } from '../core/session';
 import { environmentFor } from '../core/terminalEnv';
+import { showError } from '../errors';
 import type { EndpointHost } from './endpointHost';
+
+/** Resolves to false to cancel a launch; throws a UserError to refuse it with a reason. */
+export type LaunchGate = (kind: 'debug', name: string) => Promise<boolean>;
 
 const TOKEN = 'AWS_CONTAINER_AUTHORIZATION_TOKEN';
 
-export function registerDebugEnvironment(context: vscode.ExtensionContext, session: Session, settings: () => Settings, endpoint: EndpointHost): void {
+export function registerDebugEnvironment(
+  context: vscode.ExtensionContext,
+  session: Session,
+  settings: () => Settings,
+  endpoint: EndpointHost,
+  guard?: { gate: LaunchGate; log: vscode.LogOutputChannel },
+): void {
   const issued = new Set<string>();
   context.subscriptions.push(
     vscode.debug.registerDebugConfigurationProvider('*', {
       resolveDebugConfigurationWithSubstitutedVariables: async (_folder, config) => {
+        // Child sessions (a node launch's workers) belong to a launch that was already let through.
+        if (guard && !config.__pendingTargetId && !config.__parentId && !(await passes(guard, config.name ?? config.type))) {
+          return undefined;
+        }
         const own = config.env as Record<string, string> | undefined;
         if (settings().terminalCredentials === 'environment') {
           const identity = session.identity;
@@ -37,4 +52,13 @@ export function registerDebugEnvironment(context: vscode.ExtensionContext, sessi
       }
     }),
   );
+}
+
+async function passes(guard: { gate: LaunchGate; log: vscode.LogOutputChannel }, name: string): Promise<boolean> {
+  try {
+    return await guard.gate('debug', name);
+  } catch (error) {
+    showError(guard.log, error, `Start ${name}`);
+    return false;
+  }
 }

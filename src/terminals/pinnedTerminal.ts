@@ -22,11 +22,16 @@ const UNPIN_SCRIPT =
   'if [ -n "$value" ]; then export "$name=$value"; else unset "$name"; fi; ' +
   `unset "${PIN_PREFIX}$name"; done; unset value name ${PROFILE_VARIABLES.join(' ')}; exec "$0" "$@"`;
 
-export function pinnedTerminalOptions(identity: Identity, base: NodeJS.ProcessEnv = process.env, shell = vscode.env.shell): vscode.TerminalOptions {
+/** A production identity's tab gets a flame in the error colour, so it stands out among the terminals. */
+function tabLook(production: boolean): Pick<vscode.TerminalOptions, 'iconPath' | 'color'> {
+  return production ? { iconPath: new vscode.ThemeIcon('flame'), color: new vscode.ThemeColor('terminal.ansiRed') } : { iconPath: new vscode.ThemeIcon('key') };
+}
+
+export function pinnedTerminalOptions(identity: Identity, base: NodeJS.ProcessEnv = process.env, shell = vscode.env.shell, production = false): vscode.TerminalOptions {
   const name = `AWS: ${identity.label}`;
-  const iconPath = new vscode.ThemeIcon('key');
+  const look = tabLook(production);
   if (process.platform === 'win32' || !shell) {
-    return { name, iconPath, env: isolatedEnvironment(base, identity), strictEnv: true, isTransient: true };
+    return { name, ...look, env: isolatedEnvironment(base, identity), strictEnv: true, isTransient: true };
   }
   const env: Record<string, string> = isolatedEnvironment(base, identity);
   const values = environmentFor(identity);
@@ -34,7 +39,7 @@ export function pinnedTerminalOptions(identity: Identity, base: NodeJS.ProcessEn
     delete env[variable];
     env[PIN_PREFIX + variable] = values[variable] ?? '';
   }
-  return { name, iconPath, env, strictEnv: true, isTransient: true, shellPath: '/bin/sh', shellArgs: ['-c', UNPIN_SCRIPT, shell] };
+  return { name, ...look, env, strictEnv: true, isTransient: true, shellPath: '/bin/sh', shellArgs: ['-c', UNPIN_SCRIPT, shell] };
 }
 
 export class PinnedTerminals implements vscode.Disposable {
@@ -46,6 +51,8 @@ export class PinnedTerminals implements vscode.Disposable {
     private readonly settings: () => Settings,
     /** Told of terminals that hold keys (environment mode), to find them after a reload. */
     private readonly onKeysTerminal: (terminal: vscode.Terminal, label: string) => void,
+    /** Whether an identity is production (store/guardrails.ts), for the tab's look. */
+    private readonly isProduction: (identity: Identity) => boolean = () => false,
   ) {
     this.subscription = vscode.window.onDidCloseTerminal((terminal) => {
       const token = this.tokens.get(terminal);
@@ -59,7 +66,7 @@ export class PinnedTerminals implements vscode.Disposable {
   /** Opens and shows a terminal that is `identity`; `role` lets the endpoint assume it again before it ends. */
   async open(identity: Identity, role?: RoleEntry): Promise<vscode.Terminal> {
     if (this.settings().terminalCredentials === 'environment') {
-      const terminal = vscode.window.createTerminal(pinnedTerminalOptions(identity));
+      const terminal = vscode.window.createTerminal(pinnedTerminalOptions(identity, process.env, vscode.env.shell, this.isProduction(identity)));
       this.onKeysTerminal(terminal, identity.label);
       terminal.show();
       return terminal;
@@ -69,7 +76,7 @@ export class PinnedTerminals implements vscode.Disposable {
     // The collection's "W," is prepended where VS Code applies it, and the endpoint takes the last token: P.
     const terminal = vscode.window.createTerminal({
       name: `AWS: ${identity.label}`,
-      iconPath: new vscode.ThemeIcon('key'),
+      ...tabLook(this.isProduction(identity)),
       env: strictPinnedEnvironment(process.env, running, token, identity),
       strictEnv: true,
       isTransient: true,

@@ -1,6 +1,7 @@
 // The AWS Roles view: accounts → (who assumes them, roles); broken profiles as warning nodes at the end.
 // Menus come from package.json by contextValue (`role`, `role.active`), not from code.
 import * as vscode from 'vscode';
+import type { ProductionMark } from '../core/guardrails';
 import { AccountEntry, BrokenEntry, describeSource, RoleEntry } from '../core/roles';
 import type { Identity, Session } from '../core/session';
 import { UserError } from '../core/userError';
@@ -22,7 +23,8 @@ export class AccountNode extends vscode.TreeItem {
 
 /** One row per group of roles that share a source: who assumes the roles listed under it. */
 export class SourceNode extends vscode.TreeItem {
-  constructor(accountId: string, source: string, roleCount: number) {
+  /** `profile` is the source profile whose credentials assume the roles below, for Discover Roles. */
+  constructor(accountId: string, source: string, roleCount: number, readonly profile?: string) {
     super(`via ${source}`, vscode.TreeItemCollapsibleState.None);
     this.id = `source:${accountId}:${source}`;
     this.iconPath = new vscode.ThemeIcon('account');
@@ -47,6 +49,7 @@ export class RoleNode extends vscode.TreeItem {
     readonly role: RoleEntry,
     active: Identity | undefined,
     timeLeft: number | undefined,
+    production: ProductionMark = { production: false },
   ) {
     super(role.label, vscode.TreeItemCollapsibleState.None);
     this.id = `role:${role.key}`;
@@ -57,9 +60,9 @@ export class RoleNode extends vscode.TreeItem {
     const parts = isActive
       ? [`active${timeLeft === undefined ? '' : ` · ${minutesLeft(timeLeft)}`}`]
       : [role.label.toLowerCase().includes(role.name.toLowerCase()) ? undefined : role.name, needs.length ? `needs ${needs.join(', ')}` : undefined];
-    this.description = parts.filter(Boolean).join(' · ');
-    this.iconPath = roleIcon(role, isActive);
-    this.tooltip = roleTooltip(role, active);
+    this.description = [production.production ? 'production' : undefined, ...parts].filter(Boolean).join(' · ');
+    this.iconPath = roleIcon(role, isActive, production.production);
+    this.tooltip = roleTooltip(role, active, production);
   }
 }
 
@@ -90,9 +93,12 @@ export class WarningNode extends vscode.TreeItem {
 
 export type RoleTreeNode = AccountNode | SourceNode | NoteNode | RoleNode | WarningNode;
 
-function roleIcon(role: RoleEntry, active: boolean): vscode.ThemeIcon {
+function roleIcon(role: RoleEntry, active: boolean, production: boolean): vscode.ThemeIcon {
   if (active) {
-    return new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
+    return new vscode.ThemeIcon(production ? 'flame' : 'pass-filled', new vscode.ThemeColor(production ? 'errorForeground' : 'testing.iconPassed'));
+  }
+  if (production && !role.warnings.length) {
+    return new vscode.ThemeIcon('flame', new vscode.ThemeColor('errorForeground'));
   }
   if (role.warnings.length) {
     return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
@@ -100,9 +106,10 @@ function roleIcon(role: RoleEntry, active: boolean): vscode.ThemeIcon {
   return new vscode.ThemeIcon(role.needsMfa ? 'lock' : 'person');
 }
 
-function roleTooltip(role: RoleEntry, active: Identity | undefined): vscode.MarkdownString {
+function roleTooltip(role: RoleEntry, active: Identity | undefined, production: ProductionMark): vscode.MarkdownString {
   const lines = [
     `**${role.label}**`,
+    production.production ? `$(flame) Production: ${production.reason ?? 'marked production'}` : '',
     `\`${role.arn}\``,
     role.label === role.name ? '' : `Role: ${role.name}`,
     role.chained ? 'Chained: assumed from another role, so AWS caps it at one hour' : '',
@@ -135,6 +142,7 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
   constructor(
     private readonly store: RoleCatalogStore,
     private readonly session: Session,
+    private readonly production: (role: RoleEntry, account: AccountEntry) => ProductionMark = () => ({ production: false }),
   ) {
     this.disposables = [this.changed, store.onDidChange(() => this.refresh()), session.onDidChange(() => this.refresh())];
     // The active role's minutes left, in its description: redrawn twice a minute, they are never more than
@@ -184,10 +192,10 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
       bySource.set(source, [...(bySource.get(source) ?? []), role]);
     }
     return [...bySource].flatMap(([source, roles]) => [
-      new SourceNode(account.id, source, roles.length),
+      new SourceNode(account.id, source, roles.length, roles[0].source?.kind === 'profile' ? roles[0].source.profile : undefined),
       ...roles.map((role) => {
         const active = isActiveRole(role, identity) ? identity : undefined;
-        return new RoleNode(role, active, active ? this.session.timeLeft() : undefined);
+        return new RoleNode(role, active, active ? this.session.timeLeft() : undefined, this.production(role, account));
       }),
     ]);
   }

@@ -46,9 +46,16 @@ function unsetInheritedCredentials(): Record<string, undefined> {
   return Object.fromEntries(names.map((name) => [name, undefined]));
 }
 
-export function demoSettings({ awsUrl, vaultUrl, consoleUrl }: DemoServerUrls & { consoleUrl?: string }): Record<string, unknown> {
+/**
+ * `askBeforeProduction`: the test scenarios and suites assume prod roles without a person to answer "Assume a
+ * production role?", so only the interactive demo asks.
+ */
+export function demoSettings({ awsUrl, vaultUrl, consoleUrl, askBeforeProduction = false }: DemoServerUrls & { consoleUrl?: string; askBeforeProduction?: boolean }): Record<string, unknown> {
   return {
+    'iamSwitchboard.confirmProductionRoles': askBeforeProduction,
     'iamSwitchboard.stsEndpoint': awsUrl,
+    // The local server answers IAM on the same URL (Discover Roles).
+    'iamSwitchboard.iamEndpoint': awsUrl,
     'iamSwitchboard.consoleSigninEndpoint': consoleUrl ?? `${awsUrl}/federation`,
     'terminal.integrated.env.linux': { AWS_ENDPOINT_URL_STS: awsUrl },
     'iamSwitchboard.region': 'eu-west-1',
@@ -56,7 +63,7 @@ export function demoSettings({ awsUrl, vaultUrl, consoleUrl }: DemoServerUrls & 
     'iamSwitchboard.accounts': [
       { id: '111111111111', alias: 'central', roles: [] },
       { id: '222222222222', alias: 'dev', roles: [] },
-      { id: '333333333333', alias: 'prod', roles: [] },
+      { id: '333333333333', alias: 'prod', production: true, roles: [] },
     ],
   };
 }

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const codeServer = await startCodeServer({
     workspace,
     port: codeServerPort,
-    settings: demoSettings({ awsUrl: servers.aws.url, vaultUrl: servers.vault.url, consoleUrl: consoleForwarder.url }),
+    settings: demoSettings({ awsUrl: servers.aws.url, vaultUrl: servers.vault.url, consoleUrl: consoleForwarder.url, askBeforeProduction: true }),
     env: prepareDemoHome(home),
     // Installed by linking the project into the extensions folder, so the plain URL loads it (no payload).
     prepare: (dirs) => fs.symlinkSync(projectRoot,

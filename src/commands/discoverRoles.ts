@@ -1,0 +1,307 @@
+// Discover Roles…: read the policies of the IAM user behind a profile, list the roles they let it assume, try
+// them if the person wants, and keep the chosen ones as profiles in ~/.aws/config (a marked block, shown as a
+// diff first) or in the iamSwitchboard.accounts user setting. The reading, trying and writing live in src/core.
+import * as vscode from 'vscode';
+import { whileNotCancelled } from '../cancellation';
+import type { Settings } from '../configuration/settings';
+import { userValue, writeUserSetting } from '../configuration/writes';
+import type { AwsConfig } from '../core/awsConfig';
+import { planBlock, readConfigText, writeConfigBlock, type BlockPlan } from '../core/configBlock';
+import { completePattern, type RoleCandidate } from '../core/iamPolicy';
+import { addToAccountsSetting, discoverRolesForProfile, type Discovery } from '../core/roleDiscovery';
+import { sourceMfaSerial, tryRoles, type TrialResult } from '../core/roleTrial';
+import type { AccountSetting } from '../core/roles';
+import { UserError } from '../core/userError';
+import { registerCommand } from '../errors';
+import type { RoleCatalogStore } from '../store/roleCatalogStore';
+import type { RoleSessionStore } from '../store/roleSession';
+import type { SourceNode } from '../treeViews/roleTree';
+
+/** From an account's "via profile …" row, or a profile name. */
+export type DiscoverArgs = Pick<SourceNode, 'profile'> | string;
+
+export interface DiscoverDeps {
+  catalog: RoleCatalogStore;
+  roles: RoleSessionStore;
+  settings: () => Settings;
+  log: vscode.LogOutputChannel;
+}
+
+const PREVIEW_SCHEME = 'iam-switchboard-preview';
+
+export function registerDiscoverRoles(context: vscode.ExtensionContext, deps: DiscoverDeps): void {
+  const previews = new PreviewDocuments();
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, previews),
+    registerCommand<DiscoverArgs>(deps.log, 'iamSwitchboard.discoverRoles', 'Discover roles', (arg) => new DiscoverRoles(deps, previews).run(arg)),
+  );
+}
+
+/** Read-only documents for the diff: the file as it is and as it would be. */
+class PreviewDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  set(name: string, text: string): vscode.Uri {
+    this.texts.set(name, text);
+    return vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${name}` });
+  }
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.path.slice(1)) ?? '';
+  }
+}
+
+/** One row of the list: a role (exact, or completed from a pattern) or a pattern still to complete. */
+interface Row {
+  candidate: RoleCandidate;
+  /** The role ARN; undefined for a pattern. */
+  arn?: string;
+  trial?: TrialResult;
+  /** A profile outside the block already has this role from the same source. */
+  existing?: string;
+}
+
+type RowItem = vscode.QuickPickItem & { row: Row };
+type Action = 'try' | 'config' | 'settings' | 'back';
+
+class DiscoverRoles {
+  constructor(
+    private readonly deps: DiscoverDeps,
+    private readonly previews: PreviewDocuments,
+  ) {}
+
+  async run(arg?: DiscoverArgs): Promise<void> {
+    const { config } = await this.deps.catalog.get();
+    const profile = (typeof arg === 'string' ? arg : arg?.profile) ?? (await this.pickProfile(config));
+    if (!profile) return;
+    const discovery = await this.discover(profile, config);
+    if (discovery.summary) void vscode.window.showWarningMessage(discovery.summary);
+    if (!discovery.candidates.length) {
+      const denied = discovery.denied.length ? ` (${discovery.denied.length} allowed ${discovery.denied.length === 1 ? 'role is' : 'roles are'} taken away by a Deny)` : '';
+      void vscode.window.showInformationMessage(`The policies of ${discovery.user.name} allow assuming no roles${denied}.`);
+      return;
+    }
+    const rows: Row[] = discovery.candidates.map((candidate) => ({
+      candidate,
+      arn: candidate.kind === 'role' ? candidate.resource : undefined,
+      existing: candidate.kind === 'role' ? existingProfile(config, candidate.resource, profile) : undefined,
+    }));
+    await this.choose(rows, discovery, profile, config);
+  }
+
+  private async pickProfile(config: AwsConfig): Promise<string | undefined> {
+    const users = [...config.profiles.values()].filter((p) => !p.roleArn && p.credentialKind === 'static');
+    const names = users.map((p) => p.name).sort((a, b) => Number(b === 'default') - Number(a === 'default'));
+    if (names.length === 0) {
+      throw new UserError('No profile in ~/.aws/config or ~/.aws/credentials holds IAM user keys: add your IAM user\'s keys (aws configure), then try again.', 'NoUserProfile');
+    }
+    return names.length === 1 ? names[0] : vscode.window.showQuickPick(names, { title: 'Discover Roles', placeHolder: 'The profile with your IAM user\'s keys' });
+  }
+
+  private async discover(profile: string, config: AwsConfig): Promise<Discovery> {
+    const s = this.deps.settings();
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Reading the policies of profile ${profile}…`, cancellable: true },
+      (_progress, token) =>
+        whileNotCancelled(token, (signal) =>
+          discoverRolesForProfile(profile, config, {
+            endpoint: s.stsEndpoint, region: s.region, timeoutMs: s.requestTimeoutMs, iamEndpoint: s.iamEndpoint, signal,
+            log: (line) => this.deps.log.info(line),
+          })),
+    );
+  }
+
+  /** The list, then what to do with the picked rows; Try comes back to the list with the results shown. */
+  private async choose(rows: Row[], discovery: Discovery, profile: string, config: AwsConfig): Promise<void> {
+    let picked = new Set(rows.filter((r) => r.arn && !r.existing));
+    for (;;) {
+      const chosen = await this.pickRows(rows, picked, discovery, profile);
+      if (!chosen) return;
+      picked = new Set(chosen.filter((r) => r.arn));
+      for (const pattern of chosen.filter((r) => !r.arn)) {
+        const arn = await this.complete(pattern.candidate);
+        if (!arn) continue;
+        let row = rows.find((r) => r.arn === arn);
+        if (!row) {
+          row = { candidate: pattern.candidate, arn, existing: existingProfile(config, arn, profile) };
+          rows.splice(rows.indexOf(pattern), 0, row);
+        }
+        picked.add(row);
+      }
+      const action = await this.pickAction(picked.size);
+      if (!action) return;
+      if (action === 'back') continue;
+      if (action === 'try') {
+        await this.tryAll(rows, profile, config);
+        picked = new Set([...picked].filter((r) => r.trial?.status !== 'refused'));
+        continue;
+      }
+      const arns = [...picked].map((r) => r.arn!);
+      const mfaSerial = sourceMfaSerial(config, profile);
+      if (action === 'config' ? await this.addToConfig(arns, profile, mfaSerial, config) : await this.addToSettings(arns, profile, mfaSerial)) return;
+    }
+  }
+
+  private async pickRows(rows: Row[], picked: Set<Row>, discovery: Discovery, profile: string): Promise<Row[] | undefined> {
+    const items: RowItem[] = rows.map((row) => ({
+      row,
+      label: row.arn ?? (row.candidate.resource === '*' ? 'Any role' : row.candidate.resource),
+      description: describe(row),
+      detail: `Allowed by the ${row.candidate.origins.map((o) => o.label).join(', the ')}${row.candidate.conditional ? ' (with conditions)' : ''}`,
+      picked: picked.has(row),
+    }));
+    const denied = discovery.denied.length ? `; ${discovery.denied.length} more taken away by a Deny` : '';
+    const chosen = await vscode.window.showQuickPick(items, {
+      canPickMany: true,
+      matchOnDetail: true,
+      title: `Roles ${discovery.user.name} (profile ${profile}) may assume${denied}`,
+      placeHolder: 'Pick the roles to keep (a pattern asks for an account id), then press Enter',
+      ignoreFocusOut: true,
+    });
+    return chosen?.map((item) => item.row);
+  }
+
+  private async pickAction(count: number): Promise<Action | undefined> {
+    const roles = `${count} role${count === 1 ? '' : 's'}`;
+    const items: (vscode.QuickPickItem & { action: Action })[] = [
+      { action: 'try', label: '$(beaker) Try Every Role', detail: 'One short AssumeRole each (MFA asked at most once), to mark which work' },
+      ...(count > 0
+        ? [
+            { action: 'config' as const, label: `$(file-code) Add ${roles} to ~/.aws/config`, detail: 'As profiles in a marked block (a diff is shown first); re-running updates only that block' },
+            { action: 'settings' as const, label: `$(settings-gear) Add ${roles} to iamSwitchboard.accounts`, detail: 'In your user settings' },
+          ]
+        : []),
+      { action: 'back', label: '$(arrow-left) Back to the List' },
+    ];
+    return (await vscode.window.showQuickPick(items, { title: 'Discover Roles', placeHolder: 'What to do with the roles', ignoreFocusOut: true }))?.action;
+  }
+
+  /** A pattern's account id (known accounts offered) and, when the name is open, the role name. */
+  private async complete(candidate: RoleCandidate): Promise<string | undefined> {
+    const { catalog } = await this.deps.catalog.get();
+    const account = await askAccount(candidate, catalog.accounts.map((a) => ({ id: a.id, alias: a.alias })));
+    if (!account) return undefined;
+    const needsName = 'problem' in completePattern(candidate, account);
+    const name = needsName
+      ? await vscode.window.showInputBox({
+          title: `Role name in account ${account}`,
+          prompt: `${candidate.resource} leaves the role name open: the name of the role (with its path, if any)`,
+          ignoreFocusOut: true,
+          validateInput: (value) => problemOf(completePattern(candidate, account, value)),
+        })
+      : undefined;
+    if (needsName && !name) return undefined;
+    const result = completePattern(candidate, account, name);
+    if ('problem' in result) {
+      void vscode.window.showWarningMessage(result.problem);
+      return undefined;
+    }
+    return result.arn;
+  }
+
+  private async tryAll(rows: Row[], profile: string, config: AwsConfig): Promise<void> {
+    const arns = rows.filter((r) => r.arn).map((r) => r.arn!);
+    const options = await this.deps.roles.assumeOptions();
+    const results = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Trying ${arns.length} roles…`, cancellable: true },
+      (_progress, token) =>
+        whileNotCancelled(token, (signal) =>
+          // The session's cache: an MFA code entered here also serves the next switch, and is asked once.
+          tryRoles(arns, { ...options, signal, sourceProfile: profile, mfaSerial: sourceMfaSerial(config, profile) })),
+    );
+    for (const result of results) {
+      const row = rows.find((r) => r.arn === result.arn);
+      if (row) row.trial = result;
+    }
+    const works = results.filter((r) => r.status === 'works').length;
+    this.deps.log.info(`Tried ${results.length} roles from profile ${profile}: ${works} work.`);
+  }
+
+  private async addToConfig(arns: string[], profile: string, mfaSerial: string | undefined, config: AwsConfig): Promise<boolean> {
+    const file = config.files.configPath;
+    const { catalog } = await this.deps.catalog.get();
+    const accountAliases = new Map(catalog.accounts.filter((a) => a.alias).map((a) => [a.id, a.alias!]));
+    const plan = planBlock(await readConfigText(file), arns.map((roleArn) => ({ roleArn, sourceProfile: profile, mfaSerial })), {
+      existingProfiles: config.profiles.values(),
+      reservedNames: config.profiles.keys(),
+      accountAliases,
+      label: '~/.aws/config',
+    });
+    const skipped = plan.skipped.length ? ` ${plan.skipped.map((s) => s.profile).join(', ')} already ${plan.skipped.length === 1 ? 'has' : 'have'} ${plan.skipped.length === 1 ? 'its role' : 'theirs'}.` : '';
+    if (!plan.changed) {
+      void vscode.window.showInformationMessage(`~/.aws/config already has these roles.${skipped}`);
+      return true;
+    }
+    await this.showDiff(plan);
+    const names = plan.added.length ? plan.added.join(', ') : plan.profiles.map((p) => p.name).join(', ');
+    const answer = await vscode.window.showInformationMessage(
+      `Write ${plan.added.length} new profile${plan.added.length === 1 ? '' : 's'} to ~/.aws/config: ${names}?`,
+      { modal: true, detail: `Only names, role ARNs and source_profile go in, inside the marked block shown in the diff.${plan.removed.length ? ` Removed from the block: ${plan.removed.join(', ')}.` : ''}${skipped}` },
+      'Write',
+    );
+    if (answer !== 'Write') return false;
+    await writeConfigBlock(file, plan);
+    this.deps.catalog.invalidate();
+    vscode.window.setStatusBarMessage(`Wrote ${names} to ~/.aws/config`, 5000);
+    return true;
+  }
+
+  private async showDiff(plan: BlockPlan): Promise<void> {
+    const stamp = Date.now();
+    const before = this.previews.set(`${stamp}/config (now)`, plan.before ?? '');
+    const after = this.previews.set(`${stamp}/config (with the discovered roles)`, plan.after);
+    await vscode.commands.executeCommand('vscode.diff', before, after, '~/.aws/config ↔ with the discovered roles', { preview: true });
+  }
+
+  private async addToSettings(arns: string[], profile: string, mfaSerial: string | undefined): Promise<boolean> {
+    const accounts = userValue<AccountSetting[]>('accounts') ?? [];
+    const next = addToAccountsSetting(accounts, arns, profile, mfaSerial);
+    await writeUserSetting('accounts', next);
+    vscode.window.setStatusBarMessage(`Added ${arns.length} role${arns.length === 1 ? '' : 's'} to iamSwitchboard.accounts`, 5000);
+    return true;
+  }
+}
+
+function describe(row: Row): string {
+  if (!row.arn) {
+    const except = row.candidate.excluded.length ? ` (except ${row.candidate.excluded.join(', ')})` : '';
+    return `$(edit) pattern${except}: pick it to name an account and role`;
+  }
+  const parts = [trialText(row.trial), row.existing ? `profile ${row.existing}` : undefined, row.candidate.denies.length ? 'partly denied' : undefined];
+  return parts.filter(Boolean).join(' · ');
+}
+
+function trialText(trial: TrialResult | undefined): string | undefined {
+  switch (trial?.status) {
+    case 'works':
+      return '$(pass) works';
+    case 'refused':
+      return '$(error) refused: its trust policy does not let you in';
+    case 'needsMfa':
+      return '$(lock) needs MFA';
+    case 'other':
+      return `$(warning) ${trial.code ?? 'failed'}`;
+    default:
+      return undefined;
+  }
+}
+
+/** A profile outside our block that already assumes `arn` from `source`. */
+function existingProfile(config: AwsConfig, arn: string, source: string): string | undefined {
+  return [...config.profiles.values()].find((p) => p.roleArn === arn && p.sourceProfile === source)?.name;
+}
+
+const problemOf = (result: { arn: string } | { problem: string }): string | undefined => ('problem' in result ? result.problem : undefined);
+
+async function askAccount(candidate: RoleCandidate, known: { id: string; alias?: string }[]): Promise<string | undefined> {
+  const fixed = /^arn:[^:]*:iam::(\d{12}):/.exec(candidate.resource)?.[1];
+  if (fixed) return fixed;
+  const other = { label: '$(edit) Another Account…', id: '' };
+  const items = [...known.map((a) => ({ label: a.alias ?? a.id, description: a.alias ? a.id : undefined, id: a.id })), other];
+  const picked = await vscode.window.showQuickPick(items, { title: `Account for ${candidate.resource}`, placeHolder: 'The account to assume the role in', ignoreFocusOut: true });
+  if (!picked || picked.id) return picked?.id;
+  return vscode.window.showInputBox({
+    title: `Account for ${candidate.resource}`,
+    prompt: 'The 12-digit account id',
+    ignoreFocusOut: true,
+    validateInput: (value) => (/^\d{12}$/.test(value.trim()) ? undefined : `'${value.trim()}' is not a 12-digit AWS account id: enter the account's id.`),
+  });
+}
