@@ -1,12 +1,14 @@
 // Only wiring: each feature registers itself. Activation does no I/O and loads no SDK (see src/core/sdk.ts).
 import * as vscode from 'vscode';
-import { readSettings } from './configuration/settings';
+import { onDidChangeSettings, readSettings } from './configuration/settings';
 import { recordMessagesForTests } from './messageRecorder';
 import { Session } from './core/session';
+import { registerIdentityCenterCommands } from './commands/identityCenter';
 import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
 import { registerVault, type VaultRegistration } from './commands/vault';
 import { registerStatusBar } from './statusBar';
+import { IdentityCenterStore } from './store/identityCenterStore';
 import { RecentRoles } from './store/recentRoles';
 import { RoleCatalogStore } from './store/roleCatalogStore';
 import { RoleSessionStore } from './store/roleSession';
@@ -27,12 +29,16 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   const settings = readSettings;
   const catalog = new RoleCatalogStore(settings, log);
   const recent = new RecentRoles(context);
-  const roles = new RoleSessionStore({ session, catalog, settings, log, recent });
+  const identityCenter = new IdentityCenterStore({ secrets: context.secrets, context, settings, log, config: async () => (await catalog.get()).config });
+  catalog.addRoles(identityCenter);
+  const roles = new RoleSessionStore({ session, catalog, settings, log, recent, identityCenter });
   const terminalsWithKeys = registerTerminalsWithKeys(context, session, log);
   const openPinned = (identity: Identity) => terminalsWithKeys.pinned(openPinnedTerminal(identity), identity.label);
-  const tree = new RoleTreeProvider(catalog, session);
+  const tree = new RoleTreeProvider(catalog, session, identityCenter);
   context.subscriptions.push(
     log,
+    identityCenter,
+    onDidChangeSettings(() => identityCenter.reset()),
     catalog,
     roles,
     tree,
@@ -46,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   registerDebugEnvironment(context, session);
   registerStatusBar(context, session);
   registerRoleCommands(context, { session, catalog, roles, recent, settings, log, openPinnedTerminal: openPinned });
+  registerIdentityCenterCommands(context, { store: identityCenter, catalog, session, log });
   vault = registerVault(context, { session, log });
   registerTerraformCommands(context, log);
   // Only the extension-host tests get the session: other extensions must never reach the credentials.

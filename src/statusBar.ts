@@ -22,7 +22,7 @@ function render(item: vscode.StatusBarItem, session: Session): void {
     return;
   }
   const left = session.timeLeft();
-  const source = identity.origin.kind === 'vault' ? 'Vault lease' : 'Assumed role';
+  const source = identity.origin.kind === 'vault' ? 'Vault lease' : identity.origin.kind === 'sso' ? 'IAM Identity Center' : 'Assumed role';
   item.text = `$(key) ${identity.label}${left === undefined ? '' : ` $(watch) ${formatTimeLeft(left)}`}`;
   item.tooltip = new vscode.MarkdownString(
     [`**${identity.label}** (${source})`, identity.arn ?? '', identity.credentials.expiration ? `Expires ${identity.credentials.expiration.toLocaleString()}` : '', 'Click to switch role']

@@ -15,6 +15,8 @@ export interface E2eEnv {
   awsUrl: string;
   vaultUrl: string;
   vaultRootToken: string;
+  /** The local IAM Identity Center (its test controls live under /__test/). */
+  ssoUrl: string;
   /** The HOME of code-server's terminals, holding .aws/config and .aws/credentials. */
   home: string;
   workspace: string;

@@ -1,0 +1,207 @@
+// A person signs in to IAM Identity Center from the AWS Roles view: the verification page opens in the same
+// browser, they approve, and every account and permission set appears with no profile written. They assume one
+// and a terminal's AWS CLI runs as it; after a reload the tree is there at once from the cache; when the sign-in
+// expires they are offered Sign in; Sign out empties it. The local Identity Center is the demo's
+// (test/servers/sso, wired by run.ts through demoWorld.ts as `npm run demo` does).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import {
+  clickInlineAction, createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, quickPickItems, reloadWorkbench,
+  runCommand, screenshot, statusBarItem, treeItem, typeInTerminal, waitForNotification, waitForTerminalText,
+} from './driver';
+
+const { awsUrl, ssoUrl, workbenchUrl, workspace } = e2eEnv();
+const callerArnCommand = `/usr/bin/aws sts get-caller-identity --endpoint-url ${awsUrl} --query Arn --output text`;
+const SECTION = 'IAM Identity Center';
+const SIGN_IN = 'Sign in to IAM Identity Center';
+/** Longer than the local Identity Center's 8-hour access tokens. */
+const PAST_EXPIRY_MS = 9 * 3600 * 1000;
+
+let browser: Browser;
+let page: Page;
+let clockMovedMs = 0;
+
+before(async () => {
+  browser = await launchBrowser();
+  // A folder of its own, so no terminal restored from another scenario takes the focus.
+  const folder = path.join(workspace, 'identity-center-scenario');
+  fs.mkdirSync(folder, { recursive: true });
+  const url = new URL(workbenchUrl);
+  url.searchParams.set('folder', folder);
+  page = await openWorkbench(browser, url.toString());
+  await openViewContainer(page);
+  await collapseVaultView();
+});
+
+/** The Vault view folded away, so the AWS Roles view has the sidebar's height (its rows are only drawn in view). */
+async function collapseVaultView(): Promise<void> {
+  const header = page.locator('.part.sidebar .pane-header', { hasText: /^Vault/i }).first();
+  await header.waitFor({ timeout: 20_000 });
+  if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+}
+
+/** Folds the accounts of the demo profiles, so the Identity Center's own accounts are in view below them. */
+async function foldProfileAccounts(): Promise<void> {
+  for (const account of ['central', 'dev', 'prod']) {
+    const row = treeItem(page, account).first();
+    await row.waitFor({ timeout: 20_000 });
+    if ((await row.getAttribute('aria-expanded')) === 'true') await row.click();
+  }
+}
+
+after(async () => {
+  if (clockMovedMs) await ssoControl('clock', { advanceMs: -clockMovedMs }).catch(() => undefined);
+  await ssoControl('throttle', {}).catch(() => undefined);
+  await browser?.close();
+});
+
+/** Test controls of the local Identity Center (they change the server, not the extension). */
+async function ssoControl(what: 'clock' | 'throttle', body: object): Promise<void> {
+  const response = await fetch(`${ssoUrl}/__test/${what}`, { method: 'POST', body: JSON.stringify(body) });
+  assert.equal(response.status, 200, `POST /__test/${what}: ${await response.text()}`);
+}
+
+async function ssoStats(): Promise<{ portalRequests: number; throttled: number }> {
+  return (await (await fetch(`${ssoUrl}/__test/stats`)).json()) as { portalRequests: number; throttled: number };
+}
+
+/** The section row's description ("signed out", "signed in until 21:40"). */
+function sectionState(): Promise<string> {
+  return treeItem(page, SECTION).first().locator('.label-description').innerText({ timeout: 20_000 });
+}
+
+async function waitForSectionState(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await sectionState().catch(() => '');
+    if (pattern.test(text)) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`the ${SECTION} row never said ${pattern}; it says '${text}'`);
+}
+
+/**
+ * The code notification's "Copy and Open": the verification page opens as a popup of this browser (after VS Code's
+ * "Open" confirmation, when it asks). Approves the code there as alice and returns what the page showed.
+ */
+async function approveInBrowser(): Promise<{ code: string; url: string }> {
+  const text = await waitForNotification(page, /check that the browser shows the code/);
+  const code = /code ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(text)?.[1];
+  assert.ok(code, `no user code in '${text}'`);
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: code }).first();
+  const popup = page.context().waitForEvent('page', { timeout: 30_000 });
+  await toast.locator('.monaco-button', { hasText: 'Copy and Open' }).click();
+  const confirm = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Open$/ });
+  const opened = await Promise.race([popup, confirm.waitFor({ timeout: 30_000 }).then(() => undefined)]);
+  if (!opened) await confirm.click();
+  const verification = opened ?? (await popup);
+  await verification.locator('input[name="username"]').waitFor({ timeout: 20_000 });
+  assert.equal(await verification.locator('input[name="user_code"]').inputValue(), code, 'the page has the code filled in');
+  const url = verification.url();
+  await verification.locator('input[name="username"]').fill('alice');
+  await verification.locator('input[name="password"]').fill('alice-sso-password');
+  await screenshot(verification, 'identity-center-verification-page');
+  await verification.locator('button[value="allow"]').click();
+  await verification.locator('#approved').waitFor({ timeout: 20_000 });
+  await verification.close();
+  return { code, url };
+}
+
+test('Sign in opens the verification page in this browser, and after approval every account and role is in the tree', async () => {
+  await treeItem(page, SECTION).first().waitFor({ timeout: 30_000 });
+  await waitForSectionState(/^signed out$/);
+  await treeItem(page, SIGN_IN).first().waitFor({ timeout: 10_000 });
+  await screenshot(page, 'identity-center-signed-out');
+
+  await clickInlineAction(page, SECTION, SIGN_IN);
+  const { code, url } = await approveInBrowser();
+  assert.match(url, new RegExp(`/device\\?user_code=${code}$`), 'the page opened whole, with its path and code');
+
+  // The six accounts of the demo organisation, under their names, with their permission sets.
+  for (const role of ['central/ReadOnlyAccess', 'dev/PowerUserAccess']) {
+    await treeItem(page, role).first().waitFor({ timeout: 30_000 });
+  }
+  await screenshot(page, 'identity-center-signed-in');
+  await foldProfileAccounts();
+  for (const role of ['staging/PowerUserAccess', 'security/ReadOnlyAccess', 'sandbox/AdministratorAccess']) {
+    await treeItem(page, role).first().waitFor({ timeout: 10_000 });
+  }
+  await waitForSectionState(/^signed in until [^·]+$/);
+  await treeItem(page, '6 accounts, 11 roles').first().waitFor({ timeout: 10_000 });
+  await screenshot(page, 'identity-center-new-accounts');
+});
+
+test('an Identity Center role assumed from the tree is who a terminal runs as', async () => {
+  await clickInlineAction(page, 'sandbox/AdministratorAccess', 'Assume Role');
+  await statusBarItem(page, 'sandbox/AdministratorAccess').waitFor({ timeout: 20_000 });
+  await createTerminal(page);
+  await typeInTerminal(page, `echo "ic:$(${callerArnCommand})"`);
+  await waitForTerminalText(page, /ic:arn:aws:sts::666666666666:assumed-role\/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}\/alice/);
+  await screenshot(page, 'identity-center-terminal');
+});
+
+test('Switch Role finds Identity Center roles by account id', async () => {
+  await runCommand(page, 'IAM Switchboard: Switch Role…');
+  await page.locator('.quick-input-widget input').fill('555555555555');
+  const items = await quickPickItems(page);
+  assert.ok(items.some((i) => i.includes('security/ReadOnlyAccess')), `security's role is offered: ${JSON.stringify(items)}`);
+  assert.ok(!items.some((i) => i.includes('sandbox/')), `other accounts are filtered out: ${JSON.stringify(items)}`);
+  await screenshot(page, 'identity-center-switch-role');
+  await pickQuickItem(page, 'security/ReadOnlyAccess');
+  await statusBarItem(page, 'security/ReadOnlyAccess').waitFor({ timeout: 20_000 });
+});
+
+test('after a reload the tree shows the cached accounts at once, while Identity Center does not answer', async () => {
+  const before = await ssoStats();
+  // Every portal request is throttled from now on: whatever the tree shows after the reload came from the cache.
+  await ssoControl('throttle', { every: 1 });
+  try {
+    await reloadWorkbench(page);
+    await collapseVaultView();
+    await foldProfileAccounts();
+    await treeItem(page, 'sandbox/AdministratorAccess').first().waitFor({ timeout: 15_000 });
+    await treeItem(page, 'staging/ReadOnlyAccess').first().waitFor({ timeout: 5_000 });
+    await waitForSectionState(/signed in until \d/);
+    await screenshot(page, 'identity-center-after-reload');
+    const now = await ssoStats();
+    assert.equal(now.throttled - before.throttled, now.portalRequests - before.portalRequests, 'every portal request since the reload was refused');
+  } finally {
+    await ssoControl('throttle', {});
+  }
+  // The background refresh retries with backoff, then catches up; what comes next needs it done.
+  await waitForSectionState(/^signed in until [^·]+$/, 90_000);
+});
+
+test('an expired sign-in says so and offers Sign in, which brings the accounts back', async () => {
+  await ssoControl('clock', { advanceMs: PAST_EXPIRY_MS });
+  clockMovedMs += PAST_EXPIRY_MS;
+  await clickInlineAction(page, SECTION, 'Refresh IAM Identity Center Accounts');
+  await waitForNotification(page, /IAM Identity Center sign-in .* has expired or was revoked/);
+  await waitForSectionState(/^signed out$/);
+  await screenshot(page, 'identity-center-expired');
+
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'has expired or was revoked' }).first();
+  await toast.locator('.monaco-button', { hasText: /^Sign in$/ }).click();
+  await approveInBrowser();
+  await waitForSectionState(/^signed in until \d/);
+  await treeItem(page, 'sandbox/AdministratorAccess').first().waitFor({ timeout: 20_000 });
+});
+
+test('Sign out empties the tree of Identity Center roles and ends their session', async () => {
+  await clickInlineAction(page, 'security/ReadOnlyAccess', 'Assume Role');
+  await statusBarItem(page, 'security/ReadOnlyAccess').waitFor({ timeout: 20_000 });
+  await clickInlineAction(page, SECTION, 'Sign out of IAM Identity Center');
+  await waitForSectionState(/^signed out$/);
+  await treeItem(page, SIGN_IN).first().waitFor({ timeout: 10_000 });
+  await treeItem(page, 'sandbox/AdministratorAccess').first().waitFor({ state: 'detached', timeout: 20_000 });
+  assert.equal(await treeItem(page, 'staging/ReadOnlyAccess').count(), 0);
+  // The profiles' roles stay.
+  await expandTreeItem(page, 'dev');
+  await treeItem(page, 'dev-readonly').first().waitFor({ timeout: 10_000 });
+  await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
+  await screenshot(page, 'identity-center-signed-out-again');
+});
