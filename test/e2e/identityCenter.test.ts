@@ -144,6 +144,28 @@ test('an Identity Center role assumed from the tree is who a terminal runs as', 
   await screenshot(page, 'identity-center-terminal');
 });
 
+test('an Identity Center role opens the AWS console with its session, and offers no ARN to copy', async () => {
+  const row = treeItem(page, 'sandbox/AdministratorAccess').first();
+  await row.click({ button: 'right' });
+  const items = page.locator('.context-view .monaco-menu .action-item');
+  await items.first().waitFor({ timeout: 10_000 });
+  const labels = await items.allInnerTexts();
+  assert.ok(!labels.some((l) => l.includes('Copy ARN')), `its ARN is only nominal, so no Copy ARN: ${JSON.stringify(labels)}`);
+  // The menu takes no click until it has settled; the keyboard picks the hovered item.
+  await page.locator('.context-view .monaco-menu .action-item', { hasText: 'Open AWS Console as Role' }).hover();
+  const popup = page.context().waitForEvent('page', { timeout: 30_000 });
+  await page.keyboard.press('Enter');
+  const confirm = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Open$/ });
+  const opened = await Promise.race([popup, confirm.waitFor({ timeout: 30_000 }).then(() => undefined)]);
+  if (!opened) await confirm.click();
+  const consolePage = opened ?? (await popup);
+  const heading = consolePage.locator('#signed-in');
+  await heading.waitFor({ timeout: 20_000 });
+  assert.match(await heading.innerText(), /^Signed in to the AWS console as arn:aws:sts::666666666666:assumed-role\/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}\/alice$/);
+  await screenshot(consolePage, 'identity-center-console');
+  await consolePage.close();
+});
+
 test('Switch Role finds Identity Center roles by account id', async () => {
   await runCommand(page, 'IAM Switchboard: Switch Role…');
   await page.locator('.quick-input-widget input').fill('555555555555');
