@@ -113,7 +113,12 @@ export class IdentityCenterNode extends vscode.TreeItem {
   readonly entryKey: string;
 
   constructor(readonly section: IdentityCenterSection, several: boolean) {
-    super(several ? `IAM Identity Center (${hostOf(section.entry.instance.startUrl)})` : 'IAM Identity Center', vscode.TreeItemCollapsibleState.Expanded);
+    // Folded while there is nothing under it but "Sign in" (the row has that button too): one row, not two.
+    const folded = !section.state?.signedIn && !section.directory;
+    super(
+      several ? `IAM Identity Center (${hostOf(section.entry.instance.startUrl)})` : 'IAM Identity Center',
+      folded ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded,
+    );
     const { state, entry } = section;
     this.entryKey = entry.key;
     this.id = `identityCenter:${entry.key}`;

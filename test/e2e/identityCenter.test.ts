@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
-  clickInlineAction, createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, quickPickItems, reloadWorkbench,
+  clickInlineAction, createTerminal, e2eEnv, expandTreeItem, foldView, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, quickPickItems, reloadWorkbench,
   runCommand, screenshot, statusBarItem, treeItem, typeInTerminal, waitForNotification, waitForTerminalText,
 } from './driver';
 
@@ -35,15 +35,8 @@ before(async () => {
   url.searchParams.set('folder', folder);
   page = await openWorkbench(browser, url.toString());
   await openViewContainer(page);
-  await collapseVaultView();
+  await foldView(page, 'Vault');
 });
-
-/** The Vault view folded away, so the AWS Roles view has the sidebar's height (its rows are only drawn in view). */
-async function collapseVaultView(): Promise<void> {
-  const header = page.locator('.part.sidebar .pane-header', { hasText: /^Vault/i }).first();
-  await header.waitFor({ timeout: 20_000 });
-  if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
-}
 
 /**
  * Folds every account, then unfolds those with these ids (an alias from another scenario's settings may rename
@@ -131,6 +124,7 @@ async function approveInBrowser(): Promise<{ code: string; url: string }> {
 test('Sign in opens the verification page in this browser, and after approval every account and role is in the tree', async () => {
   await treeItem(page, SECTION).first().waitFor({ timeout: 30_000 });
   await waitForSectionState(/^signed out$/);
+  await expandTreeItem(page, SECTION);
   await treeItem(page, SIGN_IN).first().waitFor({ timeout: 10_000 });
   await screenshot(page, 'identity-center-signed-out');
 
@@ -200,7 +194,7 @@ test('after a reload the tree shows the cached accounts at once, while Identity 
   await ssoControl('throttle', { every: 1 });
   try {
     await reloadWorkbench(page);
-    await collapseVaultView();
+    await foldView(page, 'Vault');
     await showAccounts(...NEW_ACCOUNTS);
     await treeItem(page, 'sandbox/AdministratorAccess').first().waitFor({ timeout: 15_000 });
     await treeItem(page, 'staging/ReadOnlyAccess').first().waitFor({ timeout: 5_000 });
@@ -216,6 +210,8 @@ test('after a reload the tree shows the cached accounts at once, while Identity 
 });
 
 test('an expired sign-in says so and offers Sign in, which brings the accounts back', async () => {
+  // Toasts from before (a terminal restored with keys) would crowd out the code's notification.
+  await runCommand(page, 'Notifications: Clear All Notifications');
   await ssoControl('clock', { advanceMs: PAST_EXPIRY_MS });
   clockMovedMs += PAST_EXPIRY_MS;
   await clickInlineAction(page, SECTION, 'Refresh IAM Identity Center Accounts');
@@ -235,6 +231,7 @@ test('Sign out empties the tree of Identity Center roles and ends their session'
   await statusBarItem(page, 'security/ReadOnlyAccess').waitFor({ timeout: 20_000 });
   await clickInlineAction(page, SECTION, 'Sign out of IAM Identity Center');
   await waitForSectionState(/^signed out$/);
+  await expandTreeItem(page, SECTION);
   await treeItem(page, SIGN_IN).first().waitFor({ timeout: 10_000 });
   await treeItem(page, 'sandbox/AdministratorAccess').first().waitFor({ state: 'detached', timeout: 20_000 });
   assert.equal(await treeItem(page, 'staging/ReadOnlyAccess').count(), 0);
