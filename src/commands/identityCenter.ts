@@ -1,4 +1,4 @@
-// IAM Identity Center commands: Sign in (the device code in a notification, "Copy and Open" to the browser, then
+// IAM Identity Center commands: Sign in (the device code in a modal, "Copy and Open" to the browser, then
 // discovery with progress), Refresh (discovery again) and Sign out. The store keeps the state; these only ask
 // the person and show progress.
 import * as vscode from 'vscode';
@@ -45,9 +45,10 @@ class IdentityCenterCommands {
       { location: vscode.ProgressLocation.Notification, title: 'Signing in to IAM Identity Center…', cancellable: true },
       (progress, token) =>
         whileNotCancelled(token, (signal) =>
-          this.deps.store.signIn(entry, (device) => {
+          this.deps.store.signIn(entry, async (device) => {
+            progress.report({ message: `code ${device.userCode}` });
+            await offerCode(device);
             progress.report({ message: `waiting for you to approve code ${device.userCode} in the browser` });
-            offerCode(device);
           }, signal),
         ),
     );
@@ -142,16 +143,20 @@ class IdentityCenterCommands {
 }
 
 /**
- * The code and a button that copies it and opens the verification page (with the code filled in). Not awaited:
- * polling goes on while the notification waits for the click.
+ * The code in a modal with "Copy and Open", which copies it and opens the verification page (code filled in).
+ * Polling starts once it is clicked; dismissing it cancels the sign-in. A modal, not a toast: a toast can be
+ * crowded out or fade while the person looks for it, and without the code there is no sign-in.
  */
-function offerCode(device: DeviceCode): void {
-  void vscode.window
-    .showInformationMessage(`IAM Identity Center sign-in: check that the browser shows the code ${device.userCode}, then allow access.`, 'Copy and Open')
-    .then(async (choice) => {
-      if (choice !== 'Copy and Open') return;
-      await vscode.env.clipboard.writeText(device.userCode);
-      // As a string, so the query reaches the browser byte for byte (see openConsole in roles.ts).
-      await vscode.env.openExternal(device.verificationUriComplete as unknown as vscode.Uri);
-    });
+async function offerCode(device: DeviceCode): Promise<void> {
+  const choice = await vscode.window.showInformationMessage(
+    `Sign in to IAM Identity Center with the code ${device.userCode}`,
+    { modal: true, detail: 'Copy and Open copies the code and opens the sign-in page in your browser. Check that the page shows the same code, then allow access.' },
+    'Copy and Open',
+  );
+  if (choice !== 'Copy and Open') {
+    throw new UserError('Sign-in to IAM Identity Center was cancelled.', 'Cancelled');
+  }
+  await vscode.env.clipboard.writeText(device.userCode);
+  // As a string, so the query reaches the browser byte for byte (see openConsole in roles.ts).
+  await vscode.env.openExternal(device.verificationUriComplete as unknown as vscode.Uri);
 }

@@ -154,7 +154,7 @@ export class IdentityCenterStore implements vscode.Disposable {
     return state;
   }
 
-  async signIn(entry: IdentityCenterEntry, onCode: (code: DeviceCode) => void, signal: AbortSignal): Promise<SignInState> {
+  async signIn(entry: IdentityCenterEntry, onCode: (code: DeviceCode) => void | Promise<void>, signal: AbortSignal): Promise<SignInState> {
     const state = await this.center(entry).signIn({ onCode, signal, clientName: 'IAM Switchboard' });
     this.deps.log.info(`Signed in to IAM Identity Center at ${entry.instance.startUrl}.`);
     this.refreshedOnce.add(entry.key); // the discovery that follows is this window's refresh

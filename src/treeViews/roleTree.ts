@@ -124,7 +124,8 @@ export class IdentityCenterNode extends vscode.TreeItem {
     this.id = `identityCenter:${entry.key}`;
     const signIn = !state ? '' : state.signedIn ? signedInText(state.expiresAt, state.source) : 'signed out';
     this.description = [signIn, section.discovering ? 'finding accounts…' : ''].filter(Boolean).join(' · ');
-    this.contextValue = state?.signedIn ? 'identityCenter.signedIn' : 'identityCenter.signedOut';
+    // `.cached`: signed out with names kept, which Sign out forgets (the menus offer it then, too).
+    this.contextValue = state?.signedIn ? 'identityCenter.signedIn' : `identityCenter.signedOut${section.directory ? '.cached' : ''}`;
     this.iconPath = new vscode.ThemeIcon(state?.signedIn ? 'verified' : 'account');
     this.tooltip = [`IAM Identity Center: ${signIn || 'checking…'}`, `Start URL: ${entry.instance.startUrl}`, `Region: ${entry.instance.region}`, entry.from === 'setting' ? 'From the iamSwitchboard.identityCenter setting' : `From [sso-session ${entry.instance.sessionName}] in ~/.aws/config`].join('\n');
   }

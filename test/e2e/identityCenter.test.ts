@@ -78,6 +78,14 @@ async function ssoStats(): Promise<{ portalRequests: number; throttled: number }
   return (await (await fetch(`${ssoUrl}/__test/stats`)).json()) as { portalRequests: number; throttled: number };
 }
 
+/** Signed out with nothing kept: the row offers Sign in only. */
+async function assertNoSignOut(): Promise<void> {
+  const row = treeItem(page, SECTION).first();
+  await row.hover();
+  await row.locator(`.action-label[aria-label="${SIGN_IN}"]`).waitFor({ timeout: 10_000 });
+  assert.equal(await row.locator('.action-label[aria-label="Sign out of IAM Identity Center"]').count(), 0);
+}
+
 /** The section row's description ("signed out", "signed in until 21:40"). */
 function sectionState(): Promise<string> {
   return treeItem(page, SECTION).first().locator('.label-description').innerText({ timeout: 20_000 });
@@ -95,16 +103,18 @@ async function waitForSectionState(pattern: RegExp, timeoutMs = 20_000): Promise
 }
 
 /**
- * The code notification's "Copy and Open": the verification page opens as a popup of this browser (after VS Code's
+ * The code's "Copy and Open" (a modal): the verification page opens as a popup of this browser (after VS Code's
  * "Open" confirmation, when it asks). Approves the code there as alice and returns what the page showed.
  */
 async function approveInBrowser(): Promise<{ code: string; url: string }> {
-  const text = await waitForNotification(page, /check that the browser shows the code/);
+  const dialog = page.locator('.monaco-dialog-box', { hasText: 'Sign in to IAM Identity Center with the code' }).first();
+  await dialog.waitFor({ timeout: 20_000 });
+  const text = await dialog.innerText();
   const code = /code ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(text)?.[1];
   assert.ok(code, `no user code in '${text}'`);
-  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: code }).first();
+  await screenshot(page, 'identity-center-code');
   const popup = page.context().waitForEvent('page', { timeout: 30_000 });
-  await toast.locator('.monaco-button', { hasText: 'Copy and Open' }).click();
+  await dialog.locator('.monaco-button', { hasText: 'Copy and Open' }).click();
   const confirm = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Open$/ });
   const opened = await Promise.race([popup, confirm.waitFor({ timeout: 30_000 }).then(() => undefined)]);
   if (!opened) await confirm.click();
@@ -126,6 +136,7 @@ test('Sign in opens the verification page in this browser, and after approval ev
   await waitForSectionState(/^signed out$/);
   await expandTreeItem(page, SECTION);
   await treeItem(page, SIGN_IN).first().waitFor({ timeout: 10_000 });
+  await assertNoSignOut();
   await screenshot(page, 'identity-center-signed-out');
 
   await clickInlineAction(page, SECTION, SIGN_IN);
@@ -239,5 +250,6 @@ test('Sign out empties the tree of Identity Center roles and ends their session'
   await expandTreeItem(page, 'dev');
   await treeItem(page, 'dev-readonly').first().waitFor({ timeout: 10_000 });
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
+  await assertNoSignOut();
   await screenshot(page, 'identity-center-signed-out-again');
 });
