@@ -1,6 +1,14 @@
 import * as vscode from 'vscode';
 import { isCancellation, UserError, errorText } from './core/userError';
 
+/** Errors whose next step is one command: their message carries a button that runs it. */
+const SIGN_IN_TO_IDENTITY_CENTER = { title: 'Sign in', command: 'iamSwitchboard.signInToIdentityCenter' };
+const NEXT_STEPS: Record<string, { title: string; command: string } | undefined> = {
+  SsoSignInRequired: SIGN_IN_TO_IDENTITY_CENTER,
+  SsoTokenExpired: SIGN_IN_TO_IDENTITY_CENTER,
+  SsoClientInvalid: SIGN_IN_TO_IDENTITY_CENTER,
+};
+
 /**
  * The one place errors reach the person: a core UserError is shown as is (it already says what to do next);
  * anything else gets a generic sentence. Details go to the log, never a secret (core errors carry none).
@@ -13,6 +21,11 @@ export function showError(log: vscode.LogOutputChannel, error: unknown, action?:
   }
   if (error instanceof UserError) {
     log.error(`${action ? action + ': ' : ''}${error.code ?? 'error'}: ${error.message}${error.detail ? ` (${error.detail})` : ''}`);
+    const next = NEXT_STEPS[error.code ?? ''];
+    if (next) {
+      void vscode.window.showErrorMessage(error.message, next.title).then((choice) => choice && vscode.commands.executeCommand(next.command));
+      return;
+    }
     void vscode.window.showErrorMessage(error.message);
     return;
   }

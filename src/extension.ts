@@ -1,16 +1,18 @@
 // Only wiring: each feature registers itself. Activation does no I/O and loads no SDK (see src/core/sdk.ts).
 import * as vscode from 'vscode';
-import { readSettings } from './configuration/settings';
+import { onDidChangeSettings, readSettings } from './configuration/settings';
 import { recordMessagesForTests } from './messageRecorder';
 import { Session } from './core/session';
 import { registerCopyCredentials } from './commands/copyCredentials';
 import { registerDiscoverRoles } from './commands/discoverRoles';
+import { registerIdentityCenterCommands } from './commands/identityCenter';
 import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
 import { registerVault, type VaultRegistration } from './commands/vault';
 import { registerWorkspaceRole } from './commands/workspaceRole';
 import { registerStatusBar } from './statusBar';
 import { Guardrails } from './store/guardrails';
+import { IdentityCenterStore } from './store/identityCenterStore';
 import { RecentRoles } from './store/recentRoles';
 import { RoleCatalogStore } from './store/roleCatalogStore';
 import { RoleSessionStore } from './store/roleSession';
@@ -34,15 +36,19 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   const settings = readSettings;
   const catalog = new RoleCatalogStore(settings, log);
   const recent = new RecentRoles(context);
-  const roles = new RoleSessionStore({ session, catalog, settings, log, recent });
+  const identityCenter = new IdentityCenterStore({ secrets: context.secrets, context, settings, log, config: async () => (await catalog.get()).config });
+  catalog.addRoles(identityCenter);
+  const roles = new RoleSessionStore({ session, catalog, settings, log, recent, identityCenter });
   const guardrails = new Guardrails(session, catalog, settings);
   const endpoint = new EndpointHost(context, { session, roles, log, defaultRegion: () => settings().region });
   const terminalsWithKeys = registerTerminalsWithKeys(context, session, log, settings);
   const pinned = new PinnedTerminals(endpoint, settings, (terminal, label) => terminalsWithKeys.pinned(terminal, label), (identity) => guardrails.identityProduction(identity).production);
   const openPinned = (identity: Identity, role?: RoleEntry) => void pinned.open(identity, role);
-  const tree = new RoleTreeProvider(catalog, session, (role, account) => guardrails.productionOf(role, [account]));
+  const tree = new RoleTreeProvider(catalog, session, identityCenter, (role, account) => guardrails.productionOf(role, [account]));
   context.subscriptions.push(
     log,
+    identityCenter,
+    onDidChangeSettings(() => identityCenter.reset()),
     catalog,
     roles,
     guardrails,
@@ -63,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   registerRoleCommands(context, { session, catalog, roles, recent, settings, log, guardrails, openPinnedTerminal: openPinned });
   registerDiscoverRoles(context, { catalog, roles, settings, log });
   registerWorkspaceRole(context, { session, catalog, roles, guardrails, settings, log });
+  registerIdentityCenterCommands(context, { store: identityCenter, catalog, session, log });
   vault = registerVault(context, { session, log });
   registerCopyCredentials(context, session, endpoint, log);
   registerTerraformCommands(context, log);

@@ -28,7 +28,7 @@ function render(item: vscode.StatusBarItem, session: Session, guardrails: Guardr
     return;
   }
   const left = session.timeLeft();
-  const source = identity.origin.kind === 'vault' ? 'Vault lease' : identity.origin.kind === 'vaultStatic' ? 'Vault static keys' : 'Assumed role';
+  const source = identity.origin.kind === 'vault' ? 'Vault lease' : identity.origin.kind === 'vaultStatic' ? 'Vault static keys' : identity.origin.kind === 'sso' ? 'IAM Identity Center' : 'Assumed role';
   const icon = verdict.state === 'wrongAccount' ? '$(error)' : verdict.production ? '$(flame)' : '$(key)';
   item.text = `${icon} ${identity.label}${left === undefined ? '' : ` $(watch) ${formatTimeLeft(left)}`}`;
   const tooltip = new vscode.MarkdownString(

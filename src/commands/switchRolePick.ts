@@ -63,7 +63,8 @@ function roleItems(catalog: Catalog, context: PickContext): Item[] {
       label: role.label,
       iconPath: new vscode.ThemeIcon(isActive ? 'pass-filled' : role.needsMfa ? 'lock' : 'person'),
       description: [isActive ? 'active' : undefined, aliases.get(role.accountId) ?? role.accountId, role.name, role.needsMfa ? 'MFA' : undefined].filter(Boolean).join(' · '),
-      detail: role.arn,
+      // An Identity Center role's ARN is only nominal: its account id and instance say more (and match the filter).
+      detail: role.sso ? `IAM Identity Center · account ${role.accountId} · ${role.sso.startUrl}` : role.arn,
       role,
     });
   }

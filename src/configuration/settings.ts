@@ -7,6 +7,14 @@ import type { VaultServer } from '../core/vault';
 export type { AccountSetting } from '../core/roles';
 export type VaultServerSetting = VaultServer;
 
+/** iamSwitchboard.identityCenter: one IAM Identity Center instance, and (for the local server) its endpoints. */
+export interface IdentityCenterSetting {
+  startUrl: string;
+  region: string;
+  oidcEndpoint?: string;
+  portalEndpoint?: string;
+}
+
 export interface Settings {
   accounts: AccountSetting[];
   terraformRoleArns: string[];
@@ -23,6 +31,10 @@ export interface Settings {
   /** IAM endpoint for Discover Roles; machine-scoped like the STS endpoint. */
   iamEndpoint?: string;
   guardrails: GuardrailSettings;
+  /** Machine-scoped and restricted: only ever the person's own value, never a workspace's. */
+  identityCenter?: IdentityCenterSetting;
+  /** Identity Center account ids or names the tree and the switcher leave out. */
+  identityCenterHiddenAccounts: string[];
   vault: {
     servers: VaultServer[];
     defaultStsTtl: string;
@@ -91,6 +103,8 @@ export function readSettings(): Settings {
       // Application-scoped (user settings only): a workspace could otherwise unmark production accounts.
       productionPatterns: config.get<string[]>('productionPatterns') ?? undefined,
     },
+    identityCenter: identityCenterSetting(restricted<unknown>(config, 'identityCenter', undefined)),
+    identityCenterHiddenAccounts: config.get<string[]>('identityCenterHiddenAccounts', []).filter((v) => typeof v === 'string'),
     vault: {
       servers: config.get<VaultServer[]>('vault.servers', []),
       defaultStsTtl: config.get<string>('vault.defaultStsTtl', '1h'),
@@ -108,6 +122,18 @@ function reportOnce(problems: string[]): void {
     reported.add(problem);
     void vscode.window.showWarningMessage(`${problem} Fix it in your settings.`);
   }
+}
+
+/** The setting when it names a start URL and a region (strings only: a hand-edited value may hold anything). */
+function identityCenterSetting(value: unknown): IdentityCenterSetting | undefined {
+  const v = value as Record<string, unknown> | undefined;
+  const text = (key: string) => (typeof v?.[key] === 'string' && v[key] ? (v[key] as string).trim() : undefined);
+  const startUrl = text('startUrl');
+  const region = text('region');
+  if (!startUrl || !region) {
+    return undefined;
+  }
+  return { startUrl, region, oidcEndpoint: text('oidcEndpoint'), portalEndpoint: text('portalEndpoint') };
 }
 
 /** Fires when any iamSwitchboard.* setting changes. */

@@ -6,6 +6,11 @@ import type { SavedLease } from '../core/vaultLeases';
 interface GlobalState {
   /** Role keys, most recent first, for the switcher's order. */
   'iamSwitchboard.recentRoles': string[];
+  /**
+   * What IAM Identity Center discovery found, per `<region>|<start URL>`: account and permission set names only
+   * (identityCenter/directory.ts toCached), read back through parseDirectory.
+   */
+  'iamSwitchboard.identityCenter.directories': Record<string, unknown>;
 }
 
 interface WorkspaceState {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AwsConfig, awsConfigFiles, AwsConfigFiles, loadAwsConfig } from '../core/awsConfig';
-import { buildCatalog, Catalog } from '../core/roles';
+import { buildCatalog, Catalog, CatalogInput } from '../core/roles';
 import { onDidChangeSettings, readSettings, Settings } from '../configuration/settings';
 
 export interface LoadedCatalog {
@@ -13,6 +13,12 @@ export interface LoadedCatalog {
 }
 
 const RELOAD_DELAY_MS = 150;
+
+/** Roles found elsewhere (IAM Identity Center's cached directories), merged into the catalog. */
+export interface ExtraRoles {
+  catalogInput(config: AwsConfig): Pick<CatalogInput, 'identityCenterRoles' | 'identityCenterAccounts'>;
+  onDidChangeDirectories: vscode.Event<void>;
+}
 
 export class RoleCatalogStore implements vscode.Disposable {
   readonly files: AwsConfigFiles = awsConfigFiles();
@@ -24,11 +30,19 @@ export class RoleCatalogStore implements vscode.Disposable {
   /** Retried by `watch` while none is active (no ~/.aws folder yet). */
   private watches: FolderWatch[] = [];
 
+  private extra: ExtraRoles | undefined;
+
   constructor(
     private readonly settings: () => Settings = readSettings,
     private readonly log?: vscode.LogOutputChannel,
   ) {
     this.disposables.push(onDidChangeSettings(() => this.invalidate()));
+  }
+
+  /** Set once at activation (the Identity Center store reads this catalog's config, so it comes after). */
+  addRoles(extra: ExtraRoles): void {
+    this.extra = extra;
+    this.disposables.push(extra.onDidChangeDirectories(() => this.invalidate()));
   }
 
   get(): Promise<LoadedCatalog> {
@@ -82,7 +96,7 @@ export class RoleCatalogStore implements vscode.Disposable {
     const started = Date.now();
     const settings = this.settings();
     const config = await loadAwsConfig(this.files);
-    const catalog = buildCatalog({ profiles: config.profiles, accounts: settings.accounts, terraformRoleArns: settings.terraformRoleArns });
+    const catalog = buildCatalog({ profiles: config.profiles, accounts: settings.accounts, terraformRoleArns: settings.terraformRoleArns, ...this.extra?.catalogInput(config) });
     this.log?.info(`Loaded ${config.profiles.size} profiles, ${catalog.roles.length} roles in ${Date.now() - started} ms from ${this.files.configPath}`);
     // For the walkthrough's first step and the welcome view.
     void vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasRoles', catalog.roles.length > 0);

@@ -6,7 +6,8 @@ import { whileNotCancelled } from '../cancellation';
 import type { Settings } from '../configuration/settings';
 import { refreshMode, refreshPlan } from '../core/refreshPlan';
 import type { RoleEntry } from '../core/roles';
-import type { Identity, Session } from '../core/session';
+import type { AwsProfile } from '../core/awsConfig';
+import type { AwsCredentials, Identity, Session } from '../core/session';
 import { assumeRole, AssumeOptions, needsMfaCode, StsCache } from '../core/sts';
 import { UserError } from '../core/userError';
 import { showError } from '../errors';
@@ -23,6 +24,14 @@ export interface RoleSessionDeps {
   settings: () => Settings;
   log: vscode.LogOutputChannel;
   recent: RecentRoles;
+  /** IAM Identity Center: roles with `role.sso` get their session here (GetRoleCredentials), not from AssumeRole. */
+  identityCenter?: SsoCredentialSource;
+}
+
+export interface SsoCredentialSource {
+  credentials(role: RoleEntry, signal?: AbortSignal): Promise<Identity>;
+  /** For role profiles whose source_profile is an Identity Center profile. */
+  profileCredentials(profile: AwsProfile): Promise<AwsCredentials>;
 }
 
 export class RoleSessionStore implements vscode.Disposable {
@@ -73,7 +82,7 @@ export class RoleSessionStore implements vscode.Disposable {
     }
     this.apply(role, identity);
     await this.deps.recent.add(role.key);
-    vscode.window.setStatusBarMessage(`Assumed ${identity.arn ?? role.arn}`, 5000);
+    vscode.window.setStatusBarMessage(`Assumed ${identity.arn ?? (role.sso ? role.label : role.arn)}`, 5000);
     return identity;
   }
 
@@ -94,6 +103,11 @@ export class RoleSessionStore implements vscode.Disposable {
     );
   }
 
+  /** The one fork for Identity Center roles: their session comes from the sign-in, not from AssumeRole. */
+  private viaIdentityCenter(role: RoleEntry, signal: AbortSignal | undefined): Promise<Identity> | undefined {
+    return role.sso && this.deps.identityCenter ? this.deps.identityCenter.credentials(role, signal) : undefined;
+  }
+
   async assumeOptions(): Promise<AssumeOptions> {
     const s = this.deps.settings();
     const { config } = await this.deps.catalog.get();
@@ -107,6 +121,7 @@ export class RoleSessionStore implements vscode.Disposable {
       cache: this.cache,
       mfaCode: (serial) => this.mfa.ask(serial),
       log: (line) => this.deps.log.info(line),
+      ssoCredentials: this.deps.identityCenter && ((profile) => this.deps.identityCenter!.profileCredentials(profile)),
     };
   }
 
@@ -118,6 +133,10 @@ export class RoleSessionStore implements vscode.Disposable {
 
   /** A rejected MFA code is asked for again in the same flow, saying why, instead of ending it. */
   private async assumeAskingAgain(role: RoleEntry, options: AssumeOptions): Promise<Identity> {
+    const sso = this.viaIdentityCenter(role, options.signal);
+    if (sso) {
+      return sso;
+    }
     let problem: string | undefined;
     for (let attempt = 1; ; attempt++) {
       try {

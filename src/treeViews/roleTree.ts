@@ -6,6 +6,8 @@ import { AccountEntry, BrokenEntry, describeSource, RoleEntry } from '../core/ro
 import type { Identity, Session } from '../core/session';
 import { UserError } from '../core/userError';
 import { formatTimeLeft, WARNING_WINDOW_MS } from '../core/time';
+import type { AwsConfig } from '../core/awsConfig';
+import type { IdentityCenterSection } from '../store/identityCenterStore';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
 
 export class AccountNode extends vscode.TreeItem {
@@ -91,7 +93,79 @@ export class WarningNode extends vscode.TreeItem {
   }
 }
 
-export type RoleTreeNode = AccountNode | SourceNode | NoteNode | RoleNode | WarningNode;
+/**
+ * An IAM Identity Center role (a permission set in an account): assumed through the sign-in, and its ARN is only
+ * nominal, so its menus leave out Copy ARN (`role.sso`, `role.active.sso`).
+ */
+export class SsoRoleNode extends RoleNode {
+  constructor(role: RoleEntry, active: Identity | undefined, timeLeft: number | undefined) {
+    super(role, active, timeLeft);
+    this.contextValue = `${active ? 'role.active' : 'role'}.sso`;
+    const lines = [
+      `**${role.label}**`,
+      `Permission set ${role.name} in account ${role.accountId}`,
+      `IAM Identity Center: ${role.sso!.startUrl}${role.origin === 'profile' ? ` (profile ${role.profile})` : ''}`,
+      role.region ? `Region: ${role.region}` : '',
+      active?.arn ? `Active as \`${active.arn}\`` : '',
+    ];
+    this.tooltip = new vscode.MarkdownString(lines.filter(Boolean).join('\n\n'));
+  }
+}
+
+/** The IAM Identity Center section: one instance, its sign-in state, Sign in / Sign out / Refresh on the row. */
+export class IdentityCenterNode extends vscode.TreeItem {
+  readonly entryKey: string;
+
+  constructor(readonly section: IdentityCenterSection, several: boolean) {
+    // Folded while there is nothing under it but "Sign in" (the row has that button too): one row, not two.
+    const folded = !section.state?.signedIn && !section.directory;
+    super(
+      several ? `IAM Identity Center (${hostOf(section.entry.instance.startUrl)})` : 'IAM Identity Center',
+      folded ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded,
+    );
+    const { state, entry } = section;
+    this.entryKey = entry.key;
+    this.id = `identityCenter:${entry.key}`;
+    const signIn = !state ? '' : state.signedIn ? signedInText(state.expiresAt, state.source) : 'signed out';
+    this.description = [signIn, section.discovering ? 'finding accounts…' : ''].filter(Boolean).join(' · ');
+    // `.cached`: signed out with names kept, which Sign out forgets (the menus offer it then, too).
+    this.contextValue = state?.signedIn ? 'identityCenter.signedIn' : `identityCenter.signedOut${section.directory ? '.cached' : ''}`;
+    this.iconPath = new vscode.ThemeIcon(state?.signedIn ? 'verified' : 'account');
+    this.tooltip = [`IAM Identity Center: ${signIn || 'checking…'}`, `Start URL: ${entry.instance.startUrl}`, `Region: ${entry.instance.region}`, entry.from === 'setting' ? 'From the iamSwitchboard.identityCenter setting' : `From [sso-session ${entry.instance.sessionName}] in ~/.aws/config`].join('\n');
+  }
+}
+
+/** A row that runs a command when clicked, e.g. "Sign in" under a signed-out Identity Center. */
+export class ActionNode extends vscode.TreeItem {
+  constructor(id: string, text: string, icon: string, command: vscode.Command) {
+    super(text, vscode.TreeItemCollapsibleState.None);
+    this.id = id;
+    this.iconPath = new vscode.ThemeIcon(icon);
+    this.command = command;
+    this.contextValue = 'roleAction';
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function signedInText(expiresAt: Date | undefined, source: 'signIn' | 'awsCli' | undefined): string {
+  const until = expiresAt ? ` until ${expiresAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
+  return `signed in${until}${source === 'awsCli' ? ' (AWS CLI)' : ''}`;
+}
+
+export type RoleTreeNode = AccountNode | SourceNode | NoteNode | RoleNode | WarningNode | IdentityCenterNode | ActionNode;
+
+/** What the tree reads of IAM Identity Center (store/identityCenterStore.ts). */
+export interface IdentityCenterView {
+  sections(config: AwsConfig | undefined): IdentityCenterSection[];
+  onDidChangeState: vscode.Event<void>;
+}
 
 function roleIcon(role: RoleEntry, active: boolean, production: boolean): vscode.ThemeIcon {
   if (active) {
@@ -127,6 +201,10 @@ function roleTooltip(role: RoleEntry, active: Identity | undefined, production: 
 
 /** True when `identity` is the session of `role` (same profile, or same ARN for roles from settings). */
 export function isActiveRole(role: RoleEntry, identity: Identity | undefined): boolean {
+  if (identity?.origin.kind === 'sso') {
+    const o = identity.origin;
+    return role.sso !== undefined && o.startUrl === role.sso.startUrl && o.accountId === role.sso.accountId && o.roleName === role.sso.roleName;
+  }
   if (identity?.origin.kind !== 'sts') {
     return false;
   }
@@ -142,9 +220,13 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
   constructor(
     private readonly store: RoleCatalogStore,
     private readonly session: Session,
+    private readonly identityCenter?: IdentityCenterView,
     private readonly production: (role: RoleEntry, account: AccountEntry) => ProductionMark = () => ({ production: false }),
   ) {
     this.disposables = [this.changed, store.onDidChange(() => this.refresh()), session.onDidChange(() => this.refresh())];
+    if (identityCenter) {
+      this.disposables.push(identityCenter.onDidChangeState(() => this.refresh()));
+    }
     // The active role's minutes left, in its description: redrawn twice a minute, they are never more than
     // half a minute behind.
     this.ticker = setInterval(() => this.session.identity && this.refresh(), 30_000);
@@ -162,23 +244,32 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
     if (node instanceof AccountNode) {
       return this.accountChildren(node.account);
     }
+    if (node instanceof IdentityCenterNode) {
+      return identityCenterChildren(node);
+    }
     if (node) {
       return [];
     }
     this.store.watch();
     let catalog;
+    let config;
     try {
-      ({ catalog } = await this.store.get());
+      ({ catalog, config } = await this.store.get());
     } catch (error) {
       // The SDK's loader refuses a few profile names outright; say so instead of an empty view.
       // Core errors already say which file and what to do; anything else gets a generic sentence.
       const message = error instanceof UserError ? error.message : 'could not be read: see the IAM Switchboard log.';
       return [new WarningNode({ name: '~/.aws/config', warnings: [{ code: 'UnreadableConfig', message }] })];
     }
-    if (!catalog.roles.length && !catalog.broken.length) {
+    const sections = this.identityCenter?.sections(config) ?? [];
+    if (!catalog.roles.length && !catalog.broken.length && !sections.length) {
       return []; // the view's welcome content takes over
     }
-    return [...catalog.accounts.map((a) => new AccountNode(a)), ...catalog.broken.map((b) => new WarningNode(b))];
+    return [
+      ...sections.map((s) => new IdentityCenterNode(s, sections.length > 1)),
+      ...catalog.accounts.map((a) => new AccountNode(a)),
+      ...catalog.broken.map((b) => new WarningNode(b)),
+    ];
   }
 
   private accountChildren(account: AccountEntry): RoleTreeNode[] {
@@ -188,14 +279,14 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
     const identity = this.session.identity;
     const bySource = new Map<string, RoleEntry[]>();
     for (const role of account.roles) {
-      const source = describeSource(role.source);
+      const source = role.sso ? 'IAM Identity Center' : describeSource(role.source);
       bySource.set(source, [...(bySource.get(source) ?? []), role]);
     }
     return [...bySource].flatMap(([source, roles]) => [
       new SourceNode(account.id, source, roles.length, roles[0].source?.kind === 'profile' ? roles[0].source.profile : undefined),
       ...roles.map((role) => {
         const active = isActiveRole(role, identity) ? identity : undefined;
-        return new RoleNode(role, active, active ? this.session.timeLeft() : undefined, this.production(role, account));
+        return role.sso ? new SsoRoleNode(role, active, active ? this.session.timeLeft() : undefined) : new RoleNode(role, active, active ? this.session.timeLeft() : undefined, this.production(role, account));
       }),
     ]);
   }
@@ -204,4 +295,19 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
     clearInterval(this.ticker);
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+/** Under the section: Sign in when signed out; how many accounts the cached directory holds when signed in. */
+function identityCenterChildren(node: IdentityCenterNode): RoleTreeNode[] {
+  const { state, directory, entry } = node.section;
+  const args = [{ entryKey: entry.key }];
+  if (!state?.signedIn) {
+    return [new ActionNode(`identityCenter:${entry.key}:signIn`, 'Sign in to IAM Identity Center', 'sign-in', { command: 'iamSwitchboard.signInToIdentityCenter', title: 'Sign in', arguments: args })];
+  }
+  if (!directory) {
+    return [new ActionNode(`identityCenter:${entry.key}:discover`, 'Find my accounts and roles', 'refresh', { command: 'iamSwitchboard.refreshIdentityCenter', title: 'Refresh', arguments: args })];
+  }
+  const roles = directory.accounts.reduce((n, a) => n + a.roles.length, 0);
+  const at = new Date(directory.fetchedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return [new NoteNode(`identityCenter:${entry.key}:count`, `${directory.accounts.length} accounts, ${roles} roles`, `Listed at ${at}; the roles are under their accounts below.`)];
 }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { e2eEnv, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, runCommand, screenshot, treeItem } from './driver';
+import { e2eEnv, foldView, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, runCommand, screenshot, treeItem } from './driver';
 
 // Where code-server may keep user settings in a remote window: both are put back afterwards.
 const settingsPaths = ['User', 'Machine'].map((scope) => path.join(e2eEnv().userDataDir, scope, 'settings.json'));
@@ -22,6 +22,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (page) await foldView(page, 'Vault', false).catch(() => undefined); // the workbench keeps it per folder
   await browser?.close();
   // Other scenarios expect the demo's accounts only.
   settingsPaths.forEach((file, i) => (originalSettings[i] === undefined ? fs.rmSync(file, { force: true }) : fs.writeFileSync(file, originalSettings[i]!)));
@@ -59,6 +60,7 @@ test('Add Account accepts a dashed account id, refuses bad role names, warns abo
   await page.keyboard.press('Enter');
   await atStep(4);
   await pickQuickItem(page, /^default/);
+  await foldView(page, 'Vault'); // the new rows are at the bottom of AWS Roles
   await treeItem(page, 'sandbox').first().waitFor({ timeout: 20_000 });
   // The dashes are gone from the id, the role name became a role of the account, the foreign ARN sits under its own.
   await treeItem(page, 'sandbox/ReadOnly').first().waitFor({ timeout: 20_000 });

@@ -12,6 +12,15 @@ export interface DemoServerUrls {
   vaultUrl: string;
 }
 
+/** The local IAM Identity Center as the settings name it (test/servers/sso). */
+export interface DemoIdentityCenter {
+  startUrl: string;
+  region: string;
+  /** Where the extension's OIDC calls go: a 127.0.0.2 forwarder, so the verification page it names opens whole. */
+  oidcEndpoint: string;
+  portalEndpoint: string;
+}
+
 /** Creates `<home>/.aws/{config,credentials}` from test/fixtures/aws and returns the environment that uses them. */
 export function prepareDemoHome(home: string): Record<string, string | undefined> {
   const awsDir = path.join(home, '.aws');
@@ -50,9 +59,16 @@ function unsetInheritedCredentials(): Record<string, undefined> {
  * `askBeforeProduction`: the test scenarios and suites assume prod roles without a person to answer "Assume a
  * production role?", so only the interactive demo asks.
  */
-export function demoSettings({ awsUrl, vaultUrl, consoleUrl, askBeforeProduction = false }: DemoServerUrls & { consoleUrl?: string; askBeforeProduction?: boolean }): Record<string, unknown> {
+export function demoSettings({
+  awsUrl,
+  vaultUrl,
+  consoleUrl,
+  identityCenter,
+  askBeforeProduction = false,
+}: DemoServerUrls & { consoleUrl?: string; identityCenter?: DemoIdentityCenter; askBeforeProduction?: boolean }): Record<string, unknown> {
   return {
     'iamSwitchboard.confirmProductionRoles': askBeforeProduction,
+    ...(identityCenter && { 'iamSwitchboard.identityCenter': identityCenter }),
     'iamSwitchboard.stsEndpoint': awsUrl,
     // The local server answers IAM on the same URL (Discover Roles).
     'iamSwitchboard.iamEndpoint': awsUrl,
@@ -74,8 +90,23 @@ export function demoSettings({ awsUrl, vaultUrl, consoleUrl, askBeforeProduction
  * person lands on a MissingAuthenticationToken page); another loopback address is left alone. So the demo and
  * the tests forward 127.0.0.2 to the local AWS server. Real sign-in endpoints are not loopback addresses.
  */
-export function startConsoleForwarder(awsUrl: string, host = '127.0.0.2'): Promise<{ url: string; close(): Promise<void> }> {
-  const target = new URL(awsUrl);
+export async function startConsoleForwarder(awsUrl: string, host = '127.0.0.2'): Promise<{ url: string; close(): Promise<void> }> {
+  const forwarder = await startLoopbackForwarder(awsUrl, host);
+  return { url: `${forwarder.url}/federation`, close: forwarder.close };
+}
+
+/**
+ * The local Identity Center's settings, its OIDC API (which names the verification page after the host it was
+ * reached on) behind a 127.0.0.2 forwarder for the same reason as the console's.
+ */
+export async function startIdentityCenterForwarder(sso: { url: string; startUrl: string; region: string }): Promise<{ identityCenter: DemoIdentityCenter; close(): Promise<void> }> {
+  const forwarder = await startLoopbackForwarder(sso.url);
+  return { identityCenter: { startUrl: sso.startUrl, region: sso.region, oidcEndpoint: forwarder.url, portalEndpoint: sso.url }, close: forwarder.close };
+}
+
+/** Forwards TCP from a port on `host` to `targetUrl`'s port; returns `http://host:port`. */
+function startLoopbackForwarder(targetUrl: string, host = '127.0.0.2'): Promise<{ url: string; close(): Promise<void> }> {
+  const target = new URL(targetUrl);
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(target.port), target.hostname);
     client.pipe(upstream).pipe(client);
@@ -86,7 +117,7 @@ export function startConsoleForwarder(awsUrl: string, host = '127.0.0.2'): Promi
     server.once('error', reject);
     server.listen(0, host, () => {
       const { port } = server.address() as net.AddressInfo;
-      resolve({ url: `http://${host}:${port}/federation`, close: () => new Promise((done) => server.close(() => done())) });
+      resolve({ url: `http://${host}:${port}`, close: () => new Promise((done) => server.close(() => done())) });
     });
   });
 }

@@ -15,6 +15,8 @@ export interface E2eEnv {
   awsUrl: string;
   vaultUrl: string;
   vaultRootToken: string;
+  /** The local IAM Identity Center (its test controls live under /__test/). */
+  ssoUrl: string;
   /** The HOME of code-server's terminals, holding .aws/config and .aws/credentials. */
   home: string;
   workspace: string;
@@ -55,6 +57,17 @@ export async function openViewContainer(page: Page, title = 'IAM Switchboard'): 
   await icon.waitFor({ timeout: 30_000 });
   if ((await icon.getAttribute('aria-expanded')) !== 'true') await icon.click();
   await page.locator('.part.sidebar .composite.title', { hasText: title }).waitFor({ timeout: 10_000 });
+}
+
+/**
+ * Folds a view of the open sidebar (say, Vault) so the others get its height: a tree only draws the rows that are
+ * on screen, so rows below the fold cannot be found. The workbench remembers it per folder: unfold it afterwards
+ * (`folded = false`) where later scenarios share the folder.
+ */
+export async function foldView(page: Page, name: string, folded = true): Promise<void> {
+  const header = page.locator('.part.sidebar .pane-header', { hasText: new RegExp(`^${escapeRegExp(name)}`, 'i') }).first();
+  await header.waitFor({ timeout: 20_000 });
+  if ((await header.getAttribute('aria-expanded')) === String(folded)) await header.click();
 }
 
 /** A row in a tree view, by its label text. */

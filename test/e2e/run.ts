@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { format } from 'node:util';
 import { startServers } from '../servers';
 import { CodeServer, projectRoot, startCodeServer, workbenchUrl } from './codeServer';
-import { demoSettings, prepareDemoHome, prepareDemoWorkspace, startConsoleForwarder } from './demoWorld';
+import { demoSettings, prepareDemoHome, prepareDemoWorkspace, startConsoleForwarder, startIdentityCenterForwarder } from './demoWorld';
 import { E2eEnv, launchBrowser, screenshot, screenshotsDir } from './driver';
 import { fixtureSecrets, scanForSecrets } from './secretScan';
 import { DEMO_USERS } from '../servers/vault';
@@ -54,11 +54,12 @@ async function runAll(servers: Servers, root: string, args: string[], started: n
   const workspace = path.join(root, 'workspace');
   const env = prepareDemoHome(home);
   prepareDemoWorkspace(workspace);
-  const shared = { awsUrl: servers.aws.url, vaultUrl: servers.vault.url, vaultRootToken: servers.vault.rootToken, home, workspace };
+  const shared = { awsUrl: servers.aws.url, vaultUrl: servers.vault.url, vaultRootToken: servers.vault.rootToken, ssoUrl: servers.sso.url, home, workspace };
   const consoleForwarder = await startConsoleForwarder(servers.aws.url);
+  const ssoForwarder = await startIdentityCenterForwarder(servers.sso);
   const codeServer = await startCodeServer({
     workspace,
-    settings: demoSettings({ ...shared, consoleUrl: consoleForwarder.url }),
+    settings: demoSettings({ ...shared, consoleUrl: consoleForwarder.url, identityCenter: ssoForwarder.identityCenter }),
     // The extension-host suite reads the server URLs from here.
     env: {
       ...env,
@@ -84,6 +85,7 @@ async function runAll(servers: Servers, root: string, args: string[], started: n
   } finally {
     await codeServer.stop();
     await consoleForwarder.close();
+    await ssoForwarder.close();
   }
   // After code-server stopped, so state it flushes on shutdown is scanned too.
   outcomes.push(await phase('secret scan', () => scan(codeServer, servers, root)));
@@ -163,7 +165,12 @@ async function runScenarios(e2e: E2eEnv, filters: string[], root: string): Promi
 
 async function scan(server: CodeServer, servers: Servers, root: string): Promise<Omit<Outcome, 'name'>> {
   const passwords = Object.values(DEMO_USERS).map((user) => user.password);
-  const secrets = [...servers.aws.issuedSecrets(), ...servers.vault.issuedTokens(), servers.vault.rootToken, ...passwords, ...fixtureSecrets()];
+  const ssoPasswords = servers.sso.world.users.map((user) => user.password);
+  const secrets = [
+    ...servers.aws.issuedSecrets(), ...servers.vault.issuedTokens(), servers.vault.rootToken, ...passwords, ...fixtureSecrets(),
+    // The local Identity Center's client secrets, device codes, access and refresh tokens, and its passwords.
+    ...servers.sso.issuedSecrets(), ...ssoPasswords,
+  ];
   const dirs = [server.dirs.userData, server.dirs.extensions, server.workspace, path.dirname(messagesFile(root))];
   const findings = scanForSecrets(dirs, secrets);
   for (const f of findings) console.error(`e2e: a secret (${f.secretPrefix}) was written to ${f.file}`);

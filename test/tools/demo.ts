@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { startServers } from '../servers';
 import { DEMO_LDAP, DEMO_OIDC, DEMO_STATIC_ROLES, DEMO_USERS } from '../servers/vault';
 import { projectRoot, startCodeServer } from '../e2e/codeServer';
-import { demoSettings, prepareDemoHome, prepareDemoWorkspace, startConsoleForwarder } from '../e2e/demoWorld';
+import { demoSettings, prepareDemoHome, prepareDemoWorkspace, startConsoleForwarder, startIdentityCenterForwarder } from '../e2e/demoWorld';
 
 async function main(): Promise<void> {
   const codeServerPort = Number(process.env.PORT ?? 8080);
@@ -18,8 +18,10 @@ async function main(): Promise<void> {
   const servers = await startServers({
     aws: { port: (await portFree(4566)) ? 4566 : 0 },
     vault: { port: (await portFree(8200)) ? 8200 : 0 },
+    sso: { port: (await portFree(4567)) ? 4567 : 0 },
   });
   const consoleForwarder = await startConsoleForwarder(servers.aws.url);
+  const ssoForwarder = await startIdentityCenterForwarder(servers.sso);
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-demo-home-'));
   const workspace = path.join(projectRoot, '.cache', 'demo-workspace');
   prepareDemoWorkspace(workspace);
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   const codeServer = await startCodeServer({
     workspace,
     port: codeServerPort,
-    settings: demoSettings({ awsUrl: servers.aws.url, vaultUrl: servers.vault.url, consoleUrl: consoleForwarder.url, askBeforeProduction: true }),
+    settings: demoSettings({ awsUrl: servers.aws.url, vaultUrl: servers.vault.url, consoleUrl: consoleForwarder.url, identityCenter: ssoForwarder.identityCenter, askBeforeProduction: true }),
     env: prepareDemoHome(home),
     // Installed by linking the project into the extensions folder, so the plain URL loads it (no payload).
     prepare: (dirs) => fs.symlinkSync(projectRoot,
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     codeServer.removeFiles();
     await servers.close();
     await consoleForwarder.close();
+    await ssoForwarder.close();
     fs.rmSync(home, { recursive: true, force: true });
     process.exit(0);
   };
@@ -60,6 +63,8 @@ async function main(): Promise<void> {
     ...Object.entries(DEMO_LDAP.users).map(([name, user]) => `                   ldap: ${name} / ${user.password}`),
     `                   oidc (auth/${DEMO_OIDC.mount}, role ${DEMO_OIDC.default_role}): pick ${Object.values(DEMO_OIDC.users).map((u) => u.email).join(' or ')} on its sign-in page`,
     `                   static roles (aws/static-roles): ${Object.keys(DEMO_STATIC_ROLES).join(', ')}; MFA for aws/sts/session-mfa: TOTP of vault-root in world.json`,
+    `  Identity Center  start URL ${servers.sso.startUrl}, region ${servers.sso.region} (verification page ${ssoForwarder.identityCenter.oidcEndpoint}/device)`,
+    ...servers.sso.world.users.map((user) => `                   sign in: ${user.userName} / ${user.password} (${Object.keys(user.assignments).length} accounts)`),
     `  ~/.aws           ${path.join(home, '.aws')} (HOME of the editor's terminals)`,
     `  workspace        ${workspace}`,
     '  MFA for bob: the code comes from the TOTP secret in test/servers/world.json',

@@ -84,7 +84,9 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
   async function handleOidc(path: string, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const input = parseJsonObject(await readBody(req));
     if (path === '/client/register') return sendJson(res, 200, state.registerClient(input));
-    if (path === '/device_authorization') return sendJson(res, 200, state.startDeviceAuthorization(input));
+    // The page is named on the host the client reached, as a real instance names its own portal.
+    const host = req.headers.host;
+    if (path === '/device_authorization') return sendJson(res, 200, state.startDeviceAuthorization(input, host ? `http://${host}/device` : undefined));
     stats.tokenRequests += 1;
     sendJson(res, 200, state.createToken(input), { 'x-amzn-RequestId': requestId });
   }

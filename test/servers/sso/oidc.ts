@@ -112,7 +112,8 @@ export class OidcState {
     };
   }
 
-  startDeviceAuthorization(input: Record<string, unknown>) {
+  /** `verificationUri`: the page on the host the request came to (a forwarder's address, in the e2e run). */
+  startDeviceAuthorization(input: Record<string, unknown>, verificationUri = this.verificationUri) {
     const client = this.authenticateClient(input);
     const startUrl = requiredField(input, 'startUrl');
     if (startUrl !== this.startUrl) throw oidc.invalidRequest('Invalid start URL');
@@ -125,8 +126,8 @@ export class OidcState {
     return {
       deviceCode: device.deviceCode,
       userCode: device.userCode,
-      verificationUri: this.verificationUri,
-      verificationUriComplete: `${this.verificationUri}?user_code=${device.userCode}`,
+      verificationUri,
+      verificationUriComplete: `${verificationUri}?user_code=${device.userCode}`,
       expiresIn: this.deviceTtl,
       interval: this.interval,
     };

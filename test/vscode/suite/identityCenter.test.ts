@@ -1,0 +1,162 @@
+// IAM Identity Center inside a real extension host, against the demo's local Identity Center (the demo settings'
+// iamSwitchboard.identityCenter): the store signs in (the code approved over HTTP, as a person would on the page),
+// discovers into a Memento, feeds the role catalog (hidden accounts left out), and a permission set becomes a
+// session through GetRoleCredentials that refreshes itself; an expired sign-in fails with SsoTokenExpired and
+// leaves the instance signed out; Sign out forgets the names. A store of its own, with in-memory storage, so the
+// extension's own sign-in state is not touched.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { readSettings, type Settings } from '../../../src/configuration/settings';
+import type { DeviceCode } from '../../../src/core/identityCenter';
+import { getCallerIdentity } from '../../../src/core/sts';
+import { Session } from '../../../src/core/session';
+import { UserError } from '../../../src/core/userError';
+import { IdentityCenterStore, type IdentityCenterEntry } from '../../../src/store/identityCenterStore';
+import { RecentRoles } from '../../../src/store/recentRoles';
+import { RoleCatalogStore } from '../../../src/store/roleCatalogStore';
+import { RoleSessionStore } from '../../../src/store/roleSession';
+import { shared } from './helpers';
+
+const { awsUrl, ssoUrl } = shared() as ReturnType<typeof shared> & { ssoUrl: string };
+const HIDDEN = ['sandbox', '555555555555'];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function control(url: string, what: 'clock', body: object): Promise<void> {
+  const response = await fetch(`${url}/__test/${what}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  assert.ok(response.ok, `${url} ${what}: HTTP ${response.status}`);
+}
+
+class MemoryMemento implements vscode.Memento {
+  readonly values = new Map<string, unknown>();
+  keys(): readonly string[] {
+    return [...this.values.keys()];
+  }
+  get<T>(key: string, fallback?: T): T | undefined {
+    return (this.values.has(key) ? this.values.get(key) : fallback) as T | undefined;
+  }
+  async update(key: string, value: unknown): Promise<void> {
+    if (value === undefined) this.values.delete(key);
+    else this.values.set(key, JSON.parse(JSON.stringify(value)));
+  }
+}
+
+class MemorySecrets implements Pick<vscode.SecretStorage, 'get' | 'store' | 'delete'> {
+  readonly values = new Map<string, string>();
+  async get(key: string) {
+    return this.values.get(key);
+  }
+  async store(key: string, value: string) {
+    this.values.set(key, value);
+  }
+  async delete(key: string) {
+    this.values.delete(key);
+  }
+}
+
+/** Approves the code on the verification page as alice: the form a person submits. */
+async function approve(code: DeviceCode): Promise<void> {
+  const page = new URL(code.verificationUriComplete);
+  const body = new URLSearchParams({ user_code: code.userCode, username: 'alice', password: 'alice-sso-password', action: 'allow' });
+  const response = await fetch(`${page.origin}${page.pathname}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(response.status, 200, 'the page approved the code');
+}
+
+suite('IAM Identity Center', () => {
+  const globalState = new MemoryMemento();
+  const secrets = new MemorySecrets();
+  const log = vscode.window.createOutputChannel('IAM Switchboard Identity Center tests', { log: true });
+  const settings = (): Settings => ({ ...readSettings(), identityCenterHiddenAccounts: HIDDEN });
+  const context = { globalState } as unknown as vscode.ExtensionContext;
+  let catalog: RoleCatalogStore;
+  let store: IdentityCenterStore;
+  let roles: RoleSessionStore;
+  let windowSession: Session;
+  let entry: IdentityCenterEntry;
+
+  async function signIn(): Promise<void> {
+    const signal = new AbortController().signal;
+    await store.signIn(entry, (code) => void approve(code), signal);
+    await store.discover(entry);
+  }
+
+  suiteSetup(async () => {
+    catalog = new RoleCatalogStore(settings, log);
+    store = new IdentityCenterStore({ secrets: secrets as unknown as vscode.SecretStorage, context, settings, log, config: async () => (await catalog.get()).config });
+    catalog.addRoles(store);
+    windowSession = new Session();
+    roles = new RoleSessionStore({ session: windowSession, catalog, settings, log, recent: new RecentRoles(context), identityCenter: store });
+    const found = store.entries(undefined).find((e) => e.from === 'setting');
+    assert.ok(found, 'the demo settings name the local Identity Center');
+    entry = found;
+  });
+
+  suiteTeardown(() => {
+    roles.dispose();
+    store.dispose();
+    catalog.dispose();
+    log.dispose();
+  });
+
+  test('sign-in and discovery put every permission set in the catalog, hidden accounts left out, tokens nowhere but the secrets', async () => {
+    assert.equal((await store.readState(entry)).signedIn, false);
+    await signIn();
+    assert.equal((await store.readState(entry)).signedIn, true);
+    const { catalog: built } = await catalog.get();
+    const labels = built.roles.filter((r) => r.sso).map((r) => r.label);
+    for (const label of ['central/AdministratorAccess', 'dev/PowerUserAccess', 'staging/ReadOnlyAccess']) assert.ok(labels.includes(label), `${label} in ${labels}`);
+    assert.ok(!labels.some((l) => l.startsWith('sandbox/') || l.startsWith('security/')), `hidden accounts stay out: ${labels}`);
+    assert.equal(built.accounts.find((a) => a.id === '444444444444')?.alias, 'staging', 'accounts carry their Identity Center names');
+
+    const issued = (await (await fetch(`${ssoUrl}/__test/issued`)).json()) as string[];
+    const kept = JSON.stringify([...globalState.values]);
+    assert.ok(issued.length > 0);
+    assert.ok(issued.every((secret) => !kept.includes(secret)), 'globalState holds names only');
+    assert.ok([...secrets.values.values()].some((v) => issued.some((secret) => v.includes(secret))), 'the token is in the secret store');
+  });
+
+  test('a permission set becomes the session through GetRoleCredentials and refreshes itself before it ends', async () => {
+    const role = (await catalog.get()).catalog.roles.find((r) => r.label === 'staging/ReadOnlyAccess');
+    assert.ok(role?.sso);
+    // The local STS's clock set back: the one-hour session GetRoleCredentials issues ends 6 s from now, so its
+    // silent refresh (halfway) comes in about 3 s.
+    const SESSION_LEFT_S = 6;
+    await control(awsUrl, 'clock', { advanceMs: -(3600 - SESSION_LEFT_S) * 1000 });
+    let first;
+    try {
+      first = await roles.switchTo(role);
+    } finally {
+      await control(awsUrl, 'clock', { advanceMs: (3600 - SESSION_LEFT_S) * 1000 });
+    }
+    assert.ok(first);
+    assert.deepEqual(first.origin, { kind: 'sso', startUrl: entry.instance.startUrl, accountId: '444444444444', roleName: 'ReadOnlyAccess' });
+    const caller = await getCallerIdentity(first.credentials, { endpoint: awsUrl, region: 'us-east-1', timeoutMs: 10_000 });
+    assert.match(caller.arn, /^arn:aws:sts::444444444444:assumed-role\/AWSReservedSSO_ReadOnlyAccess_[0-9a-f]{16}\/alice$/);
+
+    await sleep((SESSION_LEFT_S / 2) * 1000 + 2000);
+    const refreshed = windowSession.identity;
+    assert.equal(refreshed?.label, 'staging/ReadOnlyAccess');
+    assert.notEqual(refreshed?.credentials.accessKeyId, first.credentials.accessKeyId, 'new credentials from the sign-in');
+    assert.ok(refreshed!.credentials.expiration!.getTime() > first.credentials.expiration!.getTime() + 60_000, 'a full session again');
+    roles.clear();
+  });
+
+  test('an expired sign-in fails with SsoTokenExpired, the instance reads signed out, and Sign out forgets the names', async () => {
+    const role = (await catalog.get()).catalog.roles.find((r) => r.label === 'dev/ReadOnlyAccess')!;
+    const PAST_EXPIRY_MS = 9 * 3600 * 1000;
+    await control(ssoUrl, 'clock', { advanceMs: PAST_EXPIRY_MS });
+    try {
+      await assert.rejects(roles.switchTo(role), (error: unknown) => error instanceof UserError && error.code === 'SsoTokenExpired');
+    } finally {
+      await control(ssoUrl, 'clock', { advanceMs: -PAST_EXPIRY_MS });
+    }
+    assert.equal(store.sections(undefined)[0].state?.signedIn, false);
+    assert.equal(windowSession.identity, undefined);
+    // The names stay until Sign out, so the tree still shows where Sign in leads.
+    assert.ok((await catalog.get()).catalog.roles.some((r) => r.sso));
+
+    await store.signOut(entry);
+    assert.equal(store.directory(entry), undefined);
+    assert.ok(!(await catalog.get()).catalog.roles.some((r) => r.sso && r.origin === 'identityCenter'), 'no discovered roles after Sign out');
+    assert.equal(secrets.values.size, 0, 'token and registration forgotten');
+  });
+});
