@@ -15,7 +15,10 @@ const lazySdk = {
   name: 'lazy-sdk',
   setup(build) {
     // `../x` too: modules in src/core/<feature>/ load the same bundles.
-    build.onResolve({ filter: /^\.\.?\/(stsSdk|vaultSdk|ssoSdk|sdkIam|iniLoader)$/ }, (args) => ({ path: `./${args.path.split('/').pop()}.js`, external: true }));
+    build.onResolve({ filter: /^\.\.?\/(stsSdk|vaultSdk|ssoSdk|sdkIam|iniLoader)$/ }, (args) => ({
+      path: `./${args.path.split('/').pop()}.js`,
+      external: true,
+    }));
   },
 };
 

@@ -64,13 +64,23 @@ async function main(): Promise<void> {
   const body = parse(answer.body);
   if (answer.status !== 200) {
     // The endpoint's Message is written for people; anything else is only described, never echoed.
-    fail(typeof body.Message === 'string' ? body.Message : `The IAM Switchboard credential endpoint answered HTTP ${answer.status}: see its log in VS Code.`);
+    fail(
+      typeof body.Message === 'string'
+        ? body.Message
+        : `The IAM Switchboard credential endpoint answered HTTP ${answer.status}: see its log in VS Code.`,
+    );
   }
   const { AccessKeyId, SecretAccessKey, Token, Expiration } = body;
   if (typeof AccessKeyId !== 'string' || typeof SecretAccessKey !== 'string' || typeof Expiration !== 'string') {
     fail('The IAM Switchboard credential endpoint answered without credentials: see its log in VS Code.');
   }
-  const output = { Version: 1, AccessKeyId, SecretAccessKey, ...(typeof Token === 'string' && Token !== '' && { SessionToken: Token }), Expiration };
+  const output = {
+    Version: 1,
+    AccessKeyId,
+    SecretAccessKey,
+    ...(typeof Token === 'string' && Token !== '' && { SessionToken: Token }),
+    Expiration,
+  };
   process.stdout.write(`${JSON.stringify(output)}\n`);
 }
 

@@ -23,7 +23,9 @@ export function showError(log: vscode.LogOutputChannel, error: unknown, action?:
     log.error(`${action ? action + ': ' : ''}${error.code ?? 'error'}: ${error.message}${error.detail ? ` (${error.detail})` : ''}`);
     const next = NEXT_STEPS[error.code ?? ''];
     if (next) {
-      void vscode.window.showErrorMessage(error.message, next.title).then((choice) => choice && vscode.commands.executeCommand(next.command));
+      void vscode.window
+        .showErrorMessage(error.message, next.title)
+        .then((choice) => choice && vscode.commands.executeCommand(next.command));
       return;
     }
     void vscode.window.showErrorMessage(error.message);

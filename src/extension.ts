@@ -36,13 +36,24 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   const settings = readSettings;
   const catalog = new RoleCatalogStore(settings, log);
   const recent = new RecentRoles(context);
-  const identityCenter = new IdentityCenterStore({ secrets: context.secrets, context, settings, log, config: async () => (await catalog.get()).config });
+  const identityCenter = new IdentityCenterStore({
+    secrets: context.secrets,
+    context,
+    settings,
+    log,
+    config: async () => (await catalog.get()).config,
+  });
   catalog.addRoles(identityCenter);
   const roles = new RoleSessionStore({ session, catalog, settings, log, recent, identityCenter });
   const guardrails = new Guardrails(session, catalog, settings);
   const endpoint = new EndpointHost(context, { session, roles, log, defaultRegion: () => settings().region });
   const terminalsWithKeys = registerTerminalsWithKeys(context, session, log, settings);
-  const pinned = new PinnedTerminals(endpoint, settings, (terminal, label) => terminalsWithKeys.pinned(terminal, label), (identity) => guardrails.identityProduction(identity).production);
+  const pinned = new PinnedTerminals(
+    endpoint,
+    settings,
+    (terminal, label) => terminalsWithKeys.pinned(terminal, label),
+    (identity) => guardrails.identityProduction(identity).production,
+  );
   const openPinned = (identity: Identity, role?: RoleEntry) => void pinned.open(identity, role);
   const tree = new RoleTreeProvider(catalog, session, identityCenter, (role, account) => guardrails.productionOf(role, [account]));
   context.subscriptions.push(
@@ -64,7 +75,12 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   );
   registerEnvironmentCollection(context, { session, log, settings, endpoint, openPinned });
   registerDebugEnvironment(context, session, settings, endpoint, { gate: (kind, name) => guardrails.mayLaunch(kind, name), log });
-  registerTaskGuard(context, (kind, name) => guardrails.mayLaunch(kind, name), () => guardrails.verdict().confirmLaunch && settings().guardrails.wrongAccountLaunch !== 'allow', log);
+  registerTaskGuard(
+    context,
+    (kind, name) => guardrails.mayLaunch(kind, name),
+    () => guardrails.verdict().confirmLaunch && settings().guardrails.wrongAccountLaunch !== 'allow',
+    log,
+  );
   registerStatusBar(context, session, guardrails);
   registerRoleCommands(context, { session, catalog, roles, recent, settings, log, guardrails, openPinnedTerminal: openPinned });
   registerDiscoverRoles(context, { catalog, roles, settings, log });

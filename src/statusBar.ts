@@ -28,11 +28,24 @@ function render(item: vscode.StatusBarItem, session: Session, guardrails: Guardr
     return;
   }
   const left = session.timeLeft();
-  const source = identity.origin.kind === 'vault' ? 'Vault lease' : identity.origin.kind === 'vaultStatic' ? 'Vault static keys' : identity.origin.kind === 'sso' ? 'IAM Identity Center' : 'Assumed role';
+  const source =
+    identity.origin.kind === 'vault'
+      ? 'Vault lease'
+      : identity.origin.kind === 'vaultStatic'
+        ? 'Vault static keys'
+        : identity.origin.kind === 'sso'
+          ? 'IAM Identity Center'
+          : 'Assumed role';
   const icon = verdict.state === 'wrongAccount' ? '$(error)' : verdict.production ? '$(flame)' : '$(key)';
   item.text = `${icon} ${identity.label}${left === undefined ? '' : ` $(watch) ${formatTimeLeft(left)}`}`;
   const tooltip = new vscode.MarkdownString(
-    [`**${identity.label}** (${source})`, identity.arn ?? '', verdict.message ? `$(warning) ${verdict.message}` : '', identity.credentials.expiration ? `Expires ${identity.credentials.expiration.toLocaleString()}` : '', 'Click to switch role']
+    [
+      `**${identity.label}** (${source})`,
+      identity.arn ?? '',
+      verdict.message ? `$(warning) ${verdict.message}` : '',
+      identity.credentials.expiration ? `Expires ${identity.credentials.expiration.toLocaleString()}` : '',
+      'Click to switch role',
+    ]
       .filter(Boolean)
       .join('\n\n'),
   );
@@ -40,7 +53,12 @@ function render(item: vscode.StatusBarItem, session: Session, guardrails: Guardr
   item.tooltip = tooltip;
   // The wrong account outranks the countdown; the countdown outranks the (steady) production colour.
   const expiring = left !== undefined && left < WARNING_WINDOW_MS;
-  const background = verdict.state === 'wrongAccount' ? verdict.statusBarBackground : expiring ? 'statusBarItem.warningBackground' : verdict.statusBarBackground;
+  const background =
+    verdict.state === 'wrongAccount'
+      ? verdict.statusBarBackground
+      : expiring
+        ? 'statusBarItem.warningBackground'
+        : verdict.statusBarBackground;
   item.backgroundColor = background ? new vscode.ThemeColor(background) : undefined;
   item.show();
 }

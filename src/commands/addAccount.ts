@@ -51,17 +51,28 @@ export async function addAccount(catalog: RoleCatalogStore): Promise<void> {
   if (!done) {
     return;
   }
-  const entry: AccountSetting = { id: done.id, roles: done.roles, sourceProfile: done.sourceProfile, ...(done.alias ? { alias: done.alias } : {}) };
+  const entry: AccountSetting = {
+    id: done.id,
+    roles: done.roles,
+    sourceProfile: done.sourceProfile,
+    ...(done.alias ? { alias: done.alias } : {}),
+  };
   const current = userValue<AccountSetting[]>('accounts') ?? [];
   const merged = current.some((a) => a.id === entry.id)
     ? current.map((a) => (a.id === entry.id ? { ...a, ...entry, roles: [...new Set([...(a.roles ?? []), ...entry.roles])] } : a))
     : [...current, entry];
   await writeUserSetting('accounts', merged);
-  vscode.window.setStatusBarMessage(`Added account ${done.alias || done.id} with ${done.roles.length} role${done.roles.length === 1 ? '' : 's'}`, 5000);
+  vscode.window.setStatusBarMessage(
+    `Added account ${done.alias || done.id} with ${done.roles.length} role${done.roles.length === 1 ? '' : 's'}`,
+    5000,
+  );
 }
 
 function splitRoles(text: string): string[] {
-  return text.split(',').map((r) => r.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
 }
 
 /** Refuses names IAM would refuse; warns (without blocking) about an ARN of another account. */
@@ -83,6 +94,9 @@ function rolesProblem(roles: string[], accountId: string): string | vscode.Input
   }
   const foreign = roles.map((r) => tryParseRoleArn(r)).find((arn) => arn && arn.accountId !== accountId);
   return foreign
-    ? { message: `${foreign.arn} is in account ${foreign.accountId}, not ${accountId}: it will be listed under its own account.`, severity: vscode.InputBoxValidationSeverity.Warning }
+    ? {
+        message: `${foreign.arn} is in account ${foreign.accountId}, not ${accountId}: it will be listed under its own account.`,
+        severity: vscode.InputBoxValidationSeverity.Warning,
+      }
     : undefined;
 }

@@ -9,7 +9,12 @@ import { UserError } from '../core/userError';
 import { registerCommand } from '../errors';
 import type { EndpointHost } from '../terminals/endpointHost';
 
-export function registerCopyCredentials(context: vscode.ExtensionContext, session: Session, endpoint: EndpointHost, log: vscode.LogOutputChannel): void {
+export function registerCopyCredentials(
+  context: vscode.ExtensionContext,
+  session: Session,
+  endpoint: EndpointHost,
+  log: vscode.LogOutputChannel,
+): void {
   context.subscriptions.push(
     registerCommand(log, 'iamSwitchboard.copyCredentialsAs', 'Copy credentials', () => copyCredentialsAs(session)),
     registerCommand(log, 'iamSwitchboard.copyCredentialProcess', 'Copy credential_process', () => copyCredentialProcess(context, endpoint)),
@@ -33,7 +38,10 @@ async function copyCredentialsAs(session: Session): Promise<void> {
   const copy = 'Copy Keys';
   const answer = await vscode.window.showWarningMessage(
     `Copy the secret keys of ${identity.label} to the clipboard?`,
-    { modal: true, detail: `Whoever reads the clipboard, or wherever you paste them, holds these keys${until}. IAM Switchboard cannot take them back or refresh them there.` },
+    {
+      modal: true,
+      detail: `Whoever reads the clipboard, or wherever you paste them, holds these keys${until}. IAM Switchboard cannot take them back or refresh them there.`,
+    },
     copy,
   );
   if (answer !== copy) {
@@ -50,7 +58,11 @@ async function copyCredentialProcess(context: vscode.ExtensionContext, endpoint:
     '/usr/bin/env',
     `AWS_CONTAINER_CREDENTIALS_FULL_URI=${running.endpointUrl}`,
     `AWS_CONTAINER_AUTHORIZATION_TOKEN=${token}`,
-    ...helperCommand({ execPath: process.execPath, helperPath: context.asAbsolutePath('dist/credentialHelper.js'), electron: !!process.versions.electron }).filter((a) => a !== '/usr/bin/env'),
+    ...helperCommand({
+      execPath: process.execPath,
+      helperPath: context.asAbsolutePath('dist/credentialHelper.js'),
+      electron: !!process.versions.electron,
+    }).filter((a) => a !== '/usr/bin/env'),
   ];
   const text = `[profile vscode]\n# Follows the role active in this VS Code window, while the window is open.\ncredential_process = ${commandLine(argv)}\n`;
   const copy = 'Copy Profile';
@@ -58,7 +70,8 @@ async function copyCredentialProcess(context: vscode.ExtensionContext, endpoint:
     'Copy a credential_process profile for another tool on this machine?',
     {
       modal: true,
-      detail: 'It holds a token that gets the active role\'s credentials from this window while it is open. Paste it into that tool\'s AWS config; anyone who can read that file can use the role while this window runs.',
+      detail:
+        "It holds a token that gets the active role's credentials from this window while it is open. Paste it into that tool's AWS config; anyone who can read that file can use the role while this window runs.",
     },
     copy,
   );
@@ -67,5 +80,5 @@ async function copyCredentialProcess(context: vscode.ExtensionContext, endpoint:
     return;
   }
   await vscode.env.clipboard.writeText(text);
-  vscode.window.setStatusBarMessage('Copied a credential_process profile that follows this window\'s role', 5000);
+  vscode.window.setStatusBarMessage("Copied a credential_process profile that follows this window's role", 5000);
 }

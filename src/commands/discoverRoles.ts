@@ -33,7 +33,9 @@ export function registerDiscoverRoles(context: vscode.ExtensionContext, deps: Di
   const previews = new PreviewDocuments();
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, previews),
-    registerCommand<DiscoverArgs>(deps.log, 'iamSwitchboard.discoverRoles', 'Discover roles', (arg) => new DiscoverRoles(deps, previews).run(arg)),
+    registerCommand<DiscoverArgs>(deps.log, 'iamSwitchboard.discoverRoles', 'Discover roles', (arg) =>
+      new DiscoverRoles(deps, previews).run(arg),
+    ),
   );
 }
 
@@ -75,7 +77,9 @@ class DiscoverRoles {
     const discovery = await this.discover(profile, config);
     if (discovery.summary) void vscode.window.showWarningMessage(discovery.summary);
     if (!discovery.candidates.length) {
-      const denied = discovery.denied.length ? ` (${discovery.denied.length} allowed ${discovery.denied.length === 1 ? 'role is' : 'roles are'} taken away by a Deny)` : '';
+      const denied = discovery.denied.length
+        ? ` (${discovery.denied.length} allowed ${discovery.denied.length === 1 ? 'role is' : 'roles are'} taken away by a Deny)`
+        : '';
       void vscode.window.showInformationMessage(`The policies of ${discovery.user.name} allow assuming no roles${denied}.`);
       return;
     }
@@ -91,9 +95,14 @@ class DiscoverRoles {
     const users = [...config.profiles.values()].filter((p) => !p.roleArn && p.credentialKind === 'static');
     const names = users.map((p) => p.name).sort((a, b) => Number(b === 'default') - Number(a === 'default'));
     if (names.length === 0) {
-      throw new UserError('No profile in ~/.aws/config or ~/.aws/credentials holds IAM user keys: add your IAM user\'s keys (aws configure), then try again.', 'NoUserProfile');
+      throw new UserError(
+        "No profile in ~/.aws/config or ~/.aws/credentials holds IAM user keys: add your IAM user's keys (aws configure), then try again.",
+        'NoUserProfile',
+      );
     }
-    return names.length === 1 ? names[0] : vscode.window.showQuickPick(names, { title: 'Discover Roles', placeHolder: 'The profile with your IAM user\'s keys' });
+    return names.length === 1
+      ? names[0]
+      : vscode.window.showQuickPick(names, { title: 'Discover Roles', placeHolder: "The profile with your IAM user's keys" });
   }
 
   private async discover(profile: string, config: AwsConfig): Promise<Discovery> {
@@ -103,9 +112,14 @@ class DiscoverRoles {
       (_progress, token) =>
         whileNotCancelled(token, (signal) =>
           discoverRolesForProfile(profile, config, {
-            endpoint: s.stsEndpoint, region: s.region, timeoutMs: s.requestTimeoutMs, iamEndpoint: s.iamEndpoint, signal,
+            endpoint: s.stsEndpoint,
+            region: s.region,
+            timeoutMs: s.requestTimeoutMs,
+            iamEndpoint: s.iamEndpoint,
+            signal,
             log: (line) => this.deps.log.info(line),
-          })),
+          }),
+        ),
     );
   }
 
@@ -136,7 +150,11 @@ class DiscoverRoles {
       }
       const arns = [...picked].map((r) => r.arn!);
       const mfaSerial = sourceMfaSerial(config, profile);
-      if (action === 'config' ? await this.addToConfig(arns, profile, mfaSerial, config) : await this.addToSettings(arns, profile, mfaSerial)) return;
+      if (
+        action === 'config' ? await this.addToConfig(arns, profile, mfaSerial, config) : await this.addToSettings(arns, profile, mfaSerial)
+      ) {
+        return;
+      }
     }
   }
 
@@ -162,22 +180,39 @@ class DiscoverRoles {
   private async pickAction(count: number): Promise<Action | undefined> {
     const roles = `${count} role${count === 1 ? '' : 's'}`;
     const items: (vscode.QuickPickItem & { action: Action })[] = [
-      { action: 'try', label: '$(beaker) Try Every Role', detail: 'One short AssumeRole each (MFA asked at most once), to mark which work' },
+      {
+        action: 'try',
+        label: '$(beaker) Try Every Role',
+        detail: 'One short AssumeRole each (MFA asked at most once), to mark which work',
+      },
       ...(count > 0
         ? [
-            { action: 'config' as const, label: `$(file-code) Add ${roles} to ~/.aws/config`, detail: 'As profiles in a marked block (a diff is shown first); re-running updates only that block' },
-            { action: 'settings' as const, label: `$(settings-gear) Add ${roles} to iamSwitchboard.accounts`, detail: 'In your user settings' },
+            {
+              action: 'config' as const,
+              label: `$(file-code) Add ${roles} to ~/.aws/config`,
+              detail: 'As profiles in a marked block (a diff is shown first); re-running updates only that block',
+            },
+            {
+              action: 'settings' as const,
+              label: `$(settings-gear) Add ${roles} to iamSwitchboard.accounts`,
+              detail: 'In your user settings',
+            },
           ]
         : []),
       { action: 'back', label: '$(arrow-left) Back to the List' },
     ];
-    return (await vscode.window.showQuickPick(items, { title: 'Discover Roles', placeHolder: 'What to do with the roles', ignoreFocusOut: true }))?.action;
+    return (
+      await vscode.window.showQuickPick(items, { title: 'Discover Roles', placeHolder: 'What to do with the roles', ignoreFocusOut: true })
+    )?.action;
   }
 
   /** A pattern's account id (known accounts offered) and, when the name is open, the role name. */
   private async complete(candidate: RoleCandidate): Promise<string | undefined> {
     const { catalog } = await this.deps.catalog.get();
-    const account = await askAccount(candidate, catalog.accounts.map((a) => ({ id: a.id, alias: a.alias })));
+    const account = await askAccount(
+      candidate,
+      catalog.accounts.map((a) => ({ id: a.id, alias: a.alias })),
+    );
     if (!account) return undefined;
     const needsName = 'problem' in completePattern(candidate, account);
     const name = needsName
@@ -205,7 +240,8 @@ class DiscoverRoles {
       (_progress, token) =>
         whileNotCancelled(token, (signal) =>
           // The session's cache: an MFA code entered here also serves the next switch, and is asked once.
-          tryRoles(arns, { ...options, signal, sourceProfile: profile, mfaSerial: sourceMfaSerial(config, profile) })),
+          tryRoles(arns, { ...options, signal, sourceProfile: profile, mfaSerial: sourceMfaSerial(config, profile) }),
+        ),
     );
     for (const result of results) {
       const row = rows.find((r) => r.arn === result.arn);
@@ -219,13 +255,19 @@ class DiscoverRoles {
     const file = config.files.configPath;
     const { catalog } = await this.deps.catalog.get();
     const accountAliases = new Map(catalog.accounts.filter((a) => a.alias).map((a) => [a.id, a.alias!]));
-    const plan = planBlock(await readConfigText(file), arns.map((roleArn) => ({ roleArn, sourceProfile: profile, mfaSerial })), {
-      existingProfiles: config.profiles.values(),
-      reservedNames: config.profiles.keys(),
-      accountAliases,
-      label: '~/.aws/config',
-    });
-    const skipped = plan.skipped.length ? ` ${plan.skipped.map((s) => s.profile).join(', ')} already ${plan.skipped.length === 1 ? 'has' : 'have'} ${plan.skipped.length === 1 ? 'its role' : 'theirs'}.` : '';
+    const plan = planBlock(
+      await readConfigText(file),
+      arns.map((roleArn) => ({ roleArn, sourceProfile: profile, mfaSerial })),
+      {
+        existingProfiles: config.profiles.values(),
+        reservedNames: config.profiles.keys(),
+        accountAliases,
+        label: '~/.aws/config',
+      },
+    );
+    const skipped = plan.skipped.length
+      ? ` ${plan.skipped.map((s) => s.profile).join(', ')} already ${plan.skipped.length === 1 ? 'has' : 'have'} ${plan.skipped.length === 1 ? 'its role' : 'theirs'}.`
+      : '';
     if (!plan.changed) {
       void vscode.window.showInformationMessage(`~/.aws/config already has these roles.${skipped}`);
       return true;
@@ -234,7 +276,10 @@ class DiscoverRoles {
     const names = plan.added.length ? plan.added.join(', ') : plan.profiles.map((p) => p.name).join(', ');
     const answer = await vscode.window.showInformationMessage(
       `Write ${plan.added.length} new profile${plan.added.length === 1 ? '' : 's'} to ~/.aws/config: ${names}?`,
-      { modal: true, detail: `Only names, role ARNs and source_profile go in, inside the marked block shown in the diff.${plan.removed.length ? ` Removed from the block: ${plan.removed.join(', ')}.` : ''}${skipped}` },
+      {
+        modal: true,
+        detail: `Only names, role ARNs and source_profile go in, inside the marked block shown in the diff.${plan.removed.length ? ` Removed from the block: ${plan.removed.join(', ')}.` : ''}${skipped}`,
+      },
       'Write',
     );
     if (answer !== 'Write') return false;
@@ -265,7 +310,11 @@ function describe(row: Row): string {
     const except = row.candidate.excluded.length ? ` (except ${row.candidate.excluded.join(', ')})` : '';
     return `$(edit) pattern${except}: pick it to name an account and role`;
   }
-  const parts = [trialText(row.trial), row.existing ? `profile ${row.existing}` : undefined, row.candidate.denies.length ? 'partly denied' : undefined];
+  const parts = [
+    trialText(row.trial),
+    row.existing ? `profile ${row.existing}` : undefined,
+    row.candidate.denies.length ? 'partly denied' : undefined,
+  ];
   return parts.filter(Boolean).join(' · ');
 }
 
@@ -296,12 +345,17 @@ async function askAccount(candidate: RoleCandidate, known: { id: string; alias?:
   if (fixed) return fixed;
   const other = { label: '$(edit) Another Account…', id: '' };
   const items = [...known.map((a) => ({ label: a.alias ?? a.id, description: a.alias ? a.id : undefined, id: a.id })), other];
-  const picked = await vscode.window.showQuickPick(items, { title: `Account for ${candidate.resource}`, placeHolder: 'The account to assume the role in', ignoreFocusOut: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Account for ${candidate.resource}`,
+    placeHolder: 'The account to assume the role in',
+    ignoreFocusOut: true,
+  });
   if (!picked || picked.id) return picked?.id;
   return vscode.window.showInputBox({
     title: `Account for ${candidate.resource}`,
     prompt: 'The 12-digit account id',
     ignoreFocusOut: true,
-    validateInput: (value) => (/^\d{12}$/.test(value.trim()) ? undefined : `'${value.trim()}' is not a 12-digit AWS account id: enter the account's id.`),
+    validateInput: (value) =>
+      /^\d{12}$/.test(value.trim()) ? undefined : `'${value.trim()}' is not a 12-digit AWS account id: enter the account's id.`,
   });
 }

@@ -25,7 +25,8 @@ export interface IdentityCenterCommandDeps {
 
 export function registerIdentityCenterCommands(context: vscode.ExtensionContext, deps: IdentityCenterCommandDeps): void {
   const commands = new IdentityCenterCommands(deps);
-  const register = (id: string, action: string, run: (arg?: IdentityCenterArgs) => Promise<unknown>) => registerCommand<IdentityCenterArgs>(deps.log, id, action, run);
+  const register = (id: string, action: string, run: (arg?: IdentityCenterArgs) => Promise<unknown>) =>
+    registerCommand<IdentityCenterArgs>(deps.log, id, action, run);
   context.subscriptions.push(
     register('iamSwitchboard.signInToIdentityCenter', 'Sign in to IAM Identity Center', (arg) => commands.signIn(arg)),
     register('iamSwitchboard.refreshIdentityCenter', 'Refresh IAM Identity Center accounts', (arg) => commands.refresh(arg)),
@@ -45,11 +46,15 @@ class IdentityCenterCommands {
       { location: vscode.ProgressLocation.Notification, title: 'Signing in to IAM Identity Center…', cancellable: true },
       (progress, token) =>
         whileNotCancelled(token, (signal) =>
-          this.deps.store.signIn(entry, async (device) => {
-            progress.report({ message: `code ${device.userCode}` });
-            await offerCode(device);
-            progress.report({ message: `waiting for you to approve code ${device.userCode} in the browser` });
-          }, signal),
+          this.deps.store.signIn(
+            entry,
+            async (device) => {
+              progress.report({ message: `code ${device.userCode}` });
+              await offerCode(device);
+              progress.report({ message: `waiting for you to approve code ${device.userCode} in the browser` });
+            },
+            signal,
+          ),
         ),
     );
     await this.discover(entry);
@@ -72,7 +77,9 @@ class IdentityCenterCommands {
     if (origin?.kind === 'sso' && origin.startUrl === entry.instance.startUrl) {
       this.deps.session.clear();
     }
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Signing out of IAM Identity Center…' }, () => this.deps.store.signOut(entry));
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Signing out of IAM Identity Center…' }, () =>
+      this.deps.store.signOut(entry),
+    );
     vscode.window.setStatusBarMessage(`Signed out of IAM Identity Center at ${entry.instance.startUrl}`, 5000);
   }
 
@@ -102,7 +109,10 @@ class IdentityCenterCommands {
     if (arg) {
       const entry = entries.find((e) => e.key === arg.entryKey);
       if (!entry) {
-        throw new UserError('That IAM Identity Center is no longer configured: check the iamSwitchboard.identityCenter setting and ~/.aws/config.', 'UnknownIdentityCenter');
+        throw new UserError(
+          'That IAM Identity Center is no longer configured: check the iamSwitchboard.identityCenter setting and ~/.aws/config.',
+          'UnknownIdentityCenter',
+        );
       }
       return entry;
     }
@@ -110,7 +120,12 @@ class IdentityCenterCommands {
       return entries[0];
     }
     const picked = await vscode.window.showQuickPick(
-      entries.map((entry) => ({ label: entry.instance.startUrl, description: entry.instance.region, detail: entry.from === 'setting' ? 'iamSwitchboard.identityCenter' : `[sso-session ${entry.instance.sessionName}]`, entry })),
+      entries.map((entry) => ({
+        label: entry.instance.startUrl,
+        description: entry.instance.region,
+        detail: entry.from === 'setting' ? 'iamSwitchboard.identityCenter' : `[sso-session ${entry.instance.sessionName}]`,
+        entry,
+      })),
       { placeHolder },
     );
     return picked?.entry;
@@ -118,22 +133,26 @@ class IdentityCenterCommands {
 
   /** No instance yet: ask for the start URL and region and keep them in the user's (machine-scoped) setting. */
   private async addInstance(): Promise<IdentityCenterEntry | undefined> {
-    const answer = await runWizard<{ startUrl: string; region: string }>('Sign in to IAM Identity Center', [
-      {
-        kind: 'input',
-        prompt: 'Your AWS access portal URL (the start URL), e.g. https://d-1234567890.awsapps.com/start',
-        value: (s) => s.startUrl,
-        validate: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? undefined : 'Enter the full URL, starting with https://'),
-        apply: (v, s) => (s.startUrl = v),
-      },
-      {
-        kind: 'input',
-        prompt: 'The region your IAM Identity Center lives in, e.g. us-east-1',
-        value: (s) => s.region,
-        validate: (v) => (/^[a-z]{2}(-[a-z]+)+-\d$/.test(v.trim()) ? undefined : 'Enter a region such as us-east-1 or eu-west-1'),
-        apply: (v, s) => (s.region = v),
-      },
-    ], { startUrl: '', region: '' });
+    const answer = await runWizard<{ startUrl: string; region: string }>(
+      'Sign in to IAM Identity Center',
+      [
+        {
+          kind: 'input',
+          prompt: 'Your AWS access portal URL (the start URL), e.g. https://d-1234567890.awsapps.com/start',
+          value: (s) => s.startUrl,
+          validate: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? undefined : 'Enter the full URL, starting with https://'),
+          apply: (v, s) => (s.startUrl = v),
+        },
+        {
+          kind: 'input',
+          prompt: 'The region your IAM Identity Center lives in, e.g. us-east-1',
+          value: (s) => s.region,
+          validate: (v) => (/^[a-z]{2}(-[a-z]+)+-\d$/.test(v.trim()) ? undefined : 'Enter a region such as us-east-1 or eu-west-1'),
+          apply: (v, s) => (s.region = v),
+        },
+      ],
+      { startUrl: '', region: '' },
+    );
     if (!answer) {
       return undefined;
     }
@@ -150,7 +169,11 @@ class IdentityCenterCommands {
 async function offerCode(device: DeviceCode): Promise<void> {
   const choice = await vscode.window.showInformationMessage(
     `Sign in to IAM Identity Center with the code ${device.userCode}`,
-    { modal: true, detail: 'Copy and Open copies the code and opens the sign-in page in your browser. Check that the page shows the same code, then allow access.' },
+    {
+      modal: true,
+      detail:
+        'Copy and Open copies the code and opens the sign-in page in your browser. Check that the page shows the same code, then allow access.',
+    },
     'Copy and Open',
   );
   if (choice !== 'Copy and Open') {

@@ -137,7 +137,10 @@ class RoleCommands {
     // re-encoded on the way, which mangles the encoded Destination in the query (microsoft/vscode#85930, #173239).
     const opened = await vscode.env.openExternal(url as unknown as vscode.Uri);
     if (!opened) {
-      throw new UserError('VS Code did not open the console sign-in page (the browser refused it): try again, or allow VS Code to open links.', 'ConsoleNotOpened');
+      throw new UserError(
+        'VS Code did not open the console sign-in page (the browser refused it): try again, or allow VS Code to open links.',
+        'ConsoleNotOpened',
+      );
     }
     if (isLoopback(s.consoleSigninEndpoint) && vscode.env.remoteName) {
       this.deps.log.warn('The console sign-in endpoint is a loopback address in a remote window: the browser may not reach it.');
@@ -150,7 +153,11 @@ class RoleCommands {
     const { credentials, description } = identity
       ? { credentials: identity.credentials, description: identity.label }
       : await terminalDefaultCredentials(await this.deps.roles.assumeOptions());
-    const caller = await getCallerIdentity(credentials, { endpoint: s.stsEndpoint, region: s.region, timeoutMs: s.requestTimeoutMs }, description);
+    const caller = await getCallerIdentity(
+      credentials,
+      { endpoint: s.stsEndpoint, region: s.region, timeoutMs: s.requestTimeoutMs },
+      description,
+    );
     this.deps.log.info(`GetCallerIdentity (${description}): ${caller.arn}`);
     // With the endpoint, terminals have no identity of their own while no role is active: say so, not "run as".
     const message =
@@ -167,7 +174,11 @@ class RoleCommands {
     const file = this.deps.catalog.files.configPath;
     if (!fs.existsSync(file)) {
       fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      fs.writeFileSync(file, '# AWS CLI configuration. A profile with role_arn appears in IAM Switchboard, e.g.:\n# [profile dev]\n# role_arn = arn:aws:iam::123456789012:role/ReadOnly\n# source_profile = default\n', { mode: 0o600 });
+      fs.writeFileSync(
+        file,
+        '# AWS CLI configuration. A profile with role_arn appears in IAM Switchboard, e.g.:\n# [profile dev]\n# role_arn = arn:aws:iam::123456789012:role/ReadOnly\n# source_profile = default\n',
+        { mode: 0o600 },
+      );
       this.deps.catalog.watch();
     }
     await vscode.window.showTextDocument(vscode.Uri.file(file));
@@ -181,9 +192,13 @@ class RoleCommands {
       return arg.role;
     }
     const { catalog } = await this.deps.catalog.get();
-    const role = catalog.roles.find((r) => r.key === arg || r.profile === arg || r.label === arg) ?? catalog.roles.find((r) => r.arn === arg);
+    const role =
+      catalog.roles.find((r) => r.key === arg || r.profile === arg || r.label === arg) ?? catalog.roles.find((r) => r.arn === arg);
     if (!role) {
-      throw new UserError(`There is no role '${arg}' in ~/.aws/config or the iamSwitchboard settings: check the name, or run Refresh.`, 'UnknownRole');
+      throw new UserError(
+        `There is no role '${arg}' in ~/.aws/config or the iamSwitchboard settings: check the name, or run Refresh.`,
+        'UnknownRole',
+      );
     }
     return role;
   }

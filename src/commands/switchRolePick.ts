@@ -2,7 +2,7 @@
 // "Assume this ARN…" entry when the typed text is a role ARN that is not listed, and "Clear credentials".
 import * as vscode from 'vscode';
 import { tryParseRoleArn } from '../core/arn';
-import { Catalog, orderByRecent, RoleEntry } from '../core/roles';
+import { type Catalog, orderByRecent, type RoleEntry } from '../core/roles';
 import { UserError } from '../core/userError';
 
 type Item = vscode.QuickPickItem & { role?: RoleEntry; arn?: string; clear?: true };
@@ -31,7 +31,19 @@ export async function pickRole(catalog: Catalog, context: PickContext): Promise<
   pick.onDidChangeValue((value) => {
     const parsed = tryParseRoleArn(value);
     // alwaysShow keeps the entry visible although the filter text matches none of its words exactly
-    pick.items = parsed && !listed.has(parsed.arn) ? [{ label: 'Assume this ARN…', iconPath: new vscode.ThemeIcon('add'), description: parsed.arn, arn: parsed.arn, alwaysShow: true }, ...base] : base;
+    pick.items =
+      parsed && !listed.has(parsed.arn)
+        ? [
+            {
+              label: 'Assume this ARN…',
+              iconPath: new vscode.ThemeIcon('add'),
+              description: parsed.arn,
+              arn: parsed.arn,
+              alwaysShow: true,
+            },
+            ...base,
+          ]
+        : base;
   });
   const chosen = await new Promise<Item | undefined>((resolve) => {
     pick.onDidAccept(() => resolve(pick.selectedItems[0]));
@@ -62,14 +74,24 @@ function roleItems(catalog: Catalog, context: PickContext): Item[] {
     items.push({
       label: role.label,
       iconPath: new vscode.ThemeIcon(isActive ? 'pass-filled' : role.needsMfa ? 'lock' : 'person'),
-      description: [isActive ? 'active' : undefined, aliases.get(role.accountId) ?? role.accountId, role.name, role.needsMfa ? 'MFA' : undefined].filter(Boolean).join(' · '),
+      description: [
+        isActive ? 'active' : undefined,
+        aliases.get(role.accountId) ?? role.accountId,
+        role.name,
+        role.needsMfa ? 'MFA' : undefined,
+      ]
+        .filter(Boolean)
+        .join(' · '),
       // An Identity Center role's ARN is only nominal: its account id and instance say more (and match the filter).
       detail: role.sso ? `IAM Identity Center · account ${role.accountId} · ${role.sso.startUrl}` : role.arn,
       role,
     });
   }
   if (context.hasSession) {
-    items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: 'Clear credentials', iconPath: new vscode.ThemeIcon('close'), description: 'terminals lose the active role', clear: true });
+    items.push(
+      { label: '', kind: vscode.QuickPickItemKind.Separator },
+      { label: 'Clear credentials', iconPath: new vscode.ThemeIcon('close'), description: 'terminals lose the active role', clear: true },
+    );
   }
   return items;
 }

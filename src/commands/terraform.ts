@@ -6,10 +6,10 @@ import * as vscode from 'vscode';
 import { workspaceValue, writeWorkspaceSetting } from '../configuration/writes';
 import { whileNotCancelled } from '../cancellation';
 import { findTerraform, terraformOutputJson } from '../core/terraform/cli';
-import { FoundRoleArns, mergeRoleArns, roleArnsFromOutputs, roleArnsFromState } from '../core/terraform/roleArns';
+import { type FoundRoleArns, mergeRoleArns, roleArnsFromOutputs, roleArnsFromState } from '../core/terraform/roleArns';
 import {
   COMMON_MANAGED_POLICIES,
-  ModuleFiles,
+  type ModuleFiles,
   accountIdProblem,
   externalIdProblem,
   normalizeAccountId,
@@ -52,21 +52,30 @@ interface ModuleAnswers {
 type PolicyItem = vscode.QuickPickItem & { arn?: string };
 type ChoiceItem = vscode.QuickPickItem & { value: boolean };
 
-const CUSTOM_POLICY: PolicyItem = { label: '$(edit) Custom policy ARN…', detail: 'Enter the ARNs of other managed policies', alwaysShow: true };
+const CUSTOM_POLICY: PolicyItem = {
+  label: '$(edit) Custom policy ARN…',
+  detail: 'Enter the ARNs of other managed policies',
+  alwaysShow: true,
+};
 
 /** Asks for the module's settings, writes it and opens main.tf. Resolves to the folder, or undefined if cancelled. */
 async function newCrossAccountRoleModule(log: vscode.LogOutputChannel): Promise<vscode.Uri | undefined> {
-  const answers = await runWizard<ModuleAnswers>(SCAFFOLD_TITLE, moduleSteps(), {
-    centralAccountId: '',
-    roleName: 'CrossAccountReadOnly',
-    managedPolicyArns: [],
-    wantsCustomPolicies: false,
-    customPolicyArns: [],
-    requireMfa: false,
-    wantsExternalId: false,
-    externalId: randomUUID(),
-    instanceProfile: false,
-  }, { extraSteps: 1 });
+  const answers = await runWizard<ModuleAnswers>(
+    SCAFFOLD_TITLE,
+    moduleSteps(),
+    {
+      centralAccountId: '',
+      roleName: 'CrossAccountReadOnly',
+      managedPolicyArns: [],
+      wantsCustomPolicies: false,
+      customPolicyArns: [],
+      requireMfa: false,
+      wantsExternalId: false,
+      externalId: randomUUID(),
+      instanceProfile: false,
+    },
+    { extraSteps: 1 },
+  );
   if (!answers) {
     return undefined;
   }
@@ -137,14 +146,26 @@ function moduleSteps(): WizardStep<ModuleAnswers>[] {
       validate: (v) => splitArns(v).map(policyArnProblem).find(Boolean),
       apply: (v, a) => (a.customPolicyArns = splitArns(v)),
     },
-    choice('Require MFA to assume the role?', [
-      { label: 'Require MFA', detail: 'Callers must have signed in with MFA (aws:MultiFactorAuthPresent)', value: true },
-      { label: 'No MFA condition', value: false },
-    ], (a, value) => (a.requireMfa = value)),
-    choice('Require an external ID?', [
-      { label: 'No external ID', value: false },
-      { label: 'Require an external ID', detail: 'Callers must pass it (sts:ExternalId); usual when a third party assumes the role', value: true },
-    ], (a, value) => (a.wantsExternalId = value)),
+    choice(
+      'Require MFA to assume the role?',
+      [
+        { label: 'Require MFA', detail: 'Callers must have signed in with MFA (aws:MultiFactorAuthPresent)', value: true },
+        { label: 'No MFA condition', value: false },
+      ],
+      (a, value) => (a.requireMfa = value),
+    ),
+    choice(
+      'Require an external ID?',
+      [
+        { label: 'No external ID', value: false },
+        {
+          label: 'Require an external ID',
+          detail: 'Callers must pass it (sts:ExternalId); usual when a third party assumes the role',
+          value: true,
+        },
+      ],
+      (a, value) => (a.wantsExternalId = value),
+    ),
     {
       kind: 'input',
       continues: true,
@@ -154,14 +175,22 @@ function moduleSteps(): WizardStep<ModuleAnswers>[] {
       validate: (v) => externalIdProblem(v),
       apply: (v, a) => (a.externalId = v),
     },
-    choice('Create an instance profile too?', [
-      { label: 'No instance profile', value: false },
-      { label: 'Add an instance profile', detail: 'EC2 instances may use the role too (it also trusts ec2.amazonaws.com)', value: true },
-    ], (a, value) => (a.instanceProfile = value)),
+    choice(
+      'Create an instance profile too?',
+      [
+        { label: 'No instance profile', value: false },
+        { label: 'Add an instance profile', detail: 'EC2 instances may use the role too (it also trusts ec2.amazonaws.com)', value: true },
+      ],
+      (a, value) => (a.instanceProfile = value),
+    ),
   ];
 }
 
-function choice(placeholder: string, items: ChoiceItem[], apply: (answers: ModuleAnswers, value: boolean) => void): WizardStep<ModuleAnswers> {
+function choice(
+  placeholder: string,
+  items: ChoiceItem[],
+  apply: (answers: ModuleAnswers, value: boolean) => void,
+): WizardStep<ModuleAnswers> {
   return { kind: 'pick', placeholder, items: () => items, apply: (item: ChoiceItem, a) => apply(a, item.value) };
 }
 
@@ -228,7 +257,10 @@ async function importTerraformRoles(log: vscode.LogOutputChannel): Promise<strin
     return undefined;
   }
   if (!vscode.workspace.workspaceFolders?.length) {
-    throw new UserError('Open the folder with your Terraform configuration first: imported roles are kept in its workspace settings.', 'NoWorkspace');
+    throw new UserError(
+      'Open the folder with your Terraform configuration first: imported roles are kept in its workspace settings.',
+      'NoWorkspace',
+    );
   }
   const found = await readRoleArns(log);
   return found && saveRoleArns(found, log);
@@ -237,8 +269,13 @@ async function importTerraformRoles(log: vscode.LogOutputChannel): Promise<strin
 async function readRoleArns(log: vscode.LogOutputChannel): Promise<FoundRoleArns | undefined> {
   const terraform = await findTerraform();
   const runItem = { label: '$(terminal) Run terraform output -json', detail: `In a folder with your root module, using ${terraform}` };
-  const stateItem = { label: '$(file) Read a terraform.tfstate file', detail: 'Its outputs and aws_iam_role resources, without running terraform' };
-  const source = terraform ? await vscode.window.showQuickPick([runItem, stateItem], { title: IMPORT_TITLE, ignoreFocusOut: true }) : stateItem;
+  const stateItem = {
+    label: '$(file) Read a terraform.tfstate file',
+    detail: 'Its outputs and aws_iam_role resources, without running terraform',
+  };
+  const source = terraform
+    ? await vscode.window.showQuickPick([runItem, stateItem], { title: IMPORT_TITLE, ignoreFocusOut: true })
+    : stateItem;
   if (!source) {
     return undefined;
   }
@@ -260,7 +297,11 @@ async function readRoleArns(log: vscode.LogOutputChannel): Promise<FoundRoleArns
   }
   log.info(`Running terraform output -json in ${folder.fsPath}`);
   const stdout = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Running terraform output -json in ${vscode.workspace.asRelativePath(folder)}`, cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Running terraform output -json in ${vscode.workspace.asRelativePath(folder)}`,
+      cancellable: true,
+    },
     (_progress, token) =>
       whileNotCancelled(token, (signal) => terraformOutputJson(terraform, folder.fsPath, { timeoutMs: TERRAFORM_TIMEOUT_MS, signal })),
   );
@@ -305,12 +346,18 @@ async function saveRoleArns(found: FoundRoleArns, log: vscode.LogOutputChannel):
   if (added.length) {
     await writeWorkspaceSetting(ROLE_ARNS_SETTING, merged);
   }
-  log.info(`Terraform import: ${found.roleArns.length} role ARNs found, ${added.length} added${added.length ? `: ${added.join(', ')}` : ''}`);
+  log.info(
+    `Terraform import: ${found.roleArns.length} role ARNs found, ${added.length} added${added.length ? `: ${added.join(', ')}` : ''}`,
+  );
   const skipped = found.skippedSensitive.length ? ` Sensitive outputs were not read: ${found.skippedSensitive.join(', ')}.` : '';
   if (found.roleArns.length === 0) {
-    void vscode.window.showWarningMessage(`No role ARNs found in Terraform: add an output with the role's ARN (snippet tf-iam-output-role-arn) and apply.${skipped}`);
+    void vscode.window.showWarningMessage(
+      `No role ARNs found in Terraform: add an output with the role's ARN (snippet tf-iam-output-role-arn) and apply.${skipped}`,
+    );
   } else if (added.length === 0) {
-    void vscode.window.showInformationMessage(`All ${plural(found.roleArns.length, 'role ARN')} from Terraform are already in the workspace settings.${skipped}`);
+    void vscode.window.showInformationMessage(
+      `All ${plural(found.roleArns.length, 'role ARN')} from Terraform are already in the workspace settings.${skipped}`,
+    );
   } else {
     const already = found.roleArns.length - added.length;
     void vscode.window.showInformationMessage(

@@ -8,14 +8,14 @@ import type { VaultServerSetting } from '../configuration/settings';
 import { userValue, writeUserSetting } from '../configuration/writes';
 import { runWizard } from '../prompts/multiStepInput';
 import { pickServer } from '../prompts/vault';
-import { VaultConnections, VaultDeps } from '../store/vaultConnections';
+import { VaultConnections, type VaultDeps } from '../store/vaultConnections';
 import { VaultLeaseStore } from '../store/vaultLeaseStore';
 import { VaultStaticCredentials } from '../store/vaultStatic';
-import { ServerNode, VaultTreeProvider } from '../treeViews/vaultTree';
+import { type ServerNode, VaultTreeProvider } from '../treeViews/vaultTree';
 import { VaultLeaseDocuments } from '../vaultLeaseDocument';
 import { signInInteractively } from './vaultSignIn';
-import { StaticRoleArgs, VaultStaticRoleCommands } from './vaultStaticRoles';
-import { LeaseArgs, LeaseCredentialsArgs, RenewArgs, VaultLeaseCommands } from './vaultLeases';
+import { type StaticRoleArgs, VaultStaticRoleCommands } from './vaultStaticRoles';
+import { type LeaseArgs, type LeaseCredentialsArgs, type RenewArgs, VaultLeaseCommands } from './vaultLeases';
 
 export type { VaultDeps } from '../store/vaultConnections';
 
@@ -56,14 +56,19 @@ export function registerVault(context: vscode.ExtensionContext, deps: VaultDeps)
       connections.forget(lease.leaseId);
       log.info(`Vault lease ${lease.leaseId} expired.`);
       if (wasActive) {
-        void vscode.window.showInformationMessage(`The Vault lease for ${lease.role} expired; its credentials were removed from new terminals.`);
+        void vscode.window.showInformationMessage(
+          `The Vault lease for ${lease.role} expired; its credentials were removed from new terminals.`,
+        );
       }
     }),
     session.onDidChange(() => tree.refresh()),
     vscode.workspace.onDidChangeConfiguration((event) => {
       // Only what the clients are built from: rebuilding the tree for, say, revokeLeasesOnExit made a click on a
       // row during the refresh reach the command without its node (and ask for the role again).
-      if (event.affectsConfiguration('iamSwitchboard.vault.servers') || event.affectsConfiguration('iamSwitchboard.requestTimeoutSeconds')) {
+      if (
+        event.affectsConfiguration('iamSwitchboard.vault.servers') ||
+        event.affectsConfiguration('iamSwitchboard.requestTimeoutSeconds')
+      ) {
         connections.reset();
         tree.refresh();
       }
@@ -149,7 +154,10 @@ class VaultServerCommands {
           kind: 'input',
           prompt: 'Vault address',
           value: (s) => s.address,
-          validate: (value) => (/^https?:\/\/[^/\s]+/.test(value.trim()) ? undefined : 'Enter an http:// or https:// address, e.g. https://vault.example.com:8200'),
+          validate: (value) =>
+            /^https?:\/\/[^/\s]+/.test(value.trim())
+              ? undefined
+              : 'Enter an http:// or https:// address, e.g. https://vault.example.com:8200',
           apply: (value, s) => (s.address = value.replace(/\/+$/, '')),
         },
         {
@@ -162,7 +170,11 @@ class VaultServerCommands {
       { name: '', address: process.env.VAULT_ADDR ?? 'https://', namespace: '' },
     );
     if (!answers) return;
-    const server: VaultServerSetting = { name: answers.name, address: answers.address, ...(answers.namespace ? { namespace: answers.namespace } : {}) };
+    const server: VaultServerSetting = {
+      name: answers.name,
+      address: answers.address,
+      ...(answers.namespace ? { namespace: answers.namespace } : {}),
+    };
     // Machine-scoped setting: it can only live in user settings, so a workspace cannot redirect the token.
     const current = userValue<VaultServerSetting[]>('vault.servers') ?? [];
     await writeUserSetting('vault.servers', [...current.filter((s) => s.address !== server.address), server]);
@@ -177,13 +189,17 @@ class VaultServerCommands {
     if (!server) return;
     const client = await this.connections.client(server);
     // Checked before it replaces anything: a failed sign-in leaves the current token in use and in SecretStorage.
-    const result = arg?.token ? { token: arg.token, info: await client.checkToken(arg.token) } : await signInInteractively(client, server, this.deps.log);
+    const result = arg?.token
+      ? { token: arg.token, info: await client.checkToken(arg.token) }
+      : await signInInteractively(client, server, this.deps.log);
     if (!result) return;
     const { info } = result;
     await this.connections.signIn(server, result.token);
     this.deps.log.info(`Signed in to Vault at ${server.address} as ${info.displayName} (${info.policies.join(', ')}).`);
     this.tree.refresh();
-    void vscode.window.showInformationMessage(`Signed in to ${server.name} as ${info.displayName || 'token'} (policies: ${info.policies.join(', ')}).`);
+    void vscode.window.showInformationMessage(
+      `Signed in to ${server.name} as ${info.displayName || 'token'} (policies: ${info.policies.join(', ')}).`,
+    );
   }
 
   async signOut(arg?: ServerArgs): Promise<void> {
@@ -191,6 +207,8 @@ class VaultServerCommands {
     if (!server) return;
     await this.connections.signOut(server);
     this.tree.refresh();
-    void vscode.window.showInformationMessage(`Signed out of ${server.name}; its token is forgotten. Leases stay valid until they expire or you revoke them.`);
+    void vscode.window.showInformationMessage(
+      `Signed out of ${server.name}; its token is forgotten. Leases stay valid until they expire or you revoke them.`,
+    );
   }
 }

@@ -6,7 +6,14 @@ import { whileNotCancelled } from '../cancellation';
 import { formatSeconds, parseDuration } from '../core/duration';
 import type { Identity } from '../core/session';
 import { UserError } from '../core/userError';
-import { LeaseRequest, STS_CREDENTIAL_TYPES, VaultClient, VaultRole, VaultServer, waitUntilUsable } from '../core/vault';
+import {
+  type LeaseRequest,
+  STS_CREDENTIAL_TYPES,
+  type VaultClient,
+  type VaultRole,
+  type VaultServer,
+  waitUntilUsable,
+} from '../core/vault';
 import type { Lease } from '../core/vaultLeases';
 import { checkSessionName, defaultSessionName, formatDuration, needsMfaCode, ttlChoices } from '../core/vaultStsOptions';
 import { isExplicitlySet, userValue } from '../configuration/writes';
@@ -15,7 +22,7 @@ import { showError } from '../errors';
 import { askMfaCode } from '../prompts/mfaCode';
 import { askDuration, askSessionName, pickLease, pickOne, pickServer, pickTtl, pickVaultRole, type TtlItem } from '../prompts/vault';
 import type { VaultConnections, VaultDeps } from '../store/vaultConnections';
-import { LeaseNode, shortLeaseId, VaultRoleNode } from '../treeViews/vaultTree';
+import { type LeaseNode, shortLeaseId, type VaultRoleNode } from '../treeViews/vaultTree';
 import type { VaultLeaseDocuments } from '../vaultLeaseDocument';
 
 /** What a caller may fix in advance instead of being asked (tests, keybindings, automation). */
@@ -66,7 +73,10 @@ export class VaultLeaseCommands {
     if (!lease) return;
     if (!lease.renewable) {
       const until = lease.expiresAt ? ` until ${lease.expiresAt.toLocaleTimeString()}` : ' until they expire';
-      throw new UserError(`This ${lease.credentialType} lease cannot be renewed: STS credentials from Vault stay valid${until}; lease new credentials when you need more time.`, 'VaultLeaseNotRenewable');
+      throw new UserError(
+        `This ${lease.credentialType} lease cannot be renewed: STS credentials from Vault stay valid${until}; lease new credentials when you need more time.`,
+        'VaultLeaseNotRenewable',
+      );
     }
     const increment = arg?.increment
       ? parseDuration(arg.increment)
@@ -74,7 +84,11 @@ export class VaultLeaseCommands {
     if (!increment) return;
     const client = await this.connections.clientFor(lease);
     const renewed = await client.renewLease(lease.leaseId, increment).catch((error: unknown) => this.dropIfGone(lease, error));
-    this.connections.leases.update(lease.leaseId, { leaseDuration: renewed.leaseDuration, expiresAt: renewed.expiresAt, renewable: renewed.renewable });
+    this.connections.leases.update(lease.leaseId, {
+      leaseDuration: renewed.leaseDuration,
+      expiresAt: renewed.expiresAt,
+      renewable: renewed.renewable,
+    });
     const identity = this.connections.identityFor(lease.leaseId);
     if (identity) {
       identity.credentials = { ...identity.credentials, expiration: renewed.expiresAt };
@@ -83,14 +97,19 @@ export class VaultLeaseCommands {
       }
     }
     const capped = renewed.leaseDuration < increment ? ' (Vault capped it at the lease’s maximum TTL)' : '';
-    void vscode.window.showInformationMessage(`Renewed the lease for ${lease.role}: valid for ${formatSeconds(renewed.leaseDuration)} more${capped}.`);
+    void vscode.window.showInformationMessage(
+      `Renewed the lease for ${lease.role}: valid for ${formatSeconds(renewed.leaseDuration)} more${capped}.`,
+    );
   }
 
   async revoke(arg?: LeaseArgs): Promise<void> {
     const lease = await this.chosenLease(arg, 'Revoke Lease');
     if (!lease || !(await this.confirmRevoke(lease))) return;
     const client = await this.connections.clientFor(lease);
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Revoking the lease for ${lease.role}…` }, () => client.revokeLease(lease.leaseId));
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Revoking the lease for ${lease.role}…` },
+      () => client.revokeLease(lease.leaseId),
+    );
     this.connections.forget(lease.leaseId);
     this.deps.log.info(`Revoked Vault lease ${lease.leaseId}.`);
     const message = STS_CREDENTIAL_TYPES.includes(lease.credentialType)
@@ -119,7 +138,11 @@ export class VaultLeaseCommands {
     if (!identity) {
       const again = await vscode.window.showWarningMessage(RESTORED_LEASE_MESSAGE, 'Lease Again');
       if (again) {
-        await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: { address: lease.server }, mount: lease.mount, role: lease.role });
+        await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', {
+          server: { address: lease.server },
+          mount: lease.mount,
+          role: lease.role,
+        });
       }
       return;
     }
@@ -182,7 +205,12 @@ export class VaultLeaseCommands {
    * The assumed_role session name: the argument's, else asked with a default of who Vault says the token is
    * (or iamSwitchboard.roleSessionName when set), which is also what a non-interactive caller gets.
    */
-  private async sessionName(server: VaultServer, arg: LeaseCredentialsArgs | undefined, interactive: boolean, title: string): Promise<string | undefined> {
+  private async sessionName(
+    server: VaultServer,
+    arg: LeaseCredentialsArgs | undefined,
+    interactive: boolean,
+    title: string,
+  ): Promise<string | undefined> {
     if (arg?.roleSessionName) return arg.roleSessionName;
     const configured = this.connections.settings.roleSessionName;
     const info = configured ? undefined : await this.connections.tokenInfo(server).catch(() => undefined);
@@ -207,7 +235,15 @@ export class VaultLeaseCommands {
             accountId: leased.arn?.split(':')[4] || undefined,
             region: settings.region,
             credentials: leased.credentials,
-            origin: { kind: 'vault', server: server.address, mount, role, leaseId: leased.lease.leaseId, renewable: leased.lease.renewable, credentialType: request.credentialType },
+            origin: {
+              kind: 'vault',
+              server: server.address,
+              mount,
+              role,
+              leaseId: leased.lease.leaseId,
+              renewable: leased.lease.renewable,
+              credentialType: request.credentialType,
+            },
           };
           this.connections.remember(leased.lease, identity);
           for (const warning of leased.warnings) {
@@ -239,7 +275,11 @@ export class VaultLeaseCommands {
     throw error;
   }
 
-  private async waitForKeys(identity: Identity, settings: Settings, signal: AbortSignal): Promise<{ arn: string; account: string } | undefined> {
+  private async waitForKeys(
+    identity: Identity,
+    settings: Settings,
+    signal: AbortSignal,
+  ): Promise<{ arn: string; account: string } | undefined> {
     try {
       return await waitUntilUsable(identity.credentials, { endpoint: settings.stsEndpoint, region: settings.region, signal });
     } catch (error) {
@@ -255,7 +295,10 @@ export class VaultLeaseCommands {
     if (arg?.lease) {
       const lease = leases.get(arg.lease.leaseId);
       if (!lease) {
-        throw new UserError('That lease is no longer live in this window (it expired or was revoked); refresh the Vault view.', 'VaultLeaseGone');
+        throw new UserError(
+          'That lease is no longer live in this window (it expired or was revoked); refresh the Vault view.',
+          'VaultLeaseGone',
+        );
       }
       return lease;
     }
@@ -277,7 +320,12 @@ export class VaultLeaseCommands {
     if (isExplicitlySet('vault.defaultStsTtl')) {
       const seconds = parseDuration(this.connections.settings.vault.defaultStsTtl) ?? 3600;
       const label = formatDuration(seconds);
-      choices.splice(0, choices.length, { label, description: 'from iamSwitchboard.vault.defaultStsTtl', seconds }, ...choices.filter((c) => c.label !== label));
+      choices.splice(
+        0,
+        choices.length,
+        { label, description: 'from iamSwitchboard.vault.defaultStsTtl', seconds },
+        ...choices.filter((c) => c.label !== label),
+      );
       why = 'Default from iamSwitchboard.vault.defaultStsTtl';
     }
     return pickTtl(title, `How long should the STS credentials last? ${why}.`, choices);

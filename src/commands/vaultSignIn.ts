@@ -12,7 +12,11 @@ import { pickSignInMethod, type SignInMethod } from '../prompts/vault';
 const CALLBACK_PATH = '/oidc/callback';
 
 /** Asks how to sign in and does it; undefined when the person backs out. */
-export async function signInInteractively(client: VaultClient, server: VaultServer, log: vscode.LogOutputChannel): Promise<SignInResult | undefined> {
+export async function signInInteractively(
+  client: VaultClient,
+  server: VaultServer,
+  log: vscode.LogOutputChannel,
+): Promise<SignInResult | undefined> {
   const cli = await findCliToken(client, { env: process.env }).catch((error: unknown): CliToken => {
     log.info(`Could not check the vault CLI's token: ${(error as Error).message}`);
     return { kind: 'none' };
@@ -39,14 +43,28 @@ export async function signInInteractively(client: VaultClient, server: VaultServ
 }
 
 async function pastedToken(client: VaultClient, server: VaultServer): Promise<SignInResult | undefined> {
-  const token = await vscode.window.showInputBox({ title: `Sign in to ${server.name}`, prompt: 'Vault token', password: true, ignoreFocusOut: true });
+  const token = await vscode.window.showInputBox({
+    title: `Sign in to ${server.name}`,
+    prompt: 'Vault token',
+    password: true,
+    ignoreFocusOut: true,
+  });
   // Checked before it replaces anything: a failed sign-in leaves the current token in use and in SecretStorage.
   return token ? { token, info: await client.checkToken(token) } : undefined;
 }
 
-async function withPassword(client: VaultClient, server: VaultServer, method: 'userpass' | 'ldap', mount: string): Promise<SignInResult | undefined> {
+async function withPassword(
+  client: VaultClient,
+  server: VaultServer,
+  method: 'userpass' | 'ldap',
+  mount: string,
+): Promise<SignInResult | undefined> {
   const title = `Sign in to ${server.name}${method === 'ldap' ? ' with LDAP' : ''}`;
-  const username = await vscode.window.showInputBox({ title, prompt: method === 'ldap' ? 'LDAP username' : 'Username', ignoreFocusOut: true });
+  const username = await vscode.window.showInputBox({
+    title,
+    prompt: method === 'ldap' ? 'LDAP username' : 'Username',
+    ignoreFocusOut: true,
+  });
   if (!username) return undefined;
   const password = await vscode.window.showInputBox({ title, prompt: `Password for ${username}`, password: true, ignoreFocusOut: true });
   if (!password) return undefined;
@@ -58,7 +76,12 @@ async function withPassword(client: VaultClient, server: VaultServer, method: 'u
  * (code-server, SSH, containers) asExternalUri maps it to an address the browser can reach (a forwarded port,
  * or code-server's /proxy/<port>/ path), and that address must be in the Vault role's allowed_redirect_uris.
  */
-async function oidc(client: VaultClient, server: VaultServer, mount: string, auth?: { role: string; redirectPort: number }): Promise<SignInResult> {
+async function oidc(
+  client: VaultClient,
+  server: VaultServer,
+  mount: string,
+  auth?: { role: string; redirectPort: number },
+): Promise<SignInResult> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Signing in to ${server.name}: finish in your browser…`, cancellable: true },
     (_progress, token) =>

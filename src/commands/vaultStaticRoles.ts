@@ -25,8 +25,13 @@ export class VaultStaticRoleCommands {
     const identity = await this.readKeys(arg, 'Use Static Credentials');
     if (!identity) return undefined;
     this.deps.session.set(identity);
-    const rotates = identity.origin.kind === 'vaultStatic' && identity.origin.rotatesAt ? ` Vault rotates them at ${identity.origin.rotatesAt.toLocaleTimeString()}; new terminals then get the new keys.` : '';
-    void vscode.window.showInformationMessage(`Static keys of ${identity.label.replace(/^vault-static:/, '')} are in new terminals.${rotates}`);
+    const rotates =
+      identity.origin.kind === 'vaultStatic' && identity.origin.rotatesAt
+        ? ` Vault rotates them at ${identity.origin.rotatesAt.toLocaleTimeString()}; new terminals then get the new keys.`
+        : '';
+    void vscode.window.showInformationMessage(
+      `Static keys of ${identity.label.replace(/^vault-static:/, '')} are in new terminals.${rotates}`,
+    );
     return { label: identity.label };
   }
 
@@ -57,7 +62,10 @@ export class VaultStaticRoleCommands {
       }
     }
     if (!items.length) {
-      throw new UserError(`No static roles are visible on Vault at ${server.address}; ask your Vault admin for "list" on <mount>/static-roles.`, 'VaultNoStaticRoles');
+      throw new UserError(
+        `No static roles are visible on Vault at ${server.address}; ask your Vault admin for "list" on <mount>/static-roles.`,
+        'VaultNoStaticRoles',
+      );
     }
     return vscode.window.showQuickPick(items, { title, placeHolder: 'Static role' });
   }

@@ -39,7 +39,10 @@ async function workspaceRole(deps: WorkspaceRoleDeps): Promise<RoleEntry> {
 
 async function assumeWorkspaceRole(deps: WorkspaceRoleDeps): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted) {
-    throw new UserError('This folder is not trusted, so its iamSwitchboard.workspaceRole is not used: trust the folder first.', 'UntrustedWorkspace');
+    throw new UserError(
+      'This folder is not trusted, so its iamSwitchboard.workspaceRole is not used: trust the folder first.',
+      'UntrustedWorkspace',
+    );
   }
   const role = await workspaceRole(deps);
   if (!(await deps.guardrails.confirmProduction(role))) return undefined;

@@ -79,7 +79,10 @@ function strictest<T>(config: vscode.WorkspaceConfiguration, key: string, fallba
 export function readSettings(): Settings {
   const config = vscode.workspace.getConfiguration('iamSwitchboard');
   // A hand-edited settings.json can hold anything: rounded and clamped in one place (a 16.1 s timeout broke STS).
-  const numbers = checkNumericSettings({ sessionDurationSeconds: config.get('sessionDurationSeconds'), requestTimeoutSeconds: config.get('requestTimeoutSeconds') });
+  const numbers = checkNumericSettings({
+    sessionDurationSeconds: config.get('sessionDurationSeconds'),
+    requestTimeoutSeconds: config.get('requestTimeoutSeconds'),
+  });
   reportOnce(numbers.problems);
   return {
     accounts: restricted<AccountSetting[]>(config, 'accounts', []),

@@ -68,7 +68,12 @@ export type ProfileWarningCode =
 
 /** The warnings that explain why a role has no usable source credentials, as opposed to side remarks. */
 const SOURCE_PROBLEMS: ReadonlySet<ProfileWarningCode> = new Set<ProfileWarningCode>([
-  'ConflictingSources', 'UnknownCredentialSource', 'NoSource', 'UnknownSourceProfile', 'SourceProfileLoop', 'BrokenSourceProfile',
+  'ConflictingSources',
+  'UnknownCredentialSource',
+  'NoSource',
+  'UnknownSourceProfile',
+  'SourceProfileLoop',
+  'BrokenSourceProfile',
 ]);
 
 export function isSourceProblem(warning: ProfileWarning): boolean {
@@ -121,7 +126,10 @@ export async function loadAwsConfig(files: AwsConfigFiles = awsConfigFiles()): P
   });
   // The loader skips lines it cannot parse without a word; read the same (cached) text to say where they are.
   // It also takes an unreadable file for an empty one: that we must say.
-  const [configText, credentialsText] = await Promise.all([readConfigText(ini, files.configPath), readConfigText(ini, files.credentialsPath)]);
+  const [configText, credentialsText] = await Promise.all([
+    readConfigText(ini, files.configPath),
+    readConfigText(ini, files.credentialsPath),
+  ]);
   const broken = [...brokenLines(configText, files.configPath, true), ...brokenLines(credentialsText, files.credentialsPath, false)];
   return { files, profiles: profilesFromIni(configFile, credentialsFile, broken), ssoSessions: ssoSessionsFromIni(configFile) };
 }
@@ -140,7 +148,10 @@ async function readConfigText(ini: typeof import('./iniLoader'), file: string): 
   }
   // UTF-16 (what some Windows editors save) decodes to NULs and replacement characters: the AWS CLI refuses it too.
   if (text.includes('\u0000') || text.startsWith('\ufffd\ufffd')) {
-    throw new UserError(`${file} is not UTF-8 text (it looks like UTF-16): save it as UTF-8, as the AWS CLI needs too.`, 'UnreadableConfig');
+    throw new UserError(
+      `${file} is not UTF-8 text (it looks like UTF-16): save it as UTF-8, as the AWS CLI needs too.`,
+      'UnreadableConfig',
+    );
   }
   return text;
 }
@@ -187,7 +198,10 @@ export function brokenLines(text: string, file: string, isConfigFile: boolean): 
       continue;
     }
     if (profile !== undefined && line.indexOf('=') <= 0) {
-      result.push({ profile, message: `${path.basename(file)} line ${i + 1} ${brokenLineHint(line, isConfigFile)}is not 'key = value' and was ignored` });
+      result.push({
+        profile,
+        message: `${path.basename(file)} line ${i + 1} ${brokenLineHint(line, isConfigFile)}is not 'key = value' and was ignored`,
+      });
     }
   }
   return result;
@@ -277,14 +291,20 @@ function profileFrom(name: string, section: IniSection): AwsProfile {
     if (seconds >= 900 && seconds <= 43200) {
       profile.durationSeconds = seconds;
     } else {
-      warnings.push({ code: 'InvalidDuration', message: `duration_seconds '${s.duration_seconds}' is not a whole number from 900 to 43200; the default is used.` });
+      warnings.push({
+        code: 'InvalidDuration',
+        message: `duration_seconds '${s.duration_seconds}' is not a whole number from 900 to 43200; the default is used.`,
+      });
     }
   }
   if (profile.roleArn !== undefined) {
     profile.roleArnParts = tryParseRoleArn(profile.roleArn);
   }
   if (profile.roleArn !== undefined && !profile.roleArnParts) {
-    warnings.push({ code: 'InvalidRoleArn', message: `role_arn '${profile.roleArn}' is not a role ARN (arn:aws:iam::<12-digit account>:role/<name>).` });
+    warnings.push({
+      code: 'InvalidRoleArn',
+      message: `role_arn '${profile.roleArn}' is not a role ARN (arn:aws:iam::<12-digit account>:role/<name>).`,
+    });
   }
   return profile;
 }
@@ -299,7 +319,10 @@ function lowerCaseKeys(section: IniSection, warnings: ProfileWarning[]): IniSect
     const lower = key.toLowerCase();
     if (lower !== key) {
       result[lower] ??= value;
-      warnings.push({ code: 'MixedCaseKey', message: `key '${key}' is read as '${lower}' by the AWS CLI, but SDK-based tools ignore it: write it in lower case.` });
+      warnings.push({
+        code: 'MixedCaseKey',
+        message: `key '${key}' is read as '${lower}' by the AWS CLI, but SDK-based tools ignore it: write it in lower case.`,
+      });
     }
   }
   return result;
@@ -332,7 +355,10 @@ function resolveSource(profile: AwsProfile, profiles: Map<string, AwsProfile>, c
     if (CREDENTIAL_SOURCES.includes(profile.credentialSource)) {
       profile.source = { kind: 'credentialSource', name: profile.credentialSource };
     } else {
-      profile.warnings.push({ code: 'UnknownCredentialSource', message: `credential_source '${profile.credentialSource}' is not one of ${CREDENTIAL_SOURCES.join(', ')}.` });
+      profile.warnings.push({
+        code: 'UnknownCredentialSource',
+        message: `credential_source '${profile.credentialSource}' is not one of ${CREDENTIAL_SOURCES.join(', ')}.`,
+      });
     }
     return;
   }
@@ -459,7 +485,10 @@ function ssoProfile(s: IniSection, configFile: IniData, warnings: ProfileWarning
       sso.startUrl = session.sso_start_url;
       sso.region = session.sso_region;
     } else {
-      warnings.push({ code: 'UnknownSsoSession', message: `sso_session '${s.sso_session}' has no [sso-session ${s.sso_session}] section.` });
+      warnings.push({
+        code: 'UnknownSsoSession',
+        message: `sso_session '${s.sso_session}' has no [sso-session ${s.sso_session}] section.`,
+      });
     }
   }
   return sso;

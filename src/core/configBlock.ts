@@ -142,7 +142,9 @@ export function planBlock(before: string | undefined, wanted: ProfileRequest[], 
   const inBlock = new Set(old.map((p) => p.name));
   const elsewhere = [...(options.existingProfiles ?? [])].filter((p) => !inBlock.has(p.name));
   // Names differing only in case would read as the same profile to a person: treat them as taken.
-  const taken = new Set([...profileNames(outside), ...(options.reservedNames ?? []), ...elsewhere.map((p) => p.name)].map((n) => n.toLowerCase()));
+  const taken = new Set(
+    [...profileNames(outside), ...(options.reservedNames ?? []), ...elsewhere.map((p) => p.name)].map((n) => n.toLowerCase()),
+  );
   const profiles: BlockProfile[] = [];
   const skipped: BlockPlan['skipped'] = [];
   for (const request of wanted) {
@@ -153,7 +155,7 @@ export function planBlock(before: string | undefined, wanted: ProfileRequest[], 
       continue;
     }
     const kept = old.find((p) => p.roleArn === request.roleArn && p.sourceProfile === request.sourceProfile)?.name;
-    const base = request.name ? sanitizeProfileName(request.name) : kept ?? defaultProfileName(request.roleArn, options.accountAliases);
+    const base = request.name ? sanitizeProfileName(request.name) : (kept ?? defaultProfileName(request.roleArn, options.accountAliases));
     const name = unique(base, taken);
     taken.add(name.toLowerCase());
     profiles.push({ name, roleArn: request.roleArn, sourceProfile: request.sourceProfile, mfaSerial: request.mfaSerial });
@@ -174,7 +176,7 @@ export function planBlock(before: string | undefined, wanted: ProfileRequest[], 
   return {
     before,
     after,
-    changed: after !== text || before === undefined && after !== '',
+    changed: after !== text || (before === undefined && after !== ''),
     profiles,
     skipped,
     added: profiles.filter((p) => !oldNames.has(p.name)).map((p) => p.name),
@@ -193,7 +195,12 @@ function unique(base: string, taken: Set<string>): string {
 
 function renderBlock(profiles: BlockProfile[], eol: string): string {
   const sections = profiles.map((p) =>
-    [`[profile ${p.name}]`, `role_arn = ${p.roleArn}`, `source_profile = ${p.sourceProfile}`, ...(p.mfaSerial ? [`mfa_serial = ${p.mfaSerial}`] : [])].join(eol),
+    [
+      `[profile ${p.name}]`,
+      `role_arn = ${p.roleArn}`,
+      `source_profile = ${p.sourceProfile}`,
+      ...(p.mfaSerial ? [`mfa_serial = ${p.mfaSerial}`] : []),
+    ].join(eol),
   );
   return [BLOCK_START, sections.join(eol + eol), BLOCK_END].join(eol) + eol;
 }
@@ -214,7 +221,8 @@ export function unifiedDiff(before: string | undefined, after: string, label: st
   const from = Math.max(0, prefix - context);
   const aEnd = Math.min(a.length, a.length - suffix + context);
   const bEnd = Math.min(b.length, b.length - suffix + context);
-  const show = (sign: string, line: string) => sign + line.replace(/\r?\n$/, '') + (line.endsWith('\n') ? '' : '\n\\ No newline at end of file');
+  const show = (sign: string, line: string) =>
+    sign + line.replace(/\r?\n$/, '') + (line.endsWith('\n') ? '' : '\n\\ No newline at end of file');
   const range = (start: number, count: number) => `${count === 0 ? start : start + 1},${count}`;
   const lines = [
     `--- ${before === undefined ? '/dev/null' : `a/${label}`}`,
@@ -234,7 +242,10 @@ export async function readConfigText(file: string): Promise<string | undefined> 
     return await fs.readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UserError(`Could not read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}. Check its permissions.`, 'UnreadableConfig');
+    throw new UserError(
+      `Could not read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}. Check its permissions.`,
+      'UnreadableConfig',
+    );
   }
 }
 
@@ -259,6 +270,9 @@ export async function writeConfigBlock(file: string, plan: BlockPlan): Promise<v
     await fs.rename(temporary, target);
   } catch (error) {
     await fs.rm(temporary, { force: true });
-    throw new UserError(`Could not write ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}. Check the permissions of the file and its folder.`, 'UnwritableConfig');
+    throw new UserError(
+      `Could not write ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}. Check the permissions of the file and its folder.`,
+      'UnwritableConfig',
+    );
   }
 }

@@ -28,9 +28,14 @@ export interface ConsoleOptions {
 export function consoleDestination(region: string): string {
   if (!REGION_NAME.test(region)) {
     // The region becomes part of a host name: anything else could send the sign-in somewhere else.
-    throw new UserError(`'${region.slice(0, 40)}' is not an AWS region name (such as eu-west-1): fix the region of the role or iamSwitchboard.region.`, 'InvalidRegion');
+    throw new UserError(
+      `'${region.slice(0, 40)}' is not an AWS region name (such as eu-west-1): fix the region of the role or iamSwitchboard.region.`,
+      'InvalidRegion',
+    );
   }
-  const host = { aws: 'console.aws.amazon.com', 'aws-us-gov': 'console.amazonaws-us-gov.com', 'aws-cn': 'console.amazonaws.cn' }[partitionOf(region)];
+  const host = { aws: 'console.aws.amazon.com', 'aws-us-gov': 'console.amazonaws-us-gov.com', 'aws-cn': 'console.amazonaws.cn' }[
+    partitionOf(region)
+  ];
   return `https://${region}.${host}/console/home?region=${encodeURIComponent(region)}`;
 }
 
@@ -41,7 +46,11 @@ export async function consoleSigninUrl(identity: Identity, options: ConsoleOptio
     throw new UserError('The AWS console sign-in works only with temporary role credentials: assume a role first.', 'NotTemporary');
   }
   const destination = consoleDestination(identity.region); // checked before the credentials leave
-  const session = JSON.stringify({ sessionId: credentials.accessKeyId, sessionKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken });
+  const session = JSON.stringify({
+    sessionId: credentials.accessKeyId,
+    sessionKey: credentials.secretAccessKey,
+    sessionToken: credentials.sessionToken,
+  });
   const tokenUrl = new URL(options.endpoint);
   tokenUrl.searchParams.set('Action', 'getSigninToken');
   if (!options.chained && options.sessionDurationSeconds !== undefined) {
@@ -68,10 +77,16 @@ async function fetchSigninToken(url: URL, options: ConsoleOptions): Promise<stri
       throw cancelled();
     }
     if (deadline.aborted) {
-      throw new UserError(`The AWS sign-in endpoint ${where} did not answer in time: check your network or iamSwitchboard.consoleSigninEndpoint.`, 'Timeout');
+      throw new UserError(
+        `The AWS sign-in endpoint ${where} did not answer in time: check your network or iamSwitchboard.consoleSigninEndpoint.`,
+        'Timeout',
+      );
     }
-    const code = ((error as { cause?: { code?: string } }).cause?.code) ?? 'network error';
-    throw new UserError(`Could not reach the AWS sign-in endpoint ${where} (${code}): check your network or iamSwitchboard.consoleSigninEndpoint.`, code);
+    const code = (error as { cause?: { code?: string } }).cause?.code ?? 'network error';
+    throw new UserError(
+      `Could not reach the AWS sign-in endpoint ${where} (${code}): check your network or iamSwitchboard.consoleSigninEndpoint.`,
+      code,
+    );
   }
   if (!response.ok) {
     throw new UserError(
@@ -81,13 +96,21 @@ async function fetchSigninToken(url: URL, options: ConsoleOptions): Promise<stri
   }
   const token = await readSigninToken(response, options, deadline, where);
   if (!token) {
-    throw new UserError(`The AWS sign-in endpoint ${where} answered without a sign-in token: check iamSwitchboard.consoleSigninEndpoint.`, 'NoSigninToken');
+    throw new UserError(
+      `The AWS sign-in endpoint ${where} answered without a sign-in token: check iamSwitchboard.consoleSigninEndpoint.`,
+      'NoSigninToken',
+    );
   }
   return token;
 }
 
 /** The SigninToken in the body, or undefined when the body is not the JSON answer; cancels and timeouts stay what they are. */
-async function readSigninToken(response: Response, options: ConsoleOptions, deadline: AbortSignal, where: string): Promise<string | undefined> {
+async function readSigninToken(
+  response: Response,
+  options: ConsoleOptions,
+  deadline: AbortSignal,
+  where: string,
+): Promise<string | undefined> {
   let text: string;
   try {
     text = await readTextCapped(response, MAX_SIGNIN_ANSWER_BYTES);
@@ -96,12 +119,18 @@ async function readSigninToken(response: Response, options: ConsoleOptions, dead
       throw cancelled();
     }
     if (deadline.aborted) {
-      throw new UserError(`The AWS sign-in endpoint ${where} did not finish its answer in time: check your network or iamSwitchboard.consoleSigninEndpoint.`, 'Timeout');
+      throw new UserError(
+        `The AWS sign-in endpoint ${where} did not finish its answer in time: check your network or iamSwitchboard.consoleSigninEndpoint.`,
+        'Timeout',
+      );
     }
     if (error instanceof BodyTooLarge) {
-      throw new UserError(`The AWS sign-in endpoint ${where} sent more than ${MAX_SIGNIN_ANSWER_BYTES / 1024} KB, which no sign-in answer is: check iamSwitchboard.consoleSigninEndpoint.`, 'ResponseTooLarge');
+      throw new UserError(
+        `The AWS sign-in endpoint ${where} sent more than ${MAX_SIGNIN_ANSWER_BYTES / 1024} KB, which no sign-in answer is: check iamSwitchboard.consoleSigninEndpoint.`,
+        'ResponseTooLarge',
+      );
     }
-    const code = ((error as { cause?: { code?: string } }).cause?.code) ?? 'network error';
+    const code = (error as { cause?: { code?: string } }).cause?.code ?? 'network error';
     throw new UserError(`The connection to the AWS sign-in endpoint ${where} broke (${code}): try again.`, code);
   }
   try {

@@ -16,7 +16,8 @@ export type { IdentityProvider } from './freshCredentials';
 export const NO_ACTIVE_ROLE_MESSAGE = 'No AWS role is active in VS Code: pick one in IAM Switchboard';
 export const ROLE_ENDED_MESSAGE = "This terminal's role ended: open a new terminal as the role in IAM Switchboard";
 const UNKNOWN_TOKEN_MESSAGE = "This terminal's credential token is not valid in this VS Code window: open a new terminal";
-const NO_TOKEN_MESSAGE = 'No credential token was sent: run this in a terminal that VS Code opened, or set AWS_CONTAINER_AUTHORIZATION_TOKEN';
+const NO_TOKEN_MESSAGE =
+  'No credential token was sent: run this in a terminal that VS Code opened, or set AWS_CONTAINER_AUTHORIZATION_TOKEN';
 /** The one path credentials are served on. */
 export const CREDENTIALS_PATH = '/credentials';
 /** Credentials that never expire (IAM user keys) are still given an end, so long-running SDKs come back for switches. */
@@ -112,7 +113,13 @@ export class CredentialEndpoint {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.answer(req)
-      .catch((error: unknown) => refusal(500, 'InternalError', error instanceof UserError ? error.message : 'The IAM Switchboard credential endpoint failed: see its log in VS Code'))
+      .catch((error: unknown) =>
+        refusal(
+          500,
+          'InternalError',
+          error instanceof UserError ? error.message : 'The IAM Switchboard credential endpoint failed: see its log in VS Code',
+        ),
+      )
       .then((answer) => send(res, answer));
   }
 
@@ -142,7 +149,10 @@ export class CredentialEndpoint {
     try {
       return { status: 200, body: this.containerCredentials(await this.freshener.fresh(identity)) };
     } catch (error) {
-      const failure = error instanceof UserError ? error : new UserError(`Could not refresh ${identity.label}: assume the role again in IAM Switchboard.`);
+      const failure =
+        error instanceof UserError
+          ? error
+          : new UserError(`Could not refresh ${identity.label}: assume the role again in IAM Switchboard.`);
       return refusal(503, failure.code ?? 'RefreshFailed', failure.message);
     }
   }
@@ -178,6 +188,10 @@ function listen(server: Server, port: number): Promise<void> {
 
 function send(res: ServerResponse, answer: Answer): void {
   const body = JSON.stringify(answer.body);
-  res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.writeHead(answer.status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
   res.end(body);
 }

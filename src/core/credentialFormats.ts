@@ -27,7 +27,10 @@ const powershellQuote = (value: string): string => `'${value.replace(/['\u2018\u
 /** cmd has no escape for % (nor for ! under delayed expansion) inside quotes, nor any for a quote itself. */
 function cmdValue(name: string, value: string): string {
   if (/["%!\r\n]/.test(value)) {
-    throw new UserError(`${name} holds a character the Command Prompt cannot take literally: copy them in another format.`, 'UnquotableValue');
+    throw new UserError(
+      `${name} holds a character the Command Prompt cannot take literally: copy them in another format.`,
+      'UnquotableValue',
+    );
   }
   return value;
 }
@@ -51,17 +54,24 @@ function variables(identity: Identity): [string, string][] {
 /** credential_process output, Version 1 (SessionToken and Expiration only when the credentials have them). */
 export function processJson(identity: Identity): string {
   const { accessKeyId, secretAccessKey, sessionToken, expiration } = identity.credentials;
-  return JSON.stringify({
-    Version: 1,
-    AccessKeyId: accessKeyId,
-    SecretAccessKey: secretAccessKey,
-    ...(sessionToken && { SessionToken: sessionToken }),
-    ...(expiration && { Expiration: expiration.toISOString() }),
-  }, undefined, 2);
+  return JSON.stringify(
+    {
+      Version: 1,
+      AccessKeyId: accessKeyId,
+      SecretAccessKey: secretAccessKey,
+      ...(sessionToken && { SessionToken: sessionToken }),
+      ...(expiration && { Expiration: expiration.toISOString() }),
+    },
+    undefined,
+    2,
+  );
 }
 
 export function formatCredentials(identity: Identity, format: CredentialFormat): string {
-  const lines = (line: (name: string, value: string) => string) => variables(identity).map(([name, value]) => line(name, value)).join('\n') + '\n';
+  const lines = (line: (name: string, value: string) => string) =>
+    variables(identity)
+      .map(([name, value]) => line(name, value))
+      .join('\n') + '\n';
   switch (format) {
     case 'bash':
       return lines((name, value) => `export ${name}=${posixQuote(value)}`);

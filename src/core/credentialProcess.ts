@@ -21,7 +21,10 @@ export interface ProcessOptions {
 /** The profile's credential_process command, read from the files at call time so it never sits in an AwsProfile. */
 export async function credentialProcessCommand(profile: string, files: AwsConfigFiles): Promise<string | undefined> {
   const ini = await import('./iniLoader');
-  const { configFile, credentialsFile } = await ini.loadSharedConfigFiles({ configFilepath: files.configPath, filepath: files.credentialsPath });
+  const { configFile, credentialsFile } = await ini.loadSharedConfigFiles({
+    configFilepath: files.configPath,
+    filepath: files.credentialsPath,
+  });
   return credentialsFile[profile]?.credential_process ?? configFile[profile]?.credential_process;
 }
 
@@ -54,7 +57,13 @@ function run(command: string, profile: string, options: ProcessOptions): Promise
       return reject(cancelled());
     }
     // Its own process group (POSIX), so a kill reaches whatever the shell started too.
-    const child = spawn(command, { shell: true, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', windowsHide: true });
+    const child = spawn(command, {
+      shell: true,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+      windowsHide: true,
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outBytes = 0;
@@ -64,7 +73,13 @@ function run(command: string, profile: string, options: ProcessOptions): Promise
       kill(child.pid);
     };
     const timer = setTimeout(
-      () => stop(new UserError(`The credential_process of profile '${profile}' did not finish within ${Math.ceil(options.timeoutMs / 1000)} s and was stopped: run it in a terminal to see what it waits for.`, 'CredentialProcessTimeout')),
+      () =>
+        stop(
+          new UserError(
+            `The credential_process of profile '${profile}' did not finish within ${Math.ceil(options.timeoutMs / 1000)} s and was stopped: run it in a terminal to see what it waits for.`,
+            'CredentialProcessTimeout',
+          ),
+        ),
       options.timeoutMs,
     );
     const onAbort = () => stop(cancelled());
@@ -72,7 +87,12 @@ function run(command: string, profile: string, options: ProcessOptions): Promise
     child.stdout.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
       if (outBytes > MAX_OUTPUT_BYTES) {
-        stop(new UserError(`The credential_process of profile '${profile}' printed more than 1 MB, which no credentials are: check the command.`, 'CredentialProcessInvalid'));
+        stop(
+          new UserError(
+            `The credential_process of profile '${profile}' printed more than 1 MB, which no credentials are: check the command.`,
+            'CredentialProcessInvalid',
+          ),
+        );
       } else {
         out.push(chunk);
       }
@@ -80,14 +100,25 @@ function run(command: string, profile: string, options: ProcessOptions): Promise
     child.stderr.on('data', (chunk: Buffer) => {
       if (Buffer.concat(err).length < 4096) err.push(chunk);
     });
-    child.on('error', () => stop(new UserError(`The credential_process of profile '${profile}' could not be started: check the command in ~/.aws/config.`, 'CredentialProcessFailed')));
+    child.on('error', () =>
+      stop(
+        new UserError(
+          `The credential_process of profile '${profile}' could not be started: check the command in ~/.aws/config.`,
+          'CredentialProcessFailed',
+        ),
+      ),
+    );
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       if (failure) {
         return reject(failure);
       }
-      resolve({ code: code ?? signal ?? 'unknown', stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolve({
+        code: code ?? signal ?? 'unknown',
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
     });
   });
 }
@@ -104,7 +135,10 @@ function kill(pid: number | undefined): void {
 /** Version 1 credential_process JSON; nothing of stdout is ever quoted (it holds the secret). */
 function parseOutput(stdout: string, profile: string): AwsCredentials {
   const invalid = (what: string) =>
-    new UserError(`The credential_process of profile '${profile}' printed ${what}: it must print version 1 credentials JSON (see the AWS CLI docs).`, 'CredentialProcessInvalid');
+    new UserError(
+      `The credential_process of profile '${profile}' printed ${what}: it must print version 1 credentials JSON (see the AWS CLI docs).`,
+      'CredentialProcessInvalid',
+    );
   let value: Record<string, unknown>;
   try {
     value = JSON.parse(stdout) as Record<string, unknown>;
@@ -123,9 +157,17 @@ function parseOutput(stdout: string, profile: string): AwsCredentials {
     throw invalid('an Expiration that is not a date');
   }
   if (expiration && expiration.getTime() <= Date.now()) {
-    throw new UserError(`The credential_process of profile '${profile}' returned credentials that have already expired: refresh its source (for example, sign in again) and try again.`, 'ExpiredToken');
+    throw new UserError(
+      `The credential_process of profile '${profile}' returned credentials that have already expired: refresh its source (for example, sign in again) and try again.`,
+      'ExpiredToken',
+    );
   }
-  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: typeof SessionToken === 'string' && SessionToken ? SessionToken : undefined, expiration };
+  return {
+    accessKeyId: AccessKeyId,
+    secretAccessKey: SecretAccessKey,
+    sessionToken: typeof SessionToken === 'string' && SessionToken ? SessionToken : undefined,
+    expiration,
+  };
 }
 
 /**

@@ -32,7 +32,10 @@ export function isTokenShape(token: string, kind?: TokenSpec['kind']): boolean {
  */
 export function requestToken(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? header.join(',') : header;
-  const parts = (value ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const parts = (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   return parts.at(-1);
 }
 

@@ -46,7 +46,10 @@ export class Freshener {
   private readonly firstSeen = new WeakMap<AwsCredentials, number>();
   private readonly now: () => number;
 
-  constructor(private readonly provider: IdentityProvider, private readonly options: FreshnessOptions = {}) {
+  constructor(
+    private readonly provider: IdentityProvider,
+    private readonly options: FreshnessOptions = {},
+  ) {
     this.now = options.now ?? Date.now;
   }
 
@@ -126,7 +129,10 @@ export class Freshener {
     try {
       const next = await Promise.race([this.provider.refresh(identity, controller.signal), deadline]);
       if (!isNewer(next, identity)) {
-        throw new UserError(`The credentials of ${identity.label} cannot be renewed: assume the role or lease new credentials in IAM Switchboard.`, 'NotRenewable');
+        throw new UserError(
+          `The credentials of ${identity.label} cannot be renewed: assume the role or lease new credentials in IAM Switchboard.`,
+          'NotRenewable',
+        );
       }
       this.firstSeen.set(next.credentials, this.now());
       this.successors.set(identity, next);
@@ -134,7 +140,10 @@ export class Freshener {
       return next;
     } catch (error) {
       const failure = refreshError(identity, error);
-      this.failures.set(identity, { error: failure, until: this.now() + (this.options.retryAfterFailureMs ?? DEFAULT_RETRY_AFTER_FAILURE_MS) });
+      this.failures.set(identity, {
+        error: failure,
+        until: this.now() + (this.options.retryAfterFailureMs ?? DEFAULT_RETRY_AFTER_FAILURE_MS),
+      });
       this.options.log?.(`Credential endpoint: refreshing ${identity.label} failed (${failure.code ?? 'error'}): ${failure.message}`);
       throw failure;
     } finally {
@@ -159,7 +168,10 @@ function timeoutError(identity: Identity, timeoutMs: number): UserError {
 /** Core errors are already one sentence with a next step; anything else gets one. Never echoes a raw error. */
 function refreshError(identity: Identity, error: unknown): UserError {
   if (isCancellation(error)) {
-    return new UserError(`Refreshing ${identity.label} needs an MFA code and none was entered: assume the role again in IAM Switchboard.`, 'MfaCodeNeeded');
+    return new UserError(
+      `Refreshing ${identity.label} needs an MFA code and none was entered: assume the role again in IAM Switchboard.`,
+      'MfaCodeNeeded',
+    );
   }
   if (error instanceof UserError) {
     return error;

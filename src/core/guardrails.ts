@@ -5,7 +5,17 @@ import { isAccountId, tryParseRoleArn } from './arn';
 import type { AccountEntry, AccountSetting, Catalog, RoleEntry } from './roles';
 
 /** Names that mean production unless an account says otherwise; matched whole and case-insensitively. */
-export const DEFAULT_PRODUCTION_PATTERNS: readonly string[] = ['prod', 'prod-*', 'prod_*', '*-prod', '*_prod', '*-prod-*', 'production', 'production-*', '*-production'];
+export const DEFAULT_PRODUCTION_PATTERNS: readonly string[] = [
+  'prod',
+  'prod-*',
+  'prod_*',
+  '*-prod',
+  '*_prod',
+  '*-prod-*',
+  'production',
+  'production-*',
+  '*-production',
+];
 
 export interface ProductionMark {
   production: boolean;
@@ -14,7 +24,13 @@ export interface ProductionMark {
 }
 
 const globRegex = (pattern: string): RegExp =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
 
 /**
  * Whether a role is production: its account's `production` flag decides when set (true or false); otherwise the
@@ -46,8 +62,7 @@ export function productionQuestion(role: Pick<RoleEntry, 'label' | 'accountId'>,
 }
 
 export type WorkspaceRole =
-  | { role: RoleEntry; problem?: undefined }
-  | { role?: undefined; problem: string; code: 'EmptyWorkspaceRole' | 'UnknownWorkspaceRole' };
+  { role: RoleEntry; problem?: undefined } | { role?: undefined; problem: string; code: 'EmptyWorkspaceRole' | 'UnknownWorkspaceRole' };
 
 /** A setting value we may repeat in a message: names and ARNs only, never anything shaped like a key. */
 function shown(value: string): string {
@@ -127,7 +142,12 @@ export function guardrailVerdict(input: GuardrailInput): GuardrailVerdict {
   }
   const { label, accountId } = input.identity;
   if (!accountId) {
-    return { ...base, state: 'unknownAccount', confirmLaunch: true, message: `The account of ${label} is not known, so it cannot be checked against ${list}, which this workspace expects.` };
+    return {
+      ...base,
+      state: 'unknownAccount',
+      confirmLaunch: true,
+      message: `The account of ${label} is not known, so it cannot be checked against ${list}, which this workspace expects.`,
+    };
   }
   if (!expected.includes(accountId)) {
     return {
@@ -142,7 +162,11 @@ export function guardrailVerdict(input: GuardrailInput): GuardrailVerdict {
 }
 
 /** The question to ask before a task or debug launch, or undefined when the verdict needs none. */
-export function launchQuestion(verdict: GuardrailVerdict, identity: { label: string; accountId?: string } | undefined, launch: { kind: 'task' | 'debug'; name: string }): string | undefined {
+export function launchQuestion(
+  verdict: GuardrailVerdict,
+  identity: { label: string; accountId?: string } | undefined,
+  launch: { kind: 'task' | 'debug'; name: string },
+): string | undefined {
   if (!verdict.confirmLaunch || !identity) return undefined;
   const what = launch.kind === 'task' ? `The task '${launch.name}'` : `The debug session '${launch.name}'`;
   const account = identity.accountId ? `in account ${identity.accountId}` : 'in an account that cannot be checked';

@@ -77,7 +77,10 @@ function bySegment(a: string, b: string, test: (x: string, y: string) => boolean
 
 /** Does glob `pattern` match the literal `text`? */
 function matchesGlob(pattern: string, text: string): boolean {
-  return globCovers(pattern, text.replace(/[*?]/g, (c) => `\\${c}`));
+  return globCovers(
+    pattern,
+    text.replace(/[*?]/g, (c) => `\\${c}`),
+  );
 }
 
 /**
@@ -93,7 +96,10 @@ function globCovers(outer: string, inner: string): boolean {
     if (known !== undefined) return known;
     let result: boolean;
     if (j === inner.length) {
-      result = outer.slice(i).split('').every((c) => c === '*');
+      result = outer
+        .slice(i)
+        .split('')
+        .every((c) => c === '*');
     } else if (i === outer.length) {
       result = false;
     } else {
@@ -288,7 +294,8 @@ export function assumableRoles(policies: SourcedPolicy[]): AssumableRoles {
     });
   }
   const all = [...byResource.values()].sort(
-    (a, b) => Number(a.kind === 'pattern') - Number(b.kind === 'pattern') || (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0),
+    (a, b) =>
+      Number(a.kind === 'pattern') - Number(b.kind === 'pattern') || (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0),
   );
   const fullyDenied = (c: RoleCandidate) => c.denies.some((d) => d.covers === 'all' && !d.conditional);
   return { candidates: all.filter((c) => !fullyDenied(c)), denied: all.filter(fullyDenied) };
@@ -299,7 +306,9 @@ export function refusalOf(candidate: RoleCandidate, arn: string): string | undef
   if (!resourceMatches(candidate.resource, arn)) return `${arn} does not match ${candidate.resource}`;
   const excluded = candidate.excluded.find((r) => resourceMatches(r, arn));
   if (excluded) return `${arn} is left out by NotResource ${excluded} in the ${candidate.origins[0].label}`;
-  const deny = candidate.denies.find((d) => !d.conditional && resourceMatches(d.resource, arn) && !(d.except ?? []).some((r) => resourceMatches(r, arn)));
+  const deny = candidate.denies.find(
+    (d) => !d.conditional && resourceMatches(d.resource, arn) && !(d.except ?? []).some((r) => resourceMatches(r, arn)),
+  );
   return deny ? `${arn} is denied by the ${deny.origin.label}` : undefined;
 }
 
@@ -314,7 +323,9 @@ export function completePattern(candidate: RoleCandidate, accountId: string, rol
   const literalName = resourcePart.startsWith('role/') && !hasWildcard(resourcePart) ? resourcePart.slice('role/'.length) : undefined;
   const name = (roleName ?? '').trim().replace(/^\/+/, '') || literalName;
   if (!name) return { problem: `${candidate.resource} leaves the role name open: enter the name of the role in account ${account}.` };
-  if (!/^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/.test(name)) return { problem: `'${name}' is not an IAM role name: use letters, digits and + = , . @ _ - only.` };
+  if (!/^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/.test(name)) {
+    return { problem: `'${name}' is not an IAM role name: use letters, digits and + = , . @ _ - only.` };
+  }
   const partition = hasWildcard(partitionPart) ? 'aws' : partitionPart;
   const arn = `arn:${partition}:iam::${account}:role/${name}`;
   const refusal = refusalOf(candidate, arn);

@@ -80,7 +80,11 @@ export function configData(data: ParsedIni): ParsedIni {
 }
 
 /** The SDK's loadSharedConfigFiles for explicit paths: a file that cannot be read or parsed counts as empty. */
-export async function loadSharedConfigFiles(init: { configFilepath: string; filepath: string; ignoreCache?: boolean }): Promise<{ configFile: ParsedIni; credentialsFile: ParsedIni }> {
+export async function loadSharedConfigFiles(init: {
+  configFilepath: string;
+  filepath: string;
+  ignoreCache?: boolean;
+}): Promise<{ configFile: ParsedIni; credentialsFile: ParsedIni }> {
   const options = { ignoreCache: init.ignoreCache };
   const [configFile, credentialsFile] = await Promise.all([
     readFile(init.configFilepath, options)

@@ -74,7 +74,12 @@ export async function discoverRoles(credentials: AwsCredentials, options: Discov
     requestHandler: { requestTimeout: options.timeoutMs, connectionTimeout: options.timeoutMs },
   });
   const reader: Reader = {
-    sdk, client, options, deadline, problems: [], managed: new Map(),
+    sdk,
+    client,
+    options,
+    deadline,
+    problems: [],
+    managed: new Map(),
     signal,
   };
   try {
@@ -101,7 +106,12 @@ export async function discoverRolesForProfile(profile: string, config: AwsConfig
   try {
     // ignoreCache: the SDK bundle keeps its own copy of the ini files (the catalog's loader is another bundle), so
     // keys added since its first read would be missed.
-    credentials = await sdk.fromIni({ profile, configFilepath: config.files.configPath, filepath: config.files.credentialsPath, ignoreCache: true })();
+    credentials = await sdk.fromIni({
+      profile,
+      configFilepath: config.files.configPath,
+      filepath: config.files.credentialsPath,
+      ignoreCache: true,
+    })();
   } catch (error) {
     throw toUserError(error, { action: 'SourceCredentials', source: `profile ${profile}` });
   }
@@ -112,14 +122,27 @@ async function userPolicies(reader: Reader, user: string): Promise<SourcedPolicy
   const { sdk } = reader;
   const [inline, attached] = await Promise.all([
     read(reader, 'ListUserPolicies', `the inline policies of user ${user}`, (action) =>
-      allPages(reader, action, (Marker, MaxItems) => (c, o) => c.send(new sdk.ListUserPoliciesCommand({ UserName: user, Marker, MaxItems }), o), (p) => p.PolicyNames)),
+      allPages(
+        reader,
+        action,
+        (Marker, MaxItems) => (c, o) => c.send(new sdk.ListUserPoliciesCommand({ UserName: user, Marker, MaxItems }), o),
+        (p) => p.PolicyNames,
+      ),
+    ),
     read(reader, 'ListAttachedUserPolicies', `the managed policies attached to user ${user}`, (action) =>
-      allPages(reader, action, (Marker, MaxItems) => (c, o) => c.send(new sdk.ListAttachedUserPoliciesCommand({ UserName: user, Marker, MaxItems }), o), (p) => p.AttachedPolicies)),
+      allPages(
+        reader,
+        action,
+        (Marker, MaxItems) => (c, o) => c.send(new sdk.ListAttachedUserPoliciesCommand({ UserName: user, Marker, MaxItems }), o),
+        (p) => p.AttachedPolicies,
+      ),
+    ),
   ]);
   const inlinePolicies = (inline ?? []).map(async (policyName): Promise<SourcedPolicy | undefined> => {
     const label = `inline policy ${policyName} of user ${user}`;
     const answer = await read(reader, 'GetUserPolicy', `the ${label}`, (action) =>
-      send(reader, action, (c, o) => c.send(new sdk.GetUserPolicyCommand({ UserName: user, PolicyName: policyName }), o)));
+      send(reader, action, (c, o) => c.send(new sdk.GetUserPolicyCommand({ UserName: user, PolicyName: policyName }), o)),
+    );
     return sourced(reader, { kind: 'userInline', policyName, label }, answer?.PolicyDocument);
   });
   const managedPolicies = (attached ?? []).map((p) => managedPolicy(reader, p, 'userManaged', `user ${user}`));
@@ -129,19 +152,38 @@ async function userPolicies(reader: Reader, user: string): Promise<SourcedPolicy
 async function groupPolicies(reader: Reader, user: string): Promise<SourcedPolicy[]> {
   const { sdk } = reader;
   const groups = await read(reader, 'ListGroupsForUser', `the groups of user ${user}`, (action) =>
-    allPages(reader, action, (Marker, MaxItems) => (c, o) => c.send(new sdk.ListGroupsForUserCommand({ UserName: user, Marker, MaxItems }), o), (p) => p.Groups));
+    allPages(
+      reader,
+      action,
+      (Marker, MaxItems) => (c, o) => c.send(new sdk.ListGroupsForUserCommand({ UserName: user, Marker, MaxItems }), o),
+      (p) => p.Groups,
+    ),
+  );
   const perGroup = (groups ?? []).map(async ({ GroupName: group }) => {
     if (!group) return [];
     const [inline, attached] = await Promise.all([
       read(reader, 'ListGroupPolicies', `the inline policies of group ${group}`, (action) =>
-        allPages(reader, action, (Marker, MaxItems) => (c, o) => c.send(new sdk.ListGroupPoliciesCommand({ GroupName: group, Marker, MaxItems }), o), (p) => p.PolicyNames)),
+        allPages(
+          reader,
+          action,
+          (Marker, MaxItems) => (c, o) => c.send(new sdk.ListGroupPoliciesCommand({ GroupName: group, Marker, MaxItems }), o),
+          (p) => p.PolicyNames,
+        ),
+      ),
       read(reader, 'ListAttachedGroupPolicies', `the managed policies attached to group ${group}`, (action) =>
-        allPages(reader, action, (Marker, MaxItems) => (c, o) => c.send(new sdk.ListAttachedGroupPoliciesCommand({ GroupName: group, Marker, MaxItems }), o), (p) => p.AttachedPolicies)),
+        allPages(
+          reader,
+          action,
+          (Marker, MaxItems) => (c, o) => c.send(new sdk.ListAttachedGroupPoliciesCommand({ GroupName: group, Marker, MaxItems }), o),
+          (p) => p.AttachedPolicies,
+        ),
+      ),
     ]);
     const inlinePolicies = (inline ?? []).map(async (policyName) => {
       const label = `inline policy ${policyName} of group ${group}`;
       const answer = await read(reader, 'GetGroupPolicy', `the ${label}`, (action) =>
-        send(reader, action, (c, o) => c.send(new sdk.GetGroupPolicyCommand({ GroupName: group, PolicyName: policyName }), o)));
+        send(reader, action, (c, o) => c.send(new sdk.GetGroupPolicyCommand({ GroupName: group, PolicyName: policyName }), o)),
+      );
       return sourced(reader, { kind: 'groupInline', policyName, group, label }, answer?.PolicyDocument);
     });
     const managedPolicies = (attached ?? []).map((p) => managedPolicy(reader, p, 'groupManaged', `group ${group}`, group));
@@ -174,11 +216,13 @@ async function readManagedDocument(reader: Reader, policyArn: string, policyName
   const { sdk } = reader;
   const subject = `the managed policy ${policyName}`;
   const policy = await read(reader, 'GetPolicy', subject, (action) =>
-    send(reader, action, (c, o) => c.send(new sdk.GetPolicyCommand({ PolicyArn: policyArn }), o)));
+    send(reader, action, (c, o) => c.send(new sdk.GetPolicyCommand({ PolicyArn: policyArn }), o)),
+  );
   const versionId = policy?.Policy?.DefaultVersionId;
   if (!versionId) return undefined;
   const version = await read(reader, 'GetPolicyVersion', subject, (action) =>
-    send(reader, action, (c, o) => c.send(new sdk.GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId }), o)));
+    send(reader, action, (c, o) => c.send(new sdk.GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId }), o)),
+  );
   return version?.PolicyVersion?.Document;
 }
 
@@ -193,7 +237,11 @@ function sourced(reader: Reader, origin: PolicyOrigin, encoded: string | undefin
   }
   const statements = parsePolicy(text);
   if (!statements) {
-    reader.problems.push({ action: '', subject: `the ${origin.label}`, message: `Skipped the ${origin.label}: it is not a policy document this extension can read.` });
+    reader.problems.push({
+      action: '',
+      subject: `the ${origin.label}`,
+      message: `Skipped the ${origin.label}: it is not a policy document this extension can read.`,
+    });
     return undefined;
   }
   return { origin, statements };
@@ -256,7 +304,11 @@ function iamError(error: unknown, action: string, reader: Reader): UserError {
   const network = e.code ?? e.cause?.code;
   if (reader.options.signal?.aborted) return new UserError('Cancelled.', 'Cancelled', detail);
   if (reader.deadline.aborted || name === 'TimeoutError') {
-    return new UserError(`${where} did not answer in time while reading your policies: check your network, then try again.`, 'Timeout', detail);
+    return new UserError(
+      `${where} did not answer in time while reading your policies: check your network, then try again.`,
+      'Timeout',
+      detail,
+    );
   }
   if (KEY_PROBLEMS.includes(name)) return toUserError(error, { action: 'SourceCredentials', source: 'the source credentials' });
   if (network && /^E[A-Z]+$/.test(network)) {
@@ -278,14 +330,22 @@ function summarize(problems: DiscoveryProblem[]): string | undefined {
  * The iamSwitchboard.accounts setting with these roles added (the other way to keep discovered roles): into the
  * entry for the same account and source profile, else a new entry. Roles already there are not repeated.
  */
-export function addToAccountsSetting(accounts: readonly AccountSetting[], roleArns: string[], sourceProfile: string, mfaSerial?: string): AccountSetting[] {
+export function addToAccountsSetting(
+  accounts: readonly AccountSetting[],
+  roleArns: string[],
+  sourceProfile: string,
+  mfaSerial?: string,
+): AccountSetting[] {
   const result = accounts.map((a) => ({ ...a, roles: [...(a.roles ?? [])] }));
   for (const arn of roleArns) {
     const parsed = tryParseRoleArn(arn);
     if (!parsed) continue;
-    const entry = result.find((a) => a.id === parsed.accountId && (a.sourceProfile ?? 'default') === sourceProfile && a.mfaSerial === mfaSerial);
+    const entry = result.find(
+      (a) => a.id === parsed.accountId && (a.sourceProfile ?? 'default') === sourceProfile && a.mfaSerial === mfaSerial,
+    );
     const role = parsed.path === '/' && parsed.partition === 'aws' ? parsed.name : parsed.arn;
-    const named = (a: AccountSetting) => a.roles.some((r) => r === role || r === parsed.arn || `arn:aws:iam::${a.id}:role/${r}` === parsed.arn);
+    const named = (a: AccountSetting) =>
+      a.roles.some((r) => r === role || r === parsed.arn || `arn:aws:iam::${a.id}:role/${r}` === parsed.arn);
     if (entry) {
       if (!named(entry)) entry.roles.push(role);
     } else {

@@ -1,6 +1,6 @@
 // The role catalog the tree and the switcher show: accounts → roles, from ~/.aws/config profiles, the
 // iamSwitchboard.accounts setting and imported Terraform role ARNs. Pure functions over plain inputs.
-import { Partition, isAccountId, tryParseRoleArn } from './arn';
+import { type Partition, isAccountId, tryParseRoleArn } from './arn';
 import type { AwsProfile, ProfileSource, ProfileWarning } from './awsConfig';
 
 /** One entry of the iamSwitchboard.accounts setting (same shape as the setting's schema). */
@@ -126,7 +126,9 @@ export function buildCatalog(input: CatalogInput): Catalog {
       broken.push({ name: `Terraform role ${arn}`, warnings: [{ code: 'InvalidRoleArn', message: `'${arn}' is not a role ARN.` }] });
     } else if (!seenArns.has(parsed.arn)) {
       seenArns.add(parsed.arn);
-      roles.push(withSource({ ...parsed, key: `terraform:${parsed.arn}`, label: parsed.name, origin: 'terraform' }, 'default', {}, input.profiles));
+      roles.push(
+        withSource({ ...parsed, key: `terraform:${parsed.arn}`, label: parsed.name, origin: 'terraform' }, 'default', {}, input.profiles),
+      );
     }
   }
   for (const role of input.identityCenterRoles ?? []) {
@@ -148,7 +150,13 @@ export function roleFromSsoProfile(profile: AwsProfile): RoleEntry | undefined {
   if (!sso?.startUrl || !sso.region || !sso.roleName || !sso.accountId || !isAccountId(sso.accountId)) {
     return undefined;
   }
-  const ref: SsoRoleRef = { startUrl: sso.startUrl, region: sso.region, session: sso.session, accountId: sso.accountId, roleName: sso.roleName };
+  const ref: SsoRoleRef = {
+    startUrl: sso.startUrl,
+    region: sso.region,
+    session: sso.session,
+    accountId: sso.accountId,
+    roleName: sso.roleName,
+  };
   return { ...ssoRoleEntry(ref, profile.name, 'profile'), profile: profile.name, region: profile.region, warnings: profile.warnings };
 }
 
@@ -156,9 +164,18 @@ export function roleFromSsoProfile(profile: AwsProfile): RoleEntry | undefined {
 export function ssoRoleEntry(ref: SsoRoleRef, label: string, origin: 'profile' | 'identityCenter'): RoleEntry {
   const arn = `arn:aws:iam::${ref.accountId}:role/${ref.roleName}`;
   return {
-    arn, accountId: ref.accountId, partition: 'aws', name: ref.roleName,
+    arn,
+    accountId: ref.accountId,
+    partition: 'aws',
+    name: ref.roleName,
     key: origin === 'profile' ? `profile:${label}` : `sso:${ssoKey(ref)}`,
-    label, origin, chained: false, needsMfa: false, needsExternalId: false, sso: ref, warnings: [],
+    label,
+    origin,
+    chained: false,
+    needsMfa: false,
+    needsExternalId: false,
+    sso: ref,
+    warnings: [],
   };
 }
 
@@ -191,10 +208,18 @@ export function roleFromProfile(profile: AwsProfile): RoleEntry | undefined {
   };
 }
 
-function rolesFromSetting(account: AccountSetting, profiles: Map<string, AwsProfile>, seenArns: Set<string>, broken: BrokenEntry[]): RoleEntry[] {
+function rolesFromSetting(
+  account: AccountSetting,
+  profiles: Map<string, AwsProfile>,
+  seenArns: Set<string>,
+  broken: BrokenEntry[],
+): RoleEntry[] {
   const name = `account ${account.alias ?? account.id}`;
   if (!isAccountId(String(account.id))) {
-    broken.push({ name, warnings: [{ code: 'InvalidAccountId', message: `iamSwitchboard.accounts: '${account.id}' is not a 12-digit account id.` }] });
+    broken.push({
+      name,
+      warnings: [{ code: 'InvalidAccountId', message: `iamSwitchboard.accounts: '${account.id}' is not a 12-digit account id.` }],
+    });
     return [];
   }
   const result: RoleEntry[] = [];
@@ -202,7 +227,10 @@ function rolesFromSetting(account: AccountSetting, profiles: Map<string, AwsProf
     const arn = role.startsWith('arn:') ? role : `arn:aws:iam::${account.id}:role/${role}`;
     const parsed = tryParseRoleArn(arn);
     if (!parsed) {
-      broken.push({ name, warnings: [{ code: 'InvalidRoleArn', message: `iamSwitchboard.accounts: '${role}' is not a role name or role ARN.` }] });
+      broken.push({
+        name,
+        warnings: [{ code: 'InvalidRoleArn', message: `iamSwitchboard.accounts: '${role}' is not a role name or role ARN.` }],
+      });
       continue;
     }
     if (seenArns.has(parsed.arn)) {
@@ -210,7 +238,14 @@ function rolesFromSetting(account: AccountSetting, profiles: Map<string, AwsProf
     }
     seenArns.add(parsed.arn);
     const label = `${account.alias ?? parsed.accountId}/${parsed.name}`;
-    result.push(withSource({ ...parsed, key: `setting:${parsed.arn}`, label, origin: 'setting' }, account.sourceProfile ?? 'default', account, profiles));
+    result.push(
+      withSource(
+        { ...parsed, key: `setting:${parsed.arn}`, label, origin: 'setting' },
+        account.sourceProfile ?? 'default',
+        account,
+        profiles,
+      ),
+    );
   }
   return result;
 }
@@ -228,11 +263,17 @@ function withSource(
   const warnings: ProfileWarning[] = [];
   let resolved: ProfileSource | undefined;
   if (!source) {
-    warnings.push({ code: 'UnknownSourceProfile', message: `source profile '${sourceProfile}' does not exist in ~/.aws/config or ~/.aws/credentials.` });
+    warnings.push({
+      code: 'UnknownSourceProfile',
+      message: `source profile '${sourceProfile}' does not exist in ~/.aws/config or ~/.aws/credentials.`,
+    });
   } else if (source.roleArn !== undefined && source.credentialKind !== 'static') {
     resolved = source.source ? { kind: 'role', profile: source.name } : undefined;
     if (!resolved) {
-      warnings.push({ code: 'BrokenSourceProfile', message: `source profile '${sourceProfile}' is broken: ${source.warnings.map((w) => w.message).join(' ')}` });
+      warnings.push({
+        code: 'BrokenSourceProfile',
+        message: `source profile '${sourceProfile}' is broken: ${source.warnings.map((w) => w.message).join(' ')}`,
+      });
     }
   } else {
     resolved = { kind: 'profile', profile: source.name };
@@ -306,5 +347,10 @@ export function roleForArn(arn: string, catalog: Catalog, profiles: Map<string, 
   }
   const sibling = catalog.roles.find((r) => r.accountId === parsed.accountId && r.source?.kind === 'profile');
   const sourceProfile = sibling?.source?.kind === 'profile' ? sibling.source.profile : 'default';
-  return withSource({ ...parsed, key: `arn:${parsed.arn}`, label: `${parsed.accountId}/${parsed.name}`, origin: 'setting' }, sourceProfile, {}, profiles);
+  return withSource(
+    { ...parsed, key: `arn:${parsed.arn}`, label: `${parsed.accountId}/${parsed.name}`, origin: 'setting' },
+    sourceProfile,
+    {},
+    profiles,
+  );
 }

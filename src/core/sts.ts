@@ -3,9 +3,9 @@
 // GetSessionToken per source that later roles reuse; external id; a session name that names the person.
 import { callerName, parseRoleArn } from './arn';
 import { isSourceProblem, type AwsConfig, type AwsProfile } from './awsConfig';
-import { AwsCallContext, toUserError } from './awsErrors';
+import { type AwsCallContext, toUserError } from './awsErrors';
 import { processCredentials } from './credentialProcess';
-import { describeSource, RoleEntry, roleFromProfile } from './roles';
+import { describeSource, type RoleEntry, roleFromProfile } from './roles';
 import type { AwsCredentials, Identity } from './session';
 import { send, StsClientPool } from './stsClients';
 import { cancelled, UserError } from './userError';
@@ -150,18 +150,24 @@ export async function assumeRole(role: RoleEntry, options: AssumeOptions): Promi
   if (role.needsMfa && !source.mfaDone) {
     mfa = { SerialNumber: role.mfaSerial!, TokenCode: await askMfaCode(role.mfaSerial!, options) };
   }
-  options.log?.(`AssumeRole ${role.arn} from ${source.description} as '${sessionName}' for ${durationSeconds ?? 'default'} s${mfa ? ' with MFA' : ''}`);
-  const response = await send(options, source.credentials, ctx, (client, abortSignal, sdk) =>
-    client.send(
-      new sdk.AssumeRoleCommand({
-        RoleArn: role.arn,
-        RoleSessionName: sessionName,
-        DurationSeconds: durationSeconds,
-        ExternalId: role.externalId,
-        ...mfa,
-      }),
-      { abortSignal },
-    ),
+  options.log?.(
+    `AssumeRole ${role.arn} from ${source.description} as '${sessionName}' for ${durationSeconds ?? 'default'} s${mfa ? ' with MFA' : ''}`,
+  );
+  const response = await send(
+    options,
+    source.credentials,
+    ctx,
+    (client, abortSignal, sdk) =>
+      client.send(
+        new sdk.AssumeRoleCommand({
+          RoleArn: role.arn,
+          RoleSessionName: sessionName,
+          DurationSeconds: durationSeconds,
+          ExternalId: role.externalId,
+          ...mfa,
+        }),
+        { abortSignal },
+      ),
     options.cache?.clients,
   ).catch((error: unknown) => {
     if (error instanceof UserError && error.code === 'ExpiredToken') {
@@ -173,7 +179,10 @@ export async function assumeRole(role: RoleEntry, options: AssumeOptions): Promi
   });
   const c = response.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey) {
-    throw new UserError(`STS answered AssumeRole for ${role.arn} without credentials: try again, and check the endpoint if it persists.`, 'NoCredentials');
+    throw new UserError(
+      `STS answered AssumeRole for ${role.arn} without credentials: try again, and check the endpoint if it persists.`,
+      'NoCredentials',
+    );
   }
   return {
     label: role.label,
@@ -192,7 +201,13 @@ export async function getCallerIdentity(
   source = 'these credentials',
 ): Promise<CallerIdentity> {
   const ctx: AwsCallContext = { action: 'GetCallerIdentity', source, endpoint: settings.endpoint, timeoutMs: settings.timeoutMs };
-  const response = await send(settings, credentials, ctx, (client, abortSignal, sdk) => client.send(new sdk.GetCallerIdentityCommand({}), { abortSignal }), settings.cache?.clients);
+  const response = await send(
+    settings,
+    credentials,
+    ctx,
+    (client, abortSignal, sdk) => client.send(new sdk.GetCallerIdentityCommand({}), { abortSignal }),
+    settings.cache?.clients,
+  );
   return { arn: response.Arn ?? '', account: response.Account ?? '', userId: response.UserId ?? '' };
 }
 
@@ -227,11 +242,21 @@ async function sourceFor(role: RoleEntry, options: AssumeOptions): Promise<Sourc
     const profile = options.config.profiles.get(source.profile);
     const first = profile ? roleFromProfile(profile) : undefined;
     if (!first) {
-      throw new UserError(`Cannot assume ${role.label}: its source profile '${source.profile}' is broken. Fix it in ~/.aws/config.`, 'BrokenProfile');
+      throw new UserError(
+        `Cannot assume ${role.label}: its source profile '${source.profile}' is broken. Fix it in ~/.aws/config.`,
+        'BrokenProfile',
+      );
     }
     // Role chaining: assume the source role first, then use its session.
     const identity = await assumeRole(first, options);
-    return { credentials: identity.credentials, description: identity.arn ?? first.arn, key: `role:${first.key}`, callerArn: identity.arn, chained: true, mfaDone: false };
+    return {
+      credentials: identity.credentials,
+      description: identity.arn ?? first.arn,
+      key: `role:${first.key}`,
+      callerArn: identity.arn,
+      chained: true,
+      mfaDone: false,
+    };
   }
   const description = describeSource(source);
   const key = source.kind === 'profile' ? `profile:${source.profile}` : `credentialSource:${source.name}`;
@@ -244,7 +269,12 @@ async function sourceFor(role: RoleEntry, options: AssumeOptions): Promise<Sourc
 }
 
 /** The source's own credentials, resolved once per loaded config (a credential_process runs once, not per switch). */
-async function cachedBaseCredentials(source: BaseSource, key: string, description: string, options: AssumeOptions): Promise<AwsCredentials> {
+async function cachedBaseCredentials(
+  source: BaseSource,
+  key: string,
+  description: string,
+  options: AssumeOptions,
+): Promise<AwsCredentials> {
   const cached = options.cache?.sourceCredentials(key, options.config);
   if (cached) {
     return cached;
@@ -267,7 +297,11 @@ async function baseCredentials(source: BaseSource, description: string, options:
     }
     if (source.kind === 'profile' && options.config.profiles.get(source.profile)?.credentialKind === 'process') {
       // Ours, not the SDK's: bounded by the timeout, cancellable, and its errors quote no command line or stderr.
-      return await processCredentials(source.profile, options.config.files, { timeoutMs: options.timeoutMs, signal: options.signal, env: options.env });
+      return await processCredentials(source.profile, options.config.files, {
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        env: options.env,
+      });
     }
     if (source.kind === 'profile') {
       const { configPath, credentialsPath } = options.config.files;
@@ -288,7 +322,11 @@ export type MetadataProviders = Pick<typeof import('./stsSdk'), 'fromInstanceMet
  * credential_source as the AWS CLI reads it: each value names one place. Never the default chain, where keys in
  * the environment, AWS_PROFILE or the default profile would win over the instance's or container's role.
  */
-export async function credentialSourceCredentials(name: string, env: NodeJS.ProcessEnv, providers: MetadataProviders): Promise<AwsCredentials> {
+export async function credentialSourceCredentials(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  providers: MetadataProviders,
+): Promise<AwsCredentials> {
   switch (name) {
     case 'Environment':
       return envCredentials(env);
@@ -297,7 +335,10 @@ export async function credentialSourceCredentials(name: string, env: NodeJS.Proc
     case 'EcsContainer':
       return providers.fromContainerMetadata()();
     default:
-      throw new UserError(`credential_source '${name}' is not one of Environment, Ec2InstanceMetadata, EcsContainer: fix it in ~/.aws/config.`, 'UnknownCredentialSource');
+      throw new UserError(
+        `credential_source '${name}' is not one of Environment, Ec2InstanceMetadata, EcsContainer: fix it in ~/.aws/config.`,
+        'UnknownCredentialSource',
+      );
   }
 }
 
@@ -330,27 +371,46 @@ async function mfaSession(profile: string, serial: string, base: AwsCredentials,
     return cached;
   }
   const code = await askMfaCode(serial, options);
-  const ctx: AwsCallContext = { action: 'GetSessionToken', source: `profile ${profile} (MFA device ${serial})`, endpoint: options.endpoint, timeoutMs: options.timeoutMs };
+  const ctx: AwsCallContext = {
+    action: 'GetSessionToken',
+    source: `profile ${profile} (MFA device ${serial})`,
+    endpoint: options.endpoint,
+    timeoutMs: options.timeoutMs,
+  };
   options.log?.(`GetSessionToken for profile ${profile} with MFA device ${serial}`);
   const response = await send(
     options,
     base,
     ctx,
-    (client, abortSignal, sdk) => client.send(new sdk.GetSessionTokenCommand({ SerialNumber: serial, TokenCode: code, DurationSeconds: MFA_SESSION_SECONDS }), { abortSignal }),
+    (client, abortSignal, sdk) =>
+      client.send(new sdk.GetSessionTokenCommand({ SerialNumber: serial, TokenCode: code, DurationSeconds: MFA_SESSION_SECONDS }), {
+        abortSignal,
+      }),
     options.cache?.clients,
   );
   const c = response.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey) {
-    throw new UserError('STS answered GetSessionToken without credentials: try again, and check the endpoint if it persists.', 'NoCredentials');
+    throw new UserError(
+      'STS answered GetSessionToken without credentials: try again, and check the endpoint if it persists.',
+      'NoCredentials',
+    );
   }
-  const session = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+  const session = {
+    accessKeyId: c.AccessKeyId,
+    secretAccessKey: c.SecretAccessKey,
+    sessionToken: c.SessionToken,
+    expiration: c.Expiration,
+  };
   options.cache?.setMfaSession(key, session);
   return session;
 }
 
 async function askMfaCode(serial: string, options: AssumeOptions): Promise<string> {
   if (!options.mfaCode) {
-    throw new UserError(`This role needs a code from MFA device ${serial}, and nothing here can ask for one: assume it with Switch Role or from the AWS Roles view, which ask for the code.`, 'MfaRequired');
+    throw new UserError(
+      `This role needs a code from MFA device ${serial}, and nothing here can ask for one: assume it with Switch Role or from the AWS Roles view, which ask for the code.`,
+      'MfaRequired',
+    );
   }
   const code = (await options.mfaCode(serial))?.trim();
   if (code === undefined || options.signal?.aborted) {
@@ -408,7 +468,10 @@ export async function terminalDefaultCredentials(options: AssumeOptions): Promis
   const name = env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || 'default';
   const profile = options.config.profiles.get(name);
   if (!profile) {
-    throw new UserError(`Terminals have no AWS credentials: there is no active role and no profile '${name}'. Assume a role or add the profile to ~/.aws/config.`, 'NoCredentials');
+    throw new UserError(
+      `Terminals have no AWS credentials: there is no active role and no profile '${name}'. Assume a role or add the profile to ~/.aws/config.`,
+      'NoCredentials',
+    );
   }
   const role = roleFromProfile(profile);
   if (role && profile.credentialKind !== 'static') {

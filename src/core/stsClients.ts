@@ -1,7 +1,7 @@
 // STS clients and the one place STS is called: a long-lived client per (endpoint, region, timeout, credentials)
 // with keep-alive connections, so a switch costs one round trip and no new TLS handshake; a deadline on every
 // call; a cap on every answer's size; and every failure, bad settings included, a UserError.
-import { AwsCallContext, toUserError } from './awsErrors';
+import { type AwsCallContext, toUserError } from './awsErrors';
 import type { AwsCredentials } from './session';
 import { MAX_STS_RESPONSE_BYTES, RESPONSE_TOO_LARGE } from './stsLimits';
 import { UserError } from './userError';
@@ -32,14 +32,23 @@ export function checkStsSettings(settings: StsCallSettings): { endpoint?: string
       // reported below
     }
     if (protocol !== 'https:' && protocol !== 'http:') {
-      throw new UserError('The STS endpoint is not an https:// (or http://) URL: fix the iamSwitchboard.stsEndpoint setting, or leave it empty for AWS.', 'InvalidStsEndpoint');
+      throw new UserError(
+        'The STS endpoint is not an https:// (or http://) URL: fix the iamSwitchboard.stsEndpoint setting, or leave it empty for AWS.',
+        'InvalidStsEndpoint',
+      );
     }
   }
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(settings.region ?? '')) {
-    throw new UserError(`'${String(settings.region ?? '').slice(0, 40)}' is not an AWS region name such as eu-west-1: fix iamSwitchboard.region or the profile's region.`, 'InvalidRegion');
+    throw new UserError(
+      `'${String(settings.region ?? '').slice(0, 40)}' is not an AWS region name such as eu-west-1: fix iamSwitchboard.region or the profile's region.`,
+      'InvalidRegion',
+    );
   }
   if (!Number.isFinite(settings.timeoutMs) || settings.timeoutMs <= 0) {
-    throw new UserError('The request timeout must be a positive number of seconds: fix the iamSwitchboard.requestTimeoutSeconds setting.', 'InvalidTimeout');
+    throw new UserError(
+      'The request timeout must be a positive number of seconds: fix the iamSwitchboard.requestTimeoutSeconds setting.',
+      'InvalidTimeout',
+    );
   }
   // Timers and AbortSignal.timeout take whole milliseconds only (16.1 s would be ERR_OUT_OF_RANGE).
   return { endpoint: settings.endpoint || undefined, region: settings.region, timeoutMs: Math.max(1, Math.round(settings.timeoutMs)) };
@@ -54,7 +63,15 @@ type RequestHandler = NonNullable<StsClientConfig['requestHandler']>;
  * hop. Taken from a first client, whose lookups are memoized, they are looked up once (still honouring
  * AWS_USE_FIPS_ENDPOINT, use_fips_endpoint and the rest).
  */
-const LOOKED_UP = ['authSchemePreference', 'defaultsMode', 'retryMode', 'sigv4aSigningRegionSet', 'useDualstackEndpoint', 'useFipsEndpoint', 'userAgentAppId'] as const;
+const LOOKED_UP = [
+  'authSchemePreference',
+  'defaultsMode',
+  'retryMode',
+  'sigv4aSigningRegionSet',
+  'useDualstackEndpoint',
+  'useFipsEndpoint',
+  'userAgentAppId',
+] as const;
 type LookedUp = Partial<Pick<StsClientConfig, (typeof LOOKED_UP)[number]>>;
 
 function lookedUpOptions(client: StsClient): LookedUp {
@@ -66,7 +83,14 @@ function lookedUpOptions(client: StsClient): LookedUp {
  * A client with the response cap and `maxAttempts` SDK retries, on `handler` or else on its own keep-alive agents
  * (destroyed with it).
  */
-export function newStsClient(sdk: StsSdk, settings: StsCallSettings, credentials: AwsCredentials, maxAttempts = 3, handler?: RequestHandler, lookedUp: LookedUp = {}): StsClient {
+export function newStsClient(
+  sdk: StsSdk,
+  settings: StsCallSettings,
+  credentials: AwsCredentials,
+  maxAttempts = 3,
+  handler?: RequestHandler,
+  lookedUp: LookedUp = {},
+): StsClient {
   const { endpoint, region, timeoutMs } = checkStsSettings(settings);
   const client = new sdk.STSClient({
     ...lookedUp,
@@ -77,7 +101,11 @@ export function newStsClient(sdk: StsSdk, settings: StsCallSettings, credentials
     requestHandler: handler ?? sdk.keepAliveHandler(timeoutMs),
   });
   type Middleware = Parameters<typeof client.middlewareStack.add>[0];
-  client.middlewareStack.add(sdk.capResponse() as unknown as Middleware, { step: 'deserialize', priority: 'low', name: 'iamSwitchboardResponseCap' });
+  client.middlewareStack.add(sdk.capResponse() as unknown as Middleware, {
+    step: 'deserialize',
+    priority: 'low',
+    name: 'iamSwitchboardResponseCap',
+  });
   return client;
 }
 
@@ -177,7 +205,10 @@ function poolKey(settings: StsCallSettings, credentials: AwsCredentials): string
 }
 
 function sameCredentials(a: AwsCredentials, b: AwsCredentials): boolean {
-  return a === b || (a.secretAccessKey === b.secretAccessKey && a.sessionToken === b.sessionToken && a.expiration?.getTime() === b.expiration?.getTime());
+  return (
+    a === b ||
+    (a.secretAccessKey === b.secretAccessKey && a.sessionToken === b.sessionToken && a.expiration?.getTime() === b.expiration?.getTime())
+  );
 }
 
 /**

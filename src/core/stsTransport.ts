@@ -29,28 +29,27 @@ type Next = (args: unknown) => Promise<{ response: unknown; output?: unknown }>;
  * and stops reading a body (chunked, or longer than it said) as soon as it passes the cap.
  */
 export function capResponse(limit = MAX_STS_RESPONSE_BYTES) {
-  return (next: Next) =>
-    async (args: unknown) => {
-      const out = await next(args);
-      const response = out.response as { headers?: Record<string, string>; body?: unknown };
-      const body = response.body as Readable | undefined;
-      const declared = response.headers?.['content-length'];
-      if (Number(declared ?? 0) > limit) {
-        body?.destroy?.();
-        throw tooLargeError();
-      }
-      // With a declared length Node's parser reads no byte past it, so only a body without one needs counting
-      // (counting every answer through a Transform cost more than the rest of our path together).
-      if (declared === undefined && body && typeof body.pipe === 'function') {
-        let seen = 0;
-        const counter = new Transform({
-          transform(chunk: Buffer, _encoding, done) {
-            seen += chunk.length;
-            done(seen > limit ? tooLargeError() : null, chunk);
-          },
-        });
-        response.body = pipeline(body, counter, () => undefined);
-      }
-      return out;
-    };
+  return (next: Next) => async (args: unknown) => {
+    const out = await next(args);
+    const response = out.response as { headers?: Record<string, string>; body?: unknown };
+    const body = response.body as Readable | undefined;
+    const declared = response.headers?.['content-length'];
+    if (Number(declared ?? 0) > limit) {
+      body?.destroy?.();
+      throw tooLargeError();
+    }
+    // With a declared length Node's parser reads no byte past it, so only a body without one needs counting
+    // (counting every answer through a Transform cost more than the rest of our path together).
+    if (declared === undefined && body && typeof body.pipe === 'function') {
+      let seen = 0;
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          seen += chunk.length;
+          done(seen > limit ? tooLargeError() : null, chunk);
+        },
+      });
+      response.body = pipeline(body, counter, () => undefined);
+    }
+    return out;
+  };
 }

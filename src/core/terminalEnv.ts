@@ -89,7 +89,13 @@ export interface EndpointEnvironmentOptions {
  * so it is set to our profile too; an empty AWS_REGION is "Region not accepted" in the JS SDK, so the region is
  * left alone: an inherited AWS_REGION (or a pinned terminal's own) wins over the profile's, as in any shell.
  */
-export const ENDPOINT_BLANKED_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_CREDENTIAL_EXPIRATION'];
+export const ENDPOINT_BLANKED_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_SECURITY_TOKEN',
+  'AWS_CREDENTIAL_EXPIRATION',
+];
 
 export function endpointEnvironment(options: EndpointEnvironmentOptions): EnvironmentCollectionChanges {
   const replace: Record<string, string> = {
@@ -126,7 +132,12 @@ export function pinnedEnvironment(token: string, identity: Identity): Record<str
  * carries the endpoint variables itself. Inherited keys, profiles and container variables are removed rather
  * than blanked, since the whole environment is ours; other AWS settings (AWS_CA_BUNDLE, ...) stay.
  */
-export function strictPinnedEnvironment(base: Record<string, string | undefined>, endpoint: EndpointEnvironmentOptions, token: string, identity: Identity): Record<string, string> {
+export function strictPinnedEnvironment(
+  base: Record<string, string | undefined>,
+  endpoint: EndpointEnvironmentOptions,
+  token: string,
+  identity: Identity,
+): Record<string, string> {
   const { replace } = endpointEnvironment(endpoint);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) {

@@ -42,7 +42,10 @@ export function helperCommand(options: HelperCommandOptions): string[] {
 export function commandLine(argv: string[], platform: NodeJS.Platform = process.platform): string {
   const line = argv.map((arg) => (platform === 'win32' ? windowsArgument(arg) : arg.replace(/[^\w@%+=:,./-]/g, (c) => `\\${c}`))).join(' ');
   if (/\s[;#]/.test(line) || /[\r\n]/.test(line) || (platform === 'win32' && argv.some((arg) => arg.includes('"')))) {
-    throw new UserError(`The credential helper's path cannot be written into an AWS config file: install VS Code in a folder without ';', '#' or quotes in its path.`, 'UnsupportedHelperPath');
+    throw new UserError(
+      `The credential helper's path cannot be written into an AWS config file: install VS Code in a folder without ';', '#' or quotes in its path.`,
+      'UnsupportedHelperPath',
+    );
   }
   return line;
 }
@@ -61,7 +64,11 @@ export function withoutCredentials(text: string): string {
   for (const line of text.split(/\r?\n/)) {
     const trimmed = line.trim();
     if (/^\[.*\]$/.test(trimmed)) {
-      inOurSection = trimmed.slice(1, -1).trim().replace(/^profile\s+/, '') === TERMINAL_PROFILE;
+      inOurSection =
+        trimmed
+          .slice(1, -1)
+          .trim()
+          .replace(/^profile\s+/, '') === TERMINAL_PROFILE;
       dropping = false;
     } else if (dropping && /^\s/.test(line) && trimmed !== '') {
       continue;
@@ -91,7 +98,9 @@ export function terminalConfigText(personConfig: string, command: string, region
     `credential_process = ${command}`,
     `region = ${region}`,
     '',
-  ].join('\n').replace(/^\n+/, '');
+  ]
+    .join('\n')
+    .replace(/^\n+/, '');
 }
 
 export interface TerminalProfileOptions {
@@ -125,7 +134,11 @@ export async function writeTerminalProfile(options: TerminalProfileOptions): Pro
   if (!/^[a-z0-9-]+$/.test(options.region)) {
     throw new UserError(`'${options.region}' is not an AWS region: fix the region setting or the profile.`, 'InvalidRegion');
   }
-  const text = terminalConfigText(await readPersonConfig(options.personConfigPath), commandLine(options.command, options.platform), options.region);
+  const text = terminalConfigText(
+    await readPersonConfig(options.personConfigPath),
+    commandLine(options.command, options.platform),
+    options.region,
+  );
   await fs.mkdir(options.folder, { recursive: true, mode: 0o700 });
   const target = terminalConfigPath(options.folder, options.windowKey);
   const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
@@ -134,7 +147,11 @@ export async function writeTerminalProfile(options: TerminalProfileOptions): Pro
     await fs.rename(temporary, target);
   } catch (error) {
     await fs.rm(temporary, { force: true });
-    throw new UserError(`Could not write the terminals' AWS config in ${options.folder}: check that the folder is writable.`, 'ProfileWriteFailed', (error as NodeJS.ErrnoException).code);
+    throw new UserError(
+      `Could not write the terminals' AWS config in ${options.folder}: check that the folder is writable.`,
+      'ProfileWriteFailed',
+      (error as NodeJS.ErrnoException).code,
+    );
   }
   return target;
 }
@@ -146,6 +163,10 @@ async function readPersonConfig(file: string): Promise<string> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       return '';
     }
-    throw new UserError(`Could not read ${file} to build the terminals' AWS config: check its permissions.`, 'UnreadableConfig', (error as NodeJS.ErrnoException).code);
+    throw new UserError(
+      `Could not read ${file} to build the terminals' AWS config: check its permissions.`,
+      'UnreadableConfig',
+      (error as NodeJS.ErrnoException).code,
+    );
   }
 }

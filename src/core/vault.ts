@@ -3,8 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import type { AwsCredentials } from './session';
 import { cancelled, UserError } from './userError';
-import { AnswerShape, checkAnswer, checkVaultAddress, expiryAfter, isCleanCredential, ttlSeconds } from './vaultAnswers';
-import { FailureContext, readFailure, toUserError } from './vaultErrors';
+import { type AnswerShape, checkAnswer, checkVaultAddress, expiryAfter, isCleanCredential, ttlSeconds } from './vaultAnswers';
+import { type FailureContext, readFailure, toUserError } from './vaultErrors';
 import { vaultTransport, type VaultHttpReply } from './vaultHttp';
 import type { Lease } from './vaultLeases';
 import { refuseWrapped } from './vaultWrapping';
@@ -159,7 +159,11 @@ export class VaultClient {
   async health(signal?: AbortSignal): Promise<VaultHealth> {
     try {
       // sys/health answers with the same object for every status (429, 501, 503, ...).
-      const body = await this.call<Json>('read', 'sys/health', (api, o) => api.read('sys/health', o), { signal, probeToken: false, shape: 'health' });
+      const body = await this.call<Json>('read', 'sys/health', (api, o) => api.read('sys/health', o), {
+        signal,
+        probeToken: false,
+        shape: 'health',
+      });
       const version = typeof body.version === 'string' ? body.version : undefined;
       if (body.initialized === false) {
         return { status: 'uninitialised', version };
@@ -178,14 +182,27 @@ export class VaultClient {
   }
 
   /** Signs in with userpass and returns the new token; the client keeps its own until `setToken`. */
-  async loginUserpass(username: string, password: string, mount = 'userpass', signal?: AbortSignal): Promise<{ token: string; info: TokenInfo }> {
+  async loginUserpass(
+    username: string,
+    password: string,
+    mount = 'userpass',
+    signal?: AbortSignal,
+  ): Promise<{ token: string; info: TokenInfo }> {
     const path = `auth/${trimSlashes(mount)}/login/${encodeURIComponent(username)}`;
     // No token on a login: a stale one would only be reported as a permission problem.
-    const body = await this.call<Json>('update', path, (api, o) => api.write(path, { password }, o), { signal, probeToken: false, token: '', shape: 'auth' });
+    const body = await this.call<Json>('update', path, (api, o) => api.write(path, { password }, o), {
+      signal,
+      probeToken: false,
+      token: '',
+      shape: 'auth',
+    });
     const auth = body.auth as Json;
     const token = typeof auth.client_token === 'string' ? auth.client_token : '';
     if (!token) {
-      throw new UserError(`Vault at ${this.address} signed you in but returned no token; try again or sign in with a token.`, 'VaultNoToken');
+      throw new UserError(
+        `Vault at ${this.address} signed you in but returned no token; try again or sign in with a token.`,
+        'VaultNoToken',
+      );
     }
     const ttl = ttlSeconds(auth.lease_duration);
     return {
@@ -207,15 +224,23 @@ export class VaultClient {
 
   /** Who `token` is, without making it the client's token: sign-in checks a new token before adopting it. */
   async checkToken(token: string, signal?: AbortSignal): Promise<TokenInfo> {
-    const body = await this.call<Json>('read', 'auth/token/lookup-self', (api, o) => api.read('auth/token/lookup-self', o), { signal, probeToken: false, token, shape: 'data' });
+    const body = await this.call<Json>('read', 'auth/token/lookup-self', (api, o) => api.read('auth/token/lookup-self', o), {
+      signal,
+      probeToken: false,
+      token,
+      shape: 'data',
+    });
     return tokenInfo(body.data as Json);
   }
 
   /** Extends the token; `increment` in seconds (Vault may grant less). */
   async renewSelf(increment?: number): Promise<TokenInfo> {
     this.requireToken();
-    const body = await this.call<Json>('update', 'auth/token/renew-self', (api, o) =>
-      api.write('auth/token/renew-self', increment ? { increment } : {}, o), { shape: 'auth' },
+    const body = await this.call<Json>(
+      'update',
+      'auth/token/renew-self',
+      (api, o) => api.write('auth/token/renew-self', increment ? { increment } : {}, o),
+      { shape: 'auth' },
     );
     const auth = body.auth as Json;
     const ttl = ttlSeconds(auth.lease_duration);
@@ -276,7 +301,11 @@ export class VaultClient {
         return undefined;
       }
       if (error instanceof UserError && error.code === 'VaultNotFound') {
-        throw new UserError(`Vault has no AWS role "${name}" at ${trimSlashes(mount)}/; refresh the Vault view and pick an existing role.`, 'VaultRoleNotFound', error.detail);
+        throw new UserError(
+          `Vault has no AWS role "${name}" at ${trimSlashes(mount)}/; refresh the Vault view and pick an existing role.`,
+          'VaultRoleNotFound',
+          error.detail,
+        );
       }
       throw error;
     }
@@ -316,7 +345,10 @@ export class VaultClient {
    * tracks that lease, and an iam_user one would otherwise work for up to its max TTL (32 days by default).
    */
   private async revokeAbandoned(issued: Promise<Json>, why: string): Promise<void> {
-    const leaseId = await issued.then((body) => (typeof body.lease_id === 'string' ? body.lease_id : ''), () => '');
+    const leaseId = await issued.then(
+      (body) => (typeof body.lease_id === 'string' ? body.lease_id : ''),
+      () => '',
+    );
     if (!leaseId) {
       return;
     }
@@ -325,15 +357,20 @@ export class VaultClient {
       this.options.log?.(`Revoked Vault lease ${leaseId}: Vault issued it after its request ${why}.`);
     } catch (error) {
       const reason = error instanceof UserError ? error.message : 'unknown error';
-      this.options.warn?.(`Could not revoke Vault lease ${leaseId}, issued after its request ${why}; revoke it by hand with "vault lease revoke ${leaseId}": ${reason}`);
+      this.options.warn?.(
+        `Could not revoke Vault lease ${leaseId}, issued after its request ${why}; revoke it by hand with "vault lease revoke ${leaseId}": ${reason}`,
+      );
     }
   }
 
   /** Renews a lease by `increment` seconds (Vault caps it at the lease's max TTL). */
   async renewLease(leaseId: string, increment?: number): Promise<Pick<Lease, 'leaseId' | 'renewable' | 'leaseDuration' | 'expiresAt'>> {
     requireLease(leaseId, 'renew');
-    const body = await this.call<Json>('update', 'sys/leases/renew', (api, o) =>
-      api.write('sys/leases/renew', increment ? { lease_id: leaseId, increment } : { lease_id: leaseId }, o), { shape: 'lease' },
+    const body = await this.call<Json>(
+      'update',
+      'sys/leases/renew',
+      (api, o) => api.write('sys/leases/renew', increment ? { lease_id: leaseId, increment } : { lease_id: leaseId }, o),
+      { shape: 'lease' },
     );
     const leaseDuration = ttlSeconds(body.lease_duration);
     return {
@@ -350,12 +387,20 @@ export class VaultClient {
       return;
     }
     // node-vault's `revoke` drops `sync`; write the body ourselves. sync=false would answer 202, which node-vault rejects.
-    await this.call('update', 'sys/leases/revoke', (api, o) => api.write('sys/leases/revoke', { lease_id: leaseId, sync: true }, o), { signal, shape: 'noContent' });
+    await this.call('update', 'sys/leases/revoke', (api, o) => api.write('sys/leases/revoke', { lease_id: leaseId, sync: true }, o), {
+      signal,
+      shape: 'noContent',
+    });
   }
 
   async lookupLease(leaseId: string): Promise<LeaseInfo> {
     requireLease(leaseId, 'look up');
-    const body = await this.call<Json>('update', 'sys/leases/lookup', (api, o) => api.write('sys/leases/lookup', { lease_id: leaseId }, o), { shape: 'data' });
+    const body = await this.call<Json>(
+      'update',
+      'sys/leases/lookup',
+      (api, o) => api.write('sys/leases/lookup', { lease_id: leaseId }, o),
+      { shape: 'data' },
+    );
     const data = body.data as Json;
     return {
       id: typeof data.id === 'string' ? data.id : leaseId,
@@ -384,11 +429,16 @@ export class VaultClient {
     const query = new URLSearchParams(capability === 'list' ? { ...options.query, list: 'true' } : options.query).toString();
     const target = query ? `${path}?${query}` : path;
     const isRead = capability === 'read' || capability === 'list';
-    const body = await this.call<Json>(capability, path, (api, o) => (isRead ? api.read(target, o) : api.write(target, options.data ?? {}, o)), {
-      signal: options.signal,
-      probeToken: token !== '',
-      token,
-    });
+    const body = await this.call<Json>(
+      capability,
+      path,
+      (api, o) => (isRead ? api.read(target, o) : api.write(target, options.data ?? {}, o)),
+      {
+        signal: options.signal,
+        probeToken: token !== '',
+        token,
+      },
+    );
     refuseWrapped(body, this.address, path);
     return body;
   }
@@ -431,7 +481,10 @@ export class VaultClient {
       const context = this.context(capability, path, token);
       if (readFailure(error).status === 403 && token) {
         // lookup-self is in every token's default policy: a 403 there means the token itself is gone.
-        Object.assign(context, probeToken ? await this.probeToken(api, token) : path === 'auth/token/lookup-self' ? { tokenValid: false } : {});
+        Object.assign(
+          context,
+          probeToken ? await this.probeToken(api, token) : path === 'auth/token/lookup-self' ? { tokenValid: false } : {},
+        );
       }
       throw toUserError(error, context);
     }
@@ -508,24 +561,39 @@ function isLoopback(hostname: string): boolean {
 }
 
 function leasedCredentials(body: Json, where: Pick<Lease, 'server' | 'mount' | 'role' | 'credentialType'>): LeasedCredentials {
-  refuseWrapped(body, where.server, `${where.mount}/${STS_CREDENTIAL_TYPES.includes(where.credentialType) ? 'sts' : 'creds'}/${where.role}`);
+  refuseWrapped(
+    body,
+    where.server,
+    `${where.mount}/${STS_CREDENTIAL_TYPES.includes(where.credentialType) ? 'sts' : 'creds'}/${where.role}`,
+  );
   const data = (body.data ?? {}) as Json;
   const accessKeyId = typeof data.access_key === 'string' ? data.access_key : '';
   const secretAccessKey = typeof data.secret_key === 'string' ? data.secret_key : '';
   if (!accessKeyId || !secretAccessKey) {
-    throw new UserError(`Vault answered ${where.mount}/${where.role} without AWS keys; check that the mount is an AWS secrets engine.`, 'VaultNoCredentials');
+    throw new UserError(
+      `Vault answered ${where.mount}/${where.role} without AWS keys; check that the mount is an AWS secrets engine.`,
+      'VaultNoCredentials',
+    );
   }
   // Vault >= 1.16 says session_token; older versions say security_token (null for iam_user).
   const token = data.session_token ?? data.security_token;
   // These go into terminals' environments: a newline or control character there is not a credential.
   if (![accessKeyId, secretAccessKey, typeof token === 'string' ? token : 'x'].every(isCleanCredential)) {
-    throw new UserError(`Vault answered ${where.mount}/${where.role} with keys that contain spaces or control characters; check the Vault server and its AWS secrets engine.`, 'VaultBadAnswer');
+    throw new UserError(
+      `Vault answered ${where.mount}/${where.role} with keys that contain spaces or control characters; check the Vault server and its AWS secrets engine.`,
+      'VaultBadAnswer',
+    );
   }
   // data.ttl is the STS expiry and survives Vault 1.13.0/1.13.1, which sent STS credentials with no lease.
   const seconds = ttlSeconds(data.ttl) || ttlSeconds(body.lease_duration);
   const expiresAt = expiryAfter(seconds);
   return {
-    credentials: { accessKeyId, secretAccessKey, sessionToken: typeof token === 'string' && token ? token : undefined, expiration: expiresAt },
+    credentials: {
+      accessKeyId,
+      secretAccessKey,
+      sessionToken: typeof token === 'string' && token ? token : undefined,
+      expiration: expiresAt,
+    },
     arn: typeof data.arn === 'string' ? data.arn : undefined,
     lease: {
       ...where,
@@ -552,7 +620,10 @@ function parseRole(name: string, data: Json): VaultRole {
   const types = Array.isArray(data.credential_types)
     ? strings(data.credential_types)
     : typeof data.credential_type === 'string'
-      ? data.credential_type.split(',').map((t) => t.trim()).filter(Boolean)
+      ? data.credential_type
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
       : [];
   return {
     name,
@@ -579,7 +650,10 @@ function tokenInfo(data: Json): TokenInfo {
 
 function requireLease(leaseId: string, action: string): void {
   if (!leaseId) {
-    throw new UserError(`These credentials came without a Vault lease, so there is nothing to ${action}; they stay valid until they expire.`, 'VaultNoLease');
+    throw new UserError(
+      `These credentials came without a Vault lease, so there is nothing to ${action}; they stay valid until they expire.`,
+      'VaultNoLease',
+    );
   }
 }
 
@@ -588,10 +662,12 @@ async function readCa(path: string): Promise<Buffer> {
     return await readFile(path);
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'error';
-    throw new UserError(`Could not read the Vault CA certificate; fix caCert in iamSwitchboard.vault.servers: ${path} (${code})`, 'VaultCaCert');
+    throw new UserError(
+      `Could not read the Vault CA certificate; fix caCert in iamSwitchboard.vault.servers: ${path} (${code})`,
+      'VaultCaCert',
+    );
   }
 }
-
 
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) {

@@ -95,7 +95,15 @@ export function checkVaultAddress(address: unknown, serverName: string): string 
   } catch {
     url = undefined;
   }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname || url.username || url.password || url.search || url.hash) {
+  if (
+    !url ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    !url.hostname ||
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash
+  ) {
     throw new UserError(
       `The Vault server "${serverName}" has no valid address; set its address in iamSwitchboard.vault.servers to an https:// URL such as https://vault.example.com:8200.`,
       'VaultBadAddress',

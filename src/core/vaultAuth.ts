@@ -50,7 +50,11 @@ export async function loginLdap(
 /** Without a token Vault answers "permission denied" for an auth mount that does not exist, as for any unknown path. */
 export function mountMissing(error: unknown, method: string, mount: string): unknown {
   if (error instanceof UserError && (error.code === 'VaultNotSignedIn' || error.code === 'VaultMountNotFound')) {
-    return new UserError(`Vault has no ${method} auth method at auth/${mount}; set the mount in this server's auth setting.`, 'VaultAuthMountNotFound', error.detail);
+    return new UserError(
+      `Vault has no ${method} auth method at auth/${mount}; set the mount in this server's auth setting.`,
+      'VaultAuthMountNotFound',
+      error.detail,
+    );
   }
   return error;
 }
@@ -60,7 +64,10 @@ export async function adoptLogin(client: VaultClient, body: Record<string, unkno
   const auth = (body.auth ?? {}) as Record<string, unknown>;
   const token = typeof auth.client_token === 'string' ? auth.client_token : '';
   if (!token) {
-    throw new UserError(`Vault at ${client.address} signed you in but returned no token; try again or sign in with a token.`, 'VaultNoToken');
+    throw new UserError(
+      `Vault at ${client.address} signed you in but returned no token; try again or sign in with a token.`,
+      'VaultNoToken',
+    );
   }
   return { token, info: await client.checkToken(token, signal) };
 }

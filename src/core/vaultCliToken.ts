@@ -36,7 +36,12 @@ export async function findCliToken(client: VaultClient, options: CliTokenOptions
     return { kind: 'none' };
   }
   if (!TOKEN_SHAPE.test(token)) {
-    return { kind: 'rejected', source, code: 'VaultCliTokenMalformed', message: `The ${source} of the vault CLI does not hold a Vault token; run "vault login" again or sign in here.` };
+    return {
+      kind: 'rejected',
+      source,
+      code: 'VaultCliTokenMalformed',
+      message: `The ${source} of the vault CLI does not hold a Vault token; run "vault login" again or sign in here.`,
+    };
   }
   try {
     return { kind: 'valid', source, token, info: await client.checkToken(token, options.signal) };

@@ -23,9 +23,18 @@ export function readFailure(error: unknown): VaultFailure {
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE']);
 const TLS_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'EPROTO',
-  'ERR_SSL_WRONG_VERSION_NUMBER', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
 ]);
 
 /** Where the request went and what it needed, so a message can name the path and the missing capability. */
@@ -47,8 +56,15 @@ function includes(failure: VaultFailure, text: string): boolean {
 
 /** Vault's multierror strings ("1 error occurred:\n\t* permission denied\n\n") reduced to their text. */
 export function vaultMessage(failure: VaultFailure): string {
-  const text = failure.errors.map((e) => e.replace(/^\d+ errors? occurred:\s*/, '').replace(/^\s*\*\s*/gm, '').trim()).join('; ');
-  return text || (failure.status ? `HTTP ${failure.status}` : failure.networkCode ?? 'unknown error');
+  const text = failure.errors
+    .map((e) =>
+      e
+        .replace(/^\d+ errors? occurred:\s*/, '')
+        .replace(/^\s*\*\s*/gm, '')
+        .trim(),
+    )
+    .join('; ');
+  return text || (failure.status ? `HTTP ${failure.status}` : (failure.networkCode ?? 'unknown error'));
 }
 
 function detail(failure: VaultFailure, ctx: FailureContext): string {
@@ -65,13 +81,22 @@ export function toUserError(error: unknown, ctx: FailureContext): UserError {
   const code = failure.networkCode;
   if (code) {
     if (code === 'ERESPONSETOOLARGE') {
-      return fail(`Vault at ${ctx.address} sent more than 4 MB for ${ctx.path}, which no Vault answer is; check the address and what is in front of Vault.`, 'VaultResponseTooLarge');
+      return fail(
+        `Vault at ${ctx.address} sent more than 4 MB for ${ctx.path}, which no Vault answer is; check the address and what is in front of Vault.`,
+        'VaultResponseTooLarge',
+      );
     }
     if (TIMEOUT_CODES.has(code)) {
-      return fail(`Vault at ${ctx.address} did not answer within ${Number((ctx.timeoutMs / 1000).toFixed(1))} s; check that it is up or raise iamSwitchboard.requestTimeoutSeconds.`, 'VaultTimeout');
+      return fail(
+        `Vault at ${ctx.address} did not answer within ${Number((ctx.timeoutMs / 1000).toFixed(1))} s; check that it is up or raise iamSwitchboard.requestTimeoutSeconds.`,
+        'VaultTimeout',
+      );
     }
     if (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL')) {
-      return fail(`Could not verify the TLS certificate of Vault at ${ctx.address}; set caCert for this server (or tlsSkipVerify for a lab server only): ${code}`, 'VaultTls');
+      return fail(
+        `Could not verify the TLS certificate of Vault at ${ctx.address}; set caCert for this server (or tlsSkipVerify for a lab server only): ${code}`,
+        'VaultTls',
+      );
     }
     if (UNREACHABLE_CODES.has(code)) {
       return fail(`Could not reach Vault at ${ctx.address}; check the address and that Vault is running: ${code}`, 'VaultUnreachable');
@@ -95,7 +120,10 @@ function fromResponse(failure: VaultFailure, ctx: FailureContext, fail: (message
       return fail(`You are not signed in to Vault at ${ctx.address}; run "Sign in to Vault" first.`, 'VaultNotSignedIn');
     }
     if (ctx.tokenValid === false || includes(failure, 'invalid token') || includes(failure, 'bad token')) {
-      return fail(`Vault at ${ctx.address} no longer accepts your token (it expired, was revoked or is mistyped); run "Sign in to Vault" again.`, 'VaultTokenExpired');
+      return fail(
+        `Vault at ${ctx.address} no longer accepts your token (it expired, was revoked or is mistyped); run "Sign in to Vault" again.`,
+        'VaultTokenExpired',
+      );
     }
     const policies = ctx.policies?.length ? ctx.policies.join(', ') : 'unknown';
     return fail(
@@ -112,10 +140,16 @@ function fromResponse(failure: VaultFailure, ctx: FailureContext, fail: (message
     return fail(`Vault has no AWS role "${roleMissing[1]}"; refresh the Vault view and pick an existing role.`, 'VaultRoleNotFound');
   }
   if (includes(failure, 'no handler for route')) {
-    return fail(`Vault has nothing mounted at ${ctx.path}; check the server's AWS mounts in iamSwitchboard.vault.servers.`, 'VaultMountNotFound');
+    return fail(
+      `Vault has nothing mounted at ${ctx.path}; check the server's AWS mounts in iamSwitchboard.vault.servers.`,
+      'VaultMountNotFound',
+    );
   }
   if (includes(failure, 'lease is not renewable')) {
-    return fail('This lease cannot be renewed: STS credentials from Vault stay valid until they expire; lease new credentials when you need more time.', 'VaultLeaseNotRenewable');
+    return fail(
+      'This lease cannot be renewed: STS credentials from Vault stay valid until they expire; lease new credentials when you need more time.',
+      'VaultLeaseNotRenewable',
+    );
   }
   if (includes(failure, 'lease expired')) {
     return fail('This lease has already expired; lease new credentials.', 'VaultLeaseExpired');
@@ -127,11 +161,17 @@ function fromResponse(failure: VaultFailure, ctx: FailureContext, fail: (message
     return fail('This Vault role has several role ARNs and none was chosen; lease again and pick a role ARN.', 'VaultRoleArnRequired');
   }
   if (includes(failure, 'not in allowed role arns')) {
-    return fail(`Vault refused that role ARN for this role; pick one of the role's ARNs: ${vaultMessage(failure)}`, 'VaultRoleArnNotAllowed');
+    return fail(
+      `Vault refused that role ARN for this role; pick one of the role's ARNs: ${vaultMessage(failure)}`,
+      'VaultRoleArnNotAllowed',
+    );
   }
   // The AWS secrets engine prefixes every AWS failure with "Error <doing something>: <AWS error>".
   if (failure.errors.some((e) => /^Error (assuming role|creating IAM user|generating STS keys|[a-z ]+):/i.test(e))) {
-    return fail(`Vault could not get credentials from AWS; check the Vault role and Vault's own AWS access: ${vaultMessage(failure)}`, 'VaultAwsError');
+    return fail(
+      `Vault could not get credentials from AWS; check the Vault role and Vault's own AWS access: ${vaultMessage(failure)}`,
+      'VaultAwsError',
+    );
   }
   if (status === 404 && failure.errors.length === 0) {
     return fail(`Vault found nothing at ${ctx.path}; refresh the Vault view.`, 'VaultNotFound');

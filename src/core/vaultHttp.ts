@@ -103,7 +103,11 @@ export function vaultRequest(options: VaultHttpRequest): Promise<VaultHttpReply>
         if (!response.complete) finish(new VaultHttpError('connection closed mid-answer', 'ECONNRESET'));
       });
       response.on('end', () => {
-        finish(undefined, { statusCode: response.statusCode ?? 0, body: parseBody(Buffer.concat(chunks).toString('utf8')), request: { path: url.pathname } });
+        finish(undefined, {
+          statusCode: response.statusCode ?? 0,
+          body: parseBody(Buffer.concat(chunks).toString('utf8')),
+          request: { path: url.pathname },
+        });
       });
     });
     request.end(body);

@@ -68,7 +68,11 @@ export class LeaseTracker {
     }
     // An Invalid Date would arm a NaN timer, which fires at once: an unknown expiry is no expiry.
     const valid = given.expiresAt && !Number.isNaN(given.expiresAt.getTime());
-    const lease = { ...given, expiresAt: valid ? given.expiresAt : undefined, leaseDuration: Number.isFinite(given.leaseDuration) ? given.leaseDuration : 0 };
+    const lease = {
+      ...given,
+      expiresAt: valid ? given.expiresAt : undefined,
+      leaseDuration: Number.isFinite(given.leaseDuration) ? given.leaseDuration : 0,
+    };
     this.clearTimer(lease.leaseId);
     if (lease.expiresAt && lease.expiresAt.getTime() <= this.timers.now()) {
       this.leases.delete(lease.leaseId);

@@ -48,11 +48,17 @@ export async function signInWithOidc(client: VaultClient, options: OidcSignInOpt
     const authUrl = await requestAuthUrl(client, { mount, role, redirectUri, clientNonce, signal: options.signal });
     const expectedState = new URL(authUrl).searchParams.get('state');
     if (!expectedState) {
-      throw new UserError(`Vault's OIDC sign-in URL carries no state, so its answer could not be checked; ask your Vault admin to check the OIDC configuration of auth/${mount}.`, 'VaultOidcNoState');
+      throw new UserError(
+        `Vault's OIDC sign-in URL carries no state, so its answer could not be checked; ask your Vault admin to check the OIDC configuration of auth/${mount}.`,
+        'VaultOidcNoState',
+      );
     }
     const callback = listener.nextCallback(callbackPath);
     if ((await options.openUrl(authUrl)) === false) {
-      throw new UserError('Could not open your browser for the Vault sign-in; sign in with a token instead, or try again.', 'VaultOidcBrowser');
+      throw new UserError(
+        'Could not open your browser for the Vault sign-in; sign in with a token instead, or try again.',
+        'VaultOidcBrowser',
+      );
     }
     const reply = await waitFor(callback, options.signal, timeoutMs);
     return await finishSignIn(client, reply, { mount, expectedState, clientNonce, signal: options.signal });
@@ -76,7 +82,8 @@ async function requestAuthUrl(
   } catch (error) {
     throw explainAuthUrlFailure(error, input.mount, input.role);
   }
-  const authUrl = typeof (body.data as { auth_url?: unknown } | null)?.auth_url === 'string' ? String((body.data as { auth_url: string }).auth_url) : '';
+  const authUrl =
+    typeof (body.data as { auth_url?: unknown } | null)?.auth_url === 'string' ? String((body.data as { auth_url: string }).auth_url) : '';
   // Vault answers an empty auth_url, not an error, when the role does not allow this redirect_uri.
   if (!authUrl) {
     throw new UserError(
@@ -85,7 +92,10 @@ async function requestAuthUrl(
     );
   }
   if (!/^https?:\/\//i.test(authUrl)) {
-    throw new UserError(`Vault's OIDC sign-in URL is not a web address; ask your Vault admin to check the OIDC configuration of auth/${input.mount}.`, 'VaultOidcBadUrl');
+    throw new UserError(
+      `Vault's OIDC sign-in URL is not a web address; ask your Vault admin to check the OIDC configuration of auth/${input.mount}.`,
+      'VaultOidcBadUrl',
+    );
   }
   return authUrl;
 }
@@ -96,9 +106,17 @@ function explainAuthUrlFailure(error: unknown, mount: string, role: string): unk
   }
   const said = error.detail ?? '';
   if (said.includes('could not be found') || said.includes('missing role')) {
-    return new UserError(`Vault has no OIDC role ${role ? `"${role}"` : '(and no default role)'} at auth/${mount}; set the role in this server's auth setting.`, 'VaultOidcRoleNotFound', error.detail);
+    return new UserError(
+      `Vault has no OIDC role ${role ? `"${role}"` : '(and no default role)'} at auth/${mount}; set the role in this server's auth setting.`,
+      'VaultOidcRoleNotFound',
+      error.detail,
+    );
   }
-  return new UserError(`Vault refused to start an OIDC sign-in at auth/${mount}; check the mount and role in this server's auth setting (Vault's answer is in the log).`, 'VaultOidcFailed', error.detail);
+  return new UserError(
+    `Vault refused to start an OIDC sign-in at auth/${mount}; check the mount and role in this server's auth setting (Vault's answer is in the log).`,
+    'VaultOidcFailed',
+    error.detail,
+  );
 }
 
 interface CallbackRequest {
@@ -115,19 +133,33 @@ async function finishSignIn(
   const { query } = reply;
   // The state proves the browser comes back from the sign-in we started, not from a page that sent it here.
   if (query.get('state') !== input.expectedState) {
-    await reply.answer(false, 'Vault sign-in failed', 'This answer does not belong to the sign-in in progress. Start the sign-in again from VS Code.');
-    throw new UserError('The browser came back with an answer that does not belong to this Vault sign-in (its state did not match), so it was ignored; sign in again.', 'VaultOidcStateMismatch');
+    await reply.answer(
+      false,
+      'Vault sign-in failed',
+      'This answer does not belong to the sign-in in progress. Start the sign-in again from VS Code.',
+    );
+    throw new UserError(
+      'The browser came back with an answer that does not belong to this Vault sign-in (its state did not match), so it was ignored; sign in again.',
+      'VaultOidcStateMismatch',
+    );
   }
   const providerError = query.get('error');
   if (providerError !== null) {
     // Only OAuth's error code is repeated, never the free-text description.
     const code = /^[\w.-]{1,64}$/.test(providerError) ? providerError : 'unknown error';
     await reply.answer(false, 'Vault sign-in failed', `Your identity provider did not sign you in (${code}). You can close this tab.`);
-    throw new UserError(`Your identity provider did not sign you in to Vault; sign in again, or ask your admin whether you may use this Vault role: ${code}`, 'VaultOidcProviderError');
+    throw new UserError(
+      `Your identity provider did not sign you in to Vault; sign in again, or ask your admin whether you may use this Vault role: ${code}`,
+      'VaultOidcProviderError',
+    );
   }
   const code = query.get('code') ?? '';
   if (!code) {
-    await reply.answer(false, 'Vault sign-in failed', 'The identity provider sent no authorization code. Start the sign-in again from VS Code.');
+    await reply.answer(
+      false,
+      'Vault sign-in failed',
+      'The identity provider sent no authorization code. Start the sign-in again from VS Code.',
+    );
     throw new UserError('Your identity provider sent no authorization code back; sign in to Vault again.', 'VaultOidcNoCode');
   }
   try {
@@ -151,9 +183,17 @@ function explainCallbackFailure(error: unknown, mount: string): unknown {
   }
   const said = error.detail ?? '';
   if (said.includes('Expired or missing OAuth state')) {
-    return new UserError('Vault no longer knew this OIDC sign-in (it took too long or was already used); sign in again.', 'VaultOidcExpired', error.detail);
+    return new UserError(
+      'Vault no longer knew this OIDC sign-in (it took too long or was already used); sign in again.',
+      'VaultOidcExpired',
+      error.detail,
+    );
   }
-  return new UserError(`Vault did not accept the sign-in from your identity provider at auth/${mount}; sign in again, or ask your Vault admin to check the role's claims.`, 'VaultOidcRejected', error.detail);
+  return new UserError(
+    `Vault did not accept the sign-in from your identity provider at auth/${mount}; sign in again, or ask your Vault admin to check the role's claims.`,
+    'VaultOidcRejected',
+    error.detail,
+  );
 }
 
 // ---- the loopback listener ----
@@ -192,13 +232,24 @@ async function listenLoopback(port: number): Promise<LoopbackListener> {
   const servers = [http.createServer(handler)];
   await bind(servers[0], port, '127.0.0.1').catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'EADDRINUSE'
-      ? new UserError(`Port ${port} for the Vault sign-in callback is in use (another sign-in or "vault login" may be waiting); finish or close it, or set another redirectPort for this server.`, 'VaultOidcPortInUse')
-      : new UserError(`Could not listen on 127.0.0.1:${port} for the Vault sign-in callback; set another redirectPort for this server: ${error.code ?? 'error'}`, 'VaultOidcListen');
+      ? new UserError(
+          `Port ${port} for the Vault sign-in callback is in use (another sign-in or "vault login" may be waiting); finish or close it, or set another redirectPort for this server.`,
+          'VaultOidcPortInUse',
+        )
+      : new UserError(
+          `Could not listen on 127.0.0.1:${port} for the Vault sign-in callback; set another redirectPort for this server: ${error.code ?? 'error'}`,
+          'VaultOidcListen',
+        );
   });
   const bound = (servers[0].address() as AddressInfo).port;
   const v6 = http.createServer(handler);
   // No IPv6 loopback on this machine (or the port is taken there): 127.0.0.1 alone still serves.
-  if (await bind(v6, bound, '::1').then(() => true, () => false)) {
+  if (
+    await bind(v6, bound, '::1').then(
+      () => true,
+      () => false,
+    )
+  ) {
     servers.push(v6);
   }
   return {
@@ -239,7 +290,12 @@ function sendPage(res: http.ServerResponse, status: number, title: string, text:
     res.once('finish', () => resolve());
     res.once('close', () => resolve());
     res
-      .writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'close', 'Content-Length': Buffer.byteLength(html) })
+      .writeHead(status, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': 'no-store',
+        Connection: 'close',
+        'Content-Length': Buffer.byteLength(html),
+      })
       .end(html);
   });
 }
@@ -252,7 +308,12 @@ function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeou
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new UserError(`The Vault sign-in in the browser did not finish within ${Number((timeoutMs / 1000).toFixed(1))} s; sign in again.`, 'VaultOidcTimeout'));
+      reject(
+        new UserError(
+          `The Vault sign-in in the browser did not finish within ${Number((timeoutMs / 1000).toFixed(1))} s; sign in again.`,
+          'VaultOidcTimeout',
+        ),
+      );
     }, timeoutMs);
     const onAbort = () => {
       cleanup();

@@ -54,7 +54,12 @@ export async function readStaticRole(client: VaultClient, mount: string, name: s
   }
 }
 
-export async function readStaticCredentials(client: VaultClient, mount: string, name: string, signal?: AbortSignal): Promise<StaticCredentials> {
+export async function readStaticCredentials(
+  client: VaultClient,
+  mount: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<StaticCredentials> {
   const cleanMount = trimSlashes(mount);
   const path = `${cleanMount}/static-creds/${encodeURIComponent(name)}`;
   let data: Record<string, unknown>;
@@ -66,7 +71,10 @@ export async function readStaticCredentials(client: VaultClient, mount: string, 
   const accessKeyId = typeof data.access_key === 'string' ? data.access_key : '';
   const secretAccessKey = typeof data.secret_key === 'string' ? data.secret_key : '';
   if (!accessKeyId || !secretAccessKey) {
-    throw new UserError(`Vault answered ${path} without AWS keys; check that ${cleanMount}/ is an AWS secrets engine.`, 'VaultNoCredentials');
+    throw new UserError(
+      `Vault answered ${path} without AWS keys; check that ${cleanMount}/ is an AWS secrets engine.`,
+      'VaultNoCredentials',
+    );
   }
   const rotatesAt = rotationTime(data);
   return {
@@ -89,7 +97,11 @@ export function rotationTime(data: Record<string, unknown>, now = Date.now()): D
 
 function notFoundAsRole(error: unknown, mount: string, name: string): unknown {
   if (error instanceof UserError && error.code === 'VaultNotFound') {
-    return new UserError(`Vault has no static role "${name}" at ${trimSlashes(mount)}/; refresh the Vault view and pick an existing role.`, 'VaultRoleNotFound', error.detail);
+    return new UserError(
+      `Vault has no static role "${name}" at ${trimSlashes(mount)}/; refresh the Vault view and pick an existing role.`,
+      'VaultRoleNotFound',
+      error.detail,
+    );
   }
   return error;
 }

@@ -48,7 +48,10 @@ export function formatDuration(seconds: number): string {
  * `oidc-alice@example.com`), in the characters and length AWS allows ([\w+=,.@-], 2 to 64).
  */
 export function defaultSessionName(info: Pick<TokenInfo, 'displayName'>): string {
-  const cleaned = info.displayName.replace(/[^\w+=,.@-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
+  const cleaned = info.displayName
+    .replace(/[^\w+=,.@-]/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
   return cleaned.length >= 2 ? cleaned : 'vault-session';
 }
 

@@ -33,7 +33,17 @@ const MAX_TROUBLE_DELAY_MS = 5000;
 // What AWS answers while a brand-new access key has not propagated yet.
 const NOT_YET_VALID = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'UnrecognizedClientException']);
 const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+]);
 
 type Trouble = { kind: 'notYet' | 'throttled' | 'network' | 'serverError' | 'stalled'; code: string };
 type Outcome = Trouble | { kind: 'fatal'; error: UserError };
@@ -73,7 +83,7 @@ export async function waitUntilUsable(credentials: AwsCredentials, options: Wait
         throw giveUp(last, settings.timeoutMs, options.endpoint);
       }
       await sleep(Math.min(delay, remaining()), options.signal);
-      const ceiling = last.kind === 'notYet' ? options.maxDelayMs ?? MAX_DELAY_MS : MAX_TROUBLE_DELAY_MS;
+      const ceiling = last.kind === 'notYet' ? (options.maxDelayMs ?? MAX_DELAY_MS) : MAX_TROUBLE_DELAY_MS;
       delay = Math.min(delay * 2, ceiling);
     }
   } finally {
@@ -98,7 +108,10 @@ function classify(error: unknown): Outcome {
     return { kind: 'serverError', code: `HTTP ${e.$metadata!.httpStatusCode}` };
   }
   const code = /^\w{1,64}$/.test(name) ? name : 'Error';
-  return { kind: 'fatal', error: new UserError(`AWS rejected the new Vault credentials; lease new ones or check the Vault role: ${code}`, code) };
+  return {
+    kind: 'fatal',
+    error: new UserError(`AWS rejected the new Vault credentials; lease new ones or check the Vault role: ${code}`, code),
+  };
 }
 
 /** Says what kept the keys from being confirmed: AWS refusing them, or something between us and AWS. */
@@ -107,15 +120,30 @@ function giveUp(last: Trouble, timeoutMs: number, endpoint: string | undefined):
   const where = endpoint || 'AWS STS';
   switch (last.kind) {
     case 'notYet':
-      return new UserError(`AWS did not accept the new Vault keys within ${seconds} s; wait a minute and try them again: ${last.code}`, 'KeysNotYetUsable');
+      return new UserError(
+        `AWS did not accept the new Vault keys within ${seconds} s; wait a minute and try them again: ${last.code}`,
+        'KeysNotYetUsable',
+      );
     case 'throttled':
-      return new UserError(`AWS throttled every check of the new Vault keys for ${seconds} s; they may work already, try them in a minute: ${last.code}`, 'Throttling');
+      return new UserError(
+        `AWS throttled every check of the new Vault keys for ${seconds} s; they may work already, try them in a minute: ${last.code}`,
+        'Throttling',
+      );
     case 'serverError':
-      return new UserError(`STS at ${where} kept failing for ${seconds} s, so the new Vault keys are unchecked; try them in a minute: ${last.code}`, 'KeysNotChecked');
+      return new UserError(
+        `STS at ${where} kept failing for ${seconds} s, so the new Vault keys are unchecked; try them in a minute: ${last.code}`,
+        'KeysNotChecked',
+      );
     case 'stalled':
-      return new UserError(`STS at ${where} did not answer within ${seconds} s, so the new Vault keys are unchecked; check your network or iamSwitchboard.stsEndpoint: ${last.code}`, 'KeysNotChecked');
+      return new UserError(
+        `STS at ${where} did not answer within ${seconds} s, so the new Vault keys are unchecked; check your network or iamSwitchboard.stsEndpoint: ${last.code}`,
+        'KeysNotChecked',
+      );
     case 'network':
-      return new UserError(`Could not reach STS at ${where} for ${seconds} s to check the new Vault keys; check your network or iamSwitchboard.stsEndpoint: ${last.code}`, 'KeysNotChecked');
+      return new UserError(
+        `Could not reach STS at ${where} for ${seconds} s to check the new Vault keys; check your network or iamSwitchboard.stsEndpoint: ${last.code}`,
+        'KeysNotChecked',
+      );
   }
 }
 

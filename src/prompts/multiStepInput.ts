@@ -52,7 +52,12 @@ const BACK = Symbol('back');
 type StepResult = 'done' | typeof BACK | undefined;
 
 /** Runs `steps` in order and returns the filled state, or undefined when the person cancels. */
-export async function runWizard<State>(title: string, steps: WizardStep<State>[], state: State, options: WizardOptions = {}): Promise<State | undefined> {
+export async function runWizard<State>(
+  title: string,
+  steps: WizardStep<State>[],
+  state: State,
+  options: WizardOptions = {},
+): Promise<State | undefined> {
   const numbers = stepNumbers(steps);
   const total = numbers[numbers.length - 1] + (options.extraSteps ?? 0);
   let index = 0;

@@ -16,7 +16,11 @@ export async function pickOrBrowse(options: PickOrBrowseOptions): Promise<vscode
   type Item = vscode.QuickPickItem & { uri?: vscode.Uri };
   const browse: Item = { label: `$(folder-opened) ${options.browse.label}` };
   const picked = options.items.length
-    ? await vscode.window.showQuickPick<Item>([...options.items, browse], { title: options.title, placeHolder: options.placeHolder, ignoreFocusOut: true })
+    ? await vscode.window.showQuickPick<Item>([...options.items, browse], {
+        title: options.title,
+        placeHolder: options.placeHolder,
+        ignoreFocusOut: true,
+      })
     : browse;
   if (!picked || picked.uri) {
     return picked?.uri;

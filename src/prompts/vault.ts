@@ -7,7 +7,11 @@ import type { TokenInfo, VaultClient, VaultServer } from '../core/vault';
 import type { Lease } from '../core/vaultLeases';
 
 /** The configured server `named` (from a command argument), else the only one, else the one the person picks. */
-export async function pickServer(servers: VaultServer[], named: Pick<VaultServer, 'address'> | undefined, title: string): Promise<VaultServer | undefined> {
+export async function pickServer(
+  servers: VaultServer[],
+  named: Pick<VaultServer, 'address'> | undefined,
+  title: string,
+): Promise<VaultServer | undefined> {
   if (named) {
     const found = servers.find((s) => s.address === named.address);
     if (!found) {
@@ -26,14 +30,24 @@ export async function pickServer(servers: VaultServer[], named: Pick<VaultServer
   return picked?.server;
 }
 
-export async function pickLease(leases: Lease[], title: string, timeLeft: (leaseId: string) => number | undefined): Promise<Lease | undefined> {
+export async function pickLease(
+  leases: Lease[],
+  title: string,
+  timeLeft: (leaseId: string) => number | undefined,
+): Promise<Lease | undefined> {
   if (!leases.length) {
     throw new UserError('This window holds no Vault leases; lease credentials from a role in the Vault view first.', 'VaultNoLeases');
   }
   const picked = await vscode.window.showQuickPick(
     leases.map((lease) => {
       const left = timeLeft(lease.leaseId);
-      return { label: lease.role, description: left === undefined ? lease.credentialType : `${lease.credentialType} · ${formatSeconds(Math.max(0, left) / 1000)} left`, detail: lease.leaseId, lease };
+      return {
+        label: lease.role,
+        description:
+          left === undefined ? lease.credentialType : `${lease.credentialType} · ${formatSeconds(Math.max(0, left) / 1000)} left`,
+        detail: lease.leaseId,
+        lease,
+      };
     }),
     { title, placeHolder: 'Vault lease' },
   );
@@ -53,12 +67,18 @@ export async function pickSignInMethod(
   cli?: { source: string; info: TokenInfo },
 ): Promise<SignInMethod | undefined> {
   const methods: Array<vscode.QuickPickItem & { method: SignInMethod }> = [
-    { label: 'OIDC (browser)', method: 'oidc', detail: 'Sign in with your identity provider in the browser, as "vault login -method=oidc" does.' },
+    {
+      label: 'OIDC (browser)',
+      method: 'oidc',
+      detail: 'Sign in with your identity provider in the browser, as "vault login -method=oidc" does.',
+    },
     { label: 'LDAP', method: 'ldap', detail: 'Sign in with your directory (LDAP) account.' },
     { label: 'Username and password', method: 'userpass', detail: 'Sign in through the userpass auth method.' },
     { label: 'Token', method: 'token', detail: 'Paste a Vault token; it is kept in VS Code secret storage only.' },
   ];
-  const ordered = isConfigured ? [...methods.filter((m) => m.method === configured), ...methods.filter((m) => m.method !== configured)] : methods;
+  const ordered = isConfigured
+    ? [...methods.filter((m) => m.method === configured), ...methods.filter((m) => m.method !== configured)]
+    : methods;
   if (isConfigured) {
     ordered[0] = { ...ordered[0], description: "this server's sign-in method" };
   }
@@ -84,7 +104,10 @@ export async function pickVaultRole(client: VaultClient): Promise<{ mount: strin
     }
   }
   if (!items.length) {
-    throw new UserError(`No AWS roles are visible on Vault at ${client.address}; ask your Vault admin for "list" on <mount>/roles.`, 'VaultNoRoles');
+    throw new UserError(
+      `No AWS roles are visible on Vault at ${client.address}; ask your Vault admin for "list" on <mount>/roles.`,
+      'VaultNoRoles',
+    );
   }
   return vscode.window.showQuickPick(items, { title: 'Lease Credentials', placeHolder: 'Vault role to lease credentials from' });
 }
@@ -153,11 +176,13 @@ export function pickTtl(title: string, placeholder: string, choices: TtlItem[]):
 
 /** The role_session_name for an assumed_role lease, `value` offered; undefined when the person backs out. */
 export function askSessionName(title: string, value: string, validate: (name: string) => string | undefined): Thenable<string | undefined> {
-  return vscode.window.showInputBox({
-    title,
-    prompt: 'Session name (shows in the assumed-role ARN and in CloudTrail)',
-    value,
-    ignoreFocusOut: true,
-    validateInput: (input) => validate(input.trim()),
-  }).then((name) => name?.trim());
+  return vscode.window
+    .showInputBox({
+      title,
+      prompt: 'Session name (shows in the assumed-role ARN and in CloudTrail)',
+      value,
+      ignoreFocusOut: true,
+      validateInput: (input) => validate(input.trim()),
+    })
+    .then((name) => name?.trim());
 }

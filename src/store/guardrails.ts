@@ -4,7 +4,14 @@
 import * as vscode from 'vscode';
 import { onDidChangeSettings, type Settings } from '../configuration/settings';
 import { tryParseRoleArn } from '../core/arn';
-import { guardrailVerdict, launchQuestion, productionMark, productionQuestion, type GuardrailVerdict, type ProductionMark } from '../core/guardrails';
+import {
+  guardrailVerdict,
+  launchQuestion,
+  productionMark,
+  productionQuestion,
+  type GuardrailVerdict,
+  type ProductionMark,
+} from '../core/guardrails';
 import type { AccountEntry, RoleEntry } from '../core/roles';
 import type { Identity, Session } from '../core/session';
 import { UserError } from '../core/userError';
@@ -62,7 +69,10 @@ export class Guardrails implements vscode.Disposable {
       void this.reload();
     }
     return guardrailVerdict({
-      identity: identity && { label: identity.label, accountId: identity.accountId ?? (identity.arn ? accountOf(identity.arn) : undefined) },
+      identity: identity && {
+        label: identity.label,
+        accountId: identity.accountId ?? (identity.arn ? accountOf(identity.arn) : undefined),
+      },
       expectedAccountIds: this.settings().guardrails.expectedAccountIds,
       production: identity ? this.identityProduction(identity) : undefined,
     });
@@ -74,7 +84,11 @@ export class Guardrails implements vscode.Disposable {
     const accounts = (await this.catalog.get()).catalog.accounts;
     const mark = this.productionOf(role, accounts);
     if (!mark.production) return true;
-    const answer = await vscode.window.showWarningMessage(productionQuestion(role, mark), { modal: true, detail: 'Turn this question off with the iamSwitchboard.confirmProductionRoles setting.' }, 'Assume');
+    const answer = await vscode.window.showWarningMessage(
+      productionQuestion(role, mark),
+      { modal: true, detail: 'Turn this question off with the iamSwitchboard.confirmProductionRoles setting.' },
+      'Assume',
+    );
     return answer === 'Assume';
   }
 
@@ -85,11 +99,18 @@ export class Guardrails implements vscode.Disposable {
   async mayLaunch(kind: 'task' | 'debug', name: string): Promise<boolean> {
     const identity = this.session.identity;
     const verdict = this.verdict();
-    const question = launchQuestion(verdict, identity && { label: identity.label, accountId: identity.accountId ?? (identity.arn ? accountOf(identity.arn) : undefined) }, { kind, name });
+    const question = launchQuestion(
+      verdict,
+      identity && { label: identity.label, accountId: identity.accountId ?? (identity.arn ? accountOf(identity.arn) : undefined) },
+      { kind, name },
+    );
     const policy = this.settings().guardrails.wrongAccountLaunch;
     if (!question || policy === 'allow') return true;
     if (policy === 'refuse') {
-      throw new UserError(`${verdict.message ?? question} It was stopped: switch to a role in the expected account, then start it again.`, 'WrongAccount');
+      throw new UserError(
+        `${verdict.message ?? question} It was stopped: switch to a role in the expected account, then start it again.`,
+        'WrongAccount',
+      );
     }
     const answer = await vscode.window.showWarningMessage(question, { modal: true, detail: verdict.message }, 'Start Anyway');
     return answer === 'Start Anyway';

@@ -3,11 +3,17 @@
 // in, the directory of accounts and permission sets cached in globalState (names only), the token refresh before
 // it ends, and the credentials of a permission set. Tokens stay in SecretStorage; nothing here keeps one.
 import * as vscode from 'vscode';
-import { globalStateOf, TypedState } from '../configuration/state';
+import { globalStateOf, type TypedState } from '../configuration/state';
 import type { Settings } from '../configuration/settings';
 import type { AwsConfig, AwsProfile } from '../core/awsConfig';
 import {
-  directoryCatalog, type Directory, type DeviceCode, IdentityCenter, type IdentityCenterInstance, parseDirectory, type SignInState,
+  directoryCatalog,
+  type Directory,
+  type DeviceCode,
+  IdentityCenter,
+  type IdentityCenterInstance,
+  parseDirectory,
+  type SignInState,
 } from '../core/identityCenter';
 import type { CatalogInput, RoleEntry, SsoRoleRef } from '../core/roles';
 import type { AwsCredentials, Identity } from '../core/session';
@@ -77,7 +83,13 @@ export class IdentityCenterStore implements vscode.Disposable {
     const setting = this.deps.settings().identityCenter;
     if (setting) {
       const instance = { startUrl: setting.startUrl, region: setting.region };
-      result.push({ key: keyOf(instance), instance, oidcEndpoint: setting.oidcEndpoint, portalEndpoint: setting.portalEndpoint, from: 'setting' });
+      result.push({
+        key: keyOf(instance),
+        instance,
+        oidcEndpoint: setting.oidcEndpoint,
+        portalEndpoint: setting.portalEndpoint,
+        from: 'setting',
+      });
     }
     for (const session of config?.ssoSessions ?? []) {
       if (!session.startUrl || !session.region || result.some((e) => e.key === keyOf(session as IdentityCenterInstance))) continue;
@@ -104,7 +116,12 @@ export class IdentityCenterStore implements vscode.Disposable {
     const id = `${entry.key}|${entry.oidcEndpoint ?? ''}|${entry.portalEndpoint ?? ''}|${timeoutMs}`;
     let center = this.centers.get(id);
     if (!center) {
-      center = new IdentityCenter(entry.instance, this.deps.secrets, { timeoutMs, oidcEndpoint: entry.oidcEndpoint, portalEndpoint: entry.portalEndpoint }, { useAwsCliCache: true });
+      center = new IdentityCenter(
+        entry.instance,
+        this.deps.secrets,
+        { timeoutMs, oidcEndpoint: entry.oidcEndpoint, portalEndpoint: entry.portalEndpoint },
+        { useAwsCliCache: true },
+      );
       this.centers.set(id, center);
     }
     return center;
@@ -139,10 +156,18 @@ export class IdentityCenterStore implements vscode.Disposable {
     for (const entry of entries) {
       if (!this.states.has(entry.key)) {
         this.states.set(entry.key, { signedIn: false });
-        void this.readState(entry).then(() => this.refreshInBackground(entry), (error) => this.deps.log.warn(`Could not read the IAM Identity Center sign-in: ${String(error)}`));
+        void this.readState(entry).then(
+          () => this.refreshInBackground(entry),
+          (error) => this.deps.log.warn(`Could not read the IAM Identity Center sign-in: ${String(error)}`),
+        );
       }
     }
-    return entries.map((entry) => ({ entry, state: this.states.get(entry.key), directory: this.directory(entry), discovering: this.running.has(entry.key) }));
+    return entries.map((entry) => ({
+      entry,
+      state: this.states.get(entry.key),
+      directory: this.directory(entry),
+      discovering: this.running.has(entry.key),
+    }));
   }
 
   /** Reads the sign-in state from SecretStorage (and the AWS CLI's cache) and arms the token refresh. */
@@ -163,14 +188,19 @@ export class IdentityCenterStore implements vscode.Disposable {
   }
 
   /** ListAccounts + ListAccountRoles; the names are stored in globalState and the catalog rebuilds. */
-  async discover(entry: IdentityCenterEntry, options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<Directory> {
+  async discover(
+    entry: IdentityCenterEntry,
+    options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<Directory> {
     this.running.set(entry.key, (this.running.get(entry.key) ?? 0) + 1);
     this.stateChanged.fire();
     const started = Date.now();
     try {
       const directory = await this.center(entry).discover(options);
       await this.state.update(DIRECTORIES, { ...this.state.get(DIRECTORIES), [entry.key]: directory });
-      this.deps.log.info(`IAM Identity Center at ${entry.instance.startUrl}: ${directory.accounts.length} accounts in ${Date.now() - started} ms.`);
+      this.deps.log.info(
+        `IAM Identity Center at ${entry.instance.startUrl}: ${directory.accounts.length} accounts in ${Date.now() - started} ms.`,
+      );
       this.directoryChanged.fire();
       return directory;
     } catch (error) {
@@ -203,7 +233,13 @@ export class IdentityCenterStore implements vscode.Disposable {
     const ref = role.sso!;
     const entry = await this.entryFor(ref);
     try {
-      return await this.center(entry).credentials({ accountId: ref.accountId, roleName: ref.roleName, label: role.label, region: role.region, signal });
+      return await this.center(entry).credentials({
+        accountId: ref.accountId,
+        roleName: ref.roleName,
+        label: role.label,
+        region: role.region,
+        signal,
+      });
     } catch (error) {
       await this.afterFailure(entry, error);
       throw error;
@@ -214,7 +250,10 @@ export class IdentityCenterStore implements vscode.Disposable {
   async profileCredentials(profile: AwsProfile): Promise<AwsCredentials> {
     const sso = profile.sso;
     if (!sso?.startUrl || !sso.region || !sso.accountId || !sso.roleName) {
-      throw new UserError(`Profile '${profile.name}' lacks sso_start_url, sso_region, sso_account_id or sso_role_name: fix it in ~/.aws/config.`, 'BrokenProfile');
+      throw new UserError(
+        `Profile '${profile.name}' lacks sso_start_url, sso_region, sso_account_id or sso_role_name: fix it in ~/.aws/config.`,
+        'BrokenProfile',
+      );
     }
     const ref = { startUrl: sso.startUrl, region: sso.region, session: sso.session, accountId: sso.accountId, roleName: sso.roleName };
     const entry = await this.entryFor(ref);
@@ -240,10 +279,15 @@ export class IdentityCenterStore implements vscode.Disposable {
     if (this.refreshedOnce.has(entry.key) || !this.states.get(entry.key)?.signedIn) return;
     this.refreshedOnce.add(entry.key);
     try {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Refreshing IAM Identity Center accounts…' }, () => this.discover(entry));
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Refreshing IAM Identity Center accounts…' },
+        () => this.discover(entry),
+      );
     } catch (error) {
       // The cached tree stays; a sign-in that ended says so on the section row (and when a role is assumed).
-      this.deps.log.warn(`Background refresh of IAM Identity Center at ${entry.instance.startUrl} failed: ${error instanceof UserError ? `${error.code}: ${error.message}` : String(error)}`);
+      this.deps.log.warn(
+        `Background refresh of IAM Identity Center at ${entry.instance.startUrl} failed: ${error instanceof UserError ? `${error.code}: ${error.message}` : String(error)}`,
+      );
     }
   }
 
@@ -259,7 +303,10 @@ export class IdentityCenterStore implements vscode.Disposable {
     this.clearTimer(entry.key);
     if (!state.refreshAt) return;
     const wait = Math.min(MAX_TIMER_MS, Math.max(atLeastMs, state.refreshAt.getTime() - Date.now()));
-    this.timers.set(entry.key, setTimeout(() => void this.refreshToken(entry), wait));
+    this.timers.set(
+      entry.key,
+      setTimeout(() => void this.refreshToken(entry), wait),
+    );
   }
 
   private async refreshToken(entry: IdentityCenterEntry): Promise<void> {
@@ -270,7 +317,9 @@ export class IdentityCenterStore implements vscode.Disposable {
     } catch (error) {
       // Unreachable: the token is kept and tried again in a minute (not at once: refreshAt has passed).
       retryInMs = RETRY_REFRESH_MS;
-      this.deps.log.warn(`Could not refresh the IAM Identity Center sign-in for ${entry.instance.startUrl}: ${error instanceof UserError ? error.code : String(error)}`);
+      this.deps.log.warn(
+        `Could not refresh the IAM Identity Center sign-in for ${entry.instance.startUrl}: ${error instanceof UserError ? error.code : String(error)}`,
+      );
     }
     await this.readState(entry, retryInMs).catch(() => undefined);
   }

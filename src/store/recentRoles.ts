@@ -1,6 +1,6 @@
 // The roles this person switched to, most recent first: keys only (never credentials), shared by windows.
 import type * as vscode from 'vscode';
-import { globalStateOf, TypedState } from '../configuration/state';
+import { globalStateOf, type TypedState } from '../configuration/state';
 
 const RECENT_MAX = 10;
 

@@ -3,9 +3,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { AwsConfig, awsConfigFiles, AwsConfigFiles, loadAwsConfig } from '../core/awsConfig';
-import { buildCatalog, Catalog, CatalogInput } from '../core/roles';
-import { onDidChangeSettings, readSettings, Settings } from '../configuration/settings';
+import { type AwsConfig, awsConfigFiles, type AwsConfigFiles, loadAwsConfig } from '../core/awsConfig';
+import { buildCatalog, type Catalog, type CatalogInput } from '../core/roles';
+import { onDidChangeSettings, readSettings, type Settings } from '../configuration/settings';
 
 export interface LoadedCatalog {
   config: AwsConfig;
@@ -96,8 +96,15 @@ export class RoleCatalogStore implements vscode.Disposable {
     const started = Date.now();
     const settings = this.settings();
     const config = await loadAwsConfig(this.files);
-    const catalog = buildCatalog({ profiles: config.profiles, accounts: settings.accounts, terraformRoleArns: settings.terraformRoleArns, ...this.extra?.catalogInput(config) });
-    this.log?.info(`Loaded ${config.profiles.size} profiles, ${catalog.roles.length} roles in ${Date.now() - started} ms from ${this.files.configPath}`);
+    const catalog = buildCatalog({
+      profiles: config.profiles,
+      accounts: settings.accounts,
+      terraformRoleArns: settings.terraformRoleArns,
+      ...this.extra?.catalogInput(config),
+    });
+    this.log?.info(
+      `Loaded ${config.profiles.size} profiles, ${catalog.roles.length} roles in ${Date.now() - started} ms from ${this.files.configPath}`,
+    );
     // For the walkthrough's first step and the welcome view.
     void vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasRoles', catalog.roles.length > 0);
     return { config, catalog };

@@ -8,7 +8,7 @@ import { refreshMode, refreshPlan } from '../core/refreshPlan';
 import type { RoleEntry } from '../core/roles';
 import type { AwsProfile } from '../core/awsConfig';
 import type { AwsCredentials, Identity, Session } from '../core/session';
-import { assumeRole, AssumeOptions, needsMfaCode, StsCache } from '../core/sts';
+import { assumeRole, type AssumeOptions, needsMfaCode, StsCache } from '../core/sts';
 import { UserError } from '../core/userError';
 import { showError } from '../errors';
 import { MfaPrompt } from './mfaPrompt';
@@ -190,7 +190,10 @@ export class RoleSessionStore implements vscode.Disposable {
     }
     const silent = refreshMode(this.deps.settings().autoRefresh, needsMfaCode(role, this.cache)) === 'silent';
     if (!silent) {
-      const choice = await vscode.window.showWarningMessage(`The credentials of ${role.label} expire in a few minutes. Refresh them now?`, 'Refresh');
+      const choice = await vscode.window.showWarningMessage(
+        `The credentials of ${role.label} expire in a few minutes. Refresh them now?`,
+        'Refresh',
+      );
       if (choice !== 'Refresh' || this.deps.session.identity !== identity) {
         return;
       }
@@ -240,8 +243,11 @@ export class RoleSessionStore implements vscode.Disposable {
     }
     this.deps.session.clear();
     this.deps.log.info(`The credentials of ${identity.label} expired and were removed.`);
-    const where = this.deps.settings().terminalCredentials === 'environment' ? 'from new terminals' : '(terminals now say no role is active)';
-    void vscode.window.showWarningMessage(`The credentials of ${identity.label} expired and were removed ${where}: assume the role again to continue.`);
+    const where =
+      this.deps.settings().terminalCredentials === 'environment' ? 'from new terminals' : '(terminals now say no role is active)';
+    void vscode.window.showWarningMessage(
+      `The credentials of ${identity.label} expired and were removed ${where}: assume the role again to continue.`,
+    );
   }
 
   private clearTimers(): void {

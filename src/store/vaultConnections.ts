@@ -4,9 +4,9 @@ import * as vscode from 'vscode';
 import { clampDelay } from '../core/refreshPlan';
 import type { Identity, Session } from '../core/session';
 import { UserError } from '../core/userError';
-import { TokenInfo, VaultClient, VaultServer } from '../core/vault';
-import { Lease, LeaseTracker } from '../core/vaultLeases';
-import { readSettings, Settings } from '../configuration/settings';
+import { type TokenInfo, VaultClient, type VaultServer } from '../core/vault';
+import { type Lease, LeaseTracker } from '../core/vaultLeases';
+import { readSettings, type Settings } from '../configuration/settings';
 
 export interface VaultDeps {
   session: Session;
@@ -64,7 +64,10 @@ export class VaultConnections implements vscode.Disposable {
   async clientFor(lease: Pick<Lease, 'server'>): Promise<VaultClient> {
     const server = this.servers().find((s) => s.address === lease.server);
     if (!server) {
-      throw new UserError(`The Vault server of this lease is no longer configured; add ${lease.server} again to manage it.`, 'VaultServerUnknown');
+      throw new UserError(
+        `The Vault server of this lease is no longer configured; add ${lease.server} again to manage it.`,
+        'VaultServerUnknown',
+      );
     }
     return this.client(server);
   }
@@ -181,7 +184,9 @@ export class VaultConnections implements vscode.Disposable {
       void this.client(server)
         .then((client) => client.renewSelf())
         .then((renewed) => this.scheduleTokenRenewal(server, renewed))
-        .catch((error: unknown) => this.deps.log.warn(`Could not renew the Vault token for ${server.address}: ${(error as Error).message}`));
+        .catch((error: unknown) =>
+          this.deps.log.warn(`Could not renew the Vault token for ${server.address}: ${(error as Error).message}`),
+        );
     }, delay);
     timer.unref?.();
     this.renewTimers.set(server.address, timer);

@@ -57,9 +57,13 @@ export class VaultLeaseStore {
     const outcome = await Promise.race([results, budget]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      this.log.warn(`Revoking ${leases.length} Vault lease(s) on exit took longer than ${budgetMs / 1000} s; some may stay until they expire.`);
+      this.log.warn(
+        `Revoking ${leases.length} Vault lease(s) on exit took longer than ${budgetMs / 1000} s; some may stay until they expire.`,
+      );
     } else {
-      outcome.filter((r) => r.status === 'rejected').forEach((r) => this.log.warn(`Could not revoke a Vault lease on exit: ${(r as PromiseRejectedResult).reason}`));
+      outcome
+        .filter((r) => r.status === 'rejected')
+        .forEach((r) => this.log.warn(`Could not revoke a Vault lease on exit: ${(r as PromiseRejectedResult).reason}`));
     }
   }
 }

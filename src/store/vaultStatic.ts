@@ -76,7 +76,9 @@ export class VaultStaticCredentials implements vscode.Disposable {
         this.log.warn(`Vault static role ${origin.role}: the keys did not rotate at ${origin.rotatesAt?.toISOString()}; they stay in use.`);
         return;
       }
-      this.log.info(`Vault static role ${origin.role}: ${rotated ? 'keys rotated; new terminals get the new keys' : 'next rotation moved'}.`);
+      this.log.info(
+        `Vault static role ${origin.role}: ${rotated ? 'keys rotated; new terminals get the new keys' : 'next rotation moved'}.`,
+      );
       this.session.set(fresh);
     } catch (error) {
       // The old key is deleted at AWS after a rotation: better no identity than a dead one.

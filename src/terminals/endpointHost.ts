@@ -2,7 +2,7 @@
 // 127.0.0.1, no SDK), with the same port, following token and generated config across window reloads so
 // terminals VS Code reconnects keep working. It resolves each request to the session's identity (following
 // tokens) or a terminal's own (pinned tokens), and refreshes both through the role session store.
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { workspaceStateOf } from '../configuration/state';
 import { awsConfigFiles } from '../core/awsConfig';
 import { CredentialEndpoint } from '../core/credentialEndpoint';
@@ -139,6 +139,9 @@ export class EndpointHost implements vscode.Disposable {
       return fresh;
     }
     const until = identity.credentials.expiration ? ` at ${identity.credentials.expiration.toLocaleTimeString()}` : '';
-    throw new UserError(`The credentials of ${identity.label} end${until} and cannot be refreshed: lease or assume again in IAM Switchboard.`, 'NotRefreshable');
+    throw new UserError(
+      `The credentials of ${identity.label} end${until} and cannot be refreshed: lease or assume again in IAM Switchboard.`,
+      'NotRefreshable',
+    );
   }
 }

@@ -71,7 +71,9 @@ function applyEndpoint(collection: vscode.GlobalEnvironmentVariableCollection, c
   for (const [name, value] of Object.entries(changes.prepend)) {
     collection.prepend(name, value);
   }
-  collection.description = new vscode.MarkdownString('AWS credentials of the role active in **IAM Switchboard**, fetched at each AWS call (no keys in the environment)');
+  collection.description = new vscode.MarkdownString(
+    'AWS credentials of the role active in **IAM Switchboard**, fetched at each AWS call (no keys in the environment)',
+  );
 }
 
 /** Every managed variable: an empty value hides a stale inherited one; the CLI and the SDKs treat empty as unset. */
@@ -87,7 +89,11 @@ function sameValues(a: Record<string, string> | undefined, b: Record<string, str
   return MANAGED_VARIABLES.every((name) => a[name] === b[name]);
 }
 
-function apply(collection: vscode.GlobalEnvironmentVariableCollection, identity: Identity | undefined, env: Record<string, string> | undefined): void {
+function apply(
+  collection: vscode.GlobalEnvironmentVariableCollection,
+  identity: Identity | undefined,
+  env: Record<string, string> | undefined,
+): void {
   collection.clear();
   if (!identity || !env) {
     collection.description = undefined;

@@ -24,10 +24,17 @@ const UNPIN_SCRIPT =
 
 /** A production identity's tab gets a flame in the error colour, so it stands out among the terminals. */
 function tabLook(production: boolean): Pick<vscode.TerminalOptions, 'iconPath' | 'color'> {
-  return production ? { iconPath: new vscode.ThemeIcon('flame'), color: new vscode.ThemeColor('terminal.ansiRed') } : { iconPath: new vscode.ThemeIcon('key') };
+  return production
+    ? { iconPath: new vscode.ThemeIcon('flame'), color: new vscode.ThemeColor('terminal.ansiRed') }
+    : { iconPath: new vscode.ThemeIcon('key') };
 }
 
-export function pinnedTerminalOptions(identity: Identity, base: NodeJS.ProcessEnv = process.env, shell = vscode.env.shell, production = false): vscode.TerminalOptions {
+export function pinnedTerminalOptions(
+  identity: Identity,
+  base: NodeJS.ProcessEnv = process.env,
+  shell = vscode.env.shell,
+  production = false,
+): vscode.TerminalOptions {
   const name = `AWS: ${identity.label}`;
   const look = tabLook(production);
   if (process.platform === 'win32' || !shell) {
@@ -66,7 +73,9 @@ export class PinnedTerminals implements vscode.Disposable {
   /** Opens and shows a terminal that is `identity`; `role` lets the endpoint assume it again before it ends. */
   async open(identity: Identity, role?: RoleEntry): Promise<vscode.Terminal> {
     if (this.settings().terminalCredentials === 'environment') {
-      const terminal = vscode.window.createTerminal(pinnedTerminalOptions(identity, process.env, vscode.env.shell, this.isProduction(identity)));
+      const terminal = vscode.window.createTerminal(
+        pinnedTerminalOptions(identity, process.env, vscode.env.shell, this.isProduction(identity)),
+      );
       this.onKeysTerminal(terminal, identity.label);
       terminal.show();
       return terminal;

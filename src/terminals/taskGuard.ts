@@ -8,7 +8,12 @@ import { showError } from '../errors';
 
 export type TaskGate = (kind: 'task', name: string) => Promise<boolean>;
 
-export function registerTaskGuard(context: vscode.ExtensionContext, gate: TaskGate, needsAsking: () => boolean, log: vscode.LogOutputChannel): void {
+export function registerTaskGuard(
+  context: vscode.ExtensionContext,
+  gate: TaskGate,
+  needsAsking: () => boolean,
+  log: vscode.LogOutputChannel,
+): void {
   // Tasks the person confirmed, run again by us: let their next start through once.
   const confirmed = new Set<string>();
   context.subscriptions.push(

@@ -16,11 +16,20 @@ export interface TerminalsWithKeys {
   pinned(terminal: vscode.Terminal, label: string): void;
 }
 
-export function registerTerminalsWithKeys(context: vscode.ExtensionContext, session: Session, log: vscode.LogOutputChannel, settings: () => Settings): TerminalsWithKeys {
+export function registerTerminalsWithKeys(
+  context: vscode.ExtensionContext,
+  session: Session,
+  log: vscode.LogOutputChannel,
+  settings: () => Settings,
+): TerminalsWithKeys {
   const state = workspaceStateOf(context);
   const remembered = new Map((state.get('iamSwitchboard.terminalsWithKeys') ?? []).map((t) => [t.pid, t.label]));
   const fromEarlierWindow = new Set(remembered.keys());
-  const save = () => state.update('iamSwitchboard.terminalsWithKeys', [...remembered].slice(-MAX_REMEMBERED).map(([pid, label]) => ({ pid, label })));
+  const save = () =>
+    state.update(
+      'iamSwitchboard.terminalsWithKeys',
+      [...remembered].slice(-MAX_REMEMBERED).map(([pid, label]) => ({ pid, label })),
+    );
   const pinnedTerminals = new WeakSet<vscode.Terminal>();
   const restored: Array<{ terminal: vscode.Terminal; label: string }> = [];
   let gather: NodeJS.Timeout | undefined;

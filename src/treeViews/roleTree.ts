@@ -2,7 +2,7 @@
 // Menus come from package.json by contextValue (`role`, `role.active`), not from code.
 import * as vscode from 'vscode';
 import type { ProductionMark } from '../core/guardrails';
-import { AccountEntry, BrokenEntry, describeSource, RoleEntry } from '../core/roles';
+import { type AccountEntry, type BrokenEntry, describeSource, type RoleEntry } from '../core/roles';
 import type { Identity, Session } from '../core/session';
 import { UserError } from '../core/userError';
 import { formatTimeLeft, WARNING_WINDOW_MS } from '../core/time';
@@ -19,14 +19,25 @@ export class AccountNode extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon('organization', account.color ? new vscode.ThemeColor(account.color) : undefined);
     this.contextValue = 'account';
     const count = account.roles.length;
-    this.tooltip = [`AWS account ${account.id}${account.alias ? ` (${account.alias})` : ''}`, account.label ?? '', `${count} role${count === 1 ? '' : 's'}`].filter(Boolean).join('\n');
+    this.tooltip = [
+      `AWS account ${account.id}${account.alias ? ` (${account.alias})` : ''}`,
+      account.label ?? '',
+      `${count} role${count === 1 ? '' : 's'}`,
+    ]
+      .filter(Boolean)
+      .join('\n');
   }
 }
 
 /** One row per group of roles that share a source: who assumes the roles listed under it. */
 export class SourceNode extends vscode.TreeItem {
   /** `profile` is the source profile whose credentials assume the roles below, for Discover Roles. */
-  constructor(accountId: string, source: string, roleCount: number, readonly profile?: string) {
+  constructor(
+    accountId: string,
+    source: string,
+    roleCount: number,
+    readonly profile?: string,
+  ) {
     super(`via ${source}`, vscode.TreeItemCollapsibleState.None);
     this.id = `source:${accountId}:${source}`;
     this.iconPath = new vscode.ThemeIcon('account');
@@ -57,11 +68,18 @@ export class RoleNode extends vscode.TreeItem {
     this.id = `role:${role.key}`;
     const isActive = active !== undefined;
     this.contextValue = isActive ? 'role.active' : 'role';
-    const needs = [role.needsMfa ? 'MFA' : undefined, role.needsExternalId ? 'external ID' : undefined, role.chained ? 'chaining' : undefined].filter(Boolean);
+    const needs = [
+      role.needsMfa ? 'MFA' : undefined,
+      role.needsExternalId ? 'external ID' : undefined,
+      role.chained ? 'chaining' : undefined,
+    ].filter(Boolean);
     // Short enough for the default sidebar width: the ARN, source and details are in the tooltip.
     const parts = isActive
       ? [`active${timeLeft === undefined ? '' : ` · ${minutesLeft(timeLeft)}`}`]
-      : [role.label.toLowerCase().includes(role.name.toLowerCase()) ? undefined : role.name, needs.length ? `needs ${needs.join(', ')}` : undefined];
+      : [
+          role.label.toLowerCase().includes(role.name.toLowerCase()) ? undefined : role.name,
+          needs.length ? `needs ${needs.join(', ')}` : undefined,
+        ];
     this.description = [production.production ? 'production' : undefined, ...parts].filter(Boolean).join(' · ');
     this.iconPath = roleIcon(role, isActive, production.production);
     this.tooltip = roleTooltip(role, active, production);
@@ -116,7 +134,10 @@ export class SsoRoleNode extends RoleNode {
 export class IdentityCenterNode extends vscode.TreeItem {
   readonly entryKey: string;
 
-  constructor(readonly section: IdentityCenterSection, several: boolean) {
+  constructor(
+    readonly section: IdentityCenterSection,
+    several: boolean,
+  ) {
     // Folded while there is nothing under it but "Sign in" (the row has that button too): one row, not two.
     const folded = !section.state?.signedIn && !section.directory;
     super(
@@ -131,7 +152,14 @@ export class IdentityCenterNode extends vscode.TreeItem {
     // `.cached`: signed out with names kept, which Sign out forgets (the menus offer it then, too).
     this.contextValue = state?.signedIn ? 'identityCenter.signedIn' : `identityCenter.signedOut${section.directory ? '.cached' : ''}`;
     this.iconPath = new vscode.ThemeIcon(state?.signedIn ? 'verified' : 'account');
-    this.tooltip = [`IAM Identity Center: ${signIn || 'checking…'}`, `Start URL: ${entry.instance.startUrl}`, `Region: ${entry.instance.region}`, entry.from === 'setting' ? 'From the iamSwitchboard.identityCenter setting' : `From [sso-session ${entry.instance.sessionName}] in ~/.aws/config`].join('\n');
+    this.tooltip = [
+      `IAM Identity Center: ${signIn || 'checking…'}`,
+      `Start URL: ${entry.instance.startUrl}`,
+      `Region: ${entry.instance.region}`,
+      entry.from === 'setting'
+        ? 'From the iamSwitchboard.identityCenter setting'
+        : `From [sso-session ${entry.instance.sessionName}] in ~/.aws/config`,
+    ].join('\n');
   }
 }
 
@@ -169,7 +197,10 @@ export interface IdentityCenterView {
 
 function roleIcon(role: RoleEntry, active: boolean, production: boolean): vscode.ThemeIcon {
   if (active) {
-    return new vscode.ThemeIcon(production ? 'flame' : 'pass-filled', new vscode.ThemeColor(production ? 'errorForeground' : 'testing.iconPassed'));
+    return new vscode.ThemeIcon(
+      production ? 'flame' : 'pass-filled',
+      new vscode.ThemeColor(production ? 'errorForeground' : 'testing.iconPassed'),
+    );
   }
   if (production && !role.warnings.length) {
     return new vscode.ThemeIcon('flame', new vscode.ThemeColor('errorForeground'));
@@ -203,12 +234,16 @@ function roleTooltip(role: RoleEntry, active: Identity | undefined, production: 
 export function isActiveRole(role: RoleEntry, identity: Identity | undefined): boolean {
   if (identity?.origin.kind === 'sso') {
     const o = identity.origin;
-    return role.sso !== undefined && o.startUrl === role.sso.startUrl && o.accountId === role.sso.accountId && o.roleName === role.sso.roleName;
+    return (
+      role.sso !== undefined && o.startUrl === role.sso.startUrl && o.accountId === role.sso.accountId && o.roleName === role.sso.roleName
+    );
   }
   if (identity?.origin.kind !== 'sts') {
     return false;
   }
-  return identity.origin.profile !== undefined ? identity.origin.profile === role.profile : identity.origin.roleArn === role.arn && role.profile === undefined;
+  return identity.origin.profile !== undefined
+    ? identity.origin.profile === role.profile
+    : identity.origin.roleArn === role.arn && role.profile === undefined;
 }
 
 export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, vscode.Disposable {
@@ -274,7 +309,13 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
 
   private accountChildren(account: AccountEntry): RoleTreeNode[] {
     if (!account.roles.length) {
-      return [new NoteNode(`note:${account.id}`, 'No usable roles', 'Add role names or ARNs to this account in the iamSwitchboard.accounts setting, or profiles with a role_arn in ~/.aws/config. Warnings below say what is wrong with the ones listed.')];
+      return [
+        new NoteNode(
+          `note:${account.id}`,
+          'No usable roles',
+          'Add role names or ARNs to this account in the iamSwitchboard.accounts setting, or profiles with a role_arn in ~/.aws/config. Warnings below say what is wrong with the ones listed.',
+        ),
+      ];
     }
     const identity = this.session.identity;
     const bySource = new Map<string, RoleEntry[]>();
@@ -286,7 +327,9 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
       new SourceNode(account.id, source, roles.length, roles[0].source?.kind === 'profile' ? roles[0].source.profile : undefined),
       ...roles.map((role) => {
         const active = isActiveRole(role, identity) ? identity : undefined;
-        return role.sso ? new SsoRoleNode(role, active, active ? this.session.timeLeft() : undefined) : new RoleNode(role, active, active ? this.session.timeLeft() : undefined, this.production(role, account));
+        return role.sso
+          ? new SsoRoleNode(role, active, active ? this.session.timeLeft() : undefined)
+          : new RoleNode(role, active, active ? this.session.timeLeft() : undefined, this.production(role, account));
       }),
     ]);
   }
@@ -302,12 +345,30 @@ function identityCenterChildren(node: IdentityCenterNode): RoleTreeNode[] {
   const { state, directory, entry } = node.section;
   const args = [{ entryKey: entry.key }];
   if (!state?.signedIn) {
-    return [new ActionNode(`identityCenter:${entry.key}:signIn`, 'Sign in to IAM Identity Center', 'sign-in', { command: 'iamSwitchboard.signInToIdentityCenter', title: 'Sign in', arguments: args })];
+    return [
+      new ActionNode(`identityCenter:${entry.key}:signIn`, 'Sign in to IAM Identity Center', 'sign-in', {
+        command: 'iamSwitchboard.signInToIdentityCenter',
+        title: 'Sign in',
+        arguments: args,
+      }),
+    ];
   }
   if (!directory) {
-    return [new ActionNode(`identityCenter:${entry.key}:discover`, 'Find my accounts and roles', 'refresh', { command: 'iamSwitchboard.refreshIdentityCenter', title: 'Refresh', arguments: args })];
+    return [
+      new ActionNode(`identityCenter:${entry.key}:discover`, 'Find my accounts and roles', 'refresh', {
+        command: 'iamSwitchboard.refreshIdentityCenter',
+        title: 'Refresh',
+        arguments: args,
+      }),
+    ];
   }
   const roles = directory.accounts.reduce((n, a) => n + a.roles.length, 0);
   const at = new Date(directory.fetchedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return [new NoteNode(`identityCenter:${entry.key}:count`, `${directory.accounts.length} accounts, ${roles} roles`, `Listed at ${at}; the roles are under their accounts below.`)];
+  return [
+    new NoteNode(
+      `identityCenter:${entry.key}:count`,
+      `${directory.accounts.length} accounts, ${roles} roles`,
+      `Listed at ${at}; the roles are under their accounts below.`,
+    ),
+  ];
 }

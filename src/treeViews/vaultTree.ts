@@ -69,9 +69,17 @@ function serverDescription(health: VaultHealth, { token }: ServerSignIn): string
 }
 
 function serverTooltip(server: VaultServer, health: VaultHealth, { token, tokenKept, tokenProblem }: ServerSignIn): string {
-  const lines = [server.address, server.namespace ? `Namespace: ${server.namespace}` : '', health.version ? `Vault ${health.version} (${health.status})` : `Status: ${health.status}`];
+  const lines = [
+    server.address,
+    server.namespace ? `Namespace: ${server.namespace}` : '',
+    health.version ? `Vault ${health.version} (${health.status})` : `Status: ${health.status}`,
+  ];
   if (token) {
-    lines.push(`Signed in as ${token.displayName || 'a token'}`, `Policies: ${token.policies.join(', ') || 'none'}`, token.ttl ? `Token expires in ${formatSeconds(token.ttl)}` : 'Token does not expire');
+    lines.push(
+      `Signed in as ${token.displayName || 'a token'}`,
+      `Policies: ${token.policies.join(', ') || 'none'}`,
+      token.ttl ? `Token expires in ${formatSeconds(token.ttl)}` : 'Token does not expire',
+    );
   } else if (tokenProblem) {
     lines.push(tokenProblem);
   } else if (health.status === 'unreachable' && tokenKept) {
@@ -155,7 +163,9 @@ export class StaticRoleNode extends vscode.TreeItem {
     this.description = when ? `static · rotates ${when}` : ['static keys', period].filter(Boolean).join(' · ');
     this.tooltip = [
       `${mount}/static-roles/${role}`,
-      info?.username ? `Long-lived keys of IAM user ${info.username}, rotated by Vault${period ? ` ${period}` : ''}.` : 'Long-lived keys that Vault rotates.',
+      info?.username
+        ? `Long-lived keys of IAM user ${info.username}, rotated by Vault${period ? ` ${period}` : ''}.`
+        : 'Long-lived keys that Vault rotates.',
       rotatesAt ? `Next rotation: ${rotatesAt.toLocaleString()} (Vault deletes the old key then; new terminals get the new one).` : '',
       'Not a lease: nothing to renew or revoke.',
       active ? 'In new terminals now.' : '',
@@ -191,7 +201,11 @@ function leaseTooltip(lease: Lease, left: string, hasCredentials: boolean, activ
   tip.appendMarkdown(`\n- Type: \`${lease.credentialType}\`\n`);
   tip.appendMarkdown(`- Expires: ${lease.expiresAt ? `${lease.expiresAt.toLocaleString()} (${left})` : 'no expiry given'}\n`);
   tip.appendMarkdown(`- Renewable: ${lease.renewable ? 'yes, with Renew Lease' : 'no: lease again when you need more time'}\n\n`);
-  tip.appendMarkdown(lease.credentialType === 'iam_user' ? 'Revoke Lease ends it now: Vault deletes its IAM user.' : 'Revoke Lease ends it at Vault; AWS keeps STS keys valid until they expire.');
+  tip.appendMarkdown(
+    lease.credentialType === 'iam_user'
+      ? 'Revoke Lease ends it now: Vault deletes its IAM user.'
+      : 'Revoke Lease ends it at Vault; AWS keeps STS keys valid until they expire.',
+  );
   if (!hasCredentials) {
     tip.appendMarkdown('\n\nFrom an earlier window: its credentials are not kept across reloads. Lease again for a terminal.');
   }
@@ -297,7 +311,12 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
       return [new MessageNode(`${health.message ?? `Could not reach ${server.address}.`}${kept}`, 'error')];
     }
     if (health.status === 'sealed' || health.status === 'uninitialised') {
-      return [new MessageNode(`Vault is ${health.status}; ask an operator to ${health.status === 'sealed' ? 'unseal' : 'initialise'} it, then refresh.`, 'lock')];
+      return [
+        new MessageNode(
+          `Vault is ${health.status}; ask an operator to ${health.status === 'sealed' ? 'unseal' : 'initialise'} it, then refresh.`,
+          'lock',
+        ),
+      ];
     }
     if (!node.token) {
       const sign = { command: 'iamSwitchboard.signInToVault', title: 'Sign in to Vault', arguments: [node] };
@@ -305,7 +324,9 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
     }
     try {
       const mounts = await this.cached(`mounts:${server.address}`, async () => (await this.source.client(server)).listAwsMounts());
-      return mounts.length ? mounts.map((mount) => new MountNode(server, mount)) : [new MessageNode('No AWS secrets engine is mounted on this server.')];
+      return mounts.length
+        ? mounts.map((mount) => new MountNode(server, mount))
+        : [new MessageNode('No AWS secrets engine is mounted on this server.')];
     } catch (error) {
       return [new MessageNode(messageOf(error), 'error')];
     }
@@ -332,10 +353,16 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
     const leases = this.source.leases.list(server.address).filter((l) => l.mount === mount);
     const roles = await Promise.all(
       list.roles.map(async (role) => {
-        const info = await this.cached(`role:${server.address}:${mount}:${role}`, async () => (await this.source.client(server)).readRole(mount, role)).catch(
-          () => undefined,
+        const info = await this.cached(`role:${server.address}:${mount}:${role}`, async () =>
+          (await this.source.client(server)).readRole(mount, role),
+        ).catch(() => undefined);
+        return new VaultRoleNode(
+          server,
+          mount,
+          role,
+          info,
+          leases.some((l) => l.role === role),
         );
-        return new VaultRoleNode(server, mount, role, info, leases.some((l) => l.role === role));
       }),
     );
     return [...roles, ...statics];
@@ -343,14 +370,16 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
 
   /** Static roles the token may list; none when it may not (most people only lease). */
   private async staticRoles(server: VaultServer, mount: string): Promise<StaticRoleNode[]> {
-    const list = await this.cached(`static:${server.address}:${mount}`, async () => listStaticRoles(await this.source.client(server), mount));
+    const list = await this.cached(`static:${server.address}:${mount}`, async () =>
+      listStaticRoles(await this.source.client(server), mount),
+    );
     if (list.kind !== 'roles') return [];
     const active = this.source.activeStatic();
     return Promise.all(
       list.roles.map(async (role) => {
-        const info = await this.cached(`static:${server.address}:${mount}:${role}`, async () => readStaticRole(await this.source.client(server), mount, role)).catch(
-          () => undefined,
-        );
+        const info = await this.cached(`static:${server.address}:${mount}:${role}`, async () =>
+          readStaticRole(await this.source.client(server), mount, role),
+        ).catch(() => undefined);
         const isActive = active?.server === server.address && active.mount === mount && active.role === role;
         return new StaticRoleNode(server, mount, role, info, this.source.staticRotatesAt(server.address, mount, role), isActive);
       }),
@@ -370,7 +399,12 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
 
   private leaseNode(lease: Lease): LeaseNode {
     const { leaseId } = lease;
-    return new LeaseNode(lease, this.source.leases.timeLeft(leaseId), this.source.identityFor(leaseId) !== undefined, leaseId === this.source.activeLeaseId());
+    return new LeaseNode(
+      lease,
+      this.source.leases.timeLeft(leaseId),
+      this.source.identityFor(leaseId) !== undefined,
+      leaseId === this.source.activeLeaseId(),
+    );
   }
 
   private tick(): void {

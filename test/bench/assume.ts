@@ -27,10 +27,29 @@ export function selfSignedCert(): CertFiles {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-bench-tls-'));
   const key = path.join(dir, 'key.pem');
   const cert = path.join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { key, cert, dir };
 }
 
@@ -47,7 +66,12 @@ export interface AssumeFigure {
 
 function bareClient(url: string, credentials: AwsCredentials): STSClient {
   // A client as a careful caller would keep one: built once, keep-alive agent, so only the first call handshakes.
-  return new STSClient({ region: 'eu-west-1', endpoint: url, credentials, requestHandler: { httpsAgent: new https.Agent({ keepAlive: true }) } });
+  return new STSClient({
+    region: 'eu-west-1',
+    endpoint: url,
+    credentials,
+    requestHandler: { httpsAgent: new https.Agent({ keepAlive: true }) },
+  });
 }
 
 async function session(client: STSClient, command: AssumeRoleCommand | GetSessionTokenCommand): Promise<AwsCredentials> {
@@ -55,7 +79,13 @@ async function session(client: STSClient, command: AssumeRoleCommand | GetSessio
   return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken };
 }
 
-async function measure(server: AwsServer, runs: number, name: string, core: () => Promise<unknown>, bare: () => Promise<unknown>): Promise<AssumeFigure> {
+async function measure(
+  server: AwsServer,
+  runs: number,
+  name: string,
+  core: () => Promise<unknown>,
+  bare: () => Promise<unknown>,
+): Promise<AssumeFigure> {
   await core(); // warm-up: modules, the source, the caches, the first handshake
   await core();
   await bare();
@@ -78,20 +108,37 @@ export async function assumePath(cert: CertFiles, runs: number, only?: string): 
   const clients: STSClient[] = [];
   const cache = new sts.StsCache();
   try {
-    const files = { configPath: path.join(ROOT, 'test/fixtures/aws/config'), credentialsPath: path.join(ROOT, 'test/fixtures/aws/credentials') };
+    const files = {
+      configPath: path.join(ROOT, 'test/fixtures/aws/config'),
+      credentialsPath: path.join(ROOT, 'test/fixtures/aws/credentials'),
+    };
     const config = await loadAwsConfig(files);
     const roles = new Map(buildCatalog({ profiles: config.profiles }).roles.map((r) => [r.label, r]));
     const bob = server.world.accounts.flatMap((a) => a.users).find((u) => u.name === 'bob')!.mfaDevices![0];
-    const options = { config, endpoint: server.url, region: 'eu-west-1', timeoutMs: 5000, cache, mfaCode: async () => totp(bob.totpSecret) };
-    const keys = (await loadSharedConfigFiles({ filepath: files.credentialsPath, configFilepath: files.configPath, ignoreCache: true })).credentialsFile;
-    const staticKeys = (profile: string) => ({ accessKeyId: keys[profile]!.aws_access_key_id!, secretAccessKey: keys[profile]!.aws_secret_access_key! });
+    const options = {
+      config,
+      endpoint: server.url,
+      region: 'eu-west-1',
+      timeoutMs: 5000,
+      cache,
+      mfaCode: async () => totp(bob.totpSecret),
+    };
+    const keys = (await loadSharedConfigFiles({ filepath: files.credentialsPath, configFilepath: files.configPath, ignoreCache: true }))
+      .credentialsFile;
+    const staticKeys = (profile: string) => ({
+      accessKeyId: keys[profile]!.aws_access_key_id!,
+      secretAccessKey: keys[profile]!.aws_secret_access_key!,
+    });
 
     const alice = bareClient(server.url, staticKeys('default'));
     const readOnly = { RoleArn: roles.get('dev-readonly')!.arn, RoleSessionName: 'alice' };
     const readOnlySession = await session(alice, new AssumeRoleCommand(readOnly));
     const asReadOnly = bareClient(server.url, readOnlySession);
     const bobClient = bareClient(server.url, staticKeys('bob'));
-    const mfaSession = await session(bobClient, new GetSessionTokenCommand({ SerialNumber: bob.serialNumber, TokenCode: totp(bob.totpSecret) }));
+    const mfaSession = await session(
+      bobClient,
+      new GetSessionTokenCommand({ SerialNumber: bob.serialNumber, TokenCode: totp(bob.totpSecret) }),
+    );
     const asBobMfa = bareClient(server.url, mfaSession);
     clients.push(alice, asReadOnly, bobClient, asBobMfa);
 
@@ -99,10 +146,14 @@ export async function assumePath(cert: CertFiles, runs: number, only?: string): 
     const admin = { RoleArn: roles.get('prod-admin')!.arn, RoleSessionName: 'bob' };
     const cases: [string, () => Promise<unknown>, () => Promise<unknown>][] = [
       ['plain', () => sts.assumeRole(roles.get('dev-readonly')!, options), () => alice.send(new AssumeRoleCommand(readOnly))],
-      ['chained', () => sts.assumeRole(roles.get('prod-auditor')!, options), async () => {
-        await alice.send(new AssumeRoleCommand(readOnly));
-        await asReadOnly.send(new AssumeRoleCommand(auditor));
-      }],
+      [
+        'chained',
+        () => sts.assumeRole(roles.get('prod-auditor')!, options),
+        async () => {
+          await alice.send(new AssumeRoleCommand(readOnly));
+          await asReadOnly.send(new AssumeRoleCommand(auditor));
+        },
+      ],
       ['MFA session reused', () => sts.assumeRole(roles.get('prod-admin')!, options), () => asBobMfa.send(new AssumeRoleCommand(admin))],
     ];
     const figures: AssumeFigure[] = [];

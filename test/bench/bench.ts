@@ -25,7 +25,9 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 const x = (n: number) => `${n.toFixed(2)}×`;
 
 function probe<T>(...args: string[]): T {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--no-warnings', path.join(__dirname, 'probe.js'), ...args], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--expose-gc', '--no-warnings', path.join(__dirname, 'probe.js'), ...args], {
+    encoding: 'utf8',
+  });
   return JSON.parse(out.trim().split('\n').pop()!) as T;
 }
 
@@ -35,15 +37,36 @@ function probeRuns<T>(runs: number, ...args: string[]): T[] {
 
 async function run(cert: CertFiles): Promise<void> {
   const rows: Row[] = [];
-  const json: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadAverage: os.loadavg()[0].toFixed(1), runs: RUNS, assumeRuns: ASSUME_RUNS, probeRuns: PROBE_RUNS };
+  const json: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    loadAverage: os.loadavg()[0].toFixed(1),
+    runs: RUNS,
+    assumeRuns: ASSUME_RUNS,
+    probeRuns: PROBE_RUNS,
+  };
 
   const activations = probeRuns<{ ms: number; loaded: string[]; heapMb: number }>(PROBE_RUNS, 'activation');
   const loaded = activations[0].loaded;
   const sdkLoaded = loaded.filter((f) => f !== path.join('dist', 'extension.js'));
   json.activation = { ms: median(activations.map((a) => a.ms)), loaded, heapMb: median(activations.map((a) => a.heapMb)) };
   const extensionKb = fs.statSync(path.join(DIST, 'extension.js')).size / 1024;
-  rows.push([`activation (dist/extension.js ${extensionKb.toFixed(0)} KB, stub vscode)`, ms(median(activations.map((a) => a.ms))), '', '', 'no SDK']);
-  rows.push(['  modules loaded besides node:*', loaded.join(', '), '', '', sdkLoaded.length ? 'SDK LOADED (regression)' : 'none of the SDK']);
+  rows.push([
+    `activation (dist/extension.js ${extensionKb.toFixed(0)} KB, stub vscode)`,
+    ms(median(activations.map((a) => a.ms))),
+    '',
+    '',
+    'no SDK',
+  ]);
+  rows.push([
+    '  modules loaded besides node:*',
+    loaded.join(', '),
+    '',
+    '',
+    sdkLoaded.length ? 'SDK LOADED (regression)' : 'none of the SDK',
+  ]);
   rows.push(['heap after activation', `${median(activations.map((a) => a.heapMb)).toFixed(1)} MB`, '', '', '']);
 
   const bundles = fs.readdirSync(DIST).filter((f) => f.endsWith('.js') && f !== 'extension.js');
@@ -52,24 +75,48 @@ async function run(cert: CertFiles): Promise<void> {
     const kb = fs.statSync(path.join(DIST, file)).size / 1024;
     const load = median(probeRuns<{ ms: number }>(PROBE_RUNS, 'bundle', file).map((p) => p.ms));
     (json.bundles as Record<string, unknown>)[file] = { kb, firstLoadMs: load };
-    rows.push([`first use: load dist/${file} (${kb.toFixed(0)} KB)`, ms(load), '', '', /sts|^sdk/i.test(file) ? '≤ 60 ms for the switcher' : '']);
+    rows.push([
+      `first use: load dist/${file} (${kb.toFixed(0)} KB)`,
+      ms(load),
+      '',
+      '',
+      /sts|^sdk/i.test(file) ? '≤ 60 ms for the switcher' : '',
+    ]);
   }
 
   json.config = [];
   for (const count of [200, 2000, 20000]) {
     const figure = await configAtScale(count, count >= 20000 ? 7 : 15);
     (json.config as unknown[]).push(figure);
-    rows.push([`~/.aws/config + catalog, ${count.toLocaleString('en')} profiles (${figure.lines.toLocaleString('en')} lines)`, ms(figure.median), `first ${ms(figure.first)}`, '', count === 20000 ? '≤ 150 ms' : '']);
+    rows.push([
+      `~/.aws/config + catalog, ${count.toLocaleString('en')} profiles (${figure.lines.toLocaleString('en')} lines)`,
+      ms(figure.median),
+      `first ${ms(figure.first)}`,
+      '',
+      count === 20000 ? '≤ 150 ms' : '',
+    ]);
   }
   const heaps = probeRuns<{ heapMb: number; deltaMb: number }>(3, 'profiles', '20000');
   json.heapAfter20000Profiles = { heapMb: median(heaps.map((h) => h.heapMb)), deltaMb: median(heaps.map((h) => h.deltaMb)) };
-  rows.push(['heap after activation + 20,000 profiles held', `${median(heaps.map((h) => h.heapMb)).toFixed(1)} MB`, `+${median(heaps.map((h) => h.deltaMb)).toFixed(1)} MB`, '', '']);
+  rows.push([
+    'heap after activation + 20,000 profiles held',
+    `${median(heaps.map((h) => h.heapMb)).toFixed(1)} MB`,
+    `+${median(heaps.map((h) => h.deltaMb)).toFixed(1)} MB`,
+    '',
+    '',
+  ]);
 
   const assume = await assumePath(cert, ASSUME_RUNS);
   json.assume = assume;
   for (const a of assume) {
     rows.push([`assume over TLS, ${a.case}: core vs bare client-sts`, ms(a.core), ms(a.bare), x(a.ratio), '≤ 1.10×']);
-    rows.push([`  ${a.case}: STS round trips per assume; new connections in ${ASSUME_RUNS}`, `${a.roundTrips}; ${a.coreConnections}`, '', '', a.case === 'chained' ? '2' : '1']);
+    rows.push([
+      `  ${a.case}: STS round trips per assume; new connections in ${ASSUME_RUNS}`,
+      `${a.roundTrips}; ${a.coreConnections}`,
+      '',
+      '',
+      a.case === 'chained' ? '2' : '1',
+    ]);
   }
 
   // The same chain where the SDK's own option lookups read a 7,000-profile config (AWS_CONFIG_FILE), the size in
@@ -80,7 +127,13 @@ async function run(cert: CertFiles): Promise<void> {
   try {
     const [chained] = await assumePath(cert, RUNS, 'chained');
     json.assumeChainedLargeConfig = chained;
-    rows.push([`assume over TLS, chained, SDK reading a 7,000-profile config`, ms(chained.core), ms(chained.bare), x(chained.ratio), '≤ 1.10×']);
+    rows.push([
+      `assume over TLS, chained, SDK reading a 7,000-profile config`,
+      ms(chained.core),
+      ms(chained.bare),
+      x(chained.ratio),
+      '≤ 1.10×',
+    ]);
   } finally {
     if (savedConfigFile === undefined) delete process.env.AWS_CONFIG_FILE;
     else process.env.AWS_CONFIG_FILE = savedConfigFile;
@@ -106,7 +159,9 @@ async function run(cert: CertFiles): Promise<void> {
   const text = JSON.stringify(json, null, 2);
   fs.writeFileSync(path.join(outDir, `bench-${(json.date as string).replace(/[:.]/g, '-')}.json`), text);
   fs.writeFileSync(path.join(outDir, 'latest.json'), text);
-  console.log(`\n${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, node ${process.version}, load average ${json.loadAverage} at the start; medians of ${RUNS} runs (assume: ${ASSUME_RUNS}; loads: ${PROBE_RUNS} fresh processes). JSON: bench-results/latest.json`);
+  console.log(
+    `\n${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, node ${process.version}, load average ${json.loadAverage} at the start; medians of ${RUNS} runs (assume: ${ASSUME_RUNS}; loads: ${PROBE_RUNS} fresh processes). JSON: bench-results/latest.json`,
+  );
   if (sdkLoaded.length) process.exitCode = 1;
 }
 

@@ -13,7 +13,12 @@ export function writeLargeConfig(count: number): { dir: { remove(): void }; file
   const credentials: string[] = [];
   for (let s = 0; s < 20; s++) {
     config.push(`[profile source-${s}]`, 'region = eu-west-1', '');
-    credentials.push(`[source-${s}]`, `aws_access_key_id = AKIABENCH${String(s).padStart(11, '0')}`, 'aws_secret_access_key = benchFakeSecret', '');
+    credentials.push(
+      `[source-${s}]`,
+      `aws_access_key_id = AKIABENCH${String(s).padStart(11, '0')}`,
+      'aws_secret_access_key = benchFakeSecret',
+      '',
+    );
   }
   for (let i = 0; i < count; i++) {
     const account = String(100000000000 + (i % 200)).padStart(12, '0');
@@ -34,7 +39,10 @@ export async function loadAndBuild(files: AwsConfigFiles): Promise<Catalog> {
   return buildCatalog({ profiles: config.profiles });
 }
 
-export async function configAtScale(count: number, runs: number): Promise<{ profiles: number; lines: number; first: number; median: number; roles: number }> {
+export async function configAtScale(
+  count: number,
+  runs: number,
+): Promise<{ profiles: number; lines: number; first: number; median: number; roles: number }> {
   const { dir, files, lines } = writeLargeConfig(count);
   try {
     let roles = 0;

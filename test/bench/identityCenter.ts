@@ -25,13 +25,21 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-export async function identityCenterBench(options: { accounts?: number; discoveryRuns?: number; treeRuns?: number } = {}): Promise<IdentityCenterFigures> {
+export async function identityCenterBench(
+  options: { accounts?: number; discoveryRuns?: number; treeRuns?: number } = {},
+): Promise<IdentityCenterFigures> {
   const aws = await startAwsServer();
   const sso = await startSsoServer({ identities: aws.identities, generatedAccounts: options.accounts ?? 1000 });
   try {
     const center = new IdentityCenter(instanceOf(sso), new MemorySecrets(), settingsFor(sso), { useAwsCliCache: false });
     let code: DeviceCode | undefined;
-    await center.signIn({ onCode: (c) => void (code = c), sleep: async (ms) => { sso.advanceClock(ms); await approveOnPage(code!); } });
+    await center.signIn({
+      onCode: (c) => void (code = c),
+      sleep: async (ms) => {
+        sso.advanceClock(ms);
+        await approveOnPage(code!);
+      },
+    });
 
     const discoveryMs: number[] = [];
     let directory = await center.discover(); // warm-up: loads the SDK

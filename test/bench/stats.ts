@@ -22,7 +22,11 @@ export async function timeEach(runs: number, fn: () => Promise<unknown> | unknow
 }
 
 /** Medians of `a` and `b`, run alternately `runs` times each, and a / b measured in the same run. */
-export async function versus(runs: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<{ a: number; b: number; ratio: number }> {
+export async function versus(
+  runs: number,
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+): Promise<{ a: number; b: number; ratio: number }> {
   const ta: number[] = [];
   const tb: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -6,7 +6,11 @@ import { UserError } from '../../src/core/userError';
 describe('role ARNs and account ids', () => {
   it('parses role ARNs in every partition, with and without a path', () => {
     assert.deepEqual(parseRoleArn('arn:aws:iam::222222222222:role/ReadOnly'), {
-      arn: 'arn:aws:iam::222222222222:role/ReadOnly', partition: 'aws', accountId: '222222222222', path: '/', name: 'ReadOnly',
+      arn: 'arn:aws:iam::222222222222:role/ReadOnly',
+      partition: 'aws',
+      accountId: '222222222222',
+      path: '/',
+      name: 'ReadOnly',
     });
     assert.equal(parseRoleArn('arn:aws-us-gov:iam::123456789012:role/Admin').partition, 'aws-us-gov');
     const cn = parseRoleArn('arn:aws-cn:iam::123456789012:role/vault/VaultS3');
@@ -16,16 +20,30 @@ describe('role ARNs and account ids', () => {
   });
 
   it('an 11-digit account id is a UserError naming the bad value', () => {
-    assert.throws(() => parseRoleArn('arn:aws:iam::22222222222:role/ReadOnly'), (e: unknown) =>
-      e instanceof UserError && e.code === 'InvalidAccountId' && e.message.includes("'22222222222'"));
-    assert.throws(() => checkAccountId('12345678901'), (e: unknown) => e instanceof UserError && e.message.includes("'12345678901'"));
+    assert.throws(
+      () => parseRoleArn('arn:aws:iam::22222222222:role/ReadOnly'),
+      (e: unknown) => e instanceof UserError && e.code === 'InvalidAccountId' && e.message.includes("'22222222222'"),
+    );
+    assert.throws(
+      () => checkAccountId('12345678901'),
+      (e: unknown) => e instanceof UserError && e.message.includes("'12345678901'"),
+    );
     assert.equal(checkAccountId(' 123456789012 '), '123456789012');
   });
 
   it('a malformed ARN is a UserError naming it', () => {
-    for (const bad of ['arn:aws:iam::222222222222:user/alice', 'ReadOnly', 'arn:aws:s3:::bucket', 'arn:aws-xx:iam::222222222222:role/R', 'arn:aws:iam::222222222222:role/has space']) {
+    for (const bad of [
+      'arn:aws:iam::222222222222:user/alice',
+      'ReadOnly',
+      'arn:aws:s3:::bucket',
+      'arn:aws-xx:iam::222222222222:role/R',
+      'arn:aws:iam::222222222222:role/has space',
+    ]) {
       assert.equal(tryParseRoleArn(bad), undefined, bad);
-      assert.throws(() => parseRoleArn(bad), (e: unknown) => e instanceof UserError && e.code === 'InvalidRoleArn' && e.message.includes(bad));
+      assert.throws(
+        () => parseRoleArn(bad),
+        (e: unknown) => e instanceof UserError && e.code === 'InvalidRoleArn' && e.message.includes(bad),
+      );
     }
   });
 

@@ -8,21 +8,26 @@ import { UserError } from '../../src/core/userError';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
 const demo = { configPath: path.join(FIXTURES, 'aws/config'), credentialsPath: path.join(FIXTURES, 'aws/credentials') };
-const broken = { configPath: path.join(FIXTURES, 'aws-config/broken-config'), credentialsPath: path.join(FIXTURES, 'aws-config/credentials') };
+const broken = {
+  configPath: path.join(FIXTURES, 'aws-config/broken-config'),
+  credentialsPath: path.join(FIXTURES, 'aws-config/credentials'),
+};
 
 describe('~/.aws/config profiles', () => {
   it('honours AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, else uses ~/.aws', () => {
     assert.deepEqual(awsConfigFiles({ AWS_CONFIG_FILE: '/x/config', AWS_SHARED_CREDENTIALS_FILE: '~/creds' }, '/home/u'), {
-      configPath: '/x/config', credentialsPath: '/home/u/creds',
+      configPath: '/x/config',
+      credentialsPath: '/home/u/creds',
     });
     assert.deepEqual(awsConfigFiles({}, '/home/u'), { configPath: '/home/u/.aws/config', credentialsPath: '/home/u/.aws/credentials' });
   });
 
   it('reads the demo config: role profiles, their sources and options, chains', async () => {
     const { profiles } = await loadAwsConfig(demo);
-    assert.deepEqual(roleProfiles(profiles).map((p) => p.name), [
-      'dev-readonly', 'dev-deployer', 'prod-readonly', 'prod-admin', 'prod-auditor', 'prod-breakglass',
-    ]);
+    assert.deepEqual(
+      roleProfiles(profiles).map((p) => p.name),
+      ['dev-readonly', 'dev-deployer', 'prod-readonly', 'prod-admin', 'prod-auditor', 'prod-breakglass'],
+    );
     assert.equal(profiles.get('default')?.credentialKind, 'static');
     const deployer = profiles.get('dev-deployer')!;
     assert.equal(deployer.externalId, 'switchboard-ci');
@@ -42,7 +47,11 @@ describe('~/.aws/config profiles', () => {
 
   it('marks each broken profile with a warning and still loads the others', async () => {
     const { profiles } = await loadAwsConfig(broken);
-    const warning = (name: string) => profiles.get(name)!.warnings.map((w) => w.message).join(' ');
+    const warning = (name: string) =>
+      profiles
+        .get(name)!
+        .warnings.map((w) => w.message)
+        .join(' ');
     const codes = (name: string) => profiles.get(name)!.warnings.map((w) => w.code);
     assert.deepEqual(profiles.get('good')!.warnings, []);
     assert.deepEqual(profiles.get('good')!.source, { kind: 'profile', profile: 'default' });
@@ -66,8 +75,14 @@ describe('~/.aws/config profiles', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aws-config-'));
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYLOCALSECRET';
     const token = 'IQoJb3JpZ2luX2VjEDoaCXVzLWVhc3QtMSJHMEUCIQDLOCALTOKEN+wrapped/line'; // the middle of a wrapped token
-    fs.writeFileSync(path.join(dir, 'config'), '[profile dev]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = default\n');
-    fs.writeFileSync(path.join(dir, 'credentials'), `[default]\naws_access_key_id = AKIALOCALALICE000001\naws_secret_access_key: ${secret}\naws_session_token = x\n${token}\n`);
+    fs.writeFileSync(
+      path.join(dir, 'config'),
+      '[profile dev]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = default\n',
+    );
+    fs.writeFileSync(
+      path.join(dir, 'credentials'),
+      `[default]\naws_access_key_id = AKIALOCALALICE000001\naws_secret_access_key: ${secret}\naws_session_token = x\n${token}\n`,
+    );
     const { profiles } = await loadAwsConfig({ configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') });
     const warnings = profiles.get('default')!.warnings.map((w) => w.message);
     assert.equal(warnings.length, 2);
@@ -87,7 +102,10 @@ describe('~/.aws/config profiles', () => {
   it('re-reads a file after it changes (watched files must not be served from a cache)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aws-config-'));
     const files = { configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') };
-    fs.writeFileSync(files.configPath, '[default]\nregion = eu-west-1\n[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = default\n');
+    fs.writeFileSync(
+      files.configPath,
+      '[default]\nregion = eu-west-1\n[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = default\n',
+    );
     assert.deepEqual([...(await loadAwsConfig(files)).profiles.keys()], ['default', 'a']);
     fs.appendFileSync(files.configPath, '[profile b]\nrole_arn = arn:aws:iam::222222222222:role/B\nsource_profile = a\n');
     const { profiles } = await loadAwsConfig(files);
@@ -106,7 +124,10 @@ describe('~/.aws/config profiles', () => {
   it('a broken credentials line names only its number, even when it starts with a secret that looks like a key name', async () => {
     const secret = 'wJalrXUtnFEMIK7MDENGbPxRfiCYLOCALSECRET1'; // 40 characters, no + or /
     const files = writeFiles('', `[default]\naws_access_key_id = AKIALOCALALICE000001\n${secret} continued\n`);
-    const warnings = (await loadAwsConfig(files)).profiles.get('default')!.warnings.map((w) => w.message).join(' ');
+    const warnings = (await loadAwsConfig(files)).profiles
+      .get('default')!
+      .warnings.map((w) => w.message)
+      .join(' ');
     assert.match(warnings, /credentials line 3 is not 'key = value'/);
     assert.ok(!warnings.includes('wJalr'), warnings);
   });
@@ -117,24 +138,41 @@ describe('~/.aws/config profiles', () => {
     fs.symlinkSync(path.join(dir, 'loop-b'), path.join(dir, 'loop-a'));
     fs.symlinkSync(path.join(dir, 'loop-a'), path.join(dir, 'loop-b'));
     for (const configPath of [path.join(dir, 'config'), path.join(dir, 'loop-a')]) {
-      await assert.rejects(loadAwsConfig({ configPath, credentialsPath: path.join(dir, 'credentials') }), (e: unknown) => e instanceof UserError && e.code === 'UnreadableConfig', configPath);
+      await assert.rejects(
+        loadAwsConfig({ configPath, credentialsPath: path.join(dir, 'credentials') }),
+        (e: unknown) => e instanceof UserError && e.code === 'UnreadableConfig',
+        configPath,
+      );
     }
-    await assert.rejects(loadAwsConfig({ configPath: path.join(dir, 'nothing'), credentialsPath: path.join(dir, 'config') }), (e: unknown) => e instanceof UserError && e.code === 'UnreadableConfig');
+    await assert.rejects(
+      loadAwsConfig({ configPath: path.join(dir, 'nothing'), credentialsPath: path.join(dir, 'config') }),
+      (e: unknown) => e instanceof UserError && e.code === 'UnreadableConfig',
+    );
   });
 
   it('a UTF-16 file is reported unreadable (the AWS CLI cannot read it either), not taken as empty', async () => {
     const text = '[profile dev]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = default\n';
     const files = writeFiles('');
     fs.writeFileSync(files.configPath, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
-    await assert.rejects(loadAwsConfig(files), (e: unknown) => e instanceof UserError && e.code === 'UnreadableConfig' && /UTF-8/.test(e.message));
+    await assert.rejects(
+      loadAwsConfig(files),
+      (e: unknown) => e instanceof UserError && e.code === 'UnreadableConfig' && /UTF-8/.test(e.message),
+    );
   });
 
   it('duration_seconds must be written in decimal digits, as the AWS CLI reads it', async () => {
-    const role = (d: string) => `[profile r${d.length}${d.replace(/\W/g, '')}]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = default\nduration_seconds = ${d}\n`;
-    const { profiles } = await loadAwsConfig(writeFiles(`[default]\nregion = eu-west-1\n${['0x384', '9e2', '900.0', '+900'].map(role).join('')}`));
+    const role = (d: string) =>
+      `[profile r${d.length}${d.replace(/\W/g, '')}]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = default\nduration_seconds = ${d}\n`;
+    const { profiles } = await loadAwsConfig(
+      writeFiles(`[default]\nregion = eu-west-1\n${['0x384', '9e2', '900.0', '+900'].map(role).join('')}`),
+    );
     for (const profile of roleProfiles(profiles)) {
       assert.equal(profile.durationSeconds, undefined, profile.name);
-      assert.deepEqual(profile.warnings.map((w) => w.code), ['InvalidDuration'], profile.name);
+      assert.deepEqual(
+        profile.warnings.map((w) => w.code),
+        ['InvalidDuration'],
+        profile.name,
+      );
     }
   });
 
@@ -146,16 +184,26 @@ describe('~/.aws/config profiles', () => {
     const { profiles } = await loadAwsConfig(files);
     assert.equal(profiles.has('bare'), false);
     const dev = profiles.get('dev')!;
-    assert.deepEqual(dev.warnings.map((w) => w.code), ['DuplicateProfile']);
+    assert.deepEqual(
+      dev.warnings.map((w) => w.code),
+      ['DuplicateProfile'],
+    );
     assert.match(dev.warnings[0].message, /defined twice in config \(lines 3 and 6\)/);
   });
 
   it('mixed-case keys are read as the AWS CLI reads them (case-insensitively), with a warning that SDK tools ignore them', async () => {
-    const { profiles } = await loadAwsConfig(writeFiles('[default]\nregion = eu-west-1\n[profile dev]\nRole_Arn = arn:aws:iam::222222222222:role/ReadOnly\nSource_Profile = default\n'));
+    const { profiles } = await loadAwsConfig(
+      writeFiles(
+        '[default]\nregion = eu-west-1\n[profile dev]\nRole_Arn = arn:aws:iam::222222222222:role/ReadOnly\nSource_Profile = default\n',
+      ),
+    );
     const dev = profiles.get('dev')!;
     assert.equal(dev.roleArn, 'arn:aws:iam::222222222222:role/ReadOnly');
     assert.deepEqual(dev.source, { kind: 'profile', profile: 'default' });
-    assert.deepEqual(dev.warnings.map((w) => w.code), ['MixedCaseKey', 'MixedCaseKey']);
+    assert.deepEqual(
+      dev.warnings.map((w) => w.code),
+      ['MixedCaseKey', 'MixedCaseKey'],
+    );
   });
 });
 

@@ -5,7 +5,12 @@ import { UserError } from '../../src/core/userError';
 
 // The server-backed cases are in sts.test.ts; these are the names the local server does not produce.
 const sdkError = (name: string, extra: object = {}) => Object.assign(new Error(`English text for ${name}`), { name, ...extra });
-const ctx = { action: 'AssumeRole' as const, roleArn: 'arn:aws:iam::333333333333:role/Admin', source: 'profile bob', endpoint: 'https://sts.example' };
+const ctx = {
+  action: 'AssumeRole' as const,
+  roleArn: 'arn:aws:iam::333333333333:role/Admin',
+  source: 'profile bob',
+  endpoint: 'https://sts.example',
+};
 
 describe('AWS error mapping', () => {
   it('branches on the error name, not its message, and keeps the message for the log only', () => {

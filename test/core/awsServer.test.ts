@@ -27,7 +27,11 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { type AwsServer, startAwsServer, totp } from '../servers/aws';
 
-interface Keys { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+interface Keys {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
 
 const ALICE: Keys = { accessKeyId: 'AKIALOCALALICE000001', secretAccessKey: 'aliceLocalSecretKey00000000000000000000A' };
 const BOB: Keys = { accessKeyId: 'AKIALOCALBOB00000001', secretAccessKey: 'bobLocalSecretKey0000000000000000000000B' };
@@ -70,13 +74,19 @@ const PROD = (name: string) => `arn:aws:iam::333333333333:role/${name}`;
 
 describe('signatures and keys', () => {
   test('a request signed with the wrong secret fails with SignatureDoesNotMatch', async () => {
-    await rejectsWith(sts({ ...ALICE, secretAccessKey: 'not-alices-secret-0000000000000000000000' }).send(new GetCallerIdentityCommand({})), 'SignatureDoesNotMatch', 403);
+    await rejectsWith(
+      sts({ ...ALICE, secretAccessKey: 'not-alices-secret-0000000000000000000000' }).send(new GetCallerIdentityCommand({})),
+      'SignatureDoesNotMatch',
+      403,
+    );
   });
 
   test('an unknown access key fails with InvalidClientTokenId', async () => {
     await rejectsWith(
       sts({ accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: ALICE.secretAccessKey }).send(new GetCallerIdentityCommand({})),
-      'InvalidClientTokenId', 403, 'The security token included in the request is invalid.',
+      'InvalidClientTokenId',
+      403,
+      'The security token included in the request is invalid.',
     );
   });
 
@@ -85,19 +95,27 @@ describe('signatures and keys', () => {
     const body = 'Action=GetCallerIdentity&Version=2011-06-15';
     // No x-amz-content-sha256 header, so only the signature itself protects the body.
     const signer = new SignatureV4({ credentials: ALICE, region: 'us-east-1', service: 'sts', sha256: Sha256, applyChecksum: false });
-    const signed = await signer.sign(new HttpRequest({
-      method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/',
-      headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' }, body,
-    }));
-    const send = (payload: string) => new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = httpRequest(server.url, { method: 'POST', headers: signed.headers }, (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    const signed = await signer.sign(
+      new HttpRequest({
+        method: 'POST',
+        protocol: 'http:',
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: '/',
+        headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      }),
+    );
+    const send = (payload: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest(server.url, { method: 'POST', headers: signed.headers }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.end(payload);
       });
-      req.on('error', reject);
-      req.end(payload);
-    });
     const intact = await send(body);
     assert.equal(intact.status, 200);
     assert.match(intact.text, /<Arn>arn:aws:iam::111111111111:user\/alice<\/Arn>/);
@@ -128,7 +146,11 @@ describe('AssumeRole', () => {
     assert.match(output.Credentials?.AccessKeyId ?? '', /^ASIA/);
     const lifetimeMs = (output.Credentials?.Expiration?.getTime() ?? 0) - Date.now();
     assert.ok(lifetimeMs > 3590_000 && lifetimeMs <= 3600_000, `default session lasts an hour, got ${lifetimeMs} ms`);
-    const session = { accessKeyId: output.Credentials!.AccessKeyId!, secretAccessKey: output.Credentials!.SecretAccessKey!, sessionToken: output.Credentials!.SessionToken };
+    const session = {
+      accessKeyId: output.Credentials!.AccessKeyId!,
+      secretAccessKey: output.Credentials!.SecretAccessKey!,
+      sessionToken: output.Credentials!.SessionToken,
+    };
     const identity = await sts(session).send(new GetCallerIdentityCommand({}));
     assert.equal(identity.Arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice');
     assert.equal(identity.Account, '222222222222');
@@ -138,34 +160,54 @@ describe('AssumeRole', () => {
   test('a role whose trust policy names another account is denied with the AWS message', async () => {
     await rejectsWith(
       sts(ALICE).send(new AssumeRoleCommand({ RoleArn: PROD('BreakGlass'), RoleSessionName: 'alice' })),
-      'AccessDenied', 403,
+      'AccessDenied',
+      403,
       `User: arn:aws:iam::111111111111:user/alice is not authorized to perform: sts:AssumeRole on resource: ${PROD('BreakGlass')}`,
     );
   });
 
   test('a service-only role cannot be assumed by a person', async () => {
-    await rejectsWith(sts(ALICE).send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::222222222222:role/WebServer', RoleSessionName: 'alice' })), 'AccessDenied', 403);
+    await rejectsWith(
+      sts(ALICE).send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::222222222222:role/WebServer', RoleSessionName: 'alice' })),
+      'AccessDenied',
+      403,
+    );
   });
 
   test('prod/Admin requires MFA: no code is denied, a wrong code fails MFA, the current TOTP code succeeds', async () => {
     const input = { RoleArn: PROD('Admin'), RoleSessionName: 'bob' };
     await rejectsWith(
       sts(BOB).send(new AssumeRoleCommand(input)),
-      'AccessDenied', 403, `User: arn:aws:iam::111111111111:user/bob is not authorized to perform: sts:AssumeRole on resource: ${PROD('Admin')}`,
+      'AccessDenied',
+      403,
+      `User: arn:aws:iam::111111111111:user/bob is not authorized to perform: sts:AssumeRole on resource: ${PROD('Admin')}`,
     );
     const current = totp(BOB_MFA.secret);
     const wrong = String((Number(current) + 500_000) % 1_000_000).padStart(6, '0');
     await rejectsWith(
       sts(BOB).send(new AssumeRoleCommand({ ...input, SerialNumber: BOB_MFA.serial, TokenCode: wrong })),
-      'AccessDenied', 403, 'MultiFactorAuthentication failed with invalid MFA one time pass code.',
+      'AccessDenied',
+      403,
+      'MultiFactorAuthentication failed with invalid MFA one time pass code.',
     );
-    const session = await assumeRole(BOB, { ...input, SerialNumber: BOB_MFA.serial, TokenCode: totp(BOB_MFA.secret), DurationSeconds: 43200 });
+    const session = await assumeRole(BOB, {
+      ...input,
+      SerialNumber: BOB_MFA.serial,
+      TokenCode: totp(BOB_MFA.secret),
+      DurationSeconds: 43200,
+    });
     assert.equal(await callerArn(session), 'arn:aws:sts::333333333333:assumed-role/Admin/bob');
   });
 
   test('MFA from a GetSessionToken session carries over to AssumeRole', async () => {
-    const { Credentials } = await sts(BOB).send(new GetSessionTokenCommand({ SerialNumber: BOB_MFA.serial, TokenCode: totp(BOB_MFA.secret), DurationSeconds: 900 }));
-    const mfaSession = { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken };
+    const { Credentials } = await sts(BOB).send(
+      new GetSessionTokenCommand({ SerialNumber: BOB_MFA.serial, TokenCode: totp(BOB_MFA.secret), DurationSeconds: 900 }),
+    );
+    const mfaSession = {
+      accessKeyId: Credentials!.AccessKeyId!,
+      secretAccessKey: Credentials!.SecretAccessKey!,
+      sessionToken: Credentials!.SessionToken,
+    };
     assert.equal(await callerArn(mfaSession), 'arn:aws:iam::111111111111:user/bob');
     const admin = await assumeRole(mfaSession, { RoleArn: PROD('Admin'), RoleSessionName: 'bob-mfa' });
     assert.equal(await callerArn(admin), 'arn:aws:sts::333333333333:assumed-role/Admin/bob-mfa');
@@ -187,21 +229,33 @@ describe('AssumeRole', () => {
     assert.equal(await callerArn(auditor), 'arn:aws:sts::333333333333:assumed-role/Auditor/alice');
     await rejectsWith(
       sts(readOnly).send(new AssumeRoleCommand({ RoleArn: PROD('Auditor'), RoleSessionName: 'alice', DurationSeconds: 3601 })),
-      'ValidationError', 400, 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+      'ValidationError',
+      400,
+      'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
     );
   });
 
   test('DurationSeconds above the role maximum is a ValidationError', async () => {
     await rejectsWith(
       sts(ALICE).send(new AssumeRoleCommand({ RoleArn: DEV_READONLY, RoleSessionName: 'alice', DurationSeconds: 7200 })),
-      'ValidationError', 400, 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+      'ValidationError',
+      400,
+      'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
     );
   });
 
   test('session names must be 2 to 64 characters of [\\w+=,.@-]', async () => {
-    await rejectsWith(sts(ALICE).send(new AssumeRoleCommand({ RoleArn: DEV_READONLY, RoleSessionName: 'a' })), 'ValidationError', 400,
-      "1 validation error detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2");
-    await rejectsWith(sts(ALICE).send(new AssumeRoleCommand({ RoleArn: DEV_READONLY, RoleSessionName: 'alice smith' })), 'ValidationError', 400);
+    await rejectsWith(
+      sts(ALICE).send(new AssumeRoleCommand({ RoleArn: DEV_READONLY, RoleSessionName: 'a' })),
+      'ValidationError',
+      400,
+      "1 validation error detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2",
+    );
+    await rejectsWith(
+      sts(ALICE).send(new AssumeRoleCommand({ RoleArn: DEV_READONLY, RoleSessionName: 'alice smith' })),
+      'ValidationError',
+      400,
+    );
   });
 
   test('credentials expire when the server clock passes their expiration', async () => {
@@ -229,20 +283,30 @@ describe('IAM', () => {
       pages++;
     } while (marker);
     assert.equal(pages, 2);
-    assert.deepEqual(seen.map((r) => r.RoleName), ['Deployer', 'ReadOnly', 'VaultS3', 'WebServer']);
+    assert.deepEqual(
+      seen.map((r) => r.RoleName),
+      ['Deployer', 'ReadOnly', 'VaultS3', 'WebServer'],
+    );
     const vaultRole = seen.find((r) => r.RoleName === 'VaultS3');
     assert.equal(vaultRole?.Arn, 'arn:aws:iam::222222222222:role/vault/VaultS3');
     assert.equal(vaultRole?.Path, '/vault/');
-    const trust = JSON.parse(decodeURIComponent(vaultRole?.AssumeRolePolicyDocument ?? '')) as { Statement: { Principal: { AWS: string } }[] };
+    const trust = JSON.parse(decodeURIComponent(vaultRole?.AssumeRolePolicyDocument ?? '')) as {
+      Statement: { Principal: { AWS: string } }[];
+    };
     assert.equal(trust.Statement[0].Principal.AWS, 'arn:aws:iam::111111111111:user/service/vault-root');
     const filtered = await client.send(new ListRolesCommand({ PathPrefix: '/vault/' }));
-    assert.deepEqual(filtered.Roles?.map((r) => r.RoleName), ['VaultS3']);
+    assert.deepEqual(
+      filtered.Roles?.map((r) => r.RoleName),
+      ['VaultS3'],
+    );
   });
 
   test('an iamAdmin user creates a user and key that works after propagation, and deleting it revokes the key', async () => {
     const admin = iam(VAULT_ROOT);
     const userName = `vault-token-test-${Date.now()}`;
-    const created = await admin.send(new CreateUserCommand({ UserName: userName, Path: '/vault/', Tags: [{ Key: 'owner', Value: 'vault' }] }));
+    const created = await admin.send(
+      new CreateUserCommand({ UserName: userName, Path: '/vault/', Tags: [{ Key: 'owner', Value: 'vault' }] }),
+    );
     assert.equal(created.User?.Arn, `arn:aws:iam::111111111111:user/vault/${userName}`);
     const { AccessKey } = await admin.send(new CreateAccessKeyCommand({ UserName: userName }));
     const keys = { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
@@ -251,7 +315,12 @@ describe('IAM', () => {
     await new Promise((resolve) => setTimeout(resolve, KEY_PROPAGATION_MS + 50));
     assert.equal(await callerArn(keys), `arn:aws:iam::111111111111:user/vault/${userName}`);
     // AWS sends the code DeleteConflict; the IAM client names its modeled error class DeleteConflictException.
-    await rejectsWith(admin.send(new DeleteUserCommand({ UserName: userName })), 'DeleteConflictException', 409, 'Cannot delete entity, must delete access keys first.');
+    await rejectsWith(
+      admin.send(new DeleteUserCommand({ UserName: userName })),
+      'DeleteConflictException',
+      409,
+      'Cannot delete entity, must delete access keys first.',
+    );
     await admin.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: keys.accessKeyId }));
     await admin.send(new DeleteUserCommand({ UserName: userName }));
     await rejectsWith(callerArn(keys), 'InvalidClientTokenId', 403);
@@ -260,7 +329,8 @@ describe('IAM', () => {
   test('a user without iamAdmin cannot create users', async () => {
     await rejectsWith(
       iam(ALICE).send(new CreateUserCommand({ UserName: 'mallory' })),
-      'AccessDenied', 403,
+      'AccessDenied',
+      403,
       'User: arn:aws:iam::111111111111:user/alice is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::111111111111:user/mallory',
     );
   });
@@ -273,9 +343,15 @@ describe('GetFederationToken and console federation', () => {
   };
 
   test('a federation token names the federated user and cannot be obtained with session credentials', async () => {
-    const output = await sts(VAULT_ROOT).send(new GetFederationTokenCommand({ Name: 'vault-fed', DurationSeconds: 900, Policy: '{"Version":"2012-10-17","Statement":[]}' }));
+    const output = await sts(VAULT_ROOT).send(
+      new GetFederationTokenCommand({ Name: 'vault-fed', DurationSeconds: 900, Policy: '{"Version":"2012-10-17","Statement":[]}' }),
+    );
     assert.equal(output.FederatedUser?.Arn, 'arn:aws:sts::111111111111:federated-user/vault-fed');
-    const keys = { accessKeyId: output.Credentials!.AccessKeyId!, secretAccessKey: output.Credentials!.SecretAccessKey!, sessionToken: output.Credentials!.SessionToken };
+    const keys = {
+      accessKeyId: output.Credentials!.AccessKeyId!,
+      secretAccessKey: output.Credentials!.SecretAccessKey!,
+      sessionToken: output.Credentials!.SessionToken,
+    };
     assert.equal(await callerArn(keys), 'arn:aws:sts::111111111111:federated-user/vault-fed');
     await rejectsWith(sts(keys).send(new GetFederationTokenCommand({ Name: 'again' })), 'AccessDenied', 403);
   });
@@ -286,7 +362,9 @@ describe('GetFederationToken and console federation', () => {
     assert.equal(response.status, 200);
     const { SigninToken } = (await response.json()) as { SigninToken: string };
     const destination = encodeURIComponent('https://console.aws.amazon.com/s3/home');
-    const page = await fetch(`${server.url}/federation?Action=login&Issuer=switchboard&Destination=${destination}&SigninToken=${encodeURIComponent(SigninToken)}`);
+    const page = await fetch(
+      `${server.url}/federation?Action=login&Issuer=switchboard&Destination=${destination}&SigninToken=${encodeURIComponent(SigninToken)}`,
+    );
     assert.equal(page.status, 200);
     assert.match(await page.text(), /Signed in to the AWS console as arn:aws:sts::222222222222:assumed-role\/ReadOnly\/console</);
     const forged = await fetch(`${server.url}/federation?Action=login&SigninToken=${encodeURIComponent(SigninToken + 'x')}`);
@@ -357,7 +435,11 @@ test('the real AWS CLI prints the assumed-role ARN for session credentials in it
     AWS_SECRET_ACCESS_KEY: session.secretAccessKey,
     AWS_SESSION_TOKEN: session.sessionToken ?? '',
   };
-  const { stdout } = await promisify(execFile)('/usr/bin/aws', ['sts', 'get-caller-identity', '--endpoint-url', server.url, '--output', 'json'], { env });
+  const { stdout } = await promisify(execFile)(
+    '/usr/bin/aws',
+    ['sts', 'get-caller-identity', '--endpoint-url', server.url, '--output', 'json'],
+    { env },
+  );
   const identity = JSON.parse(stdout) as { Arn: string; Account: string };
   assert.equal(identity.Arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/cli');
   assert.equal(identity.Account, '222222222222');

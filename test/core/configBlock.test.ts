@@ -17,8 +17,12 @@ const run = promisify(execFile);
 const PROD_RO = 'arn:aws:iam::333333333333:role/ReadOnly';
 const PROD_ADMIN = 'arn:aws:iam::333333333333:role/Admin';
 const DEV_RO = 'arn:aws:iam::222222222222:role/ReadOnly';
-const ALIASES = new Map([['222222222222', 'dev'], ['333333333333', 'prod']]);
-const USER_TEXT = '# my own notes\n[default]\nregion = eu-west-1\n\n[profile prod-ReadOnly]\nrole_arn = arn:aws:iam::333333333333:role/ReadOnly\nsource_profile = default\n';
+const ALIASES = new Map([
+  ['222222222222', 'dev'],
+  ['333333333333', 'prod'],
+]);
+const USER_TEXT =
+  '# my own notes\n[default]\nregion = eu-west-1\n\n[profile prod-ReadOnly]\nrole_arn = arn:aws:iam::333333333333:role/ReadOnly\nsource_profile = default\n';
 
 let dir: string;
 before(() => {
@@ -51,18 +55,30 @@ function outside(text: string): string {
 describe('the managed block in ~/.aws/config', () => {
   test('a new file is created 0600 with only names, role ARNs, source_profile and mfa_serial', async () => {
     const file = path.join(dir, 'new-home', '.aws', 'config');
-    const p = await plan(file, [{ roleArn: PROD_ADMIN, sourceProfile: 'bob', mfaSerial: 'arn:aws:iam::111111111111:mfa/bob' }, { roleArn: DEV_RO, sourceProfile: 'default' }]);
+    const p = await plan(file, [
+      { roleArn: PROD_ADMIN, sourceProfile: 'bob', mfaSerial: 'arn:aws:iam::111111111111:mfa/bob' },
+      { roleArn: DEV_RO, sourceProfile: 'default' },
+    ]);
     assert.equal(p.before, undefined);
     assert.match(p.diff, /^--- \/dev\/null\n\+\+\+ b\/~\/\.aws\/config\n@@ -0,0 \+1,10 @@\n/);
     await writeConfigBlock(file, p);
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
-    assert.equal(fs.readFileSync(file, 'utf8'), [
-      BLOCK_START,
-      '[profile prod-admin]', `role_arn = ${PROD_ADMIN}`, 'source_profile = bob', 'mfa_serial = arn:aws:iam::111111111111:mfa/bob',
-      '',
-      '[profile dev-readonly]', `role_arn = ${DEV_RO}`, 'source_profile = default',
-      BLOCK_END, '',
-    ].join('\n'));
+    assert.equal(
+      fs.readFileSync(file, 'utf8'),
+      [
+        BLOCK_START,
+        '[profile prod-admin]',
+        `role_arn = ${PROD_ADMIN}`,
+        'source_profile = bob',
+        'mfa_serial = arn:aws:iam::111111111111:mfa/bob',
+        '',
+        '[profile dev-readonly]',
+        `role_arn = ${DEV_RO}`,
+        'source_profile = default',
+        BLOCK_END,
+        '',
+      ].join('\n'),
+    );
   });
 
   test('added to an existing file: every byte before it stays, the mode stays, and the diff applies with patch', async () => {
@@ -82,18 +98,33 @@ describe('the managed block in ~/.aws/config', () => {
   test('re-running replaces and prunes only the block, keeps names, and leaves text after it byte-exact', async () => {
     const tail = '\n[profile later]\nregion = us-west-2\n';
     const file = configFile(USER_TEXT);
-    await writeConfigBlock(file, await plan(file, [{ roleArn: DEV_RO, sourceProfile: 'default', name: 'dev ro (mine)' }, { roleArn: PROD_ADMIN, sourceProfile: 'default' }]));
+    await writeConfigBlock(
+      file,
+      await plan(file, [
+        { roleArn: DEV_RO, sourceProfile: 'default', name: 'dev ro (mine)' },
+        { roleArn: PROD_ADMIN, sourceProfile: 'default' },
+      ]),
+    );
     fs.appendFileSync(file, tail);
     const first = fs.readFileSync(file, 'utf8');
-    const p = await plan(file, [{ roleArn: PROD_ADMIN, sourceProfile: 'default' }, { roleArn: 'arn:aws:iam::444444444444:role/Ops', sourceProfile: 'default' }]);
+    const p = await plan(file, [
+      { roleArn: PROD_ADMIN, sourceProfile: 'default' },
+      { roleArn: 'arn:aws:iam::444444444444:role/Ops', sourceProfile: 'default' },
+    ]);
     assert.deepEqual(p.removed, ['dev-ro-mine']);
     assert.deepEqual(p.added, ['444444444444-ops']);
-    assert.deepEqual(p.profiles.map((x) => x.name), ['prod-admin', '444444444444-ops']);
+    assert.deepEqual(
+      p.profiles.map((x) => x.name),
+      ['prod-admin', '444444444444-ops'],
+    );
     await writeConfigBlock(file, p);
     const second = fs.readFileSync(file, 'utf8');
     assert.equal(outside(second), outside(first));
     assert.ok(second.startsWith(USER_TEXT) && second.endsWith(tail));
-    assert.deepEqual(readBlock(second).map((x) => x.roleArn), [PROD_ADMIN, 'arn:aws:iam::444444444444:role/Ops']);
+    assert.deepEqual(
+      readBlock(second).map((x) => x.roleArn),
+      [PROD_ADMIN, 'arn:aws:iam::444444444444:role/Ops'],
+    );
     // Nothing chosen: the block goes and the file is what it was before it, plus the later text.
     await writeConfigBlock(file, await plan(file, []));
     assert.equal(fs.readFileSync(file, 'utf8'), USER_TEXT + tail);
@@ -113,19 +144,32 @@ describe('the managed block in ~/.aws/config', () => {
 
   test('names are sanitized and never clash with profiles outside the block or in the credentials file', async () => {
     const file = configFile(USER_TEXT);
-    const p = await plan(file, [
-      { roleArn: PROD_RO, sourceProfile: 'default' },
-      { roleArn: PROD_RO, sourceProfile: 'bob' },
-      { roleArn: DEV_RO, sourceProfile: 'default', name: 'default' },
-      { roleArn: 'arn:aws:iam::333333333333:role/team/Deploy', sourceProfile: 'default', name: '[prod] deploy]' },
-    ], ['prod-readonly-2']);
+    const p = await plan(
+      file,
+      [
+        { roleArn: PROD_RO, sourceProfile: 'default' },
+        { roleArn: PROD_RO, sourceProfile: 'bob' },
+        { roleArn: DEV_RO, sourceProfile: 'default', name: 'default' },
+        { roleArn: 'arn:aws:iam::333333333333:role/team/Deploy', sourceProfile: 'default', name: '[prod] deploy]' },
+      ],
+      ['prod-readonly-2'],
+    );
     // prod-ReadOnly is outside the block, prod-readonly-2 in the credentials file: case does not make a new name.
-    assert.deepEqual(p.profiles.map((x) => x.name), ['prod-readonly-3', 'prod-readonly-4', 'role-default', 'prod-deploy']);
+    assert.deepEqual(
+      p.profiles.map((x) => x.name),
+      ['prod-readonly-3', 'prod-readonly-4', 'role-default', 'prod-deploy'],
+    );
   });
 
   test('the SDK ini loader, our catalog and the real AWS CLI read the written profiles', async () => {
     const file = configFile(USER_TEXT);
-    await writeConfigBlock(file, await plan(file, [{ roleArn: DEV_RO, sourceProfile: 'default' }, { roleArn: PROD_ADMIN, sourceProfile: 'default', mfaSerial: 'arn:aws:iam::111111111111:mfa/bob' }]));
+    await writeConfigBlock(
+      file,
+      await plan(file, [
+        { roleArn: DEV_RO, sourceProfile: 'default' },
+        { roleArn: PROD_ADMIN, sourceProfile: 'default', mfaSerial: 'arn:aws:iam::111111111111:mfa/bob' },
+      ]),
+    );
     const credentials = configFile('');
     const { configFile: ini } = await loadSharedConfigFiles({ configFilepath: file, filepath: credentials, ignoreCache: true });
     assert.equal(ini['dev-readonly']?.role_arn, DEV_RO);
@@ -142,8 +186,14 @@ describe('the managed block in ~/.aws/config', () => {
   });
 
   test('broken markers and a file changed after the diff are refused with a sentence', async () => {
-    assert.throws(() => planBlock(`${BLOCK_START}\n[profile x]\n`, []), (e: unknown) => e instanceof UserError && e.code === 'BrokenManagedBlock');
-    assert.throws(() => planBlock(`${BLOCK_END}\n${BLOCK_START}\n`, []), (e: unknown) => e instanceof UserError && e.code === 'BrokenManagedBlock');
+    assert.throws(
+      () => planBlock(`${BLOCK_START}\n[profile x]\n`, []),
+      (e: unknown) => e instanceof UserError && e.code === 'BrokenManagedBlock',
+    );
+    assert.throws(
+      () => planBlock(`${BLOCK_END}\n${BLOCK_START}\n`, []),
+      (e: unknown) => e instanceof UserError && e.code === 'BrokenManagedBlock',
+    );
     const file = configFile(USER_TEXT);
     const p = await plan(file, [{ roleArn: DEV_RO, sourceProfile: 'default' }]);
     fs.appendFileSync(file, '# edited meanwhile\n');
@@ -155,11 +205,23 @@ describe('the managed block in ~/.aws/config', () => {
     const file = configFile(USER_TEXT);
     await writeConfigBlock(file, await plan(file, [{ roleArn: DEV_RO, sourceProfile: 'default' }]));
     const config = await loadAwsConfig({ configPath: file, credentialsPath: configFile('') });
-    const p = planBlock(await readConfigText(file), [
-      { roleArn: PROD_RO, sourceProfile: 'default' }, { roleArn: PROD_RO, sourceProfile: 'bob' }, { roleArn: DEV_RO, sourceProfile: 'default' },
-    ], { accountAliases: ALIASES, existingProfiles: config.profiles.values() });
+    const p = planBlock(
+      await readConfigText(file),
+      [
+        { roleArn: PROD_RO, sourceProfile: 'default' },
+        { roleArn: PROD_RO, sourceProfile: 'bob' },
+        { roleArn: DEV_RO, sourceProfile: 'default' },
+      ],
+      { accountAliases: ALIASES, existingProfiles: config.profiles.values() },
+    );
     assert.deepEqual(p.skipped, [{ roleArn: PROD_RO, profile: 'prod-ReadOnly' }]);
-    assert.deepEqual(p.profiles.map((x) => [x.name, x.sourceProfile]), [['prod-readonly-2', 'bob'], ['dev-readonly', 'default']]);
+    assert.deepEqual(
+      p.profiles.map((x) => [x.name, x.sourceProfile]),
+      [
+        ['prod-readonly-2', 'bob'],
+        ['dev-readonly', 'default'],
+      ],
+    );
   });
 
   test('planning the block it already holds changes nothing', async () => {

@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadAwsConfig } from '../../src/core/awsConfig';
 import { consoleDestination, consoleSigninUrl } from '../../src/core/console';
-import { buildCatalog, RoleEntry } from '../../src/core/roles';
+import { buildCatalog, type RoleEntry } from '../../src/core/roles';
 import { assumeRole, StsCache } from '../../src/core/sts';
 import { UserError } from '../../src/core/userError';
-import { AwsServer, startAwsServer } from '../servers/aws';
+import { type AwsServer, startAwsServer } from '../servers/aws';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/aws-config');
 let server: AwsServer;
@@ -19,7 +19,8 @@ before(async () => {
   server = await startAwsServer();
   const config = await loadAwsConfig({ configPath: path.join(FIXTURES, 'config'), credentialsPath: path.join(FIXTURES, 'credentials') });
   roles = new Map(buildCatalog({ profiles: config.profiles }).roles.map((r) => [r.label, r]));
-  assume = (label) => assumeRole(roles.get(label)!, { config, endpoint: server.url, region: 'eu-west-1', timeoutMs: 5000, cache: new StsCache() });
+  assume = (label) =>
+    assumeRole(roles.get(label)!, { config, endpoint: server.url, region: 'eu-west-1', timeoutMs: 5000, cache: new StsCache() });
 });
 after(() => server.close());
 
@@ -35,7 +36,14 @@ async function closedPort(): Promise<number> {
 describe('AWS console sign-in', () => {
   it('signs a role session in through the federation endpoint, to the console of its region', async () => {
     const identity = await assume('dev-readonly');
-    const url = new URL(await consoleSigninUrl(identity, { endpoint: `${server.url}/federation`, chained: false, sessionDurationSeconds: 1800, timeoutMs: 5000 }));
+    const url = new URL(
+      await consoleSigninUrl(identity, {
+        endpoint: `${server.url}/federation`,
+        chained: false,
+        sessionDurationSeconds: 1800,
+        timeoutMs: 5000,
+      }),
+    );
     assert.equal(url.searchParams.get('Action'), 'login');
     assert.equal(url.searchParams.get('Destination'), 'https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1');
     assert.equal(url.searchParams.has('SigninToken'), true);
@@ -46,7 +54,12 @@ describe('AWS console sign-in', () => {
 
   it('leaves SessionDuration out for a chained session, which AWS would refuse', async () => {
     const identity = await assume('prod-auditor');
-    const url = await consoleSigninUrl(identity, { endpoint: `${server.url}/federation`, chained: true, sessionDurationSeconds: 1800, timeoutMs: 5000 });
+    const url = await consoleSigninUrl(identity, {
+      endpoint: `${server.url}/federation`,
+      chained: true,
+      sessionDurationSeconds: 1800,
+      timeoutMs: 5000,
+    });
     const page = await (await fetch(url)).text();
     assert.match(page, /assumed-role\/Auditor\/alice/);
     assert.doesNotMatch(page, /session-duration/);
@@ -55,20 +68,36 @@ describe('AWS console sign-in', () => {
   it('refuses long-term keys, and says when the endpoint refuses or cannot be reached', async () => {
     const identity = await assume('dev-readonly');
     const longTerm = { ...identity, credentials: { accessKeyId: 'AKIALOCALALICE000001', secretAccessKey: 'x' } };
-    await assert.rejects(consoleSigninUrl(longTerm, { endpoint: `${server.url}/federation`, chained: false, timeoutMs: 5000 }), (e: unknown) => e instanceof UserError && e.code === 'NotTemporary');
+    await assert.rejects(
+      consoleSigninUrl(longTerm, { endpoint: `${server.url}/federation`, chained: false, timeoutMs: 5000 }),
+      (e: unknown) => e instanceof UserError && e.code === 'NotTemporary',
+    );
     const forged = { ...identity, credentials: { ...identity.credentials, secretAccessKey: 'forged' } };
-    await assert.rejects(consoleSigninUrl(forged, { endpoint: `${server.url}/federation`, chained: false, timeoutMs: 5000 }), (e: unknown) => e instanceof UserError && e.code === 'HTTP400' && /assume the role again/.test(e.message));
-    await assert.rejects(consoleSigninUrl(identity, { endpoint: `http://127.0.0.1:${await closedPort()}/federation`, chained: false, timeoutMs: 5000 }), (e: unknown) => e instanceof UserError && e.code === 'ECONNREFUSED');
+    await assert.rejects(
+      consoleSigninUrl(forged, { endpoint: `${server.url}/federation`, chained: false, timeoutMs: 5000 }),
+      (e: unknown) => e instanceof UserError && e.code === 'HTTP400' && /assume the role again/.test(e.message),
+    );
+    await assert.rejects(
+      consoleSigninUrl(identity, { endpoint: `http://127.0.0.1:${await closedPort()}/federation`, chained: false, timeoutMs: 5000 }),
+      (e: unknown) => e instanceof UserError && e.code === 'ECONNREFUSED',
+    );
   });
 
-  it('uses the console host of the region\'s partition', () => {
-    assert.equal(consoleDestination('us-gov-west-1'), 'https://us-gov-west-1.console.amazonaws-us-gov.com/console/home?region=us-gov-west-1');
+  it("uses the console host of the region's partition", () => {
+    assert.equal(
+      consoleDestination('us-gov-west-1'),
+      'https://us-gov-west-1.console.amazonaws-us-gov.com/console/home?region=us-gov-west-1',
+    );
     assert.equal(consoleDestination('cn-north-1'), 'https://cn-north-1.console.amazonaws.cn/console/home?region=cn-north-1');
   });
 
   it('refuses a region that is not a region name instead of putting it into the console host', () => {
     for (const region of ['evil.example.com/x', 'us-east-1.attacker.net', 'US-EAST-1', '']) {
-      assert.throws(() => consoleDestination(region), (e: unknown) => e instanceof UserError && e.code === 'InvalidRegion', region);
+      assert.throws(
+        () => consoleDestination(region),
+        (e: unknown) => e instanceof UserError && e.code === 'InvalidRegion',
+        region,
+      );
     }
   });
 
@@ -107,7 +136,10 @@ describe('AWS console sign-in', () => {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.write('{"SigninToken":"');
       };
-      await assert.rejects(consoleSigninUrl(identity, { endpoint: hostileUrl, chained: false, timeoutMs: 300 }), (e: unknown) => e instanceof UserError && e.code === 'Timeout');
+      await assert.rejects(
+        consoleSigninUrl(identity, { endpoint: hostileUrl, chained: false, timeoutMs: 300 }),
+        (e: unknown) => e instanceof UserError && e.code === 'Timeout',
+      );
     });
 
     it('a sign-in answer larger than any real one is refused, not read into memory', async () => {
@@ -116,7 +148,10 @@ describe('AWS console sign-in', () => {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(`{"SigninToken":"${'A'.repeat(3 * 1024 * 1024)}"}`);
       };
-      await assert.rejects(consoleSigninUrl(identity, { endpoint: hostileUrl, chained: false, timeoutMs: 5000 }), (e: unknown) => e instanceof UserError && e.code === 'ResponseTooLarge');
+      await assert.rejects(
+        consoleSigninUrl(identity, { endpoint: hostileUrl, chained: false, timeoutMs: 5000 }),
+        (e: unknown) => e instanceof UserError && e.code === 'ResponseTooLarge',
+      );
     });
 
     it('an HTML page instead of the JSON answer says the endpoint is not a sign-in endpoint, without quoting it', async () => {

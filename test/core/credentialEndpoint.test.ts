@@ -24,7 +24,10 @@ afterEach(async () => {
 });
 after(() => world.close());
 
-async function start(provider: TestProvider, options: Partial<EndpointOptions> = {}): Promise<{ endpoint: CredentialEndpoint; url: string; port: number }> {
+async function start(
+  provider: TestProvider,
+  options: Partial<EndpointOptions> = {},
+): Promise<{ endpoint: CredentialEndpoint; url: string; port: number }> {
   const endpoint = new CredentialEndpoint({ provider, log: (line) => logs.push(line), now: () => Date.now() + offsetMs, ...options });
   endpoints.push(endpoint);
   const { url, port } = await endpoint.start();
@@ -61,7 +64,10 @@ describe('credential endpoint: protocol', () => {
 
   it('long-term keys get an empty Token and an Expiration an hour ahead, so SDKs come back for switches', async () => {
     const provider = new TestProvider(world);
-    provider.active = { ...(await world.assume('dev-readonly')), credentials: { accessKeyId: 'AKIALOCALALICE000001', secretAccessKey: 'aliceLocalSecretKey00000000000000000000A' } };
+    provider.active = {
+      ...(await world.assume('dev-readonly')),
+      credentials: { accessKeyId: 'AKIALOCALALICE000001', secretAccessKey: 'aliceLocalSecretKey00000000000000000000A' },
+    };
     const { endpoint, url } = await start(provider);
     const answer = await get(url, auth(issue(endpoint, { kind: 'following' })));
     assert.equal(answer.body.Token, '');
@@ -250,7 +256,16 @@ describe('credential endpoint: freshness', () => {
     const typed = new Promise<void>((resolve) => (answerPrompt = resolve));
     const asked = new Promise<void>((resolve) => {
       // A fresh cache: no MFA session to reuse, so STS needs a new code.
-      provider.refreshWith = () => world.assume('prod-admin', { cache: new StsCache(), mfaCode: async () => { prompts++; resolve(); await typed; return totp('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'); } });
+      provider.refreshWith = () =>
+        world.assume('prod-admin', {
+          cache: new StsCache(),
+          mfaCode: async () => {
+            prompts++;
+            resolve();
+            await typed;
+            return totp('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP');
+          },
+        });
     });
     const { endpoint, url } = await start(provider);
     const following = issue(endpoint, { kind: 'following' });
@@ -283,7 +298,10 @@ describe('credential endpoint: freshness', () => {
     offsetMs = 3 * MINUTE + 59_000;
     const expiring = await get(url, auth(token));
     assert.equal(expiring.status, 503);
-    assert.deepEqual(expiring.body, { Code: 'AccessDenied', Message: 'Could not assume dev-readonly: AccessDenied. Check the role trust policy.' });
+    assert.deepEqual(expiring.body, {
+      Code: 'AccessDenied',
+      Message: 'Could not assume dev-readonly: AccessDenied. Check the role trust policy.',
+    });
     assert.equal(provider.refreshes, 1);
     // After the pause it tries again (and here succeeds).
     provider.refreshWith = undefined;
@@ -297,10 +315,13 @@ describe('credential endpoint: freshness', () => {
     const short = await world.assume('dev-readonly-plain', { lifetimeMs: 4 * MINUTE });
     provider.active = short;
     let aborted = false;
-    provider.refreshWith = (_identity, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => {
-      aborted = true;
-      reject(new UserError('Cancelled', 'Cancelled'));
-    }));
+    provider.refreshWith = (_identity, signal) =>
+      new Promise((_, reject) =>
+        signal.addEventListener('abort', () => {
+          aborted = true;
+          reject(new UserError('Cancelled', 'Cancelled'));
+        }),
+      );
     const { endpoint, url } = await start(provider, { refreshTimeoutMs: 300 });
     const token = issue(endpoint, { kind: 'following' });
     await get(url, auth(token));
@@ -313,7 +334,9 @@ describe('credential endpoint: freshness', () => {
 
     const cancelled = new TestProvider(world);
     cancelled.active = short;
-    cancelled.refreshWith = async () => { throw new UserError('Cancelled', 'Cancelled'); };
+    cancelled.refreshWith = async () => {
+      throw new UserError('Cancelled', 'Cancelled');
+    };
     const second = await start(cancelled);
     const answer = await get(second.url, auth(issue(second.endpoint, { kind: 'following' })));
     assert.equal(answer.body.Code, 'MfaCodeNeeded');

@@ -24,7 +24,12 @@ function identity(secretAccessKey: string): Identity {
 /** What a shell's environment holds after running `script`, for the AWS variables. */
 function awsVariablesAfter(shell: string, script: string): Record<string, string> {
   const out = execFileSync(shell, ['-c', `${script}\nenv -0`], { env: { PATH: '/usr/bin:/bin' } }).toString();
-  return Object.fromEntries(out.split('\0').filter((l) => l.startsWith('AWS_')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    out
+      .split('\0')
+      .filter((l) => l.startsWith('AWS_'))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 const expected = (secret: string) => ({
@@ -38,13 +43,20 @@ const expected = (secret: string) => ({
 
 describe('copy credentials as', () => {
   it('offers bash/zsh, fish, PowerShell, cmd, .env and credential_process JSON', () => {
-    assert.deepEqual(CREDENTIAL_FORMATS.map((f) => f.format), ['bash', 'fish', 'powershell', 'cmd', 'dotenv', 'process']);
+    assert.deepEqual(
+      CREDENTIAL_FORMATS.map((f) => f.format),
+      ['bash', 'fish', 'powershell', 'cmd', 'dotenv', 'process'],
+    );
   });
 
   for (const shell of ['/bin/bash', '/bin/sh']) {
-    it(`export lines give ${shell} exactly the values, odd characters included`, { skip: !fs.existsSync(shell) && `${shell} is not installed` }, () => {
-      assert.deepEqual(awsVariablesAfter(shell, formatCredentials(identity(ODD), 'bash')), expected(ODD));
-    });
+    it(
+      `export lines give ${shell} exactly the values, odd characters included`,
+      { skip: !fs.existsSync(shell) && `${shell} is not installed` },
+      () => {
+        assert.deepEqual(awsVariablesAfter(shell, formatCredentials(identity(ODD), 'bash')), expected(ODD));
+      },
+    );
   }
 
   it('fish lines escape only backslash and quote inside single quotes', () => {
@@ -62,13 +74,18 @@ describe('copy credentials as', () => {
     const text = formatCredentials(identity('a&b|c<d>e^f'), 'cmd');
     assert.ok(text.includes('set "AWS_SECRET_ACCESS_KEY=a&b|c<d>e^f"\n'), text);
     for (const bad of ['50%', 'wow!', 'say "hi"']) {
-      assert.throws(() => formatCredentials(identity(bad), 'cmd'), (e: unknown) => e instanceof UserError && e.code === 'UnquotableValue');
+      assert.throws(
+        () => formatCredentials(identity(bad), 'cmd'),
+        (e: unknown) => e instanceof UserError && e.code === 'UnquotableValue',
+      );
     }
   });
 
   it('.env lines parse back to the values with Node’s dotenv parser', () => {
     for (const secret of ['abc+/=XYZ', 'with space $HOME "q" #hash']) {
-      const parsed = (util as unknown as { parseEnv(text: string): Record<string, string> }).parseEnv(formatCredentials(identity(secret), 'dotenv'));
+      const parsed = (util as unknown as { parseEnv(text: string): Record<string, string> }).parseEnv(
+        formatCredentials(identity(secret), 'dotenv'),
+      );
       assert.deepEqual(parsed, expected(secret));
     }
     assert.throws(() => formatCredentials(identity("it's"), 'dotenv'), UserError);
@@ -76,9 +93,17 @@ describe('copy credentials as', () => {
 
   it('credential_process JSON is Version 1 with the session token and expiry, and without them for long-term keys', () => {
     assert.deepEqual(JSON.parse(formatCredentials(identity(ODD), 'process')), {
-      Version: 1, AccessKeyId: 'ASIALOCALFORMATS0001', SecretAccessKey: ODD, SessionToken: 'IQoJLOCALtoken+/=', Expiration: expiration.toISOString(),
+      Version: 1,
+      AccessKeyId: 'ASIALOCALFORMATS0001',
+      SecretAccessKey: ODD,
+      SessionToken: 'IQoJLOCALtoken+/=',
+      Expiration: expiration.toISOString(),
     });
     const longTerm = { ...identity('s'), credentials: { accessKeyId: 'AKIALOCALFORMATS0002', secretAccessKey: 's' } };
-    assert.deepEqual(JSON.parse(formatCredentials(longTerm, 'process')), { Version: 1, AccessKeyId: 'AKIALOCALFORMATS0002', SecretAccessKey: 's' });
+    assert.deepEqual(JSON.parse(formatCredentials(longTerm, 'process')), {
+      Version: 1,
+      AccessKeyId: 'AKIALOCALFORMATS0002',
+      SecretAccessKey: 's',
+    });
   });
 });

@@ -28,7 +28,11 @@ const run = promisify(execFile);
 /** boto3 as the machine image's Python has it (pyenv), or why it cannot be tested. */
 function findBoto3(): { python?: string; skip?: string } {
   try {
-    return { python: execFileSync('python3', ['-c', 'import boto3, sys; print(sys.executable)'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() };
+    return {
+      python: execFileSync('python3', ['-c', 'import boto3, sys; print(sys.executable)'], { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim(),
+    };
   } catch {
     return { skip: 'boto3 is not importable by python3 on PATH (the machine image pyenv Python has it)' };
   }
@@ -36,7 +40,10 @@ function findBoto3(): { python?: string; skip?: string } {
 const boto3 = findBoto3();
 const TERRAFORM_MIRROR = '/opt/tf-plugins';
 const terraform = ['/usr/local/bin/terraform', '/usr/bin/terraform'].find((file) => fs.existsSync(file));
-const noTerraform = (!terraform && 'terraform is not installed') || (!fs.existsSync(path.join(TERRAFORM_MIRROR, 'registry.terraform.io/hashicorp/aws')) && `no hashicorp/aws provider in ${TERRAFORM_MIRROR} (no network here)`);
+const noTerraform =
+  (!terraform && 'terraform is not installed') ||
+  (!fs.existsSync(path.join(TERRAFORM_MIRROR, 'registry.terraform.io/hashicorp/aws')) &&
+    `no hashicorp/aws provider in ${TERRAFORM_MIRROR} (no network here)`);
 const noCli = !fs.existsSync(AWS_CLI) && 'Debian awscli is not installed at /usr/bin/aws (apt-get install -y awscli)';
 
 let world: EndpointWorld;
@@ -60,9 +67,14 @@ function terminalEnv(changes: EnvironmentCollectionChanges, own: Record<string, 
   return env;
 }
 
-const windowEnv = (own?: Record<string, string>) => terminalEnv(endpointEnvironment({ configFile, endpointUrl, followingToken: following }), own);
+const windowEnv = (own?: Record<string, string>) =>
+  terminalEnv(endpointEnvironment({ configFile, endpointUrl, followingToken: following }), own);
 
-interface Outcome { code: number; stdout: string; stderr: string }
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 async function outcome(file: string, args: string[], env: Record<string, string>): Promise<Outcome> {
   // Asynchronous on purpose: the endpoint answering the child lives in this process.
@@ -75,7 +87,8 @@ async function outcome(file: string, args: string[], env: Record<string, string>
   }
 }
 
-const cli = (env: Record<string, string>, ...args: string[]) => outcome(AWS_CLI, args.length ? args : ['sts', 'get-caller-identity', '--endpoint-url', world.aws.url, '--output', 'json'], env);
+const cli = (env: Record<string, string>, ...args: string[]) =>
+  outcome(AWS_CLI, args.length ? args : ['sts', 'get-caller-identity', '--endpoint-url', world.aws.url, '--output', 'json'], env);
 
 const SDK_SCRIPT = `
 const { STSClient, GetCallerIdentityCommand } = require('@aws-sdk/client-sts');
@@ -145,7 +158,11 @@ async function followsRefresh(file: string, args: string[]): Promise<void> {
     child.kill();
     offsetMs = 0;
   }
-  assert.deepEqual(lines.filter((l) => !l.ok), [], 'every call succeeded');
+  assert.deepEqual(
+    lines.filter((l) => !l.ok),
+    [],
+    'every call succeeded',
+  );
   assert.deepEqual([...new Set(lines.map((l) => l.key))], [short.credentials.accessKeyId, provider.active!.credentials.accessKeyId]);
   assert.ok(lines.every((l) => l.arn === READONLY_ARN));
   assert.equal(provider.refreshes - refreshesBefore, 1, 'one refresh for all the calls');
@@ -174,7 +191,13 @@ before(async () => {
     region: 'eu-west-1',
   });
   // The window inherited a profile and stale keys from the shell that started VS Code.
-  base = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: home, AWS_PROFILE: 'central', AWS_ACCESS_KEY_ID: ALICE_KEY, AWS_SECRET_ACCESS_KEY: ALICE_SECRET };
+  base = {
+    PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+    HOME: home,
+    AWS_PROFILE: 'central',
+    AWS_ACCESS_KEY_ID: ALICE_KEY,
+    AWS_SECRET_ACCESS_KEY: ALICE_SECRET,
+  };
 });
 after(async () => {
   await endpoint.stop();
@@ -188,16 +211,20 @@ describe('real clients in an endpoint-mode terminal', () => {
     assert.equal(JSON.parse(plain.stdout).Arn, 'arn:aws:iam::111111111111:user/alice');
   });
 
-  it('the AWS CLI is the active role despite [default] static keys, an inherited AWS_PROFILE and inherited keys', { skip: noCli }, async () => {
-    const env = windowEnv();
-    const who = await cli(env);
-    assert.equal(who.code, 0, who.stderr);
-    assert.equal(JSON.parse(who.stdout).Arn, READONLY_ARN);
-    const region = await cli(env, 'configure', 'get', 'region');
-    assert.equal(region.stdout.trim(), 'eu-west-1');
-    // Through the generated profile's credential_process, which the CLI reads before the shared credentials file.
-    assert.match((await cli(env, 'configure', 'list')).stdout, /access_key\s+\*+\w{4}\s+custom-process/);
-  });
+  it(
+    'the AWS CLI is the active role despite [default] static keys, an inherited AWS_PROFILE and inherited keys',
+    { skip: noCli },
+    async () => {
+      const env = windowEnv();
+      const who = await cli(env);
+      assert.equal(who.code, 0, who.stderr);
+      assert.equal(JSON.parse(who.stdout).Arn, READONLY_ARN);
+      const region = await cli(env, 'configure', 'get', 'region');
+      assert.equal(region.stdout.trim(), 'eu-west-1');
+      // Through the generated profile's credential_process, which the CLI reads before the shared credentials file.
+      assert.match((await cli(env, 'configure', 'list')).stdout, /access_key\s+\*+\w{4}\s+custom-process/);
+    },
+  );
 
   it('the JS SDK v3 default chain is the active role, in the profile region', async () => {
     const who = await sdk(windowEnv());
@@ -242,32 +269,41 @@ describe('real clients in an endpoint-mode terminal', () => {
     assert.equal(JSON.parse(bySdk.stdout).region, 'ap-south-1');
   });
 
-  it('the same terminal follows a switch at its next call, and after Clear the CLI and boto3 print the endpoint message', { skip: noCli }, async () => {
-    const env = windowEnv();
-    provider.active = await world.assume('dev-deployer');
-    assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
-    provider.active = undefined;
-    const cleared = await cli(env);
-    assert.notEqual(cleared.code, 0);
-    assert.match(cleared.stderr, new RegExp(`custom-process: ${NO_ACTIVE_ROLE_MESSAGE}`));
-    if (boto3.python) {
-      const byBoto3 = await python(env);
-      assert.notEqual(byBoto3.code, 0);
-      assert.ok(byBoto3.stderr.includes(NO_ACTIVE_ROLE_MESSAGE), byBoto3.stderr.slice(-300));
-    }
-    // The JS SDK's chain ends with its own generic message; what matters is that it is not the central user.
-    const bySdk = await sdk(env);
-    assert.notEqual(bySdk.code, 0);
-    assert.equal(bySdk.stdout, '');
-    provider.active = readOnly;
-  });
+  it(
+    'the same terminal follows a switch at its next call, and after Clear the CLI and boto3 print the endpoint message',
+    { skip: noCli },
+    async () => {
+      const env = windowEnv();
+      provider.active = await world.assume('dev-deployer');
+      assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
+      provider.active = undefined;
+      const cleared = await cli(env);
+      assert.notEqual(cleared.code, 0);
+      assert.match(cleared.stderr, new RegExp(`custom-process: ${NO_ACTIVE_ROLE_MESSAGE}`));
+      if (boto3.python) {
+        const byBoto3 = await python(env);
+        assert.notEqual(byBoto3.code, 0);
+        assert.ok(byBoto3.stderr.includes(NO_ACTIVE_ROLE_MESSAGE), byBoto3.stderr.slice(-300));
+      }
+      // The JS SDK's chain ends with its own generic message; what matters is that it is not the central user.
+      const bySdk = await sdk(env);
+      assert.notEqual(bySdk.code, 0);
+      assert.equal(bySdk.stdout, '');
+      provider.active = readOnly;
+    },
+  );
 
   it("a helper under a path with spaces, quotes, '#' and ';' still runs for the CLI, the JS SDK and boto3", async () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-odd-')), `it's my #1; "dir"`);
     fs.mkdirSync(dir);
     const helper = path.join(dir, 'credential helper.js');
     fs.copyFileSync(HELPER, helper);
-    const odd = await writeTerminalProfile({ folder: dir, personConfigPath: path.join(base.HOME, '.aws/config'), command: helperCommand({ execPath: process.execPath, helperPath: helper, electron: false }), region: 'eu-west-1' });
+    const odd = await writeTerminalProfile({
+      folder: dir,
+      personConfigPath: path.join(base.HOME, '.aws/config'),
+      command: helperCommand({ execPath: process.execPath, helperPath: helper, electron: false }),
+      region: 'eu-west-1',
+    });
     const env = terminalEnv(endpointEnvironment({ configFile: odd, endpointUrl, followingToken: following }));
     if (!noCli) {
       assert.equal(JSON.parse((await cli(env)).stdout).Arn, READONLY_ARN);
@@ -280,7 +316,9 @@ describe('real clients in an endpoint-mode terminal', () => {
 
   it("terraform's AWS provider (Go SDK v2) is the active role too", { skip: noTerraform }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-tf-'));
-    fs.writeFileSync(path.join(dir, 'cli.tfrc'), `provider_installation {
+    fs.writeFileSync(
+      path.join(dir, 'cli.tfrc'),
+      `provider_installation {
   filesystem_mirror {
     path    = "${TERRAFORM_MIRROR}"
     include = ["registry.terraform.io/hashicorp/aws"]
@@ -289,8 +327,11 @@ describe('real clients in an endpoint-mode terminal', () => {
     exclude = ["registry.terraform.io/hashicorp/aws"]
   }
 }
-`);
-    fs.writeFileSync(path.join(dir, 'main.tf'), `terraform {
+`,
+    );
+    fs.writeFileSync(
+      path.join(dir, 'main.tf'),
+      `terraform {
   required_providers {
     aws = { source = "hashicorp/aws" }
   }
@@ -306,29 +347,43 @@ data "aws_caller_identity" "me" {}
 output "arn" {
   value = data.aws_caller_identity.me.arn
 }
-`);
+`,
+    );
     const env = { ...windowEnv(), TF_CLI_CONFIG_FILE: path.join(dir, 'cli.tfrc'), TF_IN_AUTOMATION: '1' };
-    const run = (...args: string[]) => outcome(terraform!, [...args, '-no-color'], env).then((r) => {
-      assert.equal(r.code, 0, r.stderr.slice(-600));
-      return r;
-    });
+    const run = (...args: string[]) =>
+      outcome(terraform!, [...args, '-no-color'], env).then((r) => {
+        assert.equal(r.code, 0, r.stderr.slice(-600));
+        return r;
+      });
     await run('-chdir=' + dir, 'init', '-input=false');
     await run('-chdir=' + dir, 'apply', '-auto-approve', '-input=false');
     const arn = await outcome(terraform!, ['-chdir=' + dir, 'output', '-raw', 'arn'], env);
     assert.equal(arn.stdout, READONLY_ARN);
   });
 
-  it('a client that skips profiles reads the endpoint directly with the "window token," header, and the CLI prints its message', { skip: noCli }, async () => {
-    const env = { ...windowEnv(), AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_DEFAULT_REGION: 'eu-west-1' };
-    delete (env as Record<string, string | undefined>).AWS_PROFILE;
-    delete (env as Record<string, string | undefined>).AWS_DEFAULT_PROFILE;
-    assert.match((await cli(env, 'configure', 'list')).stdout, /access_key\s+\*+\w{4}\s+container-role/);
-    assert.equal(JSON.parse((await cli(env)).stdout).Arn, READONLY_ARN);
-    provider.active = undefined;
-    const cleared = await cli(env);
-    provider.active = readOnly;
-    assert.ok(cleared.stderr.includes(`(404) from ECS metadata: {"Code":"NoActiveRole","Message":"${NO_ACTIVE_ROLE_MESSAGE}"}`), cleared.stderr);
-  });
+  it(
+    'a client that skips profiles reads the endpoint directly with the "window token," header, and the CLI prints its message',
+    { skip: noCli },
+    async () => {
+      const env = {
+        ...windowEnv(),
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        AWS_DEFAULT_REGION: 'eu-west-1',
+      };
+      delete (env as Record<string, string | undefined>).AWS_PROFILE;
+      delete (env as Record<string, string | undefined>).AWS_DEFAULT_PROFILE;
+      assert.match((await cli(env, 'configure', 'list')).stdout, /access_key\s+\*+\w{4}\s+container-role/);
+      assert.equal(JSON.parse((await cli(env)).stdout).Arn, READONLY_ARN);
+      provider.active = undefined;
+      const cleared = await cli(env);
+      provider.active = readOnly;
+      assert.ok(
+        cleared.stderr.includes(`(404) from ECS metadata: {"Code":"NoActiveRole","Message":"${NO_ACTIVE_ROLE_MESSAGE}"}`),
+        cleared.stderr,
+      );
+    },
+  );
 
   it('the helper prints credential_process JSON, and says what to do when the window is gone', async () => {
     const env = windowEnv();
@@ -343,8 +398,14 @@ output "arn" {
     await stopped.stop();
     const gone = await outcome(process.execPath, [HELPER], { ...env, AWS_CONTAINER_CREDENTIALS_FULL_URI: url });
     assert.equal(gone.code, 1);
-    assert.equal(gone.stderr, 'The VS Code window that served AWS credentials to this terminal is closed or was reloaded: open a new terminal in VS Code.\n');
-    const remote = await outcome(process.execPath, [HELPER], { ...env, AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://example.com/credentials' });
+    assert.equal(
+      gone.stderr,
+      'The VS Code window that served AWS credentials to this terminal is closed or was reloaded: open a new terminal in VS Code.\n',
+    );
+    const remote = await outcome(process.execPath, [HELPER], {
+      ...env,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://example.com/credentials',
+    });
     assert.equal(remote.code, 1);
     assert.match(remote.stderr, /not the IAM Switchboard endpoint on 127\.0\.0\.1/);
   });
@@ -353,9 +414,13 @@ output "arn" {
     await followsRefresh(process.execPath, ['--no-warnings', '-e', LOOP_SDK, world.aws.url]);
   });
 
-  it('a long-running boto3 process keeps succeeding across a refresh and picks up the new access key id', { skip: boto3.skip }, async () => {
-    await followsRefresh(boto3.python!, ['-c', LOOP_BOTO3, world.aws.url]);
-  });
+  it(
+    'a long-running boto3 process keeps succeeding across a refresh and picks up the new access key id',
+    { skip: boto3.skip },
+    async () => {
+      await followsRefresh(boto3.python!, ['-c', LOOP_BOTO3, world.aws.url]);
+    },
+  );
 
   it('neither the generated config nor the terminal environment holds a key, secret or token', async () => {
     const secrets = [...world.aws.issuedSecrets(), ALICE_KEY, ALICE_SECRET];
@@ -364,7 +429,11 @@ output "arn" {
     const env = windowEnv();
     for (const secret of secrets) {
       assert.equal(text.includes(secret), false, 'the generated config holds a secret');
-      assert.equal(Object.values(env).some((value) => value.includes(secret)), false, 'the terminal environment holds a secret');
+      assert.equal(
+        Object.values(env).some((value) => value.includes(secret)),
+        false,
+        'the terminal environment holds a secret',
+      );
     }
     for (const line of logs) {
       for (const secret of [...secrets, ...tokens]) {

@@ -4,14 +4,14 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
-import { buildCatalog, RoleEntry } from '../../src/core/roles';
+import { type AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
+import { buildCatalog, type RoleEntry } from '../../src/core/roles';
 import type { Identity } from '../../src/core/session';
-import { assumeRole, AssumeOptions, getCallerIdentity } from '../../src/core/sts';
+import { assumeRole, type AssumeOptions, getCallerIdentity } from '../../src/core/sts';
 import { UserError } from '../../src/core/userError';
 import { VaultClient } from '../../src/core/vault';
 import { totp } from '../servers/aws';
-import { LocalServers, startServers } from '../servers';
+import { type LocalServers, startServers } from '../servers';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/aws-config');
 const BOB_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -50,7 +50,13 @@ let config: AwsConfig;
 let roles: Map<string, RoleEntry>;
 let previous: Identity;
 
-const options = (extra: Partial<AssumeOptions> = {}): AssumeOptions => ({ config, endpoint: servers.aws.url, region: 'eu-west-1', timeoutMs: 1500, ...extra });
+const options = (extra: Partial<AssumeOptions> = {}): AssumeOptions => ({
+  config,
+  endpoint: servers.aws.url,
+  region: 'eu-west-1',
+  timeoutMs: 1500,
+  ...extra,
+});
 const role = (label: string) => roles.get(label)!;
 
 before(async () => {
@@ -70,7 +76,12 @@ interface StsFault {
 
 describe('STS faults', () => {
   const table: StsFault[] = [
-    { fault: 'server down', code: 'ECONNREFUSED', stage: () => undefined, run: async () => assumeRole(role('dev-readonly'), options({ endpoint: `http://127.0.0.1:${await closedPort()}` })) },
+    {
+      fault: 'server down',
+      code: 'ECONNREFUSED',
+      stage: () => undefined,
+      run: async () => assumeRole(role('dev-readonly'), options({ endpoint: `http://127.0.0.1:${await closedPort()}` })),
+    },
     { fault: 'connection reset mid-response', code: 'ECONNRESET', stage: () => servers.aws.setFailure({ mode: 'reset' }) },
     { fault: 'a stall longer than the timeout', code: 'Timeout', stage: () => servers.aws.setFailure({ mode: 'slow', delayMs: 4000 }) },
     {
@@ -89,7 +100,11 @@ describe('STS faults', () => {
     { fault: 'HTTP 500', code: 'InternalFailure', stage: () => servers.aws.setFailure({ mode: 'error', status: 500 }) },
     { fault: 'HTTP 503', code: 'ServiceUnavailable', stage: () => servers.aws.setFailure({ mode: 'error', status: 503 }) },
     { fault: 'malformed XML', code: 'MalformedResponse', stage: () => servers.aws.setFailure({ mode: 'malformed' }) },
-    { fault: 'clock skew, and a proxy strips the Date header the SDK corrects itself by', code: 'ClockSkew', stage: () => servers.aws.setFailure({ mode: 'skew', skewMs: 3_600_000, stripDate: true }) },
+    {
+      fault: 'clock skew, and a proxy strips the Date header the SDK corrects itself by',
+      code: 'ClockSkew',
+      stage: () => servers.aws.setFailure({ mode: 'skew', skewMs: 3_600_000, stripDate: true }),
+    },
     {
       fault: 'expired source credentials',
       code: 'ExpiredToken',
@@ -149,11 +164,31 @@ describe('Vault faults', () => {
     token = (await new VaultClient({ name: 'local', address: servers.vault.url }).loginUserpass('alice', 'alice-password')).token;
   });
 
-  const table: Array<{ fault: string; code: string; stage?: () => void | Promise<void>; run?: () => Promise<unknown>; undo?: () => void | Promise<void> }> = [
-    { fault: 'server down', code: 'VaultUnreachable', run: async () => lease(client({ address: `http://127.0.0.1:${await closedPort()}` })) },
+  const table: Array<{
+    fault: string;
+    code: string;
+    stage?: () => void | Promise<void>;
+    run?: () => Promise<unknown>;
+    undo?: () => void | Promise<void>;
+  }> = [
+    {
+      fault: 'server down',
+      code: 'VaultUnreachable',
+      run: async () => lease(client({ address: `http://127.0.0.1:${await closedPort()}` })),
+    },
     { fault: 'connection reset mid-response', code: 'VaultUnreachable', stage: () => servers.vault.setFailure({ mode: 'reset' }) },
-    { fault: 'a stall longer than the timeout', code: 'VaultTimeout', stage: () => servers.vault.setFailure({ mode: 'slow', delayMs: 4000 }), run: () => client({ timeoutMs: 300 }).lookupSelf() },
-    { fault: 'a stall, cancelled by the person', code: 'Cancelled', stage: () => servers.vault.setFailure({ mode: 'slow', delayMs: 4000 }), run: () => lease(client({ timeoutMs: 10_000 }), AbortSignal.timeout(200)) },
+    {
+      fault: 'a stall longer than the timeout',
+      code: 'VaultTimeout',
+      stage: () => servers.vault.setFailure({ mode: 'slow', delayMs: 4000 }),
+      run: () => client({ timeoutMs: 300 }).lookupSelf(),
+    },
+    {
+      fault: 'a stall, cancelled by the person',
+      code: 'Cancelled',
+      stage: () => servers.vault.setFailure({ mode: 'slow', delayMs: 4000 }),
+      run: () => lease(client({ timeoutMs: 10_000 }), AbortSignal.timeout(200)),
+    },
     { fault: 'throttling', code: 'VaultRequestFailed', stage: () => servers.vault.setFailure({ mode: 'throttle' }) },
     { fault: 'HTTP 500', code: 'VaultRequestFailed', stage: () => servers.vault.setFailure({ mode: 'error', status: 500 }) },
     { fault: 'malformed JSON', code: 'VaultBadAnswer', stage: () => servers.vault.setFailure({ mode: 'malformed' }) },

@@ -30,12 +30,21 @@ describe('production roles', () => {
     assert.equal(catalog.accounts.find((a) => a.id === '333333333333')?.production, true);
     const mark = productionMark(role('prod-admin'), catalog.accounts);
     assert.deepEqual(mark, { production: true, reason: 'account live is marked production' });
-    assert.equal(productionQuestion(role('prod-admin'), mark), 'prod-admin is a production role (account 333333333333; account live is marked production). Assume it?');
+    assert.equal(
+      productionQuestion(role('prod-admin'), mark),
+      'prod-admin is a production role (account 333333333333; account live is marked production). Assume it?',
+    );
   });
 
   test('without a mark, a name pattern decides; production: false overrides a name that looks like prod', () => {
-    assert.deepEqual(productionMark({ accountId: '555555555555', label: 'prod-admin', profile: 'prod-admin' }, []), { production: true, reason: "the name 'prod-admin' matches 'prod-*'" });
-    assert.deepEqual(productionMark({ accountId: '555555555555', label: 'team-prod/ReadOnly' }, []), { production: true, reason: "the name 'team-prod' matches '*-prod'" });
+    assert.deepEqual(productionMark({ accountId: '555555555555', label: 'prod-admin', profile: 'prod-admin' }, []), {
+      production: true,
+      reason: "the name 'prod-admin' matches 'prod-*'",
+    });
+    assert.deepEqual(productionMark({ accountId: '555555555555', label: 'team-prod/ReadOnly' }, []), {
+      production: true,
+      reason: "the name 'team-prod' matches '*-prod'",
+    });
     assert.equal(productionMark(role('dev-readonly'), catalog.accounts).production, false);
     assert.equal(productionMark({ accountId: '555555555555', label: 'product-catalog' }, []).production, false);
     assert.equal(productionMark(role('prod-sandbox/Admin'), catalog.accounts).production, false);
@@ -49,13 +58,19 @@ describe('the workspace role', () => {
     assert.equal(resolveWorkspaceRole(' prod-admin ', catalog).role?.key, 'profile:prod-admin');
     assert.equal(resolveWorkspaceRole('dev/Ops', catalog).role?.key, 'setting:arn:aws:iam::222222222222:role/Ops');
     assert.equal(resolveWorkspaceRole('arn:aws:iam::333333333333:role/Admin', catalog).role?.origin, 'profile');
-    assert.equal(resolveWorkspaceRole('arn:aws:iam::444444444444:role/Admin', catalog).role?.key, 'setting:arn:aws:iam::444444444444:role/Admin');
+    assert.equal(
+      resolveWorkspaceRole('arn:aws:iam::444444444444:role/Admin', catalog).role?.key,
+      'setting:arn:aws:iam::444444444444:role/Admin',
+    );
   });
 
   test('an unknown value is one sentence that never repeats anything shaped like a key', () => {
     const unknown = resolveWorkspaceRole('staging-deployer', catalog);
     assert.equal(unknown.role, undefined);
-    assert.equal(unknown.problem, "The workspace role 'staging-deployer' (iamSwitchboard.workspaceRole) is not a profile, role or role ARN you have: add it to ~/.aws/config or iamSwitchboard.accounts, or fix the setting.");
+    assert.equal(
+      unknown.problem,
+      "The workspace role 'staging-deployer' (iamSwitchboard.workspaceRole) is not a profile, role or role ARN you have: add it to ~/.aws/config or iamSwitchboard.accounts, or fix the setting.",
+    );
     const secret = resolveWorkspaceRole('AKIALOCALALICE000001', catalog);
     assert.ok(secret.problem && !secret.problem.includes('AKIA'), secret.problem);
     assert.equal(resolveWorkspaceRole('', catalog).problem, 'iamSwitchboard.workspaceRole is empty.');
@@ -70,7 +85,10 @@ describe('the account verdict', () => {
     const verdict = guardrailVerdict({ identity: prod, expectedAccountIds: ['222222222222'], production: { production: true } });
     assert.equal(verdict.state, 'wrongAccount');
     assert.equal(verdict.statusBarBackground, 'statusBarItem.errorBackground');
-    assert.equal(verdict.message, 'prod-admin is in account 333333333333, but this workspace expects 222222222222 (iamSwitchboard.expectedAccountIds).');
+    assert.equal(
+      verdict.message,
+      'prod-admin is in account 333333333333, but this workspace expects 222222222222 (iamSwitchboard.expectedAccountIds).',
+    );
     assert.equal(verdict.confirmLaunch, true);
     assert.equal(
       launchQuestion(verdict, prod, { kind: 'task', name: 'terraform apply' }),
@@ -83,14 +101,20 @@ describe('the account verdict', () => {
     assert.deepEqual([ok.state, ok.confirmLaunch, ok.statusBarBackground], ['expectedAccount', false, undefined]);
     assert.equal(launchQuestion(ok, dev, { kind: 'debug', name: 'Launch' }), undefined);
     const prodOnly = guardrailVerdict({ identity: prod, production: { production: true } });
-    assert.deepEqual([prodOnly.state, prodOnly.confirmLaunch, prodOnly.statusBarBackground], ['noExpectation', false, 'statusBarItem.warningBackground']);
+    assert.deepEqual(
+      [prodOnly.state, prodOnly.confirmLaunch, prodOnly.statusBarBackground],
+      ['noExpectation', false, 'statusBarItem.warningBackground'],
+    );
   });
 
   test('no role, an unknown account and malformed expected ids each get their own verdict', () => {
     assert.equal(guardrailVerdict({ expectedAccountIds: ['222222222222'] }).state, 'noIdentity');
     const unknown = guardrailVerdict({ identity: { label: 'vault/s3' }, expectedAccountIds: ['222222222222'] });
     assert.deepEqual([unknown.state, unknown.confirmLaunch], ['unknownAccount', true]);
-    assert.match(launchQuestion(unknown, { label: 'vault/s3' }, { kind: 'debug', name: 'Launch' }) ?? '', /^The debug session 'Launch' would run as vault\/s3 in an account that cannot be checked/);
+    assert.match(
+      launchQuestion(unknown, { label: 'vault/s3' }, { kind: 'debug', name: 'Launch' }) ?? '',
+      /^The debug session 'Launch' would run as vault\/s3 in an account that cannot be checked/,
+    );
     const typo = guardrailVerdict({ identity: dev, expectedAccountIds: ['2222', '222222222222'] });
     assert.deepEqual([typo.state, typo.invalidExpected], ['expectedAccount', ['2222']]);
   });

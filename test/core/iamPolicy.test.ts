@@ -32,7 +32,10 @@ describe('policy evaluation for sts:AssumeRole', () => {
         allow('iam:*', 'arn:aws:iam::222222222222:role/E'),
       ]),
     ]);
-    assert.deepEqual(roles.candidates.map((c) => c.resource), ['A', 'B', 'C'].map((n) => `arn:aws:iam::222222222222:role/${n}`));
+    assert.deepEqual(
+      roles.candidates.map((c) => c.resource),
+      ['A', 'B', 'C'].map((n) => `arn:aws:iam::222222222222:role/${n}`),
+    );
   });
 
   test('NotAction allows AssumeRole unless it lists it; resources that cannot name a role are ignored', () => {
@@ -42,32 +45,67 @@ describe('policy evaluation for sts:AssumeRole', () => {
         { Effect: 'Allow', NotAction: 'sts:AssumeRole', Resource: 'arn:aws:iam::222222222222:role/B' },
       ]),
     ]);
-    assert.deepEqual(roles.candidates.map((c) => c.resource), ['arn:aws:iam::222222222222:role/A']);
+    assert.deepEqual(
+      roles.candidates.map((c) => c.resource),
+      ['arn:aws:iam::222222222222:role/A'],
+    );
   });
 
   test('a Deny covering an exact role takes it away, one covering part of a pattern is noted, across policies', () => {
     const roles = assumableRoles([
-      policy('Allows', [allow('sts:AssumeRole', ['arn:aws:iam::222222222222:role/Admin', 'arn:aws:iam::*:role/Dev*', 'arn:aws:iam::333333333333:role/*'])]),
+      policy('Allows', [
+        allow('sts:AssumeRole', ['arn:aws:iam::222222222222:role/Admin', 'arn:aws:iam::*:role/Dev*', 'arn:aws:iam::333333333333:role/*']),
+      ]),
       policy('Denies', [{ Effect: 'Deny', Action: 'sts:*', Resource: ['arn:aws:iam::*:role/*Admin', 'arn:aws:iam::333333333333:role/*'] }]),
     ]);
-    assert.deepEqual(roles.candidates.map((c) => c.resource), ['arn:aws:iam::*:role/Dev*']);
+    assert.deepEqual(
+      roles.candidates.map((c) => c.resource),
+      ['arn:aws:iam::*:role/Dev*'],
+    );
     // Dev* in any account overlaps both: roles ending in Admin, and every role of 333333333333.
-    assert.deepEqual(roles.candidates[0].denies.map((d) => [d.resource, d.covers]), [['arn:aws:iam::*:role/*Admin', 'part'], ['arn:aws:iam::333333333333:role/*', 'part']]);
+    assert.deepEqual(
+      roles.candidates[0].denies.map((d) => [d.resource, d.covers]),
+      [
+        ['arn:aws:iam::*:role/*Admin', 'part'],
+        ['arn:aws:iam::333333333333:role/*', 'part'],
+      ],
+    );
     assert.match(refusalOf(roles.candidates[0], 'arn:aws:iam::333333333333:role/DevOps') ?? '', /denied/);
-    assert.deepEqual(roles.denied.map((c) => c.resource).sort(), ['arn:aws:iam::222222222222:role/Admin', 'arn:aws:iam::333333333333:role/*']);
-    assert.equal(refusalOf(roles.candidates[0], 'arn:aws:iam::222222222222:role/DevAdmin'), 'arn:aws:iam::222222222222:role/DevAdmin is denied by the inline policy Denies of user u');
+    assert.deepEqual(roles.denied.map((c) => c.resource).sort(), [
+      'arn:aws:iam::222222222222:role/Admin',
+      'arn:aws:iam::333333333333:role/*',
+    ]);
+    assert.equal(
+      refusalOf(roles.candidates[0], 'arn:aws:iam::222222222222:role/DevAdmin'),
+      'arn:aws:iam::222222222222:role/DevAdmin is denied by the inline policy Denies of user u',
+    );
     assert.equal(refusalOf(roles.candidates[0], 'arn:aws:iam::222222222222:role/DevOps'), undefined);
     assert.match(refusalOf(roles.candidates[0], 'arn:aws:iam::222222222222:role/Ops') ?? '', /does not match/);
   });
 
   test('a Deny with NotResource denies everything but what it lists', () => {
     const roles = assumableRoles([
-      policy('Allows', [allow('sts:AssumeRole', ['arn:aws:iam::222222222222:role/ReadOnly', 'arn:aws:iam::333333333333:role/ReadOnly', 'arn:aws:iam::*:role/*'])]),
+      policy('Allows', [
+        allow('sts:AssumeRole', [
+          'arn:aws:iam::222222222222:role/ReadOnly',
+          'arn:aws:iam::333333333333:role/ReadOnly',
+          'arn:aws:iam::*:role/*',
+        ]),
+      ]),
       policy('OnlyDev', [{ Effect: 'Deny', Action: 'sts:AssumeRole', NotResource: 'arn:aws:iam::222222222222:role/*' }]),
     ]);
-    assert.deepEqual(roles.candidates.map((c) => c.resource), ['arn:aws:iam::222222222222:role/ReadOnly', 'arn:aws:iam::*:role/*']);
-    assert.deepEqual(roles.candidates[1].denies.map((d) => [d.resource, d.except, d.covers]), [['*', ['arn:aws:iam::222222222222:role/*'], 'part']]);
-    assert.deepEqual(roles.denied.map((c) => c.resource), ['arn:aws:iam::333333333333:role/ReadOnly']);
+    assert.deepEqual(
+      roles.candidates.map((c) => c.resource),
+      ['arn:aws:iam::222222222222:role/ReadOnly', 'arn:aws:iam::*:role/*'],
+    );
+    assert.deepEqual(
+      roles.candidates[1].denies.map((d) => [d.resource, d.except, d.covers]),
+      [['*', ['arn:aws:iam::222222222222:role/*'], 'part']],
+    );
+    assert.deepEqual(
+      roles.denied.map((c) => c.resource),
+      ['arn:aws:iam::333333333333:role/ReadOnly'],
+    );
     assert.match(refusalOf(roles.candidates[1], 'arn:aws:iam::333333333333:role/X') ?? '', /denied by the inline policy OnlyDev/);
   });
 
@@ -75,13 +113,27 @@ describe('policy evaluation for sts:AssumeRole', () => {
     const roles = assumableRoles([
       policy('p', [
         { Effect: 'Allow', Action: 'sts:AssumeRole', NotResource: ['arn:aws:iam::333333333333:role/*'] },
-        { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::222222222222:role/Mfa', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } },
-        { Effect: 'Deny', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::222222222222:role/Mfa', Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: 'arn:aws:iam::222222222222:role/Mfa',
+          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+        },
+        {
+          Effect: 'Deny',
+          Action: 'sts:AssumeRole',
+          Resource: 'arn:aws:iam::222222222222:role/Mfa',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
       ]),
     ]);
     const [exact, star] = roles.candidates;
     assert.equal(exact.conditional, true);
-    assert.deepEqual(exact.denies.map((d) => [d.covers, d.conditional]), [['all', true]], 'a conditional Deny does not take the role away');
+    assert.deepEqual(
+      exact.denies.map((d) => [d.covers, d.conditional]),
+      [['all', true]],
+      'a conditional Deny does not take the role away',
+    );
     assert.equal(star.resource, '*');
     assert.deepEqual(star.excluded, ['arn:aws:iam::333333333333:role/*']);
     assert.match(refusalOf(star, 'arn:aws:iam::333333333333:role/ReadOnly') ?? '', /left out by NotResource/);
@@ -93,7 +145,10 @@ describe('policy evaluation for sts:AssumeRole', () => {
       policy('Two', [allow('sts:AssumeRole', 'arn:aws:iam::222222222222:role/R')]),
     ]);
     assert.equal(roles.candidates.length, 1);
-    assert.deepEqual(roles.candidates[0].origins.map((o) => o.policyName), ['One', 'Two']);
+    assert.deepEqual(
+      roles.candidates[0].origins.map((o) => o.policyName),
+      ['One', 'Two'],
+    );
   });
 
   test('wildcards are matched per ARN segment: * does not span a colon', () => {
@@ -128,8 +183,14 @@ describe('completing a pattern', () => {
   });
 
   test('a name outside the pattern, a denied name, or a bad account id is a sentence', () => {
-    assert.match((completePattern(devStar, '222222222222', 'Ops') as { problem: string }).problem, /does not match arn:aws:iam::\*:role\/Dev\*/);
-    assert.match((completePattern(devStar, '222222222222', 'DevAdmin') as { problem: string }).problem, /is denied by the inline policy Denies/);
+    assert.match(
+      (completePattern(devStar, '222222222222', 'Ops') as { problem: string }).problem,
+      /does not match arn:aws:iam::\*:role\/Dev\*/,
+    );
+    assert.match(
+      (completePattern(devStar, '222222222222', 'DevAdmin') as { problem: string }).problem,
+      /is denied by the inline policy Denies/,
+    );
     assert.match((completePattern(devStar, '2222', 'DevOps') as { problem: string }).problem, /not a 12-digit AWS account id/);
     assert.match((completePattern(any, '222222222222') as { problem: string }).problem, /leaves the role name open/);
   });

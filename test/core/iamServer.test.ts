@@ -44,7 +44,10 @@ describe('IAM policy reads', () => {
     assert.equal(answer.UserName, 'alice');
     assert.match(answer.PolicyDocument ?? '', /^%7B%0A/);
     const document = JSON.parse(decodeURIComponent(answer.PolicyDocument!)) as { Statement: { Sid: string }[] };
-    assert.deepEqual(document.Statement.map((s) => s.Sid), ['NoProdAdmin', 'NoDevAdmin']);
+    assert.deepEqual(
+      document.Statement.map((s) => s.Sid),
+      ['NoProdAdmin', 'NoDevAdmin'],
+    );
   });
 
   test('ListUserPolicies pages with MaxItems and Marker, and the SDK paginator follows them', async () => {
@@ -56,14 +59,23 @@ describe('IAM policy reads', () => {
     assert.equal(second.IsTruncated, false);
     assert.equal(second.Marker, undefined);
     const names: string[] = [];
-    for await (const page of paginateListUserPolicies({ client: iam(ERIN), pageSize: 1 }, { UserName: 'erin' })) names.push(...(page.PolicyNames ?? []));
+    for await (const page of paginateListUserPolicies({ client: iam(ERIN), pageSize: 1 }, { UserName: 'erin' })) {
+      names.push(...(page.PolicyNames ?? []));
+    }
     assert.deepEqual(names, ['AnythingButProd', 'ReadOwnPolicies']);
-    await rejectsWith(iam(ERIN).send(new ListUserPoliciesCommand({ UserName: 'erin', Marker: 'not-a-marker' })), 'ValidationError', 400, 'Invalid Marker.');
+    await rejectsWith(
+      iam(ERIN).send(new ListUserPoliciesCommand({ UserName: 'erin', Marker: 'not-a-marker' })),
+      'ValidationError',
+      400,
+      'Invalid Marker.',
+    );
   });
 
   test('a managed policy names its default version, and GetPolicyVersion returns that or an older one', async () => {
     const attached = await iam(ALICE).send(new ListAttachedUserPoliciesCommand({ UserName: 'alice' }));
-    assert.deepEqual(attached.AttachedPolicies, [{ PolicyName: 'AuditorAccess', PolicyArn: 'arn:aws:iam::111111111111:policy/AuditorAccess' }]);
+    assert.deepEqual(attached.AttachedPolicies, [
+      { PolicyName: 'AuditorAccess', PolicyArn: 'arn:aws:iam::111111111111:policy/AuditorAccess' },
+    ]);
     const { Policy } = await iam(ALICE).send(new GetPolicyCommand({ PolicyArn: PROD_ACCESS }));
     assert.equal(Policy?.DefaultVersionId, 'v2');
     assert.equal(Policy?.AttachmentCount, 1);
@@ -75,42 +87,64 @@ describe('IAM policy reads', () => {
     assert.equal(old.PolicyVersion?.IsDefaultVersion, false);
     await rejectsWith(
       iam(ALICE).send(new GetPolicyVersionCommand({ PolicyArn: PROD_ACCESS, VersionId: 'v3' })),
-      'NoSuchEntityException', 404, `Policy ${PROD_ACCESS} version v3 does not exist or is not attachable.`,
+      'NoSuchEntityException',
+      404,
+      `Policy ${PROD_ACCESS} version v3 does not exist or is not attachable.`,
     );
     await rejectsWith(
       iam(ALICE).send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/NoSuchPolicy' })),
-      'NoSuchEntityException', 404, 'Policy arn:aws:iam::aws:policy/NoSuchPolicy does not exist or is not attachable.',
+      'NoSuchEntityException',
+      404,
+      'Policy arn:aws:iam::aws:policy/NoSuchPolicy does not exist or is not attachable.',
     );
   });
 
   test("a user's groups list their inline and attached policies", async () => {
     const { Groups } = await iam(ALICE).send(new ListGroupsForUserCommand({ UserName: 'alice' }));
-    assert.deepEqual(Groups?.map((g) => g.Arn), ['arn:aws:iam::111111111111:group/Developers', 'arn:aws:iam::111111111111:group/ProdReaders']);
+    assert.deepEqual(
+      Groups?.map((g) => g.Arn),
+      ['arn:aws:iam::111111111111:group/Developers', 'arn:aws:iam::111111111111:group/ProdReaders'],
+    );
     assert.match(Groups?.[0].GroupId ?? '', /^AGPA/);
     const inline = await iam(ALICE).send(new ListGroupPoliciesCommand({ GroupName: 'Developers' }));
     assert.deepEqual(inline.PolicyNames, ['AssumeDevRoles']);
     const policy = await iam(ALICE).send(new GetGroupPolicyCommand({ GroupName: 'Developers', PolicyName: 'AssumeDevRoles' }));
     assert.match(decodeURIComponent(policy.PolicyDocument ?? ''), /arn:aws:iam::\*:role\/Dev\*/);
     const attached = await iam(ALICE).send(new ListAttachedGroupPoliciesCommand({ GroupName: 'ProdReaders' }));
-    assert.deepEqual(attached.AttachedPolicies?.map((p) => p.PolicyArn), [PROD_ACCESS]);
-    await rejectsWith(iam(ALICE).send(new ListGroupPoliciesCommand({ GroupName: 'Nobody' })), 'NoSuchEntityException', 404, 'The group with name Nobody cannot be found.');
+    assert.deepEqual(
+      attached.AttachedPolicies?.map((p) => p.PolicyArn),
+      [PROD_ACCESS],
+    );
+    await rejectsWith(
+      iam(ALICE).send(new ListGroupPoliciesCommand({ GroupName: 'Nobody' })),
+      'NoSuchEntityException',
+      404,
+      'The group with name Nobody cannot be found.',
+    );
     await rejectsWith(
       iam(ALICE).send(new GetGroupPolicyCommand({ GroupName: 'Developers', PolicyName: 'Missing' })),
-      'NoSuchEntityException', 404, 'The group policy with name Missing cannot be found.',
+      'NoSuchEntityException',
+      404,
+      'The group policy with name Missing cannot be found.',
     );
   });
 
   test("the caller's own policies decide: ${aws:username} lets erin read herself, not alice, nor her group", async () => {
     const own = await iam(ERIN).send(new ListGroupsForUserCommand({ UserName: 'erin' }));
-    assert.deepEqual(own.Groups?.map((g) => g.GroupName), ['Contractors']);
+    assert.deepEqual(
+      own.Groups?.map((g) => g.GroupName),
+      ['Contractors'],
+    );
     await rejectsWith(
       iam(ERIN).send(new ListUserPoliciesCommand({ UserName: 'alice' })),
-      'AccessDenied', 403,
+      'AccessDenied',
+      403,
       'User: arn:aws:iam::111111111111:user/erin is not authorized to perform: iam:ListUserPolicies on resource: user alice because no identity-based policy allows the iam:ListUserPolicies action',
     );
     await rejectsWith(
       iam(ERIN).send(new ListGroupPoliciesCommand({ GroupName: 'Contractors' })),
-      'AccessDenied', 403,
+      'AccessDenied',
+      403,
       'User: arn:aws:iam::111111111111:user/erin is not authorized to perform: iam:ListGroupPolicies on resource: group Contractors because no identity-based policy allows the iam:ListGroupPolicies action',
     );
   });

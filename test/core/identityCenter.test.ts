@@ -18,7 +18,10 @@ let center: IdentityCenter;
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<UserError> {
   let caught: unknown;
-  await promise.then(() => assert.fail(`expected ${code}`), (e: unknown) => (caught = e));
+  await promise.then(
+    () => assert.fail(`expected ${code}`),
+    (e: unknown) => (caught = e),
+  );
   assert.ok(caught instanceof UserError, `not a UserError: ${String(caught)}`);
   assert.equal(caught.code, code, caught.message);
   return caught;
@@ -116,7 +119,10 @@ describe('device flow sign-in', () => {
 
   it('stops polling by itself once the code has expired', async () => {
     const waits: number[] = [];
-    await rejectsWith(center.signIn({ onCode: () => undefined, sleep: virtualSleep(waits, () => clock.advance(60_000)) }), 'SsoDeviceCodeExpired');
+    await rejectsWith(
+      center.signIn({ onCode: () => undefined, sleep: virtualSleep(waits, () => clock.advance(60_000)) }),
+      'SsoDeviceCodeExpired',
+    );
     assert.equal(waits.length, 10, 'ten polls fit in the ten minutes the code lives');
   });
 
@@ -202,7 +208,9 @@ describe('tokens', () => {
     await control(sso, 'revoke');
     const error = await rejectsWith(center.discover(), 'SsoTokenExpired');
     assert.match(error.message, new RegExp(`Sign in to IAM Identity Center`));
-    for (const secret of sso.issuedSecrets()) assert.ok(!error.message.includes(secret) && !error.detail?.includes(secret), 'no token in the error');
+    for (const secret of sso.issuedSecrets()) {
+      assert.ok(!error.message.includes(secret) && !error.detail?.includes(secret), 'no token in the error');
+    }
     assert.equal((await center.state()).signedIn, false);
   });
 

@@ -32,7 +32,10 @@ async function signedIn(server: SsoServer): Promise<IdentityCenter> {
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<UserError> {
   let caught: unknown;
-  await promise.then(() => assert.fail(`expected ${code}`), (e: unknown) => (caught = e));
+  await promise.then(
+    () => assert.fail(`expected ${code}`),
+    (e: unknown) => (caught = e),
+  );
   assert.ok(caught instanceof UserError, `not a UserError: ${String(caught)}`);
   assert.equal(caught.code, code, caught.message);
   return caught;
@@ -70,7 +73,10 @@ describe('discovery', () => {
     const directory = await demoCenter.discover({ pageSize: 2 });
     const dev = directory.accounts.find((a) => a.id === '222222222222');
     assert.deepEqual(dev?.roles, ['AdministratorAccess', 'PowerUserAccess', 'ReadOnlyAccess']);
-    assert.deepEqual(directory.accounts.map((a) => a.name), ['central', 'dev', 'prod', 'sandbox', 'security', 'staging']);
+    assert.deepEqual(
+      directory.accounts.map((a) => a.name),
+      ['central', 'dev', 'prod', 'sandbox', 'security', 'staging'],
+    );
     // 3 ListAccounts pages of 2; then one ListAccountRoles page per 2 permission sets of each account.
     const rolePages = Object.values(demo.world.users[0].assignments).reduce((sum, sets) => sum + Math.ceil(sets.length / 2), 0);
     assert.equal(rolePages, 7);
@@ -115,7 +121,10 @@ describe('cache and tree', () => {
 
   it('parses a stored directory field by field, dropping anything else that rode along', () => {
     const stored = {
-      startUrl: demo.startUrl, region: 'us-east-1', fetchedAt: '2026-12-01T10:00:00.000Z', accessToken: 'leaked',
+      startUrl: demo.startUrl,
+      region: 'us-east-1',
+      fetchedAt: '2026-12-01T10:00:00.000Z',
+      accessToken: 'leaked',
       accounts: [
         { id: '222222222222', name: 'dev', email: 'aws-dev@example.com', roles: ['ReadOnlyAccess', 7], secret: 'leaked' },
         { id: 'not-an-id', name: 'bad', roles: [] },
@@ -123,7 +132,9 @@ describe('cache and tree', () => {
     };
     const parsed = parseDirectory(JSON.parse(JSON.stringify(stored)));
     assert.deepEqual(parsed, {
-      startUrl: demo.startUrl, region: 'us-east-1', fetchedAt: '2026-12-01T10:00:00.000Z',
+      startUrl: demo.startUrl,
+      region: 'us-east-1',
+      fetchedAt: '2026-12-01T10:00:00.000Z',
       accounts: [{ id: '222222222222', name: 'dev', email: 'aws-dev@example.com', roles: ['ReadOnlyAccess'] }],
     });
     assert.equal(parseDirectory({ startUrl: 'x' }), undefined);
@@ -134,25 +145,47 @@ describe('cache and tree', () => {
     const directory = parseDirectory(JSON.parse(JSON.stringify(await demoCenter.discover())))!;
     const { roles, accounts } = directoryCatalog(directory, ['555555555555', 'sandbox']);
     const catalog = buildCatalog({ profiles: new Map(), identityCenterRoles: roles, identityCenterAccounts: accounts });
-    assert.deepEqual(catalog.accounts.map((a) => a.alias), ['central', 'dev', 'prod', 'staging']);
+    assert.deepEqual(
+      catalog.accounts.map((a) => a.alias),
+      ['central', 'dev', 'prod', 'staging'],
+    );
     const dev = catalog.accounts.find((a) => a.id === '222222222222')!;
     assert.equal(dev.label, 'aws-dev@example.com');
-    assert.deepEqual(dev.roles.map((r) => r.label), ['dev/AdministratorAccess', 'dev/PowerUserAccess', 'dev/ReadOnlyAccess']);
-    assert.deepEqual(dev.roles[2].sso, { startUrl: demo.startUrl, region: 'us-east-1', accountId: '222222222222', roleName: 'ReadOnlyAccess' });
+    assert.deepEqual(
+      dev.roles.map((r) => r.label),
+      ['dev/AdministratorAccess', 'dev/PowerUserAccess', 'dev/ReadOnlyAccess'],
+    );
+    assert.deepEqual(dev.roles[2].sso, {
+      startUrl: demo.startUrl,
+      region: 'us-east-1',
+      accountId: '222222222222',
+      roleName: 'ReadOnlyAccess',
+    });
     assert.equal(dev.roles[2].origin, 'identityCenter');
   });
 
   it('filters accounts by name or id, in any case', async () => {
     const { accounts } = await demoCenter.discover();
-    assert.deepEqual(filterAccounts(accounts, 'PRO').map((a) => a.name), ['prod']);
-    assert.deepEqual(filterAccounts(accounts, '4444').map((a) => a.name), ['staging']);
+    assert.deepEqual(
+      filterAccounts(accounts, 'PRO').map((a) => a.name),
+      ['prod'],
+    );
+    assert.deepEqual(
+      filterAccounts(accounts, '4444').map((a) => a.name),
+      ['staging'],
+    );
     assert.equal(filterAccounts(accounts, '  ').length, 6);
   });
 });
 
 describe('role credentials', () => {
   it('gives an identity whose credentials work at the local STS as the permission set role', async () => {
-    const identity = await demoCenter.credentials({ accountId: '222222222222', roleName: 'ReadOnlyAccess', label: 'dev/ReadOnlyAccess', region: 'eu-west-1' });
+    const identity = await demoCenter.credentials({
+      accountId: '222222222222',
+      roleName: 'ReadOnlyAccess',
+      label: 'dev/ReadOnlyAccess',
+      region: 'eu-west-1',
+    });
     assert.deepEqual(identity.origin, { kind: 'sso', startUrl: demo.startUrl, accountId: '222222222222', roleName: 'ReadOnlyAccess' });
     assert.equal(identity.label, 'dev/ReadOnlyAccess');
     assert.equal(identity.region, 'eu-west-1');
@@ -164,7 +197,10 @@ describe('role credentials', () => {
   });
 
   it('says SsoRoleNotAssigned for a permission set the person does not have there', async () => {
-    const error = await rejectsWith(demoCenter.credentials({ accountId: '555555555555', roleName: 'AdministratorAccess' }), 'SsoRoleNotAssigned');
+    const error = await rejectsWith(
+      demoCenter.credentials({ accountId: '555555555555', roleName: 'AdministratorAccess' }),
+      'SsoRoleNotAssigned',
+    );
     assert.match(error.message, /AdministratorAccess in account 555555555555/);
   });
 });

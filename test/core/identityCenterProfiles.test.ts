@@ -60,14 +60,25 @@ describe('Identity Center profiles', () => {
     const catalog = buildCatalog({ profiles: config.profiles });
     const byLabel = new Map(catalog.roles.map((r) => [r.label, r]));
     assert.deepEqual(byLabel.get('dev-admin')?.sso, {
-      startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-west-1', session: 'corp', accountId: '222222222222', roleName: 'AdministratorAccess',
+      startUrl: 'https://d-1234567890.awsapps.com/start',
+      region: 'eu-west-1',
+      session: 'corp',
+      accountId: '222222222222',
+      roleName: 'AdministratorAccess',
     });
     assert.equal(byLabel.get('dev-admin')?.region, 'eu-central-1');
     assert.equal(byLabel.get('dev-admin')?.key, 'profile:dev-admin');
     assert.deepEqual(byLabel.get('legacy-prod')?.sso, {
-      startUrl: 'https://legacy.awsapps.com/start', region: 'us-east-1', session: undefined, accountId: '333333333333', roleName: 'ReadOnlyAccess',
+      startUrl: 'https://legacy.awsapps.com/start',
+      region: 'us-east-1',
+      session: undefined,
+      accountId: '333333333333',
+      roleName: 'ReadOnlyAccess',
     });
-    assert.deepEqual(catalog.accounts.map((a) => a.id), ['222222222222', '333333333333', '444444444444']);
+    assert.deepEqual(
+      catalog.accounts.map((a) => a.id),
+      ['222222222222', '333333333333', '444444444444'],
+    );
     assert.ok(!byLabel.has('token-only'), 'a profile without an account and role is a sign-in, not a role');
   });
 
@@ -80,18 +91,41 @@ describe('Identity Center profiles', () => {
 
   it('warns about an sso_session without its section', async () => {
     const config = await loadAwsConfig({ configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') });
-    assert.deepEqual(config.profiles.get('lost')?.warnings.map((w) => w.code), ['UnknownSsoSession']);
-    assert.equal(buildCatalog({ profiles: config.profiles }).roles.some((r) => r.label === 'lost'), false);
+    assert.deepEqual(
+      config.profiles.get('lost')?.warnings.map((w) => w.code),
+      ['UnknownSsoSession'],
+    );
+    assert.equal(
+      buildCatalog({ profiles: config.profiles }).roles.some((r) => r.label === 'lost'),
+      false,
+    );
   });
 
   it('a profile role and the same discovered permission set appear once, as the profile', () => {
-    const profiles = new Map([['dev-ro', {
-      name: 'dev-ro', credentialKind: 'sso' as const, warnings: [],
-      sso: { startUrl: 'https://x/start', region: 'us-east-1', accountId: '222222222222', roleName: 'ReadOnlyAccess' },
-    }]]);
-    const entry = ssoRoleEntry({ startUrl: 'https://x/start', region: 'us-east-1', accountId: '222222222222', roleName: 'ReadOnlyAccess' }, 'dev/ReadOnlyAccess', 'identityCenter');
-    assert.deepEqual(buildCatalog({ profiles: new Map(), identityCenterRoles: [entry] }).roles.map((r) => r.key), ['sso:https://x/start|222222222222|ReadOnlyAccess']);
-    assert.deepEqual(buildCatalog({ profiles, identityCenterRoles: [entry] }).roles.map((r) => r.key), ['profile:dev-ro']);
+    const profiles = new Map([
+      [
+        'dev-ro',
+        {
+          name: 'dev-ro',
+          credentialKind: 'sso' as const,
+          warnings: [],
+          sso: { startUrl: 'https://x/start', region: 'us-east-1', accountId: '222222222222', roleName: 'ReadOnlyAccess' },
+        },
+      ],
+    ]);
+    const entry = ssoRoleEntry(
+      { startUrl: 'https://x/start', region: 'us-east-1', accountId: '222222222222', roleName: 'ReadOnlyAccess' },
+      'dev/ReadOnlyAccess',
+      'identityCenter',
+    );
+    assert.deepEqual(
+      buildCatalog({ profiles: new Map(), identityCenterRoles: [entry] }).roles.map((r) => r.key),
+      ['sso:https://x/start|222222222222|ReadOnlyAccess'],
+    );
+    assert.deepEqual(
+      buildCatalog({ profiles, identityCenterRoles: [entry] }).roles.map((r) => r.key),
+      ['profile:dev-ro'],
+    );
   });
 });
 
@@ -109,7 +143,13 @@ describe('AWS CLI token cache', () => {
     const secrets = new MemorySecrets();
     const center = new IdentityCenter(instanceOf(sso), secrets, settingsFor(sso), { useAwsCliCache: false });
     let code: DeviceCode | undefined;
-    await center.signIn({ onCode: (c) => void (code = c), sleep: async (ms) => { sso.advanceClock(ms); await approveOnPage(code!); } });
+    await center.signIn({
+      onCode: (c) => void (code = c),
+      sleep: async (ms) => {
+        sso.advanceClock(ms);
+        await approveOnPage(code!);
+      },
+    });
     cliToken = await center.token();
   });
   after(async () => {
@@ -122,12 +162,24 @@ describe('AWS CLI token cache', () => {
   function writeCliCache(id: string, fields: Record<string, unknown> = {}): string {
     const file = cliCacheFile(id, home);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify({
-      startUrl: sso.startUrl, region: sso.region, accessToken: cliToken.accessToken,
-      expiresAt: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      clientId: 'cli-client-id', clientSecret: 'cli-client-secret-TEST', registrationExpiresAt: new Date(Date.now() + 86400_000).toISOString(),
-      refreshToken: cliToken.refreshToken, ...fields,
-    }, null, 2));
+    fs.writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          startUrl: sso.startUrl,
+          region: sso.region,
+          accessToken: cliToken.accessToken,
+          expiresAt: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          clientId: 'cli-client-id',
+          clientSecret: 'cli-client-secret-TEST',
+          registrationExpiresAt: new Date(Date.now() + 86400_000).toISOString(),
+          refreshToken: cliToken.refreshToken,
+          ...fields,
+        },
+        null,
+        2,
+      ),
+    );
     return file;
   }
 
@@ -163,7 +215,7 @@ describe('AWS CLI token cache', () => {
     const token = await readCliToken(instanceOf(sso), {}, home);
     assert.equal(token?.accessToken, cliToken.accessToken);
     assert.equal(token?.source, 'awsCli');
-    assert.equal(token?.refreshToken, undefined, 'the CLI\'s refresh token is not ours to rotate');
+    assert.equal(token?.refreshToken, undefined, "the CLI's refresh token is not ours to rotate");
     fs.rmSync(file);
   });
 
@@ -185,25 +237,51 @@ describe('role profiles chained from an Identity Center profile', () => {
     const sso = await startSsoServer({ identities: aws.identities });
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-chain-'));
     try {
-      fs.writeFileSync(path.join(home, 'config'), [
-        '[sso-session local]', `sso_start_url = ${sso.startUrl}`, `sso_region = ${sso.region}`, '',
-        '[profile central-admin]', 'sso_session = local', 'sso_account_id = 111111111111', 'sso_role_name = AdministratorAccess', '',
-        '[profile dev-readonly]', 'role_arn = arn:aws:iam::222222222222:role/ReadOnly', 'source_profile = central-admin', 'role_session_name = alice-sso', '',
-      ].join('\n'));
+      fs.writeFileSync(
+        path.join(home, 'config'),
+        [
+          '[sso-session local]',
+          `sso_start_url = ${sso.startUrl}`,
+          `sso_region = ${sso.region}`,
+          '',
+          '[profile central-admin]',
+          'sso_session = local',
+          'sso_account_id = 111111111111',
+          'sso_role_name = AdministratorAccess',
+          '',
+          '[profile dev-readonly]',
+          'role_arn = arn:aws:iam::222222222222:role/ReadOnly',
+          'source_profile = central-admin',
+          'role_session_name = alice-sso',
+          '',
+        ].join('\n'),
+      );
       const config = await loadAwsConfig({ configPath: path.join(home, 'config'), credentialsPath: path.join(home, 'credentials') });
       const centers = new Map<string, IdentityCenter>();
       const centerFor = (ref: { startUrl: string; region: string; session?: string }) => {
-        const center = centers.get(ref.startUrl) ?? new IdentityCenter(instanceOfRef(ref), new MemorySecrets(), settingsFor(sso), { useAwsCliCache: false });
+        const center =
+          centers.get(ref.startUrl) ??
+          new IdentityCenter(instanceOfRef(ref), new MemorySecrets(), settingsFor(sso), { useAwsCliCache: false });
         centers.set(ref.startUrl, center);
         return center;
       };
       let code: DeviceCode | undefined;
       const sessionRef = { startUrl: config.ssoSessions![0].startUrl!, region: config.ssoSessions![0].region!, session: 'local' };
-      await centerFor(sessionRef).signIn({ onCode: (c) => void (code = c), sleep: async (ms) => { sso.advanceClock(ms); await approveOnPage(code!); } });
+      await centerFor(sessionRef).signIn({
+        onCode: (c) => void (code = c),
+        sleep: async (ms) => {
+          sso.advanceClock(ms);
+          await approveOnPage(code!);
+        },
+      });
 
       const role = buildCatalog({ profiles: config.profiles }).roles.find((r) => r.label === 'dev-readonly')!;
       const identity = await assumeRole(role, {
-        config, endpoint: aws.url, region: 'us-east-1', timeoutMs: 5000, cache: new StsCache(),
+        config,
+        endpoint: aws.url,
+        region: 'us-east-1',
+        timeoutMs: 5000,
+        cache: new StsCache(),
         ssoCredentials: async (profile) => {
           const sso = profile.sso!;
           const center = centerFor({ startUrl: sso.startUrl!, region: sso.region!, session: sso.session });

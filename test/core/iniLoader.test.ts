@@ -13,15 +13,49 @@ const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
 // Comments in both styles, nested values, quoted and odd section names, duplicates, blank values, CRLF, prefixes
 // the SDK keeps or drops, and lines it ignores.
 const TRICKY = [
-  '[default]', 'region = eu-west-1 # trailing comment', 'output=json;not a comment', '',
-  '[profile dev]', 'role_arn = arn:aws:iam::222222222222:role/Dev', 'source_profile = default', 's3 =', '  max_concurrent_requests = 20',
-  '  addressing_style = path', 'region = us-east-1', 'this line has no equals sign', '= no key', '',
-  "[profile 'quoted']", 'region = eu-central-1', '[profile "double"]', 'region = ap-south-1',
-  '[profile  two-spaces]', 'region = x', '[profile dev]', 'mfa_serial = arn:aws:iam::111111111111:mfa/dev',
-  '[sso-session corp]', 'sso_start_url = https://example.awsapps.com/start', '[services local]', 'sts =', '  endpoint_url = http://127.0.0.1:4566',
-  '[plain-section]', 'region = dropped-in-config', '[unknown prefix]', 'region = dropped', '[profile empty]', '',
-  '[profile a.b]', 'region = dotted', '#[profile commented]', ';region = nope', '[profile default]', 'region = wins-over-default',
-  '   [profile spaced]   ', 'region = s\r', 'key_with_crlf = v\r', '',
+  '[default]',
+  'region = eu-west-1 # trailing comment',
+  'output=json;not a comment',
+  '',
+  '[profile dev]',
+  'role_arn = arn:aws:iam::222222222222:role/Dev',
+  'source_profile = default',
+  's3 =',
+  '  max_concurrent_requests = 20',
+  '  addressing_style = path',
+  'region = us-east-1',
+  'this line has no equals sign',
+  '= no key',
+  '',
+  "[profile 'quoted']",
+  'region = eu-central-1',
+  '[profile "double"]',
+  'region = ap-south-1',
+  '[profile  two-spaces]',
+  'region = x',
+  '[profile dev]',
+  'mfa_serial = arn:aws:iam::111111111111:mfa/dev',
+  '[sso-session corp]',
+  'sso_start_url = https://example.awsapps.com/start',
+  '[services local]',
+  'sts =',
+  '  endpoint_url = http://127.0.0.1:4566',
+  '[plain-section]',
+  'region = dropped-in-config',
+  '[unknown prefix]',
+  'region = dropped',
+  '[profile empty]',
+  '',
+  '[profile a.b]',
+  'region = dotted',
+  '#[profile commented]',
+  ';region = nope',
+  '[profile default]',
+  'region = wins-over-default',
+  '   [profile spaced]   ',
+  'region = s\r',
+  'key_with_crlf = v\r',
+  '',
 ].join('\n');
 
 describe('ini files read exactly as the SDK reads them', () => {
@@ -57,13 +91,20 @@ describe('ini files read exactly as the SDK reads them', () => {
     fs.writeFileSync(proto, '[default]\nregion = x\n[__proto__]\nregion = y\n');
     await same(path.join(dir, 'missing'), proto);
     await same(proto, path.join(dir, 'also-missing'));
-    assert.deepEqual(await loadSharedConfigFiles({ configFilepath: proto, filepath: proto, ignoreCache: true }), { configFile: {}, credentialsFile: {} });
+    assert.deepEqual(await loadSharedConfigFiles({ configFilepath: proto, filepath: proto, ignoreCache: true }), {
+      configFile: {},
+      credentialsFile: {},
+    });
   });
 
   it('a generated config with 2,000 profiles', async () => {
     const lines = ['[default]', 'region = eu-west-1'];
     for (let i = 0; i < 2000; i++) {
-      lines.push(`[profile role-${i}]`, `role_arn = arn:aws:iam::${100000000000 + i}:role/R${i}`, `source_profile = ${i % 3 ? 'default' : `role-${i - 1}`}`);
+      lines.push(
+        `[profile role-${i}]`,
+        `role_arn = arn:aws:iam::${100000000000 + i}:role/R${i}`,
+        `source_profile = ${i % 3 ? 'default' : `role-${i - 1}`}`,
+      );
       if (i % 7 === 0) lines.push('# a comment', 'mfa_serial = arn:aws:iam::111111111111:mfa/m ; inline');
     }
     const file = path.join(dir, 'large');

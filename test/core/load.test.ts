@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
-import { buildCatalog, RoleEntry } from '../../src/core/roles';
+import { type AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
+import { buildCatalog, type RoleEntry } from '../../src/core/roles';
 import { assumeRole, StsCache } from '../../src/core/sts';
 import { VaultClient } from '../../src/core/vault';
 
@@ -21,7 +21,10 @@ interface RemoteServers {
 
 /** `npm run servers` on ephemeral ports, read back from what it prints. */
 function startRemoteServers(): Promise<RemoteServers> {
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../servers/run.js')], { env: { ...process.env, AWS_PORT: '0', VAULT_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.resolve(__dirname, '../servers/run.js')], {
+    env: { ...process.env, AWS_PORT: '0', VAULT_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let text = '';
     child.once('exit', (code) => reject(new Error(`the local servers exited (${code}): ${text}`)));
@@ -37,7 +40,9 @@ function startRemoteServers(): Promise<RemoteServers> {
 
 /** The leases Vault holds under aws/creds/s3-full/, listed with the root token. */
 async function liveLeases(servers: RemoteServers): Promise<string[]> {
-  const response = await fetch(`${servers.vault}/v1/sys/leases/lookup/aws/creds/s3-full/?list=true`, { headers: { 'X-Vault-Token': servers.rootToken } });
+  const response = await fetch(`${servers.vault}/v1/sys/leases/lookup/aws/creds/s3-full/?list=true`, {
+    headers: { 'X-Vault-Token': servers.rootToken },
+  });
   const body = (await response.json()) as { data?: { keys?: string[] } };
   return response.status === 404 ? [] : (body.data?.keys ?? ['unreadable']);
 }
@@ -109,7 +114,10 @@ describe('load', () => {
 
   test('100 lease/revoke cycles leave no sockets or timers open, no lease at Vault, and the heap within 10 %', async () => {
     const login = new VaultClient({ name: 'local', address: servers.vault }, { timeoutMs: 5000 });
-    const client = new VaultClient({ name: 'local', address: servers.vault }, { token: (await login.loginUserpass('alice', 'alice-password')).token, timeoutMs: 5000 });
+    const client = new VaultClient(
+      { name: 'local', address: servers.vault },
+      { token: (await login.loginUserpass('alice', 'alice-password')).token, timeoutMs: 5000 },
+    );
     const cycle = async () => {
       const leased = await client.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' });
       await client.revokeLease(leased.lease.leaseId);

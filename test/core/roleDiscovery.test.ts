@@ -30,7 +30,11 @@ let home: string;
 let config: AwsConfig;
 
 const options = (extra: Partial<DiscoveryOptions> = {}): DiscoveryOptions => ({
-  endpoint: server.url, iamEndpoint: server.url, region: 'us-east-1', timeoutMs: 5000, ...extra,
+  endpoint: server.url,
+  iamEndpoint: server.url,
+  region: 'us-east-1',
+  timeoutMs: 5000,
+  ...extra,
 });
 
 const resources = (candidates: RoleCandidate[]) => candidates.map((c) => c.resource);
@@ -73,17 +77,35 @@ describe('discover roles', () => {
     assert.deepEqual(found.problems, []);
     assert.equal(found.summary, undefined);
     assert.deepEqual(resources(found.candidates), [
-      PROD('Auditor'), PROD('BreakGlass'), PROD('ReadOnly'),
-      'arn:aws:iam::*:role/Dev*', 'arn:aws:iam::222222222222:role/*',
+      PROD('Auditor'),
+      PROD('BreakGlass'),
+      PROD('ReadOnly'),
+      'arn:aws:iam::*:role/Dev*',
+      'arn:aws:iam::222222222222:role/*',
     ]);
-    assert.deepEqual(found.candidates.map((c) => c.kind), ['role', 'role', 'role', 'pattern', 'pattern']);
+    assert.deepEqual(
+      found.candidates.map((c) => c.kind),
+      ['role', 'role', 'role', 'pattern', 'pattern'],
+    );
     // From the user's attached managed policy, and from the default (v2) version of the group's managed policy.
-    assert.deepEqual(find(found.candidates, PROD('Auditor')).origins.map((o) => o.label), ['managed policy AuditorAccess of user alice']);
-    assert.deepEqual(find(found.candidates, PROD('BreakGlass')).origins.map((o) => o.label), ['managed policy ProdAccess of group ProdReaders']);
+    assert.deepEqual(
+      find(found.candidates, PROD('Auditor')).origins.map((o) => o.label),
+      ['managed policy AuditorAccess of user alice'],
+    );
+    assert.deepEqual(
+      find(found.candidates, PROD('BreakGlass')).origins.map((o) => o.label),
+      ['managed policy ProdAccess of group ProdReaders'],
+    );
     // A group inline policy; the user's Deny of DevAdmin takes part of both patterns.
     const devStar = find(found.candidates, 'arn:aws:iam::*:role/Dev*');
-    assert.deepEqual(devStar.origins.map((o) => o.label), ['inline policy AssumeDevRoles of group Developers']);
-    assert.deepEqual(devStar.denies.map((d) => [d.resource, d.covers, d.origin.label]), [['arn:aws:iam::*:role/DevAdmin', 'part', 'inline policy GuardRails of user alice']]);
+    assert.deepEqual(
+      devStar.origins.map((o) => o.label),
+      ['inline policy AssumeDevRoles of group Developers'],
+    );
+    assert.deepEqual(
+      devStar.denies.map((d) => [d.resource, d.covers, d.origin.label]),
+      [['arn:aws:iam::*:role/DevAdmin', 'part', 'inline policy GuardRails of user alice']],
+    );
     assert.equal(find(found.candidates, 'arn:aws:iam::222222222222:role/*').denies[0]?.covers, 'part');
     // Allowed by ProdAccess v2 but denied by GuardRails: IAM's explicit Deny wins.
     assert.deepEqual(resources(found.denied), [PROD('Admin')]);
@@ -102,19 +124,31 @@ describe('discover roles', () => {
     // Her own NotResource allow: every role but prod's.
     assert.deepEqual(resources(found.candidates), ['*']);
     assert.deepEqual(found.candidates[0].excluded, ['arn:aws:iam::333333333333:role/*']);
-    assert.deepEqual(found.problems.map((p) => p.message), [
-      'Could not read the inline policies of group Contractors: your user lacks iam:ListGroupPolicies.',
-      'Could not read the managed policies attached to group Contractors: your user lacks iam:ListAttachedGroupPolicies.',
-    ]);
-    assert.equal(found.summary, 'Some policies could not be read, so roles may be missing: your user lacks iam:ListGroupPolicies and iam:ListAttachedGroupPolicies.');
+    assert.deepEqual(
+      found.problems.map((p) => p.message),
+      [
+        'Could not read the inline policies of group Contractors: your user lacks iam:ListGroupPolicies.',
+        'Could not read the managed policies attached to group Contractors: your user lacks iam:ListAttachedGroupPolicies.',
+      ],
+    );
+    assert.equal(
+      found.summary,
+      'Some policies could not be read, so roles may be missing: your user lacks iam:ListGroupPolicies and iam:ListAttachedGroupPolicies.',
+    );
   });
 
   test('a user without any IAM read rights ends with sentences naming each missing action and no candidates', async () => {
     const keys = await userWithPolicies('nobody', {});
     const found = await discoverRoles(keys, options());
     assert.deepEqual(found.candidates, []);
-    assert.deepEqual(found.problems.map((p) => p.action).sort(), ['iam:ListAttachedUserPolicies', 'iam:ListGroupsForUser', 'iam:ListUserPolicies']);
-    assert.ok(found.problems.every((p) => p.message.startsWith('Could not read the ') && p.message.endsWith(`your user lacks ${p.action}.`)));
+    assert.deepEqual(found.problems.map((p) => p.action).sort(), [
+      'iam:ListAttachedUserPolicies',
+      'iam:ListGroupsForUser',
+      'iam:ListUserPolicies',
+    ]);
+    assert.ok(
+      found.problems.every((p) => p.message.startsWith('Could not read the ') && p.message.endsWith(`your user lacks ${p.action}.`)),
+    );
   });
 
   test('every page of a list is read: three inline policies in pages of one', async () => {
@@ -149,7 +183,13 @@ describe('discover roles', () => {
 
 describe('try discovered roles', () => {
   const trial = (sourceProfile: string, extra = {}) => ({
-    config, endpoint: server.url, region: 'us-east-1', timeoutMs: 5000, cache: new StsCache(), sourceProfile, ...extra,
+    config,
+    endpoint: server.url,
+    region: 'us-east-1',
+    timeoutMs: 5000,
+    cache: new StsCache(),
+    sourceProfile,
+    ...extra,
   });
 
   test('marks the role that works and the ones whose trust policy refuses the user', async () => {
@@ -168,13 +208,19 @@ describe('try discovered roles', () => {
       return totp(BOB_TOTP);
     };
     const results = await tryRoles([PROD('Admin'), PROD('BreakGlass'), PROD('ReadOnly')], trial('bob', { mfaSerial: BOB_MFA, mfaCode }));
-    assert.deepEqual(results.map((r) => r.status), ['needsMfa', 'refused', 'works']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['needsMfa', 'refused', 'works'],
+    );
     assert.equal(asked, 1);
   });
 
   test("the source's MFA device comes from its profile, or from the role profiles that use it", async () => {
     const file = path.join(home, 'mfa-config');
-    fs.writeFileSync(file, `[profile bob]\nmfa_serial = ${BOB_MFA}\n\n[profile via-alice]\nrole_arn = ${PROD('Admin')}\nsource_profile = alice\nmfa_serial = arn:aws:iam::111111111111:mfa/alice\n`);
+    fs.writeFileSync(
+      file,
+      `[profile bob]\nmfa_serial = ${BOB_MFA}\n\n[profile via-alice]\nrole_arn = ${PROD('Admin')}\nsource_profile = alice\nmfa_serial = arn:aws:iam::111111111111:mfa/alice\n`,
+    );
     const mfaConfig = await loadAwsConfig({ configPath: file, credentialsPath: path.join(home, 'credentials') });
     assert.equal(sourceMfaSerial(mfaConfig, 'bob'), BOB_MFA);
     assert.equal(sourceMfaSerial(mfaConfig, 'alice'), 'arn:aws:iam::111111111111:mfa/alice');
@@ -188,7 +234,13 @@ describe('try discovered roles', () => {
       return '000000';
     };
     const results = await tryRoles([PROD('Admin'), PROD('BreakGlass')], trial('bob', { mfaSerial: BOB_MFA, mfaCode }));
-    assert.deepEqual(results.map((r) => [r.status, r.code]), [['other', 'MfaFailed'], ['refused', 'AccessDenied']]);
+    assert.deepEqual(
+      results.map((r) => [r.status, r.code]),
+      [
+        ['other', 'MfaFailed'],
+        ['refused', 'AccessDenied'],
+      ],
+    );
     assert.equal(asked, 1);
   });
 });
@@ -196,7 +248,11 @@ describe('try discovered roles', () => {
 describe('keeping discovered roles in the accounts setting', () => {
   test('roles join the entry for their account and source, or a new entry, without repeats', () => {
     const before = [{ id: '333333333333', alias: 'prod', sourceProfile: 'alice', roles: ['ReadOnly'] }];
-    const result = addToAccountsSetting(before, [PROD('ReadOnly'), PROD('BreakGlass'), 'arn:aws:iam::222222222222:role/vault/VaultS3', PROD('Admin')], 'alice');
+    const result = addToAccountsSetting(
+      before,
+      [PROD('ReadOnly'), PROD('BreakGlass'), 'arn:aws:iam::222222222222:role/vault/VaultS3', PROD('Admin')],
+      'alice',
+    );
     assert.deepEqual(result, [
       { id: '333333333333', alias: 'prod', sourceProfile: 'alice', roles: ['ReadOnly', 'BreakGlass', 'Admin'] },
       { id: '222222222222', sourceProfile: 'alice', roles: ['arn:aws:iam::222222222222:role/vault/VaultS3'] },

@@ -11,10 +11,13 @@ describe('role catalog', () => {
   it('groups the demo profiles into accounts with their roles and needs', async () => {
     const { profiles } = await loadAwsConfig(demo);
     const catalog = buildCatalog({ profiles });
-    assert.deepEqual(catalog.accounts.map((a) => [a.id, a.roles.map((r) => r.label)]), [
-      ['222222222222', ['dev-deployer', 'dev-readonly']],
-      ['333333333333', ['prod-admin', 'prod-auditor', 'prod-breakglass', 'prod-readonly']],
-    ]);
+    assert.deepEqual(
+      catalog.accounts.map((a) => [a.id, a.roles.map((r) => r.label)]),
+      [
+        ['222222222222', ['dev-deployer', 'dev-readonly']],
+        ['333333333333', ['prod-admin', 'prod-auditor', 'prod-breakglass', 'prod-readonly']],
+      ],
+    );
     const byLabel = new Map(catalog.roles.map((r) => [r.label, r]));
     assert.equal(byLabel.get('prod-admin')!.needsMfa, true);
     assert.equal(byLabel.get('dev-deployer')!.needsExternalId, true);
@@ -29,16 +32,30 @@ describe('role catalog', () => {
     const catalog = buildCatalog({
       profiles,
       accounts: [
-        { id: '333333333333', alias: 'prod', color: 'charts.red', roles: ['ReadOnly', 'arn:aws:iam::333333333333:role/Admin', 'Viewer'], sourceProfile: 'bob', mfaSerial: 'arn:aws:iam::111111111111:mfa/bob' },
+        {
+          id: '333333333333',
+          alias: 'prod',
+          color: 'charts.red',
+          roles: ['ReadOnly', 'arn:aws:iam::333333333333:role/Admin', 'Viewer'],
+          sourceProfile: 'bob',
+          mfaSerial: 'arn:aws:iam::111111111111:mfa/bob',
+        },
         { id: '444444444444', alias: 'sandbox', roles: ['Dev'], sourceProfile: 'dev-readonly' },
         { id: '44444444444', alias: 'typo', roles: ['Dev'] },
         { id: '555555555555', roles: ['Ops'], sourceProfile: 'nobody' },
       ],
       terraformRoleArns: ['arn:aws:iam::666666666666:role/FromTerraform', 'arn:aws:iam::333333333333:role/ReadOnly', 'not-an-arn'],
     });
-    assert.deepEqual(catalog.accounts.map((a) => [a.id, a.alias]), [
-      ['333333333333', 'prod'], ['444444444444', 'sandbox'], ['555555555555', undefined], ['222222222222', undefined], ['666666666666', undefined],
-    ]);
+    assert.deepEqual(
+      catalog.accounts.map((a) => [a.id, a.alias]),
+      [
+        ['333333333333', 'prod'],
+        ['444444444444', 'sandbox'],
+        ['555555555555', undefined],
+        ['222222222222', undefined],
+        ['666666666666', undefined],
+      ],
+    );
     const prod = catalog.accounts[0];
     assert.equal(prod.color, 'charts.red');
     // ReadOnly and Admin already come from profiles (which win); only Viewer is new from the setting.
@@ -56,7 +73,10 @@ describe('role catalog', () => {
     assert.match(ops.warnings[0].message, /source profile 'nobody' does not exist/);
     assert.equal(ops.warnings[0].code, 'UnknownSourceProfile');
     assert.equal(catalog.accounts[4].roles[0].origin, 'terraform');
-    assert.deepEqual(catalog.broken.map((b) => b.name), ['account typo', 'Terraform role not-an-arn']);
+    assert.deepEqual(
+      catalog.broken.map((b) => b.name),
+      ['account typo', 'Terraform role not-an-arn'],
+    );
     assert.match(catalog.broken[0].warnings[0].message, /'44444444444' is not a 12-digit account id/);
     assert.equal(catalog.broken[0].warnings[0].code, 'InvalidAccountId');
   });
@@ -65,7 +85,10 @@ describe('role catalog', () => {
     const { profiles } = await loadAwsConfig(demo);
     const { roles } = buildCatalog({ profiles });
     const ordered = orderByRecent(roles, ['arn:aws:iam::333333333333:role/Auditor', 'arn:aws:iam::222222222222:role/ReadOnly']);
-    assert.deepEqual(ordered.slice(0, 3).map((r) => r.label), ['prod-auditor', 'dev-readonly', 'dev-deployer']);
+    assert.deepEqual(
+      ordered.slice(0, 3).map((r) => r.label),
+      ['prod-auditor', 'dev-readonly', 'dev-deployer'],
+    );
     assert.equal(ordered.length, roles.length);
   });
 });
@@ -73,7 +96,10 @@ describe('role catalog', () => {
 test('a typed role ARN is assumed from the source its account already uses, else from default', () => {
   const profiles = profilesFromIni(
     { central: { region: 'eu-west-1' }, dev: { role_arn: 'arn:aws:iam::222222222222:role/ReadOnly', source_profile: 'central' } },
-    { central: { aws_access_key_id: 'AKIALOCALROLES000001', aws_secret_access_key: 'x' }, default: { aws_access_key_id: 'AKIALOCALROLES000002', aws_secret_access_key: 'y' } },
+    {
+      central: { aws_access_key_id: 'AKIALOCALROLES000001', aws_secret_access_key: 'x' },
+      default: { aws_access_key_id: 'AKIALOCALROLES000002', aws_secret_access_key: 'y' },
+    },
   );
   const catalog = buildCatalog({ profiles });
   const sameAccount = roleForArn('arn:aws:iam::222222222222:role/Admin', catalog, profiles)!;

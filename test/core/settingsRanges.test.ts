@@ -6,7 +6,7 @@ import { loadAwsConfig } from '../../src/core/awsConfig';
 import { buildCatalog } from '../../src/core/roles';
 import { checkNumericSetting, checkNumericSettings, NUMERIC_SETTING_RANGES } from '../../src/core/settingsRanges';
 import { assumeRole, getCallerIdentity } from '../../src/core/sts';
-import { AwsServer, startAwsServer } from '../servers/aws';
+import { type AwsServer, startAwsServer } from '../servers/aws';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -21,7 +21,10 @@ describe('numeric settings', () => {
     assert.deepEqual(checked, {
       sessionDurationSeconds: 900,
       requestTimeoutMs: 15000,
-      problems: ['iamSwitchboard.sessionDurationSeconds must be from 900 to 43200; 900 is used.', 'iamSwitchboard.requestTimeoutSeconds is not a number; 15 is used.'],
+      problems: [
+        'iamSwitchboard.sessionDurationSeconds must be from 900 to 43200; 900 is used.',
+        'iamSwitchboard.requestTimeoutSeconds is not a number; 15 is used.',
+      ],
     });
     assert.deepEqual(checkNumericSettings({}), { sessionDurationSeconds: 3600, requestTimeoutMs: 15000, problems: [] });
     assert.equal(checkNumericSetting('sessionDurationSeconds', 3600.4).value, 3600);
@@ -32,8 +35,13 @@ describe('numeric settings', () => {
 
   test('the ranges are the ones package.json declares', () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: unknown } };
-    const sections = ([] as Array<{ properties: Record<string, { minimum?: number; maximum?: number; default?: number }> }>).concat(pkg.contributes.configuration as never);
-    const schema = Object.assign({}, ...sections.map((s) => s.properties)) as Record<string, { minimum?: number; maximum?: number; default?: number }>;
+    const sections = ([] as Array<{ properties: Record<string, { minimum?: number; maximum?: number; default?: number }> }>).concat(
+      pkg.contributes.configuration as never,
+    );
+    const schema = Object.assign({}, ...sections.map((s) => s.properties)) as Record<
+      string,
+      { minimum?: number; maximum?: number; default?: number }
+    >;
     for (const [name, range] of Object.entries(NUMERIC_SETTING_RANGES)) {
       const declared = schema[`iamSwitchboard.${name}`];
       assert.deepEqual([declared?.minimum, declared?.maximum, declared?.default], [range.min, range.max, range.default], name);
@@ -46,12 +54,18 @@ describe('numeric settings', () => {
     after(() => server.close());
 
     test('a schema-valid 16.1 s timeout works for STS once checked (the STS path itself also rounds it: stsClients.test)', async () => {
-      const config = await loadAwsConfig({ configPath: path.join(ROOT, 'test/fixtures/aws-config/config'), credentialsPath: path.join(ROOT, 'test/fixtures/aws-config/credentials') });
+      const config = await loadAwsConfig({
+        configPath: path.join(ROOT, 'test/fixtures/aws-config/config'),
+        credentialsPath: path.join(ROOT, 'test/fixtures/aws-config/credentials'),
+      });
       const role = buildCatalog({ profiles: config.profiles }).roles.find((r) => r.label === 'dev-readonly')!;
       const settings = { endpoint: server.url, region: 'eu-west-1', config };
       const { requestTimeoutMs } = checkNumericSettings({ requestTimeoutSeconds: 16.1 });
       const identity = await assumeRole(role, { ...settings, timeoutMs: requestTimeoutMs });
-      assert.match((await getCallerIdentity(identity.credentials, { ...settings, timeoutMs: requestTimeoutMs })).arn, /assumed-role\/ReadOnly/);
+      assert.match(
+        (await getCallerIdentity(identity.credentials, { ...settings, timeoutMs: requestTimeoutMs })).arn,
+        /assumed-role\/ReadOnly/,
+      );
     });
   });
 });

@@ -32,7 +32,10 @@ describe('source_profile chains at scale', () => {
     for (let i = 0; i < 2000; i++) {
       const profile = profiles.get(`l-${i}`)!;
       assert.equal(profile.source, undefined);
-      assert.deepEqual(profile.warnings.map((w) => w.code), ['SourceProfileLoop']);
+      assert.deepEqual(
+        profile.warnings.map((w) => w.code),
+        ['SourceProfileLoop'],
+      );
       const message = profile.warnings[0].message;
       assert.ok(message.startsWith(`its source_profile chain loops: l-${i} → l-${(i + 1) % 2000} → `), message);
       assert.match(message, /→ … →.*\(2000 profiles\)\.$/);

@@ -3,11 +3,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
-import { buildCatalog, RoleEntry } from '../../src/core/roles';
-import { assumeRole, AssumeOptions, credentialSourceCredentials, getCallerIdentity, MetadataProviders, needsMfaCode, StsCache } from '../../src/core/sts';
+import { type AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
+import { buildCatalog, type RoleEntry } from '../../src/core/roles';
+import {
+  assumeRole,
+  type AssumeOptions,
+  credentialSourceCredentials,
+  getCallerIdentity,
+  type MetadataProviders,
+  needsMfaCode,
+  StsCache,
+} from '../../src/core/sts';
 import { UserError } from '../../src/core/userError';
-import { AwsServer, startAwsServer, totp } from '../servers/aws';
+import { type AwsServer, startAwsServer, totp } from '../servers/aws';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/aws-config');
 const BOB_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -30,7 +38,10 @@ function role(label: string): RoleEntry {
 /** Asserts a UserError with this code whose message mentions every given text. */
 async function rejectsWith(promise: Promise<unknown>, code: string, ...mentions: string[]): Promise<UserError> {
   let caught: unknown;
-  await promise.then(() => assert.fail(`expected ${code}`), (e: unknown) => (caught = e));
+  await promise.then(
+    () => assert.fail(`expected ${code}`),
+    (e: unknown) => (caught = e),
+  );
   assert.ok(caught instanceof UserError, `not a UserError: ${String(caught)}`);
   assert.equal(caught.code, code, caught.message);
   for (const text of mentions) {
@@ -52,7 +63,12 @@ describe('assume role', () => {
     assert.equal(identity.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice');
     assert.equal(identity.accountId, '222222222222');
     assert.equal(identity.region, 'eu-west-1');
-    assert.deepEqual(identity.origin, { kind: 'sts', roleArn: 'arn:aws:iam::222222222222:role/ReadOnly', profile: 'dev-readonly', needsMfa: false });
+    assert.deepEqual(identity.origin, {
+      kind: 'sts',
+      roleArn: 'arn:aws:iam::222222222222:role/ReadOnly',
+      profile: 'dev-readonly',
+      needsMfa: false,
+    });
     assert.match(identity.credentials.accessKeyId, /^ASIA/);
     assert.ok(identity.credentials.expiration!.getTime() > Date.now());
     const caller = await getCallerIdentity(identity.credentials, { endpoint: server.url, region: 'eu-west-1', timeoutMs: 5000 });
@@ -75,18 +91,33 @@ describe('assume role', () => {
   });
 
   it('an explicit duration above an hour on a chained role is the chaining-cap error', async () => {
-    await rejectsWith(assumeRole(role('prod-auditor-long'), options()), 'ChainingDurationLimit', 'one hour', 'arn:aws:iam::333333333333:role/Auditor');
+    await rejectsWith(
+      assumeRole(role('prod-auditor-long'), options()),
+      'ChainingDurationLimit',
+      'one hour',
+      'arn:aws:iam::333333333333:role/Auditor',
+    );
   });
 
   it('a duration above the role maximum says so', async () => {
-    await rejectsWith(assumeRole(role('dev-readonly-long'), options()), 'DurationTooLong', '7200', 'arn:aws:iam::222222222222:role/ReadOnly');
+    await rejectsWith(
+      assumeRole(role('dev-readonly-long'), options()),
+      'DurationTooLong',
+      '7200',
+      'arn:aws:iam::222222222222:role/ReadOnly',
+    );
   });
 
   it('sends the external id, and without it the role refuses', async () => {
     const identity = await assumeRole(role('dev-deployer'), options());
     assert.equal(identity.arn, 'arn:aws:sts::222222222222:assumed-role/Deployer/alice');
     assert.ok(identity.credentials.expiration!.getTime() - Date.now() > 3600_000, 'duration_seconds 7200 honoured');
-    await rejectsWith(assumeRole(role('dev-deployer-no-external-id'), options()), 'AccessDenied', 'arn:aws:iam::222222222222:role/Deployer', 'profile default');
+    await rejectsWith(
+      assumeRole(role('dev-deployer-no-external-id'), options()),
+      'AccessDenied',
+      'arn:aws:iam::222222222222:role/Deployer',
+      'profile default',
+    );
   });
 
   it('gets source credentials through credential_process and credential_source = Environment', async () => {
@@ -109,7 +140,12 @@ describe('assume role', () => {
       const identity = await assumeRole(role('from-env'), options({ env }));
       assert.equal(identity.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/bob');
       assert.deepEqual(writes, [], 'process.env was rewritten for the call');
-      await rejectsWith(assumeRole(role('from-env'), options({ env: {} })), 'NoEnvironmentCredentials', 'AWS_ACCESS_KEY_ID', 'restart VS Code');
+      await rejectsWith(
+        assumeRole(role('from-env'), options({ env: {} })),
+        'NoEnvironmentCredentials',
+        'AWS_ACCESS_KEY_ID',
+        'restart VS Code',
+      );
     } finally {
       process.env = real;
     }
@@ -183,7 +219,13 @@ describe('MFA', () => {
 
 describe('assume role errors', () => {
   it('AccessDenied names the role and the source identity', async () => {
-    await rejectsWith(assumeRole(role('prod-breakglass'), options()), 'AccessDenied', 'arn:aws:iam::333333333333:role/BreakGlass', 'profile default', 'trust policy');
+    await rejectsWith(
+      assumeRole(role('prod-breakglass'), options()),
+      'AccessDenied',
+      'arn:aws:iam::333333333333:role/BreakGlass',
+      'profile default',
+      'trust policy',
+    );
   });
 
   it('an unknown access key is InvalidClientTokenId', async () => {
@@ -196,7 +238,11 @@ describe('assume role errors', () => {
     const files = { configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') };
     fs.writeFileSync(files.configPath, '[profile next]\nrole_arn = arn:aws:iam::333333333333:role/Auditor\nsource_profile = old\n');
     const c = session.credentials;
-    fs.writeFileSync(files.credentialsPath, `[old]\naws_access_key_id = ${c.accessKeyId}\naws_secret_access_key = ${c.secretAccessKey}\naws_session_token = ${c.sessionToken}\n`, { mode: 0o600 });
+    fs.writeFileSync(
+      files.credentialsPath,
+      `[old]\naws_access_key_id = ${c.accessKeyId}\naws_secret_access_key = ${c.secretAccessKey}\naws_session_token = ${c.sessionToken}\n`,
+      { mode: 0o600 },
+    );
     try {
       const expiredConfig = await loadAwsConfig(files);
       const next = buildCatalog({ profiles: expiredConfig.profiles }).roles[0];
@@ -210,7 +256,10 @@ describe('assume role errors', () => {
   });
 
   it('an unknown source profile, a malformed ARN or account id fail before any request', async () => {
-    const broken = await loadAwsConfig({ configPath: path.join(FIXTURES, 'broken-config'), credentialsPath: path.join(FIXTURES, 'credentials') });
+    const broken = await loadAwsConfig({
+      configPath: path.join(FIXTURES, 'broken-config'),
+      credentialsPath: path.join(FIXTURES, 'credentials'),
+    });
     const brokenRoles = new Map(buildCatalog({ profiles: broken.profiles }).roles.map((r) => [r.label, r]));
     const unreachable = { config: broken, endpoint: 'http://127.0.0.1:9', region: 'eu-west-1', timeoutMs: 1000 };
     await rejectsWith(assumeRole(brokenRoles.get('orphan')!, unreachable), 'UnknownSourceProfile', "'does-not-exist'", 'orphan');
@@ -225,12 +274,18 @@ describe('assume role errors', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sts-broken-'));
     const files = { configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') };
     // Warnings about the ignored line and the duration come first; neither is why the role cannot be assumed.
-    fs.writeFileSync(files.configPath, '[profile lost]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nduration_seconds = forever\nno equals sign here\nsource_profile = nobody\n');
+    fs.writeFileSync(
+      files.configPath,
+      '[profile lost]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nduration_seconds = forever\nno equals sign here\nsource_profile = nobody\n',
+    );
     fs.writeFileSync(files.credentialsPath, '');
     try {
       const lost = await loadAwsConfig(files);
       const lostRole = buildCatalog({ profiles: lost.profiles }).roles[0];
-      assert.deepEqual(lostRole.warnings.map((w) => w.code), ['InvalidDuration', 'IgnoredLine', 'UnknownSourceProfile']);
+      assert.deepEqual(
+        lostRole.warnings.map((w) => w.code),
+        ['InvalidDuration', 'IgnoredLine', 'UnknownSourceProfile'],
+      );
       const unreachable = { config: lost, endpoint: 'http://127.0.0.1:9', region: 'eu-west-1', timeoutMs: 1000 };
       const error = await rejectsWith(assumeRole(lostRole, unreachable), 'UnknownSourceProfile', "'nobody'", "profile 'lost'");
       assert.doesNotMatch(error.message, /duration_seconds|key = value/);
@@ -255,7 +310,12 @@ describe('assume role errors', () => {
   });
 
   it('an unreachable endpoint and a reset connection say where and what to check', async () => {
-    await rejectsWith(assumeRole(role('dev-readonly'), options({ endpoint: 'http://127.0.0.1:9' })), 'ECONNREFUSED', 'http://127.0.0.1:9', 'iamSwitchboard.stsEndpoint');
+    await rejectsWith(
+      assumeRole(role('dev-readonly'), options({ endpoint: 'http://127.0.0.1:9' })),
+      'ECONNREFUSED',
+      'http://127.0.0.1:9',
+      'iamSwitchboard.stsEndpoint',
+    );
     server.setFailure({ mode: 'reset' });
     try {
       await rejectsWith(assumeRole(role('dev-readonly'), options()), 'ECONNRESET', server.url);

@@ -5,13 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
-import { buildCatalog, RoleEntry } from '../../src/core/roles';
-import { assumeRole, AssumeOptions, getCallerIdentity, StsCache } from '../../src/core/sts';
+import { type AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
+import { buildCatalog, type RoleEntry } from '../../src/core/roles';
+import { assumeRole, type AssumeOptions, getCallerIdentity, StsCache } from '../../src/core/sts';
 import { StsClientPool } from '../../src/core/stsClients';
 import { UserError } from '../../src/core/userError';
 import { waitUntilUsable } from '../../src/core/waitForKeys';
-import { AwsServer, startAwsServer, totp } from '../servers/aws';
+import { type AwsServer, startAwsServer, totp } from '../servers/aws';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/aws-config');
 const BOB_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -48,7 +48,10 @@ async function counted(fn: () => Promise<unknown>): Promise<{ requests: number; 
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<UserError> {
   let caught: unknown;
-  await promise.then(() => assert.fail(`expected ${code}`), (e: unknown) => (caught = e));
+  await promise.then(
+    () => assert.fail(`expected ${code}`),
+    (e: unknown) => (caught = e),
+  );
   assert.ok(caught instanceof UserError, `not a UserError: ${String(caught)}`);
   assert.equal(caught.code, code, caught.message);
   return caught;
@@ -115,9 +118,15 @@ describe('round trips per switch', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-sources-'));
     const runs = path.join(dir, 'runs');
     const script = path.join(dir, 'process.js');
-    fs.writeFileSync(script, `require('fs').appendFileSync(${JSON.stringify(runs)}, 'x'); console.log(JSON.stringify({ Version: 1, AccessKeyId: '${ALICE.accessKeyId}', SecretAccessKey: '${ALICE.secretAccessKey}' }));`);
+    fs.writeFileSync(
+      script,
+      `require('fs').appendFileSync(${JSON.stringify(runs)}, 'x'); console.log(JSON.stringify({ Version: 1, AccessKeyId: '${ALICE.accessKeyId}', SecretAccessKey: '${ALICE.secretAccessKey}' }));`,
+    );
     const files = { configPath: path.join(dir, 'config'), credentialsPath: path.join(dir, 'credentials') };
-    fs.writeFileSync(files.configPath, `[profile src]\ncredential_process = ${process.execPath} ${script}\n\n[profile target]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = src\nrole_session_name = alice\n`);
+    fs.writeFileSync(
+      files.configPath,
+      `[profile src]\ncredential_process = ${process.execPath} ${script}\n\n[profile target]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = src\nrole_session_name = alice\n`,
+    );
     const cache = new StsCache();
     try {
       const loaded = await loadAwsConfig(files);
@@ -186,7 +195,10 @@ describe('bad settings and hostile answers are UserErrors', () => {
   it('an endpoint without a scheme names the setting, for assume, caller identity and the key wait', async () => {
     const cache = new StsCache();
     await rejectsWith(assumeRole(role('dev-readonly'), options(cache, { endpoint: '127.0.0.1:4566' })), 'InvalidStsEndpoint');
-    await rejectsWith(getCallerIdentity(credentials, { endpoint: 'localhost:4566', region: 'eu-west-1', timeoutMs: 5000 }), 'InvalidStsEndpoint');
+    await rejectsWith(
+      getCallerIdentity(credentials, { endpoint: 'localhost:4566', region: 'eu-west-1', timeoutMs: 5000 }),
+      'InvalidStsEndpoint',
+    );
     await rejectsWith(waitUntilUsable(credentials, { endpoint: 'sts.local', region: 'eu-west-1', timeoutMs: 500 }), 'InvalidStsEndpoint');
     cache.clear();
   });

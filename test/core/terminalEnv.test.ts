@@ -39,7 +39,18 @@ function sdkAccessKeyIn(env: Record<string, string>): string {
 
 describe('terminal environment', () => {
   it('a renewable Vault lease gets no expiry variable, so a renew leaves the environment unchanged', () => {
-    const lease: Identity = { ...identity, origin: { kind: 'vault', server: 'http://127.0.0.1:8200', mount: 'aws', role: 's3', leaseId: 'aws/creds/s3/x', renewable: true, credentialType: 'iam_user' } };
+    const lease: Identity = {
+      ...identity,
+      origin: {
+        kind: 'vault',
+        server: 'http://127.0.0.1:8200',
+        mount: 'aws',
+        role: 's3',
+        leaseId: 'aws/creds/s3/x',
+        renewable: true,
+        credentialType: 'iam_user',
+      },
+    };
     const renewed: Identity = { ...lease, credentials: { ...lease.credentials, expiration: new Date(Date.now() + 7200_000) } };
     assert.equal(environmentFor(lease).AWS_CREDENTIAL_EXPIRATION, undefined);
     assert.deepEqual(environmentFor(renewed), environmentFor(lease));
@@ -84,16 +95,31 @@ describe('terminal environment', () => {
     assert.equal(expiration, identity.credentials.expiration!.toISOString());
   });
 
-  it('the real AWS CLI takes the credentials and region from the environment over a profile', { skip: !fs.existsSync('/usr/bin/aws') && 'Debian awscli is not installed' }, () => {
-    const files = profileFiles();
-    const env = { PATH: '/usr/bin:/bin', HOME: os.tmpdir(), AWS_CONFIG_FILE: files.config, AWS_SHARED_CREDENTIALS_FILE: files.credentials, AWS_PROFILE: 'stale', ...environmentFor(identity) };
-    const out = execFileSync('/usr/bin/aws', ['configure', 'list'], { env }).toString();
-    assert.match(out, /access_key\s+\*+0001\s+env/);
-    assert.match(out, /region\s+eu-west-1\s+env/);
-  });
+  it(
+    'the real AWS CLI takes the credentials and region from the environment over a profile',
+    { skip: !fs.existsSync('/usr/bin/aws') && 'Debian awscli is not installed' },
+    () => {
+      const files = profileFiles();
+      const env = {
+        PATH: '/usr/bin:/bin',
+        HOME: os.tmpdir(),
+        AWS_CONFIG_FILE: files.config,
+        AWS_SHARED_CREDENTIALS_FILE: files.credentials,
+        AWS_PROFILE: 'stale',
+        ...environmentFor(identity),
+      };
+      const out = execFileSync('/usr/bin/aws', ['configure', 'list'], { env }).toString();
+      assert.match(out, /access_key\s+\*+0001\s+env/);
+      assert.match(out, /region\s+eu-west-1\s+env/);
+    },
+  );
 
   it('endpoint mode gives every terminal the same variables, a token instead of keys, and blanks inherited keys', () => {
-    const changes = endpointEnvironment({ configFile: '/storage/aws-config', endpointUrl: 'http://127.0.0.1:4000/credentials', followingToken: 'iamsbf_window' });
+    const changes = endpointEnvironment({
+      configFile: '/storage/aws-config',
+      endpointUrl: 'http://127.0.0.1:4000/credentials',
+      followingToken: 'iamsbf_window',
+    });
     assert.deepEqual(changes.prepend, { AWS_CONTAINER_AUTHORIZATION_TOKEN: 'iamsbf_window,' });
     assert.equal(changes.replace.AWS_CONFIG_FILE, '/storage/aws-config');
     assert.equal(changes.replace.AWS_PROFILE, 'iam-switchboard');
@@ -105,6 +131,11 @@ describe('terminal environment', () => {
     // An empty region breaks the JS SDK ("Region not accepted") and botocore's signing: the region is left alone.
     assert.equal('AWS_REGION' in changes.replace, false);
     assert.equal('AWS_DEFAULT_REGION' in changes.replace, false);
-    assert.deepEqual(pinnedEnvironment('iamsbp_own', identity), { AWS_CONTAINER_AUTHORIZATION_TOKEN: 'iamsbp_own', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1', [ROLE_VARIABLE]: identity.arn });
+    assert.deepEqual(pinnedEnvironment('iamsbp_own', identity), {
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: 'iamsbp_own',
+      AWS_REGION: 'eu-west-1',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+      [ROLE_VARIABLE]: identity.arn,
+    });
   });
 });

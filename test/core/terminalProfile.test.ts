@@ -5,7 +5,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
-import { commandLine, helperCommand, removeTerminalProfile, TERMINAL_PROFILE, terminalConfigPath, withoutCredentials, writeTerminalProfile } from '../../src/core/terminalProfile';
+import {
+  commandLine,
+  helperCommand,
+  removeTerminalProfile,
+  TERMINAL_PROFILE,
+  terminalConfigPath,
+  withoutCredentials,
+  writeTerminalProfile,
+} from '../../src/core/terminalProfile';
 import { UserError } from '../../src/core/userError';
 
 const PERSON_CONFIG = [
@@ -35,7 +43,15 @@ const PERSON_CONFIG = [
   'aws_security_token = legacyLocalToken0000000000000000000000L',
   '',
 ].join('\n');
-const SECRETS = ['AKIALOCALDEFAULT0001', 'defaultLocalSecret', 'centralLocalSecretColon', 'continuedLocalTokenLine', 'secondLocalTokenLine', 'commentedLocalSecret', 'legacyLocalToken'];
+const SECRETS = [
+  'AKIALOCALDEFAULT0001',
+  'defaultLocalSecret',
+  'centralLocalSecretColon',
+  'continuedLocalTokenLine',
+  'secondLocalTokenLine',
+  'commentedLocalSecret',
+  'legacyLocalToken',
+];
 
 /** The generated file as the JS SDK's own loader reads it: profiles by name. */
 async function sdkProfiles(file: string): Promise<Record<string, Record<string, string | undefined>>> {
@@ -53,7 +69,15 @@ describe('terminal profile', () => {
       assert.equal(text.includes(secret), false, secret);
     }
     assert.equal(text.includes('stale-1'), false);
-    for (const kept of ['# my config', 'region = us-west-2', '[profile central]', 's3 =', '  max_concurrent_requests = 20', 'mfa_serial = arn:aws:iam::111111111111:mfa/alice', 'source_profile = central']) {
+    for (const kept of [
+      '# my config',
+      'region = us-west-2',
+      '[profile central]',
+      's3 =',
+      '  max_concurrent_requests = 20',
+      'mfa_serial = arn:aws:iam::111111111111:mfa/alice',
+      'source_profile = central',
+    ]) {
       assert.ok(text.split('\n').includes(kept), kept);
     }
   });
@@ -63,7 +87,12 @@ describe('terminal profile', () => {
     const personConfigPath = path.join(dir, 'config');
     fs.writeFileSync(personConfigPath, PERSON_CONFIG);
     const folder = path.join(dir, 'storage');
-    const file = await writeTerminalProfile({ folder, personConfigPath, command: ['/opt/node', '/opt/ext/dist/credentialHelper.js'], region: 'eu-central-1' });
+    const file = await writeTerminalProfile({
+      folder,
+      personConfigPath,
+      command: ['/opt/node', '/opt/ext/dist/credentialHelper.js'],
+      region: 'eu-central-1',
+    });
     assert.equal(file, terminalConfigPath(folder));
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     const text = fs.readFileSync(file, 'utf8');
@@ -71,7 +100,10 @@ describe('terminal profile', () => {
       assert.equal(text.includes(secret), false, secret);
     }
     const profiles = await sdkProfiles(file);
-    assert.deepEqual(profiles[TERMINAL_PROFILE], { credential_process: '/opt/node /opt/ext/dist/credentialHelper.js', region: 'eu-central-1' });
+    assert.deepEqual(profiles[TERMINAL_PROFILE], {
+      credential_process: '/opt/node /opt/ext/dist/credentialHelper.js',
+      region: 'eu-central-1',
+    });
     assert.equal(profiles.dev.role_arn, 'arn:aws:iam::222222222222:role/ReadOnly');
     assert.equal(profiles.default.aws_access_key_id, undefined);
     assert.deepEqual(fs.readdirSync(folder), ['aws-config'], 'no temporary file is left behind');
@@ -86,7 +118,7 @@ describe('terminal profile', () => {
     await assert.rejects(writeTerminalProfile({ ...options, region: 'eu-west-1\ncredential_process = evil' }), UserError);
   });
 
-  it('keeps one file per window, and removes a closed window\'s file', async () => {
+  it("keeps one file per window, and removes a closed window's file", async () => {
     const dir = tempDir();
     const options = { folder: dir, personConfigPath: path.join(dir, 'missing'), command: ['/opt/node', '/h.js'] };
     const first = await writeTerminalProfile({ ...options, region: 'eu-west-1', windowKey: '41001' });
@@ -99,8 +131,16 @@ describe('terminal profile', () => {
   });
 
   it('runs Electron as Node through env(1), and Node directly', () => {
-    assert.deepEqual(helperCommand({ execPath: '/usr/share/code/code', helperPath: '/ext/h.js', electron: true, platform: 'linux' }), ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', '/usr/share/code/code', '/ext/h.js']);
-    assert.deepEqual(helperCommand({ execPath: '/usr/bin/node', helperPath: '/ext/h.js', electron: false, platform: 'linux' }), ['/usr/bin/node', '/ext/h.js']);
+    assert.deepEqual(helperCommand({ execPath: '/usr/share/code/code', helperPath: '/ext/h.js', electron: true, platform: 'linux' }), [
+      '/usr/bin/env',
+      'ELECTRON_RUN_AS_NODE=1',
+      '/usr/share/code/code',
+      '/ext/h.js',
+    ]);
+    assert.deepEqual(helperCommand({ execPath: '/usr/bin/node', helperPath: '/ext/h.js', electron: false, platform: 'linux' }), [
+      '/usr/bin/node',
+      '/ext/h.js',
+    ]);
   });
 
   it('the Electron command line, run as the JS SDK runs it (sh), starts the program with ELECTRON_RUN_AS_NODE=1', () => {
@@ -116,7 +156,10 @@ describe('terminal profile', () => {
     const line = commandLine(argv, 'linux');
     // The Go SDK strips quotes around a whole value, and the JS SDK cuts at a whitespace-preceded '#' or ';'.
     assert.doesNotMatch(line, /^['"]|\s[;#]/);
-    const bySh = execFileSync('/bin/sh', ['-c', `printf '%s\\n' ${line}`]).toString().split('\n').slice(0, -1);
+    const bySh = execFileSync('/bin/sh', ['-c', `printf '%s\\n' ${line}`])
+      .toString()
+      .split('\n')
+      .slice(0, -1);
     assert.deepEqual(bySh, argv);
     const byShlex = execFileSync('python3', ['-c', 'import json,shlex,sys;print(json.dumps(shlex.split(sys.argv[1])))', line]).toString();
     assert.deepEqual(JSON.parse(byShlex), argv);
@@ -124,6 +167,9 @@ describe('terminal profile', () => {
   });
 
   it("refuses a Windows path the JS SDK's ini parser would cut at ' #' or ' ;'", () => {
-    assert.throws(() => commandLine(['C:\\node.exe', 'C:\\my #1\\h.js'], 'win32'), (e: unknown) => e instanceof UserError && e.code === 'UnsupportedHelperPath');
+    assert.throws(
+      () => commandLine(['C:\\node.exe', 'C:\\my #1\\h.js'], 'win32'),
+      (e: unknown) => e instanceof UserError && e.code === 'UnsupportedHelperPath',
+    );
   });
 });

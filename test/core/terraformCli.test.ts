@@ -60,10 +60,16 @@ test('real terraform output -json over the state fixture gives the same role ARN
 
 test('a failing terraform becomes its first Error line and a next step', async (t) => {
   const dir = tempDir(t);
-  const terraform = fakeTerraform(dir, `printf '\\n╷\\n│ Error: Backend initialization required, please run "terraform init"\\n│\\n╵\\n' >&2; exit 1`);
+  const terraform = fakeTerraform(
+    dir,
+    `printf '\\n╷\\n│ Error: Backend initialization required, please run "terraform init"\\n│\\n╵\\n' >&2; exit 1`,
+  );
   await assert.rejects(
     terraformOutputJson(terraform, dir, { timeoutMs: 10_000 }),
-    isUserError('TerraformFailed', /^'terraform output -json' failed: Error: Backend initialization required, please run "terraform init"\. Run it in a terminal in /),
+    isUserError(
+      'TerraformFailed',
+      /^'terraform output -json' failed: Error: Backend initialization required, please run "terraform init"\. Run it in a terminal in /,
+    ),
   );
 });
 
@@ -71,7 +77,10 @@ test('a terraform that hangs is stopped at the timeout', async (t) => {
   const dir = tempDir(t);
   const terraform = fakeTerraform(dir, 'exec sleep 30');
   const started = Date.now();
-  await assert.rejects(terraformOutputJson(terraform, dir, { timeoutMs: 300 }), isUserError('TerraformTimedOut', /did not finish within 1 seconds: run it in a terminal/));
+  await assert.rejects(
+    terraformOutputJson(terraform, dir, { timeoutMs: 300 }),
+    isUserError('TerraformTimedOut', /did not finish within 1 seconds: run it in a terminal/),
+  );
   assert.ok(Date.now() - started < 5000);
 });
 
@@ -85,7 +94,10 @@ test('cancelling stops terraform', async (t) => {
 
 test('terraform runs with prompts disabled, in the chosen folder', async (t) => {
   const dir = tempDir(t);
-  const terraform = fakeTerraform(dir, `printf '{"cwd":{"value":"%s","sensitive":false,"type":"string"},"input":{"value":"%s","sensitive":false,"type":"string"},"args":{"value":"%s","sensitive":false,"type":"string"}}' "$(pwd)" "$TF_INPUT" "$*"`);
+  const terraform = fakeTerraform(
+    dir,
+    `printf '{"cwd":{"value":"%s","sensitive":false,"type":"string"},"input":{"value":"%s","sensitive":false,"type":"string"},"args":{"value":"%s","sensitive":false,"type":"string"}}' "$(pwd)" "$TF_INPUT" "$*"`,
+  );
   const outputs = JSON.parse(await terraformOutputJson(terraform, dir, { timeoutMs: 10_000 })) as Record<string, { value: string }>;
   assert.equal(outputs.cwd.value, fs.realpathSync(dir));
   assert.equal(outputs.input.value, '0');

@@ -79,7 +79,14 @@ test('no outputs means no roles', () => {
 test('the role ARN check is strict', () => {
   assert.equal(assumableRoleArn('arn:aws:iam::222222222222:role/a/b/Name'), 'arn:aws:iam::222222222222:role/a/b/Name');
   assert.equal(assumableRoleArn('arn:aws-cn:iam::222222222222:role/Name'), 'arn:aws-cn:iam::222222222222:role/Name');
-  for (const value of ['arn:aws:iam::22222222222:role/Name', 'arn:aws:iam::222222222222:role/', 'arn:aws:iam::222222222222:role/bad name', 'arn:aws:iam:us-east-1:222222222222:role/X', 42, null]) {
+  for (const value of [
+    'arn:aws:iam::22222222222:role/Name',
+    'arn:aws:iam::222222222222:role/',
+    'arn:aws:iam::222222222222:role/bad name',
+    'arn:aws:iam:us-east-1:222222222222:role/X',
+    42,
+    null,
+  ]) {
     assert.equal(assumableRoleArn(value), undefined, String(value));
   }
 });
@@ -103,7 +110,10 @@ test('invalid JSON is located by line and column, never quoted (nearby text can 
       assert.throws(
         () => read(text),
         (error: unknown) =>
-          error instanceof UserError && error.code === 'InvalidJson' && error.message.includes(`line ${line}, column ${column}`) && !/hunter2/.test(`${error.message} ${error.detail ?? ''}`),
+          error instanceof UserError &&
+          error.code === 'InvalidJson' &&
+          error.message.includes(`line ${line}, column ${column}`) &&
+          !/hunter2/.test(`${error.message} ${error.detail ?? ''}`),
         text,
       );
     }

@@ -4,7 +4,13 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CrossAccountRoleOptions, MODULE_FILE_NAMES, accountIdProblem, roleNameProblem, scaffoldCrossAccountRole } from '../../src/core/terraform/scaffold';
+import {
+  type CrossAccountRoleOptions,
+  MODULE_FILE_NAMES,
+  accountIdProblem,
+  roleNameProblem,
+  scaffoldCrossAccountRole,
+} from '../../src/core/terraform/scaffold';
 import { UserError } from '../../src/core/userError';
 
 // HashiCorp's HCL parser compiled to wasm. Required (not imported) so its DOM type reference stays out of the program.
@@ -39,7 +45,9 @@ test('the module trusts the central account root and attaches the chosen managed
   const [central, ...others] = trustStatements(module['main.tf']);
   assert.equal(others.length, 0);
   assert.deepEqual(central.actions, ['sts:AssumeRole']);
-  assert.deepEqual(central.principals, [{ type: 'AWS', identifiers: ['arn:${data.aws_partition.current.partition}:iam::${var.central_account_id}:root'] }]);
+  assert.deepEqual(central.principals, [
+    { type: 'AWS', identifiers: ['arn:${data.aws_partition.current.partition}:iam::${var.central_account_id}:root'] },
+  ]);
   assert.equal(central.condition, undefined, 'no MFA and no external ID: no conditions');
 
   const role = module['main.tf'].resource.aws_iam_role.this[0];
@@ -83,7 +91,10 @@ test('an instance profile comes with a separate, unconditioned EC2 trust stateme
 test('duplicate policy ARNs are attached once', async () => {
   const arn = 'arn:aws:iam::aws:policy/job-function/ViewOnlyAccess';
   const module = await parsedModule({ ...base, managedPolicyArns: [arn, 'arn:aws:iam::222222222222:policy/ListAllMyBuckets', arn] });
-  assert.deepEqual(module['variables.tf'].variable.managed_policy_arns[0].default, [arn, 'arn:aws:iam::222222222222:policy/ListAllMyBuckets']);
+  assert.deepEqual(module['variables.tf'].variable.managed_policy_arns[0].default, [
+    arn,
+    'arn:aws:iam::222222222222:policy/ListAllMyBuckets',
+  ]);
 });
 
 test('inputs AWS would reject are refused with a code and a sentence naming the problem', () => {
@@ -118,7 +129,10 @@ test('the input-box checks accept what the scaffold accepts', () => {
 test('generated files are terraform fmt-clean', { skip: !hasTerraform() && 'terraform is not on PATH' }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scaffold-'));
   try {
-    for (const [i, options] of [base, { ...base, requireMfa: true, externalId: 'abc-123', instanceProfile: true, managedPolicyArns: [] }].entries()) {
+    for (const [i, options] of [
+      base,
+      { ...base, requireMfa: true, externalId: 'abc-123', instanceProfile: true, managedPolicyArns: [] },
+    ].entries()) {
       const moduleDir = path.join(dir, String(i));
       fs.mkdirSync(moduleDir);
       for (const [name, text] of Object.entries(scaffoldCrossAccountRole(options))) {

@@ -36,7 +36,10 @@ function only(blocks: Hcl[] | undefined): Hcl {
 test('expansion resolves placeholders, choices, mirrors, nesting and escapes', () => {
   const body = ['a = "${1:first}" b = "$1" c = "${2|x,y|}" d = "${3:outer ${4:inner}}" e = "$4"', 'f = "\\${var.x}" g = "\\\\" $0'];
   assert.equal(expandSnippet(body), 'a = "first" b = "first" c = "x" d = "outer inner" e = "inner"\nf = "${var.x}" g = "\\" ');
-  assert.equal(expandSnippet('${1|a,b\\,c|}', (_i, options) => options[1]), 'b,c');
+  assert.equal(
+    expandSnippet('${1|a,b\\,c|}', (_i, options) => options[1]),
+    'b,c',
+  );
   assert.equal(expandSnippet('$1 then ${1:late}'), 'late then late', 'a mirror before its placeholder still copies it');
   assert.equal(expandSnippet('${TM_FILENAME_BASE:main} $UNKNOWN'), 'main UNKNOWN');
 });
@@ -54,7 +57,11 @@ test('every snippet has a tf- prefix, a description and tab stops numbered in th
     assert.match(snippet.prefix, /^tf-(iam|aws|ec2|vault-aws)-[a-z-]+$/);
     assert.ok(snippet.description.length > 40, `${snippet.prefix} needs a description that says what it makes`);
     const order = tabStopOrder(snippet.body);
-    assert.deepEqual(order, order.map((_n, i) => i + 1), `${snippet.prefix} tab stops: ${order.join(',')}`);
+    assert.deepEqual(
+      order,
+      order.map((_n, i) => i + 1),
+      `${snippet.prefix} tab stops: ${order.join(',')}`,
+    );
     assert.ok(snippet.body.join('\n').includes('$0'), `${snippet.prefix} ends with $0`);
     assert.doesNotThrow(() => parseSnippet(snippet.body));
   }
@@ -151,7 +158,11 @@ test('Vault snippets mount the AWS engine with a 30-minute lease and define iam_
 test('expanded snippets are already in terraform fmt style', { skip: !hasTerraform() && 'terraform is not on PATH' }, () => {
   for (const snippet of byPrefix.values()) {
     const text = expandSnippet(snippet.body);
-    const formatted = execFileSync('terraform', ['fmt', '-no-color', '-'], { input: text, encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' } });
+    const formatted = execFileSync('terraform', ['fmt', '-no-color', '-'], {
+      input: text,
+      encoding: 'utf8',
+      env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' },
+    });
     assert.equal(formatted, text, `${snippet.prefix} is not fmt-clean`);
   }
 });
@@ -159,7 +170,9 @@ test('expanded snippets are already in terraform fmt style', { skip: !hasTerrafo
 test('hcl2json parse time', (t) => {
   assert.ok(parseTimes.length > 0);
   const sorted = [...parseTimes].sort((a, b) => a - b);
-  t.diagnostic(`hcl2json: ${parseTimes.length} parses, first ${parseTimes[0].toFixed(1)} ms, median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms`);
+  t.diagnostic(
+    `hcl2json: ${parseTimes.length} parses, first ${parseTimes[0].toFixed(1)} ms, median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms`,
+  );
 });
 
 function hasTerraform(): boolean {

@@ -4,11 +4,19 @@ import { toUserError } from '../../src/core/awsErrors';
 import { UserError } from '../../src/core/userError';
 
 test('a code from a server cannot carry a newline or a fake log line into the log', () => {
-  const error = new UserError('Something failed: try again.', 'Bad\nINFO [fake] signed in as admin\r', 'detail\nINFO [fake] forged\u001b[31m');
+  const error = new UserError(
+    'Something failed: try again.',
+    'Bad\nINFO [fake] signed in as admin\r',
+    'detail\nINFO [fake] forged\u001b[31m',
+  );
   assert.equal(error.code, 'Bad_INFO__fake__signed_in_as_admin_');
+  // eslint-disable-next-line no-control-regex -- an escape character must not survive
   assert.doesNotMatch(error.detail!, /[\r\n\u001b]/);
   // What an STS server sends as its error Code becomes the code of a UserError.
-  const fromServer = toUserError(Object.assign(new Error('x\ny'), { name: 'Weird\nCode' }), { action: 'AssumeRole', roleArn: 'arn:aws:iam::222222222222:role/R' });
+  const fromServer = toUserError(Object.assign(new Error('x\ny'), { name: 'Weird\nCode' }), {
+    action: 'AssumeRole',
+    roleArn: 'arn:aws:iam::222222222222:role/R',
+  });
   assert.doesNotMatch(`${fromServer.code} ${fromServer.message} ${fromServer.detail}`, /[\r\n]/);
 });
 

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentials } from '../../src/core/session';
 import { UserError } from '../../src/core/userError';
-import { transportWarning, VaultClient, VaultServer, waitUntilUsable } from '../../src/core/vault';
-import { LocalServers, startServers } from '../servers';
+import { transportWarning, VaultClient, type VaultServer, waitUntilUsable } from '../../src/core/vault';
+import { type LocalServers, startServers } from '../servers';
 
 async function callerArn(endpoint: string, credentials: AwsCredentials): Promise<string> {
   const sts = new STSClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
@@ -50,7 +50,11 @@ function server(url: string, extra: Partial<VaultServer> = {}): VaultServer {
 }
 
 async function vaultWrite(url: string, token: string, path: string, body: unknown, method = 'POST'): Promise<Response> {
-  return fetch(`${url}/v1/${path}`, { method, headers: { 'X-Vault-Token': token, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${url}/v1/${path}`, {
+    method,
+    headers: { 'X-Vault-Token': token, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 describe('Vault client against the local Vault', () => {
@@ -115,8 +119,11 @@ describe('Vault client against the local Vault', () => {
       new VaultClient({ name: 'local', address: process.argv[1] }).loginUserpass('alice', 'alice-password')
         .then(() => console.log('signed in'), (error) => { console.log(error.message); process.exitCode = 1; });`;
     const output = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
-      execFile(process.execPath, ['-e', script, servers.vault.url], { env: { ...process.env, DEBUG: 'node-vault*', DEBUG_COLORS: '0' } }, (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stdout}${stderr}`)) : resolve({ stdout, stderr }),
+      execFile(
+        process.execPath,
+        ['-e', script, servers.vault.url],
+        { env: { ...process.env, DEBUG: 'node-vault*', DEBUG_COLORS: '0' } },
+        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stdout}${stderr}`)) : resolve({ stdout, stderr })),
       ),
     );
     assert.match(output.stdout, /signed in/);
@@ -160,7 +167,11 @@ describe('Vault client against the local Vault', () => {
   });
 
   test('assumed_role credentials are the Vault role at STS; their lease cannot be renewed and revoke leaves them valid', async () => {
-    const leased = await alice.leaseCredentials('aws', 'dev-s3', { credentialType: 'assumed_role', ttl: '15m', roleSessionName: 'test-session' });
+    const leased = await alice.leaseCredentials('aws', 'dev-s3', {
+      credentialType: 'assumed_role',
+      ttl: '15m',
+      roleSessionName: 'test-session',
+    });
     assert.ok(leased.credentials.sessionToken);
     assert.equal(leased.arn, 'arn:aws:sts::222222222222:assumed-role/VaultS3/test-session');
     assert.equal(await callerArn(servers.aws.url, leased.credentials), leased.arn);
@@ -207,12 +218,18 @@ describe('Vault client against the local Vault', () => {
     const denied = await userError(reader.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' }), 'VaultPermissionDenied');
     assert.match(denied.message, /denied "read" on aws\/creds\/s3-full/);
     assert.match(denied.message, /\(default\)/);
-    const deniedSts = await userError(reader.leaseCredentials('aws', 'dev-s3', { credentialType: 'assumed_role' }), 'VaultPermissionDenied');
+    const deniedSts = await userError(
+      reader.leaseCredentials('aws', 'dev-s3', { credentialType: 'assumed_role' }),
+      'VaultPermissionDenied',
+    );
     assert.match(deniedSts.message, /"update" on aws\/sts\/dev-s3/);
   });
 
   test('an expired token asks to sign in again, and its iam_user leases are gone with it', async () => {
-    const created = await vaultWrite(servers.vault.url, servers.vault.rootToken, 'auth/token/create', { policies: ['aws-dev'], ttl: '120s' });
+    const created = await vaultWrite(servers.vault.url, servers.vault.rootToken, 'auth/token/create', {
+      policies: ['aws-dev'],
+      ttl: '120s',
+    });
     const token = ((await created.json()) as { auth: { client_token: string } }).auth.client_token;
     const client = new VaultClient(server(servers.vault.url), { token });
     const leased = await client.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' });
@@ -253,7 +270,11 @@ describe('Vault client against the local Vault', () => {
     let revokedNote: (message: string) => void = () => undefined;
     const noted = new Promise<string>((resolve) => (revokedNote = resolve));
     const warnings: string[] = [];
-    const client = new VaultClient(server(servers.vault.url), { token: aliceToken, log: (m) => revokedNote(m), warn: (m) => warnings.push(m) });
+    const client = new VaultClient(server(servers.vault.url), {
+      token: aliceToken,
+      log: (m) => revokedNote(m),
+      warn: (m) => warnings.push(m),
+    });
     servers.vault.setFailure({ mode: 'slow', delayMs: 600 }, 1);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
@@ -292,8 +313,27 @@ describe('Vault client against the local Vault', () => {
   test('a self-signed certificate is a TLS failure until its CA is configured', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'vault-tls-'));
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-        '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
     } catch {
       t.skip('openssl is not installed');
       return;
@@ -301,7 +341,18 @@ describe('Vault client against the local Vault', () => {
     const https = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
       res.setHeader('content-type', 'application/json');
       // A real lookup-self envelope: checked like every Vault answer.
-      res.end(JSON.stringify({ request_id: 'tls-req', lease_id: '', renewable: false, lease_duration: 0, data: { display_name: 'tls-user', policies: ['default'], ttl: 60 }, wrap_info: null, warnings: null, auth: null }));
+      res.end(
+        JSON.stringify({
+          request_id: 'tls-req',
+          lease_id: '',
+          renewable: false,
+          lease_duration: 0,
+          data: { display_name: 'tls-user', policies: ['default'], ttl: 60 },
+          wrap_info: null,
+          warnings: null,
+          auth: null,
+        }),
+      );
     });
     await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
     const url = `https://127.0.0.1:${(https.address() as net.AddressInfo).port}`;
@@ -320,7 +371,10 @@ describe('Vault client against the local Vault', () => {
 
   test('skip-verify warns once, loudly', async () => {
     const warnings: string[] = [];
-    const client = new VaultClient(server(servers.vault.url, { tlsSkipVerify: true }), { token: aliceToken, warn: (m) => warnings.push(m) });
+    const client = new VaultClient(server(servers.vault.url, { tlsSkipVerify: true }), {
+      token: aliceToken,
+      warn: (m) => warnings.push(m),
+    });
     await client.lookupSelf();
     await client.lookupSelf();
     assert.equal(warnings.length, 1);
@@ -329,7 +383,10 @@ describe('Vault client against the local Vault', () => {
 
   test('plain http:// to another host warns like skip-verify; loopback and https do not', async () => {
     const warningFor = (address: string, tlsSkipVerify?: boolean) => transportWarning({ address, tlsSkipVerify });
-    assert.match(warningFor('http://vault.example.com:8200') ?? '', /plain http:\/\/: your token and credentials cross the network unencrypted; use an https:\/\/ address/);
+    assert.match(
+      warningFor('http://vault.example.com:8200') ?? '',
+      /plain http:\/\/: your token and credentials cross the network unencrypted; use an https:\/\/ address/,
+    );
     assert.match(warningFor('http://10.0.0.5:8200') ?? '', /unencrypted/);
     assert.match(warningFor('http://127.0.0.1.example.com') ?? '', /unencrypted/, 'a name that only starts like a loopback address');
     assert.match(warningFor('https://vault.example.com', true) ?? '', /TLS certificate checks are OFF/);
@@ -383,7 +440,10 @@ describe('waiting for new iam_user keys', () => {
 
   test('gives up after its bound with a clear message', async () => {
     const leased = await alice.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' });
-    const error = await userError(waitUntilUsable(leased.credentials, { endpoint: servers.aws.url, region: 'us-east-1', timeoutMs: 300 }), 'KeysNotYetUsable');
+    const error = await userError(
+      waitUntilUsable(leased.credentials, { endpoint: servers.aws.url, region: 'us-east-1', timeoutMs: 300 }),
+      'KeysNotYetUsable',
+    );
     assert.match(error.message, /within 0\.3 s.*InvalidClientTokenId/);
   });
 
@@ -392,7 +452,10 @@ describe('waiting for new iam_user keys', () => {
     servers.aws.setFailure({ mode: 'slow', delayMs: 4000 });
     try {
       const started = Date.now();
-      const error = await userError(waitUntilUsable(leased.credentials, { endpoint: servers.aws.url, region: 'us-east-1', timeoutMs: 500 }), 'KeysNotChecked');
+      const error = await userError(
+        waitUntilUsable(leased.credentials, { endpoint: servers.aws.url, region: 'us-east-1', timeoutMs: 500 }),
+        'KeysNotChecked',
+      );
       const elapsed = Date.now() - started;
       assert.ok(elapsed >= 450 && elapsed < 1500, `gave up after ${elapsed} ms`);
       assert.match(error.message, /did not answer within 0\.5 s/);

@@ -8,7 +8,7 @@ import { environmentFor } from '../../src/core/terminalEnv';
 import { UserError } from '../../src/core/userError';
 import { VaultClient } from '../../src/core/vault';
 import { MAX_TTL_SECONDS } from '../../src/core/vaultAnswers';
-import { LocalServers, startServers } from '../servers';
+import { type LocalServers, startServers } from '../servers';
 
 type Answer = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -36,7 +36,17 @@ async function hostileServer(): Promise<{ url: string; answer(a: Answer): void; 
 
 /** A real Vault envelope around `fields`. */
 function envelope(fields: Record<string, unknown>): string {
-  return JSON.stringify({ request_id: 'req-1', lease_id: '', renewable: false, lease_duration: 0, data: null, wrap_info: null, warnings: null, auth: null, ...fields });
+  return JSON.stringify({
+    request_id: 'req-1',
+    lease_id: '',
+    renewable: false,
+    lease_duration: 0,
+    data: null,
+    wrap_info: null,
+    warnings: null,
+    auth: null,
+    ...fields,
+  });
 }
 
 function json(status: number, text: string): Answer {
@@ -67,7 +77,10 @@ describe('Vault answers that are not Vault answers', () => {
   after(() => hostile.close());
 
   const notVault: Array<[string, Answer]> = [
-    ['an HTML proxy page with 200', (_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body>Please sign in to the proxy</body></html>')],
+    [
+      'an HTML proxy page with 200',
+      (_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body>Please sign in to the proxy</body></html>'),
+    ],
     ['a 502 from a load balancer', (_req, res) => res.writeHead(502, { 'Content-Type': 'text/html' }).end('<html>502 Bad Gateway</html>')],
     ['a 503 with no body', (_req, res) => res.writeHead(503).end()],
     ['null', json(200, 'null')],
@@ -97,10 +110,22 @@ describe('Vault answers that are not Vault answers', () => {
 
   test('an out-of-range lease_duration or ttl gives a valid expiry (capped) or none, never an Invalid Date', async () => {
     for (const duration of [1e300, Number.MAX_SAFE_INTEGER, -5, 12.7]) {
-      hostile.answer(json(200, envelope({
-        lease_id: 'aws/creds/s3-full/x', renewable: true, lease_duration: duration,
-        data: { access_key: 'AKIALOCALTEST0000001', secret_key: 'LOCALTESTsecret0000000000000000000000000', security_token: null, ttl: duration },
-      })));
+      hostile.answer(
+        json(
+          200,
+          envelope({
+            lease_id: 'aws/creds/s3-full/x',
+            renewable: true,
+            lease_duration: duration,
+            data: {
+              access_key: 'AKIALOCALTEST0000001',
+              secret_key: 'LOCALTESTsecret0000000000000000000000000',
+              security_token: null,
+              ttl: duration,
+            },
+          }),
+        ),
+      );
       const leased = await client.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' });
       const expiry = leased.lease.expiresAt;
       assert.ok(expiry === undefined || !Number.isNaN(expiry.getTime()), `${duration}: ${String(expiry)}`);
@@ -109,20 +134,48 @@ describe('Vault answers that are not Vault answers', () => {
         assert.equal(expiry, undefined, 'a negative duration does not expire the lease at once');
       }
       // The terminal environment is built from it without a RangeError.
-      environmentFor({ label: 'x', region: 'us-east-1', credentials: leased.credentials, origin: { kind: 'vault', server: hostile.url, mount: 'aws', role: 's3-full', leaseId: 'x', renewable: true, credentialType: 'iam_user' } });
+      environmentFor({
+        label: 'x',
+        region: 'us-east-1',
+        credentials: leased.credentials,
+        origin: {
+          kind: 'vault',
+          server: hostile.url,
+          mount: 'aws',
+          role: 's3-full',
+          leaseId: 'x',
+          renewable: true,
+          credentialType: 'iam_user',
+        },
+      });
     }
   });
 
   test('a lease_duration that is not a number is not a Vault answer', async () => {
-    hostile.answer(json(200, envelope({ lease_id: 'aws/creds/s3-full/x', lease_duration: 'forever', data: { access_key: 'AKIALOCALTEST0000001', secret_key: 'LOCALTESTsecret' } })));
+    hostile.answer(
+      json(
+        200,
+        envelope({
+          lease_id: 'aws/creds/s3-full/x',
+          lease_duration: 'forever',
+          data: { access_key: 'AKIALOCALTEST0000001', secret_key: 'LOCALTESTsecret' },
+        }),
+      ),
+    );
     await rejectsWith(client.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' }), 'VaultBadAnswer');
   });
 
   test('keys with a newline or control characters are refused, not put into a terminal environment', async () => {
-    hostile.answer(json(200, envelope({
-      lease_id: 'aws/creds/s3-full/y', lease_duration: 60,
-      data: { access_key: 'AKIALOCALTEST0000001\nexport EVIL=1', secret_key: 'LOCALTESTsecret', security_token: null },
-    })));
+    hostile.answer(
+      json(
+        200,
+        envelope({
+          lease_id: 'aws/creds/s3-full/y',
+          lease_duration: 60,
+          data: { access_key: 'AKIALOCALTEST0000001\nexport EVIL=1', secret_key: 'LOCALTESTsecret', security_token: null },
+        }),
+      ),
+    );
     await rejectsWith(client.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' }), 'VaultBadAnswer');
   });
 
@@ -174,7 +227,15 @@ describe('Vault server addresses', () => {
     const saved = process.env.VAULT_ADDR;
     process.env.VAULT_ADDR = decoy.url;
     try {
-      for (const address of ['', '   ', undefined, 'vault.example.com:8200', 'ftp://vault.example.com', 'https://user:pw@vault.example.com', 'https://']) {
+      for (const address of [
+        '',
+        '   ',
+        undefined,
+        'vault.example.com:8200',
+        'ftp://vault.example.com',
+        'https://user:pw@vault.example.com',
+        'https://',
+      ]) {
         const client = new VaultClient({ name: 'broken', address: address as string });
         const error = await rejectsWith(client.loginUserpass('alice', 'alice-password'), 'VaultBadAddress');
         assert.match(error.message, /"broken" has no valid address; set its address in iamSwitchboard\.vault\.servers/);
@@ -202,7 +263,10 @@ describe('leases we gave up on, against the local Vault', () => {
   test('a lease request that times out and that Vault answers later is revoked, and the log says so', async () => {
     let noted: (message: string) => void = () => undefined;
     const note = new Promise<string>((resolve) => (noted = resolve));
-    const client = new VaultClient({ name: 'local', address: servers.vault.url }, { token, timeoutMs: 300, log: (m) => noted(m), warn: (m) => noted(m) });
+    const client = new VaultClient(
+      { name: 'local', address: servers.vault.url },
+      { token, timeoutMs: 300, log: (m) => noted(m), warn: (m) => noted(m) },
+    );
     servers.vault.setFailure({ mode: 'slow', delayMs: 1200 }, 1);
     await rejectsWith(client.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' }), 'VaultTimeout');
     const message = await note;
@@ -225,7 +289,10 @@ describe('leases we gave up on, against the local Vault', () => {
     await rejectsWith(request, 'Cancelled');
     const message = await warning;
     servers.vault.setFailure(undefined);
-    const leaseId = /^Could not revoke Vault lease (aws\/creds\/s3-full\/\S+), issued after its request was cancelled; revoke it by hand with "vault lease revoke \1"/.exec(message)?.[1];
+    const leaseId =
+      /^Could not revoke Vault lease (aws\/creds\/s3-full\/\S+), issued after its request was cancelled; revoke it by hand with "vault lease revoke \1"/.exec(
+        message,
+      )?.[1];
     assert.ok(leaseId, message);
     assert.deepEqual(servers.vault.leaseIds(), [leaseId]);
     await new VaultClient({ name: 'local', address: servers.vault.url }, { token: servers.vault.rootToken }).revokeLease(leaseId);

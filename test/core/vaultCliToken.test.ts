@@ -55,7 +55,12 @@ describe('the vault CLI token', () => {
     const found = await findCliToken(client, { env: { VAULT_ADDR: other.url }, homeDir: home });
     assert.ok(found.kind === 'rejected', found.kind);
     assert.equal(found.code, 'VaultCliTokenRejected');
-    assert.match(found.message, new RegExp(`does not accept the token in ~/.vault-token: .*belongs to another Vault server \\(the vault CLI here points at ${other.url}\\); run "vault login"`));
+    assert.match(
+      found.message,
+      new RegExp(
+        `does not accept the token in ~/.vault-token: .*belongs to another Vault server \\(the vault CLI here points at ${other.url}\\); run "vault login"`,
+      ),
+    );
     assert.ok(!found.message.includes(foreign.token));
   });
 
@@ -71,7 +76,10 @@ describe('the vault CLI token', () => {
     await servers.vault.advanceClock(61_000);
     const found = await findCliToken(client, { env: {}, homeDir: home });
     assert.ok(found.kind === 'rejected');
-    assert.match(found.message, /it has expired, was revoked or belongs to another Vault server; run "vault login" against this server or sign in here\.$/);
+    assert.match(
+      found.message,
+      /it has expired, was revoked or belongs to another Vault server; run "vault login" against this server or sign in here\.$/,
+    );
   });
 
   test('no file and no VAULT_TOKEN means nothing to offer; a file that holds no token is refused without repeating it', async () => {

@@ -16,7 +16,7 @@ describe('LDAP sign-in and wrapped answers', () => {
   });
   after(() => servers.close());
 
-  test('LDAP sign-in gives a token with the policies of the user\'s directory groups', async () => {
+  test("LDAP sign-in gives a token with the policies of the user's directory groups", async () => {
     const { token, info } = await loginLdap(client, 'carol', 'carol-ldap-password');
     assert.equal(info.displayName, 'ldap-carol');
     assert.deepEqual(info.policies, ['aws-dev', 'default']);
@@ -26,21 +26,35 @@ describe('LDAP sign-in and wrapped answers', () => {
   });
 
   test('a wrong LDAP password says the username or password was rejected', async () => {
-    await assert.rejects(loginLdap(client, 'carol', 'wrong'), (error: unknown) => error instanceof UserError && error.code === 'VaultLoginFailed');
-    await assert.rejects(loginLdap(client, 'nobody', 'x'), (error: unknown) => error instanceof UserError && error.code === 'VaultLoginFailed');
+    await assert.rejects(
+      loginLdap(client, 'carol', 'wrong'),
+      (error: unknown) => error instanceof UserError && error.code === 'VaultLoginFailed',
+    );
+    await assert.rejects(
+      loginLdap(client, 'nobody', 'x'),
+      (error: unknown) => error instanceof UserError && error.code === 'VaultLoginFailed',
+    );
   });
 
   test('an LDAP mount that does not exist is named, not reported as "not signed in"', async () => {
     await assert.rejects(
       loginLdap(client, 'carol', 'carol-ldap-password', { mount: 'corp-ldap' }),
-      (error: unknown) => error instanceof UserError && error.code === 'VaultAuthMountNotFound' && /no LDAP auth method at auth\/corp-ldap;/.test(error.message),
+      (error: unknown) =>
+        error instanceof UserError &&
+        error.code === 'VaultAuthMountNotFound' &&
+        /no LDAP auth method at auth\/corp-ldap;/.test(error.message),
     );
   });
 
-  test('the auth setting defaults: mount is the method name, OIDC on port 8250 with Vault\'s default role', () => {
+  test("the auth setting defaults: mount is the method name, OIDC on port 8250 with Vault's default role", () => {
     assert.deepEqual(resolveAuth({}), { method: 'token', mount: 'token', role: '', redirectPort: 8250 });
     assert.deepEqual(resolveAuth({ auth: { method: 'oidc' } }), { method: 'oidc', mount: 'oidc', role: '', redirectPort: 8250 });
-    assert.deepEqual(resolveAuth({ auth: { method: 'ldap', mount: '/corp/' } }), { method: 'ldap', mount: 'corp', role: '', redirectPort: 8250 });
+    assert.deepEqual(resolveAuth({ auth: { method: 'ldap', mount: '/corp/' } }), {
+      method: 'ldap',
+      mount: 'corp',
+      role: '',
+      redirectPort: 8250,
+    });
     assert.deepEqual(resolveAuth({ auth: { method: 'oidc', role: 'ops', redirectPort: 8400 } }).redirectPort, 8400);
   });
 
@@ -52,7 +66,10 @@ describe('LDAP sign-in and wrapped answers', () => {
       await assert.rejects(client.leaseCredentials('aws', 'dev-s3', { credentialType: 'assumed_role' }), (error: unknown) => {
         assert.ok(error instanceof UserError);
         assert.equal(error.code, 'VaultResponseWrapped');
-        assert.match(error.message, /answered aws\/sts\/dev-s3 with a response-wrapped token instead of the secret; turn off response wrapping/);
+        assert.match(
+          error.message,
+          /answered aws\/sts\/dev-s3 with a response-wrapped token instead of the secret; turn off response wrapping/,
+        );
         return true;
       });
     } finally {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lease, LeaseTracker, Timers } from '../../src/core/vaultLeases';
+import { type Lease, LeaseTracker, type Timers } from '../../src/core/vaultLeases';
 import { formatSeconds, parseDuration } from '../../src/core/duration';
 
 /** Timers a test moves by hand: `advance` fires whatever is due. */
@@ -37,8 +37,15 @@ class FakeTimers implements Timers {
 
 function lease(timers: FakeTimers, id: string, seconds: number, extra: Partial<Lease> = {}): Lease {
   return {
-    leaseId: id, server: 'http://vault', mount: 'aws', role: 's3-full', credentialType: 'iam_user', renewable: true,
-    leaseDuration: seconds, expiresAt: new Date(timers.now() + seconds * 1000), ...extra,
+    leaseId: id,
+    server: 'http://vault',
+    mount: 'aws',
+    role: 's3-full',
+    credentialType: 'iam_user',
+    renewable: true,
+    leaseDuration: seconds,
+    expiresAt: new Date(timers.now() + seconds * 1000),
+    ...extra,
   };
 }
 
@@ -53,11 +60,17 @@ test('a lease leaves the tracker by itself when it expires, and the expiry event
   tracker.add(lease(timers, 'aws/sts/dev-s3/b', 120, { renewable: false }));
   assert.equal(changes, 2);
   timers.advance(59_000);
-  assert.deepEqual(tracker.list().map((l) => l.leaseId), ['aws/creds/s3-full/a', 'aws/sts/dev-s3/b']);
+  assert.deepEqual(
+    tracker.list().map((l) => l.leaseId),
+    ['aws/creds/s3-full/a', 'aws/sts/dev-s3/b'],
+  );
   assert.equal(tracker.timeLeft('aws/creds/s3-full/a'), 1000);
   timers.advance(1000);
   assert.deepEqual(expired, ['aws/creds/s3-full/a']);
-  assert.deepEqual(tracker.list().map((l) => l.leaseId), ['aws/sts/dev-s3/b']);
+  assert.deepEqual(
+    tracker.list().map((l) => l.leaseId),
+    ['aws/sts/dev-s3/b'],
+  );
   timers.advance(60_000);
   assert.deepEqual(expired, ['aws/creds/s3-full/a', 'aws/sts/dev-s3/b']);
   assert.equal(tracker.list().length, 0);
@@ -113,13 +126,28 @@ test('saved state holds lease metadata only and restores without expired entries
   tracker.add(lease(timers, 'keep', 600, { server: 'http://a' }));
   tracker.add(lease(timers, 'gone', 10, { server: 'http://b' }));
   const saved = JSON.parse(JSON.stringify(tracker.toJSON()));
-  assert.deepEqual(Object.keys(saved[0]).sort(), ['credentialType', 'expiresAt', 'leaseDuration', 'leaseId', 'mount', 'renewable', 'role', 'server']);
+  assert.deepEqual(Object.keys(saved[0]).sort(), [
+    'credentialType',
+    'expiresAt',
+    'leaseDuration',
+    'leaseId',
+    'mount',
+    'renewable',
+    'role',
+    'server',
+  ]);
   timers.advance(20_000);
   const restored = new LeaseTracker(timers);
   restored.restore(saved);
   restored.restore('not a list');
-  assert.deepEqual(restored.list().map((l) => l.leaseId), ['keep']);
-  assert.deepEqual(restored.list('http://a').map((l) => l.server), ['http://a']);
+  assert.deepEqual(
+    restored.list().map((l) => l.leaseId),
+    ['keep'],
+  );
+  assert.deepEqual(
+    restored.list('http://a').map((l) => l.server),
+    ['http://a'],
+  );
   assert.equal(restored.timeLeft('keep'), 580_000);
 });
 
@@ -135,7 +163,16 @@ test('durations parse the way the TTL prompt accepts them', () => {
 });
 
 test('durations are shown in one style, two units at most, that the TTL prompt accepts back', () => {
-  for (const [seconds, text] of [[5400, '1h 30m'], [900, '15m'], [7200, '2h'], [3660, '1h 1m'], [45, '45s'], [0, '0s'], [93600, '1d 2h'], [768 * 3600, '32d']] as const) {
+  for (const [seconds, text] of [
+    [5400, '1h 30m'],
+    [900, '15m'],
+    [7200, '2h'],
+    [3660, '1h 1m'],
+    [45, '45s'],
+    [0, '0s'],
+    [93600, '1d 2h'],
+    [768 * 3600, '32d'],
+  ] as const) {
     assert.equal(formatSeconds(seconds), text);
     assert.equal(parseDuration(text), seconds, `${text} parses back`);
   }
@@ -156,6 +193,12 @@ test('a lease with an Invalid Date expiry is kept without an expiry instead of e
   tracker.restore([{ leaseId: 'bad-saved', server: 'http://a', expiresAt: 'not a date', leaseDuration: 'x' }]);
   timers.advance(1);
   assert.deepEqual(expired, []);
-  assert.deepEqual(tracker.list().map((l) => [l.leaseId, l.expiresAt, l.leaseDuration]), [['bad-date', undefined, 60], ['bad-saved', undefined, 0]]);
+  assert.deepEqual(
+    tracker.list().map((l) => [l.leaseId, l.expiresAt, l.leaseDuration]),
+    [
+      ['bad-date', undefined, 60],
+      ['bad-saved', undefined, 0],
+    ],
+  );
   assert.equal(tracker.timeLeft('bad-date'), undefined);
 });

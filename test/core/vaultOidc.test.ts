@@ -122,7 +122,7 @@ describe('OIDC sign-in', () => {
     const flow = signIn((url, port) => usePage(url, port, 'cancel'));
     const error = await userError(flow.result, 'VaultOidcProviderError');
     assert.match(error.message, /access_denied$/);
-    assert.doesNotMatch(error.message, /cancelled the sign-in/, 'the provider\'s free text is not repeated');
+    assert.doesNotMatch(error.message, /cancelled the sign-in/, "the provider's free text is not repeated");
     assert.match(((await flow.visit()) as BrowserVisit).page, /did not sign you in \(access_denied\)/);
     assert.ok(await refusesConnections(flow.port()));
   });
@@ -141,7 +141,7 @@ describe('OIDC sign-in', () => {
     assert.ok(await refusesConnections(flow.port()));
   });
 
-  test('the redirect URI advertised can differ from the listen address (a remote window\'s forwarded URI)', async () => {
+  test("the redirect URI advertised can differ from the listen address (a remote window's forwarded URI)", async () => {
     // What asExternalUri gives in code-server: the editor's own host, with the port in a proxy path.
     const flow = signIn((url, port) => usePage(url, port, { subject: 'sub-dana' }), {
       redirectUri: () => 'http://localhost:8080/proxy/8250/oidc/callback',
@@ -152,9 +152,14 @@ describe('OIDC sign-in', () => {
   });
 
   test('a redirect URI the role does not allow is named, with what to ask the Vault admin', async () => {
-    const flow = signIn(async () => assert.fail('the browser must not open'), { redirectUri: () => 'http://192.0.2.10:8250/oidc/callback' });
+    const flow = signIn(async () => assert.fail('the browser must not open'), {
+      redirectUri: () => 'http://192.0.2.10:8250/oidc/callback',
+    });
     const error = await userError(flow.result, 'VaultOidcRedirectNotAllowed');
-    assert.match(error.message, /role "dev" at auth\/oidc does not allow the redirect URI http:\/\/192\.0\.2\.10:8250\/oidc\/callback; ask your Vault admin/);
+    assert.match(
+      error.message,
+      /role "dev" at auth\/oidc does not allow the redirect URI http:\/\/192\.0\.2\.10:8250\/oidc\/callback; ask your Vault admin/,
+    );
   });
 
   test('an unknown role and an unknown mount each say which setting to fix', async () => {
@@ -167,7 +172,10 @@ describe('OIDC sign-in', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
     try {
       const port = (blocker.address() as net.AddressInfo).port;
-      const error = await userError(signInWithOidc(client, { role: 'dev', port, openUrl: () => assert.fail('no browser') }), 'VaultOidcPortInUse');
+      const error = await userError(
+        signInWithOidc(client, { role: 'dev', port, openUrl: () => assert.fail('no browser') }),
+        'VaultOidcPortInUse',
+      );
       assert.match(error.message, new RegExp(`Port ${port} for the Vault sign-in callback is in use`));
     } finally {
       blocker.close();

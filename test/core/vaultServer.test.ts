@@ -260,7 +260,12 @@ describe('tokens and policies', () => {
     const keys = keysOf(lease);
     assert.match((await callerOf(keys)).arn ?? '', /user\/vault-token-s3-full-/);
 
-    await eventually('the token has expired', () => shortLived.tokenLookupSelf().then(() => false, () => true));
+    await eventually('the token has expired', () =>
+      shortLived.tokenLookupSelf().then(
+        () => false,
+        () => true,
+      ),
+    );
     await rejectsVault(shortLived.read('aws/creds/s3-full'), 403, /permission denied/);
     await eventually('the lease user is deleted', async () => (await callerOf(keys)).error === 'InvalidClientTokenId');
     // The keys die at DeleteAccessKey; the lease goes once DeleteUser, the last call, has finished.
@@ -310,7 +315,10 @@ describe('seal, health and failures', () => {
     await rejectsVault(root.tokenLookupSelf(), 500, /internal error/);
     assert.ok((await root.tokenLookupSelf()).data);
     servers.vault.setFailure({ mode: 'reset' }, 1);
-    await assert.rejects(root.tokenLookupSelf(), (err: Error & { code?: string }) => err.code === 'ECONNRESET' || /socket hang up/.test(err.message));
+    await assert.rejects(
+      root.tokenLookupSelf(),
+      (err: Error & { code?: string }) => err.code === 'ECONNRESET' || /socket hang up/.test(err.message),
+    );
     assert.ok((await root.tokenLookupSelf()).data);
   });
 });

@@ -25,7 +25,12 @@ async function rejectsVault(promise: Promise<unknown>, status: number, message: 
 async function providerSignIn(redirectUri: string, clientNonce = ''): Promise<{ state: string; code: string }> {
   const started = await client().write('auth/oidc/oidc/auth_url', { role: 'dev', redirect_uri: redirectUri, client_nonce: clientNonce });
   const url = new URL(started.data.auth_url);
-  const form = new URLSearchParams({ state: url.searchParams.get('state') ?? '', redirect_uri: redirectUri, subject: 'sub-alice', action: 'signin' });
+  const form = new URLSearchParams({
+    state: url.searchParams.get('state') ?? '',
+    redirect_uri: redirectUri,
+    subject: 'sub-alice',
+    action: 'signin',
+  });
   const posted = await fetch(`${url.origin}${url.pathname}`, { method: 'POST', body: form, redirect: 'manual' });
   const back = new URL(posted.headers.get('location') ?? '');
   assert.equal(`${back.origin}${back.pathname}`, redirectUri);
@@ -48,32 +53,48 @@ describe('OIDC auth', () => {
     const self = await client(login.auth.client_token).tokenLookupSelf();
     assert.equal(self.data.display_name, 'oidc-alice@example.com');
     assert.equal(self.data.path, 'auth/oidc/oidc/callback');
-    await rejectsVault(client().read(`auth/oidc/oidc/callback?state=${state}&code=${code}&client_nonce=nonce-1`), 400, /^Vault login failed\. Expired or missing OAuth state\.$/);
+    await rejectsVault(
+      client().read(`auth/oidc/oidc/callback?state=${state}&code=${code}&client_nonce=nonce-1`),
+      400,
+      /^Vault login failed\. Expired or missing OAuth state\.$/,
+    );
   });
 
   it('a client_nonce that does not match the one given to auth_url is refused', async () => {
     const { state, code } = await providerSignIn('http://127.0.0.1:8250/oidc/callback', 'nonce-2');
-    await rejectsVault(client().read(`auth/oidc/oidc/callback?state=${state}&code=${code}&client_nonce=other`), 400, /^invalid client_nonce$/);
+    await rejectsVault(
+      client().read(`auth/oidc/oidc/callback?state=${state}&code=${code}&client_nonce=other`),
+      400,
+      /^invalid client_nonce$/,
+    );
   });
 
-  it('loopback redirect URIs match on any port; other URIs, unknown roles and missing fields get the plugin\'s answers', async () => {
+  it("loopback redirect URIs match on any port; other URIs, unknown roles and missing fields get the plugin's answers", async () => {
     const anyPort = await client().write('auth/oidc/oidc/auth_url', { role: 'dev', redirect_uri: 'http://localhost:49152/oidc/callback' });
     assert.match(anyPort.data.auth_url, /\/oidc-provider\/oidc\/authorize\?/);
     const otherPath = await client().write('auth/oidc/oidc/auth_url', { role: 'dev', redirect_uri: 'http://localhost:8250/elsewhere' });
     assert.equal(otherPath.data.auth_url, '');
-    await rejectsVault(client().write('auth/oidc/oidc/auth_url', { role: 'nope', redirect_uri: 'http://localhost:8250/oidc/callback' }), 400, /^role "nope" could not be found$/);
+    await rejectsVault(
+      client().write('auth/oidc/oidc/auth_url', { role: 'nope', redirect_uri: 'http://localhost:8250/oidc/callback' }),
+      400,
+      /^role "nope" could not be found$/,
+    );
     await rejectsVault(client().write('auth/oidc/oidc/auth_url', { role: 'dev' }), 400, /^missing redirect_uri$/);
   });
 
   it('a callback without a code (the provider said access_denied) is refused', async () => {
     const started = await client().write('auth/oidc/oidc/auth_url', { role: 'dev', redirect_uri: 'http://localhost:8250/oidc/callback' });
     const state = new URL(started.data.auth_url).searchParams.get('state');
-    await rejectsVault(client().read(`auth/oidc/oidc/callback?state=${state}`), 400, /^Vault login failed\. No code or id_token received\.$/);
+    await rejectsVault(
+      client().read(`auth/oidc/oidc/callback?state=${state}`),
+      400,
+      /^Vault login failed\. No code or id_token received\.$/,
+    );
   });
 });
 
 describe('LDAP auth', () => {
-  it('node-vault\'s ldapLogin signs in; a wrong password is the bind failure', async () => {
+  it("node-vault's ldapLogin signs in; a wrong password is the bind failure", async () => {
     const vault = client();
     const login = await vault.ldapLogin({ username: 'carol', password: 'carol-ldap-password' });
     assert.equal(vault.token, login.auth.client_token);
@@ -85,7 +106,11 @@ describe('LDAP auth', () => {
 describe('AWS static roles', () => {
   it('LIST and READ static-roles; missing roles and creds are 404 with no errors', async () => {
     assert.deepEqual((await root.list('aws/static-roles')).data.keys, ['ci-deployer']);
-    assert.deepEqual((await root.read('aws/static-roles/ci-deployer')).data, { name: 'ci-deployer', username: 'ci-deployer', rotation_period: 3600 });
+    assert.deepEqual((await root.read('aws/static-roles/ci-deployer')).data, {
+      name: 'ci-deployer',
+      username: 'ci-deployer',
+      rotation_period: 3600,
+    });
     await rejectsVault(root.read('aws/static-roles/nope'), 404, /^Status 404$/);
     await rejectsVault(root.read('aws/static-creds/nope'), 404, /^Status 404$/);
   });
@@ -94,14 +119,22 @@ describe('AWS static roles', () => {
     const creds = await root.read('aws/static-creds/ci-deployer');
     assert.equal(creds.lease_id, '');
     assert.deepEqual(Object.keys(creds.data).sort(), ['access_key', 'expiration', 'secret_key']);
-    await rejectsVault(root.write('aws/static-roles/ghost', { username: 'ghost', rotation_period: '1h' }), 500, /unable to validate username "ghost"/);
+    await rejectsVault(
+      root.write('aws/static-roles/ghost', { username: 'ghost', rotation_period: '1h' }),
+      500,
+      /unable to validate username "ghost"/,
+    );
   });
 });
 
 describe('session_token roles and response wrapping', () => {
   it('mfa_serial_number is only accepted on session_token roles', async () => {
     await rejectsVault(
-      root.write('aws/roles/bad', { credential_type: 'assumed_role', role_arns: ['arn:aws:iam::222222222222:role/vault/VaultS3'], mfa_serial_number: 'arn:aws:iam::111111111111:mfa/vault-root' }),
+      root.write('aws/roles/bad', {
+        credential_type: 'assumed_role',
+        role_arns: ['arn:aws:iam::222222222222:role/vault/VaultS3'],
+        mfa_serial_number: 'arn:aws:iam::111111111111:mfa/vault-root',
+      }),
       400,
       /mfa_serial_number parameter only valid for session_token credential type/,
     );
@@ -114,6 +147,10 @@ describe('session_token roles and response wrapping', () => {
     assert.equal(wrapped.wrap_info.creation_path, 'aws/sts/dev-s3');
     const unwrapped = await client(wrapped.wrap_info.token).write('sys/wrapping/unwrap', {});
     assert.match(unwrapped.data.access_key, /^ASIA/);
-    await rejectsVault(client(wrapped.wrap_info.token).write('sys/wrapping/unwrap', {}), 400, /wrapping token is not valid or does not exist/);
+    await rejectsVault(
+      client(wrapped.wrap_info.token).write('sys/wrapping/unwrap', {}),
+      400,
+      /wrapping token is not valid or does not exist/,
+    );
   });
 });

@@ -32,14 +32,24 @@ describe('Vault static roles', () => {
 
   test('static roles are listed and read with the IAM user they adopt and their rotation period', async () => {
     assert.deepEqual(await listStaticRoles(alice, 'aws'), { kind: 'roles', roles: ['ci-deployer'] });
-    assert.deepEqual(await readStaticRole(alice, 'aws', 'ci-deployer'), { name: 'ci-deployer', username: 'ci-deployer', rotationPeriodSeconds: 3600 });
+    assert.deepEqual(await readStaticRole(alice, 'aws', 'ci-deployer'), {
+      name: 'ci-deployer',
+      username: 'ci-deployer',
+      rotationPeriodSeconds: 3600,
+    });
   });
 
   test('the keys work at AWS until Vault rotates them; after the rotation the old keys are refused and the new ones work', async () => {
     const before = await readStaticCredentials(alice, 'aws', 'ci-deployer');
     assert.equal(before.credentials.sessionToken, undefined);
     assert.equal(before.credentials.expiration, undefined, 'static keys are not a lease and do not expire');
-    assert.deepEqual(before.origin, { kind: 'vaultStatic', server: servers.vault.url, mount: 'aws', role: 'ci-deployer', rotatesAt: before.rotatesAt });
+    assert.deepEqual(before.origin, {
+      kind: 'vaultStatic',
+      server: servers.vault.url,
+      mount: 'aws',
+      role: 'ci-deployer',
+      rotatesAt: before.rotatesAt,
+    });
     assert.ok(before.rotatesAt && before.rotatesAt.getTime() > Date.now());
     assert.equal(await callerOf(servers.aws.url, before.credentials), 'arn:aws:iam::111111111111:user/service/ci-deployer');
 
@@ -55,8 +65,14 @@ describe('Vault static roles', () => {
   });
 
   test('a missing static role says to pick an existing one', async () => {
-    await assert.rejects(readStaticCredentials(alice, 'aws', 'nope'), (error: unknown) => error instanceof UserError && error.code === 'VaultRoleNotFound');
-    await assert.rejects(readStaticRole(alice, 'aws', 'nope'), (error: unknown) => error instanceof UserError && error.code === 'VaultRoleNotFound');
+    await assert.rejects(
+      readStaticCredentials(alice, 'aws', 'nope'),
+      (error: unknown) => error instanceof UserError && error.code === 'VaultRoleNotFound',
+    );
+    await assert.rejects(
+      readStaticRole(alice, 'aws', 'nope'),
+      (error: unknown) => error instanceof UserError && error.code === 'VaultRoleNotFound',
+    );
   });
 
   test('a token without the policy sees the static role list as forbidden', async () => {

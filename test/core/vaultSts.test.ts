@@ -59,11 +59,14 @@ describe('Vault STS credential options', () => {
   });
 
   test('a wrong or missing MFA code is refused by AWS through Vault', async () => {
-    await rejectsWith(carol.leaseCredentials('aws', 'session-mfa', { credentialType: 'session_token', mfaCode: '000000' }), 'VaultAwsError');
+    await rejectsWith(
+      carol.leaseCredentials('aws', 'session-mfa', { credentialType: 'session_token', mfaCode: '000000' }),
+      'VaultAwsError',
+    );
     await rejectsWith(carol.leaseCredentials('aws', 'session-mfa', { credentialType: 'session_token' }), 'VaultAwsError');
   });
 
-  test('assumed_role credentials carry the session name asked for, by default the Vault identity\'s name', async () => {
+  test("assumed_role credentials carry the session name asked for, by default the Vault identity's name", async () => {
     assert.equal(carolName, 'ldap-carol');
     const byDefault = await carol.leaseCredentials('aws', 'dev-s3', { credentialType: 'assumed_role', roleSessionName: carolName });
     assert.equal(await callerOf(servers.aws.url, byDefault.credentials), 'arn:aws:sts::222222222222:assumed-role/VaultS3/ldap-carol');
@@ -72,25 +75,32 @@ describe('Vault STS credential options', () => {
     assert.equal(await callerOf(servers.aws.url, named.credentials), 'arn:aws:sts::222222222222:assumed-role/VaultS3/carol-debugging');
   });
 
-  test('the role\'s default and maximum STS TTL become the TTL choices, and a chosen TTL is what Vault grants', async () => {
+  test("the role's default and maximum STS TTL become the TTL choices, and a chosen TTL is what Vault grants", async () => {
     const role = await carol.readRole('aws', 'dev-s3');
     assert.ok(role);
     const choices = ttlChoices(role);
-    assert.deepEqual(choices.map((c) => [c.seconds, c.label]), [[undefined, '15m'], [1800, '30m'], [3600, '1h']]);
+    assert.deepEqual(
+      choices.map((c) => [c.seconds, c.label]),
+      [
+        [undefined, '15m'],
+        [1800, '30m'],
+        [3600, '1h'],
+      ],
+    );
     assert.equal(choices[0].description, "the role's default");
     assert.equal(choices[2].description, "the role's maximum");
     const leased = await carol.leaseCredentials('aws', 'dev-s3', { credentialType: 'assumed_role', ttl: choices[1].seconds });
     assert.ok(leased.lease.leaseDuration > 1700 && leased.lease.leaseDuration <= 1800, String(leased.lease.leaseDuration));
   });
 
-  test('TTL choices without role limits start at Vault\'s 1h default and never go under 15 minutes', () => {
+  test("TTL choices without role limits start at Vault's 1h default and never go under 15 minutes", () => {
     const choices = ttlChoices({ defaultStsTtl: 0, maxStsTtl: 0 });
     assert.deepEqual(choices[0], { seconds: undefined, label: '1h', description: "Vault's default" });
     assert.ok(choices.every((c) => c.seconds === undefined || c.seconds >= 900));
     assert.equal(choices.at(-1)?.label, '12h');
   });
 
-  test('the role\'s policy is exposed for a tooltip: role ARNs, managed policies and the inline document', async () => {
+  test("the role's policy is exposed for a tooltip: role ARNs, managed policies and the inline document", async () => {
     const federated = await carol.readRole('aws', 'federated');
     assert.ok(federated);
     const lines = rolePolicyLines(federated);

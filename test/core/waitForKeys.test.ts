@@ -7,13 +7,16 @@ import type { AwsCredentials } from '../../src/core/session';
 import { UserError } from '../../src/core/userError';
 import { VaultClient } from '../../src/core/vault';
 import { waitUntilUsable } from '../../src/core/waitForKeys';
-import { LocalServers, startServers } from '../servers';
+import { type LocalServers, startServers } from '../servers';
 
 const PROPAGATION_MS = 1500;
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<UserError> {
   let caught: unknown;
-  await promise.then(() => assert.fail(`expected ${code}`), (e: unknown) => (caught = e));
+  await promise.then(
+    () => assert.fail(`expected ${code}`),
+    (e: unknown) => (caught = e),
+  );
   assert.ok(caught instanceof UserError, `not a UserError: ${String(caught)}`);
   assert.equal(caught.code, code, caught.message);
   return caught;
@@ -43,7 +46,8 @@ describe('waiting for new iam_user keys through trouble', () => {
     return (await alice.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' })).credentials;
   }
 
-  const wait = (credentials: AwsCredentials, timeoutMs?: number, endpoint = servers.aws.url) => waitUntilUsable(credentials, { endpoint, region: 'us-east-1', timeoutMs });
+  const wait = (credentials: AwsCredentials, timeoutMs?: number, endpoint = servers.aws.url) =>
+    waitUntilUsable(credentials, { endpoint, region: 'us-east-1', timeoutMs });
 
   test('polls gently while the keys propagate: a handful of checks, then ready', async () => {
     const keys = await newKeys();

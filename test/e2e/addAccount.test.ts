@@ -6,7 +6,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { e2eEnv, foldView, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, runCommand, screenshot, treeItem } from './driver';
+import {
+  e2eEnv,
+  foldView,
+  launchBrowser,
+  openViewContainer,
+  openWorkbench,
+  pickQuickItem,
+  runCommand,
+  screenshot,
+  treeItem,
+} from './driver';
 
 // Where code-server may keep user settings in a remote window: both are put back afterwards.
 const settingsPaths = ['User', 'Machine'].map((scope) => path.join(e2eEnv().userDataDir, scope, 'settings.json'));
@@ -25,13 +35,17 @@ after(async () => {
   if (page) await foldView(page, 'Vault', false).catch(() => undefined); // the workbench keeps it per folder
   await browser?.close();
   // Other scenarios expect the demo's accounts only.
-  settingsPaths.forEach((file, i) => (originalSettings[i] === undefined ? fs.rmSync(file, { force: true }) : fs.writeFileSync(file, originalSettings[i]!)));
+  settingsPaths.forEach((file, i) =>
+    originalSettings[i] === undefined ? fs.rmSync(file, { force: true }) : fs.writeFileSync(file, originalSettings[i]!),
+  );
 });
 
 const widget = () => page.locator('.quick-input-widget:visible');
 
 async function atStep(n: number): Promise<void> {
-  await widget().locator('.quick-input-title', { hasText: `Add Account (${n}/4)` }).waitFor({ timeout: 10_000 });
+  await widget()
+    .locator('.quick-input-title', { hasText: `Add Account (${n}/4)` })
+    .waitFor({ timeout: 10_000 });
 }
 
 test('Add Account accepts a dashed account id, refuses bad role names, warns about a foreign ARN, and shows the account', async () => {

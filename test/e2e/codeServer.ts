@@ -1,6 +1,6 @@
 // One code-server (VS Code 1.100 with a Node extension host) in fresh temporary folders, for the end-to-end
 // tests and the demo. Installed into .cache/code-server by test/tools/setup.mjs; see shared/e2e-recipe.md.
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -73,8 +73,12 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     detached: true,
   });
   let output = '';
-  child.stdout?.on('data', (chunk) => { output += chunk; });
-  child.stderr?.on('data', (chunk) => { output += chunk; });
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
   const url = `http://127.0.0.1:${port}`;
   const server: CodeServer = {
     url,
@@ -104,8 +108,7 @@ function makeDirs(settings: Record<string, unknown>): CodeServerDirs {
   const dirs = { root, userData: path.join(root, 'user-data'), extensions: path.join(root, 'extensions') };
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
   fs.mkdirSync(dirs.extensions, { recursive: true });
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'),
-    JSON.stringify({ ...baseSettings, ...settings }, null, 2));
+  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...baseSettings, ...settings }, null, 2));
   // code-server's window is remote: VS Code takes machine-scoped settings (the endpoints, Vault servers) from
   // the remote's Machine settings and drops them from User settings once it re-reads them. Write both.
   fs.mkdirSync(path.join(dirs.userData, 'Machine'), { recursive: true });
@@ -125,15 +128,20 @@ export function xdgEnv(root: string): Record<string, string> {
 function codeServerArgs(options: CodeServerOptions, port: number, dirs: CodeServerDirs): string[] {
   return [
     codeServerEntry,
-    '--config', path.join(dirs.root, 'config.yaml'),
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
+    '--config',
+    path.join(dirs.root, 'config.yaml'),
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-getting-started-override',
     ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
-    '--extensions-dir', dirs.extensions,
-    '--user-data-dir', dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
+    '--user-data-dir',
+    dirs.userData,
     options.workspace,
   ];
 }

@@ -99,9 +99,16 @@ export async function startConsoleForwarder(awsUrl: string, host = '127.0.0.2'):
  * The local Identity Center's settings, its OIDC API (which names the verification page after the host it was
  * reached on) behind a 127.0.0.2 forwarder for the same reason as the console's.
  */
-export async function startIdentityCenterForwarder(sso: { url: string; startUrl: string; region: string }): Promise<{ identityCenter: DemoIdentityCenter; close(): Promise<void> }> {
+export async function startIdentityCenterForwarder(sso: {
+  url: string;
+  startUrl: string;
+  region: string;
+}): Promise<{ identityCenter: DemoIdentityCenter; close(): Promise<void> }> {
   const forwarder = await startLoopbackForwarder(sso.url);
-  return { identityCenter: { startUrl: sso.startUrl, region: sso.region, oidcEndpoint: forwarder.url, portalEndpoint: sso.url }, close: forwarder.close };
+  return {
+    identityCenter: { startUrl: sso.startUrl, region: sso.region, oidcEndpoint: forwarder.url, portalEndpoint: sso.url },
+    close: forwarder.close,
+  };
 }
 
 /** Forwards TCP from a port on `host` to `targetUrl`'s port; returns `http://host:port`. */

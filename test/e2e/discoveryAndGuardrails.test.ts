@@ -8,7 +8,22 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  answerQuickInput, clickAssume, clickInlineAction, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, quickPickItems, runCommand, screenshot, statusBarItem, terminalTab, treeItem, waitForNotification,
+  answerQuickInput,
+  clickAssume,
+  clickInlineAction,
+  e2eEnv,
+  expandTreeItem,
+  launchBrowser,
+  openViewContainer,
+  openWorkbench,
+  pickQuickItem,
+  quickPickItems,
+  runCommand,
+  screenshot,
+  statusBarItem,
+  terminalTab,
+  treeItem,
+  waitForNotification,
 } from './driver';
 
 const { workbenchUrl, workspace, home } = e2eEnv();
@@ -25,16 +40,30 @@ before(async () => {
   // A folder of its own, as a repository that deploys to the dev account would have it.
   const folder = path.join(workspace, 'dev-app');
   fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({
-    'iamSwitchboard.workspaceRole': 'dev-readonly',
-    'iamSwitchboard.expectedAccountIds': ['222222222222'],
-    // The suite's user settings turn the question off; a folder may turn it back on (never off).
-    'iamSwitchboard.confirmProductionRoles': true,
-  }, null, 2));
-  fs.writeFileSync(path.join(folder, '.vscode', 'tasks.json'), JSON.stringify({
-    version: '2.0.0',
-    tasks: [{ label: 'deploy', type: 'shell', command: 'echo deploying as $IAM_SWITCHBOARD_ROLE', problemMatcher: [] }],
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(folder, '.vscode', 'settings.json'),
+    JSON.stringify(
+      {
+        'iamSwitchboard.workspaceRole': 'dev-readonly',
+        'iamSwitchboard.expectedAccountIds': ['222222222222'],
+        // The suite's user settings turn the question off; a folder may turn it back on (never off).
+        'iamSwitchboard.confirmProductionRoles': true,
+      },
+      null,
+      2,
+    ),
+  );
+  fs.writeFileSync(
+    path.join(folder, '.vscode', 'tasks.json'),
+    JSON.stringify(
+      {
+        version: '2.0.0',
+        tasks: [{ label: 'deploy', type: 'shell', command: 'echo deploying as $IAM_SWITCHBOARD_ROLE', problemMatcher: [] }],
+      },
+      null,
+      2,
+    ),
+  );
   browser = await launchBrowser();
   const url = new URL(workbenchUrl);
   url.searchParams.set('folder', folder);
@@ -52,7 +81,10 @@ test('opening a folder that names its role offers to assume it', async () => {
   const message = await waitForNotification(page, /This folder deploys with dev-readonly/, 30_000);
   assert.match(message, /assume it now\?/);
   await screenshot(page, 'guardrails-workspace-role-offer');
-  await page.locator('.notifications-toasts .notification-list-item', { hasText: 'This folder deploys with' }).locator('.monaco-button', { hasText: 'Assume' }).click();
+  await page
+    .locator('.notifications-toasts .notification-list-item', { hasText: 'This folder deploys with' })
+    .locator('.monaco-button', { hasText: 'Assume' })
+    .click();
   await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 20_000 });
 });
 
@@ -61,7 +93,13 @@ test('Discover Roles on the central user lists the roles its policies allow, and
   await expandTreeItem(page, 'dev');
   await clickInlineAction(page, 'via profile default', 'Discover Roles…');
   const items = (await quickPickItems(page)).join('\n');
-  for (const role of ['arn:aws:iam::333333333333:role/Auditor', 'arn:aws:iam::333333333333:role/BreakGlass', 'arn:aws:iam::333333333333:role/ReadOnly', 'arn:aws:iam::222222222222:role/*', 'arn:aws:iam::*:role/Dev*']) {
+  for (const role of [
+    'arn:aws:iam::333333333333:role/Auditor',
+    'arn:aws:iam::333333333333:role/BreakGlass',
+    'arn:aws:iam::333333333333:role/ReadOnly',
+    'arn:aws:iam::222222222222:role/*',
+    'arn:aws:iam::*:role/Dev*',
+  ]) {
     assert.ok(items.includes(role), `${role} is listed:\n${items}`);
   }
   // alice's inline GuardRails policy denies prod Admin, which her ProdAccess group policy allows.
@@ -114,7 +152,10 @@ test('assuming a production role asks first', async () => {
   await clickAssume(page, 'prod-readonly');
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ timeout: 20_000 });
-  assert.match(await dialog.innerText(), /prod-readonly is a production role \(account 333333333333; account prod is marked production\)\. Assume it\?/);
+  assert.match(
+    await dialog.innerText(),
+    /prod-readonly is a production role \(account 333333333333; account prod is marked production\)\. Assume it\?/,
+  );
   await screenshot(page, 'guardrails-production-question');
   await dialog.locator('.monaco-button', { hasText: /^Assume$/ }).click();
 });
@@ -124,8 +165,12 @@ test('a task run as a production role in a dev folder is stopped with a question
   await item.waitFor({ timeout: 20_000 });
   // The wrong account for this folder: the status bar turns to the error colour.
   // (A string: this project compiles without the DOM's types.)
-  await page.waitForFunction(`[...document.querySelectorAll('.part.statusbar .statusbar-item')].some((e) => e.textContent.includes('prod-readonly') && getComputedStyle(e).backgroundColor !== 'rgba(0, 0, 0, 0)')`, undefined, { timeout: 10_000 });
-  assert.match(await item.getAttribute('aria-label') ?? await item.innerText(), /prod-readonly/);
+  await page.waitForFunction(
+    `[...document.querySelectorAll('.part.statusbar .statusbar-item')].some((e) => e.textContent.includes('prod-readonly') && getComputedStyle(e).backgroundColor !== 'rgba(0, 0, 0, 0)')`,
+    undefined,
+    { timeout: 10_000 },
+  );
+  assert.match((await item.getAttribute('aria-label')) ?? (await item.innerText()), /prod-readonly/);
   await screenshot(page, 'guardrails-production-look');
   // Quick Open's `task ` prefix lists the folder's tasks (the palette's first match would be "Rerun Last Task").
   await page.keyboard.press('F1');
@@ -134,7 +179,10 @@ test('a task run as a production role in a dev folder is stopped with a question
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ timeout: 20_000 });
   const question = await dialog.innerText();
-  assert.match(question, /The task 'deploy' would run as prod-readonly in account 333333333333, not the account this workspace expects\. Start it anyway\?/);
+  assert.match(
+    question,
+    /The task 'deploy' would run as prod-readonly in account 333333333333, not the account this workspace expects\. Start it anyway\?/,
+  );
   assert.match(question, /expects 222222222222/);
   await screenshot(page, 'guardrails-task-question');
   await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
@@ -158,11 +206,17 @@ test('production roles look different in the tree', async () => {
 
 test('a user who may not read its group policies is told in one sentence, and still sees what could be read', async () => {
   // erin (test/servers/world.json) may read her own policies only, not her group's. Fake keys, local server only.
-  fs.writeFileSync(credentialsFile, `${originalCredentials}\n[erin]\naws_access_key_id = AKIALOCALERIN0000001\naws_secret_access_key = erinLocalSecretKey000000000000000000000E\n`);
+  fs.writeFileSync(
+    credentialsFile,
+    `${originalCredentials}\n[erin]\naws_access_key_id = AKIALOCALERIN0000001\naws_secret_access_key = erinLocalSecretKey000000000000000000000E\n`,
+  );
   await runCommand(page, 'IAM Switchboard: Discover Roles…');
   await pickQuickItem(page, /^erin/);
   const message = await waitForNotification(page, /could not be read/);
-  assert.equal(message, 'Some policies could not be read, so roles may be missing: your user lacks iam:ListGroupPolicies and iam:ListAttachedGroupPolicies.');
+  assert.equal(
+    message,
+    'Some policies could not be read, so roles may be missing: your user lacks iam:ListGroupPolicies and iam:ListAttachedGroupPolicies.',
+  );
   // Her own NotResource allow is still offered, as a pattern.
   assert.match((await quickPickItems(page)).join('\n'), /pattern/);
   await screenshot(page, 'discover-roles-permission-problem');

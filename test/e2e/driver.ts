@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Browser, Locator, Page, chromium } from 'playwright-core';
+import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
 
 export const screenshotsDir = path.resolve(__dirname, '..', '..', '..', 'test-results', 'screenshots');
 
@@ -127,7 +127,10 @@ export async function waitForNotification(page: Page, text: string | RegExp, tim
     await toast.waitFor({ timeout });
   } catch (error) {
     // Say what the person would have seen instead: the notifications on screen, and a picture of the page.
-    const shown = await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts().catch(() => []);
+    const shown = await page
+      .locator('.notifications-toasts .notification-list-item-message')
+      .allInnerTexts()
+      .catch(() => []);
     const file = await screenshot(page, `failed-${Date.now()}`).catch(() => 'none');
     throw new Error(`notification ${text} never showed; on screen: ${JSON.stringify(shown)}; screenshot: ${file}`, { cause: error });
   }
@@ -212,7 +215,6 @@ export async function clickInlineAction(page: Page, label: string, action: strin
   await row.hover();
   await row.locator(`.action-label[aria-label="${action}"]`).click();
 }
-
 
 /** The terminal tab (or single-terminal title) named `name` in the panel. */
 export function terminalTab(page: Page, name: string) {

@@ -9,8 +9,24 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
-  clickInlineAction, createTerminal, e2eEnv, expandTreeItem, foldView, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, quickPickItems, reloadWorkbench,
-  runCommand, screenshot, statusBarItem, treeItem, typeInTerminal, waitForNotification, waitForTerminalText,
+  clickInlineAction,
+  createTerminal,
+  e2eEnv,
+  expandTreeItem,
+  foldView,
+  launchBrowser,
+  openViewContainer,
+  openWorkbench,
+  pickQuickItem,
+  quickPickItems,
+  reloadWorkbench,
+  runCommand,
+  screenshot,
+  statusBarItem,
+  treeItem,
+  typeInTerminal,
+  waitForNotification,
+  waitForTerminalText,
 } from './driver';
 
 const { awsUrl, ssoUrl, workbenchUrl, workspace } = e2eEnv();
@@ -43,12 +59,20 @@ before(async () => {
  * one), so the rows a test needs are in view: the tree only draws the rows on screen.
  */
 async function showAccounts(...ids: string[]): Promise<void> {
-  await page.locator('.part.sidebar .pane-header', { hasText: /AWS Roles/i }).first().hover();
+  await page
+    .locator('.part.sidebar .pane-header', { hasText: /AWS Roles/i })
+    .first()
+    .hover();
   await page.locator('.part.sidebar .action-label[aria-label="Collapse All"]').first().click();
   await page.locator('.part.sidebar .monaco-list-row[aria-expanded="true"]').first().waitFor({ state: 'detached', timeout: 10_000 });
   await unfold(treeItem(page, SECTION).first());
   for (const id of ids) {
-    await unfold(page.locator('.part.sidebar .monaco-list-row').filter({ has: page.locator('.label-description', { hasText: new RegExp(`^${id}$`) }) }).first());
+    await unfold(
+      page
+        .locator('.part.sidebar .monaco-list-row')
+        .filter({ has: page.locator('.label-description', { hasText: new RegExp(`^${id}$`) }) })
+        .first(),
+    );
   }
 }
 
@@ -183,7 +207,10 @@ test('an Identity Center role opens the AWS console with its session, and offers
   const consolePage = opened ?? (await popup);
   const heading = consolePage.locator('#signed-in');
   await heading.waitFor({ timeout: 20_000 });
-  assert.match(await heading.innerText(), /^Signed in to the AWS console as arn:aws:sts::666666666666:assumed-role\/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}\/alice$/);
+  assert.match(
+    await heading.innerText(),
+    /^Signed in to the AWS console as arn:aws:sts::666666666666:assumed-role\/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}\/alice$/,
+  );
   await screenshot(consolePage, 'identity-center-console');
   await consolePage.close();
 });
@@ -192,7 +219,10 @@ test('Switch Role finds Identity Center roles by account id', async () => {
   await runCommand(page, 'IAM Switchboard: Switch Role…');
   await page.locator('.quick-input-widget input').fill('555555555555');
   const items = await quickPickItems(page);
-  assert.ok(items.some((i) => i.includes('security/ReadOnlyAccess')), `security's role is offered: ${JSON.stringify(items)}`);
+  assert.ok(
+    items.some((i) => i.includes('security/ReadOnlyAccess')),
+    `security's role is offered: ${JSON.stringify(items)}`,
+  );
   assert.ok(!items.some((i) => i.includes('sandbox/')), `other accounts are filtered out: ${JSON.stringify(items)}`);
   await screenshot(page, 'identity-center-switch-role');
   await pickQuickItem(page, 'security/ReadOnlyAccess');
@@ -212,7 +242,11 @@ test('after a reload the tree shows the cached accounts at once, while Identity 
     await waitForSectionState(/signed in until \d/);
     await screenshot(page, 'identity-center-after-reload');
     const now = await ssoStats();
-    assert.equal(now.throttled - before.throttled, now.portalRequests - before.portalRequests, 'every portal request since the reload was refused');
+    assert.equal(
+      now.throttled - before.throttled,
+      now.portalRequests - before.portalRequests,
+      'every portal request since the reload was refused',
+    );
   } finally {
     await ssoControl('throttle', {});
   }

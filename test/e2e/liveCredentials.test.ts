@@ -11,7 +11,18 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { projectRoot } from './codeServer';
 import {
-  clickAssume, clickInlineAction, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, reloadWorkbench, runCommand, runInTerminal, screenshot, statusBarItem,
+  clickAssume,
+  clickInlineAction,
+  e2eEnv,
+  expandTreeItem,
+  launchBrowser,
+  openViewContainer,
+  openWorkbench,
+  reloadWorkbench,
+  runCommand,
+  runInTerminal,
+  screenshot,
+  statusBarItem,
   terminalTab,
 } from './driver';
 
@@ -111,7 +122,10 @@ test('a terminal opened before Assume is the role after it, follows a switch, an
   await expectIn(BEFORE, callerArn, DEV);
   await expectIn('AWS: prod-readonly', callerArn, PROD);
   // No relaunch hint: the window's environment did not change with the switches.
-  assert.equal(await page.locator('.part.panel .terminal-tabs-entry .codicon-warning, .part.panel .terminal-tabs-entry .codicon-info').count(), 0);
+  assert.equal(
+    await page.locator('.part.panel .terminal-tabs-entry .codicon-warning, .part.panel .terminal-tabs-entry .codicon-info').count(),
+    0,
+  );
   await screenshot(page, 'live-credentials-switch');
   await runCommand(page, 'IAM Switchboard: Clear Credentials');
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
@@ -126,7 +140,11 @@ test('a terminal holds a token, never a key or session token, in its process env
   const marker = await expectIn(BEFORE, 'echo pid=$$', /pid=\d+/);
   const pid = new RegExp(`${marker}:pid=(\\d+)`).exec(await joinedText())![1];
   const environ = Object.fromEntries(
-    fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    fs
+      .readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
   assert.equal(environ.AWS_SECRET_ACCESS_KEY ?? '', '', 'no secret key');
   assert.equal(environ.AWS_SESSION_TOKEN ?? '', '', 'no session token');
@@ -141,7 +159,11 @@ test('a terminal holds a token, never a key or session token, in its process env
 
 test('with [default] keys in ~/.aws/credentials and AWS_PROFILE inherited, the JS SDK and boto3 are the role too', async () => {
   const sdk = `node -e "const {STSClient,GetCallerIdentityCommand}=require('@aws-sdk/client-sts');new STSClient({endpoint:'${awsUrl}',region:'eu-west-1'}).send(new GetCallerIdentityCommand({})).then(r=>console.log('sdk='+r.Arn),e=>console.log('sdkfail='+e.name))"`;
-  await expectIn(BEFORE, `NODE_PATH=${path.join(projectRoot, 'node_modules')} ${sdk}`, /sdk=arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
+  await expectIn(
+    BEFORE,
+    `NODE_PATH=${path.join(projectRoot, 'node_modules')} ${sdk}`,
+    /sdk=arn:aws:sts::222222222222:assumed-role\/ReadOnly\//,
+  );
   const python = pythonWithBoto3();
   if (!python) {
     // Said, not silently passed: the machine image's Python normally has boto3.
@@ -186,8 +208,15 @@ test('a long-running SDK process keeps working across a refresh and picks up the
       const lines = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : [];
       keys = new Set(lines.filter((l) => l.startsWith('ok ')).map((l) => l.split(' ')[1]));
       if (keys.size >= 2) {
-        assert.deepEqual(lines.filter((l) => l.startsWith('fail')), [], 'no call failed across the refresh');
-        assert.ok(lines.every((l) => PROD.test(l)), 'every call was the role');
+        assert.deepEqual(
+          lines.filter((l) => l.startsWith('fail')),
+          [],
+          'no call failed across the refresh',
+        );
+        assert.ok(
+          lines.every((l) => PROD.test(l)),
+          'every call was the role',
+        );
         break;
       }
       await page.waitForTimeout(1000);
@@ -198,10 +227,14 @@ test('a long-running SDK process keeps working across a refresh and picks up the
   }
 });
 
-test('a closed pinned terminal\'s token stops working', async () => {
+test("a closed pinned terminal's token stops working", async () => {
   await clickInlineAction(page, 'dev-readonly', 'Open Terminal as Role');
   await terminalTab(page, 'AWS: dev-readonly').waitFor({ timeout: 20_000 });
-  const marker = await expectIn('AWS: dev-readonly', 'echo "tok=$AWS_CONTAINER_AUTHORIZATION_TOKEN url=$AWS_CONTAINER_CREDENTIALS_FULL_URI"', /tok=\S+ url=http/);
+  const marker = await expectIn(
+    'AWS: dev-readonly',
+    'echo "tok=$AWS_CONTAINER_AUTHORIZATION_TOKEN url=$AWS_CONTAINER_CREDENTIALS_FULL_URI"',
+    /tok=\S+ url=http/,
+  );
   const [, token, url] = new RegExp(`${marker}:tok=(\\S+) url=(http\\S+?/credentials)`).exec(await joinedText())!;
   assert.equal((await fetch(url, { headers: { Authorization: token } })).status, 200, 'works while the terminal is open');
   await runCommand(page, 'Terminal: Kill the Active Terminal Instance');
@@ -238,7 +271,9 @@ async function awsControl(what: 'clock' | 'failure', body: object): Promise<void
 function pythonWithBoto3(): string | undefined {
   for (const python of ['python3', '/usr/bin/python3']) {
     try {
-      return execFileSync(python, ['-c', 'import boto3, sys; print(sys.executable)'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+      return execFileSync(python, ['-c', 'import boto3, sys; print(sys.executable)'], { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim();
     } catch {
       // try the next one
     }

@@ -9,8 +9,21 @@ import * as assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  clickAssume, clickInlineAction, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, reloadWorkbench, runCommand, runInTerminal, screenshot,
-  statusBarItem, terminalTab, waitForActiveTerminalText, waitForNotification,
+  clickAssume,
+  clickInlineAction,
+  e2eEnv,
+  expandTreeItem,
+  launchBrowser,
+  openViewContainer,
+  openWorkbench,
+  reloadWorkbench,
+  runCommand,
+  runInTerminal,
+  screenshot,
+  statusBarItem,
+  terminalTab,
+  waitForActiveTerminalText,
+  waitForNotification,
 } from './driver';
 
 const { awsUrl, workbenchUrl, workspace, userDataDir } = e2eEnv();
@@ -121,7 +134,11 @@ test('after a reload, terminals that still hold keys are named in a warning and 
   await screenshot(page, 'terminals-with-keys-after-reload');
   const before = await page.locator('.part.panel .terminal-tabs-entry, .part.panel .single-terminal-tab').count();
   await page.locator('.notifications-toasts .monaco-button', { hasText: 'Close Terminal' }).first().click();
-  for (let waited = 0; (await page.locator('.part.panel .terminal-tabs-entry, .part.panel .single-terminal-tab').count()) >= before && before > 0; waited += 250) {
+  for (
+    let waited = 0;
+    (await page.locator('.part.panel .terminal-tabs-entry, .part.panel .single-terminal-tab').count()) >= before && before > 0;
+    waited += 250
+  ) {
     assert.ok(waited < 20_000, 'the terminals with old keys were not closed');
     await page.waitForTimeout(250);
   }

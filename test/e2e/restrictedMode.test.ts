@@ -9,7 +9,18 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type CodeServer, projectRoot, startCodeServer, workbenchUrl } from './codeServer';
 import { demoSettings, prepareDemoHome } from './demoWorld';
-import { clickAssume, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, runCommand, screenshot, statusBarItem, treeItem, waitForNotification } from './driver';
+import {
+  clickAssume,
+  e2eEnv,
+  expandTreeItem,
+  launchBrowser,
+  openViewContainer,
+  runCommand,
+  screenshot,
+  statusBarItem,
+  treeItem,
+  waitForNotification,
+} from './driver';
 
 const { awsUrl, vaultUrl, home } = e2eEnv();
 let server: CodeServer;
@@ -66,7 +77,7 @@ after(async () => {
   hostileServer?.close();
 });
 
-test('in Restricted Mode the tree shows the person\'s own accounts, not the workspace\'s', async () => {
+test("in Restricted Mode the tree shows the person's own accounts, not the workspace's", async () => {
   await treeItem(page, 'dev').first().waitFor({ timeout: 30_000 });
   await expandTreeItem(page, 'dev');
   assert.equal(await treeItem(page, 'workspace-account').count(), 0);
@@ -76,7 +87,7 @@ test('in Restricted Mode the tree shows the person\'s own accounts, not the work
   await screenshot(page, 'restricted-mode-tree');
 });
 
-test('in Restricted Mode an assume goes to the person\'s own STS, never to the workspace\'s endpoint', async () => {
+test("in Restricted Mode an assume goes to the person's own STS, never to the workspace's endpoint", async () => {
   await clickAssume(page, 'dev-readonly');
   await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 30_000 });
   assert.deepEqual(hostile, []);

@@ -4,7 +4,20 @@ import * as assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  clickAssume, createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, runCommand, screenshot, statusBarItem, treeItem, typeInTerminal, waitForNotification, waitForTerminalText,
+  clickAssume,
+  createTerminal,
+  e2eEnv,
+  expandTreeItem,
+  launchBrowser,
+  openViewContainer,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  statusBarItem,
+  treeItem,
+  typeInTerminal,
+  waitForNotification,
+  waitForTerminalText,
 } from './driver';
 
 let browser: Browser;
@@ -20,8 +33,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-
 
 test('the tree lists the demo accounts and their roles', async () => {
   await expandTreeItem(page, 'dev');

@@ -7,7 +7,20 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  clickInlineAction, createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, runInTerminal, screenshot, statusBarItem, terminalTab, treeItem, waitForActiveTerminalText, waitForNotification,
+  clickInlineAction,
+  createTerminal,
+  e2eEnv,
+  expandTreeItem,
+  launchBrowser,
+  openViewContainer,
+  openWorkbench,
+  runInTerminal,
+  screenshot,
+  statusBarItem,
+  terminalTab,
+  treeItem,
+  waitForActiveTerminalText,
+  waitForNotification,
 } from './driver';
 
 const { awsUrl, workbenchUrl, workspace } = e2eEnv();
@@ -75,18 +88,23 @@ test('Open AWS Console as Role signs in to the console as the assumed role', asy
     await screenshot(page, 'roles-console-confirm');
     await confirm.click();
   }
-  const consolePage = opened ?? await popup;
+  const consolePage = opened ?? (await popup);
   const heading = consolePage.locator('#signed-in');
   await heading.waitFor({ timeout: 20_000 });
   assert.equal(await heading.innerText(), 'Signed in to the AWS console as arn:aws:sts::333333333333:assumed-role/ReadOnly/alice');
-  assert.equal(await consolePage.locator('#destination').innerText(), 'https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1');
+  assert.equal(
+    await consolePage.locator('#destination').innerText(),
+    'https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1',
+  );
   await screenshot(consolePage, 'roles-console-signed-in');
   await consolePage.close();
 });
 
 /** Seconds left on the status bar's countdown for `label` ("label 0:17"), or undefined when not counting. */
 async function secondsLeft(label: string): Promise<number | undefined> {
-  const text = await statusBarItem(page, label).innerText({ timeout: 1_000 }).catch(() => '');
+  const text = await statusBarItem(page, label)
+    .innerText({ timeout: 1_000 })
+    .catch(() => '');
   const match = /(\d+):(\d\d)\s*$/.exec(text.trim());
   return match ? Number(match[1]) * 60 + Number(match[2]) : undefined;
 }
@@ -113,13 +131,13 @@ const SESSION_LEFT_S = 24;
 test('a session about to end shows warning colours, refreshes by itself, and leaves new terminals at expiry', async () => {
   await clickInlineAction(page, 'dev-deployer', 'Assume Role');
   await statusBarItem(page, /dev-deployer\s+\d+h/).waitFor({ timeout: 20_000 });
-  assert.doesNotMatch(await statusBarItem(page, 'dev-deployer').getAttribute('class') ?? '', /warning-kind/);
+  assert.doesNotMatch((await statusBarItem(page, 'dev-deployer').getAttribute('class')) ?? '', /warning-kind/);
 
   await awsControl('clock', { advanceMs: -(3600 - SESSION_LEFT_S) * 1000 });
   try {
     await clickInlineAction(page, 'dev-readonly', 'Assume Role');
     await statusBarItem(page, /dev-readonly\s+0:[0-2]\d/).waitFor({ timeout: 20_000 });
-    assert.match(await statusBarItem(page, 'dev-readonly').getAttribute('class') ?? '', /warning-kind/);
+    assert.match((await statusBarItem(page, 'dev-readonly').getAttribute('class')) ?? '', /warning-kind/);
     await screenshot(page, 'roles-expiry-warning');
 
     // Halfway to the end, with no MFA needed, the role is assumed again without asking.

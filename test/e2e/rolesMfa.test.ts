@@ -9,7 +9,16 @@ import type { Browser, Page } from 'playwright-core';
 import { totp } from '../servers/aws';
 import { projectRoot } from './codeServer';
 import {
-  clickAssume, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, runCommand, screenshot, statusBarItem, waitForNotification,
+  clickAssume,
+  e2eEnv,
+  expandTreeItem,
+  launchBrowser,
+  openViewContainer,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  statusBarItem,
+  waitForNotification,
 } from './driver';
 
 const { home } = e2eEnv();
@@ -57,11 +66,11 @@ function wrongCode(secret: string): string {
   }
 }
 
-
-
 /** The MFA input box, once it is on screen. */
 async function mfaInput() {
-  await page.locator('.quick-input-widget:visible .quick-input-message', { hasText: `Code from MFA device ${bobMfaSerial}` }).waitFor({ timeout: 20_000 });
+  await page
+    .locator('.quick-input-widget:visible .quick-input-message', { hasText: `Code from MFA device ${bobMfaSerial}` })
+    .waitFor({ timeout: 20_000 });
   const widget = page.locator('.quick-input-widget:visible');
   assert.equal(await widget.locator('.quick-input-title').innerText(), 'MFA code');
   return widget;
@@ -74,13 +83,20 @@ async function showCallerIdentity(): Promise<string> {
 
 async function dismissNotifications(): Promise<void> {
   await runCommand(page, 'Notifications: Clear All Notifications');
-  await page.locator('.notifications-toasts .notification-list-item').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+  await page
+    .locator('.notifications-toasts .notification-list-item')
+    .first()
+    .waitFor({ state: 'detached', timeout: 5_000 })
+    .catch(() => undefined);
 }
 
 test('with no role, Show Caller Identity names the default source identity', async () => {
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 20_000 });
   const message = await showCallerIdentity();
-  assert.match(message, /No role is active, so terminals get no AWS credentials until you pick one\. Your own credentials are arn:aws:iam::111111111111:user\/alice \(account 111111111111\)/);
+  assert.match(
+    message,
+    /No role is active, so terminals get no AWS credentials until you pick one\. Your own credentials are arn:aws:iam::111111111111:user\/alice \(account 111111111111\)/,
+  );
   await dismissNotifications();
 });
 
@@ -110,7 +126,9 @@ test('an MFA role asks for the code: 5 digits are refused in place, a wrong code
   await screenshot(page, 'roles-mfa-asked-again');
   // The same code once more is a used code, not a typo: refused before anything is sent.
   await page.locator('.quick-input-widget:visible input').fill(wrong);
-  await page.locator('.quick-input-widget:visible .quick-input-message', { hasText: 'You already used this code' }).waitFor({ timeout: 10_000 });
+  await page
+    .locator('.quick-input-widget:visible .quick-input-message', { hasText: 'You already used this code' })
+    .waitFor({ timeout: 10_000 });
   await page.keyboard.press('Escape');
   await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 5_000 });
   assert.equal(await statusBarItem(page, 'prod-admin').count(), 0);
@@ -141,13 +159,18 @@ test('clicking the status bar opens Switch Role with the recent roles first, and
   const widget = page.locator('.quick-input-widget:visible', { hasText: 'Switch Role' });
   await widget.waitFor({ timeout: 10_000 });
   // The first line of each row; the second (the ARN) sits in a "meta" label.
-  const labels = (await widget.locator('.quick-input-list .monaco-list-row .quick-input-list-row > .monaco-icon-label .label-name').allInnerTexts()).map((l) => l.trim());
+  const labels = (
+    await widget.locator('.quick-input-list .monaco-list-row .quick-input-list-row > .monaco-icon-label .label-name').allInnerTexts()
+  ).map((l) => l.trim());
   // Most recent first; prod-readonly is the same role ARN as prod-readonly-mfa but was never used.
   assert.deepEqual(labels.slice(0, 3), ['prod-readonly-mfa', 'prod-admin', 'dev-readonly'], labels.join(', '));
   assert.ok(labels.includes('dev-deployer'), labels.join(', '));
   // The active role is marked, the recent ones sit under their own heading, and Clear is offered.
   const separators = await widget.locator('.quick-input-list .quick-input-list-separator').allInnerTexts();
-  assert.ok(separators.some((s) => /recently used/.test(s)), separators.join(', '));
+  assert.ok(
+    separators.some((s) => /recently used/.test(s)),
+    separators.join(', '),
+  );
   assert.match(await widget.locator('.quick-input-list .monaco-list-row').first().innerText(), /active/);
   assert.ok(labels.includes('Clear credentials'), labels.join(', '));
   await screenshot(page, 'roles-switch-role');

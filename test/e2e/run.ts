@@ -8,9 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import { startServers } from '../servers';
-import { CodeServer, projectRoot, startCodeServer, workbenchUrl } from './codeServer';
+import { type CodeServer, projectRoot, startCodeServer, workbenchUrl } from './codeServer';
 import { demoSettings, prepareDemoHome, prepareDemoWorkspace, startConsoleForwarder, startIdentityCenterForwarder } from './demoWorld';
-import { E2eEnv, launchBrowser, screenshot, screenshotsDir } from './driver';
+import { type E2eEnv, launchBrowser, screenshot, screenshotsDir } from './driver';
 import { fixtureSecrets, scanForSecrets } from './secretScan';
 import { DEMO_USERS } from '../servers/vault';
 import { RESULT_MARKER } from '../vscode/index';
@@ -23,7 +23,8 @@ interface Outcome {
 
 const SUITE_TIMEOUT_MS = 5 * 60_000;
 // Workbench chatter in the extension host's console that says nothing about the tests.
-const workbenchNoise = /^(Resolving connection token|Resolved connection token|Creating a socket|Updating additional builtin|\[Service Worker\]|ChatSessionStore:|getaddrinfo ENOTFOUND open-vsx\.org)/;
+const workbenchNoise =
+  /^(Resolving connection token|Resolved connection token|Creating a socket|Updating additional builtin|\[Service Worker\]|ChatSessionStore:|getaddrinfo ENOTFOUND open-vsx\.org)/;
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -33,7 +34,7 @@ async function main(): Promise<number> {
   const servers = await startServers();
   const outcomes: Outcome[] = [];
   try {
-    outcomes.push(...await runAll(servers, root, args, started));
+    outcomes.push(...(await runAll(servers, root, args, started)));
   } finally {
     await servers.close();
     fs.rmSync(root, { recursive: true, force: true });
@@ -54,7 +55,14 @@ async function runAll(servers: Servers, root: string, args: string[], started: n
   const workspace = path.join(root, 'workspace');
   const env = prepareDemoHome(home);
   prepareDemoWorkspace(workspace);
-  const shared = { awsUrl: servers.aws.url, vaultUrl: servers.vault.url, vaultRootToken: servers.vault.rootToken, ssoUrl: servers.sso.url, home, workspace };
+  const shared = {
+    awsUrl: servers.aws.url,
+    vaultUrl: servers.vault.url,
+    vaultRootToken: servers.vault.rootToken,
+    ssoUrl: servers.sso.url,
+    home,
+    workspace,
+  };
   const consoleForwarder = await startConsoleForwarder(servers.aws.url);
   const ssoForwarder = await startIdentityCenterForwarder(servers.sso);
   const codeServer = await startCodeServer({
@@ -102,7 +110,7 @@ async function phase(name: string, fn: () => Promise<Omit<Outcome, 'name'>>): Pr
     log(`${name} done in ${seconds(started)}`);
     return { name, ...result };
   } catch (error) {
-    console.error(`e2e: ${name} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    console.error(`e2e: ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return { name, passed: 0, failed: 1 };
   }
 }
@@ -116,7 +124,9 @@ async function runExtensionHostSuite(server: CodeServer): Promise<Omit<Outcome, 
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     let counts: { passed: number; failed: number } | undefined;
     let exit: (code: number) => void = () => undefined;
-    const exited = new Promise<number>((resolve) => { exit = resolve; });
+    const exited = new Promise<number>((resolve) => {
+      exit = resolve;
+    });
     await page.exposeFunction('codeAutomationLog', (_level: string, args: unknown) => {
       const text = Array.isArray(args) ? format(...args) : String(args);
       if (workbenchNoise.test(text)) return;
@@ -125,10 +135,12 @@ async function runExtensionHostSuite(server: CodeServer): Promise<Omit<Outcome, 
       else process.stdout.write(`${text}\n`);
     });
     await page.exposeFunction('codeAutomationExit', (code: number) => exit(code));
-    await page.goto(workbenchUrl(server, {
-      extensionDevelopmentPath: projectRoot,
-      extensionTestsPath: path.join(projectRoot, 'out', 'test', 'vscode', 'index.js'),
-    }));
+    await page.goto(
+      workbenchUrl(server, {
+        extensionDevelopmentPath: projectRoot,
+        extensionTestsPath: path.join(projectRoot, 'out', 'test', 'vscode', 'index.js'),
+      }),
+    );
     const code = await Promise.race([exited, timeout(SUITE_TIMEOUT_MS, 'the extension-host suite')]);
     await screenshot(page, 'extension-host-suite').catch(() => undefined);
     if (!counts) return { passed: 0, failed: 1 }; // run() never got to report: the suite failed to load
@@ -141,19 +153,27 @@ async function runExtensionHostSuite(server: CodeServer): Promise<Omit<Outcome, 
 // Each scenario file runs in its own process with its own browser page, one at a time (one code-server).
 async function runScenarios(e2e: E2eEnv, filters: string[], root: string): Promise<Omit<Outcome, 'name'>> {
   const dir = path.join(projectRoot, 'out', 'test', 'e2e');
-  const files = fs.readdirSync(dir)
+  const files = fs
+    .readdirSync(dir)
     .filter((f) => f.endsWith('.test.js') && (filters.length === 0 || filters.some((w) => f.includes(w))))
     .sort()
     .map((f) => path.join(dir, f));
   if (files.length === 0) return { passed: 0, failed: 0 };
   const tap = path.join(root, 'scenarios.tap');
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(process.execPath, [
-      '--test', '--test-concurrency=1',
-      '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=tap', `--test-reporter-destination=${tap}`,
-      ...files,
-    ], { stdio: 'inherit', env: { ...process.env, IAM_SWITCHBOARD_E2E: JSON.stringify(e2e) } });
+    const child = spawn(
+      process.execPath,
+      [
+        '--test',
+        '--test-concurrency=1',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${tap}`,
+        ...files,
+      ],
+      { stdio: 'inherit', env: { ...process.env, IAM_SWITCHBOARD_E2E: JSON.stringify(e2e) } },
+    );
     child.on('error', reject);
     child.on('close', (status) => resolve(status ?? 1));
   });
@@ -167,9 +187,14 @@ async function scan(server: CodeServer, servers: Servers, root: string): Promise
   const passwords = Object.values(DEMO_USERS).map((user) => user.password);
   const ssoPasswords = servers.sso.world.users.map((user) => user.password);
   const secrets = [
-    ...servers.aws.issuedSecrets(), ...servers.vault.issuedTokens(), servers.vault.rootToken, ...passwords, ...fixtureSecrets(),
+    ...servers.aws.issuedSecrets(),
+    ...servers.vault.issuedTokens(),
+    servers.vault.rootToken,
+    ...passwords,
+    ...fixtureSecrets(),
     // The local Identity Center's client secrets, device codes, access and refresh tokens, and its passwords.
-    ...servers.sso.issuedSecrets(), ...ssoPasswords,
+    ...servers.sso.issuedSecrets(),
+    ...ssoPasswords,
   ];
   const dirs = [server.dirs.userData, server.dirs.extensions, server.workspace, path.dirname(messagesFile(root))];
   const findings = scanForSecrets(dirs, secrets);
@@ -199,9 +224,11 @@ function log(message: string): void {
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
-    console.error(`e2e: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    console.error(`e2e: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     console.log('0 passed, 1 failed');
     process.exitCode = 1;
   },

@@ -22,7 +22,8 @@ function valuesOf(node: unknown, keys: string[]): string[] {
   if (Array.isArray(node)) return node.flatMap((item) => valuesOf(item, keys));
   if (node === null || typeof node !== 'object') return [];
   return Object.entries(node).flatMap(([key, value]) =>
-    keys.includes(key) && typeof value === 'string' ? [value] : valuesOf(value, keys));
+    keys.includes(key) && typeof value === 'string' ? [value] : valuesOf(value, keys),
+  );
 }
 
 export function scanForSecrets(dirs: string[], secrets: string[]): SecretFinding[] {

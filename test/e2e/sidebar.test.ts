@@ -18,7 +18,10 @@ after(async () => {
 
 test('the sidebar lists the demo accounts with their ids', async () => {
   await openViewContainer(page);
-  for (const [alias, id] of [['dev', '222222222222'], ['prod', '333333333333']]) {
+  for (const [alias, id] of [
+    ['dev', '222222222222'],
+    ['prod', '333333333333'],
+  ]) {
     const row = treeItem(page, alias).first();
     await row.waitFor({ timeout: 30_000 });
     assert.match(await row.innerText(), new RegExp(id));

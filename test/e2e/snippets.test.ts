@@ -7,7 +7,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { answerQuickInput, e2eEnv, launchBrowser, openWorkbench, pickQuickItem, runCommand, screenshot, waitForNotification } from './driver';
+import {
+  answerQuickInput,
+  e2eEnv,
+  launchBrowser,
+  openWorkbench,
+  pickQuickItem,
+  runCommand,
+  screenshot,
+  waitForNotification,
+} from './driver';
 
 // HashiCorp's HCL parser compiled to wasm. Required (not imported) so its DOM type reference stays out of the program.
 const { parse: parseHcl } = require('@cdktf/hcl2json') as { parse(file: string, hcl: string): Promise<Hcl> };
@@ -59,7 +68,12 @@ async function openFile(page: Page, name: string): Promise<void> {
 async function suggestionsFor(prefix: string): Promise<string[]> {
   await page.keyboard.type(prefix, { delay: 20 });
   const first = page.locator(suggestRows).first();
-  if (!(await first.waitFor({ timeout: 5000 }).then(() => true, () => false))) {
+  if (
+    !(await first.waitFor({ timeout: 5000 }).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     await page.keyboard.press('Control+Space');
     await first.waitFor({ timeout: 10_000 });
   }
@@ -71,7 +85,10 @@ async function dismissSuggestions(): Promise<void> {
   await page.waitForTimeout(400);
   if (await page.locator('.editor-widget.suggest-widget.visible').count()) {
     await page.keyboard.press('Escape');
-    await page.locator('.editor-widget.suggest-widget.visible').waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
+    await page
+      .locator('.editor-widget.suggest-widget.visible')
+      .waitFor({ state: 'detached', timeout: 5000 })
+      .catch(() => undefined);
   }
 }
 
@@ -102,7 +119,12 @@ test('a .tf file is in the Terraform language', async () => {
 test('typing the tf- stem offers the Terraform snippets', async () => {
   const offered = (await suggestionsFor('tf-')).join('\n');
   await screenshot(page, 'snippets-tf-stem');
-  for (const prefix of ['tf-iam-cross-account-role', 'tf-aws-provider-assume-role', 'tf-ec2-instance-with-role', 'tf-vault-aws-secret-backend']) {
+  for (const prefix of [
+    'tf-iam-cross-account-role',
+    'tf-aws-provider-assume-role',
+    'tf-ec2-instance-with-role',
+    'tf-vault-aws-secret-backend',
+  ]) {
     assert.ok(offered.includes(prefix), `${prefix} not offered; offered:\n${offered}`);
   }
   await clearEditor();
@@ -110,7 +132,10 @@ test('typing the tf- stem offers the Terraform snippets', async () => {
 
 test('typing cross-account finds the cross-account role snippets by a later word', async () => {
   const offered = await suggestionsFor('cross-account');
-  assert.ok(offered.some((row) => row.includes('tf-iam-cross-account-role')), offered.join('\n'));
+  assert.ok(
+    offered.some((row) => row.includes('tf-iam-cross-account-role')),
+    offered.join('\n'),
+  );
   await clearEditor();
 });
 
@@ -160,7 +185,9 @@ async function scaffold(name: string, centralAccountId: string): Promise<void> {
   await pickQuickItem(page, 'Require MFA');
   await atStep(5);
   await pickQuickItem(page, 'Require an external ID');
-  await page.locator('.quick-input-widget .quick-input-message', { hasText: 'External ID the central account must pass' }).waitFor({ timeout: 10_000 });
+  await page
+    .locator('.quick-input-widget .quick-input-message', { hasText: 'External ID the central account must pass' })
+    .waitFor({ timeout: 10_000 });
   await answerQuickInput(page, 'e2e-external-id');
   await atStep(6);
   await pickQuickItem(page, 'No instance profile');
@@ -176,7 +203,10 @@ test('New Cross-Account Role Module… writes a module that trusts the central a
   assert.deepEqual(fs.readdirSync(dir).sort(), ['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf']);
   const main = await parseHcl('main.tf', fs.readFileSync(path.join(dir, 'main.tf'), 'utf8'));
   const statement = main.data.aws_iam_policy_document.trust[0].statement[0];
-  assert.deepEqual(statement.condition.map((c: Hcl) => c.variable), ['aws:MultiFactorAuthPresent', 'sts:ExternalId']);
+  assert.deepEqual(
+    statement.condition.map((c: Hcl) => c.variable),
+    ['aws:MultiFactorAuthPresent', 'sts:ExternalId'],
+  );
   const variables = (await parseHcl('variables.tf', fs.readFileSync(path.join(dir, 'variables.tf'), 'utf8'))).variable;
   assert.equal(variables.central_account_id[0].default, '111111111111');
   assert.equal(variables.role_name[0].default, 'E2eReadOnly');
@@ -202,7 +232,10 @@ test('scaffolding into the same folder asks before overwriting, listing the file
 test('Import Roles from Terraform Outputs runs terraform output -json, then reads a state file, adding only new ARNs', async () => {
   const infra = path.join(workspace, 'infra');
   fs.mkdirSync(infra, { recursive: true });
-  fs.copyFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'terraform', 'terraform.tfstate'), path.join(infra, 'terraform.tfstate'));
+  fs.copyFileSync(
+    path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'terraform', 'terraform.tfstate'),
+    path.join(infra, 'terraform.tfstate'),
+  );
   fs.writeFileSync(path.join(infra, 'main.tf'), '# the state next to this file came from here\n');
 
   await runCommand(page, 'IAM Switchboard: Import Roles from Terraform Outputs');
@@ -221,7 +254,10 @@ test('Import Roles from Terraform Outputs runs terraform output -json, then read
   await waitForNotification(page, /Added 2 roles from Terraform .*\(4 already there\)/);
   const afterState = roleArnsSetting();
   assert.deepEqual(afterState.slice(0, 4), afterOutputs, 'existing entries keep their order');
-  assert.deepEqual(afterState.slice(4).sort(), ['arn:aws:iam::222222222222:role/web-instance', 'arn:aws:iam::333333333333:role/ci/GitHubActionsRunner']);
+  assert.deepEqual(afterState.slice(4).sort(), [
+    'arn:aws:iam::222222222222:role/web-instance',
+    'arn:aws:iam::333333333333:role/ci/GitHubActionsRunner',
+  ]);
 });
 
 /** iamSwitchboard.terraformRoleArns as VS Code wrote it to the workspace's settings.json. */

@@ -4,8 +4,20 @@ import * as assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
-  answerQuickInput, createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem,
-  runCommand, screenshot, treeItem, typeInTerminal, waitForNotification, waitForTerminalText,
+  answerQuickInput,
+  createTerminal,
+  e2eEnv,
+  expandTreeItem,
+  launchBrowser,
+  openViewContainer,
+  openWorkbench,
+  pickQuickItem,
+  runCommand,
+  screenshot,
+  treeItem,
+  typeInTerminal,
+  waitForNotification,
+  waitForTerminalText,
 } from './driver';
 
 let browser: Browser;
@@ -80,7 +92,11 @@ test('revoking an iam_user lease asks first, and Cancel keeps it', async () => {
   assert.match(text, /Revoke the lease for s3-full\?/);
   assert.match(text, /Vault deletes the IAM user of lease s3-full\/\S+ and its keys stop working/);
   await page.waitForTimeout(1000);
-  assert.equal(await page.locator('.part.sidebar .monaco-list-row', { hasText: 's3-full/' }).count(), 1, 'the lease is still there after Cancel');
+  assert.equal(
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: 's3-full/' }).count(),
+    1,
+    'the lease is still there after Cancel',
+  );
 });
 
 test('revoking the lease from the tree clears it from new terminals', async () => {

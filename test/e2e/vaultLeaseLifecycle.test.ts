@@ -8,7 +8,21 @@ import * as path from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
-  answerQuickInput, createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, runCommand, screenshot, statusBarItem, treeItem, typeInTerminal, waitForNotification, waitForTerminalText,
+  answerQuickInput,
+  createTerminal,
+  e2eEnv,
+  expandTreeItem,
+  launchBrowser,
+  openViewContainer,
+  openWorkbench,
+  pickQuickItem,
+  runCommand,
+  screenshot,
+  statusBarItem,
+  treeItem,
+  typeInTerminal,
+  waitForNotification,
+  waitForTerminalText,
 } from './driver';
 import { projectRoot } from './codeServer';
 
@@ -213,7 +227,9 @@ async function waitForServerState(pattern: RegExp, timeout = 20_000): Promise<st
   const deadline = Date.now() + timeout;
   let text = '';
   while (Date.now() < deadline) {
-    text = await serverRow().innerText().catch(() => '');
+    text = await serverRow()
+      .innerText()
+      .catch(() => '');
     if (pattern.test(text)) return text;
     await page.waitForTimeout(250);
   }
@@ -297,7 +313,6 @@ async function awsCallerArnInTerminal(): Promise<void> {
   await typeInTerminal(page, `/usr/bin/aws sts get-caller-identity --endpoint-url ${e2eEnv().awsUrl} --query Arn --output text`);
 }
 
-
 async function reloadWindow(): Promise<void> {
   const navigated = page.waitForEvent('framenavigated', { timeout: 30_000 });
   await runCommand(page, 'Developer: Reload Window');
@@ -364,7 +379,10 @@ test('an assumed_role lease offers the TTL from settings, is that role in a term
 
   // Renew is not offered for an STS lease, neither inline nor in its menu.
   const inline = await inlineActions(lease);
-  assert.ok(inline.some((a) => a.startsWith('Revoke Lease')), `inline actions: ${inline}`);
+  assert.ok(
+    inline.some((a) => a.startsWith('Revoke Lease')),
+    `inline actions: ${inline}`,
+  );
   assert.ok(!inline.some((a) => a.startsWith('Renew Lease')), `inline actions: ${inline}`);
   const menu = await contextMenuEntries(lease);
   assert.ok(menu.includes('Revoke Lease') && menu.includes('Look Up Lease'), `menu: ${menu}`);
@@ -376,7 +394,10 @@ test('an assumed_role lease offers the TTL from settings, is that role in a term
   await waitForNotification(page, /This assumed_role lease cannot be renewed: STS credentials from Vault stay valid until/);
 
   await clickInlineAction(lease, 'Revoke Lease');
-  await waitForNotification(page, /Revoked the lease for dev-s3\. AWS keeps STS credentials valid until .*; new terminals no longer get them/);
+  await waitForNotification(
+    page,
+    /Revoked the lease for dev-s3\. AWS keeps STS credentials valid until .*; new terminals no longer get them/,
+  );
   await lease.waitFor({ state: 'detached', timeout: 20_000 });
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
   await resetUserSetting('iamSwitchboard.vault.defaultStsTtl');
@@ -438,7 +459,10 @@ test('reloading the window revokes the lease it created: Vault forgets it and it
     lookup = await leaseLookupAsRoot(leaseId);
   }
   assert.equal(lookup.status, 400, `lookup after reload: ${JSON.stringify(lookup)}`);
-  assert.ok(lookup.errors.some((e) => e.includes('invalid lease')), `errors: ${lookup.errors}`);
+  assert.ok(
+    lookup.errors.some((e) => e.includes('invalid lease')),
+    `errors: ${lookup.errors}`,
+  );
 
   // The terminal outlived the reload: with keys in its environment AWS now refuses them; with the endpoint (the
   // default) it is told that no role is active, since the window's lease is gone.
@@ -474,11 +498,17 @@ test('with revoke-on-exit off, the lease survives a reload, shown by id, without
   assert.equal(offered, '15m', 'without the setting, the Vault role default_sts_ttl is offered');
   assert.match(prompt ?? '', /Default of Vault role dev-s3/);
   const live = leaseRow('dev-s3');
-  assert.ok((await inlineActions(live)).some((a) => a.startsWith('Open Terminal with Vault Lease')), 'a live lease offers a terminal');
+  assert.ok(
+    (await inlineActions(live)).some((a) => a.startsWith('Open Terminal with Vault Lease')),
+    'a live lease offers a terminal',
+  );
 
   // The restored lease offers no terminal: neither inline nor in its menu.
   const inline = await inlineActions(row);
-  assert.ok(inline.some((a) => a.startsWith('Revoke Lease')), `inline actions: ${inline}`);
+  assert.ok(
+    inline.some((a) => a.startsWith('Revoke Lease')),
+    `inline actions: ${inline}`,
+  );
   assert.ok(!inline.some((a) => a.startsWith('Open Terminal')), `a restored lease offers a terminal: ${inline}`);
   assert.ok(!(await contextMenuEntries(row)).some((e) => e.startsWith('Open Terminal')), 'nor in its menu');
   await row.hover();
@@ -576,7 +606,10 @@ test('a Vault that drops connections shows "unreachable", not "signed out", and 
     assert.doesNotMatch(text, /signed out/, 'the kept token is not reported as signed out');
     await sidebarRow(/Your sign-in is kept: Refresh when it is back/).waitFor({ timeout: 10_000 });
     const inline = await inlineActions(serverRow());
-    assert.ok(inline.some((a) => a.startsWith('Sign out of Vault')) && !inline.some((a) => a.startsWith('Sign in')), `inline actions: ${inline}`);
+    assert.ok(
+      inline.some((a) => a.startsWith('Sign out of Vault')) && !inline.some((a) => a.startsWith('Sign in')),
+      `inline actions: ${inline}`,
+    );
     await screenshot(page, 'vault-lifecycle-unreachable-token-kept');
   } finally {
     await vaultControl('failure', {});

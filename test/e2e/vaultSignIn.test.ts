@@ -8,8 +8,23 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
-  answerQuickInput, createTerminal, e2eEnv, expandTreeItem, launchBrowser, openViewContainer, openWorkbench, pickQuickItem, quickPickItems,
-  runInTerminal, screenshot, statusBarItem, terminalTab, treeItem, typeInTerminal, waitForActiveTerminalText, waitForNotification,
+  answerQuickInput,
+  createTerminal,
+  e2eEnv,
+  expandTreeItem,
+  launchBrowser,
+  openViewContainer,
+  openWorkbench,
+  pickQuickItem,
+  quickPickItems,
+  runInTerminal,
+  screenshot,
+  statusBarItem,
+  terminalTab,
+  treeItem,
+  typeInTerminal,
+  waitForActiveTerminalText,
+  waitForNotification,
   waitForTerminalText,
 } from './driver';
 
@@ -37,7 +52,11 @@ async function clickInlineAction(row: Locator, title: string): Promise<void> {
 
 async function vaultAsRoot(method: string, apiPath: string, body?: unknown): Promise<Record<string, unknown>> {
   const { vaultUrl, vaultRootToken } = e2eEnv();
-  const response = await fetch(`${vaultUrl}/v1/${apiPath}`, { method, headers: { 'X-Vault-Token': vaultRootToken }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${vaultUrl}/v1/${apiPath}`, {
+    method,
+    headers: { 'X-Vault-Token': vaultRootToken },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   assert.ok(response.ok, `${method} ${apiPath}: ${response.status}`);
   return (await response.json()) as Record<string, unknown>;
 }
@@ -61,7 +80,10 @@ test('OIDC sign-in opens the provider page in the browser, and its callback thro
   await signOutIfSignedIn();
   await clickInlineAction(serverRow(), 'Sign in to Vault');
   const offered = await quickPickItems(page);
-  assert.ok(offered.some((t) => t.includes('OIDC (browser)')) && offered.some((t) => t.includes('LDAP')), `methods offered: ${offered.join(' | ')}`);
+  assert.ok(
+    offered.some((t) => t.includes('OIDC (browser)')) && offered.some((t) => t.includes('LDAP')),
+    `methods offered: ${offered.join(' | ')}`,
+  );
   assert.ok(!offered.some((t) => t.includes('Use the token from')), 'no CLI token is offered while ~/.vault-token does not exist');
   await screenshot(page, 'vault-signin-methods');
   const popupOpened = page.context().waitForEvent('page', { timeout: 30_000 });
@@ -94,8 +116,14 @@ test('an assumed_role lease offers the role TTLs, asks the session name, and the
   await clickInlineAction(role, 'Lease Credentials');
   const ttls = await quickPickItems(page);
   // dev-s3: default_sts_ttl 15m, max_sts_ttl 1h.
-  assert.ok(ttls.some((t) => /^15m/.test(t) && /the role's default/.test(t)), `the role's default is offered: ${ttls.join(' | ')}`);
-  assert.ok(ttls.some((t) => /^1h/.test(t) && /maximum/.test(t)), `the max is offered: ${ttls.join(' | ')}`);
+  assert.ok(
+    ttls.some((t) => /^15m/.test(t) && /the role's default/.test(t)),
+    `the role's default is offered: ${ttls.join(' | ')}`,
+  );
+  assert.ok(
+    ttls.some((t) => /^1h/.test(t) && /maximum/.test(t)),
+    `the max is offered: ${ttls.join(' | ')}`,
+  );
   assert.ok(!ttls.some((t) => /^2h/.test(t)), 'nothing beyond max_sts_ttl is offered');
   assert.ok(ttls.some((t) => t.startsWith('Other…')));
   await screenshot(page, 'vault-lease-ttl-choices');
@@ -136,7 +164,10 @@ test("a static role's keys go into a terminal where the AWS CLI is that IAM user
   await waitForActiveTerminalText(page, /arn:aws:iam::111111111111:user\/(\S+\/)?ci-deployer/, 30_000);
   await screenshot(page, 'vault-static-terminal');
   // Having read the keys, the row shows when Vault rotates them next.
-  await page.locator('.part.sidebar .monaco-list-row', { hasText: /ci-deployer\s*static · rotates \d/ }).first().waitFor({ timeout: 20_000 });
+  await page
+    .locator('.part.sidebar .monaco-list-row', { hasText: /ci-deployer\s*static · rotates \d/ })
+    .first()
+    .waitFor({ timeout: 20_000 });
 
   await clickInlineAction(treeItem(page, 'ci-deployer').first(), 'Use Static Credentials');
   await waitForNotification(page, /Static keys of ci-deployer are in new terminals\. Vault rotates them at/);

@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const vault = await onPreferredPort(portFrom('VAULT_PORT', 8200), (port) => startVaultServer({ awsEndpoint: aws.url, port }));
   // SSO_ACCOUNTS=1000: the big organisation of the tests and the bench instead of the demo's six accounts.
   const generatedAccounts = Number(process.env.SSO_ACCOUNTS) || undefined;
-  const sso = await onPreferredPort(portFrom('SSO_PORT', 4567), (port) => startSsoServer({ identities: aws.identities, port, generatedAccounts }));
+  const sso = await onPreferredPort(portFrom('SSO_PORT', 4567), (port) =>
+    startSsoServer({ identities: aws.identities, port, generatedAccounts }),
+  );
 
   // These are local test servers with fake, per-run credentials; printing them is how a person signs in.
   console.log(`AWS (STS + IAM): ${aws.url}`);

@@ -18,7 +18,10 @@ export interface EndpointWorld {
   aws: AwsServer;
   role(label: string): RoleEntry;
   /** Assumes a role; `lifetimeMs` below 15 min makes a session that ends that soon (the STS clock runs behind). */
-  assume(label: string, options?: { lifetimeMs?: number; mfaCode?: () => Promise<string | undefined>; cache?: StsCache }): Promise<Identity>;
+  assume(
+    label: string,
+    options?: { lifetimeMs?: number; mfaCode?: () => Promise<string | undefined>; cache?: StsCache },
+  ): Promise<Identity>;
   /** Sessions the local STS has issued so far (AssumeRole and GetSessionToken), counted at the server. */
   sessionsIssued(): number;
   close(): Promise<void>;
@@ -26,7 +29,10 @@ export interface EndpointWorld {
 
 export async function startEndpointWorld(): Promise<EndpointWorld> {
   const aws = await startAwsServer();
-  const config: AwsConfig = await loadAwsConfig({ configPath: path.join(FIXTURES, 'config'), credentialsPath: path.join(FIXTURES, 'credentials') });
+  const config: AwsConfig = await loadAwsConfig({
+    configPath: path.join(FIXTURES, 'config'),
+    credentialsPath: path.join(FIXTURES, 'credentials'),
+  });
   const roles = new Map(buildCatalog({ profiles: config.profiles }).roles.map((r) => [r.label, r]));
   const role = (label: string): RoleEntry => {
     const found = roles.get(label);
@@ -42,7 +48,11 @@ export async function startEndpointWorld(): Promise<EndpointWorld> {
       aws.advanceClock(-behind);
       try {
         const identity = await assumeRole(role(label), {
-          config, endpoint: aws.url, region: 'eu-west-1', timeoutMs: 5000, cache: options.cache ?? cache,
+          config,
+          endpoint: aws.url,
+          region: 'eu-west-1',
+          timeoutMs: 5000,
+          cache: options.cache ?? cache,
           durationSeconds: options.lifetimeMs === undefined ? undefined : MIN_SESSION_MS / 1000,
           mfaCode: options.mfaCode ?? (async () => totp(BOB_TOTP, Date.now())),
         });
@@ -67,7 +77,10 @@ export class TestProvider implements IdentityProvider {
   /** Replaces the refresh, e.g. to fail or to wait. */
   refreshWith: ((identity: Identity, signal: AbortSignal) => Promise<Identity>) | undefined;
 
-  constructor(private readonly world: EndpointWorld, private readonly labelOf: (identity: Identity) => string = (i) => i.label) {}
+  constructor(
+    private readonly world: EndpointWorld,
+    private readonly labelOf: (identity: Identity) => string = (i) => i.label,
+  ) {}
 
   activeIdentity(): Identity | undefined {
     return this.active;
@@ -91,14 +104,17 @@ export interface HttpAnswer {
 export function get(url: string, headers: Record<string, string> = {}, host?: string): Promise<HttpAnswer> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: host ?? target.hostname, port: target.port, path: target.pathname, headers: { ...headers, Host: target.host } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown>, headers: res.headers });
-      });
-    });
+    const req = http.get(
+      { host: host ?? target.hostname, port: target.port, path: target.pathname, headers: { ...headers, Host: target.host } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown>, headers: res.headers });
+        });
+      },
+    );
     req.on('error', reject);
   });
 }

@@ -44,7 +44,10 @@ export async function approveOnPage(code: DeviceCode, userName = 'alice', passwo
   assert.match(html, new RegExp(`value="${code.userCode}"`));
   assert.match(html, />Allow</);
   const action = new URL('/device', code.verificationUriComplete);
-  const answer = await fetch(action, { method: 'POST', body: new URLSearchParams({ user_code: code.userCode, username: userName, password, action: 'allow' }) });
+  const answer = await fetch(action, {
+    method: 'POST',
+    body: new URLSearchParams({ user_code: code.userCode, username: userName, password, action: 'allow' }),
+  });
   return `${answer.status} ${await answer.text()}`;
 }
 

@@ -29,11 +29,17 @@ async function main(): Promise<void> {
   const codeServer = await startCodeServer({
     workspace,
     port: codeServerPort,
-    settings: demoSettings({ awsUrl: servers.aws.url, vaultUrl: servers.vault.url, consoleUrl: consoleForwarder.url, identityCenter: ssoForwarder.identityCenter, askBeforeProduction: true }),
+    settings: demoSettings({
+      awsUrl: servers.aws.url,
+      vaultUrl: servers.vault.url,
+      consoleUrl: consoleForwarder.url,
+      identityCenter: ssoForwarder.identityCenter,
+      askBeforeProduction: true,
+    }),
     env: prepareDemoHome(home),
     // Installed by linking the project into the extensions folder, so the plain URL loads it (no payload).
-    prepare: (dirs) => fs.symlinkSync(projectRoot,
-      path.join(dirs.extensions, `${manifest.publisher}.${manifest.name}-${manifest.version}`), 'dir'),
+    prepare: (dirs) =>
+      fs.symlinkSync(projectRoot, path.join(dirs.extensions, `${manifest.publisher}.${manifest.name}-${manifest.version}`), 'dir'),
   });
 
   let stopping = false;
@@ -53,24 +59,30 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
 
   // Local test servers with per-run, fake credentials: printing them is how a person signs in.
-  console.log([
-    '',
-    `IAM Switchboard demo: open ${codeServer.url}/ in a browser`,
-    '',
-    `  AWS (STS + IAM)  ${servers.aws.url}    accounts central 111111111111, dev 222222222222, prod 333333333333`,
-    `  Vault            ${servers.vault.url}    root token: ${servers.vault.rootToken}`,
-    ...Object.entries(DEMO_USERS).map(([name, user]) => `                   userpass: ${name} / ${user.password}`),
-    ...Object.entries(DEMO_LDAP.users).map(([name, user]) => `                   ldap: ${name} / ${user.password}`),
-    `                   oidc (auth/${DEMO_OIDC.mount}, role ${DEMO_OIDC.default_role}): pick ${Object.values(DEMO_OIDC.users).map((u) => u.email).join(' or ')} on its sign-in page`,
-    `                   static roles (aws/static-roles): ${Object.keys(DEMO_STATIC_ROLES).join(', ')}; MFA for aws/sts/session-mfa: TOTP of vault-root in world.json`,
-    `  Identity Center  start URL ${servers.sso.startUrl}, region ${servers.sso.region} (verification page ${ssoForwarder.identityCenter.oidcEndpoint}/device)`,
-    ...servers.sso.world.users.map((user) => `                   sign in: ${user.userName} / ${user.password} (${Object.keys(user.assignments).length} accounts)`),
-    `  ~/.aws           ${path.join(home, '.aws')} (HOME of the editor's terminals)`,
-    `  workspace        ${workspace}`,
-    '  MFA for bob: the code comes from the TOTP secret in test/servers/world.json',
-    '',
-    'Press Ctrl+C to stop.',
-  ].join('\n'));
+  console.log(
+    [
+      '',
+      `IAM Switchboard demo: open ${codeServer.url}/ in a browser`,
+      '',
+      `  AWS (STS + IAM)  ${servers.aws.url}    accounts central 111111111111, dev 222222222222, prod 333333333333`,
+      `  Vault            ${servers.vault.url}    root token: ${servers.vault.rootToken}`,
+      ...Object.entries(DEMO_USERS).map(([name, user]) => `                   userpass: ${name} / ${user.password}`),
+      ...Object.entries(DEMO_LDAP.users).map(([name, user]) => `                   ldap: ${name} / ${user.password}`),
+      `                   oidc (auth/${DEMO_OIDC.mount}, role ${DEMO_OIDC.default_role}): pick ${Object.values(DEMO_OIDC.users)
+        .map((u) => u.email)
+        .join(' or ')} on its sign-in page`,
+      `                   static roles (aws/static-roles): ${Object.keys(DEMO_STATIC_ROLES).join(', ')}; MFA for aws/sts/session-mfa: TOTP of vault-root in world.json`,
+      `  Identity Center  start URL ${servers.sso.startUrl}, region ${servers.sso.region} (verification page ${ssoForwarder.identityCenter.oidcEndpoint}/device)`,
+      ...servers.sso.world.users.map(
+        (user) => `                   sign in: ${user.userName} / ${user.password} (${Object.keys(user.assignments).length} accounts)`,
+      ),
+      `  ~/.aws           ${path.join(home, '.aws')} (HOME of the editor's terminals)`,
+      `  workspace        ${workspace}`,
+      '  MFA for bob: the code comes from the TOTP secret in test/servers/world.json',
+      '',
+      'Press Ctrl+C to stop.',
+    ].join('\n'),
+  );
 }
 
 function portFree(port: number): Promise<boolean> {

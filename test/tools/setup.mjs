@@ -46,7 +46,9 @@ function run(command, args, options = {}) {
 }
 
 function installDebianPackages() {
-  const missing = Object.entries(debianPackages).filter(([, file]) => !fs.existsSync(file)).map(([name]) => name);
+  const missing = Object.entries(debianPackages)
+    .filter(([, file]) => !fs.existsSync(file))
+    .map(([name]) => name);
   if (missing.length === 0) return 'all present';
   const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
   if (!fs.existsSync('/usr/bin/apt-get')) {
@@ -137,8 +139,10 @@ async function installCodeServer() {
       ...(headers ? { npm_config_nodedir: headers } : {}),
     };
     log(`installing code-server ${CODE_SERVER_VERSION} into .cache/code-server (about 1.5 minutes, 300 MB)`);
-    const output = await runQuietly('npm', ['install', '--foreground-scripts', `code-server@${CODE_SERVER_VERSION}`],
-      { cwd: staging, env });
+    const output = await runQuietly('npm', ['install', '--foreground-scripts', `code-server@${CODE_SERVER_VERSION}`], {
+      cwd: staging,
+      env,
+    });
     verifyNativeModules(path.join(staging, 'node_modules', 'code-server'), output);
     fs.rmSync(codeServerDir, { recursive: true, force: true });
     fs.renameSync(staging, codeServerDir);
@@ -156,8 +160,12 @@ function runQuietly(command, args, options) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk) => { output += chunk; });
-    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) return resolve(output);
@@ -171,8 +179,10 @@ function runQuietly(command, args, options) {
 function verifyNativeModules(packageDir, output) {
   const checks = [
     [path.join(packageDir, 'package.json'), ['argon2']],
-    [path.join(packageDir, 'lib', 'vscode', 'package.json'),
-      ['node-pty', 'kerberos', '@vscode/spdlog', '@parcel/watcher', 'native-watchdog']],
+    [
+      path.join(packageDir, 'lib', 'vscode', 'package.json'),
+      ['node-pty', 'kerberos', '@vscode/spdlog', '@parcel/watcher', 'native-watchdog'],
+    ],
   ];
   const script = `const { createRequire } = require('node:module');
     for (const [from, modules] of ${JSON.stringify(checks)}) for (const m of modules) createRequire(from)(m);`;
@@ -187,10 +197,25 @@ async function verifyStarts() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-verify-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const env = { ...process.env, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir, XDG_CACHE_HOME: dir };
-  const child = spawn(process.execPath, [path.join(codeServerPackage, 'out', 'node', 'entry.js'),
-    '--config', path.join(dir, 'config.yaml'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry', '--disable-update-check', '--user-data-dir', path.join(dir, 'user-data'),
-    '--extensions-dir', path.join(dir, 'extensions')], { env, stdio: 'ignore', detached: true });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(codeServerPackage, 'out', 'node', 'entry.js'),
+      '--config',
+      path.join(dir, 'config.yaml'),
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--user-data-dir',
+      path.join(dir, 'user-data'),
+      '--extensions-dir',
+      path.join(dir, 'extensions'),
+    ],
+    { env, stdio: 'ignore', detached: true },
+  );
   try {
     for (let i = 0; i < 60; i++) {
       await new Promise((r) => setTimeout(r, 500));
@@ -199,7 +224,11 @@ async function verifyStarts() {
     }
     throw new Error('code-server was installed but did not answer /healthz within 30 s');
   } finally {
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -21,7 +21,9 @@ export async function run(): Promise<void> {
 
 // activation.test.js goes first: it checks the extension is inactive before anything has touched it.
 function suiteFiles(dir: string): string[] {
-  const files = listFiles(dir).filter((f) => f.endsWith('.test.js')).sort();
+  const files = listFiles(dir)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   const first = files.filter((f) => path.basename(f) === 'activation.test.js');
   return [...first, ...files.filter((f) => !first.includes(f))];
 }

@@ -19,29 +19,45 @@ async function main(): Promise<number> {
     prepareDemoWorkspace(workspace);
     const shared = { awsUrl: servers.aws.url, vaultUrl: servers.vault.url, vaultRootToken: servers.vault.rootToken, home, workspace };
     fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-    fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
-      'workbench.startupEditor': 'none',
-      'update.mode': 'none',
-      'telemetry.telemetryLevel': 'off',
-      ...demoSettings(shared),
-    }, null, 2));
+    fs.writeFileSync(
+      path.join(userData, 'User', 'settings.json'),
+      JSON.stringify(
+        {
+          'workbench.startupEditor': 'none',
+          'update.mode': 'none',
+          'telemetry.telemetryLevel': 'off',
+          ...demoSettings(shared),
+        },
+        null,
+        2,
+      ),
+    );
     await runTests({
       version: process.env.VSCODE_VERSION ?? 'stable',
       extensionDevelopmentPath: projectRoot,
       extensionTestsPath: path.join(projectRoot, 'out', 'test', 'vscode', 'index.js'),
       extensionTestsEnv: { ...prepareDemoHome(home), IAM_SWITCHBOARD_E2E: JSON.stringify(shared) },
-      launchArgs: [workspace, '--user-data-dir', userData, '--extensions-dir', path.join(root, 'extensions'),
-        '--disable-extensions', '--disable-workspace-trust'],
+      launchArgs: [
+        workspace,
+        '--user-data-dir',
+        userData,
+        '--extensions-dir',
+        path.join(root, 'extensions'),
+        '--disable-extensions',
+        '--disable-workspace-trust',
+      ],
     });
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|getaddrinfo|download/i.test(message)) {
-      console.error([
-        `test:desktop: could not download VS Code (${message}).`,
-        'This command needs a network that reaches update.code.visualstudio.com.',
-        'Without one, `npm run test:vscode` runs the same suite inside code-server, with nothing to download.',
-      ].join('\n'));
+      console.error(
+        [
+          `test:desktop: could not download VS Code (${message}).`,
+          'This command needs a network that reaches update.code.visualstudio.com.',
+          'Without one, `npm run test:vscode` runs the same suite inside code-server, with nothing to download.',
+        ].join('\n'),
+      );
     } else {
       console.error(`test:desktop: ${message}`);
       if (process.platform === 'linux' && !process.env.DISPLAY) {
@@ -55,4 +71,6 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; });
+main().then((code) => {
+  process.exitCode = code;
+});

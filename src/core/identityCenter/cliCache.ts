@@ -28,7 +28,11 @@ function parseExpiry(value: unknown): number | undefined {
  * sso-session name's file, then the start URL's; a file for another start URL or region is not used. Never throws:
  * an unreadable file is as good as none, and its content is never quoted.
  */
-export async function readCliToken(instance: IdentityCenterInstance, settings: Pick<IdentityCenterSettings, 'now'> = {}, home = os.homedir()): Promise<SsoToken | undefined> {
+export async function readCliToken(
+  instance: IdentityCenterInstance,
+  settings: Pick<IdentityCenterSettings, 'now'> = {},
+  home = os.homedir(),
+): Promise<SsoToken | undefined> {
   const ids = instance.sessionName ? [instance.sessionName, instance.startUrl] : [instance.startUrl];
   for (const id of ids) {
     let data: Record<string, unknown>;

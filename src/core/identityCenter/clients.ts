@@ -8,6 +8,7 @@ import type { IdentityCenterInstance, IdentityCenterSettings } from './instance'
 type Sdk = typeof import('../ssoSdk');
 
 /** A command's output type, read off its middleware stack (the SDK's own commands and ours alike). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- only the output type is inferred; the rest is any command
 type OutputOf<C> = C extends Command<any, infer O, any, any, any> ? O : never;
 
 /**
@@ -42,7 +43,14 @@ function clientConfig(instance: IdentityCenterInstance, settings: IdentityCenter
  * Runs one call; SDK errors become UserErrors. Each request is bounded by the client's requestTimeout and
  * connectionTimeout (so no timer per call across discovery's thousand calls); the caller's signal cancels.
  */
-async function run<T>(client: Sender, sdk: Sdk, instance: IdentityCenterInstance, settings: IdentityCenterSettings, endpoint: string | undefined, call: Omit<Call<Sender, T>, 'api'>): Promise<T> {
+async function run<T>(
+  client: Sender,
+  sdk: Sdk,
+  instance: IdentityCenterInstance,
+  settings: IdentityCenterSettings,
+  endpoint: string | undefined,
+  call: Omit<Call<Sender, T>, 'api'>,
+): Promise<T> {
   try {
     return await call.run(client, sdk, settings.signal);
   } catch (error) {
@@ -62,7 +70,11 @@ async function open(api: 'oidc' | 'portal', instance: IdentityCenterInstance, se
 }
 
 /** One OIDC call on a client of its own. */
-export async function oidcCall<T>(instance: IdentityCenterInstance, settings: IdentityCenterSettings, call: Omit<Call<OidcClient, T>, 'api'>): Promise<T> {
+export async function oidcCall<T>(
+  instance: IdentityCenterInstance,
+  settings: IdentityCenterSettings,
+  call: Omit<Call<OidcClient, T>, 'api'>,
+): Promise<T> {
   const { client, sdk, endpoint } = await open('oidc', instance, settings);
   try {
     return await run(client, sdk, instance, settings, endpoint, call);
@@ -72,7 +84,11 @@ export async function oidcCall<T>(instance: IdentityCenterInstance, settings: Id
 }
 
 /** One portal call on a client of its own. */
-export async function portalCall<T>(instance: IdentityCenterInstance, settings: IdentityCenterSettings, call: Omit<Call<PortalClient, T>, 'api'>): Promise<T> {
+export async function portalCall<T>(
+  instance: IdentityCenterInstance,
+  settings: IdentityCenterSettings,
+  call: Omit<Call<PortalClient, T>, 'api'>,
+): Promise<T> {
   const session = await portalSession(instance, settings);
   try {
     return await session.call(call);

@@ -15,7 +15,10 @@ export interface RoleCredentialsRequest {
 }
 
 export async function roleCredentials(
-  instance: IdentityCenterInstance, accessToken: string, settings: IdentityCenterSettings, request: RoleCredentialsRequest,
+  instance: IdentityCenterInstance,
+  accessToken: string,
+  settings: IdentityCenterSettings,
+  request: RoleCredentialsRequest,
 ): Promise<Identity> {
   const { accountId, roleName } = request;
   const response = await portalCall(instance, settings, {

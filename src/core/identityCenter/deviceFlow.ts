@@ -40,7 +40,10 @@ function cancelled(): UserError {
 
 /** Signs in and stores the token; returns it (the caller keeps it in memory only). */
 export async function signIn(
-  instance: IdentityCenterInstance, store: SecretStore, settings: IdentityCenterSettings, options: SignInOptions,
+  instance: IdentityCenterInstance,
+  store: SecretStore,
+  settings: IdentityCenterSettings,
+  options: SignInOptions,
 ): Promise<SsoToken> {
   const clientName = options.clientName ?? 'iam-switchboard';
   let client = await registeredClient(instance, store, settings, clientName);
@@ -56,11 +59,22 @@ export async function signIn(
   }
   const { deviceCode, userCode, verificationUri, verificationUriComplete, expiresIn, interval } = authorization;
   if (!deviceCode || !userCode || !verificationUri || expiresIn === undefined) {
-    throw new UserError(`IAM Identity Center answered StartDeviceAuthorization without a code for ${instance.startUrl}: try again.`, 'SsoBadResponse');
+    throw new UserError(
+      `IAM Identity Center answered StartDeviceAuthorization without a code for ${instance.startUrl}: try again.`,
+      'SsoBadResponse',
+    );
   }
   const expiresAt = new Date(now(settings) + expiresIn * 1000);
   await options.onCode({ userCode, verificationUri, verificationUriComplete: verificationUriComplete ?? verificationUri, expiresAt });
-  const token = await poll(instance, settings, client, deviceCode, (interval || DEFAULT_INTERVAL_SECONDS) * 1000, expiresAt, options.sleep ?? defaultSleep);
+  const token = await poll(
+    instance,
+    settings,
+    client,
+    deviceCode,
+    (interval || DEFAULT_INTERVAL_SECONDS) * 1000,
+    expiresAt,
+    options.sleep ?? defaultSleep,
+  );
   await saveToken(instance, store, token);
   return token;
 }
@@ -69,7 +83,14 @@ function startAuthorization(instance: IdentityCenterInstance, settings: Identity
   return oidcCall(instance, settings, {
     ctx: { action: 'StartDeviceAuthorization' },
     run: (c, sdk, abortSignal) =>
-      c.send(new sdk.StartDeviceAuthorizationCommand({ clientId: client.clientId, clientSecret: client.clientSecret, startUrl: instance.startUrl }), { abortSignal }),
+      c.send(
+        new sdk.StartDeviceAuthorizationCommand({
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+          startUrl: instance.startUrl,
+        }),
+        { abortSignal },
+      ),
   });
 }
 
@@ -91,13 +112,24 @@ async function poll(
       throw error;
     }
     if (now(settings) >= expiresAt.getTime()) {
-      throw new UserError("The sign-in code expired before it was approved: run 'Sign in to IAM Identity Center' again and approve it within the time shown.", 'SsoDeviceCodeExpired');
+      throw new UserError(
+        "The sign-in code expired before it was approved: run 'Sign in to IAM Identity Center' again and approve it within the time shown.",
+        'SsoDeviceCodeExpired',
+      );
     }
     try {
       const response = await oidcCall(instance, settings, {
         ctx: { action: 'CreateToken' },
         run: (c, sdk, abortSignal) =>
-          c.send(new sdk.CreateTokenCommand({ clientId: client.clientId, clientSecret: client.clientSecret, grantType: DEVICE_GRANT, deviceCode }), { abortSignal }),
+          c.send(
+            new sdk.CreateTokenCommand({
+              clientId: client.clientId,
+              clientSecret: client.clientSecret,
+              grantType: DEVICE_GRANT,
+              deviceCode,
+            }),
+            { abortSignal },
+          ),
       });
       return tokenFrom(response, settings);
     } catch (error) {

@@ -43,7 +43,12 @@ export function parseDirectory(value: unknown): Directory | undefined {
   for (const item of v.accounts as Record<string, unknown>[]) {
     const id = str(item?.id);
     if (!id || !ACCOUNT_ID.test(id) || !Array.isArray(item.roles)) continue;
-    accounts.push({ id, name: str(item.name) ?? id, email: str(item.email), roles: item.roles.filter((r): r is string => typeof r === 'string') });
+    accounts.push({
+      id,
+      name: str(item.name) ?? id,
+      email: str(item.email),
+      roles: item.roles.filter((r): r is string => typeof r === 'string'),
+    });
   }
   return { startUrl, region, fetchedAt, accounts };
 }

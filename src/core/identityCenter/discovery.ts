@@ -23,11 +23,17 @@ export interface DiscoveryOptions {
 const RETRYABLE = new Set(['TooManyRequestsException', 'InternalServerException', 'ServiceUnavailableException', 'ThrottlingException']);
 const MAX_BACKOFF_MS = 20_000;
 
-export interface DiscoveryStats { requests: number; retries: number }
+export interface DiscoveryStats {
+  requests: number;
+  retries: number;
+}
 
 /** Lists everything the token may see. The token is used, never kept. */
 export async function discover(
-  instance: IdentityCenterInstance, accessToken: string, settings: IdentityCenterSettings, options: DiscoveryOptions = {},
+  instance: IdentityCenterInstance,
+  accessToken: string,
+  settings: IdentityCenterSettings,
+  options: DiscoveryOptions = {},
 ): Promise<Directory & { stats: DiscoveryStats }> {
   const portal = await portalSession(instance, settings);
   try {
@@ -38,7 +44,11 @@ export async function discover(
 }
 
 async function discoverWith(
-  portal: PortalSession, instance: IdentityCenterInstance, accessToken: string, settings: IdentityCenterSettings, options: DiscoveryOptions,
+  portal: PortalSession,
+  instance: IdentityCenterInstance,
+  accessToken: string,
+  settings: IdentityCenterSettings,
+  options: DiscoveryOptions,
 ): Promise<Directory & { stats: DiscoveryStats }> {
   const stats: DiscoveryStats = { requests: 0, retries: 0 };
   const retrying = <T>(call: () => Promise<T>) => withBackoff(call, options, settings.signal, stats);
@@ -49,7 +59,8 @@ async function discoverWith(
     const page = await retrying(() =>
       portal.call({
         ctx: { action: 'ListAccounts' },
-        run: (c, sdk, abortSignal) => c.send(new sdk.ListAccountsCommand({ accessToken, nextToken, maxResults: pageSize }), { abortSignal }),
+        run: (c, sdk, abortSignal) =>
+          c.send(new sdk.ListAccountsCommand({ accessToken, nextToken, maxResults: pageSize }), { abortSignal }),
       }),
     );
     for (const a of page.accountList ?? []) {
@@ -68,7 +79,10 @@ async function discoverWith(
 }
 
 async function listRoles(
-  portal: PortalSession, accessToken: string, accountId: string, pageSize: number,
+  portal: PortalSession,
+  accessToken: string,
+  accountId: string,
+  pageSize: number,
   retrying: <T>(call: () => Promise<T>) => Promise<T>,
 ): Promise<string[]> {
   const roles: string[] = [];
@@ -77,7 +91,8 @@ async function listRoles(
     const page = await retrying(() =>
       portal.call({
         ctx: { action: 'ListAccountRoles', accountId },
-        run: (c, sdk, abortSignal) => c.send(new sdk.ListAccountRolesCommand({ accessToken, accountId, nextToken, maxResults: pageSize }), { abortSignal }),
+        run: (c, sdk, abortSignal) =>
+          c.send(new sdk.ListAccountRolesCommand({ accessToken, accountId, nextToken, maxResults: pageSize }), { abortSignal }),
       }),
     );
     for (const r of page.roleList ?? []) if (r.roleName) roles.push(r.roleName);
@@ -86,7 +101,12 @@ async function listRoles(
   return roles.sort(compare);
 }
 
-async function withBackoff<T>(call: () => Promise<T>, options: DiscoveryOptions, signal: AbortSignal | undefined, stats: DiscoveryStats): Promise<T> {
+async function withBackoff<T>(
+  call: () => Promise<T>,
+  options: DiscoveryOptions,
+  signal: AbortSignal | undefined,
+  stats: DiscoveryStats,
+): Promise<T> {
   const base = options.backoffBaseMs ?? 500;
   const attempts = options.maxAttempts ?? 8;
   for (let attempt = 1; ; attempt++) {

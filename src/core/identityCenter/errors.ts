@@ -4,8 +4,14 @@ import { UserError } from '../userError';
 import type { IdentityCenterInstance } from './instance';
 
 export type IdentityCenterAction =
-  | 'RegisterClient' | 'StartDeviceAuthorization' | 'CreateToken' | 'RefreshToken'
-  | 'ListAccounts' | 'ListAccountRoles' | 'GetRoleCredentials' | 'Logout';
+  | 'RegisterClient'
+  | 'StartDeviceAuthorization'
+  | 'CreateToken'
+  | 'RefreshToken'
+  | 'ListAccounts'
+  | 'ListAccountRoles'
+  | 'GetRoleCredentials'
+  | 'Logout';
 
 export interface IdentityCenterCallContext {
   action: IdentityCenterAction;
@@ -17,11 +23,16 @@ export interface IdentityCenterCallContext {
   roleName?: string;
 }
 
-interface SdkErrorShape { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; cause?: { code?: string } }
+interface SdkErrorShape {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  cause?: { code?: string };
+}
 
 const NETWORK = ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'];
 const SIGN_IN_AGAIN = "run 'Sign in to IAM Identity Center' again";
-
 
 export function toIdentityCenterError(error: unknown, ctx: IdentityCenterCallContext): UserError {
   if (error instanceof UserError) return error;
@@ -34,7 +45,10 @@ export function toIdentityCenterError(error: unknown, ctx: IdentityCenterCallCon
   const network = e.code ?? e.cause?.code;
 
   if (!ctx.timedOut && network && NETWORK.includes(network)) {
-    return make(`Could not reach ${where} (${network}): check your network and the region of ${ctx.instance.startUrl}, then try again.`, network);
+    return make(
+      `Could not reach ${where} (${network}): check your network and the region of ${ctx.instance.startUrl}, then try again.`,
+      network,
+    );
   }
   if (ctx.timedOut || name === 'TimeoutError' || network === 'ETIMEDOUT') {
     const seconds = ctx.timeoutMs ? ` within ${Math.round(ctx.timeoutMs / 1000)} s` : '';
@@ -44,20 +58,32 @@ export function toIdentityCenterError(error: unknown, ctx: IdentityCenterCallCon
     case 'AbortError':
       return make('Cancelled.', 'Cancelled');
     case 'ExpiredTokenException':
-      return make(`The sign-in code expired before it was approved: ${SIGN_IN_AGAIN} and approve it within the time shown.`, 'SsoDeviceCodeExpired');
+      return make(
+        `The sign-in code expired before it was approved: ${SIGN_IN_AGAIN} and approve it within the time shown.`,
+        'SsoDeviceCodeExpired',
+      );
     case 'AccessDeniedException':
       return make(`The sign-in request was denied in the browser: ${SIGN_IN_AGAIN} and press Allow.`, 'SsoAccessDenied');
     case 'InvalidGrantException':
     case 'UnauthorizedException':
-      return make(`Your IAM Identity Center sign-in for ${ctx.instance.startUrl} has expired or was revoked: ${SIGN_IN_AGAIN}.`, 'SsoTokenExpired');
+      return make(
+        `Your IAM Identity Center sign-in for ${ctx.instance.startUrl} has expired or was revoked: ${SIGN_IN_AGAIN}.`,
+        'SsoTokenExpired',
+      );
     case 'InvalidClientException':
     case 'UnauthorizedClientException':
       return make(`IAM Identity Center no longer accepts this app's registration: ${SIGN_IN_AGAIN}.`, 'SsoClientInvalid');
     case 'InvalidRequestException':
-      return make(`IAM Identity Center in ${ctx.instance.region} rejected ${ctx.action} for ${ctx.instance.startUrl}: check the start URL and its region.`, 'SsoInvalidRequest');
+      return make(
+        `IAM Identity Center in ${ctx.instance.region} rejected ${ctx.action} for ${ctx.instance.startUrl}: check the start URL and its region.`,
+        'SsoInvalidRequest',
+      );
     case 'ForbiddenException':
     case 'ResourceNotFoundException':
-      return make(`You do not have ${ctx.roleName ?? 'that permission set'} in account ${ctx.accountId ?? '?'} (any more): refresh the IAM Identity Center accounts or ask your administrator.`, 'SsoRoleNotAssigned');
+      return make(
+        `You do not have ${ctx.roleName ?? 'that permission set'} in account ${ctx.accountId ?? '?'} (any more): refresh the IAM Identity Center accounts or ask your administrator.`,
+        'SsoRoleNotAssigned',
+      );
     case 'TooManyRequestsException':
     case 'SlowDownException':
       return make('IAM Identity Center is throttling requests even after retries: wait a minute, then try again.', 'SsoThrottled');

@@ -120,7 +120,9 @@ export class IdentityCenter {
   }
 
   private cliToken(): Promise<SsoToken | undefined> {
-    return this.options.useAwsCliCache === false ? Promise.resolve(undefined) : readCliToken(this.instance, this.settings, this.options.home);
+    return this.options.useAwsCliCache === false
+      ? Promise.resolve(undefined)
+      : readCliToken(this.instance, this.settings, this.options.home);
   }
 
   /** Runs a portal call with a valid token; a token the portal refuses is forgotten, so the state says signed out. */

@@ -58,7 +58,10 @@ export async function forget(instance: IdentityCenterInstance, store: SecretStor
 
 /** The stored registration while it has more than an hour left, else a new one (RegisterClient), stored. */
 export async function registeredClient(
-  instance: IdentityCenterInstance, store: SecretStore, settings: IdentityCenterSettings, clientName: string,
+  instance: IdentityCenterInstance,
+  store: SecretStore,
+  settings: IdentityCenterSettings,
+  clientName: string,
 ): Promise<RegisteredClient> {
   const existing = await readClient(instance, store);
   if (existing && Date.parse(existing.expiresAt) - now(settings) > CLIENT_MARGIN_MS) return existing;
@@ -68,7 +71,10 @@ export async function registeredClient(
       client.send(new sdk.RegisterClientCommand({ clientName, clientType: 'public', scopes: DEVICE_GRANT_SCOPES }), { abortSignal }),
   });
   if (!response.clientId || !response.clientSecret || response.clientSecretExpiresAt === undefined) {
-    throw new UserError(`IAM Identity Center answered RegisterClient without a client for ${instance.startUrl}: try again.`, 'SsoBadResponse');
+    throw new UserError(
+      `IAM Identity Center answered RegisterClient without a client for ${instance.startUrl}: try again.`,
+      'SsoBadResponse',
+    );
   }
   const registered = {
     clientId: response.clientId,
@@ -80,7 +86,10 @@ export async function registeredClient(
 }
 
 /** A CreateToken answer as the token we keep. */
-export function tokenFrom(response: { accessToken?: string; expiresIn?: number; refreshToken?: string }, settings: IdentityCenterSettings): SsoToken {
+export function tokenFrom(
+  response: { accessToken?: string; expiresIn?: number; refreshToken?: string },
+  settings: IdentityCenterSettings,
+): SsoToken {
   if (!response.accessToken || response.expiresIn === undefined) {
     throw new UserError('IAM Identity Center answered CreateToken without a token: sign in again.', 'SsoBadResponse');
   }
@@ -106,7 +115,11 @@ function signInRequired(instance: IdentityCenterInstance, code: 'SsoSignInRequir
  * or the refresh token expired) forgets the token and throws SsoTokenExpired; a refresh that could not reach the
  * service keeps the token (the old one while it still works; the error once it has ended).
  */
-export async function validToken(instance: IdentityCenterInstance, store: SecretStore, settings: IdentityCenterSettings): Promise<SsoToken> {
+export async function validToken(
+  instance: IdentityCenterInstance,
+  store: SecretStore,
+  settings: IdentityCenterSettings,
+): Promise<SsoToken> {
   const token = await readToken(instance, store);
   if (!token) throw signInRequired(instance, 'SsoSignInRequired');
   if (!expiresWithin(token, REFRESH_WINDOW_MS, settings)) return token;
@@ -122,7 +135,9 @@ export async function validToken(instance: IdentityCenterInstance, store: Secret
     await saveToken(instance, store, refreshed);
     return refreshed;
   } catch (error) {
-    const refused = ['InvalidGrantException', 'InvalidClientException', 'UnauthorizedClientException'].includes(serviceErrorOf(error) ?? '');
+    const refused = ['InvalidGrantException', 'InvalidClientException', 'UnauthorizedClientException'].includes(
+      serviceErrorOf(error) ?? '',
+    );
     if (refused) {
       await store.delete(secretKey(instance, 'token'));
       throw signInRequired(instance, 'SsoTokenExpired');
@@ -133,11 +148,24 @@ export async function validToken(instance: IdentityCenterInstance, store: Secret
   }
 }
 
-async function refreshToken(instance: IdentityCenterInstance, settings: IdentityCenterSettings, client: RegisteredClient, refresh: string): Promise<SsoToken> {
+async function refreshToken(
+  instance: IdentityCenterInstance,
+  settings: IdentityCenterSettings,
+  client: RegisteredClient,
+  refresh: string,
+): Promise<SsoToken> {
   const response = await oidcCall(instance, settings, {
     ctx: { action: 'RefreshToken' },
     run: (c, sdk, abortSignal) =>
-      c.send(new sdk.CreateTokenCommand({ clientId: client.clientId, clientSecret: client.clientSecret, grantType: 'refresh_token', refreshToken: refresh }), { abortSignal }),
+      c.send(
+        new sdk.CreateTokenCommand({
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+          grantType: 'refresh_token',
+          refreshToken: refresh,
+        }),
+        { abortSignal },
+      ),
   });
   const token = tokenFrom(response, settings);
   // Some answers keep the refresh token instead of rotating it.

@@ -8,8 +8,12 @@ import * as path from 'node:path';
 import { UserError } from '../userError';
 
 /** The terraform executable on PATH, or undefined when there is none. */
-export async function findTerraform(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): Promise<string | undefined> {
-  const names = platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').map((ext) => `terraform${ext.toLowerCase()}`) : ['terraform'];
+export async function findTerraform(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): Promise<string | undefined> {
+  const names =
+    platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').map((ext) => `terraform${ext.toLowerCase()}`) : ['terraform'];
   for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
     for (const name of names) {
       const candidate = path.join(dir, name);
@@ -58,7 +62,11 @@ function runError(error: ExecError, stderr: string, cwd: string, options: RunOpt
     );
   }
   const problem = firstProblem(stderr) ?? `exit code ${String(error.code)}`;
-  return new UserError(`'terraform output -json' failed: ${problem}. Run it in a terminal in ${cwd} for details.`, 'TerraformFailed', stderr.slice(0, 2000));
+  return new UserError(
+    `'terraform output -json' failed: ${problem}. Run it in a terminal in ${cwd} for details.`,
+    'TerraformFailed',
+    stderr.slice(0, 2000),
+  );
 }
 
 /** The first "Error: ..." line of terraform's boxed diagnostics, without the box. */

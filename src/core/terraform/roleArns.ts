@@ -24,7 +24,10 @@ export function assumableRoleArn(value: unknown): string | undefined {
 export function roleArnsFromOutputs(json: string): FoundRoleArns {
   const outputs = parseJson(json, "the output of 'terraform output -json'");
   if (!isOutputs(outputs)) {
-    throw new UserError("This is not the output of 'terraform output -json': expected an object of outputs, each with a value.", 'InvalidJson');
+    throw new UserError(
+      "This is not the output of 'terraform output -json': expected an object of outputs, each with a value.",
+      'InvalidJson',
+    );
   }
   return fromOutputs(outputs, []);
 }
@@ -37,7 +40,10 @@ export function roleArnsFromOutputs(json: string): FoundRoleArns {
 export function roleArnsFromState(json: string): FoundRoleArns {
   const state = parseJson(json, 'a Terraform state file');
   if (!isObject(state) || typeof state.version !== 'number') {
-    throw new UserError('This is not a Terraform state file (it has no format version): choose a terraform.tfstate file.', 'UnsupportedState');
+    throw new UserError(
+      'This is not a Terraform state file (it has no format version): choose a terraform.tfstate file.',
+      'UnsupportedState',
+    );
   }
   if ('backend' in state) {
     throw new UserError(
@@ -46,7 +52,10 @@ export function roleArnsFromState(json: string): FoundRoleArns {
     );
   }
   if (state.version !== 4) {
-    throw new UserError(`This state file has format version ${state.version}: upgrade it with Terraform 0.12 or later (format 4) and import again.`, 'UnsupportedState');
+    throw new UserError(
+      `This state file has format version ${state.version}: upgrade it with Terraform 0.12 or later (format 4) and import again.`,
+      'UnsupportedState',
+    );
   }
   const fromResources: string[] = [];
   for (const resource of asArray(state.resources)) {
@@ -105,7 +114,10 @@ function parseJson(json: string, what: string): unknown {
   } catch {
     // Never JSON.parse's own message: it quotes the text around the error, which can be a sensitive output.
     const { line, column } = lineAndColumn(json, jsonErrorOffset(json));
-    throw new UserError(`Could not read ${what}, it is not valid JSON at line ${line}, column ${column}: fix or regenerate it.`, 'InvalidJson');
+    throw new UserError(
+      `Could not read ${what}, it is not valid JSON at line ${line}, column ${column}: fix or regenerate it.`,
+      'InvalidJson',
+    );
   }
 }
 

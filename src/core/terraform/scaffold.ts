@@ -25,7 +25,11 @@ export const MODULE_FILE_NAMES: readonly ModuleFileName[] = ['main.tf', 'variabl
 /** AWS managed policies people attach to cross-account roles most often. */
 export const COMMON_MANAGED_POLICIES: readonly { name: string; arn: string; detail: string }[] = [
   { name: 'ReadOnlyAccess', arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess', detail: 'Read everything, change nothing' },
-  { name: 'ViewOnlyAccess', arn: 'arn:aws:iam::aws:policy/job-function/ViewOnlyAccess', detail: 'List and describe resources, no data reads' },
+  {
+    name: 'ViewOnlyAccess',
+    arn: 'arn:aws:iam::aws:policy/job-function/ViewOnlyAccess',
+    detail: 'List and describe resources, no data reads',
+  },
   { name: 'SecurityAudit', arn: 'arn:aws:iam::aws:policy/SecurityAudit', detail: 'Read security configuration' },
   { name: 'PowerUserAccess', arn: 'arn:aws:iam::aws:policy/PowerUserAccess', detail: 'Everything except IAM and Organizations' },
   { name: 'AmazonS3FullAccess', arn: 'arn:aws:iam::aws:policy/AmazonS3FullAccess', detail: 'All of S3' },
@@ -40,7 +44,9 @@ const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 // the input boxes' validateInput and the scaffold itself.
 
 export function policyArnProblem(value: string): string | undefined {
-  return POLICY_ARN.test(value) ? undefined : `Not a managed policy ARN (arn:aws:iam::aws:policy/Name or arn:aws:iam::<account>:policy/Name): '${value}'`;
+  return POLICY_ARN.test(value)
+    ? undefined
+    : `Not a managed policy ARN (arn:aws:iam::aws:policy/Name or arn:aws:iam::<account>:policy/Name): '${value}'`;
 }
 
 export function externalIdProblem(value: string): string | undefined {

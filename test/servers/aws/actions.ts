@@ -27,7 +27,9 @@ export function nameParam(params: URLSearchParams, name: string, min: number, ma
   const member = memberName(name);
   if (value.length < min) throw constraintError(value, member, `Member must have length greater than or equal to ${min}`);
   if (value.length > max) throw constraintError(value, member, `Member must have length less than or equal to ${max}`);
-  if (!pattern.test(value)) throw constraintError(value, member, `Member must satisfy regular expression pattern: ${pattern.source.replace(/^\^|\$$/g, '')}`);
+  if (!pattern.test(value)) {
+    throw constraintError(value, member, `Member must satisfy regular expression pattern: ${pattern.source.replace(/^\^|\$$/g, '')}`);
+  }
   return value;
 }
 

@@ -27,8 +27,7 @@ export function constraintError(value: string | undefined, member: string, const
 export const invalidClientTokenId = (): AwsError =>
   new AwsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
 
-export const expiredToken = (): AwsError =>
-  new AwsError(403, 'ExpiredToken', 'The security token included in the request is expired');
+export const expiredToken = (): AwsError => new AwsError(403, 'ExpiredToken', 'The security token included in the request is expired');
 
 export const signatureDoesNotMatch = (): AwsError =>
   new AwsError(
@@ -45,7 +44,12 @@ export const throttling = (): AwsError => new AwsError(400, 'Throttling', 'Rate 
 export function serverError(status: number): AwsError {
   return status === 503
     ? new AwsError(503, 'ServiceUnavailable', 'Service is unable to handle request.', 'Receiver')
-    : new AwsError(status, 'InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 'Receiver');
+    : new AwsError(
+        status,
+        'InternalFailure',
+        'The request processing has failed because of an unknown error, exception or failure.',
+        'Receiver',
+      );
 }
 
 export function noSuchEntity(message: string): AwsError {
@@ -54,7 +58,10 @@ export function noSuchEntity(message: string): AwsError {
 
 /** 20261125T133441Z, as SigV4 and AWS's skew messages write times. */
 export function amzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** What AWS answers to a signature more than 15 minutes from its own clock (the SDK's clock-skew trigger). */

@@ -55,7 +55,10 @@ export function parseFailureMode(input: unknown): { mode: FailureMode | undefine
     case 'skew':
       return { mode: { mode: 'skew', skewMs: Number(body.skewMs ?? 3_600_000), stripDate: body.stripDate === true }, count };
     case 'oversize':
-      return { mode: { mode: 'oversize', bytes: Number(body.bytes ?? 5 * 1024 * 1024), declareLength: body.declareLength === true }, count };
+      return {
+        mode: { mode: 'oversize', bytes: Number(body.bytes ?? 5 * 1024 * 1024), declareLength: body.declareLength === true },
+        count,
+      };
     default:
       throw new Error(`Unknown failure mode: ${String(body.mode)}`);
   }

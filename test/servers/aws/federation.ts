@@ -50,28 +50,48 @@ export class Federation {
     const input = parseSession(query.get('Session'));
     if (!input) return failure('The Session parameter must be URL-encoded JSON with sessionId, sessionKey and sessionToken.');
     const { sessionId, sessionKey, sessionToken } = input;
-    if (typeof sessionId !== 'string' || typeof sessionKey !== 'string') return failure('The Session parameter lacks sessionId or sessionKey.');
-    if (this.identities.isLongTermKey(sessionId)) {
-      return failure('Long-term access keys cannot sign in to the console: use temporary credentials from AssumeRole or GetFederationToken.');
+    if (typeof sessionId !== 'string' || typeof sessionKey !== 'string') {
+      return failure('The Session parameter lacks sessionId or sessionKey.');
     }
-    const session = this.identities.findSession({ accessKeyId: sessionId, secretAccessKey: sessionKey, sessionToken: String(sessionToken) });
-    if (!session || this.identities.now() >= session.expiresAtMs) return failure('The credentials in the Session parameter are invalid or expired.');
+    if (this.identities.isLongTermKey(sessionId)) {
+      return failure(
+        'Long-term access keys cannot sign in to the console: use temporary credentials from AssumeRole or GetFederationToken.',
+      );
+    }
+    const session = this.identities.findSession({
+      accessKeyId: sessionId,
+      secretAccessKey: sessionKey,
+      sessionToken: String(sessionToken),
+    });
+    if (!session || this.identities.now() >= session.expiresAtMs) {
+      return failure('The credentials in the Session parameter are invalid or expired.');
+    }
     if (session.kind === 'session-token') return failure('Credentials from GetSessionToken cannot sign in to the console.');
     const duration = query.get('SessionDuration');
     if (duration !== null) {
       if (session.chained) return failure('SessionDuration is not allowed for credentials obtained by role chaining.');
       const seconds = Number(duration);
-      if (!Number.isInteger(seconds) || seconds < 900 || seconds > 43200) return failure('SessionDuration must be an integer from 900 to 43200.');
+      if (!Number.isInteger(seconds) || seconds < 900 || seconds > 43200) {
+        return failure('SessionDuration must be an integer from 900 to 43200.');
+      }
     }
     const token = randomBytes(48).toString('base64url');
-    this.tokens.set(token, { session, issuedAtMs: this.identities.now(), sessionDurationSeconds: duration === null ? undefined : Number(duration) });
+    this.tokens.set(token, {
+      session,
+      issuedAtMs: this.identities.now(),
+      sessionDurationSeconds: duration === null ? undefined : Number(duration),
+    });
     return { status: 200, contentType: 'application/json', body: JSON.stringify({ SigninToken: token }) };
   }
 
   private login(query: URLSearchParams): FederationResponse {
     const token = this.tokens.get(query.get('SigninToken') ?? '');
     if (!token || this.identities.now() - token.issuedAtMs > TOKEN_LIFETIME_MS) {
-      return { ...failure(''), contentType: 'text/html; charset=utf-8', body: page('Sign-in failed', '<p>The sign-in token is invalid or has expired.</p>') };
+      return {
+        ...failure(''),
+        contentType: 'text/html; charset=utf-8',
+        body: page('Sign-in failed', '<p>The sign-in token is invalid or has expired.</p>'),
+      };
     }
     const destination = query.get('Destination') ?? 'https://console.aws.amazon.com/';
     const issuer = query.get('Issuer') ?? '';
@@ -79,7 +99,9 @@ export class Federation {
       `<h1 id="signed-in">Signed in to the AWS console as ${escapeXml(token.session.arn)}</h1>`,
       `<p>Destination: <a id="destination" href="${escapeXml(destination)}">${escapeXml(destination)}</a></p>`,
       `<p>Issuer: <span id="issuer">${escapeXml(issuer)}</span></p>`,
-      token.sessionDurationSeconds ? `<p>Session duration: <span id="session-duration">${token.sessionDurationSeconds}</span> seconds</p>` : '',
+      token.sessionDurationSeconds
+        ? `<p>Session duration: <span id="session-duration">${token.sessionDurationSeconds}</span> seconds</p>`
+        : '',
     ].join('\n');
     return { status: 200, contentType: 'text/html; charset=utf-8', body: page('AWS Management Console', body) };
   }

@@ -6,8 +6,16 @@ import { AwsError, accessDenied, noSuchEntity } from './errors';
 import { type UserRecord, callerAccount, callerArn, callerUser } from './identities';
 import { evaluate } from './policy';
 import {
-  WORLD_CREATE_DATE, type PolicyDocument, type WorldGroup, type WorldManagedPolicy, type WorldRole,
-  findGroup, findManagedPolicy, roleArn, uniqueId, userArn,
+  WORLD_CREATE_DATE,
+  type PolicyDocument,
+  type WorldGroup,
+  type WorldManagedPolicy,
+  type WorldRole,
+  findGroup,
+  findManagedPolicy,
+  roleArn,
+  uniqueId,
+  userArn,
 } from './world';
 import { el, escapeXml, isoSeconds, leaf, members } from './xml';
 
@@ -35,7 +43,11 @@ function userXml(user: UserRecord): string {
     leaf('Arn', user.arn),
     leaf('CreateDate', isoSeconds(user.createDate)),
     user.permissionsBoundary
-      ? el('PermissionsBoundary', leaf('PermissionsBoundaryType', 'PermissionsBoundaryPolicy'), leaf('PermissionsBoundaryArn', user.permissionsBoundary))
+      ? el(
+          'PermissionsBoundary',
+          leaf('PermissionsBoundaryType', 'PermissionsBoundaryPolicy'),
+          leaf('PermissionsBoundaryArn', user.permissionsBoundary),
+        )
       : undefined,
     user.tags.length > 0 ? el('Tags', members(user.tags.map((t) => leaf('Key', t.Key) + leaf('Value', t.Value)))) : undefined,
   ].join('');
@@ -150,10 +162,15 @@ function authorizeRead(context: ActionContext, action: string, resource: { arn: 
   const userName = usesUserKeys ? callerUser(caller)?.name : undefined;
   const decision = evaluate(callerPolicies(context), { action: `iam:${action}`, resource: resource.arn, userName });
   if (decision === 'allow') return;
-  const why = decision === 'explicitDeny'
-    ? `with an explicit deny in an identity-based policy`
-    : `because no identity-based policy allows the iam:${action} action`;
-  throw new AwsError(403, 'AccessDenied', `User: ${callerArn(caller)} is not authorized to perform: iam:${action} on resource: ${resource.shown} ${why}`);
+  const why =
+    decision === 'explicitDeny'
+      ? `with an explicit deny in an identity-based policy`
+      : `because no identity-based policy allows the iam:${action} action`;
+  throw new AwsError(
+    403,
+    'AccessDenied',
+    `User: ${callerArn(caller)} is not authorized to perform: iam:${action} on resource: ${resource.shown} ${why}`,
+  );
 }
 
 const userResource = (user: UserRecord) => ({ arn: user.arn, shown: `user ${user.name}` });
@@ -168,7 +185,13 @@ const createUser: ActionHandler = (context) => {
   const { params, identities, caller } = context;
   const name = nameParam(params, 'UserName', 1, 64, USER_NAME);
   const path = params.get('Path') ?? '/';
-  if (!/^\/([\x21-\x7e]*\/)?$/.test(path)) throw new AwsError(400, 'ValidationError', `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`);
+  if (!/^\/([\x21-\x7e]*\/)?$/.test(path)) {
+    throw new AwsError(
+      400,
+      'ValidationError',
+      `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`,
+    );
+  }
   const account = callerAccount(caller);
   authorize(context, 'CreateUser', { arn: userArn(account, name, path) });
   if (identities.getUser(account, name)) throw new AwsError(409, 'EntityAlreadyExists', `User with name ${name} already exists.`);
@@ -223,8 +246,12 @@ const listAccessKeys: ActionHandler = (context) => {
   const user = targetUser(context);
   authorizeRead(context, 'ListAccessKeys', userResource(user));
   const { page, tail } = pageOf(context.identities.accessKeysOf(user), (k) => k.accessKeyId, context.params);
-  const keys = page.map((k) =>
-    leaf('UserName', user.name) + leaf('AccessKeyId', k.accessKeyId) + leaf('Status', 'Active') + leaf('CreateDate', isoSeconds(k.createDate)),
+  const keys = page.map(
+    (k) =>
+      leaf('UserName', user.name) +
+      leaf('AccessKeyId', k.accessKeyId) +
+      leaf('Status', 'Active') +
+      leaf('CreateDate', isoSeconds(k.createDate)),
   );
   return el('AccessKeyMetadata', members(keys)) + tail;
 };
@@ -300,7 +327,12 @@ const getUserPolicy: ActionHandler = (context) => {
   return leaf('UserName', user.name) + leaf('PolicyName', name) + leaf('PolicyDocument', encodeURIComponent(document));
 };
 
-interface GroupRecord { name: string; path: string; arn: string; world?: WorldGroup }
+interface GroupRecord {
+  name: string;
+  path: string;
+  arn: string;
+  world?: WorldGroup;
+}
 
 /** A group of the caller's account: from the world, or a name AddUserToGroup gave some user (no policies then). */
 function groupRecord(context: ActionContext, name: string): GroupRecord | undefined {
@@ -318,18 +350,27 @@ function targetGroup(context: ActionContext, action: string): GroupRecord {
   const name = nameParam(context.params, 'GroupName', 1, 128);
   const group = groupRecord(context, name);
   // IAM checks the permission before it looks the group up, so a caller learns nothing about groups it may not read.
-  authorizeRead(context, action, { arn: group?.arn ?? `arn:aws:iam::${callerAccount(context.caller)}:group/${name}`, shown: `group ${name}` });
+  authorizeRead(context, action, {
+    arn: group?.arn ?? `arn:aws:iam::${callerAccount(context.caller)}:group/${name}`,
+    shown: `group ${name}`,
+  });
   if (!group) throw noSuchEntity(`The group with name ${name} cannot be found.`);
   return group;
 }
 
 const groupXml = (group: GroupRecord): string =>
-  leaf('Path', group.path) + leaf('GroupName', group.name) + leaf('GroupId', uniqueId('AGPA', group.arn)) + leaf('Arn', group.arn) + leaf('CreateDate', isoSeconds(WORLD_CREATE_DATE.getTime()));
+  leaf('Path', group.path) +
+  leaf('GroupName', group.name) +
+  leaf('GroupId', uniqueId('AGPA', group.arn)) +
+  leaf('Arn', group.arn) +
+  leaf('CreateDate', isoSeconds(WORLD_CREATE_DATE.getTime()));
 
 const listGroupsForUser: ActionHandler = (context) => {
   const user = targetUser(context);
   authorizeRead(context, 'ListGroupsForUser', userResource(user));
-  const groups = [...user.groups].sort().map((name) => groupRecord(context, name) ?? { name, path: '/', arn: `arn:aws:iam::${user.account}:group/${name}` });
+  const groups = [...user.groups]
+    .sort()
+    .map((name) => groupRecord(context, name) ?? { name, path: '/', arn: `arn:aws:iam::${user.account}:group/${name}` });
   const { page, tail } = pageOf(groups, (g) => g.name, context.params);
   return el('Groups', members(page.map(groupXml))) + tail;
 };
@@ -344,7 +385,9 @@ const getGroupPolicy: ActionHandler = (context) => {
   const name = nameParam(context.params, 'PolicyName', 1, 128);
   const document = group.world?.inlinePolicies?.[name];
   if (!document) throw noSuchEntity(`The group policy with name ${name} cannot be found.`);
-  return leaf('GroupName', group.name) + leaf('PolicyName', name) + leaf('PolicyDocument', encodeURIComponent(JSON.stringify(document, null, 2)));
+  return (
+    leaf('GroupName', group.name) + leaf('PolicyName', name) + leaf('PolicyDocument', encodeURIComponent(JSON.stringify(document, null, 2)))
+  );
 };
 
 const listAttachedGroupPolicies: ActionHandler = (context) => {
@@ -369,7 +412,9 @@ function targetPolicy(context: ActionContext, action: string): { arn: string; po
 /** How many users and groups of the world have the policy attached. */
 function attachmentCount(context: ActionContext, arn: string): number {
   const accounts = context.world.accounts;
-  const users = accounts.flatMap((a) => a.users.map((u) => context.identities.getUser(a.id, u.name))).filter((u) => u?.attachedPolicies.has(arn));
+  const users = accounts
+    .flatMap((a) => a.users.map((u) => context.identities.getUser(a.id, u.name)))
+    .filter((u) => u?.attachedPolicies.has(arn));
   const groups = accounts.flatMap((a) => a.groups ?? []).filter((g) => g.managedPolicyArns?.includes(arn));
   return users.length + groups.length;
 }

@@ -8,7 +8,10 @@ export interface Clock {
   now(): number;
 }
 
-export interface Tag { Key: string; Value: string }
+export interface Tag {
+  Key: string;
+  Value: string;
+}
 
 export interface UserRecord {
   account: string;
@@ -53,11 +56,13 @@ export interface SessionRecord {
   chained: boolean;
 }
 
-export type Caller =
-  | { kind: 'user'; user: UserRecord; accessKeyId: string }
-  | { kind: 'session'; session: SessionRecord };
+export type Caller = { kind: 'user'; user: UserRecord; accessKeyId: string } | { kind: 'session'; session: SessionRecord };
 
-export interface Credentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
 
 export function callerArn(caller: Caller): string {
   return caller.kind === 'user' ? caller.user.arn : caller.session.arn;
@@ -87,7 +92,11 @@ export class Identities {
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly issued: string[] = [];
 
-  constructor(world: World, readonly clock: Clock, private readonly keyPropagationMs: number) {
+  constructor(
+    world: World,
+    readonly clock: Clock,
+    private readonly keyPropagationMs: number,
+  ) {
     for (const account of world.accounts) {
       for (const user of account.users) {
         const record = this.addUser(account.id, user.name, user.path ?? '/', WORLD_CREATE_DATE.getTime());
@@ -96,7 +105,9 @@ export class Identities {
         record.groups = new Set(user.groups ?? []);
         record.attachedPolicies = new Set(user.managedPolicyArns ?? []);
         // Stored as text, the way PutUserPolicy receives it; indented, as documents written by people are.
-        for (const [name, document] of Object.entries(user.inlinePolicies ?? {})) record.inlinePolicies.set(name, JSON.stringify(document, null, 2));
+        for (const [name, document] of Object.entries(user.inlinePolicies ?? {})) {
+          record.inlinePolicies.set(name, JSON.stringify(document, null, 2));
+        }
         for (const key of user.accessKeys ?? []) {
           this.keys.set(key.accessKeyId, { ...key, user: record, createDate: record.createDate, usableAtMs: 0 });
         }
@@ -119,8 +130,18 @@ export class Identities {
   addUser(account: string, name: string, path: string, createDate = this.now()): UserRecord {
     const arn = userArn(account, name, path);
     const record: UserRecord = {
-      account, name, path, arn, userId: uniqueId('AIDA', arn), createDate, iamAdmin: false, mfaDevices: [],
-      tags: [], attachedPolicies: new Set(), inlinePolicies: new Map(), groups: new Set(),
+      account,
+      name,
+      path,
+      arn,
+      userId: uniqueId('AIDA', arn),
+      createDate,
+      iamAdmin: false,
+      mfaDevices: [],
+      tags: [],
+      attachedPolicies: new Set(),
+      inlinePolicies: new Map(),
+      groups: new Set(),
     };
     this.users.set(`${account}:${name}`, record);
     return record;
@@ -138,7 +159,10 @@ export class Identities {
   createAccessKey(user: UserRecord): AccessKeyRecord {
     const now = this.now();
     const key: AccessKeyRecord = {
-      accessKeyId: randomKeyId('AKIA'), secretAccessKey: randomSecret(), user, createDate: now,
+      accessKeyId: randomKeyId('AKIA'),
+      secretAccessKey: randomSecret(),
+      user,
+      createDate: now,
       usableAtMs: now + this.keyPropagationMs,
     };
     this.keys.set(key.accessKeyId, key);
@@ -156,7 +180,10 @@ export class Identities {
 
   issueSession(fields: Omit<SessionRecord, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>): SessionRecord {
     const session: SessionRecord = {
-      ...fields, accessKeyId: randomKeyId('ASIA'), secretAccessKey: randomSecret(), sessionToken: randomSessionToken(),
+      ...fields,
+      accessKeyId: randomKeyId('ASIA'),
+      secretAccessKey: randomSecret(),
+      sessionToken: randomSessionToken(),
     };
     this.sessions.set(session.accessKeyId, session);
     this.issued.push(session.accessKeyId, session.secretAccessKey, session.sessionToken);

@@ -15,6 +15,8 @@ export * from './world';
 /** test/servers/world.json, found from the compiled file at out/test/servers/aws/. */
 export const DEMO_WORLD_PATH: string = resolve(__dirname, '../../../../test/servers/world.json');
 
-export function startAwsServer(options: { worldPath?: string; port?: number; keyPropagationMs?: number; tls?: { key: string; cert: string } } = {}): Promise<AwsServer> {
+export function startAwsServer(
+  options: { worldPath?: string; port?: number; keyPropagationMs?: number; tls?: { key: string; cert: string } } = {},
+): Promise<AwsServer> {
   return createAwsServer({ ...options, worldPath: options.worldPath ?? DEMO_WORLD_PATH });
 }

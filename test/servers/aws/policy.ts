@@ -15,7 +15,10 @@ export interface PolicyRequest {
 const asList = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 function globRegex(pattern: string, flags = ''): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, flags);
 }
 
@@ -40,9 +43,10 @@ function resourceMatches(pattern: string, resource: string, userName: string | u
 
 function statementApplies(statement: PolicyStatement, request: PolicyRequest): boolean {
   if (statement.Condition && Object.keys(statement.Condition).length > 0) return false;
-  const action = statement.NotAction !== undefined
-    ? !asList(statement.NotAction).some((a) => actionMatches(a, request.action))
-    : asList(statement.Action).some((a) => actionMatches(a, request.action));
+  const action =
+    statement.NotAction !== undefined
+      ? !asList(statement.NotAction).some((a) => actionMatches(a, request.action))
+      : asList(statement.Action).some((a) => actionMatches(a, request.action));
   if (!action) return false;
   return statement.NotResource !== undefined
     ? !asList(statement.NotResource).some((r) => resourceMatches(r, request.resource, request.userName))

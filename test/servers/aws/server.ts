@@ -100,11 +100,9 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 
 /** An AssumeRole answer, well-formed, whose session token alone is `bytes` long: written in 64 KB chunks. */
 function sendOversize(res: ServerResponse, failure: { bytes: number; declareLength: boolean }, requestId: string): void {
-  const credentials = [
-    leaf('AccessKeyId', 'ASIAOVERSIZETEST0001'),
-    leaf('SecretAccessKey', 'oversizeTestSecret'),
-    '<SessionToken>',
-  ].join('');
+  const credentials = [leaf('AccessKeyId', 'ASIAOVERSIZETEST0001'), leaf('SecretAccessKey', 'oversizeTestSecret'), '<SessionToken>'].join(
+    '',
+  );
   const head = `<AssumeRoleResponse xmlns="${STS_NAMESPACE}"><AssumeRoleResult><AssumedRoleUser>${leaf('Arn', 'arn:aws:sts::222222222222:assumed-role/ReadOnly/oversize')}${leaf('AssumedRoleId', 'AROAOVERSIZE:oversize')}</AssumedRoleUser><Credentials>${credentials}`;
   const tail = `</SessionToken>${leaf('Expiration', isoSeconds(Date.now() + 3600_000))}</Credentials></AssumeRoleResult>${el('ResponseMetadata', leaf('RequestId', requestId))}</AssumeRoleResponse>\n`;
   const headers: Record<string, string | number> = { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId };
@@ -149,7 +147,11 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     const api = SERVICES[service];
     const handler = api?.actions[action];
     if (!api || !handler) {
-      throw new AwsError(400, 'InvalidAction', `Could not find operation ${action} for version ${params.get('Version') ?? 'NO_VERSION_SPECIFIED'}`);
+      throw new AwsError(
+        400,
+        'InvalidAction',
+        `Could not find operation ${action} for version ${params.get('Version') ?? 'NO_VERSION_SPECIFIED'}`,
+      );
     }
     const result = handler({ caller, params, identities, world });
     sendXml(res, 200, queryResponse(action, api.namespace, result, requestId), requestId);
@@ -231,7 +233,9 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
-      if (!res.headersSent) sendXml(res, 500, errorResponse(STS_NAMESPACE, new AwsError(500, 'InternalFailure', message, 'Receiver'), randomUUID()), '');
+      if (!res.headersSent) {
+        sendXml(res, 500, errorResponse(STS_NAMESPACE, new AwsError(500, 'InternalFailure', message, 'Receiver'), randomUUID()), '');
+      }
     });
   };
   const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);

@@ -43,7 +43,12 @@ function parseAmzDate(value: string | undefined): Date | undefined {
   return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`);
 }
 
-async function computeSignature(request: ReceivedRequest, auth: AuthorizationHeader, secretAccessKey: string, signingDate: Date): Promise<string> {
+async function computeSignature(
+  request: ReceivedRequest,
+  auth: AuthorizationHeader,
+  secretAccessKey: string,
+  signingDate: Date,
+): Promise<string> {
   // Only the headers the client signed take part, so hop-by-hop headers added on the way don't matter.
   const headers: Record<string, string> = {};
   for (const name of auth.signedHeaders) {
@@ -58,7 +63,15 @@ async function computeSignature(request: ReceivedRequest, auth: AuthorizationHea
     applyChecksum: false,
   });
   const signed = await signer.sign(
-    new HttpRequest({ method: request.method, protocol: 'http:', hostname: host.replace(/:\d+$/, ''), path: request.path, query: request.query, headers, body: request.body }),
+    new HttpRequest({
+      method: request.method,
+      protocol: 'http:',
+      hostname: host.replace(/:\d+$/, ''),
+      path: request.path,
+      query: request.query,
+      headers,
+      body: request.body,
+    }),
     { signingDate, signableHeaders: new Set(auth.signedHeaders) },
   );
   const resigned = parseAuthorization(signed.headers.authorization);
@@ -78,7 +91,11 @@ export async function verifySignature(request: ReceivedRequest, identities: Iden
     throw new AwsError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
   }
   if (!auth) {
-    throw new AwsError(400, 'IncompleteSignature', `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.`);
+    throw new AwsError(
+      400,
+      'IncompleteSignature',
+      `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.`,
+    );
   }
   const signingDate = parseAmzDate(request.headers['x-amz-date']);
   if (!signingDate || !auth.signedHeaders.includes('host')) throw signatureDoesNotMatch();

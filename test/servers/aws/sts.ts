@@ -24,7 +24,11 @@ function credentialsXml(session: SessionRecord): string {
 function checkMfaCode(identities: Identities, caller: Caller, serialNumber: string | null, tokenCode: string | null): void {
   const device = callerUser(caller)?.mfaDevices.find((d) => d.serialNumber === serialNumber);
   if (!device) {
-    throw new AwsError(403, 'AccessDenied', 'MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user.');
+    throw new AwsError(
+      403,
+      'AccessDenied',
+      'MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user.',
+    );
   }
   const code = tokenCode ?? '';
   if (!verifyTotp(device.totpSecret, code, Date.now()) && !verifyTotp(device.totpSecret, code, identities.now())) throw mfaFailed();
@@ -126,8 +130,14 @@ const getSessionToken: ActionHandler = ({ caller, params, identities }) => {
   const mfa = params.has('SerialNumber') || params.has('TokenCode');
   if (mfa) checkMfaCode(identities, caller, params.get('SerialNumber'), params.get('TokenCode'));
   const session = identities.issueSession({
-    kind: 'session-token', expiresAtMs: identities.now() + durationSeconds * 1000, account: user.account,
-    arn: user.arn, userId: user.userId, user, mfa, chained: false,
+    kind: 'session-token',
+    expiresAtMs: identities.now() + durationSeconds * 1000,
+    account: user.account,
+    arn: user.arn,
+    userId: user.userId,
+    user,
+    mfa,
+    chained: false,
   });
   return credentialsXml(session);
 };
@@ -138,9 +148,14 @@ const getFederationToken: ActionHandler = ({ caller, params, identities }) => {
   const durationSeconds = integerParam(params, 'DurationSeconds', 43200, 900, 129600);
   const policySize = packedPolicySize(params);
   const session = identities.issueSession({
-    kind: 'federated-user', expiresAtMs: identities.now() + durationSeconds * 1000, account: user.account,
-    arn: `arn:aws:sts::${user.account}:federated-user/${name}`, userId: `${user.account}:${name}`, user,
-    mfa: false, chained: false,
+    kind: 'federated-user',
+    expiresAtMs: identities.now() + durationSeconds * 1000,
+    account: user.account,
+    arn: `arn:aws:sts::${user.account}:federated-user/${name}`,
+    userId: `${user.account}:${name}`,
+    user,
+    mfa: false,
+    chained: false,
   });
   return [
     credentialsXml(session),

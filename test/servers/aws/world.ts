@@ -18,8 +18,14 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-export interface WorldAccessKey { accessKeyId: string; secretAccessKey: string }
-export interface WorldMfaDevice { serialNumber: string; totpSecret: string }
+export interface WorldAccessKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+export interface WorldMfaDevice {
+  serialNumber: string;
+  totpSecret: string;
+}
 
 export interface WorldUser {
   name: string;

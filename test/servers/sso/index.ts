@@ -44,8 +44,15 @@ export interface SsoServer {
   issuedSecrets(): string[];
 }
 
-export interface Throttle { every?: number; count?: number }
-export interface SsoStats { portalRequests: number; throttled: number; tokenRequests: number }
+export interface Throttle {
+  every?: number;
+  count?: number;
+}
+export interface SsoStats {
+  portalRequests: number;
+  throttled: number;
+  tokenRequests: number;
+}
 
 const OIDC_ROUTES = new Set(['/client/register', '/device_authorization', '/token']);
 
@@ -86,7 +93,9 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
     if (path === '/client/register') return sendJson(res, 200, state.registerClient(input));
     // The page is named on the host the client reached, as a real instance names its own portal.
     const host = req.headers.host;
-    if (path === '/device_authorization') return sendJson(res, 200, state.startDeviceAuthorization(input, host ? `http://${host}/device` : undefined));
+    if (path === '/device_authorization') {
+      return sendJson(res, 200, state.startDeviceAuthorization(input, host ? `http://${host}/device` : undefined));
+    }
     stats.tokenRequests += 1;
     sendJson(res, 200, state.createToken(input), { 'x-amzn-RequestId': requestId });
   }
@@ -119,9 +128,10 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
   }
 
   async function handlePage(req: IncomingMessage, url: URL, res: ServerResponse): Promise<void> {
-    const answer = req.method === 'POST'
-      ? submitVerification(new URLSearchParams(await readBody(req)), state, world.users)
-      : verificationPage(url.searchParams);
+    const answer =
+      req.method === 'POST'
+        ? submitVerification(new URLSearchParams(await readBody(req)), state, world.users)
+        : verificationPage(url.searchParams);
     sendHtml(res, answer.status, answer.html);
   }
 
@@ -131,7 +141,11 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
     if (url.pathname.startsWith('/__test/')) return handleControl(req, url, res);
     if (url.pathname === '/device') return handlePage(req, url, res);
     if (url.pathname === '/start' || url.pathname === '/start/') {
-      return sendHtml(res, 200, '<!doctype html><title>AWS access portal (local)</title><h1>AWS access portal (local)</h1><p>Sign in from your tools with this start URL.</p>');
+      return sendHtml(
+        res,
+        200,
+        '<!doctype html><title>AWS access portal (local)</title><h1>AWS access portal (local)</h1><p>Sign in from your tools with this start URL.</p>',
+      );
     }
     try {
       if (req.method === 'POST' && OIDC_ROUTES.has(url.pathname)) return await handleOidc(url.pathname, req, res, requestId);
@@ -141,8 +155,20 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
         throw portalErrors.tooManyRequests();
       }
       const bearer = req.headers['x-amz-sso_bearer_token'];
-      const body = portal.handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, bearer: typeof bearer === 'string' ? bearer : undefined });
-      if (body === undefined) return sendJson(res, 404, { message: `No route ${req.method} ${url.pathname}` }, { 'x-amzn-ErrorType': 'UnknownOperationException' });
+      const body = portal.handle({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        bearer: typeof bearer === 'string' ? bearer : undefined,
+      });
+      if (body === undefined) {
+        return sendJson(
+          res,
+          404,
+          { message: `No route ${req.method} ${url.pathname}` },
+          { 'x-amzn-ErrorType': 'UnknownOperationException' },
+        );
+      }
       if (body === null) {
         res.writeHead(200, { 'Content-Length': 0, 'x-amzn-RequestId': requestId });
         return void res.end();

@@ -22,7 +22,12 @@ export interface OidcOptions {
   clientTtlSeconds?: number;
 }
 
-interface ClientRecord { clientId: string; clientSecret: string; scopes: string[]; expiresAtMs: number }
+interface ClientRecord {
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+  expiresAtMs: number;
+}
 
 interface DeviceRecord {
   deviceCode: string;
@@ -44,9 +49,18 @@ export interface TokenRecord {
   expiresAtMs: number;
 }
 
-interface RefreshRecord { userName: string; clientId: string; sessionId: string }
+interface RefreshRecord {
+  userName: string;
+  clientId: string;
+  sessionId: string;
+}
 
-export interface TokenResponse { accessToken: string; tokenType: 'Bearer'; expiresIn: number; refreshToken?: string }
+export interface TokenResponse {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshToken?: string;
+}
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
@@ -101,7 +115,12 @@ export class OidcState {
     if (requiredField(input, 'clientType') !== 'public') throw oidc.invalidClientMetadata('Invalid client type');
     const scopes = Array.isArray(input.scopes) ? input.scopes.filter((s): s is string => typeof s === 'string') : [];
     const now = this.clock.now();
-    const client: ClientRecord = { clientId: opaque('', 16), clientSecret: opaque('eyJraWQiOiJrZXktTE9DQUwi.', 96), scopes, expiresAtMs: now + this.clientTtl * 1000 };
+    const client: ClientRecord = {
+      clientId: opaque('', 16),
+      clientSecret: opaque('eyJraWQiOiJrZXktTE9DQUwi.', 96),
+      scopes,
+      expiresAtMs: now + this.clientTtl * 1000,
+    };
     this.clients.set(client.clientId, client);
     this.issued.push(client.clientSecret);
     return {
@@ -118,8 +137,13 @@ export class OidcState {
     const startUrl = requiredField(input, 'startUrl');
     if (startUrl !== this.startUrl) throw oidc.invalidRequest('Invalid start URL');
     const device: DeviceRecord = {
-      deviceCode: opaque('', 48), userCode: userCode(), clientId: client.clientId, startUrl,
-      expiresAtMs: this.clock.now() + this.deviceTtl * 1000, intervalMs: this.interval * 1000, state: 'pending',
+      deviceCode: opaque('', 48),
+      userCode: userCode(),
+      clientId: client.clientId,
+      startUrl,
+      expiresAtMs: this.clock.now() + this.deviceTtl * 1000,
+      intervalMs: this.interval * 1000,
+      state: 'pending',
     };
     this.devices.set(device.deviceCode, device);
     this.issued.push(device.deviceCode);

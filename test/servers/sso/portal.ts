@@ -24,7 +24,10 @@ function page<T>(items: T[], query: URLSearchParams): { items: T[]; nextToken?: 
   if (!Number.isInteger(max) || max < 1) throw portal.invalidRequest('maxResults must be a positive integer');
   const start = query.has('next_token') ? decodeToken(query.get('next_token')!) : 0;
   const end = start + Math.min(max, MAX_PAGE);
-  return { items: items.slice(start, end), nextToken: end < items.length ? Buffer.from(JSON.stringify({ o: end })).toString('base64url') : undefined };
+  return {
+    items: items.slice(start, end),
+    nextToken: end < items.length ? Buffer.from(JSON.stringify({ o: end })).toString('base64url') : undefined,
+  };
 }
 
 function decodeToken(token: string): number {
@@ -40,14 +43,20 @@ function decodeToken(token: string): number {
 export class Portal {
   private readonly users: Map<string, SsoUser>;
 
-  constructor(private readonly world: SsoWorld, private readonly state: OidcState, private readonly identities: Identities) {
+  constructor(
+    private readonly world: SsoWorld,
+    private readonly state: OidcState,
+    private readonly identities: Identities,
+  ) {
     this.users = new Map(world.users.map((u) => [u.userName, u]));
   }
 
   /** The JSON body to answer with (null: an empty one), or undefined for an unknown path. Throws SsoError. */
   handle(req: PortalRequest): unknown {
     const route = `${req.method} ${req.path}`;
-    if (!['GET /assignment/accounts', 'GET /assignment/roles', 'GET /federation/credentials', 'POST /logout'].includes(route)) return undefined;
+    if (!['GET /assignment/accounts', 'GET /assignment/roles', 'GET /federation/credentials', 'POST /logout'].includes(route)) {
+      return undefined;
+    }
     const token = req.bearer === undefined ? undefined : this.state.tokenFor(req.bearer);
     if (!token) throw portal.unauthorized();
     const user = this.users.get(token.userName)!;
@@ -90,7 +99,10 @@ export class Portal {
       account: accountId,
       arn: `arn:aws:sts::${accountId}:assumed-role/${name}/${user.userName}`,
       userId: `${uniqueId('AROA', arnOfRole)}:${user.userName}`,
-      role: { arn: arnOfRole, role: { name, path: RESERVED_PATH, maxSessionDuration: ROLE_SESSION_SECONDS, trustPolicy: { Statement: [] } } },
+      role: {
+        arn: arnOfRole,
+        role: { name, path: RESERVED_PATH, maxSessionDuration: ROLE_SESSION_SECONDS, trustPolicy: { Statement: [] } },
+      },
       sessionName: user.userName,
       mfa: true,
       chained: false,

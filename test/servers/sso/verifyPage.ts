@@ -3,7 +3,10 @@
 import type { OidcState } from './oidc';
 import type { SsoUser } from './world';
 
-export interface PageAnswer { status: number; html: string }
+export interface PageAnswer {
+  status: number;
+  html: string;
+}
 
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -16,7 +19,9 @@ input{display:block;width:100%;padding:.4rem;box-sizing:border-box}button{margin
 }
 
 function form(userCode: string, error?: string): string {
-  return layout('Authorize request', `
+  return layout(
+    'Authorize request',
+    `
 <p>An application is asking for access to your AWS accounts. Check that the code matches the one it shows.</p>
 ${error ? `<p class="error" role="alert">${escape(error)}</p>` : ''}
 <form method="post" action="/device">
@@ -24,7 +29,8 @@ ${error ? `<p class="error" role="alert">${escape(error)}</p>` : ''}
 <label>Username <input name="username" autocomplete="username"></label>
 <label>Password <input name="password" type="password" autocomplete="current-password"></label>
 <button type="submit" name="action" value="allow">Allow</button>
-</form>`);
+</form>`,
+  );
 }
 
 export function verificationPage(query: URLSearchParams): PageAnswer {
@@ -39,5 +45,8 @@ export function submitVerification(body: URLSearchParams, state: OidcState, user
   const user = users.find((u) => u.userName === body.get('username'));
   if (!user || user.password !== body.get('password')) return { status: 401, html: form(code, 'Incorrect username or password.') };
   state.approve(device, user.userName);
-  return { status: 200, html: layout('Request approved', `<p id="approved">Request approved for ${escape(user.userName)}. You can close this window.</p>`) };
+  return {
+    status: 200,
+    html: layout('Request approved', `<p id="approved">Request approved for ${escape(user.userName)}. You can close this window.</p>`),
+  };
 }

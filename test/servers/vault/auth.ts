@@ -107,7 +107,11 @@ export class TokenStore {
     entry.grantedSeconds = Math.min(wanted, secondsUntil(entry.maxExpireMs, now));
     entry.lastRenewalMs = now;
     const capped = entry.expireMs < now + wanted * 1000;
-    return capped ? [`TTL of "${wanted}s" exceeded the effective max_ttl of "${secondsUntil(entry.maxExpireMs, now)}s"; TTL value is capped accordingly`] : [];
+    return capped
+      ? [
+          `TTL of "${wanted}s" exceeded the effective max_ttl of "${secondsUntil(entry.maxExpireMs, now)}s"; TTL value is capped accordingly`,
+        ]
+      : [];
   }
 
   /** Revokes a token, its child tokens and (through onRevoke) their leases. */
@@ -280,8 +284,18 @@ function lookupData(token: TokenEntry, clock: Clock): Record<string, unknown> {
 /** Vault accepts lists as JSON arrays or comma-separated strings. */
 export function toList(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return undefined;
-  if (Array.isArray(value)) return value.map(String).map((s) => s.trim()).filter(Boolean);
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(value)) {
+    return value
+      .map(String)
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  if (typeof value === 'string') {
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
   return [String(value)];
 }
 

@@ -100,7 +100,9 @@ export async function createIamUser(clients: AwsClients, user: NewUser): Promise
     throw awsFailure('Error creating IAM user', err);
   }
   try {
-    for (const group of user.groups) await step('Error adding user to group', () => iam.send(new AddUserToGroupCommand({ UserName: user.userName, GroupName: group })));
+    for (const group of user.groups) {
+      await step('Error adding user to group', () => iam.send(new AddUserToGroupCommand({ UserName: user.userName, GroupName: group })));
+    }
     for (const arn of user.policyArns) {
       await step('Error attaching user policy', () => iam.send(new AttachUserPolicyCommand({ UserName: user.userName, PolicyArn: arn })));
     }
@@ -130,13 +132,19 @@ async function step<T>(what: string, call: () => Promise<T>): Promise<T> {
 export async function deleteIamUser(clients: AwsClients, userName: string): Promise<void> {
   const { iam } = clients;
   const groups = await iam.send(new ListGroupsForUserCommand({ UserName: userName }));
-  for (const group of groups.Groups ?? []) await iam.send(new RemoveUserFromGroupCommand({ UserName: userName, GroupName: group.GroupName }));
+  for (const group of groups.Groups ?? []) {
+    await iam.send(new RemoveUserFromGroupCommand({ UserName: userName, GroupName: group.GroupName }));
+  }
   const attached = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName }));
-  for (const policy of attached.AttachedPolicies ?? []) await iam.send(new DetachUserPolicyCommand({ UserName: userName, PolicyArn: policy.PolicyArn }));
+  for (const policy of attached.AttachedPolicies ?? []) {
+    await iam.send(new DetachUserPolicyCommand({ UserName: userName, PolicyArn: policy.PolicyArn }));
+  }
   const inline = await iam.send(new ListUserPoliciesCommand({ UserName: userName }));
   for (const name of inline.PolicyNames ?? []) await iam.send(new DeleteUserPolicyCommand({ UserName: userName, PolicyName: name }));
   const keys = await iam.send(new ListAccessKeysCommand({ UserName: userName }));
-  for (const key of keys.AccessKeyMetadata ?? []) await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: key.AccessKeyId }));
+  for (const key of keys.AccessKeyMetadata ?? []) {
+    await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: key.AccessKeyId }));
+  }
   await iam.send(new DeleteUserCommand({ UserName: userName }));
 }
 
@@ -224,7 +232,9 @@ export async function rotateAccessKey(clients: AwsClients, userName: string, rep
   return { accessKeyId: created.AccessKey!.AccessKeyId!, secretAccessKey: created.AccessKey!.SecretAccessKey! };
 }
 
-function sessionKeys(credentials: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined): IssuedKeys {
+function sessionKeys(
+  credentials: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined,
+): IssuedKeys {
   return {
     accessKeyId: credentials?.AccessKeyId ?? '',
     secretAccessKey: credentials?.SecretAccessKey ?? '',

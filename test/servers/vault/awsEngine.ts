@@ -166,14 +166,20 @@ export class AwsEngine {
     const type = credentialTypeFor(role, via);
     const displayName = req.token?.displayName ?? 'token';
     if (type === 'iam_user') {
-      if (via === 'sts') throw badRequest('attempted to retrieve iam_user credentials through the sts path; this is not allowed for legacy roles');
+      if (via === 'sts') {
+        throw badRequest('attempted to retrieve iam_user credentials through the sts path; this is not allowed for legacy roles');
+      }
       return this.issueIamUser(name, role, displayName, req.token?.id);
     }
     const ttl = this.stsTtl(role, req.body.ttl);
     if (type === 'assumed_role') return this.issueAssumedRole(name, role, req.body, ttl, displayName, via, req.token?.id);
     if (type === 'session_token') {
       const mfaCode = typeof req.body.mfa_code === 'string' ? req.body.mfa_code : '';
-      const keys = await getSessionToken(this.clients(), { durationSeconds: ttl, serialNumber: role.mfa_serial_number, tokenCode: mfaCode });
+      const keys = await getSessionToken(this.clients(), {
+        durationSeconds: ttl,
+        serialNumber: role.mfa_serial_number,
+        tokenCode: mfaCode,
+      });
       return this.stsReply(`${this.mount}/${via}/${name}`, keys, req.token?.id, {});
     }
     return this.issueFederationToken(name, role, ttl, displayName, via, req.token?.id);
@@ -227,7 +233,14 @@ export class AwsEngine {
     return this.stsReply(`${this.mount}/${via}/${name}`, keys, tokenId, { arn: keys.arn });
   }
 
-  private async issueFederationToken(name: string, role: AwsRole, ttl: number, displayName: string, via: string, tokenId: string | undefined): Promise<Reply> {
+  private async issueFederationToken(
+    name: string,
+    role: AwsRole,
+    ttl: number,
+    displayName: string,
+    via: string,
+    tokenId: string | undefined,
+  ): Promise<Reply> {
     const keys = await getFederationToken(this.clients(), {
       name: generatedName(`vault-${displayName}`, 32),
       durationSeconds: ttl,
@@ -245,7 +258,14 @@ export class AwsEngine {
     extra: Record<string, unknown>,
   ): Reply {
     const ttl = keys.expiration ? secondsUntil(keys.expiration.getTime(), Date.now()) : 0;
-    const lease = this.leases.add({ prefix, ttlSeconds: ttl, maxTtlSeconds: ttl, renewable: false, tokenId, revokeSecret: async () => undefined });
+    const lease = this.leases.add({
+      prefix,
+      ttlSeconds: ttl,
+      maxTtlSeconds: ttl,
+      renewable: false,
+      tokenId,
+      revokeSecret: async () => undefined,
+    });
     return ok(
       {
         access_key: keys.accessKeyId,
@@ -299,11 +319,15 @@ function validateRole(role: AwsRole): void {
   if (role.max_sts_ttl && !stsCapable) {
     throw badRequest('max_sts_ttl parameter only valid for assumed_role, federation_token, and session_token credential types');
   }
-  if (role.mfa_serial_number && !types.includes('session_token')) throw badRequest('mfa_serial_number parameter only valid for session_token credential type');
+  if (role.mfa_serial_number && !types.includes('session_token')) {
+    throw badRequest('mfa_serial_number parameter only valid for session_token credential type');
+  }
   if (role.max_sts_ttl && role.default_sts_ttl > role.max_sts_ttl) {
     throw badRequest('default_sts_ttl parameter must be less than or equal to max_sts_ttl');
   }
-  if (role.role_arns.length && !types.includes('assumed_role')) throw badRequest('cannot supply role_arns when credential_type isn\'t assumed_role');
+  if (role.role_arns.length && !types.includes('assumed_role')) {
+    throw badRequest("cannot supply role_arns when credential_type isn't assumed_role");
+  }
   if (role.user_path && !types.includes('iam_user')) throw badRequest('user_path parameter only valid for iam_user credential type');
   if (role.user_path && !/^\/([\x21-\x7F]{0,510}[\x21-\x7F])?\/$/.test(role.user_path)) {
     throw badRequest('The specified value for user_path is invalid. It must match "^\\/([\\x21-\\x7F]{0,510}[\\x21-\\x7F])?\\/$" regexp');

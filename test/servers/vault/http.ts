@@ -226,7 +226,14 @@ async function handle(options: HttpOptions, req: http.IncomingMessage, res: http
   if (!url.pathname.startsWith('/v1/') && options.pages?.(req.method ?? 'GET', url, rawBody, res)) return;
   try {
     const wrapTtl = req.headers['x-vault-wrap-ttl'];
-    const reply = await dispatch(options, req.method ?? 'GET', url, rawBody, tokenFrom(req), typeof wrapTtl === 'string' ? wrapTtl : undefined);
+    const reply = await dispatch(
+      options,
+      req.method ?? 'GET',
+      url,
+      rawBody,
+      tokenFrom(req),
+      typeof wrapTtl === 'string' ? wrapTtl : undefined,
+    );
     writeReply(res, reply, req.method === 'HEAD');
   } catch (err) {
     if (err instanceof VaultError) return send(res, err.status, { errors: err.errors });

@@ -140,7 +140,12 @@ const VAULT_ROOT_KEYS = { accessKey: 'AKIALOCALVAULT000001', secretKey: 'vaultLo
 export async function startVaultServer(options: VaultServerOptions): Promise<VaultServer> {
   const clock = new Clock();
   const failures = new FailureSwitch();
-  const state: SealState = { sealed: false, initialized: true, clusterName: `vault-cluster-${randomUUID().slice(0, 8)}`, clusterId: randomUUID() };
+  const state: SealState = {
+    sealed: false,
+    initialized: true,
+    clusterName: `vault-cluster-${randomUUID().slice(0, 8)}`,
+    clusterId: randomUUID(),
+  };
   const mountNames = options.awsMounts ?? ['aws'];
   const policies: Record<string, PolicyRules> = { default: DEFAULT_POLICY, 'aws-dev': awsDeveloperPolicy(mountNames), ...options.policies };
 
@@ -157,13 +162,30 @@ export async function startVaultServer(options: VaultServerOptions): Promise<Vau
     await leases.sweep();
     await Promise.all(staticRoles.map((roles) => roles.rotateDue()));
   };
-  expiry = new ExpiryTimer(clock, () => earliest(tokens.nextDeadline(), leases.nextDeadline(), ...staticRoles.map((r) => r.nextDeadline())), sweep);
+  expiry = new ExpiryTimer(
+    clock,
+    () => earliest(tokens.nextDeadline(), leases.nextDeadline(), ...staticRoles.map((r) => r.nextDeadline())),
+    sweep,
+  );
 
-  const root = tokens.issue({ id: options.rootToken ?? randomToken('hvs.'), policies: ['root'], displayName: 'root', path: 'auth/token/root' });
+  const root = tokens.issue({
+    id: options.rootToken ?? randomToken('hvs.'),
+    policies: ['root'],
+    displayName: 'root',
+    path: 'auth/token/root',
+  });
 
   const engines = mountNames.map((name) => new AwsEngine(name, leases));
   for (const engine of engines) configureEngine(engine, options);
-  staticRoles = engines.map((engine) => new StaticRoles(engine.mount, clock, () => engine.clients(), () => expiry?.rearm()));
+  staticRoles = engines.map(
+    (engine) =>
+      new StaticRoles(
+        engine.mount,
+        clock,
+        () => engine.clients(),
+        () => expiry?.rearm(),
+      ),
+  );
   for (const roles of staticRoles) await writeStaticRoles(roles, options.staticRoles ?? DEMO_STATIC_ROLES);
   let baseUrl = '';
   const oidc = new OidcAuth(options.oidc ?? DEMO_OIDC, tokens, clock, () => baseUrl);

@@ -81,7 +81,9 @@ export class LeaseStore {
     this.changed();
     const warnings =
       lease.expireMs < now + wanted * 1000
-        ? [`TTL of "${wanted}s" exceeded the effective max_ttl of "${secondsUntil(lease.maxExpireMs, now)}s"; TTL value is capped accordingly`]
+        ? [
+            `TTL of "${wanted}s" exceeded the effective max_ttl of "${secondsUntil(lease.maxExpireMs, now)}s"; TTL value is capped accordingly`,
+          ]
         : [];
     return { lease, warnings };
   }

@@ -80,9 +80,22 @@ export class OidcAuth {
     this.forgetExpired();
     const state = `st_${randomId()}`;
     const nonce = `n_${randomId()}`;
-    this.pending.set(state, { role, redirectUri, clientNonce: String(body.client_nonce ?? ''), nonce, expiresMs: this.clock.now() + REQUEST_TIMEOUT_MS });
+    this.pending.set(state, {
+      role,
+      redirectUri,
+      clientNonce: String(body.client_nonce ?? ''),
+      nonce,
+      expiresMs: this.clock.now() + REQUEST_TIMEOUT_MS,
+    });
     const url = new URL(`${this.baseUrl()}/oidc-provider/${this.mount}/authorize`);
-    url.search = new URLSearchParams({ client_id: `vault-${this.mount}`, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state, nonce }).toString();
+    url.search = new URLSearchParams({
+      client_id: `vault-${this.mount}`,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: 'openid',
+      state,
+      nonce,
+    }).toString();
     return { kind: 'envelope', data: { auth_url: url.toString() } };
   }
 
@@ -98,7 +111,9 @@ export class OidcAuth {
     const code = String(query.code ?? '');
     if (!code) throw badRequest(`${LOGIN_FAILED} No code or id_token received.`);
     if (code !== request.code || !request.subject) {
-      throw badRequest(`${LOGIN_FAILED} Error exchanging oidc code: "oauth2: cannot fetch token: 400 Bad Request\\nResponse: {\\"error\\":\\"invalid_grant\\"}".`);
+      throw badRequest(
+        `${LOGIN_FAILED} Error exchanging oidc code: "oauth2: cannot fetch token: 400 Bad Request\\nResponse: {\\"error\\":\\"invalid_grant\\"}".`,
+      );
     }
     const user = this.config.users[request.subject];
     const claim = role.user_claim ?? 'email';
@@ -122,7 +137,11 @@ export class OidcAuth {
     const state = params.get('state') ?? '';
     const request = this.pending.get(state);
     if (!request || request.redirectUri !== params.get('redirect_uri')) {
-      sendHtml(res, 400, page('Sign-in failed', '<p>This sign-in request is unknown or has expired. Start the sign-in again from your app.</p>'));
+      sendHtml(
+        res,
+        400,
+        page('Sign-in failed', '<p>This sign-in request is unknown or has expired. Start the sign-in again from your app.</p>'),
+      );
       return true;
     }
     if (method !== 'POST') {
@@ -132,7 +151,11 @@ export class OidcAuth {
     const target = new URL(request.redirectUri);
     const subject = params.get('subject') ?? '';
     if (params.get('action') === 'cancel') {
-      target.search = new URLSearchParams({ error: 'access_denied', error_description: 'The user cancelled the sign-in.', state }).toString();
+      target.search = new URLSearchParams({
+        error: 'access_denied',
+        error_description: 'The user cancelled the sign-in.',
+        state,
+      }).toString();
     } else if (!this.config.users[subject]) {
       sendHtml(res, 400, page('Sign-in failed', '<p>Pick a user to sign in as.</p>'));
       return true;
@@ -147,7 +170,10 @@ export class OidcAuth {
 
   private signInForm(state: string, request: PendingRequest): string {
     const users = Object.entries(this.config.users)
-      .map(([subject, user], i) => `<label><input type="radio" name="subject" value="${escapeHtml(subject)}"${i === 0 ? ' checked' : ''}> ${escapeHtml(user.name)} &lt;${escapeHtml(user.email)}&gt;</label><br>`)
+      .map(
+        ([subject, user], i) =>
+          `<label><input type="radio" name="subject" value="${escapeHtml(subject)}"${i === 0 ? ' checked' : ''}> ${escapeHtml(user.name)} &lt;${escapeHtml(user.email)}&gt;</label><br>`,
+      )
       .join('\n');
     return page(
       'Local identity provider: sign in',
@@ -203,5 +229,11 @@ function page(title: string, body: string): string {
 }
 
 function sendHtml(res: http.ServerResponse, status: number, html: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(html) }).end(html);
+  res
+    .writeHead(status, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Content-Length': Buffer.byteLength(html),
+    })
+    .end(html);
 }

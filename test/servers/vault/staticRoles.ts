@@ -61,10 +61,14 @@ export class StaticRoles {
       throw badRequest(`error converting input ${String(body.rotation_period)} for field "rotation_period"`);
     }
     if (period === undefined) throw new VaultError(500, [`1 error occurred:\n\t* missing 'rotation_period' parameter\n\n`]);
-    if (period < 1) throw new VaultError(500, ['1 error occurred:\n\t* role rotation period out of range: must be less than -1 seconds\n\n']);
+    if (period < 1) {
+      throw new VaultError(500, ['1 error occurred:\n\t* role rotation period out of range: must be less than -1 seconds\n\n']);
+    }
     await requireIamUser(this.clients(), username);
     const existing = this.roles.get(name);
-    const role: StaticRole = existing ? Object.assign(existing, { username, rotationSeconds: period }) : { name, username, rotationSeconds: period };
+    const role: StaticRole = existing
+      ? Object.assign(existing, { username, rotationSeconds: period })
+      : { name, username, rotationSeconds: period };
     this.roles.set(name, role);
     if (!role.keys) await this.rotate(role);
     return ok(describe(role));

@@ -26,7 +26,14 @@ export class WrapStore {
     const token = randomToken('hvs.', 90);
     const now = this.clock.now();
     this.wrapped.set(token, { reply, expiresMs: now + ttl * 1000 });
-    const wrapInfo = { token, accessor: randomToken('', 24), ttl, creation_time: formatTime(now), creation_path: path, wrapped_accessor: '' };
+    const wrapInfo = {
+      token,
+      accessor: randomToken('', 24),
+      ttl,
+      creation_time: formatTime(now),
+      creation_path: path,
+      wrapped_accessor: '',
+    };
     return { kind: 'envelope', wrapInfo };
   }
 
@@ -37,7 +44,7 @@ export class WrapStore {
         // The wrapping token is its own authentication.
         unauthenticated: true,
         write: (req) => {
-          const token = typeof req.body.token === 'string' && req.body.token ? req.body.token : req.tokenId ?? '';
+          const token = typeof req.body.token === 'string' && req.body.token ? req.body.token : (req.tokenId ?? '');
           const entry = this.wrapped.get(token);
           this.wrapped.delete(token);
           if (!entry || entry.expiresMs <= this.clock.now()) throw badRequest('wrapping token is not valid or does not exist');

@@ -45,7 +45,10 @@ suite('activation', () => {
   test('every command declared in package.json is registered', async () => {
     const declared: string[] = extension().packageJSON.contributes.commands.map((c: { command: string }) => c.command);
     const registered = new Set(await vscode.commands.getCommands(true));
-    assert.deepEqual(declared.filter((id) => !registered.has(id)), []);
+    assert.deepEqual(
+      declared.filter((id) => !registered.has(id)),
+      [],
+    );
   });
 
   test('showing the AWS Roles view reads ~/.aws/config through the small ini loader bundle', async () => {

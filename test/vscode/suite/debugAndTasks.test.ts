@@ -36,7 +36,11 @@ function readResult(file: string): ProbeResult {
 }
 
 /** Starts a node debug session of the probe and resolves with its configuration as resolved, once it ended. */
-async function debugProbe(dir: string, name: string, env: Record<string, string> = {}): Promise<{ result: ProbeResult; configuration: vscode.DebugConfiguration }> {
+async function debugProbe(
+  dir: string,
+  name: string,
+  env: Record<string, string> = {},
+): Promise<{ result: ProbeResult; configuration: vscode.DebugConfiguration }> {
   const script = path.join(dir, 'probe.js');
   const out = path.join(dir, `${name}.json`);
   fs.writeFileSync(script, probeSource);
@@ -54,7 +58,13 @@ async function debugProbe(dir: string, name: string, env: Record<string, string>
   });
   try {
     const ok = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
-      type: 'node', request: 'launch', name, program: script, args: [out, awsUrl], env, console: 'internalConsole',
+      type: 'node',
+      request: 'launch',
+      name,
+      program: script,
+      args: [out, awsUrl],
+      env,
+      console: 'internalConsole',
     });
     assert.ok(ok, 'the debug session started');
     await ended;
@@ -93,8 +103,12 @@ suite('role switcher: debug launches and tasks', () => {
     // Read from the browser's user settings they hold just until the first re-read of the settings, which the
     // first debug launch causes; the endpoints would then fall back to AWS's, for these and all later suites.
     // inspect() reports the remote's value at run time, though its type leaves it out.
-    const endpoint = vscode.workspace.getConfiguration('iamSwitchboard').inspect<string>('stsEndpoint') as { globalRemoteValue?: string } | undefined;
-    assert.ok(!vscode.env.remoteName || endpoint?.globalRemoteValue, 'the harness must write the endpoints to <user-data>/Machine/settings.json');
+    const endpoint = vscode.workspace.getConfiguration('iamSwitchboard').inspect<string>('stsEndpoint') as
+      { globalRemoteValue?: string } | undefined;
+    assert.ok(
+      !vscode.env.remoteName || endpoint?.globalRemoteValue,
+      'the harness must write the endpoints to <user-data>/Machine/settings.json',
+    );
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-debug-'));
   });
   suiteTeardown(async () => {
@@ -115,7 +129,9 @@ suite('role switcher: debug launches and tasks', () => {
     assert.equal(env?.AWS_PROFILE, 'iam-switchboard');
     assert.match(env?.AWS_CONTAINER_AUTHORIZATION_TOKEN ?? '', /^[\w-]{20,}$/);
     // Its token ends with the launch: asking with it afterwards is refused.
-    const refused = await fetch(env!.AWS_CONTAINER_CREDENTIALS_FULL_URI, { headers: { Authorization: env!.AWS_CONTAINER_AUTHORIZATION_TOKEN } });
+    const refused = await fetch(env!.AWS_CONTAINER_CREDENTIALS_FULL_URI, {
+      headers: { Authorization: env!.AWS_CONTAINER_AUTHORIZATION_TOKEN },
+    });
     assert.equal(refused.status, 403);
     assert.ok((await session()).identity, 'the role is still active');
   });

@@ -23,7 +23,13 @@ async function debugNode(dir: string, name: string): Promise<{ started: boolean;
       }
     });
   });
-  const started = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], { type: 'node', request: 'launch', name, program: script, console: 'internalConsole' });
+  const started = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
+    type: 'node',
+    request: 'launch',
+    name,
+    program: script,
+    console: 'internalConsole',
+  });
   if (started) await ended;
   return { started, ran: fs.existsSync(out) };
 }
@@ -56,7 +62,13 @@ suite('guardrails: expected accounts and the workspace role', () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder);
     // It would run for ten minutes: it ends only because the guard terminates it.
-    const task = new vscode.Task({ type: 'shell', guard: 'long' }, folder, 'guarded-long', 'iam-switchboard-tests', new vscode.ShellExecution('sleep 600'));
+    const task = new vscode.Task(
+      { type: 'shell', guard: 'long' },
+      folder,
+      'guarded-long',
+      'iam-switchboard-tests',
+      new vscode.ShellExecution('sleep 600'),
+    );
     const ended = new Promise<void>((resolve) => {
       const subscription = vscode.tasks.onDidEndTask((e) => {
         if (e.execution.task.name === 'guarded-long') {
@@ -67,7 +79,10 @@ suite('guardrails: expected accounts and the workspace role', () => {
     });
     await vscode.tasks.executeTask(task);
     await ended;
-    assert.equal(vscode.tasks.taskExecutions.some((e) => e.task.name === 'guarded-long'), false);
+    assert.equal(
+      vscode.tasks.taskExecutions.some((e) => e.task.name === 'guarded-long'),
+      false,
+    );
   });
 
   test('Assume Workspace Role assumes the role iamSwitchboard.workspaceRole names', async () => {

@@ -22,7 +22,11 @@ const HIDDEN = ['sandbox', '555555555555'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function control(url: string, what: 'clock', body: object): Promise<void> {
-  const response = await fetch(`${url}/__test/${what}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const response = await fetch(`${url}/__test/${what}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
   assert.ok(response.ok, `${url} ${what}: HTTP ${response.status}`);
 }
 
@@ -57,7 +61,11 @@ class MemorySecrets implements Pick<vscode.SecretStorage, 'get' | 'store' | 'del
 async function approve(code: DeviceCode): Promise<void> {
   const page = new URL(code.verificationUriComplete);
   const body = new URLSearchParams({ user_code: code.userCode, username: 'alice', password: 'alice-sso-password', action: 'allow' });
-  const response = await fetch(`${page.origin}${page.pathname}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const response = await fetch(`${page.origin}${page.pathname}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   assert.equal(response.status, 200, 'the page approved the code');
 }
 
@@ -81,10 +89,23 @@ suite('IAM Identity Center', () => {
 
   suiteSetup(async () => {
     catalog = new RoleCatalogStore(settings, log);
-    store = new IdentityCenterStore({ secrets: secrets as unknown as vscode.SecretStorage, context, settings, log, config: async () => (await catalog.get()).config });
+    store = new IdentityCenterStore({
+      secrets: secrets as unknown as vscode.SecretStorage,
+      context,
+      settings,
+      log,
+      config: async () => (await catalog.get()).config,
+    });
     catalog.addRoles(store);
     windowSession = new Session();
-    roles = new RoleSessionStore({ session: windowSession, catalog, settings, log, recent: new RecentRoles(context), identityCenter: store });
+    roles = new RoleSessionStore({
+      session: windowSession,
+      catalog,
+      settings,
+      log,
+      recent: new RecentRoles(context),
+      identityCenter: store,
+    });
     const found = store.entries(undefined).find((e) => e.from === 'setting');
     assert.ok(found, 'the demo settings name the local Identity Center');
     entry = found;
@@ -103,15 +124,23 @@ suite('IAM Identity Center', () => {
     assert.equal((await store.readState(entry)).signedIn, true);
     const { catalog: built } = await catalog.get();
     const labels = built.roles.filter((r) => r.sso).map((r) => r.label);
-    for (const label of ['central/AdministratorAccess', 'dev/PowerUserAccess', 'staging/ReadOnlyAccess']) assert.ok(labels.includes(label), `${label} in ${labels}`);
+    for (const label of ['central/AdministratorAccess', 'dev/PowerUserAccess', 'staging/ReadOnlyAccess']) {
+      assert.ok(labels.includes(label), `${label} in ${labels}`);
+    }
     assert.ok(!labels.some((l) => l.startsWith('sandbox/') || l.startsWith('security/')), `hidden accounts stay out: ${labels}`);
     assert.equal(built.accounts.find((a) => a.id === '444444444444')?.alias, 'staging', 'accounts carry their Identity Center names');
 
     const issued = (await (await fetch(`${ssoUrl}/__test/issued`)).json()) as string[];
     const kept = JSON.stringify([...globalState.values]);
     assert.ok(issued.length > 0);
-    assert.ok(issued.every((secret) => !kept.includes(secret)), 'globalState holds names only');
-    assert.ok([...secrets.values.values()].some((v) => issued.some((secret) => v.includes(secret))), 'the token is in the secret store');
+    assert.ok(
+      issued.every((secret) => !kept.includes(secret)),
+      'globalState holds names only',
+    );
+    assert.ok(
+      [...secrets.values.values()].some((v) => issued.some((secret) => v.includes(secret))),
+      'the token is in the secret store',
+    );
   });
 
   test('a permission set becomes the session through GetRoleCredentials and refreshes itself before it ends', async () => {
@@ -128,7 +157,12 @@ suite('IAM Identity Center', () => {
       await control(awsUrl, 'clock', { advanceMs: (3600 - SESSION_LEFT_S) * 1000 });
     }
     assert.ok(first);
-    assert.deepEqual(first.origin, { kind: 'sso', startUrl: entry.instance.startUrl, accountId: '444444444444', roleName: 'ReadOnlyAccess' });
+    assert.deepEqual(first.origin, {
+      kind: 'sso',
+      startUrl: entry.instance.startUrl,
+      accountId: '444444444444',
+      roleName: 'ReadOnlyAccess',
+    });
     const caller = await getCallerIdentity(first.credentials, { endpoint: awsUrl, region: 'us-east-1', timeoutMs: 10_000 });
     assert.match(caller.arn, /^arn:aws:sts::444444444444:assumed-role\/AWSReservedSSO_ReadOnlyAccess_[0-9a-f]{16}\/alice$/);
 
@@ -156,7 +190,10 @@ suite('IAM Identity Center', () => {
 
     await store.signOut(entry);
     assert.equal(store.directory(entry), undefined);
-    assert.ok(!(await catalog.get()).catalog.roles.some((r) => r.sso && r.origin === 'identityCenter'), 'no discovered roles after Sign out');
+    assert.ok(
+      !(await catalog.get()).catalog.roles.some((r) => r.sso && r.origin === 'identityCenter'),
+      'no discovered roles after Sign out',
+    );
     assert.equal(secrets.values.size, 0, 'token and registration forgotten');
   });
 });

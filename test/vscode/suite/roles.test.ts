@@ -6,13 +6,12 @@ import * as vscode from 'vscode';
 import { awsConfigFiles } from '../../../src/core/awsConfig';
 import { RoleCatalogStore } from '../../../src/store/roleCatalogStore';
 import { readSettings } from '../../../src/configuration/settings';
-import { AccountNode, NoteNode, RoleNode, RoleTreeNode, RoleTreeProvider, SourceNode } from '../../../src/treeViews/roleTree';
+import { AccountNode, NoteNode, RoleNode, type RoleTreeNode, RoleTreeProvider, SourceNode } from '../../../src/treeViews/roleTree';
 import type { Identity } from '../../../src/core/session';
 import { session } from './helpers';
 
-
 function labelOf(node: RoleTreeNode): string {
-  return typeof node.label === 'string' ? node.label : node.label?.label ?? '';
+  return typeof node.label === 'string' ? node.label : (node.label?.label ?? '');
 }
 
 async function children(tree: RoleTreeProvider, label?: string): Promise<RoleTreeNode[]> {
@@ -38,7 +37,14 @@ suite('role switcher', () => {
 
   test('the tree lists the demo accounts by alias with their ids, and the roles with their needs', async () => {
     const accounts = (await children(tree)).filter((n): n is AccountNode => n instanceof AccountNode);
-    assert.deepEqual(accounts.map((a) => [labelOf(a), a.description]), [['central', '111111111111'], ['dev', '222222222222'], ['prod', '333333333333']]);
+    assert.deepEqual(
+      accounts.map((a) => [labelOf(a), a.description]),
+      [
+        ['central', '111111111111'],
+        ['dev', '222222222222'],
+        ['prod', '333333333333'],
+      ],
+    );
     const dev = await children(tree, 'dev');
     assert.ok(dev[0] instanceof SourceNode);
     assert.equal(labelOf(dev[0]), 'via profile default');
@@ -53,7 +59,10 @@ suite('role switcher', () => {
     // One source row per group of roles that share a source, each followed by its roles.
     const sources = prodRows.filter((n) => n instanceof SourceNode).map(labelOf);
     assert.deepEqual([...sources].sort(), ['via profile bob', 'via profile default', 'via role dev-readonly']);
-    assert.ok(prodRows.indexOf(prod.find((r) => labelOf(r) === 'prod-auditor')!) === prodRows.findIndex((n) => labelOf(n) === 'via role dev-readonly') + 1);
+    assert.ok(
+      prodRows.indexOf(prod.find((r) => labelOf(r) === 'prod-auditor')!) ===
+        prodRows.findIndex((n) => labelOf(n) === 'via role dev-readonly') + 1,
+    );
     // An account with no usable roles says so instead of showing nothing.
     const central = await children(tree, 'central');
     assert.equal(central.length, 1);
@@ -133,7 +142,10 @@ suite('role switcher', () => {
       });
     });
     try {
-      fs.appendFileSync(configPath, '\n[profile dev-suite-added]\nrole_arn = arn:aws:iam::222222222222:role/Deployer\nsource_profile = default\n');
+      fs.appendFileSync(
+        configPath,
+        '\n[profile dev-suite-added]\nrole_arn = arn:aws:iam::222222222222:role/Deployer\nsource_profile = default\n',
+      );
       await changed;
       const dev = (await children(tree, 'dev')).map(labelOf);
       assert.ok(dev.includes('dev-suite-added'), dev.join(', '));

@@ -7,7 +7,11 @@ import { session, shared } from './helpers';
 const { awsUrl } = shared();
 
 async function awsControl(what: 'clock' | 'failure', body: object): Promise<void> {
-  const response = await fetch(`${awsUrl}/__test/${what}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const response = await fetch(`${awsUrl}/__test/${what}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
   assert.ok(response.ok, `${what}: HTTP ${response.status}`);
 }
 

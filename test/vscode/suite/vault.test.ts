@@ -5,7 +5,6 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentials } from '../../../src/core/session';
 import { session, shared } from './helpers';
 
-
 async function callerArn(credentials: AwsCredentials): Promise<string> {
   const sts = new STSClient({ endpoint: shared().awsUrl, region: 'us-east-1', credentials, maxAttempts: 1 });
   try {
@@ -38,13 +37,17 @@ suite('vault', () => {
   });
 
   suiteTeardown(async () => {
-    if (process.env.IAM_SWITCHBOARD_E2E) await vscode.workspace.getConfiguration('iamSwitchboard').update('vault.confirmRevoke', undefined, vscode.ConfigurationTarget.Global);
+    if (process.env.IAM_SWITCHBOARD_E2E) {
+      await vscode.workspace.getConfiguration('iamSwitchboard').update('vault.confirmRevoke', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   test('leased iam_user credentials become the session identity and work at STS', async () => {
     const s = await session();
     const result = await vscode.commands.executeCommand<{ leaseId: string; label: string }>('iamSwitchboard.leaseCredentials', {
-      server: server(), mount: 'aws', role: 's3-full',
+      server: server(),
+      mount: 'aws',
+      role: 's3-full',
     });
     assert.ok(result, 'lease command returned nothing (see the error message)');
     assert.match(result.leaseId, /^aws\/creds\/s3-full\//);
@@ -76,7 +79,12 @@ suite('vault', () => {
 
   test('looking up a lease shows its id, time left, renewable and times in a document, never its keys', async () => {
     const s = await session();
-    await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 's3-full', wait: false });
+    await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', {
+      server: server(),
+      mount: 'aws',
+      role: 's3-full',
+      wait: false,
+    });
     const identity = s.identity!;
     const leaseId = identity.origin.kind === 'vault' ? identity.origin.leaseId : '';
     const uri = await vscode.commands.executeCommand<vscode.Uri>('iamSwitchboard.lookupLease', { lease: { leaseId } });
@@ -116,13 +124,21 @@ suite('vault', () => {
     const env = (terminal.creationOptions as vscode.TerminalOptions).env ?? {};
     // The terminal holds a pinned token, never a key: the endpoint answers it with the first lease's keys.
     assert.equal(env.AWS_ACCESS_KEY_ID, undefined, 'no key in the terminal');
-    const answer = await fetch(env.AWS_CONTAINER_CREDENTIALS_FULL_URI!, { headers: { Authorization: env.AWS_CONTAINER_AUTHORIZATION_TOKEN! } });
+    const answer = await fetch(env.AWS_CONTAINER_CREDENTIALS_FULL_URI!, {
+      headers: { Authorization: env.AWS_CONTAINER_AUTHORIZATION_TOKEN! },
+    });
     assert.equal(answer.status, 200);
-    assert.equal(((await answer.json()) as { AccessKeyId: string }).AccessKeyId, first.credentials.accessKeyId, 'the terminal is the first lease');
+    assert.equal(
+      ((await answer.json()) as { AccessKeyId: string }).AccessKeyId,
+      first.credentials.accessKeyId,
+      'the terminal is the first lease',
+    );
     terminal.dispose();
     await vscode.commands.executeCommand('iamSwitchboard.revokeLease', { lease: { leaseId: firstLease } });
     const second = s.identity!;
-    await vscode.commands.executeCommand('iamSwitchboard.revokeLease', { lease: { leaseId: second.origin.kind === 'vault' ? second.origin.leaseId : '' } });
+    await vscode.commands.executeCommand('iamSwitchboard.revokeLease', {
+      lease: { leaseId: second.origin.kind === 'vault' ? second.origin.leaseId : '' },
+    });
   });
 
   test('assumed_role credentials carry their STS expiry and are not renewable', async () => {
@@ -147,7 +163,12 @@ suite('vault', () => {
     await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'dev-s3', ttl: '15m' });
     const identity = s.identity;
     assert.ok(identity);
-    const result = await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'no-such-role', credentialType: 'iam_user' });
+    const result = await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', {
+      server: server(),
+      mount: 'aws',
+      role: 'no-such-role',
+      credentialType: 'iam_user',
+    });
     assert.equal(result, undefined);
     assert.ok(s.identity === identity, 'the identity is unchanged');
   });
@@ -155,7 +176,12 @@ suite('vault', () => {
   test('a failed sign-in keeps the previous token working', async () => {
     const s = await session();
     await vscode.commands.executeCommand('iamSwitchboard.signInToVault', { server: server(), token: 'not-a-vault-token' });
-    const result = await vscode.commands.executeCommand<{ leaseId: string }>('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'dev-s3', ttl: '15m' });
+    const result = await vscode.commands.executeCommand<{ leaseId: string }>('iamSwitchboard.leaseCredentials', {
+      server: server(),
+      mount: 'aws',
+      role: 'dev-s3',
+      ttl: '15m',
+    });
     assert.ok(result, 'leasing after a failed sign-in failed (see the error message)');
     assert.equal(s.identity?.origin.kind === 'vault' && s.identity.origin.leaseId, result.leaseId);
   });
@@ -164,7 +190,11 @@ suite('vault', () => {
     const s = await session();
     const identity = s.identity;
     await vscode.commands.executeCommand('iamSwitchboard.signOutOfVault', { server: server() });
-    const result = await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 's3-full' });
+    const result = await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', {
+      server: server(),
+      mount: 'aws',
+      role: 's3-full',
+    });
     assert.equal(result, undefined);
     assert.ok(s.identity === identity, 'the identity is unchanged');
   });

@@ -5,10 +5,13 @@ import * as vscode from 'vscode';
 import type { Session } from '../../../src/core/session';
 import { session, shared } from './helpers';
 
-
 async function asRoot(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const { vaultUrl, vaultRootToken } = shared();
-  const response = await fetch(`${vaultUrl}/v1/${path}`, { method: 'PUT', headers: { 'X-Vault-Token': vaultRootToken }, body: JSON.stringify(body) });
+  const response = await fetch(`${vaultUrl}/v1/${path}`, {
+    method: 'PUT',
+    headers: { 'X-Vault-Token': vaultRootToken },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
@@ -40,7 +43,12 @@ suite('vault leases follow Vault', () => {
 
   test('renewing past the lease max TTL (1h) is capped: the session expiry stays within the hour', async () => {
     const s = await session();
-    await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 's3-full', wait: false });
+    await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', {
+      server: server(),
+      mount: 'aws',
+      role: 's3-full',
+      wait: false,
+    });
     const leaseId = activeLeaseId(s);
     const before = s.timeLeft()!;
     assert.ok(before > 25 * 60_000 && before <= 30 * 60_000, `fresh lease: ${before} ms`);

@@ -20,7 +20,11 @@ async function callerArn(credentials: AwsCredentials): Promise<string> {
 
 async function vaultAsRoot(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const { vaultUrl, vaultRootToken } = shared();
-  const response = await fetch(`${vaultUrl}/v1/${path}`, { method, headers: { 'X-Vault-Token': vaultRootToken }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${vaultUrl}/v1/${path}`, {
+    method,
+    headers: { 'X-Vault-Token': vaultRootToken },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   assert.ok(response.ok, `${method} ${path}: ${response.status}`);
   const text = await response.text();
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -52,7 +56,10 @@ suite('vault static roles and MFA leases', () => {
   suiteSetup(async function () {
     if (!process.env.IAM_SWITCHBOARD_E2E) this.skip();
     const created = await vaultAsRoot('POST', 'auth/token/create', { policies: ['aws-dev'], ttl: '1h' });
-    await vscode.commands.executeCommand('iamSwitchboard.signInToVault', { server: server(), token: (created.auth as { client_token: string }).client_token });
+    await vscode.commands.executeCommand('iamSwitchboard.signInToVault', {
+      server: server(),
+      token: (created.auth as { client_token: string }).client_token,
+    });
   });
 
   teardown(async () => {
@@ -64,12 +71,16 @@ suite('vault static roles and MFA leases', () => {
     await vaultAsRoot('POST', 'aws/static-roles/ci-deployer', { username: 'ci-deployer', rotation_period: 10 });
     try {
       // The role was due at once (rotated at startup): wait until Vault's fresh keys are out before using them.
-      for (let left = 0; left < 7000; ) {
+      for (let left = 0; left < 7000;) {
         const creds = await vaultAsRoot('GET', 'aws/static-creds/ci-deployer');
         left = Date.parse(String((creds.data as { expiration?: string }).expiration)) - Date.now();
         if (left < 7000) await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      const used = await vscode.commands.executeCommand<{ label: string }>('iamSwitchboard.useStaticCredentials', { server: server(), mount: 'aws', role: 'ci-deployer' });
+      const used = await vscode.commands.executeCommand<{ label: string }>('iamSwitchboard.useStaticCredentials', {
+        server: server(),
+        mount: 'aws',
+        role: 'ci-deployer',
+      });
       assert.equal(used?.label, 'vault-static:ci-deployer');
       const first = (await session()).identity!;
       assert.equal(first.origin.kind, 'vaultStatic');

@@ -3,12 +3,12 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
-import { readSettings, Settings } from '../../../src/configuration/settings';
+import { readSettings, type Settings } from '../../../src/configuration/settings';
 import { Session } from '../../../src/core/session';
 import type { VaultServer } from '../../../src/core/vault';
 import type { Lease } from '../../../src/core/vaultLeases';
 import { VaultConnections } from '../../../src/store/vaultConnections';
-import { LeaseNode, MessageNode, ServerNode, VaultTreeProvider } from '../../../src/treeViews/vaultTree';
+import { LeaseNode, type MessageNode, type ServerNode, VaultTreeProvider } from '../../../src/treeViews/vaultTree';
 import { shared } from './helpers';
 
 /** SecretStorage as VS Code keeps it, in memory: what an earlier window stored is there at start. */
@@ -105,8 +105,14 @@ suite('vault tree', () => {
 
   test('lease rows say only the time left; the tooltip has the id, type, expiry and how to renew or revoke', () => {
     const lease: Lease = {
-      leaseId: 'aws/creds/s3-full/AbCdEfGh12345678', server: 'http://127.0.0.1:1', mount: 'aws', role: 's3-full',
-      credentialType: 'iam_user', renewable: true, leaseDuration: 3600, expiresAt: new Date(Date.now() + 3542_000),
+      leaseId: 'aws/creds/s3-full/AbCdEfGh12345678',
+      server: 'http://127.0.0.1:1',
+      mount: 'aws',
+      role: 's3-full',
+      credentialType: 'iam_user',
+      renewable: true,
+      leaseDuration: 3600,
+      expiresAt: new Date(Date.now() + 3542_000),
     };
     const live = new LeaseNode(lease, 3542_000, true, false);
     assert.equal(live.label, 's3-full/AbCdEfGh…');
