@@ -1,6 +1,8 @@
 // The one source of truth for "who am I right now": the tree, the status bar and the terminal environment
 // all listen to `onDidChange` instead of keeping copies. Holds credentials in memory only.
 
+import { Emitter } from './emitter';
+
 export interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -27,11 +29,11 @@ export interface Identity {
   origin: IdentityOrigin;
 }
 
-type Listener = (identity: Identity | undefined) => void;
-
 export class Session {
   private current: Identity | undefined;
-  private readonly listeners = new Set<Listener>();
+  private readonly changed = new Emitter<Identity | undefined>();
+  /** Fires with the new identity (undefined after Clear). */
+  readonly onDidChange = this.changed.event;
 
   get identity(): Identity | undefined {
     return this.current;
@@ -56,14 +58,7 @@ export class Session {
     this.fire();
   }
 
-  onDidChange(listener: Listener): { dispose(): void } {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  }
-
   private fire(): void {
-    for (const listener of this.listeners) {
-      listener(this.current);
-    }
+    this.changed.fire(this.current);
   }
 }

@@ -1,4 +1,4 @@
-/** "42m", "3h 05m", or "4:59" in the last five minutes, for the status bar and the trees. */
+/** "42m", "3h 5m" (the style formatSeconds uses everywhere else), or "4:59" in the last five minutes. */
 export function formatTimeLeft(ms: number): string {
   if (ms <= 0) {
     return 'expired';
@@ -11,7 +11,7 @@ export function formatTimeLeft(ms: number): string {
   if (minutes < 60) {
     return `${minutes}m`;
   }
-  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
+  return minutes % 60 ? `${Math.floor(minutes / 60)}h ${minutes % 60}m` : `${minutes / 60}h`;
 }
 
 export const WARNING_WINDOW_MS = 5 * 60 * 1000;

@@ -1,3 +1,4 @@
+import { Emitter } from './emitter';
 import { clampDelay } from './refreshPlan';
 // The leases this window created: what the Vault tree lists, what revoke-on-exit revokes, and the one place that
 // notices a lease running out. Holds lease metadata only, never credentials, so it can be persisted as is.
@@ -37,12 +38,13 @@ const realTimers: Timers = {
 
 // setTimeout overflows above 2^31-1 ms (~24.8 days) and iam_user leases default to 32 days: re-arm instead.
 
-type Listener<T> = (value: T) => void;
-
 export class LeaseTracker {
   private readonly leases = new Map<string, { lease: Lease; timer?: unknown }>();
-  private readonly changeListeners = new Set<Listener<void>>();
-  private readonly expireListeners = new Set<Listener<Lease>>();
+  private readonly changed = new Emitter<void>();
+  private readonly expired = new Emitter<Lease>();
+  readonly onDidChange = this.changed.event;
+  /** A lease reached its end (it is already out of the tracker). */
+  readonly onDidExpire = this.expired.event;
 
   constructor(private readonly timers: Timers = realTimers) {}
 
@@ -101,17 +103,6 @@ export class LeaseTracker {
     this.fireChange();
   }
 
-  onDidChange(listener: () => void): { dispose(): void } {
-    this.changeListeners.add(listener);
-    return { dispose: () => this.changeListeners.delete(listener) };
-  }
-
-  /** Fires when a lease runs out by itself, after it has left the list. */
-  onDidExpire(listener: (lease: Lease) => void): { dispose(): void } {
-    this.expireListeners.add(listener);
-    return { dispose: () => this.expireListeners.delete(listener) };
-  }
-
   /** Lease metadata as plain JSON (no secrets in it), for workspace state. */
   toJSON(): SavedLease[] {
     return this.list().map((l) => ({ ...l, expiresAt: l.expiresAt?.toISOString() }));
@@ -143,8 +134,8 @@ export class LeaseTracker {
     for (const id of this.leases.keys()) {
       this.clearTimer(id);
     }
-    this.changeListeners.clear();
-    this.expireListeners.clear();
+    this.changed.dispose();
+    this.expired.dispose();
   }
 
   private arm(leaseId: string): void {
@@ -168,9 +159,7 @@ export class LeaseTracker {
     }
     this.leases.delete(leaseId);
     this.fireChange();
-    for (const listener of this.expireListeners) {
-      listener(entry.lease);
-    }
+    this.expired.fire(entry.lease);
   }
 
   private clearTimer(leaseId: string): void {
@@ -182,8 +171,6 @@ export class LeaseTracker {
   }
 
   private fireChange(): void {
-    for (const listener of this.changeListeners) {
-      listener();
-    }
+    this.changed.fire();
   }
 }

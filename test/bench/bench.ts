@@ -10,6 +10,7 @@ import { ROOT } from './activation';
 import { assumePath, type CertFiles, selfSignedCert } from './assume';
 import { configAtScale, writeLargeConfig } from './configScale';
 import { leasePath, waitForKeys } from './lease';
+import { identityCenterBench } from './identityCenter';
 import { median } from './stats';
 import { vsixSize } from './vsix';
 
@@ -148,6 +149,30 @@ async function run(cert: CertFiles): Promise<void> {
   json.waitForKeys = ready;
   rows.push([`wait for iam_user keys: "ready" after IAM accepts them`, ms(ready.delayMs), `max ${ms(ready.maxDelayMs)}`, '', '≤ 1000 ms']);
   rows.push([`  GetCallerIdentity calls per wait (keys usable after ${ready.propagationMs} ms)`, String(ready.attempts), '', '', 'few']);
+
+  const sso = await identityCenterBench({ discoveryRuns: 3, treeRuns: RUNS });
+  json.identityCenter = {
+    accounts: sso.accounts,
+    roles: sso.roles,
+    requests: sso.requests,
+    discoveryMs: median(sso.discoveryMs),
+    cacheBytes: sso.cacheBytes,
+    treeFromCacheMs: median(sso.treeFromCacheMs),
+  };
+  rows.push([
+    `Identity Center discovery, ${sso.accounts} accounts × ${sso.roles / sso.accounts} roles (${sso.requests} calls)`,
+    ms(median(sso.discoveryMs)),
+    '',
+    '',
+    '',
+  ]);
+  rows.push([
+    `Identity Center tree from the cached names (${(sso.cacheBytes / 1024).toFixed(0)} KB)`,
+    ms(median(sso.treeFromCacheMs)),
+    '',
+    '',
+    '',
+  ]);
 
   const vsix = vsixSize();
   json.vsix = vsix;

@@ -90,7 +90,7 @@ suite('role switcher', () => {
     const active = { label: role.label } as Identity;
     const left = (ms: number) => String(new RoleNode(role, active, ms).description).replace(/^.*active · /, '');
     assert.equal(left(42 * 60_000 + 59_000), '42m left');
-    assert.equal(left(2 * 3600_000 + 5 * 60_000), '2h 05m left');
+    assert.equal(left(2 * 3600_000 + 5 * 60_000), '2h 5m left');
     assert.equal(left(4 * 60_000 + 59_000), '4m left');
     assert.equal(left(61_000), '1m left');
     assert.equal(left(59_000), '<1m left');
