@@ -65,7 +65,11 @@ export function demoSettings({
   consoleUrl,
   identityCenter,
   askBeforeProduction = false,
-}: DemoServerUrls & { consoleUrl?: string; identityCenter?: DemoIdentityCenter; askBeforeProduction?: boolean }): Record<string, unknown> {
+  home,
+}: DemoServerUrls & { consoleUrl?: string; identityCenter?: DemoIdentityCenter; askBeforeProduction?: boolean; home?: string }): Record<
+  string,
+  unknown
+> {
   return {
     'iamSwitchboard.confirmProductionRoles': askBeforeProduction,
     ...(identityCenter && { 'iamSwitchboard.identityCenter': identityCenter }),
@@ -73,7 +77,9 @@ export function demoSettings({
     // The local server answers IAM on the same URL (Discover Roles).
     'iamSwitchboard.iamEndpoint': awsUrl,
     'iamSwitchboard.consoleSigninEndpoint': consoleUrl ?? `${awsUrl}/federation`,
-    'terminal.integrated.env.linux': { AWS_ENDPOINT_URL_STS: awsUrl },
+    // The remote server builds terminals' PATH from a login shell, not from its own environment: the demo's `aws`
+    // wrapper (prepareDemoHome) goes first here.
+    'terminal.integrated.env.linux': { AWS_ENDPOINT_URL_STS: awsUrl, ...(home && { PATH: `${path.join(home, 'bin')}:\${env:PATH}` }) },
     'iamSwitchboard.region': 'eu-west-1',
     'iamSwitchboard.vault.servers': [{ name: 'demo', address: vaultUrl }],
     'iamSwitchboard.accounts': [

@@ -37,7 +37,7 @@ before(async () => {
   };
   server = await startCodeServer({
     workspace: folder,
-    settings: { ...demoSettings({ awsUrl, vaultUrl }), 'workbench.colorTheme': 'Default Light Modern' },
+    settings: { ...demoSettings({ awsUrl, vaultUrl, home: heroHome }), 'workbench.colorTheme': 'Default Light Modern' },
     env,
     // Installed as `npm run demo` installs it, so the window is an ordinary one.
     prepare: (dirs) =>
@@ -64,6 +64,10 @@ test('the README picture: a role assumed from the sidebar and the plain AWS CLI 
   await runCommand(page, 'Terminal: Create New Terminal');
   await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
   await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();
+  // The demo's terminals reach the local STS with a plain `aws sts`: its endpoint variable and CLI wrapper are there.
+  await page.keyboard.type('echo "E=$AWS_ENDPOINT_URL_STS P=$(command -v aws)"');
+  await page.keyboard.press('Enter');
+  await waitForActiveTerminalText(page, /E=http:\/\/127\.0\.0\.1:\d+ P=\S+hero-home-\w+\/bin\/aws/, 20_000);
   await page.keyboard.type('clear; aws sts get-caller-identity');
   await page.keyboard.press('Enter');
   await waitForActiveTerminalText(page, /assumed-role\/ReadOnly/, 30_000);

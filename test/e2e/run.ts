@@ -67,7 +67,7 @@ async function runAll(servers: Servers, root: string, args: string[], started: n
   const ssoForwarder = await startIdentityCenterForwarder(servers.sso);
   const codeServer = await startCodeServer({
     workspace,
-    settings: demoSettings({ ...shared, consoleUrl: consoleForwarder.url, identityCenter: ssoForwarder.identityCenter }),
+    settings: demoSettings({ ...shared, home, consoleUrl: consoleForwarder.url, identityCenter: ssoForwarder.identityCenter }),
     // The extension-host suite reads the server URLs from here.
     env: {
       ...env,

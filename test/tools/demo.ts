@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       consoleUrl: consoleForwarder.url,
       identityCenter: ssoForwarder.identityCenter,
       askBeforeProduction: true,
+      home,
     }),
     env: prepareDemoHome(home),
     // Installed by linking the project into the extensions folder, so the plain URL loads it (no payload).

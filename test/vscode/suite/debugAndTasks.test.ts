@@ -95,6 +95,118 @@ async function taskProbe(dir: string, name: string): Promise<string> {
   return fs.readFileSync(out, 'utf8').trim();
 }
 
+// A long-running process: asks STS who it is every second through the JS SDK's default chain (the generated
+// profile, so the window's endpoint) and records, per call, a digest of the access key it used (never the key) and
+// the ARN, until `until` passes.
+const pollerSource = `
+const { STSClient, GetCallerIdentityCommand } = require('@aws-sdk/client-sts');
+const fs = require('node:fs');
+const crypto = require('node:crypto');
+const [out, endpoint, seconds] = process.argv.slice(2);
+const client = new STSClient({ endpoint, region: 'eu-west-1' });
+const until = Date.now() + Number(seconds) * 1000;
+const tick = async () => {
+  try {
+    const { accessKeyId } = await client.config.credentials();
+    const { Arn } = await client.send(new GetCallerIdentityCommand({}));
+    fs.appendFileSync(out, 'ok ' + crypto.createHash('sha256').update(accessKeyId).digest('hex').slice(0, 12) + ' ' + Arn + '\\n');
+  } catch (e) {
+    fs.appendFileSync(out, 'fail ' + e.name + '\\n');
+  }
+  if (Date.now() < until) setTimeout(tick, 1000);
+};
+tick();
+`;
+
+/** Keys and failures a poller recorded. */
+function pollerSaw(file: string): { keys: Set<string>; failures: string[]; arns: Set<string> } {
+  const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
+  const ok = lines.filter((l) => l.startsWith('ok ')).map((l) => l.split(' '));
+  return { keys: new Set(ok.map((l) => l[1])), arns: new Set(ok.map((l) => l[2])), failures: lines.filter((l) => l.startsWith('fail')) };
+}
+
+/** The local STS's clock, set back so the sessions it issues now end `seconds` from now. */
+async function shortSessions(seconds: number): Promise<() => Promise<void>> {
+  const move = async (ms: number) =>
+    assert.equal((await fetch(`${awsUrl}/__test/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: ms }) })).status, 200);
+  await move(-(3600 - seconds) * 1000);
+  return () => move((3600 - seconds) * 1000);
+}
+
+async function waitForTwoKeys(file: string, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const seen = pollerSaw(file);
+    if (seen.keys.size >= 2) {
+      assert.deepEqual(seen.failures, [], `${what}: no call failed across the refresh`);
+      assert.deepEqual([...seen.arns], ['arn:aws:sts::222222222222:assumed-role/ReadOnly/alice'], `${what}: every call was the role`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  assert.fail(
+    `${what} saw ${pollerSaw(file).keys.size} access key(s) in 60 s: no refresh reached it (${pollerSaw(file).failures.join(', ')})`,
+  );
+}
+
+suite('role switcher: long-running processes across a refresh', () => {
+  let dir: string;
+  const nodeModules = path.resolve(__dirname, '../../../../node_modules');
+
+  suiteSetup(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-poll-'));
+    fs.writeFileSync(path.join(dir, 'poll.js'), pollerSource);
+  });
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a task started under one session keeps working under the next, with the new access key', async () => {
+    const restore = await shortSessions(40);
+    try {
+      await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'dev-readonly');
+      const out = path.join(dir, 'task.log');
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      assert.ok(folder);
+      const command = `NODE_PATH='${nodeModules}' node '${path.join(dir, 'poll.js')}' '${out}' ${awsUrl} 55`;
+      const task = new vscode.Task(
+        { type: 'shell', probe: 'poll' },
+        folder,
+        'poll',
+        'iam-switchboard-tests',
+        new vscode.ShellExecution(command),
+      );
+      await vscode.tasks.executeTask(task);
+      await waitForTwoKeys(out, 'the task');
+    } finally {
+      await restore();
+    }
+  });
+
+  test('a debug launch started under one session keeps working under the next, with the new access key', async () => {
+    const restore = await shortSessions(40);
+    try {
+      await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'dev-readonly');
+      const out = path.join(dir, 'debug.log');
+      const ok = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
+        type: 'node',
+        request: 'launch',
+        name: 'poll',
+        program: path.join(dir, 'poll.js'),
+        args: [out, awsUrl, '55'],
+        env: { NODE_PATH: nodeModules },
+        console: 'internalConsole',
+      });
+      assert.ok(ok, 'the debug session started');
+      await waitForTwoKeys(out, 'the debug launch');
+      await vscode.debug.stopDebugging();
+    } finally {
+      await restore();
+    }
+  });
+});
+
 suite('role switcher: debug launches and tasks', () => {
   let dir: string;
 
