@@ -16,6 +16,7 @@ import {
   openViewContainer,
   openWorkbench,
   pickQuickItem,
+  reloadWorkbench,
   runCommand,
   screenshot,
   statusBarItem,
@@ -313,23 +314,6 @@ async function awsCallerArnInTerminal(): Promise<void> {
   await typeInTerminal(page, `/usr/bin/aws sts get-caller-identity --endpoint-url ${e2eEnv().awsUrl} --query Arn --output text`);
 }
 
-async function reloadWindow(): Promise<void> {
-  const navigated = page.waitForEvent('framenavigated', { timeout: 30_000 });
-  await runCommand(page, 'Developer: Reload Window');
-  await navigated;
-  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
-  // The workbench restores its last sidebar while it loads; clicking its icon too early can toggle it shut.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await openViewContainer(page);
-      return;
-    } catch (error) {
-      if (attempt === 3) throw error;
-      await page.locator('.part.activitybar .action-item:has(> .action-label[aria-label^="IAM Switchboard"])').click();
-    }
-  }
-}
-
 // ---- the scenarios ----
 
 test('sign in to the demo Vault as alice', async () => {
@@ -460,7 +444,7 @@ test('reloading the window revokes the lease it created: Vault forgets it and it
   await awsCallerArnInTerminal();
   await waitForTerminalText(page, /arn:aws:iam::111111111111:user\/\S+/, 30_000);
 
-  await reloadWindow();
+  await reloadWorkbench(page);
   // deactivate() revokes with a bounded budget; the reload does not wait for Vault, so poll briefly.
   let lookup = await leaseLookupAsRoot(leaseId);
   for (let i = 0; i < 40 && lookup.status === 200; i++) {
@@ -494,7 +478,7 @@ test('with revoke-on-exit off, the lease survives a reload, shown by id, without
   const leaseId = await lookUpLeaseId('s3-full');
   // Give the configuration change time to reach the extension host before the window goes away.
   await page.waitForTimeout(2000);
-  await reloadWindow();
+  await reloadWorkbench(page);
   await expandTreeItem(page, 'aws/');
   const row = leaseRow('s3-full');
   await row.waitFor({ timeout: 20_000 });
