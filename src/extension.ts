@@ -19,6 +19,7 @@ import { RoleSessionStore } from './store/roleSession';
 import { registerDebugEnvironment } from './terminals/debugEnvironment';
 import { registerEnvironmentCollection } from './terminals/environmentCollection';
 import { EndpointHost } from './terminals/endpointHost';
+import { firstUse } from './terminals/firstUse';
 import { PinnedTerminals } from './terminals/pinnedTerminal';
 import { registerTaskGuard } from './terminals/taskGuard';
 import { registerTerminalsWithKeys } from './terminals/terminalsWithKeys';
@@ -56,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   );
   const openPinned = (identity: Identity, role?: RoleEntry) => void pinned.open(identity, role);
   const tree = new RoleTreeProvider(catalog, session, identityCenter, (role, account) => guardrails.productionOf(role, [account]));
+  const rolesView = vscode.window.createTreeView('iamSwitchboard.roles', { treeDataProvider: tree, showCollapseAll: true });
   context.subscriptions.push(
     log,
     identityCenter,
@@ -67,13 +69,13 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
     endpoint,
     pinned,
     catalog.onDidChange(() => endpoint.configChanged()),
-    vscode.window.createTreeView('iamSwitchboard.roles', { treeDataProvider: tree, showCollapseAll: true }),
+    rolesView,
     vscode.commands.registerCommand('iamSwitchboard.showLog', () => log.show()),
     session.onDidChange((identity) => {
       void vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasSession', identity !== undefined);
     }),
   );
-  registerEnvironmentCollection(context, { session, log, settings, endpoint, openPinned });
+  registerEnvironmentCollection(context, { session, log, settings, endpoint, openPinned, used: firstUse(context, session, rolesView) });
   registerDebugEnvironment(context, session, settings, endpoint, { gate: (kind, name) => guardrails.mayLaunch(kind, name), log });
   registerTaskGuard(
     context,

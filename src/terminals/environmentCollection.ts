@@ -16,6 +16,8 @@ export interface EnvironmentCollectionDeps {
   settings: () => Settings;
   endpoint: EndpointHost;
   openPinned: (identity: Identity) => void;
+  /** Resolves when the window starts using IAM Switchboard (firstUse.ts): the endpoint takes over terminals then. */
+  used: Promise<void>;
 }
 
 export function registerEnvironmentCollection(context: vscode.ExtensionContext, deps: EnvironmentCollectionDeps): void {
@@ -29,10 +31,12 @@ export function registerEnvironmentCollection(context: vscode.ExtensionContext, 
     collection.clear();
     applied = undefined;
     if (mode === 'endpoint') {
-      void deps.endpoint.start().then(
-        (running) => mode === 'endpoint' && applyEndpoint(collection, running.collection),
-        (error: unknown) => log.error(`The credential endpoint did not start: ${errorText(error)}`),
-      );
+      void deps.used
+        .then(() => deps.endpoint.start())
+        .then(
+          (running) => mode === 'endpoint' && applyEndpoint(collection, running.collection),
+          (error: unknown) => log.error(`The credential endpoint did not start: ${errorText(error)}`),
+        );
     } else if (session.identity) {
       applied = collectionValues(session.identity);
       apply(collection, session.identity, applied);
