@@ -76,6 +76,7 @@ class DiscoverRoles {
     if (!profile) return;
     const discovery = await this.discover(profile, config);
     if (discovery.summary) void vscode.window.showWarningMessage(discovery.summary);
+    if (discovery.accountNamesNote) this.deps.log.info(discovery.accountNamesNote);
     if (!discovery.candidates.length) {
       const denied = discovery.denied.length
         ? ` (${discovery.denied.length} allowed ${discovery.denied.length === 1 ? 'role is' : 'roles are'} taken away by a Deny)`
@@ -131,7 +132,7 @@ class DiscoverRoles {
       if (!chosen) return;
       picked = new Set(chosen.filter((r) => r.arn));
       for (const pattern of chosen.filter((r) => !r.arn)) {
-        const arn = await this.complete(pattern.candidate);
+        const arn = await this.complete(pattern.candidate, discovery.accountNames);
         if (!arn) continue;
         let row = rows.find((r) => r.arn === arn);
         if (!row) {
@@ -162,7 +163,7 @@ class DiscoverRoles {
     const items: RowItem[] = rows.map((row) => ({
       row,
       label: row.arn ?? (row.candidate.resource === '*' ? 'Any role' : row.candidate.resource),
-      description: describe(row),
+      description: describe(row, discovery.accountNames),
       detail: `Allowed by the ${row.candidate.origins.map((o) => o.label).join(', the ')}${row.candidate.conditional ? ' (with conditions)' : ''}`,
       picked: picked.has(row),
     }));
@@ -206,13 +207,15 @@ class DiscoverRoles {
     )?.action;
   }
 
-  /** A pattern's account id (known accounts offered) and, when the name is open, the role name. */
-  private async complete(candidate: RoleCandidate): Promise<string | undefined> {
+  /**
+   * A pattern's account id (known accounts and the organization's named ones offered) and, when the name is open,
+   * the role name.
+   */
+  private async complete(candidate: RoleCandidate, names: Record<string, string>): Promise<string | undefined> {
     const { catalog } = await this.deps.catalog.get();
-    const account = await askAccount(
-      candidate,
-      catalog.accounts.map((a) => ({ id: a.id, alias: a.alias })),
-    );
+    const known = catalog.accounts.map((a) => ({ id: a.id, alias: a.alias }));
+    const unknown = Object.keys(names).filter((id) => !known.some((a) => a.id === id));
+    const account = await askAccount(candidate, [...known, ...unknown.map((id) => ({ id }))], names);
     if (!account) return undefined;
     const needsName = 'problem' in completePattern(candidate, account);
     const name = needsName
@@ -305,12 +308,20 @@ class DiscoverRoles {
   }
 }
 
-function describe(row: Row): string {
+/** The account's name from the organization, when the ARN names one account and the user may list them. */
+function accountName(resource: string, names: Record<string, string>): string | undefined {
+  const id = /^arn:[^:]*:iam::(\d{12}):/.exec(resource)?.[1];
+  return id ? names[id] : undefined;
+}
+
+function describe(row: Row, names: Record<string, string>): string {
+  const account = accountName(row.arn ?? row.candidate.resource, names);
   if (!row.arn) {
     const except = row.candidate.excluded.length ? ` (except ${row.candidate.excluded.join(', ')})` : '';
-    return `$(edit) pattern${except}: pick it to name an account and role`;
+    return `${account ? `${account} · ` : ''}$(edit) pattern${except}: pick it to name an account and role`;
   }
   const parts = [
+    account,
     trialText(row.trial),
     row.existing ? `profile ${row.existing}` : undefined,
     row.candidate.denies.length ? 'partly denied' : undefined,
@@ -340,11 +351,17 @@ function existingProfile(config: AwsConfig, arn: string, source: string): string
 
 const problemOf = (result: { arn: string } | { problem: string }): string | undefined => ('problem' in result ? result.problem : undefined);
 
-async function askAccount(candidate: RoleCandidate, known: { id: string; alias?: string }[]): Promise<string | undefined> {
+async function askAccount(
+  candidate: RoleCandidate,
+  known: { id: string; alias?: string }[],
+  names: Record<string, string>,
+): Promise<string | undefined> {
   const fixed = /^arn:[^:]*:iam::(\d{12}):/.exec(candidate.resource)?.[1];
   if (fixed) return fixed;
   const other = { label: '$(edit) Another Account…', id: '' };
-  const items = [...known.map((a) => ({ label: a.alias ?? a.id, description: a.alias ? a.id : undefined, id: a.id })), other];
+  const description = (a: { id: string; alias?: string }) =>
+    [a.alias ? a.id : undefined, names[a.id]].filter(Boolean).join(' · ') || undefined;
+  const items = [...known.map((a) => ({ label: a.alias ?? a.id, description: description(a), id: a.id })), other];
   const picked = await vscode.window.showQuickPick(items, {
     title: `Account for ${candidate.resource}`,
     placeHolder: 'The account to assume the role in',

@@ -12,7 +12,10 @@ import { UserError } from './userError';
 import { deadlineSignals } from './deadline';
 
 export interface DiscoveryOptions extends StsSettings {
-  /** IAM endpoint URL; undefined for AWS's. (The local test server serves STS and IAM on one URL.) */
+  /**
+   * IAM endpoint URL; undefined for AWS's. Organizations is called there too (the local test server serves STS,
+   * IAM and Organizations on one URL).
+   */
   iamEndpoint?: string;
   signal?: AbortSignal;
   /** Items per IAM list page; AWS's default (100) when unset. */
@@ -38,6 +41,10 @@ export interface Discovery extends AssumableRoles {
   problems: DiscoveryProblem[];
   /** One sentence for all problems, when there are any: the result may be incomplete. */
   summary?: string;
+  /** Account names by id, from organizations:ListAccounts; empty when the user may not list the accounts. */
+  accountNames: Record<string, string>;
+  /** Why the accounts are not named, when they are not (never a problem: the roles are complete without names). */
+  accountNamesNote?: string;
 }
 
 type Sdk = typeof import('./sdkIam');
@@ -83,7 +90,12 @@ export async function discoverRoles(credentials: AwsCredentials, options: Discov
     signal,
   };
   try {
-    const policies = (await Promise.all([userPolicies(reader, name), groupPolicies(reader, name)])).flat();
+    const [names, ...read] = await Promise.all([
+      accountNames(sdk, credentials, options, signal),
+      userPolicies(reader, name),
+      groupPolicies(reader, name),
+    ]);
+    const policies = read.flat();
     const roles = assumableRoles(policies);
     // Reads run in parallel; a stable order keeps the messages in the same order every time.
     reader.problems.sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
@@ -93,6 +105,7 @@ export async function discoverRoles(credentials: AwsCredentials, options: Discov
       policies: policies.map((p) => p.origin),
       problems: reader.problems,
       summary: summarize(reader.problems),
+      ...names,
     };
   } finally {
     client.destroy();
@@ -116,6 +129,48 @@ export async function discoverRolesForProfile(profile: string, config: AwsConfig
     throw toUserError(error, { action: 'SourceCredentials', source: `profile ${profile}` });
   }
   return discoverRoles(credentials, options);
+}
+
+/**
+ * Names the accounts when the user may list the organization's accounts (every page). Names are a nicety: any
+ * refusal or failure leaves the accounts unnamed with a note, and never fails discovery; cancelling still does.
+ */
+async function accountNames(
+  sdk: Sdk,
+  credentials: AwsCredentials,
+  options: DiscoveryOptions,
+  signal: AbortSignal,
+): Promise<Pick<Discovery, 'accountNames' | 'accountNamesNote'>> {
+  const client = new sdk.OrganizationsClient({
+    region: 'us-east-1', // Organizations is served from us-east-1 only
+    endpoint: options.iamEndpoint || undefined,
+    credentials,
+    maxAttempts: 3,
+    requestHandler: { requestTimeout: options.timeoutMs, connectionTimeout: options.timeoutMs },
+  });
+  const names: Record<string, string> = {};
+  try {
+    let NextToken: string | undefined;
+    do {
+      options.log?.('Organizations ListAccounts');
+      const MaxResults = options.pageSize === undefined ? undefined : Math.min(options.pageSize, 20);
+      const page = await client.send(new sdk.ListAccountsCommand({ NextToken, MaxResults }), { abortSignal: signal });
+      for (const account of page.Accounts ?? []) if (account.Id && account.Name) names[account.Id] = account.Name;
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return { accountNames: names };
+  } catch (error) {
+    if (options.signal?.aborted) throw new UserError('Cancelled.', 'Cancelled');
+    const name = (error as { name?: string })?.name;
+    options.log?.(`Organizations ListAccounts: ${name ?? 'Error'}`);
+    const accountNamesNote =
+      name === 'AccessDeniedException'
+        ? 'Accounts are not named: your user lacks organizations:ListAccounts.'
+        : 'Accounts are not named: the organization could not be read.';
+    return { accountNames: {}, accountNamesNote };
+  } finally {
+    client.destroy();
+  }
 }
 
 async function userPolicies(reader: Reader, user: string): Promise<SourcedPolicy[]> {

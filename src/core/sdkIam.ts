@@ -1,5 +1,5 @@
 // The IAM client, bundled apart from ./sdk (dist/sdkIam.js) and loaded with `await import('./sdkIam')` only when
-// a person discovers roles: switching roles never needs it.
+// a person discovers roles: switching roles never needs it. Organizations names the accounts found.
 export {
   IAMClient,
   GetPolicyCommand,
@@ -12,3 +12,4 @@ export {
   ListGroupsForUserCommand,
   ListUserPoliciesCommand,
 } from '@aws-sdk/client-iam';
+export { OrganizationsClient, ListAccountsCommand } from '@aws-sdk/client-organizations';

@@ -110,7 +110,7 @@ describe('discover roles', () => {
     // Allowed by ProdAccess v2 but denied by GuardRails: IAM's explicit Deny wins.
     assert.deepEqual(resources(found.denied), [PROD('Admin')]);
     assert.equal(found.denied[0].denies[0].origin.label, 'inline policy GuardRails of user alice');
-    assert.equal(found.policies.length, 5);
+    assert.equal(found.policies.length, 6);
   });
 
   test('an AWS managed policy attached to the user grants the reads; its inline policy lists prod roles', async () => {
@@ -162,6 +162,32 @@ describe('discover roles', () => {
     assert.deepEqual(resources(found.candidates), ['arn:aws:iam::222222222222:role/ReadOnly', PROD('ReadOnly')]);
     assert.equal(log.filter((l) => l === 'IAM ListUserPolicies').length, 3);
     assert.deepEqual(found.problems, []);
+  });
+
+  test('accounts are named when the user may list the organization: alice sees Central, Development, Production', async () => {
+    const found = await discoverRolesForProfile('alice', config, options());
+    assert.deepEqual(found.accountNames, { '111111111111': 'Central', '222222222222': 'Development', '333333333333': 'Production' });
+    assert.equal(found.accountNamesNote, undefined);
+  });
+
+  test('account names follow every ListAccounts page: pages of one give three calls and all names', async () => {
+    const keys = await userWithPolicies('orgpager', {
+      NameAccounts: { Statement: { Effect: 'Allow', Action: 'organizations:List*', Resource: '*' } },
+    });
+    const log: string[] = [];
+    const found = await discoverRoles(keys, options({ pageSize: 1, log: (line) => log.push(line) }));
+    assert.equal(log.filter((l) => l === 'Organizations ListAccounts').length, 3);
+    assert.deepEqual(Object.keys(found.accountNames).sort(), ['111111111111', '222222222222', '333333333333']);
+    assert.equal(found.accountNames['333333333333'], 'Production');
+  });
+
+  test('a user who may not list accounts gets unnamed accounts, a note, and no problem', async () => {
+    const found = await discoverRolesForProfile('bob', config, options());
+    assert.deepEqual(found.accountNames, {});
+    assert.equal(found.accountNamesNote, 'Accounts are not named: your user lacks organizations:ListAccounts.');
+    assert.deepEqual(found.problems, []);
+    assert.equal(found.summary, undefined);
+    assert.deepEqual(resources(found.candidates), [PROD('Admin'), PROD('ReadOnly')]);
   });
 
   test('role session credentials are refused with a sentence: discovery reads IAM users', async () => {

@@ -105,6 +105,8 @@ test('Discover Roles on the central user lists the roles its policies allow, and
   // alice's inline GuardRails policy denies prod Admin, which her ProdAccess group policy allows.
   assert.ok(!items.includes('role/Admin'), `the denied Admin role is not offered:\n${items}`);
   assert.match(items, /profile prod-readonly/);
+  // alice may list the organization's accounts, so a role shows its account's name.
+  assert.match(await quickRows(page).filter({ hasText: 'role/Auditor' }).innerText(), /Production/);
   await screenshot(page, 'discover-roles-list');
 });
 

@@ -127,7 +127,7 @@ function managedDocuments(context: ActionContext, arns: Iterable<string>): Polic
 }
 
 /** The identity-based policies that apply to the caller: a user's own and its groups', or an assumed role's. */
-function callerPolicies(context: ActionContext): PolicyDocument[] {
+export function callerPolicies(context: ActionContext): PolicyDocument[] {
   const { caller, world } = context;
   if (caller.kind === 'session' && caller.session.kind === 'assumed-role') {
     return managedDocuments(context, caller.session.role?.role.policyArns ?? []);

@@ -9,6 +9,7 @@ import { AwsError, serverError, signatureSkewed, throttling } from './errors';
 import { Federation } from './federation';
 import { FailureSwitch, type FailureMode, parseFailureMode } from './failure';
 import { iamActions } from './iam';
+import { JsonError, ORGANIZATIONS_TARGET_PREFIX, organizationsActions } from './organizations';
 import { type Clock, Identities } from './identities';
 import { type ReceivedRequest, parseAuthorization, verifySignature } from './sigv4';
 import { stsActions } from './sts';
@@ -157,6 +158,39 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     sendXml(res, 200, queryResponse(action, api.namespace, result, requestId), requestId);
   }
 
+  /** JSON 1.1 (Organizations): the action is named by X-Amz-Target, the input is the JSON body. */
+  async function handleJsonApi(req: IncomingMessage, url: URL, res: ServerResponse, requestId: string): Promise<void> {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const action = target.startsWith(ORGANIZATIONS_TARGET_PREFIX) ? target.slice(ORGANIZATIONS_TARGET_PREFIX.length) : '';
+    stats.actions[action || target] = (stats.actions[action || target] ?? 0) + 1;
+    const body = await readBody(req);
+    const send = (status: number, value: unknown) => {
+      const text = JSON.stringify(value);
+      res.writeHead(status, {
+        'Content-Type': 'application/x-amz-json-1.1',
+        'x-amzn-RequestId': requestId,
+        'Content-Length': Buffer.byteLength(text),
+      });
+      res.end(text);
+    };
+    try {
+      const { caller, service } = await verifySignature(toReceived(req, url, body), identities);
+      const handler = service === 'organizations' ? organizationsActions[action] : undefined;
+      if (!handler) throw new JsonError(400, 'UnknownOperationException', `Unknown operation ${target}`);
+      let input: Record<string, unknown>;
+      try {
+        input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+      } catch {
+        throw new JsonError(400, 'SerializationException', 'Start of structure or map found where not expected.');
+      }
+      send(200, handler({ caller, identities, world }, input));
+    } catch (error) {
+      if (error instanceof JsonError) return send(error.status, { __type: error.type, Message: error.message });
+      if (error instanceof AwsError) return send(error.status, { __type: error.code, Message: error.message });
+      throw error;
+    }
+  }
+
   async function handleControl(req: IncomingMessage, url: URL, res: ServerResponse): Promise<void> {
     const text = await readBody(req);
     const input: unknown = text ? JSON.parse(text) : {};
@@ -222,6 +256,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
       res.end(answer.body);
       return;
     }
+    if (req.headers['x-amz-target']) return handleJsonApi(req, url, res, requestId);
     try {
       await handleQueryApi(req, url, res, requestId);
     } catch (error) {

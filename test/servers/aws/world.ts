@@ -68,6 +68,8 @@ export interface WorldRole {
 export interface WorldAccount {
   id: string;
   alias: string;
+  /** The account's name in the organization (Organizations ListAccounts). */
+  name?: string;
   users: WorldUser[];
   roles: WorldRole[];
   groups?: WorldGroup[];

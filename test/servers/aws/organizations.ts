@@ -1,0 +1,92 @@
+// Organizations ListAccounts in the JSON 1.1 protocol (POST /, X-Amz-Target AWSOrganizationsV20161128.<Action>):
+// every account of the world is one organization, managed by the first. Allowed when the caller's identity
+// policies allow organizations:ListAccounts, evaluated as for the IAM reads.
+import type { ActionContext } from './actions';
+import { callerPolicies } from './iam';
+import { callerArn, callerUser } from './identities';
+import { evaluate } from './policy';
+import { WORLD_CREATE_DATE } from './world';
+
+export const ORGANIZATIONS_TARGET_PREFIX = 'AWSOrganizationsV20161128.';
+
+/** A JSON-protocol error: the SDK reads the code from __type and the text from Message. */
+export class JsonError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type JsonAction = (context: Omit<ActionContext, 'params'>, input: Record<string, unknown>) => unknown;
+
+const ORGANIZATION_ID = 'o-local00001';
+
+/** NextTokens are opaque to clients; this one names the first account of the next page. */
+const encodeToken = (id: string): string => Buffer.from(JSON.stringify({ next: id })).toString('base64');
+
+function decodeToken(token: unknown): string {
+  try {
+    const next = (JSON.parse(Buffer.from(String(token), 'base64').toString('utf8')) as { next?: unknown }).next;
+    if (typeof next === 'string') return next;
+  } catch {
+    // falls through to AWS's error
+  }
+  throw new JsonError(400, 'InvalidInputException', 'You specified an invalid value for nextToken.');
+}
+
+function maxResults(value: unknown): number {
+  if (value === undefined || value === null) return 20;
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 20) {
+    throw new JsonError(
+      400,
+      'ValidationException',
+      `1 validation error detected: Value '${String(value)}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 20`,
+    );
+  }
+  return value as number;
+}
+
+function authorizeList(context: Omit<ActionContext, 'params'>, action: string): void {
+  const { caller } = context;
+  const usesUserKeys = caller.kind === 'user' || caller.session.kind === 'session-token';
+  const userName = usesUserKeys ? callerUser(caller)?.name : undefined;
+  const decision = evaluate(callerPolicies({ ...context, params: new URLSearchParams() }), {
+    action: `organizations:${action}`,
+    resource: '*',
+    userName,
+  });
+  if (decision === 'allow') return;
+  throw new JsonError(
+    400,
+    'AccessDeniedException',
+    `You don't have permissions to access this resource. User: ${callerArn(caller)} is not authorized to perform: organizations:${action}`,
+  );
+}
+
+const listAccounts: JsonAction = (context, input) => {
+  authorizeList(context, 'ListAccounts');
+  const accounts = context.world.accounts;
+  const size = maxResults(input.MaxResults);
+  const start = input.NextToken === undefined ? 0 : accounts.findIndex((a) => a.id === decodeToken(input.NextToken));
+  if (start < 0) throw new JsonError(400, 'InvalidInputException', 'You specified an invalid value for nextToken.');
+  const page = accounts.slice(start, start + size);
+  const next = accounts[start + size];
+  const management = accounts[0]?.id;
+  return {
+    Accounts: page.map((a) => ({
+      Id: a.id,
+      Arn: `arn:aws:organizations::${management}:account/${ORGANIZATION_ID}/${a.id}`,
+      Email: `${a.alias}@example.com`,
+      Name: a.name ?? a.alias,
+      Status: 'ACTIVE',
+      JoinedMethod: a.id === management ? 'CREATED' : 'INVITED',
+      JoinedTimestamp: WORLD_CREATE_DATE.getTime() / 1000,
+    })),
+    ...(next ? { NextToken: encodeToken(next.id) } : {}),
+  };
+};
+
+export const organizationsActions: Record<string, JsonAction> = { ListAccounts: listAccounts };
