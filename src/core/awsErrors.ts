@@ -94,7 +94,10 @@ export function toUserError(error: unknown, ctx: AwsCallContext): UserError {
       );
     case 'InvalidIdentityToken':
     case 'InvalidIdentityTokenException':
-      return make(`STS refused the token in the ${source}: check the token's issuer and audience, and what writes the file.`, 'InvalidIdentityToken');
+      return make(
+        `STS refused the token in the ${source}: check the token's issuer and audience, and what writes the file.`,
+        'InvalidIdentityToken',
+      );
     case 'InvalidClientTokenId':
     case 'UnrecognizedClientException':
       return make(`AWS does not recognise the access key of ${source}: check its keys in ~/.aws/credentials.`, 'InvalidClientTokenId');

@@ -215,7 +215,9 @@ async function assumeWithWebIdentity(role: RoleEntry, tokenFile: string, options
     timeoutMs: options.timeoutMs,
     durationSeconds,
   };
-  options.log?.(`AssumeRoleWithWebIdentity ${role.arn} from the token in ${tokenFile} as '${sessionName}' for ${durationSeconds ?? 'default'} s`);
+  options.log?.(
+    `AssumeRoleWithWebIdentity ${role.arn} from the token in ${tokenFile} as '${sessionName}' for ${durationSeconds ?? 'default'} s`,
+  );
   // No pool and no real keys: the SDK sends this action unsigned, so the placeholder is never used.
   const response = await send(options, UNSIGNED, ctx, (client, abortSignal, sdk) =>
     client.send(
@@ -253,7 +255,10 @@ async function readTokenFile(tokenFile: string): Promise<string> {
   try {
     token = (await fs.promises.readFile(tokenFile, 'utf8')).trim();
   } catch {
-    throw new UserError(`Cannot read the web identity token file ${tokenFile}: check that it exists and is readable.`, 'WebIdentityTokenFile');
+    throw new UserError(
+      `Cannot read the web identity token file ${tokenFile}: check that it exists and is readable.`,
+      'WebIdentityTokenFile',
+    );
   }
   if (!token) {
     throw new UserError(`The web identity token file ${tokenFile} is empty: check what writes the token there.`, 'WebIdentityTokenFile');

@@ -129,7 +129,12 @@ describe('web identity role profiles', () => {
   });
 
   it('an expired token is a clear UserError, and the token is in no error, detail or log line', async () => {
-    const token = jwt({ iss: 'https://token.local', sub: 'expired-LOCAL', aud: 'sts.amazonaws.com', exp: Math.floor(Date.now() / 1000) - 60 });
+    const token = jwt({
+      iss: 'https://token.local',
+      sub: 'expired-LOCAL',
+      aud: 'sts.amazonaws.com',
+      exp: Math.floor(Date.now() / 1000) - 60,
+    });
     fs.writeFileSync(tokenFile, token);
     const { roles, options } = await catalog(tokenFile);
     const log: string[] = [];
