@@ -18,7 +18,9 @@ export type ProfileSource =
   /** Another role profile, assumed first (role chaining). */
   | { kind: 'role'; profile: string }
   /** `credential_source`: Environment, Ec2InstanceMetadata or EcsContainer. */
-  | { kind: 'credentialSource'; name: string };
+  | { kind: 'credentialSource'; name: string }
+  /** `web_identity_token_file` beside role_arn: the role itself is assumed with AssumeRoleWithWebIdentity. */
+  | { kind: 'webIdentity'; tokenFile: string };
 
 export type CredentialKind = 'static' | 'process' | 'sso' | 'webIdentity' | 'none';
 
@@ -32,6 +34,7 @@ export interface AwsProfile {
   mfaSerial?: string;
   externalId?: string;
   roleSessionName?: string;
+  webIdentityTokenFile?: string;
   durationSeconds?: number;
   region?: string;
   /** How the profile's own credentials are obtained (ignoring role_arn). */
@@ -281,6 +284,7 @@ function profileFrom(name: string, section: IniSection): AwsProfile {
     mfaSerial: s.mfa_serial,
     externalId: s.external_id,
     roleSessionName: s.role_session_name,
+    webIdentityTokenFile: s.web_identity_token_file,
     region: s.region,
     credentialKind: credentialKind(s),
     warnings,
@@ -362,6 +366,10 @@ function resolveSource(profile: AwsProfile, profiles: Map<string, AwsProfile>, c
     }
     return;
   }
+  if (profile.sourceProfile === undefined && profile.webIdentityTokenFile) {
+    profile.source = { kind: 'webIdentity', tokenFile: profile.webIdentityTokenFile };
+    return;
+  }
   if (profile.sourceProfile === undefined) {
     profile.warnings.push({ code: 'NoSource', message: 'it has a role_arn but no source_profile or credential_source.' });
     return;
@@ -426,7 +434,8 @@ function chainEnd(start: AwsProfile, profiles: Map<string, AwsProfile>, ends: Ma
     ends.set(current.name, WALKING);
     path.push(current);
     const next = current.sourceProfile === undefined ? undefined : profiles.get(current.sourceProfile);
-    if (current.credentialSource !== undefined) {
+    // A web identity role is assumed from its token file, so the chain ends there like at credential_source.
+    if (current.credentialSource !== undefined || (current.sourceProfile === undefined && current.webIdentityTokenFile)) {
       end = CHAIN_OK;
       break;
     }

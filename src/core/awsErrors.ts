@@ -3,7 +3,7 @@
 import { UserError } from './userError';
 
 export interface AwsCallContext {
-  action: 'AssumeRole' | 'GetSessionToken' | 'GetCallerIdentity' | 'GetSigninToken' | 'SourceCredentials';
+  action: 'AssumeRole' | 'AssumeRoleWithWebIdentity' | 'GetSessionToken' | 'GetCallerIdentity' | 'GetSigninToken' | 'SourceCredentials';
   /** The role being assumed, when there is one. */
   roleArn?: string;
   /** Who is calling: a profile, a caller ARN, an MFA session. */
@@ -85,9 +85,18 @@ export function toUserError(error: unknown, ctx: AwsCallContext): UserError {
       return make(`AWS denied ${ctx.action} for ${source}: check its permissions.`, 'AccessDenied');
     case 'ExpiredToken':
     case 'ExpiredTokenException':
+      if (ctx.action === 'AssumeRoleWithWebIdentity') {
+        return make(`The token in the ${source} has expired: let whatever writes that file renew it, then try again.`, 'ExpiredToken');
+      }
       return make(
         `The credentials of ${source} have expired: refresh them (for SSO run 'aws sso login'; for a role, assume it again) and try again.`,
         'ExpiredToken',
+      );
+    case 'InvalidIdentityToken':
+    case 'InvalidIdentityTokenException':
+      return make(
+        `STS refused the token in the ${source}: check the token's issuer and audience, and what writes the file.`,
+        'InvalidIdentityToken',
       );
     case 'InvalidClientTokenId':
     case 'UnrecognizedClientException':

@@ -322,6 +322,9 @@ export function describeSource(source: ProfileSource | undefined): string {
   if (!source) {
     return 'no usable source';
   }
+  if (source.kind === 'webIdentity') {
+    return 'web identity token file';
+  }
   return source.kind === 'credentialSource' ? `credential_source ${source.name}` : `${source.kind} ${source.profile}`;
 }
 

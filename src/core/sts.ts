@@ -1,6 +1,7 @@
 // AssumeRole as the AWS CLI does it for a profile: source credentials from the source profile (through the SDK's
 // own providers), from the environment, or from another role assumed first (chaining); MFA through one
 // GetSessionToken per source that later roles reuse; external id; a session name that names the person.
+import * as fs from 'node:fs';
 import { callerName, parseRoleArn } from './arn';
 import { isSourceProblem, type AwsConfig, type AwsProfile } from './awsConfig';
 import { type AwsCallContext, toUserError } from './awsErrors';
@@ -134,7 +135,11 @@ interface Source {
 export async function assumeRole(role: RoleEntry, options: AssumeOptions): Promise<Identity> {
   parseRoleArn(role.arn, role.origin === 'profile' ? `role_arn of profile '${role.profile}'` : 'role ARN');
   checkUsable(role);
-  const source = await sourceFor(role, options);
+  const own = role.source!;
+  if (own.kind === 'webIdentity') {
+    return assumeWithWebIdentity(role, own.tokenFile, options);
+  }
+  const source = await sourceFor(role, own, options);
   const sessionName = await roleSessionName(role, source, options);
   const durationSeconds = durationFor(role, options);
   const ctx: AwsCallContext = {
@@ -194,6 +199,73 @@ export async function assumeRole(role: RoleEntry, options: AssumeOptions): Promi
   };
 }
 
+/**
+ * role_arn + web_identity_token_file: AssumeRoleWithWebIdentity, unsigned, with the token read fresh each time
+ * (the files rotate). The token is a credential: it goes to STS only, never to a log line or an error.
+ */
+async function assumeWithWebIdentity(role: RoleEntry, tokenFile: string, options: AssumeOptions): Promise<Identity> {
+  const token = await readTokenFile(tokenFile);
+  const sessionName = sanitizeSessionName(role.roleSessionName || options.sessionName || 'iam-switchboard');
+  const durationSeconds = durationFor(role, options);
+  const ctx: AwsCallContext = {
+    action: 'AssumeRoleWithWebIdentity',
+    roleArn: role.arn,
+    source: describeSource(role.source),
+    endpoint: options.endpoint,
+    timeoutMs: options.timeoutMs,
+    durationSeconds,
+  };
+  options.log?.(
+    `AssumeRoleWithWebIdentity ${role.arn} from the token in ${tokenFile} as '${sessionName}' for ${durationSeconds ?? 'default'} s`,
+  );
+  // No pool and no real keys: the SDK sends this action unsigned, so the placeholder is never used.
+  const response = await send(options, UNSIGNED, ctx, (client, abortSignal, sdk) =>
+    client.send(
+      new sdk.AssumeRoleWithWebIdentityCommand({
+        RoleArn: role.arn,
+        RoleSessionName: sessionName,
+        WebIdentityToken: token,
+        DurationSeconds: durationSeconds,
+      }),
+      { abortSignal },
+    ),
+  );
+  const c = response.Credentials;
+  if (!c?.AccessKeyId || !c.SecretAccessKey) {
+    throw new UserError(
+      `STS answered AssumeRoleWithWebIdentity for ${role.arn} without credentials: try again, and check the endpoint if it persists.`,
+      'NoCredentials',
+    );
+  }
+  return {
+    label: role.label,
+    arn: response.AssumedRoleUser?.Arn,
+    accountId: role.accountId,
+    region: role.region ?? options.region,
+    credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration },
+    origin: { kind: 'sts', roleArn: role.arn, profile: role.profile, needsMfa: false },
+  };
+}
+
+const UNSIGNED: AwsCredentials = { accessKeyId: 'UNSIGNED', secretAccessKey: 'UNSIGNED' };
+
+/** The error names the file only: what is in it is the token. */
+async function readTokenFile(tokenFile: string): Promise<string> {
+  let token: string;
+  try {
+    token = (await fs.promises.readFile(tokenFile, 'utf8')).trim();
+  } catch {
+    throw new UserError(
+      `Cannot read the web identity token file ${tokenFile}: check that it exists and is readable.`,
+      'WebIdentityTokenFile',
+    );
+  }
+  if (!token) {
+    throw new UserError(`The web identity token file ${tokenFile} is empty: check what writes the token there.`, 'WebIdentityTokenFile');
+  }
+  return token;
+}
+
 /** GetCallerIdentity for `credentials`, e.g. what a terminal would use. */
 export async function getCallerIdentity(
   credentials: AwsCredentials,
@@ -236,8 +308,10 @@ function checkUsable(role: RoleEntry): void {
   );
 }
 
-async function sourceFor(role: RoleEntry, options: AssumeOptions): Promise<Source> {
-  const source = role.source!;
+/** Source credentials come from somewhere else for every kind but webIdentity, which assumes the role itself. */
+type KeySource = Exclude<RoleEntry['source'], undefined | { kind: 'webIdentity' }>;
+
+async function sourceFor(role: RoleEntry, source: KeySource, options: AssumeOptions): Promise<Source> {
   if (source.kind === 'role') {
     const profile = options.config.profiles.get(source.profile);
     const first = profile ? roleFromProfile(profile) : undefined;
@@ -284,7 +358,7 @@ async function cachedBaseCredentials(
   return credentials;
 }
 
-type BaseSource = Exclude<RoleEntry['source'], undefined | { kind: 'role' }>;
+type BaseSource = Exclude<KeySource, { kind: 'role' }>;
 
 /** A non-role profile's own credentials, or credential_source's, through the SDK's providers. */
 async function baseCredentials(source: BaseSource, description: string, options: AssumeOptions): Promise<AwsCredentials> {

@@ -285,7 +285,7 @@ describe('IAM', () => {
     assert.equal(pages, 2);
     assert.deepEqual(
       seen.map((r) => r.RoleName),
-      ['Deployer', 'ReadOnly', 'VaultS3', 'WebServer'],
+      ['Deployer', 'ReadOnly', 'VaultS3', 'WebIdentityChained', 'WebIdentityDeploy', 'WebServer'],
     );
     const vaultRole = seen.find((r) => r.RoleName === 'VaultS3');
     assert.equal(vaultRole?.Arn, 'arn:aws:iam::222222222222:role/vault/VaultS3');

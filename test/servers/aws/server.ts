@@ -13,6 +13,7 @@ import { JsonError, ORGANIZATIONS_TARGET_PREFIX, organizationsActions } from './
 import { type Clock, Identities } from './identities';
 import { type ReceivedRequest, parseAuthorization, verifySignature } from './sigv4';
 import { stsActions } from './sts';
+import { stsUnsignedActions } from './webIdentity';
 import { type World, loadWorld } from './world';
 import { IAM_NAMESPACE, STS_NAMESPACE, el, errorResponse, isoSeconds, leaf, queryResponse } from './xml';
 
@@ -144,6 +145,12 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     for (const [key, value] of url.searchParams) if (!params.has(key)) params.set(key, value);
     const action = params.get('Action') ?? '';
     stats.actions[action] = (stats.actions[action] ?? 0) + 1;
+    const unsigned = stsUnsignedActions[action];
+    if (unsigned && req.headers.authorization === undefined) {
+      // STS takes these without a signature: the web identity token is what proves the caller.
+      const result = unsigned({ params, identities, world });
+      return sendXml(res, 200, queryResponse(action, STS_NAMESPACE, result, requestId), requestId);
+    }
     const { caller, service } = await verifySignature(toReceived(req, url, body), identities);
     const api = SERVICES[service];
     const handler = api?.actions[action];

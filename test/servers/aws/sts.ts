@@ -10,7 +10,7 @@ import { el, isoSeconds, leaf } from './xml';
 
 const CHAIN_LIMIT_SECONDS = 3600;
 
-function credentialsXml(session: SessionRecord): string {
+export function credentialsXml(session: SessionRecord): string {
   return el(
     'Credentials',
     leaf('AccessKeyId', session.accessKeyId),
