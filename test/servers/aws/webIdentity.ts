@@ -60,16 +60,18 @@ export function assumeRoleWithWebIdentity({ params, identities, world }: Unsigne
   const sessionName = nameParam(params, 'RoleSessionName', 2, 64);
   const durationSeconds = integerParam(params, 'DurationSeconds', 3600, 900, 43200);
   const claims = claimsOf(requiredParam(params, 'WebIdentityToken'));
-  if (claims.exp * 1000 <= identities.now())
+  if (claims.exp * 1000 <= identities.now()) {
     throw new AwsError(400, 'ExpiredTokenException', 'Token expired: current date/time is after expiry.');
+  }
   const found = findRoleByArn(world, requestedArn);
   const provider = found ? providerArn(found.account.id, claims.iss) : '';
   const statements = found?.role.trustPolicy.Statement ?? [];
   const allowed =
     statements.some((s) => s.Effect === 'Allow' && trusts(s, provider)) &&
     !statements.some((s) => s.Effect === 'Deny' && trusts(s, provider));
-  if (!found || !allowed)
+  if (!found || !allowed) {
     throw accessDenied(`arn:aws:sts::${found?.account.id ?? '000000000000'}:web-identity`, 'sts:AssumeRoleWithWebIdentity', requestedArn);
+  }
   if (durationSeconds > (found.role.maxSessionDuration ?? 3600)) {
     throw new AwsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
   }
