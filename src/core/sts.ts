@@ -182,21 +182,7 @@ export async function assumeRole(role: RoleEntry, options: AssumeOptions): Promi
     }
     throw error;
   });
-  const c = response.Credentials;
-  if (!c?.AccessKeyId || !c.SecretAccessKey) {
-    throw new UserError(
-      `STS answered AssumeRole for ${role.arn} without credentials: try again, and check the endpoint if it persists.`,
-      'NoCredentials',
-    );
-  }
-  return {
-    label: role.label,
-    arn: response.AssumedRoleUser?.Arn,
-    accountId: role.accountId,
-    region: role.region ?? options.region,
-    credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration },
-    origin: { kind: 'sts', roleArn: role.arn, profile: role.profile, needsMfa: role.needsMfa },
-  };
+  return identityFrom(role, options.region, 'AssumeRole', response, role.needsMfa);
 }
 
 /**
@@ -230,21 +216,7 @@ async function assumeWithWebIdentity(role: RoleEntry, tokenFile: string, options
       { abortSignal },
     ),
   );
-  const c = response.Credentials;
-  if (!c?.AccessKeyId || !c.SecretAccessKey) {
-    throw new UserError(
-      `STS answered AssumeRoleWithWebIdentity for ${role.arn} without credentials: try again, and check the endpoint if it persists.`,
-      'NoCredentials',
-    );
-  }
-  return {
-    label: role.label,
-    arn: response.AssumedRoleUser?.Arn,
-    accountId: role.accountId,
-    region: role.region ?? options.region,
-    credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration },
-    origin: { kind: 'sts', roleArn: role.arn, profile: role.profile, needsMfa: false },
-  };
+  return identityFrom(role, options.region, 'AssumeRoleWithWebIdentity', response, false);
 }
 
 const UNSIGNED: AwsCredentials = { accessKeyId: 'UNSIGNED', secretAccessKey: 'UNSIGNED' };
@@ -554,4 +526,32 @@ export async function terminalDefaultCredentials(options: AssumeOptions): Promis
   }
   const description = `profile ${name}`;
   return { credentials: await baseCredentials({ kind: 'profile', profile: name }, description, options), description };
+}
+
+/** The identity an AssumeRole or AssumeRoleWithWebIdentity answer gives `role`; a UserError when it holds no keys. */
+function identityFrom(
+  role: RoleEntry,
+  region: string,
+  action: string,
+  response: {
+    Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date };
+    AssumedRoleUser?: { Arn?: string };
+  },
+  needsMfa: boolean,
+): Identity {
+  const c = response.Credentials;
+  if (!c?.AccessKeyId || !c.SecretAccessKey) {
+    throw new UserError(
+      `STS answered ${action} for ${role.arn} without credentials: try again, and check the endpoint if it persists.`,
+      'NoCredentials',
+    );
+  }
+  return {
+    label: role.label,
+    arn: response.AssumedRoleUser?.Arn,
+    accountId: role.accountId,
+    region: role.region ?? region,
+    credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration },
+    origin: { kind: 'sts', roleArn: role.arn, profile: role.profile, needsMfa },
+  };
 }
