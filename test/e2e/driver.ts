@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { test } from 'node:test';
 import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
 
 export const screenshotsDir = path.resolve(__dirname, '..', '..', '..', 'test-results', 'screenshots');
@@ -174,10 +175,7 @@ export function statusBarItem(page: Page, text: string | RegExp): Locator {
 
 /** Hovers a role row of the AWS Roles view and clicks its inline Assume button. */
 export async function clickAssume(page: Page, label: string): Promise<void> {
-  const row = treeItem(page, label).first();
-  await row.waitFor({ timeout: 20_000 });
-  await row.hover();
-  await row.locator('.action-label[aria-label="Assume Role"]').click();
+  await clickRowAction(page, treeItem(page, label).first(), 'Assume Role');
 }
 
 /** Saves a picture of the page to test-results/screenshots/<name>.png and returns its path. */
@@ -210,10 +208,47 @@ export async function reloadWorkbench(page: Page): Promise<void> {
 
 /** Hovers the first row labelled `label` and clicks its inline action `action`. */
 export async function clickInlineAction(page: Page, label: string, action: string): Promise<void> {
-  const row = treeItem(page, label).first();
-  await row.waitFor({ timeout: 20_000 });
-  await row.hover();
-  await row.locator(`.action-label[aria-label="${action}"]`).click();
+  await clickRowAction(page, treeItem(page, label).first(), action);
+}
+
+/**
+ * Hovers `row` and clicks its inline action whose label starts with `action`. Inline actions show only while the
+ * row is hovered, and a tree refresh redraws the row under a still mouse, which loses the hover: so the mouse
+ * leaves and hovers again until the click lands.
+ */
+export async function clickRowAction(page: Page, row: Locator, action: string, timeout = 20_000): Promise<void> {
+  const button = row.locator(`.action-label[aria-label^="${action}"]`);
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    await row.waitFor({ timeout: Math.max(1, deadline - Date.now()) });
+    await page.mouse.move(0, 0);
+    await row.hover();
+    try {
+      await button.click({ timeout: 2_000 });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+  }
+}
+
+/**
+ * `test` from node:test, with a picture of the page when a scenario fails (test-results/screenshots/failed-…),
+ * so a failure in CI can be seen as the person would have seen it.
+ */
+export function scenarioWithScreenshots(currentPage: () => Page | undefined) {
+  return (name: string, fn: () => Promise<void>): void => {
+    test(name, async () => {
+      try {
+        await fn();
+      } catch (error) {
+        const page = currentPage();
+        const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+        if (page) await screenshot(page, `failed-${slug}`).catch(() => undefined);
+        throw error;
+      }
+    });
+  };
 }
 
 /** The terminal tab (or single-terminal title) named `name` in the panel. */

@@ -18,6 +18,7 @@ import {
   typeInTerminal,
   waitForNotification,
   waitForTerminalText,
+  clickRowAction,
 } from './driver';
 
 let browser: Browser;
@@ -33,9 +34,8 @@ after(async () => {
 });
 
 /** Clicks a row's inline action button (they appear on hover). */
-async function clickInlineAction(row: Locator, title: string): Promise<void> {
-  await row.hover();
-  await row.locator(`.action-label[aria-label^="${title}"]`).click();
+function clickInlineAction(row: Locator, title: string): Promise<void> {
+  return clickRowAction(page, row, title);
 }
 
 test('signing in to the demo Vault with userpass shows who is signed in', async () => {

@@ -26,6 +26,7 @@ import {
   waitForActiveTerminalText,
   waitForNotification,
   waitForTerminalText,
+  clickRowAction,
 } from './driver';
 
 let browser: Browser;
@@ -45,9 +46,9 @@ after(async () => {
   await browser?.close();
 });
 
-async function clickInlineAction(row: Locator, title: string): Promise<void> {
-  await row.hover();
-  await row.locator(`.action-label[aria-label^="${title}"]`).click();
+/** Clicks a row's inline action button (they appear on hover). */
+function clickInlineAction(row: Locator, title: string): Promise<void> {
+  return clickRowAction(page, row, title);
 }
 
 async function vaultAsRoot(method: string, apiPath: string, body?: unknown): Promise<Record<string, unknown>> {
