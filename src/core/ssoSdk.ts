@@ -1,3 +1,3 @@
 // What IAM Identity Center sign-in and discovery need from the AWS SDK, loaded with `await import('../ssoSdk')` on
-// first use and bundled on its own (dist/ssoSdk.js): neither activation nor the role switcher parses it.
+// first use; bundled as the `sso` part of dist/awsSdk.js (./awsSdk), so activation never parses it.
 export * from './identityCenter/sdkCommands';

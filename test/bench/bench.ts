@@ -82,7 +82,7 @@ async function run(cert: CertFiles): Promise<void> {
       ms(load),
       '',
       '',
-      /^stsSdk/.test(file) ? '≤ 60 ms for the switcher' : '',
+      /^awsSdk/.test(file) ? '≤ 60 ms for the switcher' : '',
     ]);
   }
 

@@ -18,7 +18,7 @@ async function waitUntil(condition: () => boolean, what: string, timeout = 10_00
   }
 }
 
-// Files of the lazily loaded bundles (dist/stsSdk.js, dist/vaultSdk.js, dist/iniLoader.js) in this extension host's
+// Files of the lazily loaded bundles (dist/awsSdk.js, dist/vaultSdk.js, dist/iniLoader.js) in this extension host's
 // module cache.
 function loadedBundles(name: RegExp): string[] {
   return Object.keys(require.cache).filter((file) => /[\\/]dist[\\/]/.test(file) && name.test(file));
