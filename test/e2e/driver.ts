@@ -145,9 +145,10 @@ export async function createTerminal(page: Page): Promise<void> {
   await waitForTerminalText(page, /\S/);
 }
 
-/** Types a line into the focused terminal and presses Enter. */
+/** Types a line into the panel's active terminal and presses Enter. (Terminals that earlier scenarios left may be
+ *  restored beside it, so the last one in the page is not necessarily the one on screen.) */
 export async function typeInTerminal(page: Page, line: string): Promise<void> {
-  await page.locator('.xterm-helper-textarea').last().focus();
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();
   await page.keyboard.type(line);
   await page.keyboard.press('Enter');
 }
