@@ -208,7 +208,7 @@ async function rolesUiRows(json: Record<string, unknown>): Promise<Row[]> {
     [
       `Switch Role, ${roles} roles: Enter in the palette → role rows drawn (code-server)`,
       ms(pick),
-      `first ${ms(ui.pickMs[0])}`,
+      `first ${ms(ui.pickMs[0])} (reads config)`,
       '',
       '≤ 500 ms',
     ],
