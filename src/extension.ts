@@ -56,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
     (identity) => guardrails.identityProduction(identity).production,
   );
   const openPinned = (identity: Identity, role?: RoleEntry) => void pinned.open(identity, role);
-  const tree = new RoleTreeProvider(catalog, session, identityCenter, (role, account) => guardrails.productionOf(role, [account]));
+  const tree = new RoleTreeProvider(catalog, session, identityCenter, (account) => guardrails.productionMarker([account]));
   const rolesView = vscode.window.createTreeView('iamSwitchboard.roles', { treeDataProvider: tree, showCollapseAll: true });
   context.subscriptions.push(
     log,

@@ -52,7 +52,13 @@ export class Guardrails implements vscode.Disposable {
   }
 
   productionOf(role: RoleLike, accounts: readonly AccountEntry[] = this.accounts): ProductionMark {
-    return productionMark(role, accounts, this.settings().guardrails.productionPatterns);
+    return this.productionMarker(accounts)(role);
+  }
+
+  /** Marks many roles with one read of the settings (the tree marks hundreds at once; each read costs). */
+  productionMarker(accounts: readonly AccountEntry[] = this.accounts): (role: RoleLike) => ProductionMark {
+    const patterns = this.settings().guardrails.productionPatterns;
+    return (role) => productionMark(role, accounts, patterns);
   }
 
   /** The production mark of an identity (a role session or a Vault lease), by its account and label. */

@@ -11,6 +11,7 @@ import { assumePath, type CertFiles, selfSignedCert } from './assume';
 import { configAtScale, writeLargeConfig } from './configScale';
 import { leasePath, waitForKeys } from './lease';
 import { identityCenterBench } from './identityCenter';
+import { rolesUiBench } from './rolesUi';
 import { median } from './stats';
 import { vsixSize } from './vsix';
 
@@ -175,6 +176,8 @@ async function run(cert: CertFiles): Promise<void> {
     '',
   ]);
 
+  rows.push(...(await rolesUiRows(json)));
+
   const vsix = vsixSize();
   json.vsix = vsix;
   rows.push(['.vsix size', 'kb' in vsix ? `${vsix.kb.toFixed(0)} KB` : `not packed: ${vsix.error}`, '', '', '≤ 400 KB']);
@@ -186,9 +189,40 @@ async function run(cert: CertFiles): Promise<void> {
   fs.writeFileSync(path.join(outDir, `bench-${(json.date as string).replace(/[:.]/g, '-')}.json`), text);
   fs.writeFileSync(path.join(outDir, 'latest.json'), text);
   console.log(
-    `\n${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, node ${process.version}, load average ${json.loadAverage} at the start; medians of ${RUNS} runs (assume: ${ASSUME_RUNS}; loads: ${PROBE_RUNS} fresh processes). JSON: bench-results/latest.json`,
+    `\n${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, node ${process.version}, load average ${json.loadAverage} at the start; medians of ${RUNS} runs (assume: ${ASSUME_RUNS}; loads: ${PROBE_RUNS} fresh processes; code-server rows: timed in the page, from the key or click to the first frame that shows the rows). JSON: bench-results/latest.json`,
   );
   if (sdkLoaded.length) process.exitCode = 1;
+}
+
+/** Switch Role and the AWS Roles view in code-server, or one row saying why they were not measured. */
+async function rolesUiRows(json: Record<string, unknown>): Promise<Row[]> {
+  const ui = await rolesUiBench();
+  if ('error' in ui) {
+    json.rolesUi = ui;
+    return [['Switch Role and the AWS Roles view in code-server', `not measured: ${ui.error}`, '', '', '']];
+  }
+  const [pick, open, unfold] = [median(ui.pickMs), median(ui.viewOpenMs), median(ui.unfoldMs)];
+  json.rolesUi = { ...ui, pickMedianMs: pick, viewOpenMedianMs: open, unfoldMedianMs: unfold };
+  const roles = ui.roles.toLocaleString('en');
+  return [
+    [
+      `Switch Role, ${roles} roles: Enter in the palette → role rows drawn (code-server)`,
+      ms(pick),
+      `first ${ms(ui.pickMs[0])} (reads config)`,
+      '',
+      '≤ 500 ms',
+    ],
+    ['  items in the quick pick; rows it drew', `${ui.pickItems}; ${ui.pickRowsDrawn}`, '', '', ''],
+    [
+      `AWS Roles view, ${roles} roles in ${ui.accounts} accounts: click on its icon → rows drawn (new window each)`,
+      ms(open),
+      `max ${ms(Math.max(...ui.viewOpenMs))}`,
+      '',
+      '≤ 500 ms',
+    ],
+    ['  rows fetched when the view opens; rows drawn', `${ui.treeRowsLoaded}; ${ui.treeRowsDrawn}`, '', '', 'accounts only (lazy)'],
+    [`  click on an account of ${ui.rolesPerAccount} roles → its rows drawn (first unfold)`, ms(unfold), '', '', ''],
+  ];
 }
 
 function print(rows: Row[]): void {

@@ -6,8 +6,14 @@ import { type AwsConfigFiles, loadAwsConfig } from '../../src/core/awsConfig';
 import { buildCatalog, type Catalog } from '../../src/core/roles';
 import { median, timeEach } from './stats';
 
-/** `count` role profiles over 20 source profiles; every tenth chained, every seventh with MFA. */
-export function writeLargeConfig(count: number): { dir: { remove(): void }; files: AwsConfigFiles; lines: number } {
+/**
+ * `count` role profiles in `accounts` accounts over 20 source profiles; every tenth chained, every seventh with MFA.
+ * The files are in `<home>/.aws/`, so `home` can be a HOME (the UI bench starts code-server with it).
+ */
+export function writeLargeConfig(
+  count: number,
+  accounts = 200,
+): { dir: { remove(): void }; home: string; files: AwsConfigFiles; lines: number } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-bench-'));
   const config: string[] = ['[default]', 'region = eu-west-1', ''];
   const credentials: string[] = [];
@@ -21,17 +27,19 @@ export function writeLargeConfig(count: number): { dir: { remove(): void }; file
     );
   }
   for (let i = 0; i < count; i++) {
-    const account = String(100000000000 + (i % 200)).padStart(12, '0');
+    const account = String(100000000000 + (i % accounts)).padStart(12, '0');
     config.push(`[profile role-${i}]`, `role_arn = arn:aws:iam::${account}:role/Role${i}`);
     config.push(i % 10 === 9 ? `source_profile = role-${i - 1}` : `source_profile = source-${i % 20}`);
     if (i % 7 === 0) config.push(`mfa_serial = arn:aws:iam::111111111111:mfa/user${i % 20}`);
     if (i % 11 === 0) config.push('external_id = bench', 'duration_seconds = 3600');
     config.push('region = us-east-1', '');
   }
-  const files = { configPath: path.join(root, 'config'), credentialsPath: path.join(root, 'credentials') };
+  const awsDir = path.join(root, '.aws');
+  fs.mkdirSync(awsDir);
+  const files = { configPath: path.join(awsDir, 'config'), credentialsPath: path.join(awsDir, 'credentials') };
   fs.writeFileSync(files.configPath, config.join('\n'));
   fs.writeFileSync(files.credentialsPath, credentials.join('\n'));
-  return { dir: { remove: () => fs.rmSync(root, { recursive: true, force: true }) }, files, lines: config.length };
+  return { dir: { remove: () => fs.rmSync(root, { recursive: true, force: true }) }, home: root, files, lines: config.length };
 }
 
 export async function loadAndBuild(files: AwsConfigFiles): Promise<Catalog> {

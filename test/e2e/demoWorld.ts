@@ -50,7 +50,7 @@ exec /usr/bin/aws "$@"
 
 // Whatever AWS or Vault identity the person running the tests has must not reach the demo's extension host
 // or terminals: everything there talks to the local servers only.
-function unsetInheritedCredentials(): Record<string, undefined> {
+export function unsetInheritedCredentials(): Record<string, undefined> {
   const names = Object.keys(process.env).filter((name) => /^(AWS_|VAULT_)/.test(name));
   return Object.fromEntries(names.map((name) => [name, undefined]));
 }

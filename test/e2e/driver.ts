@@ -33,12 +33,17 @@ export function e2eEnv(): E2eEnv {
 export async function launchBrowser(): Promise<Browser> {
   // Chromium writes its profile under HOME and the XDG folders unless pointed elsewhere.
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-chromium-'));
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home, XDG_DATA_HOME: home },
-  });
+  const browser = await chromium
+    .launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home, XDG_DATA_HOME: home },
+    })
+    .catch((error: unknown) => {
+      fs.rmSync(home, { recursive: true, force: true });
+      throw error;
+    });
   browser.on('disconnected', () => fs.rmSync(home, { recursive: true, force: true }));
   return browser;
 }
@@ -87,13 +92,18 @@ export async function expandTreeItem(page: Page, label: string): Promise<void> {
 
 /** Runs a command from the palette by its title, e.g. "IAM Switchboard: Switch Role…". */
 export async function runCommand(page: Page, title: string): Promise<void> {
+  await findCommand(page, title);
+  await page.keyboard.press('Enter');
+}
+
+/** Types a command's title into the palette and waits until it is the row Enter would run. */
+export async function findCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
   await input.fill(`>${title}`);
   // Row text includes the keybinding, so match the start only.
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
 }
 
 /** Rows currently offered by the open quick pick. */
@@ -189,10 +199,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** Developer: Reload Window, then waits until the IAM Switchboard sidebar is back. */
 export async function reloadWorkbench(page: Page): Promise<void> {
-  const navigated = page.waitForEvent('framenavigated', { timeout: 30_000 });
-  await runCommand(page, 'Developer: Reload Window');
-  await navigated;
-  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+  await reloadWindow(page);
   // The workbench restores its last sidebar while it loads; clicking its icon too early can toggle it shut.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -203,6 +210,14 @@ export async function reloadWorkbench(page: Page): Promise<void> {
       await page.locator('.part.activitybar .action-item:has(> .action-label[aria-label^="IAM Switchboard"])').click();
     }
   }
+}
+
+/** Developer: Reload Window (which saves the window's state first, unlike a page reload), until the new one is up. */
+export async function reloadWindow(page: Page): Promise<void> {
+  const navigated = page.waitForEvent('framenavigated', { timeout: 30_000 });
+  await runCommand(page, 'Developer: Reload Window');
+  await navigated;
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
 }
 
 // ---- terminals in the panel (terminals of earlier scenarios may be restored beside new ones) ----

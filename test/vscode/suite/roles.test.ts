@@ -6,7 +6,15 @@ import * as vscode from 'vscode';
 import { awsConfigFiles } from '../../../src/core/awsConfig';
 import { RoleCatalogStore } from '../../../src/store/roleCatalogStore';
 import { readSettings } from '../../../src/configuration/settings';
-import { AccountNode, NoteNode, RoleNode, type RoleTreeNode, RoleTreeProvider, SourceNode } from '../../../src/treeViews/roleTree';
+import {
+  AccountNode,
+  NoteNode,
+  RoleNode,
+  type RoleTreeNode,
+  RoleTreeProvider,
+  SourceNode,
+  UNFOLDED_UP_TO_ROLES,
+} from '../../../src/treeViews/roleTree';
 import type { Identity } from '../../../src/core/session';
 import { session } from './helpers';
 
@@ -128,6 +136,25 @@ suite('role switcher', () => {
       assert.equal(calls, 2);
     } finally {
       flaky.dispose();
+    }
+  });
+
+  test('accounts start unfolded in a small catalog and folded beyond 200 roles, so opening the view fetches no roles', async () => {
+    const folded = (nodes: RoleTreeNode[]) =>
+      nodes.filter((n) => n instanceof AccountNode).map((n) => n.collapsibleState === vscode.TreeItemCollapsibleState.Collapsed);
+    assert.deepEqual(folded(await children(tree)), [false, false, false]);
+    const many = { id: '444444444444', alias: 'many', roles: Array.from({ length: UNFOLDED_UP_TO_ROLES }, (_, i) => `Role${i}`) };
+    const big = new RoleCatalogStore(() => ({ ...readSettings(), accounts: [...readSettings().accounts, many] }));
+    const bigTree = new RoleTreeProvider(big, await session());
+    try {
+      const rows = await children(bigTree);
+      assert.ok((await big.get()).catalog.roles.length > UNFOLDED_UP_TO_ROLES);
+      assert.deepEqual(folded(rows), [true, true, true, true]);
+      // Folded rows still open: the roles are there once the account is unfolded.
+      assert.equal((await children(bigTree, 'many')).filter((n) => n instanceof RoleNode).length, UNFOLDED_UP_TO_ROLES);
+    } finally {
+      bigTree.dispose();
+      big.dispose();
     }
   });
 
