@@ -13,21 +13,29 @@ export type ParsedIni = Record<string, IniSection | undefined>;
 /** The section prefixes the SDK keeps (its IniSectionType), joined to the name with a dot. */
 const SECTION_TYPES = new Set(['profile', 'sso-session', 'services']);
 const PREFIXED = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
-const COMMENT = /(^|\s)[;#]/;
 const FORBIDDEN = new Set(['__proto__', 'profile __proto__']);
 
-/** The SDK's parseIni, line for line; `[__proto__]` throws, as there (the loader then treats the file as empty). */
+/**
+ * The SDK's parseIni, rule for rule; `[__proto__]` throws, as there (the loader then treats the file as empty).
+ * It walks the text by position instead of splitting it into line strings, and cuts a string only for what it
+ * keeps: at 20,000 profiles the SDK's per-line split, regular expressions and trims were most of the time.
+ */
 export function parseIni(text: string): ParsedIni {
   const map: ParsedIni = {};
+  const lines = new LineScanner(text);
+  // A key string cut from the text is a new string each time, and storing a property under a new string is V8's
+  // slow path; reusing the first copy of each key name made parsing twice as fast.
+  const keys = new Map<string, string>();
   let section: IniSection | undefined;
   let sectionName: string | undefined;
   let subSection: string | undefined;
-  // Split at '\n' only: a '\r' left at a line's end is trimmed below, and trimStart() never sees it.
-  for (const line of text.split('\n')) {
-    // Only lines with a comment character need the regular expression.
-    const trimmed = (line.includes('#') || line.includes(';') ? line.split(COMMENT)[0] : line).trim();
-    if (trimmed[0] === '[' && trimmed[trimmed.length - 1] === ']') {
-      const name = trimmed.substring(1, trimmed.length - 1);
+  while (lines.next()) {
+    const { start, end } = lines;
+    if (start === end) {
+      continue;
+    }
+    if (text.charCodeAt(start) === BRACKET_OPEN && text.charCodeAt(end - 1) === BRACKET_CLOSE) {
+      const name = text.substring(start + 1, end - 1);
       const match = PREFIXED.exec(name);
       sectionName = match ? (SECTION_TYPES.has(match[1]) ? `${match[1]}.${match[3]}` : undefined) : name;
       section = undefined;
@@ -37,27 +45,125 @@ export function parseIni(text: string): ParsedIni {
       }
       continue;
     }
-    if (sectionName === undefined) {
+    // Truthiness, as in the SDK: the values under `[]` belong to no section.
+    if (!sectionName) {
       continue;
     }
-    const eq = trimmed.indexOf('=');
-    if (eq <= 0) {
+    const eq = lines.equalsSign();
+    if (eq === -1 || eq === start) {
       continue;
     }
-    const key = trimmed.substring(0, eq).trim();
-    const value = trimmed.substring(eq + 1).trim();
-    if (value === '') {
+    const key = internedKey(keys, text.substring(start, trimEnd(text, start, eq)));
+    const valueStart = trimStart(text, eq + 1, end);
+    if (valueStart === end) {
       subSection = key;
       continue;
     }
-    if (subSection && line.trimStart() === line) {
+    // A value line that does not start with whitespace ends the nested block.
+    if (subSection && !isSpace(text, lines.lineStart)) {
       subSection = undefined;
     }
     // Created on the first value, as in the SDK: a section without values is no section.
     section = section ?? (map[sectionName] ??= {});
-    section[subSection ? `${subSection}.${key}` : key] = value;
+    section[subSection ? `${subSection}.${key}` : key] = text.substring(valueStart, end);
   }
   return map;
+}
+
+function internedKey(keys: Map<string, string>, key: string): string {
+  const known = keys.get(key);
+  if (known !== undefined) {
+    return known;
+  }
+  keys.set(key, key);
+  return key;
+}
+
+const BRACKET_OPEN = 0x5b;
+const BRACKET_CLOSE = 0x5d;
+
+/**
+ * The lines of a text, each as the SDK sees it after `line.split(/(^|\s)[;#]/)[0].trim()`: `start`..`end` is
+ * what is left of the line, `lineStart` where the raw line began. Lines end at '\n'; a '\r' before it is
+ * whitespace that the trim drops, as the SDK's split at /\r?\n/ does.
+ */
+class LineScanner {
+  lineStart = 0;
+  start = 0;
+  end = 0;
+  private cursor = 0;
+  // The next '#', ';' and '=' at or after the current line, found once and reused until passed: searching from
+  // each line would rescan the rest of the file for a character it does not contain.
+  private hash = -2;
+  private semicolon = -2;
+  private equals = -2;
+
+  constructor(private readonly text: string) {}
+
+  /** Moves to the next line; false after the last. */
+  next(): boolean {
+    const text = this.text;
+    if (this.cursor > text.length) {
+      return false;
+    }
+    const lineStart = this.cursor;
+    const newline = text.indexOf('\n', lineStart);
+    const lineEnd = newline === -1 ? text.length : newline;
+    this.cursor = lineEnd + 1;
+    this.lineStart = lineStart;
+    const end = trimEnd(text, lineStart, this.commentStart(lineStart, lineEnd));
+    this.start = trimStart(text, lineStart, end);
+    this.end = end;
+    return true;
+  }
+
+  /** The first '=' of the trimmed line, or -1. */
+  equalsSign(): number {
+    if (this.equals !== -1 && this.equals < this.start) {
+      this.equals = this.text.indexOf('=', this.start);
+    }
+    return this.equals !== -1 && this.equals < this.end ? this.equals : -1;
+  }
+
+  /** Where the comment starts (a ';' or '#' at the line's start or after whitespace), else lineEnd. */
+  private commentStart(lineStart: number, lineEnd: number): number {
+    if (this.hash !== -1 && this.hash < lineStart) {
+      this.hash = this.text.indexOf('#', lineStart);
+    }
+    if (this.semicolon !== -1 && this.semicolon < lineStart) {
+      this.semicolon = this.text.indexOf(';', lineStart);
+    }
+    const first = Math.min(this.hash === -1 ? lineEnd : this.hash, this.semicolon === -1 ? lineEnd : this.semicolon);
+    for (let i = first; i < lineEnd; i++) {
+      const c = this.text.charCodeAt(i);
+      if ((c === 0x23 || c === 0x3b) && (i === lineStart || isSpace(this.text, i - 1))) {
+        return i;
+      }
+    }
+    return lineEnd;
+  }
+}
+
+/** Whitespace as trim() and the regular expression \s see it (the same set, by the language's definition). */
+function isSpace(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c > 0x7f && WHITESPACE.test(text[i]));
+}
+
+const WHITESPACE = /\s/;
+
+function trimStart(text: string, start: number, end: number): number {
+  while (start < end && isSpace(text, start)) {
+    start++;
+  }
+  return start;
+}
+
+function trimEnd(text: string, start: number, end: number): number {
+  while (end > start && isSpace(text, end - 1)) {
+    end--;
+  }
+  return end;
 }
 
 /** The SDK's getConfigData: `profile x` becomes `x`, other known prefixes stay, unprefixed sections but default go. */
