@@ -4,6 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type RoleArn, tryParseRoleArn } from './arn';
+import { LineScanner } from './iniLines';
 import { UserError } from './userError';
 
 export interface AwsConfigFiles {
@@ -173,37 +174,32 @@ export function brokenLines(text: string, file: string, isConfigFile: boolean): 
   const result: BrokenLine[] = [];
   const sectionLines = new Map<string, number>();
   let profile: string | undefined;
-  // '\n' only: the trim below drops a '\r'. Most lines hold no comment character, so skip the regex for them.
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i];
-    const first = raw.charCodeAt(0);
-    // Fast path for the common `key = value` line at the start of a line: no section, no comment, a key.
-    if (first !== 0x5b && first !== 0x20 && first !== 0x09 && raw.indexOf('=') > 0 && !raw.includes('#') && !raw.includes(';')) {
+  const lines = new LineScanner(text);
+  while (lines.next()) {
+    const { start, end, number } = lines;
+    if (start === end) {
       continue;
     }
-    const line = (raw.includes('#') || raw.includes(';') ? raw.split(/(^|\s)[;#]/)[0] : raw).trim();
-    if (line === '') {
-      continue;
-    }
-    if (line[0] === '[' && line[line.length - 1] === ']') {
-      profile = sectionProfile(line.slice(1, -1).trim(), isConfigFile);
+    if (lines.isSection()) {
+      profile = sectionProfile(text.substring(start + 1, end - 1).trim(), isConfigFile);
       if (profile !== undefined) {
         const first = sectionLines.get(profile);
         if (first !== undefined) {
           // The AWS CLI refuses the whole file then; the SDKs merge the two. Say so rather than pick silently.
-          const message = `it is defined twice in ${path.basename(file)} (lines ${first} and ${i + 1}); the AWS CLI refuses such a file, so keep one section.`;
+          const message = `it is defined twice in ${path.basename(file)} (lines ${first} and ${number}); the AWS CLI refuses such a file, so keep one section.`;
           result.push({ profile, message, code: 'DuplicateProfile' });
         } else {
-          sectionLines.set(profile, i + 1);
+          sectionLines.set(profile, number);
         }
       }
       continue;
     }
-    if (profile !== undefined && line.indexOf('=') <= 0) {
+    const eq = lines.equalsSign();
+    if (profile !== undefined && (eq === -1 || eq === start)) {
+      const line = text.substring(start, end);
       result.push({
         profile,
-        message: `${path.basename(file)} line ${i + 1} ${brokenLineHint(line, isConfigFile)}is not 'key = value' and was ignored`,
+        message: `${path.basename(file)} line ${number} ${brokenLineHint(line, isConfigFile)}is not 'key = value' and was ignored`,
       });
     }
   }

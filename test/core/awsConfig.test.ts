@@ -191,6 +191,42 @@ describe('~/.aws/config profiles', () => {
     assert.match(dev.warnings[0].message, /defined twice in config \(lines 3 and 6\)/);
   });
 
+  it('flags each line the SDK ignores by its number (CRLF or not), never comments, blank or nested lines', async () => {
+    const config = [
+      '# a comment before any section',
+      '[profile dev] ; trailing comment',
+      'role_arn = arn:aws:iam::222222222222:role/ReadOnly # why',
+      'source_profile = default',
+      '   ',
+      '; region = commented-out',
+      's3 =',
+      '  max_concurrent_requests = 20',
+      '\tno equals here',
+      '= no key',
+      'region#not-a-comment = eu-west-1',
+      'ends with # a comment that holds = the only equals sign',
+      '[sso-session corp]',
+      'not a key either',
+      '[profile other]',
+      'region = eu-west-1',
+    ];
+    for (const newline of ['\n', '\r\n']) {
+      const { profiles } = await loadAwsConfig(writeFiles(config.join(newline), '[default]\naws_access_key_id = AKIALOCALALICE000001\n'));
+      const dev = profiles.get('dev')!;
+      assert.deepEqual(
+        dev.warnings.map((w) => w.message),
+        [
+          "config line 9 (starting with 'no') is not 'key = value' and was ignored",
+          "config line 10 is not 'key = value' and was ignored",
+          "config line 12 (starting with 'ends') is not 'key = value' and was ignored",
+        ],
+        JSON.stringify(newline),
+      );
+      assert.equal(dev.roleArn, 'arn:aws:iam::222222222222:role/ReadOnly');
+      assert.deepEqual(profiles.get('other')!.warnings, []);
+    }
+  });
+
   it('mixed-case keys are read as the AWS CLI reads them (case-insensitively), with a warning that SDK tools ignore them', async () => {
     const { profiles } = await loadAwsConfig(
       writeFiles(
