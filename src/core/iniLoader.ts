@@ -10,6 +10,11 @@ export { readFile };
 
 export type IniSection = Record<string, string | undefined>;
 export type ParsedIni = Record<string, IniSection | undefined>;
+/**
+ * Sections by name, in the order the SDK's object lists them. A Map, not an object: with 20,000 names an object
+ * is a hash table that is slow to fill and to walk (listing its names sorts them), a Map is fast at both.
+ */
+export type IniSections = Map<string, IniSection>;
 
 /** The section prefixes the SDK keeps (its IniSectionType), joined to the name with a dot. */
 const SECTION_TYPES = new Set(['profile', 'sso-session', 'services']);
@@ -21,8 +26,8 @@ const FORBIDDEN = new Set(['__proto__', 'profile __proto__']);
  * It walks the text by position instead of splitting it into line strings, and cuts a string only for what it
  * keeps: at 20,000 profiles the SDK's per-line split, regular expressions and trims were most of the time.
  */
-export function parseIni(text: string): ParsedIni {
-  const map: ParsedIni = {};
+export function parseIniSections(text: string): IniSections {
+  const map: IniSections = new Map();
   const lines = new LineScanner(text);
   // A key string cut from the text is a new string each time, and storing a property under a new string is V8's
   // slow path; reusing the first copy of each key name made parsing twice as fast.
@@ -65,10 +70,16 @@ export function parseIni(text: string): ParsedIni {
       subSection = undefined;
     }
     // Created on the first value, as in the SDK: a section without values is no section.
-    section = section ?? (map[sectionName] ??= {});
+    section ??= map.get(sectionName) ?? newSection(map, sectionName);
     section[subSection ? `${subSection}.${key}` : key] = text.substring(valueStart, end);
   }
-  return map;
+  return inObjectOrder(map);
+}
+
+function newSection(map: IniSections, name: string): IniSection {
+  const section: IniSection = {};
+  map.set(name, section);
+  return section;
 }
 
 function internedKey(keys: Map<string, string>, key: string): string {
@@ -80,39 +91,90 @@ function internedKey(keys: Map<string, string>, key: string): string {
   return key;
 }
 
-/** The SDK's getConfigData: `profile x` becomes `x`, other known prefixes stay, unprefixed sections but default go. */
-export function configData(data: ParsedIni): ParsedIni {
-  const result: ParsedIni = {};
-  if (data.default) {
-    result.default = data.default;
+/**
+ * The SDK's getConfigData: `profile x` becomes `x`, other known prefixes stay, unprefixed sections but default go;
+ * `[profile default]` replaces `[default]`, which is listed first when it exists.
+ */
+export function configSections(data: IniSections): IniSections {
+  const result: IniSections = new Map();
+  const defaultSection = data.get('default');
+  if (defaultSection) {
+    result.set('default', defaultSection);
   }
-  for (const key of Object.keys(data)) {
+  for (const [key, section] of data) {
     const dot = key.indexOf('.');
     if (dot === -1) {
       continue;
     }
     const prefix = key.substring(0, dot);
-    if (SECTION_TYPES.has(prefix)) {
-      result[prefix === 'profile' ? key.substring(dot + 1) : key] = data[key];
+    const name = prefix === 'profile' ? key.substring(dot + 1) : key;
+    // The SDK's object takes a section named __proto__ for its prototype, which is no profile: leave it out.
+    if (SECTION_TYPES.has(prefix) && name !== '__proto__') {
+      result.set(name, section);
     }
   }
-  return result;
+  return inObjectOrder(result);
 }
 
-/** The SDK's loadSharedConfigFiles for explicit paths: a file that cannot be read or parsed counts as empty. */
-export async function loadSharedConfigFiles(init: {
+/** The SDK's parseIni, as an object. */
+export function parseIni(text: string): ParsedIni {
+  return Object.fromEntries(parseIniSections(text));
+}
+
+/**
+ * An object lists the names that are array indices ('0', '7', not '07' or '123456789012') first, in numeric order,
+ * then the others as they were added; the SDK's objects do, so the sections are put in that order too.
+ */
+function inObjectOrder(sections: IniSections): IniSections {
+  const indices: string[] = [];
+  for (const name of sections.keys()) {
+    if (isArrayIndex(name)) {
+      indices.push(name);
+    }
+  }
+  if (indices.length === 0) {
+    return sections;
+  }
+  indices.sort((a, b) => Number(a) - Number(b));
+  const ordered: IniSections = new Map();
+  for (const name of indices) {
+    ordered.set(name, sections.get(name)!);
+  }
+  for (const [name, section] of sections) {
+    ordered.set(name, section);
+  }
+  return ordered;
+}
+
+const MAX_ARRAY_INDEX = 2 ** 32 - 2;
+
+function isArrayIndex(name: string): boolean {
+  const first = name.charCodeAt(0);
+  return first >= 0x30 && first <= 0x39 && /^(?:0|[1-9]\d*)$/.test(name) && Number(name) <= MAX_ARRAY_INDEX;
+}
+
+export interface SharedConfigInit {
   configFilepath: string;
   filepath: string;
   ignoreCache?: boolean;
-}): Promise<{ configFile: ParsedIni; credentialsFile: ParsedIni }> {
+}
+
+/** The SDK's loadSharedConfigFiles for explicit paths: a file that cannot be read or parsed counts as empty. */
+export async function loadSharedConfigFiles(init: SharedConfigInit): Promise<{ configFile: ParsedIni; credentialsFile: ParsedIni }> {
+  const { configFile, credentialsFile } = await loadSharedConfigSections(init);
+  return { configFile: Object.fromEntries(configFile), credentialsFile: Object.fromEntries(credentialsFile) };
+}
+
+/** The same, as Maps. */
+export async function loadSharedConfigSections(init: SharedConfigInit): Promise<{ configFile: IniSections; credentialsFile: IniSections }> {
   const options = { ignoreCache: init.ignoreCache };
   const [configFile, credentialsFile] = await Promise.all([
     readFile(init.configFilepath, options)
-      .then((text) => configData(parseIni(text)))
-      .catch((): ParsedIni => ({})),
+      .then((text) => configSections(parseIniSections(text)))
+      .catch((): IniSections => new Map()),
     readFile(init.filepath, options)
-      .then(parseIni)
-      .catch((): ParsedIni => ({})),
+      .then(parseIniSections)
+      .catch((): IniSections => new Map()),
   ]);
   return { configFile, credentialsFile };
 }

@@ -227,6 +227,73 @@ describe('~/.aws/config profiles', () => {
     }
   });
 
+  it('lists profiles in the order the SDK gives them, merges the credentials file over config, and reads sso-session sections', async () => {
+    const files = writeFiles(
+      [
+        '[profile b]',
+        'region = eu-west-1',
+        '[default]',
+        'region = default-section',
+        'output = json',
+        '[profile 7]',
+        'region = numeric',
+        '[profile a]',
+        'role_arn = arn:aws:iam::222222222222:role/A',
+        'source_profile = b',
+        'region = from-config',
+        '[a]',
+        'region = bare-section-is-ignored',
+        '[profile default]',
+        'region = profile-default-wins',
+        '[sso-session corp]',
+        'sso_start_url = https://corp.awsapps.com/start',
+        'sso_region = eu-west-1',
+        '[profile sso-user]',
+        'sso_session = corp',
+        'sso_account_id = 222222222222',
+        'sso_role_name = ReadOnly',
+        '[profile.dotted]',
+        'region = dotted',
+      ].join('\n'),
+      [
+        '[a]',
+        'region = from-credentials',
+        '[b]',
+        'aws_access_key_id = AKIALOCALALICE000001',
+        'aws_secret_access_key = LOCALSECRET',
+        '[only-credentials]',
+        'aws_access_key_id = AKIALOCALALICE000002',
+        'aws_secret_access_key = LOCALSECRET',
+        '[3]',
+        'region = numeric-credentials',
+      ].join('\n'),
+    );
+    const { profiles, ssoSessions } = await loadAwsConfig(files);
+    // Names that are numbers come first, as in the SDK's objects; then default, then the rest in file order.
+    assert.deepEqual([...profiles.keys()], ['7', 'default', 'b', 'a', 'sso-user', 'dotted', '3', 'only-credentials']);
+    assert.equal(profiles.get('default')!.region, 'profile-default-wins');
+    assert.equal(profiles.get('a')!.region, 'from-credentials');
+    assert.equal(profiles.get('a')!.roleArn, 'arn:aws:iam::222222222222:role/A');
+    assert.deepEqual(profiles.get('a')!.source, { kind: 'profile', profile: 'b' });
+    assert.equal(profiles.get('b')!.credentialKind, 'static');
+    assert.equal(profiles.get('dotted')!.region, 'dotted');
+    assert.deepEqual(ssoSessions, [{ name: 'corp', startUrl: 'https://corp.awsapps.com/start', region: 'eu-west-1' }]);
+    assert.deepEqual(profiles.get('sso-user')!.sso, {
+      session: 'corp',
+      startUrl: 'https://corp.awsapps.com/start',
+      region: 'eu-west-1',
+      accountId: '222222222222',
+      roleName: 'ReadOnly',
+    });
+  });
+
+  it("a [profile '__proto__'] section is no profile and leaves the others as they are", async () => {
+    const files = writeFiles("[profile '__proto__']\nregion = eu-west-1\n[profile dev]\nregion = us-east-1\n");
+    const { profiles } = await loadAwsConfig(files);
+    assert.deepEqual([...profiles.keys()], ['dev']);
+    assert.equal(profiles.get('dev')!.region, 'us-east-1');
+  });
+
   it('mixed-case keys are read as the AWS CLI reads them (case-insensitively), with a warning that SDK tools ignore them', async () => {
     const { profiles } = await loadAwsConfig(
       writeFiles(

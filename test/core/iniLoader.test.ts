@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadSharedConfigFiles as sdkLoad } from '@smithy/shared-ini-file-loader';
-import { loadSharedConfigFiles } from '../../src/core/iniLoader';
+import { loadSharedConfigFiles, loadSharedConfigSections } from '../../src/core/iniLoader';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
 
@@ -69,9 +69,13 @@ describe('ini files read exactly as the SDK reads them', () => {
     const ours = await loadSharedConfigFiles({ configFilepath, filepath, ignoreCache: true });
     const theirs = await sdkLoad({ configFilepath, filepath, ignoreCache: true });
     assert.deepEqual(ours, theirs);
-    // Profiles are listed in the order the files give them: the order of names must match too.
+    // Profiles are listed in the order the files give them: the order of names must match too, in the Maps the
+    // profiles are read from as in the objects.
     assert.deepEqual(keyOrder(ours.configFile), keyOrder(theirs.configFile));
     assert.deepEqual(keyOrder(ours.credentialsFile), keyOrder(theirs.credentialsFile));
+    const maps = await loadSharedConfigSections({ configFilepath, filepath, ignoreCache: true });
+    assert.deepEqual([...maps.configFile.keys()], Object.keys(theirs.configFile));
+    assert.deepEqual([...maps.credentialsFile.keys()], Object.keys(theirs.credentialsFile));
   }
 
   it('the fixtures', async () => {
