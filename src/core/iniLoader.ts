@@ -19,7 +19,8 @@ export type IniSections = Map<string, IniSection>;
 /** The section prefixes the SDK keeps (its IniSectionType), joined to the name with a dot. */
 const SECTION_TYPES = new Set(['profile', 'sso-session', 'services']);
 const PREFIXED = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
-const FORBIDDEN = new Set(['__proto__', 'profile __proto__']);
+// What PREFIXED's last group matches, from `[profile ` on to the end.
+const PLAIN_PROFILE_NAME = /[\w-@+.%:/]+$/y;
 
 /**
  * The SDK's parseIni, rule for rule; `[__proto__]` throws, as there (the loader then treats the file as empty).
@@ -42,11 +43,10 @@ export function parseIniSections(text: string): IniSections {
     }
     if (lines.isSection()) {
       const name = text.substring(start + 1, end - 1);
-      const match = PREFIXED.exec(name);
-      sectionName = match ? (SECTION_TYPES.has(match[1]) ? `${match[1]}.${match[3]}` : undefined) : name;
+      sectionName = sdkSectionName(name);
       section = undefined;
       subSection = undefined;
-      if (FORBIDDEN.has(name)) {
+      if (name === '__proto__' || name === 'profile __proto__') {
         throw new Error(`Found invalid profile name "${name}"`);
       }
       continue;
@@ -76,6 +76,19 @@ export function parseIniSections(text: string): IniSections {
   return inObjectOrder(map);
 }
 
+/** The SDK's name for a section: `profile.x` for `[profile x]`, undefined for an unknown prefix. */
+function sdkSectionName(header: string): string | undefined {
+  // Most headers are `profile <plain name>`, which PREFIXED matches as that: no match array and substrings then.
+  if (header.startsWith('profile ')) {
+    PLAIN_PROFILE_NAME.lastIndex = 8;
+    if (PLAIN_PROFILE_NAME.test(header)) {
+      return `profile.${header.substring(8)}`;
+    }
+  }
+  const match = PREFIXED.exec(header);
+  return match ? (SECTION_TYPES.has(match[1]) ? `${match[1]}.${match[3]}` : undefined) : header;
+}
+
 function newSection(map: IniSections, name: string): IniSection {
   const section: IniSection = {};
   map.set(name, section);
@@ -102,14 +115,14 @@ export function configSections(data: IniSections): IniSections {
     result.set('default', defaultSection);
   }
   for (const [key, section] of data) {
-    const dot = key.indexOf('.');
-    if (dot === -1) {
-      continue;
-    }
-    const prefix = key.substring(0, dot);
-    const name = prefix === 'profile' ? key.substring(dot + 1) : key;
+    // The prefix is what comes before the first dot: one of the SDK's section types, or the section is dropped.
+    const name = key.startsWith('profile.')
+      ? key.substring(8)
+      : key.startsWith('sso-session.') || key.startsWith('services.')
+        ? key
+        : undefined;
     // The SDK's object takes a section named __proto__ for its prototype, which is no profile: leave it out.
-    if (SECTION_TYPES.has(prefix) && name !== '__proto__') {
+    if (name !== undefined && name !== '__proto__') {
       result.set(name, section);
     }
   }
