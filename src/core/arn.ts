@@ -13,10 +13,10 @@ export interface RoleArn {
   name: string;
 }
 
-const PARTITIONS: readonly Partition[] = ['aws', 'aws-us-gov', 'aws-cn'];
 const ACCOUNT_ID = /^\d{12}$/;
-// IAM role names: 1-64 of [\w+=,.@-]; paths: `/` or `/segment/.../`.
-const ROLE_ARN = /^arn:([a-z-]+):iam::(\d+):role(\/(?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
+// IAM role names: 1-64 of [\w+=,.@-]; paths: `/` or `/segment/.../`. The partitions and the 12 digits are in the
+// expression itself, so that one match decides (20,000 profiles each have a role ARN to check).
+const ROLE_ARN = /^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role(\/(?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
 
 export function isAccountId(value: string): boolean {
   return ACCOUNT_ID.test(value);
@@ -60,11 +60,12 @@ export function checkAccountId(value: string, where = 'account id'): string {
 
 /** Parses `arn:<partition>:iam::<12 digits>:role[/path/]<name>`, or undefined when it is not one. */
 export function tryParseRoleArn(value: string): RoleArn | undefined {
-  const match = ROLE_ARN.exec(value.trim());
-  if (!match || !PARTITIONS.includes(match[1] as Partition) || !isAccountId(match[2])) {
+  const arn = value.trim();
+  const match = ROLE_ARN.exec(arn);
+  if (!match) {
     return undefined;
   }
-  return { arn: value.trim(), partition: match[1] as Partition, accountId: match[2], path: match[3], name: match[4] };
+  return { arn, partition: match[1] as Partition, accountId: match[2], path: match[3], name: match[4] };
 }
 
 /** Like tryParseRoleArn, but a UserError naming the bad value (and the account id when that is the problem). */

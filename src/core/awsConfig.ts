@@ -4,6 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type RoleArn, tryParseRoleArn } from './arn';
+import { LineScanner } from './iniLines';
 import { UserError } from './userError';
 
 export interface AwsConfigFiles {
@@ -106,7 +107,13 @@ export interface SsoSession {
 }
 
 type IniSection = Record<string, string | undefined>;
-type IniData = Record<string, IniSection | undefined>;
+/** Parsed files by section name: the loader's Maps, or plain objects (as the SDK's loader gives them). */
+type IniData = ReadonlyMap<string, IniSection | undefined> | Record<string, IniSection | undefined>;
+type IniSections = ReadonlyMap<string, IniSection | undefined>;
+
+function sections(data: IniData): IniSections {
+  return data instanceof Map ? data : new Map(Object.entries(data));
+}
 
 const CREDENTIAL_SOURCES = ['Environment', 'Ec2InstanceMetadata', 'EcsContainer'];
 
@@ -122,7 +129,7 @@ export function awsConfigFiles(env: NodeJS.ProcessEnv = process.env, home = os.h
 /** Reads both files fresh (no cache: they are watched and re-read on change). Missing files mean no profiles. */
 export async function loadAwsConfig(files: AwsConfigFiles = awsConfigFiles()): Promise<AwsConfig> {
   const ini = await import('./iniLoader');
-  const { configFile, credentialsFile } = await ini.loadSharedConfigFiles({
+  const { configFile, credentialsFile } = await ini.loadSharedConfigSections({
     configFilepath: files.configPath,
     filepath: files.credentialsPath,
     ignoreCache: true,
@@ -173,37 +180,32 @@ export function brokenLines(text: string, file: string, isConfigFile: boolean): 
   const result: BrokenLine[] = [];
   const sectionLines = new Map<string, number>();
   let profile: string | undefined;
-  // '\n' only: the trim below drops a '\r'. Most lines hold no comment character, so skip the regex for them.
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i];
-    const first = raw.charCodeAt(0);
-    // Fast path for the common `key = value` line at the start of a line: no section, no comment, a key.
-    if (first !== 0x5b && first !== 0x20 && first !== 0x09 && raw.indexOf('=') > 0 && !raw.includes('#') && !raw.includes(';')) {
+  const lines = new LineScanner(text);
+  while (lines.next()) {
+    const { start, end, number } = lines;
+    if (start === end) {
       continue;
     }
-    const line = (raw.includes('#') || raw.includes(';') ? raw.split(/(^|\s)[;#]/)[0] : raw).trim();
-    if (line === '') {
-      continue;
-    }
-    if (line[0] === '[' && line[line.length - 1] === ']') {
-      profile = sectionProfile(line.slice(1, -1).trim(), isConfigFile);
+    if (lines.isSection()) {
+      profile = sectionProfile(text.substring(start + 1, end - 1).trim(), isConfigFile);
       if (profile !== undefined) {
         const first = sectionLines.get(profile);
         if (first !== undefined) {
           // The AWS CLI refuses the whole file then; the SDKs merge the two. Say so rather than pick silently.
-          const message = `it is defined twice in ${path.basename(file)} (lines ${first} and ${i + 1}); the AWS CLI refuses such a file, so keep one section.`;
+          const message = `it is defined twice in ${path.basename(file)} (lines ${first} and ${number}); the AWS CLI refuses such a file, so keep one section.`;
           result.push({ profile, message, code: 'DuplicateProfile' });
         } else {
-          sectionLines.set(profile, i + 1);
+          sectionLines.set(profile, number);
         }
       }
       continue;
     }
-    if (profile !== undefined && line.indexOf('=') <= 0) {
+    const eq = lines.equalsSign();
+    if (profile !== undefined && (eq === -1 || eq === start)) {
+      const line = text.substring(start, end);
       result.push({
         profile,
-        message: `${path.basename(file)} line ${i + 1} ${brokenLineHint(line, isConfigFile)}is not 'key = value' and was ignored`,
+        message: `${path.basename(file)} line ${number} ${brokenLineHint(line, isConfigFile)}is not 'key = value' and was ignored`,
       });
     }
   }
@@ -232,15 +234,15 @@ function sectionProfile(section: string, isConfigFile: boolean): string | undefi
 }
 
 /** Profiles from the parsed files (config first, credentials file values win, as in the CLI). */
-export function profilesFromIni(configFile: IniData, credentialsFile: IniData, broken: BrokenLine[] = []): Map<string, AwsProfile> {
+export function profilesFromIni(configData: IniData, credentialsData: IniData, broken: BrokenLine[] = []): Map<string, AwsProfile> {
+  const configFile = sections(configData);
+  const credentialsFile = sections(credentialsData);
   const profiles = new Map<string, AwsProfile>();
-  for (const name of sectionNames(configFile, credentialsFile)) {
+  const add = (name: string, inConfig: IniSection | undefined, inCredentials: IniSection | undefined) => {
     if (name.includes('.')) {
-      continue; // sso-session.x, services.x: not profiles (the loader keeps them prefixed)
+      return; // sso-session.x, services.x: not profiles (the loader keeps them prefixed)
     }
     // Merged only when both files have the section: a copy per profile was a tenth of the time at 20,000.
-    const inConfig = configFile[name];
-    const inCredentials = credentialsFile[name];
     const section = inConfig && inCredentials ? { ...inConfig, ...inCredentials } : (inConfig ?? inCredentials ?? {});
     const profile = profileFrom(name, section);
     const sso = ssoProfile(section, configFile, profile.warnings);
@@ -248,6 +250,15 @@ export function profilesFromIni(configFile: IniData, credentialsFile: IniData, b
       profile.sso = sso;
     }
     profiles.set(name, profile);
+  };
+  // Config file first, then what only the credentials file has.
+  for (const [name, section] of configFile) {
+    add(name, section, credentialsFile.get(name));
+  }
+  for (const [name, section] of credentialsFile) {
+    if (!configFile.has(name)) {
+      add(name, undefined, section);
+    }
   }
   for (const { profile, message, code } of broken) {
     profiles.get(profile)?.warnings.push({ code: code ?? 'IgnoredLine', message });
@@ -259,18 +270,6 @@ export function profilesFromIni(configFile: IniData, credentialsFile: IniData, b
     }
   }
   return profiles;
-}
-
-/** Every section name, config file first, without building arrays of 20,000 names to merge. */
-function* sectionNames(configFile: IniData, credentialsFile: IniData): Iterable<string> {
-  for (const name in configFile) {
-    yield name;
-  }
-  for (const name in credentialsFile) {
-    if (!Object.prototype.hasOwnProperty.call(configFile, name)) {
-      yield name;
-    }
-  }
 }
 
 function profileFrom(name: string, section: IniSection): AwsProfile {
@@ -318,18 +317,20 @@ function profileFrom(name: string, section: IniSection): AwsProfile {
  * tools in a terminal would ignore such a key: warn, so the person can fix it for both.
  */
 function lowerCaseKeys(section: IniSection, warnings: ProfileWarning[]): IniSection {
-  const result: IniSection = { ...section };
-  for (const [key, value] of Object.entries(section)) {
+  // Copied only when a key needs it: nearly every section has none, and a copy per profile showed at 20,000.
+  let result: IniSection | undefined;
+  for (const key in section) {
     const lower = key.toLowerCase();
     if (lower !== key) {
-      result[lower] ??= value;
+      result ??= { ...section };
+      result[lower] ??= section[key];
       warnings.push({
         code: 'MixedCaseKey',
         message: `key '${key}' is read as '${lower}' by the AWS CLI, but SDK-based tools ignore it: write it in lower case.`,
       });
     }
   }
-  return result;
+  return result ?? section;
 }
 
 function credentialKind(s: IniSection): CredentialKind {
@@ -416,6 +417,11 @@ function chainProblem(start: AwsProfile, profiles: Map<string, AwsProfile>, ends
 const WALKING: ChainEnd = { kind: 'ok' };
 
 function chainEnd(start: AwsProfile, profiles: Map<string, AwsProfile>, ends: Map<string, ChainEnd>): ChainEnd {
+  // Most roles name a source with credentials of its own: that end is known after one look-up, so not remembered.
+  const first = start.credentialSource === undefined && start.sourceProfile !== undefined ? profiles.get(start.sourceProfile) : undefined;
+  if (first && (first.credentialKind === 'static' || first.roleArn === undefined)) {
+    return CHAIN_OK;
+  }
   // Most walks are one step (a role whose source has keys): no per-walk Map or array beyond this one.
   const path: AwsProfile[] = [];
   let current = start;
@@ -476,20 +482,24 @@ export function roleProfiles(profiles: Map<string, AwsProfile>): AwsProfile[] {
 const SSO_SESSION_PREFIX = 'sso-session.';
 
 export function ssoSessionsFromIni(configFile: IniData): SsoSession[] {
-  return Object.entries(configFile)
-    .filter(([key]) => key.startsWith(SSO_SESSION_PREFIX))
-    .map(([key, s]) => ({ name: key.slice(SSO_SESSION_PREFIX.length), startUrl: s?.sso_start_url, region: s?.sso_region }));
+  const result: SsoSession[] = [];
+  for (const [key, s] of sections(configFile)) {
+    if (key.startsWith(SSO_SESSION_PREFIX)) {
+      result.push({ name: key.slice(SSO_SESSION_PREFIX.length), startUrl: s?.sso_start_url, region: s?.sso_region });
+    }
+  }
+  return result;
 }
 
 /** The profile's sso_* keys, with sso_session's start URL and region filled in as the CLI does. */
-function ssoProfile(s: IniSection, configFile: IniData, warnings: ProfileWarning[]): SsoProfile | undefined {
+function ssoProfile(s: IniSection, configFile: IniSections, warnings: ProfileWarning[]): SsoProfile | undefined {
   if (!s.sso_session && !s.sso_start_url && !s.sso_account_id) {
     return undefined;
   }
   const sso: SsoProfile = { startUrl: s.sso_start_url, region: s.sso_region, accountId: s.sso_account_id, roleName: s.sso_role_name };
   if (s.sso_session) {
     sso.session = s.sso_session;
-    const session = configFile[SSO_SESSION_PREFIX + s.sso_session];
+    const session = configFile.get(SSO_SESSION_PREFIX + s.sso_session);
     if (session) {
       sso.startUrl = session.sso_start_url;
       sso.region = session.sso_region;

@@ -47,6 +47,27 @@ describe('role ARNs and account ids', () => {
     }
   });
 
+  it('reads a role ARN only with a known partition and exactly 12 digits, around whitespace', () => {
+    for (const bad of [
+      'arn:aws:iam::1234567890123:role/R',
+      'arn:aws:iam::12345678901:role/R',
+      'arn:aws-c:iam::123456789012:role/R',
+      'arn:aws-cn-x:iam::123456789012:role/R',
+      'arn:aws-us-gov-x:iam::123456789012:role/R',
+      'arn:aws:iam::123456789012:role/',
+      `arn:aws:iam::123456789012:role/${'x'.repeat(65)}`,
+    ]) {
+      assert.equal(tryParseRoleArn(bad), undefined, bad);
+    }
+    assert.deepEqual(tryParseRoleArn(' arn:aws-cn:iam::123456789012:role/a/b/R \n'), {
+      arn: 'arn:aws-cn:iam::123456789012:role/a/b/R',
+      partition: 'aws-cn',
+      accountId: '123456789012',
+      path: '/a/b/',
+      name: 'R',
+    });
+  });
+
   it('builds role ARNs from an account and a name', () => {
     assert.equal(roleArn('333333333333', 'Auditor'), 'arn:aws:iam::333333333333:role/Auditor');
     assert.equal(roleArn('333333333333', 'Auditor', 'aws-cn'), 'arn:aws-cn:iam::333333333333:role/Auditor');

@@ -191,6 +191,109 @@ describe('~/.aws/config profiles', () => {
     assert.match(dev.warnings[0].message, /defined twice in config \(lines 3 and 6\)/);
   });
 
+  it('flags each line the SDK ignores by its number (CRLF or not), never comments, blank or nested lines', async () => {
+    const config = [
+      '# a comment before any section',
+      '[profile dev] ; trailing comment',
+      'role_arn = arn:aws:iam::222222222222:role/ReadOnly # why',
+      'source_profile = default',
+      '   ',
+      '; region = commented-out',
+      's3 =',
+      '  max_concurrent_requests = 20',
+      '\tno equals here',
+      '= no key',
+      'region#not-a-comment = eu-west-1',
+      'ends with # a comment that holds = the only equals sign',
+      '[sso-session corp]',
+      'not a key either',
+      '[profile other]',
+      'region = eu-west-1',
+    ];
+    for (const newline of ['\n', '\r\n']) {
+      const { profiles } = await loadAwsConfig(writeFiles(config.join(newline), '[default]\naws_access_key_id = AKIALOCALALICE000001\n'));
+      const dev = profiles.get('dev')!;
+      assert.deepEqual(
+        dev.warnings.map((w) => w.message),
+        [
+          "config line 9 (starting with 'no') is not 'key = value' and was ignored",
+          "config line 10 is not 'key = value' and was ignored",
+          "config line 12 (starting with 'ends') is not 'key = value' and was ignored",
+        ],
+        JSON.stringify(newline),
+      );
+      assert.equal(dev.roleArn, 'arn:aws:iam::222222222222:role/ReadOnly');
+      assert.deepEqual(profiles.get('other')!.warnings, []);
+    }
+  });
+
+  it('lists profiles in the order the SDK gives them, merges the credentials file over config, and reads sso-session sections', async () => {
+    const files = writeFiles(
+      [
+        '[profile b]',
+        'region = eu-west-1',
+        '[default]',
+        'region = default-section',
+        'output = json',
+        '[profile 7]',
+        'region = numeric',
+        '[profile a]',
+        'role_arn = arn:aws:iam::222222222222:role/A',
+        'source_profile = b',
+        'region = from-config',
+        '[a]',
+        'region = bare-section-is-ignored',
+        '[profile default]',
+        'region = profile-default-wins',
+        '[sso-session corp]',
+        'sso_start_url = https://corp.awsapps.com/start',
+        'sso_region = eu-west-1',
+        '[profile sso-user]',
+        'sso_session = corp',
+        'sso_account_id = 222222222222',
+        'sso_role_name = ReadOnly',
+        '[profile.dotted]',
+        'region = dotted',
+      ].join('\n'),
+      [
+        '[a]',
+        'region = from-credentials',
+        '[b]',
+        'aws_access_key_id = AKIALOCALALICE000001',
+        'aws_secret_access_key = LOCALSECRET',
+        '[only-credentials]',
+        'aws_access_key_id = AKIALOCALALICE000002',
+        'aws_secret_access_key = LOCALSECRET',
+        '[3]',
+        'region = numeric-credentials',
+      ].join('\n'),
+    );
+    const { profiles, ssoSessions } = await loadAwsConfig(files);
+    // Names that are numbers come first, as in the SDK's objects; then default, then the rest in file order.
+    assert.deepEqual([...profiles.keys()], ['7', 'default', 'b', 'a', 'sso-user', 'dotted', '3', 'only-credentials']);
+    assert.equal(profiles.get('default')!.region, 'profile-default-wins');
+    assert.equal(profiles.get('a')!.region, 'from-credentials');
+    assert.equal(profiles.get('a')!.roleArn, 'arn:aws:iam::222222222222:role/A');
+    assert.deepEqual(profiles.get('a')!.source, { kind: 'profile', profile: 'b' });
+    assert.equal(profiles.get('b')!.credentialKind, 'static');
+    assert.equal(profiles.get('dotted')!.region, 'dotted');
+    assert.deepEqual(ssoSessions, [{ name: 'corp', startUrl: 'https://corp.awsapps.com/start', region: 'eu-west-1' }]);
+    assert.deepEqual(profiles.get('sso-user')!.sso, {
+      session: 'corp',
+      startUrl: 'https://corp.awsapps.com/start',
+      region: 'eu-west-1',
+      accountId: '222222222222',
+      roleName: 'ReadOnly',
+    });
+  });
+
+  it("a [profile '__proto__'] section is no profile and leaves the others as they are", async () => {
+    const files = writeFiles("[profile '__proto__']\nregion = eu-west-1\n[profile dev]\nregion = us-east-1\n");
+    const { profiles } = await loadAwsConfig(files);
+    assert.deepEqual([...profiles.keys()], ['dev']);
+    assert.equal(profiles.get('dev')!.region, 'us-east-1');
+  });
+
   it('mixed-case keys are read as the AWS CLI reads them (case-insensitively), with a warning that SDK tools ignore them', async () => {
     const { profiles } = await loadAwsConfig(
       writeFiles(

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadSharedConfigFiles as sdkLoad } from '@smithy/shared-ini-file-loader';
-import { loadSharedConfigFiles } from '../../src/core/iniLoader';
+import { loadSharedConfigFiles, loadSharedConfigSections } from '../../src/core/iniLoader';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
 
@@ -69,6 +69,13 @@ describe('ini files read exactly as the SDK reads them', () => {
     const ours = await loadSharedConfigFiles({ configFilepath, filepath, ignoreCache: true });
     const theirs = await sdkLoad({ configFilepath, filepath, ignoreCache: true });
     assert.deepEqual(ours, theirs);
+    // Profiles are listed in the order the files give them: the order of names must match too, in the Maps the
+    // profiles are read from as in the objects.
+    assert.deepEqual(keyOrder(ours.configFile), keyOrder(theirs.configFile));
+    assert.deepEqual(keyOrder(ours.credentialsFile), keyOrder(theirs.credentialsFile));
+    const maps = await loadSharedConfigSections({ configFilepath, filepath, ignoreCache: true });
+    assert.deepEqual([...maps.configFile.keys()], Object.keys(theirs.configFile));
+    assert.deepEqual([...maps.credentialsFile.keys()], Object.keys(theirs.credentialsFile));
   }
 
   it('the fixtures', async () => {
@@ -111,4 +118,80 @@ describe('ini files read exactly as the SDK reads them', () => {
     fs.writeFileSync(file, lines.join('\r\n'));
     await same(file, file);
   });
+
+  it('400 random files mixing every construct above, as config and as credentials', async () => {
+    const random = seeded(15);
+    const file = path.join(dir, 'random');
+    for (let round = 0; round < 400; round++) {
+      fs.writeFileSync(file, randomIni(random));
+      await same(file, file);
+    }
+  });
 });
+
+function keyOrder(data: Record<string, Record<string, string | undefined> | undefined>): string[][] {
+  return Object.entries(data).map(([name, section]) => [name, ...Object.keys(section ?? {})]);
+}
+
+// Pieces of lines the SDK treats differently: headers with and without known prefixes, quotes, dots, spacing and
+// integer-like names; values, nested values, comments with and without whitespace before them, Unicode spaces.
+const HEADERS = [
+  'default',
+  'profile default',
+  'profile a',
+  'a',
+  "profile 'a'",
+  'profile "b"',
+  'profile  a',
+  ' profile a ',
+  'profile a.b',
+  'profile.a',
+  'a.b',
+  'sso-session s',
+  'sso-session.s',
+  'profile sso-session.s',
+  'services x',
+  'unknown x',
+  '',
+  '123',
+  'profile 123',
+  'profile a b',
+  'profile "a\'',
+  'PROFILE a',
+  'profile\ta',
+  'profile x/y:z@w+%',
+];
+const KEYS = ['region', 'role_arn', 'Role_Arn', 's3', 'endpoint_url', 'a.b', 'x y', ''];
+const VALUES = ['eu-west-1', '', 'a=b', 'v # c', 'v#c', 'v ;c', ' spaced ', '\u00a0nbsp\u00a0', '[not a header]'];
+const SPACES = ['', ' ', '  ', '\t', '\u00a0', '\u3000', '\ufeff'];
+const NEWLINES = ['\n', '\n', '\n', '\r\n', '\r'];
+
+function randomIni(random: () => number): string {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const lines: string[] = [];
+  for (let i = Math.floor(random() * 30); i > 0; i--) {
+    const kind = random();
+    const indent = random() < 0.3 ? pick(SPACES) : '';
+    if (kind < 0.2) {
+      lines.push(`${indent}[${pick(HEADERS)}]${pick(SPACES)}${random() < 0.1 ? ' # comment' : ''}`);
+    } else if (kind < 0.75) {
+      lines.push(`${indent}${pick(KEYS)}${pick(SPACES)}=${pick(SPACES)}${pick(VALUES)}${pick(SPACES)}`);
+    } else if (kind < 0.85) {
+      lines.push(`${indent}${pick(['#', ';'])} comment = x`);
+    } else {
+      lines.push(pick([indent, 'no equals sign', '=', `${indent}key${pick(['#', ';'])}=v`, '[', ']', '[[profile a]]']));
+    }
+  }
+  return lines.map((line) => line + pick(NEWLINES)).join('');
+}
+
+/** A small deterministic generator, so that a failing file can be made again. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

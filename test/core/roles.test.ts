@@ -81,6 +81,42 @@ describe('role catalog', () => {
     assert.equal(catalog.broken[0].warnings[0].code, 'InvalidAccountId');
   });
 
+  it('sorts roles by label in code-unit order within each account, a tie kept in the order roles were found', () => {
+    const role = (account: string, name: string) => ({ role_arn: `arn:aws:iam::${account}:role/${name}`, source_profile: 'central' });
+    const profiles = profilesFromIni(
+      {
+        central: { region: 'eu-west-1' },
+        b: role('333333333333', 'B'),
+        'x/Admin': role('222222222222', 'FromProfile'),
+        a10: role('222222222222', 'A10'),
+        B: role('222222222222', 'Upper'),
+        a9: role('222222222222', 'A9'),
+        c: role('111111111111', 'C'),
+      },
+      { central: { aws_access_key_id: 'AKIALOCALROLES000001', aws_secret_access_key: 'x' } },
+    );
+    const catalog = buildCatalog({
+      profiles,
+      accounts: [
+        { id: '999999999999', alias: 'empty', roles: [] },
+        { id: '222222222222', alias: 'x', roles: ['Admin'], sourceProfile: 'central' },
+      ],
+    });
+    assert.deepEqual(
+      catalog.accounts.map((a) => [a.id, a.roles.map((r) => `${r.label} ${r.name}`)]),
+      [
+        ['999999999999', []],
+        ['222222222222', ['B Upper', 'a10 A10', 'a9 A9', 'x/Admin FromProfile', 'x/Admin Admin']],
+        ['111111111111', ['c C']],
+        ['333333333333', ['b B']],
+      ],
+    );
+    assert.deepEqual(
+      catalog.roles.map((r) => r.label),
+      catalog.accounts.flatMap((a) => a.roles.map((r) => r.label)),
+    );
+  });
+
   it('orders the switcher with recently used roles first', async () => {
     const { profiles } = await loadAwsConfig(demo);
     const { roles } = buildCatalog({ profiles });
