@@ -1,5 +1,6 @@
-// ~/.aws/config and ~/.aws/credentials as the AWS CLI reads them: the SDK's shared-ini loader parses the files,
-// and this module turns its sections into profiles, resolving source_profile chains the way botocore does.
+// ~/.aws/config and ~/.aws/credentials as the AWS CLI reads them: ./iniLoader parses the files as the SDK's
+// shared-ini loader does, and this module turns the sections into profiles, resolving source_profile chains the way
+// botocore does.
 // A broken profile gets warnings; the others still load.
 import * as os from 'node:os';
 import * as path from 'node:path';
