@@ -28,6 +28,24 @@ const PLAIN_PROFILE_NAME = /[\w-@+.%:/]+$/y;
  * empty). Strings are cut from the text only for what is kept: names, keys and values.
  */
 export function parseIniSections(text: string): IniSections {
+  return inObjectOrder(parseSections(text, sdkSectionName)!);
+}
+
+/**
+ * parseIniSections then configSections, in one pass that names each section as configSections would: the Map of
+ * 20,000 names is filled once, not twice. When two of the SDK's names could become one (`[default]` and
+ * `[profile default]`, `[sso-session x]` and `[profile sso-session.x]`), the two steps decide which wins.
+ */
+export function parseConfigSections(text: string): IniSections {
+  const sections = parseSections(text, configSectionName);
+  return sections ? inObjectOrder(defaultFirst(sections)) : configSections(parseIniSections(text));
+}
+
+/**
+ * The sections in the order their first values came, named by `nameOf` (values under an undefined name are
+ * dropped); undefined as soon as `nameOf` gives null.
+ */
+function parseSections(text: string, nameOf: (header: string) => string | null | undefined): IniSections | undefined {
   const map: IniSections = new Map();
   const lines = new LineScanner(text);
   // A key string cut from the text is a new string each time, and storing a property under a string V8 has not
@@ -43,7 +61,11 @@ export function parseIniSections(text: string): IniSections {
     }
     if (lines.isSection()) {
       const name = text.substring(start + 1, end - 1);
-      sectionName = sdkSectionName(name);
+      const named = nameOf(name);
+      if (named === null) {
+        return undefined;
+      }
+      sectionName = named;
       section = undefined;
       subSection = undefined;
       if (name === '__proto__' || name === 'profile __proto__') {
@@ -73,20 +95,54 @@ export function parseIniSections(text: string): IniSections {
     section ??= map.get(sectionName) ?? newSection(map, sectionName);
     section[subSection ? `${subSection}.${key}` : key] = text.substring(valueStart, end);
   }
-  return inObjectOrder(map);
+  return map;
 }
 
 /** The SDK's name for a section: `profile.x` for `[profile x]`, undefined for an unknown prefix. */
 function sdkSectionName(header: string): string | undefined {
-  // Most headers are `profile <plain name>`, which PREFIXED matches as that: no match array and substrings then.
-  if (header.startsWith('profile ')) {
-    PLAIN_PROFILE_NAME.lastIndex = 8;
-    if (PLAIN_PROFILE_NAME.test(header)) {
-      return `profile.${header.substring(8)}`;
-    }
+  const plain = plainProfileName(header);
+  if (plain !== undefined) {
+    return `profile.${plain}`;
   }
   const match = PREFIXED.exec(header);
   return match ? (SECTION_TYPES.has(match[1]) ? `${match[1]}.${match[3]}` : undefined) : header;
+}
+
+/**
+ * The name in the most common header, `profile <plain name>`, which PREFIXED matches as that: found without its
+ * match array and strings.
+ */
+function plainProfileName(header: string): string | undefined {
+  if (!header.startsWith('profile ')) {
+    return undefined;
+  }
+  PLAIN_PROFILE_NAME.lastIndex = 8;
+  return PLAIN_PROFILE_NAME.test(header) ? header.substring(8) : undefined;
+}
+
+/** configSections' name for the section of a header: undefined when it drops it, null when names could meet. */
+function configSectionName(header: string): string | null | undefined {
+  const plain = plainProfileName(header);
+  const sdkName = plain === undefined ? sdkSectionName(header) : undefined;
+  if (plain === undefined && !sdkName?.startsWith('profile.')) {
+    return sdkName === 'default' || sdkName?.startsWith('sso-session.') || sdkName?.startsWith('services.') ? sdkName : undefined;
+  }
+  const name = plain ?? sdkName!.substring(8);
+  if (name === 'default' || name.startsWith('sso-session.') || name.startsWith('services.')) {
+    return null;
+  }
+  return name === '__proto__' ? undefined : name;
+}
+
+/** configSections lists `[default]` first. */
+function defaultFirst(sections: IniSections): IniSections {
+  const defaultSection = sections.get('default');
+  if (!defaultSection || sections.keys().next().value === 'default') {
+    return sections;
+  }
+  const ordered: IniSections = new Map([['default', defaultSection]]);
+  sections.forEach((section, name) => ordered.set(name, section));
+  return ordered;
 }
 
 function newSection(map: IniSections, name: string): IniSection {
@@ -179,7 +235,7 @@ export async function loadSharedConfigSections(init: SharedConfigInit): Promise<
   const options = { ignoreCache: init.ignoreCache };
   const [configFile, credentialsFile] = await Promise.all([
     readFile(init.configFilepath, options)
-      .then((text) => configSections(parseIniSections(text)))
+      .then(parseConfigSections)
       .catch((): IniSections => new Map()),
     readFile(init.filepath, options)
       .then(parseIniSections)
