@@ -61,11 +61,23 @@ export function checkAccountId(value: string, where = 'account id'): string {
 /** Parses `arn:<partition>:iam::<12 digits>:role[/path/]<name>`, or undefined when it is not one. */
 export function tryParseRoleArn(value: string): RoleArn | undefined {
   const arn = value.trim();
-  const match = ROLE_ARN.exec(arn);
-  if (!match) {
+  // test(), then the parts cut where the expression puts them: exec()'s match array and strings, for each of 20,000
+  // role profiles, were a tenth of what loading them allocated.
+  if (!ROLE_ARN.test(arn)) {
     return undefined;
   }
-  return { arn, partition: match[1] as Partition, accountId: match[2], path: match[3], name: match[4] };
+  // `arn:aws:`, `arn:aws-cn:` or `arn:aws-us-gov:`
+  const partition: Partition = arn[7] === ':' ? 'aws' : arn[8] === 'c' ? 'aws-cn' : 'aws-us-gov';
+  const accountStart = 'arn:'.length + partition.length + ':iam::'.length;
+  const pathStart = accountStart + 12 + ':role'.length;
+  const lastSlash = arn.lastIndexOf('/');
+  return {
+    arn,
+    partition,
+    accountId: arn.substring(accountStart, accountStart + 12),
+    path: arn.substring(pathStart, lastSlash + 1),
+    name: arn.substring(lastSlash + 1),
+  };
 }
 
 /** Like tryParseRoleArn, but a UserError naming the bad value (and the account id when that is the problem). */

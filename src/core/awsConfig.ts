@@ -1,5 +1,6 @@
-// ~/.aws/config and ~/.aws/credentials as the AWS CLI reads them: the SDK's shared-ini loader parses the files,
-// and this module turns its sections into profiles, resolving source_profile chains the way botocore does.
+// ~/.aws/config and ~/.aws/credentials as the AWS CLI reads them: ./iniLoader parses the files as the SDK's
+// shared-ini loader does, and this module turns the sections into profiles, resolving source_profile chains the way
+// botocore does.
 // A broken profile gets warnings; the others still load.
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -229,9 +230,15 @@ function sectionProfile(section: string, isConfigFile: boolean): string | undefi
   if (!isConfigFile || section === 'default') {
     return section;
   }
-  const match = /^profile\s+["']?([^"']+)["']?$/.exec(section);
-  return match?.[1];
+  // Most headers are `profile <name>` with one space and no quotes, which SECTION_PROFILE reads as <name>: found
+  // without it, as its match array and strings were a tenth of what loading 20,000 profiles allocated.
+  if (section.length > 8 && section.startsWith('profile ') && !/\s/.test(section[8]) && !section.includes('"') && !section.includes("'")) {
+    return section.substring(8);
+  }
+  return SECTION_PROFILE.exec(section)?.[1];
 }
+
+const SECTION_PROFILE = /^profile\s+["']?([^"']+)["']?$/;
 
 /** Profiles from the parsed files (config first, credentials file values win, as in the CLI). */
 export function profilesFromIni(configData: IniData, credentialsData: IniData, broken: BrokenLine[] = []): Map<string, AwsProfile> {
@@ -251,24 +258,23 @@ export function profilesFromIni(configData: IniData, credentialsData: IniData, b
     }
     profiles.set(name, profile);
   };
-  // Config file first, then what only the credentials file has.
-  for (const [name, section] of configFile) {
-    add(name, section, credentialsFile.get(name));
-  }
-  for (const [name, section] of credentialsFile) {
+  // Config file first, then what only the credentials file has. forEach, not for...of, over the Maps of 20,000: each
+  // step of a Map iterator makes an entry array and a result object until V8 has optimized the loop.
+  configFile.forEach((section, name) => add(name, section, credentialsFile.get(name)));
+  credentialsFile.forEach((section, name) => {
     if (!configFile.has(name)) {
       add(name, undefined, section);
     }
-  }
+  });
   for (const { profile, message, code } of broken) {
     profiles.get(profile)?.warnings.push({ code: code ?? 'IgnoredLine', message });
   }
   const chainEnds = new Map<string, ChainEnd>();
-  for (const profile of profiles.values()) {
+  profiles.forEach((profile) => {
     if (profile.roleArn !== undefined) {
       resolveSource(profile, profiles, chainEnds);
     }
-  }
+  });
   return profiles;
 }
 
@@ -320,7 +326,8 @@ function lowerCaseKeys(section: IniSection, warnings: ProfileWarning[]): IniSect
   // Copied only when a key needs it: nearly every section has none, and a copy per profile showed at 20,000.
   let result: IniSection | undefined;
   for (const key in section) {
-    const lower = key.toLowerCase();
+    // toLowerCase() makes a new string even when nothing changes: only keys it could change are given to it.
+    const lower = MAY_HAVE_UPPER_CASE.test(key) ? key.toLowerCase() : key;
     if (lower !== key) {
       result ??= { ...section };
       result[lower] ??= section[key];
@@ -332,6 +339,9 @@ function lowerCaseKeys(section: IniSection, warnings: ProfileWarning[]): IniSect
   }
   return result ?? section;
 }
+
+/** A character toLowerCase() could change: ASCII upper case, or anything outside ASCII. */
+const MAY_HAVE_UPPER_CASE = /[A-Z\u0080-\uffff]/;
 
 function credentialKind(s: IniSection): CredentialKind {
   if (s.aws_access_key_id && s.aws_secret_access_key) {
@@ -483,11 +493,11 @@ const SSO_SESSION_PREFIX = 'sso-session.';
 
 export function ssoSessionsFromIni(configFile: IniData): SsoSession[] {
   const result: SsoSession[] = [];
-  for (const [key, s] of sections(configFile)) {
+  sections(configFile).forEach((s, key) => {
     if (key.startsWith(SSO_SESSION_PREFIX)) {
       result.push({ name: key.slice(SSO_SESSION_PREFIX.length), startUrl: s?.sso_start_url, region: s?.sso_region });
     }
-  }
+  });
   return result;
 }
 

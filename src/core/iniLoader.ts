@@ -1,8 +1,9 @@
 // ~/.aws/config and ~/.aws/credentials read as the SDK reads them, bundled apart from ./stsSdk (dist/iniLoader.js,
 // a few KB) so that showing the role tree loads no STS client and no node-vault.
 // The parsing is a port of the SDK's own (@smithy/core/config parseIni + getConfigData, same rules, same output,
-// checked against it in test/core/iniLoader.test.ts): the SDK's splits every line with a regular expression and
-// copies the whole file into new objects twice, which was half the time of loading 20,000 profiles.
+// checked against it in test/core/iniLoader.test.ts, random files included). It differs in how, not what: it walks
+// the text by position, and keeps sections in Maps. The SDK's per-line regular expressions, line strings and
+// objects of 20,000 names copied twice were most of the time of loading 20,000 profiles.
 import { readFile } from '@smithy/shared-ini-file-loader';
 import { LineScanner, isSpace, trimEnd, trimStart } from './iniLines';
 
@@ -23,15 +24,32 @@ const PREFIXED = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
 const PLAIN_PROFILE_NAME = /[\w-@+.%:/]+$/y;
 
 /**
- * The SDK's parseIni, rule for rule; `[__proto__]` throws, as there (the loader then treats the file as empty).
- * It walks the text by position instead of splitting it into line strings, and cuts a string only for what it
- * keeps: at 20,000 profiles the SDK's per-line split, regular expressions and trims were most of the time.
+ * The SDK's parseIni, rule for rule, as a Map; `[__proto__]` throws, as there (the loader then treats the file as
+ * empty). Strings are cut from the text only for what is kept: names, keys and values.
  */
 export function parseIniSections(text: string): IniSections {
+  return inObjectOrder(parseSections(text, sdkSectionName)!);
+}
+
+/**
+ * parseIniSections then configSections, in one pass that names each section as configSections would: the Map of
+ * 20,000 names is filled once, not twice. When two of the SDK's names could become one (`[default]` and
+ * `[profile default]`, `[sso-session x]` and `[profile sso-session.x]`), the two steps decide which wins.
+ */
+export function parseConfigSections(text: string): IniSections {
+  const sections = parseSections(text, configSectionName);
+  return sections ? inObjectOrder(defaultFirst(sections)) : configSections(parseIniSections(text));
+}
+
+/**
+ * The sections in the order their first values came, named by `nameOf` (values under an undefined name are
+ * dropped); undefined as soon as `nameOf` gives null.
+ */
+function parseSections(text: string, nameOf: (header: string) => string | null | undefined): IniSections | undefined {
   const map: IniSections = new Map();
   const lines = new LineScanner(text);
-  // A key string cut from the text is a new string each time, and storing a property under a new string is V8's
-  // slow path; reusing the first copy of each key name made parsing twice as fast.
+  // A key string cut from the text is a new string each time, and storing a property under a string V8 has not
+  // seen is its slow path: reusing the first copy of each key name halved the time of filling the sections.
   const keys = new Map<string, string>();
   let section: IniSection | undefined;
   let sectionName: string | undefined;
@@ -43,7 +61,11 @@ export function parseIniSections(text: string): IniSections {
     }
     if (lines.isSection()) {
       const name = text.substring(start + 1, end - 1);
-      sectionName = sdkSectionName(name);
+      const named = nameOf(name);
+      if (named === null) {
+        return undefined;
+      }
+      sectionName = named;
       section = undefined;
       subSection = undefined;
       if (name === '__proto__' || name === 'profile __proto__') {
@@ -73,20 +95,54 @@ export function parseIniSections(text: string): IniSections {
     section ??= map.get(sectionName) ?? newSection(map, sectionName);
     section[subSection ? `${subSection}.${key}` : key] = text.substring(valueStart, end);
   }
-  return inObjectOrder(map);
+  return map;
 }
 
 /** The SDK's name for a section: `profile.x` for `[profile x]`, undefined for an unknown prefix. */
 function sdkSectionName(header: string): string | undefined {
-  // Most headers are `profile <plain name>`, which PREFIXED matches as that: no match array and substrings then.
-  if (header.startsWith('profile ')) {
-    PLAIN_PROFILE_NAME.lastIndex = 8;
-    if (PLAIN_PROFILE_NAME.test(header)) {
-      return `profile.${header.substring(8)}`;
-    }
+  const plain = plainProfileName(header);
+  if (plain !== undefined) {
+    return `profile.${plain}`;
   }
   const match = PREFIXED.exec(header);
   return match ? (SECTION_TYPES.has(match[1]) ? `${match[1]}.${match[3]}` : undefined) : header;
+}
+
+/**
+ * The name in the most common header, `profile <plain name>`, which PREFIXED matches as that: found without its
+ * match array and strings.
+ */
+function plainProfileName(header: string): string | undefined {
+  if (!header.startsWith('profile ')) {
+    return undefined;
+  }
+  PLAIN_PROFILE_NAME.lastIndex = 8;
+  return PLAIN_PROFILE_NAME.test(header) ? header.substring(8) : undefined;
+}
+
+/** configSections' name for the section of a header: undefined when it drops it, null when names could meet. */
+function configSectionName(header: string): string | null | undefined {
+  const plain = plainProfileName(header);
+  const sdkName = plain === undefined ? sdkSectionName(header) : undefined;
+  if (plain === undefined && !sdkName?.startsWith('profile.')) {
+    return sdkName === 'default' || sdkName?.startsWith('sso-session.') || sdkName?.startsWith('services.') ? sdkName : undefined;
+  }
+  const name = plain ?? sdkName!.substring(8);
+  if (name === 'default' || name.startsWith('sso-session.') || name.startsWith('services.')) {
+    return null;
+  }
+  return name === '__proto__' ? undefined : name;
+}
+
+/** configSections lists `[default]` first. */
+function defaultFirst(sections: IniSections): IniSections {
+  const defaultSection = sections.get('default');
+  if (!defaultSection || sections.keys().next().value === 'default') {
+    return sections;
+  }
+  const ordered: IniSections = new Map([['default', defaultSection]]);
+  sections.forEach((section, name) => ordered.set(name, section));
+  return ordered;
 }
 
 function newSection(map: IniSections, name: string): IniSection {
@@ -114,7 +170,8 @@ export function configSections(data: IniSections): IniSections {
   if (defaultSection) {
     result.set('default', defaultSection);
   }
-  for (const [key, section] of data) {
+  // forEach, not for...of: a Map iterator makes an entry array and a result object per step until V8 optimizes it.
+  data.forEach((section, key) => {
     // The prefix is what comes before the first dot: one of the SDK's section types, or the section is dropped.
     const name = key.startsWith('profile.')
       ? key.substring(8)
@@ -125,13 +182,8 @@ export function configSections(data: IniSections): IniSections {
     if (name !== undefined && name !== '__proto__') {
       result.set(name, section);
     }
-  }
+  });
   return inObjectOrder(result);
-}
-
-/** The SDK's parseIni, as an object. */
-export function parseIni(text: string): ParsedIni {
-  return Object.fromEntries(parseIniSections(text));
 }
 
 /**
@@ -140,11 +192,11 @@ export function parseIni(text: string): ParsedIni {
  */
 function inObjectOrder(sections: IniSections): IniSections {
   const indices: string[] = [];
-  for (const name of sections.keys()) {
+  sections.forEach((_, name) => {
     if (isArrayIndex(name)) {
       indices.push(name);
     }
-  }
+  });
   if (indices.length === 0) {
     return sections;
   }
@@ -183,7 +235,7 @@ export async function loadSharedConfigSections(init: SharedConfigInit): Promise<
   const options = { ignoreCache: init.ignoreCache };
   const [configFile, credentialsFile] = await Promise.all([
     readFile(init.configFilepath, options)
-      .then((text) => configSections(parseIniSections(text)))
+      .then(parseConfigSections)
       .catch((): IniSections => new Map()),
     readFile(init.filepath, options)
       .then(parseIniSections)

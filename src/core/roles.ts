@@ -102,14 +102,15 @@ export function buildCatalog(input: CatalogInput): Catalog {
   const checksArns = (input.accounts?.length ?? 0) > 0 || (input.terraformRoleArns?.length ?? 0) > 0;
 
   const seenSso = new Set<string>();
-  for (const profile of input.profiles.values()) {
+  // forEach, not for...of: a Map iterator makes a result object per step until V8 optimizes the loop.
+  input.profiles.forEach((profile) => {
     if (profile.roleArn === undefined) {
       const ssoRole = roleFromSsoProfile(profile);
       if (ssoRole) {
         roles.push(ssoRole);
         seenSso.add(ssoKey(ssoRole.sso!));
       }
-      continue;
+      return;
     }
     const role = roleFromProfile(profile);
     if (role) {
@@ -120,7 +121,7 @@ export function buildCatalog(input: CatalogInput): Catalog {
     } else {
       broken.push({ name: `profile ${profile.name}`, warnings: profile.warnings });
     }
-  }
+  });
   const settingAccounts = input.accounts ?? [];
   for (const account of settingAccounts) {
     roles.push(...rolesFromSetting(account, input.profiles, seenArns, broken));

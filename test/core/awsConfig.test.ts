@@ -191,6 +191,19 @@ describe('~/.aws/config profiles', () => {
     assert.match(dev.warnings[0].message, /defined twice in config \(lines 3 and 6\)/);
   });
 
+  it('a profile header written with quotes or more spaces names the same profile, so writing it twice is a duplicate', async () => {
+    for (const second of ['[profile "dev"]', "[profile 'dev']", '[profile   dev]', '[ profile dev ]']) {
+      const files = writeFiles(`[profile dev]\nregion = eu-west-1\n${second}\nregion = us-east-1\n[profile dev-2]\nregion = x\n`);
+      const { profiles } = await loadAwsConfig(files);
+      assert.deepEqual(
+        profiles.get('dev')!.warnings.map((w) => w.message),
+        ['it is defined twice in config (lines 1 and 3); the AWS CLI refuses such a file, so keep one section.'],
+        second,
+      );
+      assert.deepEqual(profiles.get('dev-2')!.warnings, [], second);
+    }
+  });
+
   it('flags each line the SDK ignores by its number (CRLF or not), never comments, blank or nested lines', async () => {
     const config = [
       '# a comment before any section',
