@@ -1,8 +1,9 @@
-// The extension, and lazy bundles each loaded only on first use: the AWS SDK in `awsSdk.js` (STS and the credential
-// providers, IAM Identity Center, the IAM client for role discovery: `import('./stsSdk')`, `import('./ssoSdk')`,
-// `import('./sdkIam')` in src/core each load their part of it), node-vault in `vaultSdk.js`, so activation parses
-// no SDK, switching roles never parses node-vault and Vault never parses the AWS SDK unless it waits for new keys;
-// and the small ini loader in `iniLoader.js`, so listing roles doesn't load the SDK either.
+// The extension, and lazy bundles each loaded only on first use: the AWS SDK in `dist/aws/` (STS and the credential
+// providers in `stsSdk.mjs`, IAM Identity Center in `ssoSdk.mjs`, the IAM client for role discovery in
+// `sdkIam.mjs`: `import('./stsSdk')`, … in src/core), node-vault in `vaultSdk.js`, so activation parses no SDK,
+// switching roles never parses node-vault or the Identity Center and IAM clients, and Vault never parses the AWS SDK
+// unless it waits for new keys; and the small ini loader in `iniLoader.js`, so listing roles doesn't load the SDK
+// either.
 import * as fs from 'node:fs';
 import * as esbuild from 'esbuild';
 
@@ -13,21 +14,24 @@ if (!process.argv.includes('--watch')) {
 
 // `../x` too: modules in src/core/<feature>/ load the same bundles.
 const LAZY = /^\.\.?\/(?:[^/]+\/)*(stsSdk|ssoSdk|sdkIam|vaultSdk|iniLoader)$/;
-const AWS_PARTS = { stsSdk: 'sts', ssoSdk: 'sso', sdkIam: 'iam' };
+const AWS_PARTS = new Set(['stsSdk', 'ssoSdk', 'sdkIam']);
 
 const lazySdk = {
   name: 'lazy-sdk',
   setup(build) {
     build.onResolve({ filter: LAZY }, (args) => {
       const name = LAZY.exec(args.path)[1];
-      return AWS_PARTS[name] ? { path: name, namespace: 'aws-sdk-part' } : { path: `./${name}.js`, external: true };
+      return { path: AWS_PARTS.has(name) ? `./aws/${name}.mjs` : `./${name}.js`, external: true };
     });
-    // A part of the AWS SDK bundle: required (and so parsed) only when the code's `import()` runs.
-    build.onLoad({ filter: /.*/, namespace: 'aws-sdk-part' }, (args) => ({
-      contents: `module.exports = require('./awsSdk.js').${AWS_PARTS[args.path]};`,
-      loader: 'js',
-    }));
-    build.onResolve({ filter: /^\.\/awsSdk\.js$/, namespace: 'aws-sdk-part' }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+// The SDK's browser user-agent code imports bowser (35 KB) to parse navigator.userAgent; under Node it never runs.
+const noBowser = {
+  name: 'no-bowser',
+  setup(build) {
+    build.onResolve({ filter: /^bowser$/ }, () => ({ path: 'bowser', namespace: 'no-bowser' }));
+    build.onLoad({ filter: /.*/, namespace: 'no-bowser' }, () => ({ contents: 'export const parse = () => ({});', loader: 'js' }));
   },
 };
 
@@ -58,9 +62,31 @@ const common = {
 // bundle), not in the CommonJS build.
 const sdkBundle = { ...common, mainFields: ['module', 'main'] };
 
+// The three AWS SDK parts share most of their code (@smithy/core, @aws-sdk/core): built together as ES modules, the
+// shared code goes into chunks of its own, so the .vsix carries it once and the role switcher loads only what STS
+// needs. The SDK's CommonJS dependencies get a `require`; every file notes its loading in a global the activation
+// test and the bench read (an ES module is not in require.cache).
+const awsSdk = {
+  ...sdkBundle,
+  entryPoints: ['src/core/stsSdk.ts', 'src/core/ssoSdk.ts', 'src/core/sdkIam.ts'],
+  outdir: 'dist/aws',
+  format: 'esm',
+  splitting: true,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  plugins: [noBowser],
+  banner: {
+    js: [
+      "import { createRequire as iamSwitchboardRequire } from 'node:module';",
+      'const require = iamSwitchboardRequire(import.meta.url);',
+      '(globalThis.iamSwitchboardLoadedBundles ??= []).push(import.meta.url);',
+    ].join(' '),
+  },
+};
+
 const contexts = [
   await esbuild.context({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazySdk] }),
-  await esbuild.context({ ...sdkBundle, entryPoints: ['src/core/awsSdk.ts'], outfile: 'dist/awsSdk.js' }),
+  await esbuild.context(awsSdk),
   await esbuild.context({ ...sdkBundle, entryPoints: ['src/core/vaultSdk.ts'], outfile: 'dist/vaultSdk.js', plugins: [noMimeTypes] }),
   await esbuild.context({ ...common, entryPoints: ['src/core/iniLoader.ts'], outfile: 'dist/iniLoader.js' }),
   // The credential_process program terminals run: a separate tiny script, no SDK.

@@ -1,5 +1,5 @@
-// The IAM client, the `iam` part of dist/awsSdk.js (./awsSdk), loaded with `await import('./sdkIam')` only when a
-// person discovers roles: switching roles never calls it. Organizations names the accounts found.
+// The IAM client, bundled as dist/aws/sdkIam.mjs and loaded with `await import('./sdkIam')` only when a person
+// discovers roles: switching roles never needs it. Organizations names the accounts found.
 export {
   IAMClient,
   GetPolicyCommand,

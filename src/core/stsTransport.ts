@@ -1,5 +1,5 @@
 // How STS clients talk HTTP: keep-alive agents (a switch reuses the connection, no new TLS handshake) and a cap on
-// the size of every answer. Bundled into dist/awsSdk.js (re-exported by ./stsSdk), so node:http and node:https
+// the size of every answer. Bundled into dist/aws/ (re-exported by ./stsSdk), so node:http and node:https
 // load on first use, not at activation.
 import * as http from 'node:http';
 import * as https from 'node:https';

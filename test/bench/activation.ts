@@ -1,6 +1,7 @@
 // Activates dist/extension.js as VS Code would, with a stub `vscode` module, to see what activation loads.
 import Module from 'node:module';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 
@@ -79,7 +80,11 @@ export function activate(): void {
 
 /** Files loaded since this module was, relative to the root, the probe's own compiled files left out. */
 export function loadedDistFiles(): string[] {
-  return Object.keys(require.cache)
+  // The AWS SDK's ES modules are not in require.cache: each adds its URL to this list (esbuild.mjs).
+  const esModules = ((globalThis as { iamSwitchboardLoadedBundles?: string[] }).iamSwitchboardLoadedBundles ?? []).map((url) =>
+    fileURLToPath(url),
+  );
+  return [...Object.keys(require.cache), ...esModules]
     .filter((file) => !ownFiles.has(file) && !file.startsWith(path.join(ROOT, 'out', 'test', 'bench')))
     .map((file) => path.relative(ROOT, file));
 }

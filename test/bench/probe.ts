@@ -4,8 +4,12 @@
 //   probe profiles <n>       → activation, then ~/.aws/config + catalog with n profiles held; the heap after
 // Prints one JSON line.
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { activate, loadedDistFiles, ROOT } from './activation';
 import { timeOnce } from './stats';
+
+/** A real import(): tsc turns `import()` into require() in CommonJS output, which cannot load an ES module. */
+const importEsm = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
 
 function heapMb(): number {
   (global as { gc?: () => void }).gc?.();
@@ -19,7 +23,10 @@ async function main(): Promise<unknown> {
     return { ms, loaded: loadedDistFiles(), heapMb: heapMb() };
   }
   if (mode === 'bundle') {
-    return { ms: await timeOnce(() => require(path.join(ROOT, 'dist', arg))) };
+    // The AWS SDK's parts are ES modules: import() them, as the extension does, and report every file that loaded.
+    const file = path.join(ROOT, 'dist', arg);
+    const ms = await timeOnce(() => (file.endsWith('.mjs') ? importEsm(pathToFileURL(file).href) : require(file)));
+    return { ms, loaded: loadedDistFiles() };
   }
   if (mode === 'profiles') {
     activate();

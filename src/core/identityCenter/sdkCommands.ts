@@ -4,7 +4,7 @@
 // defined here with the operation schemas of `@aws-sdk/client-sso-oidc` / `@aws-sdk/client-sso` 3.1164.0,
 // copied verbatim, so the SDK's own REST-JSON protocol serializes them exactly as those clients do.
 // Once those two packages are dependencies, this file becomes re-exports of their commands.
-// Bundled into dist/awsSdk.js only (re-exported from ../ssoSdk), so activation never loads it.
+// Bundled into dist/aws/ssoSdk.mjs only (re-exported from ../ssoSdk), so activation never loads it.
 import { makeBuilder } from '@smithy/core/client';
 import { getEndpointPlugin } from '@smithy/core/endpoints';
 import type { StaticOperationSchema } from '@smithy/types';

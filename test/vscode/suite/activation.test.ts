@@ -1,5 +1,6 @@
 // The extension loads on demand only, stays cheap to activate, and registers every command it declares.
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 const extensionId = 'iamswitchboard.iam-switchboard';
@@ -18,14 +19,15 @@ async function waitUntil(condition: () => boolean, what: string, timeout = 10_00
   }
 }
 
-// Files of the lazily loaded bundles (dist/awsSdk.js, dist/vaultSdk.js, dist/iniLoader.js) in this extension host's
-// module cache.
+// Files of the lazily loaded bundles in this extension host: dist/vaultSdk.js and dist/iniLoader.js in its module
+// cache, and the AWS SDK's ES modules (dist/aws/*.mjs, not in that cache) in the list each of them adds itself to.
 function loadedBundles(name: RegExp): string[] {
-  return Object.keys(require.cache).filter((file) => /[\\/]dist[\\/]/.test(file) && name.test(file));
+  const esModules = (globalThis as { iamSwitchboardLoadedBundles?: string[] }).iamSwitchboardLoadedBundles ?? [];
+  return [...Object.keys(require.cache), ...esModules].filter((file) => /[\\/]dist[\\/]/.test(file) && name.test(file));
 }
 
 function loadedSdkBundles(): string[] {
-  return loadedBundles(/sdk\.js$/i);
+  return loadedBundles(/sdk\.js$|\.mjs$/i);
 }
 
 suite('activation', () => {
@@ -56,5 +58,22 @@ suite('activation', () => {
     // The view's focus command exists only once the view is registered in the workbench.
     await vscode.commands.executeCommand('iamSwitchboard.roles.focus');
     await waitUntil(() => loadedBundles(/iniLoader\.js$/).length === 1, 'dist/iniLoader.js is loaded for the role tree');
+  });
+
+  test('assuming a role loads the STS part of the AWS SDK, not the Identity Center or IAM parts', async () => {
+    const names = () => loadedSdkBundles().map((file) => path.basename(file));
+    const before = names();
+    assert.ok(!before.includes('stsSdk.mjs'), `the STS part is loaded before any role is assumed: ${before.join(', ')}`);
+    await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'dev-readonly');
+    try {
+      const added = names().filter((file) => !before.includes(file));
+      assert.ok(added.includes('stsSdk.mjs'), `loaded by the switch: ${added.join(', ')}`);
+      assert.deepEqual(
+        added.filter((file) => /^(ssoSdk|sdkIam)\.mjs$/.test(file)),
+        [],
+      );
+    } finally {
+      await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
+    }
   });
 });
