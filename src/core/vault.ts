@@ -3,7 +3,17 @@
 import { readFile } from 'node:fs/promises';
 import type { AwsCredentials } from './session';
 import { cancelled, UserError } from './userError';
-import { type AnswerShape, checkAnswer, checkVaultAddress, expiryAfter, isCleanCredential, ttlSeconds } from './vaultAnswers';
+import {
+  type AnswerShape,
+  checkAnswer,
+  checkVaultAddress,
+  expiryAfter,
+  isCleanCredential,
+  listedRoles,
+  strings,
+  trimSlashes,
+  ttlSeconds,
+} from './vaultAnswers';
 import { type FailureContext, readFailure, toUserError } from './vaultErrors';
 import { vaultTransport, type VaultHttpReply } from './vaultHttp';
 import type { Lease } from './vaultLeases';
@@ -276,18 +286,7 @@ export class VaultClient {
 
   async listRoles(mount: string): Promise<RoleList> {
     const path = `${trimSlashes(mount)}/roles`;
-    try {
-      const body = await this.call<Json>('list', path, (api, o) => api.read(`${path}?list=true`, o), { shape: 'data' });
-      return { kind: 'roles', roles: strings(((body.data ?? {}) as Json).keys).sort() };
-    } catch (error) {
-      if (error instanceof UserError && error.code === 'VaultNotFound') {
-        return { kind: 'roles', roles: [] }; // Vault answers an empty list with 404 and no errors.
-      }
-      if (error instanceof UserError && error.code === 'VaultPermissionDenied') {
-        return { kind: 'forbidden', message: error.message };
-      }
-      throw error;
-    }
+    return listedRoles(() => this.call<Json>('list', path, (api, o) => api.read(`${path}?list=true`, o), { shape: 'data' }));
   }
 
   /** The role's settings, or undefined when the token may list roles but not read this one. */
@@ -686,14 +685,6 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-function trimSlashes(path: string): string {
-  return path.replace(/^\/+|\/+$/g, '');
-}
-
-function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 function date(value: unknown): Date | undefined {

@@ -1,6 +1,7 @@
 // What a Vault answer must look like before anything is read from it, and the numbers in it made safe. A proxy's
 // HTML page, a load balancer's 502, `null` or an empty 200 is "not a Vault answer", never a success.
 import { UserError } from './userError';
+import type { RoleList } from './vault';
 import type { VaultHttpReply } from './vaultHttp';
 
 type Json = Record<string, unknown>;
@@ -115,4 +116,31 @@ export function checkVaultAddress(address: unknown, serverName: string): string 
 /** A value Vault gave for a terminal's environment: printable, no whitespace or control characters. */
 export function isCleanCredential(value: string): boolean {
   return /^[\x21-\x7e]+$/.test(value);
+}
+
+/** A LIST of roles (dynamic or static) as the tree shows it. Vault answers an empty list with 404 and no errors, and a
+ *  token that may not list with 403: that is said in the tree, not thrown. */
+export async function listedRoles(list: () => Promise<Json>): Promise<RoleList> {
+  try {
+    const body = await list();
+    return { kind: 'roles', roles: strings((body.data as Json | null | undefined)?.keys).sort() };
+  } catch (error) {
+    if (error instanceof UserError && error.code === 'VaultNotFound') {
+      return { kind: 'roles', roles: [] };
+    }
+    if (error instanceof UserError && error.code === 'VaultPermissionDenied') {
+      return { kind: 'forbidden', message: error.message };
+    }
+    throw error;
+  }
+}
+
+/** The strings of an answer's array field; anything else is no strings. */
+export function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** A mount or path without leading or trailing slashes. */
+export function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
 }

@@ -4,6 +4,7 @@
 import type { AwsCredentials, IdentityOrigin } from './session';
 import { UserError } from './userError';
 import type { RoleList, VaultClient } from './vault';
+import { listedRoles, trimSlashes } from './vaultAnswers';
 
 export interface StaticRole {
   name: string;
@@ -21,19 +22,7 @@ export interface StaticCredentials {
 }
 
 export async function listStaticRoles(client: VaultClient, mount: string): Promise<RoleList> {
-  const path = `${trimSlashes(mount)}/static-roles`;
-  try {
-    const body = await client.request('list', path);
-    return { kind: 'roles', roles: strings((body.data as { keys?: unknown } | null)?.keys).sort() };
-  } catch (error) {
-    if (error instanceof UserError && error.code === 'VaultNotFound') {
-      return { kind: 'roles', roles: [] }; // Vault answers an empty list with 404 and no errors.
-    }
-    if (error instanceof UserError && error.code === 'VaultPermissionDenied') {
-      return { kind: 'forbidden', message: error.message };
-    }
-    throw error;
-  }
+  return listedRoles(() => client.request('list', `${trimSlashes(mount)}/static-roles`));
 }
 
 /** The role's settings, or undefined when the token may not read them. */
@@ -104,12 +93,4 @@ function notFoundAsRole(error: unknown, mount: string, name: string): unknown {
     );
   }
   return error;
-}
-
-function trimSlashes(path: string): string {
-  return path.replace(/^\/+|\/+$/g, '');
-}
-
-function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }

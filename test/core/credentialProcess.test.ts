@@ -8,8 +8,8 @@ import { loadAwsConfig } from '../../src/core/awsConfig';
 import { redact } from '../../src/core/credentialProcess';
 import { buildCatalog } from '../../src/core/roles';
 import { assumeRole } from '../../src/core/sts';
-import { UserError } from '../../src/core/userError';
 import { type AwsServer, startAwsServer } from '../servers/aws';
+import { rejectsWith } from './rejectsWith';
 
 const SECRET = 'LOCALTESTclientSecret0123456789abcdef';
 
@@ -57,17 +57,6 @@ describe('credential_process', () => {
       timeoutMs: extra.timeoutMs ?? 5000,
       signal: extra.signal,
     });
-  }
-
-  async function rejectsWith(promise: Promise<unknown>, code: string): Promise<UserError> {
-    try {
-      await promise;
-    } catch (error) {
-      assert.ok(error instanceof UserError, `expected a UserError, got ${String(error)}`);
-      assert.equal(error.code, code, `${error.code}: ${error.message}`);
-      return error;
-    }
-    return assert.fail(`expected ${code}, but it succeeded`);
   }
 
   test('its credentials are the source of the role', async () => {

@@ -5,27 +5,16 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { type DeviceCode, IdentityCenter } from '../../src/core/identityCenter';
 import { registeredClient } from '../../src/core/identityCenter/tokens';
-import { UserError } from '../../src/core/userError';
 import { type AwsServer, startAwsServer } from '../servers/aws';
 import { type SsoServer, startSsoServer } from '../servers/sso';
 import { MemorySecrets, SharedClock, approveOnPage, control, instanceOf, settingsFor } from '../support/identityCenter';
+import { rejectsWith } from './rejectsWith';
 
 let aws: AwsServer;
 let sso: SsoServer;
 let clock: SharedClock;
 let secrets: MemorySecrets;
 let center: IdentityCenter;
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<UserError> {
-  let caught: unknown;
-  await promise.then(
-    () => assert.fail(`expected ${code}`),
-    (e: unknown) => (caught = e),
-  );
-  assert.ok(caught instanceof UserError, `not a UserError: ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
 
 /** A poll wait that lets `ms` pass on the shared clock and records it; `onWait` runs before the next poll. */
 function virtualSleep(waits: number[], onWait: (n: number) => void | Promise<void> = () => undefined) {

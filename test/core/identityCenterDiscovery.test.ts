@@ -6,10 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { IdentityCenter, type DeviceCode, directoryCatalog, filterAccounts, parseDirectory, toCached } from '../../src/core/identityCenter';
 import { buildCatalog } from '../../src/core/roles';
 import { getCallerIdentity } from '../../src/core/sts';
-import { UserError } from '../../src/core/userError';
 import { type AwsServer, startAwsServer } from '../servers/aws';
 import { type SsoServer, reservedRoleName, startSsoServer } from '../servers/sso';
 import { MemorySecrets, approveOnPage, instanceOf, settingsFor } from '../support/identityCenter';
+import { rejectsWith } from './rejectsWith';
 
 let aws: AwsServer;
 let big: SsoServer;
@@ -28,17 +28,6 @@ async function signedIn(server: SsoServer): Promise<IdentityCenter> {
     },
   });
   return center;
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<UserError> {
-  let caught: unknown;
-  await promise.then(
-    () => assert.fail(`expected ${code}`),
-    (e: unknown) => (caught = e),
-  );
-  assert.ok(caught instanceof UserError, `not a UserError: ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
 }
 
 before(async () => {

@@ -14,8 +14,8 @@ import {
   needsMfaCode,
   StsCache,
 } from '../../src/core/sts';
-import { UserError } from '../../src/core/userError';
 import { type AwsServer, startAwsServer, totp } from '../servers/aws';
+import { rejectsWith } from './rejectsWith';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/aws-config');
 const BOB_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -33,21 +33,6 @@ function role(label: string): RoleEntry {
   const found = roles.get(label);
   assert.ok(found, `no role ${label}`);
   return found;
-}
-
-/** Asserts a UserError with this code whose message mentions every given text. */
-async function rejectsWith(promise: Promise<unknown>, code: string, ...mentions: string[]): Promise<UserError> {
-  let caught: unknown;
-  await promise.then(
-    () => assert.fail(`expected ${code}`),
-    (e: unknown) => (caught = e),
-  );
-  assert.ok(caught instanceof UserError, `not a UserError: ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  for (const text of mentions) {
-    assert.ok(caught.message.includes(text), `'${caught.message}' does not mention '${text}'`);
-  }
-  return caught;
 }
 
 before(async () => {

@@ -9,9 +9,9 @@ import { type AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
 import { buildCatalog, type RoleEntry } from '../../src/core/roles';
 import { assumeRole, type AssumeOptions, getCallerIdentity, StsCache } from '../../src/core/sts';
 import { StsClientPool } from '../../src/core/stsClients';
-import { UserError } from '../../src/core/userError';
 import { waitUntilUsable } from '../../src/core/waitForKeys';
 import { type AwsServer, startAwsServer, totp } from '../servers/aws';
+import { rejectsWith } from './rejectsWith';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/aws-config');
 const BOB_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -44,17 +44,6 @@ async function counted(fn: () => Promise<unknown>): Promise<{ requests: number; 
     if (n !== (start.actions[action] ?? 0)) actions[action] = n - (start.actions[action] ?? 0);
   }
   return { requests: end.requests - start.requests, connections: end.connections - start.connections, actions };
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<UserError> {
-  let caught: unknown;
-  await promise.then(
-    () => assert.fail(`expected ${code}`),
-    (e: unknown) => (caught = e),
-  );
-  assert.ok(caught instanceof UserError, `not a UserError: ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
 }
 
 before(async () => {

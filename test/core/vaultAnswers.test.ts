@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { environmentFor } from '../../src/core/terminalEnv';
-import { UserError } from '../../src/core/userError';
 import { VaultClient } from '../../src/core/vault';
 import { MAX_TTL_SECONDS } from '../../src/core/vaultAnswers';
 import { type LocalServers, startServers } from '../servers';
+import { rejectsWith } from './rejectsWith';
 
 type Answer = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -54,17 +54,6 @@ function json(status: number, text: string): Answer {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   };
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<UserError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof UserError, `expected a UserError, got ${String(error)}`);
-    assert.equal(error.code, code, `${error.code}: ${error.message}`);
-    return error;
-  }
-  return assert.fail(`expected ${code}, but it succeeded`);
 }
 
 describe('Vault answers that are not Vault answers', () => {

@@ -4,12 +4,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentials } from '../../src/core/session';
-import { UserError } from '../../src/core/userError';
 import { VaultClient } from '../../src/core/vault';
 import { loginLdap } from '../../src/core/vaultAuth';
 import { checkSessionName, defaultSessionName, needsMfaCode, rolePolicyLines, ttlChoices } from '../../src/core/vaultStsOptions';
 import { type LocalServers, startServers } from '../servers';
 import { totp } from '../servers/aws';
+import { rejectsWith } from './rejectsWith';
 
 // The MFA device of Vault's own IAM user in test/servers/world.json.
 const VAULT_ROOT_TOTP = 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU';
@@ -21,17 +21,6 @@ async function callerOf(endpoint: string, credentials: AwsCredentials): Promise<
   } finally {
     sts.destroy();
   }
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<UserError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof UserError, String(error));
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}`);
 }
 
 describe('Vault STS credential options', () => {

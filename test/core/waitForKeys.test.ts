@@ -4,23 +4,12 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { AwsCredentials } from '../../src/core/session';
-import { UserError } from '../../src/core/userError';
 import { VaultClient } from '../../src/core/vault';
 import { waitUntilUsable } from '../../src/core/waitForKeys';
 import { type LocalServers, startServers } from '../servers';
+import { rejectsWith } from './rejectsWith';
 
 const PROPAGATION_MS = 1500;
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<UserError> {
-  let caught: unknown;
-  await promise.then(
-    () => assert.fail(`expected ${code}`),
-    (e: unknown) => (caught = e),
-  );
-  assert.ok(caught instanceof UserError, `not a UserError: ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
