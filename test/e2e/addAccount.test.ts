@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
   e2eEnv,
@@ -16,6 +16,7 @@ import {
   runCommand,
   screenshot,
   treeItem,
+  scenario,
 } from './driver';
 
 // Where code-server may keep user settings in a remote window: both are put back afterwards.
@@ -48,7 +49,7 @@ async function atStep(n: number): Promise<void> {
     .waitFor({ timeout: 10_000 });
 }
 
-test('Add Account accepts a dashed account id, refuses bad role names, warns about a foreign ARN, and shows the account', async () => {
+scenario('Add Account accepts a dashed account id, refuses bad role names, warns about a foreign ARN, and shows the account', async () => {
   await runCommand(page, 'IAM Switchboard: Add Account…');
   await atStep(1);
   await widget().locator('input').fill('4444-4444-4444');

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
   answerQuickInput,
@@ -24,6 +24,7 @@ import {
   terminalTab,
   treeItem,
   waitForNotification,
+  scenario,
 } from './driver';
 
 const { workbenchUrl, workspace, home } = e2eEnv();
@@ -77,7 +78,7 @@ after(async () => {
   fs.writeFileSync(credentialsFile, originalCredentials);
 });
 
-test('opening a folder that names its role offers to assume it', async () => {
+scenario('opening a folder that names its role offers to assume it', async () => {
   const message = await waitForNotification(page, /This folder deploys with dev-readonly/, 30_000);
   assert.match(message, /assume it now\?/);
   await screenshot(page, 'guardrails-workspace-role-offer');
@@ -88,7 +89,7 @@ test('opening a folder that names its role offers to assume it', async () => {
   await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 20_000 });
 });
 
-test('Discover Roles on the central user lists the roles its policies allow, and not the denied one', async () => {
+scenario('Discover Roles on the central user lists the roles its policies allow, and not the denied one', async () => {
   await openViewContainer(page);
   await expandTreeItem(page, 'dev');
   await clickInlineAction(page, 'via profile default', 'Discover Roles…');
@@ -110,7 +111,7 @@ test('Discover Roles on the central user lists the roles its policies allow, and
   await screenshot(page, 'discover-roles-list');
 });
 
-test('Try marks the role whose trust policy refuses the user', async () => {
+scenario('Try marks the role whose trust policy refuses the user', async () => {
   await page.keyboard.press('Enter'); // keep the list's choice (Auditor: no profile has it yet)
   await pickQuickItem(page, 'Try Every Role');
   const breakGlass = quickRows(page).filter({ hasText: 'role/BreakGlass' });
@@ -119,7 +120,7 @@ test('Try marks the role whose trust policy refuses the user', async () => {
   await screenshot(page, 'discover-roles-tried');
 });
 
-test('Add writes the chosen roles into a marked block of ~/.aws/config, and they appear in the tree', async () => {
+scenario('Add writes the chosen roles into a marked block of ~/.aws/config, and they appear in the tree', async () => {
   // Try left the refused Auditor out; the person keeps it anyway (they reach it by chaining), and completes a pattern.
   await pickQuickItem(page, 'role/Auditor');
   await pickQuickItem(page, 'arn:aws:iam::222222222222:role/*'); // a pattern: asks for the role name
@@ -150,7 +151,7 @@ test('Add writes the chosen roles into a marked block of ~/.aws/config, and they
   await screenshot(page, 'discover-roles-added');
 });
 
-test('assuming a production role asks first', async () => {
+scenario('assuming a production role asks first', async () => {
   await clickAssume(page, 'prod-readonly');
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ timeout: 20_000 });
@@ -162,7 +163,7 @@ test('assuming a production role asks first', async () => {
   await dialog.locator('.monaco-button', { hasText: /^Assume$/ }).click();
 });
 
-test('a task run as a production role in a dev folder is stopped with a question', async () => {
+scenario('a task run as a production role in a dev folder is stopped with a question', async () => {
   const item = statusBarItem(page, 'prod-readonly');
   await item.waitFor({ timeout: 20_000 });
   // The wrong account for this folder: the status bar turns to the error colour.
@@ -191,7 +192,7 @@ test('a task run as a production role in a dev folder is stopped with a question
   await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
 });
 
-test('production roles look different in the tree', async () => {
+scenario('production roles look different in the tree', async () => {
   await openViewContainer(page);
   const prodRow = treeItem(page, 'prod-auditor').first();
   assert.match(await prodRow.innerText(), /production/);
@@ -206,7 +207,7 @@ test('production roles look different in the tree', async () => {
   await screenshot(page, 'guardrails-production-tree');
 });
 
-test('a user who may not read its group policies is told in one sentence, and still sees what could be read', async () => {
+scenario('a user who may not read its group policies is told in one sentence, and still sees what could be read', async () => {
   // erin (test/servers/world.json) may read her own policies only, not her group's. Fake keys, local server only.
   fs.writeFileSync(
     credentialsFile,

@@ -48,9 +48,13 @@ export async function launchBrowser(): Promise<Browser> {
   return browser;
 }
 
+/** The workbench page a scenario opened last: the one pictured when a scenario fails. */
+let lastWorkbench: Page | undefined;
+
 /** Opens the workbench and waits until it is ready to use. */
 export async function openWorkbench(browser: Browser, url = e2eEnv().workbenchUrl): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  lastWorkbench = page;
   await page.goto(url);
   await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
   return page;
@@ -85,9 +89,21 @@ export function treeItem(page: Page, label: string): Locator {
 
 /** Waits for a tree row and expands it if it is collapsed. */
 export async function expandTreeItem(page: Page, label: string): Promise<void> {
-  const row = treeItem(page, label).first();
+  await unfoldRow(treeItem(page, label).first());
+}
+
+/**
+ * Clicks a folded row until the tree says it is unfolded: a click that lands while the tree redraws (a refresh
+ * from the extension) can be lost, and a person would simply click again.
+ */
+export async function unfoldRow(row: Locator): Promise<void> {
   await row.waitFor({ timeout: 20_000 });
-  if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if ((await row.getAttribute('aria-expanded')) !== 'false') return;
+    await row.click();
+    for (let wait = 0; wait < 10 && (await row.getAttribute('aria-expanded')) === 'false'; wait++) await row.page().waitForTimeout(100);
+  }
+  if ((await row.getAttribute('aria-expanded')) === 'false') throw new Error(`the row '${await row.innerText()}' did not unfold`);
 }
 
 /** Runs a command from the palette by its title, e.g. "IAM Switchboard: Switch Role…". */
@@ -189,6 +205,27 @@ export async function clickAssume(page: Page, label: string): Promise<void> {
   await clickRowAction(page, treeItem(page, label).first(), 'Assume Role');
 }
 
+/**
+ * Assumes a role from its row's inline button and waits until the status bar shows `status`. A click can land on
+ * a row the tree is redrawing and do nothing, as a person sees: when nothing happened (no status, no "Assuming"
+ * progress) within a few seconds, it clicks again, as they would.
+ */
+export async function assumeFromTree(page: Page, label: string, status: string | RegExp = label, timeout = 20_000): Promise<void> {
+  const done = statusBarItem(page, status);
+  const assuming = page.locator('.notifications-toasts .notification-list-item', { hasText: `Assuming ${label}` });
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    await clickAssume(page, label);
+    const quietUntil = Date.now() + 4_000;
+    while (Date.now() < deadline) {
+      if (await done.isVisible()) return;
+      if (Date.now() > quietUntil && !(await assuming.isVisible())) break;
+      await page.waitForTimeout(200);
+    }
+  }
+  await done.waitFor({ timeout: 1 });
+}
+
 /** Saves a picture of the page to test-results/screenshots/<name>.png and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(screenshotsDir, { recursive: true });
@@ -249,22 +286,19 @@ export async function clickRowAction(page: Page, row: Locator, action: string, t
 }
 
 /**
- * `test` from node:test, with a picture of the page when a scenario fails (test-results/screenshots/failed-…),
- * so a failure in CI can be seen as the person would have seen it.
+ * `test` from node:test, with a picture of the workbench when a scenario fails
+ * (test-results/screenshots/failed-…), so a failure in CI can be seen as the person would have seen it.
  */
-export function scenarioWithScreenshots(currentPage: () => Page | undefined) {
-  return (name: string, fn: () => Promise<void>): void => {
-    test(name, async () => {
-      try {
-        await fn();
-      } catch (error) {
-        const page = currentPage();
-        const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-        if (page) await screenshot(page, `failed-${slug}`).catch(() => undefined);
-        throw error;
-      }
-    });
-  };
+export function scenario(name: string, fn: () => Promise<void>): void {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (error) {
+      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+      if (lastWorkbench && !lastWorkbench.isClosed()) await screenshot(lastWorkbench, `failed-${slug}`).catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 /** The terminal tab (or single-terminal title) named `name` in the panel. */

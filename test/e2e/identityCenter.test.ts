@@ -6,8 +6,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { after, before } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
 import {
   clickInlineAction,
   createTerminal,
@@ -27,6 +27,9 @@ import {
   typeInTerminal,
   waitForNotification,
   waitForTerminalText,
+  assumeFromTree,
+  scenario,
+  unfoldRow,
 } from './driver';
 
 const { awsUrl, ssoUrl, workbenchUrl, workspace } = e2eEnv();
@@ -65,25 +68,15 @@ async function showAccounts(...ids: string[]): Promise<void> {
     .hover();
   await page.locator('.part.sidebar .action-label[aria-label="Collapse All"]').first().click();
   await page.locator('.part.sidebar .monaco-list-row[aria-expanded="true"]').first().waitFor({ state: 'detached', timeout: 10_000 });
-  await unfold(treeItem(page, SECTION).first());
+  await unfoldRow(treeItem(page, SECTION).first());
   for (const id of ids) {
-    await unfold(
+    await unfoldRow(
       page
         .locator('.part.sidebar .monaco-list-row')
         .filter({ has: page.locator('.label-description', { hasText: new RegExp(`^${id}$`) }) })
         .first(),
     );
   }
-}
-
-/** Clicks a folded row until the tree says it is unfolded (a click while it redraws may be lost). */
-async function unfold(row: Locator): Promise<void> {
-  await row.waitFor({ timeout: 20_000 });
-  for (let attempt = 0; attempt < 5 && (await row.getAttribute('aria-expanded')) === 'false'; attempt++) {
-    await row.click();
-    await page.waitForTimeout(300);
-  }
-  assert.equal(await row.getAttribute('aria-expanded'), 'true', 'the row unfolded');
 }
 
 after(async () => {
@@ -155,7 +148,7 @@ async function approveInBrowser(): Promise<{ code: string; url: string }> {
   return { code, url };
 }
 
-test('Sign in opens the verification page in this browser, and after approval every account and role is in the tree', async () => {
+scenario('Sign in opens the verification page in this browser, and after approval every account and role is in the tree', async () => {
   await treeItem(page, SECTION).first().waitFor({ timeout: 30_000 });
   await waitForSectionState(/^signed out$/);
   await expandTreeItem(page, SECTION);
@@ -181,16 +174,15 @@ test('Sign in opens the verification page in this browser, and after approval ev
   await screenshot(page, 'identity-center-new-accounts');
 });
 
-test('an Identity Center role assumed from the tree is who a terminal runs as', async () => {
-  await clickInlineAction(page, 'sandbox/AdministratorAccess', 'Assume Role');
-  await statusBarItem(page, 'sandbox/AdministratorAccess').waitFor({ timeout: 20_000 });
+scenario('an Identity Center role assumed from the tree is who a terminal runs as', async () => {
+  await assumeFromTree(page, 'sandbox/AdministratorAccess');
   await createTerminal(page);
   await typeInTerminal(page, `echo "ic:$(${callerArnCommand})"`);
   await waitForTerminalText(page, /ic:arn:aws:sts::666666666666:assumed-role\/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}\/alice/);
   await screenshot(page, 'identity-center-terminal');
 });
 
-test('an Identity Center role opens the AWS console with its session, and offers no ARN to copy', async () => {
+scenario('an Identity Center role opens the AWS console with its session, and offers no ARN to copy', async () => {
   const row = treeItem(page, 'sandbox/AdministratorAccess').first();
   await row.click({ button: 'right' });
   const items = page.locator('.context-view .monaco-menu .action-item');
@@ -215,7 +207,7 @@ test('an Identity Center role opens the AWS console with its session, and offers
   await consolePage.close();
 });
 
-test('Switch Role finds Identity Center roles by account id', async () => {
+scenario('Switch Role finds Identity Center roles by account id', async () => {
   await runCommand(page, 'IAM Switchboard: Switch Role…');
   await page.locator('.quick-input-widget input').fill('555555555555');
   const items = await quickPickItems(page);
@@ -229,7 +221,7 @@ test('Switch Role finds Identity Center roles by account id', async () => {
   await statusBarItem(page, 'security/ReadOnlyAccess').waitFor({ timeout: 20_000 });
 });
 
-test('after a reload the tree shows the cached accounts at once, while Identity Center does not answer', async () => {
+scenario('after a reload the tree shows the cached accounts at once, while Identity Center does not answer', async () => {
   const before = await ssoStats();
   // Every portal request is throttled from now on: whatever the tree shows after the reload came from the cache.
   await ssoControl('throttle', { every: 1 });
@@ -254,7 +246,7 @@ test('after a reload the tree shows the cached accounts at once, while Identity 
   await waitForSectionState(/^signed in until [^·]+$/, 90_000);
 });
 
-test('an expired sign-in says so and offers Sign in, which brings the accounts back', async () => {
+scenario('an expired sign-in says so and offers Sign in, which brings the accounts back', async () => {
   // Toasts from before (a terminal restored with keys) would crowd out the code's notification.
   await runCommand(page, 'Notifications: Clear All Notifications');
   await ssoControl('clock', { advanceMs: PAST_EXPIRY_MS });
@@ -271,9 +263,8 @@ test('an expired sign-in says so and offers Sign in, which brings the accounts b
   await treeItem(page, 'sandbox/AdministratorAccess').first().waitFor({ timeout: 20_000 });
 });
 
-test('Sign out empties the tree of Identity Center roles and ends their session', async () => {
-  await clickInlineAction(page, 'security/ReadOnlyAccess', 'Assume Role');
-  await statusBarItem(page, 'security/ReadOnlyAccess').waitFor({ timeout: 20_000 });
+scenario('Sign out empties the tree of Identity Center roles and ends their session', async () => {
+  await assumeFromTree(page, 'security/ReadOnlyAccess');
   await clickInlineAction(page, SECTION, 'Sign out of IAM Identity Center');
   await waitForSectionState(/^signed out$/);
   await expandTreeItem(page, SECTION);

@@ -7,11 +7,10 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { projectRoot } from './codeServer';
 import {
-  clickAssume,
   clickInlineAction,
   e2eEnv,
   expandTreeItem,
@@ -24,6 +23,8 @@ import {
   screenshot,
   statusBarItem,
   terminalTab,
+  assumeFromTree,
+  scenario,
 } from './driver';
 
 const { awsUrl, workbenchUrl, workspace, userDataDir } = e2eEnv();
@@ -102,23 +103,20 @@ async function openTerminal(): Promise<void> {
   await terminalTab(page, BEFORE).waitFor({ timeout: 10_000 });
 }
 
-test('a terminal opened before Assume is the role after it, follows a switch, and fails with a message after Clear', async () => {
+scenario('a terminal opened before Assume is the role after it, follows a switch, and fails with a message after Clear', async () => {
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 20_000 });
   await openTerminal();
   await expectIn(BEFORE, callerArn, NO_ROLE);
-  await clickAssume(page, 'dev-readonly');
-  await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 20_000 });
+  await assumeFromTree(page, 'dev-readonly');
   await expectIn(BEFORE, callerArn, DEV);
   // A pinned terminal, opened while dev is active, as prod.
   await clickInlineAction(page, 'prod-readonly', 'Open Terminal as Role');
   await terminalTab(page, 'AWS: prod-readonly').waitFor({ timeout: 20_000 });
   await expectIn('AWS: prod-readonly', callerArn, PROD);
   // Switch the window: the terminal from before follows at its next call, the pinned one stays.
-  await clickAssume(page, 'prod-readonly');
-  await statusBarItem(page, 'prod-readonly').waitFor({ timeout: 20_000 });
+  await assumeFromTree(page, 'prod-readonly');
   await expectIn(BEFORE, callerArn, PROD);
-  await clickAssume(page, 'dev-readonly');
-  await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 20_000 });
+  await assumeFromTree(page, 'dev-readonly');
   await expectIn(BEFORE, callerArn, DEV);
   await expectIn('AWS: prod-readonly', callerArn, PROD);
   // No relaunch hint: the window's environment did not change with the switches.
@@ -134,9 +132,8 @@ test('a terminal opened before Assume is the role after it, follows a switch, an
   await screenshot(page, 'live-credentials-cleared');
 });
 
-test('a terminal holds a token, never a key or session token, in its process environment', async () => {
-  await clickAssume(page, 'dev-readonly');
-  await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 20_000 });
+scenario('a terminal holds a token, never a key or session token, in its process environment', async () => {
+  await assumeFromTree(page, 'dev-readonly');
   const marker = await expectIn(BEFORE, 'echo pid=$$', /pid=\d+/);
   const pid = new RegExp(`${marker}:pid=(\\d+)`).exec(await joinedText())![1];
   const environ = Object.fromEntries(
@@ -157,7 +154,7 @@ test('a terminal holds a token, never a key or session token, in its process env
   assert.doesNotMatch(config, /aws_secret_access_key|aws_session_token/i);
 });
 
-test('with [default] keys in ~/.aws/credentials and AWS_PROFILE inherited, the JS SDK and boto3 are the role too', async () => {
+scenario('with [default] keys in ~/.aws/credentials and AWS_PROFILE inherited, the JS SDK and boto3 are the role too', async () => {
   const sdk = `node -e "const {STSClient,GetCallerIdentityCommand}=require('@aws-sdk/client-sts');new STSClient({endpoint:'${awsUrl}',region:'eu-west-1'}).send(new GetCallerIdentityCommand({})).then(r=>console.log('sdk='+r.Arn),e=>console.log('sdkfail='+e.name))"`;
   await expectIn(
     BEFORE,
@@ -174,7 +171,7 @@ test('with [default] keys in ~/.aws/credentials and AWS_PROFILE inherited, the J
   await expectIn(BEFORE, boto, /boto=arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
 });
 
-test('a long-running SDK process keeps working across a refresh and picks up the new access key', async () => {
+scenario('a long-running SDK process keeps working across a refresh and picks up the new access key', async () => {
   const log = path.join(folder, 'long-running.log');
   fs.rmSync(log, { force: true });
   fs.writeFileSync(
@@ -201,8 +198,7 @@ test('a long-running SDK process keeps working across a refresh and picks up the
   // Sessions the local STS issues now end 40 s from now: the role store refreshes halfway, the endpoint serves it.
   await awsControl('clock', { advanceMs: -(3600 - 40) * 1000 });
   try {
-    await clickAssume(page, 'prod-readonly');
-    await statusBarItem(page, 'prod-readonly').waitFor({ timeout: 20_000 });
+    await assumeFromTree(page, 'prod-readonly');
     await runInTerminal(page, BEFORE, `NODE_PATH=${path.join(projectRoot, 'node_modules')} node ${path.join(folder, 'poll.js')} &`);
     const deadline = Date.now() + 60_000;
     let keys = new Set<string>();
@@ -230,7 +226,7 @@ test('a long-running SDK process keeps working across a refresh and picks up the
   }
 });
 
-test("a closed pinned terminal's token stops working", async () => {
+scenario("a closed pinned terminal's token stops working", async () => {
   await clickInlineAction(page, 'dev-readonly', 'Open Terminal as Role');
   await terminalTab(page, 'AWS: dev-readonly').waitFor({ timeout: 20_000 });
   const marker = await expectIn(
@@ -251,7 +247,7 @@ test("a closed pinned terminal's token stops working", async () => {
   assert.equal((await fetch(url, { headers: { Authorization: 'not-a-token' } })).status, 403, 'wrong token: 403');
 });
 
-test('after a window reload, a terminal from before keeps its endpoint: no role until one is assumed, then that role', async () => {
+scenario('after a window reload, a terminal from before keeps its endpoint: no role until one is assumed, then that role', async () => {
   await reloadWorkbench(page);
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 20_000 });
   // VS Code reconnects the terminal with the environment it started with; the window asked for the same port
@@ -259,8 +255,7 @@ test('after a window reload, a terminal from before keeps its endpoint: no role 
   await terminalTab(page, BEFORE).waitFor({ timeout: 30_000 });
   await expectIn(BEFORE, callerArn, NO_ROLE);
   await expandTreeItem(page, 'dev');
-  await clickAssume(page, 'dev-readonly');
-  await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 20_000 });
+  await assumeFromTree(page, 'dev-readonly');
   await expectIn(BEFORE, callerArn, DEV);
   await screenshot(page, 'live-credentials-after-reload');
 });

@@ -6,10 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  clickAssume,
   clickInlineAction,
   e2eEnv,
   expandTreeItem,
@@ -24,6 +23,8 @@ import {
   terminalTab,
   waitForActiveTerminalText,
   waitForNotification,
+  assumeFromTree,
+  scenario,
 } from './driver';
 
 const { awsUrl, workbenchUrl, workspace, userDataDir } = e2eEnv();
@@ -86,15 +87,14 @@ async function openPinned(label: string): Promise<void> {
   await terminalTab(page, `AWS: ${label}`).waitFor({ timeout: 20_000 });
 }
 
-test('a terminal opened as a role before another role is assumed stays that role', async () => {
+scenario('a terminal opened as a role before another role is assumed stays that role', async () => {
   await openPinned('dev-readonly');
   await expectTerminalIs('AWS: dev-readonly', DEV_READONLY);
-  await clickAssume(page, 'prod-readonly');
-  await statusBarItem(page, 'prod-readonly').waitFor({ timeout: 20_000 });
+  await assumeFromTree(page, 'prod-readonly');
   await expectTerminalIs('AWS: dev-readonly', DEV_READONLY);
 });
 
-test('Open Terminal as Role while another role is active gives the role its name says, not the active one', async () => {
+scenario('Open Terminal as Role while another role is active gives the role its name says, not the active one', async () => {
   // prod-readonly is the window's role now: the collection holds its keys.
   await statusBarItem(page, 'prod-readonly').waitFor({ timeout: 5_000 });
   await clickInlineAction(page, 'dev-readonly', 'Open Terminal as Role');
@@ -105,15 +105,14 @@ test('Open Terminal as Role while another role is active gives the role its name
   await screenshot(page, 'pinned-terminal-while-other-role-active');
 });
 
-test('after a switch, a new pinned terminal is its own role and the old one keeps its role', async () => {
-  await clickAssume(page, 'dev-deployer');
-  await statusBarItem(page, 'dev-deployer').waitFor({ timeout: 20_000 });
+scenario('after a switch, a new pinned terminal is its own role and the old one keeps its role', async () => {
+  await assumeFromTree(page, 'dev-deployer');
   await openPinned('prod-readonly');
   await expectTerminalIs('AWS: prod-readonly', PROD_READONLY);
   await expectTerminalIs('AWS: dev-readonly', DEV_READONLY);
 });
 
-test('after Clear, a pinned terminal is still its role', async () => {
+scenario('after Clear, a pinned terminal is still its role', async () => {
   await runCommand(page, 'IAM Switchboard: Clear Credentials');
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
   await expectTerminalIs('AWS: prod-readonly', PROD_READONLY);
@@ -121,9 +120,8 @@ test('after Clear, a pinned terminal is still its role', async () => {
   await expectTerminalIs('AWS: dev-readonly', DEV_READONLY);
 });
 
-test('after a reload, terminals that still hold keys are named in a warning and can be closed', async () => {
-  await clickAssume(page, 'dev-deployer');
-  await statusBarItem(page, 'dev-deployer').waitFor({ timeout: 20_000 });
+scenario('after a reload, terminals that still hold keys are named in a warning and can be closed', async () => {
+  await assumeFromTree(page, 'dev-deployer');
   // An ordinary terminal opened now gets dev-deployer's keys from the window's environment collection.
   await openOrdinaryTerminal();
   await expectActiveTerminalIs(DEV_DEPLOYER);

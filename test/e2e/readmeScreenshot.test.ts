@@ -4,20 +4,20 @@
 // shared one loads the extension from source. Saved as test-results/screenshots/readme-hero.png.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type CodeServer, projectRoot, startCodeServer } from './codeServer';
 import { demoSettings, prepareDemoHome, prepareDemoWorkspace } from './demoWorld';
 import {
-  clickAssume,
   e2eEnv,
   expandTreeItem,
   launchBrowser,
   openViewContainer,
   runCommand,
   screenshot,
-  statusBarItem,
   waitForActiveTerminalText,
+  assumeFromTree,
+  scenario,
 } from './driver';
 
 const { awsUrl, vaultUrl, home } = e2eEnv();
@@ -56,11 +56,10 @@ after(async () => {
   server?.removeFiles();
 });
 
-test('the README picture: a role assumed from the sidebar and the plain AWS CLI running as it', async () => {
+scenario('the README picture: a role assumed from the sidebar and the plain AWS CLI running as it', async () => {
   await expandTreeItem(page, 'dev');
   await expandTreeItem(page, 'prod');
-  await clickAssume(page, 'dev-readonly');
-  await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 30_000 });
+  await assumeFromTree(page, 'dev-readonly', 'dev-readonly', 30_000);
   await runCommand(page, 'Terminal: Create New Terminal');
   await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
   await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();

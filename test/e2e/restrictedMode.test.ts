@@ -5,12 +5,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type CodeServer, projectRoot, startCodeServer, workbenchUrl } from './codeServer';
 import { demoSettings, prepareDemoHome } from './demoWorld';
 import {
-  clickAssume,
   e2eEnv,
   expandTreeItem,
   launchBrowser,
@@ -20,6 +19,8 @@ import {
   statusBarItem,
   treeItem,
   waitForNotification,
+  assumeFromTree,
+  scenario,
 } from './driver';
 
 const { awsUrl, vaultUrl, home } = e2eEnv();
@@ -77,7 +78,7 @@ after(async () => {
   hostileServer?.close();
 });
 
-test("in Restricted Mode the tree shows the person's own accounts, not the workspace's", async () => {
+scenario("in Restricted Mode the tree shows the person's own accounts, not the workspace's", async () => {
   await treeItem(page, 'dev').first().waitFor({ timeout: 30_000 });
   await expandTreeItem(page, 'dev');
   assert.equal(await treeItem(page, 'workspace-account').count(), 0);
@@ -87,13 +88,12 @@ test("in Restricted Mode the tree shows the person's own accounts, not the works
   await screenshot(page, 'restricted-mode-tree');
 });
 
-test("in Restricted Mode an assume goes to the person's own STS, never to the workspace's endpoint", async () => {
-  await clickAssume(page, 'dev-readonly');
-  await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 30_000 });
+scenario("in Restricted Mode an assume goes to the person's own STS, never to the workspace's endpoint", async () => {
+  await assumeFromTree(page, 'dev-readonly', 'dev-readonly', 30_000);
   assert.deepEqual(hostile, []);
 });
 
-test('in Restricted Mode importing roles from Terraform is refused', async () => {
+scenario('in Restricted Mode importing roles from Terraform is refused', async () => {
   await runCommand(page, 'IAM Switchboard: Import Roles from Terraform Outputs');
   await waitForNotification(page, /needs a trusted workspace/);
   assert.deepEqual(hostile, []);

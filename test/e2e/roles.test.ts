@@ -1,7 +1,7 @@
 // A person assumes a role from the sidebar, and a new terminal's real AWS CLI runs as that role; the status bar
 // counts down; a role they may not assume shows the error and keeps the previous one; Clear removes it all.
 import * as assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
   clickAssume,
@@ -18,6 +18,7 @@ import {
   typeInTerminal,
   waitForNotification,
   waitForTerminalText,
+  scenario,
 } from './driver';
 
 let browser: Browser;
@@ -34,7 +35,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('the tree lists the demo accounts and their roles', async () => {
+scenario('the tree lists the demo accounts and their roles', async () => {
   await expandTreeItem(page, 'dev');
   await expandTreeItem(page, 'prod');
   for (const role of ['dev-readonly', 'dev-deployer', 'prod-admin', 'prod-auditor', 'prod-breakglass']) {
@@ -43,7 +44,7 @@ test('the tree lists the demo accounts and their roles', async () => {
   await screenshot(page, 'roles-tree');
 });
 
-test('after Assume, a new terminal runs the AWS CLI as the role, and the status bar counts down', async () => {
+scenario('after Assume, a new terminal runs the AWS CLI as the role, and the status bar counts down', async () => {
   await clickAssume(page, 'dev-readonly');
   const item = statusBarItem(page, 'dev-readonly');
   await item.waitFor({ timeout: 20_000 });
@@ -54,7 +55,7 @@ test('after Assume, a new terminal runs the AWS CLI as the role, and the status 
   await screenshot(page, 'roles-terminal-assumed');
 });
 
-test('a role the user may not assume shows why and keeps the previous role', async () => {
+scenario('a role the user may not assume shows why and keeps the previous role', async () => {
   await clickAssume(page, 'prod-breakglass');
   const message = await waitForNotification(page, /not allowed to assume/);
   assert.match(message, /arn:aws:iam::333333333333:role\/BreakGlass/);
@@ -63,7 +64,7 @@ test('a role the user may not assume shows why and keeps the previous role', asy
   await screenshot(page, 'roles-access-denied');
 });
 
-test('Clear Credentials removes the role from new terminals', async () => {
+scenario('Clear Credentials removes the role from new terminals', async () => {
   await runCommand(page, 'IAM Switchboard: Clear Credentials');
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
   await createTerminal(page);

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
   clickInlineAction,
@@ -21,6 +21,8 @@ import {
   treeItem,
   waitForActiveTerminalText,
   waitForNotification,
+  assumeFromTree,
+  scenario,
 } from './driver';
 
 const { awsUrl, workbenchUrl, workspace } = e2eEnv();
@@ -55,7 +57,7 @@ async function awsControl(what: 'clock' | 'failure', body: object): Promise<void
   assert.equal(response.status, 200, `POST /__test/${what}: ${await response.text()}`);
 }
 
-test('Open Terminal as Role gives two terminals two different roles at once', async () => {
+scenario('Open Terminal as Role gives two terminals two different roles at once', async () => {
   await clickInlineAction(page, 'dev-readonly', 'Open Terminal as Role');
   await terminalTab(page, 'AWS: dev-readonly').waitFor({ timeout: 20_000 });
   await runInTerminal(page, 'AWS: dev-readonly', `echo "first:$(${callerArnCommand})"`);
@@ -74,7 +76,7 @@ test('Open Terminal as Role gives two terminals two different roles at once', as
   await screenshot(page, 'roles-two-terminals');
 });
 
-test('Open AWS Console as Role signs in to the console as the assumed role', async () => {
+scenario('Open AWS Console as Role signs in to the console as the assumed role', async () => {
   const row = treeItem(page, 'prod-readonly').first();
   await row.click({ button: 'right' });
   // The menu takes no click until it has settled; the keyboard picks the hovered item.
@@ -128,15 +130,13 @@ async function waitForRefresh(label: string, timeoutMs: number): Promise<void> {
 // is set back instead: a 3600 s session it issues then ends 24 s from now, as if most of its hour had passed.
 const SESSION_LEFT_S = 24;
 
-test('a session about to end shows warning colours, refreshes by itself, and leaves new terminals at expiry', async () => {
-  await clickInlineAction(page, 'dev-deployer', 'Assume Role');
-  await statusBarItem(page, /dev-deployer\s+\d+h/).waitFor({ timeout: 20_000 });
+scenario('a session about to end shows warning colours, refreshes by itself, and leaves new terminals at expiry', async () => {
+  await assumeFromTree(page, 'dev-deployer', /dev-deployer\s+\d+h/);
   assert.doesNotMatch((await statusBarItem(page, 'dev-deployer').getAttribute('class')) ?? '', /warning-kind/);
 
   await awsControl('clock', { advanceMs: -(3600 - SESSION_LEFT_S) * 1000 });
   try {
-    await clickInlineAction(page, 'dev-readonly', 'Assume Role');
-    await statusBarItem(page, /dev-readonly\s+0:[0-2]\d/).waitFor({ timeout: 20_000 });
+    await assumeFromTree(page, 'dev-readonly', /dev-readonly\s+0:[0-2]\d/);
     assert.match((await statusBarItem(page, 'dev-readonly').getAttribute('class')) ?? '', /warning-kind/);
     await screenshot(page, 'roles-expiry-warning');
 

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { totp } from '../servers/aws';
 import { projectRoot } from './codeServer';
@@ -19,6 +19,8 @@ import {
   screenshot,
   statusBarItem,
   waitForNotification,
+  assumeFromTree,
+  scenario,
 } from './driver';
 
 const { home } = e2eEnv();
@@ -90,7 +92,7 @@ async function dismissNotifications(): Promise<void> {
     .catch(() => undefined);
 }
 
-test('with no role, Show Caller Identity names the default source identity', async () => {
+scenario('with no role, Show Caller Identity names the default source identity', async () => {
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 20_000 });
   const message = await showCallerIdentity();
   assert.match(
@@ -100,43 +102,45 @@ test('with no role, Show Caller Identity names the default source identity', asy
   await dismissNotifications();
 });
 
-test('with a role, Show Caller Identity names the assumed role', async () => {
-  await clickAssume(page, 'dev-readonly');
-  await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 20_000 });
+scenario('with a role, Show Caller Identity names the assumed role', async () => {
+  await assumeFromTree(page, 'dev-readonly');
   const message = await showCallerIdentity();
   assert.match(message, /Terminals run as arn:aws:sts::222222222222:assumed-role\/ReadOnly\/alice \(account 222222222222\)/);
   await dismissNotifications();
 });
 
-test('an MFA role asks for the code: 5 digits are refused in place, a wrong code is asked again in place, a reused one is refused', async () => {
-  await clickAssume(page, 'prod-admin');
-  const widget = await mfaInput();
-  const input = widget.locator('input');
-  await input.fill('12345');
-  // The validation message takes the prompt's place.
-  await widget.locator('.quick-input-message', { hasText: 'Enter the 6 digits your MFA device shows.' }).waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
-  // The box stayed open: the wrong 6-digit code goes into the same box.
-  const wrong = wrongCode(bobTotpSecret());
-  await input.fill(wrong);
-  await page.keyboard.press('Enter');
-  // AWS rejects it: the flow asks again in place, saying why, instead of ending with an error.
-  const again = page.locator('.quick-input-widget:visible .quick-input-message', { hasText: 'AWS rejected that code' });
-  await again.waitFor({ timeout: 20_000 });
-  await screenshot(page, 'roles-mfa-asked-again');
-  // The same code once more is a used code, not a typo: refused before anything is sent.
-  await page.locator('.quick-input-widget:visible input').fill(wrong);
-  await page
-    .locator('.quick-input-widget:visible .quick-input-message', { hasText: 'You already used this code' })
-    .waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Escape');
-  await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 5_000 });
-  assert.equal(await statusBarItem(page, 'prod-admin').count(), 0);
-  await screenshot(page, 'roles-mfa-wrong-code');
-  await dismissNotifications();
-});
+scenario(
+  'an MFA role asks for the code: 5 digits are refused in place, a wrong code is asked again in place, a reused one is refused',
+  async () => {
+    await clickAssume(page, 'prod-admin');
+    const widget = await mfaInput();
+    const input = widget.locator('input');
+    await input.fill('12345');
+    // The validation message takes the prompt's place.
+    await widget.locator('.quick-input-message', { hasText: 'Enter the 6 digits your MFA device shows.' }).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    // The box stayed open: the wrong 6-digit code goes into the same box.
+    const wrong = wrongCode(bobTotpSecret());
+    await input.fill(wrong);
+    await page.keyboard.press('Enter');
+    // AWS rejects it: the flow asks again in place, saying why, instead of ending with an error.
+    const again = page.locator('.quick-input-widget:visible .quick-input-message', { hasText: 'AWS rejected that code' });
+    await again.waitFor({ timeout: 20_000 });
+    await screenshot(page, 'roles-mfa-asked-again');
+    // The same code once more is a used code, not a typo: refused before anything is sent.
+    await page.locator('.quick-input-widget:visible input').fill(wrong);
+    await page
+      .locator('.quick-input-widget:visible .quick-input-message', { hasText: 'You already used this code' })
+      .waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Escape');
+    await statusBarItem(page, 'dev-readonly').waitFor({ timeout: 5_000 });
+    assert.equal(await statusBarItem(page, 'prod-admin').count(), 0);
+    await screenshot(page, 'roles-mfa-wrong-code');
+    await dismissNotifications();
+  },
+);
 
-test('the right MFA code assumes the role, and a second role from the same source needs no new code', async () => {
+scenario('the right MFA code assumes the role, and a second role from the same source needs no new code', async () => {
   await clickAssume(page, 'prod-admin');
   const widget = await mfaInput();
   await widget.locator('input').fill(totp(bobTotpSecret()));
@@ -146,15 +150,14 @@ test('the right MFA code assumes the role, and a second role from the same sourc
   await dismissNotifications();
 
   // An MFA prompt would hold the assume until answered, so reaching the role proves none was needed.
-  await clickAssume(page, 'prod-readonly-mfa');
-  await statusBarItem(page, 'prod-readonly-mfa').waitFor({ timeout: 20_000 });
+  await assumeFromTree(page, 'prod-readonly-mfa');
   assert.equal(await page.locator('.quick-input-widget:visible').count(), 0);
   assert.match(await showCallerIdentity(), /arn:aws:sts::333333333333:assumed-role\/ReadOnly\/bob/);
   await screenshot(page, 'roles-mfa-cached');
   await dismissNotifications();
 });
 
-test('clicking the status bar opens Switch Role with the recent roles first, and picking one assumes it', async () => {
+scenario('clicking the status bar opens Switch Role with the recent roles first, and picking one assumes it', async () => {
   await statusBarItem(page, 'prod-readonly-mfa').click();
   const widget = page.locator('.quick-input-widget:visible', { hasText: 'Switch Role' });
   await widget.waitFor({ timeout: 10_000 });

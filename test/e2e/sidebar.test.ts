@@ -1,8 +1,8 @@
 // A person opens the IAM Switchboard sidebar and sees the demo accounts and their roles.
 import * as assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { expandTreeItem, launchBrowser, openViewContainer, openWorkbench, screenshot, treeItem } from './driver';
+import { expandTreeItem, launchBrowser, openViewContainer, openWorkbench, screenshot, treeItem, scenario } from './driver';
 
 let browser: Browser;
 let page: Page;
@@ -16,7 +16,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('the sidebar lists the demo accounts with their ids', async () => {
+scenario('the sidebar lists the demo accounts with their ids', async () => {
   await openViewContainer(page);
   for (const [alias, id] of [
     ['dev', '222222222222'],
@@ -29,7 +29,7 @@ test('the sidebar lists the demo accounts with their ids', async () => {
   await screenshot(page, 'sidebar-accounts');
 });
 
-test('expanding an account shows its roles', async () => {
+scenario('expanding an account shows its roles', async () => {
   await expandTreeItem(page, 'dev');
   // Roles sit one level below their account; the role name is in the row's text (label or description).
   const role = page.locator('.part.sidebar .monaco-list-row[aria-level="2"]', { hasText: 'ReadOnly' }).first();

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
   answerQuickInput,
@@ -16,6 +16,7 @@ import {
   runCommand,
   screenshot,
   waitForNotification,
+  scenario,
 } from './driver';
 
 // HashiCorp's HCL parser compiled to wasm. Required (not imported) so its DOM type reference stays out of the program.
@@ -110,13 +111,13 @@ async function clearEditor(): Promise<void> {
   await page.keyboard.press('Delete');
 }
 
-test('a .tf file is in the Terraform language', async () => {
+scenario('a .tf file is in the Terraform language', async () => {
   const mode = page.locator('.statusbar-item[id="status.editor.mode"]');
   await mode.waitFor({ timeout: 10_000 });
   assert.match(await mode.innerText(), /Terraform/);
 });
 
-test('typing the tf- stem offers the Terraform snippets', async () => {
+scenario('typing the tf- stem offers the Terraform snippets', async () => {
   const offered = (await suggestionsFor('tf-')).join('\n');
   await screenshot(page, 'snippets-tf-stem');
   for (const prefix of [
@@ -130,7 +131,7 @@ test('typing the tf- stem offers the Terraform snippets', async () => {
   await clearEditor();
 });
 
-test('typing cross-account finds the cross-account role snippets by a later word', async () => {
+scenario('typing cross-account finds the cross-account role snippets by a later word', async () => {
   const offered = await suggestionsFor('cross-account');
   assert.ok(
     offered.some((row) => row.includes('tf-iam-cross-account-role')),
@@ -139,7 +140,7 @@ test('typing cross-account finds the cross-account role snippets by a later word
   await clearEditor();
 });
 
-test('accepting a snippet inserts it, and tab stops fill in order with their mirrors', async () => {
+scenario('accepting a snippet inserts it, and tab stops fill in order with their mirrors', async () => {
   const prefix = 'tf-iam-cross-account-role-mfa';
   await suggestionsFor(prefix);
   const focused = page.locator(`${suggestRows}.focused`);
@@ -195,7 +196,7 @@ async function scaffold(name: string, centralAccountId: string): Promise<void> {
   await pickQuickItem(page, `modules/${name}`);
 }
 
-test('New Cross-Account Role Module… writes a module that trusts the central account and opens main.tf', async () => {
+scenario('New Cross-Account Role Module… writes a module that trusts the central account and opens main.tf', async () => {
   await scaffold('E2eReadOnly', '1111-1111-1111');
   await page.locator('.tab.active', { hasText: 'main.tf' }).waitFor({ timeout: 20_000 });
   await screenshot(page, 'scaffold-main-tf');
@@ -214,7 +215,7 @@ test('New Cross-Account Role Module… writes a module that trusts the central a
   assert.deepEqual(variables.managed_policy_arns[0].default, ['arn:aws:iam::aws:policy/ReadOnlyAccess']);
 });
 
-test('scaffolding into the same folder asks before overwriting, listing the files', async () => {
+scenario('scaffolding into the same folder asks before overwriting, listing the files', async () => {
   const variablesFile = path.join(workspace, 'modules', 'E2eReadOnly', 'variables.tf');
   const before = fs.readFileSync(variablesFile, 'utf8');
   await scaffold('E2eReadOnly', '999999999999');
@@ -229,7 +230,7 @@ test('scaffolding into the same folder asks before overwriting, listing the file
   assert.equal(fs.readFileSync(variablesFile, 'utf8'), before, 'cancelled: nothing written');
 });
 
-test('Import Roles from Terraform Outputs runs terraform output -json, then reads a state file, adding only new ARNs', async () => {
+scenario('Import Roles from Terraform Outputs runs terraform output -json, then reads a state file, adding only new ARNs', async () => {
   const infra = path.join(workspace, 'infra');
   fs.mkdirSync(infra, { recursive: true });
   fs.copyFileSync(

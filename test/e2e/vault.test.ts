@@ -1,7 +1,7 @@
 // A person signs in to the demo Vault, leases credentials from the tree, gets a terminal that is that identity,
 // revokes the lease from the tree, and new terminals no longer carry it.
 import * as assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
   answerQuickInput,
@@ -19,6 +19,7 @@ import {
   waitForNotification,
   waitForTerminalText,
   clickRowAction,
+  scenario,
 } from './driver';
 
 let browser: Browser;
@@ -38,7 +39,7 @@ function clickInlineAction(row: Locator, title: string): Promise<void> {
   return clickRowAction(page, row, title);
 }
 
-test('signing in to the demo Vault with userpass shows who is signed in', async () => {
+scenario('signing in to the demo Vault with userpass shows who is signed in', async () => {
   await openViewContainer(page);
   await runCommand(page, 'IAM Switchboard: Refresh Vault');
   const server = treeItem(page, 'demo').first();
@@ -53,7 +54,7 @@ test('signing in to the demo Vault with userpass shows who is signed in', async 
   await screenshot(page, 'vault-signed-in');
 });
 
-test('leasing s3-full from the tree puts its IAM user into a new terminal', async () => {
+scenario('leasing s3-full from the tree puts its IAM user into a new terminal', async () => {
   await expandTreeItem(page, 'aws/');
   const role = treeItem(page, 's3-full').first();
   await role.waitFor({ timeout: 20_000 });
@@ -83,7 +84,7 @@ async function answerDialog(button: string): Promise<string> {
   return text;
 }
 
-test('revoking an iam_user lease asks first, and Cancel keeps it', async () => {
+scenario('revoking an iam_user lease asks first, and Cancel keeps it', async () => {
   const lease = page.locator('.part.sidebar .monaco-list-row', { hasText: 's3-full/' }).first();
   await clickInlineAction(lease, 'Revoke Lease');
   await page.locator('.monaco-dialog-box').waitFor({ timeout: 10_000 });
@@ -99,7 +100,7 @@ test('revoking an iam_user lease asks first, and Cancel keeps it', async () => {
   );
 });
 
-test('revoking the lease from the tree clears it from new terminals', async () => {
+scenario('revoking the lease from the tree clears it from new terminals', async () => {
   const lease = page.locator('.part.sidebar .monaco-list-row', { hasText: 's3-full/' }).first();
   await clickInlineAction(lease, 'Revoke Lease');
   await answerDialog('Revoke');

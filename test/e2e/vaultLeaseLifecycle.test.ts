@@ -19,7 +19,7 @@ import {
   pickQuickItem,
   reloadWorkbench,
   runCommand,
-  scenarioWithScreenshots,
+  scenario,
   screenshot,
   statusBarItem,
   terminalText,
@@ -32,7 +32,6 @@ import { projectRoot } from './codeServer';
 
 let browser: Browser;
 let page: Page;
-const test = scenarioWithScreenshots(() => page);
 
 before(async () => {
   copyMachineSettings();
@@ -334,7 +333,7 @@ async function awsCallerArnInTerminal(): Promise<void> {
 
 // ---- the scenarios ----
 
-test('sign in to the demo Vault as alice', async () => {
+scenario('sign in to the demo Vault as alice', async () => {
   await openViewContainer(page);
   await refreshVault();
   const text = await waitForServerState(/userpass-|signed out/, 30_000);
@@ -345,67 +344,70 @@ test('sign in to the demo Vault as alice', async () => {
   await waitForServerState(/userpass-alice/);
 });
 
-test('an assumed_role lease offers the TTL from settings, is that role in a terminal, cannot be renewed, and revoking keeps its keys valid', async () => {
-  await setUserSetting('iamSwitchboard.vault.defaultStsTtl', '20m');
-  // The person set 20m; the prompt must offer it rather than the role's own 15m default.
-  let offered: string | undefined;
-  for (let attempt = 0; attempt < 20 && offered !== '20m'; attempt++) {
-    // Settings reach the extension host a moment after the file is written; cancel and ask again until then.
-    await expandTreeItem(page, 'aws/');
-    await clickInlineAction(treeItem(page, 'dev-s3').first(), 'Lease Credentials');
-    const shown = await ttlPrompt();
-    offered = shown.offered;
-    if (offered === '20m') {
-      assert.match(shown.prompt, /Default from iamSwitchboard\.vault\.defaultStsTtl/, 'the prompt says where its default came from');
-      assert.match(shown.prompt, /Lease Credentials: dev-s3/, 'the prompt has a title');
-    } else {
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(500);
+scenario(
+  'an assumed_role lease offers the TTL from settings, is that role in a terminal, cannot be renewed, and revoking keeps its keys valid',
+  async () => {
+    await setUserSetting('iamSwitchboard.vault.defaultStsTtl', '20m');
+    // The person set 20m; the prompt must offer it rather than the role's own 15m default.
+    let offered: string | undefined;
+    for (let attempt = 0; attempt < 20 && offered !== '20m'; attempt++) {
+      // Settings reach the extension host a moment after the file is written; cancel and ask again until then.
+      await expandTreeItem(page, 'aws/');
+      await clickInlineAction(treeItem(page, 'dev-s3').first(), 'Lease Credentials');
+      const shown = await ttlPrompt();
+      offered = shown.offered;
+      if (offered === '20m') {
+        assert.match(shown.prompt, /Default from iamSwitchboard\.vault\.defaultStsTtl/, 'the prompt says where its default came from');
+        assert.match(shown.prompt, /Lease Credentials: dev-s3/, 'the prompt has a title');
+      } else {
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(500);
+      }
     }
-  }
-  assert.equal(offered, '20m', 'the TTL prompt offers iamSwitchboard.vault.defaultStsTtl');
-  await page.keyboard.press('Enter');
-  await acceptSessionName();
-  await waitForNotification(page, /Vault credentials for dev-s3 are ready in new terminals/, 60_000);
-  const lease = leaseRow('dev-s3');
-  await lease.waitFor({ timeout: 20_000 });
-  const leaseText = await lease.innerText();
-  const minutes = minutesLeft(leaseText);
-  assert.ok(minutes >= 18 && minutes <= 20, `a 20m lease shows ${minutes} min left`);
-  await statusBarItem(page, 'vault:dev-s3').waitFor({ timeout: 10_000 });
+    assert.equal(offered, '20m', 'the TTL prompt offers iamSwitchboard.vault.defaultStsTtl');
+    await page.keyboard.press('Enter');
+    await acceptSessionName();
+    await waitForNotification(page, /Vault credentials for dev-s3 are ready in new terminals/, 60_000);
+    const lease = leaseRow('dev-s3');
+    await lease.waitFor({ timeout: 20_000 });
+    const leaseText = await lease.innerText();
+    const minutes = minutesLeft(leaseText);
+    assert.ok(minutes >= 18 && minutes <= 20, `a 20m lease shows ${minutes} min left`);
+    await statusBarItem(page, 'vault:dev-s3').waitFor({ timeout: 10_000 });
 
-  await createTerminal(page);
-  await awsCallerArnInTerminal();
-  await waitForTerminalText(page, /arn:aws:sts::222222222222:assumed-role\/VaultS3\/\S+/, 30_000);
-  await screenshot(page, 'vault-lifecycle-sts-terminal');
+    await createTerminal(page);
+    await awsCallerArnInTerminal();
+    await waitForTerminalText(page, /arn:aws:sts::222222222222:assumed-role\/VaultS3\/\S+/, 30_000);
+    await screenshot(page, 'vault-lifecycle-sts-terminal');
 
-  // Renew is not offered for an STS lease, neither inline nor in its menu.
-  const inline = await inlineActions(lease);
-  assert.ok(
-    inline.some((a) => a.startsWith('Revoke Lease')),
-    `inline actions: ${inline}`,
-  );
-  assert.ok(!inline.some((a) => a.startsWith('Renew Lease')), `inline actions: ${inline}`);
-  const menu = await contextMenuEntries(lease);
-  assert.ok(menu.includes('Revoke Lease') && menu.includes('Look Up Lease'), `menu: ${menu}`);
-  assert.ok(!menu.includes('Renew Lease'), `menu: ${menu}`);
+    // Renew is not offered for an STS lease, neither inline nor in its menu.
+    const inline = await inlineActions(lease);
+    assert.ok(
+      inline.some((a) => a.startsWith('Revoke Lease')),
+      `inline actions: ${inline}`,
+    );
+    assert.ok(!inline.some((a) => a.startsWith('Renew Lease')), `inline actions: ${inline}`);
+    const menu = await contextMenuEntries(lease);
+    assert.ok(menu.includes('Revoke Lease') && menu.includes('Look Up Lease'), `menu: ${menu}`);
+    assert.ok(!menu.includes('Renew Lease'), `menu: ${menu}`);
 
-  // From the palette it says why.
-  await runCommand(page, 'IAM Switchboard: Renew Lease');
-  await pickQuickItem(page, 'dev-s3');
-  await waitForNotification(page, /This assumed_role lease cannot be renewed: STS credentials from Vault stay valid until/);
+    // From the palette it says why.
+    await runCommand(page, 'IAM Switchboard: Renew Lease');
+    await pickQuickItem(page, 'dev-s3');
+    await waitForNotification(page, /This assumed_role lease cannot be renewed: STS credentials from Vault stay valid until/);
 
-  await clickInlineAction(lease, 'Revoke Lease');
-  await waitForNotification(
-    page,
-    /Revoked the lease for dev-s3\. AWS keeps STS credentials valid until .*; new terminals no longer get them/,
-  );
-  await lease.waitFor({ state: 'detached', timeout: 20_000 });
-  await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
-  await resetUserSetting('iamSwitchboard.vault.defaultStsTtl');
-});
+    await clickInlineAction(lease, 'Revoke Lease');
+    await waitForNotification(
+      page,
+      /Revoked the lease for dev-s3\. AWS keeps STS credentials valid until .*; new terminals no longer get them/,
+    );
+    await lease.waitFor({ state: 'detached', timeout: 20_000 });
+    await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
+    await resetUserSetting('iamSwitchboard.vault.defaultStsTtl');
+  },
+);
 
-test('renewing an iam_user lease from the tree with an increment makes its countdown grow', async () => {
+scenario('renewing an iam_user lease from the tree with an increment makes its countdown grow', async () => {
   await leaseFromTree('s3-full');
   const lease = leaseRow('s3-full');
   const before = minutesLeft(await lease.innerText());
@@ -463,7 +465,7 @@ async function lookUpLeaseId(role: string, picture?: string): Promise<string> {
   return id[1];
 }
 
-test('reloading the window revokes the lease it created: Vault forgets it and its keys fail at AWS', async () => {
+scenario('reloading the window revokes the lease it created: Vault forgets it and its keys fail at AWS', async () => {
   const lease = leaseRow('s3-full');
   await lease.waitFor({ timeout: 10_000 });
   const leaseId = await lookUpLeaseId('s3-full', 'vault-lifecycle-lookup-document');
@@ -507,7 +509,7 @@ test('reloading the window revokes the lease it created: Vault forgets it and it
   assert.equal(await page.locator('.part.sidebar .monaco-list-row', { hasText: 's3-full/' }).count(), 0, 'no lease row after the reload');
 });
 
-test('with revoke-on-exit off, the lease survives a reload, shown by id, without credentials for a terminal', async () => {
+scenario('with revoke-on-exit off, the lease survives a reload, shown by id, without credentials for a terminal', async () => {
   await setUserSetting('iamSwitchboard.vault.revokeLeasesOnExit', false);
   await leaseFromTree('s3-full');
   const leaseId = await lookUpLeaseId('s3-full');
@@ -569,7 +571,7 @@ test('with revoke-on-exit off, the lease survives a reload, shown by id, without
   await resetUserSetting('iamSwitchboard.vault.revokeLeasesOnExit');
 });
 
-test('a sealed Vault shows as sealed, leasing says so in one sentence, and the current identity stays', async () => {
+scenario('a sealed Vault shows as sealed, leasing says so in one sentence, and the current identity stays', async () => {
   await leaseFromTree('dev-s3');
   await statusBarItem(page, 'vault:dev-s3').waitFor({ timeout: 10_000 });
   await vaultControl('seal');
@@ -589,7 +591,7 @@ test('a sealed Vault shows as sealed, leasing says so in one sentence, and the c
   await waitForServerState(/userpass-alice/);
 });
 
-test('a token without list rights sees that it may not list roles, not an empty tree', async () => {
+scenario('a token without list rights sees that it may not list roles, not an empty tree', async () => {
   await signOut();
   await signInWithUserpass('readonly', 'readonly-password');
   await expandTreeItem(page, 'aws/');
@@ -601,7 +603,7 @@ test('a token without list rights sees that it may not list roles, not an empty 
   await signOut();
 });
 
-test('a revoked token makes the tree and leasing offer to sign in again', async () => {
+scenario('a revoked token makes the tree and leasing offer to sign in again', async () => {
   const created = await vaultAsRoot('POST', 'auth/token/create', { policies: ['aws-dev'], ttl: '1h', display_name: 'handed-out' });
   const token = (created.json.auth as { client_token: string }).client_token;
   await clickInlineAction(serverRow(), 'Sign in to Vault');
@@ -626,7 +628,7 @@ test('a revoked token makes the tree and leasing offer to sign in again', async 
   await waitForServerState(/userpass-alice/);
 });
 
-test('a Vault that drops connections shows "unreachable", not "signed out", and keeps the sign-in', async () => {
+scenario('a Vault that drops connections shows "unreachable", not "signed out", and keeps the sign-in', async () => {
   await vaultControl('failure', { mode: 'reset' });
   try {
     await refreshVault();
@@ -646,7 +648,7 @@ test('a Vault that drops connections shows "unreachable", not "signed out", and 
   await waitForServerState(/userpass-alice/, 30_000);
 });
 
-test('a slow Vault times out with a message instead of hanging', async () => {
+scenario('a slow Vault times out with a message instead of hanging', async () => {
   await setUserSetting('iamSwitchboard.requestTimeoutSeconds', 2);
   await vaultControl('failure', { mode: 'slow', delayMs: 8000 });
   try {
@@ -664,7 +666,7 @@ test('a slow Vault times out with a message instead of hanging', async () => {
   await waitForServerState(/userpass-alice/, 30_000);
 });
 
-test('signing out forgets the token: the tree shows signed out and offers sign-in', async () => {
+scenario('signing out forgets the token: the tree shows signed out and offers sign-in', async () => {
   await signOut();
   await sidebarRow(/Sign in to see the AWS roles/).waitFor({ timeout: 10_000 });
   await refreshVault();

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
   answerQuickInput,
@@ -27,6 +27,7 @@ import {
   waitForNotification,
   waitForTerminalText,
   clickRowAction,
+  scenario,
 } from './driver';
 
 let browser: Browser;
@@ -76,7 +77,7 @@ async function signOutIfSignedIn(): Promise<void> {
   await page.locator('.part.sidebar .monaco-list-row', { hasText: 'signed out' }).first().waitFor({ timeout: 20_000 });
 }
 
-test('OIDC sign-in opens the provider page in the browser, and its callback through code-server signs the extension in', async () => {
+scenario('OIDC sign-in opens the provider page in the browser, and its callback through code-server signs the extension in', async () => {
   await openViewContainer(page);
   await signOutIfSignedIn();
   await clickInlineAction(serverRow(), 'Sign in to Vault');
@@ -110,7 +111,7 @@ test('OIDC sign-in opens the provider page in the browser, and its callback thro
   await screenshot(page, 'vault-oidc-signed-in');
 });
 
-test('an assumed_role lease offers the role TTLs, asks the session name, and the ARN carries it', async () => {
+scenario('an assumed_role lease offers the role TTLs, asks the session name, and the ARN carries it', async () => {
   await expandTreeItem(page, 'aws/');
   const role = treeItem(page, 'dev-s3').first();
   await role.waitFor({ timeout: 20_000 });
@@ -141,7 +142,7 @@ test('an assumed_role lease offers the role TTLs, asks the session name, and the
   await screenshot(page, 'vault-lease-session-name-arn');
 });
 
-test('LDAP sign-in with a directory user shows who is signed in', async () => {
+scenario('LDAP sign-in with a directory user shows who is signed in', async () => {
   await signOutIfSignedIn();
   await clickInlineAction(serverRow(), 'Sign in to Vault');
   await pickQuickItem(page, 'LDAP');
@@ -152,7 +153,7 @@ test('LDAP sign-in with a directory user shows who is signed in', async () => {
   await screenshot(page, 'vault-ldap-signed-in');
 });
 
-test("a static role's keys go into a terminal where the AWS CLI is that IAM user, and the status bar says static keys", async () => {
+scenario("a static role's keys go into a terminal where the AWS CLI is that IAM user, and the status bar says static keys", async () => {
   await expandTreeItem(page, 'aws/');
   const row = treeItem(page, 'ci-deployer').first();
   await row.waitFor({ timeout: 20_000 });
@@ -179,7 +180,7 @@ test("a static role's keys go into a terminal where the AWS CLI is that IAM user
   await screenshot(page, 'vault-static-status-bar');
 });
 
-test('the token `vault login` left in ~/.vault-token is offered first and signs in', async () => {
+scenario('the token `vault login` left in ~/.vault-token is offered first and signs in', async () => {
   const created = await vaultAsRoot('POST', 'auth/token/create', { policies: ['aws-dev'], ttl: '1h', display_name: 'cli' });
   const token = String((created.auth as { client_token: string }).client_token);
   fs.writeFileSync(cliTokenFile(), `${token}\n`, { mode: 0o600 });
