@@ -70,29 +70,35 @@ export class NoteNode extends vscode.TreeItem {
 export class RoleNode extends vscode.TreeItem {
   constructor(
     readonly role: RoleEntry,
-    active: Identity | undefined,
+    readonly active: Identity | undefined,
     timeLeft: number | undefined,
-    production: ProductionMark = { production: false },
+    private readonly production: ProductionMark = { production: false },
   ) {
     super(role.label, vscode.TreeItemCollapsibleState.None);
     this.id = `role:${role.key}`;
     const isActive = active !== undefined;
     this.contextValue = isActive ? 'role.active' : 'role';
+    this.setTimeLeft(timeLeft);
+    this.iconPath = roleIcon(role, isActive, production.production);
+    this.tooltip = roleTooltip(role, active, production);
+  }
+
+  /** The description, with the minutes left when this is the active role (the tree's ticker updates just this). */
+  setTimeLeft(timeLeft: number | undefined): void {
+    const role = this.role;
     const needs = [
       role.needsMfa ? 'MFA' : undefined,
       role.needsExternalId ? 'external ID' : undefined,
       role.chained ? 'chaining' : undefined,
     ].filter(Boolean);
     // Short enough for the default sidebar width: the ARN, source and details are in the tooltip.
-    const parts = isActive
+    const parts = this.active
       ? [`active${timeLeft === undefined ? '' : ` · ${minutesLeft(timeLeft)}`}`]
       : [
           role.label.toLowerCase().includes(role.name.toLowerCase()) ? undefined : role.name,
           needs.length ? `needs ${needs.join(', ')}` : undefined,
         ];
-    this.description = [production.production ? 'production' : undefined, ...parts].filter(Boolean).join(' · ');
-    this.iconPath = roleIcon(role, isActive, production.production);
-    this.tooltip = roleTooltip(role, active, production);
+    this.description = [this.production.production ? 'production' : undefined, ...parts].filter(Boolean).join(' · ');
   }
 }
 
@@ -261,6 +267,8 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[];
   private readonly ticker: NodeJS.Timeout;
+  /** The active role's rows as last given to VS Code, by account: the ones the ticker redraws. */
+  private readonly activeRows = new Map<string, RoleNode[]>();
 
   constructor(
     private readonly store: RoleCatalogStore,
@@ -275,11 +283,26 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
     }
     // The active role's minutes left, in its description: redrawn twice a minute, they are never more than
     // half a minute behind.
-    this.ticker = setInterval(() => this.session.identity && this.refresh(), 30_000);
+    this.ticker = setInterval(() => this.tick(), 30_000);
   }
 
   refresh(): void {
+    this.activeRows.clear();
     this.changed.fire(undefined);
+  }
+
+  /**
+   * Redraws only the active role's row with its minutes left. A refresh of the whole tree would redraw every row,
+   * and a row redrawn under the mouse loses its inline buttons until the mouse moves, or a click that lands then.
+   */
+  tick(): void {
+    const left = this.session.timeLeft();
+    for (const rows of this.activeRows.values()) {
+      for (const row of rows) {
+        row.setTimeLeft(left);
+        this.changed.fire(row);
+      }
+    }
   }
 
   getTreeItem(node: RoleTreeNode): vscode.TreeItem {
@@ -337,7 +360,7 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
       if (group) group.push(role);
       else bySource.set(source, [role]);
     }
-    return [...bySource].flatMap(([source, roles]) => [
+    const rows = [...bySource].flatMap(([source, roles]) => [
       new SourceNode(account.id, source, roles.length, roles[0].source?.kind === 'profile' ? roles[0].source.profile : undefined),
       ...roles.map((role) => {
         const active = isActiveRole(role, identity) ? identity : undefined;
@@ -346,6 +369,11 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
           : new RoleNode(role, active, active ? this.session.timeLeft() : undefined, production(role));
       }),
     ]);
+    this.activeRows.set(
+      account.id,
+      rows.filter((row): row is RoleNode => row instanceof RoleNode && row.active !== undefined),
+    );
+    return rows;
   }
 
   dispose(): void {

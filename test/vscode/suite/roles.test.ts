@@ -93,6 +93,25 @@ suite('role switcher', () => {
     assert.match(String(readOnly.description), /active · \d+m left/);
   });
 
+  test('the countdown redraws only the active role row, so rows under the mouse keep their buttons', async () => {
+    const readOnly = (await children(tree, 'dev')).find((n) => labelOf(n) === 'dev-readonly')!;
+    const fired: (RoleTreeNode | undefined)[] = [];
+    const listener = tree.onDidChangeTreeData((node) => fired.push(node));
+    try {
+      readOnly.description = 'stale';
+      tree.tick();
+      assert.deepEqual(fired, [readOnly], 'one event, for the active row itself, not a refresh of the whole tree');
+      assert.match(String(readOnly.description), /^active · \d+m left$/);
+      await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
+      fired.length = 0;
+      tree.tick();
+      assert.deepEqual(fired, [], 'with no role active there is nothing to redraw');
+      await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'dev-readonly');
+    } finally {
+      listener.dispose();
+    }
+  });
+
   test('an active role shows whole minutes left, also in its last five, where seconds would stand still', async () => {
     const role = (await children(tree, 'dev')).find((n): n is RoleNode => n instanceof RoleNode)!.role;
     const active = { label: role.label } as Identity;
