@@ -45,14 +45,16 @@ async function main(): Promise<number> {
   const outcomes: Outcome[] = [];
   try {
     const first = await runAll(servers, path.join(root, 'first'), args, started);
-    outcomes.push(...first.outcomes);
     const failedFiles = first.files.filter((f) => f.failed > 0);
-    if (failedFiles.length > 0 && !args.includes('--no-retry')) {
+    if (failedFiles.length === 0 || args.includes('--no-retry')) {
+      outcomes.push(...first.outcomes);
+    } else {
       const names = failedFiles.map((f) => path.basename(f.file, '.test.js'));
       log(`second try, alone in a fresh VS Code, of the scenario files that failed: ${names.join(', ')}`);
       const second = await runAll(servers, path.join(root, 'second'), ['--no-suite', ...names.map((n) => `${n}.test.js`)], started);
-      outcomes.push(...second.outcomes.filter((o) => o.name !== 'UI scenarios'));
-      outcomes.push(retryOutcome(outcomes, first.files, second.files));
+      const notScenarios = (o: Outcome) => o.name !== 'UI scenarios';
+      outcomes.push(...first.outcomes.filter(notScenarios), ...second.outcomes.filter(notScenarios));
+      outcomes.push(afterSecondTry(first.files, second.files));
     }
   } finally {
     await servers.close();
@@ -69,23 +71,20 @@ async function main(): Promise<number> {
 type Servers = Awaited<ReturnType<typeof startServers>>;
 
 /**
- * The UI scenarios' outcome after the second try: a file that passed then counts with its second try's numbers
- * (and is named as flaky), one that failed again counts as failed. Replaces the first try's outcome.
+ * The UI scenarios' outcome after the second try, in place of the first try's: a file tried again counts with its
+ * second try's numbers (named as flaky when it passed then), the others with their first.
  */
-function retryOutcome(outcomes: Outcome[], first: FileOutcome[], second: FileOutcome[]): Outcome {
-  const index = outcomes.findIndex((o) => o.name === 'UI scenarios');
-  const [firstTry] = outcomes.splice(index, 1);
-  log(`UI scenarios, first try: ${firstTry.passed} passed, ${firstTry.failed} failed`);
-  let passed = 0;
-  let failed = 0;
-  for (const f of first) {
-    const again = f.failed > 0 ? second.find((s) => s.file === f.file) : undefined;
-    const counted = again ?? f;
-    passed += counted.passed;
-    failed += counted.failed;
-    if (again && again.failed === 0) log(`flaky: ${path.basename(f.file)} failed its first try and passed its second`);
+function afterSecondTry(first: FileOutcome[], second: FileOutcome[]): Outcome {
+  log(`UI scenarios, first try: ${sum(first, 'passed')} passed, ${sum(first, 'failed')} failed`);
+  const counted = first.map((f) => (f.failed > 0 ? (second.find((s) => s.file === f.file) ?? f) : f));
+  for (const f of counted) {
+    if (second.includes(f) && f.failed === 0) log(`flaky: ${path.basename(f.file)} failed its first try and passed its second`);
   }
-  return { name: 'UI scenarios (after the second try)', passed, failed };
+  return { name: 'UI scenarios (after the second try)', passed: sum(counted, 'passed'), failed: sum(counted, 'failed') };
+}
+
+function sum(files: FileOutcome[], key: 'passed' | 'failed'): number {
+  return files.reduce((n, f) => n + f[key], 0);
 }
 
 async function runAll(
@@ -137,7 +136,7 @@ async function runAll(
       outcomes.push(
         await phase('UI scenarios', async () => {
           files = await runScenarios(e2e, filters, root);
-          return { passed: files.reduce((n, f) => n + f.passed, 0), failed: files.reduce((n, f) => n + f.failed, 0) };
+          return { passed: sum(files, 'passed'), failed: sum(files, 'failed') };
         }),
       );
     }
