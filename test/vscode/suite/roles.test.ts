@@ -106,6 +106,16 @@ suite('role switcher', () => {
       fired.length = 0;
       tree.tick();
       assert.deepEqual(fired, [], 'with no role active there is nothing to redraw');
+      // After a switch to a role of another account, the new active row is redrawn, never the old one.
+      await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'dev-readonly');
+      await children(tree, 'dev');
+      await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'prod-auditor');
+      await children(tree, 'dev');
+      const auditor = (await children(tree, 'prod')).find((n) => labelOf(n) === 'prod-auditor')!;
+      fired.length = 0;
+      tree.tick();
+      assert.deepEqual(fired, [auditor]);
+      assert.match(String(auditor.description), /active · \d+m left$/);
       await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'dev-readonly');
     } finally {
       listener.dispose();
