@@ -1,6 +1,6 @@
 // The extension, and lazy bundles each loaded only on first use: the AWS SDK in `dist/aws/` (STS and the credential
 // providers in `stsSdk.mjs`, IAM Identity Center in `ssoSdk.mjs`, the IAM client for role discovery in
-// `sdkIam.mjs`: `import('./stsSdk')`, … in src/core), node-vault in `vaultSdk.js`, so activation parses no SDK,
+// `iamSdk.mjs`: `import('./stsSdk')`, … in src/core/<domain>/), node-vault in `vaultSdk.js`, so activation parses no SDK,
 // switching roles never parses node-vault or the Identity Center and IAM clients, and Vault never parses the AWS SDK
 // unless it waits for new keys; and the small ini loader in `iniLoader.js`, so listing roles doesn't load the SDK
 // either.
@@ -13,8 +13,8 @@ if (!process.argv.includes('--watch')) {
 }
 
 // `../x` too: modules in src/core/<feature>/ load the same bundles.
-const LAZY = /^\.\.?\/(?:[^/]+\/)*(stsSdk|ssoSdk|sdkIam|vaultSdk|iniLoader)$/;
-const AWS_PARTS = new Set(['stsSdk', 'ssoSdk', 'sdkIam']);
+const LAZY = /^\.\.?\/(?:[^/]+\/)*(stsSdk|ssoSdk|iamSdk|vaultSdk|iniLoader)$/;
+const AWS_PARTS = new Set(['stsSdk', 'ssoSdk', 'iamSdk']);
 
 const lazySdk = {
   name: 'lazy-sdk',
@@ -68,7 +68,11 @@ const sdkBundle = { ...common, mainFields: ['module', 'main'] };
 // test and the bench read (an ES module is not in require.cache).
 const awsSdk = {
   ...sdkBundle,
-  entryPoints: ['src/core/stsSdk.ts', 'src/core/ssoSdk.ts', 'src/core/sdkIam.ts'],
+  entryPoints: {
+    stsSdk: 'src/core/sts/stsSdk.ts',
+    ssoSdk: 'src/core/identityCenter/ssoSdk.ts',
+    iamSdk: 'src/core/discovery/iamSdk.ts',
+  },
   outdir: 'dist/aws',
   format: 'esm',
   splitting: true,
@@ -87,8 +91,8 @@ const awsSdk = {
 const contexts = [
   await esbuild.context({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazySdk] }),
   await esbuild.context(awsSdk),
-  await esbuild.context({ ...sdkBundle, entryPoints: ['src/core/vaultSdk.ts'], outfile: 'dist/vaultSdk.js', plugins: [noMimeTypes] }),
-  await esbuild.context({ ...common, entryPoints: ['src/core/iniLoader.ts'], outfile: 'dist/iniLoader.js' }),
+  await esbuild.context({ ...sdkBundle, entryPoints: ['src/core/vault/vaultSdk.ts'], outfile: 'dist/vaultSdk.js', plugins: [noMimeTypes] }),
+  await esbuild.context({ ...common, entryPoints: ['src/core/aws/iniLoader.ts'], outfile: 'dist/iniLoader.js' }),
   // The credential_process program terminals run: a separate tiny script, no SDK.
   await esbuild.context({ ...common, entryPoints: ['src/credentialHelper.ts'], outfile: 'dist/credentialHelper.js' }),
 ];

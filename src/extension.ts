@@ -1,4 +1,4 @@
-// Only wiring: each feature registers itself. Activation does no I/O and loads no SDK (see src/core/sdk.ts).
+// Only wiring: each feature registers itself. Activation does no I/O and loads no SDK (see the lazy bundles in esbuild.mjs).
 import * as vscode from 'vscode';
 import { onDidChangeSettings, readSettings } from './configuration/settings';
 import { recordMessagesForTests } from './messageRecorder';
@@ -24,7 +24,7 @@ import { PinnedTerminals } from './terminals/pinnedTerminal';
 import { registerTaskGuard } from './terminals/taskGuard';
 import { registerTerminalsWithKeys } from './terminals/terminalsWithKeys';
 import { RoleTreeProvider } from './treeViews/roleTree';
-import type { RoleEntry } from './core/roles';
+import type { RoleEntry } from './core/catalog/roleCatalog';
 import type { Identity } from './core/session';
 
 // What deactivate() needs, handed back by registration (VS Code calls deactivate without arguments).

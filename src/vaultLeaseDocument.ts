@@ -2,8 +2,8 @@
 // TTL, renewable, issue and expiry times. Built from Vault's lease metadata only, so it holds no credentials.
 import * as vscode from 'vscode';
 import { formatSeconds } from './core/duration';
-import type { LeaseInfo } from './core/vault';
-import type { Lease } from './core/vaultLeases';
+import type { LeaseInfo } from './core/vault/client';
+import type { Lease } from './core/vault/leases';
 
 const SCHEME = 'iamswitchboard-vault-lease';
 

@@ -1,8 +1,8 @@
 // Add Account…: an account id (the console's 2222-2222-2222 is fine), a short name, role names or ARNs and the
 // profile that assumes them, as one wizard with Back; written to the user's iamSwitchboard.accounts.
 import * as vscode from 'vscode';
-import { accountIdProblem, normalizeAccountId, roleNameProblem, tryParseRoleArn } from '../core/arn';
-import type { AccountSetting } from '../core/roles';
+import { accountIdProblem, normalizeAccountId, roleNameProblem, tryParseRoleArn } from '../core/aws/arn';
+import type { AccountSetting } from '../core/catalog/roleCatalog';
 import { userValue, writeUserSetting } from '../configuration/writes';
 import { runWizard } from '../prompts/multiStepInput';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';

@@ -2,9 +2,9 @@
 // in a shell's syntax (after saying that the person now holds them), and "Copy credential_process for Other
 // Tools" gives another program on this machine a profile that asks this window's endpoint while it is open.
 import * as vscode from 'vscode';
-import { CREDENTIAL_FORMATS, formatCredentials } from '../core/credentialFormats';
+import { CREDENTIAL_FORMATS, formatCredentials } from '../core/aws/credentialFormats';
 import type { Session } from '../core/session';
-import { commandLine, helperCommand } from '../core/terminalProfile';
+import { commandLine, helperCommand } from '../core/endpoint/terminalProfile';
 import { UserError } from '../core/userError';
 import { registerCommand } from '../errors';
 import type { EndpointHost } from '../terminals/endpointHost';

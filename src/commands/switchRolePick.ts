@@ -1,8 +1,8 @@
 // The Switch Role quick pick: the active role marked, recently used first under their own heading, an
 // "Assume this ARN…" entry when the typed text is a role ARN that is not listed, and "Clear credentials".
 import * as vscode from 'vscode';
-import { tryParseRoleArn } from '../core/arn';
-import { type Catalog, orderByRecent, type RoleEntry } from '../core/roles';
+import { tryParseRoleArn } from '../core/aws/arn';
+import { type Catalog, orderByRecent, type RoleEntry } from '../core/catalog/roleCatalog';
 import { UserError } from '../core/userError';
 
 type Item = vscode.QuickPickItem & { role?: RoleEntry; arn?: string; clear?: true };

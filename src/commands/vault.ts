@@ -2,12 +2,12 @@
 // store/; the commands here sign in and out, and vaultLeases.ts leases, renews, revokes and looks up.
 import * as vscode from 'vscode';
 import { UserError } from '../core/userError';
-import type { VaultServer } from '../core/vault';
+import type { VaultServer } from '../core/vault/client';
 import { registerCommand, showError } from '../errors';
 import type { VaultServerSetting } from '../configuration/settings';
 import { userValue, writeUserSetting } from '../configuration/writes';
 import { runWizard } from '../prompts/multiStepInput';
-import { pickServer } from '../prompts/vault';
+import { pickServer } from '../prompts/vaultPrompts';
 import { VaultConnections, type VaultDeps } from '../store/vaultConnections';
 import { VaultLeaseStore } from '../store/vaultLeaseStore';
 import { VaultStaticCredentials } from '../store/vaultStatic';

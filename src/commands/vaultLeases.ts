@@ -13,14 +13,14 @@ import {
   type VaultRole,
   type VaultServer,
   waitUntilUsable,
-} from '../core/vault';
-import type { Lease } from '../core/vaultLeases';
-import { checkSessionName, defaultSessionName, formatDuration, needsMfaCode, ttlChoices } from '../core/vaultStsOptions';
+} from '../core/vault/client';
+import type { Lease } from '../core/vault/leases';
+import { checkSessionName, defaultSessionName, formatDuration, needsMfaCode, ttlChoices } from '../core/vault/stsOptions';
 import { isExplicitlySet, userValue } from '../configuration/writes';
 import type { Settings } from '../configuration/settings';
 import { showError } from '../errors';
 import { askMfaCode } from '../prompts/mfaCode';
-import { askDuration, askSessionName, pickLease, pickOne, pickServer, pickTtl, pickVaultRole, type TtlItem } from '../prompts/vault';
+import { askDuration, askSessionName, pickLease, pickOne, pickServer, pickTtl, pickVaultRole, type TtlItem } from '../prompts/vaultPrompts';
 import type { VaultConnections, VaultDeps } from '../store/vaultConnections';
 import { type LeaseNode, shortLeaseId, type VaultRoleNode } from '../treeViews/vaultTree';
 import type { VaultLeaseDocuments } from '../vaultLeaseDocument';

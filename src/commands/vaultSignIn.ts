@@ -3,11 +3,11 @@
 // (store/vaultConnections.ts); nothing here writes a token anywhere else or repeats it in a message.
 import * as vscode from 'vscode';
 import { whileNotCancelled } from '../cancellation';
-import type { VaultClient, VaultServer } from '../core/vault';
-import { loginLdap, resolveAuth, type SignInResult } from '../core/vaultAuth';
-import { findCliToken, type CliToken } from '../core/vaultCliToken';
-import { signInWithOidc } from '../core/vaultOidc';
-import { pickSignInMethod, type SignInMethod } from '../prompts/vault';
+import type { VaultClient, VaultServer } from '../core/vault/client';
+import { loginLdap, resolveAuth, type SignInResult } from '../core/vault/auth';
+import { findCliToken, type CliToken } from '../core/vault/cliToken';
+import { signInWithOidc } from '../core/vault/oidc';
+import { pickSignInMethod, type SignInMethod } from '../prompts/vaultPrompts';
 
 const CALLBACK_PATH = '/oidc/callback';
 

@@ -3,9 +3,9 @@
 import * as vscode from 'vscode';
 import type { Identity } from '../core/session';
 import { UserError } from '../core/userError';
-import type { VaultServer } from '../core/vault';
-import { listStaticRoles } from '../core/vaultStatic';
-import { pickServer } from '../prompts/vault';
+import type { VaultServer } from '../core/vault/client';
+import { listStaticRoles } from '../core/vault/staticRoles';
+import { pickServer } from '../prompts/vaultPrompts';
 import type { VaultConnections, VaultDeps } from '../store/vaultConnections';
 import type { VaultStaticCredentials } from '../store/vaultStatic';
 import type { StaticRoleNode } from '../treeViews/vaultTree';

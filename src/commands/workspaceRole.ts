@@ -3,8 +3,8 @@
 // untrusted workspace until the person trusts it: the setting comes from the repository.
 import * as vscode from 'vscode';
 import type { Settings } from '../configuration/settings';
-import { resolveWorkspaceRole } from '../core/guardrails';
-import type { RoleEntry } from '../core/roles';
+import { resolveWorkspaceRole } from '../core/catalog/guardrails';
+import type { RoleEntry } from '../core/catalog/roleCatalog';
 import type { Session } from '../core/session';
 import { UserError } from '../core/userError';
 import { registerCommand, showError } from '../errors';

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { checkNumericSettings } from '../core/settingsRanges';
-import type { AccountSetting } from '../core/roles';
-import type { VaultServer } from '../core/vault';
+import type { AccountSetting } from '../core/catalog/roleCatalog';
+import type { VaultServer } from '../core/vault/client';
 
 // The setting shapes are the core's own types: one definition each.
-export type { AccountSetting } from '../core/roles';
+export type { AccountSetting } from '../core/catalog/roleCatalog';
 export type VaultServerSetting = VaultServer;
 
 /** iamSwitchboard.identityCenter: one IAM Identity Center instance, and (for the local server) its endpoints. */

@@ -1,7 +1,7 @@
 // Typed access to what the extension keeps in VS Code's Memento storage: names and ids only, never a
 // credential or token (those live in memory or SecretStorage). One place lists every key.
 import type * as vscode from 'vscode';
-import type { SavedLease } from '../core/vaultLeases';
+import type { SavedLease } from '../core/vault/leases';
 
 interface GlobalState {
   /** Role keys, most recent first, for the switcher's order. */

@@ -3,7 +3,7 @@
 // debug launches and the role commands all ask here, so the verdict is computed in one place.
 import * as vscode from 'vscode';
 import { onDidChangeSettings, type Settings } from '../configuration/settings';
-import { tryParseRoleArn } from '../core/arn';
+import { tryParseRoleArn } from '../core/aws/arn';
 import {
   guardrailVerdict,
   launchQuestion,
@@ -11,8 +11,8 @@ import {
   productionQuestion,
   type GuardrailVerdict,
   type ProductionMark,
-} from '../core/guardrails';
-import type { AccountEntry, RoleEntry } from '../core/roles';
+} from '../core/catalog/guardrails';
+import type { AccountEntry, RoleEntry } from '../core/catalog/roleCatalog';
 import type { Identity, Session } from '../core/session';
 import { UserError } from '../core/userError';
 import type { RoleCatalogStore } from './roleCatalogStore';

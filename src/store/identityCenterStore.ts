@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { globalStateOf, type TypedState } from '../configuration/state';
 import type { Settings } from '../configuration/settings';
-import type { AwsConfig, AwsProfile } from '../core/awsConfig';
+import type { AwsConfig, AwsProfile } from '../core/aws/config';
 import {
   directoryCatalog,
   type Directory,
@@ -15,7 +15,7 @@ import {
   parseDirectory,
   type SignInState,
 } from '../core/identityCenter';
-import type { CatalogInput, RoleEntry, SsoRoleRef } from '../core/roles';
+import type { CatalogInput, RoleEntry, SsoRoleRef } from '../core/catalog/roleCatalog';
 import type { AwsCredentials, Identity } from '../core/session';
 import { UserError } from '../core/userError';
 

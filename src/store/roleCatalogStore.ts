@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type AwsConfig, awsConfigFiles, type AwsConfigFiles, loadAwsConfig } from '../core/awsConfig';
-import { buildCatalog, type Catalog, type CatalogInput } from '../core/roles';
+import { type AwsConfig, awsConfigFiles, type AwsConfigFiles, loadAwsConfig } from '../core/aws/config';
+import { buildCatalog, type Catalog, type CatalogInput } from '../core/catalog/roleCatalog';
 import { onDidChangeSettings, readSettings, type Settings } from '../configuration/settings';
 
 export interface LoadedCatalog {

@@ -4,8 +4,8 @@ import * as vscode from 'vscode';
 import { clampDelay } from '../core/refreshPlan';
 import type { Identity, Session } from '../core/session';
 import { UserError } from '../core/userError';
-import { type TokenInfo, VaultClient, type VaultServer } from '../core/vault';
-import { type Lease, LeaseTracker } from '../core/vaultLeases';
+import { type TokenInfo, VaultClient, type VaultServer } from '../core/vault/client';
+import { type Lease, LeaseTracker } from '../core/vault/leases';
 import { readSettings, type Settings } from '../configuration/settings';
 
 export interface VaultDeps {
@@ -18,7 +18,7 @@ export interface VaultDeps {
 export type SecretsHolder = Pick<vscode.ExtensionContext, 'secrets'>;
 
 const secretKey = (address: string) => `iamSwitchboard.vault.token:${address}`;
-// setTimeout overflows above 2^31-1 ms; a token TTL of a month would fire at once. (core/vaultLeases.ts has the
+// setTimeout overflows above 2^31-1 ms; a token TTL of a month would fire at once. (core/vault/leases.ts has the
 // same guard for leases, not exported: one shared helper in core is left to the lead.)
 
 /** Servers, their clients and tokens, and this window's leases with their credentials (in memory only). */

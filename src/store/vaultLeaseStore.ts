@@ -2,7 +2,7 @@
 // they outlive it (revoke-on-exit off), and revoked within a bounded time when the window closes (on).
 import type * as vscode from 'vscode';
 import { workspaceStateOf } from '../configuration/state';
-import type { Lease } from '../core/vaultLeases';
+import type { Lease } from '../core/vault/leases';
 import type { VaultConnections } from './vaultConnections';
 
 /** Closing the window waits this long at most for Vault to revoke. */

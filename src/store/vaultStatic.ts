@@ -3,8 +3,8 @@
 // deletes the old key at AWS then and terminals must not keep a dead one.
 import * as vscode from 'vscode';
 import type { Identity, Session } from '../core/session';
-import type { VaultServer } from '../core/vault';
-import { readStaticCredentials } from '../core/vaultStatic';
+import type { VaultServer } from '../core/vault/client';
+import { readStaticCredentials } from '../core/vault/staticRoles';
 import type { VaultConnections } from './vaultConnections';
 
 type StaticOrigin = Extract<Identity['origin'], { kind: 'vaultStatic' }>;

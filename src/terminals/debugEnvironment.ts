@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { Settings } from '../configuration/settings';
 import type { Session } from '../core/session';
-import { environmentFor } from '../core/terminalEnv';
+import { environmentFor } from '../core/endpoint/terminalEnv';
 import { showError } from '../errors';
 import type { EndpointHost } from './endpointHost';
 

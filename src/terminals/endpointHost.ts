@@ -4,12 +4,12 @@
 // tokens) or a terminal's own (pinned tokens), and refreshes both through the role session store.
 import type * as vscode from 'vscode';
 import { workspaceStateOf } from '../configuration/state';
-import { awsConfigFiles } from '../core/awsConfig';
-import { CredentialEndpoint } from '../core/credentialEndpoint';
-import type { RoleEntry } from '../core/roles';
+import { awsConfigFiles } from '../core/aws/config';
+import { CredentialEndpoint } from '../core/endpoint/server';
+import type { RoleEntry } from '../core/catalog/roleCatalog';
 import type { Identity, Session } from '../core/session';
-import { endpointEnvironment, type EnvironmentCollectionChanges, type EndpointEnvironmentOptions } from '../core/terminalEnv';
-import { helperCommand, removeTerminalProfile, writeTerminalProfile } from '../core/terminalProfile';
+import { endpointEnvironment, type EnvironmentCollectionChanges, type EndpointEnvironmentOptions } from '../core/endpoint/terminalEnv';
+import { helperCommand, removeTerminalProfile, writeTerminalProfile } from '../core/endpoint/terminalProfile';
 import { UserError, errorText } from '../core/userError';
 import type { RoleSessionStore } from '../store/roleSession';
 

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { Settings } from '../configuration/settings';
 import type { Identity, Session } from '../core/session';
-import { environmentFor, type EnvironmentCollectionChanges, MANAGED_VARIABLES, PROFILE_VARIABLES } from '../core/terminalEnv';
+import { environmentFor, type EnvironmentCollectionChanges, MANAGED_VARIABLES, PROFILE_VARIABLES } from '../core/endpoint/terminalEnv';
 import type { EndpointHost } from './endpointHost';
 import { errorText } from '../core/userError';
 

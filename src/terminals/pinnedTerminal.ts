@@ -2,9 +2,15 @@
 // it holds its own pinned token (revoked when it closes); in environment mode, its own keys.
 import * as vscode from 'vscode';
 import type { Settings } from '../configuration/settings';
-import type { RoleEntry } from '../core/roles';
+import type { RoleEntry } from '../core/catalog/roleCatalog';
 import type { Identity } from '../core/session';
-import { environmentFor, isolatedEnvironment, MANAGED_VARIABLES, PROFILE_VARIABLES, strictPinnedEnvironment } from '../core/terminalEnv';
+import {
+  environmentFor,
+  isolatedEnvironment,
+  MANAGED_VARIABLES,
+  PROFILE_VARIABLES,
+  strictPinnedEnvironment,
+} from '../core/endpoint/terminalEnv';
 import type { EndpointHost } from './endpointHost';
 
 /** Where a pinned terminal carries its own values, under names the window-wide collection never sets. */

@@ -1,12 +1,12 @@
 // The AWS Roles view: accounts → (who assumes them, roles); broken profiles as warning nodes at the end.
 // Menus come from package.json by contextValue (`role`, `role.active`), not from code.
 import * as vscode from 'vscode';
-import type { ProductionMark } from '../core/guardrails';
-import { type AccountEntry, type BrokenEntry, describeSource, type RoleEntry } from '../core/roles';
+import type { ProductionMark } from '../core/catalog/guardrails';
+import { type AccountEntry, type BrokenEntry, describeSource, type RoleEntry } from '../core/catalog/roleCatalog';
 import type { Identity, Session } from '../core/session';
 import { UserError } from '../core/userError';
 import { formatTimeLeft, WARNING_WINDOW_MS } from '../core/time';
-import type { AwsConfig } from '../core/awsConfig';
+import type { AwsConfig } from '../core/aws/config';
 import type { IdentityCenterSection } from '../store/identityCenterStore';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
 

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { formatSeconds } from '../core/duration';
 import type { Identity } from '../core/session';
-import type { RoleList, TokenInfo, VaultClient, VaultHealth, VaultRole, VaultServer } from '../core/vault';
-import type { Lease, LeaseTracker } from '../core/vaultLeases';
-import { listStaticRoles, readStaticRole, type StaticRole } from '../core/vaultStatic';
-import { formatDuration, rolePolicyLines } from '../core/vaultStsOptions';
+import type { RoleList, TokenInfo, VaultClient, VaultHealth, VaultRole, VaultServer } from '../core/vault/client';
+import type { Lease, LeaseTracker } from '../core/vault/leases';
+import { listStaticRoles, readStaticRole, type StaticRole } from '../core/vault/staticRoles';
+import { formatDuration, rolePolicyLines } from '../core/vault/stsOptions';
 
 /** What the tree needs from the Vault connections (store/vaultConnections.ts has them). */
 export interface VaultTreeSource {

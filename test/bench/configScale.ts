@@ -2,8 +2,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type AwsConfigFiles, loadAwsConfig } from '../../src/core/awsConfig';
-import { buildCatalog, type Catalog } from '../../src/core/roles';
+import { type AwsConfigFiles, loadAwsConfig } from '../../src/core/aws/config';
+import { buildCatalog, type Catalog } from '../../src/core/catalog/roleCatalog';
 import { median, timeEach } from './stats';
 
 /**

@@ -3,7 +3,7 @@
 // the tree built from the cached directory the next window starts with (parse + catalog, no network).
 import { performance } from 'node:perf_hooks';
 import { type DeviceCode, IdentityCenter, directoryCatalog, parseDirectory } from '../../src/core/identityCenter';
-import { buildCatalog } from '../../src/core/roles';
+import { buildCatalog } from '../../src/core/catalog/roleCatalog';
 import { startAwsServer } from '../servers/aws';
 import { startSsoServer } from '../servers/sso';
 import { MemorySecrets, approveOnPage, instanceOf, settingsFor } from '../support/identityCenter';

@@ -1,8 +1,8 @@
 // The Vault side: the core lease path against a bare node-vault read of the same role, and how soon after the
 // local IAM starts accepting new iam_user keys the core says they are ready.
 import nodeVault = require('node-vault');
-import { VaultClient } from '../../src/core/vault';
-import * as vault from '../../src/core/vault';
+import { VaultClient } from '../../src/core/vault/client';
+import * as vault from '../../src/core/vault/client';
 import { startServers } from '../servers';
 import { median, versus } from './stats';
 

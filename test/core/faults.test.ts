@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
-import { buildCatalog, type RoleEntry } from '../../src/core/roles';
+import { type AwsConfig, loadAwsConfig } from '../../src/core/aws/config';
+import { buildCatalog, type RoleEntry } from '../../src/core/catalog/roleCatalog';
 import type { Identity } from '../../src/core/session';
-import { assumeRole, type AssumeOptions, getCallerIdentity } from '../../src/core/sts';
+import { assumeRole, type AssumeOptions, getCallerIdentity } from '../../src/core/sts/assumeRole';
 import { UserError } from '../../src/core/userError';
-import { VaultClient } from '../../src/core/vault';
+import { VaultClient } from '../../src/core/vault/client';
 import { totp } from '../servers/aws';
 import { type LocalServers, startServers } from '../servers';
 

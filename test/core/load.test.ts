@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { type AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
-import { buildCatalog, type RoleEntry } from '../../src/core/roles';
-import { assumeRole, StsCache } from '../../src/core/sts';
-import { VaultClient } from '../../src/core/vault';
+import { type AwsConfig, loadAwsConfig } from '../../src/core/aws/config';
+import { buildCatalog, type RoleEntry } from '../../src/core/catalog/roleCatalog';
+import { assumeRole, StsCache } from '../../src/core/sts/assumeRole';
+import { VaultClient } from '../../src/core/vault/client';
 
 interface RemoteServers {
   aws: string;

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadAwsConfig } from '../../src/core/awsConfig';
-import { buildCatalog } from '../../src/core/roles';
+import { loadAwsConfig } from '../../src/core/aws/config';
+import { buildCatalog } from '../../src/core/catalog/roleCatalog';
 import { checkNumericSetting, checkNumericSettings, NUMERIC_SETTING_RANGES } from '../../src/core/settingsRanges';
-import { assumeRole, getCallerIdentity } from '../../src/core/sts';
+import { assumeRole, getCallerIdentity } from '../../src/core/sts/assumeRole';
 import { type AwsServer, startAwsServer } from '../servers/aws';
 
 const ROOT = path.resolve(__dirname, '../../..');

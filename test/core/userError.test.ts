@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { toUserError } from '../../src/core/awsErrors';
+import { toUserError } from '../../src/core/aws/errors';
 import { UserError } from '../../src/core/userError';
 
 test('a code from a server cannot carry a newline or a fake log line into the log', () => {

@@ -1,12 +1,12 @@
-// The credential endpoint's test world: the local STS, real AssumeRole through src/core/sts for identities and
+// The credential endpoint's test world: the local STS, real AssumeRole through src/core/sts/assumeRole for identities and
 // refreshes, short sessions through the STS clock, and AssumeRole counted from what the server issued.
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { type AwsConfig, loadAwsConfig } from '../../src/core/awsConfig';
-import type { IdentityProvider } from '../../src/core/freshCredentials';
-import { buildCatalog, type RoleEntry } from '../../src/core/roles';
+import { type AwsConfig, loadAwsConfig } from '../../src/core/aws/config';
+import type { IdentityProvider } from '../../src/core/endpoint/freshCredentials';
+import { buildCatalog, type RoleEntry } from '../../src/core/catalog/roleCatalog';
 import type { Identity } from '../../src/core/session';
-import { assumeRole, StsCache } from '../../src/core/sts';
+import { assumeRole, StsCache } from '../../src/core/sts/assumeRole';
 import { type AwsServer, startAwsServer, totp } from '../servers/aws';
 
 export const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/aws-config');

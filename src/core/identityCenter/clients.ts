@@ -5,7 +5,7 @@ import type { Command } from '@smithy/core/client';
 import { type IdentityCenterCallContext, toIdentityCenterError } from './errors';
 import type { IdentityCenterInstance, IdentityCenterSettings } from './instance';
 
-type Sdk = typeof import('../ssoSdk');
+type Sdk = typeof import('./ssoSdk');
 
 /** A command's output type, read off its middleware stack (the SDK's own commands and ours alike). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- only the output type is inferred; the rest is any command
@@ -62,7 +62,7 @@ async function run<T>(
 }
 
 async function open(api: 'oidc' | 'portal', instance: IdentityCenterInstance, settings: IdentityCenterSettings) {
-  const sdk = await import('../ssoSdk');
+  const sdk = await import('./ssoSdk');
   const endpoint = api === 'oidc' ? settings.oidcEndpoint : settings.portalEndpoint;
   const config = clientConfig(instance, settings, endpoint, sdk);
   const client = (api === 'oidc' ? new sdk.SSOOIDCClient(config) : new sdk.SSOClient(config)) as unknown as Sender;

@@ -1,7 +1,7 @@
 // What discovery found, in the one shape that may be kept in globalState: names and ids only (no token, no
 // credentials), so the next window shows the tree at once and refreshes it in the background. parseDirectory
 // rebuilds it field by field from whatever was stored, so nothing else can ride along into the tree or back out.
-import { ssoRoleEntry, type RoleEntry } from '../roles';
+import { ssoRoleEntry, type RoleEntry } from '../catalog/roleCatalog';
 
 export interface DirectoryAccount {
   id: string;

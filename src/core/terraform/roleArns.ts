@@ -1,7 +1,7 @@
 // Finds the role ARNs a Terraform configuration created, from `terraform output -json` or from a state file,
 // so they can become roles in the switcher. Only whole strings that are role ARNs count: instance profiles,
 // policies, users, STS session ARNs and ARNs inside JSON documents are left out.
-import { tryParseRoleArn } from '../arn';
+import { tryParseRoleArn } from '../aws/arn';
 import { UserError } from '../userError';
 
 export interface FoundRoleArns {

@@ -1,7 +1,7 @@
 // Writes a small Terraform module for a cross-account role: the member account's role that people in the
 // central account assume (the seed's step 1), with managed policies, optional MFA and external ID
 // conditions, and optionally an instance profile.
-import { accountIdProblem, normalizeAccountId, roleNameProblem } from '../arn';
+import { accountIdProblem, normalizeAccountId, roleNameProblem } from '../aws/arn';
 
 export { accountIdProblem, normalizeAccountId, roleNameProblem };
 import { UserError } from '../userError';

@@ -69,7 +69,7 @@ suite('activation', () => {
       const added = names().filter((file) => !before.includes(file));
       assert.ok(added.includes('stsSdk.mjs'), `loaded by the switch: ${added.join(', ')}`);
       assert.deepEqual(
-        added.filter((file) => /^(ssoSdk|sdkIam)\.mjs$/.test(file)),
+        added.filter((file) => /^(ssoSdk|iamSdk)\.mjs$/.test(file)),
         [],
       );
     } finally {

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { readSettings, type Settings } from '../../../src/configuration/settings';
 import type { DeviceCode } from '../../../src/core/identityCenter';
-import { getCallerIdentity } from '../../../src/core/sts';
+import { getCallerIdentity } from '../../../src/core/sts/assumeRole';
 import { Session } from '../../../src/core/session';
 import { UserError } from '../../../src/core/userError';
 import { IdentityCenterStore, type IdentityCenterEntry } from '../../../src/store/identityCenterStore';

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { awsConfigFiles } from '../../../src/core/awsConfig';
+import { awsConfigFiles } from '../../../src/core/aws/config';
 import { RoleCatalogStore } from '../../../src/store/roleCatalogStore';
 import { readSettings } from '../../../src/configuration/settings';
 import {

@@ -1,0 +1,197 @@
+// The window's credential endpoint: an HTTP server on 127.0.0.1 speaking the container-credentials protocol the
+// AWS CLI and SDKs read (AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN). Processes hold
+// a token, never a key; each GET resolves the token to an identity and answers with its fresh credentials.
+// Errors are JSON {Code, Message} with a 4xx/5xx status: botocore (the CLI, boto3) prints the body as is, the JS
+// SDK keeps Code and Message on its error for 4xx, and our credential_process helper prints Message.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type TokenSpec, isTokenShape, requestToken, TokenRegistry } from './tokens';
+import { Freshener, type FreshnessOptions, type IdentityProvider } from './freshCredentials';
+import type { Identity } from '../session';
+import { UserError } from '../userError';
+
+export type { TokenSpec } from './tokens';
+export type { IdentityProvider } from './freshCredentials';
+
+export const NO_ACTIVE_ROLE_MESSAGE = 'No AWS role is active in VS Code: pick one in IAM Switchboard';
+export const ROLE_ENDED_MESSAGE = "This terminal's role ended: open a new terminal as the role in IAM Switchboard";
+const UNKNOWN_TOKEN_MESSAGE = "This terminal's credential token is not valid in this VS Code window: open a new terminal";
+const NO_TOKEN_MESSAGE =
+  'No credential token was sent: run this in a terminal that VS Code opened, or set AWS_CONTAINER_AUTHORIZATION_TOKEN';
+/** The one path credentials are served on. */
+export const CREDENTIALS_PATH = '/credentials';
+/** Credentials that never expire (IAM user keys) are still given an end, so long-running SDKs come back for switches. */
+const NO_EXPIRY_HORIZON_MS = 60 * 60_000;
+
+export interface EndpointOptions extends FreshnessOptions {
+  provider: IdentityProvider;
+}
+
+export interface ListeningEndpoint {
+  /** AWS_CONTAINER_CREDENTIALS_FULL_URI, e.g. http://127.0.0.1:41234/credentials */
+  url: string;
+  port: number;
+}
+
+/** The container-credentials answer: all four fields are strings, as the JS SDK requires. */
+export interface ContainerCredentials {
+  AccessKeyId: string;
+  SecretAccessKey: string;
+  Token: string;
+  Expiration: string;
+}
+
+interface Answer {
+  status: number;
+  body: ContainerCredentials | { Code: string; Message: string };
+}
+
+const refusal = (status: number, Code: string, Message: string): Answer => ({ status, body: { Code, Message } });
+
+export class CredentialEndpoint {
+  private readonly tokens = new TokenRegistry();
+  private readonly freshener: Freshener;
+  private server: Server | undefined;
+  private listening: ListeningEndpoint | undefined;
+  private starting: Promise<ListeningEndpoint> | undefined;
+
+  constructor(private readonly options: EndpointOptions) {
+    this.freshener = new Freshener(options.provider, options);
+  }
+
+  /**
+   * Starts listening on 127.0.0.1 (only), on `port` when it is free (the edge asks for the previous window's port
+   * so restored terminals keep working), else on an ephemeral one. Starting again (or concurrently) returns the
+   * same endpoint.
+   */
+  start(options: { port?: number } = {}): Promise<ListeningEndpoint> {
+    // Two terminals opening at once share one server.
+    this.starting ??= this.listen(options.port).catch((error: unknown) => {
+      this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  private async listen(preferredPort: number | undefined): Promise<ListeningEndpoint> {
+    const server = createServer((req, res) => this.handle(req, res));
+    try {
+      await listen(server, preferredPort ?? 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !preferredPort) {
+        throw error;
+      }
+      await listen(server, 0);
+    }
+    this.server = server;
+    const { port } = server.address() as AddressInfo;
+    this.listening = { url: `http://127.0.0.1:${port}${CREDENTIALS_PATH}`, port };
+    this.options.log?.(`Credential endpoint listening on 127.0.0.1:${port}`);
+    return this.listening;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.listening = undefined;
+    this.starting = undefined;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  /** A new random token (256 bits); `previous` re-registers a following token kept across a window reload. */
+  issueToken(spec: TokenSpec, previous?: string): string {
+    return this.tokens.issue(spec, previous);
+  }
+
+  /** The token stops working at once (a closed terminal, an ended lease). */
+  revoke(token: string): void {
+    this.tokens.revoke(token);
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    this.answer(req)
+      .catch((error: unknown) =>
+        refusal(
+          500,
+          'InternalError',
+          error instanceof UserError ? error.message : 'The IAM Switchboard credential endpoint failed: see its log in VS Code',
+        ),
+      )
+      .then((answer) => send(res, answer));
+  }
+
+  private async answer(req: IncomingMessage): Promise<Answer> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!this.isOurHost(req.headers.host)) {
+      // A web page reaching 127.0.0.1 through DNS rebinding sends its own host name.
+      return refusal(403, 'AccessDenied', 'Requests must be addressed to 127.0.0.1');
+    }
+    if (req.method !== 'GET' || url.pathname !== CREDENTIALS_PATH) {
+      return refusal(404, 'NotFound', `Credentials are served by GET ${CREDENTIALS_PATH}`);
+    }
+    const token = requestToken(req.headers.authorization);
+    if (!token) {
+      return refusal(403, 'AccessDenied', NO_TOKEN_MESSAGE);
+    }
+    const spec = this.tokens.find(token);
+    if (!spec) {
+      this.options.log?.('Credential endpoint: refused a request with an unknown token');
+      // A pinned terminal from an earlier window (or one whose lease ended) is told what happened to its role.
+      return refusal(403, 'AccessDenied', isTokenShape(token, 'pinned') ? ROLE_ENDED_MESSAGE : UNKNOWN_TOKEN_MESSAGE);
+    }
+    const identity = spec.kind === 'pinned' ? spec.identity : this.options.provider.activeIdentity();
+    if (!identity) {
+      return refusal(404, 'NoActiveRole', NO_ACTIVE_ROLE_MESSAGE);
+    }
+    try {
+      return { status: 200, body: this.containerCredentials(await this.freshener.fresh(identity)) };
+    } catch (error) {
+      const failure =
+        error instanceof UserError
+          ? error
+          : new UserError(`Could not refresh ${identity.label}: assume the role again in IAM Switchboard.`);
+      return refusal(503, failure.code ?? 'RefreshFailed', failure.message);
+    }
+  }
+
+  private isOurHost(host: string | undefined): boolean {
+    const port = this.listening?.port;
+    return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+  }
+
+  private containerCredentials(identity: Identity): ContainerCredentials {
+    const { credentials } = identity;
+    const now = this.options.now?.() ?? Date.now();
+    return {
+      AccessKeyId: credentials.accessKeyId,
+      SecretAccessKey: credentials.secretAccessKey,
+      // Long-term keys have no session token; the SDKs send none for an empty one.
+      Token: credentials.sessionToken ?? '',
+      Expiration: (credentials.expiration ?? new Date(now + NO_EXPIRY_HORIZON_MS)).toISOString(),
+    };
+  }
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function send(res: ServerResponse, answer: Answer): void {
+  const body = JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
+  res.end(body);
+}

@@ -1,0 +1,444 @@
+// Real clients against the credential endpoint, in the environment a VS Code terminal gets in endpoint mode:
+// the AWS CLI (Debian's 2.9), the JS SDK v3 default chain and boto3, in a HOME whose ~/.aws has `[default]`
+// static keys, with AWS_PROFILE and stale keys inherited: the trap the generated profile must beat.
+import assert from 'node:assert/strict';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { CredentialEndpoint, NO_ACTIVE_ROLE_MESSAGE } from '../../../src/core/endpoint/server';
+import type { Identity } from '../../../src/core/session';
+import { endpointEnvironment, type EnvironmentCollectionChanges, strictPinnedEnvironment } from '../../../src/core/endpoint/terminalEnv';
+import { helperCommand, writeTerminalProfile } from '../../../src/core/endpoint/terminalProfile';
+import { type EndpointWorld, startEndpointWorld, TestProvider } from '../../support/endpointWorld';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+const HELPER = path.join(ROOT, 'out/src/credentialHelper.js');
+const AWS_CLI = '/usr/bin/aws';
+const ALICE_KEY = 'AKIALOCALALICE000001';
+const ALICE_SECRET = 'aliceLocalSecretKey00000000000000000000A';
+const READONLY_ARN = 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice';
+const DEPLOYER_ARN = /^arn:aws:sts::222222222222:assumed-role\/Deployer\//;
+const MINUTE = 60_000;
+const run = promisify(execFile);
+
+/** boto3 as the machine image's Python has it (pyenv), or why it cannot be tested. */
+function findBoto3(): { python?: string; skip?: string } {
+  try {
+    return {
+      python: execFileSync('python3', ['-c', 'import boto3, sys; print(sys.executable)'], { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim(),
+    };
+  } catch {
+    return { skip: 'boto3 is not importable by python3 on PATH (the machine image pyenv Python has it)' };
+  }
+}
+const boto3 = findBoto3();
+const TERRAFORM_MIRROR = '/opt/tf-plugins';
+const terraform = ['/usr/local/bin/terraform', '/usr/bin/terraform'].find((file) => fs.existsSync(file));
+const noTerraform =
+  (!terraform && 'terraform is not installed') ||
+  (!fs.existsSync(path.join(TERRAFORM_MIRROR, 'registry.terraform.io/hashicorp/aws')) &&
+    `no hashicorp/aws provider in ${TERRAFORM_MIRROR} (no network here)`);
+const noCli = !fs.existsSync(AWS_CLI) && 'Debian awscli is not installed at /usr/bin/aws (apt-get install -y awscli)';
+
+let world: EndpointWorld;
+let provider: TestProvider;
+let endpoint: CredentialEndpoint;
+let endpointUrl: string;
+let following: string;
+let configFile: string;
+let base: Record<string, string>;
+let readOnly: Identity;
+let offsetMs = 0;
+const tokens: string[] = [];
+const logs: string[] = [];
+
+/** What VS Code does: the terminal's own variables, then the collection's replace and prepend on top. */
+function terminalEnv(changes: EnvironmentCollectionChanges, own: Record<string, string> = {}): Record<string, string> {
+  const env = { ...base, ...own, ...changes.replace };
+  for (const [name, value] of Object.entries(changes.prepend)) {
+    env[name] = value + (env[name] ?? '');
+  }
+  return env;
+}
+
+const windowEnv = (own?: Record<string, string>) =>
+  terminalEnv(endpointEnvironment({ configFile, endpointUrl, followingToken: following }), own);
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function outcome(file: string, args: string[], env: Record<string, string>): Promise<Outcome> {
+  // Asynchronous on purpose: the endpoint answering the child lives in this process.
+  try {
+    const { stdout, stderr } = await run(file, args, { env, cwd: ROOT });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+const cli = (env: Record<string, string>, ...args: string[]) =>
+  outcome(AWS_CLI, args.length ? args : ['sts', 'get-caller-identity', '--endpoint-url', world.aws.url, '--output', 'json'], env);
+
+const SDK_SCRIPT = `
+const { STSClient, GetCallerIdentityCommand } = require('@aws-sdk/client-sts');
+const client = new STSClient({ endpoint: process.argv[1] });
+client.send(new GetCallerIdentityCommand({})).then(
+  async (r) => console.log(JSON.stringify({ arn: r.Arn, region: await client.config.region() })),
+  (e) => { console.error(e.message); process.exit(1); });`;
+const sdk = (env: Record<string, string>) => outcome(process.execPath, ['--no-warnings', '-e', SDK_SCRIPT, world.aws.url], env);
+
+const BOTO3_SCRIPT = `
+import boto3, json, sys
+session = boto3.Session()
+print(json.dumps({"arn": session.client("sts", endpoint_url=sys.argv[1]).get_caller_identity()["Arn"], "region": session.region_name, "method": session.get_credentials().method}))`;
+const python = (env: Record<string, string>) => outcome(boto3.python!, ['-c', BOTO3_SCRIPT, world.aws.url], env);
+
+/** Calls GetCallerIdentity every 200 ms and prints each outcome with the access key id the client holds. */
+const LOOP_SDK = `
+const { STSClient, GetCallerIdentityCommand } = require('@aws-sdk/client-sts');
+const client = new STSClient({ endpoint: process.argv[1] });
+(async () => { for (;;) {
+  try {
+    const r = await client.send(new GetCallerIdentityCommand({}));
+    const c = await client.config.credentials();
+    console.log(JSON.stringify({ ok: true, arn: r.Arn, key: c.accessKeyId }));
+  } catch (e) { console.log(JSON.stringify({ ok: false, error: e.message })); }
+  await new Promise((r) => setTimeout(r, 200));
+} })();`;
+const LOOP_BOTO3 = `
+import boto3, json, sys, time
+session = boto3.Session()
+client = session.client("sts", endpoint_url=sys.argv[1])
+while True:
+    try:
+        arn = client.get_caller_identity()["Arn"]
+        print(json.dumps({"ok": True, "arn": arn, "key": session.get_credentials().get_frozen_credentials().access_key}), flush=True)
+    except Exception as e:
+        print(json.dumps({"ok": False, "error": str(e)}), flush=True)
+    time.sleep(0.2)`;
+
+/**
+ * Runs a polling client on a 4-minute session (inside every SDK's own refresh window, so it asks again at each
+ * call), moves the endpoint's clock into its refresh margin, and checks that every call succeeded and the client
+ * moved to the refreshed key after one refresh.
+ */
+async function followsRefresh(file: string, args: string[]): Promise<void> {
+  const short = await world.assume('dev-readonly-plain', { lifetimeMs: 4 * MINUTE });
+  provider.active = short;
+  const refreshesBefore = provider.refreshes;
+  const child = spawn(file, args, { env: windowEnv(), cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: { ok: boolean; arn?: string; key?: string; error?: string }[] = [];
+  const waiters: (() => void)[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    lines.push(JSON.parse(line));
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  const until = async (done: () => boolean) => {
+    while (!done()) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  try {
+    await until(() => lines.filter((l) => l.key === short.credentials.accessKeyId).length >= 2);
+    // The endpoint's clock moves to a minute before the session ends: inside its refresh margin.
+    offsetMs = 3 * MINUTE;
+    await until(() => lines.some((l) => l.ok && l.key !== short.credentials.accessKeyId));
+    const switched = lines.length;
+    await until(() => lines.length >= switched + 2);
+  } finally {
+    child.kill();
+    offsetMs = 0;
+  }
+  assert.deepEqual(
+    lines.filter((l) => !l.ok),
+    [],
+    'every call succeeded',
+  );
+  assert.deepEqual([...new Set(lines.map((l) => l.key))], [short.credentials.accessKeyId, provider.active!.credentials.accessKeyId]);
+  assert.ok(lines.every((l) => l.arn === READONLY_ARN));
+  assert.equal(provider.refreshes - refreshesBefore, 1, 'one refresh for all the calls');
+  provider.active = readOnly;
+}
+
+before(async () => {
+  world = await startEndpointWorld();
+  provider = new TestProvider(world);
+  readOnly = await world.assume('dev-readonly');
+  provider.active = readOnly;
+  endpoint = new CredentialEndpoint({ provider, log: (line) => logs.push(line), now: () => Date.now() + offsetMs });
+  endpointUrl = (await endpoint.start()).url;
+  following = endpoint.issueToken({ kind: 'following' });
+  tokens.push(following);
+
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-home-'));
+  fs.mkdirSync(path.join(home, '.aws'));
+  const keys = `aws_access_key_id = ${ALICE_KEY}\naws_secret_access_key = ${ALICE_SECRET}\n`;
+  fs.writeFileSync(path.join(home, '.aws/credentials'), `[default]\n${keys}[central]\n${keys}`);
+  fs.writeFileSync(path.join(home, '.aws/config'), `[default]\nregion = us-west-2\n${keys}[profile central]\nregion = us-east-2\n`);
+  configFile = await writeTerminalProfile({
+    folder: path.join(home, 'globalStorage'),
+    personConfigPath: path.join(home, '.aws/config'),
+    command: helperCommand({ execPath: process.execPath, helperPath: HELPER, electron: false }),
+    region: 'eu-west-1',
+  });
+  // The window inherited a profile and stale keys from the shell that started VS Code.
+  base = {
+    PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+    HOME: home,
+    AWS_PROFILE: 'central',
+    AWS_ACCESS_KEY_ID: ALICE_KEY,
+    AWS_SECRET_ACCESS_KEY: ALICE_SECRET,
+  };
+});
+after(async () => {
+  await endpoint.stop();
+  await world.close();
+});
+
+describe('real clients in an endpoint-mode terminal', () => {
+  it('without the endpoint environment the trap is real: the CLI is the central user', { skip: noCli }, async () => {
+    const plain = await cli(base);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(JSON.parse(plain.stdout).Arn, 'arn:aws:iam::111111111111:user/alice');
+  });
+
+  it(
+    'the AWS CLI is the active role despite [default] static keys, an inherited AWS_PROFILE and inherited keys',
+    { skip: noCli },
+    async () => {
+      const env = windowEnv();
+      const who = await cli(env);
+      assert.equal(who.code, 0, who.stderr);
+      assert.equal(JSON.parse(who.stdout).Arn, READONLY_ARN);
+      const region = await cli(env, 'configure', 'get', 'region');
+      assert.equal(region.stdout.trim(), 'eu-west-1');
+      // Through the generated profile's credential_process, which the CLI reads before the shared credentials file.
+      assert.match((await cli(env, 'configure', 'list')).stdout, /access_key\s+\*+\w{4}\s+custom-process/);
+    },
+  );
+
+  it('the JS SDK v3 default chain is the active role, in the profile region', async () => {
+    const who = await sdk(windowEnv());
+    assert.equal(who.code, 0, who.stderr);
+    assert.deepEqual(JSON.parse(who.stdout), { arn: READONLY_ARN, region: 'eu-west-1' });
+  });
+
+  it('boto3 is the active role, in the profile region', { skip: boto3.skip }, async () => {
+    const who = await python(windowEnv());
+    assert.equal(who.code, 0, who.stderr);
+    assert.deepEqual(JSON.parse(who.stdout), { arn: READONLY_ARN, region: 'eu-west-1', method: 'custom-process' });
+  });
+
+  it('a pinned terminal ("window token,pinned token") stays its role while the window switches', { skip: noCli }, async () => {
+    const deployer = await world.assume('dev-deployer');
+    const pinned = endpoint.issueToken({ kind: 'pinned', identity: deployer });
+    tokens.push(pinned);
+    const env = windowEnv({ AWS_CONTAINER_AUTHORIZATION_TOKEN: pinned });
+    assert.equal(env.AWS_CONTAINER_AUTHORIZATION_TOKEN, `${following},${pinned}`);
+    assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
+    provider.active = undefined;
+    assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
+    provider.active = readOnly;
+    assert.equal(JSON.parse((await cli(windowEnv())).stdout).Arn, READONLY_ARN);
+  });
+
+  it('a strictEnv pinned terminal, which VS Code gives no collection, is its role in its own region', { skip: noCli }, async () => {
+    const deployer = { ...(await world.assume('dev-deployer')), region: 'ap-south-1' };
+    const pinned = endpoint.issueToken({ kind: 'pinned', identity: deployer });
+    tokens.push(pinned);
+    const inherited = { ...base, AWS_CONTAINER_AUTHORIZATION_TOKEN: 'from-the-parent', AWS_CA_BUNDLE: '' };
+    const env = strictPinnedEnvironment(inherited, { configFile, endpointUrl, followingToken: following }, pinned, deployer);
+    assert.equal(env.AWS_CONTAINER_AUTHORIZATION_TOKEN, pinned);
+    assert.equal(env.AWS_ACCESS_KEY_ID, undefined);
+    assert.equal(env.AWS_SECRET_ACCESS_KEY, undefined);
+    assert.equal(env.AWS_PROFILE, 'iam-switchboard');
+    assert.equal(env.AWS_CA_BUNDLE, '');
+    assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
+    assert.match((await cli(env, 'configure', 'list')).stdout, /region\s+ap-south-1\s+env/);
+    const bySdk = await sdk(env);
+    assert.match(JSON.parse(bySdk.stdout).arn, DEPLOYER_ARN);
+    assert.equal(JSON.parse(bySdk.stdout).region, 'ap-south-1');
+  });
+
+  it(
+    'the same terminal follows a switch at its next call, and after Clear the CLI and boto3 print the endpoint message',
+    { skip: noCli },
+    async () => {
+      const env = windowEnv();
+      provider.active = await world.assume('dev-deployer');
+      assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
+      provider.active = undefined;
+      const cleared = await cli(env);
+      assert.notEqual(cleared.code, 0);
+      assert.match(cleared.stderr, new RegExp(`custom-process: ${NO_ACTIVE_ROLE_MESSAGE}`));
+      if (boto3.python) {
+        const byBoto3 = await python(env);
+        assert.notEqual(byBoto3.code, 0);
+        assert.ok(byBoto3.stderr.includes(NO_ACTIVE_ROLE_MESSAGE), byBoto3.stderr.slice(-300));
+      }
+      // The JS SDK's chain ends with its own generic message; what matters is that it is not the central user.
+      const bySdk = await sdk(env);
+      assert.notEqual(bySdk.code, 0);
+      assert.equal(bySdk.stdout, '');
+      provider.active = readOnly;
+    },
+  );
+
+  it("a helper under a path with spaces, quotes, '#' and ';' still runs for the CLI, the JS SDK and boto3", async () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-odd-')), `it's my #1; "dir"`);
+    fs.mkdirSync(dir);
+    const helper = path.join(dir, 'credential helper.js');
+    fs.copyFileSync(HELPER, helper);
+    const odd = await writeTerminalProfile({
+      folder: dir,
+      personConfigPath: path.join(base.HOME, '.aws/config'),
+      command: helperCommand({ execPath: process.execPath, helperPath: helper, electron: false }),
+      region: 'eu-west-1',
+    });
+    const env = terminalEnv(endpointEnvironment({ configFile: odd, endpointUrl, followingToken: following }));
+    if (!noCli) {
+      assert.equal(JSON.parse((await cli(env)).stdout).Arn, READONLY_ARN);
+    }
+    assert.equal(JSON.parse((await sdk(env)).stdout).arn, READONLY_ARN);
+    if (boto3.python) {
+      assert.equal(JSON.parse((await python(env)).stdout).arn, READONLY_ARN);
+    }
+  });
+
+  it("terraform's AWS provider (Go SDK v2) is the active role too", { skip: noTerraform }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-tf-'));
+    fs.writeFileSync(
+      path.join(dir, 'cli.tfrc'),
+      `provider_installation {
+  filesystem_mirror {
+    path    = "${TERRAFORM_MIRROR}"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+`,
+    );
+    fs.writeFileSync(
+      path.join(dir, 'main.tf'),
+      `terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+provider "aws" {
+  skip_region_validation  = true
+  skip_metadata_api_check = true
+  endpoints {
+    sts = "${world.aws.url}"
+  }
+}
+data "aws_caller_identity" "me" {}
+output "arn" {
+  value = data.aws_caller_identity.me.arn
+}
+`,
+    );
+    const env = { ...windowEnv(), TF_CLI_CONFIG_FILE: path.join(dir, 'cli.tfrc'), TF_IN_AUTOMATION: '1' };
+    const run = (...args: string[]) =>
+      outcome(terraform!, [...args, '-no-color'], env).then((r) => {
+        assert.equal(r.code, 0, r.stderr.slice(-600));
+        return r;
+      });
+    await run('-chdir=' + dir, 'init', '-input=false');
+    await run('-chdir=' + dir, 'apply', '-auto-approve', '-input=false');
+    const arn = await outcome(terraform!, ['-chdir=' + dir, 'output', '-raw', 'arn'], env);
+    assert.equal(arn.stdout, READONLY_ARN);
+  });
+
+  it(
+    'a client that skips profiles reads the endpoint directly with the "window token," header, and the CLI prints its message',
+    { skip: noCli },
+    async () => {
+      const env = {
+        ...windowEnv(),
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        AWS_DEFAULT_REGION: 'eu-west-1',
+      };
+      delete (env as Record<string, string | undefined>).AWS_PROFILE;
+      delete (env as Record<string, string | undefined>).AWS_DEFAULT_PROFILE;
+      assert.match((await cli(env, 'configure', 'list')).stdout, /access_key\s+\*+\w{4}\s+container-role/);
+      assert.equal(JSON.parse((await cli(env)).stdout).Arn, READONLY_ARN);
+      provider.active = undefined;
+      const cleared = await cli(env);
+      provider.active = readOnly;
+      assert.ok(
+        cleared.stderr.includes(`(404) from ECS metadata: {"Code":"NoActiveRole","Message":"${NO_ACTIVE_ROLE_MESSAGE}"}`),
+        cleared.stderr,
+      );
+    },
+  );
+
+  it('the helper prints credential_process JSON, and says what to do when the window is gone', async () => {
+    const env = windowEnv();
+    const printed = await outcome(process.execPath, [HELPER], env);
+    assert.equal(printed.code, 0, printed.stderr);
+    const json = JSON.parse(printed.stdout);
+    assert.deepEqual(Object.keys(json), ['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);
+    assert.equal(json.Version, 1);
+    assert.equal(json.AccessKeyId, readOnly.credentials.accessKeyId);
+    const stopped = new CredentialEndpoint({ provider });
+    const { url } = await stopped.start();
+    await stopped.stop();
+    const gone = await outcome(process.execPath, [HELPER], { ...env, AWS_CONTAINER_CREDENTIALS_FULL_URI: url });
+    assert.equal(gone.code, 1);
+    assert.equal(
+      gone.stderr,
+      'The VS Code window that served AWS credentials to this terminal is closed or was reloaded: open a new terminal in VS Code.\n',
+    );
+    const remote = await outcome(process.execPath, [HELPER], {
+      ...env,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://example.com/credentials',
+    });
+    assert.equal(remote.code, 1);
+    assert.match(remote.stderr, /not the IAM Switchboard endpoint on 127\.0\.0\.1/);
+  });
+
+  it('a long-running JS SDK process keeps succeeding across a refresh and picks up the new access key id', async () => {
+    await followsRefresh(process.execPath, ['--no-warnings', '-e', LOOP_SDK, world.aws.url]);
+  });
+
+  it(
+    'a long-running boto3 process keeps succeeding across a refresh and picks up the new access key id',
+    { skip: boto3.skip },
+    async () => {
+      await followsRefresh(boto3.python!, ['-c', LOOP_BOTO3, world.aws.url]);
+    },
+  );
+
+  it('neither the generated config nor the terminal environment holds a key, secret or token', async () => {
+    const secrets = [...world.aws.issuedSecrets(), ALICE_KEY, ALICE_SECRET];
+    const text = fs.readFileSync(configFile, 'utf8');
+    assert.equal(fs.statSync(configFile).mode & 0o777, 0o600);
+    const env = windowEnv();
+    for (const secret of secrets) {
+      assert.equal(text.includes(secret), false, 'the generated config holds a secret');
+      assert.equal(
+        Object.values(env).some((value) => value.includes(secret)),
+        false,
+        'the terminal environment holds a secret',
+      );
+    }
+    for (const line of logs) {
+      for (const secret of [...secrets, ...tokens]) {
+        assert.equal(line.includes(secret), false, 'a log line holds a secret');
+      }
+    }
+  });
+});
