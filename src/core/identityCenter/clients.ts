@@ -1,6 +1,7 @@
-// One place that builds the SDK's SSO OIDC and portal clients (loaded lazily from ../sdk) and runs a call with a
-// deadline, cancellation and the error mapping. Both APIs are unsigned: tokens and client secrets travel in the
-// request itself.
+// One place that builds the SDK's SSO OIDC and portal clients (@aws-sdk/client-sso-oidc and @aws-sdk/client-sso,
+// loaded lazily from ./ssoSdk) and runs a call with a deadline, cancellation and the error mapping. The operations
+// used are unsigned in the service models (the clients pick `smithy.api#noAuth` for them): tokens and client
+// secrets travel in the request itself.
 import type { Command } from '@smithy/core/client';
 import { type IdentityCenterCallContext, toIdentityCenterError } from './errors';
 import type { IdentityCenterInstance, IdentityCenterSettings } from './instance';
@@ -11,10 +12,7 @@ type Sdk = typeof import('./ssoSdk');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- only the output type is inferred; the rest is any command
 type OutputOf<C> = C extends Command<any, infer O, any, any, any> ? O : never;
 
-/**
- * The clients as the calls here use them: `send` takes any command of the service, including the ones in
- * sdkCommands.ts, which the nested clients' own `send` types do not list.
- */
+/** The clients as the calls here use them: `send` takes any command of the service. */
 interface Sender {
   send<C extends object>(command: C, options: { abortSignal?: AbortSignal }): Promise<OutputOf<C>>;
   destroy(): void;
@@ -28,11 +26,10 @@ interface Call<C, T> {
   run: (client: C, sdk: Sdk, abortSignal: AbortSignal | undefined) => Promise<T>;
 }
 
-function clientConfig(instance: IdentityCenterInstance, settings: IdentityCenterSettings, endpoint: string | undefined, sdk: Sdk) {
+function clientConfig(instance: IdentityCenterInstance, settings: IdentityCenterSettings, endpoint: string | undefined) {
   return {
     region: instance.region,
     endpoint: endpoint || undefined,
-    httpAuthSchemeProvider: sdk.noAuthSchemeProvider,
     // The portal's throttling is retried by discovery with its own backoff; one attempt here keeps that the only policy.
     maxAttempts: 1,
     requestHandler: { requestTimeout: settings.timeoutMs, connectionTimeout: settings.timeoutMs },
@@ -64,7 +61,7 @@ async function run<T>(
 async function open(api: 'oidc' | 'portal', instance: IdentityCenterInstance, settings: IdentityCenterSettings) {
   const sdk = await import('./ssoSdk');
   const endpoint = api === 'oidc' ? settings.oidcEndpoint : settings.portalEndpoint;
-  const config = clientConfig(instance, settings, endpoint, sdk);
+  const config = clientConfig(instance, settings, endpoint);
   const client = (api === 'oidc' ? new sdk.SSOOIDCClient(config) : new sdk.SSOClient(config)) as unknown as Sender;
   return { client, sdk, endpoint };
 }
