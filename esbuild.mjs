@@ -35,13 +35,14 @@ const noBowser = {
   },
 };
 
-// node-vault reaches mime-types (and its 130 KB mime-db) only through form-data's file uploads, which it never makes.
-const noMimeTypes = {
-  name: 'no-mime-types',
+// node-vault sends every request through the `request-promise` hook we give it (src/core/vault/http.ts: a deadline
+// for the whole answer, cancellation, a size cap); its axios fallback never runs, so axios (83 KB) is not bundled.
+const noAxios = {
+  name: 'no-axios',
   setup(build) {
-    build.onResolve({ filter: /^mime-types$/ }, () => ({ path: 'mime-types', namespace: 'no-mime-types' }));
-    build.onLoad({ filter: /.*/, namespace: 'no-mime-types' }, () => ({
-      contents: 'exports.lookup = () => false; exports.contentType = () => false; exports.extension = () => false;',
+    build.onResolve({ filter: /^axios$/ }, () => ({ path: 'axios', namespace: 'no-axios' }));
+    build.onLoad({ filter: /.*/, namespace: 'no-axios' }, () => ({
+      contents: "exports.create = () => { throw new Error('node-vault must be given a request-promise transport'); };",
       loader: 'js',
     }));
   },
@@ -91,7 +92,7 @@ const awsSdk = {
 const contexts = [
   await esbuild.context({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazySdk] }),
   await esbuild.context(awsSdk),
-  await esbuild.context({ ...sdkBundle, entryPoints: ['src/core/vault/vaultSdk.ts'], outfile: 'dist/vaultSdk.js', plugins: [noMimeTypes] }),
+  await esbuild.context({ ...sdkBundle, entryPoints: ['src/core/vault/vaultSdk.ts'], outfile: 'dist/vaultSdk.js', plugins: [noAxios] }),
   await esbuild.context({ ...common, entryPoints: ['src/core/aws/iniLoader.ts'], outfile: 'dist/iniLoader.js' }),
   // The credential_process program terminals run: a separate tiny script, no SDK.
   await esbuild.context({ ...common, entryPoints: ['src/credentialHelper.ts'], outfile: 'dist/credentialHelper.js' }),
