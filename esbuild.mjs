@@ -6,6 +6,7 @@
 // either.
 import * as fs from 'node:fs';
 import * as esbuild from 'esbuild';
+import { writeThirdPartyNotices } from './build/thirdPartyNotices.mjs';
 
 // A one-off build starts from an empty dist/, so a bundle that no longer exists is not packaged into the .vsix.
 if (!process.argv.includes('--watch')) {
@@ -57,6 +58,7 @@ const common = {
   minify: true,
   logLevel: 'warning',
   external: ['vscode'],
+  metafile: true,
 };
 
 // The SDK bundles prefer each package's ES module build: esbuild can drop what is unused there (a third of the STS
@@ -100,6 +102,10 @@ const contexts = [
 if (process.argv.includes('--watch')) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {
-  await Promise.all(contexts.map((c) => c.rebuild()));
+  const results = await Promise.all(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
+  writeThirdPartyNotices(
+    results.map((r) => r.metafile),
+    'dist/THIRD_PARTY_NOTICES.md',
+  );
 }
