@@ -1,10 +1,11 @@
 // What a Vault answer must look like before anything is read from it, and the numbers in it made safe. A proxy's
 // HTML page, a load balancer's 502, `null` or an empty 200 is "not a Vault answer", never a success.
 import { UserError } from '../userError';
-import type { RoleList } from './client';
-import type { VaultHttpReply } from './http';
 
 type Json = Record<string, unknown>;
+
+/** A LIST of roles as the tree shows it: the names, or why the token may not list them. */
+export type RoleList = { kind: 'roles'; roles: string[] } | { kind: 'forbidden'; message: string };
 
 /** What a call expects back: the health object, an envelope (with data, auth or a lease), or nothing (204). */
 export type AnswerShape = 'health' | 'envelope' | 'data' | 'auth' | 'lease' | 'noContent';
@@ -12,62 +13,58 @@ export type AnswerShape = 'health' | 'envelope' | 'data' | 'auth' | 'lease' | 'n
 /** Longer than any Vault TTL in use (Vault's own default maximum is 32 days); beyond it a Date would break. */
 export const MAX_TTL_SECONDS = 10 * 365 * 86400;
 
-/** Thrown for a Vault error answer, in the shape vaultErrors.readFailure reads (that of node-vault's errors). */
-export class VaultErrorAnswer extends Error {
-  readonly response: { statusCode: number; body: { errors: string[] } };
-  constructor(statusCode: number, errors: string[]) {
-    super(`Vault answered ${statusCode}`);
-    this.response = { statusCode, body: { errors } };
-  }
-}
-
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function notVaultAnswer(address: string, status: number): UserError {
+export function notVaultAnswer(address: string, status?: number): UserError {
+  const http = status === undefined ? '' : ` (HTTP ${status})`;
   return new UserError(
-    `The server at ${address} did not give a Vault answer (HTTP ${status}); check the address, or whether a proxy or load balancer in front of Vault is failing.`,
+    `The server at ${address} did not give a Vault answer${http}; check the address, or whether a proxy or load balancer in front of Vault is failing.`,
     'VaultBadAnswer',
   );
 }
 
 /**
- * The body of `reply` when it has `shape`; a VaultErrorAnswer for Vault's own `{"errors": [...]}` failures;
- * otherwise "not a Vault answer" with the status. Nothing of a non-Vault body is quoted: it is no business of a message.
+ * The body node-vault resolved with (it resolves on 200 and 204, and on every status for sys/health), when it has
+ * `shape`; otherwise "not a Vault answer". Nothing of a non-Vault body is quoted: it is no business of a message.
  */
-export function checkAnswer(reply: VaultHttpReply, shape: AnswerShape, address: string): Json {
-  const { statusCode: status, body } = reply;
+export function checkAnswer(body: unknown, shape: AnswerShape, address: string): Json {
   if (shape === 'health') {
     // sys/health answers 200, 429, 472, 473, 501 and 503 with the same object.
     if (isObject(body) && typeof body.initialized === 'boolean' && typeof body.sealed === 'boolean') {
       return body;
     }
-    throw notVaultAnswer(address, status);
+    throw notVaultAnswer(address);
   }
-  if (status !== 200 && status !== 204) {
-    if (isObject(body) && Array.isArray(body.errors)) {
-      throw new VaultErrorAnswer(status, body.errors.map(String));
-    }
-    throw notVaultAnswer(address, status);
+  if (shape === 'noContent' && (body === undefined || body === '')) {
+    return {}; // 204
   }
-  if (shape === 'noContent') {
-    if (status === 204 && body === undefined) return {};
-    if (status === 200 && isEnvelope(body)) return body;
-    throw notVaultAnswer(address, status);
-  }
-  if (status !== 200 || !isEnvelope(body)) {
-    throw notVaultAnswer(address, status);
+  if (!isEnvelope(body)) {
+    throw notVaultAnswer(address, 200);
   }
   const fits =
     shape === 'envelope' ||
+    shape === 'noContent' ||
     (shape === 'data' && isObject(body.data)) ||
     (shape === 'auth' && isObject(body.auth) && typeof body.auth.client_token === 'string') ||
     (shape === 'lease' && typeof body.lease_id === 'string' && typeof body.lease_duration === 'number');
   if (!fits) {
-    throw notVaultAnswer(address, status);
+    throw notVaultAnswer(address, 200);
   }
   return body;
+}
+
+/**
+ * What node-vault rejected an error status with (its ApiResponseError: the status and the body) when that body is
+ * not Vault's own `{"errors": [...]}`, a proxy's 502 page say: "not a Vault answer". Undefined for Vault's errors,
+ * which vaultErrors.readFailure reads as they are, and for failures before any answer.
+ */
+export function nonVaultFailure(error: unknown, address: string): UserError | undefined {
+  const response = (error as { response?: { statusCode?: unknown; body?: unknown } } | undefined)?.response;
+  if (!response || typeof response.statusCode !== 'number') return undefined;
+  const body = response.body;
+  return isObject(body) && Array.isArray(body.errors) ? undefined : notVaultAnswer(address, response.statusCode);
 }
 
 /** Every logical Vault answer carries a request id. */

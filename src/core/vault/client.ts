@@ -6,6 +6,7 @@ import { cancelled, UserError } from '../userError';
 import {
   type AnswerShape,
   checkAnswer,
+  nonVaultFailure,
   checkVaultAddress,
   expiryAfter,
   isCleanCredential,
@@ -15,7 +16,7 @@ import {
   ttlSeconds,
 } from './answers';
 import { type FailureContext, readFailure, toUserError } from './errors';
-import { vaultTransport, type VaultHttpReply } from './http';
+import { vaultTransport } from './http';
 import type { Lease } from './leases';
 import { refuseWrapped } from './wrapping';
 
@@ -75,7 +76,8 @@ export interface TokenInfo {
   renewable: boolean;
 }
 
-export type RoleList = { kind: 'roles'; roles: string[] } | { kind: 'forbidden'; message: string };
+import type { RoleList } from './answers';
+export type { RoleList };
 
 export interface VaultRole {
   name: string;
@@ -169,7 +171,7 @@ export class VaultClient {
   async health(signal?: AbortSignal): Promise<VaultHealth> {
     try {
       // sys/health answers with the same object for every status (429, 501, 503, ...).
-      const body = await this.call<Json>('read', 'sys/health', (api, o) => api.read('sys/health', o), {
+      const body = await this.call<Json>('read', 'sys/health', (api, o) => api.health({ requestOptions: o }), {
         signal,
         probeToken: false,
         shape: 'health',
@@ -234,7 +236,7 @@ export class VaultClient {
 
   /** Who `token` is, without making it the client's token: sign-in checks a new token before adopting it. */
   async checkToken(token: string, signal?: AbortSignal): Promise<TokenInfo> {
-    const body = await this.call<Json>('read', 'auth/token/lookup-self', (api, o) => api.read('auth/token/lookup-self', o), {
+    const body = await this.call<Json>('read', 'auth/token/lookup-self', (api, o) => api.tokenLookupSelf({ requestOptions: o }), {
       signal,
       probeToken: false,
       token,
@@ -249,7 +251,7 @@ export class VaultClient {
     const body = await this.call<Json>(
       'update',
       'auth/token/renew-self',
-      (api, o) => api.write('auth/token/renew-self', increment ? { increment } : {}, o),
+      (api, o) => api.tokenRenewSelf({ ...(increment ? { increment } : {}), requestOptions: o }),
       { shape: 'auth' },
     );
     const auth = body.auth as Json;
@@ -269,7 +271,7 @@ export class VaultClient {
       return this.server.awsMounts.map(trimSlashes);
     }
     try {
-      const body = await this.call<Json>('read', 'sys/mounts', (api, o) => api.read('sys/mounts', o));
+      const body = await this.call<Json>('read', 'sys/mounts', (api, o) => api.mounts({ requestOptions: o }));
       // Real Vault sends the table both under `data` and at the top level of the envelope.
       const table = (body.data && typeof body.data === 'object' ? body.data : body) as Record<string, { type?: unknown }>;
       return Object.entries(table)
@@ -468,11 +470,14 @@ export class VaultClient {
     // node-vault reads the token when the request starts, so setting it per call is safe with calls in flight.
     api.token = token ?? '';
     try {
-      const reply = (await run(api, { timeout: deadlineMs, signal })) as VaultHttpReply;
-      return checkAnswer(reply, shape, this.address) as T;
+      return checkAnswer(await run(api, { timeout: deadlineMs, signal }), shape, this.address) as T;
     } catch (error) {
       if (error instanceof UserError) {
         throw error;
+      }
+      const notVault = nonVaultFailure(error, this.address);
+      if (notVault) {
+        throw notVault;
       }
       if ((error as { name?: string }).name === 'AbortError') {
         throw cancelled();
@@ -492,13 +497,10 @@ export class VaultClient {
   private async probeToken(api: VaultApi, token: string): Promise<Pick<FailureContext, 'tokenValid' | 'policies'>> {
     try {
       api.token = token;
-      const reply = (await api.read('auth/token/lookup-self', { timeout: this.timeoutMs })) as VaultHttpReply;
-      if (reply.statusCode === 403) {
-        return { tokenValid: false };
-      }
-      return { tokenValid: true, policies: tokenInfo(checkAnswer(reply, 'data', this.address).data as Json).policies };
-    } catch {
-      return {};
+      const body = await api.tokenLookupSelf({ requestOptions: { timeout: this.timeoutMs } });
+      return { tokenValid: true, policies: tokenInfo(checkAnswer(body, 'data', this.address).data as Json).policies };
+    } catch (error) {
+      return readFailure(error).status === 403 ? { tokenValid: false } : {};
     }
   }
 
@@ -529,8 +531,6 @@ export class VaultClient {
       // strictSSL explicit, so VAULT_SKIP_VERIFY in the extension host's environment changes nothing.
       requestOptions: { ...(ca ? { ca } : {}), strictSSL: !server.tlsSkipVerify, timeout: this.timeoutMs },
     });
-    // Every answer comes back whole (status and body) and is checked by checkAnswer, errors included.
-    api.handleVaultResponse = (reply) => Promise.resolve(reply);
     // node-vault falls back to VAULT_TOKEN, VAULT_NAMESPACE and VAULT_PREFIX from the environment: only the
     // server's own settings count here.
     Object.assign(api, { token: '', namespace: server.namespace ?? '', pathPrefix: '' });

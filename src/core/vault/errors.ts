@@ -2,7 +2,7 @@
 // UserError sentence with a next step. Branches on status, Vault's error strings and socket codes only.
 import { UserError } from '../userError';
 
-/** What a failed Vault call told us, with nothing secret in it (axios errors carry the token in their config). */
+/** What a failed Vault call told us, with nothing secret in it (an error object may carry the request and its token). */
 export interface VaultFailure {
   status?: number;
   errors: string[];
