@@ -8,8 +8,8 @@ import { registerDiscoverRoles } from './commands/discoverRoles';
 import { registerIdentityCenterCommands } from './commands/identityCenter';
 import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
-import { registerVault, type VaultRegistration } from './commands/vault';
 import { registerWorkspaceRole } from './commands/workspaceRole';
+import { activateVault, type VaultActivation } from './features/vault';
 import { registerStatusBar } from './statusBar';
 import { Guardrails } from './store/guardrails';
 import { IdentityCenterStore } from './store/identityCenterStore';
@@ -28,7 +28,7 @@ import type { RoleEntry } from './core/catalog/roleCatalog';
 import type { Identity } from './core/session';
 
 // What deactivate() needs, handed back by registration (VS Code calls deactivate without arguments).
-let vault: VaultRegistration | undefined;
+let vault: VaultActivation | undefined;
 
 export function activate(context: vscode.ExtensionContext): { session: Session } | undefined {
   recordMessagesForTests(context);
@@ -88,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   registerDiscoverRoles(context, { catalog, roles, settings, log });
   registerWorkspaceRole(context, { session, catalog, roles, guardrails, settings, log });
   registerIdentityCenterCommands(context, { store: identityCenter, catalog, session, log });
-  vault = registerVault(context, { session, log });
+  vault = activateVault(context, { session, log, settings });
   registerCopyCredentials(context, session, endpoint, log);
   registerTerraformCommands(context, log);
   // Only the extension-host tests get the session: other extensions must never reach the credentials.

@@ -1,5 +1,6 @@
-// Registers the Vault view and its commands. The state they share (servers, clients, tokens, leases) lives in
-// store/; the commands here sign in and out, and vaultLeases.ts leases, renews, revokes and looks up.
+// The Vault commands. The state they share (servers, clients, tokens, leases) lives in store/ and is built with the
+// view by features/vault.ts; the commands here add servers and sign in and out, vaultLeases.ts leases, renews,
+// revokes and looks up, vaultStaticRoles.ts uses static roles.
 import * as vscode from 'vscode';
 import { UserError } from '../core/userError';
 import type { VaultServer } from '../core/vault/client';
@@ -8,11 +9,10 @@ import type { VaultServerSetting } from '../configuration/settings';
 import { userValue, writeUserSetting } from '../configuration/writes';
 import { runWizard } from '../prompts/multiStepInput';
 import { pickServer } from '../prompts/vaultPrompts';
-import { VaultConnections, type VaultDeps } from '../store/vaultConnections';
-import { VaultLeaseStore } from '../store/vaultLeaseStore';
-import { VaultStaticCredentials } from '../store/vaultStatic';
-import { type ServerNode, VaultTreeProvider } from '../treeViews/vaultTree';
-import { VaultLeaseDocuments } from '../vaultLeaseDocument';
+import type { VaultConnections, VaultDeps } from '../store/vaultConnections';
+import type { VaultStaticCredentials } from '../store/vaultStatic';
+import type { ServerNode, VaultTreeProvider } from '../treeViews/vaultTree';
+import type { VaultLeaseDocuments } from '../vaultLeaseDocument';
 import { signInInteractively } from './vaultSignIn';
 import { type StaticRoleArgs, VaultStaticRoleCommands } from './vaultStaticRoles';
 import { type LeaseArgs, type LeaseCredentialsArgs, type RenewArgs, VaultLeaseCommands } from './vaultLeases';
@@ -24,58 +24,17 @@ export type ServerArgs = Pick<ServerNode, 'server'>;
 /** A token in the argument signs in without asking (tests, automation); it goes to SecretStorage only. */
 export type SignInArgs = ServerArgs & { token?: string };
 
-/** What `deactivate()` needs from the Vault feature. */
-export interface VaultRegistration {
-  /** Revokes every lease this window created (or saves their ids when revoke-on-exit is off), within a few seconds. */
-  revokeLeasesOnExit(): Promise<void>;
+/** What the Vault commands act on: the feature's state, built by features/vault.ts. */
+export interface VaultParts {
+  connections: VaultConnections;
+  tree: VaultTreeProvider;
+  documents: VaultLeaseDocuments;
+  statics: VaultStaticCredentials;
 }
 
-export function registerVault(context: vscode.ExtensionContext, deps: VaultDeps): VaultRegistration {
-  const { session, log } = deps;
-  const connections = new VaultConnections(context, deps);
-  const store = new VaultLeaseStore(context, connections, log);
-  const tree = new VaultTreeProvider(connections);
-  const documents = new VaultLeaseDocuments();
-  const statics = new VaultStaticCredentials(connections, session, log);
-  const view = vscode.window.createTreeView('iamSwitchboard.vault', { treeDataProvider: tree, showCollapseAll: true });
-  store.restore();
-  const setHasLeases = () => vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasLeases', connections.leases.list().length > 0);
-
-  context.subscriptions.push(
-    view,
-    tree,
-    documents,
-    statics,
-    connections,
-    connections.leases.onDidChange(() => {
-      void setHasLeases();
-      void store.save();
-    }),
-    connections.leases.onDidExpire((lease) => {
-      const wasActive = connections.activeLeaseId() === lease.leaseId;
-      connections.forget(lease.leaseId);
-      log.info(`Vault lease ${lease.leaseId} expired.`);
-      if (wasActive) {
-        void vscode.window.showInformationMessage(
-          `The Vault lease for ${lease.role} expired; its credentials were removed from new terminals.`,
-        );
-      }
-    }),
-    session.onDidChange(() => tree.refresh()),
-    vscode.workspace.onDidChangeConfiguration((event) => {
-      // Only what the clients are built from: rebuilding the tree for, say, revokeLeasesOnExit made a click on a
-      // row during the refresh reach the command without its node (and ask for the role again).
-      if (
-        event.affectsConfiguration('iamSwitchboard.vault.servers') ||
-        event.affectsConfiguration('iamSwitchboard.requestTimeoutSeconds')
-      ) {
-        connections.reset();
-        tree.refresh();
-      }
-    }),
-  );
-  void setHasLeases();
-
+export function registerVaultCommands(context: vscode.ExtensionContext, deps: VaultDeps, parts: VaultParts): void {
+  const { connections, tree, documents, statics } = parts;
+  const { log } = deps;
   const servers = new VaultServerCommands(connections, tree, deps);
   const leases = new VaultLeaseCommands(connections, documents, deps);
   const staticRoles = new VaultStaticRoleCommands(connections, statics, deps);
@@ -103,8 +62,6 @@ export function registerVault(context: vscode.ExtensionContext, deps: VaultDeps)
     }),
     vscode.commands.registerCommand('iamSwitchboard.refreshVault', () => tree.refresh()),
   );
-
-  return { revokeLeasesOnExit: () => store.revokeLeasesOnExit() };
 }
 
 // A token that expired or was revoked is fixed by signing in again: offer it on the error itself.

@@ -6,12 +6,13 @@ import type { Identity, Session } from '../core/session';
 import { UserError } from '../core/userError';
 import { type TokenInfo, VaultClient, type VaultServer } from '../core/vault/client';
 import { type Lease, LeaseTracker } from '../core/vault/leases';
-import { readSettings, type Settings } from '../configuration/settings';
+import type { Settings } from '../configuration/settings';
 
 export interface VaultDeps {
   session: Session;
   log: vscode.LogOutputChannel;
-  settings?: () => Settings;
+  /** The settings as the roles get them (extension.ts): one reader, injected. */
+  settings: () => Settings;
 }
 
 /** The part of the extension context the connections use: where tokens are kept. */
@@ -38,7 +39,7 @@ export class VaultConnections implements vscode.Disposable {
   ) {}
 
   get settings(): Settings {
-    return (this.deps.settings ?? readSettings)();
+    return this.deps.settings();
   }
 
   servers(): VaultServer[] {

@@ -1,0 +1,66 @@
+// The Vault feature, wired in one place as extension.ts wires the roles: its state (servers, clients, tokens,
+// leases, static keys), the Vault view and what keeps them in step with the session and the settings, then its
+// commands (commands/vault.ts).
+import * as vscode from 'vscode';
+import { registerVaultCommands } from '../commands/vault';
+import type { VaultDeps } from '../store/vaultConnections';
+import { VaultConnections } from '../store/vaultConnections';
+import { VaultLeaseStore } from '../store/vaultLeaseStore';
+import { VaultStaticCredentials } from '../store/vaultStatic';
+import { VaultTreeProvider } from '../treeViews/vaultTree';
+import { VaultLeaseDocuments } from '../vaultLeaseDocument';
+
+/** What `deactivate()` needs from the Vault feature. */
+export interface VaultActivation {
+  /** Revokes every lease this window created (or saves their ids when revoke-on-exit is off), within a few seconds. */
+  revokeLeasesOnExit(): Promise<void>;
+}
+
+export function activateVault(context: vscode.ExtensionContext, deps: VaultDeps): VaultActivation {
+  const { session, log } = deps;
+  const connections = new VaultConnections(context, deps);
+  const store = new VaultLeaseStore(context, connections, log);
+  const tree = new VaultTreeProvider(connections);
+  const documents = new VaultLeaseDocuments();
+  const statics = new VaultStaticCredentials(connections, session, log);
+  const view = vscode.window.createTreeView('iamSwitchboard.vault', { treeDataProvider: tree, showCollapseAll: true });
+  store.restore();
+  const setHasLeases = () => vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasLeases', connections.leases.list().length > 0);
+
+  context.subscriptions.push(
+    view,
+    tree,
+    documents,
+    statics,
+    connections,
+    connections.leases.onDidChange(() => {
+      void setHasLeases();
+      void store.save();
+    }),
+    connections.leases.onDidExpire((lease) => {
+      const wasActive = connections.activeLeaseId() === lease.leaseId;
+      connections.forget(lease.leaseId);
+      log.info(`Vault lease ${lease.leaseId} expired.`);
+      if (wasActive) {
+        void vscode.window.showInformationMessage(
+          `The Vault lease for ${lease.role} expired; its credentials were removed from new terminals.`,
+        );
+      }
+    }),
+    session.onDidChange(() => tree.refresh()),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      // Only what the clients are built from: rebuilding the tree for, say, revokeLeasesOnExit made a click on a
+      // row during the refresh reach the command without its node (and ask for the role again).
+      if (
+        event.affectsConfiguration('iamSwitchboard.vault.servers') ||
+        event.affectsConfiguration('iamSwitchboard.requestTimeoutSeconds')
+      ) {
+        connections.reset();
+        tree.refresh();
+      }
+    }),
+  );
+  void setHasLeases();
+  registerVaultCommands(context, deps, { connections, tree, documents, statics });
+  return { revokeLeasesOnExit: () => store.revokeLeasesOnExit() };
+}
