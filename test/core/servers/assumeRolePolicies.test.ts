@@ -1,9 +1,15 @@
 // sts:AssumeRole needs the caller's own identity policies as well as the role's trust policy, as IAM decides it
 // (IAM User Guide, "Cross-account policy evaluation logic"): checked through the JS SDK, boto3 and the AWS CLI.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DeleteUserPolicyCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { loadAwsConfig } from '../../../src/core/aws/config';
+import { tryRoles } from '../../../src/core/discovery/roleTrial';
+import { StsCache } from '../../../src/core/sts/assumeRole';
 import { type AwsServer, startAwsServer } from '../../servers/aws';
 import { type Keys, awsCli, boto3Call, boto3Skip, cliSkip } from './realClients';
 
@@ -104,5 +110,43 @@ describe('the same refusals through boto3 and the AWS CLI', () => {
     const allowed = await awsCli(server.url, ERIN, 'sts', 'assume-role', '--role-arn', DEV_READONLY, '--role-session-name', 'cli');
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.equal(JSON.parse(allowed.stdout).AssumedRoleUser.Arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/cli');
+  });
+});
+
+describe('Discover Roles’ Try believes the stricter server', () => {
+  test('roles the trust policy allows but the user’s own policies do not are marked refused, not “works”', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'try-'));
+    try {
+      const credentials = [
+        ['erin', ERIN],
+        ['bob', BOB],
+      ]
+        .map(
+          ([name, k]) =>
+            `[${name}]\naws_access_key_id = ${(k as Keys).accessKeyId}\naws_secret_access_key = ${(k as Keys).secretAccessKey}\n`,
+        )
+        .join('\n');
+      fs.writeFileSync(path.join(home, 'credentials'), credentials);
+      fs.writeFileSync(path.join(home, 'config'), '');
+      const config = await loadAwsConfig({ configPath: path.join(home, 'config'), credentialsPath: path.join(home, 'credentials') });
+      const trial = (sourceProfile: string) => ({
+        config,
+        endpoint: server.url,
+        region: 'us-east-1',
+        timeoutMs: 5000,
+        cache: new StsCache(),
+        sourceProfile,
+      });
+      assert.deepEqual(await tryRoles([PROD_READONLY, DEV_READONLY], trial('erin')), [
+        { arn: PROD_READONLY, status: 'refused', code: 'AccessDenied' },
+        { arn: DEV_READONLY, status: 'works' },
+      ]);
+      assert.deepEqual(await tryRoles([DEV_READONLY, PROD_READONLY], trial('bob')), [
+        { arn: DEV_READONLY, status: 'refused', code: 'AccessDenied' },
+        { arn: PROD_READONLY, status: 'works' },
+      ]);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });
