@@ -7,7 +7,7 @@ import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organi
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { accountNamesNote } from '../../../src/core/discovery/accountNamesNote';
 import { discoverRoles } from '../../../src/core/discovery/roleDiscovery';
-import { type AwsServer, startAwsServer } from '../../servers/aws';
+import { type AwsServer, startAwsServer, totp } from '../../servers/aws';
 import { type Keys, awsCli, boto3Call, boto3Skip, cliSkip } from './realClients';
 
 const ALICE: Keys = { accessKeyId: 'AKIALOCALALICE000001', secretAccessKey: 'aliceLocalSecretKey00000000000000000000A' };
@@ -20,6 +20,7 @@ before(async () => {
 after(() => server.close());
 afterEach(() => {
   server.world.accounts[0].inOrganization = undefined;
+  server.world.accounts[2].delegatedAdministrator = undefined;
   server.world.organizationEmptyFirstPage = undefined;
 });
 
@@ -55,6 +56,23 @@ describe('who may list the organization’s accounts (AWS SDK)', () => {
     );
     const member = { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! };
     assert.equal(await sdkError(member), "400 AccessDeniedException: You don't have permissions to access this resource.");
+  });
+
+  test('a member account made delegated administrator may list, with a policy that allows it', async () => {
+    // bob's MFA session in prod Admin (AdministratorAccess): a member account, refused until it is delegated.
+    const sts = new STSClient({ endpoint: server.url, region: 'us-east-1', credentials: BOB });
+    const { Credentials: c } = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: 'arn:aws:iam::333333333333:role/Admin',
+        RoleSessionName: 'delegated',
+        SerialNumber: 'arn:aws:iam::111111111111:mfa/bob',
+        TokenCode: totp('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'),
+      }),
+    );
+    const admin = { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! };
+    assert.equal(await sdkError(admin), "400 AccessDeniedException: You don't have permissions to access this resource.");
+    server.world.accounts[2].delegatedAdministrator = true;
+    assert.equal(await sdkError(admin), 'listed');
   });
 
   test('a user of the management account without organizations:ListAccounts is refused too', async () => {
