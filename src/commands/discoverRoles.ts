@@ -334,7 +334,7 @@ function trialText(trial: TrialResult | undefined): string | undefined {
     case 'works':
       return '$(pass) works';
     case 'refused':
-      return '$(error) refused: its trust policy does not let you in';
+      return '$(error) refused: its trust policy or your own policies do not allow it';
     case 'needsMfa':
       return '$(lock) needs MFA';
     case 'other':

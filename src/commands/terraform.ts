@@ -349,7 +349,11 @@ async function saveRoleArns(found: FoundRoleArns, log: vscode.LogOutputChannel):
   log.info(
     `Terraform import: ${found.roleArns.length} role ARNs found, ${added.length} added${added.length ? `: ${added.join(', ')}` : ''}`,
   );
-  const skipped = found.skippedSensitive.length ? ` Sensitive outputs were not read: ${found.skippedSensitive.join(', ')}.` : '';
+  const skipped =
+    (found.skippedSensitive.length ? ` Sensitive outputs were not read: ${found.skippedSensitive.join(', ')}.` : '') +
+    (found.skippedServiceRoles.length
+      ? ` Left out, as only AWS services may assume them: ${found.skippedServiceRoles.map((arn) => arn.replace(/^.*:role\//, '')).join(', ')}.`
+      : '');
   if (found.roleArns.length === 0) {
     void vscode.window.showWarningMessage(
       `No role ARNs found in Terraform: add an output with the role's ARN (snippet tf-iam-output-role-arn) and apply.${skipped}`,

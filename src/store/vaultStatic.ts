@@ -1,22 +1,27 @@
 // Static roles' keys in this window: read from `<mount>/static-creds/<name>` when the person uses them, kept in
-// memory only, and read again when Vault rotates them while they are the active identity, because Vault
-// deletes the old key at AWS then and terminals must not keep a dead one.
+// memory only, and read again when Vault rotates them while they are the active identity. Vault rotates on its
+// one-minute tick, up to a minute after the rotation time, and the keys replaced then die at the rotation after:
+// the keys are read again until they change (bounded), and if Vault is later than that the person is told.
 import * as vscode from 'vscode';
 import type { Identity, Session } from '../core/session';
 import type { VaultServer } from '../core/vault/client';
-import { readStaticCredentials } from '../core/vault/staticRoles';
+import {
+  firstRotationCheckIn,
+  overdueRotationMessage,
+  readStaticCredentials,
+  readStaticRole,
+  rotationStep,
+} from '../core/vault/staticRoles';
 import type { VaultConnections } from './vaultConnections';
 
 type StaticOrigin = Extract<Identity['origin'], { kind: 'vaultStatic' }>;
 
-/** After the rotation time, Vault may need a moment (its clock, the AWS call): look again a few times. */
-const ROTATION_GRACE_MS = 2000;
-const RETRY_MS = 5000;
-const MAX_RETRIES = 6;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class VaultStaticCredentials implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
+  /** Each role's rotation_period in seconds, when the token may read it. */
+  private readonly periods = new Map<string, number | undefined>();
   private readonly subscription: vscode.Disposable;
 
   constructor(
@@ -31,6 +36,9 @@ export class VaultStaticCredentials implements vscode.Disposable {
   async read(server: VaultServer, mount: string, role: string, signal?: AbortSignal): Promise<Identity> {
     const client = await this.connections.client(server);
     const read = await readStaticCredentials(client, mount, role, signal);
+    // The period bounds how long a rotation can hide behind a stale `expiration`; a token may not read it.
+    const settings = await readStaticRole(client, mount, role).catch(() => undefined);
+    this.periods.set(`${read.origin.server}|${read.origin.mount}|${role}`, settings?.rotationPeriodSeconds || undefined);
     const identity: Identity = {
       label: `vault-static:${role}`,
       region: this.connections.settings.region,
@@ -47,41 +55,50 @@ export class VaultStaticCredentials implements vscode.Disposable {
   }
 
   /** One timer, for the active identity only: keys no terminal gets need no refresh. */
-  private schedule(attempt = 0): void {
+  private schedule(inMs?: number): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const origin = this.session.identity?.origin;
-    if (origin?.kind !== 'vaultStatic' || !origin.rotatesAt) return;
-    const delay = attempt ? RETRY_MS : Math.max(0, origin.rotatesAt.getTime() - Date.now()) + ROTATION_GRACE_MS;
-    this.timer = setTimeout(() => void this.refresh(origin, attempt), Math.min(delay, MAX_TIMER_MS));
+    const active = this.session.identity;
+    const origin = active?.origin;
+    if (!active || origin?.kind !== 'vaultStatic' || !origin.rotatesAt) return;
+    const delay = inMs ?? firstRotationCheckIn(origin.rotatesAt, this.periods.get(`${origin.server}|${origin.mount}|${origin.role}`));
+    this.timer = setTimeout(() => void this.refresh(active, origin), Math.min(delay, MAX_TIMER_MS));
     this.timer.unref?.();
   }
 
-  private async refresh(origin: StaticOrigin, attempt: number): Promise<void> {
-    const active = this.session.identity;
-    if (active?.origin !== origin) return;
+  private async refresh(active: Identity, origin: StaticOrigin): Promise<void> {
+    if (this.session.identity !== active || !origin.rotatesAt) return;
     const server = this.connections.servers().find((s) => s.address === origin.server);
     try {
       if (!server) throw new Error('its Vault server is no longer configured');
       const fresh = await this.read(server, origin.mount, origin.role);
       if (this.session.identity !== active) return;
-      const rotated = fresh.credentials.accessKeyId !== active.credentials.accessKeyId;
-      if (!rotated && attempt < MAX_RETRIES) {
-        this.schedule(attempt + 1);
-        return;
-      }
-      const next = (fresh.origin as StaticOrigin).rotatesAt;
-      if (!rotated && !(next && next.getTime() > Date.now())) {
-        // Vault kept the keys past its own rotation time: nothing to swap, and no timer that fires in a loop.
-        this.log.warn(`Vault static role ${origin.role}: the keys did not rotate at ${origin.rotatesAt?.toISOString()}; they stay in use.`);
-        return;
-      }
-      this.log.info(
-        `Vault static role ${origin.role}: ${rotated ? 'keys rotated; new terminals get the new keys' : 'next rotation moved'}.`,
+      const step = rotationStep(
+        { accessKeyId: active.credentials.accessKeyId, dueAt: origin.rotatesAt },
+        { accessKeyId: fresh.credentials.accessKeyId, rotatesAt: (fresh.origin as StaticOrigin).rotatesAt },
       );
-      this.session.set(fresh);
+      switch (step.kind) {
+        case 'wait':
+          this.schedule(step.inMs);
+          return;
+        case 'notYet':
+          this.schedule();
+          return;
+        case 'overdue': {
+          // The keys stay (they still work), but not silently: they die one rotation after Vault replaces them.
+          const message = overdueRotationMessage(origin.role, origin.rotatesAt);
+          this.log.warn(message);
+          void vscode.window.showWarningMessage(message);
+          return;
+        }
+        default:
+          this.log.info(
+            `Vault static role ${origin.role}: ${step.kind === 'rotated' ? 'keys rotated; terminals get the new keys' : 'next rotation moved'}.`,
+          );
+          this.session.set(fresh);
+      }
     } catch (error) {
-      // The old key is deleted at AWS after a rotation: better no identity than a dead one.
+      // The old key is deleted at AWS one rotation later: better no identity than one that will die unseen.
       if (this.session.identity !== active) return;
       this.session.clear();
       const message = `Vault rotated the static keys of ${origin.role} and they could not be read again, so they were removed from new terminals; use the static role again: ${(error as Error).message}`;

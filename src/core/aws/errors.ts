@@ -77,8 +77,10 @@ export function toUserError(error: unknown, ctx: AwsCallContext): UserError {
         return make(`AWS rejected the MFA code for ${source}: wait for the next code from your device and try again.`, 'MfaFailed');
       }
       if (ctx.action === 'AssumeRole') {
+        // AWS sends the same AccessDenied when the trust policy refuses and when the caller's own policies lack (or
+        // deny) sts:AssumeRole on the role, which is fixed in the caller's account: name both.
         return make(
-          `${source} is not allowed to assume ${role}: check the role's trust policy (and its MFA or external ID condition) or pick another role.`,
+          `${source} is not allowed to assume ${role}: check that the role's trust policy${inAccount(ctx.roleArn)} lets it in (with any MFA or external ID condition), and that its own policies in its account allow sts:AssumeRole on this role with no Deny, or pick another role.`,
           'AccessDenied',
         );
       }
@@ -116,7 +118,22 @@ export function toUserError(error: unknown, ctx: AwsCallContext): UserError {
     case 'ValidationError':
       return validationError(ctx, make, e.message ?? '');
     case 'RegionDisabledException':
-      return make(`STS is not enabled in this region for ${role}: enable the region or set another in iamSwitchboard.region.`, name);
+      return make(
+        `STS is not activated in this region for the account of ${role}: activate the region in the account's IAM settings, or set iamSwitchboard.region to another region.`,
+        name,
+      );
+    case 'PackedPolicyTooLarge':
+    case 'PackedPolicyTooLargeException':
+      return make(
+        `AWS refused to assume ${role} because its session tags and policies are too large once packed: remove session tags or transitive tags, or shorten the session policy.`,
+        'PackedPolicyTooLarge',
+      );
+    case 'IDPRejectedClaim':
+    case 'IDPRejectedClaimException':
+      return make(
+        `The identity provider rejected the token in the ${source} for ${role}: check the provider and the token's claims (audience, subject), then let whatever writes that file renew it.`,
+        'IDPRejectedClaim',
+      );
     case 'CredentialsProviderError':
     case 'TokenProviderError':
       return make(
@@ -126,6 +143,12 @@ export function toUserError(error: unknown, ctx: AwsCallContext): UserError {
     default:
       return make(`${ctx.action} failed for ${role}: ${name}. See the IAM Switchboard log for details.`, name);
   }
+}
+
+/** " in account 333333333333", when the role ARN names one. */
+function inAccount(roleArn: string | undefined): string {
+  const account = roleArn === undefined ? undefined : /^arn:[\w-]+:iam::(\d{12}):/.exec(roleArn)?.[1];
+  return account ? ` in account ${account}` : '';
 }
 
 function validationError(ctx: AwsCallContext, make: (message: string, code: string) => UserError, message: string): UserError {

@@ -132,8 +132,14 @@ export function buildCatalog(input: CatalogInput): Catalog {
       broken.push({ name: `Terraform role ${arn}`, warnings: [{ code: 'InvalidRoleArn', message: `'${arn}' is not a role ARN.` }] });
     } else if (!seenArns.has(parsed.arn)) {
       seenArns.add(parsed.arn);
+      const sourceProfile = sourceProfileFor(parsed.accountId, roles, input.profiles);
       roles.push(
-        withSource({ ...parsed, key: `terraform:${parsed.arn}`, label: parsed.name, origin: 'terraform' }, 'default', {}, input.profiles),
+        withSource(
+          { ...parsed, key: `terraform:${parsed.arn}`, label: parsed.name, origin: 'terraform' },
+          sourceProfile,
+          {},
+          input.profiles,
+        ),
       );
     }
   }
@@ -364,16 +370,50 @@ export function orderByRecent(roles: RoleEntry[], recent: string[]): RoleEntry[]
 }
 
 /**
+ * The profile a role that names no source (a pasted ARN, a Terraform role) is assumed from: the source the catalog
+ * already uses for that account; else `default` when it exists; else the one source every other role uses (keys
+ * only in `[central]`, as the seed workflow sets it up); else `default`, whose absence the role's warning then names.
+ */
+export function sourceProfileFor(accountId: string, roles: readonly RoleEntry[], profiles: Map<string, AwsProfile>): string {
+  const profileSource = (r: RoleEntry) => (r.source?.kind === 'profile' ? r.source.profile : undefined);
+  const sibling = roles.find((r) => r.accountId === accountId && profileSource(r) !== undefined);
+  if (sibling) {
+    return profileSource(sibling)!;
+  }
+  if (profiles.has('default')) {
+    return 'default';
+  }
+  const used = new Set(roles.map(profileSource).filter((p) => p !== undefined));
+  return used.size === 1 ? [...used][0] : 'default';
+}
+
+/** Where a role was defined, and so where its problems are fixed, for messages. */
+export function roleDefinedIn(role: Pick<RoleEntry, 'origin' | 'profile' | 'key'>): string {
+  if (role.profile) {
+    return `profile '${role.profile}' in ~/.aws/config`;
+  }
+  switch (role.origin) {
+    case 'terraform':
+      return 'the Terraform import it came from (give its account a profile with a source_profile in ~/.aws/config)';
+    case 'identityCenter':
+      return 'IAM Identity Center';
+    default:
+      return role.key.startsWith('arn:')
+        ? 'the pasted ARN (add a profile for it with a source_profile to ~/.aws/config)'
+        : 'the iamSwitchboard.accounts setting';
+  }
+}
+
+/**
  * A role that is in no profile or setting (an ARN typed into the switcher), assumed from the source the
- * catalog already uses for that account, else from the `default` profile, as a role from settings would be.
+ * catalog already uses for that account (see sourceProfileFor), as a role from settings would be.
  */
 export function roleForArn(arn: string, catalog: Catalog, profiles: Map<string, AwsProfile>): RoleEntry | undefined {
   const parsed = tryParseRoleArn(arn);
   if (!parsed) {
     return undefined;
   }
-  const sibling = catalog.roles.find((r) => r.accountId === parsed.accountId && r.source?.kind === 'profile');
-  const sourceProfile = sibling?.source?.kind === 'profile' ? sibling.source.profile : 'default';
+  const sourceProfile = sourceProfileFor(parsed.accountId, catalog.roles, profiles);
   return withSource(
     { ...parsed, key: `arn:${parsed.arn}`, label: `${parsed.accountId}/${parsed.name}`, origin: 'setting' },
     sourceProfile,

@@ -10,6 +10,7 @@ import type { AwsCredentials } from '../session';
 import { getCallerIdentity, type StsSettings } from '../sts/assumeRole';
 import { UserError } from '../userError';
 import { deadlineSignals } from '../deadline';
+import { accountNamesNote } from './accountNamesNote';
 
 export interface DiscoveryOptions extends StsSettings {
   /**
@@ -163,11 +164,7 @@ async function accountNames(
     if (options.signal?.aborted) throw new UserError('Cancelled.', 'Cancelled');
     const name = (error as { name?: string })?.name;
     options.log?.(`Organizations ListAccounts: ${name ?? 'Error'}`);
-    const accountNamesNote =
-      name === 'AccessDeniedException'
-        ? 'Accounts are not named: your user lacks organizations:ListAccounts.'
-        : 'Accounts are not named: the organization could not be read.';
-    return { accountNames: {}, accountNamesNote };
+    return { accountNames: {}, accountNamesNote: accountNamesNote(name) };
   } finally {
     client.destroy();
   }

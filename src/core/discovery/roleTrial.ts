@@ -12,7 +12,7 @@ const TRY_SECONDS = 900;
 export type TrialStatus =
   /** AssumeRole succeeded (the credentials were dropped at once). */
   | 'works'
-  /** AccessDenied: the trust policy does not let this user in (or wants an external id). */
+  /** AccessDenied: the trust policy does not let this user in (or wants an external id), or the user's own policies lack sts:AssumeRole on it. */
   | 'refused'
   /** Refused without MFA, works with it. */
   | 'needsMfa'

@@ -73,6 +73,11 @@ export function toIdentityCenterError(error: unknown, ctx: IdentityCenterCallCon
     case 'InvalidClientException':
     case 'UnauthorizedClientException':
       return make(`IAM Identity Center no longer accepts this app's registration: ${SIGN_IN_AGAIN}.`, 'SsoClientInvalid');
+    case 'InvalidScopeException':
+      return make(
+        `IAM Identity Center at ${ctx.instance.startUrl} does not grant the access-portal scope this sign-in asks for (sso:account:access): ask your administrator to allow it for the instance, then ${SIGN_IN_AGAIN}.`,
+        'SsoInvalidScope',
+      );
     case 'InvalidRequestException':
       return make(
         `IAM Identity Center in ${ctx.instance.region} rejected ${ctx.action} for ${ctx.instance.startUrl}: check the start URL and its region.`,

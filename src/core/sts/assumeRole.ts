@@ -6,7 +6,7 @@ import { callerName, parseRoleArn } from '../aws/arn';
 import { isSourceProblem, type AwsConfig, type AwsProfile } from '../aws/config';
 import { type AwsCallContext, toUserError } from '../aws/errors';
 import { processCredentials } from '../aws/credentialProcess';
-import { describeSource, type RoleEntry, roleFromProfile } from '../catalog/roleCatalog';
+import { describeSource, type RoleEntry, roleDefinedIn, roleFromProfile } from '../catalog/roleCatalog';
 import type { AwsCredentials, Identity } from '../session';
 import { send, StsClientPool } from './clients';
 import { cancelled, UserError } from '../userError';
@@ -274,7 +274,7 @@ function checkUsable(role: RoleEntry): void {
   const problem = role.warnings.find(isSourceProblem);
   const reason = problem?.message ?? 'it has no usable source credentials.';
   throw new UserError(
-    `Cannot assume ${role.label}: ${reason.replace(/\.$/, '')}. Fix ${role.profile ? `profile '${role.profile}' in ~/.aws/config` : 'the iamSwitchboard.accounts setting'}.`,
+    `Cannot assume ${role.label}: ${reason.replace(/\.$/, '')}. Fix ${roleDefinedIn(role)}.`,
     problem?.code === 'UnknownSourceProfile' ? 'UnknownSourceProfile' : 'BrokenProfile',
     problem?.code,
   );

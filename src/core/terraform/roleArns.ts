@@ -1,6 +1,7 @@
 // Finds the role ARNs a Terraform configuration created, from `terraform output -json` or from a state file,
 // so they can become roles in the switcher. Only whole strings that are role ARNs count: instance profiles,
-// policies, users, STS session ARNs and ARNs inside JSON documents are left out.
+// policies, users, STS session ARNs and ARNs inside JSON documents are left out, and so are roles the state shows
+// only AWS services may assume.
 import { tryParseRoleArn } from '../aws/arn';
 import { UserError } from '../userError';
 
@@ -9,6 +10,8 @@ export interface FoundRoleArns {
   roleArns: string[];
   /** Names of sensitive outputs, which are never read. */
   skippedSensitive: string[];
+  /** Roles in the state whose trust policy lets only AWS services in (an EC2 instance role): no person can assume them. */
+  skippedServiceRoles: string[];
 }
 
 /**
@@ -29,7 +32,7 @@ export function roleArnsFromOutputs(json: string): FoundRoleArns {
       'InvalidJson',
     );
   }
-  return fromOutputs(outputs, []);
+  return fromOutputs(outputs, [], new Set());
 }
 
 /**
@@ -58,17 +61,46 @@ export function roleArnsFromState(json: string): FoundRoleArns {
     );
   }
   const fromResources: string[] = [];
+  const serviceRoles = new Set<string>();
   for (const resource of asArray(state.resources)) {
     if (isObject(resource) && resource.mode === 'managed' && resource.type === 'aws_iam_role') {
       for (const instance of asArray(resource.instances)) {
-        const arn = assumableRoleArn(isObject(instance) && isObject(instance.attributes) ? instance.attributes.arn : undefined);
-        if (arn) {
+        const attributes = isObject(instance) && isObject(instance.attributes) ? instance.attributes : {};
+        const arn = assumableRoleArn(attributes.arn);
+        if (arn && trustsOnlyServices(attributes.assume_role_policy)) {
+          serviceRoles.add(arn);
+        } else if (arn) {
           fromResources.push(arn);
         }
       }
     }
   }
-  return fromOutputs(isOutputs(state.outputs) ? state.outputs : {}, fromResources);
+  return fromOutputs(isOutputs(state.outputs) ? state.outputs : {}, fromResources, serviceRoles);
+}
+
+/**
+ * True when a role's trust policy (the state's `assume_role_policy` text) lets only AWS services in: every Allow
+ * names a `Service` principal and nothing else, as `ec2.amazonaws.com` for an instance role. Anything unreadable
+ * counts as assumable, so a role is never hidden by a guess.
+ */
+export function trustsOnlyServices(policyText: unknown): boolean {
+  if (typeof policyText !== 'string') {
+    return false;
+  }
+  let policy: unknown;
+  try {
+    policy = JSON.parse(policyText);
+  } catch {
+    return false;
+  }
+  const statements = isObject(policy) ? (Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement]) : [];
+  const allows = statements.filter((s) => isObject(s) && s.Effect === 'Allow') as Record<string, unknown>[];
+  return (
+    allows.length > 0 &&
+    allows.every(
+      (s) => isObject(s.Principal) && Object.keys(s.Principal).length > 0 && Object.keys(s.Principal).every((k) => k === 'Service'),
+    )
+  );
 }
 
 /** Adds new ARNs to a list, keeping its order and dropping duplicates. */
@@ -80,7 +112,8 @@ export function mergeRoleArns(existing: readonly string[], incoming: readonly st
 
 type Outputs = Record<string, { value?: unknown; sensitive?: unknown }>;
 
-function fromOutputs(outputs: Outputs, before: string[]): FoundRoleArns {
+/** `serviceRoles`: roles only AWS services may assume, left out even when an output names them. */
+function fromOutputs(outputs: Outputs, before: string[], serviceRoles: Set<string>): FoundRoleArns {
   const found = [...before];
   const skippedSensitive: string[] = [];
   for (const [name, output] of Object.entries(outputs)) {
@@ -90,7 +123,8 @@ function fromOutputs(outputs: Outputs, before: string[]): FoundRoleArns {
       collect(output.value, found, 0);
     }
   }
-  return { roleArns: [...new Set(found)], skippedSensitive };
+  const roleArns = [...new Set(found)].filter((arn) => !serviceRoles.has(arn));
+  return { roleArns, skippedSensitive, skippedServiceRoles: [...serviceRoles] };
 }
 
 // Lists, tuples, maps and objects nest; a depth limit keeps a hostile file from overflowing the stack.

@@ -39,6 +39,11 @@ export async function loginLdap(
   options: { mount?: string; signal?: AbortSignal } = {},
 ): Promise<SignInResult> {
   const mount = (options.mount ?? 'ldap').replace(/^\/+|\/+$/g, '');
+  if (!password) {
+    // The LDAP backend refuses it anyway ("password cannot be of zero length when passwordless binds are being
+    // denied", builtin/credential/ldap/backend.go); saying so here gives the person the next step instead.
+    throw new UserError(`Vault refuses an empty LDAP password: enter the password of ${username} and sign in again.`, 'VaultEmptyPassword');
+  }
   const path = `auth/${mount}/login/${encodeURIComponent(username)}`;
   // No token on a login: a stale one would only be reported as a permission problem.
   const body = await client.request('update', path, { data: { password }, signal: options.signal, token: '' }).catch((error: unknown) => {

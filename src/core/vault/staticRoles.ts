@@ -84,6 +84,68 @@ export function rotationTime(data: Record<string, unknown>, now = Date.now()): D
   return typeof data.ttl === 'number' && data.ttl > 0 ? new Date(now + data.ttl * 1000) : undefined;
 }
 
+/**
+ * Vault rotates static roles on its one-minute periodic tick, not at `expiration` (builtin/logical/aws
+ * rotation.go, run by the backend's periodic function): the new keys come up to ~60 s later, plus the IAM calls.
+ * The keys in use keep working until the rotation after that one, which deletes them.
+ */
+export const ROTATION_LATENESS_MS = 90_000;
+/** How often the keys are read again while a rotation is owed. */
+export const ROTATION_POLL_MS = 5_000;
+/** The first look after the rotation time: Vault's clock and ours differ a little. */
+export const ROTATION_GRACE_MS = 2_000;
+
+export type RotationStep =
+  /** Vault has new keys: terminals must get them. */
+  | { kind: 'rotated' }
+  /** The same keys, not yet due: look again at the next check (firstRotationCheckIn). */
+  | { kind: 'notYet' }
+  /** The same keys, due later than we thought (the rotation period changed): follow the new time. */
+  | { kind: 'rescheduled' }
+  /** The same keys, and Vault may still be on its way to the tick: read again in `inMs`. */
+  | { kind: 'wait'; inMs: number }
+  /** The same keys long past the rotation time: stop reading and say so. */
+  | { kind: 'overdue' };
+
+/**
+ * What to do after reading a static role's keys again while its rotation is owed. `dueAt` is the rotation time
+ * the keys in use came with. Vault may keep a stale `expiration` after a rotation_period change
+ * (path_static_roles.go builds the updated entry but never stores it), so a time that does not move is no promise.
+ */
+export function rotationStep(
+  inUse: { accessKeyId: string; dueAt: Date },
+  fresh: { accessKeyId: string; rotatesAt?: Date },
+  now = Date.now(),
+): RotationStep {
+  if (fresh.accessKeyId !== inUse.accessKeyId) {
+    return { kind: 'rotated' };
+  }
+  if (fresh.rotatesAt && fresh.rotatesAt.getTime() > inUse.dueAt.getTime() && fresh.rotatesAt.getTime() > now) {
+    return { kind: 'rescheduled' };
+  }
+  if (now < inUse.dueAt.getTime()) {
+    return { kind: 'notYet' };
+  }
+  const overdueAt = inUse.dueAt.getTime() + ROTATION_LATENESS_MS;
+  return now < overdueAt ? { kind: 'wait', inMs: Math.min(ROTATION_POLL_MS, overdueAt - now) } : { kind: 'overdue' };
+}
+
+/**
+ * When to read the keys next for a rotation due at `dueAt`: then, or after one rotation period when the role's
+ * period is known and shorter. A period change schedules the next rotation at change time + period without
+ * updating `expiration`, and the keys in use die one period after that rotation, so reading at least once a
+ * period is what catches a rotation the stale time hides, in time.
+ */
+export function firstRotationCheckIn(dueAt: Date, periodSeconds?: number, now = Date.now()): number {
+  const untilDue = Math.max(0, dueAt.getTime() - now) + ROTATION_GRACE_MS;
+  return periodSeconds && periodSeconds > 0 ? Math.min(untilDue, periodSeconds * 1000) : untilDue;
+}
+
+/** The warning when Vault did not rotate within ROTATION_LATENESS_MS: what it means, and what to do. */
+export function overdueRotationMessage(role: string, dueAt: Date): string {
+  return `Vault has not rotated the static keys of ${role}, due at ${dueAt.toISOString()}, within ${ROTATION_LATENESS_MS / 1000} s, so terminals keep them and will lose them one rotation after Vault replaces them: use the static role again once Vault has rotated it, and check its rotation_period in Vault.`;
+}
+
 function notFoundAsRole(error: unknown, mount: string, name: string): unknown {
   if (error instanceof UserError && error.code === 'VaultNotFound') {
     return new UserError(

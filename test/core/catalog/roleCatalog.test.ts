@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it, test } from 'node:test';
-import { loadAwsConfig, profilesFromIni } from '../../../src/core/aws/config';
-import { buildCatalog, orderByRecent, roleForArn } from '../../../src/core/catalog/roleCatalog';
+import { type AwsConfig, loadAwsConfig, profilesFromIni } from '../../../src/core/aws/config';
+import { StsCache, assumeRole } from '../../../src/core/sts/assumeRole';
+import { buildCatalog, orderByRecent, roleDefinedIn, roleForArn } from '../../../src/core/catalog/roleCatalog';
 
 const FIXTURES = path.resolve(__dirname, '../../../../test/fixtures');
 const demo = { configPath: path.join(FIXTURES, 'aws/config'), credentialsPath: path.join(FIXTURES, 'aws/credentials') };
@@ -144,4 +145,41 @@ test('a typed role ARN is assumed from the source its account already uses, else
   const otherAccount = roleForArn('arn:aws:iam::444444444444:role/Admin', catalog, profiles)!;
   assert.deepEqual(otherAccount.source, { kind: 'profile', profile: 'default' });
   assert.equal(roleForArn('not an arn', catalog, profiles), undefined);
+});
+
+test('a Terraform role is assumed from its account’s existing source, else the one source all roles use, and says where it came from', () => {
+  // The seed tutorial: keys only in [central], no [default]; Terraform made roles in the peer account.
+  const profiles = profilesFromIni(
+    { central: { region: 'eu-west-1' }, dev: { role_arn: 'arn:aws:iam::222222222222:role/ReadOnly', source_profile: 'central' } },
+    { central: { aws_access_key_id: 'AKIALOCALROLES000001', aws_secret_access_key: 'x' } },
+  );
+  const catalog = buildCatalog({
+    profiles,
+    terraformRoleArns: ['arn:aws:iam::222222222222:role/FromTerraform', 'arn:aws:iam::555555555555:role/Peer'],
+  });
+  const roleOf = (arn: string) => catalog.roles.find((r) => r.arn === arn)!;
+  assert.deepEqual(roleOf('arn:aws:iam::222222222222:role/FromTerraform').source, { kind: 'profile', profile: 'central' });
+  const peer = roleOf('arn:aws:iam::555555555555:role/Peer');
+  assert.deepEqual(peer.source, { kind: 'profile', profile: 'central' });
+  assert.deepEqual(peer.warnings, []);
+  assert.match(roleDefinedIn(peer), /^the Terraform import it came from/);
+  assert.doesNotMatch(roleDefinedIn(peer), /iamSwitchboard\.accounts/);
+  // With a [default] and no sibling, default stays the source, as for a pasted ARN.
+  const withDefault = profilesFromIni({}, { default: { aws_access_key_id: 'AKIALOCALROLES000002', aws_secret_access_key: 'y' } });
+  const alone = buildCatalog({ profiles: withDefault, terraformRoleArns: ['arn:aws:iam::555555555555:role/Peer'] }).roles[0];
+  assert.deepEqual(alone.source, { kind: 'profile', profile: 'default' });
+});
+
+test('a Terraform role without any source says it came from Terraform, not from iamSwitchboard.accounts', async () => {
+  const profiles = profilesFromIni({}, {});
+  const role = buildCatalog({ profiles, terraformRoleArns: ['arn:aws:iam::555555555555:role/Peer'] }).roles[0];
+  const config = { profiles, files: { configPath: '/nonexistent/config', credentialsPath: '/nonexistent/credentials' } } as AwsConfig;
+  await assert.rejects(
+    assumeRole(role, { config, endpoint: 'http://127.0.0.1:9', region: 'us-east-1', timeoutMs: 1000, cache: new StsCache() }),
+    (error: Error) => {
+      assert.match(error.message, /^Cannot assume Peer: source profile 'default' does not exist .*Fix the Terraform import it came from/);
+      assert.doesNotMatch(error.message, /iamSwitchboard\.accounts/);
+      return true;
+    },
+  );
 });

@@ -19,6 +19,7 @@ import { sourceMfaSerial, tryRoles } from '../../../src/core/discovery/roleTrial
 import { StsCache } from '../../../src/core/sts/assumeRole';
 import { UserError } from '../../../src/core/userError';
 import { type AwsServer, startAwsServer, totp } from '../../servers/aws';
+import { accountNamesNote } from '../../../src/core/discovery/accountNamesNote';
 
 const KEYS = {
   alice: { accessKeyId: 'AKIALOCALALICE000001', secretAccessKey: 'aliceLocalSecretKey00000000000000000000A' },
@@ -189,7 +190,8 @@ describe('discover roles', () => {
   test('a user who may not list accounts gets unnamed accounts, a note, and no problem', async () => {
     const found = await discoverRolesForProfile('bob', config, options());
     assert.deepEqual(found.accountNames, {});
-    assert.equal(found.accountNamesNote, 'Accounts are not named: your user lacks organizations:ListAccounts.');
+    assert.equal(found.accountNamesNote, accountNamesNote('AccessDeniedException'));
+    assert.match(found.accountNamesNote!, /management account or a delegated administrator/);
     assert.deepEqual(found.problems, []);
     assert.equal(found.summary, undefined);
     assert.deepEqual(resources(found.candidates), [PROD('Admin'), PROD('ReadOnly')]);

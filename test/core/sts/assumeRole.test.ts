@@ -108,9 +108,9 @@ describe('assume role', () => {
   it('gets source credentials through credential_process and credential_source = Environment', async () => {
     const fromProcess = await assumeRole(role('from-process'), options());
     assert.equal(fromProcess.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice');
-    const env = { AWS_ACCESS_KEY_ID: 'AKIALOCALBOB00000001', AWS_SECRET_ACCESS_KEY: 'bobLocalSecretKey0000000000000000000000B' };
+    const env = { AWS_ACCESS_KEY_ID: 'AKIALOCALERIN0000001', AWS_SECRET_ACCESS_KEY: 'erinLocalSecretKey000000000000000000000E' };
     const fromEnv = await assumeRole(role('from-env'), options({ env }));
-    assert.equal(fromEnv.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/bob');
+    assert.equal(fromEnv.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/erin');
   });
 
   it('reads a substituted environment without writing to process.env, which every extension shares', async () => {
@@ -121,9 +121,9 @@ describe('assume role', () => {
       deleteProperty: (target, name) => (writes.push(String(name)), Reflect.deleteProperty(target, name)),
     });
     try {
-      const env = { AWS_ACCESS_KEY_ID: 'AKIALOCALBOB00000001', AWS_SECRET_ACCESS_KEY: 'bobLocalSecretKey0000000000000000000000B' };
+      const env = { AWS_ACCESS_KEY_ID: 'AKIALOCALERIN0000001', AWS_SECRET_ACCESS_KEY: 'erinLocalSecretKey000000000000000000000E' };
       const identity = await assumeRole(role('from-env'), options({ env }));
-      assert.equal(identity.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/bob');
+      assert.equal(identity.arn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/erin');
       assert.deepEqual(writes, [], 'process.env was rewritten for the call');
       await rejectsWith(
         assumeRole(role('from-env'), options({ env: {} })),

@@ -72,8 +72,12 @@ test('files that are not outputs or v4 state are refused with a code and a next 
 });
 
 test('no outputs means no roles', () => {
-  assert.deepEqual(roleArnsFromOutputs('{}\n'), { roleArns: [], skippedSensitive: [] });
-  assert.deepEqual(roleArnsFromState(JSON.stringify({ version: 4, outputs: {}, resources: [] })), { roleArns: [], skippedSensitive: [] });
+  assert.deepEqual(roleArnsFromOutputs('{}\n'), { roleArns: [], skippedSensitive: [], skippedServiceRoles: [] });
+  assert.deepEqual(roleArnsFromState(JSON.stringify({ version: 4, outputs: {}, resources: [] })), {
+    roleArns: [],
+    skippedSensitive: [],
+    skippedServiceRoles: [],
+  });
 });
 
 test('the role ARN check is strict', () => {
@@ -118,4 +122,36 @@ test('invalid JSON is located by line and column, never quoted (nearby text can 
       );
     }
   }
+});
+
+test('state file: a role only AWS services may assume is left out, even when an output names it', () => {
+  const role = (name: string, principal: object) => ({
+    mode: 'managed',
+    type: 'aws_iam_role',
+    name,
+    instances: [
+      {
+        attributes: {
+          arn: `arn:aws:iam::222222222222:role/${name}`,
+          assume_role_policy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: principal }],
+          }),
+        },
+      },
+    ],
+  });
+  const state = {
+    version: 4,
+    resources: [
+      role('WebServer', { Service: 'ec2.amazonaws.com' }),
+      role('Lambdas', { Service: ['lambda.amazonaws.com', 'edgelambda.amazonaws.com'] }),
+      role('Mixed', { Service: 'ec2.amazonaws.com', AWS: 'arn:aws:iam::111111111111:root' }),
+      role('People', { AWS: 'arn:aws:iam::111111111111:root' }),
+    ],
+    outputs: { web_role_arn: { value: 'arn:aws:iam::222222222222:role/WebServer' } },
+  };
+  const found = roleArnsFromState(JSON.stringify(state));
+  assert.deepEqual(found.roleArns, ['arn:aws:iam::222222222222:role/Mixed', 'arn:aws:iam::222222222222:role/People']);
+  assert.deepEqual(found.skippedServiceRoles, ['arn:aws:iam::222222222222:role/WebServer', 'arn:aws:iam::222222222222:role/Lambdas']);
 });

@@ -39,7 +39,7 @@ describe('Vault static roles', () => {
     });
   });
 
-  test('the keys work at AWS until Vault rotates them; after the rotation the old keys are refused and the new ones work', async () => {
+  test('Vault rotates at its next one-minute tick after expiration; the previous key works until the rotation after', async () => {
     const before = await readStaticCredentials(alice, 'aws', 'ci-deployer');
     assert.equal(before.credentials.sessionToken, undefined);
     assert.equal(before.credentials.expiration, undefined, 'static keys are not a lease and do not expire');
@@ -56,11 +56,24 @@ describe('Vault static roles', () => {
     const again = await readStaticCredentials(alice, 'aws', 'ci-deployer');
     assert.equal(again.credentials.accessKeyId, before.credentials.accessKeyId, 'the same keys until the rotation');
 
+    // Past `expiration`, but before Vault's periodic tick: still the same keys (real Vault is up to ~60 s late).
     await servers.vault.advanceClock(3600 * 1000 + 1000);
+    const late = await readStaticCredentials(alice, 'aws', 'ci-deployer');
+    assert.equal(late.credentials.accessKeyId, before.credentials.accessKeyId, 'not rotated before the tick');
+    assert.ok(late.rotatesAt!.getTime() < before.rotatesAt!.getTime() + 1, 'expiration still names the passed time');
+
+    await servers.vault.advanceClock(60 * 1000);
     const after = await readStaticCredentials(alice, 'aws', 'ci-deployer');
     assert.notEqual(after.credentials.accessKeyId, before.credentials.accessKeyId);
     assert.ok(after.rotatesAt && before.rotatesAt && after.rotatesAt.getTime() > before.rotatesAt.getTime());
-    assert.equal(await callerOf(servers.aws.url, before.credentials), 'InvalidClientTokenId');
+    assert.equal(await callerOf(servers.aws.url, after.credentials), 'arn:aws:iam::111111111111:user/service/ci-deployer');
+    // createCredential deleted nothing: the user had one key. The previous key works until the next rotation.
+    assert.equal(await callerOf(servers.aws.url, before.credentials), 'arn:aws:iam::111111111111:user/service/ci-deployer');
+
+    await servers.vault.advanceClock(3600 * 1000 + 60 * 1000);
+    const third = await readStaticCredentials(alice, 'aws', 'ci-deployer');
+    assert.notEqual(third.credentials.accessKeyId, after.credentials.accessKeyId);
+    assert.equal(await callerOf(servers.aws.url, before.credentials), 'InvalidClientTokenId', 'the oldest of two keys is deleted');
     assert.equal(await callerOf(servers.aws.url, after.credentials), 'arn:aws:iam::111111111111:user/service/ci-deployer');
   });
 

@@ -73,3 +73,30 @@ export function signatureSkewed(signedMs: number, serverMs: number): AwsError {
       : `Signature not yet current: ${amzDate(signedMs)} is still later than ${amzDate(serverMs + window)} (${amzDate(serverMs)} + 15 min.)`;
   return new AwsError(403, 'SignatureDoesNotMatch', message);
 }
+
+/**
+ * Errors real AWS sends that the local world does not produce by itself, for the failure switch: the HTTP status
+ * and code from botocore's service models (sts, organizations 2016-11-28), AWS's wording for the message.
+ * Organizations speaks JSON 1.1 (every error HTTP 400); the others are STS Query errors.
+ */
+export const SERVICE_ERRORS = {
+  RegionDisabledException: {
+    status: 403,
+    message:
+      'STS is not activated in this region for account:111111111111. Your account administrator can activate STS in this region using the IAM Console.',
+  },
+  PackedPolicyTooLarge: { status: 400, message: 'Packed policy consumes 112% of allotted space, please use smaller policy.' },
+  IDPRejectedClaim: { status: 403, message: 'Incorrect token audience' },
+  AWSOrganizationsNotInUseException: { status: 400, message: 'Your account is not a member of an organization.' },
+  AccessDeniedException: { status: 400, message: "You don't have permissions to access this resource." },
+} as const;
+
+export type ServiceErrorCode = keyof typeof SERVICE_ERRORS;
+
+export function isServiceErrorCode(code: unknown): code is ServiceErrorCode {
+  return typeof code === 'string' && Object.hasOwn(SERVICE_ERRORS, code);
+}
+
+export function serviceError(code: ServiceErrorCode): AwsError {
+  return new AwsError(SERVICE_ERRORS[code].status, code, SERVICE_ERRORS[code].message);
+}

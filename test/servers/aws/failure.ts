@@ -1,5 +1,7 @@
 // The test-only failure switch: makes the next N requests (or all, until cleared) slow, reset, throttled, 5xx, or
-// answered with an oversized (but well-formed) AssumeRole response, as a hostile or broken endpoint might send.
+// answered with an oversized (but well-formed) AssumeRole response, as a hostile or broken endpoint might send, or
+// answered with one of the service errors real AWS sends (RegionDisabledException, …).
+import { type ServiceErrorCode, isServiceErrorCode } from './errors';
 
 export type FailureMode =
   | { mode: 'slow'; delayMs: number }
@@ -15,7 +17,9 @@ export type FailureMode =
    */
   | { mode: 'skew'; skewMs: number; stripDate?: boolean }
   /** A valid AssumeRole answer whose SessionToken is `bytes` long; chunked unless `declareLength`. */
-  | { mode: 'oversize'; bytes: number; declareLength: boolean };
+  | { mode: 'oversize'; bytes: number; declareLength: boolean }
+  /** An error AWS sends that the world cannot otherwise produce (see SERVICE_ERRORS in errors.ts), with its status and shape. */
+  | { mode: 'awsError'; code: ServiceErrorCode };
 
 export class FailureSwitch {
   private mode: FailureMode | undefined;
@@ -59,6 +63,9 @@ export function parseFailureMode(input: unknown): { mode: FailureMode | undefine
         mode: { mode: 'oversize', bytes: Number(body.bytes ?? 5 * 1024 * 1024), declareLength: body.declareLength === true },
         count,
       };
+    case 'awsError':
+      if (!isServiceErrorCode(body.code)) throw new Error(`Unknown AWS error code for the failure switch: ${String(body.code)}`);
+      return { mode: { mode: 'awsError', code: body.code }, count };
     default:
       throw new Error(`Unknown failure mode: ${String(body.mode)}`);
   }

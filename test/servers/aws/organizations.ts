@@ -1,11 +1,16 @@
 // Organizations ListAccounts in the JSON 1.1 protocol (POST /, X-Amz-Target AWSOrganizationsV20161128.<Action>):
-// every account of the world is one organization, managed by the first. Allowed when the caller's identity
-// policies allow organizations:ListAccounts, evaluated as for the IAM reads.
+// the world's accounts form one organization, managed by the first, except those marked `inOrganization: false`.
+// As at AWS (botocore organizations model, ListAccounts: "This operation can be called only from the
+// organization's management account or by a member account that is a delegated administrator"), a caller in an
+// account outside the organization gets AWSOrganizationsNotInUseException, one in a member account that is not a
+// delegated administrator gets AccessDeniedException, and otherwise the caller's identity policies must allow
+// organizations:ListAccounts. Accounts carry `State` (the model retires `Status` on September 9, 2026), and a
+// page can come back empty with a NextToken, which clients must follow.
 import type { ActionContext } from './actions';
 import { callerPolicies } from './iam';
-import { callerArn, callerUser } from './identities';
+import { callerAccount, callerArn, callerUser } from './identities';
 import { evaluate } from './policy';
-import { WORLD_CREATE_DATE } from './world';
+import { type World, type WorldAccount, WORLD_CREATE_DATE, findAccount } from './world';
 
 export const ORGANIZATIONS_TARGET_PREFIX = 'AWSOrganizationsV20161128.';
 
@@ -50,7 +55,14 @@ function maxResults(value: unknown): number {
 }
 
 function authorizeList(context: Omit<ActionContext, 'params'>, action: string): void {
-  const { caller } = context;
+  const { caller, world } = context;
+  const account = findAccount(world, callerAccount(caller));
+  if (!account || !inOrganization(account)) {
+    throw new JsonError(400, 'AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.');
+  }
+  if (account !== managementAccount(world) && account.delegatedAdministrator !== true) {
+    throw new JsonError(400, 'AccessDeniedException', "You don't have permissions to access this resource.");
+  }
   const usesUserKeys = caller.kind === 'user' || caller.session.kind === 'session-token';
   const userName = usesUserKeys ? callerUser(caller)?.name : undefined;
   const decision = evaluate(callerPolicies({ ...context, params: new URLSearchParams() }), {
@@ -66,11 +78,19 @@ function authorizeList(context: Omit<ActionContext, 'params'>, action: string): 
   );
 }
 
+const inOrganization = (account: WorldAccount): boolean => account.inOrganization !== false;
+const managementAccount = (world: World): WorldAccount | undefined => world.accounts.find(inOrganization);
+
 const listAccounts: JsonAction = (context, input) => {
   authorizeList(context, 'ListAccounts');
-  const accounts = context.world.accounts;
+  const accounts = context.world.accounts.filter(inOrganization);
   const size = maxResults(input.MaxResults);
-  const start = input.NextToken === undefined ? 0 : accounts.findIndex((a) => a.id === decodeToken(input.NextToken));
+  const token = input.NextToken === undefined ? undefined : decodeToken(input.NextToken);
+  // An empty first page with a NextToken, as AWS may send: the token names the first account.
+  if (token === undefined && context.world.organizationEmptyFirstPage && accounts.length > 0) {
+    return { Accounts: [], NextToken: encodeToken(accounts[0].id) };
+  }
+  const start = token === undefined ? 0 : accounts.findIndex((a) => a.id === token);
   if (start < 0) throw new JsonError(400, 'InvalidInputException', 'You specified an invalid value for nextToken.');
   const page = accounts.slice(start, start + size);
   const next = accounts[start + size];
@@ -81,7 +101,7 @@ const listAccounts: JsonAction = (context, input) => {
       Arn: `arn:aws:organizations::${management}:account/${ORGANIZATION_ID}/${a.id}`,
       Email: `${a.alias}@example.com`,
       Name: a.name ?? a.alias,
-      Status: 'ACTIVE',
+      State: 'ACTIVE',
       JoinedMethod: a.id === management ? 'CREATED' : 'INVITED',
       JoinedTimestamp: WORLD_CREATE_DATE.getTime() / 1000,
     })),

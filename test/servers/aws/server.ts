@@ -5,7 +5,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ActionHandler } from './actions';
-import { AwsError, serverError, signatureSkewed, throttling } from './errors';
+import { AwsError, serverError, serviceError, signatureSkewed, throttling } from './errors';
 import { Federation } from './federation';
 import { FailureSwitch, type FailureMode, parseFailureMode } from './failure';
 import { iamActions } from './iam';
@@ -243,6 +243,18 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     }
     if (failure.mode === 'oversize') {
       sendOversize(res, failure, requestId);
+      return true;
+    }
+    if (failure.mode === 'awsError') {
+      const error = serviceError(failure.code);
+      if (req.headers['x-amz-target']) {
+        // JSON 1.1 (Organizations): the code in __type, the text in Message.
+        const text = JSON.stringify({ __type: error.code, Message: error.message });
+        res.writeHead(error.status, { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': requestId });
+        res.end(text);
+      } else {
+        sendXml(res, error.status, errorResponse(namespaceFor(req), error, requestId), requestId);
+      }
       return true;
     }
     const error = failure.mode === 'throttle' ? throttling() : serverError(failure.status);

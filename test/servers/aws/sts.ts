@@ -1,10 +1,12 @@
 // STS actions: AssumeRole (trust policy, MFA, external id, durations, chaining), GetCallerIdentity,
 // GetSessionToken and GetFederationToken.
-import { type ActionHandler, integerParam, listParam, nameParam, requiredParam } from './actions';
+import { type ActionContext, type ActionHandler, integerParam, listParam, nameParam, requiredParam } from './actions';
 import { AwsError, accessDenied, constraintError, mfaFailed, validationError } from './errors';
-import { type Caller, type Identities, type SessionRecord, callerArn, callerUser } from './identities';
+import { type Caller, type Identities, type SessionRecord, callerAccount, callerArn, callerUser } from './identities';
 import { verifyTotp } from './totp';
-import { trustAllows, type TrustRequest } from './trust';
+import { callerPolicies } from './iam';
+import { evaluate } from './policy';
+import { type TrustGrant, type TrustRequest, trustGrant } from './trust';
 import { findRoleByArn, roleArn as formatRoleArn, uniqueId } from './world';
 import { el, isoSeconds, leaf } from './xml';
 
@@ -69,7 +71,26 @@ function roleArnParam(params: URLSearchParams): string {
   return value;
 }
 
-const assumeRole: ActionHandler = ({ caller, params, identities, world }) => {
+/**
+ * The caller's own side of sts:AssumeRole, as IAM decides it (IAM User Guide, "Cross-account policy evaluation
+ * logic": across accounts both the identity-based policy and the trust policy must allow; "How AWS enforcement code
+ * logic evaluates requests to allow or deny access": an explicit Deny in any policy wins, and within one account a
+ * trust policy that names the principal's own ARN grants directly, while one that names the account leaves the
+ * decision to the principal's identity-based policies). Identity policies are the user's inline, group and managed
+ * policies, or the assumed role's.
+ */
+function callerMayAssume(context: ActionContext, roleArn: string, roleAccount: string, grant: TrustGrant): boolean {
+  const { caller } = context;
+  const usesUserKeys = caller.kind === 'user' || caller.session.kind === 'session-token';
+  const userName = usesUserKeys ? callerUser(caller)?.name : undefined;
+  const decision = evaluate(callerPolicies(context), { action: 'sts:AssumeRole', resource: roleArn, userName });
+  if (decision === 'explicitDeny') return false;
+  const sameAccount = callerAccount(caller) === roleAccount;
+  return decision === 'allow' || (sameAccount && grant === 'direct');
+}
+
+const assumeRole: ActionHandler = (context) => {
+  const { caller, params, identities, world } = context;
   const requestedArn = roleArnParam(params);
   const sessionName = nameParam(params, 'RoleSessionName', 2, 64);
   const durationSeconds = integerParam(params, 'DurationSeconds', 3600, 900, 43200);
@@ -81,7 +102,9 @@ const assumeRole: ActionHandler = ({ caller, params, identities, world }) => {
   }
   const found = findRoleByArn(world, requestedArn);
   const externalId = params.get('ExternalId') ?? undefined;
-  if (!found || !trustAllows(found.role.trustPolicy, trustRequest(caller, mfa, externalId))) {
+  const grant = found && trustGrant(found.role.trustPolicy, trustRequest(caller, mfa, externalId));
+  const canonicalArn = found ? formatRoleArn(found.account.id, found.role.name, found.role.path) : requestedArn;
+  if (!found || !grant || !callerMayAssume(context, canonicalArn, found.account.id, grant)) {
     throw accessDenied(callerArn(caller), 'sts:AssumeRole', requestedArn);
   }
   const chained = caller.kind === 'session' && caller.session.kind === 'assumed-role';

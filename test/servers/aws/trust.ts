@@ -15,15 +15,20 @@ export interface TrustRequest {
 
 const asList = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-function principalMatches(statement: PolicyStatement, request: TrustRequest): boolean {
+/**
+ * How a statement names the caller: `direct` when it names the caller's own ARN (user, role or session), `account`
+ * when it names the caller's account or everyone ("*"), which leaves the decision to the caller's own policies.
+ */
+export type TrustGrant = 'direct' | 'account';
+
+function principalMatch(statement: PolicyStatement, request: TrustRequest): TrustGrant | undefined {
   const principal = statement.Principal;
-  if (principal === '*') return request.isPerson;
-  if (!principal || !request.isPerson) return false;
-  return asList(principal.AWS).some((entry) => {
-    if (entry === '*') return true;
-    if (entry === request.account || entry === `arn:aws:iam::${request.account}:root`) return true;
-    return request.principalArns.includes(entry);
-  });
+  if (principal === '*') return request.isPerson ? 'account' : undefined;
+  if (!principal || !request.isPerson) return undefined;
+  const entries = asList(principal.AWS);
+  if (entries.some((entry) => request.principalArns.includes(entry))) return 'direct';
+  const account = entries.some((e) => e === '*' || e === request.account || e === `arn:aws:iam::${request.account}:root`);
+  return account ? 'account' : undefined;
 }
 
 function actionMatches(statement: PolicyStatement): boolean {
@@ -54,9 +59,12 @@ function conditionsHold(statement: PolicyStatement, request: TrustRequest): bool
   );
 }
 
-export function trustAllows(policy: PolicyDocument, request: TrustRequest): boolean {
-  const applies = (s: PolicyStatement): boolean => actionMatches(s) && principalMatches(s, request) && conditionsHold(s, request);
+/** Whether the trust policy lets the caller in, and how it named the caller (a direct name wins over the account). */
+export function trustGrant(policy: PolicyDocument, request: TrustRequest): TrustGrant | undefined {
+  const match = (s: PolicyStatement): TrustGrant | undefined =>
+    actionMatches(s) && conditionsHold(s, request) ? principalMatch(s, request) : undefined;
   const statements = policy.Statement ?? [];
-  if (statements.some((s) => s.Effect === 'Deny' && applies(s))) return false;
-  return statements.some((s) => s.Effect === 'Allow' && applies(s));
+  if (statements.some((s) => s.Effect === 'Deny' && match(s) !== undefined)) return undefined;
+  const grants = statements.filter((s) => s.Effect === 'Allow').map(match);
+  return grants.includes('direct') ? 'direct' : grants.includes('account') ? 'account' : undefined;
 }

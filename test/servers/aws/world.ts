@@ -75,12 +75,18 @@ export interface WorldAccount {
   groups?: WorldGroup[];
   /** Customer managed policies: arn:aws:iam::<id>:policy<path><name>. */
   policies?: WorldManagedPolicy[];
+  /** false: a standalone account, outside the organization the others form (the first of them manages it). */
+  inOrganization?: boolean;
+  /** A member account the organization made a delegated administrator: it may list the organization's accounts. */
+  delegatedAdministrator?: boolean;
 }
 
 export interface World {
   accounts: WorldAccount[];
   /** The AWS managed policies the world uses: arn:aws:iam::aws:policy<path><name>. */
   awsManagedPolicies?: WorldManagedPolicy[];
+  /** Organizations ListAccounts answers its first page empty, with a NextToken (AWS may; clients must follow it). */
+  organizationEmptyFirstPage?: boolean;
 }
 
 /** Every entity in the world pretends to have been created at this instant. */

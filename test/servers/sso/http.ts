@@ -40,6 +40,30 @@ export const portal = {
   invalidRequest: (why: string) => new SsoError(400, 'InvalidRequestException', why),
 };
 
+/**
+ * Errors the real service sends that the local world does not produce by itself, for the failure switch: the
+ * route they answer and the status and shape of botocore's models (sso: ResourceNotFoundException 404 on
+ * GetRoleCredentials; sso-oidc: InvalidScopeException and UnauthorizedClientException 400 with the OAuth
+ * error/error_description body on CreateToken).
+ */
+export const FAILURES = {
+  ResourceNotFoundException: { route: '/federation/credentials', make: () => new SsoError(404, 'ResourceNotFoundException', 'No access') },
+  InvalidScopeException: {
+    route: '/token',
+    make: () => new SsoError(400, 'InvalidScopeException', 'Invalid scope requested', 'invalid_scope'),
+  },
+  UnauthorizedClientException: {
+    route: '/token',
+    make: () => new SsoError(400, 'UnauthorizedClientException', 'Client is not authorized to use this grant type', 'unauthorized_client'),
+  },
+} as const;
+
+export type FailureType = keyof typeof FAILURES;
+
+export function isFailureType(type: unknown): type is FailureType {
+  return typeof type === 'string' && Object.hasOwn(FAILURES, type);
+}
+
 export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

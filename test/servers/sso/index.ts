@@ -4,12 +4,25 @@
 // verification page (GET/POST /device) and the start URL (/start). Unsigned test controls:
 // POST /__test/clock {advanceMs}, POST /__test/throttle {every?, count?} ({} clears; portal requests answer 429),
 // POST /__test/deny {userCode}, POST /__test/revoke (ends every sign-in), GET /__test/issued (every secret it
-// issued: client secrets, device codes, access and refresh tokens), GET /__test/stats (request counters).
+// issued: client secrets, device codes, access and refresh tokens), GET /__test/stats (request counters),
+// POST /__test/fail {type, count?} (the next `count` requests to that error's route answer with it; {} clears).
+// Every answer of the service's APIs carries x-amzn-RequestId, as AWS's do; page sizes above 100 are refused.
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Identities } from '../aws/identities';
-import { SsoError, parseJsonObject, portal as portalErrors, readBody, sendError, sendHtml, sendJson } from './http';
+import {
+  FAILURES,
+  type FailureType,
+  SsoError,
+  isFailureType,
+  parseJsonObject,
+  portal as portalErrors,
+  readBody,
+  sendError,
+  sendHtml,
+  sendJson,
+} from './http';
 import { Clock, OidcState, type OidcOptions } from './oidc';
 import { Portal } from './portal';
 import { submitVerification, verificationPage } from './verifyPage';
@@ -40,6 +53,8 @@ export interface SsoServer {
   advanceClock(ms: number): void;
   /** Answer every n-th portal request (or the next `count`) with TooManyRequestsException; undefined clears. */
   setThrottle(throttle: Throttle | undefined): void;
+  /** Answer the next `count` (default 1) requests to this error's route with it; undefined clears. */
+  setFailure(type: FailureType | undefined, count?: number): void;
   stats(): SsoStats;
   issuedSecrets(): string[];
 }
@@ -85,6 +100,18 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
   const clock = new Clock();
   const throttle = new ThrottleSwitch();
   const stats: SsoStats = { portalRequests: 0, throttled: 0, tokenRequests: 0 };
+  let failure: { type: FailureType; left: number } | undefined;
+  const setFailure = (type: FailureType | undefined, count = 1) => {
+    failure = type === undefined ? undefined : { type, left: count };
+  };
+  /** Throws the switched-on failure when this request goes to its route. */
+  const takeFailure = (path: string): void => {
+    if (!failure || FAILURES[failure.type].route !== path) return;
+    const error = FAILURES[failure.type].make();
+    failure.left -= 1;
+    if (failure.left <= 0) failure = undefined;
+    throw error;
+  };
   let state: OidcState;
   let portal: Portal;
 
@@ -122,6 +149,12 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
         return sendJson(res, 200, state.issuedSecrets());
       case 'GET /__test/stats':
         return sendJson(res, 200, stats);
+      case 'POST /__test/fail':
+        if (input.type !== undefined && !isFailureType(input.type)) {
+          return sendJson(res, 400, { error: `Unknown failure ${String(input.type)}` });
+        }
+        setFailure(input.type, Number(input.count ?? 1));
+        return sendJson(res, 200, { ok: true });
       default:
         return sendJson(res, 404, { error: `No control endpoint ${route}` });
     }
@@ -147,7 +180,10 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
         '<!doctype html><title>AWS access portal (local)</title><h1>AWS access portal (local)</h1><p>Sign in from your tools with this start URL.</p>',
       );
     }
+    // Every answer of the APIs names its request, success or error, as AWS's do.
+    res.setHeader('x-amzn-RequestId', requestId);
     try {
+      takeFailure(url.pathname);
       if (req.method === 'POST' && OIDC_ROUTES.has(url.pathname)) return await handleOidc(url.pathname, req, res, requestId);
       stats.portalRequests += 1;
       if (throttle.take()) {
@@ -212,6 +248,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
       clock.offsetMs += ms;
     },
     setThrottle: (t) => throttle.set(t),
+    setFailure,
     stats: () => ({ ...stats }),
     issuedSecrets: () => state.issuedSecrets(),
   };

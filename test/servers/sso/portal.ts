@@ -22,8 +22,14 @@ const RESERVED_PATH = '/aws-reserved/sso.amazonaws.com/';
 function page<T>(items: T[], query: URLSearchParams): { items: T[]; nextToken?: string } {
   const max = query.has('max_result') ? Number(query.get('max_result')) : DEFAULT_PAGE;
   if (!Number.isInteger(max) || max < 1) throw portal.invalidRequest('maxResults must be a positive integer');
+  // The sso model's MaxResultType is 1..100, and the portal refuses more rather than capping.
+  if (max > MAX_PAGE) {
+    throw portal.invalidRequest(
+      `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to ${MAX_PAGE}`,
+    );
+  }
   const start = query.has('next_token') ? decodeToken(query.get('next_token')!) : 0;
-  const end = start + Math.min(max, MAX_PAGE);
+  const end = start + max;
   return {
     items: items.slice(start, end),
     nextToken: end < items.length ? Buffer.from(JSON.stringify({ o: end })).toString('base64url') : undefined,
@@ -101,7 +107,14 @@ export class Portal {
       userId: `${uniqueId('AROA', arnOfRole)}:${user.userName}`,
       role: {
         arn: arnOfRole,
-        role: { name, path: RESERVED_PATH, maxSessionDuration: ROLE_SESSION_SECONDS, trustPolicy: { Statement: [] } },
+        // A permission set is the AWS managed policy of its name here, so chaining on from it is judged by that.
+        role: {
+          name,
+          path: RESERVED_PATH,
+          maxSessionDuration: ROLE_SESSION_SECONDS,
+          trustPolicy: { Statement: [] },
+          policyArns: [`arn:aws:iam::aws:policy/${permissionSet}`],
+        },
       },
       sessionName: user.userName,
       mfa: true,

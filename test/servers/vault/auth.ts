@@ -253,7 +253,11 @@ export function authData(token: TokenEntry): Record<string, unknown> {
   };
 }
 
-/** `data` of auth/token/lookup-self, as Vault 1.14 returns it. */
+/**
+ * `data` of auth/token/lookup-self, as Vault 1.14 returns it. `issue_time` and `renewable` come from the token's
+ * lease (vault/token_store.go handleLookup: set only `if leaseTimes != nil`), and a token that never expires, as
+ * the root token, has none: it answers without them.
+ */
 function lookupData(token: TokenEntry, clock: Clock): Record<string, unknown> {
   const data: Record<string, unknown> = {
     accessor: token.accessor,
@@ -264,16 +268,18 @@ function lookupData(token: TokenEntry, clock: Clock): Record<string, unknown> {
     expire_time: token.expireMs === undefined ? null : formatTime(token.expireMs),
     explicit_max_ttl: token.explicitMaxTtl,
     id: token.id,
-    issue_time: formatTime(token.issueMs),
     meta: token.meta,
     num_uses: 0,
     orphan: token.parentId === undefined,
     path: token.path,
     policies: token.policies,
-    renewable: token.renewable,
     ttl: token.expireMs === undefined ? 0 : secondsUntil(token.expireMs, clock.now()),
     type: 'service',
   };
+  if (token.expireMs !== undefined) {
+    data.issue_time = formatTime(token.issueMs);
+    data.renewable = token.renewable;
+  }
   if (token.lastRenewalMs !== undefined) {
     data.last_renewal = formatTime(token.lastRenewalMs);
     data.last_renewal_time = Math.trunc(token.lastRenewalMs / 1000);

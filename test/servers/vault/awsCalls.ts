@@ -216,19 +216,20 @@ export async function requireIamUser(clients: AwsClients, userName: string): Pro
 }
 
 /**
- * rotation.go createCredential: make room (a user holds at most two keys), create the new key, then delete the
- * key it replaces, so the old secret stops working as soon as the rotation is done.
+ * rotation.go createCredential: a user holds at most two keys, so when it already has two the oldest is deleted;
+ * then a new key is created. Nothing else is deleted: the key the role served until now keeps working until the
+ * next rotation deletes it (website/content/api-docs/secret/aws.mdx, static roles).
  */
-export async function rotateAccessKey(clients: AwsClients, userName: string, replacing: string | undefined): Promise<IssuedKeys> {
+export async function rotateAccessKey(clients: AwsClients, userName: string): Promise<IssuedKeys> {
   const { iam } = clients;
   const listed = await step('Error listing access keys', () => iam.send(new ListAccessKeysCommand({ UserName: userName })));
   const keys = (listed.AccessKeyMetadata ?? []).sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0));
-  const deleteKey = (id: string | undefined) =>
-    step('Error deleting access key', () => iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: id })));
-  const oldest = keys.length >= 2 ? keys[0].AccessKeyId : undefined;
-  if (oldest) await deleteKey(oldest);
+  if (keys.length >= 2) {
+    await step('Error deleting access key', () =>
+      iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: keys[0].AccessKeyId })),
+    );
+  }
   const created = await step('Error creating access keys', () => iam.send(new CreateAccessKeyCommand({ UserName: userName })));
-  if (replacing && replacing !== oldest && keys.some((k) => k.AccessKeyId === replacing)) await deleteKey(replacing);
   return { accessKeyId: created.AccessKey!.AccessKeyId!, secretAccessKey: created.AccessKey!.SecretAccessKey! };
 }
 

@@ -66,6 +66,8 @@ export interface VaultServer {
   setFailure(mode: FailureMode | undefined, count?: number): void;
   /** Moves the Vault's clock (token and lease expiry) forward; expired leases are revoked at once. */
   advanceClock(ms: number): Promise<void>;
+  /** The Vault clock (ms since the epoch): wall time plus every advance. */
+  now(): number;
   /** Every token id this server has handed out, root included (for scanning files for leaks). */
   issuedTokens(): string[];
   /** Ids of the leases alive now. */
@@ -263,6 +265,7 @@ export async function startVaultServer(options: VaultServerOptions): Promise<Vau
       await sweep();
       expiry?.rearm();
     },
+    now: () => clock.now(),
     issuedTokens: () => tokens.issued(),
     leaseIds: () => leases.ids(),
     forceWrapping: (ttlSeconds) => (wrapping.forcedTtl = ttlSeconds),

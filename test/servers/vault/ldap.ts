@@ -27,7 +27,10 @@ export function ldapRoutes(config: LdapConfig, tokens: TokenStore): Route[] {
       write: (req) => {
         const username = req.params[0];
         const password = req.body.password;
-        if (typeof password !== 'string' || password === '') throw badRequest('password cannot be empty');
+        // builtin/credential/ldap/backend.go Login: deny_null_bind (on by default) refuses an empty password first.
+        if (typeof password !== 'string' || password === '') {
+          throw badRequest('password cannot be of zero length when passwordless binds are being denied');
+        }
         const user = config.users[username];
         // The backend says the same for an unknown user and a wrong password.
         if (!user || user.password !== password) throw badRequest('ldap operation failed: failed to bind as user');
