@@ -279,6 +279,13 @@ describe('completing a pattern', () => {
     assert.match((completePattern(any, '222222222222') as { problem: string }).problem, /leaves the role name open/);
   });
 
+  test('a pattern whose * spans the rest of the ARN completes with a role of that account only', () => {
+    const [account] = assumableRoles([policy('Acct', [allow('sts:AssumeRole', 'arn:aws:iam::333333333333*')])]).candidates;
+    assert.equal(account.kind, 'pattern');
+    assert.deepEqual(completePattern(account, '333333333333', 'team/Deploy'), { arn: 'arn:aws:iam::333333333333:role/team/Deploy' });
+    assert.match((completePattern(account, '222222222222', 'Deploy') as { problem: string }).problem, /does not match/);
+  });
+
   test('a pattern whose partition is no partition completes to nothing (it would be written to ~/.aws/config)', () => {
     const [odd] = assumableRoles([policy('Odd', [allow('sts:AssumeRole', 'arn:aws\n[default]\nx=y:iam::*:role/*')])]).candidates;
     assert.ok(odd);
