@@ -1,6 +1,7 @@
 // IAM's wildcards as automata: `*` (any run) and `?` (one character), matched, compared and intersected without
-// recursion and in O(n·m) steps for patterns of n and m characters, so a 6,144-character managed policy costs
-// milliseconds, never the event loop (the memoised recursion this replaces overflowed the stack at ~4,100).
+// recursion and in O(n·m) steps for patterns of n and m characters, paced by a Meter: the worst 6,144-character
+// managed policy costs a fraction of a second in slices (the memoised recursion this replaces took 94 s and 1.2 GB
+// of blocked event loop for it, and overflowed the stack on others).
 //
 // In a resource ARN, wildcards stay inside their segment (the parts between colons), except that a `*` which is
 // the last character of a segment "can expand to match beyond the colon boundaries" — IAM User Guide, "IAM JSON
