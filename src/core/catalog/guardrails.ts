@@ -81,9 +81,12 @@ export function strictest<T>(layers: Layers<unknown>, fallback: T, order: readon
   return candidates.sort((a, b) => order.indexOf(a) - order.indexOf(b))[0];
 }
 
-/** The shortest of the user's duration (or the default) and the workspace's and folder's: shorter sessions only. */
+/**
+ * The shortest of the user's duration (or the default) and the workspace's and folder's: shorter sessions only. A
+ * user value that is no duration is kept (unless a workspace's is shorter than any), so the caller can report it.
+ */
 export function shortest<T>(layers: Layers<unknown>, fallback: T, seconds: (value: unknown) => number | undefined): T {
-  const user = seconds(layers.user) !== undefined ? (layers.user as T) : fallback;
+  const user = layers.user !== undefined ? (layers.user as T) : fallback;
   let best = user;
   for (const value of [layers.workspace, layers.folder]) {
     const s = seconds(value);

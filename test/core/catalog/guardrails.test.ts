@@ -109,6 +109,7 @@ describe('a workspace may tighten a setting, never loosen it', () => {
     assert.equal(shortest({ workspace: 43200 }, 3600, seconds), 3600);
     assert.equal(shortest({ user: 7200, workspace: 43200, folder: 900 }, 3600, seconds), 900);
     assert.equal(shortest({ user: 7200, workspace: 'x' }, 3600, seconds), 7200);
+    assert.equal(shortest({ user: 'x' }, 3600, seconds), 'x', "the user's own mistake is left for readSettings to report");
     const ttl = (v: unknown) => (typeof v === 'string' ? parseDuration(v) : undefined);
     assert.equal(shortest({ workspace: '12h' }, '1h', ttl), '1h');
     assert.equal(shortest({ user: '2h', workspace: '15m' }, '1h', ttl), '15m');
