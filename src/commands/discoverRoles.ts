@@ -1,6 +1,7 @@
 // Discover Roles…: read the policies of the IAM user behind a profile, list the roles they let it assume, try
 // them if the person wants, and keep the chosen ones as profiles in ~/.aws/config (a marked block, shown as a
 // diff first) or in the iamSwitchboard.accounts user setting. The reading, trying and writing live in src/core.
+// Only identity policies are read: every place that shows the result says that boundaries and SCPs are not.
 import * as vscode from 'vscode';
 import { whileNotCancelled } from '../cancellation';
 import type { Settings } from '../configuration/settings';
@@ -28,6 +29,8 @@ export interface DiscoverDeps {
 }
 
 const PREVIEW_SCHEME = 'iam-switchboard-preview';
+/** What the list cannot know, said wherever the result is shown. */
+const NOT_READ = 'permission boundaries and SCPs are not read';
 
 export function registerDiscoverRoles(context: vscode.ExtensionContext, deps: DiscoverDeps): void {
   const previews = new PreviewDocuments();
@@ -77,11 +80,14 @@ class DiscoverRoles {
     const discovery = await this.discover(profile, config);
     if (discovery.summary) void vscode.window.showWarningMessage(discovery.summary);
     if (discovery.accountNamesNote) this.deps.log.info(discovery.accountNamesNote);
+    this.reportNotOffered(discovery);
     if (!discovery.candidates.length) {
       const denied = discovery.denied.length
         ? ` (${discovery.denied.length} allowed ${discovery.denied.length === 1 ? 'role is' : 'roles are'} taken away by a Deny)`
         : '';
-      void vscode.window.showInformationMessage(`The policies of ${discovery.user.name} allow assuming no roles${denied}.`);
+      void vscode.window.showInformationMessage(
+        `The policies of ${discovery.user.name} allow assuming no roles${denied}. Only its own policies were read: ${NOT_READ}.`,
+      );
       return;
     }
     const rows: Row[] = discovery.candidates.map((candidate) => ({
@@ -90,6 +96,16 @@ class DiscoverRoles {
       existing: candidate.kind === 'role' ? existingProfile(config, candidate.resource, profile) : undefined,
     }));
     await this.choose(rows, discovery, profile, config);
+  }
+
+  /** Allowed resources that are not listed: one line each in the log, one sentence for the person. */
+  private reportNotOffered(discovery: Discovery): void {
+    const { notOffered } = discovery;
+    for (const n of notOffered) this.deps.log.info(`Not offered: ${n.resource} from the ${n.origin.label}: ${n.reason}.`);
+    if (notOffered.length === 0) return;
+    const first = notOffered[0];
+    const more = notOffered.length > 1 ? ` (and ${notOffered.length - 1} more, listed in the log)` : '';
+    void vscode.window.showInformationMessage(`Not offered: ${first.resource}, because ${first.reason}${more}.`);
   }
 
   private async pickProfile(config: AwsConfig): Promise<string | undefined> {
@@ -164,15 +180,15 @@ class DiscoverRoles {
       row,
       label: row.arn ?? (row.candidate.resource === '*' ? 'Any role' : row.candidate.resource),
       description: describe(row, discovery.accountNames),
-      detail: `Allowed by the ${row.candidate.origins.map((o) => o.label).join(', the ')}${row.candidate.conditional ? ' (with conditions)' : ''}`,
+      detail: `Allowed by the ${row.candidate.origins.map((o) => o.label).join(', the ')}${row.candidate.written ? ` as ${row.candidate.written}` : ''}${row.candidate.conditional ? ' (with conditions)' : ''}`,
       picked: picked.has(row),
     }));
     const denied = discovery.denied.length ? `; ${discovery.denied.length} more taken away by a Deny` : '';
     const chosen = await vscode.window.showQuickPick(items, {
       canPickMany: true,
       matchOnDetail: true,
-      title: `Roles ${discovery.user.name} (profile ${profile}) may assume${denied}`,
-      placeHolder: 'Pick the roles to keep (a pattern asks for an account id), then press Enter',
+      title: `Roles ${discovery.user.name} (profile ${profile}) may assume by its own policies${denied}`,
+      placeHolder: `Pick the roles to keep (a pattern asks for an account id), then press Enter. Not checked: ${NOT_READ} (Try tells)`,
       ignoreFocusOut: true,
     });
     return chosen?.map((item) => item.row);
@@ -334,7 +350,7 @@ function trialText(trial: TrialResult | undefined): string | undefined {
     case 'works':
       return '$(pass) works';
     case 'refused':
-      return '$(error) refused: its trust policy or your own policies do not allow it';
+      return '$(error) refused: its trust policy, your own policies, a permission boundary or an SCP does not allow it';
     case 'needsMfa':
       return '$(lock) needs MFA';
     case 'other':

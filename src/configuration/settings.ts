@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { checkNumericSettings } from '../core/settingsRanges';
+import { accountsFromLayers, expectedFromLayers, type Layers, shortest, strictest } from '../core/catalog/guardrails';
+import { parseDuration } from '../core/duration';
 import type { AccountSetting } from '../core/catalog/roleCatalog';
 import type { VaultServer } from '../core/vault/client';
 
@@ -46,8 +48,10 @@ export interface Settings {
 export interface GuardrailSettings {
   /** The role this folder deploys with: a profile name, role key or ARN. */
   workspaceRole?: string;
-  /** Accounts the folder expects; a workspace may set them (they only restrict). */
+  /** Accounts the folder expects; a workspace may set them (they only restrict), an empty list clears nothing. */
   expectedAccountIds: string[];
+  /** Accounts the person's own settings mark production: production whatever a workspace's account list says. */
+  userProductionIds: string[];
   /** User settings only, and never acted on in an untrusted workspace. */
   assumeWorkspaceRoleOnOpen: boolean;
   wrongAccountLaunch: 'ask' | 'refuse' | 'allow';
@@ -63,46 +67,51 @@ function restricted<T>(config: vscode.WorkspaceConfiguration, key: string, fallb
   return config.inspect<T>(key)?.globalValue ?? fallback;
 }
 
-/**
- * The strictest of the user's value (or the default) and the workspace's and folder's: a repository may tighten a
- * guardrail (ask before production roles, refuse wrong-account launches), never loosen it. `order`: strictest first.
- */
-function strictest<T>(config: vscode.WorkspaceConfiguration, key: string, fallback: T, order: readonly T[]): T {
+/** A setting's values by place; in Restricted Mode the workspace's are left out (for restricted settings). */
+function layers<T>(config: vscode.WorkspaceConfiguration, key: string, trustedOnly = false): Layers<T> {
   const inspected = config.inspect<T>(key);
-  const valid = (value: T | undefined): value is T => value !== undefined && order.includes(value);
-  const global = inspected?.globalValue;
-  const user = valid(global) ? global : fallback;
-  const candidates = [user, inspected?.workspaceValue, inspected?.workspaceFolderValue].filter(valid);
-  return candidates.sort((a, b) => order.indexOf(a) - order.indexOf(b))[0];
+  const workspace = !trustedOnly || vscode.workspace.isTrusted;
+  return {
+    user: inspected?.globalValue,
+    workspace: workspace ? inspected?.workspaceValue : undefined,
+    folder: workspace ? inspected?.workspaceFolderValue : undefined,
+  };
 }
+
+const positiveNumber = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined);
+const durationText = (value: unknown) => (typeof value === 'string' ? parseDuration(value) : undefined);
 
 export function readSettings(): Settings {
   const config = vscode.workspace.getConfiguration('iamSwitchboard');
   // A hand-edited settings.json can hold anything: rounded and clamped in one place (a 16.1 s timeout broke STS).
   const numbers = checkNumericSettings({
-    sessionDurationSeconds: config.get('sessionDurationSeconds'),
+    // A workspace may shorten sessions, never lengthen them; in Restricted Mode it sets nothing (restricted setting).
+    sessionDurationSeconds: shortest(layers(config, 'sessionDurationSeconds', true), 3600, positiveNumber),
     requestTimeoutSeconds: config.get('requestTimeoutSeconds'),
   });
   reportOnce(numbers.problems);
+  const { accounts, userProductionIds } = accountsFromLayers(layers<AccountSetting[]>(config, 'accounts'), vscode.workspace.isTrusted);
   return {
-    accounts: restricted<AccountSetting[]>(config, 'accounts', []),
+    accounts,
     terraformRoleArns: restricted<string[]>(config, 'terraformRoleArns', []),
     stsEndpoint: config.get<string>('stsEndpoint') || undefined,
     consoleSigninEndpoint: config.get<string>('consoleSigninEndpoint') || 'https://signin.aws.amazon.com/federation',
     region: config.get<string>('region') || 'us-east-1',
     sessionDurationSeconds: numbers.sessionDurationSeconds,
-    roleSessionName: config.get<string>('roleSessionName') || undefined,
+    // Who CloudTrail says acted: machine-scoped and restricted, so only ever the person's own value.
+    roleSessionName: restricted<string>(config, 'roleSessionName', '') || undefined,
     autoRefresh: config.get<boolean>('autoRefresh', true),
     terminalCredentials: config.get<string>('terminalCredentials') === 'environment' ? 'environment' : 'endpoint',
     requestTimeoutMs: numbers.requestTimeoutMs,
     iamEndpoint: config.get<string>('iamEndpoint') || undefined,
     guardrails: {
       workspaceRole: config.get<string>('workspaceRole') || undefined,
-      expectedAccountIds: config.get<string[]>('expectedAccountIds', []),
+      expectedAccountIds: expectedFromLayers(layers<string[]>(config, 'expectedAccountIds')),
+      userProductionIds,
       // Application-scoped in package.json; read from user settings regardless, so no workspace can turn it on.
       assumeWorkspaceRoleOnOpen: config.inspect<boolean>('assumeWorkspaceRoleOnOpen')?.globalValue ?? false,
-      wrongAccountLaunch: strictest(config, 'wrongAccountLaunch', 'ask', ['refuse', 'ask', 'allow'] as const),
-      confirmProductionRoles: strictest(config, 'confirmProductionRoles', true, [true, false] as const),
+      wrongAccountLaunch: strictest(layers(config, 'wrongAccountLaunch'), 'ask', ['refuse', 'ask', 'allow'] as const),
+      confirmProductionRoles: strictest(layers(config, 'confirmProductionRoles'), true, [true, false] as const),
       // Application-scoped (user settings only): a workspace could otherwise unmark production accounts.
       productionPatterns: config.get<string[]>('productionPatterns') ?? undefined,
     },
@@ -110,8 +119,9 @@ export function readSettings(): Settings {
     identityCenterHiddenAccounts: config.get<string[]>('identityCenterHiddenAccounts', []).filter((v) => typeof v === 'string'),
     vault: {
       servers: config.get<VaultServer[]>('vault.servers', []),
-      defaultStsTtl: config.get<string>('vault.defaultStsTtl', '1h'),
-      revokeLeasesOnExit: config.get<boolean>('vault.revokeLeasesOnExit', true),
+      // Shorter Vault credentials only, from a workspace; restricted like the session duration.
+      defaultStsTtl: shortest(layers(config, 'vault.defaultStsTtl', true), '1h', durationText),
+      revokeLeasesOnExit: strictest(layers(config, 'vault.revokeLeasesOnExit'), true, [true, false] as const),
       waitForIamUserKeys: config.get<boolean>('vault.waitForIamUserKeys', true),
     },
   };

@@ -33,7 +33,11 @@ export function cancelled(): UserError {
   return new UserError('Cancelled.', 'Cancelled');
 }
 
-/** An error's own message, or its string form for things thrown that are not Errors. */
+/**
+ * An error's own message, or its string form for things thrown that are not Errors. Never a SyntaxError's message:
+ * JSON.parse quotes the text it failed on, which can be a secret from a file, a program or a server.
+ */
 export function errorText(error: unknown): string {
+  if (error instanceof SyntaxError) return 'SyntaxError (its message is not shown: it may quote the text that did not parse)';
   return error instanceof Error ? error.message : String(error);
 }

@@ -57,8 +57,8 @@ export class Guardrails implements vscode.Disposable {
 
   /** Marks many roles with one read of the settings (the tree marks hundreds at once; each read costs). */
   productionMarker(accounts: readonly AccountEntry[] = this.accounts): (role: RoleLike) => ProductionMark {
-    const patterns = this.settings().guardrails.productionPatterns;
-    return (role) => productionMark(role, accounts, patterns);
+    const { productionPatterns, userProductionIds } = this.settings().guardrails;
+    return (role) => productionMark(role, accounts, productionPatterns, userProductionIds);
   }
 
   /** The production mark of an identity (a role session or a Vault lease), by its account and label. */

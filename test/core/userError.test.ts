@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { toUserError } from '../../src/core/aws/errors';
-import { UserError } from '../../src/core/userError';
+import { UserError, errorText } from '../../src/core/userError';
 
 test('a code from a server cannot carry a newline or a fake log line into the log', () => {
   const error = new UserError(
@@ -24,4 +24,17 @@ test('a code stays a short machine name', () => {
   assert.equal(new UserError('x', 'A'.repeat(200)).code?.length, 64);
   assert.equal(new UserError('x', 'AccessDenied').code, 'AccessDenied');
   assert.equal(new UserError('x').code, undefined);
+});
+
+test('an unexpected parse error is never quoted: JSON.parse repeats the text it failed on', () => {
+  let error: unknown;
+  try {
+    JSON.parse('hunter2s3cret is the password');
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof SyntaxError);
+  assert.doesNotMatch(errorText(error), /hunter2/);
+  assert.match(errorText(error), /^SyntaxError/);
+  assert.equal(errorText(new Error('plain')), 'plain');
 });

@@ -1,7 +1,9 @@
 // Discovered roles as profiles in ~/.aws/config, inside one marked block that this extension owns: re-running
 // replaces (and so prunes) the block and never changes a byte outside it. Only profile names, role ARNs,
-// source_profile and mfa_serial go in, never a secret. The plan is pure text (shown as a diff first); writing
-// keeps the file's mode, and a new file is 0600.
+// source_profile and mfa_serial go in, never a secret, and each is checked before it is (a value from a policy
+// document with a newline in it would otherwise write sections of its own). The plan is pure text (shown as a diff
+// first); writing keeps the file's mode, and a new file is 0600.
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { tryParseRoleArn } from './arn';
@@ -130,11 +132,33 @@ export function defaultProfileName(roleArn: string, accountAliases?: Map<string,
   return sanitizeProfileName(`${accountAliases?.get(parsed.accountId) ?? parsed.accountId}-${parsed.name}`.toLowerCase());
 }
 
+/** Profile names as the CLI and SDKs read them back from a section header or a value: no space, bracket or `#`. */
+const PROFILE_NAME = /^[\w.@+=,-]{1,128}$/;
+/** An MFA device's ARN or a hardware token's serial number (STS SerialNumber: 9-256 of [\w+=/:,.@-]). */
+const MFA_SERIAL = /^[\w+=/:,.@-]{9,256}$/;
+
+/** Throws a UserError naming the value when a request holds anything but a role ARN and plain names. */
+function checkRequest(request: ProfileRequest): void {
+  const refuse = (what: string, value: string, rule: string) => {
+    throw new UserError(`Not written to ~/.aws/config: the ${what} ${JSON.stringify(value).slice(0, 120)} ${rule}.`, 'InvalidProfileValue');
+  };
+  if (tryParseRoleArn(request.roleArn)?.arn !== request.roleArn) {
+    refuse('role ARN', request.roleArn, 'is not a role ARN (arn:aws:iam::<12-digit account>:role/<name>)');
+  }
+  if (!PROFILE_NAME.test(request.sourceProfile)) {
+    refuse('source profile', request.sourceProfile, 'has characters other than letters, digits and . _ - @ + = ,');
+  }
+  if (request.mfaSerial !== undefined && !MFA_SERIAL.test(request.mfaSerial)) {
+    refuse('MFA serial', request.mfaSerial, 'is not an MFA device ARN or serial number');
+  }
+}
+
 /**
  * The new text with the block holding exactly `wanted` (none: the block is removed). A role already in the block
  * for the same source keeps its name; other names are unique against every profile outside the block.
  */
 export function planBlock(before: string | undefined, wanted: ProfileRequest[], options: PlanOptions = {}): BlockPlan {
+  wanted.forEach(checkRequest);
   const text = before ?? '';
   const located = locate(text);
   const outside = located ? text.slice(0, located.start) + text.slice(located.end) : text;
@@ -155,7 +179,8 @@ export function planBlock(before: string | undefined, wanted: ProfileRequest[], 
       continue;
     }
     const kept = old.find((p) => p.roleArn === request.roleArn && p.sourceProfile === request.sourceProfile)?.name;
-    const base = request.name ? sanitizeProfileName(request.name) : (kept ?? defaultProfileName(request.roleArn, options.accountAliases));
+    // A name kept from the block is read from the file, where a hand edit may have put anything: sanitized too.
+    const base = sanitizeProfileName(request.name ?? kept ?? defaultProfileName(request.roleArn, options.accountAliases));
     const name = unique(base, taken);
     taken.add(name.toLowerCase());
     profiles.push({ name, roleArn: request.roleArn, sourceProfile: request.sourceProfile, mfaSerial: request.mfaSerial });
@@ -263,13 +288,22 @@ export async function writeConfigBlock(file: string, plan: BlockPlan): Promise<v
   const target = current === undefined ? file : await fs.realpath(file);
   const mode = current === undefined ? 0o600 : (await fs.stat(target)).mode & 0o777;
   await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
-  const temporary = `${target}.iam-switchboard-${process.pid}-${Date.now()}.tmp`;
+  // A random name created exclusively ('wx'): two writes in one millisecond never share a temporary file.
+  const temporary = `${target}.iam-switchboard-${randomBytes(8).toString('hex')}.tmp`;
+  let created = false;
   try {
-    await fs.writeFile(temporary, plan.after, { mode, flag: 'wx' });
+    const handle = await fs.open(temporary, 'wx', mode);
+    created = true;
+    try {
+      await handle.writeFile(plan.after);
+    } finally {
+      await handle.close();
+    }
     await fs.chmod(temporary, mode);
     await fs.rename(temporary, target);
   } catch (error) {
-    await fs.rm(temporary, { force: true });
+    // Only our own: a file of that name we did not create is someone else's.
+    if (created) await fs.rm(temporary, { force: true });
     throw new UserError(
       `Could not write ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}. Check the permissions of the file and its folder.`,
       'UnwritableConfig',

@@ -1,7 +1,9 @@
 // credential_process run by us instead of the SDK's provider, which has no timeout, cannot be cancelled, and puts
 // the whole command line and its stderr into its error (both commonly hold a client secret or a refresh token).
 // Here the process is bounded by the request timeout, killed (with its children) when it runs over or the person
-// cancels, and a failure names the profile and the exit status only.
+// cancels, and a failure names the profile and the exit status only. Its stderr is not even read: a program's
+// words can hold a secret in any shape (`"client_secret":"…"`, `--password x`, `Bearer …`), and no redaction list
+// can know them all; the person runs the command in a terminal to see them.
 import { spawn } from 'node:child_process';
 import type { AwsConfigFiles } from './config';
 import type { AwsCredentials } from '../session';
@@ -9,8 +11,6 @@ import { cancelled, UserError } from '../userError';
 
 /** A credential_process answer is a few KB; more than this is not one. */
 const MAX_OUTPUT_BYTES = 1024 * 1024;
-/** How much of stderr may reach the log, after redaction. */
-const MAX_LOGGED_STDERR = 300;
 
 export interface ProcessOptions {
   timeoutMs: number;
@@ -34,21 +34,21 @@ export async function processCredentials(profile: string, files: AwsConfigFiles,
   if (!command) {
     throw new UserError(`Profile '${profile}' has no credential_process: check it in ~/.aws/config.`, 'CredentialProcessMissing');
   }
-  const { code, stdout, stderr } = await run(command, profile, options);
-  if (code !== 0) {
+  const { status, stdout } = await run(command, profile, options);
+  if (status !== 'exit status 0') {
     throw new UserError(
-      `The credential_process of profile '${profile}' failed (exit status ${code}): run it in a terminal to see why, then try again.`,
+      `The credential_process of profile '${profile}' failed (${status}): run it in a terminal to see why, then try again.`,
       'CredentialProcessFailed',
-      stderr ? `stderr (redacted): ${redact(stderr)}` : undefined,
+      `${status}; what it printed is not logged, as it may hold secrets`,
     );
   }
   return parseOutput(stdout, profile);
 }
 
 interface Finished {
-  code: number | string;
+  /** `exit status 3`, `stopped by signal SIGTERM`. */
+  status: string;
   stdout: string;
-  stderr: string;
 }
 
 function run(command: string, profile: string, options: ProcessOptions): Promise<Finished> {
@@ -60,12 +60,11 @@ function run(command: string, profile: string, options: ProcessOptions): Promise
     const child = spawn(command, {
       shell: true,
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'ignore'],
       detached: process.platform !== 'win32',
       windowsHide: true,
     });
     const out: Buffer[] = [];
-    const err: Buffer[] = [];
     let outBytes = 0;
     let failure: UserError | undefined;
     const stop = (why: UserError) => {
@@ -97,9 +96,6 @@ function run(command: string, profile: string, options: ProcessOptions): Promise
         out.push(chunk);
       }
     });
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (Buffer.concat(err).length < 4096) err.push(chunk);
-    });
     child.on('error', () =>
       stop(
         new UserError(
@@ -115,9 +111,8 @@ function run(command: string, profile: string, options: ProcessOptions): Promise
         return reject(failure);
       }
       resolve({
-        code: code ?? signal ?? 'unknown',
+        status: code !== null ? `exit status ${code}` : `stopped by signal ${signal ?? 'unknown'}`,
         stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
       });
     });
   });
@@ -168,17 +163,4 @@ function parseOutput(stdout: string, profile: string): AwsCredentials {
     sessionToken: typeof SessionToken === 'string' && SessionToken ? SessionToken : undefined,
     expiration,
   };
-}
-
-/**
- * stderr for the log: one line, truncated, with anything that may be a secret replaced — values after
- * key=/key: words, and long runs of token characters (keys, JWTs, refresh tokens).
- */
-export function redact(stderr: string): string {
-  return stderr
-    .replace(/\s+/g, ' ')
-    .replace(/([\w-]*(?:secret|token|password|passwd|key|credential|auth)[\w-]*\s*[=:]\s*)\S+/gi, '$1[redacted]')
-    .replace(/[A-Za-z0-9+/=_.-]{20,}/g, '[redacted]')
-    .trim()
-    .slice(0, MAX_LOGGED_STDERR);
 }

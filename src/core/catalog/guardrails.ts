@@ -40,7 +40,12 @@ export function productionMark(
   role: Pick<RoleEntry, 'accountId' | 'label' | 'profile'>,
   accounts: readonly (AccountEntry | AccountSetting)[],
   patterns: readonly string[] = DEFAULT_PRODUCTION_PATTERNS,
+  userProductionIds: readonly string[] = [],
 ): ProductionMark {
+  // The person's own marks come first: no workspace's account list can take them away.
+  if (userProductionIds.includes(role.accountId)) {
+    return { production: true, reason: `account ${role.accountId} is marked production in your user settings` };
+  }
   const account = accounts.find((a) => a.id === role.accountId);
   if (account?.production !== undefined) {
     return account.production
@@ -54,6 +59,72 @@ export function productionMark(
     if (name) return { production: true, reason: `the name '${name}' matches '${pattern}'` };
   }
   return { production: false };
+}
+
+// --- Settings a workspace may tighten, never loosen ---------------------------------------------------------------
+
+/** A setting's value in each place VS Code reads it from (its `inspect()`), undefined where it is not set. */
+export interface Layers<T> {
+  user?: T;
+  workspace?: T;
+  folder?: T;
+}
+
+/**
+ * The strictest of the user's value (or the default) and the workspace's and folder's: a repository may tighten a
+ * guardrail (ask before production roles, refuse wrong-account launches), never loosen it. `order`: strictest first.
+ */
+export function strictest<T>(layers: Layers<unknown>, fallback: T, order: readonly T[]): T {
+  const valid = (value: unknown): value is T => value !== undefined && order.includes(value as T);
+  const user = valid(layers.user) ? layers.user : fallback;
+  const candidates = [user, layers.workspace, layers.folder].filter(valid);
+  return candidates.sort((a, b) => order.indexOf(a) - order.indexOf(b))[0];
+}
+
+/**
+ * The shortest of the user's duration (or the default) and the workspace's and folder's: shorter sessions only. A
+ * user value that is no duration is kept (unless a workspace's is shorter than any), so the caller can report it.
+ */
+export function shortest<T>(layers: Layers<unknown>, fallback: T, seconds: (value: unknown) => number | undefined): T {
+  const user = layers.user !== undefined ? (layers.user as T) : fallback;
+  let best = user;
+  for (const value of [layers.workspace, layers.folder]) {
+    const s = seconds(value);
+    if (s !== undefined && s < (seconds(best) ?? Infinity)) best = value as T;
+  }
+  return best;
+}
+
+/**
+ * iamSwitchboard.accounts with the workspace's entries unable to unmark production: VS Code's precedence (folder,
+ * then workspace, then user) picks the list, but `production: false` counts only in the person's own settings, and
+ * the accounts they mark production there stay production whatever list wins (`userProductionIds`). In Restricted
+ * Mode only the person's own list counts.
+ */
+export function accountsFromLayers(
+  layers: Layers<AccountSetting[]>,
+  trusted: boolean,
+): { accounts: AccountSetting[]; userProductionIds: string[] } {
+  const list = (value: unknown): AccountSetting[] => (Array.isArray(value) ? (value as AccountSetting[]) : []);
+  const user = list(layers.user);
+  const userProductionIds = user.filter((a) => a?.production === true && typeof a.id === 'string').map((a) => a.id);
+  const workspace = trusted ? (layers.folder ?? layers.workspace) : undefined;
+  if (workspace === undefined) return { accounts: user, userProductionIds };
+  const accounts = list(workspace).map((a) => {
+    if (a?.production !== false) return a;
+    const { production: _ignored, ...rest } = a;
+    return rest;
+  });
+  return { accounts, userProductionIds };
+}
+
+/**
+ * iamSwitchboard.expectedAccountIds: the folder's or the workspace's list, but an empty one does not clear the
+ * accounts the person's own settings expect.
+ */
+export function expectedFromLayers(layers: Layers<string[]>): string[] {
+  const nonEmpty = (value: unknown): value is string[] => Array.isArray(value) && value.length > 0;
+  return [layers.folder, layers.workspace, layers.user].find(nonEmpty) ?? [];
 }
 
 /** The sentence to confirm before assuming a production role. */

@@ -4,7 +4,7 @@
 import { callerName, tryParseRoleArn } from '../aws/arn';
 import type { AwsConfig } from '../aws/config';
 import { toUserError } from '../aws/errors';
-import { type AssumableRoles, type PolicyOrigin, type SourcedPolicy, assumableRoles, parsePolicy } from './iamPolicy';
+import { type AssumableRoles, type PolicyOrigin, type SourcedPolicy, evaluateAssumableRoles, parsePolicy } from './iamPolicy';
 import type { AccountSetting } from '../catalog/roleCatalog';
 import type { AwsCredentials } from '../session';
 import { getCallerIdentity, type StsSettings } from '../sts/assumeRole';
@@ -97,7 +97,12 @@ export async function discoverRoles(credentials: AwsCredentials, options: Discov
       groupPolicies(reader, name),
     ]);
     const policies = read.flat();
-    const roles = assumableRoles(policies);
+    // In slices: a user's policies can hold megabytes of wildcards, and terminals must keep getting credentials.
+    const roles = await evaluateAssumableRoles(
+      policies,
+      { userName: name, userId: caller.userId, accountId: caller.account, arn: caller.arn },
+      options.signal,
+    );
     // Reads run in parallel; a stable order keeps the messages in the same order every time.
     reader.problems.sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
     return {

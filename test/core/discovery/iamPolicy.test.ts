@@ -151,16 +151,100 @@ describe('policy evaluation for sts:AssumeRole', () => {
     );
   });
 
-  test('wildcards are matched per ARN segment: * does not span a colon', () => {
+  test('wildcards stay in their ARN segment, except a * that ends one, which spans colons as in IAM', () => {
     assert.equal(resourceMatches('arn:aws:iam::*:role/Dev*', 'arn:aws:iam::222222222222:role/DevOps'), true);
     assert.equal(resourceMatches('arn:aws:iam::*:role/Dev?', 'arn:aws:iam::222222222222:role/DevOps'), false);
-    assert.equal(resourceMatches('arn:aws:iam::2*', 'arn:aws:iam::222222222222:role/X'), false);
+    assert.equal(resourceMatches('arn:aws:iam::2*2:role/X', 'arn:aws:iam::222:222:role/X'), false);
+    assert.equal(resourceMatches('arn:aws:iam::2?2:role/X', 'arn:aws:iam::2:2:role/X'), false);
+    // IAM User Guide, "IAM JSON policy elements: Resource": a * that is the last character of a segment can span colons.
+    assert.equal(resourceMatches('arn:aws:iam::2*', 'arn:aws:iam::222222222222:role/X'), true);
+    assert.equal(resourceMatches('arn:aws:iam::*:role/*', 'arn:aws:iam::222222222222:role/team/X'), true);
     assert.equal(resourceMatches('*', 'arn:aws:iam::222222222222:role/X'), true);
     assert.equal(resourceCovers('arn:aws:iam::*:role/*', 'arn:aws:iam::*:role/Dev*'), true);
     assert.equal(resourceCovers('arn:aws:iam::*:role/Dev*', 'arn:aws:iam::*:role/*'), false);
     assert.equal(resourceCovers('arn:aws:iam::*:role/D?v', 'arn:aws:iam::*:role/D*v'), false);
     assert.equal(resourcesOverlap('arn:aws:iam::*:role/*Admin', 'arn:aws:iam::222222222222:role/Dev*'), true);
     assert.equal(resourcesOverlap('arn:aws:iam::333333333333:role/*', 'arn:aws:iam::222222222222:role/*'), false);
+  });
+
+  test('a Deny of arn:aws:iam::333333333333* takes away every role of that account, as IAM reads it', () => {
+    const roles = assumableRoles([
+      policy('Allows', [
+        allow('sts:AssumeRole', [
+          'arn:aws:iam::333333333333:role/ReadOnly',
+          'arn:aws:iam::222222222222:role/ReadOnly',
+          'arn:aws:iam::*:role/*',
+        ]),
+      ]),
+      policy('NoProd', [{ Effect: 'Deny', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::333333333333*' }]),
+    ]);
+    assert.deepEqual(
+      roles.denied.map((c) => c.resource),
+      ['arn:aws:iam::333333333333:role/ReadOnly'],
+    );
+    assert.deepEqual(
+      roles.candidates.map((c) => c.resource),
+      ['arn:aws:iam::222222222222:role/ReadOnly', 'arn:aws:iam::*:role/*'],
+    );
+    assert.match(refusalOf(roles.candidates[1], 'arn:aws:iam::333333333333:role/team/Deploy') ?? '', /denied by the inline policy NoProd/);
+  });
+
+  test("policy variables are the caller's values; one without a value is not offered, and says why", () => {
+    const caller = { userName: 'alice', userId: 'AIDAALICE', accountId: '111111111111', arn: 'arn:aws:iam::111111111111:user/alice' };
+    const roles = assumableRoles(
+      [
+        policy('Own', [
+          allow('sts:AssumeRole', [
+            'arn:aws:iam::222222222222:role/${aws:username}-dev',
+            "arn:aws:iam::${aws:PrincipalAccount}:role/${aws:PrincipalTag/team, 'ops'}-deploy",
+            'arn:aws:iam::222222222222:role/${aws:PrincipalTag/team}',
+          ]),
+        ]),
+        policy('NoOwnAdmin', [{ Effect: 'Deny', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::*:role/${AWS:UserName}-admin' }]),
+        policy('Broad', [allow('sts:AssumeRole', 'arn:aws:iam::222222222222:role/*')]),
+      ],
+      caller,
+    );
+    assert.deepEqual(
+      roles.candidates.map((c) => [c.resource, c.written]),
+      [
+        ['arn:aws:iam::111111111111:role/ops-deploy', "arn:aws:iam::${aws:PrincipalAccount}:role/${aws:PrincipalTag/team, 'ops'}-deploy"],
+        ['arn:aws:iam::222222222222:role/alice-dev', 'arn:aws:iam::222222222222:role/${aws:username}-dev'],
+        ['arn:aws:iam::222222222222:role/*', undefined],
+      ],
+    );
+    assert.deepEqual(
+      roles.notOffered.map((n) => [n.resource, n.reason]),
+      [
+        [
+          'arn:aws:iam::222222222222:role/${aws:PrincipalTag/team}',
+          'it uses ${aws:PrincipalTag/team}, which has no value before the request is made',
+        ],
+      ],
+    );
+    assert.match(
+      refusalOf(roles.candidates[2], 'arn:aws:iam::222222222222:role/alice-admin') ?? '',
+      /denied by the inline policy NoOwnAdmin/,
+    );
+    assert.equal(refusalOf(roles.candidates[2], 'arn:aws:iam::222222222222:role/bob-admin'), undefined);
+  });
+
+  test('before policy version 2012-10-17 a variable is text (naming no role), and a resource that is no role ARN is not offered', () => {
+    const old = parsePolicy(
+      JSON.stringify({ Version: '2008-10-17', Statement: [allow('sts:AssumeRole', 'arn:aws:iam::222222222222:role/${aws:username}')] }),
+    )!;
+    const injected = 'arn:aws:iam::222222222222:role/X\n[default]\ncredential_process = sh -c evil';
+    const roles = assumableRoles([{ origin: origin('Old'), statements: old }, policy('Odd', [allow('sts:AssumeRole', injected)])], {
+      userName: 'alice',
+      userId: 'AIDAALICE',
+      accountId: '111111111111',
+      arn: 'arn:aws:iam::111111111111:user/alice',
+    });
+    assert.deepEqual(roles.candidates, []);
+    assert.deepEqual(
+      roles.notOffered.map((n) => [n.resource, n.reason]),
+      [[injected, 'it is not a role ARN']],
+    );
   });
 
   test('documents that are not policies are refused rather than guessed at', () => {
@@ -193,5 +277,18 @@ describe('completing a pattern', () => {
     );
     assert.match((completePattern(devStar, '2222', 'DevOps') as { problem: string }).problem, /not a 12-digit AWS account id/);
     assert.match((completePattern(any, '222222222222') as { problem: string }).problem, /leaves the role name open/);
+  });
+
+  test('a pattern whose * spans the rest of the ARN completes with a role of that account only', () => {
+    const [account] = assumableRoles([policy('Acct', [allow('sts:AssumeRole', 'arn:aws:iam::333333333333*')])]).candidates;
+    assert.equal(account.kind, 'pattern');
+    assert.deepEqual(completePattern(account, '333333333333', 'team/Deploy'), { arn: 'arn:aws:iam::333333333333:role/team/Deploy' });
+    assert.match((completePattern(account, '222222222222', 'Deploy') as { problem: string }).problem, /does not match/);
+  });
+
+  test('a pattern whose partition is no partition completes to nothing (it would be written to ~/.aws/config)', () => {
+    const [odd] = assumableRoles([policy('Odd', [allow('sts:AssumeRole', 'arn:aws\n[default]\nx=y:iam::*:role/*')])]).candidates;
+    assert.ok(odd);
+    assert.match((completePattern(odd, '222222222222', 'Deploy') as { problem: string }).problem, /partition/);
   });
 });

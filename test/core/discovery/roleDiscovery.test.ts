@@ -170,6 +170,26 @@ describe('discover roles', () => {
     assert.deepEqual(found.problems, []);
   });
 
+  test("policy variables are filled in with the caller's name, account and id from GetCallerIdentity", async () => {
+    const keys = await userWithPolicies('carol', {
+      Own: {
+        Version: '2012-10-17',
+        Statement: {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: ['arn:aws:iam::${aws:PrincipalAccount}:role/${aws:username}-dev', 'arn:aws:iam::*:role/${aws:SourceIp}'],
+        },
+      },
+      SelfRead: { Statement: [{ Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: 'arn:aws:iam::111111111111:user/carol' }] },
+    });
+    const found = await discoverRoles(keys, options());
+    assert.deepEqual(resources(found.candidates), ['arn:aws:iam::111111111111:role/carol-dev']);
+    assert.deepEqual(
+      found.notOffered.map((n) => n.reason),
+      ['it uses ${aws:SourceIp}, which has no value before the request is made'],
+    );
+  });
+
   test('accounts are named when the user may list the organization: alice sees Central, Development, Production', async () => {
     const found = await discoverRolesForProfile('alice', config, options());
     assert.deepEqual(found.accountNames, { '111111111111': 'Central', '222222222222': 'Development', '333333333333': 'Production' });
