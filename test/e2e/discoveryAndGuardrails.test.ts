@@ -25,6 +25,7 @@ import {
   treeItem,
   waitForNotification,
   scenario,
+  actedAgain,
 } from './driver';
 
 const { workbenchUrl, workspace, home } = e2eEnv();
@@ -216,6 +217,12 @@ scenario('a user who may not read its group policies is told in one sentence, an
   // The profile list follows the credentials file through a file watcher, a moment after the write: ask again
   // until erin is offered.
   for (let attempt = 1; ; attempt++) {
+    if (attempt > 1) {
+      actedAgain('Discover Roles', 'until erin is offered', {
+        mayRetryBecause:
+          'VS Code reports a write to ~/.aws/credentials to the file watcher a moment later, and nothing on screen says when',
+      });
+    }
     await runCommand(page, 'IAM Switchboard: Discover Roles…');
     const erin = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^erin/ }).first();
     try {
