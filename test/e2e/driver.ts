@@ -254,7 +254,11 @@ export async function reloadWorkbench(page: Page, options?: MayRetry): Promise<v
       return;
     } catch (error) {
       if (attempt === 3) throw error;
-      actedAgain('reloadWorkbench', 'the IAM Switchboard icon', options);
+      actedAgain('reloadWorkbench', 'the IAM Switchboard icon', {
+        mayRetryBecause:
+          'the workbench restores its last sidebar while it loads and says nothing when done: a click on its icon then toggles it shut',
+        ...options,
+      });
       await page.locator('.part.activitybar .action-item:has(> .action-label[aria-label^="IAM Switchboard"])').click();
     }
   }
