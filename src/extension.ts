@@ -58,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   const openPinned = (identity: Identity, role?: RoleEntry) => void pinned.open(identity, role);
   const tree = new RoleTreeProvider(catalog, session, identityCenter, (account) => guardrails.productionMarker([account]));
   const rolesView = vscode.window.createTreeView('iamSwitchboard.roles', { treeDataProvider: tree, showCollapseAll: true });
+  tree.follow(rolesView);
   context.subscriptions.push(
     log,
     identityCenter,

@@ -24,6 +24,7 @@ export function activateVault(context: vscode.ExtensionContext, deps: VaultDeps)
   const documents = new VaultLeaseDocuments();
   const statics = new VaultStaticCredentials(connections, session, log);
   const view = vscode.window.createTreeView('iamSwitchboard.vault', { treeDataProvider: tree, showCollapseAll: true });
+  tree.follow(view);
   store.restore();
   const setHasLeases = () => vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasLeases', connections.leases.list().length > 0);
 

@@ -9,6 +9,7 @@ import { formatTimeLeft, WARNING_WINDOW_MS } from '../core/time';
 import type { AwsConfig } from '../core/aws/config';
 import type { IdentityCenterSection } from '../store/identityCenterStore';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
+import { type Intervals, Ticker, type Visibility } from '../ticker';
 
 /**
  * Up to this many roles the accounts open unfolded, so everything shows at a glance. Beyond, they start folded: an
@@ -83,8 +84,12 @@ export class RoleNode extends vscode.TreeItem {
     this.tooltip = roleTooltip(role, active, production);
   }
 
-  /** The description, with the minutes left when this is the active role (the tree's ticker updates just this). */
-  setTimeLeft(timeLeft: number | undefined): void {
+  /**
+   * The description, with the minutes left when this is the active role (the tree's ticker updates just this);
+   * true when it changed.
+   */
+  setTimeLeft(timeLeft: number | undefined): boolean {
+    const before = this.description;
     const role = this.role;
     const needs = [
       role.needsMfa ? 'MFA' : undefined,
@@ -99,12 +104,13 @@ export class RoleNode extends vscode.TreeItem {
           needs.length ? `needs ${needs.join(', ')}` : undefined,
         ];
     this.description = [this.production.production ? 'production' : undefined, ...parts].filter(Boolean).join(' · ');
+    return this.description !== before;
   }
 }
 
 /**
- * Whole minutes only, also in the last five (where formatTimeLeft counts seconds): the tree is redrawn every
- * 30 s, so seconds here would stand still between redraws. The status bar counts the seconds down.
+ * Whole minutes only, also in the last five (where formatTimeLeft counts seconds): the tree looks every 30 s, so
+ * seconds here would stand still between redraws. The status bar counts the seconds down.
  */
 export function minutesLeft(ms: number): string {
   if (ms <= 0) {
@@ -266,7 +272,7 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
   private readonly changed = new vscode.EventEmitter<RoleTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[];
-  private readonly ticker: NodeJS.Timeout;
+  private readonly ticker: Ticker;
   /** The active role's rows as last given to VS Code, by account: the ones the ticker redraws. */
   private readonly activeRows = new Map<string, RoleNode[]>();
 
@@ -276,14 +282,20 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
     private readonly identityCenter?: IdentityCenterView,
     /** A marker per account: what it needs (the settings' patterns) is read once per account, not once per role. */
     private readonly production: (account: AccountEntry) => (role: RoleEntry) => ProductionMark = () => () => ({ production: false }),
+    intervals?: Intervals,
   ) {
-    this.disposables = [this.changed, store.onDidChange(() => this.refresh()), session.onDidChange(() => this.refresh())];
+    // The active role's minutes left, in its description: looked at twice a minute, they are never more than
+    // half a minute behind, and redrawn once a minute, when they change.
+    this.ticker = new Ticker(() => this.tick(), 30_000, intervals);
+    this.disposables = [this.changed, this.ticker, store.onDidChange(() => this.refresh()), session.onDidChange(() => this.refresh())];
     if (identityCenter) {
       this.disposables.push(identityCenter.onDidChangeState(() => this.refresh()));
     }
-    // The active role's minutes left, in its description: redrawn twice a minute, they are never more than
-    // half a minute behind.
-    this.ticker = setInterval(() => this.tick(), 30_000);
+  }
+
+  /** Counts the active role's minutes down while `view` shows them. */
+  follow(view: Visibility): void {
+    this.ticker.follow(view);
   }
 
   refresh(): void {
@@ -292,15 +304,15 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
   }
 
   /**
-   * Redraws only the active role's row with its minutes left. A refresh of the whole tree would redraw every row,
-   * and a row redrawn under the mouse loses its inline buttons until the mouse moves, or a click that lands then.
+   * Redraws only the active role's row, and only when its minutes left changed. A refresh of the whole tree would
+   * redraw every row, and a row redrawn under the mouse loses its inline buttons until the mouse moves, or a click
+   * that lands then.
    */
   tick(): void {
     const left = this.session.timeLeft();
     for (const rows of this.activeRows.values()) {
       for (const row of rows) {
-        row.setTimeLeft(left);
-        this.changed.fire(row);
+        if (row.setTimeLeft(left)) this.changed.fire(row);
       }
     }
   }
@@ -377,7 +389,6 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
   }
 
   dispose(): void {
-    clearInterval(this.ticker);
     this.disposables.forEach((d) => d.dispose());
   }
 }

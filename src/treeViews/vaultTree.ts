@@ -5,6 +5,7 @@ import type { RoleList, TokenInfo, VaultClient, VaultHealth, VaultRole, VaultSer
 import type { Lease, LeaseTracker } from '../core/vault/leases';
 import { listStaticRoles, readStaticRole, type StaticRole } from '../core/vault/staticRoles';
 import { formatDuration, rolePolicyLines } from '../core/vault/stsOptions';
+import { type Intervals, Ticker, type Visibility } from '../ticker';
 
 /** What the tree needs from the Vault connections (store/vaultConnections.ts has them). */
 export interface VaultTreeSource {
@@ -176,21 +177,44 @@ export class StaticRoleNode extends vscode.TreeItem {
 }
 
 export class LeaseNode extends vscode.TreeItem {
+  /** What the row shows of the time left, for its tooltip. */
+  private left = '';
+  private hasCredentials = false;
+  private active = false;
+
   constructor(
     readonly lease: Lease,
     timeLeft: number | undefined,
     /** Whether this window holds the lease's credentials (not for leases restored after a reload). */
-    readonly hasCredentials: boolean,
+    hasCredentials: boolean,
     active: boolean,
   ) {
     super(shortLeaseId(lease.leaseId), vscode.TreeItemCollapsibleState.None);
     this.id = `vault-lease:${lease.leaseId}`;
-    // "withCredentials" picks the terminal action: a restored lease has nothing to put in a terminal.
-    this.contextValue = `vaultLease${lease.renewable ? '.renewable' : ''}${hasCredentials ? '.withCredentials' : '.restored'}${active ? '.active' : ''}`;
-    this.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : hasCredentials ? 'watch' : 'circle-outline');
+    this.show(timeLeft, hasCredentials, active);
+  }
+
+  /**
+   * Sets what the row shows; true when that changed, so the ticker redraws only then: a row redrawn under a still
+   * mouse loses its inline buttons, and with them a Renew or Revoke click landing at that moment. The tooltip is
+   * left to `resolveTreeItem`, built when the person hovers the row.
+   */
+  show(timeLeft: number | undefined, hasCredentials: boolean, active: boolean): boolean {
     const left = timeLeft === undefined ? 'no expiry' : timeLeft <= 0 ? 'expired' : `${formatSeconds(timeLeft / 1000)} left`;
+    const before = [this.description, this.contextValue, this.active, this.hasCredentials].join('|');
+    // "withCredentials" picks the terminal action: a restored lease has nothing to put in a terminal.
+    this.contextValue = `vaultLease${this.lease.renewable ? '.renewable' : ''}${hasCredentials ? '.withCredentials' : '.restored'}${active ? '.active' : ''}`;
+    this.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : hasCredentials ? 'watch' : 'circle-outline');
     this.description = hasCredentials ? left : `${left} · restored`;
-    this.tooltip = leaseTooltip(lease, left, hasCredentials, active);
+    [this.left, this.hasCredentials, this.active] = [left, hasCredentials, active];
+    const changed = before !== [this.description, this.contextValue, active, hasCredentials].join('|');
+    if (changed) this.tooltip = undefined;
+    return changed;
+  }
+
+  /** The id, type, expiry and what Renew and Revoke do: built on hover. */
+  describe(): vscode.MarkdownString {
+    return leaseTooltip(this.lease, this.left, this.hasCredentials, this.active);
   }
 }
 
@@ -233,20 +257,29 @@ export function shortLeaseId(leaseId: string): string {
 }
 
 /**
- * Servers → AWS mounts → roles → this window's leases. Network answers are cached until `refresh()`; lease nodes
- * re-render on their own every few seconds so the countdown moves without asking Vault again.
+ * Servers → AWS mounts → roles → this window's leases. Network answers are cached until `refresh()`; while the view
+ * is visible, a ticker redraws the lease rows whose countdown text changed, without asking Vault again.
  */
 export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<VaultNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private cache = new Map<string, Promise<unknown>>();
   private leaseNodes = new Map<string, LeaseNode>();
-  private readonly ticker: NodeJS.Timeout;
+  private readonly ticker: Ticker;
   private readonly subscriptions: vscode.Disposable[];
 
-  constructor(private readonly source: VaultTreeSource) {
-    this.ticker = setInterval(() => this.tick(), 5000);
-    this.subscriptions = [this.changed, source.leases.onDidChange(() => this.changed.fire(undefined))];
+  constructor(
+    private readonly source: VaultTreeSource,
+    intervals?: Intervals,
+  ) {
+    // Every 5 s: the last minute counts seconds. Most ticks change no text, and redraw nothing.
+    this.ticker = new Ticker(() => this.tick(), 5000, intervals);
+    this.subscriptions = [this.changed, this.ticker, source.leases.onDidChange(() => this.changed.fire(undefined))];
+  }
+
+  /** Counts down the lease rows while `view` shows them. */
+  follow(view: Visibility): void {
+    this.ticker.follow(view);
   }
 
   /** Forgets cached health, tokens and roles and asks Vault again. */
@@ -257,6 +290,12 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
 
   getTreeItem(node: VaultNode): vscode.TreeItem {
     return node;
+  }
+
+  /** A lease row's tooltip, built when hovered rather than at every redraw. */
+  resolveTreeItem(item: vscode.TreeItem, node: VaultNode): vscode.TreeItem {
+    if (node instanceof LeaseNode) item.tooltip = node.describe();
+    return item;
   }
 
   async getChildren(node?: VaultNode): Promise<VaultNode[]> {
@@ -276,7 +315,6 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
   }
 
   dispose(): void {
-    clearInterval(this.ticker);
     this.subscriptions.forEach((s) => s.dispose());
   }
 
@@ -398,28 +436,21 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
   }
 
   private leaseNode(lease: Lease): LeaseNode {
-    const { leaseId } = lease;
-    return new LeaseNode(
-      lease,
-      this.source.leases.timeLeft(leaseId),
-      this.source.identityFor(leaseId) !== undefined,
-      leaseId === this.source.activeLeaseId(),
-    );
+    return new LeaseNode(lease, ...this.leaseState(lease.leaseId));
   }
 
-  private tick(): void {
+  private leaseState(leaseId: string): [timeLeft: number | undefined, hasCredentials: boolean, active: boolean] {
+    return [this.source.leases.timeLeft(leaseId), this.source.identityFor(leaseId) !== undefined, leaseId === this.source.activeLeaseId()];
+  }
+
+  /** Redraws the lease rows whose text changed, one event each; the others stay as they are under the mouse. */
+  tick(): void {
     for (const [leaseId, node] of this.leaseNodes) {
-      const lease = this.source.leases.get(leaseId);
-      if (!lease) {
+      if (!this.source.leases.get(leaseId)) {
         this.leaseNodes.delete(leaseId);
-        continue;
+      } else if (node.show(...this.leaseState(leaseId))) {
+        this.changed.fire(node);
       }
-      const fresh = this.leaseNode(lease);
-      node.description = fresh.description;
-      node.contextValue = fresh.contextValue;
-      node.iconPath = fresh.iconPath;
-      node.tooltip = fresh.tooltip;
-      this.changed.fire(node);
     }
   }
 }

@@ -25,6 +25,8 @@ import {
   terminalTab,
   assumeFromTree,
   scenario,
+  actedAgain,
+  TERMINAL_KEYS,
 } from './driver';
 
 const { awsUrl, workbenchUrl, workspace, userDataDir } = e2eEnv();
@@ -74,6 +76,7 @@ async function expectIn(name: string, command: string, expected: RegExp): Promis
       return marker;
     } catch (error) {
       if (attempt === 2) throw error;
+      actedAgain('expectIn', `typing the line again in ${name}`, { mayRetryBecause: TERMINAL_KEYS });
     }
   }
 }

@@ -25,6 +25,8 @@ import {
   waitForNotification,
   assumeFromTree,
   scenario,
+  actedAgain,
+  TERMINAL_KEYS,
 } from './driver';
 
 const { awsUrl, workbenchUrl, workspace, userDataDir } = e2eEnv();
@@ -78,6 +80,7 @@ async function expectTerminalIs(name: string, expected: RegExp): Promise<void> {
       return;
     } catch (error) {
       if (attempt === 2) throw error;
+      actedAgain('expectTerminalIs', `typing the line again in ${name}`, { mayRetryBecause: TERMINAL_KEYS });
     }
   }
 }

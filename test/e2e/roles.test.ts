@@ -64,6 +64,29 @@ scenario('a role the user may not assume shows why and keeps the previous role',
   await screenshot(page, 'roles-access-denied');
 });
 
+/** The role rows Switch Role offers for `text`, once VS Code's own filter (it filters as one types) left only
+ *  roles whose ARN matches `every`. */
+async function switchRoleRowsFor(text: string, every: RegExp): Promise<string[]> {
+  await page.locator('.quick-input-widget:visible input').fill(text);
+  const roleRows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: /arn:aws:iam::/ });
+  await roleRows.filter({ hasNotText: every }).first().waitFor({ state: 'detached', timeout: 10_000 });
+  return (await roleRows.locator('.label-name').allInnerTexts()).map((t) => t.trim()).sort();
+}
+
+scenario('Switch Role narrows its list by account name and by account id, as VS Code filters it', async () => {
+  await runCommand(page, 'IAM Switchboard: Switch Role…');
+  const prodRoles = ['prod-admin', 'prod-auditor', 'prod-breakglass'];
+  // The account's alias is in each row's description, its id in the ARN below.
+  const byName = await switchRoleRowsFor('prod', /arn:aws:iam::333333333333:role\//);
+  for (const role of prodRoles) assert.ok(byName.includes(role), `'prod' offers ${role}: ${byName.join(', ')}`);
+  const byId = await switchRoleRowsFor('333333333333', /arn:aws:iam::333333333333:role\//);
+  assert.deepEqual(byId, byName, 'the id offers the same roles as the name');
+  const dev = await switchRoleRowsFor('222222222222', /arn:aws:iam::222222222222:role\//);
+  assert.ok(dev.includes('dev-readonly') && !dev.some((r) => r.startsWith('prod')), `the dev account's id: ${dev.join(', ')}`);
+  await screenshot(page, 'roles-switch-filter-by-account');
+  await page.keyboard.press('Escape');
+});
+
 scenario('Clear Credentials removes the role from new terminals', async () => {
   await runCommand(page, 'IAM Switchboard: Clear Credentials');
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });

@@ -27,6 +27,7 @@ import {
   typeInTerminal,
   waitForNotification,
   waitForTerminalText,
+  actedAgain,
 } from './driver';
 import { projectRoot } from './codeServer';
 
@@ -169,6 +170,9 @@ async function resetUserSetting(id: string): Promise<void> {
       } catch (error) {
         await page.screenshot({ path: `/tmp/vault-lifecycle-reset-${attempt}.png` }).catch(() => undefined);
         if (attempt === 3) throw error;
+        actedAgain('resetUserSetting', `the gear menu of ${id}`, {
+          mayRetryBecause: "VS Code's settings editor shows the gear on hover and can open its menu before the row settles",
+        });
         await page.keyboard.press('Escape');
       }
     }
@@ -360,6 +364,10 @@ scenario(
         assert.match(shown.prompt, /Default from iamSwitchboard\.vault\.defaultStsTtl/, 'the prompt says where its default came from');
         assert.match(shown.prompt, /Lease Credentials: dev-s3/, 'the prompt has a title');
       } else {
+        actedAgain('Lease Credentials', 'until the prompt offers 20m', {
+          mayRetryBecause:
+            'VS Code hands a settings.json change to the extension host a moment after writing it, and nothing on screen says when',
+        });
         await page.keyboard.press('Escape');
         await page.waitForTimeout(500);
       }
@@ -412,8 +420,7 @@ scenario('renewing an iam_user lease from the tree with an increment makes its c
   const lease = leaseRow('s3-full');
   const before = minutesLeft(await lease.innerText());
   assert.ok(before <= 30, `a fresh lease (30m default) shows ${before} min`);
-  // The lease row re-renders every few seconds (its countdown): a click that lands during a redraw is lost, so
-  // one more try.
+  // The row is redrawn only when its countdown text changes, so the first click lands; a second one counts.
   for (let attempt = 1; ; attempt++) {
     await clickInlineAction(lease, 'Renew Lease');
     try {
@@ -421,6 +428,7 @@ scenario('renewing an iam_user lease from the tree with an increment makes its c
       break;
     } catch (error) {
       if (attempt === 2) throw error;
+      actedAgain('Renew Lease', 'no prompt after the click');
     }
   }
   await page.locator('.quick-input-widget:visible .quick-input-title', { hasText: 'Renew Lease: s3-full' }).waitFor({ timeout: 5_000 });
@@ -442,7 +450,7 @@ scenario('renewing an iam_user lease from the tree with an increment makes its c
 /** The full lease id, from "Look Up Lease" in the lease's menu, read in the document it opens as a person would. */
 async function lookUpLeaseId(role: string, picture?: string): Promise<string> {
   const lines = page.locator('.part.editor .editor-instance .view-lines', { hasText: 'Lease id:' }).first();
-  // A menu opened while the tree redraws the row (its countdown ticks) can lose the entry: ask once more then.
+  // The row is redrawn only when its countdown text changes, so the menu keeps its entry; asking again counts.
   for (let attempt = 1; ; attempt++) {
     await leaseRow(role).click({ button: 'right' });
     await chooseMenuItem('Look Up Lease');
@@ -451,7 +459,7 @@ async function lookUpLeaseId(role: string, picture?: string): Promise<string> {
       break;
     } catch (error) {
       if (attempt === 2) throw error;
-      console.log(`Look Up Lease showed no document; asking again (${await screenshot(page, 'vault-lifecycle-lookup-retry')})`);
+      actedAgain('Look Up Lease', `no document; ${await screenshot(page, 'vault-lifecycle-lookup-retry')}`);
       await page.keyboard.press('Escape');
     }
   }

@@ -316,7 +316,8 @@ describe('assume role errors', () => {
       await rejectsWith(assumeRole(role('dev-readonly'), options({ timeoutMs: 400 })), 'Timeout', 'did not answer');
       assert.ok(Date.now() - started < 2500, 'gave up at the deadline');
       const controller = new AbortController();
-      setTimeout(() => controller.abort(), 100);
+      // Cancelled once the request is at the server, waiting for the slow answer.
+      void server.requests.arrived(server.requests.count + 1).then(() => controller.abort());
       await rejectsWith(assumeRole(role('dev-readonly'), options({ signal: controller.signal })), 'Cancelled');
     } finally {
       server.setFailure(undefined);

@@ -8,6 +8,7 @@ import type { ActionHandler } from './actions';
 import { AwsError, serverError, serviceError, signatureSkewed, throttling } from './errors';
 import { Federation } from './federation';
 import { FailureSwitch, type FailureMode, parseFailureMode } from './failure';
+import { RequestLog } from '../requestLog';
 import { iamActions } from './iam';
 import { JsonError, ORGANIZATIONS_TARGET_PREFIX, organizationsActions } from './organizations';
 import { type Clock, Identities } from './identities';
@@ -25,6 +26,8 @@ export interface AwsServer {
   issuedSecrets(): string[];
   /** What arrived so far: signed STS/IAM calls (by action) and TCP connections, to count round trips. */
   stats(): ServerStats;
+  /** Tells when request N arrived or was answered, so tests wait for that instead of a guessed time. */
+  requests: RequestLog;
   /** When IAM starts accepting a key it created (ms since the epoch); undefined for unknown keys. */
   keyUsableAt(accessKeyId: string): number | undefined;
   world: World;
@@ -212,6 +215,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     }
     if (req.method === 'GET' && url.pathname === '/__test/issued') return sendJson(res, 200, identities.issuedSecrets());
     if (req.method === 'GET' && url.pathname === '/__test/requests') return sendJson(res, 200, stats);
+    if (req.method === 'GET' && url.pathname === '/__test/arrivals') return requests.serve(url, res);
     sendJson(res, 404, { error: `No control endpoint ${req.method} ${url.pathname}` });
   }
 
@@ -267,6 +271,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     if (url.pathname.startsWith('/__test/')) return handleControl(req, url, res);
     const requestId = randomUUID();
     stats.requests += 1; // every round trip, failed or not
+    requests.record(req, res);
     const failure = failures.take();
     if (failure && (await applyFailure(failure, req, res, requestId))) return;
     if (url.pathname === '/federation') {
@@ -292,6 +297,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
       }
     });
   };
+  const requests = new RequestLog();
   const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
   // Counted once the client's TLS handshake (if any) is done: a reused keep-alive connection adds nothing.
   server.on(options.tls ? 'secureConnection' : 'connection', () => {
@@ -318,6 +324,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     },
     issuedSecrets: () => identities.issuedSecrets(),
     stats: () => ({ ...stats, actions: { ...stats.actions } }),
+    requests,
     keyUsableAt: (accessKeyId) => identities.keyUsableAt(accessKeyId),
   };
 }

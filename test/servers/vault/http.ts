@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { TokenEntry } from './auth';
 import { startListVerbFront } from './listVerb';
+import type { RequestLog } from '../requestLog';
 
 export type Operation = 'read' | 'list' | 'create' | 'update' | 'delete';
 
@@ -160,6 +161,8 @@ export interface HttpOptions {
   pages?(method: string, url: URL, rawBody: string, res: http.ServerResponse): boolean;
   /** Response wrapping: turns a reply into its wrap_info when X-Vault-Wrap-TTL (or a test switch) asks for it. */
   wrap?(reply: Reply, wrapTtlHeader: string | undefined, path: string): Reply;
+  /** Counts requests, for tests that wait until one arrived (GET /__test/arrivals). */
+  requests?: RequestLog;
 }
 
 export interface RunningHttp {
@@ -198,6 +201,7 @@ async function handle(options: HttpOptions, req: http.IncomingMessage, res: http
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const rawBody = await readBody(req);
 
+  if (url.pathname === '/__test/arrivals' && options.requests) return options.requests.serve(url, res);
   if (url.pathname.startsWith('/__test/')) {
     const control = options.controls[url.pathname.slice('/__test/'.length)];
     if (!control) return send(res, 404, { errors: [] });
@@ -205,6 +209,7 @@ async function handle(options: HttpOptions, req: http.IncomingMessage, res: http
     return send(res, 204);
   }
 
+  options.requests?.record(req, res);
   const failure = options.failures.take();
   if (failure?.mode === 'reset') {
     req.socket.destroy();

@@ -14,6 +14,7 @@ import { type OidcConfig, OidcAuth } from './oidc';
 import { type StaticRoleInput, StaticRoles } from './staticRoles';
 import { type Mount, type SealState, mountEntry, sysRoutes } from './sys';
 import { WrapStore } from './wrapping';
+import { RequestLog } from '../requestLog';
 
 export type { FailureMode } from './http';
 export type { PolicyRules, Capability } from './acl';
@@ -74,6 +75,8 @@ export interface VaultServer {
   leaseIds(): string[];
   /** Test-only: wrap every response (as a proxy adding X-Vault-Wrap-TTL would) for `ttlSeconds`; undefined stops it. */
   forceWrapping(ttlSeconds: number | undefined): void;
+  /** Tells when request N arrived or was answered, so tests wait for that instead of a guessed time. */
+  requests: RequestLog;
 }
 
 export const DEMO_ROLES: Record<string, RoleInput> = {
@@ -231,7 +234,9 @@ export async function startVaultServer(options: VaultServerOptions): Promise<Vau
     req.token = authorize(authOptions, req, route, req.tokenId);
   };
 
+  const requests = new RequestLog();
   const server = await listen({
+    requests,
     port: options.port ?? 0,
     routes,
     failures,
@@ -252,6 +257,7 @@ export async function startVaultServer(options: VaultServerOptions): Promise<Vau
   return {
     url: server.url,
     rootToken: root.id,
+    requests,
     close: async () => {
       expiry?.stop();
       await server.close();

@@ -21,3 +21,14 @@ export async function session(): Promise<Session> {
   assert.ok(api?.session, 'the extension exposes its session in test mode');
   return api.session;
 }
+
+/**
+ * Waits on a local server (its URL) until its request `seq` has arrived or was answered; without `seq`, returns how
+ * many requests it has had, so the next one is that count + 1. The server answers when it happens (a long poll).
+ */
+export async function serverRequests(url: string, seq?: number, state: 'arrived' | 'answered' = 'arrived'): Promise<number> {
+  const query = seq === undefined ? '' : `?seq=${seq}&state=${state}`;
+  const response = await fetch(`${url}/__test/arrivals${query}`);
+  assert.ok(response.ok, `${url}: request ${seq} never ${state} (HTTP ${response.status})`);
+  return ((await response.json()) as { count: number }).count;
+}

@@ -19,7 +19,22 @@ import { shared } from './helpers';
 
 const { awsUrl, ssoUrl } = shared() as ReturnType<typeof shared> & { ssoUrl: string };
 const HIDDEN = ['sandbox', '555555555555'];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The session's next identity with keys other than `key`: the silent refresh happened. */
+function nextKeyOtherThan(session: Session, key: string, withinMs: number): Promise<Session['identity']> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      listener.dispose();
+      reject(new Error(`no refresh within ${withinMs / 1000} s`));
+    }, withinMs);
+    const listener = session.onDidChange((identity) => {
+      if (identity && identity.credentials.accessKeyId !== key) {
+        clearTimeout(timer);
+        listener.dispose();
+        resolve(identity);
+      }
+    });
+  });
+}
 
 async function control(url: string, what: 'clock', body: object): Promise<void> {
   const response = await fetch(`${url}/__test/${what}`, {
@@ -157,6 +172,7 @@ suite('IAM Identity Center', () => {
       await control(awsUrl, 'clock', { advanceMs: (3600 - SESSION_LEFT_S) * 1000 });
     }
     assert.ok(first);
+    const refreshing = nextKeyOtherThan(windowSession, first.credentials.accessKeyId, SESSION_LEFT_S * 1000);
     assert.deepEqual(first.origin, {
       kind: 'sso',
       startUrl: entry.instance.startUrl,
@@ -166,8 +182,7 @@ suite('IAM Identity Center', () => {
     const caller = await getCallerIdentity(first.credentials, { endpoint: awsUrl, region: 'us-east-1', timeoutMs: 10_000 });
     assert.match(caller.arn, /^arn:aws:sts::444444444444:assumed-role\/AWSReservedSSO_ReadOnlyAccess_[0-9a-f]{16}\/alice$/);
 
-    await sleep((SESSION_LEFT_S / 2) * 1000 + 2000);
-    const refreshed = windowSession.identity;
+    const refreshed = await refreshing;
     assert.equal(refreshed?.label, 'staging/ReadOnlyAccess');
     assert.notEqual(refreshed?.credentials.accessKeyId, first.credentials.accessKeyId, 'new credentials from the sign-in');
     assert.ok(refreshed!.credentials.expiration!.getTime() > first.credentials.expiration!.getTime() + 60_000, 'a full session again');

@@ -102,16 +102,22 @@ suite('role switcher', () => {
       tree.tick();
       assert.deepEqual(fired, [readOnly], 'one event, for the active row itself, not a refresh of the whole tree');
       assert.match(String(readOnly.description), /^active · \d+m left$/);
+      fired.length = 0;
+      tree.tick();
+      assert.deepEqual(fired, [], 'minutes that did not change are not redrawn');
       await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
       fired.length = 0;
       tree.tick();
       assert.deepEqual(fired, [], 'with no role active there is nothing to redraw');
       // After a switch to a role of another account, the new active row is redrawn, never the old one.
       await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'dev-readonly');
-      await children(tree, 'dev');
+      const oldRow = (await children(tree, 'dev')).find((n) => labelOf(n) === 'dev-readonly')!;
       await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'prod-auditor');
       await children(tree, 'dev');
       const auditor = (await children(tree, 'prod')).find((n) => labelOf(n) === 'prod-auditor')!;
+      // Both made stale: only the row given to VS Code for the active role may be redrawn.
+      oldRow.description = 'stale';
+      auditor.description = 'stale';
       fired.length = 0;
       tree.tick();
       assert.deepEqual(fired, [auditor]);

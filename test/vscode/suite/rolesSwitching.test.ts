@@ -1,8 +1,9 @@
 // Switches that overlap: the role the person picked last stays, whichever STS answer arrives last, and a quiet
-// refresh of the previous role never brings it back. The local AWS server's failure switch makes one answer slow.
+// refresh of the previous role never brings it back. The local AWS server's failure switch makes one answer slow,
+// and the server says when that request has arrived and when it was answered: no guessed waits.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { session, shared } from './helpers';
+import { serverRequests, session, shared } from './helpers';
 
 const { awsUrl } = shared();
 
@@ -16,6 +17,8 @@ async function awsControl(what: 'clock' | 'failure', body: object): Promise<void
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits until the AWS server's request `seq` arrived (or was answered); without `seq`, its count so far. */
+const awsRequests = (seq?: number, state?: 'arrived' | 'answered') => serverRequests(awsUrl, seq, state);
 const assume = (role: string) => Promise.resolve(vscode.commands.executeCommand<string | undefined>('iamSwitchboard.assumeRole', role));
 
 suite('role switcher: overlapping switches', () => {
@@ -26,8 +29,9 @@ suite('role switcher: overlapping switches', () => {
 
   test('the role picked last stays when the one picked first answers later', async () => {
     await awsControl('failure', { mode: 'slow', delayMs: 2000, count: 1 });
+    const next = (await awsRequests()) + 1;
     const slow = assume('dev-readonly');
-    await sleep(500); // its AssumeRole is at the server now, and takes the slow answer
+    await awsRequests(next); // its AssumeRole is at the server now, and takes the slow answer
     const fast = await assume('dev-deployer');
     assert.equal(fast, 'arn:aws:sts::222222222222:assumed-role/Deployer/alice');
     assert.equal(await slow, undefined, 'the superseded assume reports no role');
@@ -46,11 +50,14 @@ suite('role switcher: overlapping switches', () => {
     } finally {
       await awsControl('clock', { advanceMs: (3600 - SESSION_LEFT_S) * 1000 });
     }
+    const oldExpiry = (await session()).identity?.credentials.expiration?.getTime() ?? 0;
     await awsControl('failure', { mode: 'slow', delayMs: 2500, count: 1 }); // the refresh's AssumeRole
-    await sleep((SESSION_LEFT_S / 2) * 1000 + 600); // the refresh is waiting for its answer now
+    const refresh = (await awsRequests()) + 1;
+    await awsRequests(refresh); // the refresh is waiting for its answer now
     const picked = await assume('dev-deployer');
     assert.equal((await session()).identity?.arn, picked);
-    await sleep(3500); // past the refresh's answer and the old role's expiry
+    await awsRequests(refresh, 'answered');
+    await sleep(Math.max(0, oldExpiry - Date.now()) + 500); // past the old role's expiry, which is a time
     const current = (await session()).identity;
     assert.equal(current?.label, 'dev-deployer');
     assert.equal(current?.arn, picked);

@@ -117,7 +117,7 @@ suite('vault tree', () => {
     const live = new LeaseNode(lease, 3542_000, true, false);
     assert.equal(live.label, 's3-full/AbCdEfGh…');
     assert.equal(live.description, '59m left');
-    const tip = (live.tooltip as vscode.MarkdownString).value;
+    const tip = live.describe().value;
     for (const part of [lease.leaseId, 'iam_user', 'Renew Lease', 'Revoke Lease', 'deletes its IAM user']) {
       assert.ok(tip.includes(part), `tooltip has ${part}: ${tip}`);
     }
@@ -126,6 +126,6 @@ suite('vault tree', () => {
     const restored = new LeaseNode(lease, 3900_000, false, false);
     assert.equal(restored.description, '1h 5m left · restored');
     assert.doesNotMatch(String(restored.contextValue), /withCredentials/, 'a restored lease has no terminal action');
-    assert.match((restored.tooltip as vscode.MarkdownString).value, /not kept across reloads/);
+    assert.match(restored.describe().value, /not kept across reloads/);
   });
 });
