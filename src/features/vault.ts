@@ -48,7 +48,7 @@ export function activateVault(context: vscode.ExtensionContext, deps: VaultDeps)
         );
       }
     }),
-    session.onDidChange(() => tree.refresh()),
+    session.onDidChange(() => tree.sessionChanged()),
     vscode.workspace.onDidChangeConfiguration((event) => {
       // Only what the clients are built from: rebuilding the tree for, say, revokeLeasesOnExit made a click on a
       // row during the refresh reach the command without its node (and ask for the role again).

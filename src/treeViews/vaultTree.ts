@@ -265,6 +265,9 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
   readonly onDidChangeTreeData = this.changed.event;
   private cache = new Map<string, Promise<unknown>>();
   private leaseNodes = new Map<string, LeaseNode>();
+  /** The mount rows shown, by server|mount: a static role becoming active redraws its mount's rows only. */
+  private mountNodes = new Map<string, MountNode>();
+  private activeStaticKey = '';
   private readonly ticker: Ticker;
   private readonly subscriptions: vscode.Disposable[];
 
@@ -285,6 +288,7 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
   /** Forgets cached health, tokens and roles and asks Vault again. */
   refresh(): void {
     this.cache.clear();
+    this.mountNodes.clear();
     this.changed.fire(undefined);
   }
 
@@ -363,7 +367,7 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
     try {
       const mounts = await this.cached(`mounts:${server.address}`, async () => (await this.source.client(server)).listAwsMounts());
       return mounts.length
-        ? mounts.map((mount) => new MountNode(server, mount))
+        ? mounts.map((mount) => this.remember(new MountNode(server, mount)))
         : [new MessageNode('No AWS secrets engine is mounted on this server.')];
     } catch (error) {
       return [new MessageNode(messageOf(error), 'error')];
@@ -441,6 +445,29 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
 
   private leaseState(leaseId: string): [timeLeft: number | undefined, hasCredentials: boolean, active: boolean] {
     return [this.source.leases.timeLeft(leaseId), this.source.identityFor(leaseId) !== undefined, leaseId === this.source.activeLeaseId()];
+  }
+
+  private remember(node: MountNode): MountNode {
+    this.mountNodes.set(`${node.server.address}|${node.mount}`, node);
+    return node;
+  }
+
+  /**
+   * The session changed (a switch, a refresh, a lease or static role made active): only the rows that show which
+   * identity is active are redrawn, from what is cached. Clearing the cache and redrawing the whole tree re-asked
+   * Vault at every switch and redrew the server rows under the mouse, losing a Sign in click.
+   */
+  sessionChanged(): void {
+    this.tick();
+    const active = this.source.activeStatic();
+    const key = active ? `${active.server}|${active.mount}|${active.role}` : '';
+    if (key === this.activeStaticKey) return;
+    const before = this.activeStaticKey;
+    this.activeStaticKey = key;
+    for (const changed of new Set([before, key])) {
+      const mount = this.mountNodes.get(changed.split('|').slice(0, 2).join('|'));
+      if (mount) this.changed.fire(mount);
+    }
   }
 
   /** Redraws the lease rows whose text changed, one event each; the others stay as they are under the mouse. */

@@ -69,6 +69,7 @@ function lease(id: string, secondsLeft: number): Lease {
 /** The Vault tree over a lease tracker whose clock the test moves; no server is asked. */
 function vaultTree(intervals: Intervals) {
   const clock = { now: start };
+  const active: { leaseId?: string } = {};
   const leases = new LeaseTracker({ now: () => clock.now, setTimeout: () => undefined, clearTimeout: () => undefined });
   const unused = () => Promise.reject(new Error('the tree asks no server here'));
   const source: VaultTreeSource = {
@@ -78,7 +79,7 @@ function vaultTree(intervals: Intervals) {
     tokenKept: async () => false,
     leases,
     identityFor: () => ({}) as Identity,
-    activeLeaseId: () => undefined,
+    activeLeaseId: () => active.leaseId,
     staticRotatesAt: () => undefined,
     activeStatic: () => undefined,
   };
@@ -86,7 +87,7 @@ function vaultTree(intervals: Intervals) {
   const fired: (VaultNode | undefined)[] = [];
   tree.onDidChangeTreeData((node) => fired.push(node));
   const rows = async () => (await tree.getChildren(new VaultRoleNode(server, 'aws', 'dev', undefined, true))) as LeaseNode[];
-  return { tree, leases, clock, fired, rows };
+  return { tree, leases, clock, fired, rows, active };
 }
 
 suite('redraws', () => {
@@ -108,6 +109,28 @@ suite('redraws', () => {
       assert.equal(fired[0], short, 'for the row whose text changed');
       assert.equal(short.description, '9m left');
       assert.equal(long.description, '59m left');
+    } finally {
+      tree.dispose();
+    }
+  });
+
+  test('a session change redraws only the lease rows whose active mark changed, from what is cached', async () => {
+    const { tree, leases, fired, rows, active } = vaultTree(new ManualIntervals());
+    try {
+      leases.add(lease('one', 3570));
+      leases.add(lease('two', 3570));
+      const [one, two] = await rows();
+      fired.length = 0;
+      tree.sessionChanged(); // e.g. an AWS role switched: no lease row changes
+      assert.deepEqual(fired, [], 'no row redrawn, the server rows under the mouse stay');
+      active.leaseId = one.lease.leaseId;
+      tree.sessionChanged();
+      assert.deepEqual(fired, [one], 'only the lease that became active');
+      assert.match(String(one.contextValue), /\.active$/);
+      fired.length = 0;
+      active.leaseId = two.lease.leaseId;
+      tree.sessionChanged();
+      assert.deepEqual(new Set(fired), new Set([one, two]), 'the lease that stopped and the one that started being active');
     } finally {
       tree.dispose();
     }
