@@ -9,7 +9,7 @@ import {
   isolatedEnvironment,
   MANAGED_VARIABLES,
   PROFILE_VARIABLES,
-  strictPinnedEnvironment,
+  pinnedTerminalEnvironment,
 } from '../core/endpoint/terminalEnv';
 import type { EndpointHost } from './endpointHost';
 
@@ -46,13 +46,14 @@ export function pinnedTerminalOptions(
   if (process.platform === 'win32' || !shell) {
     return { name, ...look, env: isolatedEnvironment(base, identity), strictEnv: true, isTransient: true };
   }
-  const env: Record<string, string> = isolatedEnvironment(base, identity);
+  // Only the pinned values: VS Code adds them to the environment every terminal gets (the person's PATH and
+  // terminal.integrated.env.*, which strictEnv would drop), and the script puts them in place.
+  const env: Record<string, string> = {};
   const values = environmentFor(identity);
   for (const variable of MANAGED_VARIABLES) {
-    delete env[variable];
     env[PIN_PREFIX + variable] = values[variable] ?? '';
   }
-  return { name, ...look, env, strictEnv: true, isTransient: true, shellPath: '/bin/sh', shellArgs: ['-c', UNPIN_SCRIPT, shell] };
+  return { name, ...look, env, isTransient: true, shellPath: '/bin/sh', shellArgs: ['-c', UNPIN_SCRIPT, shell] };
 }
 
 export class PinnedTerminals implements vscode.Disposable {
@@ -88,12 +89,12 @@ export class PinnedTerminals implements vscode.Disposable {
     }
     const token = await this.endpoint.issue(identity, role);
     const running = await this.endpoint.start();
+    // Not strictEnv, which drops the person's PATH and terminal.integrated.env.*: only the credentials differ.
     // The collection's "W," is prepended where VS Code applies it, and the endpoint takes the last token: P.
     const terminal = vscode.window.createTerminal({
       name: `AWS: ${identity.label}`,
       ...tabLook(this.isProduction(identity)),
-      env: strictPinnedEnvironment(process.env, running, token, identity),
-      strictEnv: true,
+      env: pinnedTerminalEnvironment(running, token, identity),
       isTransient: true,
     });
     this.tokens.set(terminal, token);
