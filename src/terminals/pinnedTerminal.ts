@@ -46,14 +46,15 @@ export function pinnedTerminalOptions(
   if (process.platform === 'win32' || !shell) {
     return { name, ...look, env: isolatedEnvironment(base, identity), strictEnv: true, isTransient: true };
   }
-  // Only the pinned values: VS Code adds them to the environment every terminal gets (the person's PATH and
-  // terminal.integrated.env.*, which strictEnv would drop), and the script puts them in place.
-  const env: Record<string, string> = {};
+  // Environment mode keeps strictEnv (and so the extension host's PATH, not the person's): measured in code-server
+  // 4.100, without it a pinned terminal opened before a switch answered as the new role (pinnedTerminals.test.ts).
+  const env: Record<string, string> = isolatedEnvironment(base, identity);
   const values = environmentFor(identity);
   for (const variable of MANAGED_VARIABLES) {
+    delete env[variable];
     env[PIN_PREFIX + variable] = values[variable] ?? '';
   }
-  return { name, ...look, env, isTransient: true, shellPath: '/bin/sh', shellArgs: ['-c', UNPIN_SCRIPT, shell] };
+  return { name, ...look, env, strictEnv: true, isTransient: true, shellPath: '/bin/sh', shellArgs: ['-c', UNPIN_SCRIPT, shell] };
 }
 
 export class PinnedTerminals implements vscode.Disposable {
