@@ -20,10 +20,11 @@ import { registerDebugEnvironment } from './terminals/debugEnvironment';
 import { registerEnvironmentCollection } from './terminals/environmentCollection';
 import { EndpointHost } from './terminals/endpointHost';
 import { firstUse } from './terminals/firstUse';
+import { NotFollowingTerminals } from './terminals/notFollowing';
 import { PinnedTerminals } from './terminals/pinnedTerminal';
 import { registerTaskGuard } from './terminals/taskGuard';
 import { registerTerminalsWithKeys } from './terminals/terminalsWithKeys';
-import { RoleTreeProvider } from './treeViews/roleTree';
+import { notFollowingMessage, RoleTreeProvider } from './treeViews/roleTree';
 import type { RoleEntry } from './core/catalog/roleCatalog';
 import type { Identity } from './core/session';
 
@@ -76,7 +77,21 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
       void vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasSession', identity !== undefined);
     }),
   );
-  registerEnvironmentCollection(context, { session, log, settings, endpoint, openPinned, used: firstUse(context, session, rolesView) });
+  const notFollowing = new NotFollowingTerminals(context);
+  context.subscriptions.push(
+    notFollowing,
+    notFollowing.onDidChange(() => (rolesView.message = notFollowingMessage(notFollowing.names()))),
+    vscode.commands.registerCommand('iamSwitchboard.relaunchTerminals', () => notFollowing.relaunch()),
+  );
+  registerEnvironmentCollection(context, {
+    session,
+    log,
+    settings,
+    endpoint,
+    openPinned,
+    used: firstUse(context, session, rolesView),
+    tookOver: () => void notFollowing.takeOver(),
+  });
   registerDebugEnvironment(context, session, settings, endpoint, { gate: (kind, name) => guardrails.mayLaunch(kind, name), log });
   registerTaskGuard(
     context,
@@ -84,7 +99,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
     () => guardrails.verdict().confirmLaunch && settings().guardrails.wrongAccountLaunch !== 'allow',
     log,
   );
-  registerStatusBar(context, session, guardrails);
+  registerStatusBar(context, session, guardrails, { notFollowing });
   registerRoleCommands(context, { session, catalog, roles, recent, settings, log, guardrails, openPinnedTerminal: openPinned });
   registerDiscoverRoles(context, { catalog, roles, settings, log });
   registerWorkspaceRole(context, { session, catalog, roles, guardrails, settings, log });

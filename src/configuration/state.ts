@@ -20,6 +20,8 @@ interface WorkspaceState {
   'iamSwitchboard.terminalsWithKeys': Array<{ pid: number; label: string }>;
   /** The port of this window's credential endpoint, asked for again after a reload so terminals keep working. */
   'iamSwitchboard.endpointPort': number;
+  /** Process ids (nothing else) of terminals that do not follow the active role (terminals/notFollowing.ts). */
+  'iamSwitchboard.terminalsNotFollowing': number[];
 }
 
 export class TypedState<Shape> {

@@ -18,6 +18,8 @@ export interface EnvironmentCollectionDeps {
   openPinned: (identity: Identity) => void;
   /** Resolves when the window starts using IAM Switchboard (firstUse.ts): the endpoint takes over terminals then. */
   used: Promise<void>;
+  /** Called once the endpoint reaches every new terminal: the ones open already do not follow (notFollowing.ts). */
+  tookOver?: () => void;
 }
 
 export function registerEnvironmentCollection(context: vscode.ExtensionContext, deps: EnvironmentCollectionDeps): void {
@@ -34,7 +36,12 @@ export function registerEnvironmentCollection(context: vscode.ExtensionContext, 
       void deps.used
         .then(() => deps.endpoint.start())
         .then(
-          (running) => mode === 'endpoint' && applyEndpoint(collection, running.collection),
+          (running) => {
+            if (mode === 'endpoint') {
+              applyEndpoint(collection, running.collection);
+              deps.tookOver?.();
+            }
+          },
           (error: unknown) => log.error(`The credential endpoint did not start: ${errorText(error)}`),
         );
     } else if (session.identity) {

@@ -9,7 +9,7 @@ import {
   isolatedEnvironment,
   MANAGED_VARIABLES,
   PROFILE_VARIABLES,
-  strictPinnedEnvironment,
+  pinnedTerminalEnvironment,
 } from '../core/endpoint/terminalEnv';
 import type { EndpointHost } from './endpointHost';
 
@@ -46,6 +46,8 @@ export function pinnedTerminalOptions(
   if (process.platform === 'win32' || !shell) {
     return { name, ...look, env: isolatedEnvironment(base, identity), strictEnv: true, isTransient: true };
   }
+  // Environment mode keeps strictEnv (and so the extension host's PATH, not the person's): measured in code-server
+  // 4.100, without it a pinned terminal opened before a switch answered as the new role (pinnedTerminals.test.ts).
   const env: Record<string, string> = isolatedEnvironment(base, identity);
   const values = environmentFor(identity);
   for (const variable of MANAGED_VARIABLES) {
@@ -88,12 +90,12 @@ export class PinnedTerminals implements vscode.Disposable {
     }
     const token = await this.endpoint.issue(identity, role);
     const running = await this.endpoint.start();
+    // Not strictEnv, which drops the person's PATH and terminal.integrated.env.*: only the credentials differ.
     // The collection's "W," is prepended where VS Code applies it, and the endpoint takes the last token: P.
     const terminal = vscode.window.createTerminal({
       name: `AWS: ${identity.label}`,
       ...tabLook(this.isProduction(identity)),
-      env: strictPinnedEnvironment(process.env, running, token, identity),
-      strictEnv: true,
+      env: pinnedTerminalEnvironment(running, token, identity),
       isTransient: true,
     });
     this.tokens.set(terminal, token);

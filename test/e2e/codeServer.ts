@@ -67,7 +67,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const dirs = makeDirs(options.settings ?? {});
   options.prepare?.(dirs);
   const child = spawn(process.execPath, codeServerArgs(options, port, dirs), {
-    env: definedOnly({ ...process.env, ...xdgEnv(dirs.root), ...options.env }),
+    // code-server takes an inherited PORT over --bind-addr's port (`PORT=18080 npm run demo` would listen there
+    // while this polls the other): the port goes by --bind-addr only.
+    env: definedOnly({ ...process.env, ...xdgEnv(dirs.root), ...options.env, PORT: undefined }),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so one signal also stops the file watcher and extension hosts it starts.
     detached: true,

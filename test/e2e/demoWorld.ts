@@ -40,11 +40,17 @@ export function prepareDemoHome(home: string): Record<string, string | undefined
   };
 }
 
-// The demo's terminals send STS calls to the local server: newer AWS CLIs and SDKs read AWS_ENDPOINT_URL_STS,
-// and Debian's CLI 2.9 predates it, so a small `aws` on the demo's PATH adds --endpoint-url for `aws sts`.
+// The demo's terminals send every AWS call the local server answers (STS, IAM, Organizations) to it: the SDKs
+// (boto3 >= 1.28, the JS SDK v3, Terraform's provider) and AWS CLI >= 2.13 read AWS_ENDPOINT_URL and
+// AWS_ENDPOINT_URL_STS, for a role profile's inner AssumeRole too. Debian's CLI 2.9 reads neither (measured: it
+// goes to sts.us-east-1.amazonaws.com), so a small `aws` on the demo's PATH adds --endpoint-url to those commands.
+// It cannot reach the CLI's own inner AssumeRole (`aws --profile dev-readonly …`): in the demo's terminals, use
+// the active role (the iam-switchboard profile) or boto3 for that.
 const AWS_CLI_WRAPPER = `#!/bin/sh
-# IAM Switchboard demo only: AWS CLI 2.9 does not read AWS_ENDPOINT_URL_STS.
-if [ "$1" = sts ] && [ -n "$AWS_ENDPOINT_URL_STS" ]; then exec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL_STS" "$@"; fi
+# IAM Switchboard demo only: AWS CLI 2.9 does not read AWS_ENDPOINT_URL.
+case "$1" in sts|iam|organizations)
+  if [ -n "$AWS_ENDPOINT_URL" ]; then exec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"; fi;;
+esac
 exec /usr/bin/aws "$@"
 `;
 
@@ -79,7 +85,11 @@ export function demoSettings({
     'iamSwitchboard.consoleSigninEndpoint': consoleUrl ?? `${awsUrl}/federation`,
     // The remote server builds terminals' PATH from a login shell, not from its own environment: the demo's `aws`
     // wrapper (prepareDemoHome) goes first here.
-    'terminal.integrated.env.linux': { AWS_ENDPOINT_URL_STS: awsUrl, ...(home && { PATH: `${path.join(home, 'bin')}:\${env:PATH}` }) },
+    'terminal.integrated.env.linux': {
+      AWS_ENDPOINT_URL: awsUrl,
+      AWS_ENDPOINT_URL_STS: awsUrl,
+      ...(home && { PATH: `${path.join(home, 'bin')}:\${env:PATH}` }),
+    },
     'iamSwitchboard.region': 'eu-west-1',
     'iamSwitchboard.vault.servers': [{ name: 'demo', address: vaultUrl }],
     'iamSwitchboard.accounts': [

@@ -59,6 +59,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 
+  // A command that prints the current code, with its full path: it works from the demo's terminals too.
+  const mfaCode = `node ${path.join(projectRoot, 'out', 'test', 'tools', 'mfaCode.js')}`;
   // Local test servers with per-run, fake credentials: printing them is how a person signs in.
   console.log(
     [
@@ -72,14 +74,14 @@ async function main(): Promise<void> {
       `                   oidc (auth/${DEMO_OIDC.mount}, role ${DEMO_OIDC.default_role}): pick ${Object.values(DEMO_OIDC.users)
         .map((u) => u.email)
         .join(' or ')} on its sign-in page`,
-      `                   static roles (aws/static-roles): ${Object.keys(DEMO_STATIC_ROLES).join(', ')}; MFA for aws/sts/session-mfa: TOTP of vault-root in world.json`,
+      `                   static roles (aws/static-roles): ${Object.keys(DEMO_STATIC_ROLES).join(', ')}; MFA for aws/sts/session-mfa: ${mfaCode} vault-root`,
       `  Identity Center  start URL ${servers.sso.startUrl}, region ${servers.sso.region} (verification page ${ssoForwarder.identityCenter.oidcEndpoint}/device)`,
       ...servers.sso.world.users.map(
         (user) => `                   sign in: ${user.userName} / ${user.password} (${Object.keys(user.assignments).length} accounts)`,
       ),
       `  ~/.aws           ${path.join(home, '.aws')} (HOME of the editor's terminals)`,
       `  workspace        ${workspace}`,
-      '  MFA for bob: the code comes from the TOTP secret in test/servers/world.json',
+      `  MFA code for bob  ${mfaCode}   (from any terminal, the demo's too)`,
       '',
       'Press Ctrl+C to stop.',
     ].join('\n'),

@@ -89,12 +89,23 @@ function installNpmDependencies() {
   return 'installed';
 }
 
-function codeServerInstalled() {
+function installedMarkerContent() {
   try {
-    return JSON.parse(fs.readFileSync(installedMarker, 'utf8')).version === CODE_SERVER_VERSION;
+    return JSON.parse(fs.readFileSync(installedMarker, 'utf8'));
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+function codeServerInstalled() {
+  const marker = installedMarkerContent();
+  return marker?.version === CODE_SERVER_VERSION && marker.verified !== false;
+}
+
+// Installed, but its start check failed last time (it is written before the check): check again, don't reinstall.
+function codeServerInstalledUnchecked() {
+  const marker = installedMarkerContent();
+  return marker?.version === CODE_SERVER_VERSION && marker.verified === false && fs.existsSync(codeServerPackage);
 }
 
 // @vscode/ripgrep's postinstall downloads rg from GitHub and aborts the whole install without a network.
@@ -115,6 +126,11 @@ function nodeHeadersDir() {
 
 async function installCodeServer() {
   if (codeServerInstalled()) return `code-server ${CODE_SERVER_VERSION} present`;
+  if (codeServerInstalledUnchecked()) {
+    await verifyStarts();
+    fs.writeFileSync(installedMarker, JSON.stringify({ version: CODE_SERVER_VERSION }));
+    return `code-server ${CODE_SERVER_VERSION} present, and it starts`;
+  }
   // Install beside the final folder and rename at the end, so an interrupted install leaves nothing behind.
   const staging = `${codeServerDir}.partial-${process.pid}`;
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-setup-'));
@@ -146,6 +162,7 @@ async function installCodeServer() {
     verifyNativeModules(path.join(staging, 'node_modules', 'code-server'), output);
     fs.rmSync(codeServerDir, { recursive: true, force: true });
     fs.renameSync(staging, codeServerDir);
+    fs.writeFileSync(installedMarker, JSON.stringify({ version: CODE_SERVER_VERSION, verified: false }));
     await verifyStarts();
     fs.writeFileSync(installedMarker, JSON.stringify({ version: CODE_SERVER_VERSION }));
     return `installed code-server ${CODE_SERVER_VERSION}`;
@@ -193,10 +210,21 @@ function verifyNativeModules(packageDir, output) {
   }
 }
 
-async function verifyStarts() {
+/**
+ * The environment for a code-server this project starts: code-server takes PORT over --bind-addr's port, so an
+ * inherited PORT (`PORT=18080 npm run demo`) would make it listen where nobody polls. The port goes by
+ * --bind-addr only.
+ */
+export function codeServerEnv(env = process.env) {
+  const { PORT: _ignored, ...rest } = env;
+  return rest;
+}
+
+/** Starts the installed code-server once and waits for /healthz: the install is only done when it answers. */
+export async function verifyStarts() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-verify-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const env = { ...process.env, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir, XDG_CACHE_HOME: dir };
+  const env = { ...codeServerEnv(), XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir, XDG_CACHE_HOME: dir };
   const child = spawn(
     process.execPath,
     [
@@ -233,13 +261,20 @@ async function verifyStarts() {
   }
 }
 
-const started = Date.now();
-try {
-  await step('Debian packages', installDebianPackages);
-  await step('npm dependencies', installNpmDependencies);
-  await step('code-server', installCodeServer);
-  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-} catch (error) {
-  console.error(`setup: ${error.message}`);
-  process.exit(1);
+async function main() {
+  const started = Date.now();
+  try {
+    await step('Debian packages', installDebianPackages);
+    await step('npm dependencies', installNpmDependencies);
+    await step('code-server', installCodeServer);
+    log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    console.error(`setup: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+// Run as a script; imported (a test of the start check), it only defines its functions.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main();
 }

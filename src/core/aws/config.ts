@@ -5,7 +5,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type RoleArn, tryParseRoleArn } from './arn';
-import { LineScanner } from './iniLines';
+import { type CliRejection, cliRejectedLines, LineScanner } from './iniLines';
 import { UserError } from '../userError';
 
 export interface AwsConfigFiles {
@@ -57,6 +57,7 @@ export interface ProfileWarning {
 
 export type ProfileWarningCode =
   | 'IgnoredLine'
+  | 'CliRejectedLine'
   | 'DuplicateProfile'
   | 'MixedCaseKey'
   | 'InvalidDuration'
@@ -73,6 +74,7 @@ export type ProfileWarningCode =
 
 /** The warnings that explain why a role has no usable source credentials, as opposed to side remarks. */
 const SOURCE_PROBLEMS: ReadonlySet<ProfileWarningCode> = new Set<ProfileWarningCode>([
+  'CliRejectedLine',
   'ConflictingSources',
   'UnknownCredentialSource',
   'NoSource',
@@ -180,10 +182,24 @@ export interface BrokenLine {
 export function brokenLines(text: string, file: string, isConfigFile: boolean): BrokenLine[] {
   const result: BrokenLine[] = [];
   const sectionLines = new Map<string, number>();
+  const rejected = cliRejectedLines(text);
+  let nextRejected = 0;
   let profile: string | undefined;
   const lines = new LineScanner(text);
   while (lines.next()) {
     const { start, end, number } = lines;
+    if (rejected[nextRejected]?.line === number) {
+      const { reason } = rejected[nextRejected++];
+      // A repeated header is said below (DuplicateProfile). Any other: the SDK reads the lines after it into this
+      // profile (a header without its ']' is no header), so this profile is the one whose keys may be wrong.
+      if (reason !== 'DuplicateSection') {
+        // One warning per profile: its first such line (the keys after a broken header repeat the profile's own).
+        if (profile !== undefined && !result.some((b) => b.profile === profile && b.code === 'CliRejectedLine')) {
+          result.push({ profile, message: cliRejectedMessage(file, number, reason, profile), code: 'CliRejectedLine' });
+        }
+        continue;
+      }
+    }
     if (start === end) {
       continue;
     }
@@ -211,6 +227,26 @@ export function brokenLines(text: string, file: string, isConfigFile: boolean): 
     }
   }
   return result;
+}
+
+const REJECTION_TEXT: Record<CliRejection, string> = {
+  NoSection: 'comes before any [section] header',
+  NotKeyValue: "is neither 'key = value' nor a [section] header",
+  EmptyKey: 'has no key before its = or :',
+  DuplicateSection: 'repeats a [section] header of the same file',
+  DuplicateKey: 'sets a key a second time in its section',
+};
+
+/**
+ * A line botocore refuses makes the AWS CLI and boto3 refuse the whole file, and the SDK reads the lines after it
+ * into `profile`: say the line, what the CLI does, and that the profile is not used. Never the line's text.
+ */
+function cliRejectedMessage(file: string, line: number, reason: CliRejection, profile: string): string {
+  const where = file.startsWith(os.homedir() + path.sep) ? `~${file.slice(os.homedir().length)}` : file;
+  return (
+    `${where} line ${line} ${REJECTION_TEXT[reason]}: the AWS CLI and boto3 refuse the whole file ("Unable to parse config file") ` +
+    `until it is fixed, and IAM Switchboard does not use profile '${profile}', whose keys it may have changed.`
+  );
 }
 
 /**
@@ -266,16 +302,39 @@ export function profilesFromIni(configData: IniData, credentialsData: IniData, b
       add(name, undefined, section);
     }
   });
+  const refused = new Set<string>();
   for (const { profile, message, code } of broken) {
     profiles.get(profile)?.warnings.push({ code: code ?? 'IgnoredLine', message });
+    if (code === 'CliRejectedLine') {
+      refused.add(profile);
+    }
   }
   const chainEnds = new Map<string, ChainEnd>();
   profiles.forEach((profile) => {
-    if (profile.roleArn !== undefined) {
+    if (profile.roleArn !== undefined && !refused.has(profile.name)) {
       resolveSource(profile, profiles, chainEnds);
+      if (refused.size > 0) {
+        refuseChainThroughRefused(profile, profiles, refused);
+      }
     }
   });
   return profiles;
+}
+
+/** A role whose source_profile chain passes a refused profile is not used either: its source may be the wrong one. */
+function refuseChainThroughRefused(profile: AwsProfile, profiles: Map<string, AwsProfile>, refused: Set<string>): void {
+  const seen = new Set<string>([profile.name]);
+  for (let name = profile.sourceProfile; name !== undefined && !seen.has(name); name = profiles.get(name)?.sourceProfile) {
+    seen.add(name);
+    if (refused.has(name)) {
+      profile.source = undefined;
+      profile.warnings.push({
+        code: 'BrokenSourceProfile',
+        message: `its source_profile chain passes profile '${name}', which is not used: ${profiles.get(name)?.warnings.find((w) => w.code === 'CliRejectedLine')?.message ?? ''}`,
+      });
+      return;
+    }
+  }
 }
 
 function profileFrom(name: string, section: IniSection): AwsProfile {

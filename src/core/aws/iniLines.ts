@@ -96,3 +96,91 @@ export function trimEnd(text: string, start: number, end: number): number {
   }
   return end;
 }
+
+/** Why the AWS CLI and boto3 refuse a file (botocore reads it with Python's configparser, strict). */
+export type CliRejection = 'NoSection' | 'NotKeyValue' | 'EmptyKey' | 'DuplicateSection' | 'DuplicateKey';
+
+export interface CliRejectedLine {
+  /** The line's number, from 1. */
+  line: number;
+  reason: CliRejection;
+}
+
+/**
+ * The lines for which botocore stops with "Unable to parse config file" (the CLI exits 255, boto3 raises
+ * ConfigParseError): Python's RawConfigParser._read (3.11), which botocore's raw_config_parse uses with the
+ * defaults: comments only on their own line (`#`, `;`), `=` or `:` between key and value, a line indented deeper
+ * than its key's line continues the value, strict (a section or a key twice is an error). The SDK for JavaScript
+ * reads such a file without a word (it skips the line), so this is what tells the two apart.
+ */
+export function cliRejectedLines(text: string): CliRejectedLine[] {
+  const rejected: CliRejectedLine[] = [];
+  const sections = new Set<string>();
+  // One set reused for every section's keys: a set per section showed at 20,000 profiles.
+  const keys = new Set<string>();
+  let inSection = false;
+  let hasKey = false;
+  let indentLevel = 0;
+  let number = 0;
+  for (let lineStart = 0; lineStart <= text.length;) {
+    const newline = text.indexOf('\n', lineStart);
+    const lineEnd = newline === -1 ? text.length : newline;
+    const start = trimStart(text, lineStart, lineEnd);
+    const end = trimEnd(text, start, lineEnd);
+    const indent = start - lineStart;
+    lineStart = lineEnd + 1;
+    number++;
+    const first = text.charCodeAt(start);
+    if (start === end || first === 0x23 || first === 0x3b) {
+      continue; // blank lines and comments keep a value going (empty_lines_in_values)
+    }
+    if (inSection && hasKey && indent > indentLevel) {
+      continue; // a continuation of the key above
+    }
+    indentLevel = indent;
+    // configparser's header is `\[(.+)\]` matched from the start: the last ']' closes it, text after it is ignored.
+    const close = first === BRACKET_OPEN ? text.lastIndexOf(']', end - 1) : -1;
+    if (close > start + 1) {
+      const header = text.substring(start + 1, close);
+      if (sections.has(header)) {
+        rejected.push({ line: number, reason: 'DuplicateSection' });
+      }
+      sections.add(header);
+      keys.clear();
+      inSection = true;
+      hasKey = false;
+      continue;
+    }
+    if (!inSection) {
+      rejected.push({ line: number, reason: 'NoSection' });
+      continue;
+    }
+    const separator = firstSeparator(text, start, end);
+    if (separator === -1) {
+      rejected.push({ line: number, reason: 'NotKeyValue' });
+      continue;
+    }
+    const written = text.substring(start, trimEnd(text, start, separator));
+    // toLowerCase() copies even when nothing changes: only keys it could change are given to it.
+    const key = /[^a-z0-9_]/.test(written) ? written.toLowerCase() : written;
+    if (key === '') {
+      rejected.push({ line: number, reason: 'EmptyKey' });
+    } else if (keys.has(key)) {
+      rejected.push({ line: number, reason: 'DuplicateKey' });
+    }
+    keys.add(key);
+    hasKey = key !== '';
+  }
+  return rejected;
+}
+
+/** The first '=' or ':' in start..end, or -1. */
+function firstSeparator(text: string, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3d || c === 0x3a) {
+      return i;
+    }
+  }
+  return -1;
+}

@@ -153,3 +153,25 @@ export function strictPinnedEnvironment(
   }
   return { ...env, ...pinnedEnvironment(token, identity) };
 }
+
+/**
+ * Open Terminal as Role in endpoint mode: what the terminal's own environment changes over the one VS Code gives
+ * every terminal (the person's shell environment, PATH with pyenv shims and all, and `terminal.integrated.env.*`),
+ * so that only the credentials differ. `null` removes an inherited variable (TerminalOptions.env). The window's
+ * collection still applies on top: the same values, and its "F," before this terminal's token, which the endpoint
+ * reads as the last one, P.
+ */
+export function pinnedTerminalEnvironment(
+  endpoint: EndpointEnvironmentOptions,
+  token: string,
+  identity: Identity,
+): Record<string, string | null> {
+  const env: Record<string, string | null> = {};
+  for (const name of [...MANAGED_VARIABLES, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) {
+    env[name] = null;
+  }
+  for (const [name, value] of Object.entries(endpointEnvironment(endpoint).replace)) {
+    env[name] = value === '' ? null : value;
+  }
+  return { ...env, ...pinnedEnvironment(token, identity) };
+}

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { cliRejectedLines } from '../aws/iniLines';
 import { UserError } from '../userError';
 
 export const TERMINAL_PROFILE = 'iam-switchboard';
@@ -88,10 +89,17 @@ function isCredentialLine(trimmed: string): boolean {
   return match !== null && CREDENTIAL_KEYS.has(match[1].toLowerCase());
 }
 
-/** The generated file's text. */
+/**
+ * The generated file's text. A person's config the AWS CLI refuses (one line it cannot parse) would make every
+ * terminal fail "Unable to parse config file": it is left out then, and the file holds our profile alone.
+ */
 export function terminalConfigText(personConfig: string, command: string, region: string): string {
+  const rejected = cliRejectedLines(personConfig)[0];
+  const kept = rejected
+    ? `# Your AWS config is left out: the AWS CLI refuses it (line ${rejected.line}). Fix that line and it is copied here again.`
+    : withoutCredentials(personConfig).trimEnd();
   return [
-    withoutCredentials(personConfig).trimEnd(),
+    kept,
     '',
     '# Written by IAM Switchboard for VS Code terminals; rewritten on every role switch. Holds no secret.',
     `[profile ${TERMINAL_PROFILE}]`,

@@ -62,9 +62,13 @@ describe('~/.aws/config profiles', () => {
     assert.match(warning('loop-b'), /loops/);
     assert.deepEqual(codes('loop-b'), ['SourceProfileLoop']);
     assert.match(warning('short-account'), /'arn:aws:iam::22222222222:role\/ReadOnly' is not a role ARN/);
-    assert.match(warning('broken-line'), /broken-config line 28 \(starting with 'this'\) is not 'key = value' and was ignored/);
-    assert.deepEqual(codes('broken-line'), ['IgnoredLine']);
-    assert.equal(profiles.get('broken-line')!.roleArn, 'arn:aws:iam::333333333333:role/ReadOnly');
+    // A line the AWS CLI refuses (it then refuses the whole file): the profile it falls in is not used.
+    assert.match(
+      warning('broken-line'),
+      /broken-config line 28 is neither 'key = value' nor a \[section\] header: the AWS CLI and boto3 refuse/,
+    );
+    assert.deepEqual(codes('broken-line'), ['CliRejectedLine']);
+    assert.equal(profiles.get('broken-line')!.source, undefined);
     assert.match(warning('both-sources'), /both source_profile and credential_source/);
     assert.match(warning('bad-duration'), /duration_seconds 'forever'/);
     assert.deepEqual(codes('both-sources'), ['ConflictingSources']);
@@ -87,7 +91,7 @@ describe('~/.aws/config profiles', () => {
     const warnings = profiles.get('default')!.warnings.map((w) => w.message);
     assert.equal(warnings.length, 2);
     assert.match(warnings[0], /credentials line 3 is not 'key = value'/);
-    assert.match(warnings[1], /credentials line 5 is not 'key = value'/);
+    assert.match(warnings[1], /credentials line 5 is neither 'key = value' nor a \[section\] header/);
     for (const part of [secret, token, 'wJalrXUtnFEMI', 'IQoJb3JpZ2lu']) {
       assert.ok(!warnings.join(' ').includes(part), `a warning shows ${part}`);
     }
@@ -128,7 +132,7 @@ describe('~/.aws/config profiles', () => {
       .get('default')!
       .warnings.map((w) => w.message)
       .join(' ');
-    assert.match(warnings, /credentials line 3 is not 'key = value'/);
+    assert.match(warnings, /credentials line 3 is neither 'key = value' nor a \[section\] header/);
     assert.ok(!warnings.includes('wJalr'), warnings);
   });
 
@@ -224,13 +228,17 @@ describe('~/.aws/config profiles', () => {
       'region = eu-west-1',
     ];
     for (const newline of ['\n', '\r\n']) {
-      const { profiles } = await loadAwsConfig(writeFiles(config.join(newline), '[default]\naws_access_key_id = AKIALOCALALICE000001\n'));
+      const files = writeFiles(config.join(newline), '[default]\naws_access_key_id = AKIALOCALALICE000001\n');
+      const { profiles } = await loadAwsConfig(files);
       const dev = profiles.get('dev')!;
       assert.deepEqual(
         dev.warnings.map((w) => w.message),
         [
+          // Deeper than `s3 =`: the AWS CLI reads it as part of that value.
           "config line 9 (starting with 'no') is not 'key = value' and was ignored",
-          "config line 10 is not 'key = value' and was ignored",
+          // The AWS CLI refuses it, and with it the whole file.
+          `${files.configPath} line 10 has no key before its = or :: the AWS CLI and boto3 refuse the whole file ("Unable to parse config file") until it is fixed, and IAM Switchboard does not use profile 'dev', whose keys it may have changed.`,
+          // The AWS CLI reads 'ends with # a comment that holds' as a key.
           "config line 12 (starting with 'ends') is not 'key = value' and was ignored",
         ],
         JSON.stringify(newline),

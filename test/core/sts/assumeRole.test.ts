@@ -261,7 +261,7 @@ describe('assume role errors', () => {
     // Warnings about the ignored line and the duration come first; neither is why the role cannot be assumed.
     fs.writeFileSync(
       files.configPath,
-      '[profile lost]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nduration_seconds = forever\nno equals sign here\nsource_profile = nobody\n',
+      '[profile lost]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nduration_seconds = forever\nno equals sign: here\nsource_profile = nobody\n',
     );
     fs.writeFileSync(files.credentialsPath, '');
     try {

@@ -221,7 +221,7 @@ suite('redraws', () => {
       const intervals = new ManualIntervals();
       const context = { subscriptions: [] as vscode.Disposable[] };
       try {
-        registerStatusBar(context, session, guardrails, intervals);
+        registerStatusBar(context, session, guardrails, { intervals });
         assert.equal(intervals.running, 0, 'no role, no countdown, no timer');
         // The first identity also loads the catalog's production flags once: a second change, waited for.
         const loaded = changes(guardrails, 2);
