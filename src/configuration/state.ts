@@ -23,6 +23,8 @@ interface WorkspaceState {
    * SecretStorage), so the ones VS Code reconnects after a reload get their tokens back.
    */
   'iamSwitchboard.pinnedTerminals': Array<{ pid: number; roleKey: string; label: string }>;
+  /** Process ids and start times of transient pinned terminals, to end them if they outlive their window. */
+  'iamSwitchboard.pinnedTerminalsToEnd': Array<{ pid: number; started: string }>;
   /** The port of this window's credential endpoint, asked for again after a reload so terminals keep working. */
   'iamSwitchboard.endpointPort': number;
 }

@@ -67,6 +67,12 @@ export class PinnedTerminals implements vscode.Disposable {
   private readonly tokens = new Map<vscode.Terminal, string>();
   /** Process ids of the terminals remembered for a reload. */
   private readonly remembered = new Map<vscode.Terminal, number>();
+  /**
+   * Process ids of the transient ones (keys in their environment, or a Vault lease's token): VS Code drops their
+   * tabs on a reload but leaves their processes running, unseen and refused (measured in code-server), and the
+   * old window gets no say then; so the next window ends them.
+   */
+  private readonly endWithWindow = new Map<vscode.Terminal, number>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -80,6 +86,11 @@ export class PinnedTerminals implements vscode.Disposable {
   ) {
     this.subscriptions.push(
       vscode.window.onDidCloseTerminal((terminal) => {
+        const transient = this.endWithWindow.get(terminal);
+        if (transient !== undefined && terminal.exitStatus?.reason !== vscode.TerminalExitReason.Shutdown) {
+          this.endWithWindow.delete(terminal);
+          void this.restore?.memory.ended(transient);
+        }
         const token = this.tokens.get(terminal);
         if (token) {
           this.endpoint.revoke(token); // a closed terminal's token stops working
@@ -93,7 +104,10 @@ export class PinnedTerminals implements vscode.Disposable {
         }
       }),
     );
-    if (restore) void this.reattach(restore);
+    if (restore) {
+      void restore.memory.endLeftovers();
+      void this.reattach(restore);
+    }
   }
 
   /** Opens and shows a terminal that is `identity`; `role` lets the endpoint assume it again before it ends. */
@@ -103,6 +117,7 @@ export class PinnedTerminals implements vscode.Disposable {
         pinnedTerminalOptions(identity, process.env, vscode.env.shell, this.isProduction(identity)),
       );
       this.onKeysTerminal(terminal, identity.label);
+      void this.endsWithWindow(terminal);
       terminal.show();
       return terminal;
     }
@@ -121,8 +136,17 @@ export class PinnedTerminals implements vscode.Disposable {
     });
     this.tokens.set(terminal, token);
     if (kept) void this.rememberForReload(terminal, token, role, identity.label);
+    else void this.endsWithWindow(terminal);
     terminal.show();
     return terminal;
+  }
+
+  private async endsWithWindow(terminal: vscode.Terminal): Promise<void> {
+    const pid = await terminal.processId;
+    if (pid !== undefined && vscode.window.terminals.includes(terminal)) {
+      this.endWithWindow.set(terminal, pid);
+      await this.restore?.memory.endAfterReload(pid);
+    }
   }
 
   private async rememberForReload(terminal: vscode.Terminal, token: string, role: RoleEntry, label: string): Promise<void> {

@@ -3,6 +3,9 @@
 // again, for the same role. So the window remembers, per terminal: its process id, role key and label in
 // workspaceState, its token in SecretStorage (never a file or a setting). On activation, a remembered process
 // that still runs gets its token back, pinned to the role, which is assumed again when the terminal first asks.
+// Terminals that cannot come back (keys in their environment, a Vault lease) stay transient: VS Code drops their
+// tabs but leaves their processes running, so their pids (with start times) are remembered to end them then.
+import { execFile } from 'node:child_process';
 import type * as vscode from 'vscode';
 import { workspaceStateOf } from '../configuration/state';
 import type { RoleEntry } from '../core/catalog/roleCatalog';
@@ -55,6 +58,50 @@ export class PinnedTerminalMemory {
     return restored;
   }
 
+  /** A transient terminal's process, to end if it outlives this window (with its start time, against pid reuse). */
+  async endAfterReload(pid: number): Promise<void> {
+    const started = await processStart(pid);
+    if (started === undefined) return;
+    const others = this.toEnd().filter((p) => p.pid !== pid);
+    await workspaceStateOf(this.context).update(
+      'iamSwitchboard.pinnedTerminalsToEnd',
+      [...others, { pid, started }].slice(-MAX_REMEMBERED),
+    );
+  }
+
+  /** The transient terminal closed the ordinary way. */
+  async ended(pid: number): Promise<void> {
+    await workspaceStateOf(this.context).update(
+      'iamSwitchboard.pinnedTerminalsToEnd',
+      this.toEnd().filter((p) => p.pid !== pid),
+    );
+  }
+
+  /**
+   * Ends the transient terminals an earlier window left running: SIGHUP, what closing their tab does (the shell
+   * passes it on to its jobs). Only the same process: its start time must be the one remembered.
+   */
+  async endLeftovers(): Promise<number[]> {
+    const leftovers = this.toEnd();
+    if (leftovers.length === 0) return [];
+    await workspaceStateOf(this.context).update('iamSwitchboard.pinnedTerminalsToEnd', []);
+    const ended: number[] = [];
+    for (const { pid, started } of leftovers) {
+      if ((await processStart(pid)) !== started) continue;
+      try {
+        process.kill(pid, 'SIGHUP');
+        ended.push(pid);
+      } catch {
+        // it ended meanwhile
+      }
+    }
+    return ended;
+  }
+
+  private toEnd(): Array<{ pid: number; started: string }> {
+    return workspaceStateOf(this.context).get('iamSwitchboard.pinnedTerminalsToEnd') ?? [];
+  }
+
   private records(): RememberedPinned[] {
     return workspaceStateOf(this.context).get('iamSwitchboard.pinnedTerminals') ?? [];
   }
@@ -82,6 +129,16 @@ export function notYetAssumed(role: RoleEntry, label: string, region: string): I
     credentials: { accessKeyId: '', secretAccessKey: '', expiration: new Date(0) },
     origin: { kind: 'sts', roleArn: role.arn, profile: role.profile, needsMfa: role.needsMfa },
   };
+}
+
+/** When the process started, as `ps` says it (POSIX `lstart`); undefined when it does not run or on Windows. */
+function processStart(pid: number): Promise<string | undefined> {
+  if (process.platform === 'win32') return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    execFile('ps', ['-o', 'lstart=', '-p', String(pid)], { timeout: 5000 }, (error, stdout) =>
+      resolve(error ? undefined : stdout.trim() || undefined),
+    );
+  });
 }
 
 /** Signal 0 only asks whether the process exists (the terminals' processes run on the extension host's machine). */

@@ -22,7 +22,10 @@ import {
   waitForActiveTerminalText,
 } from './driver';
 
-const { awsUrl, workbenchUrl, workspace } = e2eEnv();
+const { awsUrl, workbenchUrl, workspace, userDataDir } = e2eEnv();
+// A machine-scoped setting: code-server reads it from the remote's Machine settings.
+const machineSettings = path.join(userDataDir, 'Machine', 'settings.json');
+const originalMachineSettings = fs.readFileSync(machineSettings, 'utf8');
 const callerArn = `/usr/bin/aws sts get-caller-identity --endpoint-url ${awsUrl} --query Arn --output text`;
 const DEV_READONLY = /arn:aws:sts::222222222222:assumed-role\/ReadOnly\/\S+/;
 const NAME = 'AWS: dev-readonly';
@@ -45,6 +48,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  fs.writeFileSync(machineSettings, originalMachineSettings);
 });
 
 /** Runs `command` in the terminal named `name` and returns what it printed on the marked line. */
@@ -101,4 +105,22 @@ scenario('closing the restored pinned terminal ends its process and its token', 
     assert.ok(waited < 10_000, `the closed terminal's token still gets ${status}`);
     await page.waitForTimeout(250);
   }
+});
+
+scenario('a terminal that cannot come back (its keys in its environment) does not run on unseen after a reload', async () => {
+  const settings = JSON.parse(originalMachineSettings) as Record<string, unknown>;
+  fs.writeFileSync(machineSettings, JSON.stringify({ ...settings, 'iamSwitchboard.terminalCredentials': 'environment' }, null, 2));
+  await reloadWorkbench(page);
+  await expandTreeItem(page, 'dev');
+  await clickInlineAction(page, 'dev-readonly', 'Open Terminal as Role');
+  await terminalTab(page, NAME).waitFor({ timeout: 20_000 });
+  const pid = Number(await runIn(NAME, 'echo $$', /\d+/));
+  await runIn(NAME, callerArn, DEV_READONLY);
+  await reloadWorkbench(page);
+  // VS Code does not bring it back (it holds keys the new window knows nothing of), and its process ends.
+  for (let waited = 0; alive(pid); waited += 250) {
+    assert.ok(waited < 30_000, `the shell ${pid} of the vanished terminal still runs`);
+    await page.waitForTimeout(250);
+  }
+  assert.equal(await terminalTab(page, NAME).count(), 0);
 });
