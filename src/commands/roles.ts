@@ -63,6 +63,7 @@ class RoleCommands {
       active: this.deps.roles.activeRole,
       hasSession: !!this.deps.session.identity,
       roleForArn: (arn) => roleForArn(arn, catalog, config.profiles),
+      isProduction: (role) => this.deps.guardrails.productionOf(role).production,
     });
     if (picked === 'clear') {
       this.deps.roles.clear();
