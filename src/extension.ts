@@ -22,6 +22,7 @@ import { EndpointHost } from './terminals/endpointHost';
 import { firstUse } from './terminals/firstUse';
 import { NotFollowingTerminals } from './terminals/notFollowing';
 import { PinnedTerminals } from './terminals/pinnedTerminal';
+import { PinnedTerminalMemory } from './terminals/pinnedTerminalMemory';
 import { registerTaskGuard } from './terminals/taskGuard';
 import { registerTerminalsWithKeys } from './terminals/terminalsWithKeys';
 import { notFollowingMessage, RoleTreeProvider } from './treeViews/roleTree';
@@ -55,6 +56,10 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
     settings,
     (terminal, label) => terminalsWithKeys.pinned(terminal, label),
     (identity) => guardrails.identityProduction(identity).production,
+    {
+      memory: new PinnedTerminalMemory(context),
+      findRole: async (key) => (await catalog.get()).catalog.roles.find((role) => role.key === key),
+    },
   );
   const openPinned = (identity: Identity, role?: RoleEntry) => void pinned.open(identity, role);
   const tree = new RoleTreeProvider(catalog, session, identityCenter, (account) => guardrails.productionMarker([account]));

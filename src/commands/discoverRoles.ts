@@ -266,8 +266,11 @@ class DiscoverRoles {
       const row = rows.find((r) => r.arn === result.arn);
       if (row) row.trial = result;
     }
-    const works = results.filter((r) => r.status === 'works').length;
-    this.deps.log.info(`Tried ${results.length} roles from profile ${profile}: ${works} work.`);
+    const works = results.filter((r) => r.status === 'works');
+    const withMfa = works.filter((r) => r.mfa).length;
+    this.deps.log.info(
+      `Tried ${results.length} roles from profile ${profile}: ${works.length} work${withMfa ? ` (${withMfa} with MFA)` : ''}.`,
+    );
   }
 
   private async addToConfig(arns: string[], profile: string, mfaSerial: string | undefined, config: AwsConfig): Promise<boolean> {
@@ -348,11 +351,9 @@ function describe(row: Row, names: Record<string, string>): string {
 function trialText(trial: TrialResult | undefined): string | undefined {
   switch (trial?.status) {
     case 'works':
-      return '$(pass) works';
+      return trial.mfa ? '$(pass) works with MFA' : '$(pass) works';
     case 'refused':
       return '$(error) refused: its trust policy, your own policies, a permission boundary or an SCP does not allow it';
-    case 'needsMfa':
-      return '$(lock) needs MFA';
     case 'other':
       return `$(warning) ${trial.code ?? 'failed'}`;
     default:

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Settings } from '../configuration/settings';
 import { consoleSigninUrl } from '../core/aws/console';
+import { serveRedirectOnce } from '../core/aws/consoleRedirect';
 import { roleForArn, type RoleEntry } from '../core/catalog/roleCatalog';
 import type { Identity, Session } from '../core/session';
 import { getCallerIdentity, terminalDefaultCredentials } from '../core/sts/assumeRole';
@@ -16,7 +17,11 @@ import type { RoleSessionStore } from '../store/roleSession';
 import type { RecentRoles } from '../store/recentRoles';
 import type { RoleNode } from '../treeViews/roleTree';
 import { addAccount } from './addAccount';
+import { reachableFromBrowser } from './browserUrl';
 import { pickRole } from './switchRolePick';
+
+/** How long the console's one-time redirect waits for the browser: its SigninToken is good for 15 minutes. */
+const CONSOLE_REDIRECT_TIMEOUT_MS = 5 * 60_000;
 
 /** From a role row in the tree; a profile name, role key or ARN from keybindings, links and tests. */
 export type RoleArgs = Pick<RoleNode, 'role'> | string;
@@ -63,6 +68,7 @@ class RoleCommands {
       active: this.deps.roles.activeRole,
       hasSession: !!this.deps.session.identity,
       roleForArn: (arn) => roleForArn(arn, catalog, config.profiles),
+      isProduction: (role) => this.deps.guardrails.productionOf(role).production,
     });
     if (picked === 'clear') {
       this.deps.roles.clear();
@@ -133,9 +139,11 @@ class RoleCommands {
       timeoutMs: s.requestTimeoutMs,
     });
     this.deps.log.info(`Opening the AWS console as ${identity.arn ?? role.arn}`);
-    // Handed over as the string: the extension host then opens it byte for byte, while a Uri is decoded and
-    // re-encoded on the way, which mangles the encoded Destination in the query (microsoft/vscode#85930, #173239).
-    const opened = await vscode.env.openExternal(url as unknown as vscode.Uri);
+    // Through a one-time loopback redirect (core/aws/consoleRedirect.ts): VS Code's "open external website?"
+    // dialog then shows that address, never the SigninToken. The sign-in URL itself only travels in the
+    // redirect's Location header, byte for byte (a vscode.Uri would re-encode its Destination, microsoft/vscode#85930).
+    const redirect = await serveRedirectOnce(url, CONSOLE_REDIRECT_TIMEOUT_MS);
+    const opened = await vscode.env.openExternal(await reachableFromBrowser(redirect.url));
     if (!opened) {
       throw new UserError(
         'VS Code did not open the console sign-in page (the browser refused it): try again, or allow VS Code to open links.',

@@ -1,7 +1,8 @@
 // The Switch Role quick pick: the active role marked, recently used first under their own heading, an
-// "Assume this ARN…" entry when the typed text is a role ARN that is not listed, and "Clear credentials".
+// "Assume this ARN…" entry when the typed text is a role ARN that is not listed (or what is wrong with a typed
+// ARN that is not one), production roles marked with a flame, and "Clear credentials".
 import * as vscode from 'vscode';
-import { tryParseRoleArn } from '../core/aws/arn';
+import { isAccountId, tryParseRoleArn } from '../core/aws/arn';
 import { type Catalog, orderByRecent, type RoleEntry } from '../core/catalog/roleCatalog';
 import { UserError } from '../core/userError';
 
@@ -13,6 +14,8 @@ export interface PickContext {
   hasSession: boolean;
   /** Builds a role for an ARN that the catalog does not list. */
   roleForArn: (arn: string) => RoleEntry | undefined;
+  /** Whether a role is production (store/guardrails.ts), for the same flame the tree shows. */
+  isProduction?: (role: RoleEntry) => boolean;
 }
 
 /** The role picked, 'clear', or undefined when the person dismissed the pick. */
@@ -31,22 +34,23 @@ export async function pickRole(catalog: Catalog, context: PickContext): Promise<
   pick.onDidChangeValue((value) => {
     const parsed = tryParseRoleArn(value);
     // alwaysShow keeps the entry visible although the filter text matches none of its words exactly
-    pick.items =
-      parsed && !listed.has(parsed.arn)
-        ? [
-            {
-              label: 'Assume this ARN…',
-              iconPath: new vscode.ThemeIcon('add'),
-              description: parsed.arn,
-              arn: parsed.arn,
-              alwaysShow: true,
-            },
-            ...base,
-          ]
-        : base;
+    if (parsed && !listed.has(parsed.arn)) {
+      pick.items = [
+        { label: 'Assume this ARN…', iconPath: new vscode.ThemeIcon('add'), description: parsed.arn, arn: parsed.arn, alwaysShow: true },
+        ...base,
+      ];
+    } else if (!parsed && /^\s*arn:/.test(value)) {
+      pick.items = [notAnArn(value), ...base];
+    } else {
+      pick.items = base;
+    }
   });
   const chosen = await new Promise<Item | undefined>((resolve) => {
-    pick.onDidAccept(() => resolve(pick.selectedItems[0]));
+    // Enter on the "not a role ARN" line, or on an empty list, keeps the pick open: the text is there to fix.
+    pick.onDidAccept(() => {
+      const item = pick.selectedItems[0];
+      if (item && (item.role || item.arn || item.clear)) resolve(item);
+    });
     pick.onDidHide(() => resolve(undefined));
     pick.show();
   });
@@ -55,6 +59,20 @@ export async function pickRole(catalog: Catalog, context: PickContext): Promise<
     return 'clear';
   }
   return chosen?.role ?? (chosen?.arn ? context.roleForArn(chosen.arn) : undefined);
+}
+
+/** What is wrong with a typed ARN, as the line the person sees instead of an empty list. */
+function notAnArn(value: string): Item {
+  const account = /^arn:[a-z-]+:iam::([^:]*):role\//.exec(value.trim())?.[1];
+  return {
+    label: 'Not a role ARN: fix the text to assume it',
+    iconPath: new vscode.ThemeIcon('warning'),
+    detail:
+      account !== undefined && !isAccountId(account)
+        ? `The account id '${account}' is not 12 digits.`
+        : 'A role ARN reads arn:aws:iam::<12-digit account>:role/<name>.',
+    alwaysShow: true,
+  };
 }
 
 function roleItems(catalog: Catalog, context: PickContext): Item[] {
@@ -71,11 +89,15 @@ function roleItems(catalog: Catalog, context: PickContext): Item[] {
       items.push({ label: wanted === 'recent' ? 'recently used' : 'all roles', kind: vscode.QuickPickItemKind.Separator });
     }
     const isActive = context.active?.key === role.key;
+    const production = context.isProduction?.(role) ?? false;
     items.push({
       label: role.label,
-      iconPath: new vscode.ThemeIcon(isActive ? 'pass-filled' : role.needsMfa ? 'lock' : 'person'),
+      iconPath: production
+        ? new vscode.ThemeIcon('flame', new vscode.ThemeColor('errorForeground'))
+        : new vscode.ThemeIcon(isActive ? 'pass-filled' : role.needsMfa ? 'lock' : 'person'),
       description: [
         isActive ? 'active' : undefined,
+        production ? 'production' : undefined,
         aliases.get(role.accountId) ?? role.accountId,
         role.name,
         role.needsMfa ? 'MFA' : undefined,

@@ -152,6 +152,7 @@ class VaultServerCommands {
     if (!result) return;
     const { info } = result;
     await this.connections.signIn(server, result.token);
+    void setVaultSignedIn(true);
     this.deps.log.info(`Signed in to Vault at ${server.address} as ${info.displayName} (${info.policies.join(', ')}).`);
     this.tree.refresh();
     void vscode.window.showInformationMessage(
@@ -163,9 +164,16 @@ class VaultServerCommands {
     const server = await pickServer(this.connections.servers(), arg?.server, 'Sign out of Vault');
     if (!server) return;
     await this.connections.signOut(server);
+    const kept = await Promise.all(this.connections.servers().map((s) => this.connections.tokenKept(s)));
+    void setVaultSignedIn(kept.some(Boolean));
     this.tree.refresh();
     void vscode.window.showInformationMessage(
       `Signed out of ${server.name}; its token is forgotten. Leases stay valid until they expire or you revoke them.`,
     );
   }
+}
+
+/** For the walkthrough's "Sign in to Vault" step, which completes when this becomes true. */
+function setVaultSignedIn(signedIn: boolean): Thenable<unknown> {
+  return vscode.commands.executeCommand('setContext', 'iamSwitchboard.vaultSignedIn', signedIn);
 }

@@ -18,6 +18,13 @@ interface WorkspaceState {
   'iamSwitchboard.vault.leases': SavedLease[];
   /** Process ids and labels (never keys) of terminals that got AWS keys, to find them after a reload. */
   'iamSwitchboard.terminalsWithKeys': Array<{ pid: number; label: string }>;
+  /**
+   * Terminals opened as a role in endpoint mode: process id, role key and label (their tokens live in
+   * SecretStorage), so the ones VS Code reconnects after a reload get their tokens back.
+   */
+  'iamSwitchboard.pinnedTerminals': Array<{ pid: number; roleKey: string; label: string }>;
+  /** Process ids and start times of transient pinned terminals, to end them if they outlive their window. */
+  'iamSwitchboard.pinnedTerminalsToEnd': Array<{ pid: number; started: string }>;
   /** The port of this window's credential endpoint, asked for again after a reload so terminals keep working. */
   'iamSwitchboard.endpointPort': number;
   /** Process ids (nothing else) of terminals that do not follow the active role (terminals/notFollowing.ts). */

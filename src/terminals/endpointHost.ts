@@ -54,13 +54,16 @@ export class EndpointHost implements vscode.Disposable {
     return this.running;
   }
 
-  /** A token for one terminal or launch; `identity` pins it, otherwise it follows the window's session. */
-  async issue(identity?: Identity, role?: RoleEntry): Promise<string> {
+  /**
+   * A token for one terminal or launch; `identity` pins it, otherwise it follows the window's session. `previous`
+   * takes a pinned terminal's token again after a reload (its process still holds it).
+   */
+  async issue(identity?: Identity, role?: RoleEntry, previous?: string): Promise<string> {
     await this.start();
     if (identity && role) {
       this.pinnedRoles.set(identity, role);
     }
-    return this.endpoint.issueToken(identity ? { kind: 'pinned', identity } : { kind: 'following' });
+    return this.endpoint.issueToken(identity ? { kind: 'pinned', identity } : { kind: 'following' }, previous);
   }
 
   revoke(token: string): void {

@@ -12,6 +12,7 @@ import {
   pinnedTerminalEnvironment,
 } from '../core/endpoint/terminalEnv';
 import type { EndpointHost } from './endpointHost';
+import { notYetAssumed, type PinnedTerminalMemory } from './pinnedTerminalMemory';
 
 /** Where a pinned terminal carries its own values, under names the window-wide collection never sets. */
 const PIN_PREFIX = 'IAM_SWITCHBOARD_PIN_';
@@ -57,9 +58,24 @@ export function pinnedTerminalOptions(
   return { name, ...look, env, strictEnv: true, isTransient: true, shellPath: '/bin/sh', shellArgs: ['-c', UNPIN_SCRIPT, shell] };
 }
 
+/** How terminals opened as a role come back after Reload Window (pinnedTerminalMemory.ts). */
+export interface PinnedTerminalRestore {
+  memory: PinnedTerminalMemory;
+  /** The catalog's role of a key, to assume it again for a reconnected terminal. */
+  findRole: (key: string) => Promise<RoleEntry | undefined>;
+}
+
 export class PinnedTerminals implements vscode.Disposable {
   private readonly tokens = new Map<vscode.Terminal, string>();
-  private readonly subscription: vscode.Disposable;
+  /** Process ids of the terminals remembered for a reload. */
+  private readonly remembered = new Map<vscode.Terminal, number>();
+  /**
+   * Process ids of the transient ones (keys in their environment, or a Vault lease's token): VS Code drops their
+   * tabs on a reload but leaves their processes running, unseen and refused (measured in code-server), and the
+   * old window gets no say then; so the next window ends them.
+   */
+  private readonly endWithWindow = new Map<vscode.Terminal, number>();
+  private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
     private readonly endpoint: EndpointHost,
@@ -68,14 +84,32 @@ export class PinnedTerminals implements vscode.Disposable {
     private readonly onKeysTerminal: (terminal: vscode.Terminal, label: string) => void,
     /** Whether an identity is production (store/guardrails.ts), for the tab's look. */
     private readonly isProduction: (identity: Identity) => boolean = () => false,
+    private readonly restore?: PinnedTerminalRestore,
   ) {
-    this.subscription = vscode.window.onDidCloseTerminal((terminal) => {
-      const token = this.tokens.get(terminal);
-      if (token) {
-        this.endpoint.revoke(token); // a closed terminal's token stops working
-        this.tokens.delete(terminal);
-      }
-    });
+    this.subscriptions.push(
+      vscode.window.onDidCloseTerminal((terminal) => {
+        const transient = this.endWithWindow.get(terminal);
+        if (transient !== undefined && terminal.exitStatus?.reason !== vscode.TerminalExitReason.Shutdown) {
+          this.endWithWindow.delete(terminal);
+          void this.restore?.memory.ended(transient);
+        }
+        const token = this.tokens.get(terminal);
+        if (token) {
+          this.endpoint.revoke(token); // a closed terminal's token stops working
+          this.tokens.delete(terminal);
+        }
+        const pid = this.remembered.get(terminal);
+        // A window closing or reloading detaches its terminals: the reloaded window may reconnect them.
+        if (pid !== undefined && terminal.exitStatus?.reason !== vscode.TerminalExitReason.Shutdown) {
+          this.remembered.delete(terminal);
+          void this.restore?.memory.forget(pid);
+        }
+      }),
+    );
+    if (restore) {
+      void restore.memory.endLeftovers();
+      void this.reattach(restore);
+    }
   }
 
   /** Opens and shows a terminal that is `identity`; `role` lets the endpoint assume it again before it ends. */
@@ -85,6 +119,7 @@ export class PinnedTerminals implements vscode.Disposable {
         pinnedTerminalOptions(identity, process.env, vscode.env.shell, this.isProduction(identity)),
       );
       this.onKeysTerminal(terminal, identity.label);
+      void this.endsWithWindow(terminal);
       terminal.show();
       return terminal;
     }
@@ -92,19 +127,63 @@ export class PinnedTerminals implements vscode.Disposable {
     const running = await this.endpoint.start();
     // Not strictEnv, which drops the person's PATH and terminal.integrated.env.*: only the credentials differ.
     // The collection's "W," is prepended where VS Code applies it, and the endpoint takes the last token: P.
+    // A role's terminal is kept over a reload (VS Code reconnects its process; see reattach); other identities
+    // (a Vault lease) cannot be had again in a new window, so their terminals end with this one.
+    const kept = role !== undefined && this.restore !== undefined;
     const terminal = vscode.window.createTerminal({
       name: `AWS: ${identity.label}`,
       ...tabLook(this.isProduction(identity)),
       env: pinnedTerminalEnvironment(running, token, identity),
-      isTransient: true,
+      isTransient: !kept,
     });
     this.tokens.set(terminal, token);
+    if (kept) void this.rememberForReload(terminal, token, role, identity.label);
+    else void this.endsWithWindow(terminal);
     terminal.show();
     return terminal;
   }
 
+  private async endsWithWindow(terminal: vscode.Terminal): Promise<void> {
+    const pid = await terminal.processId;
+    if (pid !== undefined && vscode.window.terminals.includes(terminal)) {
+      this.endWithWindow.set(terminal, pid);
+      await this.restore?.memory.endAfterReload(pid);
+    }
+  }
+
+  private async rememberForReload(terminal: vscode.Terminal, token: string, role: RoleEntry, label: string): Promise<void> {
+    const pid = await terminal.processId;
+    if (pid === undefined || !this.tokens.has(terminal)) return;
+    this.remembered.set(terminal, pid);
+    await this.restore?.memory.remember(pid, token, role, label);
+  }
+
+  /**
+   * After a reload: the tokens of remembered terminals whose processes still run are taken again, pinned to their
+   * roles, and each terminal VS Code reconnects (the same process id) is adopted, so closing it ends its token.
+   */
+  private async reattach(restore: PinnedTerminalRestore): Promise<void> {
+    const waiting = new Map<number, string>();
+    const adopt = async (terminal: vscode.Terminal) => {
+      const pid = await terminal.processId;
+      const token = pid === undefined ? undefined : waiting.get(pid);
+      if (pid === undefined || token === undefined) return;
+      waiting.delete(pid);
+      this.tokens.set(terminal, token);
+      this.remembered.set(terminal, pid);
+    };
+    for (const terminal of await restore.memory.restore(restore.findRole)) {
+      const region = terminal.role.region ?? this.settings().region;
+      await this.endpoint.issue(notYetAssumed(terminal.role, terminal.label, region), terminal.role, terminal.token);
+      waiting.set(terminal.pid, terminal.token);
+    }
+    if (waiting.size === 0) return;
+    this.subscriptions.push(vscode.window.onDidOpenTerminal((terminal) => void adopt(terminal)));
+    vscode.window.terminals.forEach((terminal) => void adopt(terminal));
+  }
+
   dispose(): void {
-    this.subscription.dispose();
+    this.subscriptions.forEach((s) => s.dispose());
     this.tokens.forEach((token) => this.endpoint.revoke(token));
     this.tokens.clear();
   }

@@ -251,6 +251,10 @@ scenario("a closed pinned terminal's token stops working", async () => {
 });
 
 scenario('after a window reload, a terminal from before keeps its endpoint: no role until one is assumed, then that role', async () => {
+  // The pinned prod-readonly terminal would come back too (pinnedTerminalReload.test.ts), and its tab also reads
+  // "bash": closed first, so the one named BEFORE is the ordinary terminal.
+  await runInTerminal(page, 'AWS: prod-readonly', 'exit');
+  await terminalTab(page, 'AWS: prod-readonly').waitFor({ state: 'detached', timeout: 20_000 });
   await reloadWorkbench(page);
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 20_000 });
   // VS Code reconnects the terminal with the environment it started with; the window asked for the same port

@@ -10,18 +10,21 @@ import { cancelled, isCancellation, UserError } from '../userError';
 const TRY_SECONDS = 900;
 
 export type TrialStatus =
-  /** AssumeRole succeeded (the credentials were dropped at once). */
+  /** AssumeRole succeeded (the credentials were dropped at once), with MFA when `mfa` says so. */
   | 'works'
   /** AccessDenied: the trust policy does not let this user in (or wants an external id), or the user's own policies lack sts:AssumeRole on it. */
   | 'refused'
-  /** Refused without MFA, works with it. */
-  | 'needsMfa'
   /** Anything else, with the code. */
   | 'other';
 
 export interface TrialResult {
   arn: string;
   status: TrialStatus;
+  /**
+   * It works only with MFA: refused without, assumed with the person's code (or the MFA session a code opened).
+   * Still `works`: the person gave a valid code and the role is theirs, as assuming it from the tree shows.
+   */
+  mfa?: true;
   /** The machine code behind `refused` and `other` (AccessDenied, DurationTooLong, MfaFailed, …). */
   code?: string;
   /** For `other`: the sentence from the STS path. */
@@ -76,7 +79,7 @@ export async function tryRoles(arns: string[], options: TrialOptions): Promise<T
     }
     const withMfa = await attempt(trialRole(arn, options.sourceProfile, options.mfaSerial), options);
     if (withMfa.status === 'works') {
-      results.push({ arn, status: 'needsMfa' });
+      results.push({ arn, status: 'works', mfa: true });
     } else if (withMfa.status === 'refused') {
       results.push({ arn, ...plain });
     } else {

@@ -254,18 +254,35 @@ describe('try discovered roles', () => {
     ]);
   });
 
-  test('with an MFA device, a refused role is tried again with MFA, and the code is asked once', async () => {
+  test('with an MFA device, a refused role is tried again with MFA, works after a valid code, and the code is asked once', async () => {
     let asked = 0;
     const mfaCode = async () => {
       asked++;
       return totp(BOB_TOTP);
     };
     const results = await tryRoles([PROD('Admin'), PROD('BreakGlass'), PROD('ReadOnly')], trial('bob', { mfaSerial: BOB_MFA, mfaCode }));
-    assert.deepEqual(
-      results.map((r) => r.status),
-      ['needsMfa', 'refused', 'works'],
-    );
+    assert.deepEqual(results, [
+      { arn: PROD('Admin'), status: 'works', mfa: true },
+      { arn: PROD('BreakGlass'), status: 'refused', code: 'AccessDenied' },
+      { arn: PROD('ReadOnly'), status: 'works' },
+    ]);
     assert.equal(asked, 1);
+  });
+
+  test('tried again with the MFA session cached, the role that needs MFA still works, and no code is asked', async () => {
+    const cache = new StsCache();
+    let asked = 0;
+    const mfaCode = async () => {
+      asked++;
+      return totp(BOB_TOTP);
+    };
+    await tryRoles([PROD('Admin')], trial('bob', { mfaSerial: BOB_MFA, mfaCode, cache }));
+    const again = await tryRoles([PROD('Admin'), PROD('ReadOnly')], trial('bob', { mfaSerial: BOB_MFA, mfaCode, cache }));
+    assert.deepEqual(again, [
+      { arn: PROD('Admin'), status: 'works', mfa: true },
+      { arn: PROD('ReadOnly'), status: 'works' },
+    ]);
+    assert.equal(asked, 1, 'the cached MFA session serves the second try');
   });
 
   test("the source's MFA device comes from its profile, or from the role profiles that use it", async () => {

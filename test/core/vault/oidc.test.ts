@@ -151,6 +151,15 @@ describe('OIDC sign-in', () => {
     assert.match(((await flow.visit()) as BrowserVisit).page, /you can close this tab/);
   });
 
+  test("the demo's own address, http://127.0.0.1:<port>/ (what `npm run demo` prints), is allowed as well as localhost", async () => {
+    // code-server's asExternalUri keeps the host the page was opened at; Vault matches loopback hosts by name.
+    const flow = signIn((url, port) => usePage(url, port, { subject: 'sub-dana' }), {
+      redirectUri: () => 'http://127.0.0.1:18080/proxy/8250/oidc/callback',
+    });
+    const { info } = await flow.result;
+    assert.equal(info.displayName, 'oidc-dana@example.com');
+  });
+
   test('a redirect URI the role does not allow is named, with what to ask the Vault admin', async () => {
     const flow = signIn(async () => assert.fail('the browser must not open'), {
       redirectUri: () => 'http://192.0.2.10:8250/oidc/callback',

@@ -104,7 +104,10 @@ export const DEMO_USERS: Record<string, UserpassUser> = {
   readonly: { password: 'readonly-password', policies: [] },
 };
 
-/** OIDC at auth/oidc: role `dev` allows the vault CLI's loopback callback (any port) and code-server's proxy path. */
+/**
+ * OIDC at auth/oidc: role `dev` allows the vault CLI's loopback callback (any port) and code-server's proxy path,
+ * at both loopback names: the demo prints http://127.0.0.1:<port>/ and asExternalUri keeps the page's own host.
+ */
 export const DEMO_OIDC: OidcConfig = {
   mount: 'oidc',
   default_role: 'dev',
@@ -115,6 +118,8 @@ export const DEMO_OIDC: OidcConfig = {
         'http://127.0.0.1:8250/oidc/callback',
         'http://localhost:8080/proxy/8250/oidc/callback',
         'http://localhost:8080/absproxy/8250/oidc/callback',
+        'http://127.0.0.1:8080/proxy/8250/oidc/callback',
+        'http://127.0.0.1:8080/absproxy/8250/oidc/callback',
       ],
       policies: ['aws-dev'],
     },
