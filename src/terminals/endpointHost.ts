@@ -5,7 +5,7 @@
 import type * as vscode from 'vscode';
 import { workspaceStateOf } from '../configuration/state';
 import { awsConfigFiles } from '../core/aws/config';
-import { CredentialEndpoint } from '../core/endpoint/server';
+import { CredentialEndpoint, ROLE_ENDED_MESSAGE } from '../core/endpoint/server';
 import type { RoleEntry } from '../core/catalog/roleCatalog';
 import type { Identity, Session } from '../core/session';
 import { endpointEnvironment, type EnvironmentCollectionChanges, type EndpointEnvironmentOptions } from '../core/endpoint/terminalEnv';
@@ -31,6 +31,8 @@ export class EndpointHost implements vscode.Disposable {
   private running: Promise<RunningEndpoint> | undefined;
   /** Pinned identities that came from a role, so they can be re-assumed before they end. */
   private readonly pinnedRoles = new WeakMap<Identity, RoleEntry>();
+  /** Every pinned identity this window serves, and the tokens that stand for it (revoked when it ends). */
+  private readonly pinned = new Map<Identity, Set<string>>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -42,7 +44,10 @@ export class EndpointHost implements vscode.Disposable {
       log: (line) => deps.log.info(line),
     });
     // The generated profile carries the region: rewritten when the session's region changes.
-    this.subscriptions.push(deps.session.onDidChange(() => void this.rewriteProfile()));
+    this.subscriptions.push(
+      deps.session.onDidChange(() => void this.rewriteProfile()),
+      deps.session.onDidEnd((identity) => this.ended(identity)),
+    );
   }
 
   /** Starts the endpoint (once) and returns what terminals need to reach it. */
@@ -57,14 +62,25 @@ export class EndpointHost implements vscode.Disposable {
   /** A token for one terminal or launch; `identity` pins it, otherwise it follows the window's session. */
   async issue(identity?: Identity, role?: RoleEntry): Promise<string> {
     await this.start();
-    if (identity && role) {
-      this.pinnedRoles.set(identity, role);
+    if (!identity) {
+      return this.endpoint.issueToken({ kind: 'following' });
     }
-    return this.endpoint.issueToken(identity ? { kind: 'pinned', identity } : { kind: 'following' });
+    const own = pinnedValue(identity);
+    if (role) {
+      this.pinnedRoles.set(own, role);
+    }
+    const token = this.endpoint.issueToken({ kind: 'pinned', identity: own });
+    this.pinned.set(own, (this.pinned.get(own) ?? new Set()).add(token));
+    return token;
   }
 
   revoke(token: string): void {
     this.endpoint.revoke(token);
+    for (const [identity, tokens] of this.pinned) {
+      if (tokens.delete(token) && tokens.size === 0) {
+        this.pinned.delete(identity);
+      }
+    }
   }
 
   /** The person's ~/.aws/config changed: the generated copy follows. */
@@ -123,20 +139,34 @@ export class EndpointHost implements vscode.Disposable {
     }
   }
 
+  /** A Vault lease ended (revoked, expired): the terminals pinned to it stop at once and hear that their role ended. */
+  private ended(identity: Identity): void {
+    const tokens = this.pinned.get(identity);
+    if (tokens) {
+      this.deps.log.info(`The terminals of ${identity.label} were told their role ended.`);
+      [...tokens].forEach((token) => this.revoke(token));
+    }
+  }
+
   /**
-   * New credentials for an identity the endpoint serves: the session's role through the role store (one shared
-   * refresh, MFA asked once), a pinned role by assuming it again. A Vault lease cannot be refreshed: its keys stay
-   * what they are until the lease ends.
+   * New credentials for an identity the endpoint serves, for its own role whatever the window does: the session's
+   * role through the role store (one shared refresh, MFA asked once; an Identity Center role too, whatever
+   * autoRefresh says, as the endpoint asks only when credentials near their end), a pinned role by assuming it
+   * again. A Vault lease cannot be refreshed: its keys stay what they are until the lease ends, and a pinned
+   * terminal then hears that its role ended. The endpoint checks that the answer is the same principal.
    */
   private async refresh(identity: Identity): Promise<Identity> {
-    if (identity === this.deps.session.identity && identity.origin.kind === 'sts') {
+    if (identity === this.deps.session.identity && this.deps.roles.activeRole) {
       return this.deps.roles.refreshActive();
     }
     const role = this.pinnedRoles.get(identity);
     if (role) {
-      const fresh = await this.deps.roles.assume(role, `Refreshing the terminal of ${role.label}`, true);
+      const fresh = pinnedValue(await this.deps.roles.assume(role, `Refreshing the terminal of ${role.label}`, true));
       this.pinnedRoles.set(fresh, role);
       return fresh;
+    }
+    if (this.pinned.has(identity)) {
+      throw new UserError(ROLE_ENDED_MESSAGE, 'RoleEnded');
     }
     const until = identity.credentials.expiration ? ` at ${identity.credentials.expiration.toLocaleTimeString()}` : '';
     throw new UserError(
@@ -144,4 +174,13 @@ export class EndpointHost implements vscode.Disposable {
       'NotRefreshable',
     );
   }
+}
+
+/**
+ * A pinned terminal's identity as a value of its own: a role's session is copied, so that nothing the window does
+ * with its session (a refresh, a switch) can reach the pinned terminal through a shared object. A Vault lease or
+ * static role stays the one object: a renewal updates it in place, and its end is announced for that object.
+ */
+function pinnedValue(identity: Identity): Identity {
+  return identity.origin.kind === 'sts' || identity.origin.kind === 'sso' ? { ...identity } : identity;
 }
