@@ -31,8 +31,11 @@ export class EndpointHost implements vscode.Disposable {
   private running: Promise<RunningEndpoint> | undefined;
   /** Pinned identities that came from a role, so they can be re-assumed before they end. */
   private readonly pinnedRoles = new WeakMap<Identity, RoleEntry>();
-  /** Every pinned identity this window serves, and the tokens that stand for it (revoked when it ends). */
-  private readonly pinned = new Map<Identity, Set<string>>();
+  /**
+   * Every pinned identity this window serves (a copy of its own), with what it was copied from (to hear that a
+   * lease ended, and of its renewals) and the tokens that stand for it (revoked when it ends).
+   */
+  private readonly pinned = new Map<Identity, PinnedEntry>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -65,19 +68,22 @@ export class EndpointHost implements vscode.Disposable {
     if (!identity) {
       return this.endpoint.issueToken({ kind: 'following' });
     }
-    const own = pinnedValue(identity);
+    // A value of its own: nothing the window does with its session (a refresh, a switch) reaches this terminal
+    // through a shared object, and the endpoint refreshes it for its own role (issue 18, hole 1).
+    const own: Identity = { ...identity };
     if (role) {
       this.pinnedRoles.set(own, role);
     }
     const token = this.endpoint.issueToken({ kind: 'pinned', identity: own });
-    this.pinned.set(own, (this.pinned.get(own) ?? new Set()).add(token));
+    this.pinned.set(own, { original: identity, tokens: new Set([token]) });
     return token;
   }
 
   revoke(token: string): void {
     this.endpoint.revoke(token);
-    for (const [identity, tokens] of this.pinned) {
-      if (tokens.delete(token) && tokens.size === 0) {
+    for (const [identity, entry] of this.pinned) {
+      entry.tokens.delete(token);
+      if (entry.tokens.size === 0) {
         this.pinned.delete(identity);
       }
     }
@@ -141,11 +147,25 @@ export class EndpointHost implements vscode.Disposable {
 
   /** A Vault lease ended (revoked, expired): the terminals pinned to it stop at once and hear that their role ended. */
   private ended(identity: Identity): void {
-    const tokens = this.pinned.get(identity);
-    if (tokens) {
+    const tokens = [...this.pinned.values()].filter((entry) => entry.original === identity).flatMap((entry) => [...entry.tokens]);
+    if (tokens.length) {
       this.deps.log.info(`The terminals of ${identity.label} were told their role ended.`);
-      [...tokens].forEach((token) => this.revoke(token));
+      tokens.forEach((token) => this.revoke(token));
     }
+  }
+
+  /**
+   * A pinned terminal without a role to assume again (a Vault lease, a static role, a lease row): a renewal of the
+   * lease it was opened with (Renew Lease extends that object), else its role ended.
+   */
+  private renewed(identity: Identity, entry: PinnedEntry): Identity {
+    const end = (i: Identity) => i.credentials.expiration?.getTime() ?? Infinity;
+    if (end(entry.original) <= end(identity)) {
+      throw new UserError(ROLE_ENDED_MESSAGE, 'RoleEnded');
+    }
+    const next = { ...identity, credentials: entry.original.credentials };
+    this.pinned.set(next, entry);
+    return next;
   }
 
   /**
@@ -161,12 +181,14 @@ export class EndpointHost implements vscode.Disposable {
     }
     const role = this.pinnedRoles.get(identity);
     if (role) {
-      const fresh = pinnedValue(await this.deps.roles.assume(role, `Refreshing the terminal of ${role.label}`, true));
+      // A copy as well: the store may make the same object the session's when this role is active.
+      const fresh = { ...(await this.deps.roles.assume(role, `Refreshing the terminal of ${role.label}`, true)) };
       this.pinnedRoles.set(fresh, role);
       return fresh;
     }
-    if (this.pinned.has(identity)) {
-      throw new UserError(ROLE_ENDED_MESSAGE, 'RoleEnded');
+    const entry = this.pinned.get(identity);
+    if (entry) {
+      return this.renewed(identity, entry);
     }
     const until = identity.credentials.expiration ? ` at ${identity.credentials.expiration.toLocaleTimeString()}` : '';
     throw new UserError(
@@ -176,11 +198,8 @@ export class EndpointHost implements vscode.Disposable {
   }
 }
 
-/**
- * A pinned terminal's identity as a value of its own: a role's session is copied, so that nothing the window does
- * with its session (a refresh, a switch) can reach the pinned terminal through a shared object. A Vault lease or
- * static role stays the one object: a renewal updates it in place, and its end is announced for that object.
- */
-function pinnedValue(identity: Identity): Identity {
-  return identity.origin.kind === 'sts' || identity.origin.kind === 'sso' ? { ...identity } : identity;
+interface PinnedEntry {
+  /** The identity the terminal was opened with: a Vault lease renewed in place, or ended, is this object. */
+  original: Identity;
+  tokens: Set<string>;
 }
