@@ -68,7 +68,8 @@ const vscode = {
   env: { shell: '/bin/bash', remoteName: undefined, clipboard: { writeText: async () => undefined } },
   workspace: { isTrusted: true, getConfiguration: () => ({ get: (_k: string, d?: unknown) => d, inspect: () => undefined }) },
   window: {
-    withProgress: (_options: unknown, task: (progress: unknown, token: unknown) => unknown) => Promise.resolve(task({ report: () => undefined }, neverCancelled)),
+    withProgress: (_options: unknown, task: (progress: unknown, token: unknown) => unknown) =>
+      Promise.resolve(task({ report: () => undefined }, neverCancelled)),
     setStatusBarMessage: (text: string) => {
       say(text);
       return disposable;

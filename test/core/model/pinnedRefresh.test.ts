@@ -16,7 +16,7 @@ const HELPER = path.resolve(__dirname, '../../../src/credentialHelper.js');
 
 describe('a pinned terminal keeps its own role (issue 18, hole 1)', () => {
   let world: World;
-  let windows: Window[] = [];
+  const windows: Window[] = [];
   before(async () => {
     world = await World.start();
   });

@@ -101,7 +101,10 @@ export class World {
 
   private async load(): Promise<void> {
     const { aws, sso } = this.servers;
-    this.config = await loadAwsConfig({ configPath: process.env.AWS_CONFIG_FILE!, credentialsPath: process.env.AWS_SHARED_CREDENTIALS_FILE! });
+    this.config = await loadAwsConfig({
+      configPath: process.env.AWS_CONFIG_FILE!,
+      credentialsPath: process.env.AWS_SHARED_CREDENTIALS_FILE!,
+    });
     for (const role of buildCatalog({ profiles: this.config.profiles }).roles) this.roles.set(role.label, role);
     const ssoRole: RoleEntry = {
       key: 'sso:222222222222/ReadOnlyAccess',
@@ -124,17 +127,27 @@ export class World {
       portalEndpoint: sso.url,
       timeoutMs: 5000,
     });
-    let code: DeviceCode | undefined;
-    await this.center.signIn({
-      onCode: (c) => void (code = c),
-      sleep: async () => void (await approveOnPage(code!)),
-    });
+    await this.signIn();
     // A person types the code the device shows; AWS refuses a code twice, so a second one in the same 30 s is the next.
     fake.mfaCode = () => {
       this.mfaStep = Math.max(Math.floor(Date.now() / 30_000), this.mfaStep + 1);
       return totp(BOB_TOTP, this.mfaStep * 30_000);
     };
     void aws;
+  }
+
+  /** Sign in to IAM Identity Center: the device flow, approved on the local server's page as a person would. */
+  async signIn(): Promise<void> {
+    let code: DeviceCode | undefined;
+    await this.center.signIn({
+      onCode: (c) => void (code = c),
+      sleep: async () => void (await approveOnPage(code!)),
+    });
+  }
+
+  /** Sign out of IAM Identity Center (the token is ended at the portal and forgotten). */
+  signOut(): Promise<void> {
+    return this.center.signOut();
   }
 
   settings(): Settings {
@@ -173,16 +186,33 @@ export class World {
     const center = this.center;
     const identityCenter = {
       credentials: (role: RoleEntry, signal?: AbortSignal) =>
-        center.credentials({ accountId: role.sso!.accountId, roleName: role.sso!.roleName, label: role.label, region: role.region, signal }),
+        center.credentials({
+          accountId: role.sso!.accountId,
+          roleName: role.sso!.roleName,
+          label: role.label,
+          region: role.region,
+          signal,
+        }),
       profileCredentials: () => Promise.reject(new Error('not in the model')),
     };
-    const roles = new RoleSessionStore({ session, catalog, settings, log, recent: { add: async () => undefined } as never, identityCenter });
+    const roles = new RoleSessionStore({
+      session,
+      catalog,
+      settings,
+      log,
+      recent: { add: async () => undefined } as never,
+      identityCenter,
+    });
     const secrets = new MemorySecrets();
     const state = new Map<string, unknown>();
     const context = {
       subscriptions: [] as { dispose(): unknown }[],
       secrets,
-      workspaceState: { get: (k: string) => state.get(k), update: async (k: string, v: unknown) => void state.set(k, v), keys: () => [...state.keys()] },
+      workspaceState: {
+        get: (k: string) => state.get(k),
+        update: async (k: string, v: unknown) => void state.set(k, v),
+        keys: () => [...state.keys()],
+      },
       globalState: { get: () => undefined, update: async () => undefined, keys: () => [] },
       globalStorageUri: { fsPath: path.join(this.folder, `window-${index}-${Date.now()}`) },
       storageUri: { toString: () => `file:///model/window-${index}` },
@@ -327,7 +357,9 @@ function get(url: string, token: string): Promise<{ status: number; body: Record
     const req = http.get(url, { headers: { Authorization: token }, timeout: ANSWER_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }),
+      );
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms`)));
     req.on('error', reject);
