@@ -12,8 +12,15 @@ import { ROLE_ENDED_MESSAGE, NO_ACTIVE_ROLE_MESSAGE } from '../../../src/core/en
 import { fake } from './fakeVscode';
 import { type Answer, ANSWER_TIMEOUT_MS, clock, type Principal, principalText, type Window, World } from './world';
 
-/** MODEL_ROLES=dev-readonly,… narrows the roles (plain, chained, MFA, external id, Identity Center). */
-const ROLES = process.env.MODEL_ROLES?.split(',') ?? ['dev-readonly', 'prod-auditor', 'prod-admin', 'dev-deployer', 'dev/ReadOnlyAccess'];
+/** MODEL_ROLES=dev-readonly,… narrows the roles (plain, chained, MFA, external id, Identity Center, web identity). */
+const ROLES = process.env.MODEL_ROLES?.split(',') ?? [
+  'dev-readonly',
+  'prod-auditor',
+  'prod-admin',
+  'dev-deployer',
+  'dev/ReadOnlyAccess',
+  'ci',
+];
 const LEASES = [
   { role: 's3-full', type: 'iam_user' },
   { role: 'dev-s3', type: 'assumed_role' },
@@ -62,7 +69,7 @@ type Expected = { principal: Principal; orRefusal?: string[] } | { refusal: stri
 
 const args = process.argv;
 const argRuns = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : undefined;
-const RUNS = argRuns ?? Number(process.env.MODEL_RUNS ?? 12);
+const RUNS = argRuns ?? Number(process.env.MODEL_RUNS ?? 20);
 const SEED = process.env.MODEL_SEED === undefined ? undefined : Number(process.env.MODEL_SEED);
 
 const same = (a: Principal | undefined, b: Principal) => !!a && a.account === b.account && a.name === b.name;

@@ -92,11 +92,33 @@ export class World {
   private constructor(readonly servers: LocalServers) {}
 
   static async start(): Promise<World> {
-    process.env.AWS_CONFIG_FILE = path.join(FIXTURES, 'config');
-    process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(FIXTURES, 'credentials');
     const world = new World(await startServers());
+    world.writeConfig();
     await world.load();
     return world;
+  }
+
+  /** The fixtures' profiles, plus a web identity role (`ci`) whose token file a CI system keeps valid. */
+  private writeConfig(): void {
+    const claims = {
+      iss: 'https://token.local',
+      sub: 'ci-runner-LOCAL',
+      aud: 'sts.amazonaws.com',
+      exp: Math.floor(Date.now() / 1000) + 10 * 365 * 86400,
+    };
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const tokenFile = path.join(this.folder, 'web-identity-token');
+    fs.writeFileSync(tokenFile, `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.TESTSIGNATURE`, { mode: 0o600 });
+    const config = path.join(this.folder, 'config');
+    const ci = [
+      '[profile ci]',
+      'role_arn = arn:aws:iam::222222222222:role/WebIdentityDeploy',
+      `web_identity_token_file = ${tokenFile}`,
+      '',
+    ];
+    fs.writeFileSync(config, `${fs.readFileSync(path.join(FIXTURES, 'config'), 'utf8')}\n${ci.join('\n')}`);
+    process.env.AWS_CONFIG_FILE = config;
+    process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(FIXTURES, 'credentials');
   }
 
   private async load(): Promise<void> {
