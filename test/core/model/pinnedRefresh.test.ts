@@ -25,6 +25,12 @@ describe('a pinned terminal keeps its own role (issue 18, hole 1)', () => {
     await world.close();
   });
 
+  /** Resolves when the request is held at STS; fails (instead of hanging) when it was answered without a refresh. */
+  async function heldAtSts(hold: { arrived: Promise<void> }, asking: Promise<unknown>): Promise<void> {
+    const first = await Promise.race([hold.arrived.then(() => 'held'), asking.then(() => 'answered')]);
+    assert.equal(first, 'held', 'the request refreshed at STS');
+  }
+
   async function pinnedToActive(window: Window): Promise<string> {
     const before = fake.terminals.length;
     await world.command(window, 'iamSwitchboard.openTerminalAsRole');
@@ -44,7 +50,7 @@ describe('a pinned terminal keeps its own role (issue 18, hole 1)', () => {
     const hold = world.servers.aws.holdNext();
     const logged = fake.said.length;
     const asking = world.fetch(window.url, token);
-    await hold.arrived; // the pinned terminal's refresh is at STS
+    await heldAtSts(hold, asking); // the pinned terminal's refresh is at STS
     await world.command(window, 'iamSwitchboard.assumeRole', { role: world.role('prod-auditor') });
     assert.equal(window.session.identity?.accountId, '333333333333', 'the window switched to prod');
     hold.release();
@@ -66,6 +72,44 @@ describe('a pinned terminal keeps its own role (issue 18, hole 1)', () => {
     const log = fake.said.slice(logged).join('\n');
     assert.match(log, /Credential endpoint: refreshed dev-readonly/);
     assert.doesNotMatch(log, /refreshed prod-auditor/);
+  });
+
+  it("a following terminal's refresh that a switch overtakes resolves to the role it refreshed, not to the new one", async () => {
+    clock.offsetMs = 0;
+    const window = await world.openWindow(2);
+    windows.push(window);
+    await world.command(window, 'iamSwitchboard.assumeRole', { role: world.role('dev-readonly') });
+    assert.equal(principalText((await world.ask(window.url, window.followingToken)).principal), '222222222222/ReadOnly');
+    clock.offsetMs += 50 * 60_000; // ten minutes left: the next request refreshes
+    const hold = world.servers.aws.holdNext();
+    const logged = fake.said.length;
+    const asking = world.fetch(window.url, window.followingToken);
+    await heldAtSts(hold, asking); // the role store's refresh of dev is at STS
+    await world.command(window, 'iamSwitchboard.assumeRole', { role: world.role('prod-auditor') });
+    hold.release();
+    // Asked before the switch: dev's fresh keys, and the endpoint counts it as dev's refresh, not a failure.
+    assert.equal(principalText((await world.identify(await asking)).principal), '222222222222/ReadOnly');
+    const log = fake.said.slice(logged).join('\n');
+    assert.match(log, /Credential endpoint: refreshed dev-readonly/);
+    assert.doesNotMatch(log, /IdentityChanged/);
+    assert.equal(principalText((await world.ask(window.url, window.followingToken)).principal), '333333333333/Auditor');
+  });
+
+  it('keeps refreshing as dev after the window refreshed dev for its own terminals and then switched', async () => {
+    clock.offsetMs = 0;
+    const window = await world.openWindow(3);
+    windows.push(window);
+    await world.command(window, 'iamSwitchboard.assumeRole', { role: world.role('dev-readonly') });
+    const token = await pinnedToActive(window);
+    await world.ask(window.url, token);
+    await world.ask(window.url, window.followingToken);
+    clock.offsetMs += 50 * 60_000;
+    // The window's own terminals refresh dev first; then the person switches to prod.
+    assert.equal(principalText((await world.ask(window.url, window.followingToken)).principal), '222222222222/ReadOnly');
+    await world.command(window, 'iamSwitchboard.assumeRole', { role: world.role('prod-auditor') });
+    assert.equal(principalText((await world.ask(window.url, token)).principal), '222222222222/ReadOnly');
+    clock.offsetMs += 60 * 60_000 - 5000; // dev's refreshed keys end in 5 s: the pinned terminal must refresh alone
+    assert.equal(principalText((await world.ask(window.url, token)).principal), '222222222222/ReadOnly');
   });
 
   it('ends the terminal of a revoked Vault lease with the documented sentence, through the helper', async () => {
