@@ -32,8 +32,11 @@ export interface Identity {
 export class Session {
   private current: Identity | undefined;
   private readonly changed = new Emitter<Identity | undefined>();
+  private readonly ended = new Emitter<Identity>();
   /** Fires with the new identity (undefined after Clear). */
   readonly onDidChange = this.changed.event;
+  /** Fires with an identity whose credentials ended for good (a revoked or expired Vault lease), active or not. */
+  readonly onDidEnd = this.ended.event;
 
   get identity(): Identity | undefined {
     return this.current;
@@ -56,6 +59,17 @@ export class Session {
     }
     this.current = undefined;
     this.fire();
+  }
+
+  /**
+   * `identity` ended for good: it leaves the session if it is there, and whoever holds it (a pinned terminal's
+   * token) is told, so its keys are never served again.
+   */
+  end(identity: Identity): void {
+    if (this.current === identity) {
+      this.clear();
+    }
+    this.ended.fire(identity);
   }
 
   private fire(): void {

@@ -173,7 +173,7 @@ export class RoleSessionStore implements vscode.Disposable {
   /**
    * Refreshes the active role now (the credential endpoint asks when what it serves nears its end): silently when
    * no MFA code is needed, otherwise with the prompt. Shares one refresh with the timer and with other callers.
-   * Resolves to the identity that is then the session's.
+   * Resolves to the active role's new identity, which is the session's unless the session changed meanwhile.
    */
   refreshActive(): Promise<Identity> {
     const identity = this.deps.session.identity;
@@ -217,8 +217,10 @@ export class RoleSessionStore implements vscode.Disposable {
     const quiet = !needsMfaCode(role, this.cache);
     const done = this.assume(role, `Refreshing ${role.label}`, quiet).then((fresh) => {
       if (!stillCurrent()) {
-        this.deps.log.info(`Refreshed ${role.label}, but the session changed meanwhile: the refresh was dropped.`);
-        return this.deps.session.identity ?? fresh;
+        // Resolves to what was asked for, `role`'s new credentials, never to whatever the session is now: a
+        // caller holding the old identity (a request of the credential endpoint) must not become another role.
+        this.deps.log.info(`Refreshed ${role.label}, but the session changed meanwhile: the session stays as it is.`);
+        return fresh;
       }
       this.apply(role, fresh);
       return fresh;

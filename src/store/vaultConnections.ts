@@ -129,9 +129,13 @@ export class VaultConnections implements vscode.Disposable {
 
   /** Drops a lease everywhere: the tree, the in-memory credentials and, when it is active, the session. */
   forget(leaseId: string): void {
+    const identity = this.identities.get(leaseId);
     this.identities.delete(leaseId);
     this.createdHere.delete(leaseId);
     this.leases.remove(leaseId);
+    if (identity) {
+      this.deps.session.end(identity); // terminals pinned to the lease stop too (issue 18, hole 6)
+    }
     if (this.activeLeaseId() === leaseId) {
       this.deps.session.clear();
     }

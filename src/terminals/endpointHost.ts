@@ -5,7 +5,7 @@
 import type * as vscode from 'vscode';
 import { workspaceStateOf } from '../configuration/state';
 import { awsConfigFiles } from '../core/aws/config';
-import { CredentialEndpoint } from '../core/endpoint/server';
+import { CredentialEndpoint, ROLE_ENDED_MESSAGE } from '../core/endpoint/server';
 import type { RoleEntry } from '../core/catalog/roleCatalog';
 import type { Identity, Session } from '../core/session';
 import { endpointEnvironment, type EnvironmentCollectionChanges, type EndpointEnvironmentOptions } from '../core/endpoint/terminalEnv';
@@ -31,6 +31,11 @@ export class EndpointHost implements vscode.Disposable {
   private running: Promise<RunningEndpoint> | undefined;
   /** Pinned identities that came from a role, so they can be re-assumed before they end. */
   private readonly pinnedRoles = new WeakMap<Identity, RoleEntry>();
+  /**
+   * Every pinned identity this window serves (a copy of its own), with what it was copied from (to hear that a
+   * lease ended, and of its renewals) and the tokens that stand for it (revoked when it ends).
+   */
+  private readonly pinned = new Map<Identity, PinnedEntry>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -42,7 +47,10 @@ export class EndpointHost implements vscode.Disposable {
       log: (line) => deps.log.info(line),
     });
     // The generated profile carries the region: rewritten when the session's region changes.
-    this.subscriptions.push(deps.session.onDidChange(() => void this.rewriteProfile()));
+    this.subscriptions.push(
+      deps.session.onDidChange(() => void this.rewriteProfile()),
+      deps.session.onDidEnd((identity) => this.ended(identity)),
+    );
   }
 
   /** Starts the endpoint (once) and returns what terminals need to reach it. */
@@ -60,14 +68,28 @@ export class EndpointHost implements vscode.Disposable {
    */
   async issue(identity?: Identity, role?: RoleEntry, previous?: string): Promise<string> {
     await this.start();
-    if (identity && role) {
-      this.pinnedRoles.set(identity, role);
+    if (!identity) {
+      return this.endpoint.issueToken({ kind: 'following' });
     }
-    return this.endpoint.issueToken(identity ? { kind: 'pinned', identity } : { kind: 'following' }, previous);
+    // A value of its own: nothing the window does with its session (a refresh, a switch) reaches this terminal
+    // through a shared object, and the endpoint refreshes it for its own role (issue 18, hole 1).
+    const own: Identity = { ...identity };
+    if (role) {
+      this.pinnedRoles.set(own, role);
+    }
+    const token = this.endpoint.issueToken({ kind: 'pinned', identity: own }, previous);
+    this.pinned.set(own, { original: identity, tokens: new Set([token]) });
+    return token;
   }
 
   revoke(token: string): void {
     this.endpoint.revoke(token);
+    for (const [identity, entry] of this.pinned) {
+      entry.tokens.delete(token);
+      if (entry.tokens.size === 0) {
+        this.pinned.delete(identity);
+      }
+    }
   }
 
   /** The person's ~/.aws/config changed: the generated copy follows. */
@@ -126,20 +148,50 @@ export class EndpointHost implements vscode.Disposable {
     }
   }
 
+  /** A Vault lease ended (revoked, expired): the terminals pinned to it stop at once and hear that their role ended. */
+  private ended(identity: Identity): void {
+    const tokens = [...this.pinned.values()].filter((entry) => entry.original === identity).flatMap((entry) => [...entry.tokens]);
+    if (tokens.length) {
+      this.deps.log.info(`The terminals of ${identity.label} were told their role ended.`);
+      tokens.forEach((token) => this.revoke(token));
+    }
+  }
+
   /**
-   * New credentials for an identity the endpoint serves: the session's role through the role store (one shared
-   * refresh, MFA asked once), a pinned role by assuming it again. A Vault lease cannot be refreshed: its keys stay
-   * what they are until the lease ends.
+   * A pinned terminal without a role to assume again (a Vault lease, a static role, a lease row): a renewal of the
+   * lease it was opened with (Renew Lease extends that object), else its role ended.
+   */
+  private renewed(identity: Identity, entry: PinnedEntry): Identity {
+    const end = (i: Identity) => i.credentials.expiration?.getTime() ?? Infinity;
+    if (end(entry.original) <= end(identity)) {
+      throw new UserError(ROLE_ENDED_MESSAGE, 'RoleEnded');
+    }
+    const next = { ...identity, credentials: entry.original.credentials };
+    this.pinned.set(next, entry);
+    return next;
+  }
+
+  /**
+   * New credentials for an identity the endpoint serves, for its own role whatever the window does: the session's
+   * role through the role store (one shared refresh, MFA asked once; an Identity Center role too, whatever
+   * autoRefresh says, as the endpoint asks only when credentials near their end), a pinned role by assuming it
+   * again. A Vault lease cannot be refreshed: its keys stay what they are until the lease ends, and a pinned
+   * terminal then hears that its role ended. The endpoint checks that the answer is the same principal.
    */
   private async refresh(identity: Identity): Promise<Identity> {
-    if (identity === this.deps.session.identity && identity.origin.kind === 'sts') {
+    if (identity === this.deps.session.identity && this.deps.roles.activeRole) {
       return this.deps.roles.refreshActive();
     }
     const role = this.pinnedRoles.get(identity);
     if (role) {
-      const fresh = await this.deps.roles.assume(role, `Refreshing the terminal of ${role.label}`, true);
+      // A copy as well: the store may make the same object the session's when this role is active.
+      const fresh = { ...(await this.deps.roles.assume(role, `Refreshing the terminal of ${role.label}`, true)) };
       this.pinnedRoles.set(fresh, role);
       return fresh;
+    }
+    const entry = this.pinned.get(identity);
+    if (entry) {
+      return this.renewed(identity, entry);
     }
     const until = identity.credentials.expiration ? ` at ${identity.credentials.expiration.toLocaleTimeString()}` : '';
     throw new UserError(
@@ -147,4 +199,10 @@ export class EndpointHost implements vscode.Disposable {
       'NotRefreshable',
     );
   }
+}
+
+interface PinnedEntry {
+  /** The identity the terminal was opened with: a Vault lease renewed in place, or ended, is this object. */
+  original: Identity;
+  tokens: Set<string>;
 }

@@ -128,6 +128,13 @@ export class Freshener {
     this.options.log?.(`Credential endpoint: refreshing ${identity.label}`);
     try {
       const next = await Promise.race([this.provider.refresh(identity, controller.signal), deadline]);
+      if (!samePrincipal(next, identity)) {
+        // Never another identity: whatever the edge answered (a switch that landed meanwhile), it is not served.
+        throw new UserError(
+          `Refreshing ${identity.label} returned other credentials (${next.label}), which were not served: open a new terminal as the role in IAM Switchboard.`,
+          'IdentityChanged',
+        );
+      }
       if (!isNewer(next, identity)) {
         throw new UserError(
           `The credentials of ${identity.label} cannot be renewed: assume the role or lease new credentials in IAM Switchboard.`,
@@ -150,6 +157,41 @@ export class Freshener {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * Who an identity is, as a refresh must keep it: the account and role (an STS role, an Identity Center permission
+ * set), the lease, or the static role. Keys and session names may change; this may not.
+ */
+export function principalOf(identity: Identity): string {
+  const origin = identity.origin;
+  switch (origin.kind) {
+    case 'sts':
+      return `role ${arnPrincipal(origin.roleArn)}`;
+    case 'sso':
+      return `sso ${origin.accountId} ${origin.roleName}`;
+    case 'vault':
+      return `vault ${origin.server} ${origin.mount} ${origin.role} ${origin.leaseId}`;
+    case 'vaultStatic':
+      return `vaultStatic ${origin.server} ${origin.mount} ${origin.role}`;
+  }
+}
+
+/** Account and role name of a role or assumed-role ARN (the session name left out), else the ARN's account and resource. */
+function arnPrincipal(arn: string): string {
+  const [, , , , account = '', resource = ''] = arn.split(':');
+  const role = /^(?:role\/(?:.*\/)?|assumed-role\/)([^/]+)/.exec(resource);
+  return role ? `${account} role ${role[1]}` : `${account} ${resource}`;
+}
+
+/** The same principal by origin, and by what STS reported (ARN, account) where both sides know it. */
+export function samePrincipal(next: Identity, previous: Identity): boolean {
+  const agrees = (a: string | undefined, b: string | undefined) => a === undefined || b === undefined || a === b;
+  return (
+    principalOf(next) === principalOf(previous) &&
+    agrees(next.accountId, previous.accountId) &&
+    agrees(next.arn && arnPrincipal(next.arn), previous.arn && arnPrincipal(previous.arn))
+  );
 }
 
 /** New keys, or the same keys for longer (a renewed Vault lease). */

@@ -23,6 +23,11 @@ export interface AwsServer {
   close(): Promise<void>;
   setFailure(mode: FailureMode | undefined, count?: number): void;
   advanceClock(ms: number): void;
+  /**
+   * Holds the next request (any path but the test controls) until `release()`: `arrived` resolves when it is in,
+   * so a test acts while a call is in flight, at a moment it knows, instead of sleeping for one.
+   */
+  holdNext(): { arrived: Promise<void>; release(): void };
   issuedSecrets(): string[];
   /** What arrived so far: signed STS/IAM calls (by action) and TCP connections, to count round trips. */
   stats(): ServerStats;
@@ -141,6 +146,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
   const federation = new Federation(identities);
   const failures = new FailureSwitch();
   const stats: ServerStats = { requests: 0, actions: {}, connections: 0 };
+  const holds: Array<{ arrive: () => void; released: Promise<void> }> = [];
 
   async function handleQueryApi(req: IncomingMessage, url: URL, res: ServerResponse, requestId: string): Promise<void> {
     const body = await readBody(req);
@@ -272,6 +278,11 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     const requestId = randomUUID();
     stats.requests += 1; // every round trip, failed or not
     requests.record(req, res);
+    const hold = holds.shift();
+    if (hold) {
+      hold.arrive();
+      await hold.released;
+    }
     const failure = failures.take();
     if (failure && (await applyFailure(failure, req, res, requestId))) return;
     if (url.pathname === '/federation') {
@@ -321,6 +332,14 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     setFailure: (mode, count) => failures.set(mode, count),
     advanceClock: (ms) => {
       clock.offsetMs += ms;
+    },
+    holdNext: () => {
+      let arrive = () => undefined as void;
+      let release = () => undefined as void;
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      holds.push({ arrive, released });
+      return { arrived, release };
     },
     issuedSecrets: () => identities.issuedSecrets(),
     stats: () => ({ ...stats, actions: { ...stats.actions } }),
