@@ -184,7 +184,13 @@ export class World {
       autoRefresh: true,
       terminalCredentials: 'endpoint',
       requestTimeoutMs: 5000,
-      guardrails: { expectedAccountIds: [], assumeWorkspaceRoleOnOpen: false, wrongAccountLaunch: 'allow', confirmProductionRoles: false },
+      guardrails: {
+        expectedAccountIds: [],
+        assumeWorkspaceRoleOnOpen: false,
+        wrongAccountLaunch: 'allow',
+        confirmProductionRoles: false,
+        userProductionIds: [],
+      },
       identityCenterHiddenAccounts: [],
       vault: { servers: [{ name: 'local', address: vault.url }], defaultStsTtl: '1h', revokeLeasesOnExit: true, waitForIamUserKeys: false },
     };
