@@ -252,11 +252,13 @@ describe('leases we gave up on, against the local Vault', () => {
   test('a lease request that times out and that Vault answers later is revoked, and the log says so', async () => {
     let noted: (message: string) => void = () => undefined;
     const note = new Promise<string>((resolve) => (noted = resolve));
+    // The lease answer comes 3 s late, well past the 1 s deadline; the revoke that follows has the same 1 s, which a
+    // local Vault meets on a busy machine (300 ms did not always).
     const client = new VaultClient(
       { name: 'local', address: servers.vault.url },
-      { token, timeoutMs: 300, log: (m) => noted(m), warn: (m) => noted(m) },
+      { token, timeoutMs: 1000, log: (m) => noted(m), warn: (m) => noted(m) },
     );
-    servers.vault.setFailure({ mode: 'slow', delayMs: 1200 }, 1);
+    servers.vault.setFailure({ mode: 'slow', delayMs: 3000 }, 1);
     await rejectsWith(client.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' }), 'VaultTimeout');
     const message = await note;
     assert.match(message, /^Revoked Vault lease aws\/creds\/s3-full\/\S+: Vault issued it after its request timed out\.$/);
@@ -269,12 +271,12 @@ describe('leases we gave up on, against the local Vault', () => {
     const client = new VaultClient({ name: 'local', address: servers.vault.url }, { token, timeoutMs: 2000, warn: (m) => warned(m) });
     servers.vault.setFailure({ mode: 'slow', delayMs: 800 }, 1);
     const controller = new AbortController();
+    const leaseRequest = servers.vault.requests.count + 1;
     const request = client.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user', signal: controller.signal });
     // Once the slow lease request is in, every later request (the revoke) fails.
-    setTimeout(() => {
-      servers.vault.setFailure({ mode: 'error', status: 500 });
-      controller.abort();
-    }, 200);
+    await servers.vault.requests.arrived(leaseRequest);
+    servers.vault.setFailure({ mode: 'error', status: 500 });
+    controller.abort();
     await rejectsWith(request, 'Cancelled');
     const message = await warning;
     servers.vault.setFailure(undefined);
