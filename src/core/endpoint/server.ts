@@ -22,6 +22,19 @@ const NO_TOKEN_MESSAGE =
 export const CREDENTIALS_PATH = '/credentials';
 /** Credentials that never expire (IAM user keys) are still given an end, so long-running SDKs come back for switches. */
 const NO_EXPIRY_HORIZON_MS = 60 * 60_000;
+/**
+ * Clients on this machine send their whole request at once, so a socket that has not within a few seconds is
+ * closed (Node's defaults wait a minute, checked every 30 s), and the number of sockets is capped: an idle or
+ * slow local process cannot hold the endpoint's sockets and file descriptors. The answer may take long (a
+ * refresh waiting for an MFA code), which these limits do not count: they end once the request is in.
+ */
+export const ENDPOINT_LIMITS = {
+  headersTimeoutMs: 3_000,
+  requestTimeoutMs: 5_000,
+  checkEveryMs: 1_000,
+  keepAliveMs: 5_000,
+  maxConnections: 64,
+};
 
 export interface EndpointOptions extends FreshnessOptions {
   provider: IdentityProvider;
@@ -74,7 +87,18 @@ export class CredentialEndpoint {
   }
 
   private async listen(preferredPort: number | undefined): Promise<ListeningEndpoint> {
-    const server = createServer((req, res) => this.handle(req, res));
+    const server = createServer(
+      {
+        headersTimeout: ENDPOINT_LIMITS.headersTimeoutMs,
+        requestTimeout: ENDPOINT_LIMITS.requestTimeoutMs,
+        connectionsCheckingInterval: ENDPOINT_LIMITS.checkEveryMs,
+      },
+      (req, res) => this.handle(req, res),
+    );
+    server.keepAliveTimeout = ENDPOINT_LIMITS.keepAliveMs;
+    server.maxConnections = ENDPOINT_LIMITS.maxConnections;
+    // headersTimeout counts only from a request's first byte: a socket that never sends one is closed here.
+    server.on('connection', (socket) => socket.setTimeout(ENDPOINT_LIMITS.headersTimeoutMs, () => socket.destroy()));
     try {
       await listen(server, preferredPort ?? 0);
     } catch (error) {
@@ -112,6 +136,8 @@ export class CredentialEndpoint {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    // The request is in: its answer may wait for a refresh (and an MFA code); after it, keepAliveTimeout applies.
+    req.socket.setTimeout(0);
     this.answer(req)
       .catch((error: unknown) =>
         refusal(
@@ -128,6 +154,10 @@ export class CredentialEndpoint {
     if (!this.isOurHost(req.headers.host)) {
       // A web page reaching 127.0.0.1 through DNS rebinding sends its own host name.
       return refusal(403, 'AccessDenied', 'Requests must be addressed to 127.0.0.1');
+    }
+    if (req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined) {
+      // Browsers add these to every cross-site request; the AWS CLI and SDKs never send them.
+      return refusal(403, 'AccessDenied', 'Requests from web pages are refused');
     }
     if (req.method !== 'GET' || url.pathname !== CREDENTIALS_PATH) {
       return refusal(404, 'NotFound', `Credentials are served by GET ${CREDENTIALS_PATH}`);

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
-import { CredentialEndpoint, type EndpointOptions, NO_ACTIVE_ROLE_MESSAGE, ROLE_ENDED_MESSAGE } from '../../../src/core/endpoint/server';
+import {
+  CredentialEndpoint,
+  ENDPOINT_LIMITS,
+  type EndpointOptions,
+  NO_ACTIVE_ROLE_MESSAGE,
+  ROLE_ENDED_MESSAGE,
+} from '../../../src/core/endpoint/server';
 import { StsCache } from '../../../src/core/sts/assumeRole';
 import { UserError } from '../../../src/core/userError';
 import { type EndpointWorld, get, startEndpointWorld, TestProvider } from '../../support/endpointWorld';
@@ -188,6 +194,49 @@ describe('credential endpoint: network', () => {
     assert.equal(answer.status, 403);
     assert.equal('AccessKeyId' in answer.body, false);
     assert.equal((await get(`http://localhost:${port}/credentials`, auth(token), '127.0.0.1')).status, 200);
+  });
+
+  it('closes a socket that sends no request within the headers timeout', { timeout: 15_000 }, async () => {
+    const { port } = await start(new TestProvider(world));
+    const socket = net.connect(port, '127.0.0.1');
+    const opened = Date.now();
+    await new Promise((resolve) => socket.once('close', resolve));
+    const waited = Date.now() - opened;
+    assert.ok(waited < ENDPOINT_LIMITS.headersTimeoutMs + 1_000, `closed after ${waited} ms`);
+  });
+
+  it(
+    'caps the sockets it holds: one past the cap is closed at once, and requests work again once the idle ones are gone',
+    { timeout: 15_000 },
+    async () => {
+      const provider = new TestProvider(world);
+      provider.active = await world.assume('dev-readonly');
+      const { endpoint, url, port } = await start(provider);
+      const token = issue(endpoint, { kind: 'following' });
+      const idle = await Promise.all(Array.from({ length: ENDPOINT_LIMITS.maxConnections }, () => hold(port)));
+      const extra = net.connect(port, '127.0.0.1');
+      const outcome = await new Promise<string>((resolve) => {
+        extra.once('data', () => resolve('answered'));
+        extra.once('close', () => resolve('closed'));
+        extra.once('error', () => resolve('closed'));
+        extra.write(`GET /credentials HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${token}\r\n\r\n`);
+      });
+      assert.equal(outcome, 'closed');
+      await Promise.all(
+        idle.map((socket) => new Promise((resolve) => (socket.destroyed ? resolve(undefined) : socket.once('close', resolve)))),
+      );
+      assert.equal((await get(url, auth(token), '127.0.0.1')).status, 200);
+    },
+  );
+
+  it('refuses a request a browser sent (it carries Origin), whatever its Host says', async () => {
+    const provider = new TestProvider(world);
+    provider.active = await world.assume('dev-readonly');
+    const { endpoint, url } = await start(provider);
+    const token = issue(endpoint, { kind: 'following' });
+    const answer = await get(url, { ...auth(token), Origin: 'http://attacker.example' }, '127.0.0.1');
+    assert.equal(answer.status, 403);
+    assert.equal('AccessKeyId' in answer.body, false);
   });
 
   it('takes the previous port when it is free, and an ephemeral one when it is taken', async () => {
@@ -403,5 +452,14 @@ function connect(host: string, port: number): Promise<void> {
       resolve();
     });
     socket.on('error', reject);
+  });
+}
+
+/** An open socket that sends nothing, as an idle local process would hold it. */
+function hold(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(socket));
+    // Closed by the server later: a reset then is expected.
+    socket.on('error', (error) => (socket.readyState === 'opening' ? reject(error) : undefined));
   });
 }
