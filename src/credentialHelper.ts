@@ -2,6 +2,7 @@
 // terminal's credentials from the VS Code window's credential endpoint and prints them in the credential_process
 // format (Version 1). The AWS CLI, boto3 and the SDKs run it for the generated `iam-switchboard` profile and
 // show what it writes to stderr when it fails, so every failure is one sentence saying what to do.
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 
 /** Longer than the endpoint waits for a refresh (which may include typing an MFA code in VS Code). */
@@ -28,6 +29,42 @@ function endpointUrl(): URL {
     fail('AWS_CONTAINER_CREDENTIALS_FULL_URI is not the IAM Switchboard endpoint on 127.0.0.1: open a new terminal in VS Code.');
   }
   return url;
+}
+
+/**
+ * The user ids of the sockets listening on `port` (Linux: /proc/net/tcp and tcp6, readable by everyone), or
+ * undefined where that cannot be read. After a reload the window may listen elsewhere and another local user's
+ * program may hold the old port: the token must not go there.
+ */
+function listenerOwners(port: number): number[] | undefined {
+  const owners: number[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    // sl local_address rem_address st ... uid: the port is the hex after the last ':'; st 0A is LISTEN.
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] === '0A' && parseInt(fields[1]?.split(':').pop() ?? '', 16) === port) {
+        owners.push(Number(fields[7]));
+      }
+    }
+  }
+  return owners;
+}
+
+function refuseForeignListener(url: URL): void {
+  const port = Number(url.port || 80);
+  const owners = listenerOwners(port);
+  const me = process.getuid?.();
+  if (owners && me !== undefined && owners.some((uid) => uid !== me)) {
+    fail(
+      `Another user's program listens on port ${port}, where this terminal's VS Code window used to serve credentials; its token was not sent: open a new terminal in VS Code.`,
+    );
+  }
 }
 
 function get(url: URL, token: string): Promise<{ status: number; body: string }> {
@@ -58,6 +95,7 @@ async function main(): Promise<void> {
   if (/[^\x20-\x7e]/.test(token)) {
     fail('AWS_CONTAINER_AUTHORIZATION_TOKEN is malformed: open a new terminal in VS Code.');
   }
+  refuseForeignListener(url);
   const answer = await get(url, token).catch(() =>
     fail('The VS Code window that served AWS credentials to this terminal is closed or was reloaded: open a new terminal in VS Code.'),
   );

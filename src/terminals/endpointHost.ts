@@ -89,8 +89,17 @@ export class EndpointHost implements vscode.Disposable {
     // The same token as before a reload (kept in SecretStorage, never in a file), so reconnected terminals follow.
     // Read before listening: a reconnected terminal may ask the moment the port is open.
     const previous = await this.context.secrets.get(secretKey);
-    const { url, port } = await this.endpoint.start({ port: state.get('iamSwitchboard.endpointPort') });
-    const followingToken = this.endpoint.issueToken({ kind: 'following' }, previous);
+    const previousPort = state.get('iamSwitchboard.endpointPort');
+    const { url, port } = await this.endpoint.start({ port: previousPort });
+    // On another port the kept token is not reused (it went to whoever holds the old port): see resumeFollowing.
+    const followingToken = this.endpoint.resumeFollowing(
+      previous && previousPort !== undefined ? { token: previous, port: previousPort } : undefined,
+    );
+    if (previousPort !== undefined && previousPort !== port) {
+      this.deps.log.warn(
+        `The credential endpoint's port ${previousPort} was taken: it now listens on ${port} with a new token, and terminals from before the reload must be relaunched.`,
+      );
+    }
     await Promise.all([state.update('iamSwitchboard.endpointPort', port), this.context.secrets.store(secretKey, followingToken)]);
     const configFile = await this.writeProfile(port);
     const options = { configFile, endpointUrl: url, followingToken };

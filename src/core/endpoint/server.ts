@@ -130,6 +130,17 @@ export class CredentialEndpoint {
     return this.tokens.issue(spec, previous);
   }
 
+  /**
+   * The window's following token after a reload. The kept one only when the endpoint got the port it had back:
+   * otherwise terminals from before the reload send it to the old port, where another program (another local
+   * user's) may now listen, so it may have leaked and must never work here. A new one is minted instead, and
+   * those terminals must be relaunched (VS Code offers that, since their URL and token change).
+   */
+  resumeFollowing(kept: { token: string; port: number } | undefined): string {
+    const regained = kept !== undefined && kept.port === this.listening?.port && isTokenShape(kept.token, 'following');
+    return this.tokens.issue({ kind: 'following' }, regained ? kept.token : undefined);
+  }
+
   /** The token stops working at once (a closed terminal, an ended lease). */
   revoke(token: string): void {
     this.tokens.revoke(token);

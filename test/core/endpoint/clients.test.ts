@@ -46,6 +46,14 @@ const noTerraform =
     `no hashicorp/aws provider in ${TERRAFORM_MIRROR} (no network here)`);
 const noCli = !fs.existsSync(AWS_CLI) && 'Debian awscli is not installed at /usr/bin/aws (apt-get install -y awscli)';
 
+const notRoot = process.getuid?.() !== 0 && 'running a listener as another user needs root';
+const SQUATTER = `
+const server = require('node:http').createServer((req, res) => {
+  console.log('request ' + req.headers.authorization);
+  res.writeHead(403, { 'Content-Type': 'application/json' }).end('{"Code":"AccessDenied","Message":"no"}');
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+
 let world: EndpointWorld;
 let provider: TestProvider;
 let endpoint: CredentialEndpoint;
@@ -409,6 +417,35 @@ output "arn" {
     assert.equal(remote.code, 1);
     assert.match(remote.stderr, /not the IAM Switchboard endpoint on 127\.0\.0\.1/);
   });
+
+  it(
+    'the helper never sends its token to a port another local user listens on (a window reloaded elsewhere)',
+    { skip: notRoot },
+    async () => {
+      // A program of user 65534 on a port, printing every Authorization header it is sent.
+      const squatter = spawn(process.execPath, ['-e', SQUATTER], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] });
+      const lines: string[] = [];
+      const closed = new Promise((resolve) => squatter.stdout!.on('end', resolve));
+      const port = await new Promise<string>((resolve) =>
+        createInterface({ input: squatter.stdout! }).on('line', (line) => (lines.push(line), lines.length === 1 && resolve(line))),
+      );
+      const env = { ...windowEnv(), AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${port}/credentials` };
+      const byHelper = await outcome(process.execPath, [HELPER], env);
+      const byCli = noCli ? undefined : await cli(env);
+      squatter.kill();
+      await closed;
+      assert.deepEqual(lines.slice(1), [], 'the token was sent to the other user');
+      assert.equal(byHelper.code, 1);
+      assert.match(
+        byHelper.stderr,
+        /Another user's program listens on port \d+.*its token was not sent: open a new terminal in VS Code\.\n$/,
+      );
+      if (byCli) {
+        assert.notEqual(byCli.code, 0);
+        assert.match(byCli.stderr, /Another user's program listens/);
+      }
+    },
+  );
 
   it('a long-running JS SDK process keeps succeeding across a refresh and picks up the new access key id', async () => {
     await followsRefresh(process.execPath, ['--no-warnings', '-e', LOOP_SDK, world.aws.url]);

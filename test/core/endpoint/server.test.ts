@@ -157,6 +157,38 @@ describe('credential endpoint: tokens', () => {
     assert.equal((await get(url, auth(pinned))).body.AccessKeyId, first.credentials.accessKeyId);
   });
 
+  it('after a reload keeps the following token only on the same port: on another one the kept token never works', async () => {
+    const provider = new TestProvider(world);
+    provider.active = await world.assume('dev-readonly');
+    const before = await start(provider);
+    const kept = { token: issue(before.endpoint, { kind: 'following' }), port: before.port };
+    await before.endpoint.stop();
+    // Someone else takes the port while the window reloads.
+    const squatter = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(before.port, '127.0.0.1', resolve));
+    try {
+      const moved = new CredentialEndpoint({ provider });
+      endpoints.push(moved);
+      const { url, port } = await moved.start({ port: before.port });
+      assert.notEqual(port, before.port);
+      const fresh = moved.resumeFollowing(kept);
+      tokens.push(fresh);
+      assert.notEqual(fresh, kept.token);
+      const refused = await get(url, auth(kept.token));
+      assert.equal(refused.status, 403);
+      assert.match(String(refused.body.Message), /open a new terminal/);
+      assert.equal((await get(url, auth(fresh))).status, 200);
+    } finally {
+      squatter.close();
+    }
+    const back = new CredentialEndpoint({ provider });
+    endpoints.push(back);
+    const regained = await back.start({ port: before.port });
+    assert.equal(regained.port, before.port);
+    assert.equal(back.resumeFollowing(kept), kept.token);
+    assert.equal((await get(regained.url, auth(kept.token))).status, 200);
+  });
+
   it('re-registers a following token kept across a window reload, and refuses one of the wrong kind', async () => {
     const provider = new TestProvider(world);
     provider.active = await world.assume('dev-readonly');
