@@ -13,6 +13,7 @@ import { CredentialEndpoint, NO_ACTIVE_ROLE_MESSAGE } from '../../../src/core/en
 import type { Identity } from '../../../src/core/session';
 import { endpointEnvironment, type EnvironmentCollectionChanges, strictPinnedEnvironment } from '../../../src/core/endpoint/terminalEnv';
 import { helperCommand, writeTerminalProfile } from '../../../src/core/endpoint/terminalProfile';
+import { CredentialsFileGuard, hasGeneratedProfile, moveGeneratedProfile } from '../../../src/core/endpoint/credentialsGuard';
 import { type EndpointWorld, startEndpointWorld, TestProvider } from '../../support/endpointWorld';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -21,6 +22,7 @@ const AWS_CLI = '/usr/bin/aws';
 const ALICE_KEY = 'AKIALOCALALICE000001';
 const ALICE_SECRET = 'aliceLocalSecretKey00000000000000000000A';
 const READONLY_ARN = 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice';
+const ALICE_ARN = 'arn:aws:iam::111111111111:user/alice';
 const DEPLOYER_ARN = /^arn:aws:sts::222222222222:assumed-role\/Deployer\//;
 const MINUTE = 60_000;
 const run = promisify(execFile);
@@ -97,6 +99,32 @@ async function outcome(file: string, args: string[], env: Record<string, string>
 
 const cli = (env: Record<string, string>, ...args: string[]) =>
   outcome(AWS_CLI, args.length ? args : ['sts', 'get-caller-identity', '--endpoint-url', world.aws.url, '--output', 'json'], env);
+
+/** The CLI with `input` on its stdin, as a person typing answers to `aws configure`. */
+function cliWithInput(env: Record<string, string>, input: string, ...args: string[]): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(AWS_CLI, args, { env, cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+/** A CredentialsFileGuard on `file`, with a promise for its first notice and the number of notices. */
+function watchFor(file: string): { noticed: Promise<void>; count: () => number; stop: () => void } {
+  let notices = 0;
+  let wake!: () => void;
+  const noticed = new Promise<void>((resolve) => (wake = resolve));
+  const guard = new CredentialsFileGuard(file, () => {
+    notices++;
+    wake();
+  });
+  guard.start();
+  return { noticed, count: () => notices, stop: () => guard.stop() };
+}
 
 const SDK_SCRIPT = `
 const { STSClient, GetCallerIdentityCommand } = require('@aws-sdk/client-sts');
@@ -443,6 +471,69 @@ output "arn" {
       if (byCli) {
         assert.notEqual(byCli.code, 0);
         assert.match(byCli.stderr, /Another user's program listens/);
+      }
+    },
+  );
+
+  it(
+    '`aws configure set … --profile iam-switchboard` makes terminals the IAM user: noticed at once, and moving the section makes them the role again',
+    { skip: noCli, timeout: 60_000 },
+    async () => {
+      const credentials = path.join(base.HOME, '.aws/credentials');
+      const original = fs.readFileSync(credentials, 'utf8');
+      const guard = watchFor(credentials);
+      try {
+        const env = windowEnv();
+        const set = (name: string, value: string) => cli(env, 'configure', 'set', name, value, '--profile', 'iam-switchboard');
+        assert.equal((await set('aws_access_key_id', ALICE_KEY)).code, 0);
+        assert.equal((await set('aws_secret_access_key', ALICE_SECRET)).code, 0);
+        await guard.noticed;
+        // Why it must be said at once: the CLI and boto3 in every terminal are now those keys.
+        assert.equal(JSON.parse((await cli(env)).stdout).Arn, ALICE_ARN);
+        await moveGeneratedProfile(credentials, 'my-keys');
+        assert.equal(JSON.parse((await cli(env)).stdout).Arn, READONLY_ARN);
+        if (boto3.python) {
+          assert.equal(JSON.parse((await python(env)).stdout).arn, READONLY_ARN);
+        }
+        const mine = await cli(
+          env,
+          'sts',
+          'get-caller-identity',
+          '--endpoint-url',
+          world.aws.url,
+          '--output',
+          'json',
+          '--profile',
+          'my-keys',
+          '--region',
+          'us-east-1',
+        );
+        assert.equal(JSON.parse(mine.stdout).Arn, ALICE_ARN, 'the moved keys still work under their new name');
+        assert.equal(guard.count(), 1, 'one notice for the two writes');
+      } finally {
+        guard.stop();
+        fs.writeFileSync(credentials, original);
+      }
+    },
+  );
+
+  it(
+    'plain `aws configure` answered on stdin writes to the terminal profile, and is noticed at once',
+    { skip: noCli, timeout: 60_000 },
+    async () => {
+      const credentials = path.join(base.HOME, '.aws/credentials');
+      const original = fs.readFileSync(credentials, 'utf8');
+      const guard = watchFor(credentials);
+      try {
+        const configured = await cliWithInput(windowEnv(), `${ALICE_KEY}\n${ALICE_SECRET}\n\n\n`, 'configure');
+        assert.equal(configured.code, 0, configured.stderr);
+        await guard.noticed;
+        assert.ok(hasGeneratedProfile(fs.readFileSync(credentials, 'utf8')));
+        await moveGeneratedProfile(credentials, 'my-keys');
+        assert.equal(JSON.parse((await cli(windowEnv())).stdout).Arn, READONLY_ARN);
+      } finally {
+        guard.stop();
+        fs.writeFileSync(credentials, original);
       }
     },
   );
