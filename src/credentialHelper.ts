@@ -14,8 +14,7 @@ function fail(message: string): never {
 }
 
 /** Only the loopback endpoint gets the token, as the SDKs themselves insist for plain http. */
-function endpointUrl(): URL {
-  const raw = process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+function endpointUrl(raw: string | undefined): URL {
   if (!raw) {
     fail('AWS_CONTAINER_CREDENTIALS_FULL_URI is not set: run this in a terminal that VS Code opened with IAM Switchboard.');
   }
@@ -29,6 +28,31 @@ function endpointUrl(): URL {
     fail('AWS_CONTAINER_CREDENTIALS_FULL_URI is not the IAM Switchboard endpoint on 127.0.0.1: open a new terminal in VS Code.');
   }
   return url;
+}
+
+/**
+ * A tool outside VS Code names its token file (`--token-file PATH`, Copy credential_process Profile), so the
+ * token is on no command line. The file must be this user's alone.
+ */
+function fromTokenFile(file: string): { raw: string | undefined; token: string } {
+  const gone =
+    "This profile's IAM Switchboard token was revoked or its VS Code window closed: copy a new credential_process profile in VS Code.";
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    fail(gone);
+  }
+  if ((stat.mode & 0o077) !== 0 || (process.getuid && stat.uid !== process.getuid())) {
+    fail(`${file} can be read by other users: revoke its token in VS Code (Tokens for Other Tools) and copy a new profile.`);
+  }
+  let content: Record<string, unknown>;
+  try {
+    content = parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    fail(gone);
+  }
+  return { raw: typeof content.url === 'string' ? content.url : undefined, token: typeof content.token === 'string' ? content.token : '' };
 }
 
 /**
@@ -90,8 +114,13 @@ function parse(body: string): Record<string, unknown> {
 }
 
 async function main(): Promise<void> {
-  const url = endpointUrl();
-  const token = process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN ?? '';
+  const fileArgument = process.argv.indexOf('--token-file');
+  const source =
+    fileArgument >= 0
+      ? fromTokenFile(process.argv[fileArgument + 1] ?? '')
+      : { raw: process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, token: process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN ?? '' };
+  const url = endpointUrl(source.raw);
+  const token = source.token;
   if (/[^\x20-\x7e]/.test(token)) {
     fail('AWS_CONTAINER_AUTHORIZATION_TOKEN is malformed: open a new terminal in VS Code.');
   }

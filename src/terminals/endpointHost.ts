@@ -67,6 +67,20 @@ export class EndpointHost implements vscode.Disposable {
     this.endpoint.revoke(token);
   }
 
+  /** A named token for a tool outside VS Code (Copy credential_process Profile); see CredentialEndpoint.issueExternal. */
+  async issueExternal(name: string): Promise<string> {
+    await this.start();
+    return this.endpoint.issueExternal(name);
+  }
+
+  externalTokens(): string[] {
+    return this.endpoint.externalTokens();
+  }
+
+  revokeExternal(name: string): void {
+    this.endpoint.revokeExternal(name);
+  }
+
   /** The person's ~/.aws/config changed: the generated copy follows. */
   configChanged(): void {
     void this.rewriteProfile();

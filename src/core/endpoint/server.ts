@@ -15,6 +15,8 @@ export type { IdentityProvider } from './freshCredentials';
 
 export const NO_ACTIVE_ROLE_MESSAGE = 'No AWS role is active in VS Code: pick one in IAM Switchboard';
 export const ROLE_ENDED_MESSAGE = "This terminal's role ended: open a new terminal as the role in IAM Switchboard";
+export const EXTERNAL_REVOKED_MESSAGE =
+  "This program's IAM Switchboard token was revoked or its VS Code window closed: copy a new credential_process profile in VS Code";
 const UNKNOWN_TOKEN_MESSAGE = "This terminal's credential token is not valid in this VS Code window: open a new terminal";
 const NO_TOKEN_MESSAGE =
   'No credential token was sent: run this in a terminal that VS Code opened, or set AWS_CONTAINER_AUTHORIZATION_TOKEN';
@@ -146,6 +148,25 @@ export class CredentialEndpoint {
     this.tokens.revoke(token);
   }
 
+  /**
+   * A token for one tool outside VS Code: it follows the window's role, like a terminal, and is known by `name`
+   * (unique), so the person can list and revoke it without ever seeing it again.
+   */
+  issueExternal(name: string): string {
+    if (this.tokens.externalNames().includes(name)) {
+      throw new UserError(`A token named '${name}' exists already: revoke it first or choose another name.`, 'TokenNameTaken');
+    }
+    return this.tokens.issue({ kind: 'external', name });
+  }
+
+  externalTokens(): string[] {
+    return this.tokens.externalNames();
+  }
+
+  revokeExternal(name: string): void {
+    this.tokens.revokeExternal(name);
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     // The request is in: its answer may wait for a refresh (and an MFA code); after it, keepAliveTimeout applies.
     req.socket.setTimeout(0);
@@ -181,7 +202,7 @@ export class CredentialEndpoint {
     if (!spec) {
       this.options.log?.('Credential endpoint: refused a request with an unknown token');
       // A pinned terminal from an earlier window (or one whose lease ended) is told what happened to its role.
-      return refusal(403, 'AccessDenied', isTokenShape(token, 'pinned') ? ROLE_ENDED_MESSAGE : UNKNOWN_TOKEN_MESSAGE);
+      return refusal(403, 'AccessDenied', unknownTokenMessage(token));
     }
     const identity = spec.kind === 'pinned' ? spec.identity : this.options.provider.activeIdentity();
     if (!identity) {
@@ -214,6 +235,11 @@ export class CredentialEndpoint {
       Expiration: (credentials.expiration ?? new Date(now + NO_EXPIRY_HORIZON_MS)).toISOString(),
     };
   }
+}
+
+function unknownTokenMessage(token: string): string {
+  if (isTokenShape(token, 'pinned')) return ROLE_ENDED_MESSAGE;
+  return isTokenShape(token, 'external') ? EXTERNAL_REVOKED_MESSAGE : UNKNOWN_TOKEN_MESSAGE;
 }
 
 function listen(server: Server, port: number): Promise<void> {

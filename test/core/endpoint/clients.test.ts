@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { CredentialEndpoint, NO_ACTIVE_ROLE_MESSAGE } from '../../../src/core/endpoint/server';
+import { CredentialEndpoint, EXTERNAL_REVOKED_MESSAGE, NO_ACTIVE_ROLE_MESSAGE } from '../../../src/core/endpoint/server';
+import { externalProfileText, writeTokenFile } from '../../../src/core/endpoint/externalTokens';
 import type { Identity } from '../../../src/core/session';
 import { endpointEnvironment, type EnvironmentCollectionChanges, strictPinnedEnvironment } from '../../../src/core/endpoint/terminalEnv';
 import { helperCommand, writeTerminalProfile } from '../../../src/core/endpoint/terminalProfile';
@@ -535,6 +536,49 @@ output "arn" {
         guard.stop();
         fs.writeFileSync(credentials, original);
       }
+    },
+  );
+
+  it(
+    'a tool outside VS Code gets a named token in a file only its user can read, none on a command line, and hears when it is revoked',
+    { skip: noCli },
+    async () => {
+      const token = endpoint.issueExternal('my tool');
+      tokens.push(token);
+      assert.deepEqual(endpoint.externalTokens(), ['my tool']);
+      const file = await writeTokenFile(path.join(base.HOME, 'globalStorage/external-tokens'), { url: endpointUrl, token });
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+      const profile = externalProfileText(
+        'my tool',
+        helperCommand({ execPath: process.execPath, helperPath: HELPER, electron: false }),
+        file,
+      );
+      assert.equal(profile.includes(token), false, 'the token is on the command line');
+      // Another program's own HOME and config: no container variables, only the pasted profile.
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-tool-'));
+      fs.mkdirSync(path.join(home, '.aws'));
+      fs.writeFileSync(path.join(home, '.aws/config'), profile);
+      const env = { PATH: base.PATH, HOME: home, AWS_PROFILE: 'vscode-my-tool', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1' };
+      const who = await cli(env);
+      assert.equal(who.code, 0, who.stderr);
+      assert.equal(JSON.parse(who.stdout).Arn, READONLY_ARN);
+      if (boto3.python) {
+        const byBoto3 = await python(env);
+        assert.equal(byBoto3.code, 0, byBoto3.stderr.split('\n').slice(-3).join(' | '));
+        assert.equal(JSON.parse(byBoto3.stdout).arn, READONLY_ARN);
+      }
+      const bySdk = await sdk(env);
+      assert.equal(bySdk.code, 0, bySdk.stderr);
+      assert.equal(JSON.parse(bySdk.stdout).arn, READONLY_ARN);
+      fs.chmodSync(file, 0o644);
+      assert.match((await cli(env)).stderr, /can be read by other users: revoke its token in VS Code/);
+      fs.chmodSync(file, 0o600);
+      endpoint.revokeExternal('my tool');
+      assert.deepEqual(endpoint.externalTokens(), []);
+      const revoked = await cli(env);
+      assert.notEqual(revoked.code, 0);
+      assert.ok(revoked.stderr.includes(EXTERNAL_REVOKED_MESSAGE), revoked.stderr);
     },
   );
 

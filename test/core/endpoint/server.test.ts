@@ -5,6 +5,7 @@ import { fromHttp } from '@aws-sdk/credential-provider-http';
 import {
   CredentialEndpoint,
   ENDPOINT_LIMITS,
+  EXTERNAL_REVOKED_MESSAGE,
   type EndpointOptions,
   NO_ACTIVE_ROLE_MESSAGE,
   ROLE_ENDED_MESSAGE,
@@ -187,6 +188,27 @@ describe('credential endpoint: tokens', () => {
     assert.equal(regained.port, before.port);
     assert.equal(back.resumeFollowing(kept), kept.token);
     assert.equal((await get(regained.url, auth(kept.token))).status, 200);
+  });
+
+  it('external tokens follow the role, are listed by name (unique), and a revoked one is told so', async () => {
+    const provider = new TestProvider(world);
+    provider.active = await world.assume('dev-readonly');
+    const { endpoint, url } = await start(provider);
+    const following = issue(endpoint, { kind: 'following' });
+    const tool = endpoint.issueExternal('terraform');
+    tokens.push(tool, endpoint.issueExternal('cdk'));
+    assert.deepEqual(endpoint.externalTokens(), ['terraform', 'cdk']);
+    assert.throws(
+      () => endpoint.issueExternal('cdk'),
+      (e: unknown) => e instanceof UserError && e.code === 'TokenNameTaken',
+    );
+    assert.equal((await get(url, auth(tool))).body.AccessKeyId, provider.active.credentials.accessKeyId);
+    endpoint.revokeExternal('terraform');
+    const refused = await get(url, auth(tool));
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.Message, EXTERNAL_REVOKED_MESSAGE);
+    assert.deepEqual(endpoint.externalTokens(), ['cdk']);
+    assert.equal((await get(url, auth(following))).status, 200);
   });
 
   it('re-registers a following token kept across a window reload, and refuses one of the wrong kind', async () => {
