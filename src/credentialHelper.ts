@@ -4,6 +4,7 @@
 // show what it writes to stderr when it fails, so every failure is one sentence saying what to do.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
 
 /** Longer than the endpoint waits for a refresh (which may include typing an MFA code in VS Code). */
 const TIMEOUT_MS = 150_000;
@@ -30,29 +31,32 @@ function endpointUrl(raw: string | undefined): URL {
   return url;
 }
 
+const REVOKED =
+  "This program's IAM Switchboard access was revoked or its VS Code window closed: copy a new credential_process profile in VS Code";
+
 /**
- * A tool outside VS Code names its token file (`--token-file PATH`, Copy credential_process Profile), so the
- * token is on no command line. The file must be this user's alone.
+ * A tool outside VS Code names its own Unix domain socket (`--socket PATH`, Copy credential_process Profile):
+ * whoever can connect to it gets the window's role, so it and its folder must be this user's alone.
  */
-function fromTokenFile(file: string): { raw: string | undefined; token: string } {
-  const gone =
-    "This profile's IAM Switchboard token was revoked or its VS Code window closed: copy a new credential_process profile in VS Code.";
+function checkSocket(socket: string): void {
   let stat: fs.Stats;
   try {
-    stat = fs.statSync(file);
+    stat = fs.lstatSync(socket);
   } catch {
-    fail(gone);
+    fail(REVOKED);
   }
-  if ((stat.mode & 0o077) !== 0 || (process.getuid && stat.uid !== process.getuid())) {
-    fail(`${file} can be read by other users: revoke its token in VS Code (Tokens for Other Tools) and copy a new profile.`);
+  const me = process.getuid?.();
+  for (const [file, entry] of [
+    [path.dirname(socket), fs.lstatSync(path.dirname(socket))],
+    [socket, stat],
+  ] as const) {
+    if ((entry.mode & 0o077) !== 0 || (me !== undefined && entry.uid !== me)) {
+      fail(`${file} is not yours alone: revoke this program's access in VS Code (Tokens for Other Tools) and copy a new profile.`);
+    }
   }
-  let content: Record<string, unknown>;
-  try {
-    content = parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    fail(gone);
+  if (!stat.isSocket()) {
+    fail(REVOKED);
   }
-  return { raw: typeof content.url === 'string' ? content.url : undefined, token: typeof content.token === 'string' ? content.token : '' };
 }
 
 /**
@@ -91,14 +95,19 @@ function refuseForeignListener(url: URL): void {
   }
 }
 
-function get(url: URL, token: string): Promise<{ status: number; body: string }> {
+/** GET the credentials from the URL with the token, or over the tool's socket (which stands for its token). */
+function get(target: { url: URL; token: string } | { socket: string }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers: { Authorization: token }, timeout: TIMEOUT_MS }, (res) => {
+    const onAnswer = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
-    });
+    };
+    const req =
+      'socket' in target
+        ? http.get({ socketPath: target.socket, path: '/credentials', timeout: TIMEOUT_MS }, onAnswer)
+        : http.get(target.url, { headers: { Authorization: target.token }, timeout: TIMEOUT_MS }, onAnswer);
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
   });
@@ -113,20 +122,29 @@ function parse(body: string): Record<string, unknown> {
   }
 }
 
-async function main(): Promise<void> {
-  const fileArgument = process.argv.indexOf('--token-file');
-  const source =
-    fileArgument >= 0
-      ? fromTokenFile(process.argv[fileArgument + 1] ?? '')
-      : { raw: process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, token: process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN ?? '' };
-  const url = endpointUrl(source.raw);
-  const token = source.token;
+/** The terminal's endpoint from its environment, checked. */
+function fromEnvironment(): { url: URL; token: string } {
+  const url = endpointUrl(process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI);
+  const token = process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN ?? '';
   if (/[^\x20-\x7e]/.test(token)) {
     fail('AWS_CONTAINER_AUTHORIZATION_TOKEN is malformed: open a new terminal in VS Code.');
   }
   refuseForeignListener(url);
-  const answer = await get(url, token).catch(() =>
-    fail('The VS Code window that served AWS credentials to this terminal is closed or was reloaded: open a new terminal in VS Code.'),
+  return { url, token };
+}
+
+async function main(): Promise<void> {
+  const socketArgument = process.argv.indexOf('--socket');
+  const socket = socketArgument >= 0 ? (process.argv[socketArgument + 1] ?? '') : undefined;
+  if (socket !== undefined) {
+    checkSocket(socket);
+  }
+  const answer = await get(socket !== undefined ? { socket } : fromEnvironment()).catch(() =>
+    fail(
+      socket !== undefined
+        ? REVOKED
+        : 'The VS Code window that served AWS credentials to this terminal is closed or was reloaded: open a new terminal in VS Code.',
+    ),
   );
   const body = parse(answer.body);
   if (answer.status !== 200) {

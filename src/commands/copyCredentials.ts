@@ -1,12 +1,12 @@
 // Credentials outside VS Code's terminals: "Copy Credentials As…" hands the active role's keys to the clipboard
 // in a shell's syntax (after saying that the person now holds them), and "Copy credential_process for Other
 // Tools" gives another program on this machine a profile that asks this window's endpoint while it is open, with
-// a named token of its own (in a file only this user can read) that "Tokens for Other Tools" lists and revokes.
-import * as path from 'node:path';
+// a named Unix domain socket of its own (only this user can connect; no secret on disk) that "Tokens for Other
+// Tools" lists and revokes.
 import * as vscode from 'vscode';
 import { CREDENTIAL_FORMATS, formatCredentials } from '../core/aws/credentialFormats';
 import type { Session } from '../core/session';
-import { externalProfileName, externalProfileText, removeTokenFile, writeTokenFile } from '../core/endpoint/externalTokens';
+import { externalProfileName, externalProfileText, newSocketPath, socketFolders } from '../core/endpoint/externalSockets';
 import { helperCommand } from '../core/endpoint/terminalProfile';
 import { UserError } from '../core/userError';
 import { registerCommand } from '../errors';
@@ -22,8 +22,6 @@ export function registerCopyCredentials(
     registerCommand(log, 'iamSwitchboard.copyCredentialsAs', 'Copy credentials', () => copyCredentialsAs(session)),
     registerCommand(log, 'iamSwitchboard.copyCredentialProcess', 'Copy credential_process', () => copyCredentialProcess(context, endpoint)),
     registerCommand(log, 'iamSwitchboard.manageExternalTokens', 'Tokens for Other Tools', () => manageExternalTokens(endpoint)),
-    // The tokens end with the window: so do their files.
-    { dispose: () => [...tokenFiles.keys()].forEach((name) => void revokeExternal(endpoint, name)) },
   );
 }
 
@@ -57,9 +55,6 @@ async function copyCredentialsAs(session: Session): Promise<void> {
   vscode.window.setStatusBarMessage(`Copied the credentials of ${identity.label} (${picked.label})`, 5000);
 }
 
-/** The token files of this window's external tokens, by name: removed with their token, and when the window closes. */
-const tokenFiles = new Map<string, string>();
-
 async function copyCredentialProcess(context: vscode.ExtensionContext, endpoint: EndpointHost): Promise<void> {
   const taken = endpoint.externalTokens();
   const name = await vscode.window.showInputBox({
@@ -82,37 +77,26 @@ async function copyCredentialProcess(context: vscode.ExtensionContext, endpoint:
     {
       modal: true,
       detail:
-        'It gets the active role\'s credentials from this window while it is open, with a token of its own kept in a file only you can read (never on a command line). Revoke it in "Tokens for Other Tools".',
+        'It gets the active role\'s credentials from this window while it is open, through a socket of its own that only your user can open (no secret is written anywhere). Revoke it in "Tokens for Other Tools".',
     },
     copy,
   );
   if (answer !== copy) {
     return;
   }
-  const running = await endpoint.start();
-  const token = await endpoint.issueExternal(name);
-  let file: string;
-  try {
-    file = await writeTokenFile(path.join(context.globalStorageUri.fsPath, 'external-tokens'), { url: running.endpointUrl, token });
-  } catch (error) {
-    endpoint.revokeExternal(name);
-    throw new UserError(
-      `Could not write the token file in VS Code's storage: check that it is writable.`,
-      'TokenFileFailed',
-      (error as NodeJS.ErrnoException).code,
-    );
-  }
-  tokenFiles.set(name, file);
+  const socket = await newSocketPath(socketFolders(context.globalStorageUri.fsPath), name);
+  // The endpoint closes and removes the socket on revoke and when the window closes.
+  await endpoint.openExternal(name, socket);
   const helper = helperCommand({
     execPath: process.execPath,
     helperPath: context.asAbsolutePath('dist/credentialHelper.js'),
     electron: !!process.versions.electron,
   });
-  await vscode.env.clipboard.writeText(externalProfileText(name, helper, file));
+  await vscode.env.clipboard.writeText(externalProfileText(name, helper, socket));
   vscode.window.setStatusBarMessage(`Copied the profile ${externalProfileName(name)}: it follows this window's role`, 5000);
 }
 
-/** Lists the tokens of other tools by name; the picked ones are revoked and their files removed. */
+/** Lists the other tools by name; the picked ones lose their socket. */
 async function manageExternalTokens(endpoint: EndpointHost): Promise<void> {
   const names = endpoint.externalTokens();
   if (!names.length) {
@@ -124,18 +108,9 @@ async function manageExternalTokens(endpoint: EndpointHost): Promise<void> {
     { title: 'Tokens for Other Tools: pick the ones to revoke', canPickMany: true },
   );
   for (const { label } of picked ?? []) {
-    await revokeExternal(endpoint, label);
+    await endpoint.revokeExternal(label);
   }
   if (picked?.length) {
     vscode.window.setStatusBarMessage(`Revoked ${picked.map((p) => p.label).join(', ')}`, 5000);
-  }
-}
-
-async function revokeExternal(endpoint: EndpointHost, name: string): Promise<void> {
-  endpoint.revokeExternal(name);
-  const file = tokenFiles.get(name);
-  tokenFiles.delete(name);
-  if (file) {
-    await removeTokenFile(file);
   }
 }

@@ -67,18 +67,17 @@ export class EndpointHost implements vscode.Disposable {
     this.endpoint.revoke(token);
   }
 
-  /** A named token for a tool outside VS Code (Copy credential_process Profile); see CredentialEndpoint.issueExternal. */
-  async issueExternal(name: string): Promise<string> {
-    await this.start();
-    return this.endpoint.issueExternal(name);
+  /** A socket of its own for a tool outside VS Code (Copy credential_process Profile); see CredentialEndpoint.openExternal. */
+  openExternal(name: string, socket: string): Promise<void> {
+    return this.endpoint.openExternal(name, socket);
   }
 
   externalTokens(): string[] {
     return this.endpoint.externalTokens();
   }
 
-  revokeExternal(name: string): void {
-    this.endpoint.revokeExternal(name);
+  revokeExternal(name: string): Promise<void> {
+    return this.endpoint.revokeExternal(name);
   }
 
   /** The person's ~/.aws/config changed: the generated copy follows. */

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { CredentialEndpoint, EXTERNAL_REVOKED_MESSAGE, NO_ACTIVE_ROLE_MESSAGE } from '../../../src/core/endpoint/server';
-import { externalProfileText, writeTokenFile } from '../../../src/core/endpoint/externalTokens';
+import { externalProfileText, newSocketPath, socketFolders } from '../../../src/core/endpoint/externalSockets';
 import type { Identity } from '../../../src/core/session';
 import { endpointEnvironment, type EnvironmentCollectionChanges, strictPinnedEnvironment } from '../../../src/core/endpoint/terminalEnv';
 import { helperCommand, writeTerminalProfile } from '../../../src/core/endpoint/terminalProfile';
@@ -58,6 +58,14 @@ const server = require('node:http').createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
 
 let world: EndpointWorld;
+
+/** Every file and socket under `folder`. */
+function filesUnder(folder: string): string[] {
+  return fs
+    .readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => path.join(e.parentPath, e.name));
+}
 let provider: TestProvider;
 let endpoint: CredentialEndpoint;
 let endpointUrl: string;
@@ -540,21 +548,24 @@ output "arn" {
   );
 
   it(
-    'a tool outside VS Code gets a named token in a file only its user can read, none on a command line, and hears when it is revoked',
+    'a tool outside VS Code gets a socket of its own that only its user can open, no secret on disk or a command line, and hears when it is revoked',
     { skip: noCli },
     async () => {
-      const token = endpoint.issueExternal('my tool');
-      tokens.push(token);
+      const storage = path.join(base.HOME, 'globalStorage');
+      const runtime = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-run-'));
+      const folders = socketFolders(storage, { XDG_RUNTIME_DIR: runtime });
+      const socket = await newSocketPath(folders, 'my tool');
+      assert.equal(path.dirname(socket), path.join(runtime, 'iam-switchboard'), '$XDG_RUNTIME_DIR comes first');
+      await endpoint.openExternal('my tool', socket);
       assert.deepEqual(endpoint.externalTokens(), ['my tool']);
-      const file = await writeTokenFile(path.join(base.HOME, 'globalStorage/external-tokens'), { url: endpointUrl, token });
-      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
-      assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+      assert.equal(fs.statSync(socket).mode & 0o777, 0o600);
+      assert.equal(fs.statSync(path.dirname(socket)).mode & 0o777, 0o700);
       const profile = externalProfileText(
         'my tool',
         helperCommand({ execPath: process.execPath, helperPath: HELPER, electron: false }),
-        file,
+        socket,
       );
-      assert.equal(profile.includes(token), false, 'the token is on the command line');
+      assert.ok(profile.includes(`--socket ${socket}`), profile);
       // Another program's own HOME and config: no container variables, only the pasted profile.
       const home = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-tool-'));
       fs.mkdirSync(path.join(home, '.aws'));
@@ -571,11 +582,24 @@ output "arn" {
       const bySdk = await sdk(env);
       assert.equal(bySdk.code, 0, bySdk.stderr);
       assert.equal(JSON.parse(bySdk.stdout).arn, READONLY_ARN);
-      fs.chmodSync(file, 0o644);
-      assert.match((await cli(env)).stderr, /can be read by other users: revoke its token in VS Code/);
-      fs.chmodSync(file, 0o600);
-      endpoint.revokeExternal('my tool');
+      // No token anywhere: not in the profile, nor in any file of the storage or runtime folders (tokens start iamsb).
+      const secrets = ['iamsb', ...world.aws.issuedSecrets()];
+      for (const file of [...filesUnder(storage), ...filesUnder(runtime), path.join(home, '.aws/config')]) {
+        const text = fs.lstatSync(file).isSocket() ? '' : fs.readFileSync(file, 'utf8');
+        assert.equal(
+          secrets.some((secret) => text.includes(secret)),
+          false,
+          `${file} holds a token or key`,
+        );
+      }
+      fs.chmodSync(path.dirname(socket), 0o755);
+      const open = await cli(env);
+      assert.notEqual(open.code, 0);
+      assert.match(open.stderr, /is not yours alone: revoke this program's access in VS Code/);
+      fs.chmodSync(path.dirname(socket), 0o700);
+      await endpoint.revokeExternal('my tool');
       assert.deepEqual(endpoint.externalTokens(), []);
+      assert.equal(fs.existsSync(socket), false);
       const revoked = await cli(env);
       assert.notEqual(revoked.code, 0);
       assert.ok(revoked.stderr.includes(EXTERNAL_REVOKED_MESSAGE), revoked.stderr);

@@ -1,17 +1,21 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
 import {
   CredentialEndpoint,
   ENDPOINT_LIMITS,
-  EXTERNAL_REVOKED_MESSAGE,
   type EndpointOptions,
   NO_ACTIVE_ROLE_MESSAGE,
   ROLE_ENDED_MESSAGE,
 } from '../../../src/core/endpoint/server';
 import { StsCache } from '../../../src/core/sts/assumeRole';
 import { UserError } from '../../../src/core/userError';
+import { newSocketPath } from '../../../src/core/endpoint/externalSockets';
 import { type EndpointWorld, get, startEndpointWorld, TestProvider } from '../../support/endpointWorld';
 import { totp } from '../../servers/aws';
 
@@ -39,6 +43,20 @@ async function start(
   endpoints.push(endpoint);
   const { url, port } = await endpoint.start();
   return { endpoint, url, port };
+}
+
+/** GET /credentials over a Unix domain socket, as the credential helper does. */
+function getOverSocket(socketPath: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath, path: '/credentials' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }),
+      );
+    });
+    req.on('error', reject);
+  });
 }
 
 function issue(endpoint: CredentialEndpoint, spec: Parameters<CredentialEndpoint['issueToken']>[0]): string {
@@ -190,25 +208,40 @@ describe('credential endpoint: tokens', () => {
     assert.equal((await get(regained.url, auth(kept.token))).status, 200);
   });
 
-  it('external tokens follow the role, are listed by name (unique), and a revoked one is told so', async () => {
+  it('tools outside VS Code each get a 0600 socket that follows the role, listed by name (unique), gone when revoked', async () => {
     const provider = new TestProvider(world);
     provider.active = await world.assume('dev-readonly');
     const { endpoint, url } = await start(provider);
     const following = issue(endpoint, { kind: 'following' });
-    const tool = endpoint.issueExternal('terraform');
-    tokens.push(tool, endpoint.issueExternal('cdk'));
-    assert.deepEqual(endpoint.externalTokens(), ['terraform', 'cdk']);
-    assert.throws(
-      () => endpoint.issueExternal('cdk'),
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-sockets-'));
+    const terraform = await newSocketPath([folder], 'Terraform (CI)');
+    const cdk = await newSocketPath([folder], 'cdk');
+    await endpoint.openExternal('Terraform (CI)', terraform);
+    await endpoint.openExternal('cdk', cdk);
+    assert.match(path.basename(terraform), /^terraform-ci-[0-9a-f]{12}\.sock$/);
+    assert.deepEqual(endpoint.externalTokens(), ['Terraform (CI)', 'cdk']);
+    assert.equal(fs.statSync(terraform).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(folder).mode & 0o777, 0o700);
+    await assert.rejects(
+      endpoint.openExternal('cdk', path.join(folder, 'other.sock')),
       (e: unknown) => e instanceof UserError && e.code === 'TokenNameTaken',
     );
-    assert.equal((await get(url, auth(tool))).body.AccessKeyId, provider.active.credentials.accessKeyId);
-    endpoint.revokeExternal('terraform');
-    const refused = await get(url, auth(tool));
-    assert.equal(refused.status, 403);
-    assert.equal(refused.body.Message, EXTERNAL_REVOKED_MESSAGE);
+    // No Authorization header: the socket stands for the tool's token.
+    assert.equal((await getOverSocket(terraform)).body.AccessKeyId, provider.active.credentials.accessKeyId);
+    provider.active = await world.assume('dev-deployer');
+    assert.equal((await getOverSocket(cdk)).body.AccessKeyId, provider.active.credentials.accessKeyId);
+    await endpoint.revokeExternal('Terraform (CI)');
+    assert.equal(fs.existsSync(terraform), false);
+    await assert.rejects(getOverSocket(terraform), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
     assert.deepEqual(endpoint.externalTokens(), ['cdk']);
     assert.equal((await get(url, auth(following))).status, 200);
+    await endpoint.stop();
+    assert.equal(fs.existsSync(cdk), false, 'the window closed: so did the sockets');
+    assert.deepEqual(endpoint.externalTokens(), []);
+  });
+
+  it('copying a profile on Windows is refused in one sentence (no Unix domain sockets)', async () => {
+    await assert.rejects(newSocketPath([os.tmpdir()], 'tool', 'win32'), /Linux and macOS only/);
   });
 
   it('re-registers a following token kept across a window reload, and refuses one of the wrong kind', async () => {
