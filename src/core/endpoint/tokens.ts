@@ -61,19 +61,6 @@ export class TokenRegistry {
     }
   }
 
-  /** The names of the external tokens, oldest first. */
-  externalNames(): string[] {
-    return this.entries.flatMap(({ spec }) => (spec.kind === 'external' ? [spec.name] : []));
-  }
-
-  /** The external token named `name` stops working at once. */
-  revokeExternal(name: string): void {
-    const index = this.entries.findIndex(({ spec }) => spec.kind === 'external' && spec.name === name);
-    if (index >= 0) {
-      this.entries.splice(index, 1);
-    }
-  }
-
   find(token: string): TokenSpec | undefined {
     const index = this.indexOf(token);
     return index >= 0 ? this.entries[index].spec : undefined;
