@@ -2,7 +2,9 @@
 // terminal's credentials from the VS Code window's credential endpoint and prints them in the credential_process
 // format (Version 1). The AWS CLI, boto3 and the SDKs run it for the generated `iam-switchboard` profile and
 // show what it writes to stderr when it fails, so every failure is one sentence saying what to do.
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
 
 /** Longer than the endpoint waits for a refresh (which may include typing an MFA code in VS Code). */
 const TIMEOUT_MS = 150_000;
@@ -13,8 +15,7 @@ function fail(message: string): never {
 }
 
 /** Only the loopback endpoint gets the token, as the SDKs themselves insist for plain http. */
-function endpointUrl(): URL {
-  const raw = process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+function endpointUrl(raw: string | undefined): URL {
   if (!raw) {
     fail('AWS_CONTAINER_CREDENTIALS_FULL_URI is not set: run this in a terminal that VS Code opened with IAM Switchboard.');
   }
@@ -30,14 +31,83 @@ function endpointUrl(): URL {
   return url;
 }
 
-function get(url: URL, token: string): Promise<{ status: number; body: string }> {
+const REVOKED =
+  "This program's IAM Switchboard access was revoked or its VS Code window closed: copy a new credential_process profile in VS Code";
+
+/**
+ * A tool outside VS Code names its own Unix domain socket (`--socket PATH`, Copy credential_process Profile):
+ * whoever can connect to it gets the window's role, so it and its folder must be this user's alone.
+ */
+function checkSocket(socket: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(socket);
+  } catch {
+    fail(REVOKED);
+  }
+  const me = process.getuid?.();
+  for (const [file, entry] of [
+    [path.dirname(socket), fs.lstatSync(path.dirname(socket))],
+    [socket, stat],
+  ] as const) {
+    if ((entry.mode & 0o077) !== 0 || (me !== undefined && entry.uid !== me)) {
+      fail(`${file} is not yours alone: revoke this program's access in VS Code (Tokens for Other Tools) and copy a new profile.`);
+    }
+  }
+  if (!stat.isSocket()) {
+    fail(REVOKED);
+  }
+}
+
+/**
+ * The user ids of the sockets listening on `port` (Linux: /proc/net/tcp and tcp6, readable by everyone), or
+ * undefined where that cannot be read. After a reload the window may listen elsewhere and another local user's
+ * program may hold the old port: the token must not go there.
+ */
+function listenerOwners(port: number): number[] | undefined {
+  const owners: number[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    // sl local_address rem_address st ... uid: the port is the hex after the last ':'; st 0A is LISTEN.
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] === '0A' && parseInt(fields[1]?.split(':').pop() ?? '', 16) === port) {
+        owners.push(Number(fields[7]));
+      }
+    }
+  }
+  return owners;
+}
+
+function refuseForeignListener(url: URL): void {
+  const port = Number(url.port || 80);
+  const owners = listenerOwners(port);
+  const me = process.getuid?.();
+  if (owners && me !== undefined && owners.some((uid) => uid !== me)) {
+    fail(
+      `Another user's program listens on port ${port}, where this terminal's VS Code window used to serve credentials; its token was not sent: open a new terminal in VS Code.`,
+    );
+  }
+}
+
+/** GET the credentials from the URL with the token, or over the tool's socket (which stands for its token). */
+function get(target: { url: URL; token: string } | { socket: string }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers: { Authorization: token }, timeout: TIMEOUT_MS }, (res) => {
+    const onAnswer = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
-    });
+    };
+    const req =
+      'socket' in target
+        ? http.get({ socketPath: target.socket, path: '/credentials', timeout: TIMEOUT_MS }, onAnswer)
+        : http.get(target.url, { headers: { Authorization: target.token }, timeout: TIMEOUT_MS }, onAnswer);
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
   });
@@ -52,14 +122,29 @@ function parse(body: string): Record<string, unknown> {
   }
 }
 
-async function main(): Promise<void> {
-  const url = endpointUrl();
+/** The terminal's endpoint from its environment, checked. */
+function fromEnvironment(): { url: URL; token: string } {
+  const url = endpointUrl(process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI);
   const token = process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN ?? '';
   if (/[^\x20-\x7e]/.test(token)) {
     fail('AWS_CONTAINER_AUTHORIZATION_TOKEN is malformed: open a new terminal in VS Code.');
   }
-  const answer = await get(url, token).catch(() =>
-    fail('The VS Code window that served AWS credentials to this terminal is closed or was reloaded: open a new terminal in VS Code.'),
+  refuseForeignListener(url);
+  return { url, token };
+}
+
+async function main(): Promise<void> {
+  const socketArgument = process.argv.indexOf('--socket');
+  const socket = socketArgument >= 0 ? (process.argv[socketArgument + 1] ?? '') : undefined;
+  if (socket !== undefined) {
+    checkSocket(socket);
+  }
+  const answer = await get(socket !== undefined ? { socket } : fromEnvironment()).catch(() =>
+    fail(
+      socket !== undefined
+        ? REVOKED
+        : 'The VS Code window that served AWS credentials to this terminal is closed or was reloaded: open a new terminal in VS Code.',
+    ),
   );
   const body = parse(answer.body);
   if (answer.status !== 200) {

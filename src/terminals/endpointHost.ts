@@ -77,7 +77,9 @@ export class EndpointHost implements vscode.Disposable {
     if (role) {
       this.pinnedRoles.set(own, role);
     }
-    const token = this.endpoint.issueToken({ kind: 'pinned', identity: own }, previous);
+    // A kept token went to the port this window had before the reload: taken again only on that same port.
+    const kept = this.portMoved ? undefined : previous;
+    const token = this.endpoint.issueToken({ kind: 'pinned', identity: own }, kept);
     this.pinned.set(own, { original: identity, tokens: new Set([token]) });
     return token;
   }
@@ -92,6 +94,19 @@ export class EndpointHost implements vscode.Disposable {
     }
   }
 
+  /** A socket of its own for a tool outside VS Code (Copy credential_process Profile); see CredentialEndpoint.openExternal. */
+  openExternal(name: string, socket: string): Promise<void> {
+    return this.endpoint.openExternal(name, socket);
+  }
+
+  externalTokens(): string[] {
+    return this.endpoint.externalTokens();
+  }
+
+  revokeExternal(name: string): Promise<void> {
+    return this.endpoint.revokeExternal(name);
+  }
+
   /** The person's ~/.aws/config changed: the generated copy follows. */
   configChanged(): void {
     void this.rewriteProfile();
@@ -104,6 +119,9 @@ export class EndpointHost implements vscode.Disposable {
     void running?.then((r) => removeTerminalProfile(this.folder, String(r.port))).catch(() => undefined);
   }
 
+  /** The endpoint could not get its port from before the reload back: no kept token is taken again (issue 18, hole 3). */
+  private portMoved = false;
+
   private get folder(): string {
     return this.context.globalStorageUri.fsPath;
   }
@@ -114,8 +132,18 @@ export class EndpointHost implements vscode.Disposable {
     // The same token as before a reload (kept in SecretStorage, never in a file), so reconnected terminals follow.
     // Read before listening: a reconnected terminal may ask the moment the port is open.
     const previous = await this.context.secrets.get(secretKey);
-    const { url, port } = await this.endpoint.start({ port: state.get('iamSwitchboard.endpointPort') });
-    const followingToken = this.endpoint.issueToken({ kind: 'following' }, previous);
+    const previousPort = state.get('iamSwitchboard.endpointPort');
+    const { url, port } = await this.endpoint.start({ port: previousPort });
+    // On another port the kept token is not reused (it went to whoever holds the old port): see resumeFollowing.
+    const followingToken = this.endpoint.resumeFollowing(
+      previous && previousPort !== undefined ? { token: previous, port: previousPort } : undefined,
+    );
+    this.portMoved = previousPort !== undefined && previousPort !== port;
+    if (this.portMoved) {
+      this.deps.log.warn(
+        `The credential endpoint's port ${previousPort} was taken: it now listens on ${port} with a new token, and terminals from before the reload must be relaunched.`,
+      );
+    }
     await Promise.all([state.update('iamSwitchboard.endpointPort', port), this.context.secrets.store(secretKey, followingToken)]);
     const configFile = await this.writeProfile(port);
     const options = { configFile, endpointUrl: url, followingToken };

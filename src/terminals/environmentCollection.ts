@@ -8,6 +8,7 @@ import type { Settings } from '../configuration/settings';
 import type { Identity, Session } from '../core/session';
 import { environmentFor, type EnvironmentCollectionChanges, MANAGED_VARIABLES, PROFILE_VARIABLES } from '../core/endpoint/terminalEnv';
 import type { EndpointHost } from './endpointHost';
+import { guardCredentialsFile } from './credentialsFileGuard';
 import { errorText } from '../core/userError';
 
 export interface EnvironmentCollectionDeps {
@@ -29,9 +30,13 @@ export function registerEnvironmentCollection(context: vscode.ExtensionContext, 
   let applied: Record<string, string> | undefined;
   let warned = false;
   let mode = deps.settings().terminalCredentials;
+  /** Endpoint mode only: a [iam-switchboard] section in the credentials file would beat the generated profile. */
+  let guard: vscode.Disposable | undefined;
   const applyMode = () => {
     collection.clear();
     applied = undefined;
+    guard?.dispose();
+    guard = undefined;
     if (mode === 'endpoint') {
       void deps.used
         .then(() => deps.endpoint.start())
@@ -40,6 +45,7 @@ export function registerEnvironmentCollection(context: vscode.ExtensionContext, 
             if (mode === 'endpoint') {
               applyEndpoint(collection, running.collection);
               deps.tookOver?.();
+              guard ??= guardCredentialsFile(session, log);
             }
           },
           (error: unknown) => log.error(`The credential endpoint did not start: ${errorText(error)}`),
@@ -51,6 +57,7 @@ export function registerEnvironmentCollection(context: vscode.ExtensionContext, 
   };
   applyMode();
   context.subscriptions.push(
+    { dispose: () => guard?.dispose() },
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('iamSwitchboard.terminalCredentials') && deps.settings().terminalCredentials !== mode) {
         mode = deps.settings().terminalCredentials;

@@ -3,6 +3,7 @@
 // a token, never a key; each GET resolves the token to an identity and answers with its fresh credentials.
 // Errors are JSON {Code, Message} with a 4xx/5xx status: botocore (the CLI, boto3) prints the body as is, the JS
 // SDK keeps Code and Message on its error for 4xx, and our credential_process helper prints Message.
+import * as fs from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type TokenSpec, isTokenShape, requestToken, TokenRegistry } from './tokens';
@@ -15,6 +16,8 @@ export type { IdentityProvider } from './freshCredentials';
 
 export const NO_ACTIVE_ROLE_MESSAGE = 'No AWS role is active in VS Code: pick one in IAM Switchboard';
 export const ROLE_ENDED_MESSAGE = "This terminal's role ended: open a new terminal as the role in IAM Switchboard";
+export const EXTERNAL_REVOKED_MESSAGE =
+  "This program's IAM Switchboard access was revoked or its VS Code window closed: copy a new credential_process profile in VS Code";
 const UNKNOWN_TOKEN_MESSAGE = "This terminal's credential token is not valid in this VS Code window: open a new terminal";
 const NO_TOKEN_MESSAGE =
   'No credential token was sent: run this in a terminal that VS Code opened, or set AWS_CONTAINER_AUTHORIZATION_TOKEN';
@@ -22,6 +25,19 @@ const NO_TOKEN_MESSAGE =
 export const CREDENTIALS_PATH = '/credentials';
 /** Credentials that never expire (IAM user keys) are still given an end, so long-running SDKs come back for switches. */
 const NO_EXPIRY_HORIZON_MS = 60 * 60_000;
+/**
+ * Clients on this machine send their whole request at once, so a socket that has not within a few seconds is
+ * closed (Node's defaults wait a minute, checked every 30 s), and the number of sockets is capped: an idle or
+ * slow local process cannot hold the endpoint's sockets and file descriptors. The answer may take long (a
+ * refresh waiting for an MFA code), which these limits do not count: they end once the request is in.
+ */
+export const ENDPOINT_LIMITS = {
+  headersTimeoutMs: 3_000,
+  requestTimeoutMs: 5_000,
+  checkEveryMs: 1_000,
+  keepAliveMs: 5_000,
+  maxConnections: 64,
+};
 
 export interface EndpointOptions extends FreshnessOptions {
   provider: IdentityProvider;
@@ -54,6 +70,8 @@ export class CredentialEndpoint {
   private server: Server | undefined;
   private listening: ListeningEndpoint | undefined;
   private starting: Promise<ListeningEndpoint> | undefined;
+  /** The Unix domain socket of each tool outside VS Code, by the tool's name. */
+  private readonly externals = new Map<string, { server: Server; socket: string; token: string }>();
 
   constructor(private readonly options: EndpointOptions) {
     this.freshener = new Freshener(options.provider, options);
@@ -74,7 +92,7 @@ export class CredentialEndpoint {
   }
 
   private async listen(preferredPort: number | undefined): Promise<ListeningEndpoint> {
-    const server = createServer((req, res) => this.handle(req, res));
+    const server = limitedServer((req, res) => this.handle(req, res));
     try {
       await listen(server, preferredPort ?? 0);
     } catch (error) {
@@ -95,9 +113,9 @@ export class CredentialEndpoint {
     this.server = undefined;
     this.listening = undefined;
     this.starting = undefined;
+    await Promise.all([...this.externals.keys()].map((name) => this.revokeExternal(name)));
     if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close(server);
     }
   }
 
@@ -106,13 +124,68 @@ export class CredentialEndpoint {
     return this.tokens.issue(spec, previous);
   }
 
+  /**
+   * The window's following token after a reload. The kept one only when the endpoint got the port it had back:
+   * otherwise terminals from before the reload send it to the old port, where another program (another local
+   * user's) may now listen, so it may have leaked and must never work here. A new one is minted instead, and
+   * those terminals must be relaunched (VS Code offers that, since their URL and token change).
+   */
+  resumeFollowing(kept: { token: string; port: number } | undefined): string {
+    const regained = kept !== undefined && kept.port === this.listening?.port && isTokenShape(kept.token, 'following');
+    return this.tokens.issue({ kind: 'following' }, regained ? kept.token : undefined);
+  }
+
   /** The token stops working at once (a closed terminal, an ended lease). */
   revoke(token: string): void {
     this.tokens.revoke(token);
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    this.answer(req)
+  /**
+   * Serves one tool outside VS Code on the Unix domain socket `socket` (in a folder only this user can enter),
+   * known by `name` (unique) so the person can list and revoke it. Whoever can connect is that tool: the socket
+   * server holds the tool's external token in memory and answers as the token route does, following the role.
+   */
+  async openExternal(name: string, socket: string): Promise<void> {
+    if (this.externals.has(name)) {
+      throw new UserError(`A tool named '${name}' has access already: revoke it first or choose another name.`, 'TokenNameTaken');
+    }
+    const token = this.tokens.issue({ kind: 'external', name });
+    const server = limitedServer((req, res) => this.handle(req, res, token));
+    this.externals.set(name, { server, socket, token });
+    try {
+      await listen(server, socket);
+      await fs.chmod(socket, 0o600);
+    } catch (error) {
+      await this.revokeExternal(name);
+      throw new UserError(
+        `Could not listen on ${socket}: check that its folder is writable.`,
+        'SocketFailed',
+        (error as NodeJS.ErrnoException).code,
+      );
+    }
+  }
+
+  /** The names of the tools with a live socket, oldest first. */
+  externalTokens(): string[] {
+    return [...this.externals.keys()];
+  }
+
+  /** The tool's socket closes and goes at once; its helper then says the access was revoked. */
+  async revokeExternal(name: string): Promise<void> {
+    const external = this.externals.get(name);
+    this.externals.delete(name);
+    if (external) {
+      this.tokens.revoke(external.token);
+      await close(external.server);
+      await fs.rm(external.socket, { force: true });
+    }
+  }
+
+  /** `socketToken`: the request came over a tool's own socket, which stands for that tool's token. */
+  private handle(req: IncomingMessage, res: ServerResponse, socketToken?: string): void {
+    // The request is in: its answer may wait for a refresh (and an MFA code); after it, keepAliveTimeout applies.
+    req.socket.setTimeout(0);
+    this.answer(req, socketToken)
       .catch((error: unknown) =>
         refusal(
           500,
@@ -123,16 +196,21 @@ export class CredentialEndpoint {
       .then((answer) => send(res, answer));
   }
 
-  private async answer(req: IncomingMessage): Promise<Answer> {
+  private async answer(req: IncomingMessage, socketToken?: string): Promise<Answer> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!this.isOurHost(req.headers.host)) {
+    // A Unix domain socket has no host name a web page could rebind.
+    if (socketToken === undefined && !this.isOurHost(req.headers.host)) {
       // A web page reaching 127.0.0.1 through DNS rebinding sends its own host name.
       return refusal(403, 'AccessDenied', 'Requests must be addressed to 127.0.0.1');
+    }
+    if (req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined) {
+      // Browsers add these to every cross-site request; the AWS CLI and SDKs never send them.
+      return refusal(403, 'AccessDenied', 'Requests from web pages are refused');
     }
     if (req.method !== 'GET' || url.pathname !== CREDENTIALS_PATH) {
       return refusal(404, 'NotFound', `Credentials are served by GET ${CREDENTIALS_PATH}`);
     }
-    const token = requestToken(req.headers.authorization);
+    const token = socketToken ?? requestToken(req.headers.authorization);
     if (!token) {
       return refusal(403, 'AccessDenied', NO_TOKEN_MESSAGE);
     }
@@ -140,7 +218,7 @@ export class CredentialEndpoint {
     if (!spec) {
       this.options.log?.('Credential endpoint: refused a request with an unknown token');
       // A pinned terminal from an earlier window (or one whose lease ended) is told what happened to its role.
-      return refusal(403, 'AccessDenied', isTokenShape(token, 'pinned') ? ROLE_ENDED_MESSAGE : UNKNOWN_TOKEN_MESSAGE);
+      return refusal(403, 'AccessDenied', unknownTokenMessage(token));
     }
     const identity = spec.kind === 'pinned' ? spec.identity : this.options.provider.activeIdentity();
     if (!identity) {
@@ -175,15 +253,45 @@ export class CredentialEndpoint {
   }
 }
 
-function listen(server: Server, port: number): Promise<void> {
+function unknownTokenMessage(token: string): string {
+  if (isTokenShape(token, 'pinned')) return ROLE_ENDED_MESSAGE;
+  return isTokenShape(token, 'external') ? EXTERNAL_REVOKED_MESSAGE : UNKNOWN_TOKEN_MESSAGE;
+}
+
+/** An HTTP server within ENDPOINT_LIMITS. */
+function limitedServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  const server = createServer(
+    {
+      headersTimeout: ENDPOINT_LIMITS.headersTimeoutMs,
+      requestTimeout: ENDPOINT_LIMITS.requestTimeoutMs,
+      connectionsCheckingInterval: ENDPOINT_LIMITS.checkEveryMs,
+    },
+    handler,
+  );
+  server.keepAliveTimeout = ENDPOINT_LIMITS.keepAliveMs;
+  server.maxConnections = ENDPOINT_LIMITS.maxConnections;
+  // headersTimeout counts only from a request's first byte: a socket that never sends one is closed here.
+  server.on('connection', (socket) => socket.setTimeout(ENDPOINT_LIMITS.headersTimeoutMs, () => socket.destroy()));
+  return server;
+}
+
+/** Listens on 127.0.0.1:`where`, or on the Unix domain socket at the path `where`. */
+function listen(server: Server, where: number | string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => reject(error);
-    server.once('error', onError);
-    server.listen(port, '127.0.0.1', () => {
+    const onListening = () => {
       server.off('error', onError);
       resolve();
-    });
+    };
+    server.once('error', onError);
+    if (typeof where === 'number') server.listen(where, '127.0.0.1', onListening);
+    else server.listen(where, onListening);
   });
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 function send(res: ServerResponse, answer: Answer): void {

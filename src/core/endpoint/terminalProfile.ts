@@ -41,7 +41,9 @@ export function helperCommand(options: HelperCommandOptions): string[] {
  * whitespace-preceded ';' or '#', so such paths are refused.
  */
 export function commandLine(argv: string[], platform: NodeJS.Platform = process.platform): string {
-  const line = argv.map((arg) => (platform === 'win32' ? windowsArgument(arg) : arg.replace(/[^\w@%+=:,./-]/g, (c) => `\\${c}`))).join(' ');
+  const line = argv
+    .map((arg) => (platform === 'win32' ? windowsArgument(arg) : arg.replace(/[^\w@%+=:,./-]/gu, (c) => `\\${c}`)))
+    .join(' ');
   if (/\s[;#]/.test(line) || /[\r\n]/.test(line) || (platform === 'win32' && argv.some((arg) => arg.includes('"')))) {
     throw new UserError(
       `The credential helper's path cannot be written into an AWS config file: install VS Code in a folder without ';', '#' or quotes in its path.`,
@@ -137,8 +139,29 @@ export async function removeTerminalProfile(folder: string, windowKey?: string):
   await fs.rm(terminalConfigPath(folder, windowKey), { force: true });
 }
 
-/** Writes the generated config (mode 0600) atomically, so a terminal never reads half a file. Returns its path. */
-export async function writeTerminalProfile(options: TerminalProfileOptions): Promise<string> {
+/** The write in progress per file: writes run one after another, in the order they were asked for. */
+const writing = new Map<string, Promise<string>>();
+
+/**
+ * Writes the generated config (mode 0600) atomically, so a terminal never reads half a file. Returns its path.
+ * Writes of one file are serialised: two changes in the same millisecond must leave the later one's region,
+ * not whichever rename happened to land last.
+ */
+export function writeTerminalProfile(options: TerminalProfileOptions): Promise<string> {
+  const target = terminalConfigPath(options.folder, options.windowKey);
+  const next = (writing.get(target) ?? Promise.resolve(target)).then(
+    () => writeNow(options),
+    () => writeNow(options),
+  );
+  writing.set(target, next);
+  const done = () => {
+    if (writing.get(target) === next) writing.delete(target);
+  };
+  next.then(done, done);
+  return next;
+}
+
+async function writeNow(options: TerminalProfileOptions): Promise<string> {
   if (!/^[a-z0-9-]+$/.test(options.region)) {
     throw new UserError(`'${options.region}' is not an AWS region: fix the region setting or the profile.`, 'InvalidRegion');
   }

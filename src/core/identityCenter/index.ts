@@ -9,8 +9,8 @@ import { type RoleCredentialsRequest, roleCredentials } from './credentials';
 import { type SignInOptions, signIn } from './deviceFlow';
 import { type Directory, toCached } from './directory';
 import { type DiscoveryOptions, discover } from './discovery';
-import { type IdentityCenterInstance, type IdentityCenterSettings, type SecretStore, secretKey } from './instance';
-import { REFRESH_WINDOW_MS, type SsoToken, forget, readToken, validToken } from './tokens';
+import type { IdentityCenterInstance, IdentityCenterSettings, SecretStore } from './instance';
+import { REFRESH_WINDOW_MS, type SsoToken, forget, forgetToken, readToken, validToken } from './tokens';
 
 export type { IdentityCenterInstance, IdentityCenterSettings, SecretStore } from './instance';
 export type { DeviceCode, SignInOptions } from './deviceFlow';
@@ -133,7 +133,7 @@ export class IdentityCenter {
       return await run(token, settings);
     } catch (error) {
       if (serviceErrorOf(error) === 'UnauthorizedException' && token.source === 'signIn') {
-        await this.secrets.delete(secretKey(this.instance, 'token'));
+        await forgetToken(this.instance, this.secrets, token);
       }
       throw error;
     }

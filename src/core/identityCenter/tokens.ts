@@ -114,6 +114,11 @@ function signInRequired(instance: IdentityCenterInstance, code: 'SsoSignInRequir
  * The stored token, refreshed first when it ends within five minutes. A refused refresh (the session was ended
  * or the refresh token expired) forgets the token and throws SsoTokenExpired; a refresh that could not reach the
  * service keeps the token (the old one while it still works; the error once it has ended).
+ *
+ * The service rotates refresh tokens: a refresh token redeemed twice is refused the second time. So a store (a
+ * window) refreshes one token once however many callers ask (the timer and a credentials call), and a refusal
+ * is checked against the store first, since SecretStorage is shared by every window: when another window
+ * redeemed the refresh token first, its token is stored and is used; only the token that failed is forgotten.
  */
 export async function validToken(
   instance: IdentityCenterInstance,
@@ -123,11 +128,38 @@ export async function validToken(
   const token = await readToken(instance, store);
   if (!token) throw signInRequired(instance, 'SsoSignInRequired');
   if (!expiresWithin(token, REFRESH_WINDOW_MS, settings)) return token;
+  const flights = refreshing.get(store) ?? new Map<string, Promise<SsoToken>>();
+  refreshing.set(store, flights);
+  const key = secretKey(instance, 'token');
+  const running = flights.get(key);
+  if (running) return running;
+  const flight = refreshStored(instance, store, settings, token).finally(() => flights.delete(key));
+  flights.set(key, flight);
+  return flight;
+}
+
+/** The refresh in flight per store and token key. */
+const refreshing = new WeakMap<SecretStore, Map<string, Promise<SsoToken>>>();
+
+const sameToken = (a: SsoToken, b: SsoToken) => a.accessToken === b.accessToken && a.refreshToken === b.refreshToken;
+
+/** Forgets `token` if it is still the stored one: a token another window stored meanwhile is not ours to delete. */
+export async function forgetToken(instance: IdentityCenterInstance, store: SecretStore, token: SsoToken): Promise<void> {
+  const stored = await readToken(instance, store);
+  if (stored && sameToken(stored, token)) await store.delete(secretKey(instance, 'token'));
+}
+
+async function refreshStored(
+  instance: IdentityCenterInstance,
+  store: SecretStore,
+  settings: IdentityCenterSettings,
+  token: SsoToken,
+): Promise<SsoToken> {
   const client = await readClient(instance, store);
   const refreshable = token.refreshToken && client && Date.parse(client.expiresAt) > now(settings);
   if (!refreshable) {
     if (!expiresWithin(token, 0, settings)) return token;
-    await store.delete(secretKey(instance, 'token'));
+    await forgetToken(instance, store, token);
     throw signInRequired(instance, 'SsoTokenExpired');
   }
   try {
@@ -139,7 +171,9 @@ export async function validToken(
       serviceErrorOf(error) ?? '',
     );
     if (refused) {
-      await store.delete(secretKey(instance, 'token'));
+      const stored = await readToken(instance, store);
+      if (stored && !sameToken(stored, token) && !expiresWithin(stored, 0, settings)) return stored;
+      await forgetToken(instance, store, token);
       throw signInRequired(instance, 'SsoTokenExpired');
     }
     // Unreachable or throttled: the token is kept, to be refreshed on the next call.

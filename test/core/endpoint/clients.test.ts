@@ -9,10 +9,12 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { CredentialEndpoint, NO_ACTIVE_ROLE_MESSAGE } from '../../../src/core/endpoint/server';
+import { CredentialEndpoint, EXTERNAL_REVOKED_MESSAGE, NO_ACTIVE_ROLE_MESSAGE } from '../../../src/core/endpoint/server';
+import { externalProfileText, newSocketPath, socketFolders } from '../../../src/core/endpoint/externalSockets';
 import type { Identity } from '../../../src/core/session';
 import { endpointEnvironment, type EnvironmentCollectionChanges, strictPinnedEnvironment } from '../../../src/core/endpoint/terminalEnv';
 import { helperCommand, writeTerminalProfile } from '../../../src/core/endpoint/terminalProfile';
+import { CredentialsFileGuard, hasGeneratedProfile, moveGeneratedProfile } from '../../../src/core/endpoint/credentialsGuard';
 import { type EndpointWorld, startEndpointWorld, TestProvider } from '../../support/endpointWorld';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -21,6 +23,7 @@ const AWS_CLI = '/usr/bin/aws';
 const ALICE_KEY = 'AKIALOCALALICE000001';
 const ALICE_SECRET = 'aliceLocalSecretKey00000000000000000000A';
 const READONLY_ARN = 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice';
+const ALICE_ARN = 'arn:aws:iam::111111111111:user/alice';
 const DEPLOYER_ARN = /^arn:aws:sts::222222222222:assumed-role\/Deployer\//;
 const MINUTE = 60_000;
 const run = promisify(execFile);
@@ -46,7 +49,23 @@ const noTerraform =
     `no hashicorp/aws provider in ${TERRAFORM_MIRROR} (no network here)`);
 const noCli = !fs.existsSync(AWS_CLI) && 'Debian awscli is not installed at /usr/bin/aws (apt-get install -y awscli)';
 
+const notRoot = process.getuid?.() !== 0 && 'running a listener as another user needs root';
+const SQUATTER = `
+const server = require('node:http').createServer((req, res) => {
+  console.log('request ' + req.headers.authorization);
+  res.writeHead(403, { 'Content-Type': 'application/json' }).end('{"Code":"AccessDenied","Message":"no"}');
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+
 let world: EndpointWorld;
+
+/** Every file and socket under `folder`. */
+function filesUnder(folder: string): string[] {
+  return fs
+    .readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => path.join(e.parentPath, e.name));
+}
 let provider: TestProvider;
 let endpoint: CredentialEndpoint;
 let endpointUrl: string;
@@ -89,6 +108,32 @@ async function outcome(file: string, args: string[], env: Record<string, string>
 
 const cli = (env: Record<string, string>, ...args: string[]) =>
   outcome(AWS_CLI, args.length ? args : ['sts', 'get-caller-identity', '--endpoint-url', world.aws.url, '--output', 'json'], env);
+
+/** The CLI with `input` on its stdin, as a person typing answers to `aws configure`. */
+function cliWithInput(env: Record<string, string>, input: string, ...args: string[]): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(AWS_CLI, args, { env, cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+/** A CredentialsFileGuard on `file`, with a promise for its first notice and the number of notices. */
+function watchFor(file: string): { noticed: Promise<void>; count: () => number; stop: () => void } {
+  let notices = 0;
+  let wake!: () => void;
+  const noticed = new Promise<void>((resolve) => (wake = resolve));
+  const guard = new CredentialsFileGuard(file, () => {
+    notices++;
+    wake();
+  });
+  guard.start();
+  return { noticed, count: () => notices, stop: () => guard.stop() };
+}
 
 const SDK_SCRIPT = `
 const { STSClient, GetCallerIdentityCommand } = require('@aws-sdk/client-sts');
@@ -409,6 +454,157 @@ output "arn" {
     assert.equal(remote.code, 1);
     assert.match(remote.stderr, /not the IAM Switchboard endpoint on 127\.0\.0\.1/);
   });
+
+  it(
+    'the helper never sends its token to a port another local user listens on (a window reloaded elsewhere)',
+    { skip: notRoot },
+    async () => {
+      // A program of user 65534 on a port, printing every Authorization header it is sent.
+      const squatter = spawn(process.execPath, ['-e', SQUATTER], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] });
+      const lines: string[] = [];
+      const closed = new Promise((resolve) => squatter.stdout!.on('end', resolve));
+      const port = await new Promise<string>((resolve) =>
+        createInterface({ input: squatter.stdout! }).on('line', (line) => (lines.push(line), lines.length === 1 && resolve(line))),
+      );
+      const env = { ...windowEnv(), AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${port}/credentials` };
+      const byHelper = await outcome(process.execPath, [HELPER], env);
+      const byCli = noCli ? undefined : await cli(env);
+      squatter.kill();
+      await closed;
+      assert.deepEqual(lines.slice(1), [], 'the token was sent to the other user');
+      assert.equal(byHelper.code, 1);
+      assert.match(
+        byHelper.stderr,
+        /Another user's program listens on port \d+.*its token was not sent: open a new terminal in VS Code\.\n$/,
+      );
+      if (byCli) {
+        assert.notEqual(byCli.code, 0);
+        assert.match(byCli.stderr, /Another user's program listens/);
+      }
+    },
+  );
+
+  it(
+    '`aws configure set … --profile iam-switchboard` makes terminals the IAM user: noticed at once, and moving the section makes them the role again',
+    { skip: noCli, timeout: 60_000 },
+    async () => {
+      const credentials = path.join(base.HOME, '.aws/credentials');
+      const original = fs.readFileSync(credentials, 'utf8');
+      const guard = watchFor(credentials);
+      try {
+        const env = windowEnv();
+        const set = (name: string, value: string) => cli(env, 'configure', 'set', name, value, '--profile', 'iam-switchboard');
+        assert.equal((await set('aws_access_key_id', ALICE_KEY)).code, 0);
+        assert.equal((await set('aws_secret_access_key', ALICE_SECRET)).code, 0);
+        await guard.noticed;
+        // Why it must be said at once: the CLI and boto3 in every terminal are now those keys.
+        assert.equal(JSON.parse((await cli(env)).stdout).Arn, ALICE_ARN);
+        await moveGeneratedProfile(credentials, 'my-keys');
+        assert.equal(JSON.parse((await cli(env)).stdout).Arn, READONLY_ARN);
+        if (boto3.python) {
+          assert.equal(JSON.parse((await python(env)).stdout).arn, READONLY_ARN);
+        }
+        const mine = await cli(
+          env,
+          'sts',
+          'get-caller-identity',
+          '--endpoint-url',
+          world.aws.url,
+          '--output',
+          'json',
+          '--profile',
+          'my-keys',
+          '--region',
+          'us-east-1',
+        );
+        assert.equal(JSON.parse(mine.stdout).Arn, ALICE_ARN, 'the moved keys still work under their new name');
+        assert.equal(guard.count(), 1, 'one notice for the two writes');
+      } finally {
+        guard.stop();
+        fs.writeFileSync(credentials, original);
+      }
+    },
+  );
+
+  it(
+    'plain `aws configure` answered on stdin writes to the terminal profile, and is noticed at once',
+    { skip: noCli, timeout: 60_000 },
+    async () => {
+      const credentials = path.join(base.HOME, '.aws/credentials');
+      const original = fs.readFileSync(credentials, 'utf8');
+      const guard = watchFor(credentials);
+      try {
+        const configured = await cliWithInput(windowEnv(), `${ALICE_KEY}\n${ALICE_SECRET}\n\n\n`, 'configure');
+        assert.equal(configured.code, 0, configured.stderr);
+        await guard.noticed;
+        assert.ok(hasGeneratedProfile(fs.readFileSync(credentials, 'utf8')));
+        await moveGeneratedProfile(credentials, 'my-keys');
+        assert.equal(JSON.parse((await cli(windowEnv())).stdout).Arn, READONLY_ARN);
+      } finally {
+        guard.stop();
+        fs.writeFileSync(credentials, original);
+      }
+    },
+  );
+
+  it(
+    'a tool outside VS Code gets a socket of its own that only its user can open, no secret on disk or a command line, and hears when it is revoked',
+    { skip: noCli },
+    async () => {
+      const storage = path.join(base.HOME, 'globalStorage');
+      const runtime = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-run-'));
+      const folders = socketFolders(storage, { XDG_RUNTIME_DIR: runtime });
+      const socket = await newSocketPath(folders, 'my tool');
+      assert.equal(path.dirname(socket), path.join(runtime, 'iam-switchboard'), '$XDG_RUNTIME_DIR comes first');
+      await endpoint.openExternal('my tool', socket);
+      assert.deepEqual(endpoint.externalTokens(), ['my tool']);
+      assert.equal(fs.statSync(socket).mode & 0o777, 0o600);
+      assert.equal(fs.statSync(path.dirname(socket)).mode & 0o777, 0o700);
+      const profile = externalProfileText(
+        'my tool',
+        helperCommand({ execPath: process.execPath, helperPath: HELPER, electron: false }),
+        socket,
+      );
+      assert.ok(profile.includes(`--socket ${socket}`), profile);
+      // Another program's own HOME and config: no container variables, only the pasted profile.
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-tool-'));
+      fs.mkdirSync(path.join(home, '.aws'));
+      fs.writeFileSync(path.join(home, '.aws/config'), profile);
+      const env = { PATH: base.PATH, HOME: home, AWS_PROFILE: 'vscode-my-tool', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1' };
+      const who = await cli(env);
+      assert.equal(who.code, 0, who.stderr);
+      assert.equal(JSON.parse(who.stdout).Arn, READONLY_ARN);
+      if (boto3.python) {
+        const byBoto3 = await python(env);
+        assert.equal(byBoto3.code, 0, byBoto3.stderr.split('\n').slice(-3).join(' | '));
+        assert.equal(JSON.parse(byBoto3.stdout).arn, READONLY_ARN);
+      }
+      const bySdk = await sdk(env);
+      assert.equal(bySdk.code, 0, bySdk.stderr);
+      assert.equal(JSON.parse(bySdk.stdout).arn, READONLY_ARN);
+      // No token anywhere: not in the profile, nor in any file of the storage or runtime folders (tokens start iamsb).
+      const secrets = ['iamsb', ...world.aws.issuedSecrets()];
+      for (const file of [...filesUnder(storage), ...filesUnder(runtime), path.join(home, '.aws/config')]) {
+        const text = fs.lstatSync(file).isSocket() ? '' : fs.readFileSync(file, 'utf8');
+        assert.equal(
+          secrets.some((secret) => text.includes(secret)),
+          false,
+          `${file} holds a token or key`,
+        );
+      }
+      fs.chmodSync(path.dirname(socket), 0o755);
+      const open = await cli(env);
+      assert.notEqual(open.code, 0);
+      assert.match(open.stderr, /is not yours alone: revoke this program's access in VS Code/);
+      fs.chmodSync(path.dirname(socket), 0o700);
+      await endpoint.revokeExternal('my tool');
+      assert.deepEqual(endpoint.externalTokens(), []);
+      assert.equal(fs.existsSync(socket), false);
+      const revoked = await cli(env);
+      assert.notEqual(revoked.code, 0);
+      assert.ok(revoked.stderr.includes(EXTERNAL_REVOKED_MESSAGE), revoked.stderr);
+    },
+  );
 
   it('a long-running JS SDK process keeps succeeding across a refresh and picks up the new access key id', async () => {
     await followsRefresh(process.execPath, ['--no-warnings', '-e', LOOP_SDK, world.aws.url]);

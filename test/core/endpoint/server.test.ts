@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
-import { CredentialEndpoint, type EndpointOptions, NO_ACTIVE_ROLE_MESSAGE, ROLE_ENDED_MESSAGE } from '../../../src/core/endpoint/server';
+import {
+  CredentialEndpoint,
+  ENDPOINT_LIMITS,
+  type EndpointOptions,
+  NO_ACTIVE_ROLE_MESSAGE,
+  ROLE_ENDED_MESSAGE,
+} from '../../../src/core/endpoint/server';
 import { StsCache } from '../../../src/core/sts/assumeRole';
 import { UserError } from '../../../src/core/userError';
+import { newSocketPath } from '../../../src/core/endpoint/externalSockets';
 import { type EndpointWorld, get, startEndpointWorld, TestProvider } from '../../support/endpointWorld';
 import { totp } from '../../servers/aws';
 
@@ -32,6 +43,20 @@ async function start(
   endpoints.push(endpoint);
   const { url, port } = await endpoint.start();
   return { endpoint, url, port };
+}
+
+/** GET /credentials over a Unix domain socket, as the credential helper does. */
+function getOverSocket(socketPath: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath, path: '/credentials' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }),
+      );
+    });
+    req.on('error', reject);
+  });
 }
 
 function issue(endpoint: CredentialEndpoint, spec: Parameters<CredentialEndpoint['issueToken']>[0]): string {
@@ -151,6 +176,74 @@ describe('credential endpoint: tokens', () => {
     assert.equal((await get(url, auth(pinned))).body.AccessKeyId, first.credentials.accessKeyId);
   });
 
+  it('after a reload keeps the following token only on the same port: on another one the kept token never works', async () => {
+    const provider = new TestProvider(world);
+    provider.active = await world.assume('dev-readonly');
+    const before = await start(provider);
+    const kept = { token: issue(before.endpoint, { kind: 'following' }), port: before.port };
+    await before.endpoint.stop();
+    // Someone else takes the port while the window reloads.
+    const squatter = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(before.port, '127.0.0.1', resolve));
+    try {
+      const moved = new CredentialEndpoint({ provider });
+      endpoints.push(moved);
+      const { url, port } = await moved.start({ port: before.port });
+      assert.notEqual(port, before.port);
+      const fresh = moved.resumeFollowing(kept);
+      tokens.push(fresh);
+      assert.notEqual(fresh, kept.token);
+      const refused = await get(url, auth(kept.token));
+      assert.equal(refused.status, 403);
+      assert.match(String(refused.body.Message), /open a new terminal/);
+      assert.equal((await get(url, auth(fresh))).status, 200);
+    } finally {
+      squatter.close();
+    }
+    const back = new CredentialEndpoint({ provider });
+    endpoints.push(back);
+    const regained = await back.start({ port: before.port });
+    assert.equal(regained.port, before.port);
+    assert.equal(back.resumeFollowing(kept), kept.token);
+    assert.equal((await get(regained.url, auth(kept.token))).status, 200);
+  });
+
+  it('tools outside VS Code each get a 0600 socket that follows the role, listed by name (unique), gone when revoked', async () => {
+    const provider = new TestProvider(world);
+    provider.active = await world.assume('dev-readonly');
+    const { endpoint, url } = await start(provider);
+    const following = issue(endpoint, { kind: 'following' });
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-sockets-'));
+    const terraform = await newSocketPath([folder], 'Terraform (CI)');
+    const cdk = await newSocketPath([folder], 'cdk');
+    await endpoint.openExternal('Terraform (CI)', terraform);
+    await endpoint.openExternal('cdk', cdk);
+    assert.match(path.basename(terraform), /^terraform-ci-[0-9a-f]{12}\.sock$/);
+    assert.deepEqual(endpoint.externalTokens(), ['Terraform (CI)', 'cdk']);
+    assert.equal(fs.statSync(terraform).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(folder).mode & 0o777, 0o700);
+    await assert.rejects(
+      endpoint.openExternal('cdk', path.join(folder, 'other.sock')),
+      (e: unknown) => e instanceof UserError && e.code === 'TokenNameTaken',
+    );
+    // No Authorization header: the socket stands for the tool's token.
+    assert.equal((await getOverSocket(terraform)).body.AccessKeyId, provider.active.credentials.accessKeyId);
+    provider.active = await world.assume('dev-deployer');
+    assert.equal((await getOverSocket(cdk)).body.AccessKeyId, provider.active.credentials.accessKeyId);
+    await endpoint.revokeExternal('Terraform (CI)');
+    assert.equal(fs.existsSync(terraform), false);
+    await assert.rejects(getOverSocket(terraform), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+    assert.deepEqual(endpoint.externalTokens(), ['cdk']);
+    assert.equal((await get(url, auth(following))).status, 200);
+    await endpoint.stop();
+    assert.equal(fs.existsSync(cdk), false, 'the window closed: so did the sockets');
+    assert.deepEqual(endpoint.externalTokens(), []);
+  });
+
+  it('copying a profile on Windows is refused in one sentence (no Unix domain sockets)', async () => {
+    await assert.rejects(newSocketPath([os.tmpdir()], 'tool', 'win32'), /Linux and macOS only/);
+  });
+
   it('re-registers a following token kept across a window reload, and refuses one of the wrong kind', async () => {
     const provider = new TestProvider(world);
     provider.active = await world.assume('dev-readonly');
@@ -188,6 +281,49 @@ describe('credential endpoint: network', () => {
     assert.equal(answer.status, 403);
     assert.equal('AccessKeyId' in answer.body, false);
     assert.equal((await get(`http://localhost:${port}/credentials`, auth(token), '127.0.0.1')).status, 200);
+  });
+
+  it('closes a socket that sends no request within the headers timeout', { timeout: 15_000 }, async () => {
+    const { port } = await start(new TestProvider(world));
+    const socket = net.connect(port, '127.0.0.1');
+    const opened = Date.now();
+    await new Promise((resolve) => socket.once('close', resolve));
+    const waited = Date.now() - opened;
+    assert.ok(waited < ENDPOINT_LIMITS.headersTimeoutMs + 1_000, `closed after ${waited} ms`);
+  });
+
+  it(
+    'caps the sockets it holds: one past the cap is closed at once, and requests work again once the idle ones are gone',
+    { timeout: 15_000 },
+    async () => {
+      const provider = new TestProvider(world);
+      provider.active = await world.assume('dev-readonly');
+      const { endpoint, url, port } = await start(provider);
+      const token = issue(endpoint, { kind: 'following' });
+      const idle = await Promise.all(Array.from({ length: ENDPOINT_LIMITS.maxConnections }, () => hold(port)));
+      const extra = net.connect(port, '127.0.0.1');
+      const outcome = await new Promise<string>((resolve) => {
+        extra.once('data', () => resolve('answered'));
+        extra.once('close', () => resolve('closed'));
+        extra.once('error', () => resolve('closed'));
+        extra.write(`GET /credentials HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${token}\r\n\r\n`);
+      });
+      assert.equal(outcome, 'closed');
+      await Promise.all(
+        idle.map((socket) => new Promise((resolve) => (socket.destroyed ? resolve(undefined) : socket.once('close', resolve)))),
+      );
+      assert.equal((await get(url, auth(token), '127.0.0.1')).status, 200);
+    },
+  );
+
+  it('refuses a request a browser sent (it carries Origin), whatever its Host says', async () => {
+    const provider = new TestProvider(world);
+    provider.active = await world.assume('dev-readonly');
+    const { endpoint, url } = await start(provider);
+    const token = issue(endpoint, { kind: 'following' });
+    const answer = await get(url, { ...auth(token), Origin: 'http://attacker.example' }, '127.0.0.1');
+    assert.equal(answer.status, 403);
+    assert.equal('AccessKeyId' in answer.body, false);
   });
 
   it('takes the previous port when it is free, and an ephemeral one when it is taken', async () => {
@@ -403,5 +539,14 @@ function connect(host: string, port: number): Promise<void> {
       resolve();
     });
     socket.on('error', reject);
+  });
+}
+
+/** An open socket that sends nothing, as an idle local process would hold it. */
+function hold(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(socket));
+    // Closed by the server later: a reset then is expected.
+    socket.on('error', (error) => (socket.readyState === 'opening' ? reject(error) : undefined));
   });
 }

@@ -118,6 +118,21 @@ describe('terminal profile', () => {
     await assert.rejects(writeTerminalProfile({ ...options, region: 'eu-west-1\ncredential_process = evil' }), UserError);
   });
 
+  it('changes asked for in the same millisecond are written in order: the last region wins', async () => {
+    const dir = tempDir();
+    // A large person config makes each write take long enough for the writes to overlap.
+    const person = path.join(dir, 'config');
+    fs.writeFileSync(person, `[profile p]\nregion = eu-west-1\n`.repeat(40_000));
+    const options = { folder: dir, personConfigPath: person, command: ['/opt/node', '/h.js'] };
+    const regions = ['eu-west-1', 'us-east-1', 'ap-south-1', 'eu-central-1', 'us-west-2', 'sa-east-1', 'ca-central-1', 'eu-north-1'];
+    // Each round asks for every region at once; any round may show the race, so all must end on the last.
+    for (let round = 0; round < 3; round++) {
+      const [file] = await Promise.all(regions.map((region) => writeTerminalProfile({ ...options, region })));
+      assert.equal((await sdkProfiles(file))[TERMINAL_PROFILE].region, regions.at(-1));
+    }
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['aws-config', 'config'], 'no temporary file is left behind');
+  });
+
   it("keeps one file per window, and removes a closed window's file", async () => {
     const dir = tempDir();
     const options = { folder: dir, personConfigPath: path.join(dir, 'missing'), command: ['/opt/node', '/h.js'] };
@@ -164,6 +179,20 @@ describe('terminal profile', () => {
     const byShlex = execFileSync('python3', ['-c', 'import json,shlex,sys;print(json.dumps(shlex.split(sys.argv[1])))', line]).toString();
     assert.deepEqual(JSON.parse(byShlex), argv);
     assert.equal(commandLine(['C:\\Program Files\\node.exe', 'C:\\x\\h.js'], 'win32'), '"C:\\Program Files\\node.exe" C:\\x\\h.js');
+  });
+
+  it('keeps a character outside the basic plane whole, in the command line and in the written file', async () => {
+    const argv = ['/opt/n\u{1F600}de/node', '/home/\u{10437}/h.js'];
+    const line = commandLine(argv, 'linux');
+    assert.doesNotMatch(line, /\uFFFD/);
+    const bySh = execFileSync('/bin/sh', ['-c', `printf '%s\\n' ${line}`]).toString();
+    assert.deepEqual(bySh.split('\n').slice(0, -1), argv);
+    const byShlex = execFileSync('python3', ['-c', 'import json,shlex,sys;print(json.dumps(shlex.split(sys.argv[1])))', line]).toString();
+    assert.deepEqual(JSON.parse(byShlex), argv);
+    const dir = tempDir();
+    const file = await writeTerminalProfile({ folder: dir, personConfigPath: path.join(dir, 'none'), command: argv, region: 'eu-west-1' });
+    assert.ok(fs.readFileSync(file, 'utf8').includes(line));
+    assert.doesNotMatch(fs.readFileSync(file, 'utf8'), /\uFFFD/);
   });
 
   it("refuses a Windows path the JS SDK's ini parser would cut at ' #' or ' ;'", () => {
