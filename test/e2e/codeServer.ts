@@ -1,5 +1,6 @@
-// One code-server (VS Code 1.100 with a Node extension host) in fresh temporary folders, for the end-to-end
-// tests and the demo. Installed into .cache/code-server by test/tools/setup.mjs; see shared/e2e-recipe.md.
+// One code-server (a real VS Code with a Node extension host) in fresh temporary folders, for the end-to-end
+// tests and the demo: today's VS Code, or the oldest one engines.vscode accepts (test/tools/runtimes.json), each
+// on the Node it needs. Installed into .cache/ by test/tools/setup.mjs; see shared/e2e-recipe.md.
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -7,7 +8,32 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const projectRoot = path.resolve(__dirname, '..', '..', '..');
-const codeServerEntry = path.join(projectRoot, '.cache', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+
+/** Which VS Code: `today` is the newest code-server, `floor` the one embedding the oldest VS Code engines.vscode accepts. */
+export type Runtime = 'today' | 'floor';
+
+interface RuntimeVersions {
+  codeServer: string;
+  vscode: string;
+  node: string;
+}
+
+export function runtimeVersions(runtime: Runtime): RuntimeVersions {
+  const all = JSON.parse(fs.readFileSync(path.join(projectRoot, 'test', 'tools', 'runtimes.json'), 'utf8')) as Record<
+    Runtime,
+    RuntimeVersions
+  >;
+  return all[runtime];
+}
+
+/** The Node binary and code-server entry point setup.mjs installed for `runtime` (same folder names). */
+function installation(runtime: Runtime): { node: string; entry: string } {
+  const { codeServer, node } = runtimeVersions(runtime);
+  return {
+    node: path.join(projectRoot, '.cache', `node-${node}`, 'bin', 'node'),
+    entry: path.join(projectRoot, '.cache', `code-server-${codeServer}`, 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
+  };
+}
 
 // Without these the workbench opens a welcome page, checks for updates, and draws terminals on a canvas
 // that a test cannot read.
@@ -37,6 +63,8 @@ export interface CodeServerOptions {
   workspaceTrust?: boolean;
   /** Called with the folders before code-server starts, e.g. to link an extension into `extensions`. */
   prepare?: (dirs: CodeServerDirs) => void;
+  /** Today's VS Code (the default) or the floor. */
+  runtime?: Runtime;
 }
 
 export interface CodeServerDirs {
@@ -60,13 +88,16 @@ export interface CodeServer {
 }
 
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
-  if (!fs.existsSync(codeServerEntry)) {
-    throw new Error('code-server is not installed in .cache/code-server: run `npm run setup` first.');
+  const runtime = options.runtime ?? 'today';
+  const { node, entry } = installation(runtime);
+  if (!fs.existsSync(node) || !fs.existsSync(entry)) {
+    const { codeServer, node: nodeVersion } = runtimeVersions(runtime);
+    throw new Error(`code-server ${codeServer} or Node ${nodeVersion} is not installed in .cache/: run \`npm run setup\` first.`);
   }
   const port = options.port ?? (await freePort());
   const dirs = makeDirs(options.settings ?? {});
   options.prepare?.(dirs);
-  const child = spawn(process.execPath, codeServerArgs(options, port, dirs), {
+  const child = spawn(node, codeServerArgs(entry, options, port, dirs), {
     env: definedOnly({ ...process.env, ...xdgEnv(dirs.root), ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so one signal also stops the file watcher and extension hosts it starts.
@@ -125,9 +156,9 @@ export function xdgEnv(root: string): Record<string, string> {
   };
 }
 
-function codeServerArgs(options: CodeServerOptions, port: number, dirs: CodeServerDirs): string[] {
+function codeServerArgs(entry: string, options: CodeServerOptions, port: number, dirs: CodeServerDirs): string[] {
   return [
-    codeServerEntry,
+    entry,
     '--config',
     path.join(dirs.root, 'config.yaml'),
     '--auth',
