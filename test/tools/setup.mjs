@@ -207,6 +207,7 @@ function runQuietly(command, args, options) {
 }
 
 // A skipped install script leaves a native module unbuilt, and code-server fails only later (terminals, login).
+// Each module is checked where its package.json depends on it (VS Code 1.139 dropped native-watchdog, for one).
 function verifyNativeModules(nodeHome, packageDir, output) {
   const checks = [
     [path.join(packageDir, 'package.json'), ['argon2']],
@@ -214,7 +215,11 @@ function verifyNativeModules(nodeHome, packageDir, output) {
       path.join(packageDir, 'lib', 'vscode', 'package.json'),
       ['node-pty', 'kerberos', '@vscode/spdlog', '@parcel/watcher', 'native-watchdog'],
     ],
-  ];
+  ].map(([from, modules]) => {
+    const manifest = JSON.parse(fs.readFileSync(from, 'utf8'));
+    const declared = { ...manifest.dependencies, ...manifest.optionalDependencies };
+    return [from, modules.filter((m) => m in declared)];
+  });
   const script = `const { createRequire } = require('node:module');
     for (const [from, modules] of ${JSON.stringify(checks)}) for (const m of modules) createRequire(from)(m);`;
   const result = spawnSync(path.join(nodeHome, 'bin', 'node'), ['-e', script], { encoding: 'utf8' });
@@ -268,10 +273,9 @@ const started = Date.now();
 try {
   await step('Debian packages', installDebianPackages);
   await step('npm dependencies', installNpmDependencies);
-  for (const runtime of Object.values(runtimes)) {
-    await step(`Node ${runtime.node}`, () => installNode(runtime.node));
-    await step(`code-server ${runtime.codeServer}`, () => installCodeServer(runtime));
-  }
+  for (const runtime of Object.values(runtimes)) await step(`Node ${runtime.node}`, () => installNode(runtime.node));
+  // Side by side: each install spends much of its time waiting on the registry and on one-threaded build steps.
+  await Promise.all(Object.values(runtimes).map((runtime) => step(`code-server ${runtime.codeServer}`, () => installCodeServer(runtime))));
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (error) {
   console.error(`setup: ${error.message}`);
