@@ -1,7 +1,7 @@
 // One code-server (a real VS Code with a Node extension host) in fresh temporary folders, for the end-to-end
 // tests and the demo: today's VS Code, or the oldest one engines.vscode accepts (test/tools/runtimes.json), each
 // on the Node it needs. Installed into .cache/ by test/tools/setup.mjs; see shared/e2e-recipe.md.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -16,6 +16,12 @@ interface RuntimeVersions {
   codeServer: string;
   vscode: string;
   node: string;
+  /**
+   * What lets the page's payload load an extension under development and run extension tests: VS Code 1.139 takes
+   * them from the URL only with the smoke-test driver on (a built product ignores them otherwise), which
+   * code-server 4.139 passes through with --vscode-option; 1.103 takes them as they are.
+   */
+  developmentArgs: string[];
 }
 
 export function runtimeVersions(runtime: Runtime): RuntimeVersions {
@@ -45,6 +51,8 @@ const baseSettings = {
   'extensions.autoUpdate': false,
   'telemetry.telemetryLevel': 'off',
   'workbench.tips.enabled': false,
+  // VS Code 1.139 opens the Chat view in a secondary side bar on the right, which narrows the editor and panel.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   // The demo workspace lives inside this repository; don't offer to open it.
   'git.openRepositoryInParentFolders': 'never',
 };
@@ -65,6 +73,11 @@ export interface CodeServerOptions {
   prepare?: (dirs: CodeServerDirs) => void;
   /** Today's VS Code (the default) or the floor. */
   runtime?: Runtime;
+  /** Whether pages may load an extension under development from the URL's payload (default true); the demo and a
+   *  scenario that installs the .vsix open VS Code as a person has it. */
+  extensionDevelopment?: boolean;
+  /** .vsix files installed with `code-server --install-extension` before it starts, as a person installs one. */
+  installExtensions?: string[];
 }
 
 export interface CodeServerDirs {
@@ -97,7 +110,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const port = options.port ?? (await freePort());
   const dirs = makeDirs(options.settings ?? {});
   options.prepare?.(dirs);
-  const child = spawn(node, codeServerArgs(entry, options, port, dirs), {
+  for (const vsix of options.installExtensions ?? []) installExtension(node, entry, dirs, vsix);
+  const development = options.extensionDevelopment === false ? [] : runtimeVersions(runtime).developmentArgs;
+  const child = spawn(node, codeServerArgs(entry, options, port, dirs, development), {
     env: definedOnly({ ...process.env, ...xdgEnv(dirs.root), ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so one signal also stops the file watcher and extension hosts it starts.
@@ -130,6 +145,16 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   return server;
 }
 
+function installExtension(node: string, entry: string, dirs: CodeServerDirs, vsix: string): void {
+  const args = [entry, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData, '--install-extension', vsix];
+  const result = spawnSync(node, args, { env: { ...process.env, ...xdgEnv(dirs.root) }, encoding: 'utf8', timeout: 120_000 });
+  if (result.status !== 0) {
+    throw new Error(
+      `code-server --install-extension ${vsix} failed (${result.status ?? result.signal}):\n${result.stdout}${result.stderr}`,
+    );
+  }
+}
+
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
@@ -156,7 +181,7 @@ export function xdgEnv(root: string): Record<string, string> {
   };
 }
 
-function codeServerArgs(entry: string, options: CodeServerOptions, port: number, dirs: CodeServerDirs): string[] {
+function codeServerArgs(entry: string, options: CodeServerOptions, port: number, dirs: CodeServerDirs, extra: string[]): string[] {
   return [
     entry,
     '--config',
@@ -173,6 +198,7 @@ function codeServerArgs(entry: string, options: CodeServerOptions, port: number,
     dirs.extensions,
     '--user-data-dir',
     dirs.userData,
+    ...extra,
     options.workspace,
   ];
 }

@@ -37,7 +37,7 @@ interface FileOutcome extends Counts {
 const SUITE_TIMEOUT_MS = 5 * 60_000;
 // Workbench chatter in the extension host's console that says nothing about the tests.
 const workbenchNoise =
-  /^(Resolving connection token|Resolved connection token|Creating a socket|Updating additional builtin|\[Service Worker\]|ChatSessionStore:|getaddrinfo ENOTFOUND open-vsx\.org)/;
+  /^(Resolving connection token|Resolved connection token|Creating a socket|Updating additional builtin|\[Service Worker\]|ChatSessionStore:|getaddrinfo ENOTFOUND open-vsx\.org|Creation of workbench contribution|\[reconnection-grace-time\]|\[AgentHost|\[AccountPolicyGate\]|\[ChatModelSelection\]|Timed out waiting for authentication provider 'github')/;
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
