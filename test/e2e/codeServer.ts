@@ -17,11 +17,12 @@ interface RuntimeVersions {
   vscode: string;
   node: string;
   /**
-   * What lets the page's payload load an extension under development and run extension tests: VS Code 1.139 takes
-   * them from the URL only with the smoke-test driver on (a built product ignores them otherwise), which
-   * code-server 4.139 passes through with --vscode-option; 1.103 takes them as they are.
+   * What lets the page's payload run extension tests: VS Code 1.139 takes extensionDevelopmentPath and
+   * extensionTestsPath from the URL only with the smoke-test driver on (a built product ignores them otherwise),
+   * which code-server 4.139 passes through with --vscode-option; 1.103 takes them as they are. The driver also
+   * stops notification toasts, so only the extension-host suite's code-server gets it.
    */
-  developmentArgs: string[];
+  testArgs: string[];
 }
 
 export function runtimeVersions(runtime: Runtime): RuntimeVersions {
@@ -73,9 +74,11 @@ export interface CodeServerOptions {
   prepare?: (dirs: CodeServerDirs) => void;
   /** Today's VS Code (the default) or the floor. */
   runtime?: Runtime;
-  /** Whether pages may load an extension under development from the URL's payload (default true); the demo and a
-   *  scenario that installs the .vsix open VS Code as a person has it. */
-  extensionDevelopment?: boolean;
+  /** Link the project into the extensions folder, installed as `npm run demo` has it (default true); the scenario
+   *  that installs the .vsix says false. */
+  linkExtension?: boolean;
+  /** Let pages run extension tests from the URL's payload (the extension-host suite); no toasts are shown then. */
+  extensionTests?: boolean;
   /** .vsix files installed with `code-server --install-extension` before it starts, as a person installs one. */
   installExtensions?: string[];
 }
@@ -110,9 +113,10 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const port = options.port ?? (await freePort());
   const dirs = makeDirs(options.settings ?? {});
   options.prepare?.(dirs);
+  if (options.linkExtension !== false) linkProject(dirs);
   for (const vsix of options.installExtensions ?? []) installExtension(node, entry, dirs, vsix);
-  const development = options.extensionDevelopment === false ? [] : runtimeVersions(runtime).developmentArgs;
-  const child = spawn(node, codeServerArgs(entry, options, port, dirs, development), {
+  const testArgs = options.extensionTests ? runtimeVersions(runtime).testArgs : [];
+  const child = spawn(node, codeServerArgs(entry, options, port, dirs, testArgs), {
     env: definedOnly({ ...process.env, ...xdgEnv(dirs.root), ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so one signal also stops the file watcher and extension hosts it starts.
@@ -143,6 +147,17 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     throw error;
   }
   return server;
+}
+
+/** The project as an installed extension (a link, as `npm run demo` has it), unless `prepare` already put it there. */
+function linkProject(dirs: CodeServerDirs): void {
+  const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    publisher: string;
+    name: string;
+    version: string;
+  };
+  const link = path.join(dirs.extensions, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
+  if (!fs.existsSync(link)) fs.symlinkSync(projectRoot, link, 'dir');
 }
 
 function installExtension(node: string, entry: string, dirs: CodeServerDirs, vsix: string): void {

@@ -50,7 +50,7 @@ before(async () => {
     settings: demoSettings({ awsUrl, vaultUrl, home: vsixHome }),
     env: prepareDemoHome(vsixHome),
     installExtensions: [vsix],
-    extensionDevelopment: false,
+    linkExtension: false,
   });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -55,12 +55,17 @@ async function main(): Promise<number> {
   const servers = await startServers();
   const outcomes: Outcome[] = [];
   try {
-    const first = await runAll(servers, 'today', path.join(root, 'first'), args, started);
-    outcomes.push(...first.outcomes);
-    if (!args.includes('--no-suite') && !args.includes('--no-floor')) {
-      const floor = await runAll(servers, 'floor', path.join(root, 'floor'), ['--no-scenarios'], started);
-      outcomes.push(...floor.outcomes);
+    // The suite's code-server runs extension tests, which stops notification toasts: the scenarios get their own.
+    if (!args.includes('--no-suite')) {
+      outcomes.push(...(await runAll(servers, 'today', path.join(root, 'suite'), ['--no-scenarios'], started)).outcomes);
+      if (!args.includes('--no-floor')) {
+        outcomes.push(...(await runAll(servers, 'floor', path.join(root, 'floor'), ['--no-scenarios'], started)).outcomes);
+      }
     }
+    const first = args.includes('--no-scenarios')
+      ? { outcomes: [], files: [] }
+      : await runAll(servers, 'today', path.join(root, 'first'), ['--no-suite', ...args], started);
+    outcomes.push(...first.outcomes);
     const failedFiles = first.files.filter((f) => f.failed > 0);
     if (failedFiles.length > 0 && !args.includes('--no-retry')) {
       const names = failedFiles.map((f) => path.basename(f.file, '.test.js'));
@@ -140,6 +145,7 @@ async function runAll(
   const ssoForwarder = await startIdentityCenterForwarder(servers.sso);
   const codeServer = await startCodeServer({
     runtime,
+    extensionTests: !args.includes('--no-suite'),
     workspace,
     settings: demoSettings({ ...shared, home, consoleUrl: consoleForwarder.url, identityCenter: ssoForwarder.identityCenter }),
     // The extension-host suite reads the server URLs from here.

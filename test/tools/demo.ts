@@ -29,8 +29,6 @@ async function main(): Promise<void> {
   const codeServer = await startCodeServer({
     workspace,
     port: codeServerPort,
-    // Today's VS Code as a person has it: the extension installed, no development mode.
-    extensionDevelopment: false,
     settings: demoSettings({
       awsUrl: servers.aws.url,
       vaultUrl: servers.vault.url,
