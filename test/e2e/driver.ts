@@ -178,7 +178,7 @@ export async function createTerminal(page: Page): Promise<void> {
 /** Types a line into the panel's active terminal and presses Enter. (Terminals that earlier scenarios left may be
  *  restored beside it, so the last one in the page is not necessarily the one on screen.) */
 export async function typeInTerminal(page: Page, line: string): Promise<void> {
-  await page.locator('.part.panel .terminal-wrapper.active:visible .xterm-helper-textarea').focus();
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();
   await page.keyboard.type(line);
   await page.keyboard.press('Enter');
 }
@@ -318,14 +318,14 @@ export function terminalTab(page: Page, name: string) {
  *  it, so this works on the panel's active terminal rather than the newest one. */
 export async function runInTerminal(page: Page, name: string, line: string): Promise<void> {
   await terminalTab(page, name).click();
-  await page.locator('.part.panel .terminal-wrapper.active:visible .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
-  await page.locator('.part.panel .terminal-wrapper.active:visible .xterm-helper-textarea').focus();
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();
   await page.keyboard.type(line);
   await page.keyboard.press('Enter');
 }
 
 export async function waitForActiveTerminalText(page: Page, pattern: RegExp, timeout = 20_000): Promise<void> {
-  const rows = page.locator('.part.panel .terminal-wrapper.active:visible .xterm-rows');
+  const rows = page.locator('.part.panel .terminal-wrapper.active .xterm-rows');
   const deadline = Date.now() + timeout;
   let text = '';
   while (Date.now() < deadline) {

@@ -80,9 +80,7 @@ async function expectIn(name: string, command: string, expected: RegExp): Promis
 
 /** The active terminal's text with its wrapped lines joined (xterm breaks long output at the panel's width). */
 async function joinedText(): Promise<string> {
-  return (await page.locator('.part.panel .terminal-wrapper.active:visible .xterm-rows').innerText())
-    .replace(/\u00a0/g, ' ')
-    .replace(/\n/g, '');
+  return (await page.locator('.part.panel .terminal-wrapper.active .xterm-rows').innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
 }
 
 async function waitForJoinedText(pattern: RegExp, timeout: number): Promise<void> {
@@ -101,7 +99,7 @@ const BEFORE = 'bash';
 
 async function openTerminal(): Promise<void> {
   await runCommand(page, 'Terminal: Create New Terminal');
-  await page.locator('.part.panel .terminal-wrapper.active:visible .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
   await terminalTab(page, BEFORE).waitFor({ timeout: 10_000 });
 }
 

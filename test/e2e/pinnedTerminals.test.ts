@@ -100,7 +100,7 @@ scenario('Open Terminal as Role while another role is active gives the role its 
   await clickInlineAction(page, 'dev-readonly', 'Open Terminal as Role');
   // A second terminal of the same name: the newest one is active after opening.
   await page.waitForTimeout(500);
-  await page.locator('.part.panel .terminal-wrapper.active:visible .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
   await expectActiveTerminalIs(DEV_READONLY);
   await screenshot(page, 'pinned-terminal-while-other-role-active');
 });
@@ -153,13 +153,13 @@ scenario('after a reload, terminals that still hold keys are named in a warning 
 async function openOrdinaryTerminal(): Promise<void> {
   await runCommand(page, 'Terminal: Create New Terminal');
   await page.waitForTimeout(500);
-  await page.locator('.part.panel .terminal-wrapper.active:visible .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
 }
 
 /** Runs the AWS CLI in the panel's active terminal. */
 async function expectActiveTerminalIs(expected: RegExp): Promise<void> {
   const marker = `who${++step}`;
-  await page.locator('.part.panel .terminal-wrapper.active:visible .xterm-helper-textarea').focus();
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();
   await page.keyboard.type(`echo "${marker}:$(${callerArn})"`);
   await page.keyboard.press('Enter');
   await waitForActiveTerminalText(page, new RegExp(`${marker}:${expected.source}`));

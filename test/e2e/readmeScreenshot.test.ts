@@ -61,8 +61,8 @@ scenario('the README picture: a role assumed from the sidebar and the plain AWS 
   await expandTreeItem(page, 'prod');
   await assumeFromTree(page, 'dev-readonly', 'dev-readonly', 30_000);
   await runCommand(page, 'Terminal: Create New Terminal');
-  await page.locator('.part.panel .terminal-wrapper.active:visible .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
-  await page.locator('.part.panel .terminal-wrapper.active:visible .xterm-helper-textarea').focus();
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();
   // The demo's terminals reach the local STS with a plain `aws sts`: its endpoint variable and CLI wrapper are there.
   await page.keyboard.type('echo "E=$AWS_ENDPOINT_URL_STS P=$(command -v aws)"');
   await page.keyboard.press('Enter');

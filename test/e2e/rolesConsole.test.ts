@@ -153,7 +153,7 @@ scenario('a session about to end shows warning colours, refreshes by itself, and
     await awsControl('clock', { advanceMs: (3600 - SESSION_LEFT_S) * 1000 });
   }
   await createTerminal(page);
-  await page.locator('.part.panel .terminal-wrapper.active:visible .xterm-helper-textarea').focus();
+  await page.locator('.part.panel .terminal-wrapper.active .xterm-helper-textarea').focus();
   await page.keyboard.type('echo "after:${AWS_SESSION_TOKEN:-none}:${IAM_SWITCHBOARD_ROLE:-none}"');
   await page.keyboard.press('Enter');
   await waitForActiveTerminalText(page, /after:none:none/);
