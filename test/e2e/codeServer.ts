@@ -46,6 +46,8 @@ function installation(runtime: Runtime): { node: string; entry: string } {
 // that a test cannot read.
 const baseSettings = {
   'terminal.integrated.gpuAcceleration': 'off',
+  // VS Code 1.139 draws a second xterm (sticky scroll) over a scrolled terminal, so its text would show up twice.
+  'terminal.integrated.stickyScroll.enabled': false,
   'workbench.startupEditor': 'none',
   'update.mode': 'none',
   'extensions.autoCheckUpdates': false,
