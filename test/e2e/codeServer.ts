@@ -1,24 +1,61 @@
-// One code-server (VS Code 1.100 with a Node extension host) in fresh temporary folders, for the end-to-end
-// tests and the demo. Installed into .cache/code-server by test/tools/setup.mjs; see shared/e2e-recipe.md.
-import { type ChildProcess, spawn } from 'node:child_process';
+// One code-server (a real VS Code with a Node extension host) in fresh temporary folders, for the end-to-end
+// tests and the demo: today's VS Code, or the oldest one engines.vscode accepts (test/tools/runtimes.json), each
+// on the Node it needs. Installed into .cache/ by test/tools/setup.mjs; see shared/e2e-recipe.md.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const projectRoot = path.resolve(__dirname, '..', '..', '..');
-const codeServerEntry = path.join(projectRoot, '.cache', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+
+/** Which VS Code: `today` is the newest code-server, `floor` the one embedding the oldest VS Code engines.vscode accepts. */
+export type Runtime = 'today' | 'floor';
+
+interface RuntimeVersions {
+  codeServer: string;
+  vscode: string;
+  node: string;
+  /**
+   * What lets the page's payload run extension tests: VS Code 1.139 takes extensionDevelopmentPath and
+   * extensionTestsPath from the URL only with the smoke-test driver on (a built product ignores them otherwise),
+   * which code-server 4.139 passes through with --vscode-option; 1.103 takes them as they are. The driver also
+   * stops notification toasts, so only the extension-host suite's code-server gets it.
+   */
+  testArgs: string[];
+}
+
+export function runtimeVersions(runtime: Runtime): RuntimeVersions {
+  const all = JSON.parse(fs.readFileSync(path.join(projectRoot, 'test', 'tools', 'runtimes.json'), 'utf8')) as Record<
+    Runtime,
+    RuntimeVersions
+  >;
+  return all[runtime];
+}
+
+/** The Node binary and code-server entry point setup.mjs installed for `runtime` (same folder names). */
+function installation(runtime: Runtime): { node: string; entry: string } {
+  const { codeServer, node } = runtimeVersions(runtime);
+  return {
+    node: path.join(projectRoot, '.cache', `node-${node}`, 'bin', 'node'),
+    entry: path.join(projectRoot, '.cache', `code-server-${codeServer}`, 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
+  };
+}
 
 // Without these the workbench opens a welcome page, checks for updates, and draws terminals on a canvas
 // that a test cannot read.
 const baseSettings = {
   'terminal.integrated.gpuAcceleration': 'off',
+  // VS Code 1.139 draws a second xterm (sticky scroll) over a scrolled terminal, so its text would show up twice.
+  'terminal.integrated.stickyScroll.enabled': false,
   'workbench.startupEditor': 'none',
   'update.mode': 'none',
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
   'telemetry.telemetryLevel': 'off',
   'workbench.tips.enabled': false,
+  // VS Code 1.139 opens the Chat view in a secondary side bar on the right, which narrows the editor and panel.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   // The demo workspace lives inside this repository; don't offer to open it.
   'git.openRepositoryInParentFolders': 'never',
 };
@@ -37,6 +74,15 @@ export interface CodeServerOptions {
   workspaceTrust?: boolean;
   /** Called with the folders before code-server starts, e.g. to link an extension into `extensions`. */
   prepare?: (dirs: CodeServerDirs) => void;
+  /** Today's VS Code (the default) or the floor. */
+  runtime?: Runtime;
+  /** Link the project into the extensions folder, installed as `npm run demo` has it (default true); the scenario
+   *  that installs the .vsix says false. */
+  linkExtension?: boolean;
+  /** Let pages run extension tests from the URL's payload (the extension-host suite); no toasts are shown then. */
+  extensionTests?: boolean;
+  /** .vsix files installed with `code-server --install-extension` before it starts, as a person installs one. */
+  installExtensions?: string[];
 }
 
 export interface CodeServerDirs {
@@ -60,13 +106,19 @@ export interface CodeServer {
 }
 
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
-  if (!fs.existsSync(codeServerEntry)) {
-    throw new Error('code-server is not installed in .cache/code-server: run `npm run setup` first.');
+  const runtime = options.runtime ?? 'today';
+  const { node, entry } = installation(runtime);
+  if (!fs.existsSync(node) || !fs.existsSync(entry)) {
+    const { codeServer, node: nodeVersion } = runtimeVersions(runtime);
+    throw new Error(`code-server ${codeServer} or Node ${nodeVersion} is not installed in .cache/: run \`npm run setup\` first.`);
   }
   const port = options.port ?? (await freePort());
   const dirs = makeDirs(options.settings ?? {});
   options.prepare?.(dirs);
-  const child = spawn(process.execPath, codeServerArgs(options, port, dirs), {
+  if (options.linkExtension !== false) linkProject(dirs);
+  for (const vsix of options.installExtensions ?? []) installExtension(node, entry, dirs, vsix);
+  const testArgs = options.extensionTests ? runtimeVersions(runtime).testArgs : [];
+  const child = spawn(node, codeServerArgs(entry, options, port, dirs, testArgs), {
     // code-server takes an inherited PORT over --bind-addr's port (`PORT=18080 npm run demo` would listen there
     // while this polls the other): the port goes by --bind-addr only.
     env: definedOnly({ ...process.env, ...xdgEnv(dirs.root), ...options.env, PORT: undefined }),
@@ -101,6 +153,27 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   return server;
 }
 
+/** The project as an installed extension (a link, as `npm run demo` has it), unless `prepare` already put it there. */
+function linkProject(dirs: CodeServerDirs): void {
+  const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    publisher: string;
+    name: string;
+    version: string;
+  };
+  const link = path.join(dirs.extensions, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
+  if (!fs.existsSync(link)) fs.symlinkSync(projectRoot, link, 'dir');
+}
+
+function installExtension(node: string, entry: string, dirs: CodeServerDirs, vsix: string): void {
+  const args = [entry, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData, '--install-extension', vsix];
+  const result = spawnSync(node, args, { env: { ...process.env, ...xdgEnv(dirs.root) }, encoding: 'utf8', timeout: 120_000 });
+  if (result.status !== 0) {
+    throw new Error(
+      `code-server --install-extension ${vsix} failed (${result.status ?? result.signal}):\n${result.stdout}${result.stderr}`,
+    );
+  }
+}
+
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
@@ -127,9 +200,9 @@ export function xdgEnv(root: string): Record<string, string> {
   };
 }
 
-function codeServerArgs(options: CodeServerOptions, port: number, dirs: CodeServerDirs): string[] {
+function codeServerArgs(entry: string, options: CodeServerOptions, port: number, dirs: CodeServerDirs, extra: string[]): string[] {
   return [
-    codeServerEntry,
+    entry,
     '--config',
     path.join(dirs.root, 'config.yaml'),
     '--auth',
@@ -144,6 +217,7 @@ function codeServerArgs(options: CodeServerOptions, port: number, dirs: CodeServ
     dirs.extensions,
     '--user-data-dir',
     dirs.userData,
+    ...extra,
     options.workspace,
   ];
 }

@@ -7,6 +7,10 @@ import { test } from 'node:test';
 import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
 
 export const screenshotsDir = path.resolve(__dirname, '..', '..', '..', 'test-results', 'screenshots');
+/** Where this process saves pictures: the runner gives a second try a folder of its own, so both tries' remain. */
+const picturesDir = (): string => process.env.IAM_SWITCHBOARD_SCREENSHOTS || screenshotsDir;
+
+export const chromiumPath = (): string => process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** What test/e2e/run.ts tells each scenario, through the environment. */
 export interface E2eEnv {
@@ -35,7 +39,7 @@ export async function launchBrowser(): Promise<Browser> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-chromium-'));
   const browser = await chromium
     .launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      executablePath: chromiumPath(),
       headless: true,
       args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
       env: { ...process.env, HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home, XDG_DATA_HOME: home },
@@ -238,8 +242,8 @@ export async function assumeFromTree(
 
 /** Saves a picture of the page to test-results/screenshots/<name>.png and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
-  fs.mkdirSync(screenshotsDir, { recursive: true });
-  const file = path.join(screenshotsDir, `${name}.png`);
+  fs.mkdirSync(picturesDir(), { recursive: true });
+  const file = path.join(picturesDir(), `${name}.png`);
   await page.screenshot({ path: file });
   return file;
 }
@@ -350,12 +354,16 @@ async function countingExtraActions(fn: () => Promise<void>): Promise<void> {
  */
 export function scenario(name: string, fn: () => Promise<void>): void {
   test(name, async () => {
+    const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
     try {
       await countingExtraActions(fn);
     } catch (error) {
-      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
       if (lastWorkbench && !lastWorkbench.isClosed()) await screenshot(lastWorkbench, `failed-${slug}`).catch(() => undefined);
       throw error;
+    }
+    // A second try pictures its passes too, to set beside the first try's failure (run.ts names flaky files).
+    if (process.env.IAM_SWITCHBOARD_SECOND_TRY && lastWorkbench && !lastWorkbench.isClosed()) {
+      await screenshot(lastWorkbench, `passed-${slug}`).catch(() => undefined);
     }
   });
 }

@@ -56,7 +56,12 @@ before(async () => {
   server = await startCodeServer({
     workspace,
     workspaceTrust: true,
-    settings: { ...demoSettings({ awsUrl, vaultUrl }), 'security.workspace.trust.enabled': true },
+    // VS Code 1.139 opens an untrusted folder in Restricted Mode without asking unless told to ask at startup.
+    settings: {
+      ...demoSettings({ awsUrl, vaultUrl }),
+      'security.workspace.trust.enabled': true,
+      'security.workspace.trust.startupPrompt': 'always',
+    },
     env: prepareDemoHome(fs.mkdtempSync(path.join(path.dirname(home), 'restricted-home-'))),
   });
   browser = await launchBrowser();

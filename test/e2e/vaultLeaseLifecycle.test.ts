@@ -136,7 +136,8 @@ async function closeEditor(): Promise<void> {
   // A menu left open (it lives in a shadow root over the editor) would take the click.
   await page.keyboard.press('Escape');
   const tab = page.locator('.part.editor .tabs-container .tab.active');
-  await tab.locator('.action-label[aria-label^="Close"]').click({ force: true, noWaitAfter: true });
+  // The command, not the tab's close button, whose markup VS Code 1.139 changed.
+  await runCommand(page, 'View: Close Editor');
   await tab.waitFor({ state: 'detached', timeout: 10_000 });
 }
 

@@ -12,10 +12,13 @@ export async function run(): Promise<void> {
   const grep = process.env.IAM_SWITCHBOARD_SUITE_GREP;
   if (grep) mocha.grep(grep);
   for (const file of suiteFiles(path.join(__dirname, 'suite'))) mocha.addFile(file);
+  // Skipped (pending) tests are named, so the runner can print them: mocha's this.skip() takes no reason.
+  const skipped: { name: string; reason: string }[] = [];
   const { passed, failed } = await new Promise<{ passed: number; failed: number }>((resolve) => {
     const runner = mocha.run(() => resolve({ passed: runner.stats?.passes ?? 0, failed: runner.stats?.failures ?? 0 }));
+    runner.on('pending', (test) => skipped.push({ name: test.fullTitle(), reason: 'skipped by the suite (this.skip)' }));
   });
-  console.log(`${RESULT_MARKER} ${JSON.stringify({ passed, failed })}`);
+  console.log(`${RESULT_MARKER} ${JSON.stringify({ passed, failed, skipped })}`);
   if (failed > 0) throw new Error(`${failed} extension-host test(s) failed`);
 }
 

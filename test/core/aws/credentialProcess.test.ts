@@ -28,7 +28,7 @@ function configWith(script: string): { configPath: string; credentialsPath: stri
 /** Whether `pid` still runs, waiting a moment for a kill to land; a zombie (killed, not yet reaped) is dead. */
 async function isAlive(pid: number): Promise<boolean> {
   for (let i = 0; i < 50; i++) {
-    let state = 'gone';
+    let state: string;
     try {
       process.kill(pid, 0);
       state = fs.existsSync(`/proc/${pid}/stat`) ? (fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? 'R') : 'R';

@@ -18,7 +18,8 @@ import { CredentialsFileGuard, hasGeneratedProfile, moveGeneratedProfile } from 
 import { type EndpointWorld, startEndpointWorld, TestProvider } from '../../support/endpointWorld';
 
 const ROOT = path.resolve(__dirname, '../../../..');
-const HELPER = path.join(ROOT, 'out/src/credentialHelper.js');
+// The helper as it ships in the .vsix (the esbuild bundle `npm run build` writes), not tsc's out/ copy.
+const HELPER = path.join(ROOT, 'dist/credentialHelper.js');
 const AWS_CLI = '/usr/bin/aws';
 const ALICE_KEY = 'AKIALOCALALICE000001';
 const ALICE_SECRET = 'aliceLocalSecretKey00000000000000000000A';

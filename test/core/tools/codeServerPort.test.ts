@@ -8,13 +8,16 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { freePort, projectRoot, startCodeServer } from '../../e2e/codeServer';
 
-const installed = fs.existsSync(path.join(projectRoot, '.cache', 'code-server', 'node_modules', 'code-server'));
+const runtimes = JSON.parse(fs.readFileSync(path.join(projectRoot, 'test', 'tools', 'runtimes.json'), 'utf8'));
+const installed = fs.existsSync(
+  path.join(projectRoot, '.cache', `code-server-${runtimes.today.codeServer}`, 'node_modules', 'code-server'),
+);
 const skip = installed ? false : 'code-server is not installed (npm run setup)';
 
 test("setup's start check passes with PORT set to another port", { skip, timeout: 60_000 }, async () => {
   const otherPort = await freePort();
   const setup = path.join(projectRoot, 'test', 'tools', 'setup.mjs');
-  const script = `import { verifyStarts } from ${JSON.stringify(setup)}; await verifyStarts();`;
+  const script = `import { runtimeDirs, verifyStarts } from ${JSON.stringify(setup)}; const r = runtimeDirs(); await verifyStarts(r.nodeHome, r.dir);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     env: { ...process.env, PORT: String(otherPort) },
     stdio: ['ignore', 'ignore', 'pipe'],
