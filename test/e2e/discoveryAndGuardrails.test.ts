@@ -189,7 +189,7 @@ scenario('assuming a production role asks first', async () => {
   await dialog.waitFor({ timeout: 20_000 });
   assert.match(
     await dialog.innerText(),
-    /prod-readonly is a production role \(account 333333333333; account prod is marked production\)\. Assume it\?/,
+    /prod-readonly is a production role \(account 333333333333; account 333333333333 is marked production in your user settings\)\. Assume it\?/,
   );
   await screenshot(page, 'guardrails-production-question');
   await dialog.locator('.monaco-button', { hasText: /^Assume$/ }).click();

@@ -61,7 +61,19 @@ before(async () => {
  * Folds every account, then unfolds those with these ids (an alias from another scenario's settings may rename
  * one), so the rows a test needs are in view: the tree only draws the rows on screen.
  */
+/** The AWS Roles view's row of the account `id`. */
+function accountRow(id: string) {
+  return page
+    .locator('.part.sidebar .monaco-list-row')
+    .filter({ has: page.locator('.label-description', { hasText: new RegExp(`^${id}$`) }) })
+    .first();
+}
+
 async function showAccounts(...ids: string[]): Promise<void> {
+  // Collapse All folds only the rows drawn so far: wait until the catalog and the cached accounts are drawn (after a
+  // reload they come a moment later, unfolded).
+  await treeItem(page, 'dev-readonly').first().waitFor({ timeout: 20_000 });
+  for (const id of ids) await accountRow(id).waitFor({ timeout: 20_000 });
   await page
     .locator('.part.sidebar .pane-header', { hasText: /AWS Roles/i })
     .first()
@@ -70,12 +82,7 @@ async function showAccounts(...ids: string[]): Promise<void> {
   await page.locator('.part.sidebar .monaco-list-row[aria-expanded="true"]').first().waitFor({ state: 'detached', timeout: 10_000 });
   await unfoldRow(treeItem(page, SECTION).first());
   for (const id of ids) {
-    await unfoldRow(
-      page
-        .locator('.part.sidebar .monaco-list-row')
-        .filter({ has: page.locator('.label-description', { hasText: new RegExp(`^${id}$`) }) })
-        .first(),
-    );
+    await unfoldRow(accountRow(id));
   }
 }
 
@@ -264,6 +271,8 @@ scenario('an expired sign-in says so and offers Sign in, which brings the accoun
 });
 
 scenario('Sign out empties the tree of Identity Center roles and ends their session', async () => {
+  // The sign-in before this one is still discovering accounts, redrawing the tree as they come: wait until it is done.
+  await waitForSectionState(/^signed in until [^·]+$/, 90_000);
   await assumeFromTree(page, 'security/ReadOnlyAccess');
   await clickInlineAction(page, SECTION, 'Sign out of IAM Identity Center');
   await waitForSectionState(/^signed out$/);

@@ -90,11 +90,20 @@ suite('copying credentials out of VS Code', () => {
 
   test('the credential_process profile makes another tool the role active in this window', async () => {
     answers = answering(undefined, 'Copy Profile');
-    await vscode.commands.executeCommand('iamSwitchboard.copyCredentialProcess');
-    assert.deepEqual(answers.seen.warnings, ['Copy a credential_process profile for another tool on this machine?']);
+    // The tool's name, which "Tokens for Other Tools" lists and revokes it by.
+    const window = vscode.window as { showInputBox: unknown };
+    const showInputBox = window.showInputBox;
+    window.showInputBox = async () => 'copy-test';
+    try {
+      await vscode.commands.executeCommand('iamSwitchboard.copyCredentialProcess');
+    } finally {
+      window.showInputBox = showInputBox;
+    }
+    assert.deepEqual(answers.seen.warnings, ['Copy a credential_process profile for "copy-test"?']);
     const profile = await vscode.env.clipboard.readText();
-    assert.match(profile, /^\[profile vscode\]\n/);
-    const arn = await callerArn(`cat > "$AWS_CONFIG_FILE" <<'PROFILE'\n${profile}PROFILE`, { AWS_PROFILE: 'vscode' });
+    assert.match(profile, /^\[profile vscode-copy-test\]\n/);
+    assert.doesNotMatch(profile, /iamsb/, 'no token in the profile');
+    const arn = await callerArn(`cat > "$AWS_CONFIG_FILE" <<'PROFILE'\n${profile}PROFILE`, { AWS_PROFILE: 'vscode-copy-test' });
     assert.equal(arn, READ_ONLY);
   });
 });
