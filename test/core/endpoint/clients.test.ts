@@ -51,12 +51,24 @@ const noTerraform =
 const noCli = !fs.existsSync(AWS_CLI) && 'Debian awscli is not installed at /usr/bin/aws (apt-get install -y awscli)';
 
 const notRoot = process.getuid?.() !== 0 && 'running a listener as another user needs root';
+// Debian's python3, which user 65534 may run from "/": the Node running the tests may sit under a folder only root
+// can enter (a Node in .cache/ of a clone in /root).
+const SQUATTER_PYTHON = '/usr/bin/python3';
 const SQUATTER = `
-const server = require('node:http').createServer((req, res) => {
-  console.log('request ' + req.headers.authorization);
-  res.writeHead(403, { 'Content-Type': 'application/json' }).end('{"Code":"AccessDenied","Message":"no"}');
-});
-server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+import http.server
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        print('request ' + str(self.headers.get('Authorization')), flush=True)
+        self.send_response(403)
+        self.send_header('Content-Type', 'application/json')
+        self.end_headers()
+        self.wfile.write(b'{"Code":"AccessDenied","Message":"no"}')
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(('127.0.0.1', 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+`;
 
 let world: EndpointWorld;
 
@@ -458,10 +470,10 @@ output "arn" {
 
   it(
     'the helper never sends its token to a port another local user listens on (a window reloaded elsewhere)',
-    { skip: notRoot },
+    { skip: notRoot || (!fs.existsSync(SQUATTER_PYTHON) && `the listener of another user runs ${SQUATTER_PYTHON}`) },
     async () => {
       // A program of user 65534 on a port, printing every Authorization header it is sent.
-      const squatter = spawn(process.execPath, ['-e', SQUATTER], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] });
+      const squatter = spawn(SQUATTER_PYTHON, ['-c', SQUATTER], { uid: 65534, gid: 65534, cwd: '/', stdio: ['ignore', 'pipe', 'inherit'] });
       const lines: string[] = [];
       const closed = new Promise((resolve) => squatter.stdout!.on('end', resolve));
       const port = await new Promise<string>((resolve) =>
