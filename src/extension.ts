@@ -25,7 +25,7 @@ import { PinnedTerminals } from './terminals/pinnedTerminal';
 import { PinnedTerminalMemory } from './terminals/pinnedTerminalMemory';
 import { registerTaskGuard } from './terminals/taskGuard';
 import { registerTerminalsWithKeys } from './terminals/terminalsWithKeys';
-import { notFollowingMessage, RoleTreeProvider } from './treeViews/roleTree';
+import { RoleTreeProvider } from './treeViews/roleTree';
 import type { RoleEntry } from './core/catalog/roleCatalog';
 import type { Identity } from './core/session';
 
@@ -84,8 +84,9 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   );
   const notFollowing = new NotFollowingTerminals(context);
   context.subscriptions.push(
+    // Said in the status bar (text and tooltip) and a notification, never as the view's message: a message appears
+    // above the tree and moves every row down, under a click that was aimed at one.
     notFollowing,
-    notFollowing.onDidChange(() => (rolesView.message = notFollowingMessage(notFollowing.names()))),
     vscode.commands.registerCommand('iamSwitchboard.relaunchTerminals', () => notFollowing.relaunch()),
   );
   registerEnvironmentCollection(context, {

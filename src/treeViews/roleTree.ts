@@ -426,11 +426,3 @@ function identityCenterChildren(node: IdentityCenterNode): RoleTreeNode[] {
   ];
 }
 
-/** The AWS Roles view's message while some terminals do not follow. */
-export function notFollowingMessage(names: string[]): string | undefined {
-  if (names.length === 0) {
-    return undefined;
-  }
-  const list = names.map((n) => `'${n}'`).join(', ');
-  return `⚠ Not following the active role: terminal${names.length === 1 ? '' : 's'} ${list}, opened before IAM Switchboard took over. Run "IAM Switchboard: Relaunch Terminals" or close ${names.length === 1 ? 'it' : 'them'}.`;
-}
