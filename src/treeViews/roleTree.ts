@@ -425,4 +425,3 @@ function identityCenterChildren(node: IdentityCenterNode): RoleTreeNode[] {
     ),
   ];
 }
-
