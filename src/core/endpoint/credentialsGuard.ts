@@ -42,11 +42,15 @@ export async function moveGeneratedProfile(file: string, to: string): Promise<vo
  * and calls `onFound` when the generated profile's section appears: at once when the file has one already, and
  * after any change that adds one after it was gone. One write raises several events; it is reported once.
  */
+/** How long the credentials file's events must be quiet before it is read. */
+const SETTLE_MS = 150;
+
 export class CredentialsFileGuard {
   private watcher: fs.FSWatcher | undefined;
   private stopped = false;
   private present = false;
   private checking = Promise.resolve();
+  private settle: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly file: string,
@@ -57,7 +61,7 @@ export class CredentialsFileGuard {
     const folder = path.dirname(this.file);
     try {
       this.watcher = fs.watch(folder, (_event, name) => {
-        if (!name || name.toString() === path.basename(this.file)) this.check();
+        if (!name || name.toString() === path.basename(this.file)) this.checkWhenSettled();
       });
       this.watcher.on('error', () => this.watcher?.close());
     } catch {
@@ -68,8 +72,18 @@ export class CredentialsFileGuard {
 
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.settle);
     this.watcher?.close();
     this.watcher = undefined;
+  }
+
+  /**
+   * A writer such as `aws configure set` truncates the file and writes it again: read it once its events have been
+   * quiet for a moment, or the empty file between two writes makes one section look like two arrivals.
+   */
+  private checkWhenSettled(): void {
+    clearTimeout(this.settle);
+    this.settle = setTimeout(() => this.check(), SETTLE_MS);
   }
 
   /** Checks run one at a time, in the order of the events. */
