@@ -58,7 +58,7 @@ export function registerVaultCommands(context: vscode.ExtensionContext, deps: Va
     register<StaticRoleArgs>('iamSwitchboard.useStaticCredentials', 'Use static credentials', (arg) => staticRoles.use(arg)),
     register<StaticRoleArgs>('iamSwitchboard.openTerminalWithStaticCredentials', 'Open terminal with static credentials', async (arg) => {
       await staticRoles.openTerminal(arg);
-      tree.refresh();
+      tree.redraw();
     }),
     vscode.commands.registerCommand('iamSwitchboard.refreshVault', () => tree.refresh()),
   );
@@ -154,7 +154,7 @@ class VaultServerCommands {
     await this.connections.signIn(server, result.token);
     void setVaultSignedIn(true);
     this.deps.log.info(`Signed in to Vault at ${server.address} as ${info.displayName} (${info.policies.join(', ')}).`);
-    this.tree.refresh();
+    void this.tree.refresh();
     void vscode.window.showInformationMessage(
       `Signed in to ${server.name} as ${info.displayName || 'token'} (policies: ${info.policies.join(', ')}).`,
     );
@@ -166,7 +166,7 @@ class VaultServerCommands {
     await this.connections.signOut(server);
     const kept = await Promise.all(this.connections.servers().map((s) => this.connections.tokenKept(s)));
     void setVaultSignedIn(kept.some(Boolean));
-    this.tree.refresh();
+    void this.tree.refresh();
     void vscode.window.showInformationMessage(
       `Signed out of ${server.name}; its token is forgotten. Leases stay valid until they expire or you revoke them.`,
     );

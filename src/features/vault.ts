@@ -57,7 +57,7 @@ export function activateVault(context: vscode.ExtensionContext, deps: VaultDeps)
         event.affectsConfiguration('iamSwitchboard.requestTimeoutSeconds')
       ) {
         connections.reset();
-        tree.refresh();
+        tree.redraw();
       }
     }),
   );

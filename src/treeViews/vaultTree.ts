@@ -263,7 +263,12 @@ export function shortLeaseId(leaseId: string): string {
 export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<VaultNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private cache = new Map<string, Promise<unknown>>();
+  /** Vault's answers by what was asked, with how to ask again. */
+  private cache = new Map<string, { answer: Promise<unknown>; load: () => Promise<unknown> }>();
+  /** An answer failed since the last refresh: a row shows that failure, so the next refresh redraws. */
+  private failureShown = false;
+  /** The server rows last given to VS Code, to tell whether a refresh changed any. */
+  private shownServers: ServerNode[] = [];
   private leaseNodes = new Map<string, LeaseNode>();
   /** The mount rows shown, by server|mount: a static role becoming active redraws its mount's rows only. */
   private mountNodes = new Map<string, MountNode>();
@@ -285,9 +290,40 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
     this.ticker.follow(view);
   }
 
-  /** Forgets cached health, tokens and roles and asks Vault again. */
-  refresh(): void {
+  /**
+   * Asks Vault again for everything the tree shows, and redraws it only when an answer changed. A redraw of rows that
+   * look the same drops their inline buttons under a still mouse: a Sign in clicked just after Refresh was lost.
+   */
+  async refresh(): Promise<void> {
+    try {
+      if (await this.askedAgainChanged()) this.redrawAll();
+    } catch {
+      // The rows show what failed.
+      this.redrawAll();
+    }
+  }
+
+  /** Asks Vault again for every kept answer and tells whether a server row or any answer changed. */
+  private async askedAgainChanged(): Promise<boolean> {
+    const previous = [...this.cache].filter(([key]) => !key.startsWith('health:') && !key.startsWith('token:'));
+    const shown = this.shownServers.map(rowText).join('\n');
+    const failureShown = this.failureShown;
     this.cache.clear();
+    this.failureShown = false;
+    const servers = await Promise.all(this.source.servers().map((server) => this.serverNode(server)));
+    const changed = await Promise.all(
+      previous.map(async ([key, { answer, load }]) => (await settled(answer)) !== (await settled(this.cached(key, load)))),
+    );
+    return failureShown || servers.map(rowText).join('\n') !== shown || changed.some(Boolean);
+  }
+
+  /** Forgets every answer and redraws the whole tree, for what the answers do not show (a static role's rotation). */
+  redraw(): void {
+    this.cache.clear();
+    this.redrawAll();
+  }
+
+  private redrawAll(): void {
     this.mountNodes.clear();
     this.changed.fire(undefined);
   }
@@ -304,7 +340,8 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
 
   async getChildren(node?: VaultNode): Promise<VaultNode[]> {
     if (!node) {
-      return Promise.all(this.source.servers().map((server) => this.serverNode(server)));
+      this.shownServers = await Promise.all(this.source.servers().map((server) => this.serverNode(server)));
+      return this.shownServers;
     }
     if (node instanceof ServerNode) {
       return this.serverChildren(node);
@@ -323,14 +360,16 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
   }
 
   private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
-    let value = this.cache.get(key) as Promise<T> | undefined;
-    if (!value) {
-      value = load();
-      this.cache.set(key, value);
-      // A failure is shown once, then asked again on the next expansion.
-      value.catch(() => this.cache.delete(key));
-    }
-    return value;
+    const kept = this.cache.get(key);
+    if (kept) return kept.answer as Promise<T>;
+    const answer = load();
+    this.cache.set(key, { answer, load });
+    // A failure is shown once, then asked again on the next expansion.
+    answer.catch(() => {
+      this.cache.delete(key);
+      this.failureShown = true;
+    });
+    return answer;
   }
 
   private async serverNode(server: VaultServer): Promise<ServerNode> {
@@ -480,6 +519,20 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
       }
     }
   }
+}
+
+/** An answer or its failure as text, to tell whether asking again changed it. */
+function settled(answer: Promise<unknown>): Promise<string> {
+  return answer.then(
+    (value) => JSON.stringify(value) ?? 'nothing',
+    (error: unknown) => `failed: ${messageOf(error)}`,
+  );
+}
+
+/** What a server row shows. */
+function rowText(node: ServerNode): string {
+  const tooltip = typeof node.tooltip === 'string' ? node.tooltip : (node.tooltip?.value ?? '');
+  return JSON.stringify([node.label, node.description, node.contextValue, tooltip]);
 }
 
 function messageOf(error: unknown): string {

@@ -8,7 +8,7 @@ import { Session } from '../../../src/core/session';
 import type { VaultServer } from '../../../src/core/vault/client';
 import type { Lease } from '../../../src/core/vault/leases';
 import { VaultConnections } from '../../../src/store/vaultConnections';
-import { LeaseNode, type MessageNode, type ServerNode, VaultTreeProvider } from '../../../src/treeViews/vaultTree';
+import { LeaseNode, type MessageNode, type ServerNode, type VaultNode, VaultTreeProvider } from '../../../src/treeViews/vaultTree';
 import { shared } from './helpers';
 
 /** SecretStorage as VS Code keeps it, in memory: what an earlier window stored is there at start. */
@@ -99,6 +99,37 @@ suite('vault tree', () => {
       assert.match(String(reachable.tooltip), /Policies: .*aws-dev/);
       assert.match(String(reachable.tooltip), /Token expires in (59m|1h)/);
     } finally {
+      connections.dispose();
+    }
+  });
+
+  test('Refresh asks Vault again and redraws nothing when no answer changed, and the whole tree when one did', async () => {
+    const demo: VaultServer = { name: 'demo', address: shared().vaultUrl };
+    const token = await developerToken();
+    const connections = connectionsFor([demo], { [`iamSwitchboard.vault.token:${demo.address}`]: token }, log);
+    const tree = new VaultTreeProvider(connections);
+    const redraws: (VaultNode | undefined)[] = [];
+    const listening = tree.onDidChangeTreeData((node) => redraws.push(node));
+    try {
+      // What VS Code asks for an expanded view: the servers, their mounts, the mounts' roles.
+      const [server] = (await tree.getChildren()) as ServerNode[];
+      for (const mount of await tree.getChildren(server)) await tree.getChildren(mount);
+      await tree.refresh();
+      assert.deepEqual(redraws, [], 'rows that look the same are not redrawn under the mouse');
+
+      const { vaultUrl, vaultRootToken } = shared();
+      await fetch(`${vaultUrl}/v1/auth/token/revoke`, {
+        method: 'POST',
+        headers: { 'X-Vault-Token': vaultRootToken },
+        body: JSON.stringify({ token }),
+      });
+      await tree.refresh();
+      assert.deepEqual(redraws, [undefined], 'a token Vault no longer accepts redraws the tree');
+      const [after] = (await tree.getChildren()) as ServerNode[];
+      assert.match(String(after.contextValue), /signedOut$/);
+    } finally {
+      listening.dispose();
+      tree.dispose();
       connections.dispose();
     }
   });
