@@ -275,6 +275,15 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
   private readonly ticker: Ticker;
   /** The active role's rows as last given to VS Code, by account: the ones the ticker redraws. */
   private readonly activeRows = new Map<string, RoleNode[]>();
+  /** The rows VS Code holds, by id: what a redraw names (VS Code knows its rows by the objects it was given). */
+  private readonly given = new Map<string, RoleTreeNode>();
+  /** The newest row for an id whose look changed since VS Code was given its row: what it is drawn from. */
+  private readonly latest = new Map<string, RoleTreeNode>();
+  /** What each level looked like when VS Code last asked for it, by its parent's id ('' for the top). */
+  private readonly shownLevels = new Map<string, string>();
+  /** A comparison running, and whether another change arrived meanwhile. */
+  private comparing: Promise<void> | undefined;
+  private changedWhileComparing = false;
 
   constructor(
     private readonly store: RoleCatalogStore,
@@ -287,9 +296,10 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
     // The active role's minutes left, in its description: looked at twice a minute, they are never more than
     // half a minute behind, and redrawn once a minute, when they change.
     this.ticker = new Ticker(() => this.tick(), 30_000, intervals);
-    this.disposables = [this.changed, this.ticker, store.onDidChange(() => this.refresh()), session.onDidChange(() => this.refresh())];
+    const redraw = () => void this.redrawChanged();
+    this.disposables = [this.changed, this.ticker, store.onDidChange(redraw), session.onDidChange(redraw)];
     if (identityCenter) {
-      this.disposables.push(identityCenter.onDidChangeState(() => this.refresh()));
+      this.disposables.push(identityCenter.onDidChangeState(redraw));
     }
   }
 
@@ -298,9 +308,48 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
     this.ticker.follow(view);
   }
 
+  /** Redraws the whole tree. */
   refresh(): void {
     this.activeRows.clear();
+    this.latest.clear();
     this.changed.fire(undefined);
+  }
+
+  /**
+   * After a change of the catalog, the session or a sign-in: redraws only the rows and levels that now look
+   * different. A whole redraw also redraws the rows that did not change, dropping their inline buttons under a still
+   * mouse: an Assume or a fold clicked then was lost (a switch, Identity Center saying "signed out" once more).
+   */
+  redrawChanged(): Promise<void> {
+    if (this.comparing) {
+      this.changedWhileComparing = true;
+      return this.comparing;
+    }
+    this.comparing = (async () => {
+      do {
+        this.changedWhileComparing = false;
+        await this.compareAndRedraw().catch(() => this.refresh());
+      } while (this.changedWhileComparing);
+    })().finally(() => (this.comparing = undefined));
+    return this.comparing;
+  }
+
+  private async compareAndRedraw(): Promise<void> {
+    if (!this.shownLevels.has('')) return; // nothing shown yet: VS Code asks when it draws
+    const top = await this.topRows();
+    if (levelText(top, false) !== this.shownLevels.get('')) {
+      this.refresh();
+      return;
+    }
+    for (const row of top) {
+      const given = this.given.get(row.id!);
+      const shownBelow = this.shownLevels.get(row.id!);
+      const below = shownBelow === undefined ? undefined : levelText(this.childrenOf(row), true);
+      if (!given || (rowText(row) === rowText(this.latest.get(row.id!) ?? given) && below === shownBelow)) continue;
+      this.latest.set(row.id!, row);
+      if (below !== undefined) this.shownLevels.set(row.id!, below); // what VS Code is about to ask for
+      this.changed.fire(given);
+    }
   }
 
   /**
@@ -310,27 +359,48 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
    */
   tick(): void {
     const left = this.session.timeLeft();
+    const identity = this.session.identity;
     for (const rows of this.activeRows.values()) {
       for (const row of rows) {
-        if (row.setTimeLeft(left)) this.changed.fire(row);
+        // A switch redraws the rows it changed a moment later: until then, the old role's row is not counted down.
+        if (isActiveRole(row.role, identity) && row.setTimeLeft(left)) this.changed.fire(row);
       }
     }
   }
 
   getTreeItem(node: RoleTreeNode): vscode.TreeItem {
-    return node;
+    return this.latest.get(node.id!) ?? node;
   }
 
-  async getChildren(node?: RoleTreeNode): Promise<RoleTreeNode[]> {
+  async getChildren(element?: RoleTreeNode): Promise<RoleTreeNode[]> {
+    const node = element && (this.latest.get(element.id!) ?? element);
+    const children = node ? this.childrenOf(node) : await this.topRows();
+    const level = node?.id ?? '';
+    this.shownLevels.set(level, levelText(children, level !== ''));
+    for (const child of children) {
+      this.given.set(child.id!, child);
+      this.latest.delete(child.id!);
+    }
+    if (node instanceof AccountNode) {
+      this.activeRows.set(
+        node.account.id,
+        children.filter((row): row is RoleNode => row instanceof RoleNode && row.active !== undefined),
+      );
+    }
+    return children;
+  }
+
+  private childrenOf(node: RoleTreeNode): RoleTreeNode[] {
     if (node instanceof AccountNode) {
       return this.accountChildren(node.account);
     }
     if (node instanceof IdentityCenterNode) {
       return identityCenterChildren(node);
     }
-    if (node) {
-      return [];
-    }
+    return [];
+  }
+
+  private async topRows(): Promise<RoleTreeNode[]> {
     this.store.watch();
     let catalog;
     let config;
@@ -381,16 +451,25 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
           : new RoleNode(role, active, active ? this.session.timeLeft() : undefined, production(role));
       }),
     ]);
-    this.activeRows.set(
-      account.id,
-      rows.filter((row): row is RoleNode => row instanceof RoleNode && row.active !== undefined),
-    );
     return rows;
   }
 
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+/** What a row shows, to tell whether a redraw would change it. */
+function rowText(row: vscode.TreeItem): string {
+  const label = typeof row.label === 'string' ? row.label : row.label?.label;
+  const tooltip = row.tooltip instanceof vscode.MarkdownString ? row.tooltip.value : row.tooltip;
+  const icon = row.iconPath instanceof vscode.ThemeIcon ? [row.iconPath.id, row.iconPath.color?.id] : undefined;
+  return JSON.stringify([row.id, label, row.description, row.contextValue, tooltip, icon, row.collapsibleState]);
+}
+
+/** A level's rows: their ids, and below the top what they show (the top's rows are compared one by one). */
+function levelText(rows: vscode.TreeItem[], withLooks: boolean): string {
+  return JSON.stringify(rows.map((row) => (withLooks ? rowText(row) : row.id)));
 }
 
 /** Under the section: Sign in when signed out; how many accounts the cached directory holds when signed in. */

@@ -8,9 +8,9 @@ import { type Identity, Session } from '../../../src/core/session';
 import { type Lease, LeaseTracker } from '../../../src/core/vault/leases';
 import { registerStatusBar } from '../../../src/statusBar';
 import { Guardrails } from '../../../src/store/guardrails';
-import type { RoleCatalogStore } from '../../../src/store/roleCatalogStore';
+import { RoleCatalogStore } from '../../../src/store/roleCatalogStore';
 import type { Intervals } from '../../../src/ticker';
-import { RoleTreeProvider } from '../../../src/treeViews/roleTree';
+import { AccountNode, type RoleTreeNode, RoleTreeProvider } from '../../../src/treeViews/roleTree';
 import { type LeaseNode, type VaultNode, VaultRoleNode, type VaultTreeSource, VaultTreeProvider } from '../../../src/treeViews/vaultTree';
 
 /** Intervals the test fires itself, and counts. */
@@ -194,6 +194,47 @@ suite('redraws', () => {
       assert.equal(intervals.running, 0);
     } finally {
       tree.dispose();
+    }
+  });
+
+  test('the AWS Roles tree redraws only the accounts a switch changed, and nothing for a change that shows nothing', async () => {
+    const store = new RoleCatalogStore();
+    const session = new Session();
+    const tree = new RoleTreeProvider(store, session);
+    const fired: (RoleTreeNode | undefined)[] = [];
+    const listening = tree.onDidChangeTreeData((node) => fired.push(node));
+    try {
+      // What VS Code asks when it draws the view: the accounts, then each unfolded account's rows.
+      const accounts = (await tree.getChildren()).filter((n): n is AccountNode => n instanceof AccountNode);
+      for (const account of accounts) await tree.getChildren(account);
+      const dev = accounts.find((a) => a.account.alias === 'dev')!;
+      const role = dev.account.roles.find((r) => r.label === 'dev-readonly')!;
+      const identity: Identity = {
+        label: role.label,
+        region: 'eu-west-1',
+        arn: 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice',
+        credentials: { accessKeyId: 'ASIA', secretAccessKey: 'unused', expiration: new Date(Date.now() + 3600_000) },
+        origin: { kind: 'sts', roleArn: role.arn, profile: role.profile, needsMfa: false },
+      };
+
+      session.set(identity);
+      await tree.redrawChanged();
+      assert.deepEqual(fired, [dev], 'only the account whose row became active is redrawn, by the row VS Code holds');
+      const rows = await tree.getChildren(dev);
+      assert.equal(rows.find((r) => r.id === `role:${role.key}`)?.contextValue, 'role.active');
+
+      fired.length = 0;
+      session.set({ ...identity, credentials: { ...identity.credentials, accessKeyId: 'ASIA2' } });
+      await tree.redrawChanged();
+      assert.deepEqual(fired, [], 'a refresh of the same role changes no row: nothing is redrawn under the mouse');
+
+      session.clear();
+      await tree.redrawChanged();
+      assert.deepEqual(fired, [dev]);
+    } finally {
+      listening.dispose();
+      tree.dispose();
+      store.dispose();
     }
   });
 
