@@ -62,19 +62,25 @@ class RoleCommands {
   constructor(private readonly deps: RoleCommandDeps) {}
 
   async switchRole(): Promise<string | undefined> {
-    const { catalog, config } = await this.deps.catalog.get();
-    const picked = await pickRole(catalog, {
-      recent: this.deps.recent.list(),
-      active: this.deps.roles.activeRole,
-      hasSession: !!this.deps.session.identity,
-      roleForArn: (arn) => roleForArn(arn, catalog, config.profiles),
-      isProduction: (role) => this.deps.guardrails.productionOf(role).production,
-    });
+    const picked = await this.pick('Switch Role', !!this.deps.session.identity);
     if (picked === 'clear') {
       this.deps.roles.clear();
       return undefined;
     }
     return picked ? this.switchTo(picked) : undefined;
+  }
+
+  /** Switch Role's list (its title says what the pick is for); "Clear credentials" only when `offerClear`. */
+  private async pick(title: string, offerClear: boolean): Promise<RoleEntry | 'clear' | undefined> {
+    const { catalog, config } = await this.deps.catalog.get();
+    return pickRole(catalog, {
+      title,
+      recent: this.deps.recent.list(),
+      active: this.deps.roles.activeRole,
+      hasSession: offerClear,
+      roleForArn: (arn) => roleForArn(arn, catalog, config.profiles),
+      isProduction: (role) => this.deps.guardrails.productionOf(role).production,
+    });
   }
 
   /** Every switch and assume goes through the production question first. */
@@ -99,21 +105,18 @@ class RoleCommands {
     return this.switchTo(role);
   }
 
-  async openTerminal(arg?: RoleArgs | IdentityArgs): Promise<void> {
+  /** Resolves to the role the terminal is pinned to, or undefined when the person dismissed the pick. */
+  async openTerminal(arg?: RoleArgs | IdentityArgs): Promise<string | undefined> {
     if (typeof arg === 'object' && 'identity' in arg) {
       this.deps.openPinnedTerminal(arg.identity); // a Vault lease row
-      return;
+      return arg.identity.arn;
     }
-    const role = await this.resolve(arg);
-    if (role) {
-      this.deps.openPinnedTerminal(await this.assumeFor(role, `Opening a terminal as ${role.label}`), role);
-      return;
-    }
-    const identity = this.deps.session.identity;
-    if (!identity) {
-      throw new UserError('No role is active: pick one in the AWS Roles view, or run "Switch Role…".', 'NoSession');
-    }
-    this.deps.openPinnedTerminal(identity, this.deps.roles.activeRole);
+    // From the palette (no argument): which role is the question, as in Switch Role; Escape ends it quietly.
+    const picked = arg === undefined ? await this.pick('Open Terminal as Role', false) : await this.resolve(arg);
+    const role = picked === 'clear' ? undefined : picked;
+    if (!role) return undefined;
+    this.deps.openPinnedTerminal(await this.assumeFor(role, `Opening a terminal as ${role.label}`), role);
+    return role.arn;
   }
 
   async copyArn(arg?: RoleArgs): Promise<void> {

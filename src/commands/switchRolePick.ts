@@ -9,8 +9,11 @@ import { UserError } from '../core/userError';
 type Item = vscode.QuickPickItem & { role?: RoleEntry; arn?: string; clear?: true };
 
 export interface PickContext {
+  /** The pick's title: what the role is picked for (Switch Role when not given). */
+  title?: string;
   recent: string[];
   active: RoleEntry | undefined;
+  /** Offers "Clear credentials" (a session is active and clearing it is what the pick is for). */
   hasSession: boolean;
   /** Builds a role for an ARN that the catalog does not list. */
   roleForArn: (arn: string) => RoleEntry | undefined;
@@ -25,7 +28,7 @@ export async function pickRole(catalog: Catalog, context: PickContext): Promise<
   }
   const base = roleItems(catalog, context);
   const pick = vscode.window.createQuickPick<Item>();
-  pick.title = 'Switch Role';
+  pick.title = context.title ?? 'Switch Role';
   pick.placeholder = 'Role, account or ARN (paste any role ARN to assume it)';
   pick.matchOnDescription = true;
   pick.matchOnDetail = true;
