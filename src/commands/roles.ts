@@ -67,17 +67,24 @@ class RoleCommands {
       this.deps.roles.clear();
       return undefined;
     }
-    return picked ? this.switchTo(picked) : undefined;
+    return typeof picked === 'object' ? this.switchTo(picked) : undefined;
   }
 
-  /** Switch Role's list (its title says what the pick is for); "Clear credentials" only when `offerClear`. */
-  private async pick(title: string, offerClear: boolean): Promise<RoleEntry | 'clear' | undefined> {
+  /**
+   * Switch Role's list (its title says what the pick is for); "Clear credentials" only when `offerClear`; with
+   * `offerActive`, an active identity that has no row of its own (a Vault lease, static keys) comes first.
+   */
+  private async pick(title: string, offerClear: boolean, offerActive = false): Promise<RoleEntry | 'clear' | 'active' | undefined> {
     const { catalog, config } = await this.deps.catalog.get();
+    const active = this.deps.roles.activeRole;
+    const identity = this.deps.session.identity;
+    const listed = active !== undefined && catalog.roles.some((role) => role.key === active.key);
     return pickRole(catalog, {
       title,
       recent: this.deps.recent.list(),
-      active: this.deps.roles.activeRole,
+      active,
       hasSession: offerClear,
+      activeIdentity: offerActive && identity && !listed ? identity.label : undefined,
       roleForArn: (arn) => roleForArn(arn, catalog, config.profiles),
       isProduction: (role) => this.deps.guardrails.productionOf(role).production,
     });
@@ -105,18 +112,28 @@ class RoleCommands {
     return this.switchTo(role);
   }
 
-  /** Resolves to the role the terminal is pinned to, or undefined when the person dismissed the pick. */
+  /** Resolves to the ARN the terminal is pinned to, or undefined when the person dismissed the pick. */
   async openTerminal(arg?: RoleArgs | IdentityArgs): Promise<string | undefined> {
     if (typeof arg === 'object' && 'identity' in arg) {
       this.deps.openPinnedTerminal(arg.identity); // a Vault lease row
       return arg.identity.arn;
     }
-    // From the palette (no argument): which role is the question, as in Switch Role; Escape ends it quietly.
-    const picked = arg === undefined ? await this.pick('Open Terminal as Role', false) : await this.resolve(arg);
-    const role = picked === 'clear' ? undefined : picked;
-    if (!role) return undefined;
-    this.deps.openPinnedTerminal(await this.assumeFor(role, `Opening a terminal as ${role.label}`), role);
-    return role.arn;
+    const role = arg === undefined ? undefined : await this.resolve(arg);
+    if (role) {
+      this.deps.openPinnedTerminal(await this.assumeFor(role, `Opening a terminal as ${role.label}`), role);
+      return role.arn;
+    }
+    // From the palette: which role is the question, as in Switch Role; Escape ends it quietly.
+    const picked = await this.pick('Open Terminal as Role', false, true);
+    const active = this.deps.roles.activeRole;
+    const identity = this.deps.session.identity;
+    if (identity && (picked === 'active' || (typeof picked === 'object' && picked.key === active?.key))) {
+      this.deps.openPinnedTerminal(identity, active); // the active identity, as it is
+      return identity.arn;
+    }
+    if (typeof picked !== 'object') return undefined;
+    this.deps.openPinnedTerminal(await this.assumeFor(picked, `Opening a terminal as ${picked.label}`), picked);
+    return picked.arn;
   }
 
   async copyArn(arg?: RoleArgs): Promise<void> {
