@@ -112,7 +112,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   registerIdentityCenterCommands(context, { store: identityCenter, catalog, session, log });
   vault = activateVault(context, { session, log, settings });
   registerCopyCredentials(context, session, endpoint, log);
-  registerTerraformCommands(context, log);
+  registerTerraformCommands(context, catalog, log);
   // Only the extension-host tests get the session: other extensions must never reach the credentials.
   return context.extensionMode === vscode.ExtensionMode.Test ? { session } : undefined;
 }

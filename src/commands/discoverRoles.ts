@@ -10,7 +10,7 @@ import type { AwsConfig } from '../core/aws/config';
 import { planBlock, readConfigText, writeConfigBlock, type BlockPlan } from '../core/aws/configBlock';
 import { completePattern, type RoleCandidate } from '../core/discovery/iamPolicy';
 import { addToAccountsSetting, discoverRolesForProfile, type Discovery } from '../core/discovery/roleDiscovery';
-import { sourceMfaSerial, tryRoles, type TrialResult } from '../core/discovery/roleTrial';
+import { selectionAfterTrial, sourceMfaSerial, tryRoles, type TrialResult } from '../core/discovery/roleTrial';
 import type { AccountSetting } from '../core/catalog/roleCatalog';
 import { UserError } from '../core/userError';
 import { registerCommand } from '../errors';
@@ -60,7 +60,7 @@ interface Row {
   /** The role ARN; undefined for a pattern. */
   arn?: string;
   trial?: TrialResult;
-  /** A profile outside the block already has this role from the same source. */
+  /** A profile already has this role (from whatever source): it is not pre-checked, and Add skips it. */
   existing?: string;
 }
 
@@ -93,7 +93,7 @@ class DiscoverRoles {
     const rows: Row[] = discovery.candidates.map((candidate) => ({
       candidate,
       arn: candidate.kind === 'role' ? candidate.resource : undefined,
-      existing: candidate.kind === 'role' ? existingProfile(config, candidate.resource, profile) : undefined,
+      existing: candidate.kind === 'role' ? existingProfile(config, candidate.resource) : undefined,
     }));
     await this.choose(rows, discovery, profile, config);
   }
@@ -142,7 +142,8 @@ class DiscoverRoles {
 
   /** The list, then what to do with the picked rows; Try comes back to the list with the results shown. */
   private async choose(rows: Row[], discovery: Discovery, profile: string, config: AwsConfig): Promise<void> {
-    let picked = new Set(rows.filter((r) => r.arn && !r.existing));
+    const preselected = new Set(rows.filter((r) => r.arn && !r.existing));
+    let picked = new Set(preselected);
     for (;;) {
       const chosen = await this.pickRows(rows, picked, discovery, profile);
       if (!chosen) return;
@@ -152,7 +153,7 @@ class DiscoverRoles {
         if (!arn) continue;
         let row = rows.find((r) => r.arn === arn);
         if (!row) {
-          row = { candidate: pattern.candidate, arn, existing: existingProfile(config, arn, profile) };
+          row = { candidate: pattern.candidate, arn, existing: existingProfile(config, arn) };
           rows.splice(rows.indexOf(pattern), 0, row);
         }
         picked.add(row);
@@ -162,7 +163,7 @@ class DiscoverRoles {
       if (action === 'back') continue;
       if (action === 'try') {
         await this.tryAll(rows, profile, config);
-        picked = new Set([...picked].filter((r) => r.trial?.status !== 'refused'));
+        picked = selectionAfterTrial(picked, preselected, (r) => r.trial?.status === 'refused');
         continue;
       }
       const arns = [...picked].map((r) => r.arn!);
@@ -296,13 +297,11 @@ class DiscoverRoles {
     }
     await this.showDiff(plan);
     const names = plan.added.length ? plan.added.join(', ') : plan.profiles.map((p) => p.name).join(', ');
+    // Not modal: a modal dialog would cover the diff it asks about.
     const answer = await vscode.window.showInformationMessage(
-      `Write ${plan.added.length} new profile${plan.added.length === 1 ? '' : 's'} to ~/.aws/config: ${names}?`,
-      {
-        modal: true,
-        detail: `Only names, role ARNs and source_profile go in, inside the marked block shown in the diff.${plan.removed.length ? ` Removed from the block: ${plan.removed.join(', ')}.` : ''}${skipped}`,
-      },
+      `Write ${plan.added.length} new profile${plan.added.length === 1 ? '' : 's'} to ~/.aws/config: ${names}? Only names, role ARNs and source_profile go in, inside the marked block shown in the diff.${plan.removed.length ? ` Removed from the block: ${plan.removed.join(', ')}.` : ''}${skipped}`,
       'Write',
+      'Cancel',
     );
     if (answer !== 'Write') return false;
     await writeConfigBlock(file, plan);
@@ -361,9 +360,9 @@ function trialText(trial: TrialResult | undefined): string | undefined {
   }
 }
 
-/** A profile outside our block that already assumes `arn` from `source`. */
-function existingProfile(config: AwsConfig, arn: string, source: string): string | undefined {
-  return [...config.profiles.values()].find((p) => p.roleArn === arn && p.sourceProfile === source)?.name;
+/** A profile that already assumes `arn`, from whatever source (prod-auditor by chaining, say). */
+function existingProfile(config: AwsConfig, arn: string): string | undefined {
+  return [...config.profiles.values()].find((p) => p.roleArn === arn)?.name;
 }
 
 const problemOf = (result: { arn: string } | { problem: string }): string | undefined => ('problem' in result ? result.problem : undefined);

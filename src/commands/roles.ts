@@ -62,19 +62,32 @@ class RoleCommands {
   constructor(private readonly deps: RoleCommandDeps) {}
 
   async switchRole(): Promise<string | undefined> {
-    const { catalog, config } = await this.deps.catalog.get();
-    const picked = await pickRole(catalog, {
-      recent: this.deps.recent.list(),
-      active: this.deps.roles.activeRole,
-      hasSession: !!this.deps.session.identity,
-      roleForArn: (arn) => roleForArn(arn, catalog, config.profiles),
-      isProduction: (role) => this.deps.guardrails.productionOf(role).production,
-    });
+    const picked = await this.pick('Switch Role', !!this.deps.session.identity);
     if (picked === 'clear') {
       this.deps.roles.clear();
       return undefined;
     }
-    return picked ? this.switchTo(picked) : undefined;
+    return typeof picked === 'object' ? this.switchTo(picked) : undefined;
+  }
+
+  /**
+   * Switch Role's list (its title says what the pick is for); "Clear credentials" only when `offerClear`; with
+   * `offerActive`, an active identity that has no row of its own (a Vault lease, static keys) comes first.
+   */
+  private async pick(title: string, offerClear: boolean, offerActive = false): Promise<RoleEntry | 'clear' | 'active' | undefined> {
+    const { catalog, config } = await this.deps.catalog.get();
+    const active = this.deps.roles.activeRole;
+    const identity = this.deps.session.identity;
+    const listed = active !== undefined && catalog.roles.some((role) => role.key === active.key);
+    return pickRole(catalog, {
+      title,
+      recent: this.deps.recent.list(),
+      active,
+      hasSession: offerClear,
+      activeIdentity: offerActive && identity && !listed ? identity.label : undefined,
+      roleForArn: (arn) => roleForArn(arn, catalog, config.profiles),
+      isProduction: (role) => this.deps.guardrails.productionOf(role).production,
+    });
   }
 
   /** Every switch and assume goes through the production question first. */
@@ -99,21 +112,28 @@ class RoleCommands {
     return this.switchTo(role);
   }
 
-  async openTerminal(arg?: RoleArgs | IdentityArgs): Promise<void> {
+  /** Resolves to the ARN the terminal is pinned to, or undefined when the person dismissed the pick. */
+  async openTerminal(arg?: RoleArgs | IdentityArgs): Promise<string | undefined> {
     if (typeof arg === 'object' && 'identity' in arg) {
       this.deps.openPinnedTerminal(arg.identity); // a Vault lease row
-      return;
+      return arg.identity.arn;
     }
-    const role = await this.resolve(arg);
+    const role = arg === undefined ? undefined : await this.resolve(arg);
     if (role) {
       this.deps.openPinnedTerminal(await this.assumeFor(role, `Opening a terminal as ${role.label}`), role);
-      return;
+      return role.arn;
     }
+    // From the palette: which role is the question, as in Switch Role; Escape ends it quietly.
+    const picked = await this.pick('Open Terminal as Role', false, true);
+    const active = this.deps.roles.activeRole;
     const identity = this.deps.session.identity;
-    if (!identity) {
-      throw new UserError('No role is active: pick one in the AWS Roles view, or run "Switch Role…".', 'NoSession');
+    if (identity && (picked === 'active' || (typeof picked === 'object' && picked.key === active?.key))) {
+      this.deps.openPinnedTerminal(identity, active); // the active identity, as it is
+      return identity.arn;
     }
-    this.deps.openPinnedTerminal(identity, this.deps.roles.activeRole);
+    if (typeof picked !== 'object') return undefined;
+    this.deps.openPinnedTerminal(await this.assumeFor(picked, `Opening a terminal as ${picked.label}`), picked);
+    return picked.arn;
   }
 
   async copyArn(arg?: RoleArgs): Promise<void> {

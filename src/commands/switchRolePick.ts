@@ -6,26 +6,31 @@ import { isAccountId, tryParseRoleArn } from '../core/aws/arn';
 import { type Catalog, orderByRecent, type RoleEntry } from '../core/catalog/roleCatalog';
 import { UserError } from '../core/userError';
 
-type Item = vscode.QuickPickItem & { role?: RoleEntry; arn?: string; clear?: true };
+type Item = vscode.QuickPickItem & { role?: RoleEntry; arn?: string; clear?: true; current?: true };
 
 export interface PickContext {
+  /** The pick's title: what the role is picked for (Switch Role when not given). */
+  title?: string;
   recent: string[];
   active: RoleEntry | undefined;
+  /** Offers "Clear credentials" (a session is active and clearing it is what the pick is for). */
   hasSession: boolean;
+  /** The label of an active identity the list has no row for (a Vault lease, static keys), offered first. */
+  activeIdentity?: string;
   /** Builds a role for an ARN that the catalog does not list. */
   roleForArn: (arn: string) => RoleEntry | undefined;
   /** Whether a role is production (store/guardrails.ts), for the same flame the tree shows. */
   isProduction?: (role: RoleEntry) => boolean;
 }
 
-/** The role picked, 'clear', or undefined when the person dismissed the pick. */
-export async function pickRole(catalog: Catalog, context: PickContext): Promise<RoleEntry | 'clear' | undefined> {
+/** The role picked, 'clear', 'active' (the `activeIdentity` row), or undefined when the person dismissed the pick. */
+export async function pickRole(catalog: Catalog, context: PickContext): Promise<RoleEntry | 'clear' | 'active' | undefined> {
   if (!catalog.roles.length) {
     throw new UserError('No roles yet: add profiles with a role_arn to ~/.aws/config, or run "Add Account…".', 'NoRoles');
   }
   const base = roleItems(catalog, context);
   const pick = vscode.window.createQuickPick<Item>();
-  pick.title = 'Switch Role';
+  pick.title = context.title ?? 'Switch Role';
   pick.placeholder = 'Role, account or ARN (paste any role ARN to assume it)';
   pick.matchOnDescription = true;
   pick.matchOnDetail = true;
@@ -49,14 +54,14 @@ export async function pickRole(catalog: Catalog, context: PickContext): Promise<
     // Enter on the "not a role ARN" line, or on an empty list, keeps the pick open: the text is there to fix.
     pick.onDidAccept(() => {
       const item = pick.selectedItems[0];
-      if (item && (item.role || item.arn || item.clear)) resolve(item);
+      if (item && (item.role || item.arn || item.clear || item.current)) resolve(item);
     });
     pick.onDidHide(() => resolve(undefined));
     pick.show();
   });
   pick.dispose();
-  if (chosen?.clear) {
-    return 'clear';
+  if (chosen?.clear || chosen?.current) {
+    return chosen.clear ? 'clear' : 'active';
   }
   return chosen?.role ?? (chosen?.arn ? context.roleForArn(chosen.arn) : undefined);
 }
@@ -79,7 +84,9 @@ function roleItems(catalog: Catalog, context: PickContext): Item[] {
   const aliases = new Map(catalog.accounts.map((a) => [a.id, a.alias]));
   const recentKeys = new Set(context.recent);
   const ordered = orderByRecent(catalog.roles, context.recent);
-  const items: Item[] = [];
+  const items: Item[] = context.activeIdentity
+    ? [{ label: context.activeIdentity, iconPath: new vscode.ThemeIcon('pass-filled'), description: 'active', current: true }]
+    : [];
   let section: 'recent' | 'all' | undefined;
   for (const role of ordered) {
     const inRecent = recentKeys.has(role.key) || recentKeys.has(role.arn);

@@ -6,7 +6,14 @@ import * as vscode from 'vscode';
 import { workspaceValue, writeWorkspaceSetting } from '../configuration/writes';
 import { whileNotCancelled } from '../cancellation';
 import { findTerraform, terraformOutputJson } from '../core/terraform/cli';
-import { type FoundRoleArns, mergeRoleArns, roleArnsFromOutputs, roleArnsFromState } from '../core/terraform/roleArns';
+import {
+  type FoundRoleArns,
+  importOutcome,
+  mergeRoleArns,
+  planImport,
+  roleArnsFromOutputs,
+  roleArnsFromState,
+} from '../core/terraform/roleArns';
 import {
   COMMON_MANAGED_POLICIES,
   type ModuleFiles,
@@ -21,6 +28,7 @@ import { UserError } from '../core/userError';
 import { registerCommand } from '../errors';
 import { runWizard, stepTitle, type WizardStep } from '../prompts/multiStepInput';
 import { pickOrBrowse } from '../prompts/pickOrBrowse';
+import type { RoleCatalogStore } from '../store/roleCatalogStore';
 
 const SCAFFOLD_TITLE = 'New Cross-Account Role Module';
 const IMPORT_TITLE = 'Import Roles from Terraform Outputs';
@@ -28,10 +36,10 @@ const ROLE_ARNS_SETTING = 'terraformRoleArns';
 // A remote backend can be slow to answer, but a prompt nobody sees must not hang the import forever.
 const TERRAFORM_TIMEOUT_MS = 60_000;
 
-export function registerTerraformCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+export function registerTerraformCommands(context: vscode.ExtensionContext, catalog: RoleCatalogStore, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
     registerCommand(log, 'iamSwitchboard.newCrossAccountRoleModule', SCAFFOLD_TITLE, () => newCrossAccountRoleModule(log)),
-    registerCommand(log, 'iamSwitchboard.importTerraformRoles', IMPORT_TITLE, () => importTerraformRoles(log)),
+    registerCommand(log, 'iamSwitchboard.importTerraformRoles', IMPORT_TITLE, () => importTerraformRoles(catalog, log)),
   );
 }
 
@@ -244,7 +252,7 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
 // ---- Import Roles from Terraform Outputs ----
 
 /** Resolves to the ARNs added to the workspace setting, or undefined when nothing was imported. */
-async function importTerraformRoles(log: vscode.LogOutputChannel): Promise<string[] | undefined> {
+async function importTerraformRoles(catalog: RoleCatalogStore, log: vscode.LogOutputChannel): Promise<string[] | undefined> {
   if (!vscode.workspace.isTrusted) {
     const manage = 'Manage Workspace Trust';
     const answer = await vscode.window.showWarningMessage(
@@ -263,7 +271,7 @@ async function importTerraformRoles(log: vscode.LogOutputChannel): Promise<strin
     );
   }
   const found = await readRoleArns(log);
-  return found && saveRoleArns(found, log);
+  return found && saveRoleArns(found, catalog, log);
 }
 
 async function readRoleArns(log: vscode.LogOutputChannel): Promise<FoundRoleArns | undefined> {
@@ -338,16 +346,17 @@ async function pickFile(glob: string, filters: Record<string, string[]>, placeHo
   });
 }
 
-/** Adds the ARNs to the workspace setting (ARNs only) and says what happened. */
-async function saveRoleArns(found: FoundRoleArns, log: vscode.LogOutputChannel): Promise<string[]> {
+/** Adds the ARNs not listed yet to the workspace setting (ARNs only) and says what happened. */
+async function saveRoleArns(found: FoundRoleArns, catalog: RoleCatalogStore, log: vscode.LogOutputChannel): Promise<string[]> {
   const current = workspaceValue<unknown[]>(ROLE_ARNS_SETTING) ?? [];
   const existing = current.filter((value): value is string => typeof value === 'string');
-  const { merged, added } = mergeRoleArns(existing, found.roleArns);
+  const plan = planImport(found.roleArns, [...existing, ...(await listedRoleArns(catalog))]);
+  const { merged, added } = mergeRoleArns(existing, plan.added);
   if (added.length) {
     await writeWorkspaceSetting(ROLE_ARNS_SETTING, merged);
   }
   log.info(
-    `Terraform import: ${found.roleArns.length} role ARNs found, ${added.length} added${added.length ? `: ${added.join(', ')}` : ''}`,
+    `Terraform import: ${found.roleArns.length} role ARNs found, ${plan.alreadyListed} already listed, ${added.length} added${added.length ? `: ${added.join(', ')}` : ''}`,
   );
   const skipped =
     (found.skippedSensitive.length ? ` Sensitive outputs were not read: ${found.skippedSensitive.join(', ')}.` : '') +
@@ -358,19 +367,21 @@ async function saveRoleArns(found: FoundRoleArns, log: vscode.LogOutputChannel):
     void vscode.window.showWarningMessage(
       `No role ARNs found in Terraform: add an output with the role's ARN (snippet tf-iam-output-role-arn) and apply.${skipped}`,
     );
-  } else if (added.length === 0) {
-    void vscode.window.showInformationMessage(
-      `All ${plural(found.roleArns.length, 'role ARN')} from Terraform are already in the workspace settings.${skipped}`,
-    );
   } else {
-    const already = found.roleArns.length - added.length;
-    void vscode.window.showInformationMessage(
-      `Added ${plural(added.length, 'role')} from Terraform to the workspace setting iamSwitchboard.${ROLE_ARNS_SETTING}${already ? ` (${already} already there)` : ''}.${skipped}`,
-    );
+    void vscode.window.showInformationMessage(`${importOutcome(plan, `iamSwitchboard.${ROLE_ARNS_SETTING}`)}${skipped}`);
   }
   return added;
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+/**
+ * The ARNs of the roles the list shows now, wherever they come from. Identity Center roles are left out: their ARN
+ * is only nominal. A catalog that cannot be read lists nothing, so the import still adds what it found.
+ */
+async function listedRoleArns(catalog: RoleCatalogStore): Promise<string[]> {
+  try {
+    const { catalog: loaded } = await catalog.get();
+    return loaded.roles.filter((role) => !role.sso).map((role) => role.arn);
+  } catch {
+    return [];
+  }
 }

@@ -55,6 +55,7 @@ export function registerVaultCommands(context: vscode.ExtensionContext, deps: Va
     register<LeaseArgs>('iamSwitchboard.revokeLease', 'Revoke lease', (arg) => leases.revoke(arg)),
     register<LeaseArgs>('iamSwitchboard.lookupLease', 'Look up lease', (arg) => leases.lookup(arg)),
     register<LeaseArgs>('iamSwitchboard.openTerminalWithLease', 'Open terminal with Vault lease', (arg) => leases.openTerminal(arg)),
+    register<LeaseArgs>('iamSwitchboard.useLease', 'Use Vault lease', (arg) => leases.use(arg)),
     register<StaticRoleArgs>('iamSwitchboard.useStaticCredentials', 'Use static credentials', (arg) => staticRoles.use(arg)),
     register<StaticRoleArgs>('iamSwitchboard.openTerminalWithStaticCredentials', 'Open terminal with static credentials', async (arg) => {
       await staticRoles.openTerminal(arg);

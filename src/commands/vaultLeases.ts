@@ -133,19 +133,8 @@ export class VaultLeaseCommands {
    */
   async openTerminal(arg?: LeaseArgs): Promise<void> {
     const lease = await this.chosenLease(arg, 'Open Terminal with Vault Lease');
-    if (!lease) return;
-    const identity = this.connections.identityFor(lease.leaseId);
-    if (!identity) {
-      const again = await vscode.window.showWarningMessage(RESTORED_LEASE_MESSAGE, 'Lease Again');
-      if (again) {
-        await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', {
-          server: { address: lease.server },
-          mount: lease.mount,
-          role: lease.role,
-        });
-      }
-      return;
-    }
+    const identity = lease && (await this.credentialsOf(lease));
+    if (!identity) return;
     await vscode.commands.executeCommand('iamSwitchboard.openTerminalAsRole', { identity });
   }
 
@@ -216,6 +205,39 @@ export class VaultLeaseCommands {
     const info = configured ? undefined : await this.connections.tokenInfo(server).catch(() => undefined);
     const offered = configured ?? (info ? defaultSessionName(info) : `iam-switchboard-${os.userInfo().username}`);
     return interactive ? askSessionName(title, offered, checkSessionName) : offered;
+  }
+
+  /**
+   * Makes a lease this window holds the active identity again, e.g. an older one after a newer lease replaced it:
+   * its credentials are still valid until it ends, so there is no need to lease new ones.
+   */
+  async use(arg?: LeaseArgs): Promise<string | undefined> {
+    const lease = await this.chosenLease(arg, 'Use These Credentials');
+    const identity = lease && (await this.credentialsOf(lease));
+    if (!lease || !identity) return undefined;
+    const expiration = identity.credentials.expiration;
+    if (expiration && expiration.getTime() <= Date.now()) {
+      throw new UserError(`The credentials of the lease for ${lease.role} have expired: lease new ones.`, 'VaultLeaseExpired');
+    }
+    this.deps.session.set(identity);
+    this.deps.log.info(`Using Vault lease ${lease.leaseId} (${lease.role}) again.`);
+    vscode.window.setStatusBarMessage(`Using the Vault credentials for ${lease.role}`, 5000);
+    return identity.label;
+  }
+
+  /** The lease's credentials, or undefined after offering to lease again when they were not kept (a reload). */
+  private async credentialsOf(lease: Lease): Promise<Identity | undefined> {
+    const identity = this.connections.identityFor(lease.leaseId);
+    if (identity) return identity;
+    const again = await vscode.window.showWarningMessage(RESTORED_LEASE_MESSAGE, 'Lease Again');
+    if (again) {
+      await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', {
+        server: { address: lease.server },
+        mount: lease.mount,
+        role: lease.role,
+      });
+    }
+    return undefined;
   }
 
   /** Leases under one cancellable notification, tracks the lease and makes it the session identity. */

@@ -7,6 +7,7 @@ import type { Identity, Session } from '../core/session';
 import { UserError } from '../core/userError';
 import { formatTimeLeft, WARNING_WINDOW_MS } from '../core/time';
 import type { AwsConfig } from '../core/aws/config';
+import { ssoRoleArnLine } from '../core/aws/arn';
 import type { IdentityCenterSection } from '../store/identityCenterStore';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
 import { type Intervals, Ticker, type Visibility } from '../ticker';
@@ -144,6 +145,7 @@ export class SsoRoleNode extends RoleNode {
     const lines = [
       `**${role.label}**`,
       `Permission set ${role.name} in account ${role.accountId}`,
+      ssoRoleArnLine(role.partition, role.accountId, role.sso!.roleName, active?.arn),
       `IAM Identity Center: ${role.sso!.startUrl}${role.origin === 'profile' ? ` (profile ${role.profile})` : ''}`,
       role.region ? `Region: ${role.region}` : '',
       active?.arn ? `Active as \`${active.arn}\`` : '',

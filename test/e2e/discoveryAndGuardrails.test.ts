@@ -1,6 +1,6 @@
 // A person opens a folder that deploys to the dev account: it offers its role. They discover the roles alice's
-// policies allow, try them (BreakGlass's trust policy refuses her), write two into ~/.aws/config and see them in
-// the tree. Then, as a production role in this dev folder, a task is stopped with a question, and production
+// policies allow, try them (BreakGlass's trust policy refuses her), write a new one into ~/.aws/config (the one
+// prod-auditor already has is skipped) and see it in the tree. Then, as a production role in this dev folder, a task is stopped with a question, and production
 // roles look different in the tree and the status bar, and assuming one asks first.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -113,7 +113,9 @@ scenario('Discover Roles on the central user lists the roles its policies allow,
 });
 
 scenario('Try marks the role whose trust policy refuses the user', async () => {
-  await page.keyboard.press('Enter'); // keep the list's choice (Auditor: no profile has it yet)
+  // Every listed role has a profile already, so none is pre-checked: the person checks Auditor.
+  await pickQuickItem(page, 'role/Auditor');
+  await page.keyboard.press('Enter');
   await pickQuickItem(page, 'Try Every Role');
   const breakGlass = quickRows(page).filter({ hasText: 'role/BreakGlass' });
   await breakGlass.filter({ hasText: 'refused' }).waitFor({ timeout: 30_000 });
@@ -121,36 +123,41 @@ scenario('Try marks the role whose trust policy refuses the user', async () => {
   await screenshot(page, 'discover-roles-tried');
 });
 
-scenario('Add writes the chosen roles into a marked block of ~/.aws/config, and they appear in the tree', async () => {
-  // Try left the refused Auditor out; the person keeps it anyway (they reach it by chaining), and completes a pattern.
-  await pickQuickItem(page, 'role/Auditor');
-  await pickQuickItem(page, 'arn:aws:iam::222222222222:role/*'); // a pattern: asks for the role name
-  await page.keyboard.press('Enter');
-  await answerQuickInput(page, 'VaultS3');
-  await pickQuickItem(page, /Add 2 roles to ~\/\.aws\/config/);
-  const write = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Write$/ });
-  await write.waitFor({ timeout: 20_000 });
-  // The diff opened behind the question: the file as it is and as it will be.
-  await page.locator('.editor-group-container .tab', { hasText: 'with the discovered roles' }).first().waitFor({ timeout: 10_000 });
-  await screenshot(page, 'discover-roles-diff');
-  await write.click();
-  let text = '';
-  for (let i = 0; i < 50 && !text.includes('IAM Switchboard discovered roles'); i++) {
-    await page.waitForTimeout(200);
-    text = fs.readFileSync(configFile, 'utf8');
-  }
-  assert.ok(text.startsWith(originalConfig), 'nothing before the block changed');
-  const block = text.slice(originalConfig.length);
-  assert.match(block, /role_arn = arn:aws:iam::333333333333:role\/Auditor\nsource_profile = default/);
-  assert.match(block, /role_arn = arn:aws:iam::222222222222:role\/VaultS3\nsource_profile = default/);
-  assert.doesNotMatch(block, /aws_secret_access_key|aws_session_token/);
-  const names = [...block.matchAll(/^\[profile ([^\]]+)\]/gm)].map((m) => m[1]);
-  assert.equal(names.length, 2);
-  await openViewContainer(page);
-  await expandTreeItem(page, 'prod');
-  for (const name of names) await treeItem(page, name).first().waitFor({ timeout: 20_000 });
-  await screenshot(page, 'discover-roles-added');
-});
+scenario(
+  'Add writes the new role into a marked block of ~/.aws/config, skips the one a profile has, and it appears in the tree',
+  async () => {
+    // Try kept the person's Auditor checked; they complete a pattern too (so "Add 2 roles" shows the pick survived Try).
+    await pickQuickItem(page, 'arn:aws:iam::222222222222:role/*'); // a pattern: asks for the role name
+    await page.keyboard.press('Enter');
+    await answerQuickInput(page, 'VaultS3');
+    await pickQuickItem(page, /Add 2 roles to ~\/\.aws\/config/);
+    // Asked in a notification, not a modal dialog: the diff stays visible.
+    const question = await waitForNotification(page, /Write 1 new profile to ~\/\.aws\/config/);
+    assert.match(question, /prod-auditor already has its role/);
+    assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no modal dialog covers the diff');
+    await page.locator('.editor-group-container .tab', { hasText: 'with the discovered roles' }).first().waitFor({ timeout: 10_000 });
+    await screenshot(page, 'discover-roles-diff');
+    await page
+      .locator('.notifications-toasts .monaco-button', { hasText: /^Write$/ })
+      .first()
+      .click();
+    let text = '';
+    for (let i = 0; i < 50 && !text.includes('IAM Switchboard discovered roles'); i++) {
+      await page.waitForTimeout(200);
+      text = fs.readFileSync(configFile, 'utf8');
+    }
+    assert.ok(text.startsWith(originalConfig), 'nothing before the block changed');
+    const block = text.slice(originalConfig.length);
+    assert.match(block, /role_arn = arn:aws:iam::222222222222:role\/VaultS3\nsource_profile = default/);
+    assert.doesNotMatch(block, /role\/Auditor/, 'prod-auditor already has Auditor: no second profile');
+    assert.doesNotMatch(block, /aws_secret_access_key|aws_session_token/);
+    const names = [...block.matchAll(/^\[profile ([^\]]+)\]/gm)].map((m) => m[1]);
+    assert.equal(names.length, 1);
+    await openViewContainer(page);
+    for (const name of names) await treeItem(page, name).first().waitFor({ timeout: 20_000 });
+    await screenshot(page, 'discover-roles-added');
+  },
+);
 
 scenario('Add to iamSwitchboard.accounts writes the chosen role into the settings, and it appears in the tree', async () => {
   // The setting is machine-scoped, so code-server keeps it in Machine/settings.json: both files are put back after.

@@ -252,7 +252,7 @@ scenario('Import Roles from Terraform Outputs runs terraform output -json, then 
   await runCommand(page, 'IAM Switchboard: Import Roles from Terraform Outputs');
   await pickQuickItem(page, 'Read a terraform.tfstate file');
   await pickQuickItem(page, 'infra/terraform.tfstate');
-  await waitForNotification(page, /Added 2 roles from Terraform .*\(4 already there\)/);
+  await waitForNotification(page, /Added 2 roles from Terraform .*; 4 were already listed/);
   const afterState = roleArnsSetting();
   assert.deepEqual(afterState.slice(0, 4), afterOutputs, 'existing entries keep their order');
   assert.deepEqual(afterState.slice(4).sort(), [

@@ -125,3 +125,17 @@ export function callerName(arn: string): string | undefined {
   const parts = resource.split('/');
   return parts.length > 1 ? parts[parts.length - 1] : undefined;
 }
+
+/**
+ * The ARN line of an IAM Identity Center role. Identity Center creates the role in the account as
+ * `AWSReservedSSO_<permission set>_<16 hex>` under /aws-reserved/sso.amazonaws.com/ (a path that may hold the
+ * region too): the suffix is known only from a session of that role (`sessionArn`, its assumed-role ARN), so
+ * before that the line shows what is known and says so; the path is never guessed.
+ */
+export function ssoRoleArnLine(partition: Partition, accountId: string, permissionSet: string, sessionArn?: string): string {
+  const reserved = `AWSReservedSSO_${permissionSet}_`;
+  const assumed = /^arn:[a-z-]+:sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\//.exec(sessionArn ?? '');
+  const name = assumed && assumed[1] === accountId && assumed[2].startsWith(reserved) ? assumed[2] : undefined;
+  const arn = `arn:${partition}:iam::${accountId}:role/aws-reserved/sso.amazonaws.com/…/${name ?? `${reserved}…`}`;
+  return name ? `\`${arn}\`` : `\`${arn}\` (its full name is known once you assume it)`;
+}

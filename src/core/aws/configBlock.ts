@@ -29,7 +29,7 @@ export interface BlockPlan {
   changed: boolean;
   /** The block's profiles after the change, in order. */
   profiles: BlockProfile[];
-  /** Wanted roles left out because a profile outside the block already has them: role ARN → that profile. */
+  /** Wanted roles left out because a profile outside the block already has them (any source): role ARN → that profile. */
   skipped: { roleArn: string; profile: string }[];
   added: string[];
   removed: string[];
@@ -42,7 +42,7 @@ export interface PlanOptions {
   reservedNames?: Iterable<string>;
   /**
    * Profiles the config already has (e.g. loadAwsConfig's): a wanted role that one outside the block already
-   * offers from the same source is skipped rather than written twice.
+   * offers, from whatever source, is skipped rather than written twice.
    */
   existingProfiles?: Iterable<{ name: string; roleArn?: string; sourceProfile?: string }>;
   /** Account id → alias, for names such as `prod-readonly`. */
@@ -173,9 +173,11 @@ export function planBlock(before: string | undefined, wanted: ProfileRequest[], 
   const skipped: BlockPlan['skipped'] = [];
   for (const request of wanted) {
     if (profiles.some((p) => p.roleArn === request.roleArn && p.sourceProfile === request.sourceProfile)) continue;
-    const existing = elsewhere.find((p) => p.roleArn === request.roleArn && p.sourceProfile === request.sourceProfile);
+    // Whatever its name and source: a second profile for a role the config already reaches (prod-auditor by
+    // chaining, say) would be a copy, and one its new source may well be refused.
+    const existing = elsewhere.find((p) => p.roleArn === request.roleArn);
     if (existing) {
-      skipped.push({ roleArn: request.roleArn, profile: existing.name });
+      if (!skipped.some((s) => s.roleArn === request.roleArn)) skipped.push({ roleArn: request.roleArn, profile: existing.name });
       continue;
     }
     const kept = old.find((p) => p.roleArn === request.roleArn && p.sourceProfile === request.sourceProfile)?.name;

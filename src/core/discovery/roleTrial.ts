@@ -101,3 +101,11 @@ async function attempt(role: RoleEntry, options: TrialOptions): Promise<Omit<Tri
     return { status: 'other', code: error.code, message: error.message };
   }
 }
+
+/**
+ * The list's selection after Try: every role the person checked themselves stays checked, refused or not (they may
+ * reach it another way); of those only pre-checked for them, the refused ones are unchecked.
+ */
+export function selectionAfterTrial<T>(picked: Iterable<T>, preselected: ReadonlySet<T>, refused: (row: T) => boolean): Set<T> {
+  return new Set([...picked].filter((row) => !preselected.has(row) || !refused(row)));
+}

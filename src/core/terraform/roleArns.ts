@@ -110,6 +110,36 @@ export function mergeRoleArns(existing: readonly string[], incoming: readonly st
   return { merged: [...merged, ...added], added };
 }
 
+/** What an import brings: the ARNs not listed yet (to add), and how many of those found were listed already. */
+export interface ImportPlan {
+  added: string[];
+  alreadyListed: number;
+}
+
+/**
+ * Splits the ARNs Terraform names into new ones and those the role list already shows (from ~/.aws/config, the
+ * accounts setting or an earlier import), so an import of roles someone already has adds nothing and says so.
+ */
+export function planImport(found: readonly string[], listed: Iterable<string>): ImportPlan {
+  const known = new Set(listed);
+  const distinct = [...new Set(found)];
+  const added = distinct.filter((arn) => !known.has(arn));
+  return { added, alreadyListed: distinct.length - added.length };
+}
+
+/** One sentence on an import's outcome: "Added 1 role …; 2 were already listed." or "All 3 roles were already listed." */
+export function importOutcome(plan: ImportPlan, setting: string): string {
+  const { added, alreadyListed } = plan;
+  if (added.length === 0) {
+    return alreadyListed === 1
+      ? 'The role from Terraform was already listed.'
+      : `All ${alreadyListed} roles from Terraform were already listed.`;
+  }
+  const roles = `${added.length} role${added.length === 1 ? '' : 's'}`;
+  const rest = alreadyListed ? `; ${alreadyListed} ${alreadyListed === 1 ? 'was' : 'were'} already listed` : '';
+  return `Added ${roles} from Terraform to the workspace setting ${setting}${rest}.`;
+}
+
 type Outputs = Record<string, { value?: unknown; sensitive?: unknown }>;
 
 /** `serviceRoles`: roles only AWS services may assume, left out even when an output names them. */

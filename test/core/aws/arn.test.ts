@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { callerName, checkAccountId, parseRoleArn, partitionOf, roleArn, tryParseRoleArn } from '../../../src/core/aws/arn';
+import { callerName, checkAccountId, parseRoleArn, partitionOf, roleArn, ssoRoleArnLine, tryParseRoleArn } from '../../../src/core/aws/arn';
 import { UserError } from '../../../src/core/userError';
 
 describe('role ARNs and account ids', () => {
@@ -82,5 +82,25 @@ describe('role ARNs and account ids', () => {
     assert.equal(callerName('arn:aws:iam::111111111111:user/service/vault-root'), 'vault-root');
     assert.equal(callerName('arn:aws:sts::222222222222:assumed-role/ReadOnly/alice'), 'alice');
     assert.equal(callerName('arn:aws:iam::111111111111:root'), undefined);
+  });
+});
+
+describe('the ARN line of an IAM Identity Center role', () => {
+  it('shows the account and permission set before the role was assumed, and says the name is not known yet', () => {
+    assert.equal(
+      ssoRoleArnLine('aws', '222222222222', 'ReadOnlyAccess'),
+      '`arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/…/AWSReservedSSO_ReadOnlyAccess_…` (its full name is known once you assume it)',
+    );
+  });
+
+  it("completes the role's name from its session's assumed-role ARN", () => {
+    const session = 'arn:aws:sts::222222222222:assumed-role/AWSReservedSSO_ReadOnlyAccess_0123456789abcdef/dana@example.com';
+    assert.equal(
+      ssoRoleArnLine('aws', '222222222222', 'ReadOnlyAccess', session),
+      '`arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/…/AWSReservedSSO_ReadOnlyAccess_0123456789abcdef`',
+    );
+    // Another account's or another permission set's session says nothing about this role.
+    assert.match(ssoRoleArnLine('aws', '333333333333', 'ReadOnlyAccess', session), /known once you assume it/);
+    assert.match(ssoRoleArnLine('aws', '222222222222', 'ReadOnly', session), /AWSReservedSSO_ReadOnly_…/);
   });
 });

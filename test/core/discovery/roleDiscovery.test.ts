@@ -15,7 +15,7 @@ import {
   discoverRoles,
   discoverRolesForProfile,
 } from '../../../src/core/discovery/roleDiscovery';
-import { sourceMfaSerial, tryRoles } from '../../../src/core/discovery/roleTrial';
+import { selectionAfterTrial, sourceMfaSerial, tryRoles } from '../../../src/core/discovery/roleTrial';
 import { StsCache } from '../../../src/core/sts/assumeRole';
 import { UserError } from '../../../src/core/userError';
 import { type AwsServer, startAwsServer, totp } from '../../servers/aws';
@@ -331,4 +331,14 @@ describe('keeping discovered roles in the accounts setting', () => {
     const bob = addToAccountsSetting(result, [PROD('Admin')], 'bob', BOB_MFA);
     assert.deepEqual(bob[2], { id: '333333333333', sourceProfile: 'bob', mfaSerial: BOB_MFA, roles: ['Admin'] });
   });
+});
+
+test("Try keeps the person's own picks, refused or not, and unchecks only the refused roles it had pre-checked", () => {
+  const refused = new Set(['Auditor', 'BreakGlass']);
+  const preselected = new Set(['BreakGlass', 'ReadOnly']);
+  // The person checked Auditor (a role they reach another way) and left the pre-checked ones.
+  const after = selectionAfterTrial(['Auditor', 'BreakGlass', 'ReadOnly'], preselected, (r) => refused.has(r));
+  assert.deepEqual([...after], ['Auditor', 'ReadOnly']);
+  // A role the person unchecked stays unchecked; nothing is added.
+  assert.deepEqual([...selectionAfterTrial(['Auditor'], preselected, (r) => refused.has(r))], ['Auditor']);
 });

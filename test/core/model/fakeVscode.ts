@@ -86,6 +86,28 @@ const vscode = {
       const serial = /MFA device (\S+)/.exec(options.prompt ?? '')?.[1] ?? '';
       return fake.mfaCode(serial);
     },
+    /**
+     * Asked which role (Open Terminal as Role from the palette), the person picks the active one: the row whose
+     * description starts with "active". With none, they press Escape.
+     */
+    createQuickPick: () => {
+      const accept = new Emitter<void>();
+      const hide = new Emitter<void>();
+      const pick = {
+        items: [] as { description?: string }[],
+        selectedItems: [] as { description?: string }[],
+        onDidAccept: accept.event,
+        onDidHide: hide.event,
+        onDidChangeValue: () => disposable,
+        show: () => {
+          const active = pick.items.find((item) => item.description?.split(' · ')[0] === 'active');
+          pick.selectedItems = active ? [active] : [];
+          return active ? accept.fire() : hide.fire();
+        },
+        dispose: () => undefined,
+      };
+      return pick;
+    },
     createTerminal: (options: { name: string; env?: Record<string, string | undefined> }) => {
       const terminal: FakeTerminal & { show(): void } = { name: options.name, env: options.env ?? {}, show: () => undefined };
       fake.terminals.push(terminal);

@@ -280,7 +280,7 @@ export class World {
       recent: { add: async () => undefined, list: () => [] } as never,
       settings,
       log,
-      guardrails: { confirmProduction: async () => true } as never,
+      guardrails: { confirmProduction: async () => true, productionOf: () => ({ production: false }) } as never,
       openPinnedTerminal: (identity: Identity, role?: RoleEntry) => {
         window.opening = pinned.open(identity, role);
       },

@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assumableRoleArn, mergeRoleArns, roleArnsFromOutputs, roleArnsFromState } from '../../../src/core/terraform/roleArns';
+import {
+  assumableRoleArn,
+  importOutcome,
+  mergeRoleArns,
+  planImport,
+  roleArnsFromOutputs,
+  roleArnsFromState,
+} from '../../../src/core/terraform/roleArns';
 import { UserError } from '../../../src/core/userError';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'terraform');
@@ -101,6 +108,22 @@ test('merging keeps existing order and adds only new ARNs', () => {
   const c = 'arn:aws:iam::333333333333:role/C';
   assert.deepEqual(mergeRoleArns([a, b, a], [c, b, c]), { merged: [a, b, c], added: [c] });
   assert.deepEqual(mergeRoleArns([], []), { merged: [], added: [] });
+});
+
+test('an import counts roles already listed (from ~/.aws/config too) apart from new ones', () => {
+  const a = 'arn:aws:iam::222222222222:role/A';
+  const b = 'arn:aws:iam::333333333333:role/B';
+  const c = 'arn:aws:iam::333333333333:role/C';
+  const setting = 'iamSwitchboard.terraformRoleArns';
+  const allListed = planImport([a, b, c, a], [c, b, a]);
+  assert.deepEqual(allListed, { added: [], alreadyListed: 3 });
+  assert.equal(importOutcome(allListed, setting), 'All 3 roles from Terraform were already listed.');
+  const oneNew = planImport([a, b, c], [b, c]);
+  assert.deepEqual(oneNew, { added: [a], alreadyListed: 2 });
+  assert.equal(importOutcome(oneNew, setting), `Added 1 role from Terraform to the workspace setting ${setting}; 2 were already listed.`);
+  assert.equal(importOutcome(planImport([a, b], []), setting), `Added 2 roles from Terraform to the workspace setting ${setting}.`);
+  assert.equal(importOutcome(planImport([a], [a]), setting), 'The role from Terraform was already listed.');
+  assert.match(importOutcome(planImport([a, b], [a]), setting), /; 1 was already listed\.$/);
 });
 
 test('invalid JSON is located by line and column, never quoted (nearby text can be a sensitive output)', () => {

@@ -142,6 +142,24 @@ suite('vault', () => {
     });
   });
 
+  test('Use These Credentials makes an older lease of this window the active identity again', async () => {
+    const s = await session();
+    await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'dev-s3', ttl: '15m' });
+    const first = s.identity!;
+    const leaseOf = (identity: typeof first) => (identity.origin.kind === 'vault' ? identity.origin.leaseId : '');
+    await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'dev-s3', ttl: '15m' });
+    const second = s.identity!;
+    assert.ok(second !== first, 'the second lease replaced the first');
+    const label = await vscode.commands.executeCommand<string>('iamSwitchboard.useLease', { lease: { leaseId: leaseOf(first) } });
+    assert.equal(label, first.label);
+    assert.ok(s.identity === first, 'the first lease is the active identity again, its own keys');
+    assert.equal(await callerArn(s.identity!.credentials), first.arn);
+    for (const identity of [first, second]) {
+      await vscode.commands.executeCommand('iamSwitchboard.revokeLease', { lease: { leaseId: leaseOf(identity) } });
+    }
+    assert.equal(s.identity?.label, undefined);
+  });
+
   test('assumed_role credentials carry their STS expiry and are not renewable', async () => {
     const s = await session();
     await vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'dev-s3', ttl: '15m' });
