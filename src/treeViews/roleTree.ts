@@ -464,9 +464,11 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
 /** What a row shows, to tell whether a redraw would change it. */
 function rowText(row: vscode.TreeItem): string {
   const label = typeof row.label === 'string' ? row.label : row.label?.label;
+  // The active row's minutes left are the ticker's to redraw: a comparison a minute later must not see a change.
+  const description = row instanceof RoleNode && row.active ? 'active' : row.description;
   const tooltip = row.tooltip instanceof vscode.MarkdownString ? row.tooltip.value : row.tooltip;
   const icon = row.iconPath instanceof vscode.ThemeIcon ? [row.iconPath.id, row.iconPath.color?.id] : undefined;
-  return JSON.stringify([row.id, label, row.description, row.contextValue, tooltip, icon, row.collapsibleState]);
+  return JSON.stringify([row.id, label, description, row.contextValue, tooltip, icon, row.collapsibleState]);
 }
 
 /** A level's rows: their ids, and below the top what they show (the top's rows are compared one by one). */

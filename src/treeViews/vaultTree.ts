@@ -263,10 +263,10 @@ export function shortLeaseId(leaseId: string): string {
 export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<VaultNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  /** Vault's answers by what was asked, with how to ask again. */
-  private cache = new Map<string, { answer: Promise<unknown>; load: () => Promise<unknown> }>();
-  /** An answer failed since the last refresh: a row shows that failure, so the next refresh redraws. */
-  private failureShown = false;
+  /** Vault's answers by what was asked, with how to ask again; a failed one is asked again when next needed. */
+  private cache = new Map<string, { answer: Promise<unknown>; load: () => Promise<unknown>; failed?: boolean }>();
+  /** This window's lease ids under each mount, as last drawn: a lease change redraws only the mounts it changed. */
+  private shownLeases = new Map<string, string>();
   /** The server rows last given to VS Code, to tell whether a refresh changed any. */
   private shownServers: ServerNode[] = [];
   private leaseNodes = new Map<string, LeaseNode>();
@@ -282,7 +282,7 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
   ) {
     // Every 5 s: the last minute counts seconds. Most ticks change no text, and redraw nothing.
     this.ticker = new Ticker(() => this.tick(), 5000, intervals);
-    this.subscriptions = [this.changed, this.ticker, source.leases.onDidChange(() => this.changed.fire(undefined))];
+    this.subscriptions = [this.changed, this.ticker, source.leases.onDidChange(() => this.leasesChanged())];
   }
 
   /** Counts down the lease rows while `view` shows them. */
@@ -307,14 +307,12 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
   private async askedAgainChanged(): Promise<boolean> {
     const previous = [...this.cache].filter(([key]) => !key.startsWith('health:') && !key.startsWith('token:'));
     const shown = this.shownServers.map(rowText).join('\n');
-    const failureShown = this.failureShown;
     this.cache.clear();
-    this.failureShown = false;
     const servers = await Promise.all(this.source.servers().map((server) => this.serverNode(server)));
     const changed = await Promise.all(
       previous.map(async ([key, { answer, load }]) => (await settled(answer)) !== (await settled(this.cached(key, load)))),
     );
-    return failureShown || servers.map(rowText).join('\n') !== shown || changed.some(Boolean);
+    return servers.map(rowText).join('\n') !== shown || changed.some(Boolean);
   }
 
   /** Forgets every answer and redraws the whole tree, for what the answers do not show (a static role's rotation). */
@@ -326,6 +324,25 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
   private redrawAll(): void {
     this.mountNodes.clear();
     this.changed.fire(undefined);
+  }
+
+  /** A lease came or went: only the mounts whose leases changed are redrawn, the server rows stay under the mouse. */
+  private leasesChanged(): void {
+    const now = this.leasesByMount();
+    for (const key of new Set([...now.keys(), ...this.shownLeases.keys()])) {
+      const mount = this.mountNodes.get(key);
+      if (mount && now.get(key) !== this.shownLeases.get(key)) this.changed.fire(mount);
+    }
+    this.shownLeases = now;
+  }
+
+  private leasesByMount(): Map<string, string> {
+    const ids = new Map<string, string[]>();
+    for (const lease of this.source.leases.list()) {
+      const key = `${lease.server}|${lease.mount}`;
+      ids.set(key, [...(ids.get(key) ?? []), lease.leaseId]);
+    }
+    return new Map([...ids].map(([key, list]) => [key, list.sort().join(' ')]));
   }
 
   getTreeItem(node: VaultNode): vscode.TreeItem {
@@ -361,14 +378,12 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
 
   private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     const kept = this.cache.get(key);
-    if (kept) return kept.answer as Promise<T>;
+    if (kept && !kept.failed) return kept.answer as Promise<T>;
     const answer = load();
-    this.cache.set(key, { answer, load });
-    // A failure is shown once, then asked again on the next expansion.
-    answer.catch(() => {
-      this.cache.delete(key);
-      this.failureShown = true;
-    });
+    const entry: { answer: Promise<unknown>; load: () => Promise<unknown>; failed?: boolean } = { answer, load };
+    this.cache.set(key, entry);
+    // A failure is shown once, then asked again on the next expansion; a refresh compares it with what it gets then.
+    answer.catch(() => (entry.failed = true));
     return answer;
   }
 
@@ -432,6 +447,9 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
       return [new MessageNode(`No roles in ${mount}/ yet.`)];
     }
     const leases = this.source.leases.list(server.address).filter((l) => l.mount === mount);
+    const drawn = this.leasesByMount().get(`${server.address}|${mount}`);
+    if (drawn === undefined) this.shownLeases.delete(`${server.address}|${mount}`);
+    else this.shownLeases.set(`${server.address}|${mount}`, drawn);
     const roles = await Promise.all(
       list.roles.map(async (role) => {
         const info = await this.cached(`role:${server.address}:${mount}:${role}`, async () =>
