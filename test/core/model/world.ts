@@ -17,6 +17,7 @@ import type { Settings } from '../../../src/configuration/settings';
 import { registerRoleCommands } from '../../../src/commands/roles';
 import { RoleSessionStore } from '../../../src/store/roleSession';
 import { VaultConnections } from '../../../src/store/vaultConnections';
+import { VaultStaticCredentials } from '../../../src/store/vaultStatic';
 import { EndpointHost } from '../../../src/terminals/endpointHost';
 import { PinnedTerminals } from '../../../src/terminals/pinnedTerminal';
 import { startServers, type LocalServers } from '../../servers';
@@ -74,6 +75,8 @@ export interface Window {
   host: EndpointHost;
   pinned: PinnedTerminals;
   vault: VaultConnections;
+  /** Static roles' keys (Use / Open Terminal with Static Credentials read them here). */
+  statics: VaultStaticCredentials;
   commands: Map<string, (...args: unknown[]) => unknown>;
   url: string;
   followingToken: string;
@@ -252,6 +255,8 @@ export class World {
     const running = await host.start();
     await secrets.store(`iamSwitchboard.vault.token:${this.servers.vault.url}`, this.servers.vault.rootToken);
     const vault = new VaultConnections({ secrets } as never, { session, log, settings });
+    const statics = new VaultStaticCredentials(vault, session, log);
+    host.readStaticKeysWith((origin, signal) => statics.reread(origin, signal));
     const window: Window = {
       index,
       session,
@@ -259,6 +264,7 @@ export class World {
       host,
       pinned,
       vault,
+      statics,
       commands: new Map(),
       url: running.endpointUrl,
       followingToken: running.followingToken,
@@ -266,6 +272,7 @@ export class World {
       dispose: async () => {
         context.subscriptions.forEach((s) => s.dispose());
         pinned.dispose();
+        statics.dispose();
         vault.dispose();
         roles.dispose();
         host.dispose();
