@@ -111,6 +111,8 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   registerWorkspaceRole(context, { session, catalog, roles, guardrails, settings, log });
   registerIdentityCenterCommands(context, { store: identityCenter, catalog, session, log });
   vault = activateVault(context, { session, log, settings });
+  const statics = vault.statics;
+  endpoint.readStaticKeysWith((origin, signal) => statics.reread(origin, signal));
   registerCopyCredentials(context, session, endpoint, log);
   registerTerraformCommands(context, catalog, log);
   // Only the extension-host tests get the session: other extensions must never reach the credentials.

@@ -14,6 +14,8 @@ import { VaultLeaseDocuments } from '../vaultLeaseDocument';
 export interface VaultActivation {
   /** Revokes every lease this window created (or saves their ids when revoke-on-exit is off), within a few seconds. */
   revokeLeasesOnExit(): Promise<void>;
+  /** Static roles' keys as Vault holds them now (the endpoint reads them again at their rotation). */
+  statics: VaultStaticCredentials;
 }
 
 export function activateVault(context: vscode.ExtensionContext, deps: VaultDeps): VaultActivation {
@@ -63,5 +65,5 @@ export function activateVault(context: vscode.ExtensionContext, deps: VaultDeps)
   );
   void setHasLeases();
   registerVaultCommands(context, deps, { connections, tree, documents, statics });
-  return { revokeLeasesOnExit: () => store.revokeLeasesOnExit() };
+  return { revokeLeasesOnExit: () => store.revokeLeasesOnExit(), statics };
 }

@@ -49,6 +49,13 @@ export class VaultStaticCredentials implements vscode.Disposable {
     return identity;
   }
 
+  /** The role's keys as Vault holds them now, for an identity read earlier (the endpoint, at its rotation time). */
+  async reread(origin: StaticOrigin, signal?: AbortSignal): Promise<Identity> {
+    const server = this.connections.servers().find((s) => s.address === origin.server);
+    if (!server) throw new Error('its Vault server is no longer configured');
+    return this.read(server, origin.mount, origin.role, signal);
+  }
+
   dispose(): void {
     clearTimeout(this.timer);
     this.subscription.dispose();
@@ -68,10 +75,8 @@ export class VaultStaticCredentials implements vscode.Disposable {
 
   private async refresh(active: Identity, origin: StaticOrigin): Promise<void> {
     if (this.session.identity !== active || !origin.rotatesAt) return;
-    const server = this.connections.servers().find((s) => s.address === origin.server);
     try {
-      if (!server) throw new Error('its Vault server is no longer configured');
-      const fresh = await this.read(server, origin.mount, origin.role);
+      const fresh = await this.reread(origin);
       if (this.session.identity !== active) return;
       const step = rotationStep(
         { accessKeyId: active.credentials.accessKeyId, dueAt: origin.rotatesAt },

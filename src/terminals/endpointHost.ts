@@ -11,6 +11,7 @@ import type { Identity, Session } from '../core/session';
 import { endpointEnvironment, type EnvironmentCollectionChanges, type EndpointEnvironmentOptions } from '../core/endpoint/terminalEnv';
 import { helperCommand, removeTerminalProfile, writeTerminalProfile } from '../core/endpoint/terminalProfile';
 import { UserError, errorText } from '../core/userError';
+import { staticUnreadMessage } from '../core/vault/staticRoles';
 import type { RoleSessionStore } from '../store/roleSession';
 
 export interface EndpointHostDeps {
@@ -43,7 +44,7 @@ export class EndpointHost implements vscode.Disposable {
     private readonly deps: EndpointHostDeps,
   ) {
     this.endpoint = new CredentialEndpoint({
-      provider: { activeIdentity: () => deps.session.identity, refresh: (identity) => this.refresh(identity) },
+      provider: { activeIdentity: () => deps.session.identity, refresh: (identity, signal) => this.refresh(identity, signal) },
       log: (line) => deps.log.info(line),
     });
     // The generated profile carries the region: rewritten when the session's region changes.
@@ -107,6 +108,11 @@ export class EndpointHost implements vscode.Disposable {
     return this.endpoint.revokeExternal(name);
   }
 
+  /** How static roles' keys are read again at their rotation (the Vault feature starts after the endpoint). */
+  readStaticKeysWith(reader: StaticKeysReader): void {
+    this.staticReader = reader;
+  }
+
   /** The person's ~/.aws/config changed: the generated copy follows. */
   configChanged(): void {
     void this.rewriteProfile();
@@ -118,6 +124,8 @@ export class EndpointHost implements vscode.Disposable {
     void this.endpoint.stop();
     void running?.then((r) => removeTerminalProfile(this.folder, String(r.port))).catch(() => undefined);
   }
+
+  private staticReader: StaticKeysReader | undefined;
 
   /** The endpoint could not get its port from before the reload back: no kept token is taken again (issue 18, hole 3). */
   private portMoved = false;
@@ -186,6 +194,20 @@ export class EndpointHost implements vscode.Disposable {
   }
 
   /**
+   * A static role's keys past their rotation time, active or pinned: what Vault holds now (the same keys until its
+   * tick, then the new ones). Not read, they are not served: Vault deletes them one rotation later.
+   */
+  private async rereadStatic(identity: Identity, origin: StaticOrigin, signal?: AbortSignal): Promise<Identity> {
+    try {
+      if (!this.staticReader) throw new Error('Vault is not set up in this window');
+      return { ...(await this.staticReader(origin, signal)), label: identity.label, region: identity.region };
+    } catch (error) {
+      this.deps.log.warn(`Could not read the static keys of ${origin.role} again: ${errorText(error)}`);
+      throw new UserError(staticUnreadMessage(origin.role, origin.rotatesAt), 'StaticKeysUnread');
+    }
+  }
+
+  /**
    * A pinned terminal without a role to assume again (a Vault lease, a static role, a lease row): a renewal of the
    * lease it was opened with (Renew Lease extends that object), else its role ended.
    */
@@ -204,9 +226,13 @@ export class EndpointHost implements vscode.Disposable {
    * role through the role store (one shared refresh, MFA asked once; an Identity Center role too, whatever
    * autoRefresh says, as the endpoint asks only when credentials near their end), a pinned role by assuming it
    * again. A Vault lease cannot be refreshed: its keys stay what they are until the lease ends, and a pinned
-   * terminal then hears that its role ended. The endpoint checks that the answer is the same principal.
+   * terminal then hears that its role ended. A static role's keys are read again from Vault. The endpoint checks
+   * that the answer is the same principal.
    */
-  private async refresh(identity: Identity): Promise<Identity> {
+  private async refresh(identity: Identity, signal?: AbortSignal): Promise<Identity> {
+    if (identity.origin.kind === 'vaultStatic') {
+      return this.rereadStatic(identity, identity.origin, signal);
+    }
     if (identity === this.deps.session.identity && this.deps.roles.activeRole) {
       return this.deps.roles.refreshActive();
     }
@@ -228,6 +254,11 @@ export class EndpointHost implements vscode.Disposable {
     );
   }
 }
+
+/** Reads a static role's keys from Vault again, as the identity the person used (store/vaultStatic.ts). */
+export type StaticKeysReader = (origin: StaticOrigin, signal?: AbortSignal) => Promise<Identity>;
+
+type StaticOrigin = Extract<Identity['origin'], { kind: 'vaultStatic' }>;
 
 interface PinnedEntry {
   /** The identity the terminal was opened with: a Vault lease renewed in place, or ended, is this object. */

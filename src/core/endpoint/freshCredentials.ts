@@ -3,6 +3,7 @@
 // deadline on each refresh, and a pause after a failure so a cancelled MFA prompt does not come straight back.
 import type { AwsCredentials, Identity } from '../session';
 import { isCancellation, UserError } from '../userError';
+import { staticRereadDue } from '../vault/staticRoles';
 
 /** What the endpoint needs from the edge: who is active, and how to renew an identity. */
 export interface IdentityProvider {
@@ -83,13 +84,17 @@ export class Freshener {
    * 15-minute role) are not refreshed at every request.
    */
   private needsRefresh(identity: Identity): boolean {
-    const { credentials } = identity;
-    if (!credentials.expiration) {
-      return false;
-    }
+    const { credentials, origin } = identity;
     const now = this.now();
     if (!this.firstSeen.has(credentials)) {
       this.firstSeen.set(credentials, now);
+    }
+    if (origin.kind === 'vaultStatic') {
+      // They do not expire: Vault replaces them at its rotation, so they are read again from then on.
+      return staticRereadDue(origin.rotatesAt, this.firstSeen.get(credentials)!, now);
+    }
+    if (!credentials.expiration) {
+      return false;
     }
     const expires = credentials.expiration.getTime();
     const lifetime = expires - this.firstSeen.get(credentials)!;
@@ -98,6 +103,10 @@ export class Freshener {
   }
 
   private usableOr(identity: Identity, error: UserError): Identity {
+    if (identity.origin.kind === 'vaultStatic') {
+      // Past their rotation time and not read again: Vault may have replaced them, so they are not served.
+      throw error;
+    }
     const expiration = identity.credentials.expiration;
     if (!expiration || expiration.getTime() - this.now() > MIN_USABLE_MS) {
       return identity;
@@ -194,8 +203,11 @@ export function samePrincipal(next: Identity, previous: Identity): boolean {
   );
 }
 
-/** New keys, or the same keys for longer (a renewed Vault lease). */
+/** New keys, or the same keys for longer (a renewed Vault lease), or a static role's keys as Vault holds them now. */
 function isNewer(next: Identity, previous: Identity): boolean {
+  if (next.origin.kind === 'vaultStatic') {
+    return true;
+  }
   const later = (next.credentials.expiration?.getTime() ?? Infinity) > (previous.credentials.expiration?.getTime() ?? Infinity);
   return next.credentials.accessKeyId !== previous.credentials.accessKeyId || later;
 }

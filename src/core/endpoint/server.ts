@@ -10,6 +10,7 @@ import { type TokenSpec, isTokenShape, requestToken, TokenRegistry } from './tok
 import { Freshener, type FreshnessOptions, type IdentityProvider } from './freshCredentials';
 import type { Identity } from '../session';
 import { UserError } from '../userError';
+import { staticServedUntil } from '../vault/staticRoles';
 
 export type { TokenSpec } from './tokens';
 export type { IdentityProvider } from './freshCredentials';
@@ -248,9 +249,17 @@ export class CredentialEndpoint {
       SecretAccessKey: credentials.secretAccessKey,
       // Long-term keys have no session token; the SDKs send none for an empty one.
       Token: credentials.sessionToken ?? '',
-      Expiration: (credentials.expiration ?? new Date(now + NO_EXPIRY_HORIZON_MS)).toISOString(),
+      Expiration: servedExpiration(identity, now).toISOString(),
     };
   }
+}
+
+/** When processes must come back: the credentials' end, a static role's rotation (staticServedUntil), else the horizon. */
+function servedExpiration(identity: Identity, now: number): Date {
+  const { credentials, origin } = identity;
+  if (credentials.expiration) return credentials.expiration;
+  if (origin.kind === 'vaultStatic') return staticServedUntil(origin.rotatesAt, NO_EXPIRY_HORIZON_MS, now);
+  return new Date(now + NO_EXPIRY_HORIZON_MS);
 }
 
 function unknownTokenMessage(token: string): string {

@@ -118,7 +118,8 @@ function signInRequired(instance: IdentityCenterInstance, code: 'SsoSignInRequir
  * The service rotates refresh tokens: a refresh token redeemed twice is refused the second time. So a store (a
  * window) refreshes one token once however many callers ask (the timer and a credentials call), and a refusal
  * is checked against the store first, since SecretStorage is shared by every window: when another window
- * redeemed the refresh token first, its token is stored and is used; only the token that failed is forgotten.
+ * redeemed the refresh token first, its token is stored (or soon will be: savedInstead) and is used; only the
+ * token that failed is forgotten.
  */
 export async function validToken(
   instance: IdentityCenterInstance,
@@ -171,14 +172,44 @@ async function refreshStored(
       serviceErrorOf(error) ?? '',
     );
     if (refused) {
-      const stored = await readToken(instance, store);
-      if (stored && !sameToken(stored, token) && !expiresWithin(stored, 0, settings)) return stored;
+      const saved = await savedInstead(instance, store, settings, token);
+      if (saved) return saved;
       await forgetToken(instance, store, token);
       throw signInRequired(instance, 'SsoTokenExpired');
     }
     // Unreachable or throttled: the token is kept, to be refreshed on the next call.
     if (!expiresWithin(token, 0, settings)) return token;
     throw error;
+  }
+}
+
+/** How often the shared store is read again while another window may be saving its refreshed token. */
+const SAVE_POLL_MS = 200;
+/**
+ * The longest wait for that token, within the request timeout: the service answered the other window before it
+ * refused us, so its save comes within the network's jitter; a session that really ended is said this late.
+ */
+const SAVE_WAIT_MS = 5_000;
+
+/**
+ * The token another window stored in place of `failed`, whose refresh was refused: that window redeemed the
+ * refresh token first, and its answer may reach it (and be saved) after our refusal reached us. So the shared
+ * store is read again until it holds another token, for at most SAVE_WAIT_MS within the request timeout
+ * (SecretStorage tells no other window of a change). Undefined when nothing else came (a sign-out, or a session really ended).
+ */
+async function savedInstead(
+  instance: IdentityCenterInstance,
+  store: SecretStore,
+  settings: IdentityCenterSettings,
+  failed: SsoToken,
+): Promise<SsoToken | undefined> {
+  const deadline = Date.now() + Math.min(settings.timeoutMs, SAVE_WAIT_MS);
+  for (;;) {
+    const stored = await readToken(instance, store);
+    if (!stored) return undefined;
+    if (!sameToken(stored, failed)) return expiresWithin(stored, 0, settings) ? undefined : stored;
+    if (Date.now() >= deadline || settings.signal?.aborted) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, SAVE_POLL_MS));
   }
 }
 

@@ -141,6 +141,41 @@ export function firstRotationCheckIn(dueAt: Date, periodSeconds?: number, now = 
   return periodSeconds && periodSeconds > 0 ? Math.min(untilDue, periodSeconds * 1000) : untilDue;
 }
 
+/**
+ * Vault refuses a rotation_period under one minute (path_static_roles.go, minAllowableRotationPeriod), and the
+ * rotation that replaces keys Vault holds now comes after now: those keys work at least one minute past it, as
+ * createCredential deletes them only at the rotation after that (rotation.go).
+ */
+export const MIN_ROTATION_PERIOD_MS = 60_000;
+
+/**
+ * Whether static keys the endpoint has held since `heldSince` must be read from Vault again before they are served:
+ * once their rotation time has come (Vault may have replaced them), and then at most every ROTATION_POLL_MS
+ * until the keys Vault answers with carry a new rotation time.
+ */
+export function staticRereadDue(rotatesAt: Date | undefined, heldSince: number, now = Date.now()): boolean {
+  if (!rotatesAt || now < rotatesAt.getTime()) return false;
+  return heldSince < rotatesAt.getTime() || now - heldSince >= ROTATION_POLL_MS;
+}
+
+/**
+ * The Expiration served with static keys, so processes come back for the new ones: the keys Vault holds now die
+ * no sooner than one minimum period after the rotation that replaces them, which comes at `rotatesAt` or later,
+ * so they are given until then (never beyond `horizonMs`); past the rotation time the keys served were read within
+ * ROTATION_POLL_MS (staticRereadDue), so they are given one minute from then.
+ */
+export function staticServedUntil(rotatesAt: Date | undefined, horizonMs: number, now = Date.now()): Date {
+  const horizon = now + horizonMs;
+  if (!rotatesAt) return new Date(horizon);
+  return new Date(Math.min(horizon, Math.max(rotatesAt.getTime(), now - ROTATION_POLL_MS) + MIN_ROTATION_PERIOD_MS));
+}
+
+/** A pinned terminal's static keys past their rotation time that could not be read again: they are not served. */
+export function staticUnreadMessage(role: string, dueAt: Date | undefined): string {
+  const due = dueAt ? ` were due for rotation at ${dueAt.toISOString()} and` : '';
+  return `The static keys of ${role}${due} could not be read again from Vault, so they are not served: sign in to Vault, then open a new terminal with the static role.`;
+}
+
 /** The warning when Vault did not rotate within ROTATION_LATENESS_MS: what it means, and what to do. */
 export function overdueRotationMessage(role: string, dueAt: Date): string {
   return `Vault has not rotated the static keys of ${role}, due at ${dueAt.toISOString()}, within ${ROTATION_LATENESS_MS / 1000} s, so terminals keep them and will lose them one rotation after Vault replaces them: use the static role again once Vault has rotated it, and check its rotation_period in Vault.`;

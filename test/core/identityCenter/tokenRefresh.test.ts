@@ -36,6 +36,31 @@ class LateWindow implements SecretStore {
   }
 }
 
+/** One window's view of the shared SecretStorage (each window keeps its own refresh in flight), counting token reads. */
+class WindowView implements SecretStore {
+  private reads = 0;
+  private readonly waiting: Array<{ count: number; resolve: () => void }> = [];
+  constructor(private readonly shared: MemorySecrets) {}
+  /** Resolves once the token has been read `count` times through this view. */
+  tokenRead(count: number): Promise<void> {
+    return new Promise((resolve) => this.waiting.push({ count, resolve }));
+  }
+  async get(key: string) {
+    const value = await this.shared.get(key);
+    if (key.includes('.token:')) {
+      this.reads += 1;
+      this.waiting.filter((w) => w.count <= this.reads).forEach((w) => w.resolve());
+    }
+    return value;
+  }
+  store(key: string, value: string) {
+    return this.shared.store(key, value);
+  }
+  delete(key: string) {
+    return this.shared.delete(key);
+  }
+}
+
 const centerOver = (store: SecretStore) => new IdentityCenter(instanceOf(sso), store, settingsFor(sso, clock), { useAwsCliCache: false });
 
 async function signIn(center: IdentityCenter): Promise<void> {
@@ -88,5 +113,27 @@ describe('token refresh, more than once at a time', () => {
     assert.equal((await lateToken).accessToken, winner.accessToken);
     assert.equal((await first.token()).accessToken, winner.accessToken, 'the stored token is still the winner');
     assert.equal((await late.state()).signedIn, true);
+  });
+
+  it('a window whose refusal comes before the winner has saved its token waits for that token instead of signing out', async () => {
+    const winner = centerOver(new WindowView(secrets));
+    const loserView = new WindowView(secrets);
+    const loser = centerOver(loserView);
+    await signIn(winner);
+    clock.advance(8 * 3600_000 - 4 * 60_000);
+    // The winner redeems the refresh token first; the service's answer to it is late.
+    const hold = sso.holdNextTokenAnswer();
+    const winnerToken = winner.token();
+    await hold.held;
+    // The loser's redemption is refused (the refresh token is spent) and it reads the shared store again, where
+    // the old token still is: only then does the winner's answer arrive, and the winner saves it.
+    const reread = loserView.tokenRead(2);
+    const loserToken = loser.token();
+    await reread;
+    hold.release();
+    const saved = await winnerToken;
+    assert.equal((await loserToken).accessToken, saved.accessToken, "the loser uses the winner's token");
+    assert.equal((await winner.token()).accessToken, saved.accessToken, 'the stored token is still the winner');
+    assert.equal((await loser.state()).signedIn, true);
   });
 });

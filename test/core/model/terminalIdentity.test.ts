@@ -2,13 +2,17 @@
 // tokens the window's active identity, pinned ones their own — or a refusal with the documented sentence, never
 // another identity; nothing secret in any message or log line; every answer within its timeout. fast-check
 // drives random sequences of switches, Clear, Vault leases, pinned terminals, closes, revokes, time passing,
-// the store's timers and refreshes held at a slow STS while something else happens, over two windows.
+// the store's timers and refreshes held at a slow STS while something else happens, over two windows; Vault
+// static roles rotating as time passes, session_token leases, window reloads (with their kept state), `aws
+// configure` writing [iam-switchboard] into the credentials file, and settings changes.
 // `npm test` runs a fixed number of sequences; `npm run test:model -- --runs 2000` (or MODEL_RUNS) runs longer,
 // MODEL_SEED replays one. A failure prints the seed and the shrunk sequence.
 import './fakeVscode';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import * as fs from 'node:fs';
 import { ROLE_ENDED_MESSAGE, NO_ACTIVE_ROLE_MESSAGE } from '../../../src/core/endpoint/server';
+import { TERMINAL_PROFILE } from '../../../src/core/endpoint/terminalProfile';
 import { fake } from './fakeVscode';
 import { type Answer, ANSWER_TIMEOUT_MS, clock, type Principal, principalText, type Window, World } from './world';
 
@@ -25,7 +29,10 @@ const LEASES = [
   { role: 's3-full', type: 'iam_user' },
   { role: 'dev-s3', type: 'assumed_role' },
   { role: 'federated', type: 'federation_token' },
+  { role: 'session-mfa', type: 'session_token' },
 ];
+/** The IAM user Vault's static role ci-deployer holds keys for; Vault rotates them every hour (test/servers/vault). */
+const STATIC_USER: Principal = { account: '111111111111', name: 'user/service/ci-deployer' };
 /** What the endpoint says when an Identity Center role cannot be refreshed after sign-out (core/identityCenter/tokens.ts). */
 const SIGN_IN_SENTENCE = "run 'Sign in to IAM Identity Center'";
 /** The endpoint refuses credentials this close to their end (server.ts, freshCredentials.ts MIN_USABLE_MS). */
@@ -36,6 +43,8 @@ interface Active {
   lease?: string;
   /** An Identity Center role: after sign-out it may be refused with the sign-in sentence once it needs a refresh. */
   sso?: boolean;
+  /** A Vault static role: no role store timers. */
+  static?: boolean;
 }
 interface Terminal {
   window: number;
@@ -57,6 +66,8 @@ interface Model {
   terminals: Terminal[];
   leases: Lease[];
   ssoSignedIn: boolean;
+  /** `aws configure` wrote [iam-switchboard] into the credentials file. */
+  configured: boolean;
 }
 interface Real {
   world: World;
@@ -259,6 +270,104 @@ class OpenPinnedLease extends Step {
   }
 }
 
+async function readStatic(real: Real, w: number) {
+  return real.windows[w].statics.read(real.world.settings().vault.servers[0], 'aws', 'ci-deployer');
+}
+
+/** Use Static Credentials: the static role's keys become the window's (they rotate as time passes). */
+class UseStatic extends Step {
+  constructor(readonly w: number) {
+    super();
+  }
+  async act(model: Model, real: Real) {
+    real.windows[this.w].session.set(await readStatic(real, this.w)); // what the command does with them
+    model.active[this.w] = { principal: STATIC_USER, static: true };
+  }
+  toString() {
+    return `UseStatic(w${this.w}, ci-deployer)`;
+  }
+}
+
+/** Open Terminal with Static Credentials. */
+class OpenPinnedStatic extends Step {
+  constructor(readonly w: number) {
+    super();
+  }
+  async act(model: Model, real: Real) {
+    await openPinned(model, real, this.w, STATIC_USER, { identity: await readStatic(real, this.w) });
+  }
+  toString() {
+    return `OpenTerminalWithStatic(w${this.w}, ci-deployer)`;
+  }
+}
+
+/**
+ * Reload Window: the window ends and starts again with its kept state (SecretStorage, workspace state, global
+ * storage: the endpoint's port and following token). The session is not kept; the model's terminals are not
+ * reconnected (its fake terminals have no processes for PinnedTerminalMemory), so they must hear that their role ended.
+ */
+class Reload extends Step {
+  constructor(readonly w: number) {
+    super();
+  }
+  async act(model: Model, real: Real) {
+    const old = real.windows[this.w];
+    await old.dispose();
+    real.windows[this.w] = await real.world.openWindow(this.w, old.kept);
+    model.active[this.w] = undefined;
+    model.terminals.filter((t) => t.window === this.w).forEach((t) => (t.closed = true));
+  }
+  toString() {
+    return `ReloadWindow(w${this.w})`;
+  }
+}
+
+/** How long a window may take to say that the credentials file changed (the guard reads it once its events are quiet). */
+const GUARD_NOTICE_MS = 5_000;
+
+/**
+ * `aws configure` in a VS Code terminal writes keys to [iam-switchboard] in the shared credentials file, which beats
+ * the generated profile in the CLI and SDKs: every window must say so at once (the section then stays, as when the
+ * person ignores the notice; the endpoint's answers must not change). Once per sequence: the file starts clean.
+ */
+class AwsConfigure extends Step {
+  check(model: Readonly<Model>) {
+    return !model.configured;
+  }
+  async act(model: Model, real: Real) {
+    const said = fake.said.length;
+    const keys = '\naws_access_key_id = AKIAMODELCONFIGURE01\naws_secret_access_key = modelConfigureSecret\n';
+    fs.appendFileSync(process.env.AWS_SHARED_CREDENTIALS_FILE!, `\n[${TERMINAL_PROFILE}]${keys}`);
+    model.configured = true;
+    // Each window logs the notice and shows it; the guard reads the file once its events are quiet.
+    const told = () => fake.said.slice(said).filter((line) => line.includes(`has a [${TERMINAL_PROFILE}] section`)).length;
+    const deadline = Date.now() + GUARD_NOTICE_MS;
+    while (told() < real.windows.length * 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (told() < real.windows.length * 2) {
+      throw new Error(`aws configure: ${told()} notices of ${real.windows.length * 2} within ${GUARD_NOTICE_MS} ms`);
+    }
+  }
+  toString() {
+    return 'AwsConfigure(writes [iam-switchboard])';
+  }
+}
+
+/** A settings change: shorter sessions, and auto refresh off or on (what the next assume and the timers read). */
+class ChangeSettings extends Step {
+  constructor(
+    readonly sessionDurationSeconds: number,
+    readonly autoRefresh: boolean,
+  ) {
+    super();
+  }
+  async act(_model: Model, real: Real) {
+    real.world.overrides = { sessionDurationSeconds: this.sessionDurationSeconds, autoRefresh: this.autoRefresh };
+  }
+  toString() {
+    return `ChangeSettings(sessionDurationSeconds ${this.sessionDurationSeconds}, autoRefresh ${this.autoRefresh})`;
+  }
+}
+
 class Close extends Step {
   constructor(readonly k: number) {
     super();
@@ -301,8 +410,9 @@ class Advance extends Step {
   constructor(readonly minutes: number) {
     super();
   }
-  async act() {
+  async act(_model: Model, real: Real) {
     clock.offsetMs += this.minutes * 60_000;
+    await real.world.tick(); // Vault's periodic work: expired leases, static roles rotated at their tick
   }
   toString() {
     return `TimePasses(${this.minutes} min)`;
@@ -330,7 +440,7 @@ class TimerTick extends Step {
     super();
   }
   check(model: Readonly<Model>) {
-    return !!model.active[this.w] && !model.active[this.w]!.lease;
+    return !!model.active[this.w] && !model.active[this.w]!.lease && !model.active[this.w]!.static;
   }
   async act(model: Model, real: Real) {
     const window = real.windows[this.w];
@@ -376,6 +486,7 @@ class HeldRefresh extends Step {
   }
   async act(model: Model, real: Real) {
     clock.offsetMs += this.minutes * 60_000; // so that this terminal is the first to ask after time passed
+    await real.world.tick(); // Vault's rotations are done before STS holds a request (they call IAM)
     // Pinned terminals first: they are the ones a refresh during a switch could turn into someone else.
     const targets = [
       ...model.terminals.filter((t) => !t.closed).map((t) => ({ w: t.window, pinned: t as Terminal | undefined })),
@@ -404,7 +515,7 @@ class HeldRefresh extends Step {
 
 const window = fc.constantFrom(0, 1);
 const role = fc.constantFrom(...ROLES);
-const leaseKind = fc.constantFrom(0, 1, 2);
+const leaseKind = fc.constantFrom(0, 1, 2, 3);
 const meanwhile = fc.oneof(
   role.map((r): Meanwhile => ({ switchTo: r })),
   fc.constant<Meanwhile>({ clear: true }),
@@ -424,6 +535,11 @@ const ALL_STEPS: Record<string, fc.Arbitrary<Step>> = {
   TimePasses: fc.constantFrom(5, 20, 50, 65).map((m) => new Advance(m)),
   Timers: window.map((w) => new TimerTick(w)),
   IdentityCenterSignOutOrIn: fc.constant(new IdentityCenterSignInOut()),
+  UseStatic: window.map((w) => new UseStatic(w)),
+  OpenTerminalWithStatic: window.map((w) => new OpenPinnedStatic(w)),
+  ReloadWindow: window.map((w) => new Reload(w)),
+  AwsConfigure: fc.constant(new AwsConfigure()),
+  ChangeSettings: fc.tuple(fc.constantFrom(900, 3600), fc.boolean()).map(([d, a]) => new ChangeSettings(d, a)),
   HeldRefresh: fc.tuple(fc.nat(9), fc.constantFrom(0, 50), meanwhile).map(([t, m, inner]) => new HeldRefresh(t, m, inner)),
 };
 /** MODEL_ONLY=Switch,HeldRefresh,… narrows the steps, to look for one kind of counterexample. */
@@ -447,9 +563,12 @@ describe('a terminal is never another identity (model-based)', () => {
         fc.asyncProperty(fc.commands(steps, { maxCommands: 14 }), async (commands) => {
           clock.offsetMs = 0;
           fake.terminals = [];
+          world.overrides = {};
+          await world.resetStaticRole();
+          world.resetCredentialsFile();
           const windows = [await world.openWindow(0), await world.openWindow(1)];
           const real: Real = { world, windows, scanned: fake.said.length };
-          const model: Model = { active: [undefined, undefined], terminals: [], leases: [], ssoSignedIn: true };
+          const model: Model = { active: [undefined, undefined], terminals: [], leases: [], ssoSignedIn: true, configured: false };
           try {
             await fc.asyncModelRun(() => ({ model, real }), commands);
           } finally {

@@ -4,6 +4,7 @@
 // Time is one clock for the product and the servers: Date.now is moved forward by `advance`.
 import { fake, fakeLog, type FakeTerminal } from './fakeVscode';
 import * as fs from 'node:fs';
+import { DeleteAccessKeyCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,13 +13,16 @@ import { buildCatalog, type RoleEntry } from '../../../src/core/catalog/roleCata
 import { IdentityCenter, type DeviceCode } from '../../../src/core/identityCenter';
 import type { Identity } from '../../../src/core/session';
 import { Session } from '../../../src/core/session';
+import { VaultClient } from '../../../src/core/vault/client';
 import { getCallerIdentity } from '../../../src/core/sts/assumeRole';
 import type { Settings } from '../../../src/configuration/settings';
 import { registerRoleCommands } from '../../../src/commands/roles';
 import { RoleSessionStore } from '../../../src/store/roleSession';
 import { VaultConnections } from '../../../src/store/vaultConnections';
+import { VaultStaticCredentials } from '../../../src/store/vaultStatic';
 import { EndpointHost } from '../../../src/terminals/endpointHost';
 import { PinnedTerminals } from '../../../src/terminals/pinnedTerminal';
+import { guardCredentialsFile } from '../../../src/terminals/credentialsFileGuard';
 import { startServers, type LocalServers } from '../../servers';
 import { totp } from '../../servers/aws';
 import { approveOnPage, MemorySecrets } from '../../support/identityCenter';
@@ -26,6 +30,8 @@ import { approveOnPage, MemorySecrets } from '../../support/identityCenter';
 const ROOT = path.resolve(__dirname, '../../../..');
 const FIXTURES = path.join(ROOT, 'test/fixtures/aws-config');
 const BOB_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+/** The MFA device of Vault's own IAM user (world.json), which a session_token lease names. */
+const VAULT_ROOT_TOTP = 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU';
 
 /** One clock for everything in this process: the product, the local servers and the SDK's signatures. */
 const realNow = Date.now;
@@ -74,12 +80,22 @@ export interface Window {
   host: EndpointHost;
   pinned: PinnedTerminals;
   vault: VaultConnections;
+  /** Static roles' keys (Use / Open Terminal with Static Credentials read them here). */
+  statics: VaultStaticCredentials;
   commands: Map<string, (...args: unknown[]) => unknown>;
   url: string;
   followingToken: string;
   /** The pinned terminal being opened (the command does not wait for it). */
   opening: Promise<unknown>;
+  /** What survives a window reload: SecretStorage, workspace state, the global storage folder. */
+  kept: KeptState;
   dispose(): Promise<void>;
+}
+
+export interface KeptState {
+  secrets: MemorySecrets;
+  state: Map<string, unknown>;
+  storage: string;
 }
 
 export class World {
@@ -88,6 +104,8 @@ export class World {
   private center!: IdentityCenter;
   private folder = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-model-'));
   private mfaStep = 0;
+  /** A settings change: what the person (or a workspace) set on top of the model's settings. */
+  overrides: Partial<Settings> = {};
 
   private constructor(readonly servers: LocalServers) {}
 
@@ -118,7 +136,10 @@ export class World {
     ];
     fs.writeFileSync(config, `${fs.readFileSync(path.join(FIXTURES, 'config'), 'utf8')}\n${ci.join('\n')}`);
     process.env.AWS_CONFIG_FILE = config;
-    process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(FIXTURES, 'credentials');
+    // A copy of the person's credentials file, in a folder of its own (the guard watches the folder): `aws configure` writes it.
+    fs.mkdirSync(path.join(this.folder, 'aws'));
+    process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(this.folder, 'aws', 'credentials');
+    this.resetCredentialsFile();
   }
 
   private async load(): Promise<void> {
@@ -193,6 +214,7 @@ export class World {
       },
       identityCenterHiddenAccounts: [],
       vault: { servers: [{ name: 'local', address: vault.url }], defaultStsTtl: '1h', revokeLeasesOnExit: true, waitForIamUserKeys: false },
+      ...this.overrides,
     };
   }
 
@@ -203,7 +225,7 @@ export class World {
   }
 
   /** A VS Code window: its own session, role store, endpoint (own port and tokens), pinned terminals and commands. */
-  async openWindow(index: number): Promise<Window> {
+  async openWindow(index: number, kept?: KeptState): Promise<Window> {
     const session = new Session();
     const log = fakeLog(`[window ${index}]`) as never;
     const settings = () => this.settings();
@@ -231,8 +253,8 @@ export class World {
       recent: { add: async () => undefined } as never,
       identityCenter,
     });
-    const secrets = new MemorySecrets();
-    const state = new Map<string, unknown>();
+    const secrets = kept?.secrets ?? new MemorySecrets();
+    const state = kept?.state ?? new Map<string, unknown>();
     const context = {
       subscriptions: [] as { dispose(): unknown }[],
       secrets,
@@ -242,7 +264,7 @@ export class World {
         keys: () => [...state.keys()],
       },
       globalState: { get: () => undefined, update: async () => undefined, keys: () => [] },
-      globalStorageUri: { fsPath: path.join(this.folder, `window-${index}-${Date.now()}`) },
+      globalStorageUri: { fsPath: kept?.storage ?? path.join(this.folder, `window-${index}-${Date.now()}`) },
       storageUri: { toString: () => `file:///model/window-${index}` },
       asAbsolutePath: (p: string) => path.join(ROOT, p),
     };
@@ -252,6 +274,10 @@ export class World {
     const running = await host.start();
     await secrets.store(`iamSwitchboard.vault.token:${this.servers.vault.url}`, this.servers.vault.rootToken);
     const vault = new VaultConnections({ secrets } as never, { session, log, settings });
+    const statics = new VaultStaticCredentials(vault, session, log);
+    // Endpoint mode watches the person's credentials file for a [iam-switchboard] section (environmentCollection.ts).
+    const guard = guardCredentialsFile(session, log);
+    host.readStaticKeysWith((origin, signal) => statics.reread(origin, signal));
     const window: Window = {
       index,
       session,
@@ -259,13 +285,17 @@ export class World {
       host,
       pinned,
       vault,
+      statics,
       commands: new Map(),
       url: running.endpointUrl,
       followingToken: running.followingToken,
       opening: Promise.resolve(),
+      kept: { secrets, state, storage: context.globalStorageUri.fsPath },
       dispose: async () => {
         context.subscriptions.forEach((s) => s.dispose());
         pinned.dispose();
+        statics.dispose();
+        guard.dispose();
         vault.dispose();
         roles.dispose();
         host.dispose();
@@ -303,6 +333,7 @@ export class World {
       credentialType,
       ttl: credentialType === 'iam_user' ? undefined : 3600,
       roleSessionName: credentialType === 'assumed_role' ? 'model' : undefined,
+      mfaCode: credentialType === 'session_token' ? this.vaultMfaCode() : undefined,
     });
     const identity: Identity = {
       label: `vault:${role}`,
@@ -323,6 +354,46 @@ export class World {
     window.vault.remember(leased.lease, identity);
     const caller = await getCallerIdentity(identity.credentials, { endpoint: this.servers.aws.url, region: 'eu-west-1', timeoutMs: 5000 });
     return { identity, principal: principalOfArn(caller.arn) };
+  }
+
+  /** The code Vault's MFA device shows now (the person reads it off the device for Lease Credentials). */
+  private vaultMfaCode(): string {
+    return totp(VAULT_ROOT_TOTP, Date.now());
+  }
+
+  /** The person's credentials file as the fixtures have it (before any `aws configure`). */
+  resetCredentialsFile(): void {
+    fs.copyFileSync(path.join(FIXTURES, 'credentials'), process.env.AWS_SHARED_CREDENTIALS_FILE!);
+  }
+
+  /**
+   * The static role made again (new keys due in an hour) for a user with no other keys: each sequence starts its
+   * clock at zero, and the role's rotation time must lie ahead of it; keys created at a later clock by an earlier
+   * sequence would look newer than the role's and be deleted first at its rotation, which AWS would not do.
+   */
+  async resetStaticRole(): Promise<void> {
+    const iam = new IAMClient({
+      endpoint: this.servers.aws.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIALOCALVAULT000001', secretAccessKey: 'vaultLocalSecretKey000000000000000000000V' },
+    });
+    const listed = await iam.send(new ListAccessKeysCommand({ UserName: 'ci-deployer' }));
+    for (const key of listed.AccessKeyMetadata ?? []) {
+      await iam.send(new DeleteAccessKeyCommand({ UserName: 'ci-deployer', AccessKeyId: key.AccessKeyId }));
+    }
+    const root = new VaultClient({ name: 'local', address: this.servers.vault.url }, { timeoutMs: 5000 });
+    root.setToken(this.servers.vault.rootToken);
+    const deleted = await fetch(`${this.servers.vault.url}/v1/aws/static-roles/ci-deployer`, {
+      method: 'DELETE',
+      headers: { 'X-Vault-Token': this.servers.vault.rootToken },
+    });
+    if (!deleted.ok) throw new Error(`Vault did not delete the static role: ${deleted.status}`);
+    await root.request('update', 'aws/static-roles/ci-deployer', { data: { username: 'ci-deployer', rotation_period: 3600 } });
+  }
+
+  /** Vault's periodic work runs now (expiry, static roles' rotations at their tick), as it would as time passes. */
+  tick(): Promise<void> {
+    return this.servers.vault.advanceClock(0);
   }
 
   /** Revoke Lease: Vault revokes it (deleting an iam_user's user), then the window forgets it. */

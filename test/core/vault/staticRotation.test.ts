@@ -5,12 +5,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  MIN_ROTATION_PERIOD_MS,
   ROTATION_LATENESS_MS,
   ROTATION_POLL_MS,
   firstRotationCheckIn,
   overdueRotationMessage,
   readStaticCredentials,
   rotationStep,
+  staticRereadDue,
+  staticServedUntil,
 } from '../../../src/core/vault/staticRoles';
 import { VaultClient } from '../../../src/core/vault/client';
 import { type LocalServers, startServers } from '../../servers';
@@ -77,5 +80,26 @@ describe('following a static role’s rotation', () => {
       kind: 'rotated',
     });
     assert.ok(servers.vault.now() < held.dueAt.getTime(), 'caught before the stale expiration was even reached');
+  });
+});
+
+describe('static keys at the credential endpoint', () => {
+  const dueAt = new Date('2026-01-01T12:00:00Z');
+  const due = dueAt.getTime();
+
+  test('are read again from their rotation time on, then at most every poll interval', () => {
+    assert.equal(staticRereadDue(dueAt, due - 60_000, due - 1), false, 'not before the rotation time');
+    assert.equal(staticRereadDue(dueAt, due - 60_000, due), true, 'held from before it: read at once');
+    assert.equal(staticRereadDue(dueAt, due + 1_000, due + 1_000 + ROTATION_POLL_MS - 1), false);
+    assert.equal(staticRereadDue(dueAt, due + 1_000, due + 1_000 + ROTATION_POLL_MS), true);
+    assert.equal(staticRereadDue(undefined, 0, due), false, 'Vault 1.14 says no rotation time');
+  });
+
+  test('are served until they can die at the soonest, so processes come back for the new ones', () => {
+    const hour = 3600_000;
+    assert.equal(staticServedUntil(dueAt, hour, due - 2 * hour).getTime(), due - hour, 'the horizon first');
+    assert.equal(staticServedUntil(dueAt, hour, due - 600_000).getTime(), due + MIN_ROTATION_PERIOD_MS);
+    assert.equal(staticServedUntil(dueAt, hour, due + 30_000).getTime(), due + 30_000 - ROTATION_POLL_MS + MIN_ROTATION_PERIOD_MS);
+    assert.equal(staticServedUntil(undefined, hour, due).getTime(), due + hour);
   });
 });

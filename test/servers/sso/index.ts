@@ -57,6 +57,11 @@ export interface SsoServer {
   setFailure(type: FailureType | undefined, count?: number): void;
   stats(): SsoStats;
   issuedSecrets(): string[];
+  /**
+   * The next successful CreateToken is done (a redeemed refresh token is spent) but its answer waits until
+   * `release()`: `held` resolves when it is held. A window whose answer is late, as across a slow network.
+   */
+  holdNextTokenAnswer(): { held: Promise<void>; release(): void };
 }
 
 export interface Throttle {
@@ -114,6 +119,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
   };
   let state: OidcState;
   let portal: Portal;
+  const tokenHolds: Array<{ arrive: () => void; released: Promise<void> }> = [];
 
   async function handleOidc(path: string, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const input = parseJsonObject(await readBody(req));
@@ -124,7 +130,13 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
       return sendJson(res, 200, state.startDeviceAuthorization(input, host ? `http://${host}/device` : undefined));
     }
     stats.tokenRequests += 1;
-    sendJson(res, 200, state.createToken(input), { 'x-amzn-RequestId': requestId });
+    const answer = state.createToken(input);
+    const hold = tokenHolds.shift();
+    if (hold) {
+      hold.arrive();
+      await hold.released;
+    }
+    sendJson(res, 200, answer, { 'x-amzn-RequestId': requestId });
   }
 
   async function handleControl(req: IncomingMessage, url: URL, res: ServerResponse): Promise<void> {
@@ -251,5 +263,13 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
     setFailure,
     stats: () => ({ ...stats }),
     issuedSecrets: () => state.issuedSecrets(),
+    holdNextTokenAnswer: () => {
+      let arrive!: () => void;
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (arrive = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      tokenHolds.push({ arrive, released });
+      return { held, release };
+    },
   };
 }
