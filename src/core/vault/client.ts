@@ -193,42 +193,6 @@ export class VaultClient {
     }
   }
 
-  /** Signs in with userpass and returns the new token; the client keeps its own until `setToken`. */
-  async loginUserpass(
-    username: string,
-    password: string,
-    mount = 'userpass',
-    signal?: AbortSignal,
-  ): Promise<{ token: string; info: TokenInfo }> {
-    const path = `auth/${trimSlashes(mount)}/login/${encodeURIComponent(username)}`;
-    // No token on a login: a stale one would only be reported as a permission problem.
-    const body = await this.call<Json>('update', path, (api, o) => api.write(path, { password }, o), {
-      signal,
-      probeToken: false,
-      token: '',
-      shape: 'auth',
-    });
-    const auth = body.auth as Json;
-    const token = typeof auth.client_token === 'string' ? auth.client_token : '';
-    if (!token) {
-      throw new UserError(
-        `Vault at ${this.address} signed you in but returned no token; try again or sign in with a token.`,
-        'VaultNoToken',
-      );
-    }
-    const ttl = ttlSeconds(auth.lease_duration);
-    return {
-      token,
-      info: {
-        displayName: `userpass-${username}`,
-        policies: strings(auth.policies),
-        ttl,
-        expireTime: expiryAfter(ttl),
-        renewable: auth.renewable === true,
-      },
-    };
-  }
-
   async lookupSelf(signal?: AbortSignal): Promise<TokenInfo> {
     this.requireToken();
     return this.checkToken(this.token ?? '', signal);
@@ -421,7 +385,7 @@ export class VaultClient {
   async request(
     capability: Capability,
     path: string,
-    options: { data?: Json; query?: Record<string, string>; signal?: AbortSignal; token?: string } = {},
+    options: { data?: Json; query?: Record<string, string>; signal?: AbortSignal; token?: string; shape?: AnswerShape } = {},
   ): Promise<Json> {
     const token = options.token ?? this.token;
     if (token === undefined) {
@@ -438,6 +402,7 @@ export class VaultClient {
         signal: options.signal,
         probeToken: token !== '',
         token,
+        shape: options.shape,
       },
     );
     refuseWrapped(body, this.address, path);
