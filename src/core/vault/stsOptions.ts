@@ -68,10 +68,6 @@ export function needsMfaCode(role: Pick<VaultRole, 'credentialTypes' | 'mfaSeria
   return credentialType === 'session_token' && role.credentialTypes.includes('session_token') && !!role.mfaSerialNumber;
 }
 
-export function checkMfaCode(code: string): string | undefined {
-  return /^\d{6}$/.test(code.trim()) ? undefined : 'Enter the 6-digit code from the MFA device.';
-}
-
 /** The role's policy as tooltip lines: managed policy ARNs, then the inline document pretty-printed. */
 export function rolePolicyLines(role: Pick<VaultRole, 'policyArns' | 'policyDocument' | 'roleArns'>): string[] {
   const lines: string[] = [];
