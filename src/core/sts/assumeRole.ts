@@ -462,10 +462,15 @@ async function askMfaCode(serial: string, options: AssumeOptions): Promise<strin
   if (code === undefined || options.signal?.aborted) {
     throw cancelled();
   }
-  if (!/^\d{6}$/.test(code)) {
+  if (!isMfaCode(code)) {
     throw new UserError(`An MFA code is 6 digits, and '${code}' is not: enter the code your device shows for ${serial}.`, 'InvalidMfaCode');
   }
   return code;
+}
+
+/** An MFA device's code is 6 digits (STS's TokenCode); the prompt checks it as it is typed, this before it is sent. */
+export function isMfaCode(code: string): boolean {
+  return /^\d{6}$/.test(code);
 }
 
 /** The profile's role_session_name, else the setting, else the name of the person behind the source. */
