@@ -7,6 +7,7 @@ import type { Settings } from '../configuration/settings';
 import { consoleSigninUrl } from '../core/aws/console';
 import { serveRedirectOnce } from '../core/aws/consoleRedirect';
 import { roleForArn, type RoleEntry } from '../core/catalog/roleCatalog';
+import { isLoopback } from '../core/loopback';
 import type { Identity, Session } from '../core/session';
 import { getCallerIdentity, terminalDefaultCredentials } from '../core/sts/assumeRole';
 import { UserError } from '../core/userError';
@@ -150,7 +151,7 @@ class RoleCommands {
         'ConsoleNotOpened',
       );
     }
-    if (isLoopback(s.consoleSigninEndpoint) && vscode.env.remoteName) {
+    if (isLoopbackUrl(s.consoleSigninEndpoint) && vscode.env.remoteName) {
       this.deps.log.warn('The console sign-in endpoint is a loopback address in a remote window: the browser may not reach it.');
     }
   }
@@ -212,10 +213,6 @@ class RoleCommands {
   }
 }
 
-function isLoopback(endpoint: string): boolean {
-  try {
-    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(endpoint).hostname);
-  } catch {
-    return false;
-  }
+function isLoopbackUrl(endpoint: string): boolean {
+  return URL.canParse(endpoint) && isLoopback(new URL(endpoint).hostname);
 }

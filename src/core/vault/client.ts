@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AwsCredentials } from '../session';
 import { cancelled, UserError } from '../userError';
+import { isLoopback } from '../loopback';
 import {
   type AnswerShape,
   checkAnswer,
@@ -518,10 +519,6 @@ export function transportWarning(server: Pick<VaultServer, 'address' | 'tlsSkipV
     return `TLS certificate checks are OFF for Vault at ${server.address}: anyone on the network path can read your token and credentials; use this only for a lab server.`;
   }
   return undefined;
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 function leasedCredentials(body: Json, where: Pick<Lease, 'server' | 'mount' | 'role' | 'credentialType'>): LeasedCredentials {
