@@ -3,7 +3,7 @@
 // functions over policy text, so the rules are tested without a server; roleDiscovery.ts feeds them the policies
 // it read. Permission boundaries, SCPs and the roles' trust policies are not read: the result is what the
 // identity policies allow, not a promise that AssumeRole succeeds.
-import { tryParseRoleArn } from '../aws/arn';
+import { isAccountId, tryParseRoleArn } from '../aws/arn';
 import { UserError } from '../userError';
 import {
   type Meter,
@@ -460,7 +460,7 @@ export function refusalOf(candidate: RoleCandidate, arn: string): string | undef
  */
 export function completePattern(candidate: RoleCandidate, accountId: string, roleName?: string): { arn: string } | { problem: string } {
   const account = accountId.trim();
-  if (!/^\d{12}$/.test(account)) return { problem: `'${account}' is not a 12-digit AWS account id: enter the account's id.` };
+  if (!isAccountId(account)) return { problem: `'${account}' is not a 12-digit AWS account id: enter the account's id.` };
   const [, partitionPart, , , , resourcePart] = segments(candidate.resource) ?? segments('*')!;
   const literalName = resourcePart.startsWith('role/') && !hasWildcard(resourcePart) ? resourcePart.slice('role/'.length) : undefined;
   const name = (roleName ?? '').trim().replace(/^\/+/, '') || literalName;
