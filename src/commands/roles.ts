@@ -10,7 +10,7 @@ import { roleForArn, type RoleEntry } from '../core/catalog/roleCatalog';
 import { isLoopback } from '../core/loopback';
 import type { Identity, Session } from '../core/session';
 import { getCallerIdentity, terminalDefaultCredentials } from '../core/sts/assumeRole';
-import { UserError } from '../core/userError';
+import { cancelled, UserError } from '../core/userError';
 import { registerCommand } from '../errors';
 import type { Guardrails } from '../store/guardrails';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
@@ -87,7 +87,7 @@ class RoleCommands {
   private async assumeFor(role: RoleEntry, title: string): Promise<Identity> {
     const existing = this.deps.roles.identityOf(role);
     if (existing) return existing;
-    if (!(await this.deps.guardrails.confirmProduction(role))) throw new UserError('Cancelled.', 'Cancelled');
+    if (!(await this.deps.guardrails.confirmProduction(role))) throw cancelled();
     return this.deps.roles.assume(role, title);
   }
 

@@ -4,7 +4,7 @@
 // it read. Permission boundaries, SCPs and the roles' trust policies are not read: the result is what the
 // identity policies allow, not a promise that AssumeRole succeeds.
 import { isAccountId, tryParseRoleArn } from '../aws/arn';
-import { UserError } from '../userError';
+import { cancelled, UserError } from '../userError';
 import {
   type Meter,
   type Steps,
@@ -439,7 +439,7 @@ export async function evaluateAssumableRoles(
     const step = steps.next();
     if (step.done) return step.value;
     await new Promise((resolve) => setImmediate(resolve));
-    if (signal?.aborted) throw new UserError('Cancelled.', 'Cancelled');
+    if (signal?.aborted) throw cancelled();
   }
 }
 

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { UserError } from '../userError';
+import { cancelled, UserError } from '../userError';
 
 /** The terraform executable on PATH, or undefined when there is none. */
 export async function findTerraform(
@@ -50,7 +50,7 @@ type ExecError = Error & { code?: string | number | null; killed?: boolean };
 
 function runError(error: ExecError, stderr: string, cwd: string, options: RunOptions): UserError {
   if (error.name === 'AbortError' || options.signal?.aborted) {
-    return new UserError('Import from Terraform cancelled.', 'Cancelled');
+    return cancelled();
   }
   if (error.code === 'ENOENT') {
     return new UserError(`Could not start terraform: install it, or import from a terraform.tfstate file instead.`, 'TerraformNotFound');
