@@ -6,14 +6,8 @@ import { whileNotCancelled } from '../cancellation';
 import { formatSeconds, parseDuration } from '../core/duration';
 import type { Identity } from '../core/session';
 import { UserError } from '../core/userError';
-import {
-  type LeaseRequest,
-  STS_CREDENTIAL_TYPES,
-  type VaultClient,
-  type VaultRole,
-  type VaultServer,
-  waitUntilUsable,
-} from '../core/vault/client';
+import { type LeaseRequest, STS_CREDENTIAL_TYPES, type VaultClient, type VaultRole, type VaultServer } from '../core/vault/client';
+import { waitUntilUsable } from '../core/sts/waitForKeys';
 import type { Lease } from '../core/vault/leases';
 import { checkSessionName, defaultSessionName, formatDuration, needsMfaCode, ttlChoices } from '../core/vault/stsOptions';
 import { isExplicitlySet, userValue } from '../configuration/writes';

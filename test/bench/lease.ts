@@ -2,7 +2,7 @@
 // local IAM starts accepting new iam_user keys the core says they are ready.
 import nodeVault = require('node-vault');
 import { VaultClient } from '../../src/core/vault/client';
-import * as vault from '../../src/core/vault/client';
+import { waitUntilUsable } from '../../src/core/sts/waitForKeys';
 import { startServers } from '../servers';
 import { median, versus } from './stats';
 import { loginWithPassword } from '../../src/core/vault/auth';
@@ -49,7 +49,7 @@ export async function waitForKeys(runs: number, propagationMs = 1500): Promise<R
     for (let i = 0; i < runs; i++) {
       const leased = await client.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' });
       const usableAt = servers.aws.keyUsableAt(leased.credentials.accessKeyId)!;
-      const ready = await vault.waitUntilUsable(leased.credentials, { endpoint: servers.aws.url, region: 'us-east-1' });
+      const ready = await waitUntilUsable(leased.credentials, { endpoint: servers.aws.url, region: 'us-east-1' });
       delays.push(Date.now() - usableAt);
       attempts.push(ready.attempts);
       await client.revokeLease(leased.lease.leaseId);

@@ -22,8 +22,6 @@ import type { Lease } from './leases';
 import { refuseWrapped } from './wrapping';
 
 export type { Lease } from './leases';
-// It lived here first; the edge imports it from here. It polls STS, so it lives with the STS clients.
-export { waitUntilUsable } from '../sts/waitForKeys';
 
 export interface VaultServer {
   name: string;

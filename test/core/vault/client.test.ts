@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentials } from '../../../src/core/session';
 import { UserError } from '../../../src/core/userError';
-import { transportWarning, VaultClient, type VaultServer, waitUntilUsable } from '../../../src/core/vault/client';
+import { transportWarning, VaultClient, type VaultServer } from '../../../src/core/vault/client';
+import { waitUntilUsable } from '../../../src/core/sts/waitForKeys';
 import { type LocalServers, startServers } from '../../servers';
 import { loginWithPassword } from '../../../src/core/vault/auth';
 
