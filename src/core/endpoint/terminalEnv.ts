@@ -127,34 +127,6 @@ export function pinnedEnvironment(token: string, identity: Identity): Record<str
 }
 
 /**
- * The whole environment of a pinned terminal created with strictEnv: VS Code applies no extension environment
- * collection to such a terminal (read in 1.100's terminal code: collections apply only when `!strictEnv`), so it
- * carries the endpoint variables itself. Inherited keys, profiles and container variables are removed rather
- * than blanked, since the whole environment is ours; other AWS settings (AWS_CA_BUNDLE, ...) stay.
- */
-export function strictPinnedEnvironment(
-  base: Record<string, string | undefined>,
-  endpoint: EndpointEnvironmentOptions,
-  token: string,
-  identity: Identity,
-): Record<string, string> {
-  const { replace } = endpointEnvironment(endpoint);
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(base)) {
-    const ours = MANAGED_VARIABLES.includes(name) || PROFILE_VARIABLES.includes(name) || name.startsWith('AWS_CONTAINER_');
-    if (value !== undefined && !ours) {
-      env[name] = value;
-    }
-  }
-  for (const [name, value] of Object.entries(replace)) {
-    if (value !== '') {
-      env[name] = value;
-    }
-  }
-  return { ...env, ...pinnedEnvironment(token, identity) };
-}
-
-/**
  * Open Terminal as Role in endpoint mode: what the terminal's own environment changes over the one VS Code gives
  * every terminal (the person's shell environment, PATH with pyenv shims and all, and `terminal.integrated.env.*`),
  * so that only the credentials differ. `null` removes an inherited variable (TerminalOptions.env). The window's
