@@ -26,7 +26,7 @@ export interface DiscoveryOptions extends StsSettings {
 }
 
 /** Something the user may not read, and the sentence that says so. */
-export interface DiscoveryProblem {
+interface DiscoveryProblem {
   /** The IAM action that was denied, e.g. `iam:ListGroupPolicies`. */
   action: string;
   /** What could not be read: `the inline policies of group Devs`. */

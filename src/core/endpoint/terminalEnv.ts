@@ -89,7 +89,7 @@ export interface EndpointEnvironmentOptions {
  * so it is set to our profile too; an empty AWS_REGION is "Region not accepted" in the JS SDK, so the region is
  * left alone: an inherited AWS_REGION (or a pinned terminal's own) wins over the profile's, as in any shell.
  */
-export const ENDPOINT_BLANKED_VARIABLES = [
+const ENDPOINT_BLANKED_VARIABLES = [
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',

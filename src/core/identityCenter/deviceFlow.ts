@@ -30,7 +30,7 @@ export interface SignInOptions {
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 /** RFC 8628's default when the server names no interval. */
 const DEFAULT_INTERVAL_SECONDS = 5;
-export const SLOW_DOWN_SECONDS = 5;
+const SLOW_DOWN_SECONDS = 5;
 
 const defaultSleep = (ms: number, signal: AbortSignal | undefined) => delay(ms, undefined, { signal });
 

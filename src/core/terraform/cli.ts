@@ -26,7 +26,7 @@ export async function findTerraform(
   return undefined;
 }
 
-export interface RunOptions {
+interface RunOptions {
   timeoutMs: number;
   signal?: AbortSignal;
 }

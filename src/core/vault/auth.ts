@@ -10,7 +10,7 @@ export interface SignInResult {
   info: TokenInfo;
 }
 
-export interface ResolvedAuth {
+interface ResolvedAuth {
   method: VaultAuthSetting['method'];
   mount: string;
   /** OIDC role; '' lets Vault use the mount's default_role. */

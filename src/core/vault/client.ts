@@ -47,7 +47,7 @@ export interface VaultAuthSetting {
   redirectPort?: number;
 }
 
-export interface VaultClientOptions {
+interface VaultClientOptions {
   token?: string;
   timeoutMs?: number;
   /** Told once when TLS verification is off, so the edge can warn loudly; also when clean-up failed. */
@@ -56,7 +56,7 @@ export interface VaultClientOptions {
   log?: (message: string) => void;
 }
 
-export type HealthStatus = 'active' | 'standby' | 'sealed' | 'uninitialised' | 'unreachable';
+type HealthStatus = 'active' | 'standby' | 'sealed' | 'uninitialised' | 'unreachable';
 
 export interface VaultHealth {
   status: HealthStatus;
@@ -101,7 +101,7 @@ export interface LeaseRequest {
   signal?: AbortSignal;
 }
 
-export interface LeasedCredentials {
+interface LeasedCredentials {
   credentials: AwsCredentials;
   /** The assumed-role ARN Vault reports for `assumed_role`. */
   arn?: string;

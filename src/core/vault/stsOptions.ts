@@ -3,7 +3,7 @@
 // with mfa_serial_number, and the role's policy to read before choosing. Pure functions, no I/O.
 import type { TokenInfo, VaultRole } from './client';
 
-export interface TtlChoice {
+interface TtlChoice {
   /** Seconds to send as `ttl`; undefined leaves it to Vault (the role's default). */
   seconds: number | undefined;
   label: string;
