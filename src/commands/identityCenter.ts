@@ -14,9 +14,9 @@ import type { RoleCatalogStore } from '../store/roleCatalogStore';
 import type { IdentityCenterNode } from '../treeViews/roleTree';
 
 /** From the section row (or its Sign in row); none from the palette or a "Sign in" button. */
-export type IdentityCenterArgs = Pick<IdentityCenterNode, 'entryKey'>;
+type IdentityCenterArgs = Pick<IdentityCenterNode, 'entryKey'>;
 
-export interface IdentityCenterCommandDeps {
+interface IdentityCenterCommandDeps {
   store: IdentityCenterStore;
   catalog: RoleCatalogStore;
   session: Session;

@@ -25,11 +25,11 @@ import { pickRole } from './switchRolePick';
 const CONSOLE_REDIRECT_TIMEOUT_MS = 5 * 60_000;
 
 /** From a role row in the tree; a profile name, role key or ARN from keybindings, links and tests. */
-export type RoleArgs = Pick<RoleNode, 'role'> | string;
+type RoleArgs = Pick<RoleNode, 'role'> | string;
 /** From a Vault lease row: the lease's own credentials. */
-export type IdentityArgs = { identity: Identity };
+type IdentityArgs = { identity: Identity };
 
-export interface RoleCommandDeps {
+interface RoleCommandDeps {
   session: Session;
   catalog: RoleCatalogStore;
   roles: RoleSessionStore;

@@ -8,7 +8,7 @@ import { UserError } from '../core/userError';
 
 type Item = vscode.QuickPickItem & { role?: RoleEntry; arn?: string; clear?: true };
 
-export interface PickContext {
+interface PickContext {
   recent: string[];
   active: RoleEntry | undefined;
   hasSession: boolean;

@@ -20,7 +20,7 @@ import { type LeaseNode, shortLeaseId, type VaultRoleNode } from '../treeViews/v
 import type { VaultLeaseDocuments } from '../vaultLeaseDocument';
 
 /** What a caller may fix in advance instead of being asked (tests, keybindings, automation). */
-export interface LeaseOptions {
+interface LeaseOptions {
   credentialType: string;
   /** A duration such as `15m` or `1h 30m`; STS credential types only. */
   ttl: string;
@@ -48,7 +48,7 @@ interface PlannedLease {
   wait: boolean;
 }
 
-export const RESTORED_LEASE_MESSAGE = 'Credentials are not kept across reloads: lease again.';
+const RESTORED_LEASE_MESSAGE = 'Credentials are not kept across reloads: lease again.';
 
 export class VaultLeaseCommands {
   constructor(

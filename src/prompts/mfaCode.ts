@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { isMfaCode } from '../core/sts/assumeRole';
 
-export interface MfaPromptOptions {
+interface MfaPromptOptions {
   /** Shown above the box when an earlier code was refused, e.g. "That code was already used: wait for the next one." */
   problem?: string;
   /** True for a code this window already sent: AWS refuses a code twice, so it is refused here first. */

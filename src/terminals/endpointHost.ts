@@ -13,7 +13,7 @@ import { helperCommand, removeTerminalProfile, writeTerminalProfile } from '../c
 import { UserError, errorText } from '../core/userError';
 import type { RoleSessionStore } from '../store/roleSession';
 
-export interface EndpointHostDeps {
+interface EndpointHostDeps {
   session: Session;
   roles: RoleSessionStore;
   log: vscode.LogOutputChannel;
@@ -21,7 +21,7 @@ export interface EndpointHostDeps {
   defaultRegion: () => string;
 }
 
-export interface RunningEndpoint extends EndpointEnvironmentOptions {
+interface RunningEndpoint extends EndpointEnvironmentOptions {
   port: number;
   collection: EnvironmentCollectionChanges;
 }
