@@ -1,7 +1,7 @@
-// ~/.aws/config and ~/.aws/credentials read as the SDK reads them, bundled apart from ./stsSdk (dist/iniLoader.js,
+// ~/.aws/config and ~/.aws/credentials read as the SDK reads them, bundled apart from ../sts/stsSdk (dist/iniLoader.js,
 // a few KB) so that showing the role tree loads no STS client and no node-vault.
 // The parsing is a port of the SDK's own (@smithy/core/config parseIni + getConfigData, same rules, same output,
-// checked against it in test/core/iniLoader.test.ts, random files included). It differs in how, not what: it walks
+// checked against it in test/core/aws/iniLoader.test.ts, random files included). It differs in how, not what: it walks
 // the text by position, and keeps sections in Maps. The SDK's per-line regular expressions, line strings and
 // objects of 20,000 names copied twice were most of the time of loading 20,000 profiles.
 import { readFile } from '@smithy/shared-ini-file-loader';

@@ -1,5 +1,5 @@
 // A Vault client for the AWS secrets engine over node-vault (loaded lazily): health, sign-in, mounts, roles,
-// leases. Every failure leaves as a UserError with one sentence and a next step (see vaultErrors.ts).
+// leases. Every failure leaves as a UserError with one sentence and a next step (see errors.ts).
 import { readFile } from 'node:fs/promises';
 import type { AwsCredentials } from '../session';
 import { cancelled, UserError } from '../userError';
@@ -33,7 +33,7 @@ export interface VaultServer {
   caCert?: string;
   /** Lab servers only: accept any certificate. */
   tlsSkipVerify?: boolean;
-  /** How people sign in to this server (see vaultAuth.ts for the defaults). */
+  /** How people sign in to this server (see auth.ts for the defaults). */
   auth?: VaultAuthSetting;
 }
 
@@ -134,7 +134,7 @@ interface CallOptions {
   signal?: AbortSignal;
   probeToken?: boolean;
   token?: string;
-  /** What the answer must look like (vaultAnswers.ts); anything else is "not a Vault answer". */
+  /** What the answer must look like (answers.ts); anything else is "not a Vault answer". */
   shape?: AnswerShape;
   /** Deadline for the whole exchange; the client's timeout unless the request may outlive its caller. */
   deadlineMs?: number;
@@ -378,7 +378,7 @@ export class VaultClient {
 
   /**
    * One request with the client's error mapping, for the auth methods and engine paths that live in their own
-   * modules (vaultAuth.ts, vaultOidc.ts, vaultStatic.ts). `token: ''` sends none (logins); `query` goes on
+   * modules (auth.ts, oidc.ts, staticRoles.ts). `token: ''` sends none (logins); `query` goes on
    * reads. Resolves with Vault's whole envelope.
    */
   async request(
@@ -487,7 +487,7 @@ export class VaultClient {
     const sdk = await import('./vaultSdk');
     const api = sdk.nodeVault({
       endpoint,
-      // Our own HTTP exchange (vaultHttp.ts): a deadline for the whole answer, cancellable, with a size ceiling.
+      // Our own HTTP exchange (http.ts): a deadline for the whole answer, cancellable, with a size ceiling.
       'request-promise': vaultTransport,
       namespace: server.namespace || undefined,
       // node-vault's default logger prints request bodies (a userpass password) when DEBUG=node-vault* is set.
