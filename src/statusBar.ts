@@ -10,7 +10,7 @@ import { type Intervals, Ticker } from './ticker';
  * outside the folder's expected accounts shows in the error colour, a production one with a flame.
  */
 /** Terminals that do not follow the active role (terminals/notFollowing.ts). */
-export interface NotFollowing {
+interface NotFollowing {
   names(): string[];
   onDidChange: vscode.Event<void>;
 }

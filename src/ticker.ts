@@ -8,7 +8,7 @@ export interface Intervals {
   clear(handle: unknown): void;
 }
 
-export const realIntervals: Intervals = {
+const realIntervals: Intervals = {
   set: (callback, ms) => setInterval(callback, ms),
   clear: (handle) => clearInterval(handle as NodeJS.Timeout),
 };

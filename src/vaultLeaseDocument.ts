@@ -35,7 +35,7 @@ export class VaultLeaseDocuments implements vscode.TextDocumentContentProvider, 
   }
 }
 
-export function leaseMarkdown(lease: Lease, info: LeaseInfo, serverName: string, now = new Date()): string {
+function leaseMarkdown(lease: Lease, info: LeaseInfo, serverName: string, now = new Date()): string {
   const time = (date?: Date) => (date ? date.toLocaleString() : 'not given');
   return [
     `# Vault lease for ${lease.role}`,

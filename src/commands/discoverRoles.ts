@@ -19,9 +19,9 @@ import type { RoleSessionStore } from '../store/roleSession';
 import type { SourceNode } from '../treeViews/roleTree';
 
 /** From an account's "via profile …" row, or a profile name. */
-export type DiscoverArgs = Pick<SourceNode, 'profile'> | string;
+type DiscoverArgs = Pick<SourceNode, 'profile'> | string;
 
-export interface DiscoverDeps {
+interface DiscoverDeps {
   catalog: RoleCatalogStore;
   roles: RoleSessionStore;
   settings: () => Settings;

@@ -6,7 +6,7 @@ import { whileNotCancelled } from '../cancellation';
 import { writeUserSetting } from '../configuration/writes';
 import type { DeviceCode } from '../core/identityCenter';
 import type { Session } from '../core/session';
-import { UserError } from '../core/userError';
+import { cancelled, UserError } from '../core/userError';
 import { registerCommand } from '../errors';
 import { runWizard } from '../prompts/multiStepInput';
 import type { IdentityCenterEntry, IdentityCenterStore } from '../store/identityCenterStore';
@@ -14,9 +14,9 @@ import type { RoleCatalogStore } from '../store/roleCatalogStore';
 import type { IdentityCenterNode } from '../treeViews/roleTree';
 
 /** From the section row (or its Sign in row); none from the palette or a "Sign in" button. */
-export type IdentityCenterArgs = Pick<IdentityCenterNode, 'entryKey'>;
+type IdentityCenterArgs = Pick<IdentityCenterNode, 'entryKey'>;
 
-export interface IdentityCenterCommandDeps {
+interface IdentityCenterCommandDeps {
   store: IdentityCenterStore;
   catalog: RoleCatalogStore;
   session: Session;
@@ -177,7 +177,7 @@ async function offerCode(device: DeviceCode): Promise<void> {
     'Copy and Open',
   );
   if (choice !== 'Copy and Open') {
-    throw new UserError('Sign-in to IAM Identity Center was cancelled.', 'Cancelled');
+    throw cancelled();
   }
   await vscode.env.clipboard.writeText(device.userCode);
   // As a string, so the query reaches the browser byte for byte (see openConsole in roles.ts).

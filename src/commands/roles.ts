@@ -7,9 +7,10 @@ import type { Settings } from '../configuration/settings';
 import { consoleSigninUrl } from '../core/aws/console';
 import { serveRedirectOnce } from '../core/aws/consoleRedirect';
 import { roleForArn, type RoleEntry } from '../core/catalog/roleCatalog';
+import { isLoopback } from '../core/loopback';
 import type { Identity, Session } from '../core/session';
 import { getCallerIdentity, terminalDefaultCredentials } from '../core/sts/assumeRole';
-import { UserError } from '../core/userError';
+import { cancelled, UserError } from '../core/userError';
 import { registerCommand } from '../errors';
 import type { Guardrails } from '../store/guardrails';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
@@ -24,11 +25,11 @@ import { pickRole } from './switchRolePick';
 const CONSOLE_REDIRECT_TIMEOUT_MS = 5 * 60_000;
 
 /** From a role row in the tree; a profile name, role key or ARN from keybindings, links and tests. */
-export type RoleArgs = Pick<RoleNode, 'role'> | string;
+type RoleArgs = Pick<RoleNode, 'role'> | string;
 /** From a Vault lease row: the lease's own credentials. */
-export type IdentityArgs = { identity: Identity };
+type IdentityArgs = { identity: Identity };
 
-export interface RoleCommandDeps {
+interface RoleCommandDeps {
   session: Session;
   catalog: RoleCatalogStore;
   roles: RoleSessionStore;
@@ -99,7 +100,7 @@ class RoleCommands {
   private async assumeFor(role: RoleEntry, title: string): Promise<Identity> {
     const existing = this.deps.roles.identityOf(role);
     if (existing) return existing;
-    if (!(await this.deps.guardrails.confirmProduction(role))) throw new UserError('Cancelled.', 'Cancelled');
+    if (!(await this.deps.guardrails.confirmProduction(role))) throw cancelled();
     return this.deps.roles.assume(role, title);
   }
 
@@ -170,7 +171,7 @@ class RoleCommands {
         'ConsoleNotOpened',
       );
     }
-    if (isLoopback(s.consoleSigninEndpoint) && vscode.env.remoteName) {
+    if (isLoopbackUrl(s.consoleSigninEndpoint) && vscode.env.remoteName) {
       this.deps.log.warn('The console sign-in endpoint is a loopback address in a remote window: the browser may not reach it.');
     }
   }
@@ -232,10 +233,6 @@ class RoleCommands {
   }
 }
 
-function isLoopback(endpoint: string): boolean {
-  try {
-    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(endpoint).hostname);
-  } catch {
-    return false;
-  }
+function isLoopbackUrl(endpoint: string): boolean {
+  return URL.canParse(endpoint) && isLoopback(new URL(endpoint).hostname);
 }

@@ -20,12 +20,12 @@ import { type LeaseArgs, type LeaseCredentialsArgs, type RenewArgs, VaultLeaseCo
 export type { VaultDeps } from '../store/vaultConnections';
 
 /** Arguments of the server commands: the server node they are invoked on (only `server.address` is read). */
-export type ServerArgs = Pick<ServerNode, 'server'>;
+type ServerArgs = Pick<ServerNode, 'server'>;
 /** A token in the argument signs in without asking (tests, automation); it goes to SecretStorage only. */
-export type SignInArgs = ServerArgs & { token?: string };
+type SignInArgs = ServerArgs & { token?: string };
 
 /** What the Vault commands act on: the feature's state, built by features/vault.ts. */
-export interface VaultParts {
+interface VaultParts {
   connections: VaultConnections;
   tree: VaultTreeProvider;
   documents: VaultLeaseDocuments;

@@ -6,14 +6,8 @@ import { whileNotCancelled } from '../cancellation';
 import { formatSeconds, parseDuration } from '../core/duration';
 import type { Identity } from '../core/session';
 import { UserError } from '../core/userError';
-import {
-  type LeaseRequest,
-  STS_CREDENTIAL_TYPES,
-  type VaultClient,
-  type VaultRole,
-  type VaultServer,
-  waitUntilUsable,
-} from '../core/vault/client';
+import { type LeaseRequest, STS_CREDENTIAL_TYPES, type VaultClient, type VaultRole, type VaultServer } from '../core/vault/client';
+import { waitUntilUsable } from '../core/sts/waitForKeys';
 import type { Lease } from '../core/vault/leases';
 import { checkSessionName, defaultSessionName, formatDuration, needsMfaCode, ttlChoices } from '../core/vault/stsOptions';
 import { isExplicitlySet, userValue } from '../configuration/writes';
@@ -26,7 +20,7 @@ import { type LeaseNode, shortLeaseId, type VaultRoleNode } from '../treeViews/v
 import type { VaultLeaseDocuments } from '../vaultLeaseDocument';
 
 /** What a caller may fix in advance instead of being asked (tests, keybindings, automation). */
-export interface LeaseOptions {
+interface LeaseOptions {
   credentialType: string;
   /** A duration such as `15m` or `1h 30m`; STS credential types only. */
   ttl: string;
@@ -54,7 +48,7 @@ interface PlannedLease {
   wait: boolean;
 }
 
-export const RESTORED_LEASE_MESSAGE = 'Credentials are not kept across reloads: lease again.';
+const RESTORED_LEASE_MESSAGE = 'Credentials are not kept across reloads: lease again.';
 
 export class VaultLeaseCommands {
   constructor(

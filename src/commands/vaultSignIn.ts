@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { reachableFromBrowser } from './browserUrl';
 import { whileNotCancelled } from '../cancellation';
 import type { VaultClient, VaultServer } from '../core/vault/client';
-import { loginLdap, resolveAuth, type SignInResult } from '../core/vault/auth';
+import { loginWithPassword, resolveAuth, type SignInResult } from '../core/vault/auth';
 import { findCliToken, type CliToken } from '../core/vault/cliToken';
 import { signInWithOidc } from '../core/vault/oidc';
 import { pickSignInMethod, type SignInMethod } from '../prompts/vaultPrompts';
@@ -69,7 +69,7 @@ async function withPassword(
   if (!username) return undefined;
   const password = await vscode.window.showInputBox({ title, prompt: `Password for ${username}`, password: true, ignoreFocusOut: true });
   if (!password) return undefined;
-  return method === 'ldap' ? loginLdap(client, username, password, { mount }) : client.loginUserpass(username, password, mount);
+  return loginWithPassword(client, method, username, password, { mount });
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Guardrails } from '../store/guardrails';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
 import type { RoleSessionStore } from '../store/roleSession';
 
-export interface WorkspaceRoleDeps {
+interface WorkspaceRoleDeps {
   session: Session;
   catalog: RoleCatalogStore;
   roles: RoleSessionStore;

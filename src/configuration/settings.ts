@@ -10,7 +10,7 @@ export type { AccountSetting } from '../core/catalog/roleCatalog';
 export type VaultServerSetting = VaultServer;
 
 /** iamSwitchboard.identityCenter: one IAM Identity Center instance, and (for the local server) its endpoints. */
-export interface IdentityCenterSetting {
+interface IdentityCenterSetting {
   startUrl: string;
   region: string;
   oidcEndpoint?: string;
@@ -45,7 +45,7 @@ export interface Settings {
   };
 }
 
-export interface GuardrailSettings {
+interface GuardrailSettings {
   /** The role this folder deploys with: a profile name, role key or ARN. */
   workspaceRole?: string;
   /** Accounts the folder expects; a workspace may set them (they only restrict), an empty list clears nothing. */

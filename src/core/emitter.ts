@@ -1,6 +1,6 @@
 // The core's one event emitter (the core cannot use vscode.EventEmitter): `event` is what listeners subscribe to,
 // shaped like VS Code's Event so the edge can push the result into its disposables.
-export type Listener<T> = (value: T) => void;
+type Listener<T> = (value: T) => void;
 
 export class Emitter<T> {
   private readonly listeners = new Set<Listener<T>>();

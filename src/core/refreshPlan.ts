@@ -5,7 +5,7 @@ export const REFRESH_BEFORE_MS = 5 * 60 * 1000;
 /** setTimeout fires at once for delays past 2^31-1 ms (24.8 days): longer waits are capped and re-planned. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export interface RefreshPlan {
+interface RefreshPlan {
   /** Milliseconds from now until the refresh attempt. */
   refreshInMs: number;
   /** Milliseconds from now until the credentials expire. */

@@ -1,7 +1,7 @@
 // The one place that knows the range of every numeric setting. VS Code's schema only warns in the settings
 // editor; a hand-edited settings.json can hold anything, so the edge passes what it read through here.
 
-export interface NumericRange {
+interface NumericRange {
   min: number;
   max: number;
   default: number;
@@ -15,9 +15,9 @@ export const NUMERIC_SETTING_RANGES = {
   requestTimeoutSeconds: { min: 1, max: 600, default: 15, integer: false },
 } satisfies Record<string, NumericRange>;
 
-export type NumericSettingName = keyof typeof NUMERIC_SETTING_RANGES;
+type NumericSettingName = keyof typeof NUMERIC_SETTING_RANGES;
 
-export interface CheckedNumericSettings {
+interface CheckedNumericSettings {
   sessionDurationSeconds: number;
   /** requestTimeoutSeconds as whole milliseconds: timers refuse fractions (16.1 s is 16100 ms). */
   requestTimeoutMs: number;

@@ -29,8 +29,8 @@ export function isCancellation(error: unknown): boolean {
 }
 
 /** The one error for "the person cancelled": shown nowhere, logged only (see isCancellation). */
-export function cancelled(): UserError {
-  return new UserError('Cancelled.', 'Cancelled');
+export function cancelled(detail?: string): UserError {
+  return new UserError('Cancelled.', 'Cancelled', detail);
 }
 
 /**

@@ -1,7 +1,8 @@
 // The one MFA prompt: every flow that needs a code (assume, refresh, Vault STS leases) asks with this text.
 import * as vscode from 'vscode';
+import { isMfaCode } from '../core/sts/assumeRole';
 
-export interface MfaPromptOptions {
+interface MfaPromptOptions {
   /** Shown above the box when an earlier code was refused, e.g. "That code was already used: wait for the next one." */
   problem?: string;
   /** True for a code this window already sent: AWS refuses a code twice, so it is refused here first. */
@@ -16,7 +17,7 @@ export async function askMfaCode(serial: string, options: MfaPromptOptions = {})
     placeHolder: '123456',
     ignoreFocusOut: true,
     validateInput: (value) => {
-      if (!/^\d{6}$/.test(value.trim())) {
+      if (!isMfaCode(value.trim())) {
         return 'Enter the 6 digits your MFA device shows.';
       }
       return options.isUsed?.(value.trim()) ? 'You already used this code: wait for your device to show the next one.' : undefined;

@@ -4,7 +4,7 @@
 // previous step with its earlier answer filled in.
 import * as vscode from 'vscode';
 
-export interface InputStep<State> {
+interface InputStep<State> {
   kind: 'input';
   prompt: string;
   placeholder?: string;
@@ -21,7 +21,7 @@ export interface InputStep<State> {
   continues?: boolean;
 }
 
-export interface PickStep<State, Item extends vscode.QuickPickItem = vscode.QuickPickItem> {
+interface PickStep<State, Item extends vscode.QuickPickItem = vscode.QuickPickItem> {
   kind: 'pick';
   placeholder: string;
   items: (state: State) => Item[] | Promise<Item[]>;
@@ -31,7 +31,7 @@ export interface PickStep<State, Item extends vscode.QuickPickItem = vscode.Quic
 }
 
 /** A quick pick with check boxes; items with `picked` start checked. */
-export interface PickManyStep<State, Item extends vscode.QuickPickItem = vscode.QuickPickItem> {
+interface PickManyStep<State, Item extends vscode.QuickPickItem = vscode.QuickPickItem> {
   kind: 'pickMany';
   placeholder: string;
   items: (state: State) => Item[] | Promise<Item[]>;
@@ -43,7 +43,7 @@ export interface PickManyStep<State, Item extends vscode.QuickPickItem = vscode.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each step picks its own item type
 export type WizardStep<State> = InputStep<State> | PickStep<State, any> | PickManyStep<State, any>;
 
-export interface WizardOptions {
+interface WizardOptions {
   /** Steps the caller asks after the wizard (say, a folder dialog), counted in the "(n/total)". */
   extraSteps?: number;
 }

@@ -3,7 +3,7 @@
 // is nothing to offer.
 import * as vscode from 'vscode';
 
-export interface PickOrBrowseOptions {
+interface PickOrBrowseOptions {
   title: string;
   placeHolder: string;
   /** The candidates, each with its own label (and codicon). */

@@ -24,7 +24,7 @@ const DIRECTORIES = 'iamSwitchboard.identityCenter.directories';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const RETRY_REFRESH_MS = 60_000;
 /** Codes after which only a new sign-in helps: the tree then says signed out. */
-export const SIGN_IN_CODES: ReadonlySet<string> = new Set(['SsoSignInRequired', 'SsoTokenExpired', 'SsoClientInvalid']);
+const SIGN_IN_CODES: ReadonlySet<string> = new Set(['SsoSignInRequired', 'SsoTokenExpired', 'SsoClientInvalid']);
 
 export interface IdentityCenterEntry {
   /** `<region>|<start URL>`: the directory's key in globalState. */
@@ -46,7 +46,7 @@ export interface IdentityCenterSection {
   discovering: boolean;
 }
 
-export interface IdentityCenterStoreDeps {
+interface IdentityCenterStoreDeps {
   secrets: vscode.SecretStorage;
   context: vscode.ExtensionContext;
   settings: () => Settings;

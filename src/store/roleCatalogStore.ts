@@ -7,7 +7,7 @@ import { type AwsConfig, awsConfigFiles, type AwsConfigFiles, loadAwsConfig } fr
 import { buildCatalog, type Catalog, type CatalogInput } from '../core/catalog/roleCatalog';
 import { onDidChangeSettings, readSettings, type Settings } from '../configuration/settings';
 
-export interface LoadedCatalog {
+interface LoadedCatalog {
   config: AwsConfig;
   catalog: Catalog;
 }
@@ -15,7 +15,7 @@ export interface LoadedCatalog {
 const RELOAD_DELAY_MS = 150;
 
 /** Roles found elsewhere (IAM Identity Center's cached directories), merged into the catalog. */
-export interface ExtraRoles {
+interface ExtraRoles {
   catalogInput(config: AwsConfig): Pick<CatalogInput, 'identityCenterRoles' | 'identityCenterAccounts'>;
   onDidChangeDirectories: vscode.Event<void>;
 }

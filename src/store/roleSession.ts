@@ -18,7 +18,7 @@ import type { RoleCatalogStore } from './roleCatalogStore';
 /** A wrong code is asked for again, in place, this many times before the flow gives up. */
 const MFA_ATTEMPTS = 3;
 
-export interface RoleSessionDeps {
+interface RoleSessionDeps {
   session: Session;
   catalog: RoleCatalogStore;
   settings: () => Settings;
@@ -28,7 +28,7 @@ export interface RoleSessionDeps {
   identityCenter?: SsoCredentialSource;
 }
 
-export interface SsoCredentialSource {
+interface SsoCredentialSource {
   credentials(role: RoleEntry, signal?: AbortSignal): Promise<Identity>;
   /** For role profiles whose source_profile is an Identity Center profile. */
   profileCredentials(profile: AwsProfile): Promise<AwsCredentials>;

@@ -16,7 +16,7 @@ export interface VaultDeps {
 }
 
 /** The part of the extension context the connections use: where tokens are kept. */
-export type SecretsHolder = Pick<vscode.ExtensionContext, 'secrets'>;
+type SecretsHolder = Pick<vscode.ExtensionContext, 'secrets'>;
 
 const secretKey = (address: string) => `iamSwitchboard.vault.token:${address}`;
 // setTimeout overflows above 2^31-1 ms; a token TTL of a month would fire at once. (core/vault/leases.ts has the

@@ -6,7 +6,7 @@ import type { Lease } from '../core/vault/leases';
 import type { VaultConnections } from './vaultConnections';
 
 /** Closing the window waits this long at most for Vault to revoke. */
-export const EXIT_REVOKE_BUDGET_MS = 5000;
+const EXIT_REVOKE_BUDGET_MS = 5000;
 
 export class VaultLeaseStore {
   private readonly state: ReturnType<typeof workspaceStateOf>;

@@ -11,7 +11,7 @@ import { showError } from '../errors';
 import type { EndpointHost } from './endpointHost';
 
 /** Resolves to false to cancel a launch; throws a UserError to refuse it with a reason. */
-export type LaunchGate = (kind: 'debug', name: string) => Promise<boolean>;
+type LaunchGate = (kind: 'debug', name: string) => Promise<boolean>;
 
 const TOKEN = 'AWS_CONTAINER_AUTHORIZATION_TOKEN';
 /** Marks the launches this window's guard let through; its value is secret to the window, so launch.json cannot forge it. */

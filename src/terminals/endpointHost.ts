@@ -14,7 +14,7 @@ import { UserError, errorText } from '../core/userError';
 import { staticUnreadMessage } from '../core/vault/staticRoles';
 import type { RoleSessionStore } from '../store/roleSession';
 
-export interface EndpointHostDeps {
+interface EndpointHostDeps {
   session: Session;
   roles: RoleSessionStore;
   log: vscode.LogOutputChannel;
@@ -22,7 +22,7 @@ export interface EndpointHostDeps {
   defaultRegion: () => string;
 }
 
-export interface RunningEndpoint extends EndpointEnvironmentOptions {
+interface RunningEndpoint extends EndpointEnvironmentOptions {
   port: number;
   collection: EnvironmentCollectionChanges;
 }

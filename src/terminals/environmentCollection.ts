@@ -11,7 +11,7 @@ import type { EndpointHost } from './endpointHost';
 import { guardCredentialsFile } from './credentialsFileGuard';
 import { errorText } from '../core/userError';
 
-export interface EnvironmentCollectionDeps {
+interface EnvironmentCollectionDeps {
   session: Session;
   log: vscode.LogOutputChannel;
   settings: () => Settings;

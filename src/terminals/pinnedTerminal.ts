@@ -36,7 +36,7 @@ function tabLook(production: boolean): Pick<vscode.TerminalOptions, 'iconPath' |
     : { iconPath: new vscode.ThemeIcon('key') };
 }
 
-export function pinnedTerminalOptions(
+function pinnedTerminalOptions(
   identity: Identity,
   base: NodeJS.ProcessEnv = process.env,
   shell = vscode.env.shell,
@@ -59,7 +59,7 @@ export function pinnedTerminalOptions(
 }
 
 /** How terminals opened as a role come back after Reload Window (pinnedTerminalMemory.ts). */
-export interface PinnedTerminalRestore {
+interface PinnedTerminalRestore {
   memory: PinnedTerminalMemory;
   /** The catalog's role of a key, to assume it again for a reconnected terminal. */
   findRole: (key: string) => Promise<RoleEntry | undefined>;

@@ -11,14 +11,14 @@ import { workspaceStateOf } from '../configuration/state';
 import type { RoleEntry } from '../core/catalog/roleCatalog';
 import type { Identity } from '../core/session';
 
-export interface RememberedPinned {
+interface RememberedPinned {
   pid: number;
   roleKey: string;
   label: string;
 }
 
 /** A terminal from the earlier window, its token taken again. */
-export interface RestoredPinned extends RememberedPinned {
+interface RestoredPinned extends RememberedPinned {
   token: string;
   role: RoleEntry;
 }

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { showError } from '../errors';
 
-export type TaskGate = (kind: 'task', name: string) => Promise<boolean>;
+type TaskGate = (kind: 'task', name: string) => Promise<boolean>;
 
 export function registerTaskGuard(
   context: vscode.ExtensionContext,

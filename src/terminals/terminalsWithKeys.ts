@@ -11,7 +11,7 @@ const MAX_REMEMBERED = 50;
 /** Reconnected terminals arrive one by one after activation: one warning for all that arrive this close together. */
 const GATHER_MS = 1500;
 
-export interface TerminalsWithKeys {
+interface TerminalsWithKeys {
   /** A terminal opened as `label` with its own keys. */
   pinned(terminal: vscode.Terminal, label: string): void;
 }

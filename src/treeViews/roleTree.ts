@@ -123,7 +123,7 @@ export function minutesLeft(ms: number): string {
   return ms < 60_000 ? '<1m left' : `${Math.floor(ms / 60_000)}m left`;
 }
 
-export class WarningNode extends vscode.TreeItem {
+class WarningNode extends vscode.TreeItem {
   constructor(entry: BrokenEntry) {
     super(entry.name, vscode.TreeItemCollapsibleState.None);
     this.id = `warning:${entry.name}`;
@@ -138,7 +138,7 @@ export class WarningNode extends vscode.TreeItem {
  * An IAM Identity Center role (a permission set in an account): assumed through the sign-in, and its ARN is only
  * nominal, so its menus leave out Copy ARN (`role.sso`, `role.active.sso`).
  */
-export class SsoRoleNode extends RoleNode {
+class SsoRoleNode extends RoleNode {
   constructor(role: RoleEntry, active: Identity | undefined, timeLeft: number | undefined) {
     super(role, active, timeLeft);
     this.contextValue = `${active ? 'role.active' : 'role'}.sso`;
@@ -188,7 +188,7 @@ export class IdentityCenterNode extends vscode.TreeItem {
 }
 
 /** A row that runs a command when clicked, e.g. "Sign in" under a signed-out Identity Center. */
-export class ActionNode extends vscode.TreeItem {
+class ActionNode extends vscode.TreeItem {
   constructor(id: string, text: string, icon: string, command: vscode.Command) {
     super(text, vscode.TreeItemCollapsibleState.None);
     this.id = id;
@@ -214,7 +214,7 @@ function signedInText(expiresAt: Date | undefined, source: 'signIn' | 'awsCli' |
 export type RoleTreeNode = AccountNode | SourceNode | NoteNode | RoleNode | WarningNode | IdentityCenterNode | ActionNode;
 
 /** What the tree reads of IAM Identity Center (store/identityCenterStore.ts). */
-export interface IdentityCenterView {
+interface IdentityCenterView {
   sections(config: AwsConfig | undefined): IdentityCenterSection[];
   onDidChangeState: vscode.Event<void>;
 }
@@ -255,7 +255,7 @@ function roleTooltip(role: RoleEntry, active: Identity | undefined, production: 
 }
 
 /** True when `identity` is the session of `role` (same profile, or same ARN for roles from settings). */
-export function isActiveRole(role: RoleEntry, identity: Identity | undefined): boolean {
+function isActiveRole(role: RoleEntry, identity: Identity | undefined): boolean {
   if (identity?.origin.kind === 'sso') {
     const o = identity.origin;
     return (

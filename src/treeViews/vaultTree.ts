@@ -28,7 +28,7 @@ export interface VaultTreeSource {
 export type VaultNode = ServerNode | MountNode | VaultRoleNode | StaticRoleNode | LeaseNode | MessageNode;
 
 /** What the tree knows about a server's sign-in: a working token, one kept but not checked, or none. */
-export interface ServerSignIn {
+interface ServerSignIn {
   token?: TokenInfo;
   /** A token is kept in SecretStorage (it may not have been checked: the server could not be reached). */
   tokenKept: boolean;
@@ -93,7 +93,7 @@ function serverTooltip(server: VaultServer, health: VaultHealth, { token, tokenK
   return lines.filter(Boolean).join('\n');
 }
 
-export class MountNode extends vscode.TreeItem {
+class MountNode extends vscode.TreeItem {
   constructor(
     readonly server: VaultServer,
     readonly mount: string,

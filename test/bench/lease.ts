@@ -2,9 +2,10 @@
 // local IAM starts accepting new iam_user keys the core says they are ready.
 import nodeVault = require('node-vault');
 import { VaultClient } from '../../src/core/vault/client';
-import * as vault from '../../src/core/vault/client';
+import { waitUntilUsable } from '../../src/core/sts/waitForKeys';
 import { startServers } from '../servers';
 import { median, versus } from './stats';
+import { loginWithPassword } from '../../src/core/vault/auth';
 
 export interface LeaseFigure {
   core: number;
@@ -16,7 +17,7 @@ export async function leasePath(runs: number): Promise<LeaseFigure> {
   const servers = await startServers();
   try {
     const client = new VaultClient({ name: 'bench', address: servers.vault.url });
-    const { token } = await client.loginUserpass('alice', 'alice-password');
+    const { token } = await loginWithPassword(client, 'userpass', 'alice', 'alice-password');
     client.setToken(token);
     const bare = nodeVault({ endpoint: servers.vault.url, token });
     const core = () => client.leaseCredentials('aws', 'dev-s3', { credentialType: 'assumed_role' });
@@ -42,13 +43,13 @@ export async function waitForKeys(runs: number, propagationMs = 1500): Promise<R
   const servers = await startServers({ aws: { keyPropagationMs: propagationMs } });
   try {
     const client = new VaultClient({ name: 'bench', address: servers.vault.url });
-    client.setToken((await client.loginUserpass('alice', 'alice-password')).token);
+    client.setToken((await loginWithPassword(client, 'userpass', 'alice', 'alice-password')).token);
     const delays: number[] = [];
     const attempts: number[] = [];
     for (let i = 0; i < runs; i++) {
       const leased = await client.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' });
       const usableAt = servers.aws.keyUsableAt(leased.credentials.accessKeyId)!;
-      const ready = await vault.waitUntilUsable(leased.credentials, { endpoint: servers.aws.url, region: 'us-east-1' });
+      const ready = await waitUntilUsable(leased.credentials, { endpoint: servers.aws.url, region: 'us-east-1' });
       delays.push(Date.now() - usableAt);
       attempts.push(ready.attempts);
       await client.revokeLease(leased.lease.leaseId);

@@ -12,6 +12,7 @@ import { UserError } from '../../src/core/userError';
 import { VaultClient } from '../../src/core/vault/client';
 import { totp } from '../servers/aws';
 import { type LocalServers, startServers } from '../servers';
+import { loginWithPassword } from '../../src/core/vault/auth';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/aws-config');
 const BOB_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -161,7 +162,8 @@ describe('Vault faults', () => {
   const lease = (c = client(), signal?: AbortSignal) => c.leaseCredentials('aws', 'dev-s3', { credentialType: 'assumed_role', signal });
 
   before(async () => {
-    token = (await new VaultClient({ name: 'local', address: servers.vault.url }).loginUserpass('alice', 'alice-password')).token;
+    token = (await loginWithPassword(new VaultClient({ name: 'local', address: servers.vault.url }), 'userpass', 'alice', 'alice-password'))
+      .token;
   });
 
   const table: Array<{
@@ -210,7 +212,9 @@ describe('Vault faults', () => {
   }
 
   test('a token revoked mid-session: VaultTokenExpired for every call', async () => {
-    const own = (await new VaultClient({ name: 'local', address: servers.vault.url }).loginUserpass('alice', 'alice-password')).token;
+    const own = (
+      await loginWithPassword(new VaultClient({ name: 'local', address: servers.vault.url }), 'userpass', 'alice', 'alice-password')
+    ).token;
     const c = new VaultClient({ name: 'local', address: servers.vault.url }, { token: own, timeoutMs: 1500 });
     await lease(c);
     const revoked = await fetch(`${servers.vault.url}/v1/auth/token/revoke-self`, { method: 'POST', headers: { 'X-Vault-Token': own } });

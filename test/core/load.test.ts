@@ -11,6 +11,7 @@ import { type AwsConfig, loadAwsConfig } from '../../src/core/aws/config';
 import { buildCatalog, type RoleEntry } from '../../src/core/catalog/roleCatalog';
 import { assumeRole, StsCache } from '../../src/core/sts/assumeRole';
 import { VaultClient } from '../../src/core/vault/client';
+import { loginWithPassword } from '../../src/core/vault/auth';
 
 interface RemoteServers {
   aws: string;
@@ -116,7 +117,7 @@ describe('load', () => {
     const login = new VaultClient({ name: 'local', address: servers.vault }, { timeoutMs: 5000 });
     const client = new VaultClient(
       { name: 'local', address: servers.vault },
-      { token: (await login.loginUserpass('alice', 'alice-password')).token, timeoutMs: 5000 },
+      { token: (await loginWithPassword(login, 'userpass', 'alice', 'alice-password')).token, timeoutMs: 5000 },
     );
     const cycle = async () => {
       const leased = await client.leaseCredentials('aws', 's3-full', { credentialType: 'iam_user' });

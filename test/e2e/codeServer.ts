@@ -1,6 +1,6 @@
 // One code-server (a real VS Code with a Node extension host) in fresh temporary folders, for the end-to-end
 // tests and the demo: today's VS Code, or the oldest one engines.vscode accepts (test/tools/runtimes.json), each
-// on the Node it needs. Installed into .cache/ by test/tools/setup.mjs; see shared/e2e-recipe.md.
+// on the Node it needs. Installed into .cache/ by test/tools/setup.mjs; see CONTRIBUTING.md.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';

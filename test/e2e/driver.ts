@@ -1,5 +1,5 @@
 // What a person does in the workbench, for the UI scenarios: open the page, the sidebar, the command palette,
-// quick inputs, notifications and terminals, and take pictures. Selectors measured in shared/e2e-recipe.md.
+// quick inputs, notifications and terminals, and take pictures. Selectors measured against code-server's workbench.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

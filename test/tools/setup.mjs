@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const runtimes = JSON.parse(fs.readFileSync(path.join(root, 'test', 'tools', 'runtimes.json'), 'utf8'));
 const cacheDir = path.join(root, '.cache');
-// The same folder names as test/e2e/codeServer.ts and test/tools/node.mjs use.
+// The same folder names as test/e2e/codeServer.ts uses.
 const nodeDir = (version) => path.join(cacheDir, `node-${version}`);
 const codeServerDir = (version) => path.join(cacheDir, `code-server-${version}`);
 const installedMarker = (dir) => path.join(dir, 'installed.json');

@@ -24,7 +24,7 @@ export type ProfileSource =
   /** `web_identity_token_file` beside role_arn: the role itself is assumed with AssumeRoleWithWebIdentity. */
   | { kind: 'webIdentity'; tokenFile: string };
 
-export type CredentialKind = 'static' | 'process' | 'sso' | 'webIdentity' | 'none';
+type CredentialKind = 'static' | 'process' | 'sso' | 'webIdentity' | 'none';
 
 export interface AwsProfile {
   name: string;
@@ -55,7 +55,7 @@ export interface ProfileWarning {
   message: string;
 }
 
-export type ProfileWarningCode =
+type ProfileWarningCode =
   | 'IgnoredLine'
   | 'CliRejectedLine'
   | 'DuplicateProfile'
@@ -95,7 +95,7 @@ export interface AwsConfig {
 }
 
 /** A profile's IAM Identity Center keys; startUrl and region come from its sso-session when it names one. */
-export interface SsoProfile {
+interface SsoProfile {
   session?: string;
   startUrl?: string;
   region?: string;
@@ -103,7 +103,7 @@ export interface SsoProfile {
   roleName?: string;
 }
 
-export interface SsoSession {
+interface SsoSession {
   name: string;
   startUrl?: string;
   region?: string;
@@ -169,7 +169,7 @@ async function readConfigText(ini: typeof import('./iniLoader'), file: string): 
   return text;
 }
 
-export interface BrokenLine {
+interface BrokenLine {
   profile: string;
   message: string;
   code?: ProfileWarningCode;
@@ -179,7 +179,7 @@ export interface BrokenLine {
  * Lines inside a profile section that are neither `key = value`, a nested-value line, a comment nor blank.
  * Mirrors the SDK parser's rules (comments start at `#`/`;` after whitespace) so we flag exactly what it drops.
  */
-export function brokenLines(text: string, file: string, isConfigFile: boolean): BrokenLine[] {
+function brokenLines(text: string, file: string, isConfigFile: boolean): BrokenLine[] {
   const result: BrokenLine[] = [];
   const sectionLines = new Map<string, number>();
   const rejected = cliRejectedLines(text);
@@ -550,7 +550,7 @@ export function roleProfiles(profiles: Map<string, AwsProfile>): AwsProfile[] {
 /** The shared-ini loader keeps `[sso-session NAME]` as the key `sso-session.NAME`. */
 const SSO_SESSION_PREFIX = 'sso-session.';
 
-export function ssoSessionsFromIni(configFile: IniData): SsoSession[] {
+function ssoSessionsFromIni(configFile: IniData): SsoSession[] {
   const result: SsoSession[] = [];
   sections(configFile).forEach((s, key) => {
     if (key.startsWith(SSO_SESSION_PREFIX)) {

@@ -12,7 +12,7 @@ import { UserError } from '../userError';
 export const BLOCK_START = '# >>> IAM Switchboard discovered roles (managed block: edits inside are replaced) >>>';
 export const BLOCK_END = '# <<< IAM Switchboard discovered roles <<<';
 
-export interface BlockProfile {
+interface BlockProfile {
   name: string;
   roleArn: string;
   sourceProfile: string;
@@ -20,7 +20,7 @@ export interface BlockProfile {
 }
 
 /** A role to write; `name` is a suggestion (sanitized and made unique). */
-export type ProfileRequest = Omit<BlockProfile, 'name'> & { name?: string };
+type ProfileRequest = Omit<BlockProfile, 'name'> & { name?: string };
 
 export interface BlockPlan {
   /** The file's text before (undefined: no file yet) and after. */
@@ -37,7 +37,7 @@ export interface BlockPlan {
   diff: string;
 }
 
-export interface PlanOptions {
+interface PlanOptions {
   /** Profile names that exist elsewhere (e.g. sections of ~/.aws/credentials); the config file's own are read from it. */
   reservedNames?: Iterable<string>;
   /**
@@ -111,7 +111,7 @@ export function readBlock(text: string): BlockProfile[] {
 }
 
 /** Profile names defined in `text` ([default] and [profile x] sections). */
-export function profileNames(text: string): Set<string> {
+function profileNames(text: string): Set<string> {
   const names = new Set<string>();
   for (const match of text.matchAll(/^[ \t]*\[[ \t]*(?:profile[ \t]+)?([^\]\r\n]+?)[ \t]*\][ \t]*\r?$/gm)) {
     if (!/^(sso-session|services)\s/.test(match[1])) names.add(match[1].replace(/^["']|["']$/g, ''));
@@ -120,13 +120,13 @@ export function profileNames(text: string): Set<string> {
 }
 
 /** A profile name the CLI and the SDK read back unchanged: letters, digits, `.`, `_`, `-`. */
-export function sanitizeProfileName(name: string): string {
+function sanitizeProfileName(name: string): string {
   const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '');
   return cleaned === '' || cleaned === 'default' ? `role-${cleaned || 'profile'}` : cleaned;
 }
 
 /** `prod-readonly` when the account has an alias, else `333333333333-readonly`: lower case, as profiles usually are. */
-export function defaultProfileName(roleArn: string, accountAliases?: Map<string, string>): string {
+function defaultProfileName(roleArn: string, accountAliases?: Map<string, string>): string {
   const parsed = tryParseRoleArn(roleArn);
   if (!parsed) return sanitizeProfileName(roleArn.toLowerCase());
   return sanitizeProfileName(`${accountAliases?.get(parsed.accountId) ?? parsed.accountId}-${parsed.name}`.toLowerCase());
@@ -236,7 +236,7 @@ function renderBlock(profiles: BlockProfile[], eol: string): string {
 const linesOf = (text: string): string[] => (text === '' ? [] : text.split(/(?<=\n)/));
 
 /** One-hunk unified diff: the block is one contiguous change, so one hunk with three lines of context covers it. */
-export function unifiedDiff(before: string | undefined, after: string, label: string): string {
+function unifiedDiff(before: string | undefined, after: string, label: string): string {
   const a = linesOf(before ?? '');
   const b = linesOf(after);
   let prefix = 0;

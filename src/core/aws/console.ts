@@ -7,12 +7,12 @@ import { cancelled, UserError } from '../userError';
 import { deadlineSignals } from '../deadline';
 
 /** Real sign-in answers are a few KB; anything near this is not one. */
-export const MAX_SIGNIN_ANSWER_BYTES = 256 * 1024;
+const MAX_SIGNIN_ANSWER_BYTES = 256 * 1024;
 
 /** A region name as AWS spells them (`eu-west-1`, `us-gov-west-1`), the only thing allowed into the console host. */
 const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
-export interface ConsoleOptions {
+interface ConsoleOptions {
   /** The federation endpoint, e.g. https://signin.aws.amazon.com/federation (configurable for tests). */
   endpoint: string;
   /** Whether the session came from role chaining: AWS refuses SessionDuration then. */

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface OneTimeRedirect {
+interface OneTimeRedirect {
   /** http://127.0.0.1:<port>/console/<random>: what to open instead of the sign-in URL. */
   url: string;
   /** Settles once the browser came (true) or the time ran out (false); the server is closed either way. */

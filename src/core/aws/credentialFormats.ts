@@ -4,7 +4,7 @@ import type { Identity } from '../session';
 import { environmentFor, ROLE_VARIABLE } from '../endpoint/terminalEnv';
 import { UserError } from '../userError';
 
-export type CredentialFormat = 'bash' | 'fish' | 'powershell' | 'cmd' | 'dotenv' | 'process';
+type CredentialFormat = 'bash' | 'fish' | 'powershell' | 'cmd' | 'dotenv' | 'process';
 
 export const CREDENTIAL_FORMATS: { format: CredentialFormat; label: string }[] = [
   { format: 'bash', label: 'bash / zsh (export)' },
@@ -52,7 +52,7 @@ function variables(identity: Identity): [string, string][] {
 }
 
 /** credential_process output, Version 1 (SessionToken and Expiration only when the credentials have them). */
-export function processJson(identity: Identity): string {
+function processJson(identity: Identity): string {
   const { accessKeyId, secretAccessKey, sessionToken, expiration } = identity.credentials;
   return JSON.stringify(
     {

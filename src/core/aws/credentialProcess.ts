@@ -12,14 +12,14 @@ import { cancelled, UserError } from '../userError';
 /** A credential_process answer is a few KB; more than this is not one. */
 const MAX_OUTPUT_BYTES = 1024 * 1024;
 
-export interface ProcessOptions {
+interface ProcessOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
 }
 
 /** The profile's credential_process command, read from the files at call time so it never sits in an AwsProfile. */
-export async function credentialProcessCommand(profile: string, files: AwsConfigFiles): Promise<string | undefined> {
+async function credentialProcessCommand(profile: string, files: AwsConfigFiles): Promise<string | undefined> {
   const ini = await import('./iniLoader');
   const { configFile, credentialsFile } = await ini.loadSharedConfigFiles({
     configFilepath: files.configPath,

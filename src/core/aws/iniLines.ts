@@ -1,6 +1,6 @@
 // Lines of an ini file as the SDK's parser sees them, found by position in the text: splitting 100,000 lines into
 // strings and trimming each was a large part of loading 20,000 profiles. No imports, so that both the lazily
-// loaded ini parser (./iniLoader) and the broken-line check of ./awsConfig can use it.
+// loaded ini parser (./iniLoader) and the broken-line check of ./config can use it.
 
 const BRACKET_OPEN = 0x5b;
 const BRACKET_CLOSE = 0x5d;

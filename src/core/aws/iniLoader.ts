@@ -1,7 +1,7 @@
-// ~/.aws/config and ~/.aws/credentials read as the SDK reads them, bundled apart from ./stsSdk (dist/iniLoader.js,
+// ~/.aws/config and ~/.aws/credentials read as the SDK reads them, bundled apart from ../sts/stsSdk (dist/iniLoader.js,
 // a few KB) so that showing the role tree loads no STS client and no node-vault.
 // The parsing is a port of the SDK's own (@smithy/core/config parseIni + getConfigData, same rules, same output,
-// checked against it in test/core/iniLoader.test.ts, random files included). It differs in how, not what: it walks
+// checked against it in test/core/aws/iniLoader.test.ts, random files included). It differs in how, not what: it walks
 // the text by position, and keeps sections in Maps. The SDK's per-line regular expressions, line strings and
 // objects of 20,000 names copied twice were most of the time of loading 20,000 profiles.
 import { readFile } from '@smithy/shared-ini-file-loader';
@@ -10,7 +10,7 @@ import { LineScanner, isSpace, trimEnd, trimStart } from './iniLines';
 export { readFile };
 
 export type IniSection = Record<string, string | undefined>;
-export type ParsedIni = Record<string, IniSection | undefined>;
+type ParsedIni = Record<string, IniSection | undefined>;
 /**
  * Sections by name, in the order the SDK's object lists them. A Map, not an object: with 20,000 names an object
  * is a hash table that is slow to fill and to walk (listing its names sorts them), a Map is fast at both.
@@ -27,7 +27,7 @@ const PLAIN_PROFILE_NAME = /[\w-@+.%:/]+$/y;
  * The SDK's parseIni, rule for rule, as a Map; `[__proto__]` throws, as there (the loader then treats the file as
  * empty). Strings are cut from the text only for what is kept: names, keys and values.
  */
-export function parseIniSections(text: string): IniSections {
+function parseIniSections(text: string): IniSections {
   return inObjectOrder(parseSections(text, sdkSectionName)!);
 }
 
@@ -36,7 +36,7 @@ export function parseIniSections(text: string): IniSections {
  * 20,000 names is filled once, not twice. When two of the SDK's names could become one (`[default]` and
  * `[profile default]`, `[sso-session x]` and `[profile sso-session.x]`), the two steps decide which wins.
  */
-export function parseConfigSections(text: string): IniSections {
+function parseConfigSections(text: string): IniSections {
   const sections = parseSections(text, configSectionName);
   return sections ? inObjectOrder(defaultFirst(sections)) : configSections(parseIniSections(text));
 }
@@ -164,7 +164,7 @@ function internedKey(keys: Map<string, string>, key: string): string {
  * The SDK's getConfigData: `profile x` becomes `x`, other known prefixes stay, unprefixed sections but default go;
  * `[profile default]` replaces `[default]`, which is listed first when it exists.
  */
-export function configSections(data: IniSections): IniSections {
+function configSections(data: IniSections): IniSections {
   const result: IniSections = new Map();
   const defaultSection = data.get('default');
   if (defaultSection) {
@@ -218,7 +218,7 @@ function isArrayIndex(name: string): boolean {
   return first >= 0x30 && first <= 0x39 && /^(?:0|[1-9]\d*)$/.test(name) && Number(name) <= MAX_ARRAY_INDEX;
 }
 
-export interface SharedConfigInit {
+interface SharedConfigInit {
   configFilepath: string;
   filepath: string;
   ignoreCache?: boolean;

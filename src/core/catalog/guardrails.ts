@@ -5,7 +5,7 @@ import { isAccountId, tryParseRoleArn } from '../aws/arn';
 import type { AccountEntry, AccountSetting, Catalog, RoleEntry } from './roleCatalog';
 
 /** Names that mean production unless an account says otherwise; matched whole and case-insensitively. */
-export const DEFAULT_PRODUCTION_PATTERNS: readonly string[] = [
+const DEFAULT_PRODUCTION_PATTERNS: readonly string[] = [
   'prod',
   'prod-*',
   'prod_*',
@@ -132,7 +132,7 @@ export function productionQuestion(role: Pick<RoleEntry, 'label' | 'accountId'>,
   return `${role.label} is a production role (account ${role.accountId}; ${mark.reason ?? 'marked production'}). Assume it?`;
 }
 
-export type WorkspaceRole =
+type WorkspaceRole =
   { role: RoleEntry; problem?: undefined } | { role?: undefined; problem: string; code: 'EmptyWorkspaceRole' | 'UnknownWorkspaceRole' };
 
 /** A setting value we may repeat in a message: names and ARNs only, never anything shaped like a key. */
@@ -166,7 +166,7 @@ export function resolveWorkspaceRole(value: string | undefined, catalog: Pick<Ca
   };
 }
 
-export type AccountState =
+type AccountState =
   /** The workspace names no accounts. */
   | 'noExpectation'
   | 'expectedAccount'
@@ -176,7 +176,7 @@ export type AccountState =
   /** A role is active but its account is not known (so it cannot be checked). */
   | 'unknownAccount';
 
-export interface GuardrailInput {
+interface GuardrailInput {
   /** The active identity, if any. */
   identity?: { label: string; accountId?: string };
   /** iamSwitchboard.expectedAccountIds of the workspace. */

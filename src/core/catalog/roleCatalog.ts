@@ -18,7 +18,7 @@ export interface AccountSetting {
   roles: string[];
 }
 
-export type RoleOrigin = 'profile' | 'setting' | 'terraform' | 'identityCenter';
+type RoleOrigin = 'profile' | 'setting' | 'terraform' | 'identityCenter';
 
 /** An IAM Identity Center permission set in one account: what GetRoleCredentials needs. */
 export interface SsoRoleRef {
@@ -157,7 +157,7 @@ function ssoKey(ref: SsoRoleRef): string {
 }
 
 /** The role of a profile with sso_account_id and sso_role_name (and a start URL and region), else undefined. */
-export function roleFromSsoProfile(profile: AwsProfile): RoleEntry | undefined {
+function roleFromSsoProfile(profile: AwsProfile): RoleEntry | undefined {
   const sso = profile.sso;
   if (!sso?.startUrl || !sso.region || !sso.roleName || !sso.accountId || !isAccountId(sso.accountId)) {
     return undefined;
@@ -374,7 +374,7 @@ export function orderByRecent(roles: RoleEntry[], recent: string[]): RoleEntry[]
  * already uses for that account; else `default` when it exists; else the one source every other role uses (keys
  * only in `[central]`, as the seed workflow sets it up); else `default`, whose absence the role's warning then names.
  */
-export function sourceProfileFor(accountId: string, roles: readonly RoleEntry[], profiles: Map<string, AwsProfile>): string {
+function sourceProfileFor(accountId: string, roles: readonly RoleEntry[], profiles: Map<string, AwsProfile>): string {
   const profileSource = (r: RoleEntry) => (r.source?.kind === 'profile' ? r.source.profile : undefined);
   const sibling = roles.find((r) => r.accountId === accountId && profileSource(r) !== undefined);
   if (sibling) {

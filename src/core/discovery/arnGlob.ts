@@ -17,7 +17,7 @@ const ONE_ANY = 2;
 const STAR = 3;
 const STAR_ANY = 4;
 
-export interface Glob {
+interface Glob {
   kinds: Uint8Array;
   /** The UTF-16 code of each token's character (for literals, the character it stands for). */
   codes: Uint16Array;

@@ -3,8 +3,8 @@
 // functions over policy text, so the rules are tested without a server; roleDiscovery.ts feeds them the policies
 // it read. Permission boundaries, SCPs and the roles' trust policies are not read: the result is what the
 // identity policies allow, not a promise that AssumeRole succeeds.
-import { tryParseRoleArn } from '../aws/arn';
-import { UserError } from '../userError';
+import { isAccountId, tryParseRoleArn } from '../aws/arn';
+import { cancelled, UserError } from '../userError';
 import {
   type Meter,
   type Steps,
@@ -74,7 +74,7 @@ function actionMatches(pattern: string, action: string): boolean {
   return covers(plainGlob(pattern.toLowerCase()), literal(action.toLowerCase()));
 }
 
-export function coversAssumeRole(statement: PolicyStatement): boolean {
+function coversAssumeRole(statement: PolicyStatement): boolean {
   if (statement.notActions) return !statement.notActions.some((a) => actionMatches(a, ASSUME_ROLE));
   return (statement.actions ?? []).some((a) => actionMatches(a, ASSUME_ROLE));
 }
@@ -106,12 +106,7 @@ export function resourceMatches(pattern: string, arn: string): boolean {
 /** Role ARNs: no wildcard of this shape crosses a colon (the partition, account and name hold none). */
 const ANY_ROLE = segmentGlob('arn:*:iam::*:role/*');
 
-/** Resource entries that can name a role at all (an S3 bucket ARN in the same statement cannot). */
-export function canNameRole(resource: string): boolean {
-  return intersects(arnGlob(resource), ANY_ROLE);
-}
-
-export const hasWildcard = (resource: string): boolean => /[*?]/.test(resource);
+const hasWildcard = (resource: string): boolean => /[*?]/.test(resource);
 
 // --- Policy variables --------------------------------------------------------------------------------------------
 
@@ -143,14 +138,14 @@ function variableValues(caller: Caller): Record<string, string> {
   };
 }
 
-export type Substituted = { resource: string; unknown?: undefined } | { resource?: undefined; unknown: string };
+type Substituted = { resource: string; unknown?: undefined } | { resource?: undefined; unknown: string };
 
 /**
  * The resource with its policy variables replaced for `caller`. `${*}`, `${?}` and `${$}` are the characters
  * themselves (here `*` and `?` become `\x00`, a character no ARN holds, so they match nothing but themselves);
  * `${key, 'default'}` takes the default when the key has no value. A variable with no value: `unknown` names it.
  */
-export function substituteVariables(resource: string, caller: Caller | undefined): Substituted {
+function substituteVariables(resource: string, caller: Caller | undefined): Substituted {
   const values = caller ? variableValues(caller) : {};
   let unknown: string | undefined;
   const replaced = resource.replace(/\$\{([^}]*)\}/g, (whole, body: string) => {
@@ -184,7 +179,7 @@ export interface SourcedPolicy {
 }
 
 /** A Deny (or an Allow's NotResource) that takes away part or all of a candidate. */
-export interface DenyNote {
+interface DenyNote {
   /** The denied resource pattern (`*` for a Deny with NotResource). */
   resource: string;
   /** For a Deny with NotResource: what it does not deny. */
@@ -214,7 +209,7 @@ export interface RoleCandidate {
 }
 
 /** An allowed resource that is not offered, and why. */
-export interface NotOffered {
+interface NotOffered {
   /** As the policy wrote it. */
   resource: string;
   origin: PolicyOrigin;
@@ -236,7 +231,7 @@ export interface AssumableRoles {
  * under a million; a user with every policy at AWS's size limits, all wildcards, could ask for 10^11. A few
  * seconds of work, done in slices.
  */
-export const WORK_BUDGET = 100_000_000;
+const WORK_BUDGET = 100_000_000;
 /** Steps between two yields to the event loop, when evaluated with evaluateAssumableRoles (a few milliseconds). */
 const SLICE = 1_000_000;
 
@@ -439,7 +434,7 @@ export async function evaluateAssumableRoles(
     const step = steps.next();
     if (step.done) return step.value;
     await new Promise((resolve) => setImmediate(resolve));
-    if (signal?.aborted) throw new UserError('Cancelled.', 'Cancelled');
+    if (signal?.aborted) throw cancelled();
   }
 }
 
@@ -460,7 +455,7 @@ export function refusalOf(candidate: RoleCandidate, arn: string): string | undef
  */
 export function completePattern(candidate: RoleCandidate, accountId: string, roleName?: string): { arn: string } | { problem: string } {
   const account = accountId.trim();
-  if (!/^\d{12}$/.test(account)) return { problem: `'${account}' is not a 12-digit AWS account id: enter the account's id.` };
+  if (!isAccountId(account)) return { problem: `'${account}' is not a 12-digit AWS account id: enter the account's id.` };
   const [, partitionPart, , , , resourcePart] = segments(candidate.resource) ?? segments('*')!;
   const literalName = resourcePart.startsWith('role/') && !hasWildcard(resourcePart) ? resourcePart.slice('role/'.length) : undefined;
   const name = (roleName ?? '').trim().replace(/^\/+/, '') || literalName;

@@ -8,7 +8,7 @@ import { type AssumableRoles, type PolicyOrigin, type SourcedPolicy, evaluateAss
 import type { AccountSetting } from '../catalog/roleCatalog';
 import type { AwsCredentials } from '../session';
 import { getCallerIdentity, type StsSettings } from '../sts/assumeRole';
-import { UserError } from '../userError';
+import { cancelled, UserError } from '../userError';
 import { deadlineSignals } from '../deadline';
 import { accountNamesNote } from './accountNamesNote';
 
@@ -26,7 +26,7 @@ export interface DiscoveryOptions extends StsSettings {
 }
 
 /** Something the user may not read, and the sentence that says so. */
-export interface DiscoveryProblem {
+interface DiscoveryProblem {
   /** The IAM action that was denied, e.g. `iam:ListGroupPolicies`. */
   action: string;
   /** What could not be read: `the inline policies of group Devs`. */
@@ -166,7 +166,7 @@ async function accountNames(
     } while (NextToken);
     return { accountNames: names };
   } catch (error) {
-    if (options.signal?.aborted) throw new UserError('Cancelled.', 'Cancelled');
+    if (options.signal?.aborted) throw cancelled();
     const name = (error as { name?: string })?.name;
     options.log?.(`Organizations ListAccounts: ${name ?? 'Error'}`);
     return { accountNames: {}, accountNamesNote: accountNamesNote(name) };
@@ -359,7 +359,7 @@ function iamError(error: unknown, action: string, reader: Reader): UserError {
   const detail = `IAM ${action}: ${name}: ${e.message ?? ''}`;
   const where = reader.options.iamEndpoint || 'IAM';
   const network = e.code ?? e.cause?.code;
-  if (reader.options.signal?.aborted) return new UserError('Cancelled.', 'Cancelled', detail);
+  if (reader.options.signal?.aborted) return cancelled(detail);
   if (reader.deadline.aborted || name === 'TimeoutError') {
     return new UserError(
       `${where} did not answer in time while reading your policies: check your network, then try again.`,

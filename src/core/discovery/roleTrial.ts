@@ -9,7 +9,7 @@ import { cancelled, isCancellation, UserError } from '../userError';
 /** The shortest session AWS allows: a try should leave as little behind as possible. */
 const TRY_SECONDS = 900;
 
-export type TrialStatus =
+type TrialStatus =
   /** AssumeRole succeeded (the credentials were dropped at once), with MFA when `mfa` says so. */
   | 'works'
   /** AccessDenied: the trust policy does not let this user in (or wants an external id), or the user's own policies lack sts:AssumeRole on it. */
@@ -31,7 +31,7 @@ export interface TrialResult {
   message?: string;
 }
 
-export interface TrialOptions extends Omit<AssumeOptions, 'durationSeconds'> {
+interface TrialOptions extends Omit<AssumeOptions, 'durationSeconds'> {
   /** The profile with the IAM user's keys that discovery read. */
   sourceProfile: string;
   /** The user's MFA device, when it has one: refused roles are tried again with it. */

@@ -32,8 +32,8 @@ export interface FreshnessOptions {
   log?: (line: string) => void;
 }
 
-export const DEFAULT_REFRESH_MARGIN_MS = 15 * 60_000;
-export const DEFAULT_REFRESH_TIMEOUT_MS = 120_000;
+const DEFAULT_REFRESH_MARGIN_MS = 15 * 60_000;
+const DEFAULT_REFRESH_TIMEOUT_MS = 120_000;
 const DEFAULT_RETRY_AFTER_FAILURE_MS = 60_000;
 /** Credentials closer than this to their end are not served: the SDKs reject them or fail the call. */
 const MIN_USABLE_MS = 10_000;

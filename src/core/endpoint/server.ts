@@ -23,7 +23,7 @@ const UNKNOWN_TOKEN_MESSAGE = "This terminal's credential token is not valid in 
 const NO_TOKEN_MESSAGE =
   'No credential token was sent: run this in a terminal that VS Code opened, or set AWS_CONTAINER_AUTHORIZATION_TOKEN';
 /** The one path credentials are served on. */
-export const CREDENTIALS_PATH = '/credentials';
+const CREDENTIALS_PATH = '/credentials';
 /** Credentials that never expire (IAM user keys) are still given an end, so long-running SDKs come back for switches. */
 const NO_EXPIRY_HORIZON_MS = 60 * 60_000;
 /**
@@ -44,14 +44,14 @@ export interface EndpointOptions extends FreshnessOptions {
   provider: IdentityProvider;
 }
 
-export interface ListeningEndpoint {
+interface ListeningEndpoint {
   /** AWS_CONTAINER_CREDENTIALS_FULL_URI, e.g. http://127.0.0.1:41234/credentials */
   url: string;
   port: number;
 }
 
 /** The container-credentials answer: all four fields are strings, as the JS SDK requires. */
-export interface ContainerCredentials {
+interface ContainerCredentials {
   AccessKeyId: string;
   SecretAccessKey: string;
   Token: string;

@@ -89,7 +89,7 @@ export interface EndpointEnvironmentOptions {
  * so it is set to our profile too; an empty AWS_REGION is "Region not accepted" in the JS SDK, so the region is
  * left alone: an inherited AWS_REGION (or a pinned terminal's own) wins over the profile's, as in any shell.
  */
-export const ENDPOINT_BLANKED_VARIABLES = [
+const ENDPOINT_BLANKED_VARIABLES = [
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
@@ -124,34 +124,6 @@ export function pinnedEnvironment(token: string, identity: Identity): Record<str
     AWS_DEFAULT_REGION: identity.region,
     [ROLE_VARIABLE]: identity.arn ?? identity.label,
   };
-}
-
-/**
- * The whole environment of a pinned terminal created with strictEnv: VS Code applies no extension environment
- * collection to such a terminal (read in 1.100's terminal code: collections apply only when `!strictEnv`), so it
- * carries the endpoint variables itself. Inherited keys, profiles and container variables are removed rather
- * than blanked, since the whole environment is ours; other AWS settings (AWS_CA_BUNDLE, ...) stay.
- */
-export function strictPinnedEnvironment(
-  base: Record<string, string | undefined>,
-  endpoint: EndpointEnvironmentOptions,
-  token: string,
-  identity: Identity,
-): Record<string, string> {
-  const { replace } = endpointEnvironment(endpoint);
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(base)) {
-    const ours = MANAGED_VARIABLES.includes(name) || PROFILE_VARIABLES.includes(name) || name.startsWith('AWS_CONTAINER_');
-    if (value !== undefined && !ours) {
-      env[name] = value;
-    }
-  }
-  for (const [name, value] of Object.entries(replace)) {
-    if (value !== '') {
-      env[name] = value;
-    }
-  }
-  return { ...env, ...pinnedEnvironment(token, identity) };
 }
 
 /**

@@ -13,7 +13,7 @@ const FILE_NAME = 'aws-config';
 /** Keys whose values are secrets (or key ids); their lines never reach the generated file. */
 const CREDENTIAL_KEYS = new Set(['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'aws_security_token']);
 
-export interface HelperCommandOptions {
+interface HelperCommandOptions {
   /** process.execPath of the extension host: Node (code-server) or Electron (desktop VS Code). */
   execPath: string;
   /** Absolute path of dist/credentialHelper.js. */
@@ -113,7 +113,7 @@ export function terminalConfigText(personConfig: string, command: string, region
     .replace(/^\n+/, '');
 }
 
-export interface TerminalProfileOptions {
+interface TerminalProfileOptions {
   /** A folder of ours (VS Code's globalStorage). */
   folder: string;
   /** The person's config file (AWS_CONFIG_FILE or ~/.aws/config); a missing file is an empty config. */

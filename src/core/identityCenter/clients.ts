@@ -17,8 +17,8 @@ interface Sender {
   send<C extends object>(command: C, options: { abortSignal?: AbortSignal }): Promise<OutputOf<C>>;
   destroy(): void;
 }
-export type OidcClient = Sender;
-export type PortalClient = Sender;
+type OidcClient = Sender;
+type PortalClient = Sender;
 
 interface Call<C, T> {
   api: 'oidc' | 'portal';

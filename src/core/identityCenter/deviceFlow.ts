@@ -3,7 +3,7 @@
 // polled every `interval` seconds: AuthorizationPending keeps waiting, SlowDown adds 5 s for good, ExpiredToken and
 // AccessDenied end it. Cancellable at any point through the AbortSignal.
 import { setTimeout as delay } from 'node:timers/promises';
-import { UserError } from '../userError';
+import { cancelled, UserError } from '../userError';
 import { oidcCall, serviceErrorOf } from './clients';
 import { type IdentityCenterInstance, type IdentityCenterSettings, type SecretStore, now, secretKey } from './instance';
 import { type RegisteredClient, type SsoToken, registeredClient, saveToken, tokenFrom } from './tokens';
@@ -30,13 +30,9 @@ export interface SignInOptions {
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 /** RFC 8628's default when the server names no interval. */
 const DEFAULT_INTERVAL_SECONDS = 5;
-export const SLOW_DOWN_SECONDS = 5;
+const SLOW_DOWN_SECONDS = 5;
 
 const defaultSleep = (ms: number, signal: AbortSignal | undefined) => delay(ms, undefined, { signal });
-
-function cancelled(): UserError {
-  return new UserError('Sign-in to IAM Identity Center was cancelled.', 'Cancelled');
-}
 
 /** Signs in and stores the token; returns it (the caller keeps it in memory only). */
 export async function signIn(

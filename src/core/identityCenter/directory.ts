@@ -1,6 +1,7 @@
 // What discovery found, in the one shape that may be kept in globalState: names and ids only (no token, no
 // credentials), so the next window shows the tree at once and refreshes it in the background. parseDirectory
 // rebuilds it field by field from whatever was stored, so nothing else can ride along into the tree or back out.
+import { isAccountId } from '../aws/arn';
 import { ssoRoleEntry, type RoleEntry } from '../catalog/roleCatalog';
 
 export interface DirectoryAccount {
@@ -19,7 +20,6 @@ export interface Directory {
   accounts: DirectoryAccount[];
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** Only the fields above, copied one by one: what goes into globalState. */
@@ -42,7 +42,7 @@ export function parseDirectory(value: unknown): Directory | undefined {
   const accounts: DirectoryAccount[] = [];
   for (const item of v.accounts as Record<string, unknown>[]) {
     const id = str(item?.id);
-    if (!id || !ACCOUNT_ID.test(id) || !Array.isArray(item.roles)) continue;
+    if (!id || !isAccountId(id) || !Array.isArray(item.roles)) continue;
     accounts.push({
       id,
       name: str(item.name) ?? id,

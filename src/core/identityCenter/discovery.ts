@@ -23,7 +23,7 @@ export interface DiscoveryOptions {
 const RETRYABLE = new Set(['TooManyRequestsException', 'InternalServerException', 'ServiceUnavailableException', 'ThrottlingException']);
 const MAX_BACKOFF_MS = 20_000;
 
-export interface DiscoveryStats {
+interface DiscoveryStats {
   requests: number;
   retries: number;
 }

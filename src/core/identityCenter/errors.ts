@@ -3,7 +3,7 @@
 import { UserError } from '../userError';
 import type { IdentityCenterInstance } from './instance';
 
-export type IdentityCenterAction =
+type IdentityCenterAction =
   | 'RegisterClient'
   | 'StartDeviceAuthorization'
   | 'CreateToken'

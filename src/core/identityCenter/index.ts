@@ -26,7 +26,7 @@ export function instanceOf(ref: { startUrl: string; region: string; session?: st
   return { startUrl: ref.startUrl, region: ref.region, sessionName: ref.session };
 }
 
-export interface IdentityCenterOptions {
+interface IdentityCenterOptions {
   /** Use a valid token that `aws sso login` left in ~/.aws/sso/cache (read only). Default true. */
   useAwsCliCache?: boolean;
   /** Home directory for the CLI cache (tests). */

@@ -38,7 +38,7 @@ async function readJson<T>(store: SecretStore, key: string): Promise<T | undefin
   }
 }
 
-export function readClient(instance: IdentityCenterInstance, store: SecretStore): Promise<RegisteredClient | undefined> {
+function readClient(instance: IdentityCenterInstance, store: SecretStore): Promise<RegisteredClient | undefined> {
   return readJson<RegisteredClient>(store, secretKey(instance, 'client'));
 }
 

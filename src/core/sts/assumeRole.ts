@@ -40,7 +40,7 @@ export interface AssumeOptions extends StsSettings {
   ssoCredentials?: (profile: AwsProfile) => Promise<AwsCredentials>;
 }
 
-export interface CallerIdentity {
+interface CallerIdentity {
   arn: string;
   account: string;
   userId: string;
@@ -392,7 +392,7 @@ export async function credentialSourceCredentials(
  * The AWS_* keys of `env`, read directly as the SDK's fromEnv reads them from process.env: substituting another
  * environment must never mean writing it into process.env, which every extension in the host shares.
  */
-export function envCredentials(env: NodeJS.ProcessEnv): AwsCredentials {
+function envCredentials(env: NodeJS.ProcessEnv): AwsCredentials {
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   if (!accessKeyId || !secretAccessKey) {
@@ -462,10 +462,15 @@ async function askMfaCode(serial: string, options: AssumeOptions): Promise<strin
   if (code === undefined || options.signal?.aborted) {
     throw cancelled();
   }
-  if (!/^\d{6}$/.test(code)) {
+  if (!isMfaCode(code)) {
     throw new UserError(`An MFA code is 6 digits, and '${code}' is not: enter the code your device shows for ${serial}.`, 'InvalidMfaCode');
   }
   return code;
+}
+
+/** An MFA device's code is 6 digits (STS's TokenCode); the prompt checks it as it is typed, this before it is sent. */
+export function isMfaCode(code: string): boolean {
+  return /^\d{6}$/.test(code);
 }
 
 /** The profile's role_session_name, else the setting, else the name of the person behind the source. */
@@ -486,7 +491,7 @@ async function roleSessionName(role: RoleEntry, source: Source, options: AssumeO
 }
 
 /** RoleSessionName allows 2-64 of [\w+=,.@-]. */
-export function sanitizeSessionName(name: string): string {
+function sanitizeSessionName(name: string): string {
   const cleaned = name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
   return cleaned.length >= 2 ? cleaned : `${cleaned}--`.slice(0, 2);
 }

@@ -7,9 +7,9 @@ import { MAX_STS_RESPONSE_BYTES, RESPONSE_TOO_LARGE } from './limits';
 import { UserError } from '../userError';
 
 export type StsSdk = typeof import('./stsSdk');
-export type StsClient = InstanceType<StsSdk['STSClient']>;
+type StsClient = InstanceType<StsSdk['STSClient']>;
 
-export interface StsCallSettings {
+interface StsCallSettings {
   /** STS endpoint URL; undefined or empty for AWS's regional endpoint. */
   endpoint?: string;
   region: string;

@@ -7,7 +7,7 @@ import { checkStsSettings, newStsClient } from './clients';
 import { cancelled, UserError } from '../userError';
 import { deadlineSignals } from '../deadline';
 
-export interface WaitOptions {
+interface WaitOptions {
   endpoint?: string;
   region: string;
   signal?: AbortSignal;
@@ -17,7 +17,7 @@ export interface WaitOptions {
   maxDelayMs?: number;
 }
 
-export interface UsableKeys {
+interface UsableKeys {
   arn: string;
   account: string;
   attempts: number;

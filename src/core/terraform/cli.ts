@@ -1,11 +1,12 @@
 // Runs the terraform binary. Only `terraform output -json`: it reads state and prints the root module's
 // outputs, but it still loads the workspace's backend configuration, so the edge runs it in trusted
-// workspaces only. Its stdout can hold sensitive values in clear text, so it is returned, never logged.
+// workspaces only. Its stdout can hold sensitive values in clear text, so it is returned, never logged; its stderr
+// can quote configuration values (a variable's line in a diagnostic), so only a fixed heading of it is ever shown.
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { UserError } from '../userError';
+import { cancelled, UserError } from '../userError';
 
 /** The terraform executable on PATH, or undefined when there is none. */
 export async function findTerraform(
@@ -25,7 +26,7 @@ export async function findTerraform(
   return undefined;
 }
 
-export interface RunOptions {
+interface RunOptions {
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -50,7 +51,7 @@ type ExecError = Error & { code?: string | number | null; killed?: boolean };
 
 function runError(error: ExecError, stderr: string, cwd: string, options: RunOptions): UserError {
   if (error.name === 'AbortError' || options.signal?.aborted) {
-    return new UserError('Import from Terraform cancelled.', 'Cancelled');
+    return cancelled();
   }
   if (error.code === 'ENOENT') {
     return new UserError(`Could not start terraform: install it, or import from a terraform.tfstate file instead.`, 'TerraformNotFound');
@@ -61,22 +62,26 @@ function runError(error: ExecError, stderr: string, cwd: string, options: RunOpt
       'TerraformTimedOut',
     );
   }
-  const problem = firstProblem(stderr) ?? `exit code ${String(error.code)}`;
+  const heading = errorHeading(stderr);
   return new UserError(
-    `'terraform output -json' failed: ${problem}. Run it in a terminal in ${cwd} for details.`,
+    `'terraform output -json' failed (exit code ${String(error.code)})${heading ? `: ${heading}` : ''}. Run 'terraform output -json' in a terminal in ${cwd} to see its full output.`,
     'TerraformFailed',
-    stderr.slice(0, 2000),
   );
 }
 
-/** The first "Error: ..." line of terraform's boxed diagnostics, without the box. */
-function firstProblem(stderr: string): string | undefined {
-  const lines = stderr
+/**
+ * The summary of terraform's first boxed diagnostic ("│ Error: Backend initialization required, ..."), and only
+ * when it holds words and nothing that could be a value: no digits, quotes (other than a quoted terraform
+ * command), colons, slashes or `=`. Undefined otherwise; the lines below a heading quote the configuration.
+ */
+function errorHeading(stderr: string): string | undefined {
+  const first = stderr
     .split('\n')
     .map((line) => line.replace(/^[\s│╷╵]+/, '').trim())
-    .filter(Boolean);
-  const error = lines.find((line) => line.startsWith('Error:')) ?? lines[0];
-  return error?.replace(/\.$/, '');
+    .find((line) => line.startsWith('Error: '));
+  const summary = first?.slice('Error: '.length).replace(/\.$/, '');
+  if (!summary || summary.length > 100) return undefined;
+  return /^[A-Za-z][A-Za-z ,'-]*$/.test(summary.replace(/"terraform [a-z -]+"/g, 'cmd')) ? summary : undefined;
 }
 
 async function isExecutableFile(file: string): Promise<boolean> {

@@ -83,7 +83,7 @@ export function roleArnsFromState(json: string): FoundRoleArns {
  * names a `Service` principal and nothing else, as `ec2.amazonaws.com` for an instance role. Anything unreadable
  * counts as assumable, so a role is never hidden by a guess.
  */
-export function trustsOnlyServices(policyText: unknown): boolean {
+function trustsOnlyServices(policyText: unknown): boolean {
   if (typeof policyText !== 'string') {
     return false;
   }

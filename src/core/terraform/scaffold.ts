@@ -18,7 +18,7 @@ export interface CrossAccountRoleOptions {
   instanceProfile: boolean;
 }
 
-export type ModuleFileName = 'main.tf' | 'variables.tf' | 'outputs.tf' | 'versions.tf';
+type ModuleFileName = 'main.tf' | 'variables.tf' | 'outputs.tf' | 'versions.tf';
 export type ModuleFiles = Record<ModuleFileName, string>;
 export const MODULE_FILE_NAMES: readonly ModuleFileName[] = ['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf'];
 

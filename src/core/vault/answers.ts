@@ -17,7 +17,7 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function notVaultAnswer(address: string, status?: number): UserError {
+function notVaultAnswer(address: string, status?: number): UserError {
   const http = status === undefined ? '' : ` (HTTP ${status})`;
   return new UserError(
     `The server at ${address} did not give a Vault answer${http}; check the address, or whether a proxy or load balancer in front of Vault is failing.`,

@@ -1,5 +1,6 @@
-// Signing in to Vault with the methods a server's `auth` setting names: which mount and role they use, LDAP
-// login, and turning any login's `auth` block into a token plus who it is (OIDC is in vaultOidc.ts).
+// Signing in to Vault with the methods a server's `auth` setting names: which mount and role they use, one
+// username-and-password login for userpass and LDAP, and turning any login's `auth` block into a token plus who it
+// is (OIDC is in oidc.ts).
 import type { TokenInfo, VaultAuthSetting, VaultClient, VaultServer } from './client';
 import { UserError } from '../userError';
 
@@ -9,7 +10,7 @@ export interface SignInResult {
   info: TokenInfo;
 }
 
-export interface ResolvedAuth {
+interface ResolvedAuth {
   method: VaultAuthSetting['method'];
   mount: string;
   /** OIDC role; '' lets Vault use the mount's default_role. */
@@ -31,24 +32,32 @@ export function resolveAuth(server: Pick<VaultServer, 'auth'>): ResolvedAuth {
   };
 }
 
-/** `auth/<mount>/login/<username>` of the LDAP method; a wrong password is VaultLoginFailed. */
-export async function loginLdap(
+/** `auth/<mount>/login/<username>` of the userpass or LDAP method (the mount defaults to the method's name); a wrong
+ * password is VaultLoginFailed. */
+export async function loginWithPassword(
   client: VaultClient,
+  method: 'userpass' | 'ldap',
   username: string,
   password: string,
   options: { mount?: string; signal?: AbortSignal } = {},
 ): Promise<SignInResult> {
-  const mount = (options.mount ?? 'ldap').replace(/^\/+|\/+$/g, '');
+  const mount = (options.mount ?? method).replace(/^\/+|\/+$/g, '');
+  const label = method === 'ldap' ? 'LDAP' : 'userpass';
   if (!password) {
-    // The LDAP backend refuses it anyway ("password cannot be of zero length when passwordless binds are being
+    // Both backends refuse it anyway (LDAP: "password cannot be of zero length when passwordless binds are being
     // denied", builtin/credential/ldap/backend.go); saying so here gives the person the next step instead.
-    throw new UserError(`Vault refuses an empty LDAP password: enter the password of ${username} and sign in again.`, 'VaultEmptyPassword');
+    throw new UserError(
+      `Vault refuses an empty ${label} password: enter the password of ${username} and sign in again.`,
+      'VaultEmptyPassword',
+    );
   }
   const path = `auth/${mount}/login/${encodeURIComponent(username)}`;
   // No token on a login: a stale one would only be reported as a permission problem.
-  const body = await client.request('update', path, { data: { password }, signal: options.signal, token: '' }).catch((error: unknown) => {
-    throw mountMissing(error, 'LDAP', mount);
-  });
+  const body = await client
+    .request('update', path, { data: { password }, signal: options.signal, token: '', shape: 'auth' })
+    .catch((error: unknown) => {
+      throw mountMissing(error, label, mount);
+    });
   return adoptLogin(client, body, options.signal);
 }
 

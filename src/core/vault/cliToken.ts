@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { TokenInfo, VaultClient } from './client';
 import { UserError } from '../userError';
 
-export type CliTokenSource = 'VAULT_TOKEN' | '~/.vault-token';
+type CliTokenSource = 'VAULT_TOKEN' | '~/.vault-token';
 
 export type CliToken =
   /** Neither VAULT_TOKEN nor a readable ~/.vault-token. */
@@ -16,7 +16,7 @@ export type CliToken =
   /** This server does not accept it: expired, revoked, or made by another Vault. */
   | { kind: 'rejected'; source: CliTokenSource; message: string; code: string };
 
-export interface CliTokenOptions {
+interface CliTokenOptions {
   /** VS Code's environment (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** Where ~ is (default the user's home). */

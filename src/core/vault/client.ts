@@ -1,8 +1,9 @@
 // A Vault client for the AWS secrets engine over node-vault (loaded lazily): health, sign-in, mounts, roles,
-// leases. Every failure leaves as a UserError with one sentence and a next step (see vaultErrors.ts).
+// leases. Every failure leaves as a UserError with one sentence and a next step (see errors.ts).
 import { readFile } from 'node:fs/promises';
 import type { AwsCredentials } from '../session';
 import { cancelled, UserError } from '../userError';
+import { isLoopback } from '../loopback';
 import {
   type AnswerShape,
   checkAnswer,
@@ -21,8 +22,6 @@ import type { Lease } from './leases';
 import { refuseWrapped } from './wrapping';
 
 export type { Lease } from './leases';
-// It lived here first; the edge imports it from here. It polls STS, so it lives with the STS clients.
-export { waitUntilUsable } from '../sts/waitForKeys';
 
 export interface VaultServer {
   name: string;
@@ -34,7 +33,7 @@ export interface VaultServer {
   caCert?: string;
   /** Lab servers only: accept any certificate. */
   tlsSkipVerify?: boolean;
-  /** How people sign in to this server (see vaultAuth.ts for the defaults). */
+  /** How people sign in to this server (see auth.ts for the defaults). */
   auth?: VaultAuthSetting;
 }
 
@@ -48,7 +47,7 @@ export interface VaultAuthSetting {
   redirectPort?: number;
 }
 
-export interface VaultClientOptions {
+interface VaultClientOptions {
   token?: string;
   timeoutMs?: number;
   /** Told once when TLS verification is off, so the edge can warn loudly; also when clean-up failed. */
@@ -57,7 +56,7 @@ export interface VaultClientOptions {
   log?: (message: string) => void;
 }
 
-export type HealthStatus = 'active' | 'standby' | 'sealed' | 'uninitialised' | 'unreachable';
+type HealthStatus = 'active' | 'standby' | 'sealed' | 'uninitialised' | 'unreachable';
 
 export interface VaultHealth {
   status: HealthStatus;
@@ -102,7 +101,7 @@ export interface LeaseRequest {
   signal?: AbortSignal;
 }
 
-export interface LeasedCredentials {
+interface LeasedCredentials {
   credentials: AwsCredentials;
   /** The assumed-role ARN Vault reports for `assumed_role`. */
   arn?: string;
@@ -135,7 +134,7 @@ interface CallOptions {
   signal?: AbortSignal;
   probeToken?: boolean;
   token?: string;
-  /** What the answer must look like (vaultAnswers.ts); anything else is "not a Vault answer". */
+  /** What the answer must look like (answers.ts); anything else is "not a Vault answer". */
   shape?: AnswerShape;
   /** Deadline for the whole exchange; the client's timeout unless the request may outlive its caller. */
   deadlineMs?: number;
@@ -191,42 +190,6 @@ export class VaultClient {
       const userError = error instanceof UserError ? error : toUserError(error, this.context('read', 'sys/health'));
       return { status: 'unreachable', message: userError.message, code: userError.code };
     }
-  }
-
-  /** Signs in with userpass and returns the new token; the client keeps its own until `setToken`. */
-  async loginUserpass(
-    username: string,
-    password: string,
-    mount = 'userpass',
-    signal?: AbortSignal,
-  ): Promise<{ token: string; info: TokenInfo }> {
-    const path = `auth/${trimSlashes(mount)}/login/${encodeURIComponent(username)}`;
-    // No token on a login: a stale one would only be reported as a permission problem.
-    const body = await this.call<Json>('update', path, (api, o) => api.write(path, { password }, o), {
-      signal,
-      probeToken: false,
-      token: '',
-      shape: 'auth',
-    });
-    const auth = body.auth as Json;
-    const token = typeof auth.client_token === 'string' ? auth.client_token : '';
-    if (!token) {
-      throw new UserError(
-        `Vault at ${this.address} signed you in but returned no token; try again or sign in with a token.`,
-        'VaultNoToken',
-      );
-    }
-    const ttl = ttlSeconds(auth.lease_duration);
-    return {
-      token,
-      info: {
-        displayName: `userpass-${username}`,
-        policies: strings(auth.policies),
-        ttl,
-        expireTime: expiryAfter(ttl),
-        renewable: auth.renewable === true,
-      },
-    };
   }
 
   async lookupSelf(signal?: AbortSignal): Promise<TokenInfo> {
@@ -415,13 +378,13 @@ export class VaultClient {
 
   /**
    * One request with the client's error mapping, for the auth methods and engine paths that live in their own
-   * modules (vaultAuth.ts, vaultOidc.ts, vaultStatic.ts). `token: ''` sends none (logins); `query` goes on
+   * modules (auth.ts, oidc.ts, staticRoles.ts). `token: ''` sends none (logins); `query` goes on
    * reads. Resolves with Vault's whole envelope.
    */
   async request(
     capability: Capability,
     path: string,
-    options: { data?: Json; query?: Record<string, string>; signal?: AbortSignal; token?: string } = {},
+    options: { data?: Json; query?: Record<string, string>; signal?: AbortSignal; token?: string; shape?: AnswerShape } = {},
   ): Promise<Json> {
     const token = options.token ?? this.token;
     if (token === undefined) {
@@ -438,6 +401,7 @@ export class VaultClient {
         signal: options.signal,
         probeToken: token !== '',
         token,
+        shape: options.shape,
       },
     );
     refuseWrapped(body, this.address, path);
@@ -523,7 +487,7 @@ export class VaultClient {
     const sdk = await import('./vaultSdk');
     const api = sdk.nodeVault({
       endpoint,
-      // Our own HTTP exchange (vaultHttp.ts): a deadline for the whole answer, cancellable, with a size ceiling.
+      // Our own HTTP exchange (http.ts): a deadline for the whole answer, cancellable, with a size ceiling.
       'request-promise': vaultTransport,
       namespace: server.namespace || undefined,
       // node-vault's default logger prints request bodies (a userpass password) when DEBUG=node-vault* is set.
@@ -553,10 +517,6 @@ export function transportWarning(server: Pick<VaultServer, 'address' | 'tlsSkipV
     return `TLS certificate checks are OFF for Vault at ${server.address}: anyone on the network path can read your token and credentials; use this only for a lab server.`;
   }
   return undefined;
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 function leasedCredentials(body: Json, where: Pick<Lease, 'server' | 'mount' | 'role' | 'credentialType'>): LeasedCredentials {

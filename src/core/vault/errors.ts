@@ -3,7 +3,7 @@
 import { UserError } from '../userError';
 
 /** What a failed Vault call told us, with nothing secret in it (an error object may carry the request and its token). */
-export interface VaultFailure {
+interface VaultFailure {
   status?: number;
   errors: string[];
   /** Socket, TLS or timeout code (`ECONNREFUSED`, `ECONNABORTED`, `DEPTH_ZERO_SELF_SIGNED_CERT`, ...). */

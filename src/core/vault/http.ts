@@ -6,10 +6,10 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 
 /** Real Vault answers (a mount table, a secret) are kilobytes; nothing near this is one. */
-export const MAX_VAULT_BODY_BYTES = 4 * 1024 * 1024;
+const MAX_VAULT_BODY_BYTES = 4 * 1024 * 1024;
 
 /** What node-vault hands over: its own request options merged with ours. */
-export interface VaultHttpRequest {
+interface VaultHttpRequest {
   method: string;
   uri: string;
   headers?: Record<string, string>;
@@ -23,7 +23,7 @@ export interface VaultHttpRequest {
   maxBodyBytes?: number;
 }
 
-export interface VaultHttpReply {
+interface VaultHttpReply {
   statusCode: number;
   /** Parsed JSON, the raw text when it is not JSON, or undefined when empty. */
   body: unknown;
@@ -31,7 +31,7 @@ export interface VaultHttpReply {
 }
 
 /** A failure before any answer: `code` is a socket code, `ETIMEDOUT` for the deadline, `ABORT_ERR` for a cancel. */
-export class VaultHttpError extends Error {
+class VaultHttpError extends Error {
   constructor(
     message: string,
     readonly code: string,
@@ -46,7 +46,7 @@ export const vaultTransport = {
   defaults: (defaults: Partial<VaultHttpRequest>) => (options: VaultHttpRequest) => vaultRequest({ ...defaults, ...options }),
 };
 
-export function vaultRequest(options: VaultHttpRequest): Promise<VaultHttpReply> {
+function vaultRequest(options: VaultHttpRequest): Promise<VaultHttpReply> {
   return new Promise((resolve, reject) => {
     const url = new URL(options.uri);
     const body = options.json !== undefined && options.json !== true ? JSON.stringify(options.json) : undefined;

@@ -13,7 +13,7 @@ export interface StaticRole {
   rotationPeriodSeconds: number;
 }
 
-export interface StaticCredentials {
+interface StaticCredentials {
   /** No `expiration`: they do not expire, they rotate (see rotatesAt). */
   credentials: AwsCredentials;
   /** When Vault replaces (and deletes) these keys, when it says so (Vault >= 1.16 `expiration`, or `ttl`). */
@@ -93,9 +93,9 @@ export const ROTATION_LATENESS_MS = 90_000;
 /** How often the keys are read again while a rotation is owed. */
 export const ROTATION_POLL_MS = 5_000;
 /** The first look after the rotation time: Vault's clock and ours differ a little. */
-export const ROTATION_GRACE_MS = 2_000;
+const ROTATION_GRACE_MS = 2_000;
 
-export type RotationStep =
+type RotationStep =
   /** Vault has new keys: terminals must get them. */
   | { kind: 'rotated' }
   /** The same keys, not yet due: look again at the next check (firstRotationCheckIn). */

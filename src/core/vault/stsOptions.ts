@@ -3,7 +3,7 @@
 // with mfa_serial_number, and the role's policy to read before choosing. Pure functions, no I/O.
 import type { TokenInfo, VaultRole } from './client';
 
-export interface TtlChoice {
+interface TtlChoice {
   /** Seconds to send as `ttl`; undefined leaves it to Vault (the role's default). */
   seconds: number | undefined;
   label: string;
@@ -66,10 +66,6 @@ export function checkSessionName(name: string): string | undefined {
 /** session_token roles with an MFA device need a code from it with each lease. */
 export function needsMfaCode(role: Pick<VaultRole, 'credentialTypes' | 'mfaSerialNumber'>, credentialType: string): boolean {
   return credentialType === 'session_token' && role.credentialTypes.includes('session_token') && !!role.mfaSerialNumber;
-}
-
-export function checkMfaCode(code: string): string | undefined {
-  return /^\d{6}$/.test(code.trim()) ? undefined : 'Enter the 6-digit code from the MFA device.';
 }
 
 /** The role's policy as tooltip lines: managed policy ARNs, then the inline document pretty-printed. */

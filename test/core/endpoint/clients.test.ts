@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { CredentialEndpoint, EXTERNAL_REVOKED_MESSAGE, NO_ACTIVE_ROLE_MESSAGE } from '../../../src/core/endpoint/server';
 import { externalProfileText, newSocketPath, socketFolders } from '../../../src/core/endpoint/externalSockets';
 import type { Identity } from '../../../src/core/session';
-import { endpointEnvironment, type EnvironmentCollectionChanges, strictPinnedEnvironment } from '../../../src/core/endpoint/terminalEnv';
+import { endpointEnvironment, type EnvironmentCollectionChanges, pinnedTerminalEnvironment } from '../../../src/core/endpoint/terminalEnv';
 import { helperCommand, writeTerminalProfile } from '../../../src/core/endpoint/terminalProfile';
 import { CredentialsFileGuard, hasGeneratedProfile, moveGeneratedProfile } from '../../../src/core/endpoint/credentialsGuard';
 import { type EndpointWorld, startEndpointWorld, TestProvider } from '../../support/endpointWorld';
@@ -90,17 +90,29 @@ let offsetMs = 0;
 const tokens: string[] = [];
 const logs: string[] = [];
 
-/** What VS Code does: the terminal's own variables, then the collection's replace and prepend on top. */
-function terminalEnv(changes: EnvironmentCollectionChanges, own: Record<string, string> = {}): Record<string, string> {
-  const env = { ...base, ...own, ...changes.replace };
+/**
+ * What VS Code does: the inherited environment, the terminal's own variables (null removes one), then the
+ * collection's replace and prepend on top.
+ */
+function terminalEnv(
+  changes: EnvironmentCollectionChanges,
+  own: Record<string, string | null> = {},
+  inherited: Record<string, string> = {},
+): Record<string, string> {
+  const env: Record<string, string> = { ...base, ...inherited };
+  for (const [name, value] of Object.entries(own)) {
+    if (value === null) delete env[name];
+    else env[name] = value;
+  }
+  Object.assign(env, changes.replace);
   for (const [name, value] of Object.entries(changes.prepend)) {
     env[name] = value + (env[name] ?? '');
   }
   return env;
 }
 
-const windowEnv = (own?: Record<string, string>) =>
-  terminalEnv(endpointEnvironment({ configFile, endpointUrl, followingToken: following }), own);
+const windowEnv = (own?: Record<string, string | null>, inherited?: Record<string, string>) =>
+  terminalEnv(endpointEnvironment({ configFile, endpointUrl, followingToken: following }), own, inherited);
 
 interface Outcome {
   code: number;
@@ -309,23 +321,27 @@ describe('real clients in an endpoint-mode terminal', () => {
     assert.equal(JSON.parse((await cli(windowEnv())).stdout).Arn, READONLY_ARN);
   });
 
-  it('a strictEnv pinned terminal, which VS Code gives no collection, is its role in its own region', { skip: noCli }, async () => {
-    const deployer = { ...(await world.assume('dev-deployer')), region: 'ap-south-1' };
-    const pinned = endpoint.issueToken({ kind: 'pinned', identity: deployer });
-    tokens.push(pinned);
-    const inherited = { ...base, AWS_CONTAINER_AUTHORIZATION_TOKEN: 'from-the-parent', AWS_CA_BUNDLE: '' };
-    const env = strictPinnedEnvironment(inherited, { configFile, endpointUrl, followingToken: following }, pinned, deployer);
-    assert.equal(env.AWS_CONTAINER_AUTHORIZATION_TOKEN, pinned);
-    assert.equal(env.AWS_ACCESS_KEY_ID, undefined);
-    assert.equal(env.AWS_SECRET_ACCESS_KEY, undefined);
-    assert.equal(env.AWS_PROFILE, 'iam-switchboard');
-    assert.equal(env.AWS_CA_BUNDLE, '');
-    assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
-    assert.match((await cli(env, 'configure', 'list')).stdout, /region\s+ap-south-1\s+env/);
-    const bySdk = await sdk(env);
-    assert.match(JSON.parse(bySdk.stdout).arn, DEPLOYER_ARN);
-    assert.equal(JSON.parse(bySdk.stdout).region, 'ap-south-1');
-  });
+  it(
+    "Open Terminal as Role: its own environment under the window's collection is its role in its own region",
+    { skip: noCli },
+    async () => {
+      const deployer = { ...(await world.assume('dev-deployer')), region: 'ap-south-1' };
+      const pinned = endpoint.issueToken({ kind: 'pinned', identity: deployer });
+      tokens.push(pinned);
+      const own = pinnedTerminalEnvironment({ configFile, endpointUrl, followingToken: following }, pinned, deployer);
+      const env = windowEnv(own, { AWS_CONTAINER_AUTHORIZATION_TOKEN: 'from-the-parent', AWS_CA_BUNDLE: '' });
+      assert.equal(env.AWS_CONTAINER_AUTHORIZATION_TOKEN, `${following},${pinned}`);
+      assert.ok(!env.AWS_ACCESS_KEY_ID);
+      assert.ok(!env.AWS_SECRET_ACCESS_KEY);
+      assert.equal(env.AWS_PROFILE, 'iam-switchboard');
+      assert.equal(env.AWS_CA_BUNDLE, '');
+      assert.match(JSON.parse((await cli(env)).stdout).Arn, DEPLOYER_ARN);
+      assert.match((await cli(env, 'configure', 'list')).stdout, /region\s+ap-south-1\s+env/);
+      const bySdk = await sdk(env);
+      assert.match(JSON.parse(bySdk.stdout).arn, DEPLOYER_ARN);
+      assert.equal(JSON.parse(bySdk.stdout).region, 'ap-south-1');
+    },
+  );
 
   it(
     'the same terminal follows a switch at its next call, and after Clear the CLI and boto3 print the endpoint message',

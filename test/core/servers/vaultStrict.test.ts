@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import nodeVault = require('node-vault');
-import { loginLdap } from '../../../src/core/vault/auth';
+import { loginWithPassword } from '../../../src/core/vault/auth';
 import { VaultClient } from '../../../src/core/vault/client';
 import { type LocalServers, startServers } from '../../servers';
 
@@ -118,7 +118,7 @@ describe('tokens and LDAP', () => {
       errors: ['password cannot be of zero length when passwordless binds are being denied'],
     });
     const client = new VaultClient({ name: 'local', address: servers.vault.url }, { timeoutMs: 5000 });
-    await assert.rejects(loginLdap(client, 'carol', ''), (error: Error & { code?: string }) => {
+    await assert.rejects(loginWithPassword(client, 'ldap', 'carol', ''), (error: Error & { code?: string }) => {
       assert.equal(error.message, 'Vault refuses an empty LDAP password: enter the password of carol and sign in again.');
       return true;
     });

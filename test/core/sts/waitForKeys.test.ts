@@ -8,6 +8,7 @@ import { VaultClient } from '../../../src/core/vault/client';
 import { waitUntilUsable } from '../../../src/core/sts/waitForKeys';
 import { type LocalServers, startServers } from '../../servers';
 import { rejectsWith } from '../rejectsWith';
+import { loginWithPassword } from '../../../src/core/vault/auth';
 
 const PROPAGATION_MS = 1500;
 
@@ -27,7 +28,7 @@ describe('waiting for new iam_user keys through trouble', () => {
   before(async () => {
     servers = await startServers({ aws: { keyPropagationMs: PROPAGATION_MS } });
     alice = new VaultClient({ name: 'local', address: servers.vault.url });
-    alice.setToken((await alice.loginUserpass('alice', 'alice-password')).token);
+    alice.setToken((await loginWithPassword(alice, 'userpass', 'alice', 'alice-password')).token);
   });
   after(() => servers.close());
 

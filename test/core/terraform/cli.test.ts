@@ -58,7 +58,7 @@ test('real terraform output -json over the state fixture gives the same role ARN
   }
 });
 
-test('a failing terraform becomes its first Error line and a next step', async (t) => {
+test('a failing terraform becomes its exit code, its Error heading and what to run for the full output', async (t) => {
   const dir = tempDir(t);
   const terraform = fakeTerraform(
     dir,
@@ -68,9 +68,30 @@ test('a failing terraform becomes its first Error line and a next step', async (
     terraformOutputJson(terraform, dir, { timeoutMs: 10_000 }),
     isUserError(
       'TerraformFailed',
-      /^'terraform output -json' failed: Error: Backend initialization required, please run "terraform init"\. Run it in a terminal in /,
+      /^'terraform output -json' failed \(exit code 1\): Backend initialization required, please run "terraform init"\. Run 'terraform output -json' in a terminal in .+ to see its full output\.$/,
     ),
   );
+});
+
+test('a value terraform quotes on stderr reaches neither the message nor the logged detail', async (t) => {
+  const dir = tempDir(t);
+  const secret = 'hunter2-db-PASSWORD';
+  // A diagnostic quoting a tfvars line, and one whose heading itself carries a value.
+  for (const stderr of [
+    `\\n╷\\n│ Error: Invalid value for input variable\\n│\\n│   on terraform.tfvars line 3:\\n│    3: db_password = "${secret}"\\n╵\\n`,
+    `\\n╷\\n│ Error: error configuring S3 Backend: bad secret key ${secret}\\n╵\\n`,
+    `${secret}\\n`,
+  ]) {
+    const terraform = fakeTerraform(dir, `printf '${stderr}' >&2; exit 1`);
+    const error = await terraformOutputJson(terraform, dir, { timeoutMs: 10_000 }).then(
+      () => assert.fail('terraform failed, so must the import'),
+      (e: unknown) => e as UserError,
+    );
+    assert.equal(error.code, 'TerraformFailed');
+    // What showError logs: the message and the detail.
+    assert.doesNotMatch(`${error.message} ${error.detail ?? ''}`, new RegExp(secret));
+    assert.match(error.message, /^'terraform output -json' failed \(exit code 1\)(: Invalid value for input variable)?\. Run /);
+  }
 });
 
 test('a terraform that hangs is stopped at the timeout', async (t) => {

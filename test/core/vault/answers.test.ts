@@ -9,6 +9,7 @@ import { VaultClient } from '../../../src/core/vault/client';
 import { MAX_TTL_SECONDS } from '../../../src/core/vault/answers';
 import { type LocalServers, startServers } from '../../servers';
 import { rejectsWith } from '../rejectsWith';
+import { loginWithPassword } from '../../../src/core/vault/auth';
 
 type Answer = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -83,7 +84,7 @@ describe('Vault answers that are not Vault answers', () => {
       const health = await client.health();
       assert.equal(health.status, 'unreachable');
       assert.equal(health.code, 'VaultBadAnswer');
-      const error = await rejectsWith(client.loginUserpass('alice', 'alice-password'), 'VaultBadAnswer');
+      const error = await rejectsWith(loginWithPassword(client, 'userpass', 'alice', 'alice-password'), 'VaultBadAnswer');
       assert.match(error.message, /did not give a Vault answer \(HTTP \d+\)/);
       assert.doesNotMatch(error.message, /proxy<|Bad Gateway|sign in to the proxy/i);
       await rejectsWith(client.lookupSelf(), 'VaultBadAnswer');
@@ -226,7 +227,7 @@ describe('Vault server addresses', () => {
         'https://',
       ]) {
         const client = new VaultClient({ name: 'broken', address: address as string });
-        const error = await rejectsWith(client.loginUserpass('alice', 'alice-password'), 'VaultBadAddress');
+        const error = await rejectsWith(loginWithPassword(client, 'userpass', 'alice', 'alice-password'), 'VaultBadAddress');
         assert.match(error.message, /"broken" has no valid address; set its address in iamSwitchboard\.vault\.servers/);
         assert.equal((await client.health()).code, 'VaultBadAddress');
       }
@@ -245,7 +246,7 @@ describe('leases we gave up on, against the local Vault', () => {
   before(async () => {
     servers = await startServers();
     const login = new VaultClient({ name: 'local', address: servers.vault.url });
-    token = (await login.loginUserpass('alice', 'alice-password')).token;
+    token = (await loginWithPassword(login, 'userpass', 'alice', 'alice-password')).token;
   });
   after(() => servers.close());
 

@@ -8,6 +8,7 @@ import { VaultClient } from '../../../src/core/vault/client';
 import { findCliToken } from '../../../src/core/vault/cliToken';
 import { type LocalServers, startServers } from '../../servers';
 import { type VaultServer as LocalVault, startVaultServer } from '../../servers/vault';
+import { loginWithPassword } from '../../../src/core/vault/auth';
 
 describe('the vault CLI token', () => {
   let servers: LocalServers;
@@ -20,7 +21,7 @@ describe('the vault CLI token', () => {
     servers = await startServers();
     other = await startVaultServer({ awsEndpoint: servers.aws.url });
     client = new VaultClient({ name: 'local', address: servers.vault.url }, { timeoutMs: 5000 });
-    aliceToken = (await client.loginUserpass('alice', 'alice-password')).token;
+    aliceToken = (await loginWithPassword(client, 'userpass', 'alice', 'alice-password')).token;
   });
   after(async () => {
     await other.close();
@@ -50,7 +51,7 @@ describe('the vault CLI token', () => {
   });
 
   test('a token from another Vault server is refused, naming where the CLI points', async () => {
-    const foreign = await new VaultClient({ name: 'other', address: other.url }).loginUserpass('alice', 'alice-password');
+    const foreign = await loginWithPassword(new VaultClient({ name: 'other', address: other.url }), 'userpass', 'alice', 'alice-password');
     writeFileSync(join(home, '.vault-token'), foreign.token);
     const found = await findCliToken(client, { env: { VAULT_ADDR: other.url }, homeDir: home });
     assert.ok(found.kind === 'rejected', found.kind);

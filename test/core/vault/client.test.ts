@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentials } from '../../../src/core/session';
 import { UserError } from '../../../src/core/userError';
-import { transportWarning, VaultClient, type VaultServer, waitUntilUsable } from '../../../src/core/vault/client';
+import { transportWarning, VaultClient, type VaultServer } from '../../../src/core/vault/client';
+import { waitUntilUsable } from '../../../src/core/sts/waitForKeys';
 import { type LocalServers, startServers } from '../../servers';
+import { loginWithPassword } from '../../../src/core/vault/auth';
 
 async function callerArn(endpoint: string, credentials: AwsCredentials): Promise<string> {
   const sts = new STSClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
@@ -65,7 +67,7 @@ describe('Vault client against the local Vault', () => {
   before(async () => {
     servers = await startServers({ vault: { leaseTtlSeconds: 60, leaseMaxTtlSeconds: 600 } });
     alice = new VaultClient(server(servers.vault.url), { timeoutMs: 5000 });
-    aliceToken = (await alice.loginUserpass('alice', 'alice-password')).token;
+    aliceToken = (await loginWithPassword(alice, 'userpass', 'alice', 'alice-password')).token;
     alice.setToken(aliceToken);
   });
   after(() => servers.close());
@@ -94,17 +96,17 @@ describe('Vault client against the local Vault', () => {
 
   test('a wrong password says so', async () => {
     const client = new VaultClient(server(servers.vault.url));
-    const error = await userError(client.loginUserpass('alice', 'wrong'), 'VaultLoginFailed');
+    const error = await userError(loginWithPassword(client, 'userpass', 'alice', 'wrong'), 'VaultLoginFailed');
     assert.doesNotMatch(error.message + error.detail, /wrong/);
   });
 
   test('a failed sign-in leaves the client signed in as before; a new token is only checked until adopted', async () => {
     const client = new VaultClient(server(servers.vault.url), { token: aliceToken });
-    await userError(client.loginUserpass('alice', 'wrong'), 'VaultLoginFailed');
+    await userError(loginWithPassword(client, 'userpass', 'alice', 'wrong'), 'VaultLoginFailed');
     await userError(client.checkToken('not-a-token'), 'VaultTokenExpired');
     assert.equal((await client.lookupSelf()).displayName, 'userpass-alice');
 
-    const reader = await client.loginUserpass('readonly', 'readonly-password');
+    const reader = await loginWithPassword(client, 'userpass', 'readonly', 'readonly-password');
     assert.equal((await client.checkToken(reader.token)).displayName, 'userpass-readonly');
     assert.equal((await client.lookupSelf()).displayName, 'userpass-alice', 'checking a token does not adopt it');
     client.setToken(reader.token);
@@ -114,9 +116,11 @@ describe('Vault client against the local Vault', () => {
   test('with DEBUG=node-vault* in the environment, signing in prints no password', async () => {
     // node-vault reads DEBUG when first loaded, so the sign-in runs in a fresh process.
     const vaultModule = join(__dirname, '../../../src/core/vault/client.js');
+    const authModule = join(__dirname, '../../../src/core/vault/auth.js');
     const script = `
       const { VaultClient } = require(${JSON.stringify(vaultModule)});
-      new VaultClient({ name: 'local', address: process.argv[1] }).loginUserpass('alice', 'alice-password')
+      const { loginWithPassword } = require(${JSON.stringify(authModule)});
+      loginWithPassword(new VaultClient({ name: 'local', address: process.argv[1] }), 'userpass', 'alice', 'alice-password')
         .then(() => console.log('signed in'), (error) => { console.log(error.message); process.exitCode = 1; });`;
     const output = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
       execFile(
@@ -211,7 +215,7 @@ describe('Vault client against the local Vault', () => {
 
   test('a token without the policy sees a forbidden role list and a denial naming path and capability', async () => {
     const reader = new VaultClient(server(servers.vault.url));
-    reader.setToken((await reader.loginUserpass('readonly', 'readonly-password')).token);
+    reader.setToken((await loginWithPassword(reader, 'userpass', 'readonly', 'readonly-password')).token);
     const roles = await reader.listRoles('aws');
     assert.equal(roles.kind, 'forbidden');
     assert.deepEqual(await reader.listAwsMounts(), ['aws'], 'falls back to the usual mount when sys/mounts is forbidden');
@@ -428,7 +432,7 @@ describe('waiting for new iam_user keys', () => {
   before(async () => {
     servers = await startServers({ aws: { keyPropagationMs: 1500 } });
     alice = new VaultClient(server(servers.vault.url));
-    alice.setToken((await alice.loginUserpass('alice', 'alice-password')).token);
+    alice.setToken((await loginWithPassword(alice, 'userpass', 'alice', 'alice-password')).token);
   });
   after(() => servers.close());
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../../../src/core/userError';
 import { VaultClient } from '../../../src/core/vault/client';
-import { loginLdap, resolveAuth } from '../../../src/core/vault/auth';
+import { loginWithPassword, resolveAuth } from '../../../src/core/vault/auth';
 import { type LocalServers, startServers } from '../../servers';
 
 describe('LDAP sign-in and wrapped answers', () => {
@@ -17,7 +17,7 @@ describe('LDAP sign-in and wrapped answers', () => {
   after(() => servers.close());
 
   test("LDAP sign-in gives a token with the policies of the user's directory groups", async () => {
-    const { token, info } = await loginLdap(client, 'carol', 'carol-ldap-password');
+    const { token, info } = await loginWithPassword(client, 'ldap', 'carol', 'carol-ldap-password');
     assert.equal(info.displayName, 'ldap-carol');
     assert.deepEqual(info.policies, ['aws-dev', 'default']);
     client.setToken(token);
@@ -27,18 +27,18 @@ describe('LDAP sign-in and wrapped answers', () => {
 
   test('a wrong LDAP password says the username or password was rejected', async () => {
     await assert.rejects(
-      loginLdap(client, 'carol', 'wrong'),
+      loginWithPassword(client, 'ldap', 'carol', 'wrong'),
       (error: unknown) => error instanceof UserError && error.code === 'VaultLoginFailed',
     );
     await assert.rejects(
-      loginLdap(client, 'nobody', 'x'),
+      loginWithPassword(client, 'ldap', 'nobody', 'x'),
       (error: unknown) => error instanceof UserError && error.code === 'VaultLoginFailed',
     );
   });
 
   test('an LDAP mount that does not exist is named, not reported as "not signed in"', async () => {
     await assert.rejects(
-      loginLdap(client, 'carol', 'carol-ldap-password', { mount: 'corp-ldap' }),
+      loginWithPassword(client, 'ldap', 'carol', 'carol-ldap-password', { mount: 'corp-ldap' }),
       (error: unknown) =>
         error instanceof UserError &&
         error.code === 'VaultAuthMountNotFound' &&
@@ -59,7 +59,7 @@ describe('LDAP sign-in and wrapped answers', () => {
   });
 
   test('a response-wrapped answer is refused with what to change, not read as missing keys', async () => {
-    const { token } = await client.loginUserpass('alice', 'alice-password');
+    const { token } = await loginWithPassword(client, 'userpass', 'alice', 'alice-password');
     client.setToken(token);
     servers.vault.forceWrapping(300);
     try {

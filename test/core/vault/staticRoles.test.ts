@@ -7,6 +7,7 @@ import { UserError } from '../../../src/core/userError';
 import { VaultClient } from '../../../src/core/vault/client';
 import { listStaticRoles, readStaticCredentials, readStaticRole, rotationTime } from '../../../src/core/vault/staticRoles';
 import { type LocalServers, startServers } from '../../servers';
+import { loginWithPassword } from '../../../src/core/vault/auth';
 
 async function callerOf(endpoint: string, credentials: AwsCredentials): Promise<string> {
   const sts = new STSClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
@@ -26,7 +27,7 @@ describe('Vault static roles', () => {
   before(async () => {
     servers = await startServers();
     alice = new VaultClient({ name: 'local', address: servers.vault.url }, { timeoutMs: 5000 });
-    alice.setToken((await alice.loginUserpass('alice', 'alice-password')).token);
+    alice.setToken((await loginWithPassword(alice, 'userpass', 'alice', 'alice-password')).token);
   });
   after(() => servers.close());
 
@@ -90,7 +91,7 @@ describe('Vault static roles', () => {
 
   test('a token without the policy sees the static role list as forbidden', async () => {
     const readonly = new VaultClient({ name: 'local', address: servers.vault.url }, { timeoutMs: 5000 });
-    readonly.setToken((await readonly.loginUserpass('readonly', 'readonly-password')).token);
+    readonly.setToken((await loginWithPassword(readonly, 'userpass', 'readonly', 'readonly-password')).token);
     assert.equal((await listStaticRoles(readonly, 'aws')).kind, 'forbidden');
   });
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentials } from '../../../src/core/session';
 import { VaultClient } from '../../../src/core/vault/client';
-import { loginLdap } from '../../../src/core/vault/auth';
+import { loginWithPassword } from '../../../src/core/vault/auth';
 import { checkSessionName, defaultSessionName, needsMfaCode, rolePolicyLines, ttlChoices } from '../../../src/core/vault/stsOptions';
 import { type LocalServers, startServers } from '../../servers';
 import { totp } from '../../servers/aws';
@@ -31,7 +31,7 @@ describe('Vault STS credential options', () => {
   before(async () => {
     servers = await startServers();
     carol = new VaultClient({ name: 'local', address: servers.vault.url }, { timeoutMs: 5000 });
-    const signedIn = await loginLdap(carol, 'carol', 'carol-ldap-password');
+    const signedIn = await loginWithPassword(carol, 'ldap', 'carol', 'carol-ldap-password');
     carol.setToken(signedIn.token);
     carolName = defaultSessionName(signedIn.info);
   });

@@ -1,7 +1,7 @@
 // The local HashiCorp Vault for tests and the demo: token, userpass, LDAP and OIDC auth (with an identity
 // provider page of its own) and ACL policies, sys/health, sys/mounts, seal, sys/leases, response wrapping, and
 // the AWS secrets engine (dynamic and static roles) backed by the local STS/IAM server, all speaking the HTTP
-// shapes in shared/vault-api.md.
+// shapes of Vault's API (https://developer.hashicorp.com/vault/api-docs).
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_POLICY, type PolicyRules, awsDeveloperPolicy } from './acl';
 import { type TokenEntry, TokenStore, type UserpassUser, authRoutes, authorize, randomToken } from './auth';
