@@ -143,7 +143,10 @@ const tagRole: ActionHandler = (context) => {
 const untagRole: ActionHandler = (context) => {
   const role = targetRole(context, 'UntagRole', 'write');
   const keys = new Set(Object.values(Object.fromEntries([...context.params].filter(([k]) => k.startsWith('TagKeys.member.')))));
-  roleTags.set(role, (roleTags.get(role) ?? []).filter((t) => !keys.has(t.Key)));
+  roleTags.set(
+    role,
+    (roleTags.get(role) ?? []).filter((t) => !keys.has(t.Key)),
+  );
   return undefined;
 };
 
@@ -229,7 +232,11 @@ function refusal(context: ActionContext, action: string, resource: string, ident
 }
 
 function denied(context: ActionContext, action: string, shown: string, why: string): AwsError {
-  return new AwsError(403, 'AccessDenied', `User: ${callerArn(context.caller)} is not authorized to perform: iam:${action} on resource: ${shown} ${why}`);
+  return new AwsError(
+    403,
+    'AccessDenied',
+    `User: ${callerArn(context.caller)} is not authorized to perform: iam:${action} on resource: ${shown} ${why}`,
+  );
 }
 
 /**

@@ -58,4 +58,3 @@ export function evaluate(documents: PolicyDocument[], request: PolicyRequest): D
   if (statements.some((s) => s.Effect === 'Deny' && statementApplies(s, request))) return 'explicitDeny';
   return statements.some((s) => s.Effect === 'Allow' && statementApplies(s, request)) ? 'allow' : 'implicitDeny';
 }
-

@@ -115,7 +115,11 @@ function sessionPolicies(params: URLSearchParams, world: World): SessionPolicies
   const used = policy !== null || arns.length > 0 || tags.length > 0;
   const packedPercent = used ? Math.ceil((deflateRawSync(packedText).length * 100) / PACKED_LIMIT_BYTES) : undefined;
   if (packedPercent !== undefined && packedPercent > 100) {
-    throw new AwsError(400, 'PackedPolicyTooLarge', `Packed policy consumes ${packedPercent}% of allotted space, please use smaller policy.`);
+    throw new AwsError(
+      400,
+      'PackedPolicyTooLarge',
+      `Packed policy consumes ${packedPercent}% of allotted space, please use smaller policy.`,
+    );
   }
   if (policy === null && arns.length === 0) return { packedPercent };
   const managed = arns.map((arn) => findManagedPolicy(world, arn)?.document ?? { Statement: [] });
