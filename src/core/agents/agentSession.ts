@@ -11,6 +11,11 @@ import { AGENT_SESSION_SECONDS, type AgentAccess, type AgentPlanInput, planAgent
 export { type AgentAccess, type AgentAccessSettings, AGENT_ACCESS_VALUES } from './agentPlan';
 
 export interface AgentSessionRequest extends AgentPlanInput {
+  /**
+   * The previous agent session of this role came back with sourceIdentitySet=false: ask without SourceIdentity at
+   * once, so each 15-minute refresh costs one AssumeRole, not a refused one and a second.
+   */
+  withoutSourceIdentity?: boolean;
   sts: StsSettings & { cache?: StsCache; signal?: AbortSignal; log?: (line: string) => void };
 }
 
@@ -40,9 +45,14 @@ export interface AgentIdentity {
  */
 export async function agentSession(request: AgentSessionRequest): Promise<AgentIdentity> {
   const plan = planAgentSession(request);
-  const access = request.settings.access;
   if (plan.kind === 'same') {
-    return { access, credentials: request.person.credentials, arn: request.person.arn, designated: false, sourceIdentitySet: false };
+    return {
+      access: request.settings.access,
+      credentials: request.person.credentials,
+      arn: request.person.arn,
+      designated: false,
+      sourceIdentitySet: false,
+    };
   }
   const attempt = (sourceIdentity: string | undefined) => {
     request.sts.log?.(
@@ -50,6 +60,11 @@ export async function agentSession(request: AgentSessionRequest): Promise<AgentI
     );
     return callAssumeRole(request, plan, sourceIdentity);
   };
+  const withoutSourceIdentity = () =>
+    attempt(undefined).catch((error: unknown) => {
+      throw agentError(error, request.agent, plan.roleArn);
+    });
+  if (request.withoutSourceIdentity) return identityOf(request, plan, await withoutSourceIdentity(), false);
   let sourceIdentitySet = true;
   let answer: AssumeAnswer;
   try {
@@ -58,13 +73,15 @@ export async function agentSession(request: AgentSessionRequest): Promise<AgentI
     if (!(error instanceof UserError) || error.code !== 'AccessDenied') throw agentError(error, request.agent, plan.roleArn);
     // AWS answers the same AccessDenied when only sts:SetSourceIdentity is missing from the trust policy. The one
     // retry differs from the first call by SourceIdentity alone: any other refusal fails it too and is reported.
-    answer = await attempt(undefined).catch((retryError: unknown) => {
-      throw agentError(retryError, request.agent, plan.roleArn);
-    });
+    answer = await withoutSourceIdentity();
     sourceIdentitySet = false;
   }
+  return identityOf(request, plan, answer, sourceIdentitySet);
+}
+
+function identityOf(request: AgentSessionRequest, plan: AssumePlan, answer: AssumeAnswer, sourceIdentitySet: boolean): AgentIdentity {
   return {
-    access,
+    access: request.settings.access,
     credentials: answer.credentials,
     arn: answer.arn,
     roleArn: plan.roleArn,

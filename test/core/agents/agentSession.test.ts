@@ -113,6 +113,23 @@ describe('agent session', () => {
     assert.equal(server.trail().find((e) => e.arn === caller.arn)?.sourceIdentity, undefined);
   });
 
+  it('a refresh that already knows the role refuses SourceIdentity asks once', async () => {
+    const { identity, role, sts } = await person('dev-readonly');
+    const source = await roleSource(role, sts);
+    const before = server.stats().actions.AssumeRole ?? 0;
+    const refreshed = await agentSession({
+      agent: 'copilot',
+      person: identity,
+      source,
+      settings: { access: 'readOnly' },
+      sts,
+      withoutSourceIdentity: true,
+    });
+    assert.equal((server.stats().actions.AssumeRole ?? 0) - before, 1);
+    assert.equal(refreshed.sourceIdentitySet, false);
+    await deniedWrite(refreshed.credentials);
+  });
+
   it('the retry without SourceIdentity does not hide another refusal', async () => {
     // BreakGlass trusts another account only: alice may not assume it at all, so the agent gets nothing either.
     const role = roles.get('prod-breakglass')!;
