@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { checkNumericSettings } from '../core/settingsRanges';
 import { accountsFromLayers, expectedFromLayers, type Layers, shortest, strictest } from '../core/catalog/guardrails';
 import { parseDuration } from '../core/duration';
+import type { AgentAccessSettings } from '../core/agents/agentPlan';
+import { agentSettingsFromLayers } from '../core/agents/agentSettings';
 import type { AccountSetting } from '../core/catalog/roleCatalog';
 import type { VaultServer } from '../core/vault/client';
 
@@ -33,6 +35,8 @@ export interface Settings {
   /** IAM endpoint for Discover Roles; machine-scoped like the STS endpoint. */
   iamEndpoint?: string;
   guardrails: GuardrailSettings;
+  /** What AI agents' terminals and tools get: access a workspace may only tighten, roles from the person only. */
+  agents: AgentAccessSettings;
   /** Machine-scoped and restricted: only ever the person's own value, never a workspace's. */
   identityCenter?: IdentityCenterSetting;
   /** Identity Center account ids or names the tree and the switcher leave out. */
@@ -115,6 +119,12 @@ export function readSettings(): Settings {
       // Application-scoped (user settings only): a workspace could otherwise unmark production accounts.
       productionPatterns: config.get<string[]>('productionPatterns') ?? undefined,
     },
+    agents: agentSettingsFromLayers(
+      layers(config, 'agents.access'),
+      // Machine-scoped in package.json: they decide which role an agent's credentials come from.
+      config.inspect<unknown>('agents.policyArn')?.globalValue,
+      config.inspect<unknown>('agents.roles')?.globalValue,
+    ),
     identityCenter: identityCenterSetting(restricted<unknown>(config, 'identityCenter', undefined)),
     identityCenterHiddenAccounts: config.get<string[]>('identityCenterHiddenAccounts', []).filter((v) => typeof v === 'string'),
     vault: {

@@ -185,6 +185,37 @@ export async function assumeRole(role: RoleEntry, options: AssumeOptions): Promi
   return identityFrom(role, options.region, 'AssumeRole', response, role.needsMfa);
 }
 
+/** What may assume a role again, and how: for an agent's session of the same role, narrowed by session policies. */
+export interface RoleSource {
+  roleArn: string;
+  externalId?: string;
+  credentials: AwsCredentials;
+  /** `profile default`, or the ARN of the role session it came from: for messages and logs, never a secret. */
+  description: string;
+  /** The source is itself a role session (AWS then caps the new session at an hour). */
+  chained: boolean;
+}
+
+/**
+ * The source credentials `assumeRole` would use for `role` (cached per loaded config; an MFA role reuses the MFA
+ * session, asking for a code only when there is none). Undefined for roles a token or Identity Center assumes
+ * (web identity, permission sets): nothing there can assume them again with a session policy.
+ */
+export async function roleSource(role: RoleEntry, options: AssumeOptions): Promise<RoleSource | undefined> {
+  if (role.sso || role.source?.kind === 'webIdentity') {
+    return undefined;
+  }
+  checkUsable(role);
+  const source = await sourceFor(role, role.source as KeySource, options);
+  return {
+    roleArn: role.arn,
+    externalId: role.externalId,
+    credentials: source.credentials,
+    description: source.description,
+    chained: source.chained,
+  };
+}
+
 /**
  * role_arn + web_identity_token_file: AssumeRoleWithWebIdentity, unsigned, with the token read fresh each time
  * (the files rotate). The token is a credential: it goes to STS only, never to a log line or an error.

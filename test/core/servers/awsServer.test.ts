@@ -275,8 +275,8 @@ describe('IAM', () => {
     let marker: string | undefined;
     let pages = 0;
     do {
-      const page = await client.send(new ListRolesCommand({ MaxItems: 3, Marker: marker }));
-      assert.ok((page.Roles ?? []).length <= 3);
+      const page = await client.send(new ListRolesCommand({ MaxItems: 4, Marker: marker }));
+      assert.ok((page.Roles ?? []).length <= 4);
       seen.push(...(page.Roles ?? []));
       marker = page.IsTruncated ? page.Marker : undefined;
       assert.equal(page.IsTruncated, marker !== undefined);
@@ -285,7 +285,7 @@ describe('IAM', () => {
     assert.equal(pages, 2);
     assert.deepEqual(
       seen.map((r) => r.RoleName),
-      ['Deployer', 'ReadOnly', 'VaultS3', 'WebIdentityChained', 'WebIdentityDeploy', 'WebServer'],
+      ['Deployer', 'Developer', 'ReadOnly', 'VaultS3', 'WebIdentityChained', 'WebIdentityDeploy', 'WebServer'],
     );
     const vaultRole = seen.find((r) => r.RoleName === 'VaultS3');
     assert.equal(vaultRole?.Arn, 'arn:aws:iam::222222222222:role/vault/VaultS3');

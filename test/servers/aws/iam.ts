@@ -2,8 +2,8 @@
 // own identity policies allow it), and the user/key/policy management a Vault AWS secrets engine performs
 // (allowed only to users marked iamAdmin in the world).
 import { type ActionContext, type ActionHandler, integerParam, listParam, nameParam, requiredParam } from './actions';
-import { AwsError, accessDenied, noSuchEntity } from './errors';
-import { type UserRecord, callerAccount, callerArn, callerUser } from './identities';
+import { AwsError, accessDenied, constraintError, noSuchEntity } from './errors';
+import { type Tag, type UserRecord, callerAccount, callerArn, callerUser } from './identities';
 import { evaluate } from './policy';
 import {
   WORLD_CREATE_DATE,
@@ -83,20 +83,77 @@ function pageOf<T>(items: T[], keyOf: (item: T) => string, params: URLSearchPara
 }
 
 const listRoles: ActionHandler = (context) => {
+  const account = callerAccount(context.caller);
+  authorizeRoleListing(context, 'ListRoles', { arn: `arn:aws:iam::${account}:role/`, shown: `arn:aws:iam::${account}:role/` });
   const prefix = context.params.get('PathPrefix') ?? '/';
   const roles = rolesOfCaller(context)
     .filter((r) => (r.path ?? '/').startsWith(prefix))
     .sort((a, b) => a.name.localeCompare(b.name));
   const { page, tail } = pageOf(roles, (r) => r.name, context.params);
-  const account = callerAccount(context.caller);
   return el('Roles', members(page.map((r) => roleXml(account, r)))) + tail;
 };
 
 const getRole: ActionHandler = (context) => {
   const name = nameParam(context.params, 'RoleName', 1, 64);
+  const arn = roleArn(callerAccount(context.caller), name);
+  authorizeRoleListing(context, 'GetRole', { arn, shown: arn });
   const role = rolesOfCaller(context).find((r) => r.name === name);
   if (!role) throw noSuchEntity(`The role with name ${name} cannot be found.`);
   return el('Role', roleXml(callerAccount(context.caller), role));
+};
+
+/** Role tags live with the server (in memory), keyed by the world's role. */
+const roleTags = new WeakMap<WorldRole, Tag[]>();
+
+/**
+ * The role a role-tag action is about. IAM checks the permission before it looks the role up (a caller that may
+ * not tag learns nothing); the refusal names the role's ARN as AWS does for role resources.
+ */
+function targetRole(context: ActionContext, action: string, check: 'read' | 'write'): WorldRole {
+  const name = nameParam(context.params, 'RoleName', 1, 64);
+  const found = rolesOfCaller(context).find((r) => r.name === name);
+  const arn = roleArn(callerAccount(context.caller), name, found?.path);
+  if (check === 'read') authorizeRead(context, action, { arn, shown: arn });
+  else authorizeWrite(context, action, arn);
+  if (!found) throw noSuchEntity(`The role with name ${name} cannot be found.`);
+  return found;
+}
+
+/**
+ * Writes by roles (TagRole, UntagRole): allowed when the role's policies allow them and its session policies do
+ * too, so a read-only session of a role that may write is refused here, as AWS refuses it.
+ */
+function authorizeWrite(context: ActionContext, action: string, arn: string): void {
+  const why = refusal(context, action, arn);
+  if (why) throw denied(context, action, arn, why);
+}
+
+/** TagRole: at most 50 tags per role, keys 1-128 and values 0-256 characters (botocore iam model, tagListType). */
+const tagRole: ActionHandler = (context) => {
+  const role = targetRole(context, 'TagRole', 'write');
+  const tags = listParam(context.params, 'Tags').map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' }));
+  if (tags.length === 0) throw constraintError(undefined, 'tags', 'Member must not be null');
+  const merged = new Map((roleTags.get(role) ?? []).map((t) => [t.Key, t]));
+  for (const tag of tags) merged.set(tag.Key, tag);
+  if (merged.size > 50) throw new AwsError(409, 'LimitExceeded', 'Cannot exceed quota for TagsPerRole: 50');
+  roleTags.set(role, [...merged.values()]);
+  return undefined;
+};
+
+const untagRole: ActionHandler = (context) => {
+  const role = targetRole(context, 'UntagRole', 'write');
+  const keys = new Set(Object.values(Object.fromEntries([...context.params].filter(([k]) => k.startsWith('TagKeys.member.')))));
+  roleTags.set(
+    role,
+    (roleTags.get(role) ?? []).filter((t) => !keys.has(t.Key)),
+  );
+  return undefined;
+};
+
+const listRoleTags: ActionHandler = (context) => {
+  const role = targetRole(context, 'ListRoleTags', 'read');
+  const tags = roleTags.get(role) ?? [];
+  return el('Tags', members(tags.map((t) => leaf('Key', t.Key) + leaf('Value', t.Value)))) + leaf('IsTruncated', false);
 };
 
 /** The user an action is about: UserName if given, else the calling user (as IAM does). */
@@ -151,26 +208,57 @@ function parseDocument(text: string): PolicyDocument | undefined {
   }
 }
 
+/** The caller's session policies, when its AssumeRole was given any (undefined: nothing narrows it). */
+export function callerSessionPolicies({ caller }: ActionContext): PolicyDocument[] | undefined {
+  return caller.kind === 'session' ? caller.session.sessionPolicies : undefined;
+}
+
 /**
- * Read actions are allowed when the caller's identity policies allow them on the resource, with AWS's wording
- * for the refusal ("on resource: user alice", "group Developers", "policy arn:…").
+ * Why IAM refuses, in AWS's wording, which names the kind of policy: an identity-based policy or a session policy
+ * (IAM User Guide, "Troubleshoot access denied error messages"). Undefined when both allow.
+ */
+function refusal(context: ActionContext, action: string, resource: string, identityChecked = true): string | undefined {
+  const { caller } = context;
+  const usesUserKeys = caller.kind === 'user' || caller.session.kind === 'session-token';
+  const request = { action: `iam:${action}`, resource, userName: usesUserKeys ? callerUser(caller)?.name : undefined };
+  const session = callerSessionPolicies(context);
+  const own = identityChecked ? evaluate(callerPolicies(context), request) : 'allow';
+  const narrowed = session ? evaluate(session, request) : 'allow';
+  if (own === 'explicitDeny') return 'with an explicit deny in an identity-based policy';
+  if (narrowed === 'explicitDeny') return 'with an explicit deny in a session policy';
+  if (own !== 'allow') return `because no identity-based policy allows the iam:${action} action`;
+  if (narrowed !== 'allow') return `because no session policy allows the iam:${action} action`;
+  return undefined;
+}
+
+function denied(context: ActionContext, action: string, shown: string, why: string): AwsError {
+  return new AwsError(
+    403,
+    'AccessDenied',
+    `User: ${callerArn(context.caller)} is not authorized to perform: iam:${action} on resource: ${shown} ${why}`,
+  );
+}
+
+/**
+ * Read actions are allowed when the caller's identity policies allow them on the resource, and its session
+ * policies too when it has any, with AWS's wording for the refusal ("on resource: user alice", "group Developers",
+ * "policy arn:…").
  */
 function authorizeRead(context: ActionContext, action: string, resource: { arn: string; shown: string }): void {
   const { caller } = context;
   const usesUserKeys = caller.kind === 'user' || caller.session.kind === 'session-token';
   if (usesUserKeys && callerUser(caller)?.iamAdmin) return;
-  const userName = usesUserKeys ? callerUser(caller)?.name : undefined;
-  const decision = evaluate(callerPolicies(context), { action: `iam:${action}`, resource: resource.arn, userName });
-  if (decision === 'allow') return;
-  const why =
-    decision === 'explicitDeny'
-      ? `with an explicit deny in an identity-based policy`
-      : `because no identity-based policy allows the iam:${action} action`;
-  throw new AwsError(
-    403,
-    'AccessDenied',
-    `User: ${callerArn(caller)} is not authorized to perform: iam:${action} on resource: ${resource.shown} ${why}`,
-  );
+  const why = refusal(context, action, resource.arn);
+  if (why) throw denied(context, action, resource.shown, why);
+}
+
+/**
+ * ListRoles and GetRole: the world lets every identity see its account's roles (no identity policy is asked), but
+ * a session policy still narrows them, as it does every action of the session.
+ */
+function authorizeRoleListing(context: ActionContext, action: string, resource: { arn: string; shown: string }): void {
+  const why = refusal(context, action, resource.arn, false);
+  if (why) throw denied(context, action, resource.shown, why);
 }
 
 const userResource = (user: UserRecord) => ({ arn: user.arn, shown: `user ${user.name}` });
@@ -490,4 +578,7 @@ export const iamActions: Record<string, ActionHandler> = {
   GetPolicyVersion: getPolicyVersion,
   AddUserToGroup: groupMembership('AddUserToGroup'),
   RemoveUserFromGroup: groupMembership('RemoveUserFromGroup'),
+  TagRole: tagRole,
+  UntagRole: untagRole,
+  ListRoleTags: listRoleTags,
 };

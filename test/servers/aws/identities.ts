@@ -2,7 +2,7 @@
 // keys, and the temporary sessions STS issued. Runtime changes live in memory only.
 import { randomBytes } from 'node:crypto';
 import { expiredToken, invalidClientTokenId } from './errors';
-import { type World, type WorldMfaDevice, type WorldRole, WORLD_CREATE_DATE, uniqueId, userArn } from './world';
+import { type PolicyDocument, type World, type WorldMfaDevice, type WorldRole, WORLD_CREATE_DATE, uniqueId, userArn } from './world';
 
 export interface Clock {
   now(): number;
@@ -54,6 +54,14 @@ export interface SessionRecord {
   mfa: boolean;
   /** Issued by AssumeRole to a caller that was itself an assumed role. */
   chained: boolean;
+  /**
+   * AssumeRole's session policies (Policy and PolicyArns), when it was given any: the session may do only what
+   * both the role's policies and these allow.
+   */
+  sessionPolicies?: PolicyDocument[];
+  /** Set once by AssumeRole and kept by every session chained from it (CloudTrail records it on each call). */
+  sourceIdentity?: string;
+  tags?: Tag[];
 }
 
 export type Caller = { kind: 'user'; user: UserRecord; accessKeyId: string } | { kind: 'session'; session: SessionRecord };

@@ -38,6 +38,14 @@ export interface AwsServer {
   world: World;
   /** For the local Identity Center, whose role credentials are sessions of this server. */
   identities: Identities;
+  /** What CloudTrail would record of each signed STS/IAM call: who called, and the session's source identity. */
+  trail(): TrailEvent[];
+}
+
+export interface TrailEvent {
+  action: string;
+  arn: string;
+  sourceIdentity?: string;
 }
 
 export interface ServerStats {
@@ -147,6 +155,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
   const failures = new FailureSwitch();
   const stats: ServerStats = { requests: 0, actions: {}, connections: 0 };
   const holds: Array<{ arrive: () => void; released: Promise<void> }> = [];
+  const trail: TrailEvent[] = [];
 
   async function handleQueryApi(req: IncomingMessage, url: URL, res: ServerResponse, requestId: string): Promise<void> {
     const body = await readBody(req);
@@ -161,6 +170,8 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
       return sendXml(res, 200, queryResponse(action, STS_NAMESPACE, result, requestId), requestId);
     }
     const { caller, service } = await verifySignature(toReceived(req, url, body), identities);
+    const session = caller.kind === 'session' ? caller.session : undefined;
+    trail.push({ action, arn: session?.arn ?? (caller.kind === 'user' ? caller.user.arn : ''), sourceIdentity: session?.sourceIdentity });
     const api = SERVICES[service];
     const handler = api?.actions[action];
     if (!api || !handler) {
@@ -221,6 +232,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     }
     if (req.method === 'GET' && url.pathname === '/__test/issued') return sendJson(res, 200, identities.issuedSecrets());
     if (req.method === 'GET' && url.pathname === '/__test/requests') return sendJson(res, 200, stats);
+    if (req.method === 'GET' && url.pathname === '/__test/trail') return sendJson(res, 200, trail);
     if (req.method === 'GET' && url.pathname === '/__test/arrivals') return requests.serve(url, res);
     sendJson(res, 404, { error: `No control endpoint ${req.method} ${url.pathname}` });
   }
@@ -342,6 +354,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
       return { arrived, release };
     },
     issuedSecrets: () => identities.issuedSecrets(),
+    trail: () => trail.map((event) => ({ ...event })),
     stats: () => ({ ...stats, actions: { ...stats.actions } }),
     requests,
     keyUsableAt: (accessKeyId) => identities.keyUsableAt(accessKeyId),

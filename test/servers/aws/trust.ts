@@ -31,8 +31,11 @@ function principalMatch(statement: PolicyStatement, request: TrustRequest): Trus
   return account ? 'account' : undefined;
 }
 
-function actionMatches(statement: PolicyStatement): boolean {
-  return asList(statement.Action).some((action) => ['sts:AssumeRole', 'sts:*', '*'].includes(action));
+/** The trust policy is asked once per action: sts:AssumeRole, and sts:SetSourceIdentity / sts:TagSession when used. */
+export type TrustAction = 'sts:AssumeRole' | 'sts:SetSourceIdentity' | 'sts:TagSession';
+
+function actionMatches(statement: PolicyStatement, action: TrustAction): boolean {
+  return asList(statement.Action).some((a) => [action, 'sts:*', '*'].includes(a));
 }
 
 function contextValue(key: string, request: TrustRequest): string | undefined {
@@ -60,9 +63,9 @@ function conditionsHold(statement: PolicyStatement, request: TrustRequest): bool
 }
 
 /** Whether the trust policy lets the caller in, and how it named the caller (a direct name wins over the account). */
-export function trustGrant(policy: PolicyDocument, request: TrustRequest): TrustGrant | undefined {
+export function trustGrant(policy: PolicyDocument, request: TrustRequest, action: TrustAction = 'sts:AssumeRole'): TrustGrant | undefined {
   const match = (s: PolicyStatement): TrustGrant | undefined =>
-    actionMatches(s) && conditionsHold(s, request) ? principalMatch(s, request) : undefined;
+    actionMatches(s, action) && conditionsHold(s, request) ? principalMatch(s, request) : undefined;
   const statements = policy.Statement ?? [];
   if (statements.some((s) => s.Effect === 'Deny' && match(s) !== undefined)) return undefined;
   const grants = statements.filter((s) => s.Effect === 'Allow').map(match);
