@@ -6,6 +6,7 @@ import { UserError } from '../core/userError';
 import type { VaultServer } from '../core/vault/client';
 import { listStaticRoles } from '../core/vault/staticRoles';
 import { pickServer } from '../prompts/vaultPrompts';
+import { clockTime } from '../core/time';
 import type { VaultConnections, VaultDeps } from '../store/vaultConnections';
 import type { VaultStaticCredentials } from '../store/vaultStatic';
 import type { StaticRoleNode } from '../treeViews/vaultTree';
@@ -27,7 +28,7 @@ export class VaultStaticRoleCommands {
     this.deps.session.set(identity);
     const rotates =
       identity.origin.kind === 'vaultStatic' && identity.origin.rotatesAt
-        ? ` Vault rotates them at ${identity.origin.rotatesAt.toLocaleTimeString()}; new terminals then get the new keys.`
+        ? ` Vault rotates them at ${clockTime(identity.origin.rotatesAt)}; new terminals then get the new keys.`
         : '';
     void vscode.window.showInformationMessage(
       `Static keys of ${identity.label.replace(/^vault-static:/, '')} are in new terminals.${rotates}`,

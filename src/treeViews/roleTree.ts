@@ -5,7 +5,7 @@ import type { ProductionMark } from '../core/catalog/guardrails';
 import { type AccountEntry, type BrokenEntry, describeSource, type RoleEntry } from '../core/catalog/roleCatalog';
 import type { Identity, Session } from '../core/session';
 import { UserError } from '../core/userError';
-import { formatTimeLeft, WARNING_WINDOW_MS } from '../core/time';
+import { clockTime, formatTimeLeft, WARNING_WINDOW_MS } from '../core/time';
 import type { AwsConfig } from '../core/aws/config';
 import type { IdentityCenterSection } from '../store/identityCenterStore';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
@@ -205,7 +205,7 @@ function hostOf(url: string): string {
 }
 
 function signedInText(expiresAt: Date | undefined, source: 'signIn' | 'awsCli' | undefined): string {
-  const until = expiresAt ? ` until ${expiresAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
+  const until = expiresAt ? ` until ${clockTime(expiresAt)}` : '';
   return `signed in${until}${source === 'awsCli' ? ' (AWS CLI)' : ''}`;
 }
 
@@ -416,7 +416,7 @@ function identityCenterChildren(node: IdentityCenterNode): RoleTreeNode[] {
     ];
   }
   const roles = directory.accounts.reduce((n, a) => n + a.roles.length, 0);
-  const at = new Date(directory.fetchedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const at = clockTime(new Date(directory.fetchedAt));
   return [
     new NoteNode(
       `identityCenter:${entry.key}:count`,
