@@ -168,9 +168,9 @@ export class StaticRoleNode extends vscode.TreeItem {
       info?.username
         ? `Long-lived keys of IAM user ${info.username}, rotated by Vault${period ? ` ${period}` : ''}.`
         : 'Long-lived keys that Vault rotates.',
-      rotatesAt ? `Next rotation: ${clockTime(rotatesAt)} (Vault deletes the old key then; new terminals get the new one).` : '',
+      rotatesAt ? `Next rotation: ${clockTime(rotatesAt)} (Vault deletes the old key then; IAM Switchboard reads the new one).` : '',
       'Not a lease: nothing to renew or revoke.',
-      active ? 'In new terminals now.' : '',
+      active ? 'Active: terminals that follow the active role use these keys.' : '',
     ]
       .filter(Boolean)
       .join('\n');
@@ -221,7 +221,7 @@ export class LeaseNode extends vscode.TreeItem {
 
 function leaseTooltip(lease: Lease, left: string, hasCredentials: boolean, active: boolean): vscode.MarkdownString {
   const tip = new vscode.MarkdownString(undefined, true);
-  tip.appendMarkdown(`**Vault lease** ${active ? '(in new terminals) ' : ''}\n\n`);
+  tip.appendMarkdown(`**Vault lease** ${active ? '(active) ' : ''}\n\n`);
   tip.appendCodeblock(lease.leaseId, 'text');
   tip.appendMarkdown(`\n- Type: \`${lease.credentialType}\`\n`);
   tip.appendMarkdown(`- Expires: ${lease.expiresAt ? `${clockTime(lease.expiresAt)} (${left})` : 'no expiry given'}\n`);
