@@ -348,7 +348,8 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
     }
     return [
       ...sections.map((s) => new IdentityCenterNode(s, sections.length > 1)),
-      ...catalog.accounts.map((a) => new AccountNode(a, catalog.roles.length <= UNFOLDED_UP_TO_ROLES)),
+      // An account without roles starts folded: its one row, "No usable roles", is not what the view opens on.
+      ...catalog.accounts.map((a) => new AccountNode(a, a.roles.length > 0 && catalog.roles.length <= UNFOLDED_UP_TO_ROLES)),
       ...catalog.broken.map((b) => new WarningNode(b)),
     ];
   }

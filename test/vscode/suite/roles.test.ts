@@ -71,7 +71,12 @@ suite('role switcher', () => {
       prodRows.indexOf(prod.find((r) => labelOf(r) === 'prod-auditor')!) ===
         prodRows.findIndex((n) => labelOf(n) === 'via role dev-readonly') + 1,
     );
-    // An account with no usable roles says so instead of showing nothing.
+    // An account with no usable roles says so instead of showing nothing, and starts folded: the view (and the
+    // demo) opens on accounts with roles, not on central's "No usable roles".
+    assert.deepEqual(
+      accounts.map((a) => a.collapsibleState),
+      [vscode.TreeItemCollapsibleState.Collapsed, vscode.TreeItemCollapsibleState.Expanded, vscode.TreeItemCollapsibleState.Expanded],
+    );
     const central = await children(tree, 'central');
     assert.equal(central.length, 1);
     assert.ok(central[0] instanceof NoteNode);
