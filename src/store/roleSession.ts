@@ -175,22 +175,24 @@ export class RoleSessionStore implements vscode.Disposable {
   /**
    * After Reload Window: the role that was active is assumed again, quietly, when that needs no MFA code (its MFA
    * session came back from SecretStorage) and nothing else became active meanwhile. Never asks anything: a role
-   * that would need a code stays unassumed until the person picks it.
+   * that would need a code stays unassumed until the person picks it. With the endpoint only (in environment mode
+   * the terminals from before hold the old session's keys, which the window warns about), and not for Identity
+   * Center roles (their sign-in is its own, restored by the Identity Center section).
    */
   async restore(): Promise<void> {
     const memory = this.deps.memory;
     const key = memory?.state.get('iamSwitchboard.activeRole');
-    if (!memory || !key) return;
+    if (!memory || !key || this.deps.settings().terminalCredentials !== 'endpoint') return;
     const seq = this.switchSeq;
     try {
       await restoreMfaSessions(this.cache, memory.secrets);
       const role = (await this.deps.catalog.get()).catalog.roles.find((r) => r.key === key);
-      if (!role || needsMfaCode(role, this.cache)) {
-        this.deps.log.info(`Not restoring the role active before the reload: ${role ? 'its MFA session ended' : 'it is gone'}.`);
+      if (!role || role.sso || needsMfaCode(role, this.cache)) {
+        const why = !role ? 'it is gone' : role.sso ? 'an Identity Center role' : 'its MFA session ended';
+        this.deps.log.info(`Not restoring the role active before the reload (${why}).`);
         return;
       }
-      const options = { ...(await this.assumeOptions()), mfaCode: async () => undefined };
-      const identity = await (this.viaIdentityCenter(role, undefined) ?? assumeRole(role, options));
+      const identity = await assumeRole(role, { ...(await this.assumeOptions()), mfaCode: async () => undefined });
       if (seq === this.switchSeq && !this.deps.session.identity) {
         this.apply(role, identity);
         this.deps.log.info(`Restored ${role.label}, active before the reload.`);
