@@ -25,7 +25,9 @@ export class AccountNode extends vscode.TreeItem {
   ) {
     // Always expandable: an account without roles explains itself in a child row instead of "0 roles".
     super(account.alias ?? account.id, unfolded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
-    this.id = `account:${account.id}`;
+    // An empty account starts folded (see children()): another id once it has roles, because VS Code keeps the fold
+    // state of an id it has drawn, and the roles (an Identity Center sign-in, a profile added) must show unfolded.
+    this.id = `account:${account.id}${account.roles.length ? '' : ':empty'}`;
     this.description = account.alias ? account.id : account.label;
     this.iconPath = new vscode.ThemeIcon('organization', account.color ? new vscode.ThemeColor(account.color) : undefined);
     this.contextValue = 'account';
