@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { onDidChangeSettings, readSettings } from './configuration/settings';
 import { recordMessagesForTests } from './messageRecorder';
 import { Session } from './core/session';
+import { workspaceStateOf } from './configuration/state';
 import { registerCopyCredentials } from './commands/copyCredentials';
 import { registerDiscoverRoles } from './commands/discoverRoles';
 import { registerIdentityCenterCommands } from './commands/identityCenter';
@@ -47,7 +48,15 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
     config: async () => (await catalog.get()).config,
   });
   catalog.addRoles(identityCenter);
-  const roles = new RoleSessionStore({ session, catalog, settings, log, recent, identityCenter });
+  const roles = new RoleSessionStore({
+    session,
+    catalog,
+    settings,
+    log,
+    recent,
+    identityCenter,
+    memory: { state: workspaceStateOf(context), secrets: context.secrets },
+  });
   const guardrails = new Guardrails(session, catalog, settings);
   const endpoint = new EndpointHost(context, { session, roles, log, defaultRegion: () => settings().region });
   const terminalsWithKeys = registerTerminalsWithKeys(context, session, log, settings);
@@ -115,6 +124,8 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   endpoint.readStaticKeysWith((origin, signal) => statics.reread(origin, signal));
   registerCopyCredentials(context, session, endpoint, log);
   registerTerraformCommands(context, catalog, log);
+  // After Reload Window the role that was active comes back when that asks nothing (store/roleSession.ts).
+  void roles.restore();
   // Only the extension-host tests get the session: other extensions must never reach the credentials.
   return context.extensionMode === vscode.ExtensionMode.Test ? { session } : undefined;
 }

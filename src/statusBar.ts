@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { GuardrailVerdict } from './core/catalog/guardrails';
 import type { Session } from './core/session';
-import { formatTimeLeft, WARNING_WINDOW_MS } from './core/time';
+import { clockTime, formatTimeLeft, WARNING_WINDOW_MS } from './core/time';
 import type { Guardrails } from './store/guardrails';
 import { type Intervals, Ticker } from './ticker';
 
@@ -78,7 +78,7 @@ class IdentityStatus implements vscode.Disposable {
           `**${identity.label}** (${source})`,
           identity.arn ?? '',
           verdict.message ? `$(warning) ${verdict.message}` : '',
-          identity.credentials.expiration ? `Expires ${identity.credentials.expiration.toLocaleString()}` : '',
+          identity.credentials.expiration ? `Expires ${clockTime(identity.credentials.expiration)}` : '',
           'Click to switch role',
         ]
           .filter(Boolean)

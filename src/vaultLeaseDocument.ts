@@ -1,6 +1,7 @@
 // Look Up Lease's answer as a read-only document a person can read whole (a toast truncates it): lease id,
 // TTL, renewable, issue and expiry times. Built from Vault's lease metadata only, so it holds no credentials.
 import * as vscode from 'vscode';
+import { clockTime } from './core/time';
 import { formatSeconds } from './core/duration';
 import type { LeaseInfo } from './core/vault/client';
 import type { Lease } from './core/vault/leases';
@@ -35,8 +36,8 @@ export class VaultLeaseDocuments implements vscode.TextDocumentContentProvider, 
   }
 }
 
-function leaseMarkdown(lease: Lease, info: LeaseInfo, serverName: string, now = new Date()): string {
-  const time = (date?: Date) => (date ? date.toLocaleString() : 'not given');
+export function leaseMarkdown(lease: Lease, info: LeaseInfo, serverName: string, now = new Date()): string {
+  const time = (date?: Date) => (date ? clockTime(date, now) : 'not given');
   return [
     `# Vault lease for ${lease.role}`,
     '',
@@ -49,9 +50,9 @@ function leaseMarkdown(lease: Lease, info: LeaseInfo, serverName: string, now = 
     `- Renewable: ${info.renewable ? 'yes' : 'no'}`,
     `- Issued: ${time(info.issueTime)}`,
     `- Expires: ${time(info.expireTime)}`,
-    `- Last renewed: ${info.lastRenewal ? info.lastRenewal.toLocaleString() : 'never'}`,
+    `- Last renewed: ${info.lastRenewal ? clockTime(info.lastRenewal, now) : 'never'}`,
     '',
-    `Looked up ${now.toLocaleString()}. Credentials are never shown here.`,
+    `Looked up ${clockTime(now, now)}. Credentials are never shown here.`,
     '',
   ].join('\n');
 }

@@ -8,6 +8,7 @@ import { CREDENTIAL_FORMATS, formatCredentials } from '../core/aws/credentialFor
 import type { Session } from '../core/session';
 import { externalProfileName, externalProfileText, newSocketPath, socketFolders } from '../core/endpoint/externalSockets';
 import { helperCommand } from '../core/endpoint/terminalProfile';
+import { clockTime } from '../core/time';
 import { UserError } from '../core/userError';
 import { registerCommand } from '../errors';
 import type { EndpointHost } from '../terminals/endpointHost';
@@ -38,7 +39,7 @@ async function copyCredentialsAs(session: Session): Promise<void> {
     return;
   }
   const text = formatCredentials(identity, picked.format);
-  const until = identity.credentials.expiration ? ` until ${identity.credentials.expiration.toLocaleTimeString()}` : '';
+  const until = identity.credentials.expiration ? ` until ${clockTime(identity.credentials.expiration)}` : '';
   const copy = 'Copy Keys';
   const answer = await vscode.window.showWarningMessage(
     `Copy the secret keys of ${identity.label} to the clipboard?`,

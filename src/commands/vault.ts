@@ -66,7 +66,7 @@ export function registerVaultCommands(context: vscode.ExtensionContext, deps: Va
 }
 
 // A token that expired or was revoked is fixed by signing in again: offer it on the error itself.
-const SIGN_IN_AGAIN_CODES = new Set(['VaultTokenExpired', 'VaultNotSignedIn']);
+const SIGN_IN_AGAIN_CODES = new Set(['VaultTokenExpired', 'VaultTokenNotAccepted', 'VaultNotSignedIn']);
 
 /** The server a failed command was about, when its argument names one (server and role nodes do). */
 function serverOf(arg: unknown): Pick<VaultServer, 'address'> | undefined {

@@ -15,6 +15,8 @@ import type { Settings } from '../configuration/settings';
 import { showError } from '../errors';
 import { askMfaCode } from '../prompts/mfaCode';
 import { askDuration, askSessionName, pickLease, pickOne, pickServer, pickTtl, pickVaultRole, type TtlItem } from '../prompts/vaultPrompts';
+import { terminalsReached } from '../core/endpoint/terminalReach';
+import { clockTime } from '../core/time';
 import type { VaultConnections, VaultDeps } from '../store/vaultConnections';
 import { type LeaseNode, shortLeaseId, type VaultRoleNode } from '../treeViews/vaultTree';
 import type { VaultLeaseDocuments } from '../vaultLeaseDocument';
@@ -66,7 +68,7 @@ export class VaultLeaseCommands {
     const lease = await this.chosenLease(arg, 'Renew Lease');
     if (!lease) return;
     if (!lease.renewable) {
-      const until = lease.expiresAt ? ` until ${lease.expiresAt.toLocaleTimeString()}` : ' until they expire';
+      const until = lease.expiresAt ? ` until ${clockTime(lease.expiresAt)}` : ' until they expire';
       throw new UserError(
         `This ${lease.credentialType} lease cannot be renewed: STS credentials from Vault stay valid${until}; lease new credentials when you need more time.`,
         'VaultLeaseNotRenewable',
@@ -107,7 +109,7 @@ export class VaultLeaseCommands {
     this.connections.forget(lease.leaseId);
     this.deps.log.info(`Revoked Vault lease ${lease.leaseId}.`);
     const message = STS_CREDENTIAL_TYPES.includes(lease.credentialType)
-      ? `Revoked the lease for ${lease.role}. AWS keeps STS credentials valid${lease.expiresAt ? ` until ${lease.expiresAt.toLocaleTimeString()}` : ' until they expire'}; new terminals no longer get them.`
+      ? `Revoked the lease for ${lease.role}. AWS keeps STS credentials valid${lease.expiresAt ? ` until ${clockTime(lease.expiresAt)}` : ' until they expire'}; ${terminalsReached(this.deps.settings().terminalCredentials)} no longer get them.`
       : `Revoked the lease for ${lease.role}: Vault deleted its IAM user, so those keys no longer work.`;
     void vscode.window.showInformationMessage(message);
   }
@@ -277,9 +279,11 @@ export class VaultLeaseCommands {
         }),
     );
     this.deps.session.set(identity);
-    const until = leased.lease.expiresAt ? ` until ${leased.lease.expiresAt.toLocaleTimeString()}` : '';
+    const until = leased.lease.expiresAt ? ` until ${clockTime(leased.lease.expiresAt)}` : '';
     const note = leased.warnings.length ? ` Vault says: ${leased.warnings.join(' ')}` : '';
-    void vscode.window.showInformationMessage(`Vault credentials for ${role} are ready in new terminals${until}.${note}`);
+    void vscode.window.showInformationMessage(
+      `Vault credentials for ${role} are ready in ${terminalsReached(this.deps.settings().terminalCredentials)}${until}.${note}`,
+    );
     return { leaseId: leased.lease.leaseId, label: identity.label };
   }
 

@@ -8,6 +8,7 @@ import type { VaultClient, VaultServer } from '../core/vault/client';
 import { loginWithPassword, resolveAuth, type SignInResult } from '../core/vault/auth';
 import { findCliToken, type CliToken } from '../core/vault/cliToken';
 import { signInWithOidc } from '../core/vault/oidc';
+import { UserError } from '../core/userError';
 import { pickSignInMethod, type SignInMethod } from '../prompts/vaultPrompts';
 
 const CALLBACK_PATH = '/oidc/callback';
@@ -67,9 +68,33 @@ async function withPassword(
     ignoreFocusOut: true,
   });
   if (!username) return undefined;
-  const password = await vscode.window.showInputBox({ title, prompt: `Password for ${username}`, password: true, ignoreFocusOut: true });
-  if (!password) return undefined;
-  return loginWithPassword(client, method, username, password, { mount });
+  // A wrong password is asked again in place, as a wrong MFA code is; Escape cancels. Other failures end the flow.
+  let refused = false;
+  for (;;) {
+    const password = await askPassword(title, username, refused);
+    if (!password) return undefined;
+    try {
+      return await loginWithPassword(client, method, username, password, { mount });
+    } catch (error) {
+      if (!(error instanceof UserError) || error.code !== 'VaultLoginFailed') throw error;
+      refused = true;
+    }
+  }
+}
+
+function askPassword(title: string, username: string, refused: boolean): Thenable<string | undefined> {
+  // A warning, not an error: it stays while the person types again, and never blocks Enter.
+  const reason: vscode.InputBoxValidationMessage = {
+    message: `Vault rejected that password for ${username}: type it again, or press Escape and check the username.`,
+    severity: vscode.InputBoxValidationSeverity.Warning,
+  };
+  return vscode.window.showInputBox({
+    title,
+    prompt: `Password for ${username}`,
+    password: true,
+    ignoreFocusOut: true,
+    validateInput: () => (refused ? reason : undefined),
+  });
 }
 
 /**

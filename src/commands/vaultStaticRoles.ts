@@ -6,6 +6,8 @@ import { UserError } from '../core/userError';
 import type { VaultServer } from '../core/vault/client';
 import { listStaticRoles } from '../core/vault/staticRoles';
 import { pickServer } from '../prompts/vaultPrompts';
+import { terminalsReached } from '../core/endpoint/terminalReach';
+import { clockTime } from '../core/time';
 import type { VaultConnections, VaultDeps } from '../store/vaultConnections';
 import type { VaultStaticCredentials } from '../store/vaultStatic';
 import type { StaticRoleNode } from '../treeViews/vaultTree';
@@ -25,12 +27,13 @@ export class VaultStaticRoleCommands {
     const identity = await this.readKeys(arg, 'Use Static Credentials');
     if (!identity) return undefined;
     this.deps.session.set(identity);
+    const reached = terminalsReached(this.deps.settings().terminalCredentials);
     const rotates =
       identity.origin.kind === 'vaultStatic' && identity.origin.rotatesAt
-        ? ` Vault rotates them at ${identity.origin.rotatesAt.toLocaleTimeString()}; new terminals then get the new keys.`
+        ? ` Vault rotates them at ${clockTime(identity.origin.rotatesAt)}; ${reached} then get the new keys.`
         : '';
     void vscode.window.showInformationMessage(
-      `Static keys of ${identity.label.replace(/^vault-static:/, '')} are in new terminals.${rotates}`,
+      `Static keys of ${identity.label.replace(/^vault-static:/, '')} are in ${reached}.${rotates}`,
     );
     return { label: identity.label };
   }

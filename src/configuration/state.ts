@@ -13,7 +13,7 @@ interface GlobalState {
   'iamSwitchboard.identityCenter.directories': Record<string, unknown>;
 }
 
-interface WorkspaceState {
+export interface WorkspaceState {
   /** Lease ids (never credentials) kept across reloads when leases are not revoked on exit. */
   'iamSwitchboard.vault.leases': SavedLease[];
   /** Process ids and labels (never keys) of terminals that got AWS keys, to find them after a reload. */
@@ -27,6 +27,8 @@ interface WorkspaceState {
   'iamSwitchboard.pinnedTerminalsToEnd': Array<{ pid: number; started: string }>;
   /** The port of this window's credential endpoint, asked for again after a reload so terminals keep working. */
   'iamSwitchboard.endpointPort': number;
+  /** The key (a name, never credentials) of the role that was active, assumed again after Reload Window. */
+  'iamSwitchboard.activeRole': string;
   /** Process ids (nothing else) of terminals that do not follow the active role (terminals/notFollowing.ts). */
   'iamSwitchboard.terminalsNotFollowing': number[];
 }

@@ -15,3 +15,16 @@ export function formatTimeLeft(ms: number): string {
 }
 
 export const WARNING_WINDOW_MS = 5 * 60 * 1000;
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * The one clock format of every message, tooltip and document: 24-hour local time, "14:05", with the date in front
+ * when it is not today ("2026-12-08 09:30"). One function so no two texts disagree on 12 or 24 hours, and no
+ * "until 2:05 PM" in one place and "14:05" in the next.
+ */
+export function clockTime(date: Date, now = new Date()): string {
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const sameDay = date.getFullYear() === now.getFullYear() && date.getMonth() === now.getMonth() && date.getDate() === now.getDate();
+  return sameDay ? time : `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${time}`;
+}

@@ -2,6 +2,7 @@
 // leases, static keys), the Vault view and what keeps them in step with the session and the settings, then its
 // commands (commands/vault.ts).
 import * as vscode from 'vscode';
+import { terminalsReached } from '../core/endpoint/terminalReach';
 import { registerVaultCommands } from '../commands/vault';
 import type { VaultDeps } from '../store/vaultConnections';
 import { VaultConnections } from '../store/vaultConnections';
@@ -46,7 +47,7 @@ export function activateVault(context: vscode.ExtensionContext, deps: VaultDeps)
       log.info(`Vault lease ${lease.leaseId} expired.`);
       if (wasActive) {
         void vscode.window.showInformationMessage(
-          `The Vault lease for ${lease.role} expired; its credentials were removed from new terminals.`,
+          `The Vault lease for ${lease.role} expired; its credentials were removed from ${terminalsReached(deps.settings().terminalCredentials)}.`,
         );
       }
     }),

@@ -9,6 +9,8 @@ import type { RoleEntry } from '../core/catalog/roleCatalog';
 import type { AwsProfile } from '../core/aws/config';
 import type { AwsCredentials, Identity, Session } from '../core/session';
 import { assumeRole, type AssumeOptions, needsMfaCode, StsCache } from '../core/sts/assumeRole';
+import { keepMfaSessions, restoreMfaSessions, type SecretBox } from '../core/sts/mfaSessionMemory';
+import type { TypedState, WorkspaceState } from '../configuration/state';
 import { UserError } from '../core/userError';
 import { showError } from '../errors';
 import { MfaPrompt } from './mfaPrompt';
@@ -26,6 +28,8 @@ interface RoleSessionDeps {
   recent: RecentRoles;
   /** IAM Identity Center: roles with `role.sso` get their session here (GetRoleCredentials), not from AssumeRole. */
   identityCenter?: SsoCredentialSource;
+  /** Where the active role's key (workspace state) and the MFA sessions (SecretStorage) outlive Reload Window. */
+  memory?: { state: TypedState<WorkspaceState>; secrets: SecretBox };
 }
 
 interface SsoCredentialSource {
@@ -56,6 +60,7 @@ export class RoleSessionStore implements vscode.Disposable {
         this.active = undefined; // replaced by a Vault lease or cleared: its timers are not ours to run
         this.clearTimers();
         this.switchSeq++; // and an assume still in flight must not undo it
+        void this.deps.memory?.state.update('iamSwitchboard.activeRole', undefined); // nothing to bring back
       }
     });
   }
@@ -155,6 +160,46 @@ export class RoleSessionStore implements vscode.Disposable {
     this.active = { role, identity };
     this.deps.session.set(identity);
     this.schedule(role, identity);
+    this.remember(role);
+  }
+
+  private remember(role: RoleEntry): void {
+    const memory = this.deps.memory;
+    if (!memory) return;
+    void memory.state.update('iamSwitchboard.activeRole', role.key);
+    keepMfaSessions(this.cache, memory.secrets).then(undefined, (error: unknown) =>
+      this.deps.log.warn(`Could not keep the MFA session in secret storage: ${(error as Error).message}`),
+    );
+  }
+
+  /**
+   * After Reload Window: the role that was active is assumed again, quietly, when that needs no MFA code (its MFA
+   * session came back from SecretStorage) and nothing else became active meanwhile. Never asks anything: a role
+   * that would need a code stays unassumed until the person picks it. With the endpoint only (in environment mode
+   * the terminals from before hold the old session's keys, which the window warns about), and not for Identity
+   * Center roles (their sign-in is its own, restored by the Identity Center section).
+   */
+  async restore(): Promise<void> {
+    const memory = this.deps.memory;
+    const key = memory?.state.get('iamSwitchboard.activeRole');
+    if (!memory || !key || this.deps.settings().terminalCredentials !== 'endpoint') return;
+    const seq = this.switchSeq;
+    try {
+      await restoreMfaSessions(this.cache, memory.secrets);
+      const role = (await this.deps.catalog.get()).catalog.roles.find((r) => r.key === key);
+      if (!role || role.sso || needsMfaCode(role, this.cache)) {
+        const why = !role ? 'it is gone' : role.sso ? 'an Identity Center role' : 'its MFA session ended';
+        this.deps.log.info(`Not restoring the role active before the reload (${why}).`);
+        return;
+      }
+      const identity = await assumeRole(role, { ...(await this.assumeOptions()), mfaCode: async () => undefined });
+      if (seq === this.switchSeq && !this.deps.session.identity) {
+        this.apply(role, identity);
+        this.deps.log.info(`Restored ${role.label}, active before the reload.`);
+      }
+    } catch (error) {
+      this.deps.log.info(`Could not restore the role active before the reload: ${(error as Error).message}`);
+    }
   }
 
   /** Before expiry: refresh silently when no MFA code is needed, otherwise ask. At expiry: clear and tell. */

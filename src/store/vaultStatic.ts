@@ -3,6 +3,7 @@
 // one-minute tick, up to a minute after the rotation time, and the keys replaced then die at the rotation after:
 // the keys are read again until they change (bounded), and if Vault is later than that the person is told.
 import * as vscode from 'vscode';
+import { terminalsReached } from '../core/endpoint/terminalReach';
 import type { Identity, Session } from '../core/session';
 import type { VaultServer } from '../core/vault/client';
 import {
@@ -106,7 +107,7 @@ export class VaultStaticCredentials implements vscode.Disposable {
       // The old key is deleted at AWS one rotation later: better no identity than one that will die unseen.
       if (this.session.identity !== active) return;
       this.session.clear();
-      const message = `Vault rotated the static keys of ${origin.role} and they could not be read again, so they were removed from new terminals; use the static role again: ${(error as Error).message}`;
+      const message = `Vault rotated the static keys of ${origin.role} and they could not be read again, so they were removed from ${terminalsReached(this.connections.settings.terminalCredentials)}; use the static role again: ${(error as Error).message}`;
       this.log.warn(message);
       void vscode.window.showWarningMessage(message);
     }

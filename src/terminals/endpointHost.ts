@@ -10,6 +10,7 @@ import type { RoleEntry } from '../core/catalog/roleCatalog';
 import type { Identity, Session } from '../core/session';
 import { endpointEnvironment, type EnvironmentCollectionChanges, type EndpointEnvironmentOptions } from '../core/endpoint/terminalEnv';
 import { helperCommand, removeTerminalProfile, writeTerminalProfile } from '../core/endpoint/terminalProfile';
+import { clockTime } from '../core/time';
 import { UserError, errorText } from '../core/userError';
 import { staticUnreadMessage } from '../core/vault/staticRoles';
 import type { RoleSessionStore } from '../store/roleSession';
@@ -247,7 +248,7 @@ export class EndpointHost implements vscode.Disposable {
     if (entry) {
       return this.renewed(identity, entry);
     }
-    const until = identity.credentials.expiration ? ` at ${identity.credentials.expiration.toLocaleTimeString()}` : '';
+    const until = identity.credentials.expiration ? ` at ${clockTime(identity.credentials.expiration)}` : '';
     throw new UserError(
       `The credentials of ${identity.label} end${until} and cannot be refreshed: lease or assume again in IAM Switchboard.`,
       'NotRefreshable',

@@ -5,7 +5,7 @@ import type { ProductionMark } from '../core/catalog/guardrails';
 import { type AccountEntry, type BrokenEntry, describeSource, type RoleEntry } from '../core/catalog/roleCatalog';
 import type { Identity, Session } from '../core/session';
 import { UserError } from '../core/userError';
-import { formatTimeLeft, WARNING_WINDOW_MS } from '../core/time';
+import { clockTime, formatTimeLeft, WARNING_WINDOW_MS } from '../core/time';
 import type { AwsConfig } from '../core/aws/config';
 import { ssoRoleArnLine } from '../core/aws/arn';
 import type { IdentityCenterSection } from '../store/identityCenterStore';
@@ -26,7 +26,9 @@ export class AccountNode extends vscode.TreeItem {
   ) {
     // Always expandable: an account without roles explains itself in a child row instead of "0 roles".
     super(account.alias ?? account.id, unfolded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
-    this.id = `account:${account.id}`;
+    // An empty account starts folded (see children()): another id once it has roles, because VS Code keeps the fold
+    // state of an id it has drawn, and the roles (an Identity Center sign-in, a profile added) must show unfolded.
+    this.id = `account:${account.id}${account.roles.length ? '' : ':empty'}`;
     this.description = account.alias ? account.id : account.label;
     this.iconPath = new vscode.ThemeIcon('organization', account.color ? new vscode.ThemeColor(account.color) : undefined);
     this.contextValue = 'account';
@@ -207,7 +209,7 @@ function hostOf(url: string): string {
 }
 
 function signedInText(expiresAt: Date | undefined, source: 'signIn' | 'awsCli' | undefined): string {
-  const until = expiresAt ? ` until ${expiresAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
+  const until = expiresAt ? ` until ${clockTime(expiresAt)}` : '';
   return `signed in${until}${source === 'awsCli' ? ' (AWS CLI)' : ''}`;
 }
 
@@ -420,7 +422,8 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
     }
     return [
       ...sections.map((s) => new IdentityCenterNode(s, sections.length > 1)),
-      ...catalog.accounts.map((a) => new AccountNode(a, catalog.roles.length <= UNFOLDED_UP_TO_ROLES)),
+      // An account without roles starts folded: its one row, "No usable roles", is not what the view opens on.
+      ...catalog.accounts.map((a) => new AccountNode(a, a.roles.length > 0 && catalog.roles.length <= UNFOLDED_UP_TO_ROLES)),
       ...catalog.broken.map((b) => new WarningNode(b)),
     ];
   }
@@ -499,7 +502,7 @@ function identityCenterChildren(node: IdentityCenterNode): RoleTreeNode[] {
     ];
   }
   const roles = directory.accounts.reduce((n, a) => n + a.roles.length, 0);
-  const at = new Date(directory.fetchedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const at = clockTime(new Date(directory.fetchedAt));
   return [
     new NoteNode(
       `identityCenter:${entry.key}:count`,

@@ -4,6 +4,7 @@ import type { Identity } from '../core/session';
 import type { RoleList, TokenInfo, VaultClient, VaultHealth, VaultRole, VaultServer } from '../core/vault/client';
 import type { Lease, LeaseTracker } from '../core/vault/leases';
 import { listStaticRoles, readStaticRole, type StaticRole } from '../core/vault/staticRoles';
+import { clockTime } from '../core/time';
 import { formatDuration, rolePolicyLines } from '../core/vault/stsOptions';
 import { type Intervals, Ticker, type Visibility } from '../ticker';
 
@@ -160,16 +161,16 @@ export class StaticRoleNode extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : 'lock');
     const period = info?.rotationPeriodSeconds ? `every ${formatDuration(info.rotationPeriodSeconds)}` : '';
     // Short enough for the default sidebar width; the tooltip has the date and what a rotation does.
-    const when = rotatesAt?.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const when = rotatesAt && clockTime(rotatesAt);
     this.description = when ? `static · rotates ${when}` : ['static keys', period].filter(Boolean).join(' · ');
     this.tooltip = [
       `${mount}/static-roles/${role}`,
       info?.username
         ? `Long-lived keys of IAM user ${info.username}, rotated by Vault${period ? ` ${period}` : ''}.`
         : 'Long-lived keys that Vault rotates.',
-      rotatesAt ? `Next rotation: ${rotatesAt.toLocaleString()} (Vault deletes the old key then; new terminals get the new one).` : '',
+      rotatesAt ? `Next rotation: ${clockTime(rotatesAt)} (Vault deletes the old key then; IAM Switchboard reads the new one).` : '',
       'Not a lease: nothing to renew or revoke.',
-      active ? 'In new terminals now.' : '',
+      active ? 'Active: terminals that follow the active role use these keys.' : '',
     ]
       .filter(Boolean)
       .join('\n');
@@ -220,10 +221,10 @@ export class LeaseNode extends vscode.TreeItem {
 
 function leaseTooltip(lease: Lease, left: string, hasCredentials: boolean, active: boolean): vscode.MarkdownString {
   const tip = new vscode.MarkdownString(undefined, true);
-  tip.appendMarkdown(`**Vault lease** ${active ? '(in new terminals) ' : ''}\n\n`);
+  tip.appendMarkdown(`**Vault lease** ${active ? '(active) ' : ''}\n\n`);
   tip.appendCodeblock(lease.leaseId, 'text');
   tip.appendMarkdown(`\n- Type: \`${lease.credentialType}\`\n`);
-  tip.appendMarkdown(`- Expires: ${lease.expiresAt ? `${lease.expiresAt.toLocaleString()} (${left})` : 'no expiry given'}\n`);
+  tip.appendMarkdown(`- Expires: ${lease.expiresAt ? `${clockTime(lease.expiresAt)} (${left})` : 'no expiry given'}\n`);
   tip.appendMarkdown(`- Renewable: ${lease.renewable ? 'yes, with Renew Lease' : 'no: lease again when you need more time'}\n\n`);
   tip.appendMarkdown(
     lease.credentialType === 'iam_user'

@@ -250,22 +250,26 @@ scenario("a closed pinned terminal's token stops working", async () => {
   assert.equal((await fetch(url, { headers: { Authorization: 'not-a-token' } })).status, 403, 'wrong token: 403');
 });
 
-scenario('after a window reload, a terminal from before keeps its endpoint: no role until one is assumed, then that role', async () => {
-  // The pinned prod-readonly terminal would come back too (pinnedTerminalReload.test.ts), and its tab also reads
-  // "bash": closed first, so the one named BEFORE is the ordinary terminal.
-  await runInTerminal(page, 'AWS: prod-readonly', 'exit');
-  await terminalTab(page, 'AWS: prod-readonly').waitFor({ state: 'detached', timeout: 20_000 });
-  await reloadWorkbench(page);
-  await statusBarItem(page, 'No AWS role').waitFor({ timeout: 20_000 });
-  // VS Code reconnects the terminal with the environment it started with; the window asked for the same port
-  // and token again, so the terminal reaches the new window's endpoint.
-  await terminalTab(page, BEFORE).waitFor({ timeout: 30_000 });
-  await expectIn(BEFORE, callerArn, NO_ROLE);
-  await expandTreeItem(page, 'dev');
-  await assumeFromTree(page, 'dev-readonly');
-  await expectIn(BEFORE, callerArn, DEV);
-  await screenshot(page, 'live-credentials-after-reload');
-});
+scenario(
+  'after a window reload, a terminal from before keeps its endpoint and the role active before comes back, then follows a switch',
+  async () => {
+    // The pinned prod-readonly terminal would come back too (pinnedTerminalReload.test.ts), and its tab also reads
+    // "bash": closed first, so the one named BEFORE is the ordinary terminal.
+    await runInTerminal(page, 'AWS: prod-readonly', 'exit');
+    await terminalTab(page, 'AWS: prod-readonly').waitFor({ state: 'detached', timeout: 20_000 });
+    await reloadWorkbench(page);
+    // prod-readonly (active since the long-running scenario) is assumed again by itself: it needs no MFA code.
+    await statusBarItem(page, /prod-readonly/).waitFor({ timeout: 20_000 });
+    // VS Code reconnects the terminal with the environment it started with; the window asked for the same port
+    // and token again, so the terminal reaches the new window's endpoint.
+    await terminalTab(page, BEFORE).waitFor({ timeout: 30_000 });
+    await expectIn(BEFORE, callerArn, PROD);
+    await expandTreeItem(page, 'dev');
+    await assumeFromTree(page, 'dev-readonly');
+    await expectIn(BEFORE, callerArn, DEV);
+    await screenshot(page, 'live-credentials-after-reload');
+  },
+);
 
 async function awsControl(what: 'clock' | 'failure', body: object): Promise<void> {
   const response = await fetch(`${awsUrl}/__test/${what}`, { method: 'POST', body: JSON.stringify(body) });

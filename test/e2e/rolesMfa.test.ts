@@ -15,6 +15,7 @@ import {
   launchBrowser,
   openViewContainer,
   openWorkbench,
+  reloadWorkbench,
   runCommand,
   screenshot,
   statusBarItem,
@@ -154,6 +155,17 @@ scenario('the right MFA code assumes the role, and a second role from the same s
   assert.equal(await page.locator('.quick-input-widget:visible').count(), 0);
   assert.match(await showCallerIdentity(), /arn:aws:sts::333333333333:assumed-role\/ReadOnly\/bob/);
   await screenshot(page, 'roles-mfa-cached');
+  await dismissNotifications();
+});
+
+// Issue 19: Reload Window dropped the role and asked for MFA again. The MFA session (kept in SecretStorage only)
+// comes back with the window, so the role is assumed again without a code: without it the role could not be.
+scenario('after Reload Window the MFA role comes back by itself, asking no code, while its MFA session is valid', async () => {
+  await reloadWorkbench(page);
+  await statusBarItem(page, 'prod-readonly-mfa').waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator('.quick-input-widget:visible').count(), 0, 'no MFA box');
+  assert.match(await showCallerIdentity(), /arn:aws:sts::333333333333:assumed-role\/ReadOnly\/bob/);
+  await screenshot(page, 'roles-mfa-after-reload');
   await dismissNotifications();
 });
 

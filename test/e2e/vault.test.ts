@@ -60,7 +60,7 @@ scenario('leasing s3-full from the tree puts its IAM user into a new terminal', 
   await role.waitFor({ timeout: 20_000 });
   assert.match(await role.innerText(), /iam_user/);
   await clickInlineAction(role, 'Lease Credentials');
-  await waitForNotification(page, /Vault credentials for s3-full are ready in new terminals/, 60_000);
+  await waitForNotification(page, /Vault credentials for s3-full are ready in open and new terminals/, 60_000);
   const lease = page.locator('.part.sidebar .monaco-list-row', { hasText: 's3-full/' }).first();
   await lease.waitFor({ timeout: 20_000 });
   // Short enough for the default sidebar: the time left only; the rest is in the tooltip.

@@ -305,7 +305,7 @@ async function leaseFromTree(role: string, ttl?: string): Promise<{ offered?: st
     await answerQuickInput(page, ttl ?? offered);
     await acceptSessionName();
   }
-  await waitForNotification(page, new RegExp(`Vault credentials for ${role} are ready in new terminals`), 60_000);
+  await waitForNotification(page, new RegExp(`Vault credentials for ${role} are ready in open and new terminals`), 60_000);
   await leaseRow(role).waitFor({ timeout: 20_000 });
   return { offered, prompt };
 }
@@ -376,7 +376,7 @@ scenario(
     assert.equal(offered, '20m', 'the TTL prompt offers iamSwitchboard.vault.defaultStsTtl');
     await page.keyboard.press('Enter');
     await acceptSessionName();
-    await waitForNotification(page, /Vault credentials for dev-s3 are ready in new terminals/, 60_000);
+    await waitForNotification(page, /Vault credentials for dev-s3 are ready in open and new terminals/, 60_000);
     const lease = leaseRow('dev-s3');
     await lease.waitFor({ timeout: 20_000 });
     const leaseText = await lease.innerText();
@@ -408,7 +408,7 @@ scenario(
     await clickInlineAction(lease, 'Revoke Lease');
     await waitForNotification(
       page,
-      /Revoked the lease for dev-s3\. AWS keeps STS credentials valid until .*; new terminals no longer get them/,
+      /Revoked the lease for dev-s3\. AWS keeps STS credentials valid until .*; open and new terminals no longer get them/,
     );
     await lease.waitFor({ state: 'detached', timeout: 20_000 });
     await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });

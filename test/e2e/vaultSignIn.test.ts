@@ -135,7 +135,7 @@ scenario('an assumed_role lease offers the role TTLs, asks the session name, and
   assert.equal(await box.inputValue(), 'oidc-dana@example.com', 'the default session name is who Vault says the token is');
   await screenshot(page, 'vault-lease-session-name');
   await answerQuickInput(page, 'dana-review-42');
-  await waitForNotification(page, /Vault credentials for dev-s3 are ready in new terminals/, 60_000);
+  await waitForNotification(page, /Vault credentials for dev-s3 are ready in open and new terminals/, 60_000);
   await createTerminal(page);
   await typeInTerminal(page, `${awsCli} sts get-caller-identity --endpoint-url ${e2eEnv().awsUrl} --query Arn --output text`);
   await waitForTerminalText(page, /arn:aws:sts::222222222222:assumed-role\/VaultS3\/dana-review-42/, 30_000);
@@ -172,7 +172,7 @@ scenario("a static role's keys go into a terminal where the AWS CLI is that IAM 
     .waitFor({ timeout: 20_000 });
 
   await clickInlineAction(treeItem(page, 'ci-deployer').first(), 'Use Static Credentials');
-  await waitForNotification(page, /Static keys of ci-deployer are in new terminals\. Vault rotates them at/);
+  await waitForNotification(page, /Static keys of ci-deployer are in open and new terminals\. Vault rotates them at/);
   const item = statusBarItem(page, 'vault-static:ci-deployer');
   await item.waitFor({ timeout: 20_000 });
   await item.hover();

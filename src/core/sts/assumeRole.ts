@@ -90,6 +90,14 @@ export class StsCache {
     this.mfaSessions.set(key, credentials);
   }
 
+  /** The MFA sessions still worth reusing (core/sts/mfaSessionMemory.ts keeps them in SecretStorage for a reload). */
+  mfaSessionEntries(now = Date.now()): Array<[string, AwsCredentials]> {
+    return [...this.mfaSessions.keys()].flatMap((key): Array<[string, AwsCredentials]> => {
+      const session = this.mfaSession(key, now);
+      return session ? [[key, session]] : [];
+    });
+  }
+
   callerName(key: string): string | undefined {
     return this.callerNames.get(key);
   }

@@ -46,7 +46,10 @@ export async function findCliToken(client: VaultClient, options: CliTokenOptions
   try {
     return { kind: 'valid', source, token, info: await client.checkToken(token, options.signal) };
   } catch (error) {
-    if (!(error instanceof UserError) || !['VaultTokenExpired', 'VaultPermissionDenied', 'VaultNotSignedIn'].includes(error.code ?? '')) {
+    if (
+      !(error instanceof UserError) ||
+      !['VaultTokenNotAccepted', 'VaultTokenExpired', 'VaultPermissionDenied', 'VaultNotSignedIn'].includes(error.code ?? '')
+    ) {
       throw error;
     }
     return { kind: 'rejected', source, code: 'VaultCliTokenRejected', message: rejectedMessage(source, client.address, env.VAULT_ADDR) };

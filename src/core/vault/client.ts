@@ -138,6 +138,8 @@ interface CallOptions {
   shape?: AnswerShape;
   /** Deadline for the whole exchange; the client's timeout unless the request may outlive its caller. */
   deadlineMs?: number;
+  /** The token is being checked before first use (sign-in): a refusal means "not accepted", not "expired". */
+  newToken?: boolean;
 }
 
 export class VaultClient {
@@ -194,16 +196,21 @@ export class VaultClient {
 
   async lookupSelf(signal?: AbortSignal): Promise<TokenInfo> {
     this.requireToken();
-    return this.checkToken(this.token ?? '', signal);
+    return this.lookup(this.token ?? '', false, signal);
   }
 
   /** Who `token` is, without making it the client's token: sign-in checks a new token before adopting it. */
   async checkToken(token: string, signal?: AbortSignal): Promise<TokenInfo> {
+    return this.lookup(token, true, signal);
+  }
+
+  private async lookup(token: string, newToken: boolean, signal?: AbortSignal): Promise<TokenInfo> {
     const body = await this.call<Json>('read', 'auth/token/lookup-self', (api, o) => api.tokenLookupSelf({ requestOptions: o }), {
       signal,
       probeToken: false,
       token,
       shape: 'data',
+      newToken,
     });
     return tokenInfo(body.data as Json);
   }
@@ -427,7 +434,7 @@ export class VaultClient {
     capability: Capability,
     path: string,
     run: (api: VaultApi, requestOptions: Json) => Promise<unknown>,
-    { signal, probeToken = true, token = this.token, shape = 'envelope', deadlineMs = this.timeoutMs }: CallOptions = {},
+    { signal, probeToken = true, token = this.token, shape = 'envelope', deadlineMs = this.timeoutMs, newToken }: CallOptions = {},
   ): Promise<T> {
     throwIfAborted(signal);
     const api = await this.connect();
@@ -446,7 +453,7 @@ export class VaultClient {
       if ((error as { name?: string }).name === 'AbortError') {
         throw cancelled();
       }
-      const context = this.context(capability, path, token);
+      const context = { ...this.context(capability, path, token), newToken };
       if (readFailure(error).status === 403 && token) {
         // lookup-self is in every token's default policy: a 403 there means the token itself is gone.
         Object.assign(

@@ -48,6 +48,8 @@ export interface FailureContext {
   /** False when a lookup-self after a 403 was refused too: the token itself is gone. */
   tokenValid?: boolean;
   signedIn: boolean;
+  /** The token was just pasted or handed over, not one that worked before: "not accepted", not "no longer". */
+  newToken?: boolean;
 }
 
 function includes(failure: VaultFailure, text: string): boolean {
@@ -120,6 +122,12 @@ function fromResponse(failure: VaultFailure, ctx: FailureContext, fail: (message
       return fail(`You are not signed in to Vault at ${ctx.address}; run "Sign in to Vault" first.`, 'VaultNotSignedIn');
     }
     if (ctx.tokenValid === false || includes(failure, 'invalid token') || includes(failure, 'bad token')) {
+      if (ctx.newToken) {
+        return fail(
+          `Vault at ${ctx.address} did not accept that token (it is mistyped, expired or revoked); paste another, or sign in another way.`,
+          'VaultTokenNotAccepted',
+        );
+      }
       return fail(
         `Vault at ${ctx.address} no longer accepts your token (it expired, was revoked or is mistyped); run "Sign in to Vault" again.`,
         'VaultTokenExpired',

@@ -2,6 +2,7 @@
 // rotation_period. They are not a lease (nothing to renew or revoke); what matters is when they rotate, because
 // Vault deletes the old key at AWS then.
 import type { AwsCredentials, IdentityOrigin } from '../session';
+import { clockTime } from '../time';
 import { UserError } from '../userError';
 import type { RoleList, VaultClient } from './client';
 import { listedRoles, trimSlashes } from './answers';
@@ -178,7 +179,7 @@ export function staticUnreadMessage(role: string, dueAt: Date | undefined): stri
 
 /** The warning when Vault did not rotate within ROTATION_LATENESS_MS: what it means, and what to do. */
 export function overdueRotationMessage(role: string, dueAt: Date): string {
-  return `Vault has not rotated the static keys of ${role}, due at ${dueAt.toISOString()}, within ${ROTATION_LATENESS_MS / 1000} s, so terminals keep them and will lose them one rotation after Vault replaces them: use the static role again once Vault has rotated it, and check its rotation_period in Vault.`;
+  return `Vault has not rotated the static keys of ${role}, due at ${clockTime(dueAt)}, within ${ROTATION_LATENESS_MS / 1000} s, so terminals keep them and will lose them one rotation after Vault replaces them: use the static role again once Vault has rotated it, and check its rotation_period in Vault.`;
 }
 
 function notFoundAsRole(error: unknown, mount: string, name: string): unknown {

@@ -103,7 +103,10 @@ describe('Vault client against the local Vault', () => {
   test('a failed sign-in leaves the client signed in as before; a new token is only checked until adopted', async () => {
     const client = new VaultClient(server(servers.vault.url), { token: aliceToken });
     await userError(loginWithPassword(client, 'userpass', 'alice', 'wrong'), 'VaultLoginFailed');
-    await userError(client.checkToken('not-a-token'), 'VaultTokenExpired');
+    // A token just pasted was never accepted: "no longer accepts your token" would be wrong.
+    const pasted = await userError(client.checkToken('not-a-token'), 'VaultTokenNotAccepted');
+    assert.match(pasted.message, /did not accept that token \(it is mistyped, expired or revoked\); paste another/);
+    assert.doesNotMatch(pasted.message, /no longer/);
     assert.equal((await client.lookupSelf()).displayName, 'userpass-alice');
 
     const reader = await loginWithPassword(client, 'userpass', 'readonly', 'readonly-password');

@@ -56,13 +56,13 @@ describe('following a static role’s rotation', () => {
   });
 
   test('keys that stay past the bound are overdue, with one sentence that says what happens and what to do', () => {
-    const dueAt = new Date('2026-01-01T12:00:00Z');
+    const dueAt = new Date(2026, 0, 1, 12, 0); // local time: the message says it as the person's clock does
     const held = { accessKeyId: 'AKIAHELD', dueAt };
     assert.equal(rotationStep(held, { accessKeyId: 'AKIAHELD', rotatesAt: dueAt }, dueAt.getTime() + ROTATION_LATENESS_MS).kind, 'overdue');
     assert.equal(rotationStep(held, { accessKeyId: 'AKIAHELD', rotatesAt: dueAt }, dueAt.getTime() - 1).kind, 'notYet');
     assert.equal(
       overdueRotationMessage('ci-deployer', dueAt),
-      'Vault has not rotated the static keys of ci-deployer, due at 2026-01-01T12:00:00.000Z, within 90 s, so terminals keep them and will lose them one rotation after Vault replaces them: use the static role again once Vault has rotated it, and check its rotation_period in Vault.',
+      'Vault has not rotated the static keys of ci-deployer, due at 2026-01-01 12:00, within 90 s, so terminals keep them and will lose them one rotation after Vault replaces them: use the static role again once Vault has rotated it, and check its rotation_period in Vault.',
     );
   });
 

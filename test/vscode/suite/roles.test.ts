@@ -71,7 +71,12 @@ suite('role switcher', () => {
       prodRows.indexOf(prod.find((r) => labelOf(r) === 'prod-auditor')!) ===
         prodRows.findIndex((n) => labelOf(n) === 'via role dev-readonly') + 1,
     );
-    // An account with no usable roles says so instead of showing nothing.
+    // An account with no usable roles says so instead of showing nothing, and starts folded: the view (and the
+    // demo) opens on accounts with roles, not on central's "No usable roles".
+    assert.deepEqual(
+      accounts.map((a) => a.collapsibleState),
+      [vscode.TreeItemCollapsibleState.Collapsed, vscode.TreeItemCollapsibleState.Expanded, vscode.TreeItemCollapsibleState.Expanded],
+    );
     const central = await children(tree, 'central');
     assert.equal(central.length, 1);
     assert.ok(central[0] instanceof NoteNode);
@@ -177,7 +182,8 @@ suite('role switcher', () => {
   test('accounts start unfolded in a small catalog and folded beyond 200 roles, so opening the view fetches no roles', async () => {
     const folded = (nodes: RoleTreeNode[]) =>
       nodes.filter((n) => n instanceof AccountNode).map((n) => n.collapsibleState === vscode.TreeItemCollapsibleState.Collapsed);
-    assert.deepEqual(folded(await children(tree)), [false, false, false]);
+    // central has no roles: folded whatever the size (its one row is "No usable roles").
+    assert.deepEqual(folded(await children(tree)), [true, false, false]);
     const many = { id: '444444444444', alias: 'many', roles: Array.from({ length: UNFOLDED_UP_TO_ROLES }, (_, i) => `Role${i}`) };
     const big = new RoleCatalogStore(() => ({ ...readSettings(), accounts: [...readSettings().accounts, many] }));
     const bigTree = new RoleTreeProvider(big, await session());

@@ -25,6 +25,29 @@ async function developerToken(): Promise<string> {
   return ((await response.json()) as { auth: { client_token: string } }).auth.client_token;
 }
 
+/** Replaces some vscode.window functions while `run` runs (the extension shares this vscode object). */
+async function withWindow<T>(stubs: Record<string, (...args: never[]) => unknown>, run: () => Thenable<T>): Promise<T> {
+  const window = vscode.window as unknown as Record<string, unknown>;
+  const saved = Object.fromEntries(Object.keys(stubs).map((name) => [name, window[name]]));
+  Object.assign(window, stubs);
+  try {
+    return await run();
+  } finally {
+    Object.assign(window, saved);
+  }
+}
+
+/** Collects the messages the extension shows (never answered) while `run` runs. */
+async function shownDuring(run: () => Thenable<unknown>): Promise<string[]> {
+  const shown: string[] = [];
+  const record = (message: string) => {
+    shown.push(message);
+    return Promise.resolve(undefined);
+  };
+  await withWindow({ showInformationMessage: record, showWarningMessage: record, showErrorMessage: record }, run);
+  return shown;
+}
+
 suite('vault', () => {
   const server = () => ({ address: shared().vaultUrl });
 
@@ -203,6 +226,82 @@ suite('vault', () => {
     });
     assert.ok(result, 'leasing after a failed sign-in failed (see the error message)');
     assert.equal(s.identity?.origin.kind === 'vault' && s.identity.origin.leaseId, result.leaseId);
+  });
+
+  test('with the endpoint, lease notices say open terminals get the credentials too, at a 24-hour time', async () => {
+    const s = await session();
+    const leased = await shownDuring(() =>
+      vscode.commands.executeCommand('iamSwitchboard.leaseCredentials', { server: server(), mount: 'aws', role: 'dev-s3', ttl: '15m' }),
+    );
+    assert.ok(
+      leased.some((m) => /^Vault credentials for dev-s3 are ready in open and new terminals until \d\d:\d\d\.$/.test(m)),
+      leased.join(' | '),
+    );
+    const leaseId = s.identity?.origin.kind === 'vault' ? s.identity.origin.leaseId : '';
+    const revoked = await shownDuring(() => vscode.commands.executeCommand('iamSwitchboard.revokeLease', { lease: { leaseId } }));
+    assert.ok(
+      revoked.some((m) => /valid until \d\d:\d\d; open and new terminals no longer get them\.$/.test(m)),
+      revoked.join(' | '),
+    );
+  });
+
+  test('a pasted token Vault refuses is "not accepted", never "no longer accepts your token"', async () => {
+    const shown = await shownDuring(() =>
+      vscode.commands.executeCommand('iamSwitchboard.signInToVault', { server: server(), token: 'not-a-vault-token' }),
+    );
+    assert.equal(shown.length, 1, shown.join(' | '));
+    assert.match(shown[0], /did not accept that token \(it is mistyped, expired or revoked\); paste another/);
+    assert.doesNotMatch(shown[0], /no longer/);
+  });
+
+  /** Signs in with userpass through the prompts, answering the password box with `passwords` in turn. */
+  async function userpassSignIn(passwords: (string | undefined)[]) {
+    const boxes: vscode.InputBoxOptions[] = [];
+    const answers = ['alice', ...passwords];
+    const shown = await withWindow(
+      {
+        showQuickPick: (items: readonly { method?: string }[]) => Promise.resolve(items.find((i) => i.method === 'userpass')),
+        showInputBox: (options: vscode.InputBoxOptions) => {
+          boxes.push(options);
+          return Promise.resolve(answers.shift());
+        },
+      },
+      () => shownDuring(() => vscode.commands.executeCommand('iamSwitchboard.signInToVault', { server: server() })),
+    );
+    return { boxes, shown, unanswered: answers.length };
+  }
+
+  test('a wrong userpass password is asked again in place, with the reason; the right one signs in', async () => {
+    const { boxes, shown, unanswered } = await userpassSignIn(['wrong', 'alice-password']);
+    assert.equal(unanswered, 0);
+    assert.deepEqual(
+      boxes.map((b) => b.prompt),
+      ['Username', 'Password for alice', 'Password for alice'],
+    );
+    assert.equal(await boxes[1].validateInput?.(''), undefined, 'no reason before a password was refused');
+    const reason = await boxes[2].validateInput?.('');
+    assert.match(
+      typeof reason === 'object' && reason ? reason.message : String(reason),
+      /Vault rejected that password for alice: type it again/,
+    );
+    assert.ok(
+      shown.some((m) => /^Signed in to .* as userpass-alice/.test(m)),
+      shown.join(' | '),
+    );
+    assert.ok(!shown.some((m) => /rejected/.test(m)), 'no error message: the box said it');
+  });
+
+  test('Escape on the password asked again cancels: nothing shown, still signed in as before', async () => {
+    const { shown, unanswered } = await userpassSignIn(['wrong', undefined]);
+    assert.equal(unanswered, 0);
+    assert.deepEqual(shown, []);
+    const result = await vscode.commands.executeCommand<{ leaseId: string }>('iamSwitchboard.leaseCredentials', {
+      server: server(),
+      mount: 'aws',
+      role: 'dev-s3',
+      ttl: '15m',
+    });
+    assert.ok(result, 'the token from before still leases');
   });
 
   test('signing out forgets the token: leasing then asks to sign in', async () => {

@@ -1,0 +1,61 @@
+// MFA sessions (GetSessionToken credentials) across Reload Window, so the role that was active comes back without a
+// new code while its MFA session is still valid. They are kept only where VS Code keeps secrets (SecretStorage: the
+// OS keychain, or VS Code's encrypted store), never in a file, a setting or Memento state; only sessions still
+// usable are written or read back, and an unreadable entry is dropped, never an error.
+import type { StsCache } from './assumeRole';
+
+/** The part of VS Code's SecretStorage this needs (so the core does not import vscode). */
+export interface SecretBox {
+  get(key: string): PromiseLike<string | undefined>;
+  store(key: string, value: string): PromiseLike<void>;
+  delete(key: string): PromiseLike<void>;
+}
+
+export const MFA_SESSIONS_SECRET = 'iamSwitchboard.mfaSessions';
+
+interface Kept {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration: string;
+}
+
+/** Writes the cache's usable MFA sessions (none: the entry is deleted). */
+export async function keepMfaSessions(cache: StsCache, box: SecretBox, now = Date.now()): Promise<void> {
+  const kept: Record<string, Kept> = {};
+  for (const [key, c] of cache.mfaSessionEntries(now)) {
+    // A session without an expiry is not GetSessionToken's: not kept.
+    if (c.expiration) {
+      kept[key] = {
+        accessKeyId: c.accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+        sessionToken: c.sessionToken,
+        expiration: c.expiration.toISOString(),
+      };
+    }
+  }
+  await (Object.keys(kept).length ? box.store(MFA_SESSIONS_SECRET, JSON.stringify(kept)) : box.delete(MFA_SESSIONS_SECRET));
+}
+
+/** Puts the kept MFA sessions that are still usable back into `cache`; returns how many. */
+export async function restoreMfaSessions(cache: StsCache, box: SecretBox, now = Date.now()): Promise<number> {
+  let kept: Record<string, Partial<Kept>>;
+  try {
+    kept = JSON.parse((await box.get(MFA_SESSIONS_SECRET)) ?? '{}') as Record<string, Partial<Kept>>;
+  } catch {
+    return 0;
+  }
+  for (const [key, c] of Object.entries(kept)) {
+    const expiration = new Date(c.expiration ?? NaN);
+    if (typeof c.accessKeyId === 'string' && typeof c.secretAccessKey === 'string' && !isNaN(expiration.getTime())) {
+      cache.setMfaSession(key, {
+        accessKeyId: c.accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+        sessionToken: c.sessionToken,
+        expiration,
+      });
+    }
+  }
+  // mfaSessionEntries drops the ones too close to their end to reuse.
+  return cache.mfaSessionEntries(now).length;
+}
