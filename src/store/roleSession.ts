@@ -9,7 +9,7 @@ import type { RoleEntry } from '../core/catalog/roleCatalog';
 import type { AwsProfile } from '../core/aws/config';
 import type { AwsCredentials, Identity, Session } from '../core/session';
 import { assumeRole, type AssumeOptions, needsMfaCode, StsCache } from '../core/sts/assumeRole';
-import { keepMfaSessions, restoreMfaSessions, type SecretBox } from '../core/sts/mfaSessionMemory';
+import { keepMfaSessions, MFA_SESSIONS_SECRET, restoreMfaSessions, type SecretBox } from '../core/sts/mfaSessionMemory';
 import type { TypedState, WorkspaceState } from '../configuration/state';
 import { UserError } from '../core/userError';
 import { showError } from '../errors';
@@ -94,6 +94,10 @@ export class RoleSessionStore implements vscode.Disposable {
   clear(): void {
     const label = this.deps.session.identity?.label;
     this.deps.session.clear();
+    // Clear leaves nothing for a later window: the MFA session kept for Reload Window goes too.
+    this.deps.memory?.secrets
+      .delete(MFA_SESSIONS_SECRET)
+      .then(undefined, (error: unknown) => this.deps.log.warn(`Could not forget the kept MFA session: ${(error as Error).message}`));
     if (label) {
       vscode.window.setStatusBarMessage(`Removed the AWS credentials of ${label}`, 5000);
     }
