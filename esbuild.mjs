@@ -98,6 +98,8 @@ const contexts = [
   await esbuild.context({ ...common, entryPoints: ['src/core/aws/iniLoader.ts'], outfile: 'dist/iniLoader.js' }),
   // The credential_process program terminals run: a separate tiny script, no SDK.
   await esbuild.context({ ...common, entryPoints: ['src/credentialHelper.ts'], outfile: 'dist/credentialHelper.js' }),
+  // The agent tools' MCP server, a process VS Code starts: the MCP SDK's server, no AWS SDK.
+  await esbuild.context({ ...common, entryPoints: ['src/agentMcpServer.ts'], outfile: 'dist/agentMcpServer.js' }),
 ];
 if (process.argv.includes('--watch')) {
   await Promise.all(contexts.map((c) => c.watch()));

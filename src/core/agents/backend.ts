@@ -105,12 +105,12 @@ export class GrantingBackend implements AgentBackend {
       if (!(error instanceof UserError)) throw error;
       return { granted: false, message: error.message };
     }
-    const settled = grants.get(grant.id)!;
-    return settled.state === 'approved'
+    // The grant itself carries its state: a denied one has already left the table.
+    return grant.state === 'approved'
       ? {
           granted: true,
-          message: `Write access to ${role.accountName}/${role.roleName} granted for ${settled.minutes} minutes.`,
-          expiresAt: new Date(settled.expiresAt!).toISOString(),
+          message: `Write access to ${role.accountName}/${role.roleName} granted for ${grant.minutes} minutes.`,
+          expiresAt: new Date(grant.expiresAt!).toISOString(),
         }
       : { granted: false, message: 'The person denied write access: continue read-only, or explain why writing is needed.' };
   }
