@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { AgentAccess } from '../../../src/core/agents/backend';
+import { agentOfPeer } from '../../../src/core/agents/peerProcess';
 import { AGENT_ROUTES } from '../../../src/core/endpoint/agentRoutes';
 import { type AgentRefusal, CredentialEndpoint } from '../../../src/core/endpoint/server';
 import { endpointEnvironment } from '../../../src/core/endpoint/terminalEnv';
@@ -34,6 +35,8 @@ let agentIdentity: Identity;
 let agentAnswer: ((agent: string) => Promise<Identity | AgentRefusal>) | undefined;
 let access: AgentAccess;
 const asked: string[] = [];
+/** How long each look at the requesting process's ancestry took. */
+const peerLookupsMs: number[] = [];
 
 before(async () => {
   world = await startEndpointWorld();
@@ -46,6 +49,12 @@ before(async () => {
     agentIdentity: (agent) => {
       asked.push(agent);
       return agentAnswer ? agentAnswer(agent) : Promise.resolve({ refused: 'unreachable' });
+    },
+    agentOfPeer: async (socket) => {
+      const started = performance.now();
+      const agent = await agentOfPeer(socket);
+      peerLookupsMs.push(performance.now() - started);
+      return agent;
     },
   });
   url = (await endpoint.start()).url;
@@ -71,12 +80,22 @@ after(async () => {
   await world.close();
 });
 
-async function callerIdentity(extra: Record<string, string | undefined>): Promise<{ code: number; arn?: string; stderr: string }> {
+const CALLER_IDENTITY = ['sts', 'get-caller-identity', '--output', 'json', '--endpoint-url'];
+
+/**
+ * The CLI's caller identity; `shell` runs it in a bash script instead, after `shell` (e.g. an unset) and before an
+ * exit, as agents run commands: a script's last command would replace bash itself (exec), and its environment.
+ */
+async function callerIdentity(
+  extra: Record<string, string | undefined>,
+  shell?: string,
+): Promise<{ code: number; arn?: string; stderr: string }> {
   const childEnv = { ...env, ...extra };
+  const args = [...CALLER_IDENTITY, world.aws.url];
   try {
-    const { stdout } = await run(AWS_CLI, ['sts', 'get-caller-identity', '--endpoint-url', world.aws.url, '--output', 'json'], {
-      env: childEnv,
-    });
+    const { stdout } = shell
+      ? await run('/bin/bash', ['-c', `${shell} ${AWS_CLI} "$@"; exit $?`, 'bash', ...args], { env: childEnv })
+      : await run(AWS_CLI, args, { env: childEnv });
     return { code: 0, arn: (JSON.parse(stdout) as { Arn: string }).Arn, stderr: '' };
   } catch (error) {
     const e = error as { code?: number; stderr?: string };
@@ -118,6 +137,23 @@ describe('agents at the credential endpoint', { skip: noCli }, () => {
     assert.match(agent.stderr, /AI agents get no AWS credentials in this VS Code window/);
     assert.deepEqual(asked, []);
   });
+
+  it(
+    "on Linux, an agent's shell that unsets its marker before running the CLI still gets the agent identity",
+    { skip: process.platform !== 'linux' && 'the requesting process is found through /proc' },
+    async () => {
+      peerLookupsMs.length = 0;
+      const unset = await callerIdentity({ CLAUDECODE: '1' }, 'unset CLAUDECODE;');
+      assert.equal(unset.code, 0, unset.stderr);
+      assert.equal(unset.arn, AGENT_ARN);
+      assert.deepEqual(asked, ['claude-code']);
+      // The same script without an agent above it is the person.
+      asked.length = 0;
+      assert.match((await callerIdentity({}, 'unset CLAUDECODE;')).arn!, PERSON_ARN);
+      assert.deepEqual(asked, []);
+      console.log(`ancestry lookups: ${peerLookupsMs.map((ms) => `${ms.toFixed(1)} ms`).join(', ')}`);
+    },
+  );
 
   it('gives an agent the person’s identity only when access is sameAsMe', async () => {
     access = 'sameAsMe';
