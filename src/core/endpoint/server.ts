@@ -55,11 +55,12 @@ export interface AgentRefusal {
 export interface EndpointOptions extends FreshnessOptions {
   provider: IdentityProvider;
   /**
-   * The identity an agent's request gets (short-lived, narrower than the person's, kept fresh by the provider).
-   * Absent: agents get nothing unless agentAccess is sameAsMe, so no agent ever holds the person's credentials by
-   * default.
+   * The identity an agent's request gets (short-lived, narrower than the person's, kept fresh by the provider), for
+   * `person`: the identity the same request would get without the agent (the window's active role, or the pinned
+   * terminal's own). Absent: agents get nothing unless agentAccess is sameAsMe, so no agent ever holds the person's
+   * credentials by default.
    */
-  agentIdentity?: (agent: string) => Promise<Identity | AgentRefusal>;
+  agentIdentity?: (agent: string, person: Identity) => Promise<Identity | AgentRefusal>;
   /** iamSwitchboard.agents.access; readOnly when absent. */
   agentAccess?: () => AgentAccess;
   /** The extension's side of the agent tools' /agent/ routes. */
@@ -255,11 +256,11 @@ export class CredentialEndpoint {
     if (spec.kind === 'agentTools') {
       return refusal(403, 'AccessDenied', AGENT_TOOLS_TOKEN_MESSAGE);
     }
+    const identity = spec.kind === 'pinned' ? spec.identity : this.options.provider.activeIdentity();
     const agent = agentOfHeader(req.headers[AGENT_HEADER]) ?? (await this.options.agentOfPeer?.(req.socket));
     if (agent !== undefined && this.agentAccess() !== 'sameAsMe') {
-      return this.answerAgent(agent);
+      return this.answerAgent(agent, identity);
     }
-    const identity = spec.kind === 'pinned' ? spec.identity : this.options.provider.activeIdentity();
     if (!identity) {
       return refusal(404, 'NoActiveRole', NO_ACTIVE_ROLE_MESSAGE);
     }
@@ -278,16 +279,19 @@ export class CredentialEndpoint {
     return this.options.agentAccess?.() ?? 'readOnly';
   }
 
-  /** An agent's request: its own identity from the provider, or a sentence why it gets none. */
-  private async answerAgent(agent: string): Promise<Answer> {
+  /** An agent's request, where `person` would be served: its own identity from the provider, or why it gets none. */
+  private async answerAgent(agent: string, person: Identity | undefined): Promise<Answer> {
     if (this.agentAccess() === 'none') {
       return refusal(403, 'AgentAccessNone', AGENT_ACCESS_NONE_MESSAGE);
+    }
+    if (!person) {
+      return refusal(404, 'NoActiveRole', NO_ACTIVE_ROLE_MESSAGE);
     }
     if (!this.options.agentIdentity) {
       this.options.log?.(`Credential endpoint: refused agent ${agent}, as no agent identity can be issued`);
       return refusal(403, 'NoAgentIdentity', NO_AGENT_IDENTITY_MESSAGE);
     }
-    const answer = await this.options.agentIdentity(agent).catch((error: unknown) => {
+    const answer = await this.options.agentIdentity(agent, person).catch((error: unknown) => {
       if (error instanceof UserError) return { refused: error.message };
       throw error;
     });

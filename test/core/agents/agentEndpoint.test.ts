@@ -33,6 +33,8 @@ let url: string;
 let agentIdentity: Identity;
 /** What the test's agent identity provider answers, and whom it was asked for. */
 let agentAnswer: ((agent: string) => Promise<Identity | AgentRefusal>) | undefined;
+let provider: TestProvider;
+let person: Identity;
 let access: AgentAccess;
 const asked: string[] = [];
 /** How long each look at the requesting process's ancestry took. */
@@ -40,14 +42,14 @@ const peerLookupsMs: number[] = [];
 
 before(async () => {
   world = await startEndpointWorld();
-  const provider = new TestProvider(world);
-  provider.active = await world.assume('dev-deployer');
+  provider = new TestProvider(world);
+  person = await world.assume('dev-deployer');
   agentIdentity = await world.assume('dev-readonly');
   endpoint = new CredentialEndpoint({
     provider,
     agentAccess: () => access,
-    agentIdentity: (agent) => {
-      asked.push(agent);
+    agentIdentity: (agent, forPerson) => {
+      asked.push(`${agent} for ${forPerson.label}`);
       return agentAnswer ? agentAnswer(agent) : Promise.resolve({ refused: 'unreachable' });
     },
     agentOfPeer: async (socket) => {
@@ -71,6 +73,7 @@ before(async () => {
   for (const [name, value] of Object.entries(changes.prepend)) env[name] = value;
 });
 beforeEach(() => {
+  provider.active = person;
   access = 'readOnly';
   agentAnswer = async () => agentIdentity;
   asked.length = 0;
@@ -113,13 +116,13 @@ describe('agents at the credential endpoint', { skip: noCli }, () => {
     const agent = await callerIdentity({ CLAUDECODE: '1' });
     assert.equal(agent.code, 0, agent.stderr);
     assert.equal(agent.arn, AGENT_ARN);
-    assert.deepEqual(asked, ['claude-code']);
+    assert.deepEqual(asked, ['claude-code for dev-deployer']);
   });
 
   it("VS Code's agent terminal environment names the agent too", async () => {
     const agent = await callerIdentity({ COPILOT_AGENT: '1', AI_AGENT: 'github_copilot_vscode_agent' });
     assert.equal(agent.arn, AGENT_ARN);
-    assert.deepEqual(asked, ['copilot']);
+    assert.deepEqual(asked, ['copilot for dev-deployer']);
   });
 
   it("prints the provider's refusal as the CLI's one-line error, with no stack", async () => {
@@ -146,7 +149,7 @@ describe('agents at the credential endpoint', { skip: noCli }, () => {
       const unset = await callerIdentity({ CLAUDECODE: '1' }, 'unset CLAUDECODE;');
       assert.equal(unset.code, 0, unset.stderr);
       assert.equal(unset.arn, AGENT_ARN);
-      assert.deepEqual(asked, ['claude-code']);
+      assert.deepEqual(asked, ['claude-code for dev-deployer']);
       // The same script without an agent above it is the person.
       asked.length = 0;
       assert.match((await callerIdentity({}, 'unset CLAUDECODE;')).arn!, PERSON_ARN);
@@ -154,6 +157,22 @@ describe('agents at the credential endpoint', { skip: noCli }, () => {
       console.log(`ancestry lookups: ${peerLookupsMs.map((ms) => `${ms.toFixed(1)} ms`).join(', ')}`);
     },
   );
+
+  it("asks for the agent's identity in a pinned terminal's own role, and for none after Clear", async () => {
+    const pinnedIdentity = await world.assume('dev-readonly-plain');
+    const pinned = endpoint.issueToken({ kind: 'pinned', identity: pinnedIdentity });
+    const inPinned = await callerIdentity({ CLAUDECODE: '1', AWS_CONTAINER_AUTHORIZATION_TOKEN: `${following},${pinned}` });
+    assert.equal(inPinned.arn, AGENT_ARN);
+    assert.deepEqual(asked, ['claude-code for dev-readonly-plain']);
+    endpoint.revoke(pinned);
+
+    asked.length = 0;
+    provider.active = undefined;
+    const cleared = await callerIdentity({ CLAUDECODE: '1' });
+    assert.notEqual(cleared.code, 0);
+    assert.match(cleared.stderr, /No AWS role is active in VS Code/);
+    assert.deepEqual(asked, []);
+  });
 
   it('gives an agent the person’s identity only when access is sameAsMe', async () => {
     access = 'sameAsMe';
