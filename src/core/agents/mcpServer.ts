@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { AGENT_ROUTES } from '../endpoint/agentRoutes';
 import { DEFAULT_GRANT_MINUTES, MAX_GRANT_MINUTES } from './grants';
 import { AGENT_HEADER, agentName, agentOf } from './markers';
@@ -148,9 +149,25 @@ const ROUTES: Record<string, { method: string; route: string }> = {
   end_write_access: { method: 'DELETE', route: AGENT_ROUTES.write },
 };
 
+/**
+ * The SDK validates with ajv only what a client answers to an elicitation (a form the server asks it to fill), which
+ * this server never sends; with this validator instead, the bundle leaves ajv out (esbuild.mjs: a third of its size).
+ */
+const NO_ELICITATION: jsonSchemaValidator = {
+  getValidator() {
+    throw new Error('The IAM Switchboard agent tools never ask the client for input.');
+  },
+};
+
 /** The MCP server, answering through `connection`; the agent is the environment's, else the MCP client's name. */
 export function createAgentMcpServer(connection: Connection, env: NodeJS.ProcessEnv = process.env): Server {
-  const server = new Server({ name: 'iam-switchboard', version: '1.0.0' }, { capabilities: { tools: {} } });
+  const server = new Server(
+    { name: 'iam-switchboard', version: '1.0.0' },
+    {
+      capabilities: { tools: {} },
+      jsonSchemaValidator: NO_ELICITATION,
+    },
+  );
   const agent = (): string => {
     const named = env[AGENT_TOOLS_ENV.agent];
     return named ? agentName(named) : (agentOf(env) ?? agentName(server.getClientVersion()?.name ?? 'mcp-client'));
