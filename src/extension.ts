@@ -49,7 +49,13 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   catalog.addRoles(identityCenter);
   const roles = new RoleSessionStore({ session, catalog, settings, log, recent, identityCenter });
   const guardrails = new Guardrails(session, catalog, settings);
-  const endpoint = new EndpointHost(context, { session, roles, log, defaultRegion: () => settings().region });
+  const endpoint = new EndpointHost(context, {
+    session,
+    roles,
+    log,
+    defaultRegion: () => settings().region,
+    agents: () => settings().agents,
+  });
   const terminalsWithKeys = registerTerminalsWithKeys(context, session, log, settings);
   const pinned = new PinnedTerminals(
     endpoint,
