@@ -1,6 +1,5 @@
-// The agent tools' MCP server with a real MCP client: the SDK's Client over stdio starts the bundled
-// dist/agentMcpServer.js exactly as mcpLaunch (the extension's server definition) says, lists the tools and calls
-// each. The extension's side is the real GrantingBackend over the write grants, a role list and an agent identity
+// The agent tools' MCP server with a real MCP client: the SDK's Client over stdio starts agentMcpServer.js exactly
+// as mcpLaunch (the extension's server definition) says, lists the tools and calls each. The extension's side is the real GrantingBackend over the write grants, a role list and an agent identity
 // the local STS issued; a test "person" decides each request. No answer holds a key or a token.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -16,8 +15,8 @@ import { CredentialEndpoint } from '../../../src/core/endpoint/server';
 import type { Identity } from '../../../src/core/session';
 import { type EndpointWorld, startEndpointWorld, TestProvider } from '../../support/endpointWorld';
 
-const ROOT = path.resolve(__dirname, '../../../..');
-const SERVER = path.join(ROOT, 'dist/agentMcpServer.js');
+// Not bundled or shipped until VS Code starts it (its MCP server definition provider is not wired yet): tsc's output.
+const SERVER = path.join(__dirname, '../../../src/agentMcpServer.js');
 const DEV: AgentRoleInfo = {
   label: 'dev/Deployer',
   accountId: '222222222222',
