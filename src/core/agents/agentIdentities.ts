@@ -72,13 +72,16 @@ export class AgentIdentities {
   private async issue(agent: string, person: Identity, role: RoleEntry | undefined, settings: AgentAccessSettings): Promise<Issued> {
     // No prompt from a background request: a source that needs a new MFA code is refused (askMfaCode's MfaRequired).
     const sts: AssumeOptions = { ...(await this.deps.assumeOptions()), mfaCode: undefined };
-    if (role?.needsMfa && role.source?.kind !== 'profile') {
+    // A code on every AssumeRole (an MFA role chained from another role): only the account's designated agent role.
+    const codeEveryTime = role?.needsMfa === true && role.source?.kind !== 'profile';
+    if (codeEveryTime && !settings.roles?.[role.accountId]) {
       throw new UserError(
         `${role.label} needs an MFA code on every AssumeRole, which a background request cannot ask for: set iamSwitchboard.agents.roles for account ${role.accountId} to a role agents may assume.`,
         'AgentMfa',
       );
     }
-    const source = role ? await roleSource(role, sts).catch((error: unknown) => mfaRefusal(error, agent, role)) : undefined;
+    const source =
+      role && !codeEveryTime ? await roleSource(role, sts).catch((error: unknown) => mfaRefusal(error, agent, role)) : undefined;
     const roleKey = source?.roleArn ?? '';
     const agentIdentity = await agentSession({
       agent,

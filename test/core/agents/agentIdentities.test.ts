@@ -100,6 +100,10 @@ before(async () => {
       'role_arn = arn:aws:iam::333333333333:role/ReadOnly',
       'source_profile = bob',
       'mfa_serial = arn:aws:iam::111111111111:mfa/bob',
+      '[profile prod-readonly-chained-mfa]',
+      'role_arn = arn:aws:iam::333333333333:role/ReadOnly',
+      'source_profile = dev-readonly',
+      'mfa_serial = arn:aws:iam::111111111111:mfa/alice',
       '',
     ].join('\n'),
   );
@@ -215,5 +219,23 @@ describe("the window's agent identities, through the real AWS CLI", { skip: noCl
     );
     assert.doesNotMatch(refused.stderr, /Traceback|at .*\.js:\d+/);
     assert.equal(mfaPrompts, 0, 'no MFA prompt from a background request');
+  });
+
+  it('a role that needs a code on every AssumeRole is refused in one sentence, without a prompt or an AWS call', async () => {
+    const chained = roles.get('prod-readonly-chained-mfa')!;
+    const person = { ...session.identity!, label: chained.label, accountId: '333333333333' };
+    const calls = assumeRoles();
+    const answer = await new AgentIdentities({
+      settings: () => settings,
+      roleOf: () => chained,
+      assumeOptions: async () => ({ ...stsOptions(), mfaCode: async () => (mfaPrompts++, '123456') }),
+      log: (line) => logged.push(line),
+    }).identityFor('claude-code', person);
+    assert.deepEqual(answer, {
+      refused:
+        'prod-readonly-chained-mfa needs an MFA code on every AssumeRole, which a background request cannot ask for: set iamSwitchboard.agents.roles for account 333333333333 to a role agents may assume.',
+    });
+    assert.equal(assumeRoles(), calls);
+    assert.equal(mfaPrompts, 0);
   });
 });
