@@ -141,6 +141,7 @@ beforeEach(async () => {
   cache = new StsCache();
   settings = { access: 'readOnly' };
   now = undefined;
+  mfaPrompts = 0;
   logged.length = 0;
   await switchTo('dev-developer');
 });
