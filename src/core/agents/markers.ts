@@ -24,6 +24,9 @@ const MARKERS: readonly (readonly [variable: string, agent: string])[] = [
   ['OPENCODE', 'opencode'],
 ];
 
+/** Every variable that can mark an agent: test harnesses started from an agent's shell clear them. */
+export const AGENT_MARKER_VARIABLES: readonly string[] = ['AI_AGENT', ...MARKERS.map(([variable]) => variable)];
+
 /** Set means present and not explicitly off: CLAUDECODE=1, CODEX_THREAD_ID=<id>, but not CLAUDECODE= or =0. */
 function isSet(value: string | undefined): value is string {
   return value !== undefined && !['', '0', 'false'].includes(value.trim().toLowerCase());
