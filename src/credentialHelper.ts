@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { AGENT_HEADER, agentOf } from './core/agents/markers';
 
 /** Longer than the endpoint waits for a refresh (which may include typing an MFA code in VS Code). */
 const TIMEOUT_MS = 150_000;
@@ -95,8 +96,14 @@ function refuseForeignListener(url: URL): void {
   }
 }
 
-/** GET the credentials from the URL with the token, or over the tool's socket (which stands for its token). */
+/**
+ * GET the credentials from the URL with the token, or over the tool's socket (which stands for its token). An agent's
+ * process (its marker in this environment) says which agent it is, by its short name only, and gets the agent's
+ * identity: the endpoint never hands it the person's.
+ */
 function get(target: { url: URL; token: string } | { socket: string }): Promise<{ status: number; body: string }> {
+  const agent = agentOf(process.env);
+  const agentHeader = agent === undefined ? {} : { [AGENT_HEADER]: agent };
   return new Promise((resolve, reject) => {
     const onAnswer = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
@@ -106,8 +113,8 @@ function get(target: { url: URL; token: string } | { socket: string }): Promise<
     };
     const req =
       'socket' in target
-        ? http.get({ socketPath: target.socket, path: '/credentials', timeout: TIMEOUT_MS }, onAnswer)
-        : http.get(target.url, { headers: { Authorization: target.token }, timeout: TIMEOUT_MS }, onAnswer);
+        ? http.get({ socketPath: target.socket, path: '/credentials', headers: agentHeader, timeout: TIMEOUT_MS }, onAnswer)
+        : http.get(target.url, { headers: { Authorization: target.token, ...agentHeader }, timeout: TIMEOUT_MS }, onAnswer);
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
   });

@@ -58,7 +58,13 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
     memory: { state: workspaceStateOf(context), secrets: context.secrets },
   });
   const guardrails = new Guardrails(session, catalog, settings);
-  const endpoint = new EndpointHost(context, { session, roles, log, defaultRegion: () => settings().region });
+  const endpoint = new EndpointHost(context, {
+    session,
+    roles,
+    log,
+    defaultRegion: () => settings().region,
+    agents: () => settings().agents,
+  });
   const terminalsWithKeys = registerTerminalsWithKeys(context, session, log, settings);
   const pinned = new PinnedTerminals(
     endpoint,

@@ -4,6 +4,9 @@
 // tokens) or a terminal's own (pinned tokens), and refreshes both through the role session store.
 import type * as vscode from 'vscode';
 import { workspaceStateOf } from '../configuration/state';
+import { AgentIdentities } from '../core/agents/agentIdentities';
+import type { AgentAccessSettings } from '../core/agents/agentPlan';
+import { agentOfPeer } from '../core/agents/peerProcess';
 import { awsConfigFiles } from '../core/aws/config';
 import { CredentialEndpoint, ROLE_ENDED_MESSAGE } from '../core/endpoint/server';
 import type { RoleEntry } from '../core/catalog/roleCatalog';
@@ -21,6 +24,8 @@ interface EndpointHostDeps {
   log: vscode.LogOutputChannel;
   /** The region for the generated profile when no role is active. */
   defaultRegion: () => string;
+  /** iamSwitchboard.agents.*: what an AI agent's request gets. */
+  agents: () => AgentAccessSettings;
 }
 
 interface RunningEndpoint extends EndpointEnvironmentOptions {
@@ -39,18 +44,34 @@ export class EndpointHost implements vscode.Disposable {
    */
   private readonly pinned = new Map<Identity, PinnedEntry>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** AI agents' own, narrower sessions of the role the request would otherwise get. */
+  private readonly agents: AgentIdentities;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly deps: EndpointHostDeps,
   ) {
+    this.agents = new AgentIdentities({
+      settings: deps.agents,
+      roleOf: (person) => (person === deps.session.identity ? deps.roles.activeRole : this.pinnedRoles.get(person)),
+      assumeOptions: () => deps.roles.assumeOptions(),
+      log: (line) => deps.log.info(line),
+    });
     this.endpoint = new CredentialEndpoint({
       provider: { activeIdentity: () => deps.session.identity, refresh: (identity, signal) => this.refresh(identity, signal) },
       log: (line) => deps.log.info(line),
+      agentIdentity: (agent, person) => this.agents.identityFor(agent, person),
+      agentAccess: () => deps.agents().access,
+      // Linux only (elsewhere it answers undefined at once): an agent's command that unset its marker is still its.
+      agentOfPeer,
     });
-    // The generated profile carries the region: rewritten when the session's region changes.
+    // The generated profile carries the region: rewritten when the session's region changes. A switch or Clear
+    // also ends every agent's session, so no agent keeps the role the person left.
     this.subscriptions.push(
-      deps.session.onDidChange(() => void this.rewriteProfile()),
+      deps.session.onDidChange(() => {
+        this.agents.forget();
+        void this.rewriteProfile();
+      }),
       deps.session.onDidEnd((identity) => this.ended(identity)),
     );
   }

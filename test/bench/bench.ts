@@ -71,14 +71,15 @@ async function run(cert: CertFiles): Promise<void> {
   ]);
   rows.push(['heap after activation', `${median(activations.map((a) => a.heapMb)).toFixed(1)} MB`, '', '', '']);
 
-  // credentialHelper.js is the program terminals run, not a bundle the extension loads. An AWS SDK part's size is
-  // what its first use parses: its file and the shared chunks it imports.
+  // credentialHelper.js is the program terminals run and agentMcpServer.js the one VS Code starts for the agent
+  // tools, not bundles the extension loads. An AWS SDK part's size is what its first use parses: its file and the
+  // shared chunks it imports.
   const bundles = [
     ...fs
       .readdirSync(path.join(DIST, 'aws'))
       .filter((f) => f.endsWith('.mjs'))
       .map((f) => `aws/${f}`),
-    ...fs.readdirSync(DIST).filter((f) => f.endsWith('.js') && f !== 'extension.js' && f !== 'credentialHelper.js'),
+    ...fs.readdirSync(DIST).filter((f) => f.endsWith('.js') && !['extension.js', 'credentialHelper.js', 'agentMcpServer.js'].includes(f)),
   ];
   json.bundles = {};
   for (const file of bundles) {

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { AGENT_MARKER_VARIABLES } from '../../src/core/agents/markers';
 import { projectRoot } from './codeServer';
 
 const fixturesAws = path.join(projectRoot, 'test', 'fixtures', 'aws');
@@ -55,9 +56,10 @@ exec /usr/bin/aws "$@"
 `;
 
 // Whatever AWS or Vault identity the person running the tests has must not reach the demo's extension host
-// or terminals: everything there talks to the local servers only.
+// or terminals: everything there talks to the local servers only. Nor an AI agent's marker (tests run from an
+// agent's shell): every terminal would be the agent's, with its narrower identity.
 export function unsetInheritedCredentials(): Record<string, undefined> {
-  const names = Object.keys(process.env).filter((name) => /^(AWS_|VAULT_)/.test(name));
+  const names = Object.keys(process.env).filter((name) => /^(AWS_|VAULT_)/.test(name) || AGENT_MARKER_VARIABLES.includes(name));
   return Object.fromEntries(names.map((name) => [name, undefined]));
 }
 

@@ -5,9 +5,12 @@
 // SDK keeps Code and Message on its error for 4xx, and our credential_process helper prints Message.
 import * as fs from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { type TokenSpec, isTokenShape, requestToken, TokenRegistry } from './tokens';
 import { Freshener, type FreshnessOptions, type IdentityProvider } from './freshCredentials';
+import { answerAgentRoute, isAgentRoute } from './agentRoutes';
+import type { AgentAccess, AgentBackend } from '../agents/backend';
+import { AGENT_HEADER, agentOfHeader } from '../agents/markers';
 import type { Identity } from '../session';
 import { UserError } from '../userError';
 import { staticServedUntil } from '../vault/staticRoles';
@@ -20,6 +23,11 @@ export const ROLE_ENDED_MESSAGE = "This terminal's role ended: open a new termin
 export const EXTERNAL_REVOKED_MESSAGE =
   "This program's IAM Switchboard access was revoked or its VS Code window closed: copy a new credential_process profile in VS Code";
 const UNKNOWN_TOKEN_MESSAGE = "This terminal's credential token is not valid in this VS Code window: open a new terminal";
+const AGENT_TOOLS_TOKEN_MESSAGE = "This token is for IAM Switchboard's agent tools and serves no credentials";
+const AGENT_ACCESS_NONE_MESSAGE =
+  'AI agents get no AWS credentials in this VS Code window (iamSwitchboard.agents.access is none): run this yourself, outside the agent';
+const NO_AGENT_IDENTITY_MESSAGE =
+  "An AI agent's command gets its own AWS identity, and this VS Code window cannot issue one: set iamSwitchboard.agents.access, or run this yourself outside the agent";
 const NO_TOKEN_MESSAGE =
   'No credential token was sent: run this in a terminal that VS Code opened, or set AWS_CONTAINER_AUTHORIZATION_TOKEN';
 /** The one path credentials are served on. */
@@ -40,8 +48,29 @@ export const ENDPOINT_LIMITS = {
   maxConnections: 64,
 };
 
+/** The agent identity provider's refusal: one sentence the CLI prints, saying what to do. */
+export interface AgentRefusal {
+  refused: string;
+}
+
 export interface EndpointOptions extends FreshnessOptions {
   provider: IdentityProvider;
+  /**
+   * The identity an agent's request gets (short-lived, narrower than the person's, kept fresh by the provider), for
+   * `person`: the identity the same request would get without the agent (the window's active role, or the pinned
+   * terminal's own). Absent: agents get nothing unless agentAccess is sameAsMe, so no agent ever holds the person's
+   * credentials by default.
+   */
+  agentIdentity?: (agent: string, person: Identity) => Promise<Identity | AgentRefusal>;
+  /** iamSwitchboard.agents.access; readOnly when absent. */
+  agentAccess?: () => AgentAccess;
+  /** The extension's side of the agent tools' /agent/ routes. */
+  agentBackend?: AgentBackend;
+  /**
+   * The agent of the process at the other end of a connection, found without trusting it (Linux: the process's
+   * ancestry), for requests that name none themselves.
+   */
+  agentOfPeer?: (socket: Socket) => Promise<string | undefined>;
 }
 
 interface ListeningEndpoint {
@@ -60,7 +89,8 @@ interface ContainerCredentials {
 
 interface Answer {
   status: number;
-  body: ContainerCredentials | { Code: string; Message: string };
+  /** Credentials, a refusal, or an agent route's answer (names and times only). */
+  body: ContainerCredentials | { Code: string; Message: string } | object;
 }
 
 const refusal = (status: number, Code: string, Message: string): Answer => ({ status, body: { Code, Message } });
@@ -208,6 +238,9 @@ export class CredentialEndpoint {
       // Browsers add these to every cross-site request; the AWS CLI and SDKs never send them.
       return refusal(403, 'AccessDenied', 'Requests from web pages are refused');
     }
+    if (isAgentRoute(url.pathname)) {
+      return this.answerAgentTools(req, url.pathname, socketToken);
+    }
     if (req.method !== 'GET' || url.pathname !== CREDENTIALS_PATH) {
       return refusal(404, 'NotFound', `Credentials are served by GET ${CREDENTIALS_PATH}`);
     }
@@ -221,7 +254,14 @@ export class CredentialEndpoint {
       // A pinned terminal from an earlier window (or one whose lease ended) is told what happened to its role.
       return refusal(403, 'AccessDenied', unknownTokenMessage(token));
     }
+    if (spec.kind === 'agentTools') {
+      return refusal(403, 'AccessDenied', AGENT_TOOLS_TOKEN_MESSAGE);
+    }
     const identity = spec.kind === 'pinned' ? spec.identity : this.options.provider.activeIdentity();
+    const agent = agentOfHeader(req.headers[AGENT_HEADER]) ?? (await this.options.agentOfPeer?.(req.socket));
+    if (agent !== undefined && this.agentAccess() !== 'sameAsMe') {
+      return this.answerAgent(agent, identity);
+    }
     if (!identity) {
       return refusal(404, 'NoActiveRole', NO_ACTIVE_ROLE_MESSAGE);
     }
@@ -234,6 +274,44 @@ export class CredentialEndpoint {
           : new UserError(`Could not refresh ${identity.label}: assume the role again in IAM Switchboard.`);
       return refusal(503, failure.code ?? 'RefreshFailed', failure.message);
     }
+  }
+
+  private agentAccess(): AgentAccess {
+    return this.options.agentAccess?.() ?? 'readOnly';
+  }
+
+  /** An agent's request, where `person` would be served: its own identity from the provider, or why it gets none. */
+  private async answerAgent(agent: string, person: Identity | undefined): Promise<Answer> {
+    if (this.agentAccess() === 'none') {
+      return refusal(403, 'AgentAccessNone', AGENT_ACCESS_NONE_MESSAGE);
+    }
+    if (!person) {
+      return refusal(404, 'NoActiveRole', NO_ACTIVE_ROLE_MESSAGE);
+    }
+    if (!this.options.agentIdentity) {
+      this.options.log?.(`Credential endpoint: refused agent ${agent}, as no agent identity can be issued`);
+      return refusal(403, 'NoAgentIdentity', NO_AGENT_IDENTITY_MESSAGE);
+    }
+    const answer = await this.options.agentIdentity(agent, person).catch((error: unknown) => {
+      if (error instanceof UserError) return { refused: error.message };
+      throw error;
+    });
+    if ('refused' in answer) {
+      // The provider's sentence, on one line like every UserError.
+      return refusal(403, 'AgentRefused', new UserError(answer.refused).message);
+    }
+    this.options.log?.(`Credential endpoint: served agent ${agent} as ${answer.arn ?? answer.label}`);
+    return { status: 200, body: this.containerCredentials(answer) };
+  }
+
+  /** The agent tools' routes: only with the agentTools token, never over a tool's socket. */
+  private async answerAgentTools(req: IncomingMessage, pathname: string, socketToken?: string): Promise<Answer> {
+    const token = socketToken ?? requestToken(req.headers.authorization);
+    if (!token || this.tokens.find(token)?.kind !== 'agentTools') {
+      return refusal(403, 'AccessDenied', "Agent routes need this window's agent tools token");
+    }
+    const agent = agentOfHeader(req.headers[AGENT_HEADER]) ?? 'mcp-client';
+    return answerAgentRoute(req, pathname, agent, this.options.agentBackend);
   }
 
   private isOurHost(host: string | undefined): boolean {

@@ -1,16 +1,22 @@
 // The credential endpoint's tokens: random bearer tokens that stand for "the window's active role" (following,
-// and external: one per tool outside VS Code, named so it can be listed and revoked) or for one identity (pinned). Only their SHA-256 digests are kept, and every lookup compares digests in
+// and external: one per tool outside VS Code, named so it can be listed and revoked), for one identity (pinned), or
+// for the agent tools' routes (agentTools). Only their SHA-256 digests are kept, and every lookup compares digests in
 // constant time, so neither the token table nor the time a lookup takes tells anything about a token.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Identity } from '../session';
 
-export type TokenSpec = { kind: 'following' } | { kind: 'pinned'; identity: Identity } | { kind: 'external'; name: string };
+export type TokenSpec =
+  | { kind: 'following' }
+  | { kind: 'pinned'; identity: Identity }
+  | { kind: 'external'; name: string }
+  // The agent tools' (MCP server's) token: reaches the /agent/ routes only, never credentials.
+  | { kind: 'agentTools' };
 
 /** The kind shows in the token itself, so a pinned terminal from an earlier window gets the right message. */
-const PREFIX = { following: 'iamsbf_', pinned: 'iamsbp_', external: 'iamsbx_' } as const;
+const PREFIX = { following: 'iamsbf_', pinned: 'iamsbp_', external: 'iamsbx_', agentTools: 'iamsba_' } as const;
 /** 256 random bits, base64url: no comma (the list separator) and nothing a header would mangle. */
 const TOKEN_BYTES = 32;
-const TOKEN_PATTERN = /^iamsb[fpx]_[A-Za-z0-9_-]{43}$/;
+const TOKEN_PATTERN = /^iamsb[fpxa]_[A-Za-z0-9_-]{43}$/;
 
 interface Entry {
   digest: Buffer;

@@ -270,7 +270,13 @@ export class World {
       asAbsolutePath: (p: string) => path.join(ROOT, p),
     };
     fs.mkdirSync(context.globalStorageUri.fsPath, { recursive: true });
-    const host = new EndpointHost(context as never, { session, roles, log, defaultRegion: () => 'eu-west-1' });
+    const host = new EndpointHost(context as never, {
+      session,
+      roles,
+      log,
+      defaultRegion: () => 'eu-west-1',
+      agents: () => settings().agents,
+    });
     const pinned = new PinnedTerminals(host, settings, () => undefined);
     const running = await host.start();
     await secrets.store(`iamSwitchboard.vault.token:${this.servers.vault.url}`, this.servers.vault.rootToken);
