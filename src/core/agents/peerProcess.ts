@@ -22,7 +22,7 @@ export async function agentOfPeer(socket: Socket, self: number = process.pid): P
   }
   // The window's own ancestors (VS Code itself and what started it) are not the requester's: their markers, if
   // VS Code was started from an agent's shell, say nothing about this request.
-  const ours = new Set(await ancestry(self));
+  const ours = await ownAncestry(self);
   for (const ancestor of await ancestry(pid)) {
     if (ours.has(ancestor)) break;
     const agent = agentOf(await environ(ancestor));
@@ -64,6 +64,18 @@ async function holderOf(inode: string): Promise<number | undefined> {
     }
   }
   return undefined;
+}
+
+/** The window's own ancestors, read once per process: they do not change while it runs. */
+const ownAncestors = new Map<number, Promise<Set<number>>>();
+
+function ownAncestry(self: number): Promise<Set<number>> {
+  let chain = ownAncestors.get(self);
+  if (!chain) {
+    chain = ancestry(self).then((pids) => new Set(pids));
+    ownAncestors.set(self, chain);
+  }
+  return chain;
 }
 
 /** `pid` and its ancestors, nearest first, up to (not including) init. */

@@ -258,9 +258,10 @@ export class CredentialEndpoint {
       return refusal(403, 'AccessDenied', AGENT_TOOLS_TOKEN_MESSAGE);
     }
     const identity = spec.kind === 'pinned' ? spec.identity : this.options.provider.activeIdentity();
-    const agent = agentOfHeader(req.headers[AGENT_HEADER]) ?? (await this.options.agentOfPeer?.(req.socket));
-    if (agent !== undefined && this.agentAccess() !== 'sameAsMe') {
-      return this.answerAgent(agent, identity);
+    // With sameAsMe an agent gets what the person gets: no need to look for one (the /proc walk costs ~9 ms).
+    if (this.agentAccess() !== 'sameAsMe') {
+      const agent = agentOfHeader(req.headers[AGENT_HEADER]) ?? (await this.options.agentOfPeer?.(req.socket));
+      if (agent !== undefined) return this.answerAgent(agent, identity);
     }
     if (!identity) {
       return refusal(404, 'NoActiveRole', NO_ACTIVE_ROLE_MESSAGE);
