@@ -32,3 +32,18 @@ export async function serverRequests(url: string, seq?: number, state: 'arrived'
   assert.ok(response.ok, `${url}: request ${seq} never ${state} (HTTP ${response.status})`);
   return ((await response.json()) as { count: number }).count;
 }
+
+/** A Memento as VS Code keeps one (values stored as JSON; undefined removes the key), in memory. */
+export class MemoryMemento implements vscode.Memento {
+  readonly values = new Map<string, unknown>();
+  keys(): readonly string[] {
+    return [...this.values.keys()];
+  }
+  get<T>(key: string, fallback?: T): T | undefined {
+    return (this.values.has(key) ? this.values.get(key) : fallback) as T | undefined;
+  }
+  async update(key: string, value: unknown): Promise<void> {
+    if (value === undefined) this.values.delete(key);
+    else this.values.set(key, JSON.parse(JSON.stringify(value)));
+  }
+}

@@ -15,7 +15,7 @@ import { IdentityCenterStore, type IdentityCenterEntry } from '../../../src/stor
 import { RecentRoles } from '../../../src/store/recentRoles';
 import { RoleCatalogStore } from '../../../src/store/roleCatalogStore';
 import { RoleSessionStore } from '../../../src/store/roleSession';
-import { shared } from './helpers';
+import { MemoryMemento, shared } from './helpers';
 
 const { awsUrl, ssoUrl } = shared() as ReturnType<typeof shared> & { ssoUrl: string };
 const HIDDEN = ['sandbox', '555555555555'];
@@ -43,20 +43,6 @@ async function control(url: string, what: 'clock', body: object): Promise<void> 
     headers: { 'content-type': 'application/json' },
   });
   assert.ok(response.ok, `${url} ${what}: HTTP ${response.status}`);
-}
-
-class MemoryMemento implements vscode.Memento {
-  readonly values = new Map<string, unknown>();
-  keys(): readonly string[] {
-    return [...this.values.keys()];
-  }
-  get<T>(key: string, fallback?: T): T | undefined {
-    return (this.values.has(key) ? this.values.get(key) : fallback) as T | undefined;
-  }
-  async update(key: string, value: unknown): Promise<void> {
-    if (value === undefined) this.values.delete(key);
-    else this.values.set(key, JSON.parse(JSON.stringify(value)));
-  }
 }
 
 class MemorySecrets implements Pick<vscode.SecretStorage, 'get' | 'store' | 'delete'> {

@@ -10,7 +10,7 @@ import { type Identity, Session } from '../../../src/core/session';
 import { RecentRoles } from '../../../src/store/recentRoles';
 import { RoleCatalogStore } from '../../../src/store/roleCatalogStore';
 import { RoleSessionStore } from '../../../src/store/roleSession';
-import { serverRequests, shared } from './helpers';
+import { MemoryMemento, serverRequests, shared } from './helpers';
 
 const { awsUrl } = shared();
 /** Sessions the local STS issues end this long after they start: the refresh is due halfway. */
@@ -58,19 +58,6 @@ function nextChange(
       resolve(identity);
     });
   });
-}
-
-class MemoryMemento implements vscode.Memento {
-  private readonly values = new Map<string, unknown>();
-  keys(): readonly string[] {
-    return [...this.values.keys()];
-  }
-  get<T>(key: string, fallback?: T): T | undefined {
-    return (this.values.has(key) ? this.values.get(key) : fallback) as T | undefined;
-  }
-  async update(key: string, value: unknown): Promise<void> {
-    this.values.set(key, value);
-  }
 }
 
 suite('refresh that asks first (autoRefresh off)', () => {

@@ -9,19 +9,7 @@ import { Session } from '../../../src/core/session';
 import { RecentRoles } from '../../../src/store/recentRoles';
 import { RoleCatalogStore } from '../../../src/store/roleCatalogStore';
 import { RoleSessionStore } from '../../../src/store/roleSession';
-
-class MemoryMemento implements vscode.Memento {
-  private readonly values = new Map<string, unknown>();
-  keys(): readonly string[] {
-    return [...this.values.keys()];
-  }
-  get<T>(key: string, fallback?: T): T | undefined {
-    return (this.values.has(key) ? this.values.get(key) : fallback) as T | undefined;
-  }
-  async update(key: string, value: unknown): Promise<void> {
-    this.values.set(key, value);
-  }
-}
+import { MemoryMemento } from './helpers';
 
 suite('role memory across reloads', () => {
   test('Clear Credentials forgets the MFA session kept for Reload Window', async () => {
