@@ -134,6 +134,39 @@ suite('vault tree', () => {
     }
   });
 
+  test('a lease that comes or goes redraws only its mount, never the server rows under the mouse', async () => {
+    const demo: VaultServer = { name: 'demo', address: shared().vaultUrl };
+    const connections = connectionsFor([demo], { [`iamSwitchboard.vault.token:${demo.address}`]: await developerToken() }, log);
+    const tree = new VaultTreeProvider(connections);
+    const redraws: (VaultNode | undefined)[] = [];
+    const listening = tree.onDidChangeTreeData((node) => redraws.push(node));
+    try {
+      const [server] = (await tree.getChildren()) as ServerNode[];
+      const [mount] = await tree.getChildren(server);
+      await tree.getChildren(mount);
+      const lease: Lease = {
+        leaseId: 'aws/creds/dev/redraw-test',
+        server: demo.address,
+        mount: (mount as { mount: string }).mount,
+        role: 'dev',
+        credentialType: 'assumed_role',
+        renewable: false,
+        leaseDuration: 900,
+        expiresAt: new Date(Date.now() + 900_000),
+      };
+      connections.leases.add(lease);
+      assert.deepEqual(redraws, [mount], 'the mount whose lease came, by the row VS Code holds');
+      connections.leases.add({ ...lease, leaseId: 'other/creds/x/1', mount: 'other' });
+      assert.deepEqual(redraws, [mount], 'a mount not shown redraws nothing');
+      connections.leases.remove(lease.leaseId);
+      assert.deepEqual(redraws, [mount, mount]);
+    } finally {
+      listening.dispose();
+      tree.dispose();
+      connections.dispose();
+    }
+  });
+
   test('lease rows say only the time left; the tooltip has the id, type, expiry and how to renew or revoke', () => {
     const lease: Lease = {
       leaseId: 'aws/creds/s3-full/AbCdEfGh12345678',
