@@ -1,6 +1,6 @@
 // Only wiring: each feature registers itself. Activation does no I/O and loads no SDK (see the lazy bundles in esbuild.mjs).
 import * as vscode from 'vscode';
-import { onDidChangeSettings, readSettings } from './configuration/settings';
+import { onDidChangeSettings, readSettings, type Settings } from './configuration/settings';
 import { recordMessagesForTests } from './messageRecorder';
 import { Session } from './core/session';
 import { workspaceStateOf } from './configuration/state';
@@ -58,12 +58,18 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
     memory: { state: workspaceStateOf(context), secrets: context.secrets },
   });
   const guardrails = new Guardrails(session, catalog, settings);
+  // Asked at every credential request: read once, and again after a settings change or a trust grant.
+  let agents: Settings['agents'] | undefined;
+  context.subscriptions.push(
+    onDidChangeSettings(() => (agents = undefined)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => (agents = undefined)),
+  );
   const endpoint = new EndpointHost(context, {
     session,
     roles,
     log,
     defaultRegion: () => settings().region,
-    agents: () => settings().agents,
+    agents: () => (agents ??= settings().agents),
   });
   const terminalsWithKeys = registerTerminalsWithKeys(context, session, log, settings);
   const pinned = new PinnedTerminals(

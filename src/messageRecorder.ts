@@ -11,8 +11,7 @@ export function recordMessagesForTests(context: vscode.ExtensionContext): void {
   const file = process.env.IAM_SWITCHBOARD_MESSAGES_FILE;
   // From source: the checkout itself (the tests link it into code-server's extensions folder, as the demo does), never
   // a packaged copy, which carries no src/.
-  const fromSource = fs.existsSync(path.join(context.extensionPath, 'src', 'extension.ts'));
-  if (!file || !fromSource) {
+  if (!file || !fs.existsSync(path.join(context.extensionPath, 'src', 'extension.ts'))) {
     return;
   }
   const window = vscode.window as unknown as Record<string, Show>;
