@@ -11,6 +11,7 @@ import { ssoRoleArnLine } from '../core/aws/arn';
 import type { IdentityCenterSection } from '../store/identityCenterStore';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
 import { type Intervals, Ticker, type Visibility } from '../ticker';
+import { rowLook } from './rowLook';
 
 /**
  * Up to this many roles the accounts open unfolded, so everything shows at a glance. Beyond, they start folded: an
@@ -466,12 +467,8 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
 
 /** What a row shows, to tell whether a redraw would change it. */
 function rowText(row: vscode.TreeItem): string {
-  const label = typeof row.label === 'string' ? row.label : row.label?.label;
   // The active row's minutes left are the ticker's to redraw: a comparison a minute later must not see a change.
-  const description = row instanceof RoleNode && row.active ? 'active' : row.description;
-  const tooltip = row.tooltip instanceof vscode.MarkdownString ? row.tooltip.value : row.tooltip;
-  const icon = row.iconPath instanceof vscode.ThemeIcon ? [row.iconPath.id, row.iconPath.color?.id] : undefined;
-  return JSON.stringify([row.id, label, description, row.contextValue, tooltip, icon, row.collapsibleState]);
+  return rowLook(row, row instanceof RoleNode && row.active ? 'active' : row.description);
 }
 
 /** A level's rows: their ids, and below the top what they show (the top's rows are compared one by one). */

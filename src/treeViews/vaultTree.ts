@@ -7,6 +7,7 @@ import { listStaticRoles, readStaticRole, type StaticRole } from '../core/vault/
 import { clockTime } from '../core/time';
 import { formatDuration, rolePolicyLines } from '../core/vault/stsOptions';
 import { type Intervals, Ticker, type Visibility } from '../ticker';
+import { rowLook } from './rowLook';
 
 /** What the tree needs from the Vault connections (store/vaultConnections.ts has them). */
 export interface VaultTreeSource {
@@ -307,13 +308,13 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
   /** Asks Vault again for every kept answer and tells whether a server row or any answer changed. */
   private async askedAgainChanged(): Promise<boolean> {
     const previous = [...this.cache].filter(([key]) => !key.startsWith('health:') && !key.startsWith('token:'));
-    const shown = this.shownServers.map(rowText).join('\n');
+    const shown = this.shownServers.map((row) => rowLook(row)).join('\n');
     this.cache.clear();
     const servers = await Promise.all(this.source.servers().map((server) => this.serverNode(server)));
     const changed = await Promise.all(
       previous.map(async ([key, { answer, load }]) => (await settled(answer)) !== (await settled(this.cached(key, load)))),
     );
-    return servers.map(rowText).join('\n') !== shown || changed.some(Boolean);
+    return servers.map((row) => rowLook(row)).join('\n') !== shown || changed.some(Boolean);
   }
 
   /** Forgets every answer and redraws the whole tree, for what the answers do not show (a static role's rotation). */
@@ -546,12 +547,6 @@ function settled(answer: Promise<unknown>): Promise<string> {
     (value) => JSON.stringify(value) ?? 'nothing',
     (error: unknown) => `failed: ${messageOf(error)}`,
   );
-}
-
-/** What a server row shows. */
-function rowText(node: ServerNode): string {
-  const tooltip = typeof node.tooltip === 'string' ? node.tooltip : (node.tooltip?.value ?? '');
-  return JSON.stringify([node.label, node.description, node.contextValue, tooltip]);
 }
 
 function messageOf(error: unknown): string {
