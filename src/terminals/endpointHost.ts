@@ -4,7 +4,10 @@
 // tokens) or a terminal's own (pinned tokens), and refreshes both through the role session store.
 import type * as vscode from 'vscode';
 import { workspaceStateOf } from '../configuration/state';
-import { AgentIdentities } from '../core/agents/agentIdentities';
+import { AgentIdentities, type AgentIssue } from '../core/agents/agentIdentities';
+import type { AgentBackend } from '../core/agents/backend';
+import type { WriteGrants } from '../core/agents/grants';
+import { onRoleLeft } from '../core/agents/sessionChange';
 import type { AgentAccessSettings } from '../core/agents/agentPlan';
 import { agentOfPeer } from '../core/agents/peerProcess';
 import { awsConfigFiles } from '../core/aws/config';
@@ -64,16 +67,51 @@ export class EndpointHost implements vscode.Disposable {
       agentAccess: () => deps.agents().access,
       // Linux only (elsewhere it answers undefined at once): an agent's command that unset its marker is still its.
       agentOfPeer,
+      // The agent features attach the real one after the endpoint exists (useAgentFeatures).
+      agentBackend: {
+        whoami: (agent) => this.backend().whoami(agent),
+        listRoles: (agent) => this.backend().listRoles(agent),
+        requestWrite: (agent, request) => this.backend().requestWrite(agent, request),
+        endWrite: (agent) => this.backend().endWrite(agent),
+      },
     });
     // The generated profile carries the region: rewritten when the session's region changes. A switch or Clear
-    // also ends every agent's session, so no agent keeps the role the person left.
+    // also ends every agent's session, so no agent keeps the role the person left (a refresh keeps them).
     this.subscriptions.push(
-      deps.session.onDidChange(() => {
-        this.agents.forget();
-        void this.rewriteProfile();
-      }),
+      onRoleLeft(deps.session, () => this.agents.forget()),
+      deps.session.onDidChange(() => void this.rewriteProfile()),
       deps.session.onDidEnd((identity) => this.ended(identity)),
     );
+  }
+
+  private agentBackend: AgentBackend | undefined;
+  private agentToolsToken: string | undefined;
+
+  /** The agent features (features/agents.ts): write grants decide agents' sessions, the backend answers /agent/. */
+  useAgentFeatures(grants: WriteGrants, backend: AgentBackend): vscode.Disposable {
+    this.agentBackend = backend;
+    const using = this.agents.useGrants(grants);
+    return { dispose: () => (using.dispose(), (this.agentBackend = undefined)) };
+  }
+
+  private backend(): AgentBackend {
+    if (!this.agentBackend) throw new UserError('The agent tools are not available in this VS Code window.', 'NoAgentTools');
+    return this.agentBackend;
+  }
+
+  /** Each issue of agent credentials (the Agent access view's record). */
+  onDidIssueAgent(listener: (issue: AgentIssue) => void): vscode.Disposable {
+    return this.agents.onDidIssue(listener);
+  }
+
+  /**
+   * Where the agent tools' MCP server reaches this window: the endpoint's origin and one agentTools token per
+   * window, in memory only (it gets no credentials, only the /agent/ routes).
+   */
+  async agentTools(): Promise<{ origin: string; token: string }> {
+    const { endpointUrl } = await this.start();
+    this.agentToolsToken ??= this.endpoint.issueToken({ kind: 'agentTools' });
+    return { origin: new URL(endpointUrl).origin, token: this.agentToolsToken };
   }
 
   /** Starts the endpoint (once) and returns what terminals need to reach it. */

@@ -30,7 +30,8 @@ export type AgentPlan =
       externalId?: string;
       /** Who calls AssumeRole: the active role's source, or the person's own session for a designated role. */
       source: { credentials: AwsCredentials; description: string };
-      policyArn: string;
+      /** The session policy that narrows the agent; absent while the agent holds a write grant. */
+      policyArn?: string;
       sessionName: string;
       sourceIdentity: string;
       /** The designated agent role of the account, not the active role. */
@@ -45,6 +46,11 @@ export interface AgentPlanInput {
   /** What may assume the active role again (roleSource); undefined when the identity cannot take a session policy. */
   source?: RoleSource;
   settings: AgentAccessSettings;
+  /**
+   * The person granted this agent write access (grants.ts) for the role: the session is the role's own, without the
+   * read-only session policy. Still the agent's own AssumeRole, named and source-identified as the agent.
+   */
+  write?: boolean;
 }
 
 /** The managed policy of the access setting, in the role's partition (aws-cn and aws-us-gov have their own ARNs). */
@@ -89,7 +95,7 @@ function whyNoSessionPolicy(person: Identity): string {
 }
 
 export function planAgentSession(input: AgentPlanInput): AgentPlan {
-  const { agent, person, source, settings } = input;
+  const { agent, person, source, settings, write } = input;
   if (settings.access === 'none') {
     throw new UserError(
       `AI agents get no AWS credentials because iamSwitchboard.agents.access is 'none': set it to readOnly to let ${agent} read.`,
@@ -100,7 +106,7 @@ export function planAgentSession(input: AgentPlanInput): AgentPlan {
   const sessionName = agentSessionName(agent, person);
   const sourceIdentity = agentSourceIdentity(agent, person);
   if (source) {
-    const policyArn = agentPolicyArn(settings, source.roleArn);
+    const policyArn = write ? undefined : agentPolicyArn(settings, source.roleArn);
     const { credentials, description } = source;
     return {
       kind: 'assume',
@@ -131,7 +137,7 @@ export function planAgentSession(input: AgentPlanInput): AgentPlan {
     kind: 'assume',
     roleArn: designated,
     source: { credentials: person.credentials, description: person.arn ?? person.label },
-    policyArn: agentPolicyArn(settings, designated),
+    policyArn: write ? undefined : agentPolicyArn(settings, designated),
     sessionName,
     sourceIdentity,
     designated: true,

@@ -56,7 +56,7 @@ export async function agentSession(request: AgentSessionRequest): Promise<AgentI
   }
   const attempt = (sourceIdentity: string | undefined) => {
     request.sts.log?.(
-      `AssumeRole ${plan.roleArn} for agent ${request.agent} as '${plan.sessionName}' with session policy ${plan.policyArn}${sourceIdentity ? ` and source identity ${sourceIdentity}` : ''}`,
+      `AssumeRole ${plan.roleArn} for agent ${request.agent} as '${plan.sessionName}' ${plan.policyArn ? `with session policy ${plan.policyArn}` : 'with write access (no session policy)'}${sourceIdentity ? ` and source identity ${sourceIdentity}` : ''}`,
     );
     return callAssumeRole(request, plan, sourceIdentity);
   };
@@ -122,7 +122,7 @@ async function callAssumeRole(request: AgentSessionRequest, plan: AssumePlan, so
           RoleSessionName: plan.sessionName,
           DurationSeconds: AGENT_SESSION_SECONDS,
           ExternalId: plan.externalId,
-          PolicyArns: [{ arn: plan.policyArn }],
+          PolicyArns: plan.policyArn ? [{ arn: plan.policyArn }] : undefined,
           SourceIdentity: sourceIdentity,
         }),
         { abortSignal },
