@@ -5,7 +5,8 @@ import type { Identity } from '../session';
 export type SessionChange = 'started' | 'refreshed' | 'switched' | 'cleared';
 
 /** Same role: the same label (the catalog's, unique per role) in the same account, from the same kind of source. */
-const sameRole = (a: Identity, b: Identity): boolean => a.label === b.label && a.accountId === b.accountId && a.origin.kind === b.origin.kind;
+const sameRole = (a: Identity, b: Identity): boolean =>
+  a.label === b.label && a.accountId === b.accountId && a.origin.kind === b.origin.kind;
 
 export function sessionChange(previous: Identity | undefined, next: Identity | undefined): SessionChange {
   if (!next) return 'cleared';
