@@ -49,6 +49,20 @@ const noAxios = {
   },
 };
 
+// The agent tools' MCP server gives the SDK's Server a validator of its own (it never asks a client for input, the
+// one thing ajv checks there), so the SDK's ajv provider (ajv, ajv-formats, fast-uri: 130 KB) is left out.
+const noAjv = {
+  name: 'no-ajv',
+  setup(build) {
+    build.onResolve({ filter: /\/validation\/ajv-provider\.js$/ }, () => ({ path: 'ajv-provider', namespace: 'no-ajv' }));
+    build.onLoad({ filter: /.*/, namespace: 'no-ajv' }, () => ({
+      contents:
+        "export class AjvJsonSchemaValidator { constructor() { throw new Error('the agent tools pass their own jsonSchemaValidator'); } }",
+      loader: 'js',
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -98,8 +112,8 @@ const contexts = [
   await esbuild.context({ ...common, entryPoints: ['src/core/aws/iniLoader.ts'], outfile: 'dist/iniLoader.js' }),
   // The credential_process program terminals run: a separate tiny script, no SDK.
   await esbuild.context({ ...common, entryPoints: ['src/credentialHelper.ts'], outfile: 'dist/credentialHelper.js' }),
-  // Not here until the extension offers it to VS Code: the agent tools' MCP server (src/agentMcpServer.ts; its
-  // entry and the plugin that leaves the SDK's ajv out are in commit cc70ed1).
+  // The agent tools' MCP server, a process VS Code starts (features/agents.ts): the MCP SDK's server, no AWS SDK.
+  await esbuild.context({ ...common, entryPoints: ['src/agentMcpServer.ts'], outfile: 'dist/agentMcpServer.js', plugins: [noAjv] }),
 ];
 if (process.argv.includes('--watch')) {
   await Promise.all(contexts.map((c) => c.watch()));

@@ -10,6 +10,7 @@ import { registerIdentityCenterCommands } from './commands/identityCenter';
 import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
 import { registerWorkspaceRole } from './commands/workspaceRole';
+import { activateAgents, type AgentsActivation } from './features/agents';
 import { activateVault, type VaultActivation } from './features/vault';
 import { registerStatusBar } from './statusBar';
 import { Guardrails } from './store/guardrails';
@@ -33,7 +34,7 @@ import type { Identity } from './core/session';
 // What deactivate() needs, handed back by registration (VS Code calls deactivate without arguments).
 let vault: VaultActivation | undefined;
 
-export function activate(context: vscode.ExtensionContext): { session: Session } | undefined {
+export function activate(context: vscode.ExtensionContext): { session: Session; agents: AgentsActivation } | undefined {
   recordMessagesForTests(context);
   const log = vscode.window.createOutputChannel('IAM Switchboard', { log: true });
   const session = new Session();
@@ -127,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
     log,
   );
   registerStatusBar(context, session, guardrails, { notFollowing });
+  const agentFeatures = activateAgents(context, { session, catalog, roles, guardrails, endpoint, settings, log });
   registerRoleCommands(context, { session, catalog, roles, recent, settings, log, guardrails, openPinnedTerminal: openPinned });
   registerDiscoverRoles(context, { catalog, roles, settings, log });
   registerWorkspaceRole(context, { session, catalog, roles, guardrails, settings, log });
@@ -138,8 +140,9 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   registerTerraformCommands(context, catalog, log);
   // After Reload Window the role that was active comes back when that asks nothing (store/roleSession.ts).
   void roles.restore();
-  // Only the extension-host tests get the session: other extensions must never reach the credentials.
-  return context.extensionMode === vscode.ExtensionMode.Test ? { session } : undefined;
+  // Only the extension-host tests get the session (and the agents' MCP provider): other extensions must never reach
+  // the credentials.
+  return context.extensionMode === vscode.ExtensionMode.Test ? { session, agents: agentFeatures } : undefined;
 }
 
 export function deactivate(): Promise<void> {

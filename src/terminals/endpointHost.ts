@@ -99,6 +99,14 @@ export class EndpointHost implements vscode.Disposable {
     return this.agentBackend;
   }
 
+  /** Issues (or reuses) the agent's identity under the active role, as its next command would; its ARN, or undefined. */
+  async agentIdentityOf(agent: string): Promise<string | undefined> {
+    const person = this.deps.session.identity;
+    if (!person || this.deps.agents().access === 'sameAsMe' || this.deps.agents().access === 'none') return undefined;
+    const answer = await this.agents.identityFor(agent, person).catch(() => undefined);
+    return answer && 'arn' in answer ? answer.arn : undefined;
+  }
+
   /** Each issue of agent credentials (the Agent access view's record). */
   onDidIssueAgent(listener: (issue: AgentIssue) => void): vscode.Disposable {
     return this.agents.onDidIssue(listener);
