@@ -1,0 +1,202 @@
+// The agent tools in VS Code: the language model tools called through vscode.lm.invokeTool (as VS Code's agent calls
+// them), the write request answered in the extension's own modal (replaced for the test, as the other suites
+// answer a person's questions), and the MCP server started exactly as the extension's provider resolves it, with the
+// SDK's real Client over stdio. No tool answer may hold a key or a token.
+import * as assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import * as vscode from 'vscode';
+import type { AgentsActivation } from '../../../src/features/agents';
+import type { Session } from '../../../src/core/session';
+import { extensionId, session as extensionSession } from './helpers';
+
+const DEV_AGENT_ARN = 'arn:aws:sts::222222222222:assumed-role/ReadOnly/agent-copilot-alice';
+
+/** Every answer a tool gave in this file, for the secret scan at the end. */
+const answers: string[] = [];
+let session: Session;
+
+async function tool(name: string, input: object = {}): Promise<string> {
+  const result = await vscode.lm.invokeTool(name, { input, toolInvocationToken: undefined });
+  const text = result.content.map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : '')).join('');
+  answers.push(text);
+  return text;
+}
+
+const json = async (name: string, input: object = {}) => JSON.parse(await tool(name, input)) as Record<string, unknown>;
+
+/** Answers the extension's modal with `button` and its production question with `typed`; records what was asked. */
+function answering(button: string | undefined, typed?: string) {
+  const window = vscode.window as { showWarningMessage: unknown; showInputBox: unknown };
+  const originals = { warning: window.showWarningMessage, input: window.showInputBox };
+  const seen = { warnings: [] as { message: string; options: vscode.MessageOptions; buttons: string[] }[], inputs: [] as string[] };
+  window.showWarningMessage = async (message: string, options: vscode.MessageOptions, ...buttons: string[]) => {
+    seen.warnings.push({ message, options, buttons });
+    return button;
+  };
+  window.showInputBox = async (options: vscode.InputBoxOptions) => {
+    seen.inputs.push(options.prompt ?? '');
+    return typed;
+  };
+  return { seen, restore: () => Object.assign(window, { showWarningMessage: originals.warning, showInputBox: originals.input }) };
+}
+
+/** Every secret this window holds now, and the shapes of any other: none may appear in a tool's answer. */
+function assertNoSecret(texts: string[], extra: string[] = []): void {
+  const credentials = session.identity?.credentials;
+  const secrets = [credentials?.accessKeyId, credentials?.secretAccessKey, credentials?.sessionToken, ...extra].filter(
+    (s): s is string => !!s,
+  );
+  for (const text of texts) {
+    for (const secret of secrets) assert.ok(!text.includes(secret), 'a tool answer holds a secret of this window');
+    assert.doesNotMatch(text, /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b|iamsb[fpxa]_|[A-Za-z0-9/+]{40}/);
+  }
+}
+
+suite('agents: language model tools and write grants', () => {
+  suiteSetup(async () => {
+    session = await extensionSession();
+  });
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
+  });
+
+  test('whoami is the agent identity AWS issued for the active role; listRoles names roles and production marks', async () => {
+    await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'dev-readonly');
+    const me = await json('iamSwitchboard_whoami');
+    assert.deepEqual(me, {
+      agent: 'copilot',
+      access: 'readOnly',
+      identity: { arn: DEV_AGENT_ARN, accountId: '222222222222', role: 'arn:aws:iam::222222222222:role/ReadOnly' },
+    });
+    const roles = (await json('iamSwitchboard_listRoles')) as unknown as { label: string; accountName: string; production: boolean }[];
+    assert.deepEqual(
+      roles.filter((r) => ['dev-readonly', 'prod-readonly'].includes(r.label)).map((r) => [r.label, r.accountName, r.production]),
+      [
+        ['dev-readonly', 'dev', false],
+        ['prod-readonly', 'prod', true],
+      ],
+    );
+  });
+
+  test("a write request shows the extension's modal; Allow grants it until End, Deny leaves it read-only", async () => {
+    await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'dev-readonly');
+    let answers = answering('Allow for 5 minutes');
+    try {
+      const granted = await json('iamSwitchboard_requestWriteAccess', { reason: 'tag the ReadOnly role', minutes: 5 });
+      assert.equal(granted.granted, true, String(granted.message));
+      assert.deepEqual(
+        answers.seen.warnings.map((w) => [w.message, w.options, w.buttons]),
+        [
+          [
+            'copilot asks to write in AWS',
+            { modal: true, detail: 'Reason: tag the ReadOnly role\nAccount: dev (222222222222)\nRole: ReadOnly\nFor 5 minutes' },
+            ['Allow for 5 minutes'],
+          ],
+        ],
+      );
+    } finally {
+      answers.restore();
+    }
+    const me = await json('iamSwitchboard_whoami');
+    assert.deepEqual(me.write && { ...(me.write as object), expiresAt: undefined }, {
+      account: 'dev',
+      role: 'ReadOnly',
+      expiresAt: undefined,
+    });
+    assert.equal((await json('iamSwitchboard_endWriteAccess')).ended, true);
+    assert.equal((await json('iamSwitchboard_whoami')).write, undefined);
+
+    answers = answering(undefined);
+    try {
+      const denied = await json('iamSwitchboard_requestWriteAccess', { reason: 'delete a bucket' });
+      assert.equal(denied.granted, false);
+      assert.equal(answers.seen.warnings.length, 1);
+    } finally {
+      answers.restore();
+    }
+    assert.equal((await json('iamSwitchboard_whoami')).write, undefined);
+  });
+
+  test('a production account needs its name typed; Clear ends the grant', async () => {
+    await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'prod-readonly');
+    let answers = answering('Allow for 15 minutes', 'production');
+    try {
+      const wrong = await json('iamSwitchboard_requestWriteAccess', { reason: 'restart a service' });
+      assert.equal(wrong.granted, false);
+      assert.equal(answers.seen.warnings[0]?.message, 'copilot asks to write in AWS (production account)');
+      assert.deepEqual(answers.seen.inputs, ['Type prod to allow writes in this production account']);
+    } finally {
+      answers.restore();
+    }
+    answers = answering('Allow for 15 minutes', 'prod');
+    try {
+      assert.equal((await json('iamSwitchboard_requestWriteAccess', { reason: 'restart a service' })).granted, true);
+    } finally {
+      answers.restore();
+    }
+    assert.deepEqual(((await json('iamSwitchboard_whoami')).write as { account: string }).account, 'prod');
+    await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
+    assert.equal((await json('iamSwitchboard_whoami')).write, undefined);
+    assertNoSecret(answers.seen.warnings.map((w) => JSON.stringify(w)));
+  });
+
+  test('no answer of a language model tool held a key or a token', () => {
+    assert.ok(answers.length >= 10);
+    assertNoSecret(answers);
+  });
+});
+
+suite('agents: the MCP server VS Code starts', () => {
+  let client: Client | undefined;
+  suiteTeardown(async () => {
+    await client?.close();
+    await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
+  });
+
+  test('started exactly as the provider resolves it, it lists the four tools and each answers; no secret in any answer', async () => {
+    session = await extensionSession();
+    await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'dev-readonly');
+    const api = vscode.extensions.getExtension<{ agents: AgentsActivation }>(extensionId)!.exports;
+    const provider = api.agents.mcpProvider;
+    const cancel = new vscode.CancellationTokenSource().token;
+    const [provided] = (await provider.provideMcpServerDefinitions(cancel)) ?? [];
+    assert.ok(provided, 'the provider offers the server');
+    assert.deepEqual(provided.env, {}, 'no token before VS Code starts the server');
+    const server = (await provider.resolveMcpServerDefinition!(provided, cancel))!;
+    const token = server.env.IAM_SWITCHBOARD_AGENT_TOKEN;
+    assert.match(String(token), /^iamsba_/);
+    assert.ok(!server.args.join(' ').includes(String(token)), 'the token is not on the command line');
+
+    client = new Client({ name: 'suite', version: '1.0.0' });
+    const env = Object.fromEntries(Object.entries(server.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    await client.connect(new StdioClientTransport({ command: server.command, args: server.args, env }));
+    const { tools } = await client.listTools();
+    assert.deepEqual(
+      tools.map((t) => t.name),
+      ['whoami', 'list_roles', 'request_write_access', 'end_write_access'],
+    );
+
+    const texts: string[] = [];
+    const call = async (name: string, args: Record<string, unknown> = {}) => {
+      const result = await client!.callTool({ name, arguments: args });
+      const text = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('');
+      texts.push(text);
+      return text;
+    };
+    assert.equal((JSON.parse(await call('whoami')) as { identity: { arn: string } }).identity.arn, DEV_AGENT_ARN);
+    assert.ok((JSON.parse(await call('list_roles')) as { label: string }[]).some((r) => r.label === 'dev-readonly'));
+    const answers = answering('Allow for 10 minutes');
+    try {
+      const granted = JSON.parse(await call('request_write_access', { reason: 'tag the ReadOnly role', minutes: 10 })) as {
+        granted: boolean;
+      };
+      assert.equal(granted.granted, true);
+      assert.equal(answers.seen.warnings[0]?.message, 'copilot asks to write in AWS');
+    } finally {
+      answers.restore();
+    }
+    assert.equal((JSON.parse(await call('end_write_access')) as { ended: boolean }).ended, true);
+    assertNoSecret(texts, [String(token)]);
+  });
+});
