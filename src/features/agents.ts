@@ -34,9 +34,10 @@ export interface AgentsDeps {
   log: vscode.LogOutputChannel;
 }
 
-/** For the extension-host tests only: the MCP provider, to start the server exactly as VS Code would. */
+/** For the extension-host tests only: the MCP provider (to start the server exactly as VS Code would), the view. */
 export interface AgentsActivation {
   mcpProvider: vscode.McpServerDefinitionProvider<vscode.McpStdioServerDefinition>;
+  tree: AgentTreeProvider;
 }
 
 export function activateAgents(context: vscode.ExtensionContext, deps: AgentsDeps): AgentsActivation {
@@ -97,7 +98,7 @@ export function activateAgents(context: vscode.ExtensionContext, deps: AgentsDep
   registerLanguageModelTools(context, backend);
   const mcpProvider = mcpServerProvider(context, endpoint);
   registerMcpProvider(context, mcpProvider);
-  return { mcpProvider };
+  return { mcpProvider, tree };
 }
 
 /** The catalog's roles as agents may see them, read when a tool is called, never at activation. */

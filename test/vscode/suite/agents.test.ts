@@ -81,12 +81,12 @@ suite('agents: language model tools and write grants', () => {
 
   test("a write request shows the extension's modal; Allow grants it until End, Deny leaves it read-only", async () => {
     await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'dev-readonly');
-    let answers = answering('Allow for 5 minutes');
+    let person = answering('Allow for 5 minutes');
     try {
       const granted = await json('iamSwitchboard_requestWriteAccess', { reason: 'tag the ReadOnly role', minutes: 5 });
       assert.equal(granted.granted, true, String(granted.message));
       assert.deepEqual(
-        answers.seen.warnings.map((w) => [w.message, w.options, w.buttons]),
+        person.seen.warnings.map((w) => [w.message, w.options, w.buttons]),
         [
           [
             'copilot asks to write in AWS',
@@ -96,8 +96,23 @@ suite('agents: language model tools and write grants', () => {
         ],
       );
     } finally {
-      answers.restore();
+      person.restore();
     }
+    // The Agent access view: the grant with its countdown and End button, and the agent's credentials (ARN only).
+    const tree = vscode.extensions.getExtension<{ agents: AgentsActivation }>(extensionId)!.exports.agents.tree;
+    const rows = (section: number) => tree.getChildren(tree.getChildren()[section]).map((node) => tree.getTreeItem(node));
+    const [grantRow] = rows(0);
+    assert.equal(grantRow?.label, 'copilot');
+    assert.equal(grantRow?.contextValue, 'agentGrant');
+    assert.match(String(grantRow?.description), /^writes in dev\/ReadOnly · (?:[0-4]:\d\d|5m) left$/);
+    const issued = rows(1).find((row) => row.label === 'copilot');
+    assert.match(String(issued?.tooltip), new RegExp(`^${DEV_AGENT_ARN}\n`));
+    answers.push(
+      ...rows(0)
+        .concat(rows(1))
+        .map((row) => JSON.stringify([row.label, row.description, row.tooltip])),
+    );
+
     const me = await json('iamSwitchboard_whoami');
     assert.deepEqual(me.write && { ...(me.write as object), expiresAt: undefined }, {
       account: 'dev',
@@ -107,38 +122,38 @@ suite('agents: language model tools and write grants', () => {
     assert.equal((await json('iamSwitchboard_endWriteAccess')).ended, true);
     assert.equal((await json('iamSwitchboard_whoami')).write, undefined);
 
-    answers = answering(undefined);
+    person = answering(undefined);
     try {
       const denied = await json('iamSwitchboard_requestWriteAccess', { reason: 'delete a bucket' });
       assert.equal(denied.granted, false);
-      assert.equal(answers.seen.warnings.length, 1);
+      assert.equal(person.seen.warnings.length, 1);
     } finally {
-      answers.restore();
+      person.restore();
     }
     assert.equal((await json('iamSwitchboard_whoami')).write, undefined);
   });
 
   test('a production account needs its name typed; Clear ends the grant', async () => {
     await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'prod-readonly');
-    let answers = answering('Allow for 15 minutes', 'production');
+    let person = answering('Allow for 15 minutes', 'production');
     try {
       const wrong = await json('iamSwitchboard_requestWriteAccess', { reason: 'restart a service' });
       assert.equal(wrong.granted, false);
-      assert.equal(answers.seen.warnings[0]?.message, 'copilot asks to write in AWS (production account)');
-      assert.deepEqual(answers.seen.inputs, ['Type prod to allow writes in this production account']);
+      assert.equal(person.seen.warnings[0]?.message, 'copilot asks to write in AWS (production account)');
+      assert.deepEqual(person.seen.inputs, ['Type prod to allow writes in this production account']);
     } finally {
-      answers.restore();
+      person.restore();
     }
-    answers = answering('Allow for 15 minutes', 'prod');
+    person = answering('Allow for 15 minutes', 'prod');
     try {
       assert.equal((await json('iamSwitchboard_requestWriteAccess', { reason: 'restart a service' })).granted, true);
     } finally {
-      answers.restore();
+      person.restore();
     }
     assert.deepEqual(((await json('iamSwitchboard_whoami')).write as { account: string }).account, 'prod');
     await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
     assert.equal((await json('iamSwitchboard_whoami')).write, undefined);
-    assertNoSecret(answers.seen.warnings.map((w) => JSON.stringify(w)));
+    assertNoSecret(person.seen.warnings.map((w) => JSON.stringify(w)));
   });
 
   test('no answer of a language model tool held a key or a token', () => {
@@ -186,15 +201,15 @@ suite('agents: the MCP server VS Code starts', () => {
     };
     assert.equal((JSON.parse(await call('whoami')) as { identity: { arn: string } }).identity.arn, DEV_AGENT_ARN);
     assert.ok((JSON.parse(await call('list_roles')) as { label: string }[]).some((r) => r.label === 'dev-readonly'));
-    const answers = answering('Allow for 10 minutes');
+    const person = answering('Allow for 10 minutes');
     try {
       const granted = JSON.parse(await call('request_write_access', { reason: 'tag the ReadOnly role', minutes: 10 })) as {
         granted: boolean;
       };
       assert.equal(granted.granted, true);
-      assert.equal(answers.seen.warnings[0]?.message, 'copilot asks to write in AWS');
+      assert.equal(person.seen.warnings[0]?.message, 'copilot asks to write in AWS');
     } finally {
-      answers.restore();
+      person.restore();
     }
     assert.equal((JSON.parse(await call('end_write_access')) as { ended: boolean }).ended, true);
     assertNoSecret(texts, [String(token)]);
