@@ -13,10 +13,16 @@ export function registerAgentStatusBar(
   item.name = 'IAM Switchboard: agent write access';
   item.command = 'iamSwitchboard.endAgentWriteAccess';
   item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+  let shown = false;
   const draw = () => {
     const live = grants.live().filter((g) => g.state === 'approved');
     ticker.run(live.length > 0);
-    void vscode.commands.executeCommand('setContext', 'iamSwitchboard.agentWrites', live.length > 0);
+    // The context key (End Agent Write Access in the palette) changes only when a first grant starts or the last ends.
+    const writing = live.length > 0;
+    if (shown !== writing) {
+      shown = writing;
+      void vscode.commands.executeCommand('setContext', 'iamSwitchboard.agentWrites', writing);
+    }
     if (!live.length) {
       item.hide();
       return;
