@@ -156,6 +156,34 @@ suite('agents: language model tools and write grants', () => {
     assertNoSecret(person.seen.warnings.map((w) => JSON.stringify(w)));
   });
 
+  test('the person grants write access from the view (Grant Write Access to Agents…) and ends it (End)', async () => {
+    await vscode.commands.executeCommand('iamSwitchboard.assumeRole', 'dev-readonly');
+    const window = vscode.window as { showQuickPick: unknown };
+    const original = window.showQuickPick;
+    const titles: string[] = [];
+    window.showQuickPick = async (items: readonly string[], options: vscode.QuickPickOptions) => {
+      titles.push(options.title ?? '');
+      return options.canPickMany ? items.filter((item) => item === 'claude-code') : '30';
+    };
+    try {
+      await vscode.commands.executeCommand('iamSwitchboard.grantAgentWriteAccess');
+    } finally {
+      window.showQuickPick = original;
+    }
+    assert.deepEqual(titles, ['Grant write access in dev/ReadOnly to', 'For how many minutes?']);
+    const tree = vscode.extensions.getExtension<{ agents: AgentsActivation }>(extensionId)!.exports.agents.tree;
+    const grantRows = () => tree.getChildren(tree.getChildren()[0]).map((node) => tree.getTreeItem(node));
+    assert.deepEqual(
+      grantRows().map((row) => [row.label, row.contextValue, String(row.description).replace(/ · .*/, '')]),
+      [['claude-code', 'agentGrant', 'writes in dev/ReadOnly']],
+    );
+    await vscode.commands.executeCommand('iamSwitchboard.endAgentWriteAccess', tree.getChildren(tree.getChildren()[0])[0]);
+    assert.deepEqual(
+      grantRows().map((row) => row.label),
+      ['No agent may write'],
+    );
+  });
+
   test('no answer of a language model tool held a key or a token', () => {
     assert.ok(answers.length >= 10);
     assertNoSecret(answers);
