@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from './activation';
+import { agentBench } from './agents';
 import { assumePath, type CertFiles, selfSignedCert } from './assume';
 import { configAtScale, writeLargeConfig } from './configScale';
 import { leasePath, waitForKeys } from './lease';
@@ -155,6 +156,23 @@ async function run(cert: CertFiles): Promise<void> {
   const lease = await leasePath(RUNS);
   json.lease = lease;
   rows.push(['lease (assumed_role): core vs bare node-vault read', ms(lease.core), ms(lease.bare), x(lease.ratio), '']);
+
+  const agents = await agentBench(RUNS);
+  json.agents = agents;
+  rows.push([
+    "agent credentials, first issue vs the person's AssumeRole",
+    ms(agents.firstIssue.agent),
+    ms(agents.firstIssue.person),
+    x(agents.firstIssue.ratio),
+    `${agents.assumeRolesPerIssue} AssumeRole`,
+  ]);
+  rows.push([
+    "agent credentials, cached answer vs the person's (with the Linux ancestry lookup)",
+    ms(agents.cached.agent),
+    ms(agents.cached.person),
+    x(agents.cached.ratio),
+    '',
+  ]);
 
   const ready = await waitForKeys(5);
   json.waitForKeys = ready;

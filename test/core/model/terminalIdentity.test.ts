@@ -4,12 +4,16 @@
 // drives random sequences of switches, Clear, Vault leases, pinned terminals, closes, revokes, time passing,
 // the store's timers and refreshes held at a slow STS while something else happens, over two windows; Vault
 // static roles rotating as time passes, session_token leases, window reloads (with their kept state), `aws
-// configure` writing [iam-switchboard] into the credentials file, and settings changes.
+// configure` writing [iam-switchboard] into the credentials file, and settings changes. Every terminal is also asked
+// as an AI agent's process would ask (issue 21): the agent gets its own session of the terminal's role (named
+// agent-…), or a refusal — never the person's identity unless iamSwitchboard.agents.access is sameAsMe, never another
+// account or role, nothing after Clear, nothing at all with access none, and never keys STS refuses (expired).
 // `npm test` runs a fixed number of sequences; `npm run test:model -- --runs 2000` (or MODEL_RUNS) runs longer,
 // MODEL_SEED replays one. A failure prints the seed and the shrunk sequence.
 import './fakeVscode';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import type { AgentAccess } from '../../../src/core/agents/backend';
 import * as fs from 'node:fs';
 import { ROLE_ENDED_MESSAGE, NO_ACTIVE_ROLE_MESSAGE } from '../../../src/core/endpoint/server';
 import { TERMINAL_PROFILE } from '../../../src/core/endpoint/terminalProfile';
@@ -40,6 +44,8 @@ const MIN_USABLE_MS = 10_000;
 
 interface Active {
   principal: Principal;
+  /** The catalog role it was assumed from (a lease or static role has none). */
+  role?: string;
   lease?: string;
   /** An Identity Center role: after sign-out it may be refused with the sign-in sentence once it needs a refresh. */
   sso?: boolean;
@@ -50,6 +56,7 @@ interface Terminal {
   window: number;
   token: string;
   principal: Principal;
+  role?: string;
   lease?: string;
   sso?: boolean;
   closed: boolean;
@@ -68,6 +75,8 @@ interface Model {
   ssoSignedIn: boolean;
   /** `aws configure` wrote [iam-switchboard] into the credentials file. */
   configured: boolean;
+  /** iamSwitchboard.agents.access. */
+  agentAccess: AgentAccess;
 }
 interface Real {
   world: World;
@@ -113,18 +122,64 @@ function verdict(what: string, expected: Expected, answer: Answer): string | und
   return `${what}: expected a refusal saying "${expected.refusal.join('" or "')}", got ${answer.code}: ${answer.message}`;
 }
 
-/** After every step: every token's answer, and every message and log line since the last step. */
+/** The agent whose processes ask in every terminal (CLAUDECODE=1: the credential helper names it in a header). */
+const AGENT = 'claude-code';
+/** Roles an agent's own session is always issued for: no MFA code, not Identity Center, not web identity. */
+const PLAIN_ROLES = ['dev-readonly', 'prod-auditor', 'dev-deployer'];
+
+/**
+ * What an agent's process in a terminal gets where the person would get `expected`: with sameAsMe exactly that;
+ * with none a refusal; with readOnly its own session of the same role in the same account (an assumed-role ARN
+ * whose session starts agent-<agent>-), or a refusal — and for a plain role, the session.
+ */
+function agentVerdict(what: string, access: AgentAccess, expected: Expected, role: string | undefined, answer: Answer): string | undefined {
+  if (access === 'sameAsMe') return verdict(what, expected, answer);
+  if (answer.ms > ANSWER_TIMEOUT_MS) return `${what}: answered after ${answer.ms} ms`;
+  if (answer.deadKeys) return `${what}: served keys STS refuses (${answer.deadKeys})`;
+  if (access === 'none') {
+    if (answer.principal) return `${what}: agents get nothing (access none), got ${answer.arn}`;
+    // Where the person gets a refusal (a closed terminal, no role), the agent gets that one.
+    if (!('principal' in expected) || answer.message?.includes('iamSwitchboard.agents.access is none')) return undefined;
+    return `${what}: expected the access-none sentence, got ${answer.code}: ${answer.message}`;
+  }
+  if (!answer.principal) {
+    if (!answer.message) return `${what}: a refusal without a sentence (${answer.status})`;
+    if ('principal' in expected && !expected.orRefusal && role && PLAIN_ROLES.includes(role)) {
+      return `${what}: expected its own session of ${principalText(expected.principal)}, got refusal ${answer.code}: ${answer.message}`;
+    }
+    return undefined;
+  }
+  if (!('principal' in expected)) return `${what}: expected a refusal, got ${answer.arn}`;
+  const own = `arn:aws:sts::${expected.principal.account}:assumed-role/${expected.principal.name}/agent-${AGENT}-`;
+  return answer.arn?.startsWith(own) ? undefined : `${what}: expected an agent session ${own}…, got ${answer.arn}`;
+}
+
+/** After every step: every token's answer, for the person and for an agent, and every message and log line since the last step. */
 async function checkAll(model: Model, real: Real): Promise<void> {
   const problems: string[] = [];
   for (const w of real.windows) {
-    const answer = await real.world.ask(w.url, w.followingToken);
-    const problem = verdict(`window ${w.index}'s following terminal`, expectedFollowing(model, w.index), answer);
+    const what = `window ${w.index}'s following terminal`;
+    const expected = expectedFollowing(model, w.index);
+    const problem = verdict(what, expected, await real.world.ask(w.url, w.followingToken));
     if (problem) problems.push(problem);
+    const agent = await real.world.ask(w.url, w.followingToken, AGENT);
+    const agentProblem = agentVerdict(`${AGENT} in ${what}`, model.agentAccess, expected, model.active[w.index]?.role, agent);
+    if (agentProblem) problems.push(agentProblem);
   }
   for (const [i, t] of model.terminals.entries()) {
-    const answer = await real.world.ask(real.windows[t.window].url, t.token);
-    const problem = verdict(`pinned terminal #${i} (${principalText(t.principal)})`, expectedTerminal(model, t), answer);
+    const url = real.windows[t.window].url;
+    const what = `pinned terminal #${i} (${principalText(t.principal)})`;
+    const expected = expectedTerminal(model, t);
+    const problem = verdict(what, expected, await real.world.ask(url, t.token));
     if (problem) problems.push(problem);
+    const agentProblem = agentVerdict(
+      `${AGENT} in ${what}`,
+      model.agentAccess,
+      expected,
+      t.role,
+      await real.world.ask(url, t.token, AGENT),
+    );
+    if (agentProblem) problems.push(agentProblem);
   }
   const secrets = [...real.world.secrets(real.windows), ...model.terminals.map((t) => t.token)];
   for (const line of fake.said.slice(real.scanned)) {
@@ -165,7 +220,7 @@ class Switch extends Step {
     await real.world.command(window, 'iamSwitchboard.assumeRole', { role: real.world.role(this.label) });
     // A failed switch (shown to the person) leaves the session as it was.
     if (window.session.identity && window.session.identity !== before) {
-      model.active[this.w] = { principal: roleOf(real, this.label), sso: !!real.world.role(this.label).sso };
+      model.active[this.w] = { principal: roleOf(real, this.label), role: this.label, sso: !!real.world.role(this.label).sso };
     }
   }
   toString() {
@@ -213,13 +268,22 @@ class UseLease extends Step {
   }
 }
 
-async function openPinned(model: Model, real: Real, w: number, principal: Principal, arg?: unknown, lease?: string, sso?: boolean) {
+async function openPinned(
+  model: Model,
+  real: Real,
+  w: number,
+  principal: Principal,
+  arg?: unknown,
+  lease?: string,
+  sso?: boolean,
+  role?: string,
+) {
   const window = real.windows[w];
   const before = fake.terminals.length;
   await real.world.command(window, 'iamSwitchboard.openTerminalAsRole', arg);
   const terminal = fake.terminals.length > before ? fake.terminals[fake.terminals.length - 1] : undefined;
   const token = terminal?.env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
-  if (token) model.terminals.push({ window: w, token, principal, lease, sso, closed: false });
+  if (token) model.terminals.push({ window: w, token, principal, lease, sso, role, closed: false });
 }
 
 class OpenPinnedActive extends Step {
@@ -231,7 +295,7 @@ class OpenPinnedActive extends Step {
   }
   async act(model: Model, real: Real) {
     const active = model.active[this.w]!;
-    await openPinned(model, real, this.w, active.principal, undefined, active.lease, active.sso);
+    await openPinned(model, real, this.w, active.principal, undefined, active.lease, active.sso, active.role);
   }
   toString() {
     return `OpenTerminalAsRole(w${this.w}, the active role)`;
@@ -247,7 +311,7 @@ class OpenPinnedRole extends Step {
   }
   async act(model: Model, real: Real) {
     const role = real.world.role(this.label);
-    await openPinned(model, real, this.w, roleOf(real, this.label), { role }, undefined, !!role.sso);
+    await openPinned(model, real, this.w, roleOf(real, this.label), { role }, undefined, !!role.sso, this.label);
   }
   toString() {
     return `OpenTerminalAsRole(w${this.w}, ${this.label})`;
@@ -361,10 +425,24 @@ class ChangeSettings extends Step {
     super();
   }
   async act(_model: Model, real: Real) {
-    real.world.overrides = { sessionDurationSeconds: this.sessionDurationSeconds, autoRefresh: this.autoRefresh };
+    real.world.overrides = { ...real.world.overrides, sessionDurationSeconds: this.sessionDurationSeconds, autoRefresh: this.autoRefresh };
   }
   toString() {
     return `ChangeSettings(sessionDurationSeconds ${this.sessionDurationSeconds}, autoRefresh ${this.autoRefresh})`;
+  }
+}
+
+/** iamSwitchboard.agents.access changes (what the endpoint and the agent sessions read at the next request). */
+class ChangeAgentAccess extends Step {
+  constructor(readonly access: AgentAccess) {
+    super();
+  }
+  async act(model: Model, real: Real) {
+    real.world.overrides = { ...real.world.overrides, agents: { access: this.access } };
+    model.agentAccess = this.access;
+  }
+  toString() {
+    return `ChangeAgentAccess(${this.access})`;
   }
 }
 
@@ -541,6 +619,7 @@ const ALL_STEPS: Record<string, fc.Arbitrary<Step>> = {
   AwsConfigure: fc.constant(new AwsConfigure()),
   ChangeSettings: fc.tuple(fc.constantFrom(900, 3600), fc.boolean()).map(([d, a]) => new ChangeSettings(d, a)),
   HeldRefresh: fc.tuple(fc.nat(9), fc.constantFrom(0, 50), meanwhile).map(([t, m, inner]) => new HeldRefresh(t, m, inner)),
+  ChangeAgentAccess: fc.constantFrom<AgentAccess>('readOnly', 'sameAsMe', 'none').map((a) => new ChangeAgentAccess(a)),
 };
 /** MODEL_ONLY=Switch,HeldRefresh,… narrows the steps, to look for one kind of counterexample. */
 const only = process.env.MODEL_ONLY?.split(',');
@@ -568,7 +647,14 @@ describe('a terminal is never another identity (model-based)', () => {
           world.resetCredentialsFile();
           const windows = [await world.openWindow(0), await world.openWindow(1)];
           const real: Real = { world, windows, scanned: fake.said.length };
-          const model: Model = { active: [undefined, undefined], terminals: [], leases: [], ssoSignedIn: true, configured: false };
+          const model: Model = {
+            active: [undefined, undefined],
+            terminals: [],
+            leases: [],
+            ssoSignedIn: true,
+            configured: false,
+            agentAccess: 'readOnly',
+          };
           try {
             await fc.asyncModelRun(() => ({ model, real }), commands);
           } finally {

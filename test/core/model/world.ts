@@ -8,6 +8,7 @@ import { DeleteAccessKeyCommand, IAMClient, ListAccessKeysCommand } from '@aws-s
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { AGENT_HEADER } from '../../../src/core/agents/markers';
 import { type AwsConfig, loadAwsConfig } from '../../../src/core/aws/config';
 import { buildCatalog, type RoleEntry } from '../../../src/core/catalog/roleCatalog';
 import { IdentityCenter, type DeviceCode } from '../../../src/core/identityCenter';
@@ -60,6 +61,8 @@ export interface Answer {
   code?: string;
   message?: string;
   principal?: Principal;
+  /** The caller ARN STS reported for the keys served (an agent's names its session: …/agent-<agent>-…). */
+  arn?: string;
   /** STS refused the keys served (e.g. a deleted IAM user's). */
   deadKeys?: string;
   ms: number;
@@ -410,15 +413,18 @@ export class World {
     window.vault.forget(leaseId);
   }
 
-  /** GET /credentials with `token`, as the SDKs do, then asks STS who the served keys are. */
-  async ask(url: string, token: string): Promise<Answer> {
-    return this.identify(await this.fetch(url, token));
+  /**
+   * GET /credentials with `token`, as the SDKs do, then asks STS who the served keys are. `agent` names the AI agent
+   * the request comes from, as the credential helper does for a process with an agent's marker.
+   */
+  async ask(url: string, token: string, agent?: string): Promise<Answer> {
+    return this.identify(await this.fetch(url, token, agent));
   }
 
-  /** GET /credentials with `token`, as the SDKs do. */
-  async fetch(url: string, token: string): Promise<Fetched> {
+  /** GET /credentials with `token`, as the SDKs do (as an agent's credential helper when `agent` is given). */
+  async fetch(url: string, token: string, agent?: string): Promise<Fetched> {
     const started = realNow();
-    return { ...(await get(url, token)), ms: realNow() - started };
+    return { ...(await get(url, token, agent)), ms: realNow() - started };
   }
 
   /** Who the keys of an answer are, asked of STS. */
@@ -433,6 +439,7 @@ export class World {
       try {
         const caller = await getCallerIdentity(credentials, { endpoint: this.servers.aws.url, region: 'eu-west-1', timeoutMs: 5000 });
         answer.principal = principalOfArn(caller.arn);
+        answer.arn = caller.arn;
       } catch (error) {
         answer.deadKeys = (error as Error).message;
       }
@@ -458,9 +465,10 @@ export class World {
 
 export type { FakeTerminal };
 
-function get(url: string, token: string): Promise<{ status: number; body: Record<string, unknown> }> {
+function get(url: string, token: string, agent?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const headers = { Authorization: token, ...(agent && { [AGENT_HEADER]: agent }) };
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers: { Authorization: token }, timeout: ANSWER_TIMEOUT_MS }, (res) => {
+    const req = http.get(url, { headers, timeout: ANSWER_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
