@@ -236,7 +236,7 @@ function renderBlock(profiles: BlockProfile[], eol: string): string {
 const linesOf = (text: string): string[] => (text === '' ? [] : text.split(/(?<=\n)/));
 
 /** One-hunk unified diff: the block is one contiguous change, so one hunk with three lines of context covers it. */
-export function unifiedDiff(before: string | undefined, after: string, label: string): string {
+function unifiedDiff(before: string | undefined, after: string, label: string): string {
   const a = linesOf(before ?? '');
   const b = linesOf(after);
   let prefix = 0;

@@ -3,7 +3,6 @@
 // aws_access_key_id line becomes a comment and a `credential_process` line that asks VS Code's keychain, the
 // aws_secret_access_key line goes; comments, other keys, other profiles and the line ends stay as they were.
 import { cliRejectedLines, LineScanner } from '../aws/iniLines';
-import { unifiedDiff } from '../aws/configBlock';
 import type { AccessKey } from './accessKey';
 import { UserError } from '../userError';
 
@@ -19,7 +18,7 @@ export interface KeyMovePlan {
   after: string;
   /** The keys that leave the file, to be stored in the keychain before `after` is written. */
   moved: FileKey[];
-  /** What will change, as a unified diff whose removed key values are masked: safe to show. */
+  /** What will change, per profile: the lines removed (secrets masked) and the lines put in their place. */
   preview: string;
 }
 
@@ -28,6 +27,8 @@ const SECRET_ACCESS_KEY = 'aws_secret_access_key';
 /** Above the credential_process line: where the key went, without the key. */
 export const KEYCHAIN_COMMENT =
   "# This profile's access key is in VS Code's keychain (IAM Switchboard), read while a VS Code window is open.";
+/** What the preview shows for a secret. */
+const MASK = '********';
 /** A key with a session token is a temporary one, and one beside a credential_process is not the only source. */
 const NOT_LONG_LIVED = new Set(['aws_session_token', 'credential_process']);
 /** An access key id as IAM makes it: AKIA and upper-case letters and digits (ASIA ones are temporary). */
@@ -110,17 +111,18 @@ export function planKeyMove(
   }
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const edits: { start: number; end: number; text: string }[] = [];
+  const preview: string[] = [];
   for (const section of sectionsOf(text).filter((s) => profiles.includes(s.name))) {
+    preview.push(`[${section.name}]`);
     for (const line of section.lines) {
       if (line.name === ACCESS_KEY_ID) {
         const ending = text.endsWith('\n', line.end) ? eol : '';
-        edits.push({
-          start: line.start,
-          end: line.end,
-          text: `${KEYCHAIN_COMMENT}${eol}credential_process = ${processLine(section.name)}${ending}`,
-        });
+        const added = [KEYCHAIN_COMMENT, `credential_process = ${processLine(section.name)}`];
+        edits.push({ start: line.start, end: line.end, text: added.join(eol) + ending });
+        preview.push(`- ${ACCESS_KEY_ID} = ${line.value}`, ...added.map((l) => `+ ${l}`));
       } else if (line.name === SECRET_ACCESS_KEY) {
         edits.push({ start: line.start, end: line.end, text: '' });
+        preview.push(`- ${SECRET_ACCESS_KEY} = ${MASK}`);
       }
     }
   }
@@ -128,11 +130,5 @@ export function planKeyMove(
   let after = text;
   for (const edit of edits) after = after.slice(0, edit.start) + edit.text + after.slice(edit.end);
   const moved = profiles.map((profile) => movable.get(profile)!);
-  return { before: text, after, moved, preview: maskedDiff(text, after, moved, label) };
-}
-
-/** The diff with each moved secret replaced by asterisks: what the person sees is the change, never the secret. */
-function maskedDiff(before: string, after: string, moved: FileKey[], label: string): string {
-  const mask = (text: string) => moved.reduce((masked, { key }) => masked.split(key.secretAccessKey).join('********'), text);
-  return unifiedDiff(mask(before), mask(after), label);
+  return { before: text, after, moved, preview: preview.join('\n') };
 }

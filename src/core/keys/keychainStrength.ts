@@ -88,6 +88,7 @@ export async function readPasswordStore(
     folder = path.join(home, typeof dataFolderName === 'string' ? dataFolderName : '.vscode');
   }
   const text = await fs.readFile(path.join(folder, 'argv.json'), 'utf8').catch(() => '');
-  // The value only, so comments and trailing commas elsewhere in the file do not matter.
-  return /^\s*"password-store"\s*:\s*"([^"]*)"/m.exec(text)?.[1];
+  // The value only, so trailing commas elsewhere do not matter; a commented-out line sets nothing.
+  const live = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  return /"password-store"\s*:\s*"([^"]*)"/.exec(live)?.[1];
 }
