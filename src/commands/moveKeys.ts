@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { awsConfigFiles } from '../core/aws/config';
 import { readConfigText, replaceFileText } from '../core/aws/configBlock';
 import { commandLine, helperCommand } from '../core/endpoint/terminalProfile';
-import { fileKeys, planKeyMove } from '../core/keys/credentialsFile';
+import { type FileKey, fileKeys, keychainProfiles, planKeyMove, planKeyReturn } from '../core/keys/credentialsFile';
 import { keychainArguments } from '../core/keys/keychainSocket';
 import { keychainWarning, readPasswordStore } from '../core/keys/keychainStrength';
 import { errorText, UserError } from '../core/userError';
@@ -30,6 +30,16 @@ export function registerMoveKeys(context: vscode.ExtensionContext, deps: MoveKey
       } catch (error) {
         deps.log.error(`Move Access Keys to the Keychain: ${errorText(error)}`);
         void vscode.window.showErrorMessage(error instanceof UserError ? error.message : `Could not move the keys: ${errorText(error)}`);
+      }
+    }),
+    vscode.commands.registerCommand('iamSwitchboard.moveKeysToFile', async (node?: MoveKeysArgs) => {
+      try {
+        await moveKeysBack(deps, node?.profile);
+      } catch (error) {
+        deps.log.error(`Move Access Keys Back to the File: ${errorText(error)}`);
+        void vscode.window.showErrorMessage(
+          error instanceof UserError ? error.message : `Could not move the keys back: ${errorText(error)}`,
+        );
       }
     }),
   );
@@ -99,4 +109,43 @@ async function pickProfiles(candidates: string[]): Promise<string[] | undefined>
     },
   );
   return picked?.map((item) => item.label);
+}
+
+/** The way back: the keys written into the file again, in plain text, after the person agrees; then out of the keychain. */
+async function moveKeysBack(deps: MoveKeysDeps, only: string | undefined): Promise<void> {
+  const file = awsConfigFiles().credentialsPath;
+  const text = (await readConfigText(file)) ?? '';
+  const keys: FileKey[] = [];
+  for (const profile of keychainProfiles(text)) {
+    const key = only === undefined || only === profile ? await deps.keys.read(profile) : undefined;
+    if (key) keys.push({ profile, key });
+  }
+  if (keys.length === 0) {
+    void vscode.window.showInformationMessage(`No profile in ${file} reads a key from this VS Code's keychain.`);
+    return;
+  }
+  const picked = only !== undefined ? keys.map((k) => k.profile) : await pickProfiles(keys.map((k) => k.profile));
+  if (!picked?.length) return;
+  const plan = planKeyReturn(
+    text,
+    keys.filter((k) => picked.includes(k.profile)),
+    file,
+  );
+  const names = picked.map((p) => `'${p}'`).join(', ');
+  const detail = `Anyone who can read ${file} can then use them. These lines change (secrets shown as ********):\n\n${plan.preview}`;
+  const answer = await vscode.window.showWarningMessage(
+    `Write the access keys of ${names} back into ${file}, in plain text?`,
+    { modal: true, detail },
+    'Write Keys',
+  );
+  if (answer !== 'Write Keys') return;
+  await replaceFileText(
+    file,
+    plan.before,
+    plan.after,
+    `${file} changed while the change was shown: nothing was written; run Move Access Keys Back to the File again.`,
+  );
+  for (const profile of picked) await deps.keys.remove(profile);
+  deps.log.info(`Moved the access keys of ${names} from the keychain back to ${file}.`);
+  void vscode.window.showInformationMessage(`The access keys of ${names} are in ${file} again, and no longer in VS Code's keychain.`);
 }

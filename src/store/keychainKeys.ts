@@ -59,6 +59,14 @@ export class KeychainKeys implements KeyHolder, vscode.Disposable {
     await this.state.update('iamSwitchboard.keychain', { profiles: [...new Set([...known, ...profiles])], folder });
   }
 
+  /** The key leaves the keychain (after the person moved it back to the file). */
+  async remove(profile: string): Promise<void> {
+    await this.context.secrets.delete(secretName(profile));
+    const moved = this.moved;
+    if (moved) await this.state.update('iamSwitchboard.keychain', { ...moved, profiles: moved.profiles.filter((p) => p !== profile) });
+    this.changed.fire(profile);
+  }
+
   dispose(): void {
     this.changed.dispose();
   }

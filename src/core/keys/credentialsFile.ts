@@ -4,6 +4,7 @@
 // aws_secret_access_key line goes; comments, other keys, other profiles and the line ends stay as they were.
 import { cliRejectedLines, LineScanner } from '../aws/iniLines';
 import type { AccessKey } from './accessKey';
+import { KEYCHAIN_PROFILE_ARGUMENT } from './keychainSocket';
 import { UserError } from '../userError';
 
 /** A profile of the credentials file whose own static key could move. */
@@ -131,4 +132,49 @@ export function planKeyMove(
   for (const edit of edits) after = after.slice(0, edit.start) + edit.text + after.slice(edit.end);
   const moved = profiles.map((profile) => movable.get(profile)!);
   return { before: text, after, moved, preview: preview.join('\n') };
+}
+
+/** The profiles of the file whose credential_process line asks the keychain (written by planKeyMove). */
+export function keychainProfiles(text: string): string[] {
+  return sectionsOf(text)
+    .filter((s) => s.lines.some(isKeychainLine))
+    .map((s) => s.name);
+}
+
+const isKeychainLine = (line: KeyLine) => line.name === 'credential_process' && line.value.includes(` ${KEYCHAIN_PROFILE_ARGUMENT} `);
+
+/**
+ * The way back, when the person asks for it: the keychain's credential_process line (and the comment above it)
+ * replaced by the key lines, in plain text again.
+ */
+export function planKeyReturn(text: string, keys: FileKey[], label = '~/.aws/credentials'): KeyMovePlan {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const edits: { start: number; end: number; text: string }[] = [];
+  const preview: string[] = [];
+  const sections = sectionsOf(text);
+  for (const { profile, key } of keys) {
+    const line = sections.find((s) => s.name === profile)?.lines.find(isKeychainLine);
+    if (!line) {
+      throw new UserError(
+        `Profile '${profile}' in ${label} does not read its key from the keychain: nothing was changed.`,
+        'NotInKeychain',
+      );
+    }
+    const ending = text.endsWith('\n', line.end) ? eol : '';
+    const commentStart = text.lastIndexOf(KEYCHAIN_COMMENT, line.start);
+    const start = commentStart !== -1 && text.slice(commentStart, line.start).trim() === KEYCHAIN_COMMENT ? commentStart : line.start;
+    const added = [`${ACCESS_KEY_ID} = ${key.accessKeyId}`, `${SECRET_ACCESS_KEY} = ${key.secretAccessKey}`];
+    edits.push({ start, end: line.end, text: added.join(eol) + ending });
+    preview.push(
+      `[${profile}]`,
+      ...(start === line.start ? [] : [`- ${KEYCHAIN_COMMENT}`]),
+      `- credential_process = ${line.value}`,
+      `+ ${added[0]}`,
+      `+ ${SECRET_ACCESS_KEY} = ${MASK}`,
+    );
+  }
+  edits.sort((a, b) => b.start - a.start);
+  let after = text;
+  for (const edit of edits) after = after.slice(0, edit.start) + edit.text + after.slice(edit.end);
+  return { before: text, after, moved: keys, preview: preview.join('\n') };
 }

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { replaceFileText } from '../../../src/core/aws/configBlock';
-import { fileKeys, KEYCHAIN_COMMENT, planKeyMove } from '../../../src/core/keys/credentialsFile';
+import { fileKeys, KEYCHAIN_COMMENT, keychainProfiles, planKeyMove, planKeyReturn } from '../../../src/core/keys/credentialsFile';
 import { UserError } from '../../../src/core/userError';
 
 const ALICE_ID = 'AKIALOCALALICE000001';
@@ -128,6 +128,23 @@ describe('moving keys out of the credentials file', () => {
     assert.throws(
       () => planKeyMove(FILE, ['temporary'], LINE),
       (error: unknown) => (error as UserError).code === 'NoKeyToMove',
+    );
+  });
+
+  it('moves a key back on request: the keychain line and its comment become the key lines again', () => {
+    const moved = planKeyMove(
+      FILE,
+      ['default', 'bob'],
+      (profile) => `/usr/bin/node /helper.js --keychain-profile ${profile} --keychain-folder /run`,
+    );
+    assert.deepEqual(keychainProfiles(moved.after), ['default', 'bob']);
+    const back = planKeyReturn(moved.after, moved.moved.slice(0, 1));
+    assert.equal(back.preview.includes(ALICE_SECRET), false);
+    assert.deepEqual(keychainProfiles(back.after), ['bob']);
+    assert.equal(planKeyReturn(back.after, moved.moved.slice(1)).after, FILE);
+    assert.throws(
+      () => planKeyReturn(FILE, moved.moved.slice(0, 1)),
+      (error: unknown) => (error as UserError).code === 'NotInKeychain',
     );
   });
 
