@@ -62,6 +62,7 @@ async function moveKeys(deps: MoveKeysDeps, only: string | undefined): Promise<v
   const warning = keychainWarning({
     platform: process.platform,
     web: vscode.env.uiKind === vscode.UIKind.Web,
+    remote: vscode.env.remoteName !== undefined,
     env: process.env,
     passwordStore: await readPasswordStore(vscode.env.appRoot),
   });

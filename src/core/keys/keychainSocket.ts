@@ -55,6 +55,10 @@ export class KeychainServer {
         () => answer(500, { Message: `VS Code could not read profile '${profile}' from its keychain: see IAM Switchboard's log.` }),
       );
     });
+    // Only this user can connect, but a stuck program of theirs should not hold the window's sockets either.
+    server.headersTimeout = 3000;
+    server.requestTimeout = 5000;
+    server.maxConnections = 16;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(socket, () => {

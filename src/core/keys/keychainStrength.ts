@@ -13,6 +13,11 @@ export interface KeychainFacts {
   platform: NodeJS.Platform;
   /** vscode.env.uiKind is Web: the workbench runs in a browser (code-server, VS Code for the Web). */
   web: boolean;
+  /**
+   * vscode.env.remoteName is set in a desktop window (Remote-SSH, WSL, a container): SecretStorage is then the
+   * local desktop's, whose settings and environment this extension host (on the remote machine) cannot see.
+   */
+  remote?: boolean;
   env: NodeJS.ProcessEnv;
   /** argv.json's `password-store`, when it sets one. */
   passwordStore?: string;
@@ -36,7 +41,7 @@ export function keychainWarning(facts: KeychainFacts): KeychainWarning | undefin
         "This VS Code runs in a browser (code-server or VS Code for the Web): its secrets are kept by the browser (in its local storage, or only in memory), not in this machine's OS keychain, so a key moved there can be lost with the browser's data or a reload, and another browser does not have it.",
     };
   }
-  if (facts.platform !== 'linux') return undefined;
+  if (facts.platform !== 'linux' || facts.remote) return undefined;
   const store = facts.passwordStore?.trim().toLowerCase();
   if (store === 'basic') {
     return {

@@ -29,6 +29,11 @@ describe('a weak keychain', () => {
     assert.equal(keychainWarning({ platform: 'linux', web: false, env: sway, passwordStore: 'gnome-libsecret' }), undefined);
   });
 
+  it("is not guessed from a remote machine's environment in a desktop window (Remote-SSH): the keychain is the desktop's", () => {
+    assert.equal(keychainWarning({ platform: 'linux', web: false, remote: true, env: {} }), undefined);
+    assert.equal(keychainWarning({ platform: 'linux', web: true, remote: true, env: {} })?.level, 'weak');
+  });
+
   it('is not said for a keyring desktop, macOS or Windows', () => {
     assert.equal(keychainWarning({ platform: 'linux', web: false, env: GNOME }), undefined);
     assert.equal(keychainWarning({ platform: 'linux', web: false, env: { ...GNOME, XDG_CURRENT_DESKTOP: 'KDE' } }), undefined);
