@@ -169,6 +169,21 @@ describe('a key moved into the keychain', () => {
     assert.match(identity.arn ?? '', /^arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
   });
 
+  it('is served by another open window when the one that moved it closes', { skip: noCli }, async () => {
+    const other = new KeychainServer((profile) => keychain.read(profile));
+    await other.start([folder]);
+    await window.stop();
+    try {
+      assert.equal(fs.readdirSync(folder).length, 1, "only the other window's socket is left");
+      const who = await cli();
+      assert.equal(who.code, 0, who.stderr);
+      assert.equal(JSON.parse(who.stdout).Arn, ALICE_ARN);
+    } finally {
+      await window.start([folder]);
+      await other.stop();
+    }
+  });
+
   it('says in one sentence when the open windows do not have the key, and when no window is open', { skip: noCli }, async () => {
     keychain.keys.delete('default');
     try {
