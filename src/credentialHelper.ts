@@ -6,6 +6,14 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { AGENT_HEADER, agentOf } from './core/agents/markers';
+import {
+  KEYCHAIN_FOLDER_ARGUMENT,
+  KEYCHAIN_PROFILE_ARGUMENT,
+  KEYCHAIN_SOCKET_PREFIX,
+  keyPath,
+  notInKeychainMessage,
+  noWindowMessage,
+} from './core/keys/keychainSocket';
 
 /** Longer than the endpoint waits for a refresh (which may include typing an MFA code in VS Code). */
 const TIMEOUT_MS = 150_000;
@@ -140,7 +148,68 @@ function fromEnvironment(): { url: URL; token: string } {
   return { url, token };
 }
 
+/** The value after `name` on the command line, or undefined. */
+function argument(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? (process.argv[at + 1] ?? '') : undefined;
+}
+
+/** One window's answer for the profile's key, or undefined when that window is gone (a socket left behind). */
+function askWindow(socket: string, profile: string): Promise<{ status: number; body: string } | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath: socket, path: keyPath(profile), timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+/**
+ * A profile whose key VS Code keeps in its keychain (Move Access Keys to the Keychain): asks each window's socket
+ * in the folder, newest first, and prints the first key one has. The folder must be this user's alone.
+ */
+async function keychainKey(profile: string, folder: string): Promise<void> {
+  let names: string[];
+  try {
+    const stat = fs.lstatSync(folder);
+    const me = process.getuid?.();
+    if (!stat.isDirectory() || (stat.mode & 0o077) !== 0 || (me !== undefined && stat.uid !== me)) {
+      fail(`${folder} is not a folder of yours alone: remove it, then open VS Code so IAM Switchboard makes it again.`);
+    }
+    names = fs.readdirSync(folder).filter((name) => name.startsWith(`${KEYCHAIN_SOCKET_PREFIX}-`) && name.endsWith('.sock'));
+  } catch {
+    fail(noWindowMessage(profile));
+  }
+  const sockets = names
+    .map((name) => path.join(folder, name))
+    .filter((socket) => {
+      const stat = fs.lstatSync(socket, { throwIfNoEntry: false });
+      return stat?.isSocket() && (stat.mode & 0o077) === 0;
+    })
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  let answered = false;
+  for (const socket of sockets) {
+    const answer = await askWindow(socket, profile);
+    if (!answer) continue;
+    answered = true;
+    const body = parse(answer.body);
+    if (answer.status === 200 && typeof body.AccessKeyId === 'string' && typeof body.SecretAccessKey === 'string') {
+      process.stdout.write(`${JSON.stringify({ Version: 1, AccessKeyId: body.AccessKeyId, SecretAccessKey: body.SecretAccessKey })}\n`);
+      return;
+    }
+  }
+  fail(answered ? notInKeychainMessage(profile) : noWindowMessage(profile));
+}
+
 async function main(): Promise<void> {
+  const keychainProfile = argument(KEYCHAIN_PROFILE_ARGUMENT);
+  if (keychainProfile !== undefined) {
+    return keychainKey(keychainProfile, argument(KEYCHAIN_FOLDER_ARGUMENT) ?? '');
+  }
   const socketArgument = process.argv.indexOf('--socket');
   const socket = socketArgument >= 0 ? (process.argv[socketArgument + 1] ?? '') : undefined;
   if (socket !== undefined) {

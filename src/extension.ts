@@ -11,6 +11,7 @@ import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
 import { registerWorkspaceRole } from './commands/workspaceRole';
 import { activateAgents, type AgentsActivation } from './features/agents';
+import { activateKeys } from './features/keys';
 import { activateVault, type VaultActivation } from './features/vault';
 import { registerStatusBar } from './statusBar';
 import { Guardrails } from './store/guardrails';
@@ -136,6 +137,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session; 
   vault = activateVault(context, { session, log, settings });
   const statics = vault.statics;
   endpoint.readStaticKeysWith((origin, signal) => statics.reread(origin, signal));
+  activateKeys(context, { roles, log });
   registerCopyCredentials(context, session, endpoint, log);
   registerTerraformCommands(context, catalog, log);
   // After Reload Window the role that was active comes back when that asks nothing (store/roleSession.ts).

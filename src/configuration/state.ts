@@ -11,6 +11,11 @@ interface GlobalState {
    * (identityCenter/directory.ts toCached), read back through parseDirectory.
    */
   'iamSwitchboard.identityCenter.directories': Record<string, unknown>;
+  /**
+   * Profiles whose access key the person moved into the keychain (names only: the keys are in SecretStorage) and
+   * the folder of the windows' keychain sockets that their credential_process lines name.
+   */
+  'iamSwitchboard.keychain': { profiles: string[]; folder: string };
 }
 
 export interface WorkspaceState {

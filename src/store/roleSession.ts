@@ -117,6 +117,13 @@ export class RoleSessionStore implements vscode.Disposable {
     return role.sso && this.deps.identityCenter ? this.deps.identityCenter.credentials(role, signal) : undefined;
   }
 
+  /** Where a profile's key moved into the keychain is read (the keys feature starts after this store). */
+  readKeychainWith(read: AssumeOptions['keychainKey']): void {
+    this.keychainKey = read;
+  }
+
+  private keychainKey: AssumeOptions['keychainKey'];
+
   async assumeOptions(): Promise<AssumeOptions> {
     const s = this.deps.settings();
     const { config } = await this.deps.catalog.get();
@@ -131,6 +138,7 @@ export class RoleSessionStore implements vscode.Disposable {
       mfaCode: (serial) => this.mfa.ask(serial),
       log: (line) => this.deps.log.info(line),
       ssoCredentials: this.deps.identityCenter && ((profile) => this.deps.identityCenter!.profileCredentials(profile)),
+      keychainKey: this.keychainKey,
     };
   }
 

@@ -278,14 +278,26 @@ export async function readConfigText(file: string): Promise<string | undefined> 
 
 /**
  * Writes a plan's text, if the file still holds what the plan was made from (else the diff shown is stale).
- * A temporary file beside it is renamed over it, so a crash never leaves half a config; it gets the old file's
- * mode, or 0600 for a new file in a 0700 directory.
  */
 export async function writeConfigBlock(file: string, plan: BlockPlan): Promise<void> {
   if (!plan.changed) return;
+  await replaceFileText(
+    file,
+    plan.before,
+    plan.after,
+    `${file} changed after the diff was made: look at the roles again and write them then.`,
+  );
+}
+
+/**
+ * Replaces the text of `file`, if it still holds `before` (undefined: no file), else throws `staleMessage`. A
+ * temporary file beside it is renamed over it, so a crash never leaves half a file; it gets the old file's mode,
+ * or 0600 for a new file in a 0700 directory.
+ */
+export async function replaceFileText(file: string, before: string | undefined, after: string, staleMessage: string): Promise<void> {
   const current = await readConfigText(file);
-  if (current !== plan.before) {
-    throw new UserError(`${file} changed after the diff was made: look at the roles again and write them then.`, 'ConfigChanged');
+  if (current !== before) {
+    throw new UserError(staleMessage, 'ConfigChanged');
   }
   const target = current === undefined ? file : await fs.realpath(file);
   const mode = current === undefined ? 0o600 : (await fs.stat(target)).mode & 0o777;
@@ -297,7 +309,7 @@ export async function writeConfigBlock(file: string, plan: BlockPlan): Promise<v
     const handle = await fs.open(temporary, 'wx', mode);
     created = true;
     try {
-      await handle.writeFile(plan.after);
+      await handle.writeFile(after);
     } finally {
       await handle.close();
     }

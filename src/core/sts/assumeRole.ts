@@ -38,6 +38,11 @@ export interface AssumeOptions extends StsSettings {
    * (identityCenter/); without it the SDK's provider reads the AWS CLI's token cache.
    */
   ssoCredentials?: (profile: AwsProfile) => Promise<AwsCredentials>;
+  /**
+   * The long-lived key of a profile whose key the person moved into VS Code's keychain (keys/), read there rather
+   * than through its credential_process line, which asks this very window.
+   */
+  keychainKey?: (profile: string) => Promise<AwsCredentials | undefined>;
 }
 
 interface CallerIdentity {
@@ -381,6 +386,10 @@ async function baseCredentials(source: BaseSource, description: string, options:
       return await options.ssoCredentials(ssoProfile);
     }
     if (source.kind === 'profile' && options.config.profiles.get(source.profile)?.credentialKind === 'process') {
+      const kept = await options.keychainKey?.(source.profile);
+      if (kept) {
+        return kept;
+      }
       // Ours, not the SDK's: bounded by the timeout, cancellable, and its errors quote no command line or stderr.
       return await processCredentials(source.profile, options.config.files, {
         timeoutMs: options.timeoutMs,

@@ -1,0 +1,96 @@
+// How a moved key reaches tools outside VS Code: every window (of this VS Code install) listens on a Unix domain
+// socket of its own, `keychain-<random>.sock`, in one folder only this user can enter (0700, the socket 0600), and
+// answers GET /keys/<profile> with the profile's key from the keychain. The `credential_process` line names only
+// the profile and the folder, so any open window serves it; when none is open, the helper says so.
+import * as fs from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { newSocketPath } from '../endpoint/externalSockets';
+import type { AccessKey } from './accessKey';
+import { UserError } from '../userError';
+
+export const KEYCHAIN_SOCKET_PREFIX = 'keychain';
+/** The helper's arguments in keychain mode, after its command. */
+export const KEYCHAIN_PROFILE_ARGUMENT = '--keychain-profile';
+export const KEYCHAIN_FOLDER_ARGUMENT = '--keychain-folder';
+
+/** The credential_process program's arguments for a profile whose key is in the keychain. */
+export function keychainArguments(profile: string, folder: string): string[] {
+  return [KEYCHAIN_PROFILE_ARGUMENT, profile, KEYCHAIN_FOLDER_ARGUMENT, folder];
+}
+
+/** The path of a profile's key on a window's socket. */
+export function keyPath(profile: string): string {
+  return `/keys/${encodeURIComponent(profile)}`;
+}
+
+/** One window's keychain socket. */
+export class KeychainServer {
+  private server: Server | undefined;
+  private socket: string | undefined;
+
+  constructor(private readonly read: (profile: string) => Promise<AccessKey | undefined>) {}
+
+  /** Listens in the first of `folders` whose path fits (made ours and 0700), once; the socket's path. */
+  async start(folders: string[]): Promise<string> {
+    if (this.socket) return this.socket;
+    const socket = await newSocketPath(folders, KEYCHAIN_SOCKET_PREFIX);
+    const server = createServer((req, res) => {
+      const answer = (status: number, body: object) => {
+        res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+        res.end(JSON.stringify(body));
+      };
+      const match = req.method === 'GET' ? /^\/keys\/([^/?]+)$/.exec(req.url ?? '') : null;
+      if (!match) return answer(404, { Message: 'Not a keychain request.' });
+      let profile: string;
+      try {
+        profile = decodeURIComponent(match[1]);
+      } catch {
+        return answer(400, { Message: 'Not a profile name.' });
+      }
+      this.read(profile).then(
+        (key) =>
+          key
+            ? answer(200, { Version: 1, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey })
+            : answer(404, { Message: notInKeychainMessage(profile) }),
+        () => answer(500, { Message: `VS Code could not read profile '${profile}' from its keychain: see IAM Switchboard's log.` }),
+      );
+    });
+    // Only this user can connect, but a stuck program of theirs should not hold the window's sockets either.
+    server.headersTimeout = 3000;
+    server.requestTimeout = 5000;
+    server.maxConnections = 16;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socket, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }).catch((error: unknown) => {
+      throw new UserError(`Could not listen on ${socket}: check that its folder is writable.`, 'SocketFailed', String(error));
+    });
+    await fs.chmod(socket, 0o600);
+    this.server = server;
+    this.socket = socket;
+    return socket;
+  }
+
+  /** Closes the socket and removes its file: tools then ask another window, or hear that none is open. */
+  async stop(): Promise<void> {
+    const { server, socket } = this;
+    this.server = undefined;
+    this.socket = undefined;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    if (socket) await fs.rm(socket, { force: true });
+  }
+}
+
+export function notInKeychainMessage(profile: string): string {
+  return `Profile '${profile}' has no key in the keychain of the open VS Code windows: run 'IAM Switchboard: Move Access Keys to the Keychain' for it again, or put its key back in ~/.aws/credentials.`;
+}
+
+export function noWindowMessage(profile: string): string {
+  return `No VS Code window with IAM Switchboard is open to read profile '${profile}''s key from its keychain: open VS Code and its AWS Roles view, then try again.`;
+}

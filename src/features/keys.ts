@@ -1,0 +1,69 @@
+// Long-lived keys in the keychain (issue 23), wired in one place: the keys in SecretStorage, this window's keychain
+// socket for the credential_process lines of the moved profiles, the role assumption reading them from the
+// keychain, and the command that moves them. Nothing is read or started at activation: the socket starts right
+// after it, and only once a key was moved.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type * as vscode from 'vscode';
+import { registerMoveKeys } from '../commands/moveKeys';
+import { socketFolders } from '../core/endpoint/externalSockets';
+import { KeychainServer } from '../core/keys/keychainSocket';
+import { errorText } from '../core/userError';
+import { KeychainKeys } from '../store/keychainKeys';
+import type { RoleSessionStore } from '../store/roleSession';
+
+interface KeysDeps {
+  roles: RoleSessionStore;
+  log: vscode.LogOutputChannel;
+}
+
+export function activateKeys(context: vscode.ExtensionContext, deps: KeysDeps): { keys: KeychainKeys } {
+  const keys = new KeychainKeys(context);
+  const server = new KeychainServer((profile) => keys.read(profile));
+  deps.roles.readKeychainWith((profile) => keys.read(profile));
+  let serving: Promise<{ helperPath: string; folder: string }> | undefined;
+  const serve = () => {
+    serving ??= startServing(context, server, keys.moved?.folder).catch((error: unknown) => {
+      serving = undefined;
+      throw error;
+    });
+    return serving;
+  };
+  context.subscriptions.push(
+    keys,
+    // A rotated or moved key: the source credentials resolved from the old one are stale.
+    keys.onDidChange((profile) => deps.roles.cache.forget(`profile:${profile}`)),
+    { dispose: () => void server.stop() },
+  );
+  registerMoveKeys(context, { keys, log: deps.log, serve });
+  if (keys.moved?.profiles.length) {
+    setTimeout(() => serve().catch((error: unknown) => deps.log.error(`The keychain socket did not start: ${errorText(error)}`)), 0);
+  }
+  return { keys };
+}
+
+/**
+ * A copy of the helper in the extension's storage, whose path outlives updates of the extension (whose folder
+ * names its version), then this window's socket in the folder the moved profiles name.
+ */
+async function startServing(
+  context: vscode.ExtensionContext,
+  server: KeychainServer,
+  folder: string | undefined,
+): Promise<{ helperPath: string; folder: string }> {
+  const storage = context.globalStorageUri.fsPath;
+  const helperPath = path.join(storage, 'keychainHelper.js');
+  const shipped = await fs.readFile(context.asAbsolutePath('dist/credentialHelper.js'));
+  const current = await fs.readFile(helperPath).catch(() => undefined);
+  if (!current || digest(current) !== digest(shipped)) {
+    await fs.mkdir(storage, { recursive: true, mode: 0o700 });
+    const temporary = `${helperPath}.${process.pid}.tmp`;
+    await fs.writeFile(temporary, shipped, { mode: 0o600 });
+    await fs.rename(temporary, helperPath);
+  }
+  const socket = await server.start(folder ? [folder] : socketFolders(storage));
+  return { helperPath, folder: path.dirname(socket) };
+}
+
+const digest = (data: Buffer) => createHash('sha256').update(data).digest('hex');

@@ -1,0 +1,206 @@
+// A profile whose key moved into the keychain keeps working: the AWS CLI and boto3 get the key through the
+// credential_process line and the real helper (dist/credentialHelper.js) from a window's keychain socket, the
+// extension's own AssumeRole reads the keychain without running that line, no file under HOME holds the key, and
+// with no window open the helper says so in one sentence.
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { loadAwsConfig } from '../../../src/core/aws/config';
+import { replaceFileText } from '../../../src/core/aws/configBlock';
+import { buildCatalog } from '../../../src/core/catalog/roleCatalog';
+import { commandLine, helperCommand } from '../../../src/core/endpoint/terminalProfile';
+import type { AccessKey } from '../../../src/core/keys/accessKey';
+import { planKeyMove } from '../../../src/core/keys/credentialsFile';
+import { KeychainServer, keychainArguments, noWindowMessage, notInKeychainMessage } from '../../../src/core/keys/keychainSocket';
+import { assumeRole } from '../../../src/core/sts/assumeRole';
+import { type AwsServer, startAwsServer } from '../../servers/aws';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+// The helper as it ships (the esbuild bundle `npm run build` writes).
+const HELPER = path.join(ROOT, 'dist/credentialHelper.js');
+const AWS_CLI = '/usr/bin/aws';
+const ALICE_ID = 'AKIALOCALALICE000001';
+const ALICE_SECRET = 'aliceLocalSecretKey00000000000000000000A';
+const ALICE_ARN = 'arn:aws:iam::111111111111:user/alice';
+const run = promisify(execFile);
+const noCli = !fs.existsSync(AWS_CLI) && 'Debian awscli is not installed at /usr/bin/aws';
+
+function findPython(): string | undefined {
+  try {
+    return execFileSync('python3', ['-c', 'import boto3, sys; print(sys.executable)'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return undefined;
+  }
+}
+const python = findPython();
+
+/** The keychain of a VS Code install, as SecretStorage would hold it. */
+class TestKeychain {
+  readonly keys = new Map<string, AccessKey>();
+  async read(profile: string): Promise<AccessKey | undefined> {
+    return this.keys.get(profile);
+  }
+  async replace(profile: string, key: AccessKey): Promise<void> {
+    this.keys.set(profile, key);
+  }
+}
+
+let aws: AwsServer;
+let home: string;
+let runtime: string;
+let folder: string;
+let env: Record<string, string>;
+const keychain = new TestKeychain();
+const window = new KeychainServer((profile) => keychain.read(profile));
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function outcome(file: string, args: string[]): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await run(file, args, { env, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+const cli = () => outcome(AWS_CLI, ['sts', 'get-caller-identity', '--endpoint-url', aws.url, '--output', 'json']);
+const boto3 = () =>
+  outcome(python!, [
+    '-c',
+    'import boto3, json, sys\nprint(json.dumps(boto3.client("sts", endpoint_url=sys.argv[1]).get_caller_identity()["Arn"]))',
+    aws.url,
+  ]);
+
+/** Every regular file under `dir`. */
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+describe('a key moved into the keychain', () => {
+  before(async () => {
+    aws = await startAwsServer();
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-keychain-home-'));
+    runtime = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-keychain-run-'));
+    fs.mkdirSync(path.join(home, '.aws'));
+    fs.writeFileSync(
+      path.join(home, '.aws/config'),
+      '[default]\nregion = eu-west-1\n\n[profile dev-readonly]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = default\n',
+    );
+    fs.writeFileSync(
+      path.join(home, '.aws/credentials'),
+      `# central user\n[default]\naws_access_key_id = ${ALICE_ID}\naws_secret_access_key = ${ALICE_SECRET}\n`,
+      { mode: 0o600 },
+    );
+    env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: home,
+      AWS_DEFAULT_REGION: 'eu-west-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    // What the command does once the person agrees: the key into the keychain, the window's socket, the file.
+    const socket = await window.start([path.join(runtime, 'iam-switchboard')]);
+    folder = path.dirname(socket);
+    const file = path.join(home, '.aws/credentials');
+    const text = fs.readFileSync(file, 'utf8');
+    const helper = helperCommand({ execPath: process.execPath, helperPath: HELPER, electron: false });
+    const plan = planKeyMove(text, ['default'], (profile) => commandLine([...helper, ...keychainArguments(profile, folder)]));
+    for (const { profile, key } of plan.moved) await keychain.replace(profile, key);
+    await replaceFileText(file, plan.before, plan.after, 'changed');
+  });
+
+  after(async () => {
+    await window.stop();
+    await aws.close();
+  });
+
+  it('is in no file under HOME or the sockets folder, and the sockets are this user’s alone', () => {
+    for (const file of [...filesUnder(home), ...filesUnder(runtime)]) {
+      const text = fs.readFileSync(file, 'utf8');
+      assert.equal(text.includes(ALICE_SECRET) || text.includes(ALICE_ID), false, `${file} holds the key`);
+    }
+    assert.equal(fs.statSync(folder).mode & 0o777, 0o700);
+    for (const socket of fs.readdirSync(folder)) assert.equal(fs.statSync(path.join(folder, socket)).mode & 0o777, 0o600);
+  });
+
+  it('reaches the AWS CLI through credential_process', { skip: noCli }, async () => {
+    const who = await cli();
+    assert.equal(who.code, 0, who.stderr);
+    assert.equal(JSON.parse(who.stdout).Arn, ALICE_ARN);
+  });
+
+  it('reaches boto3 through credential_process', { skip: !python && 'boto3 is not importable by python3' }, async () => {
+    const who = await boto3();
+    assert.equal(who.code, 0, who.stderr.split('\n').slice(-3).join(' | '));
+    assert.equal(JSON.parse(who.stdout), ALICE_ARN);
+  });
+
+  it("is what the extension's own AssumeRole uses, without running the credential_process line", async () => {
+    const config = await loadAwsConfig({
+      configPath: path.join(home, '.aws/config'),
+      credentialsPath: path.join(home, '.aws/credentials'),
+    });
+    assert.equal(config.profiles.get('default')?.credentialKind, 'process');
+    const role = buildCatalog({ profiles: config.profiles }).roles.find((r) => r.label === 'dev-readonly')!;
+    const asked: string[] = [];
+    const options = { config, endpoint: aws.url, region: 'eu-west-1', timeoutMs: 5000, env };
+    const identity = await assumeRole(role, {
+      ...options,
+      keychainKey: async (profile) => {
+        asked.push(profile);
+        return keychain.read(profile);
+      },
+    });
+    assert.deepEqual(asked, ['default']);
+    assert.match(identity.arn ?? '', /^arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
+  });
+
+  it('is served by another open window when the one that moved it closes', { skip: noCli }, async () => {
+    const other = new KeychainServer((profile) => keychain.read(profile));
+    await other.start([folder]);
+    await window.stop();
+    try {
+      assert.equal(fs.readdirSync(folder).length, 1, "only the other window's socket is left");
+      const who = await cli();
+      assert.equal(who.code, 0, who.stderr);
+      assert.equal(JSON.parse(who.stdout).Arn, ALICE_ARN);
+    } finally {
+      await window.start([folder]);
+      await other.stop();
+    }
+  });
+
+  it('says in one sentence when the open windows do not have the key, and when no window is open', { skip: noCli }, async () => {
+    keychain.keys.delete('default');
+    try {
+      const missing = await cli();
+      assert.notEqual(missing.code, 0);
+      assert.ok(missing.stderr.includes(notInKeychainMessage('default')), missing.stderr);
+    } finally {
+      await keychain.replace('default', { accessKeyId: ALICE_ID, secretAccessKey: ALICE_SECRET });
+    }
+    await window.stop();
+    try {
+      assert.deepEqual(fs.readdirSync(folder), [], 'the closed window took its socket away');
+      const closed = await cli();
+      assert.notEqual(closed.code, 0);
+      assert.ok(closed.stderr.includes(noWindowMessage('default')), closed.stderr);
+    } finally {
+      await window.start([folder]);
+    }
+  });
+});
