@@ -21,7 +21,7 @@ export interface KubeconfigEntry {
   cluster: EksCluster;
   /** A role the token is always made for (`aws eks get-token --role-arn`); undefined to follow the terminal. */
   pinnedRoleArn?: string;
-  /** The context's name; the cluster's ARN when undefined, as the CLI names it. */
+  /** The context's (and its user's) name; the cluster's ARN when undefined, as the CLI names both. */
   alias?: string;
 }
 
@@ -57,11 +57,12 @@ export async function writeKubeconfig(
     cluster: { 'certificate-authority-data': entry.cluster.certificateAuthority, server: entry.cluster.endpoint },
     name: entry.cluster.arn,
   });
+  // The user is named like its context: a pinned alias must not replace the entry the following context uses.
   insert(config, 'users', {
-    name: entry.cluster.arn,
+    name: context,
     user: { exec: { apiVersion: EXEC_API_VERSION, args: getTokenArgs(entry), command: 'aws' } },
   });
-  insert(config, 'contexts', { context: { cluster: entry.cluster.arn, user: entry.cluster.arn }, name: context });
+  insert(config, 'contexts', { context: { cluster: entry.cluster.arn, user: context }, name: context });
   config['current-context'] = context;
   await writeFile(file, dump(config, { schema: CORE_SCHEMA, noRefs: true, lineWidth: -1 }));
   return { file, context, updated };

@@ -102,15 +102,16 @@ describe('kubeconfig per EKS cluster', () => {
     assert.equal(fs.statSync(configFile()).mode & 0o777, 0o600);
   });
 
-  it('writing the same cluster again replaces its entries (no duplicates); a pinned role and an alias are written', async () => {
+  it('writing the same cluster again replaces its entries (no duplicates); a pinned role gets a context and user of its own', async () => {
     await writeKubeconfig({ cluster: CLUSTER }, env());
     const pinned = 'arn:aws:iam::222222222222:role/Deployer';
     const again = await writeKubeconfig({ cluster: CLUSTER, pinnedRoleArn: pinned, alias: 'dev-apps-deployer' }, env());
     assert.equal(again.updated, true);
     const config = parse(configFile());
     assert.equal(config.clusters.length, 1);
-    assert.equal(config.users.length, 1);
-    assert.deepEqual((config.users[0].user as { exec: { args: string[] } }).exec.args.slice(-2), ['--role-arn', pinned]);
+    const args = (name: string) => (config.users.find((u) => u.name === name)?.user as { exec: { args: string[] } }).exec.args;
+    assert.deepEqual(args('dev-apps-deployer').slice(-2), ['--role-arn', pinned]);
+    assert.ok(!args(CLUSTER.arn).includes('--role-arn'), 'the following context keeps its own user');
     assert.deepEqual(
       config.contexts.map((c) => c.name),
       [CLUSTER.arn, 'dev-apps-deployer'],

@@ -253,8 +253,9 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
       const answer = eksRequest({ caller, identities, world }, region, req.method ?? 'GET', url);
       sendRestJson(res, answer.status, answer.body, requestId);
     } catch (error) {
-      if (error instanceof EksError)
+      if (error instanceof EksError) {
         return sendRestJson(res, error.status, { ...error.fields, message: error.message }, requestId, error.type);
+      }
       if (error instanceof AwsError) return sendRestJson(res, error.status, { message: error.message }, requestId, error.code);
       throw error;
     }
