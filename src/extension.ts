@@ -11,7 +11,7 @@ import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
 import { registerWorkspaceRole } from './commands/workspaceRole';
 import { activateConsoleLogin } from './features/consoleLogin';
-import { activateKubeconfig } from './features/kubeconfig';
+import { activateEksKubeconfig } from './features/eksKubeconfig';
 import { activateVault, type VaultActivation } from './features/vault';
 import { registerStatusBar } from './statusBar';
 import { Guardrails } from './store/guardrails';
@@ -139,7 +139,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   registerCopyCredentials(context, session, endpoint, log);
   registerTerraformCommands(context, catalog, log);
   activateConsoleLogin(context, { catalog, log });
-  activateKubeconfig(context, { session, settings, log });
+  activateEksKubeconfig(context, { session, settings, log });
   // After Reload Window the role that was active comes back when that asks nothing (store/roleSession.ts).
   void roles.restore();
   // Only the extension-host tests get the session: other extensions must never reach the credentials.

@@ -18,7 +18,7 @@ export interface KubeconfigDeps {
 const REGIONS = ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1', 'eu-central-1', 'eu-north-1', 'ap-southeast-1', 'ap-northeast-1'];
 const TITLE = 'Write kubeconfig for EKS Cluster';
 
-export function activateKubeconfig(context: vscode.ExtensionContext, deps: KubeconfigDeps): void {
+export function activateEksKubeconfig(context: vscode.ExtensionContext, deps: KubeconfigDeps): void {
   context.subscriptions.push(registerCommand(deps.log, 'iamSwitchboard.writeKubeconfig', TITLE, () => writeForCluster(deps)));
 }
 
