@@ -2,19 +2,33 @@
 // provider: the cache file written as the AWS CLI 2.32+ writes it, a sign-in right after a failure used at once,
 // a new sign-in replacing the old one without a restart, and the provider's refresh at the local Sign-In token
 // endpoint (POST /v1/token with a DPoP proof), pointed there by AWS_ENDPOINT_URL_SIGNIN as any SDK client is.
+// The AWS CLI here (2.9) cannot read login_session itself; the role assumed from it reaches it through the
+// credential endpoint, as in any VS Code terminal.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { type AwsConfig, loadAwsConfig } from '../../../src/core/aws/config';
 import { loginCacheFile } from '../../../src/core/aws/loginSession';
 import { buildCatalog, type RoleEntry } from '../../../src/core/catalog/roleCatalog';
+import { CredentialEndpoint } from '../../../src/core/endpoint/server';
+import { endpointEnvironment } from '../../../src/core/endpoint/terminalEnv';
+import { helperCommand, writeTerminalProfile } from '../../../src/core/endpoint/terminalProfile';
+import type { Identity } from '../../../src/core/session';
 import { assumeRole, type AssumeOptions, StsCache } from '../../../src/core/sts/assumeRole';
 import { type AwsServer, startAwsServer } from '../../servers/aws';
 import { rejectsWith } from '../rejectsWith';
 
 const ALICE_ARN = 'arn:aws:iam::111111111111:user/alice';
+const AWS_CLI = '/usr/bin/aws';
+const HELPER = path.resolve(__dirname, '../../../../dist/credentialHelper.js');
+const noCli =
+  (!fs.existsSync(AWS_CLI) && 'Debian awscli is not installed at /usr/bin/aws') ||
+  (!fs.existsSync(HELPER) && 'dist/credentialHelper.js is missing: run npm run build');
+const run = promisify(execFile);
 const READONLY_ALICE = 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice';
 
 let server: AwsServer;
@@ -123,6 +137,37 @@ describe('aws login console credentials as a role source', () => {
     assert.notEqual(written.accessToken.accessKeyId, first);
     cache.clear();
   });
+
+  it(
+    'the AWS CLI 2.9, which cannot read login_session, is the role assumed from it through the credential endpoint',
+    { skip: noCli },
+    async () => {
+      const cache = new StsCache();
+      signIn();
+      let active: Identity | undefined = await assumeRole(role, options(cache));
+      const endpoint = new CredentialEndpoint({
+        provider: { activeIdentity: () => active, refresh: async () => (active = await assumeRole(role, options(cache))) },
+        log: () => undefined,
+      });
+      try {
+        const endpointUrl = (await endpoint.start()).url;
+        const configFile = await writeTerminalProfile({
+          folder: path.join(folder, 'globalStorage'),
+          personConfigPath: config.files.configPath,
+          command: helperCommand({ execPath: process.execPath, helperPath: HELPER, electron: false }),
+          region: 'eu-west-1',
+        });
+        const changes = endpointEnvironment({ configFile, endpointUrl, followingToken: endpoint.issueToken({ kind: 'following' }) });
+        const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: folder, ...changes.replace };
+        for (const [name, value] of Object.entries(changes.prepend)) env[name] = value;
+        const { stdout } = await run(AWS_CLI, ['sts', 'get-caller-identity', '--endpoint-url', server.url, '--output', 'json'], { env });
+        assert.equal((JSON.parse(stdout) as { Arn: string }).Arn, READONLY_ALICE);
+      } finally {
+        await endpoint.stop();
+        cache.clear();
+      }
+    },
+  );
 
   it('a sign-in that can no longer be refreshed asks for a new one in one sentence, naming no file or token', async () => {
     const cache = new StsCache();
