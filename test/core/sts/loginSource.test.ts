@@ -6,6 +6,7 @@
 // credential endpoint, as in any VS Code terminal.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -168,6 +169,18 @@ describe('aws login console credentials as a role source', () => {
       }
     },
   );
+
+  it("the Sign-In endpoint refreshes only with a DPoP proof by the sign-in's own key", async () => {
+    const cache = new StsCache();
+    signIn((file) => {
+      file.accessToken.expiresAt = new Date(Date.now() - 60_000).toISOString();
+      file.dpopKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'sec1' }).toString();
+    });
+    const before = server.loginRefreshes();
+    await rejectsWith(assumeRole(role, options(cache)), 'LoginRequired');
+    assert.equal(server.loginRefreshes(), before);
+    cache.clear();
+  });
 
   it('a sign-in that can no longer be refreshed asks for a new one in one sentence, naming no file or token', async () => {
     const cache = new StsCache();
