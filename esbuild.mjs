@@ -1,9 +1,9 @@
 // The extension, and lazy bundles each loaded only on first use: the AWS SDK in `dist/aws/` (STS and the credential
 // providers in `stsSdk.mjs`, IAM Identity Center in `ssoSdk.mjs`, the IAM client for role discovery in
-// `iamSdk.mjs`: `import('./stsSdk')`, … in src/core/<domain>/), node-vault in `vaultSdk.js`, so activation parses no SDK,
+// `iamSdk.mjs`, the EKS client for kubeconfigs in `eksSdk.mjs`: `import('./stsSdk')`, … in src/core/<domain>/), node-vault in `vaultSdk.js`, so activation parses no SDK,
 // switching roles never parses node-vault or the Identity Center and IAM clients, and Vault never parses the AWS SDK
-// unless it waits for new keys; and the small ini loader in `iniLoader.js`, so listing roles doesn't load the SDK
-// either.
+// unless it waits for new keys; the small ini loader in `iniLoader.js`, so listing roles doesn't load the SDK
+// either; and the kubeconfig writer with its YAML parser in `kubeconfig.js`.
 import * as fs from 'node:fs';
 import * as esbuild from 'esbuild';
 import { writeThirdPartyNotices } from './build/thirdPartyNotices.mjs';
@@ -14,8 +14,8 @@ if (!process.argv.includes('--watch')) {
 }
 
 // `../x` too: modules in src/core/<feature>/ load the same bundles.
-const LAZY = /^\.\.?\/(?:[^/]+\/)*(stsSdk|ssoSdk|iamSdk|vaultSdk|iniLoader)$/;
-const AWS_PARTS = new Set(['stsSdk', 'ssoSdk', 'iamSdk']);
+const LAZY = /^\.\.?\/(?:[^/]+\/)*(stsSdk|ssoSdk|iamSdk|eksSdk|vaultSdk|iniLoader|kubeconfig)$/;
+const AWS_PARTS = new Set(['stsSdk', 'ssoSdk', 'iamSdk', 'eksSdk']);
 
 const lazySdk = {
   name: 'lazy-sdk',
@@ -89,6 +89,7 @@ const awsSdk = {
     stsSdk: 'src/core/sts/stsSdk.ts',
     ssoSdk: 'src/core/identityCenter/ssoSdk.ts',
     iamSdk: 'src/core/discovery/iamSdk.ts',
+    eksSdk: 'src/core/eks/eksSdk.ts',
   },
   outdir: 'dist/aws',
   format: 'esm',
@@ -110,6 +111,8 @@ const contexts = [
   await esbuild.context(awsSdk),
   await esbuild.context({ ...sdkBundle, entryPoints: ['src/core/vault/vaultSdk.ts'], outfile: 'dist/vaultSdk.js', plugins: [noAxios] }),
   await esbuild.context({ ...common, entryPoints: ['src/core/aws/iniLoader.ts'], outfile: 'dist/iniLoader.js' }),
+  // The kubeconfig writer and its YAML parser, loaded only when a person writes a kubeconfig.
+  await esbuild.context({ ...common, entryPoints: ['src/core/eks/kubeconfig.ts'], outfile: 'dist/kubeconfig.js' }),
   // The credential_process program terminals run: a separate tiny script, no SDK.
   await esbuild.context({ ...common, entryPoints: ['src/credentialHelper.ts'], outfile: 'dist/credentialHelper.js' }),
   // The agent tools' MCP server, a process VS Code starts (features/agents.ts): the MCP SDK's server, no AWS SDK.

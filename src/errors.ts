@@ -7,6 +7,7 @@ const NEXT_STEPS: Record<string, { title: string; command: string } | undefined>
   SsoSignInRequired: SIGN_IN_TO_IDENTITY_CENTER,
   SsoTokenExpired: SIGN_IN_TO_IDENTITY_CENTER,
   SsoClientInvalid: SIGN_IN_TO_IDENTITY_CENTER,
+  LoginRequired: { title: 'Sign in', command: 'iamSwitchboard.signInWithConsoleCredentials' },
 };
 
 /**

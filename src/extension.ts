@@ -12,6 +12,8 @@ import { registerTerraformCommands } from './commands/terraform';
 import { registerWorkspaceRole } from './commands/workspaceRole';
 import { activateAgents, type AgentsActivation } from './features/agents';
 import { activateKeys } from './features/keys';
+import { activateConsoleLogin } from './features/consoleLogin';
+import { activateEksKubeconfig } from './features/eksKubeconfig';
 import { activateVault, type VaultActivation } from './features/vault';
 import { registerStatusBar } from './statusBar';
 import { Guardrails } from './store/guardrails';
@@ -140,6 +142,8 @@ export function activate(context: vscode.ExtensionContext): { session: Session; 
   activateKeys(context, { roles, log });
   registerCopyCredentials(context, session, endpoint, log);
   registerTerraformCommands(context, catalog, log);
+  activateConsoleLogin(context, { catalog, log });
+  activateEksKubeconfig(context, { session, settings, log });
   // After Reload Window the role that was active comes back when that asks nothing (store/roleSession.ts).
   void roles.restore();
   // Only the extension-host tests get the session (and the agents' MCP provider): other extensions must never reach

@@ -15,7 +15,7 @@ export interface AwsConfigFiles {
 
 /** Where a role profile's source credentials come from. */
 export type ProfileSource =
-  /** Another profile's own credentials: static keys, credential_process, SSO, web identity. */
+  /** Another profile's own credentials: static keys, credential_process, SSO, `aws login`, web identity. */
   | { kind: 'profile'; profile: string }
   /** Another role profile, assumed first (role chaining). */
   | { kind: 'role'; profile: string }
@@ -24,7 +24,7 @@ export type ProfileSource =
   /** `web_identity_token_file` beside role_arn: the role itself is assumed with AssumeRoleWithWebIdentity. */
   | { kind: 'webIdentity'; tokenFile: string };
 
-type CredentialKind = 'static' | 'process' | 'sso' | 'webIdentity' | 'none';
+type CredentialKind = 'static' | 'process' | 'sso' | 'login' | 'webIdentity' | 'none';
 
 export interface AwsProfile {
   name: string;
@@ -45,6 +45,8 @@ export interface AwsProfile {
   source?: ProfileSource;
   /** IAM Identity Center settings (sso_session's section resolved, or the legacy keys), when it has any. */
   sso?: SsoProfile;
+  /** `login_session` (AWS CLI 2.32+ `aws login`): the console identity whose cached sign-in supplies credentials. */
+  loginSession?: string;
   /** Things wrong with this profile. A role profile with warnings may be unusable. */
   warnings: ProfileWarning[];
 }
@@ -353,6 +355,9 @@ function profileFrom(name: string, section: IniSection): AwsProfile {
     credentialKind: credentialKind(s),
     warnings,
   };
+  if (s.login_session) {
+    profile.loginSession = s.login_session;
+  }
   if (s.duration_seconds !== undefined) {
     // Decimal digits only: the AWS CLI's int() refuses 0x384, 9e2 and 900.0, which Number() would take.
     const seconds = /^\d{1,6}$/.test(s.duration_seconds) ? Number(s.duration_seconds) : NaN;
@@ -411,6 +416,9 @@ function credentialKind(s: IniSection): CredentialKind {
   }
   if (s.sso_session || s.sso_start_url) {
     return 'sso';
+  }
+  if (s.login_session) {
+    return 'login';
   }
   return s.web_identity_token_file ? 'webIdentity' : 'none';
 }

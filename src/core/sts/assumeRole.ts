@@ -6,6 +6,7 @@ import { callerName, parseRoleArn } from '../aws/arn';
 import { isSourceProblem, type AwsConfig, type AwsProfile } from '../aws/config';
 import { type AwsCallContext, toUserError } from '../aws/errors';
 import { processCredentials } from '../aws/credentialProcess';
+import { loginCacheStamp } from '../aws/loginSession';
 import { describeSource, type RoleEntry, roleDefinedIn, roleFromProfile } from '../catalog/roleCatalog';
 import type { AwsCredentials, Identity } from '../session';
 import { send, StsClientPool } from './clients';
@@ -66,20 +67,24 @@ export class StsCache {
   private readonly mfaSessions = new Map<string, AwsCredentials>();
   private readonly callerNames = new Map<string, string>();
   /** Keyed by source; valid only for the config it was resolved from: a re-read config resolves again. */
-  private readonly sources = new Map<string, { config: AwsConfig; credentials: AwsCredentials }>();
+  private readonly sources = new Map<string, { config: AwsConfig; credentials: AwsCredentials; stamp?: string }>();
   readonly clients = new StsClientPool();
 
-  sourceCredentials(key: string, config: AwsConfig, now = Date.now()): AwsCredentials | undefined {
+  /** `stamp`: what the credentials were read from (an `aws login` cache file); another stamp means stale. */
+  sourceCredentials(key: string, config: AwsConfig, now = Date.now(), stamp?: string): AwsCredentials | undefined {
     const entry = this.sources.get(key);
-    if (entry && (entry.config !== config || expiresWithin(entry.credentials, MFA_REUSE_MARGIN_MS, now))) {
+    if (entry && (entry.config !== config || entry.stamp !== stamp || expiresWithin(entry.credentials, MFA_REUSE_MARGIN_MS, now))) {
       this.sources.delete(key);
+      if (entry.stamp !== stamp) {
+        this.callerNames.delete(key); // a new sign-in may be another person
+      }
       return undefined;
     }
     return entry?.credentials;
   }
 
-  setSourceCredentials(key: string, config: AwsConfig, credentials: AwsCredentials): void {
-    this.sources.set(key, { config, credentials });
+  setSourceCredentials(key: string, config: AwsConfig, credentials: AwsCredentials, stamp?: string): void {
+    this.sources.set(key, { config, credentials, stamp });
   }
 
   mfaSession(key: string, now = Date.now()): AwsCredentials | undefined {
@@ -358,19 +363,25 @@ async function sourceFor(role: RoleEntry, source: KeySource, options: AssumeOpti
   return { credentials: base, description, key, chained: false, mfaDone: false };
 }
 
-/** The source's own credentials, resolved once per loaded config (a credential_process runs once, not per switch). */
+/**
+ * The source's own credentials, resolved once per loaded config (a credential_process runs once, not per switch).
+ * An `aws login` source also once per sign-in: a new `aws login` (or the SDK's refresh) rewrites its cache file, and
+ * the next switch reads the new session at once. Failures are never remembered, so a sign-in right after one works.
+ */
 async function cachedBaseCredentials(
   source: BaseSource,
   key: string,
   description: string,
   options: AssumeOptions,
 ): Promise<AwsCredentials> {
-  const cached = options.cache?.sourceCredentials(key, options.config);
+  const loginSession = source.kind === 'profile' ? options.config.profiles.get(source.profile)?.loginSession : undefined;
+  const stamp = loginSession === undefined ? undefined : await loginCacheStamp(loginSession); // process.env, where the SDK looks too
+  const cached = options.cache?.sourceCredentials(key, options.config, Date.now(), stamp);
   if (cached) {
     return cached;
   }
   const credentials = await baseCredentials(source, description, options);
-  options.cache?.setSourceCredentials(key, options.config, credentials);
+  options.cache?.setSourceCredentials(key, options.config, credentials, stamp);
   return credentials;
 }
 
@@ -397,6 +408,9 @@ async function baseCredentials(source: BaseSource, description: string, options:
         env: options.env,
       });
     }
+    if (source.kind === 'profile' && options.config.profiles.get(source.profile)?.credentialKind === 'login') {
+      return await loginCredentials(source.profile, options, sdk);
+    }
     if (source.kind === 'profile') {
       const { configPath, credentialsPath } = options.config.files;
       // ignoreCache: the STS bundle has its own copy of the SDK's file cache, which no reload of ours refreshes.
@@ -406,6 +420,28 @@ async function baseCredentials(source: BaseSource, description: string, options:
     return await credentialSourceCredentials(source.name, options.env ?? process.env, sdk);
   } catch (error) {
     throw toUserError(error, ctx);
+  }
+}
+
+/**
+ * An `aws login` profile's credentials through the SDK's own provider (fromIni hands login_session to
+ * @aws-sdk/credential-provider-login), which refreshes the cached session when it is near its end. When there is
+ * no sign-in, or it can no longer be refreshed, the person is told to sign in again, never shown the cache's text.
+ */
+async function loginCredentials(profile: string, options: AssumeOptions, sdk: typeof import('./stsSdk')): Promise<AwsCredentials> {
+  const { configPath, credentialsPath } = options.config.files;
+  try {
+    return await sdk.fromIni({ profile, configFilepath: configPath, filepath: credentialsPath, ignoreCache: true })();
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    if (e.name !== 'CredentialsProviderError') {
+      throw error;
+    }
+    throw new UserError(
+      `Profile '${profile}' has no current console sign-in: run 'Sign in with Console Credentials' (aws login --profile ${profile}), then try again.`,
+      'LoginRequired',
+      `SourceCredentials profile ${profile}: ${e.message ?? ''}`,
+    );
   }
 }
 

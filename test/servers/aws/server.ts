@@ -7,15 +7,17 @@ import type { AddressInfo } from 'node:net';
 import type { ActionHandler } from './actions';
 import { AwsError, serverError, serviceError, signatureSkewed, throttling } from './errors';
 import { Federation } from './federation';
+import { EksError, eksRequest } from './eks';
 import { FailureSwitch, type FailureMode, parseFailureMode } from './failure';
 import { RequestLog } from '../requestLog';
 import { iamActions } from './iam';
 import { JsonError, ORGANIZATIONS_TARGET_PREFIX, organizationsActions } from './organizations';
 import { type Clock, Identities } from './identities';
 import { type ReceivedRequest, parseAuthorization, verifySignature } from './sigv4';
+import { ConsoleSignIn, type LoginCacheFile, SigninError } from './signin';
 import { stsActions } from './sts';
 import { stsUnsignedActions } from './webIdentity';
-import { type World, loadWorld } from './world';
+import { type World, findUser, loadWorld } from './world';
 import { IAM_NAMESPACE, STS_NAMESPACE, el, errorResponse, isoSeconds, leaf, queryResponse } from './xml';
 
 export interface AwsServer {
@@ -40,6 +42,13 @@ export interface AwsServer {
   identities: Identities;
   /** What CloudTrail would record of each signed STS/IAM call: who called, and the session's source identity. */
   trail(): TrailEvent[];
+  /**
+   * `aws login` as `user` of `account` in the browser: the cache file the CLI would write. Its refresh token works
+   * at POST /v1/token (the AWS Sign-In token endpoint) with DPoP proofs of its key.
+   */
+  consoleLogin(account: string, user: string, signInRegion?: string): LoginCacheFile;
+  /** Console sign-ins refreshed at /v1/token so far. */
+  loginRefreshes(): number;
 }
 
 export interface TrailEvent {
@@ -156,6 +165,7 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
   const stats: ServerStats = { requests: 0, actions: {}, connections: 0 };
   const holds: Array<{ arrive: () => void; released: Promise<void> }> = [];
   const trail: TrailEvent[] = [];
+  const signIn = new ConsoleSignIn(identities);
 
   async function handleQueryApi(req: IncomingMessage, url: URL, res: ServerResponse, requestId: string): Promise<void> {
     const body = await readBody(req);
@@ -215,6 +225,59 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
       if (error instanceof JsonError) return send(error.status, { __type: error.type, Message: error.message });
       if (error instanceof AwsError) return send(error.status, { __type: error.code, Message: error.message });
       throw error;
+    }
+  }
+
+  /** REST-JSON (EKS, the Sign-In token endpoint): errors in x-amzn-ErrorType and the body. */
+  function sendRestJson(res: ServerResponse, status: number, value: unknown, requestId: string, errorType?: string): void {
+    const text = JSON.stringify(value);
+    const headers: Record<string, string | number> = {
+      'Content-Type': 'application/json',
+      'x-amzn-RequestId': requestId,
+      'Content-Length': Buffer.byteLength(text),
+    };
+    if (errorType) headers['x-amzn-ErrorType'] = errorType;
+    res.writeHead(status, headers);
+    res.end(text);
+  }
+
+  /** EKS: signed with SigV4 for service `eks`, in the region of the signature's scope. */
+  async function handleEks(req: IncomingMessage, url: URL, res: ServerResponse, requestId: string): Promise<void> {
+    const body = await readBody(req);
+    const action = url.pathname === '/clusters' ? 'ListClusters' : 'DescribeCluster';
+    stats.actions[action] = (stats.actions[action] ?? 0) + 1;
+    try {
+      const { caller, service } = await verifySignature(toReceived(req, url, body), identities);
+      if (service !== 'eks') throw new EksError(404, 'UnknownOperationException', 'Unknown operation');
+      const region = parseAuthorization(req.headers.authorization)!.region;
+      const answer = eksRequest({ caller, identities, world }, region, req.method ?? 'GET', url);
+      sendRestJson(res, answer.status, answer.body, requestId);
+    } catch (error) {
+      if (error instanceof EksError) {
+        return sendRestJson(res, error.status, { ...error.fields, message: error.message }, requestId, error.type);
+      }
+      if (error instanceof AwsError) return sendRestJson(res, error.status, { message: error.message }, requestId, error.code);
+      throw error;
+    }
+  }
+
+  /** The Sign-In token endpoint: unsigned (the refresh token and its DPoP proof are the proof). */
+  async function handleSignin(req: IncomingMessage, url: URL, res: ServerResponse, requestId: string): Promise<void> {
+    const body = await readBody(req);
+    stats.actions.CreateOAuth2Token = (stats.actions.CreateOAuth2Token ?? 0) + 1;
+    try {
+      let input: Record<string, unknown>;
+      try {
+        input = JSON.parse(body) as Record<string, unknown>;
+      } catch {
+        throw new SigninError(400, 'ValidationException', 'INVALID_REQUEST', 'The request body is not JSON.');
+      }
+      const dpop = typeof req.headers.dpop === 'string' ? req.headers.dpop : undefined;
+      const answer = signIn.createOAuth2Token(input, dpop, `http://${req.headers.host ?? ''}${url.pathname}`);
+      sendRestJson(res, 200, answer, requestId);
+    } catch (error) {
+      if (!(error instanceof SigninError)) throw error;
+      sendRestJson(res, error.status, { error: error.error, message: error.message }, requestId, error.type);
     }
   }
 
@@ -304,6 +367,8 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
       return;
     }
     if (req.headers['x-amz-target']) return handleJsonApi(req, url, res, requestId);
+    if (req.method === 'POST' && url.pathname === '/v1/token') return handleSignin(req, url, res, requestId);
+    if (url.pathname === '/clusters' || url.pathname.startsWith('/clusters/')) return handleEks(req, url, res, requestId);
     try {
       await handleQueryApi(req, url, res, requestId);
     } catch (error) {
@@ -355,6 +420,12 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     },
     issuedSecrets: () => identities.issuedSecrets(),
     trail: () => trail.map((event) => ({ ...event })),
+    consoleLogin: (account, name, signInRegion) => {
+      const user = findUser(world, account, name) && identities.getUser(account, name);
+      if (!user) throw new Error(`no IAM user ${name} in ${account}`);
+      return signIn.login(user, signInRegion);
+    },
+    loginRefreshes: () => signIn.refreshes,
     stats: () => ({ ...stats, actions: { ...stats.actions } }),
     requests,
     keyUsableAt: (accessKeyId) => identities.keyUsableAt(accessKeyId),

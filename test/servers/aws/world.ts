@@ -79,6 +79,8 @@ export interface WorldAccount {
   inOrganization?: boolean;
   /** A member account the organization made a delegated administrator: it may list the organization's accounts. */
   delegatedAdministrator?: boolean;
+  /** Amazon EKS clusters, each in one region (EKS ListClusters and DescribeCluster). */
+  eksClusters?: Array<{ name: string; region: string; version?: string }>;
 }
 
 export interface World {
