@@ -15,10 +15,10 @@ const WRITES = ['iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:UpdateAccessK
 const OWN_USER = 'arn:aws:iam::*:user/${aws:username}';
 
 /** The policy AWS's own examples give users for their keys; `mfa`: the writes only from an MFA session. */
-export function manageOwnKeysPolicy(mfa: boolean): string {
+export function manageOwnKeysPolicy(mfa: boolean, actions = WRITES): string {
   const writes = mfa
-    ? { Effect: 'Allow', Action: WRITES, Resource: OWN_USER, Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }
-    : { Effect: 'Allow', Action: WRITES, Resource: OWN_USER };
+    ? { Effect: 'Allow', Action: actions, Resource: OWN_USER, Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }
+    : { Effect: 'Allow', Action: actions, Resource: OWN_USER };
   return JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: READS, Resource: OWN_USER }, writes] });
 }
 
@@ -26,9 +26,13 @@ export function manageOwnKeysPolicy(mfa: boolean): string {
  * A new user of the central account with the key-management policy and one key that works at once (a key a person
  * has had for a while, not one IAM is still propagating). Bob's MFA device is given to users that need MFA.
  */
-export function userWithKey(server: AwsServer, name: string, options: { mfa?: boolean; createdDaysAgo?: number } = {}): TestKey {
+export function userWithKey(
+  server: AwsServer,
+  name: string,
+  options: { mfa?: boolean; createdDaysAgo?: number; writes?: string[] } = {},
+): TestKey {
   const user = server.identities.addUser(CENTRAL_ACCOUNT, name, '/');
-  user.inlinePolicies.set('ManageOwnKeys', manageOwnKeysPolicy(options.mfa === true));
+  user.inlinePolicies.set('ManageOwnKeys', manageOwnKeysPolicy(options.mfa === true, options.writes));
   if (options.mfa) user.mfaDevices = [{ serialNumber: mfaSerial(name), totpSecret: MFA_SECRET }];
   return addKey(server, name, options.createdDaysAgo);
 }
@@ -44,3 +48,23 @@ export function addKey(server: AwsServer, name: string, createdDaysAgo = 0): Tes
 
 export const MFA_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 export const mfaSerial = (name: string): string => `arn:aws:iam::${CENTRAL_ACCOUNT}:mfa/${name}`;
+
+/** The tests' KeyHolder: a map in memory, with a hook to make `replace` fail. */
+export class MemoryKeyHolder {
+  readonly keys = new Map<string, TestKey>();
+  failReplace: Error | undefined;
+
+  constructor(profile?: string, key?: TestKey) {
+    if (profile && key) this.keys.set(profile, key);
+  }
+
+  read(profile: string): Promise<TestKey | undefined> {
+    return Promise.resolve(this.keys.get(profile));
+  }
+
+  replace(profile: string, key: TestKey): Promise<void> {
+    if (this.failReplace) return Promise.reject(this.failReplace);
+    this.keys.set(profile, key);
+    return Promise.resolve();
+  }
+}
