@@ -10,6 +10,7 @@ import { registerIdentityCenterCommands } from './commands/identityCenter';
 import { registerRoleCommands } from './commands/roles';
 import { registerTerraformCommands } from './commands/terraform';
 import { registerWorkspaceRole } from './commands/workspaceRole';
+import { activateKeyRotation } from './features/keyRotation';
 import { activateVault, type VaultActivation } from './features/vault';
 import { registerStatusBar } from './statusBar';
 import { Guardrails } from './store/guardrails';
@@ -129,6 +130,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session }
   registerStatusBar(context, session, guardrails, { notFollowing });
   registerRoleCommands(context, { session, catalog, roles, recent, settings, log, guardrails, openPinnedTerminal: openPinned });
   registerDiscoverRoles(context, { catalog, roles, settings, log });
+  activateKeyRotation(context, { catalog, tree, settings, log, keyChanged: (profile) => roles.cache.forget(`profile:${profile}`) });
   registerWorkspaceRole(context, { session, catalog, roles, guardrails, settings, log });
   registerIdentityCenterCommands(context, { store: identityCenter, catalog, session, log });
   vault = activateVault(context, { session, log, settings });
