@@ -121,6 +121,7 @@ const vscode = {
       return disposable;
     },
     executeCommand: async (id: string, ...args: unknown[]) => fake.commands.get(id)?.(...args),
+    getCommands: async () => [...fake.commands.keys()],
   },
 };
 
