@@ -215,7 +215,12 @@ async function store(fresh: AccessKey, old: AccessKey, caller: Caller, options: 
     const held = await options.holder.read(options.profile).catch(() => undefined);
     if (held?.accessKeyId === fresh.accessKeyId) return;
     // Never the holder's message: it may quote what the keychain said.
-    const name = error instanceof Error && /^\w{1,64}$/.test(error.name) ? error.name : 'Error';
+    const name =
+      error instanceof UserError
+        ? (error.code ?? 'UserError')
+        : error instanceof Error && /^\w{1,64}$/.test(error.name)
+          ? error.name
+          : 'Error';
     throw await undo(fresh, old, caller, options, `Could not store the new key in the keychain (${name})`, error);
   }
 }

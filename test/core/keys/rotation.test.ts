@@ -114,6 +114,22 @@ describe('Rotate Access Key', () => {
     assert.equal(holder.keys.get(PROFILE), old);
   });
 
+  test('a wrong MFA code: the sentence says so and which key is in use, and nothing changes', async () => {
+    const old = userWithKey(server, 'rotate-mfa-wrong', { mfa: true });
+    const holder = new MemoryKeyHolder(PROFILE, old);
+    // A code none of the steps AWS accepts (the current one and one either side) could show.
+    const valid = [-30_000, 0, 30_000].map((offset) => totp(MFA_SECRET, Date.now() + offset));
+    const wrong = ['000000', '111111', '222222', '333333'].find((code) => !valid.includes(code))!;
+    const mfaCode = () => Promise.resolve(wrong);
+    await rejectsWith(
+      rotateAccessKey(options(holder, { mfaSerial: mfaSerial('rotate-mfa-wrong'), mfaCode })),
+      'MfaFailed',
+      'AWS rejected the MFA code',
+      `key ${old.accessKeyId} is still in use and nothing changed`,
+    );
+    assert.deepEqual(await listedIds('rotate-mfa-wrong'), [old.accessKeyId]);
+  });
+
   test('two keys already: asks about the unused one, deletes it when allowed, then rotates', async () => {
     const old = userWithKey(server, 'rotate-two');
     const other = addKey(server, 'rotate-two', 30);
