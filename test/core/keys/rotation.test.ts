@@ -117,8 +117,8 @@ describe('Rotate Access Key', () => {
   test('a wrong MFA code: the sentence says so and which key is in use, and nothing changes', async () => {
     const old = userWithKey(server, 'rotate-mfa-wrong', { mfa: true });
     const holder = new MemoryKeyHolder(PROFILE, old);
-    // A code none of the steps AWS accepts (the current one and one either side) could show.
-    const valid = [-30_000, 0, 30_000].map((offset) => totp(MFA_SECRET, Date.now() + offset));
+    // A code none of the steps AWS accepts (one either side of now, and a step more for a boundary) could show.
+    const valid = [-60_000, -30_000, 0, 30_000, 60_000].map((offset) => totp(MFA_SECRET, Date.now() + offset));
     const wrong = ['000000', '111111', '222222', '333333'].find((code) => !valid.includes(code))!;
     const mfaCode = () => Promise.resolve(wrong);
     await rejectsWith(
