@@ -14,6 +14,7 @@ import { activateAgents, type AgentsActivation } from './features/agents';
 import { activateKeys } from './features/keys';
 import { activateConsoleLogin } from './features/consoleLogin';
 import { activateEksKubeconfig } from './features/eksKubeconfig';
+import { activateKeyRotation } from './features/keyRotation';
 import { activateVault, type VaultActivation } from './features/vault';
 import { registerStatusBar } from './statusBar';
 import { Guardrails } from './store/guardrails';
@@ -139,7 +140,9 @@ export function activate(context: vscode.ExtensionContext): { session: Session; 
   vault = activateVault(context, { session, log, settings });
   const statics = vault.statics;
   endpoint.readStaticKeysWith((origin, signal) => statics.reread(origin, signal));
-  activateKeys(context, { roles, log });
+  // The keychain forgets what was resolved from a replaced key itself (features/keys.ts), moved or rotated.
+  const { keys } = activateKeys(context, { roles, log });
+  activateKeyRotation(context, { catalog, tree, settings, log, holder: keys });
   registerCopyCredentials(context, session, endpoint, log);
   registerTerraformCommands(context, catalog, log);
   activateConsoleLogin(context, { catalog, log });

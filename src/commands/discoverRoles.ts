@@ -109,7 +109,10 @@ class DiscoverRoles {
   }
 
   private async pickProfile(config: AwsConfig): Promise<string | undefined> {
-    const users = [...config.profiles.values()].filter((p) => !p.roleArn && p.credentialKind === 'static');
+    // A key moved to the keychain is a credential_process profile: the SDK runs it like any other.
+    const users = [...config.profiles.values()].filter(
+      (p) => !p.roleArn && (p.credentialKind === 'static' || p.credentialKind === 'process'),
+    );
     const names = users.map((p) => p.name).sort((a, b) => Number(b === 'default') - Number(a === 'default'));
     if (names.length === 0) {
       throw new UserError(

@@ -41,6 +41,8 @@ export interface Settings {
   identityCenter?: IdentityCenterSetting;
   /** Identity Center account ids or names the tree and the switcher leave out. */
   identityCenterHiddenAccounts: string[];
+  /** From this age (days) a central user's access key is flagged for rotation; a workspace may only lower it. */
+  keys: { maxAgeDays: number };
   vault: {
     servers: VaultServer[];
     defaultStsTtl: string;
@@ -127,6 +129,8 @@ export function readSettings(): Settings {
     ),
     identityCenter: identityCenterSetting(restricted<unknown>(config, 'identityCenter', undefined)),
     identityCenterHiddenAccounts: config.get<string[]>('identityCenterHiddenAccounts', []).filter((v) => typeof v === 'string'),
+    // A guardrail: a workspace may ask for earlier rotation, never quiet the warning (the shortest age wins).
+    keys: { maxAgeDays: Math.round(positiveNumber(shortest(layers(config, 'keys.maxAgeDays'), 90, positiveNumber)) ?? 90) },
     vault: {
       servers: config.get<VaultServer[]>('vault.servers', []),
       // Shorter Vault credentials only, from a workspace; restricted like the session duration.

@@ -9,6 +9,7 @@ import { clockTime, formatTimeLeft, WARNING_WINDOW_MS } from '../core/time';
 import type { AwsConfig } from '../core/aws/config';
 import { ssoRoleArnLine } from '../core/aws/arn';
 import type { IdentityCenterSection } from '../store/identityCenterStore';
+import type { SourceKeyDetails } from '../store/accessKeyFacts';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
 import { type Intervals, Ticker, type Visibility } from '../ticker';
 import { rowLook } from './rowLook';
@@ -46,18 +47,30 @@ export class AccountNode extends vscode.TreeItem {
 
 /** One row per group of roles that share a source: who assumes the roles listed under it. */
 export class SourceNode extends vscode.TreeItem {
-  /** `profile` is the source profile whose credentials assume the roles below, for Discover Roles. */
+  /** The tooltip without the key's details. */
+  readonly baseTooltip: string;
+
+  /**
+   * `profile` is the source profile whose credentials assume the roles below, for Discover Roles and Rotate Access
+   * Key; with `keys`, its tooltip is left for resolveTreeItem (VS Code asks only for rows without one).
+   */
   constructor(
     accountId: string,
     source: string,
     roleCount: number,
     readonly profile?: string,
+    keys?: SourceKeyDetails,
   ) {
     super(`via ${source}`, vscode.TreeItemCollapsibleState.None);
     this.id = `source:${accountId}:${source}`;
-    this.iconPath = new vscode.ThemeIcon('account');
+    const known = profile === undefined ? undefined : keys?.known(profile);
+    this.iconPath = known?.tooOld
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+      : new vscode.ThemeIcon('account');
+    this.description = known?.description;
     this.contextValue = 'roleSource';
-    this.tooltip = `The ${roleCount === 1 ? 'role below is' : `${roleCount} roles below are`} assumed with the credentials of ${source} (source_profile, credential_source, or a role assumed first).`;
+    this.baseTooltip = `The ${roleCount === 1 ? 'role below is' : `${roleCount} roles below are`} assumed with the credentials of ${source} (source_profile, credential_source, or a role assumed first).`;
+    this.tooltip = profile !== undefined && keys ? undefined : this.baseTooltip;
   }
 }
 
@@ -286,6 +299,8 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
   private readonly latest = new Map<string, RoleTreeNode>();
   /** What each level looked like when VS Code last asked for it, by its parent's id ('' for the top). */
   private readonly shownLevels = new Map<string, string>();
+  /** The central users' key details, once the keys feature is wired (features/keyRotation.ts). */
+  private keys: SourceKeyDetails | undefined;
   /** A comparison running, and whether another change arrived meanwhile. */
   private comparing: Promise<void> | undefined;
   private changedWhileComparing = false;
@@ -306,6 +321,19 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
     if (identityCenter) {
       this.disposables.push(identityCenter.onDidChangeState(redraw));
     }
+  }
+
+  /** Source rows of a profile get their key's age and last use in the tooltip, looked up on hover. */
+  describeKeysWith(keys: SourceKeyDetails): void {
+    this.keys = keys;
+  }
+
+  /** Hovering a source row: its tooltip with the key's details (VS Code asks only for rows left without one). */
+  async resolveTreeItem(item: vscode.TreeItem, element: RoleTreeNode): Promise<vscode.TreeItem> {
+    if (!(element instanceof SourceNode) || element.profile === undefined || !this.keys) return item;
+    const lines = await this.keys.tooltipLines(element.profile).catch(() => undefined);
+    item.tooltip = [element.baseTooltip, ...(lines ?? [])].join('\n');
+    return item;
   }
 
   /** Counts the active role's minutes down while `view` shows them. */
@@ -449,7 +477,13 @@ export class RoleTreeProvider implements vscode.TreeDataProvider<RoleTreeNode>, 
       else bySource.set(source, [role]);
     }
     const rows = [...bySource].flatMap(([source, roles]) => [
-      new SourceNode(account.id, source, roles.length, roles[0].source?.kind === 'profile' ? roles[0].source.profile : undefined),
+      new SourceNode(
+        account.id,
+        source,
+        roles.length,
+        roles[0].source?.kind === 'profile' ? roles[0].source.profile : undefined,
+        this.keys,
+      ),
       ...roles.map((role) => {
         const active = isActiveRole(role, identity) ? identity : undefined;
         return role.sso

@@ -1,7 +1,12 @@
 // The IAM client, bundled as dist/aws/iamSdk.mjs and loaded with `await import('./iamSdk')` only when a person
-// discovers roles: switching roles never needs it. Organizations names the accounts found.
+// discovers roles, or reads or rotates an access key (../keys/): switching roles never needs it. Organizations names
+// the accounts found.
 export {
   IAMClient,
+  CreateAccessKeyCommand,
+  DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
+  ListAccessKeysCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
   GetGroupPolicyCommand,

@@ -51,7 +51,28 @@ class ThemeColor {
   constructor(readonly id: string) {}
 }
 
+/** Tree rows as plain objects, for the AWS Roles view's provider (keys/keyTooltip.test.ts). */
+class TreeItem {
+  id?: string;
+  description?: string;
+  tooltip?: unknown;
+  iconPath?: unknown;
+  contextValue?: string;
+  command?: unknown;
+  constructor(
+    readonly label: string,
+    readonly collapsibleState?: number,
+  ) {}
+}
+class MarkdownString {
+  supportThemeIcons = false;
+  constructor(readonly value = '') {}
+}
+
 const vscode = {
+  TreeItem,
+  TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
+  MarkdownString,
   ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
   ThemeIcon,
   ThemeColor,
@@ -121,6 +142,7 @@ const vscode = {
       return disposable;
     },
     executeCommand: async (id: string, ...args: unknown[]) => fake.commands.get(id)?.(...args),
+    getCommands: async () => [...fake.commands.keys()],
   },
 };
 

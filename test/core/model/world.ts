@@ -217,6 +217,7 @@ export class World {
       },
       identityCenterHiddenAccounts: [],
       agents: { access: 'readOnly' },
+      keys: { maxAgeDays: 90 },
       vault: { servers: [{ name: 'local', address: vault.url }], defaultStsTtl: '1h', revokeLeasesOnExit: true, waitForIamUserKeys: false },
       ...this.overrides,
     };

@@ -3,7 +3,7 @@
 // (allowed only to users marked iamAdmin in the world).
 import { type ActionContext, type ActionHandler, integerParam, listParam, nameParam, requiredParam } from './actions';
 import { AwsError, accessDenied, constraintError, noSuchEntity } from './errors';
-import { type Tag, type UserRecord, callerAccount, callerArn, callerUser } from './identities';
+import { type AccessKeyRecord, type Tag, type UserRecord, callerAccount, callerArn, callerUser } from './identities';
 import { evaluate } from './policy';
 import {
   WORLD_CREATE_DATE,
@@ -220,7 +220,12 @@ export function callerSessionPolicies({ caller }: ActionContext): PolicyDocument
 function refusal(context: ActionContext, action: string, resource: string, identityChecked = true): string | undefined {
   const { caller } = context;
   const usesUserKeys = caller.kind === 'user' || caller.session.kind === 'session-token';
-  const request = { action: `iam:${action}`, resource, userName: usesUserKeys ? callerUser(caller)?.name : undefined };
+  const request = {
+    action: `iam:${action}`,
+    resource,
+    userName: usesUserKeys ? callerUser(caller)?.name : undefined,
+    mfa: mfaPresent(context),
+  };
   const session = callerSessionPolicies(context);
   const own = identityChecked ? evaluate(callerPolicies(context), request) : 'allow';
   const narrowed = session ? evaluate(session, request) : 'allow';
@@ -229,6 +234,11 @@ function refusal(context: ActionContext, action: string, resource: string, ident
   if (own !== 'allow') return `because no identity-based policy allows the iam:${action} action`;
   if (narrowed !== 'allow') return `because no session policy allows the iam:${action} action`;
   return undefined;
+}
+
+/** aws:MultiFactorAuthPresent for the caller: absent for a long-term key, else whether its session had MFA. */
+export function mfaPresent({ caller }: ActionContext): boolean | undefined {
+  return caller.kind === 'user' ? undefined : caller.session.mfa;
 }
 
 function denied(context: ActionContext, action: string, shown: string, why: string): AwsError {
@@ -302,9 +312,37 @@ const deleteUser: ActionHandler = (context) => {
   return undefined;
 };
 
+/**
+ * The access-key actions: an iamAdmin user (the Vault engine's) may manage anyone's keys, others what their identity
+ * policies allow on the user, e.g. their own keys through arn:aws:iam::*:user/${aws:username}, perhaps only with
+ * MFA (aws:MultiFactorAuthPresent). Refusals name the resource as "user <name>", as IAM does.
+ */
+function authorizeKeys(context: ActionContext, action: string, user: UserRecord): void {
+  const { caller } = context;
+  const usesUserKeys = caller.kind === 'user' || caller.session.kind === 'session-token';
+  if (usesUserKeys && callerUser(caller)?.iamAdmin) return;
+  const why = refusal(context, action, user.arn);
+  if (why) throw denied(context, action, `user ${user.name}`, why);
+}
+
+/** AccessKeyId: 16-128 characters of \w (botocore iam 2010-05-08, accessKeyIdType). */
+const accessKeyIdParam = (params: URLSearchParams): string => nameParam(params, 'AccessKeyId', 16, 128, /^[\w]+$/);
+
+/** The user's own key by id, or AWS's NoSuchEntity (404) for a key that is not theirs or no longer exists. */
+function keyOf(context: ActionContext, user: UserRecord, id: string): AccessKeyRecord {
+  const key = context.identities.accessKeysOf(user).find((k) => k.accessKeyId === id);
+  if (!key) throw noSuchEntity(`The Access Key with id ${id} cannot be found.`);
+  return key;
+}
+
+/**
+ * CreateAccessKey (botocore iam 2010-05-08: CreateAccessKeyResponse.AccessKey = UserName, AccessKeyId, Status,
+ * SecretAccessKey, CreateDate; errors NoSuchEntity 404, LimitExceeded 409). Two keys per user at most; a new key
+ * works only after keyPropagationMs (identities.ts), as AWS's own is refused for a few seconds.
+ */
 const createAccessKey: ActionHandler = (context) => {
   const user = targetUser(context);
-  authorize(context, 'CreateAccessKey', user);
+  authorizeKeys(context, 'CreateAccessKey', user);
   if (context.identities.accessKeysOf(user).length >= 2) {
     throw new AwsError(409, 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2');
   }
@@ -313,35 +351,76 @@ const createAccessKey: ActionHandler = (context) => {
     'AccessKey',
     leaf('UserName', user.name),
     leaf('AccessKeyId', key.accessKeyId),
-    leaf('Status', 'Active'),
+    leaf('Status', key.status),
     leaf('SecretAccessKey', key.secretAccessKey),
     leaf('CreateDate', isoSeconds(key.createDate)),
   );
 };
 
+/** DeleteAccessKey (errors NoSuchEntity 404, LimitExceeded 409): the key is refused from the next request on. */
 const deleteAccessKey: ActionHandler = (context) => {
   const user = targetUser(context);
-  authorize(context, 'DeleteAccessKey', user);
-  const id = requiredParam(context.params, 'AccessKeyId');
-  if (!context.identities.accessKeysOf(user).some((k) => k.accessKeyId === id)) {
-    throw noSuchEntity(`The Access Key with id ${id} cannot be found.`);
-  }
-  context.identities.deleteAccessKey(id);
+  authorizeKeys(context, 'DeleteAccessKey', user);
+  const key = keyOf(context, user, accessKeyIdParam(context.params));
+  context.identities.deleteAccessKey(key.accessKeyId);
   return undefined;
 };
 
+/** UpdateAccessKey: Status is statusType, Active or Inactive (errors NoSuchEntity 404, LimitExceeded 409). */
+const updateAccessKey: ActionHandler = (context) => {
+  const user = targetUser(context);
+  authorizeKeys(context, 'UpdateAccessKey', user);
+  const id = accessKeyIdParam(context.params);
+  const status = requiredParam(context.params, 'Status');
+  if (status !== 'Active' && status !== 'Inactive') {
+    throw constraintError(status, 'status', 'Member must satisfy enum value set: [Active, Inactive]');
+  }
+  keyOf(context, user, id).status = status;
+  return undefined;
+};
+
+/** ListAccessKeys: AccessKeyMetadata (UserName, AccessKeyId, Status, CreateDate), IsTruncated, Marker. */
 const listAccessKeys: ActionHandler = (context) => {
   const user = targetUser(context);
-  authorizeRead(context, 'ListAccessKeys', userResource(user));
+  authorizeKeys(context, 'ListAccessKeys', user);
   const { page, tail } = pageOf(context.identities.accessKeysOf(user), (k) => k.accessKeyId, context.params);
   const keys = page.map(
     (k) =>
       leaf('UserName', user.name) +
       leaf('AccessKeyId', k.accessKeyId) +
-      leaf('Status', 'Active') +
+      leaf('Status', k.status) +
       leaf('CreateDate', isoSeconds(k.createDate)),
   );
   return el('AccessKeyMetadata', members(keys)) + tail;
+};
+
+/**
+ * GetAccessKeyLastUsed (GetAccessKeyLastUsedResponse: UserName, AccessKeyLastUsed = LastUsedDate (absent when never
+ * used), ServiceName and Region, both "N/A" then). The model lists no errors: a key not of the caller's account is
+ * refused as AccessDenied on "access key <id>", the way IAM answers for a key it will not describe.
+ */
+const getAccessKeyLastUsed: ActionHandler = (context) => {
+  const id = accessKeyIdParam(context.params);
+  const key = context.identities.accessKey(id);
+  if (!key || key.user.account !== callerAccount(context.caller)) {
+    throw denied(
+      context,
+      'GetAccessKeyLastUsed',
+      `access key ${id}`,
+      'because no identity-based policy allows the iam:GetAccessKeyLastUsed action',
+    );
+  }
+  authorizeKeys(context, 'GetAccessKeyLastUsed', key.user);
+  const used = key.lastUsed;
+  return (
+    leaf('UserName', key.user.name) +
+    el(
+      'AccessKeyLastUsed',
+      used ? leaf('LastUsedDate', isoSeconds(used.atMs)) : undefined,
+      leaf('ServiceName', used?.service ?? 'N/A'),
+      leaf('Region', used?.region ?? 'N/A'),
+    )
+  );
 };
 
 const attachUserPolicy: ActionHandler = (context) => {
@@ -563,6 +642,8 @@ export const iamActions: Record<string, ActionHandler> = {
   CreateAccessKey: createAccessKey,
   DeleteAccessKey: deleteAccessKey,
   ListAccessKeys: listAccessKeys,
+  UpdateAccessKey: updateAccessKey,
+  GetAccessKeyLastUsed: getAccessKeyLastUsed,
   AttachUserPolicy: attachUserPolicy,
   DetachUserPolicy: detachUserPolicy,
   ListAttachedUserPolicies: listAttachedUserPolicies,

@@ -36,6 +36,10 @@ export interface AccessKeyRecord {
   createDate: number;
   /** Eventual consistency: a new key only works once IAM has propagated it. */
   usableAtMs: number;
+  /** UpdateAccessKey: an Inactive key is refused like an unknown one until it is made Active again. */
+  status: 'Active' | 'Inactive';
+  /** What GetAccessKeyLastUsed answers: the last request the key signed (AWS records service and region). */
+  lastUsed?: { atMs: number; service: string; region: string };
 }
 
 export interface SessionRecord {
@@ -117,7 +121,7 @@ export class Identities {
           record.inlinePolicies.set(name, JSON.stringify(document, null, 2));
         }
         for (const key of user.accessKeys ?? []) {
-          this.keys.set(key.accessKeyId, { ...key, user: record, createDate: record.createDate, usableAtMs: 0 });
+          this.keys.set(key.accessKeyId, { ...key, user: record, createDate: record.createDate, usableAtMs: 0, status: 'Active' });
         }
       }
     }
@@ -172,6 +176,7 @@ export class Identities {
       user,
       createDate: now,
       usableAtMs: now + this.keyPropagationMs,
+      status: 'Active',
     };
     this.keys.set(key.accessKeyId, key);
     this.issued.push(key.accessKeyId, key.secretAccessKey);
@@ -184,6 +189,17 @@ export class Identities {
 
   deleteAccessKey(accessKeyId: string): void {
     this.keys.delete(accessKeyId);
+  }
+
+  /** A long-term key by id (sessions are not keys IAM manages). */
+  accessKey(accessKeyId: string): AccessKeyRecord | undefined {
+    return this.keys.get(accessKeyId);
+  }
+
+  /** Called once a long-term key's signature checked out: what GetAccessKeyLastUsed reports afterwards. */
+  recordUse(accessKeyId: string, service: string, region: string): void {
+    const key = this.keys.get(accessKeyId);
+    if (key) key.lastUsed = { atMs: this.now(), service, region };
   }
 
   issueSession(fields: Omit<SessionRecord, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>): SessionRecord {
@@ -206,7 +222,8 @@ export class Identities {
     const key = this.keys.get(accessKeyId);
     if (key) {
       const userAlive = this.users.get(`${key.user.account}:${key.user.name}`) === key.user;
-      if (!userAlive || this.now() < key.usableAtMs || sessionToken !== undefined) throw invalidClientTokenId();
+      const refused = !userAlive || key.status !== 'Active' || this.now() < key.usableAtMs || sessionToken !== undefined;
+      if (refused) throw invalidClientTokenId();
       return { caller: { kind: 'user', user: key.user, accessKeyId }, secretAccessKey: key.secretAccessKey };
     }
     const session = this.sessions.get(accessKeyId);

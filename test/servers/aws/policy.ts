@@ -1,6 +1,8 @@
 // Identity-based policy evaluation as IAM does it for the IAM read actions the server authorizes: an explicit
 // Deny wins, then any Allow; Action/NotAction, Resource/NotResource, `*` and `?` wildcards matched per ARN
-// segment, and the ${aws:username} variable. Statements with conditions never match (no condition keys here).
+// segment, and the ${aws:username} variable. Of conditions only aws:MultiFactorAuthPresent is known, with the
+// operators AWS's own "require MFA" examples use (Bool, BoolIfExists, Null); a statement with any other condition
+// never matches, a faithful "deny unless sure" for Allow statements.
 import type { PolicyDocument, PolicyStatement } from './world';
 
 export type Decision = 'allow' | 'implicitDeny' | 'explicitDeny';
@@ -10,6 +12,12 @@ export interface PolicyRequest {
   resource: string;
   /** The caller's user name, for ${aws:username}; undefined for role sessions (the variable then never matches). */
   userName?: string;
+  /**
+   * aws:MultiFactorAuthPresent: absent (undefined) for a request signed with a long-term access key, true or false
+   * for temporary credentials (IAM User Guide, "AWS global condition context keys": "If the request was made using
+   * long-term credentials … the key is not present").
+   */
+  mfa?: boolean;
 }
 
 const asList = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
@@ -41,8 +49,31 @@ function resourceMatches(pattern: string, resource: string, userName: string | u
   return p.length === r.length && p.every((segment, i) => globRegex(segment).test(r[i]));
 }
 
+/** One condition operator on aws:MultiFactorAuthPresent; anything else is not understood and fails. */
+function conditionHolds(operator: string, key: string, expected: string | string[], request: PolicyRequest): boolean {
+  if (key.toLowerCase() !== 'aws:multifactorauthpresent') return false;
+  const values = asList(expected).map((v) => v.toLowerCase());
+  const actual = request.mfa === undefined ? undefined : String(request.mfa);
+  switch (operator) {
+    case 'Bool':
+      return actual !== undefined && values.includes(actual);
+    case 'BoolIfExists':
+      return actual === undefined || values.includes(actual);
+    case 'Null':
+      return values.includes(String(actual === undefined));
+    default:
+      return false;
+  }
+}
+
+function conditionsHold(statement: PolicyStatement, request: PolicyRequest): boolean {
+  return Object.entries(statement.Condition ?? {}).every(([operator, entries]) =>
+    Object.entries(entries).every(([key, expected]) => conditionHolds(operator, key, expected, request)),
+  );
+}
+
 function statementApplies(statement: PolicyStatement, request: PolicyRequest): boolean {
-  if (statement.Condition && Object.keys(statement.Condition).length > 0) return false;
+  if (!conditionsHold(statement, request)) return false;
   const action =
     statement.NotAction !== undefined
       ? !asList(statement.NotAction).some((a) => actionMatches(a, request.action))

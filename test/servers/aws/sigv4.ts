@@ -105,5 +105,6 @@ export async function verifySignature(request: ReceivedRequest, identities: Iden
   const { caller, secretAccessKey } = identities.resolve(auth.accessKeyId, sessionToken);
   const expected = await computeSignature(request, auth, secretAccessKey, signingDate);
   if (!sameSignature(expected, auth.signature)) throw signatureDoesNotMatch();
+  if (caller.kind === 'user') identities.recordUse(auth.accessKeyId, auth.service, auth.region);
   return { caller, service: auth.service };
 }

@@ -5,7 +5,7 @@ import { AwsError, accessDenied, constraintError, mfaFailed, validationError } f
 import { type Caller, type Identities, type SessionRecord, callerAccount, callerArn, callerUser } from './identities';
 import { verifyTotp } from './totp';
 import { deflateRawSync } from 'node:zlib';
-import { callerPolicies, callerSessionPolicies } from './iam';
+import { callerPolicies, callerSessionPolicies, mfaPresent } from './iam';
 import { evaluate } from './policy';
 import { type TrustAction, type TrustGrant, type TrustRequest, trustGrant } from './trust';
 import {
@@ -147,7 +147,7 @@ function callerMayAssume(context: ActionContext, roleArn: string, roleAccount: s
   const { caller } = context;
   const usesUserKeys = caller.kind === 'user' || caller.session.kind === 'session-token';
   const userName = usesUserKeys ? callerUser(caller)?.name : undefined;
-  const request = { action: 'sts:AssumeRole', resource: roleArn, userName };
+  const request = { action: 'sts:AssumeRole', resource: roleArn, userName, mfa: mfaPresent(context) };
   const decision = evaluate(callerPolicies(context), request);
   if (decision === 'explicitDeny') return false;
   // A caller's own session policies narrow its chaining too: an agent's read-only session assumes nothing.
