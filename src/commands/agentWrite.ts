@@ -1,9 +1,11 @@
 // The person's own commands for agents' write access: grant it (to agents that have not asked, for a while) and end
-// it (one agent's from the view's row, or every agent's from the status bar).
+// it (one agent's from the view's row, or every agent's from the status bar). A grant is asked in the extension's
+// modal, as an agent's request is.
 import * as vscode from 'vscode';
 import type { Grant, WriteGrants } from '../core/agents/grants';
 import type { AgentRoleInfo } from '../core/agents/backend';
 import { UserError } from '../core/userError';
+import { askWrite } from '../prompts/agentWrite';
 
 /** The agents offered when none has asked yet: VS Code's own and the CLI agents the markers know. */
 const KNOWN_AGENTS = ['copilot', 'claude-code', 'cursor', 'codex', 'gemini-cli', 'kiro'];
@@ -41,26 +43,22 @@ async function grantWrite(deps: AgentWriteCommandDeps): Promise<void> {
   if (!agents?.length) return;
   const minutes = await vscode.window.showQuickPick(['15', '30', '60'], { title: 'For how many minutes?', ignoreFocusOut: true });
   if (!minutes) return;
-  let typed: string | undefined;
-  if (role.production) {
-    typed = await vscode.window.showInputBox({
-      title: 'Write access to a production account',
-      prompt: `Type ${role.accountName} to allow agents to write in this production account`,
-      ignoreFocusOut: true,
-    });
-    if (typed === undefined) return;
-  }
+  const reason = 'granted by the person in VS Code';
+  const account = { id: role.accountId, name: role.accountName, production: role.production };
+  // The same modal an agent's request gets (and the typed name in production): a grant is never one stray click.
+  const decision = await askWrite({ agents, asked: false, reason, account, role: role.roleName, minutes: Number(minutes) });
+  if (!decision.allow) return;
   for (const agent of agents) {
     try {
       const grant = deps.grants.request({
         agent,
-        reason: 'granted by the person in VS Code',
-        account: { id: role.accountId, name: role.accountName, production: role.production },
+        reason,
+        account,
         role: role.roleName,
         minutes: Number(minutes),
       });
       try {
-        deps.grants.approve(grant.id, typed);
+        deps.grants.approve(grant.id, decision.typed);
       } catch (error) {
         deps.grants.deny(grant.id);
         throw error;

@@ -1,6 +1,7 @@
 // The "Agent access" view: the live write grants with their countdown (an End button on each), and which agents got
 // AWS credentials, when, as which identity (the ARN, never a key). Its countdown ticks only while the view is on
-// screen and a grant lives.
+// screen and a grant lives, and redraws only when a grant's text changed (once a minute until its last five): a redraw
+// under the mouse takes the row's End button away from a person about to click it.
 import * as vscode from 'vscode';
 import type { AgentIssue } from '../core/agents/agentIdentities';
 import type { Grant, WriteGrants } from '../core/agents/grants';
@@ -24,10 +25,13 @@ export class AgentTreeProvider implements vscode.TreeDataProvider<AgentTreeNode>
   private readonly issuesSection: AgentTreeNode = { kind: 'section', section: 'issues' };
   private readonly ticker: Ticker;
   private readonly subscription: { dispose(): void };
+  /** The grant rows' texts as last drawn by a tick. */
+  private drawn = '';
 
   constructor(
     private readonly grants: WriteGrants,
     intervals?: Intervals,
+    private readonly now: () => number = Date.now,
   ) {
     this.ticker = new Ticker(() => this.tick(), 1000, intervals);
     this.subscription = grants.onDidChange(() => this.changed.fire(this.grantsSection));
@@ -66,7 +70,7 @@ export class AgentTreeProvider implements vscode.TreeDataProvider<AgentTreeNode>
         return item;
       }
       case 'grant':
-        return grantItem(node.grant);
+        return grantItem(node.grant, this.now());
       case 'issue':
         return issueItem(node.issue);
       case 'empty':
@@ -81,18 +85,26 @@ export class AgentTreeProvider implements vscode.TreeDataProvider<AgentTreeNode>
   }
 
   private tick(): void {
-    if (this.grants.live().some((g) => g.state === 'approved')) this.changed.fire(this.grantsSection);
+    const texts = this.grants
+      .live()
+      .map((grant) => grantItem(grant, this.now()).description)
+      .join('\n');
+    if (texts === this.drawn) return;
+    this.drawn = texts;
+    this.changed.fire(this.grantsSection);
   }
 }
 
-function grantItem(grant: Grant): vscode.TreeItem {
+function grantItem(grant: Grant, now: number): vscode.TreeItem {
   const item = new vscode.TreeItem(grant.agent);
   const where = `${grant.account.name}/${grant.role}`;
   item.id = `grant:${grant.id}`;
   if (grant.state === 'approved') {
-    item.description = `writes in ${where} · ${formatTimeLeft(grant.expiresAt! - Date.now())} left`;
+    item.description = `writes in ${where} · ${formatTimeLeft(grant.expiresAt! - now)} left`;
     item.contextValue = 'agentGrant';
-    item.iconPath = new vscode.ThemeIcon('unlock', new vscode.ThemeColor('statusBarItem.warningForeground'));
+    // The warning colour meant for lists: the status bar's warning foreground is for its own dark-yellow background
+    // and is white in the light themes, which left the row with no visible icon.
+    item.iconPath = new vscode.ThemeIcon('unlock', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   } else {
     item.description = `asks to write in ${where}`;
     item.iconPath = new vscode.ThemeIcon('question');

@@ -6,7 +6,9 @@ import * as assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import * as vscode from 'vscode';
+import { WriteGrants } from '../../../src/core/agents/grants';
 import type { AgentsActivation } from '../../../src/features/agents';
+import { AgentTreeProvider } from '../../../src/treeViews/agentTree';
 import type { Session } from '../../../src/core/session';
 import { extensionId, session as extensionSession } from './helpers';
 
@@ -165,12 +167,26 @@ suite('agents: language model tools and write grants', () => {
       titles.push(options.title ?? '');
       return options.canPickMany ? items.filter((item) => item === 'claude-code') : '30';
     };
+    const person = answering('Allow for 30 minutes');
     try {
       await vscode.commands.executeCommand('iamSwitchboard.grantAgentWriteAccess');
     } finally {
       window.showQuickPick = original;
+      person.restore();
     }
     assert.deepEqual(titles, ['Grant write access in dev/ReadOnly to', 'For how many minutes?']);
+    // The person's own grant is asked in the same modal as an agent's request.
+    assert.deepEqual(
+      person.seen.warnings.map((w) => [w.message, w.options.modal, w.options.detail, w.buttons]),
+      [
+        [
+          'Let claude-code write in AWS?',
+          true,
+          'Reason: granted by the person in VS Code\nAccount: dev (222222222222)\nRole: ReadOnly\nFor 30 minutes',
+          ['Allow for 30 minutes'],
+        ],
+      ],
+    );
     const tree = vscode.extensions.getExtension<{ agents: AgentsActivation }>(extensionId)!.exports.agents.tree;
     const grantRows = () => tree.getChildren(tree.getChildren()[0]).map((node) => tree.getTreeItem(node));
     assert.deepEqual(
@@ -241,5 +257,33 @@ suite('agents: the MCP server VS Code starts', () => {
     }
     assert.equal((JSON.parse(await call('end_write_access')) as { ended: boolean }).ended, true);
     assertNoSecret(texts, [String(token)]);
+  });
+});
+
+suite('agents: the Agent access view redraws a grant only when its text changed', () => {
+  test('a 15-minute grant is not redrawn every second; it is once its minute changes', () => {
+    let tick: () => void = () => undefined;
+    const intervals = { set: (callback: () => void) => (tick = callback), clear: () => undefined };
+    let now = Date.now();
+    const grants = new WriteGrants();
+    const tree = new AgentTreeProvider(grants, intervals, () => now);
+    tree.follow({ visible: true, onDidChangeVisibility: () => ({ dispose: () => undefined }) });
+    const account = { id: '222222222222', name: 'dev', production: false };
+    grants.approve(grants.request({ agent: 'claude-code', reason: 'test', account, role: 'Developer', minutes: 15 }).id);
+    let redraws = 0;
+    const listening = tree.onDidChangeTreeData(() => redraws++);
+    try {
+      tick(); // the first tick draws what the grant's change already showed
+      redraws = 0;
+      for (let second = 0; second < 5; second++) tick();
+      assert.equal(redraws, 0, 'the row says "14m left" all along: nothing to redraw under the mouse');
+      now += 60_000;
+      tick();
+      assert.equal(redraws, 1, 'a minute later its text changed: one redraw');
+    } finally {
+      listening.dispose();
+      tree.dispose();
+      grants.dispose();
+    }
   });
 });
