@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Identities } from '../aws/identities';
 import {
   FAILURES,
@@ -66,6 +67,8 @@ export interface SsoServer {
   stats(): SsoStats;
   /** Enforce this request quota on the portal from now on (a fresh bucket); undefined lifts it. */
   setQuota(quota: PortalQuota | undefined): void;
+  /** When each portal request arrived (performance.now()) and whether it was answered 429, in order. */
+  arrivals(): Array<{ atMs: number; throttled: boolean }>;
   /** The most portal requests the quota accepted within any one second (since setQuota). */
   maxAcceptedPerSecond(): number;
   issuedSecrets(): string[];
@@ -120,6 +123,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
   const throttle = new ThrottleSwitch();
   const stats: SsoStats = { portalRequests: 0, throttled: 0, overQuota: 0, tokenRequests: 0 };
   let quota = options.quota ? new QuotaBucket(options.quota) : undefined;
+  const arrivals: Array<{ atMs: number; throttled: boolean }> = [];
   /** The quota counts the calls it is about: the portal's account, role and credential calls. */
   const QUOTA_ROUTES = new Set(['/assignment/accounts', '/assignment/roles', '/federation/credentials']);
   let failure: { type: FailureType; left: number } | undefined;
@@ -228,12 +232,16 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
       takeFailure(url.pathname);
       if (req.method === 'POST' && OIDC_ROUTES.has(url.pathname)) return await handleOidc(url.pathname, req, res, requestId);
       stats.portalRequests += 1;
+      const arrival = { atMs: performance.now(), throttled: false };
+      arrivals.push(arrival);
       if (throttle.take()) {
         stats.throttled += 1;
+        arrival.throttled = true;
         throw portalErrors.tooManyRequests();
       }
       if (quota && QUOTA_ROUTES.has(url.pathname) && !quota.take()) {
         stats.throttled += 1;
+        arrival.throttled = true;
         stats.overQuota += 1;
         const after = quota.quota.retryAfterSeconds;
         if (after !== undefined) res.setHeader('Retry-After', String(after));
@@ -302,6 +310,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
     setQuota: (q) => {
       quota = q ? new QuotaBucket(q) : undefined;
     },
+    arrivals: () => arrivals.map((a) => ({ ...a })),
     maxAcceptedPerSecond: () => quota?.maxInWindow(1000) ?? 0,
     issuedSecrets: () => state.issuedSecrets(),
     holdNextTokenAnswer: () => {
