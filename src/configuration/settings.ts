@@ -6,6 +6,7 @@ import type { AgentAccessSettings } from '../core/agents/agentPlan';
 import { agentSettingsFromLayers } from '../core/agents/agentSettings';
 import type { AccountSetting } from '../core/catalog/roleCatalog';
 import type { VaultServer } from '../core/vault/client';
+import { type SignInSetting, parseSignInSetting } from '../core/identityCenter/signInFlow';
 
 // The setting shapes are the core's own types: one definition each.
 export type { AccountSetting } from '../core/catalog/roleCatalog';
@@ -41,6 +42,8 @@ export interface Settings {
   identityCenter?: IdentityCenterSetting;
   /** Identity Center account ids or names the tree and the switcher leave out. */
   identityCenterHiddenAccounts: string[];
+  /** How to sign in to Identity Center: the browser (authorization code + PKCE), the device code, or by window. */
+  identityCenterSignIn: SignInSetting;
   vault: {
     servers: VaultServer[];
     defaultStsTtl: string;
@@ -127,6 +130,7 @@ export function readSettings(): Settings {
     ),
     identityCenter: identityCenterSetting(restricted<unknown>(config, 'identityCenter', undefined)),
     identityCenterHiddenAccounts: config.get<string[]>('identityCenterHiddenAccounts', []).filter((v) => typeof v === 'string'),
+    identityCenterSignIn: parseSignInSetting(config.get<unknown>('identityCenterSignIn', 'auto')),
     vault: {
       servers: config.get<VaultServer[]>('vault.servers', []),
       // Shorter Vault credentials only, from a workspace; restricted like the session duration.

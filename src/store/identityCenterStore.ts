@@ -187,6 +187,24 @@ export class IdentityCenterStore implements vscode.Disposable {
     return state;
   }
 
+  /** The authorization code with PKCE: `openBrowser` sends the browser on this machine to the sign-in page. */
+  async signInWithBrowser(
+    entry: IdentityCenterEntry,
+    openBrowser: (url: string) => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<SignInState> {
+    const state = await this.center(entry).signInWithBrowser({
+      openBrowser,
+      signal,
+      clientName: 'IAM Switchboard',
+      log: (line) => this.deps.log.debug(line),
+    });
+    this.deps.log.info(`Signed in to IAM Identity Center at ${entry.instance.startUrl} in the browser.`);
+    this.refreshedOnce.add(entry.key);
+    await this.readState(entry);
+    return state;
+  }
+
   /** ListAccounts + ListAccountRoles; the names are stored in globalState and the catalog rebuilds. */
   async discover(
     entry: IdentityCenterEntry,

@@ -17,6 +17,7 @@ import { REFRESH_WINDOW_MS, type SsoToken, forget, forgetToken, readToken, valid
 export type { IdentityCenterInstance, IdentityCenterSettings, SecretStore } from './instance';
 export type { DeviceCode, SignInOptions } from './deviceFlow';
 export type { BrowserSignInOptions } from './authCodeFlow';
+export { type SignInFlow, type SignInSetting, chooseSignInFlow, parseSignInSetting } from './signInFlow';
 export type { Directory, DirectoryAccount, DirectoryCatalog } from './directory';
 export { directoryCatalog, filterAccounts, parseDirectory, toCached } from './directory';
 export type { DiscoveryOptions } from './discovery';

@@ -213,6 +213,7 @@ export class World {
         userProductionIds: [],
       },
       identityCenterHiddenAccounts: [],
+      identityCenterSignIn: 'auto',
       agents: { access: 'readOnly' },
       vault: { servers: [{ name: 'local', address: vault.url }], defaultStsTtl: '1h', revokeLeasesOnExit: true, waitForIamUserKeys: false },
       ...this.overrides,

@@ -12,6 +12,7 @@ import { getCallerIdentity } from '../../../src/core/sts/assumeRole';
 import { Session } from '../../../src/core/session';
 import { UserError } from '../../../src/core/userError';
 import { IdentityCenterStore, type IdentityCenterEntry } from '../../../src/store/identityCenterStore';
+import { signInFlowOfThisWindow } from '../../../src/commands/identityCenter';
 import { RecentRoles } from '../../../src/store/recentRoles';
 import { RoleCatalogStore } from '../../../src/store/roleCatalogStore';
 import { RoleSessionStore } from '../../../src/store/roleSession';
@@ -117,6 +118,15 @@ suite('IAM Identity Center', () => {
     store.dispose();
     catalog.dispose();
     log.dispose();
+  });
+
+  test('a browser-only VS Code (code-server) signs in with the device code; the setting can ask for the browser', () => {
+    // The suite runs in code-server (UIKind.Web) and in a desktop window: the browser only where it is this machine's.
+    const web = vscode.env.uiKind === vscode.UIKind.Web;
+    assert.equal(signInFlowOfThisWindow({ identityCenterSignIn: 'auto' }), web || vscode.env.remoteName ? 'deviceCode' : 'browser');
+    assert.equal(signInFlowOfThisWindow({ identityCenterSignIn: 'browser' }), 'browser');
+    assert.equal(signInFlowOfThisWindow({ identityCenterSignIn: 'deviceCode' }), 'deviceCode');
+    assert.equal(readSettings().identityCenterSignIn, 'auto');
   });
 
   test('sign-in and discovery put every permission set in the catalog, hidden accounts left out, tokens nowhere but the secrets', async () => {
