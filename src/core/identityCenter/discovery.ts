@@ -23,6 +23,8 @@ export interface DiscoveryOptions {
   maxAttempts?: number;
   /** Accounts done so far, for a progress notification. */
   onProgress?: (done: number, total: number) => void;
+  /** Each account once its permission sets are listed (a copy), so a tree can show them as they arrive. */
+  onAccount?: (account: DirectoryAccount) => void;
 }
 
 const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException']);
@@ -79,6 +81,7 @@ async function discoverWith(
   let done = 0;
   await eachLimited(accounts, options.concurrency ?? 8, async (account) => {
     account.roles = await listRoles(portal, accessToken, account.id, pageSize, retrying);
+    options.onAccount?.({ ...account, roles: [...account.roles] });
     options.onProgress?.(++done, accounts.length);
   });
   accounts.sort((a, b) => compare(a.name.toLowerCase(), b.name.toLowerCase()) || compare(a.id, b.id));

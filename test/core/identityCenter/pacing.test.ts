@@ -49,8 +49,14 @@ describe('discovery under the portal quota', () => {
     big.setQuota({ perSecond: QUOTA, burst: QUOTA / 10 });
     const before = big.stats();
     let progress = 0;
+    const arrived: string[] = [];
     const directory = await bigCenter.discover({
       requestsPerSecond: QUOTA,
+      // As each account's permission sets are listed, for a tree that shows them as they come.
+      onAccount: (account) => {
+        assert.equal(account.roles.length, 3);
+        arrived.push(account.id);
+      },
       onProgress: (done, total) => {
         assert.equal(total, ACCOUNTS);
         progress = done;
@@ -60,6 +66,7 @@ describe('discovery under the portal quota', () => {
     assert.equal(directory.accounts.length, ACCOUNTS);
     assert.ok(directory.accounts.every((a) => a.roles.length === 3));
     assert.equal(progress, ACCOUNTS);
+    assert.deepEqual(arrived.sort(), directory.accounts.map((a) => a.id).sort());
     assert.equal(stats.portalRequests - before.portalRequests, 7 + ACCOUNTS, '7 pages of accounts, one role list each');
     assert.equal(stats.overQuota - before.overQuota, 0, 'the portal never had to refuse a request');
     big.setQuota(undefined);
