@@ -185,6 +185,27 @@ suite('IAM Identity Center', () => {
     roles.clear();
   });
 
+  test('a first discovery shows the accounts as they arrive, before the last one is listed', async () => {
+    // A window with no stored names yet (its own globalState), signed in through the shared secrets.
+    const fresh = new IdentityCenterStore({
+      secrets: secrets as unknown as vscode.SecretStorage,
+      context: { globalState: new MemoryMemento() } as unknown as vscode.ExtensionContext,
+      settings,
+      log,
+      config: async () => (await catalog.get()).config,
+    });
+    try {
+      const seen: number[] = [];
+      fresh.onDidChangeDirectories(() => seen.push(fresh.directory(entry)?.accounts.length ?? 0));
+      const directory = await fresh.discover(entry);
+      assert.equal(seen[0], 1, 'the tree redrew with the first account');
+      assert.equal(seen.at(-1), directory.accounts.length);
+      assert.ok(directory.accounts.length > 1);
+    } finally {
+      fresh.dispose();
+    }
+  });
+
   test('an expired sign-in fails with SsoTokenExpired, the instance reads signed out, and Sign out forgets the names', async () => {
     const role = (await catalog.get()).catalog.roles.find((r) => r.label === 'dev/ReadOnlyAccess')!;
     const PAST_EXPIRY_MS = 9 * 3600 * 1000;
