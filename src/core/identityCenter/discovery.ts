@@ -8,7 +8,7 @@ import { cancelled } from '../userError';
 import { type PortalSession, portalSession, retryAfterOf, serviceErrorOf } from './clients';
 import { type IdentityCenterInstance, type IdentityCenterSettings, now } from './instance';
 import type { Directory, DirectoryAccount } from './directory';
-import { PORTAL_REQUESTS_PER_SECOND, RequestPacer, backoffMs } from './pacing';
+import { PORTAL_REQUESTS_PER_SECOND, RequestPacer, backoff } from './pacing';
 
 export interface DiscoveryOptions {
   /** Accounts whose roles are listed at once; default 8. */
@@ -131,10 +131,11 @@ async function withBackoff<T>(
       const name = serviceErrorOf(error) ?? '';
       if (!RETRYABLE.has(name) || attempt >= attempts) throw error;
       stats.retries += 1;
-      const waitMs = retryAfterOf(error) ?? backoffMs(attempt, base, MAX_BACKOFF_MS);
+      const { sharedMs, ownMs } = backoff(attempt, base, MAX_BACKOFF_MS);
+      const waitMs = retryAfterOf(error) ?? sharedMs;
       // Throttling is about everyone's calls: all of them wait. A 5xx is this call's own.
       if (THROTTLING.has(name)) pacer.throttled(waitMs);
-      else await sleep(waitMs, signal);
+      await sleep(waitMs + ownMs, signal);
     }
   }
 }

@@ -68,10 +68,16 @@ async function sleep(ms: number, signal: AbortSignal | undefined): Promise<void>
 }
 
 /**
- * Exponential backoff with "equal jitter" (AWS Architecture Blog, "Exponential Backoff And Jitter"): half the
- * step for sure, the other half at random, so a retry never comes at once yet callers spread out.
+ * Exponential backoff with "equal jitter" (AWS Architecture Blog, "Exponential Backoff And Jitter"): half the step
+ * for sure, the other half at random. The sure half (or the service's Retry-After) is what every call waits after
+ * a 429; the random half is the throttled call's own, so retries spread out instead of landing together.
  */
-export function backoffMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+export function backoff(
+  attempt: number,
+  baseMs: number,
+  capMs: number,
+  random: () => number = Math.random,
+): { sharedMs: number; ownMs: number } {
   const step = Math.min(capMs, baseMs * 2 ** (attempt - 1));
-  return step / 2 + random() * (step / 2);
+  return { sharedMs: step / 2, ownMs: random() * (step / 2) };
 }
