@@ -17,7 +17,7 @@ export interface DiscoveryOptions {
   pageSize?: number;
   /** First backoff step; default 500 ms (then 1 s, 2 s, … capped at 20 s; half of each for sure, half at random). */
   backoffBaseMs?: number;
-  /** The portal's request quota to pace to; default 20 a second, AWS's documented one. */
+  /** The portal's request quota to pace to; default 20 a second, the rate organisations of hundreds of accounts run into (issue 23). */
   requestsPerSecond?: number;
   /** Attempts per request before giving up; default 8. */
   maxAttempts?: number;

@@ -2,12 +2,12 @@
 // ListAccountRoles and GetRoleCredentials): one shared schedule that hands out a slot every 1/rate seconds, no
 // burst, so a big organisation is listed at the quota's pace instead of in bursts the portal answers with 429.
 // A 429 pauses every caller (for Retry-After when the service sends it, else the caller's backoff) and slows the
-// pace by a quarter, in case this instance's quota is lower than the documented one.
+// pace by a quarter, in case this instance's quota is lower than 20 a second.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { cancelled } from '../userError';
 
-/** The documented quota of the access portal's account and role calls. */
+/** The access portal's quota for its account, role and credential calls, as tools listing big organisations meet it (issue 23). */
 export const PORTAL_REQUESTS_PER_SECOND = 20;
 /** The slowest pace a run of 429s brings it down to. */
 const SLOWEST_INTERVAL_MS = 2_000;
