@@ -1,5 +1,5 @@
 // The portal's request quota: about 20 requests a second across the access portal's ListAccounts,
-// ListAccountRoles and GetRoleCredentials together, and answers the excess with TooManyRequestsException (HTTP 429,
+// ListAccountRoles and GetRoleCredentials together, the excess answered with TooManyRequestsException (HTTP 429,
 // in botocore's sso model). A token bucket: `perSecond` tokens a second, at most `burst` kept, one per request.
 // It also remembers when each accepted request arrived, so a test can check the most in any one second.
 import { performance } from 'node:perf_hooks';
