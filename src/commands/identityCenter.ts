@@ -1,10 +1,13 @@
-// IAM Identity Center commands: Sign in (the device code in a modal, "Copy and Open" to the browser, then
-// discovery with progress), Refresh (discovery again) and Sign out. The store keeps the state; these only ask
-// the person and show progress.
+// IAM Identity Center commands: Sign in (in the browser on this machine with the authorization code and PKCE, or
+// the device code in a modal with "Copy and Open" when the browser is elsewhere or the person asks; then discovery
+// with progress), Refresh (discovery again) and Sign out. The store keeps the state; these only ask the person and
+// show progress.
 import * as vscode from 'vscode';
 import { whileNotCancelled } from '../cancellation';
 import { writeUserSetting } from '../configuration/writes';
+import { type Settings, readSettings } from '../configuration/settings';
 import type { DeviceCode } from '../core/identityCenter';
+import { type SignInFlow, chooseSignInFlow } from '../core/identityCenter/signInFlow';
 import type { Session } from '../core/session';
 import { cancelled, UserError } from '../core/userError';
 import { registerCommand } from '../errors';
@@ -21,6 +24,14 @@ interface IdentityCenterCommandDeps {
   catalog: RoleCatalogStore;
   session: Session;
   log: vscode.LogOutputChannel;
+}
+
+/** The sign-in for this window: the browser when it runs on this machine, else the device code (signInFlow.ts). */
+export function signInFlowOfThisWindow(settings: Pick<Settings, 'identityCenterSignIn'>): SignInFlow {
+  return chooseSignInFlow(settings.identityCenterSignIn, {
+    remoteName: vscode.env.remoteName,
+    webUi: vscode.env.uiKind === vscode.UIKind.Web,
+  });
 }
 
 export function registerIdentityCenterCommands(context: vscode.ExtensionContext, deps: IdentityCenterCommandDeps): void {
@@ -42,6 +53,53 @@ class IdentityCenterCommands {
     if (!entry) {
       return;
     }
+    const flow = signInFlowOfThisWindow(readSettings());
+    if (flow === 'browser') {
+      const signedIn = await this.signInWithBrowser(entry);
+      if (!signedIn) {
+        await this.signInWithCode(entry);
+      }
+    } else {
+      await this.signInWithCode(entry);
+    }
+    await this.discover(entry);
+  }
+
+  /** True when signed in; false when no loopback listener could be opened (the device code then takes over). */
+  private async signInWithBrowser(entry: IdentityCenterEntry): Promise<boolean> {
+    try {
+      await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: 'Signing in to IAM Identity Center in your browser…',
+          cancellable: true,
+        },
+        (progress, token) =>
+          whileNotCancelled(token, (signal) =>
+            this.deps.store.signInWithBrowser(
+              entry,
+              async (url) => {
+                // As a string, so the query reaches the browser byte for byte (see openConsole in roles.ts).
+                if (!(await vscode.env.openExternal(url as unknown as vscode.Uri))) {
+                  throw cancelled();
+                }
+                progress.report({ message: 'finish the sign-in in the browser, then come back here' });
+              },
+              signal,
+            ),
+          ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof UserError && error.code === 'SsoLoopbackUnavailable') {
+        this.deps.log.warn(`${error.message} Using the device code.`);
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  private async signInWithCode(entry: IdentityCenterEntry): Promise<void> {
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Signing in to IAM Identity Center…', cancellable: true },
       (progress, token) =>
@@ -57,7 +115,6 @@ class IdentityCenterCommands {
           ),
         ),
     );
-    await this.discover(entry);
   }
 
   async refresh(arg?: IdentityCenterArgs): Promise<void> {

@@ -6,6 +6,7 @@ import type { AgentAccessSettings } from '../core/agents/agentPlan';
 import { agentSettingsFromLayers } from '../core/agents/agentSettings';
 import type { AccountSetting } from '../core/catalog/roleCatalog';
 import type { VaultServer } from '../core/vault/client';
+import { type SignInSetting, parseSignInSetting } from '../core/identityCenter/signInFlow';
 
 // The setting shapes are the core's own types: one definition each.
 export type { AccountSetting } from '../core/catalog/roleCatalog';
@@ -43,6 +44,8 @@ export interface Settings {
   identityCenterHiddenAccounts: string[];
   /** From this age (days) a central user's access key is flagged for rotation; a workspace may only lower it. */
   keys: { maxAgeDays: number };
+  /** How to sign in to Identity Center: the browser (authorization code + PKCE), the device code, or by window. */
+  identityCenterSignIn: SignInSetting;
   vault: {
     servers: VaultServer[];
     defaultStsTtl: string;
@@ -131,6 +134,7 @@ export function readSettings(): Settings {
     identityCenterHiddenAccounts: config.get<string[]>('identityCenterHiddenAccounts', []).filter((v) => typeof v === 'string'),
     // A guardrail: a workspace may ask for earlier rotation, never quiet the warning (the shortest age wins).
     keys: { maxAgeDays: Math.round(positiveNumber(shortest(layers(config, 'keys.maxAgeDays'), 90, positiveNumber)) ?? 90) },
+    identityCenterSignIn: parseSignInSetting(config.get<unknown>('identityCenterSignIn', 'auto')),
     vault: {
       servers: config.get<VaultServer[]>('vault.servers', []),
       // Shorter Vault credentials only, from a workspace; restricted like the session duration.

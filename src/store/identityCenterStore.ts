@@ -9,6 +9,7 @@ import type { AwsConfig, AwsProfile } from '../core/aws/config';
 import {
   directoryCatalog,
   type Directory,
+  type DirectoryAccount,
   type DeviceCode,
   IdentityCenter,
   type IdentityCenterInstance,
@@ -23,6 +24,8 @@ const DIRECTORIES = 'iamSwitchboard.identityCenter.directories';
 /** setTimeout's limit; a later refresh is re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const RETRY_REFRESH_MS = 60_000;
+/** While a first discovery runs, the tree redraws with the accounts found so far at most this often. */
+const PARTIAL_REDRAW_MS = 1_000;
 /** Codes after which only a new sign-in helps: the tree then says signed out. */
 const SIGN_IN_CODES: ReadonlySet<string> = new Set(['SsoSignInRequired', 'SsoTokenExpired', 'SsoClientInvalid']);
 
@@ -63,6 +66,8 @@ export class IdentityCenterStore implements vscode.Disposable {
   private readonly states = new Map<string, SignInState>();
   /** Discoveries in flight per instance (a background refresh and a click may overlap). */
   private readonly running = new Map<string, number>();
+  /** The accounts a first discovery (no stored directory yet) found so far: the tree shows them as they come. */
+  private readonly partial = new Map<string, Directory>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Instances whose directory was refreshed in the background in this window (once each). */
   private readonly refreshedOnce = new Set<string>();
@@ -127,9 +132,33 @@ export class IdentityCenterStore implements vscode.Disposable {
     return center;
   }
 
+  /** The stored directory; while a first discovery runs, the accounts it found so far. */
   directory(entry: IdentityCenterEntry): Directory | undefined {
+    return this.storedDirectory(entry) ?? this.partial.get(entry.key);
+  }
+
+  private storedDirectory(entry: IdentityCenterEntry): Directory | undefined {
     const directory = parseDirectory(this.state.get(DIRECTORIES)?.[entry.key]);
     return directory && keyOf(directory) === entry.key ? directory : undefined;
+  }
+
+  /**
+   * Collects the accounts a discovery finds into the partial directory the tree shows, when there is no stored one
+   * (a stored tree stays whole until the new one is complete), redrawing at most once a second.
+   */
+  private collectPartial(entry: IdentityCenterEntry): (account: DirectoryAccount) => void {
+    const { startUrl, region } = entry.instance;
+    const partial: Directory = { startUrl, region, fetchedAt: new Date().toISOString(), accounts: [] };
+    let drawnAt = 0;
+    return (account) => {
+      if (this.storedDirectory(entry)) return;
+      partial.accounts.push(account);
+      this.partial.set(entry.key, partial);
+      if (Date.now() - drawnAt >= PARTIAL_REDRAW_MS) {
+        drawnAt = Date.now();
+        this.directoryChanged.fire();
+      }
+    };
   }
 
   /** The cached directories' roles and account names for buildCatalog, hidden accounts left out. */
@@ -187,6 +216,24 @@ export class IdentityCenterStore implements vscode.Disposable {
     return state;
   }
 
+  /** The authorization code with PKCE: `openBrowser` sends the browser on this machine to the sign-in page. */
+  async signInWithBrowser(
+    entry: IdentityCenterEntry,
+    openBrowser: (url: string) => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<SignInState> {
+    const state = await this.center(entry).signInWithBrowser({
+      openBrowser,
+      signal,
+      clientName: 'IAM Switchboard',
+      log: (line) => this.deps.log.debug(line),
+    });
+    this.deps.log.info(`Signed in to IAM Identity Center at ${entry.instance.startUrl} in the browser.`);
+    this.refreshedOnce.add(entry.key);
+    await this.readState(entry);
+    return state;
+  }
+
   /** ListAccounts + ListAccountRoles; the names are stored in globalState and the catalog rebuilds. */
   async discover(
     entry: IdentityCenterEntry,
@@ -196,7 +243,7 @@ export class IdentityCenterStore implements vscode.Disposable {
     this.stateChanged.fire();
     const started = Date.now();
     try {
-      const directory = await this.center(entry).discover(options);
+      const directory = await this.center(entry).discover({ ...options, onAccount: this.collectPartial(entry) });
       await this.state.update(DIRECTORIES, { ...this.state.get(DIRECTORIES), [entry.key]: directory });
       this.deps.log.info(
         `IAM Identity Center at ${entry.instance.startUrl}: ${directory.accounts.length} accounts in ${Date.now() - started} ms.`,
@@ -207,6 +254,7 @@ export class IdentityCenterStore implements vscode.Disposable {
       await this.afterFailure(entry, error);
       throw error;
     } finally {
+      if (this.partial.delete(entry.key)) this.directoryChanged.fire();
       const left = (this.running.get(entry.key) ?? 1) - 1;
       if (left > 0) this.running.set(entry.key, left);
       else this.running.delete(entry.key);

@@ -11,7 +11,7 @@ import { agentBench } from './agents';
 import { assumePath, type CertFiles, selfSignedCert } from './assume';
 import { configAtScale, writeLargeConfig } from './configScale';
 import { leasePath, waitForKeys } from './lease';
-import { identityCenterBench } from './identityCenter';
+import { identityCenterBench, identityCenterQuotaBench } from './identityCenter';
 import { rolesUiBench } from './rolesUi';
 import { median } from './stats';
 import { vsixSize } from './vsix';
@@ -201,6 +201,18 @@ async function run(cert: CertFiles): Promise<void> {
     '',
     '',
     '',
+  ]);
+
+  // 665 accounts × 3 against the portal's quota (20/s) enforced by the local Identity Center: time against the floor.
+  const quota = await identityCenterQuotaBench({ accounts: 665, perSecond: 20 });
+  json.identityCenterQuota = quota;
+  rows.push([
+    `Identity Center discovery under the quota (${quota.perSecond}/s), ${quota.accounts} accounts × 3 (${quota.calls} calls)` +
+      (quota.error ? `: failed (${quota.error}) at ${quota.accountsDone}` : `: ${quota.overQuota} answered 429`),
+    `${(quota.ms / 1000).toFixed(1)} s`,
+    `floor ${(quota.floorMs / 1000).toFixed(1)} s`,
+    x(quota.ms / quota.floorMs),
+    '≈ 1× and no 429',
   ]);
 
   rows.push(...(await rolesUiRows(json)));

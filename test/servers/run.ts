@@ -25,8 +25,10 @@ async function main(): Promise<void> {
   const vault = await onPreferredPort(portFrom('VAULT_PORT', 8200), (port) => startVaultServer({ awsEndpoint: aws.url, port }));
   // SSO_ACCOUNTS=1000: the big organisation of the tests and the bench instead of the demo's six accounts.
   const generatedAccounts = Number(process.env.SSO_ACCOUNTS) || undefined;
+  // SSO_QUOTA=20: the portal refuses more than that many requests a second with HTTP 429, as AWS's does.
+  const perSecond = Number(process.env.SSO_QUOTA) || undefined;
   const sso = await onPreferredPort(portFrom('SSO_PORT', 4567), (port) =>
-    startSsoServer({ identities: aws.identities, port, generatedAccounts }),
+    startSsoServer({ identities: aws.identities, port, generatedAccounts, quota: perSecond ? { perSecond } : undefined }),
   );
 
   // These are local test servers with fake, per-run credentials; printing them is how a person signs in.

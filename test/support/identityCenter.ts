@@ -54,3 +54,32 @@ export async function approveOnPage(code: DeviceCode, userName = 'alice', passwo
 export async function control(server: SsoServer, path: string, body: unknown = {}): Promise<Response> {
   return fetch(`${server.url}/__test/${path}`, { method: 'POST', body: JSON.stringify(body) });
 }
+
+/**
+ * A browser on this machine in the authorization-code sign-in: opens the /authorize address, signs in on the page
+ * and presses Allow (or Deny), and returns where the server redirects it (not followed: `follow` does that).
+ */
+export async function authorizeInBrowser(
+  authorizeUrl: string,
+  options: { userName?: string; action?: 'allow' | 'deny' } = {},
+): Promise<URL> {
+  const userName = options.userName ?? 'alice';
+  const page = await fetch(authorizeUrl, { redirect: 'manual' });
+  const html = await page.text();
+  assert.equal(page.status, 200, `the sign-in page, not ${page.status}: ${html.slice(0, 200)}`);
+  const request = /name="request" value="([^"]+)"/.exec(html)?.[1];
+  assert.ok(request, 'the sign-in page carries its request');
+  const answer = await fetch(new URL('/authorize', authorizeUrl), {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({ request, username: userName, password: `${userName}-sso-password`, action: options.action ?? 'allow' }),
+  });
+  assert.equal(answer.status, 302);
+  return new URL(answer.headers.get('location')!);
+}
+
+/** The browser following a redirect to the loopback listener: its status and page. */
+export async function follow(url: URL): Promise<{ status: number; html: string }> {
+  const answer = await fetch(url);
+  return { status: answer.status, html: await answer.text() };
+}

@@ -54,6 +54,7 @@ async function run<T>(
     throw Object.assign(toIdentityCenterError(error, { ...call.ctx, instance, endpoint, timeoutMs: settings.timeoutMs }), {
       // Kept for the callers that branch on the service's answer (polling, throttling, re-registration).
       serviceError: settings.signal?.aborted ? 'AbortError' : (error as { name?: string }).name,
+      retryAfterMs: retryAfterMsOf(error),
     });
   }
 }
@@ -75,6 +76,21 @@ export async function oidcCall<T>(
   const { client, sdk, endpoint } = await open('oidc', instance, settings);
   try {
     return await run(client, sdk, instance, settings, endpoint, call);
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Where the OIDC API lives, as the SDK resolves it (the override, else oidc.<region>.amazonaws.com or the
+ * partition's host): the un-modelled /authorize page is on the same host, as the AWS CLI finds it.
+ */
+export async function oidcBaseUrl(instance: IdentityCenterInstance, settings: IdentityCenterSettings): Promise<string> {
+  const { client } = await open('oidc', instance, settings);
+  try {
+    const config = (client as unknown as { config: { endpointProvider: (p: Record<string, unknown>) => { url: URL } } }).config;
+    const url = config.endpointProvider({ Region: instance.region, Endpoint: settings.oidcEndpoint || undefined }).url;
+    return url.href.replace(/\/+$/, '');
   } finally {
     client.destroy();
   }
@@ -106,6 +122,22 @@ export interface PortalSession {
 export async function portalSession(instance: IdentityCenterInstance, settings: IdentityCenterSettings): Promise<PortalSession> {
   const { client, sdk, endpoint } = await open('portal', instance, settings);
   return { call: (call) => run(client, sdk, instance, settings, endpoint, call), close: () => client.destroy() };
+}
+
+/**
+ * A Retry-After the service sent with its error (seconds, as RFC 9110 §10.2.3 allows; an HTTP date is ignored), read
+ * off the raw response the SDK keeps on its errors ($response), as the SDK's own retry strategy reads it.
+ */
+function retryAfterMsOf(error: unknown): number | undefined {
+  const headers = (error as { $response?: { headers?: Record<string, string | undefined> } } | undefined)?.$response?.headers ?? {};
+  const name = Object.keys(headers).find((key) => key.toLowerCase() === 'retry-after');
+  const seconds = name === undefined ? NaN : Number(headers[name]);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+/** The Retry-After of a UserError thrown by oidcCall/portalCall, when the service sent one. */
+export function retryAfterOf(error: unknown): number | undefined {
+  return (error as { retryAfterMs?: number } | undefined)?.retryAfterMs;
 }
 
 /** The exception the service answered with, on a UserError thrown by oidcCall/portalCall. */

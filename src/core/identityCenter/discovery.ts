@@ -1,26 +1,34 @@
 // Every account and permission set the signed-in person has: ListAccounts (all pages), then ListAccountRoles for
-// each account (all pages), a few accounts at a time. Throttling (TooManyRequestsException) and the service's
-// 5xx answers are retried with exponential backoff and full jitter, as AWS's retry guidance says.
+// each account (all pages), a few accounts at a time, every call paced to the portal's request quota (pacing.ts):
+// an organisation of hundreds of accounts takes about calls / 20 seconds and gets no 429 on the way. Throttling
+// (TooManyRequestsException) that still comes pauses every call and is retried with jittered exponential backoff
+// (or after the Retry-After the service sent); the service's 5xx answers are retried the same way.
 import { setTimeout as delay } from 'node:timers/promises';
 import { cancelled } from '../userError';
-import { type PortalSession, portalSession, serviceErrorOf } from './clients';
+import { type PortalSession, portalSession, retryAfterOf, serviceErrorOf } from './clients';
 import { type IdentityCenterInstance, type IdentityCenterSettings, now } from './instance';
 import type { Directory, DirectoryAccount } from './directory';
+import { PORTAL_REQUESTS_PER_SECOND, RequestPacer, backoff } from './pacing';
 
 export interface DiscoveryOptions {
   /** Accounts whose roles are listed at once; default 8. */
   concurrency?: number;
   /** Page size asked for (max_result); default 100 accounts, 100 roles. */
   pageSize?: number;
-  /** First backoff step; default 500 ms (then 1 s, 2 s, … capped at 20 s, each a random share of it). */
+  /** First backoff step; default 500 ms (then 1 s, 2 s, … capped at 20 s; half of each for sure, half at random). */
   backoffBaseMs?: number;
+  /** The portal's request quota to pace to; default 20 a second, the rate organisations of hundreds of accounts run into (issue 23). */
+  requestsPerSecond?: number;
   /** Attempts per request before giving up; default 8. */
   maxAttempts?: number;
   /** Accounts done so far, for a progress notification. */
   onProgress?: (done: number, total: number) => void;
+  /** Each account once its permission sets are listed (a copy), so a tree can show them as they arrive. */
+  onAccount?: (account: DirectoryAccount) => void;
 }
 
-const RETRYABLE = new Set(['TooManyRequestsException', 'InternalServerException', 'ServiceUnavailableException', 'ThrottlingException']);
+const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException']);
+const RETRYABLE = new Set([...THROTTLING, 'InternalServerException', 'ServiceUnavailableException']);
 const MAX_BACKOFF_MS = 20_000;
 
 interface DiscoveryStats {
@@ -51,7 +59,8 @@ async function discoverWith(
   options: DiscoveryOptions,
 ): Promise<Directory & { stats: DiscoveryStats }> {
   const stats: DiscoveryStats = { requests: 0, retries: 0 };
-  const retrying = <T>(call: () => Promise<T>) => withBackoff(call, options, settings.signal, stats);
+  const pacer = new RequestPacer(options.requestsPerSecond ?? PORTAL_REQUESTS_PER_SECOND);
+  const retrying = <T>(call: () => Promise<T>) => withBackoff(call, pacer, options, settings.signal, stats);
   const pageSize = options.pageSize ?? 100;
   const accounts: DirectoryAccount[] = [];
   let nextToken: string | undefined;
@@ -72,6 +81,7 @@ async function discoverWith(
   let done = 0;
   await eachLimited(accounts, options.concurrency ?? 8, async (account) => {
     account.roles = await listRoles(portal, accessToken, account.id, pageSize, retrying);
+    options.onAccount?.({ ...account, roles: [...account.roles] });
     options.onProgress?.(++done, accounts.length);
   });
   accounts.sort((a, b) => compare(a.name.toLowerCase(), b.name.toLowerCase()) || compare(a.id, b.id));
@@ -103,6 +113,7 @@ async function listRoles(
 
 async function withBackoff<T>(
   call: () => Promise<T>,
+  pacer: RequestPacer,
   options: DiscoveryOptions,
   signal: AbortSignal | undefined,
   stats: DiscoveryStats,
@@ -110,19 +121,30 @@ async function withBackoff<T>(
   const base = options.backoffBaseMs ?? 500;
   const attempts = options.maxAttempts ?? 8;
   for (let attempt = 1; ; attempt++) {
+    await pacer.take(signal);
     stats.requests += 1;
     try {
-      return await call();
+      const result = await call();
+      pacer.succeeded();
+      return result;
     } catch (error) {
-      if (!RETRYABLE.has(serviceErrorOf(error) ?? '') || attempt >= attempts) throw error;
+      const name = serviceErrorOf(error) ?? '';
+      if (!RETRYABLE.has(name) || attempt >= attempts) throw error;
       stats.retries += 1;
-      const cap = Math.min(MAX_BACKOFF_MS, base * 2 ** (attempt - 1));
-      try {
-        await delay(Math.random() * cap, undefined, { signal });
-      } catch {
-        throw cancelled();
-      }
+      const { sharedMs, ownMs } = backoff(attempt, base, MAX_BACKOFF_MS);
+      const waitMs = retryAfterOf(error) ?? sharedMs;
+      // Throttling is about everyone's calls: all of them wait. A 5xx is this call's own.
+      if (THROTTLING.has(name)) pacer.throttled(waitMs);
+      await sleep(waitMs + ownMs, signal);
     }
+  }
+}
+
+async function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch {
+    throw cancelled();
   }
 }
 

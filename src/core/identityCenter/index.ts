@@ -1,9 +1,11 @@
-// One IAM Identity Center instance as the edge uses it: sign in (device flow), a valid token (ours, refreshed,
+// One IAM Identity Center instance as the edge uses it: sign in (the browser's authorization code with PKCE, or the
+// device code), a valid token (ours, refreshed,
 // else the AWS CLI's, read only), discovery, role credentials, sign out. Tokens stay in the SecretStore and in
 // memory; what this returns for globalState (a Directory) holds names only.
 import type { Identity } from '../session';
 import { UserError } from '../userError';
 import { cliCacheFile, readCliToken } from './cliCache';
+import { type BrowserSignInOptions, signInWithBrowser } from './authCodeFlow';
 import { portalCall, serviceErrorOf } from './clients';
 import { type RoleCredentialsRequest, roleCredentials } from './credentials';
 import { type SignInOptions, signIn } from './deviceFlow';
@@ -14,6 +16,8 @@ import { REFRESH_WINDOW_MS, type SsoToken, forget, forgetToken, readToken, valid
 
 export type { IdentityCenterInstance, IdentityCenterSettings, SecretStore } from './instance';
 export type { DeviceCode, SignInOptions } from './deviceFlow';
+export type { BrowserSignInOptions } from './authCodeFlow';
+export { type SignInFlow, type SignInSetting, chooseSignInFlow, parseSignInSetting } from './signInFlow';
 export type { Directory, DirectoryAccount, DirectoryCatalog } from './directory';
 export { directoryCatalog, filterAccounts, parseDirectory, toCached } from './directory';
 export type { DiscoveryOptions } from './discovery';
@@ -65,6 +69,11 @@ export class IdentityCenter {
   /** The device flow; the token is stored and the caller learns only when it ends. */
   async signIn(options: SignInOptions & CallOptions): Promise<SignInState> {
     return stateOf(await signIn(this.instance, this.secrets, this.with(options), options));
+  }
+
+  /** The authorization code with PKCE through a loopback redirect: for a browser on this machine. */
+  async signInWithBrowser(options: BrowserSignInOptions & CallOptions): Promise<SignInState> {
+    return stateOf(await signInWithBrowser(this.instance, this.secrets, this.with(options), options));
   }
 
   /** Whether a token is at hand, without calling the service. */

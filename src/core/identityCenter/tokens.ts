@@ -10,7 +10,16 @@ export interface RegisteredClient {
   clientSecret: string;
   /** When the registration ends (RFC 3339), from clientSecretExpiresAt. */
   expiresAt: string;
+  /** Registered for the authorization-code grant (with a loopback redirect URI); absent: the device grant. */
+  grantTypes?: string[];
 }
+
+/** Which grant a registration is for: the CLI keeps one per grant as well (a device client cannot redirect). */
+export type Grant = 'device' | 'authorizationCode';
+/** What the AWS CLI registers for the authorization-code grant (awscli botocore/utils.py SSOTokenFetcherAuth). */
+export const AUTH_CODE_GRANT_TYPES = ['authorization_code', 'refresh_token'];
+/** Registered without a port: a loopback redirect matches on any port (RFC 8252 §7.3), the listener's is ephemeral. */
+export const LOOPBACK_REDIRECT_URI = 'http://127.0.0.1/oauth/callback';
 
 export interface SsoToken {
   accessToken: string;
@@ -25,7 +34,8 @@ export interface SsoToken {
 export const REFRESH_WINDOW_MS = 5 * 60 * 1000;
 /** A registration this close to its end is replaced rather than used for a new sign-in. */
 const CLIENT_MARGIN_MS = 60 * 60 * 1000;
-const DEVICE_GRANT_SCOPES = ['sso:account:access'];
+/** The access portal's scope: what ListAccounts, ListAccountRoles and GetRoleCredentials need. */
+const PORTAL_SCOPES = ['sso:account:access'];
 
 async function readJson<T>(store: SecretStore, key: string): Promise<T | undefined> {
   const text = await store.get(key);
@@ -56,19 +66,27 @@ export async function forget(instance: IdentityCenterInstance, store: SecretStor
   await store.delete(secretKey(instance, 'client'));
 }
 
-/** The stored registration while it has more than an hour left, else a new one (RegisterClient), stored. */
+/** The stored registration for `grant` while it has more than an hour left, else a new one (RegisterClient), stored. */
 export async function registeredClient(
   instance: IdentityCenterInstance,
   store: SecretStore,
   settings: IdentityCenterSettings,
   clientName: string,
+  grant: Grant = 'device',
 ): Promise<RegisteredClient> {
   const existing = await readClient(instance, store);
-  if (existing && Date.parse(existing.expiresAt) - now(settings) > CLIENT_MARGIN_MS) return existing;
+  const sameGrant = (existing?.grantTypes?.includes('authorization_code') ?? false) === (grant === 'authorizationCode');
+  if (existing && sameGrant && Date.parse(existing.expiresAt) - now(settings) > CLIENT_MARGIN_MS) return existing;
+  const authCode =
+    grant === 'authorizationCode'
+      ? { grantTypes: AUTH_CODE_GRANT_TYPES, redirectUris: [LOOPBACK_REDIRECT_URI], issuerUrl: instance.startUrl }
+      : {};
   const response = await oidcCall(instance, settings, {
     ctx: { action: 'RegisterClient' },
     run: (client, sdk, abortSignal) =>
-      client.send(new sdk.RegisterClientCommand({ clientName, clientType: 'public', scopes: DEVICE_GRANT_SCOPES }), { abortSignal }),
+      client.send(new sdk.RegisterClientCommand({ clientName, clientType: 'public', scopes: PORTAL_SCOPES, ...authCode }), {
+        abortSignal,
+      }),
   });
   if (!response.clientId || !response.clientSecret || response.clientSecretExpiresAt === undefined) {
     throw new UserError(
@@ -76,10 +94,11 @@ export async function registeredClient(
       'SsoBadResponse',
     );
   }
-  const registered = {
+  const registered: RegisteredClient = {
     clientId: response.clientId,
     clientSecret: response.clientSecret,
     expiresAt: new Date(response.clientSecretExpiresAt * 1000).toISOString(),
+    ...(authCode.grantTypes ? { grantTypes: authCode.grantTypes } : {}),
   };
   await store.store(secretKey(instance, 'client'), JSON.stringify(registered));
   return registered;

@@ -216,6 +216,7 @@ export class World {
         userProductionIds: [],
       },
       identityCenterHiddenAccounts: [],
+      identityCenterSignIn: 'auto',
       agents: { access: 'readOnly' },
       keys: { maxAgeDays: 90 },
       vault: { servers: [{ name: 'local', address: vault.url }], defaultStsTtl: '1h', revokeLeasesOnExit: true, waitForIamUserKeys: false },

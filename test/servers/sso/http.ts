@@ -29,6 +29,10 @@ export const oidc = {
   invalidClient: (why: string) => new SsoError(401, 'InvalidClientException', why, 'invalid_client'),
   invalidRequest: (why: string) => new SsoError(400, 'InvalidRequestException', why, 'invalid_request'),
   invalidClientMetadata: (why: string) => new SsoError(400, 'InvalidClientMetadataException', why, 'invalid_client_metadata'),
+  invalidRedirectUri: () =>
+    new SsoError(400, 'InvalidRedirectUriException', 'Redirect URI must be a loopback http:// URI', 'invalid_redirect_uri'),
+  unauthorizedClient: () =>
+    new SsoError(400, 'UnauthorizedClientException', 'Client is not authorized to use this grant type', 'unauthorized_client'),
   unsupportedGrant: () => new SsoError(400, 'UnsupportedGrantTypeException', 'Unsupported grant type', 'unsupported_grant_type'),
 };
 

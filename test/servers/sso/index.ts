@@ -7,9 +7,12 @@
 // issued: client secrets, device codes, access and refresh tokens), GET /__test/stats (request counters),
 // POST /__test/fail {type, count?} (the next `count` requests to that error's route answer with it; {} clears).
 // Every answer of the service's APIs carries x-amzn-RequestId, as AWS's do; page sizes above 100 are refused.
+// The authorization-code grant: GET/POST /authorize (authorizePage.ts). The portal's request quota (quota.ts) is
+// enforced when the `quota` option or setQuota asks for it (off by default, so the big-world tests run at speed).
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Identities } from '../aws/identities';
 import {
   FAILURES,
@@ -24,10 +27,14 @@ import {
   sendJson,
 } from './http';
 import { Clock, OidcState, type OidcOptions } from './oidc';
+import { authorizePage, submitAuthorization } from './authorizePage';
 import { Portal } from './portal';
+import { type PortalQuota, QuotaBucket } from './quota';
 import { submitVerification, verificationPage } from './verifyPage';
 import { DEMO_SSO_WORLD, type SsoWorld, generatedWorld } from './world';
 
+export type { PortalQuota } from './quota';
+export { s256 } from './authorize';
 export { DEMO_SSO_WORLD, PERMISSION_SETS, generatedWorld, reservedRoleName, type SsoWorld } from './world';
 
 export interface SsoServerOptions {
@@ -40,6 +47,8 @@ export interface SsoServerOptions {
   /** The region the start URL's instance lives in; default us-east-1. */
   region?: string;
   oidc?: OidcOptions;
+  /** The portal's request quota, enforced with 429s; default none. */
+  quota?: PortalQuota;
 }
 
 export interface SsoServer {
@@ -56,6 +65,12 @@ export interface SsoServer {
   /** Answer the next `count` (default 1) requests to this error's route with it; undefined clears. */
   setFailure(type: FailureType | undefined, count?: number): void;
   stats(): SsoStats;
+  /** Enforce this request quota on the portal from now on (a fresh bucket); undefined lifts it. */
+  setQuota(quota: PortalQuota | undefined): void;
+  /** When each portal request arrived (performance.now()) and whether it was answered 429, in order. */
+  arrivals(): Array<{ atMs: number; throttled: boolean }>;
+  /** The most portal requests the quota accepted within any one second (since setQuota). */
+  maxAcceptedPerSecond(): number;
   issuedSecrets(): string[];
   /**
    * The next successful CreateToken is done (a redeemed refresh token is spent) but its answer waits until
@@ -71,6 +86,8 @@ export interface Throttle {
 export interface SsoStats {
   portalRequests: number;
   throttled: number;
+  /** Portal requests answered 429 by the quota (also counted in throttled). */
+  overQuota: number;
   tokenRequests: number;
 }
 
@@ -104,7 +121,11 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
   const region = options.region ?? 'us-east-1';
   const clock = new Clock();
   const throttle = new ThrottleSwitch();
-  const stats: SsoStats = { portalRequests: 0, throttled: 0, tokenRequests: 0 };
+  const stats: SsoStats = { portalRequests: 0, throttled: 0, overQuota: 0, tokenRequests: 0 };
+  let quota = options.quota ? new QuotaBucket(options.quota) : undefined;
+  const arrivals: Array<{ atMs: number; throttled: boolean }> = [];
+  /** The quota counts the calls it is about: the portal's account, role and credential calls. */
+  const QUOTA_ROUTES = new Set(['/assignment/accounts', '/assignment/roles', '/federation/credentials']);
   let failure: { type: FailureType; left: number } | undefined;
   const setFailure = (type: FailureType | undefined, count = 1) => {
     failure = type === undefined ? undefined : { type, left: count };
@@ -180,11 +201,24 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
     sendHtml(res, answer.status, answer.html);
   }
 
+  async function handleAuthorize(req: IncomingMessage, url: URL, res: ServerResponse): Promise<void> {
+    const answer =
+      req.method === 'POST'
+        ? submitAuthorization(new URLSearchParams(await readBody(req)), state, world.users)
+        : authorizePage(url.searchParams, state);
+    if (answer.location) {
+      res.writeHead(302, { Location: answer.location, 'Content-Length': 0 });
+      return void res.end();
+    }
+    sendHtml(res, answer.status, answer.html);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const requestId = randomUUID();
     if (url.pathname.startsWith('/__test/')) return handleControl(req, url, res);
     if (url.pathname === '/device') return handlePage(req, url, res);
+    if (url.pathname === '/authorize') return handleAuthorize(req, url, res);
     if (url.pathname === '/start' || url.pathname === '/start/') {
       return sendHtml(
         res,
@@ -198,8 +232,19 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
       takeFailure(url.pathname);
       if (req.method === 'POST' && OIDC_ROUTES.has(url.pathname)) return await handleOidc(url.pathname, req, res, requestId);
       stats.portalRequests += 1;
+      const arrival = { atMs: performance.now(), throttled: false };
+      arrivals.push(arrival);
       if (throttle.take()) {
         stats.throttled += 1;
+        arrival.throttled = true;
+        throw portalErrors.tooManyRequests();
+      }
+      if (quota && QUOTA_ROUTES.has(url.pathname) && !quota.take()) {
+        stats.throttled += 1;
+        arrival.throttled = true;
+        stats.overQuota += 1;
+        const after = quota.quota.retryAfterSeconds;
+        if (after !== undefined) res.setHeader('Retry-After', String(after));
         throw portalErrors.tooManyRequests();
       }
       const bearer = req.headers['x-amz-sso_bearer_token'];
@@ -262,6 +307,11 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
     setThrottle: (t) => throttle.set(t),
     setFailure,
     stats: () => ({ ...stats }),
+    setQuota: (q) => {
+      quota = q ? new QuotaBucket(q) : undefined;
+    },
+    arrivals: () => arrivals.map((a) => ({ ...a })),
+    maxAcceptedPerSecond: () => quota?.maxInWindow(1000) ?? 0,
     issuedSecrets: () => state.issuedSecrets(),
     holdNextTokenAnswer: () => {
       let arrive!: () => void;

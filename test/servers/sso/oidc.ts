@@ -2,6 +2,7 @@
 // (RFC 8628: pending, slow_down with +5 s, expiry, denial, one use per device code) and refresh tokens, with the
 // sign-in sessions the portal's bearer tokens belong to. State lives in memory; time comes from a movable clock.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { AUTH_CODE_GRANT, AuthCodes, isLoopbackRedirect } from './authorize';
 import { oidc } from './http';
 
 export class Clock {
@@ -22,11 +23,14 @@ export interface OidcOptions {
   clientTtlSeconds?: number;
 }
 
-interface ClientRecord {
+export interface ClientRecord {
   clientId: string;
   clientSecret: string;
   scopes: string[];
   expiresAtMs: number;
+  /** The grants it registered for; undefined: the device and refresh grants (a registration without grantTypes). */
+  grantTypes?: string[];
+  redirectUris: string[];
 }
 
 interface DeviceRecord {
@@ -63,6 +67,7 @@ export interface TokenResponse {
 }
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const GRANT_TYPES = new Set([DEVICE_GRANT, AUTH_CODE_GRANT, 'refresh_token']);
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 const opaque = (prefix: string, bytes: number): string => prefix + randomBytes(bytes).toString('base64url');
 
@@ -74,6 +79,11 @@ function userCode(): string {
 function stringField(input: Record<string, unknown>, name: string): string | undefined {
   const value = input[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function stringList(input: Record<string, unknown>, name: string): string[] | undefined {
+  const value = input[name];
+  return Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : undefined;
 }
 
 function requiredField(input: Record<string, unknown>, name: string): string {
@@ -89,6 +99,7 @@ export class OidcState {
   private readonly refreshTokens = new Map<string, RefreshRecord>();
   private readonly endedSessions = new Set<string>();
   private readonly issued: string[] = [];
+  readonly authCodes: AuthCodes;
   private readonly interval: number;
   private readonly deviceTtl: number;
   private readonly accessTtl: number;
@@ -104,22 +115,34 @@ export class OidcState {
     this.deviceTtl = options.deviceCodeTtlSeconds ?? 600;
     this.accessTtl = options.accessTokenTtlSeconds ?? 8 * 3600;
     this.clientTtl = options.clientTtlSeconds ?? 90 * 86400;
+    this.authCodes = new AuthCodes(() => this.clock.now());
   }
 
   issuedSecrets(): string[] {
-    return [...this.issued];
+    return [...this.issued, ...this.authCodes.issuedCodes()];
   }
 
   registerClient(input: Record<string, unknown>) {
     requiredField(input, 'clientName');
     if (requiredField(input, 'clientType') !== 'public') throw oidc.invalidClientMetadata('Invalid client type');
-    const scopes = Array.isArray(input.scopes) ? input.scopes.filter((s): s is string => typeof s === 'string') : [];
+    const scopes = stringList(input, 'scopes') ?? [];
+    const grantTypes = stringList(input, 'grantTypes');
+    const redirectUris = stringList(input, 'redirectUris') ?? [];
+    if (grantTypes?.some((g) => !GRANT_TYPES.has(g))) throw oidc.unsupportedGrant();
+    if (grantTypes?.includes(AUTH_CODE_GRANT)) {
+      // The CLI registers the auth-code grant with a loopback redirect URI and the start URL as issuerUrl.
+      if (redirectUris.length === 0) throw oidc.invalidRequest('Missing required parameter: redirectUris');
+      if (stringField(input, 'issuerUrl') !== this.startUrl) throw oidc.invalidRequest('Invalid issuer URL');
+    }
+    if (redirectUris.some((uri) => !isLoopbackRedirect(uri))) throw oidc.invalidRedirectUri();
     const now = this.clock.now();
     const client: ClientRecord = {
       clientId: opaque('', 16),
       clientSecret: opaque('eyJraWQiOiJrZXktTE9DQUwi.', 96),
       scopes,
       expiresAtMs: now + this.clientTtl * 1000,
+      grantTypes,
+      redirectUris,
     };
     this.clients.set(client.clientId, client);
     this.issued.push(client.clientSecret);
@@ -134,6 +157,7 @@ export class OidcState {
   /** `verificationUri`: the page on the host the request came to (a forwarder's address, in the e2e run). */
   startDeviceAuthorization(input: Record<string, unknown>, verificationUri = this.verificationUri) {
     const client = this.authenticateClient(input);
+    if (client.grantTypes && !client.grantTypes.includes(DEVICE_GRANT)) throw oidc.unauthorizedClient();
     const startUrl = requiredField(input, 'startUrl');
     if (startUrl !== this.startUrl) throw oidc.invalidRequest('Invalid start URL');
     const device: DeviceRecord = {
@@ -160,9 +184,24 @@ export class OidcState {
   createToken(input: Record<string, unknown>): TokenResponse {
     const client = this.authenticateClient(input);
     const grantType = requiredField(input, 'grantType');
+    if (client.grantTypes && GRANT_TYPES.has(grantType) && !client.grantTypes.includes(grantType)) throw oidc.unauthorizedClient();
+    if (grantType === AUTH_CODE_GRANT) {
+      const userName = this.authCodes.redeem(client.clientId, {
+        code: requiredField(input, 'code'),
+        redirectUri: stringField(input, 'redirectUri'),
+        codeVerifier: stringField(input, 'codeVerifier'),
+      });
+      return this.issueTokens(client, userName, randomUUID());
+    }
     if (grantType === DEVICE_GRANT) return this.redeemDeviceCode(client, requiredField(input, 'deviceCode'));
     if (grantType === 'refresh_token') return this.redeemRefreshToken(client, requiredField(input, 'refreshToken'));
     throw oidc.unsupportedGrant();
+  }
+
+  /** A registered client that has not expired, for /authorize (which has no client secret). */
+  liveClient(clientId: string): ClientRecord | undefined {
+    const client = this.clients.get(clientId);
+    return client && this.clock.now() < client.expiresAtMs ? client : undefined;
   }
 
   /** The pending request a user code names, for the verification page; undefined when unknown or over. */

@@ -12,6 +12,7 @@ import { getCallerIdentity } from '../../../src/core/sts/assumeRole';
 import { Session } from '../../../src/core/session';
 import { UserError } from '../../../src/core/userError';
 import { IdentityCenterStore, type IdentityCenterEntry } from '../../../src/store/identityCenterStore';
+import { signInFlowOfThisWindow } from '../../../src/commands/identityCenter';
 import { RecentRoles } from '../../../src/store/recentRoles';
 import { RoleCatalogStore } from '../../../src/store/roleCatalogStore';
 import { RoleSessionStore } from '../../../src/store/roleSession';
@@ -119,6 +120,15 @@ suite('IAM Identity Center', () => {
     log.dispose();
   });
 
+  test('a browser-only VS Code (code-server) signs in with the device code; the setting can ask for the browser', () => {
+    // The suite runs in code-server (UIKind.Web) and in a desktop window: the browser only where it is this machine's.
+    const web = vscode.env.uiKind === vscode.UIKind.Web;
+    assert.equal(signInFlowOfThisWindow({ identityCenterSignIn: 'auto' }), web || vscode.env.remoteName ? 'deviceCode' : 'browser');
+    assert.equal(signInFlowOfThisWindow({ identityCenterSignIn: 'browser' }), 'browser');
+    assert.equal(signInFlowOfThisWindow({ identityCenterSignIn: 'deviceCode' }), 'deviceCode');
+    assert.equal(readSettings().identityCenterSignIn, 'auto');
+  });
+
   test('sign-in and discovery put every permission set in the catalog, hidden accounts left out, tokens nowhere but the secrets', async () => {
     assert.equal((await store.readState(entry)).signedIn, false);
     await signIn();
@@ -173,6 +183,27 @@ suite('IAM Identity Center', () => {
     assert.notEqual(refreshed?.credentials.accessKeyId, first.credentials.accessKeyId, 'new credentials from the sign-in');
     assert.ok(refreshed!.credentials.expiration!.getTime() > first.credentials.expiration!.getTime() + 60_000, 'a full session again');
     roles.clear();
+  });
+
+  test('a first discovery shows the accounts as they arrive, before the last one is listed', async () => {
+    // A window with no stored names yet (its own globalState), signed in through the shared secrets.
+    const fresh = new IdentityCenterStore({
+      secrets: secrets as unknown as vscode.SecretStorage,
+      context: { globalState: new MemoryMemento() } as unknown as vscode.ExtensionContext,
+      settings,
+      log,
+      config: async () => (await catalog.get()).config,
+    });
+    try {
+      const seen: number[] = [];
+      fresh.onDidChangeDirectories(() => seen.push(fresh.directory(entry)?.accounts.length ?? 0));
+      const directory = await fresh.discover(entry);
+      assert.equal(seen[0], 1, 'the tree redrew with the first account');
+      assert.equal(seen.at(-1), directory.accounts.length);
+      assert.ok(directory.accounts.length > 1);
+    } finally {
+      fresh.dispose();
+    }
   });
 
   test('an expired sign-in fails with SsoTokenExpired, the instance reads signed out, and Sign out forgets the names', async () => {
