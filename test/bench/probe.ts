@@ -1,11 +1,12 @@
 // Run in a fresh Node process by the bench (module loading happens once per process, so each sample needs its own):
 //   probe activation         → activates dist/extension.js with a stub vscode; what it loaded and the heap after
+// (dist/ is BENCH_DIST when set: another build's bundles, e.g. main's, measured in the same run as a baseline.)
 //   probe bundle <file>      → the time to load one lazy bundle from dist/ the first time
 //   probe profiles <n>       → activation, then ~/.aws/config + catalog with n profiles held; the heap after
 // Prints one JSON line.
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { activate, loadedDistFiles, ROOT } from './activation';
+import { activate, DIST, loadedDistFiles } from './activation';
 import { timeOnce } from './stats';
 
 /** A real import(): tsc turns `import()` into require() in CommonJS output, which cannot load an ES module. */
@@ -24,12 +25,12 @@ async function main(): Promise<unknown> {
   }
   if (mode === 'bundle') {
     // The AWS SDK's parts are ES modules: import() them, as the extension does, and report every file that loaded.
-    const file = path.join(ROOT, 'dist', arg);
+    const file = path.join(DIST, arg);
     const ms = await timeOnce(() => (file.endsWith('.mjs') ? importEsm(pathToFileURL(file).href) : require(file)));
     return { ms, loaded: loadedDistFiles() };
   }
   if (mode === 'profiles') {
-    activate();
+    await activate();
     const { loadAndBuild, writeLargeConfig } = await import('./configScale'); // after activation: not counted in it
     const before = heapMb();
     const { dir, files } = writeLargeConfig(Number(arg));
