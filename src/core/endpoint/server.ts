@@ -13,6 +13,7 @@ import type { AgentAccess, AgentBackend } from '../agents/backend';
 import { AGENT_HEADER, agentOfHeader } from '../agents/markers';
 import type { Identity } from '../session';
 import { UserError } from '../userError';
+import { EXTERNAL_REVOKED_MESSAGE } from './messages';
 import { staticServedUntil } from '../vault/staticRoles';
 
 export type { TokenSpec } from './tokens';
@@ -20,8 +21,7 @@ export type { IdentityProvider } from './freshCredentials';
 
 export const NO_ACTIVE_ROLE_MESSAGE = 'No AWS role is active in VS Code: pick one in IAM Switchboard';
 export const ROLE_ENDED_MESSAGE = "This terminal's role ended: open a new terminal as the role in IAM Switchboard";
-export const EXTERNAL_REVOKED_MESSAGE =
-  "This program's IAM Switchboard access was revoked or its VS Code window closed: copy a new credential_process profile in VS Code";
+export { EXTERNAL_REVOKED_MESSAGE };
 const UNKNOWN_TOKEN_MESSAGE = "This terminal's credential token is not valid in this VS Code window: open a new terminal";
 const AGENT_TOOLS_TOKEN_MESSAGE = "This token is for IAM Switchboard's agent tools and serves no credentials";
 const AGENT_ACCESS_NONE_MESSAGE =
