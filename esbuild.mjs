@@ -1,4 +1,5 @@
-// The extension, and lazy bundles each loaded only on first use: the AWS SDK in `dist/aws/` (STS and the credential
+// The extension (dist/extension.js, which imports its ES modules in dist/extension/: what activation needs, and each
+// feature loaded on first use, see src/features/lazy.ts), and lazy bundles each loaded only on first use: the AWS SDK in `dist/aws/` (STS and the credential
 // providers in `stsSdk.mjs`, IAM Identity Center in `ssoSdk.mjs`, the IAM client for role discovery in
 // `iamSdk.mjs`, the EKS client for kubeconfigs in `eksSdk.mjs`: `import('./stsSdk')`, … in src/core/<domain>/), node-vault in `vaultSdk.js`, so activation parses no SDK,
 // switching roles never parses node-vault or the Identity Center and IAM clients, and Vault never parses the AWS SDK
@@ -13,7 +14,8 @@ if (!process.argv.includes('--watch')) {
   fs.rmSync('dist', { recursive: true, force: true });
 }
 
-// `../x` too: modules in src/core/<feature>/ load the same bundles.
+// `../x` too: modules in src/core/<feature>/ load the same bundles. The extension's own modules are in
+// dist/extension/, one folder below the SDK bundles.
 const LAZY = /^\.\.?\/(?:[^/]+\/)*(stsSdk|ssoSdk|iamSdk|eksSdk|vaultSdk|iniLoader|kubeconfig)$/;
 const AWS_PARTS = new Set(['stsSdk', 'ssoSdk', 'iamSdk', 'eksSdk']);
 
@@ -22,9 +24,42 @@ const lazySdk = {
   setup(build) {
     build.onResolve({ filter: LAZY }, (args) => {
       const name = LAZY.exec(args.path)[1];
-      return { path: AWS_PARTS.has(name) ? `./aws/${name}.mjs` : `./${name}.js`, external: true };
+      return { path: AWS_PARTS.has(name) ? `../aws/${name}.mjs` : `../${name}.js`, external: true };
     });
   },
+};
+
+// VS Code hands the `vscode` module to require() only (it intercepts Node's CommonJS loader): the extension's ES
+// modules get it through the `require` their banner makes (below).
+const vscodeByRequire = {
+  name: 'vscode-by-require',
+  setup(build) {
+    build.onResolve({ filter: /^vscode$/ }, (args) =>
+      args.kind === 'require-call' ? { path: 'vscode', external: true } : { path: 'vscode', namespace: 'vscode-by-require' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'vscode-by-require' }, () => ({
+      contents: "module.exports = require('vscode');",
+      loader: 'js',
+    }));
+  },
+};
+
+// dist/extension.js (src/main.ts) is what VS Code require()s: it only imports the extension's ES modules.
+const extensionModules = {
+  name: 'extension-modules',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/extension$/ }, () => ({ path: './extension/extension.mjs', external: true }));
+  },
+};
+
+// Every ES module of ours: a `require` for CommonJS (vscode, the SDK's CommonJS dependencies), and a note of its
+// loading in a global the activation test and the bench read (an ES module is not in require.cache).
+const esmBanner = {
+  js: [
+    "import { createRequire as iamSwitchboardRequire } from 'node:module';",
+    'const require = iamSwitchboardRequire(import.meta.url);',
+    '(globalThis.iamSwitchboardLoadedBundles ??= []).push(import.meta.url);',
+  ].join(' '),
 };
 
 // The SDK's browser user-agent code imports bowser (35 KB) to parse navigator.userAgent; under Node it never runs.
@@ -97,17 +132,27 @@ const awsSdk = {
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
   plugins: [noBowser],
-  banner: {
-    js: [
-      "import { createRequire as iamSwitchboardRequire } from 'node:module';",
-      'const require = iamSwitchboardRequire(import.meta.url);',
-      '(globalThis.iamSwitchboardLoadedBundles ??= []).push(import.meta.url);',
-    ].join(' '),
-  },
+  banner: esmBanner,
+};
+
+// The extension as ES modules split by esbuild: src/extension.ts (activation) and, in chunks of their own, the
+// features it import()s on first use (src/features/lazy.ts). Code two of them share is in one chunk both import,
+// so there is one UserError, one Session, one of every class, and `instanceof` holds across features.
+const extension = {
+  ...common,
+  entryPoints: { extension: 'src/extension.ts' },
+  outdir: 'dist/extension',
+  format: 'esm',
+  splitting: true,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: '[name]-[hash]',
+  plugins: [lazySdk, vscodeByRequire],
+  banner: esmBanner,
 };
 
 const contexts = [
-  await esbuild.context({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazySdk] }),
+  await esbuild.context({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/extension.js', plugins: [extensionModules] }),
+  await esbuild.context(extension),
   await esbuild.context(awsSdk),
   await esbuild.context({ ...sdkBundle, entryPoints: ['src/core/vault/vaultSdk.ts'], outfile: 'dist/vaultSdk.js', plugins: [noAxios] }),
   await esbuild.context({ ...common, entryPoints: ['src/core/aws/iniLoader.ts'], outfile: 'dist/iniLoader.js' }),

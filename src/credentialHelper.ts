@@ -14,6 +14,8 @@ import {
   notInKeychainMessage,
   noWindowMessage,
 } from './core/keys/keychainSocket';
+import { EXTERNAL_REVOKED_MESSAGE } from './core/endpoint/messages';
+import { PROC_NET_TCP_FILES, tcpSockets } from './core/endpoint/procNetTcp';
 
 /** Longer than the endpoint waits for a refresh (which may include typing an MFA code in VS Code). */
 const TIMEOUT_MS = 150_000;
@@ -40,9 +42,6 @@ function endpointUrl(raw: string | undefined): URL {
   return url;
 }
 
-const REVOKED =
-  "This program's IAM Switchboard access was revoked or its VS Code window closed: copy a new credential_process profile in VS Code";
-
 /**
  * A tool outside VS Code names its own Unix domain socket (`--socket PATH`, Copy credential_process Profile):
  * whoever can connect to it gets the window's role, so it and its folder must be this user's alone.
@@ -52,7 +51,7 @@ function checkSocket(socket: string): void {
   try {
     stat = fs.lstatSync(socket);
   } catch {
-    fail(REVOKED);
+    fail(EXTERNAL_REVOKED_MESSAGE);
   }
   const me = process.getuid?.();
   for (const [file, entry] of [
@@ -64,7 +63,7 @@ function checkSocket(socket: string): void {
     }
   }
   if (!stat.isSocket()) {
-    fail(REVOKED);
+    fail(EXTERNAL_REVOKED_MESSAGE);
   }
 }
 
@@ -75,20 +74,14 @@ function checkSocket(socket: string): void {
  */
 function listenerOwners(port: number): number[] | undefined {
   const owners: number[] = [];
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  for (const file of PROC_NET_TCP_FILES) {
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch {
       return undefined;
     }
-    // sl local_address rem_address st ... uid: the port is the hex after the last ':'; st 0A is LISTEN.
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields[3] === '0A' && parseInt(fields[1]?.split(':').pop() ?? '', 16) === port) {
-        owners.push(Number(fields[7]));
-      }
-    }
+    owners.push(...tcpSockets(text).flatMap((socket) => (socket.listening && socket.localPort === port ? [socket.uid] : [])));
   }
   return owners;
 }
@@ -218,7 +211,7 @@ async function main(): Promise<void> {
   const answer = await get(socket !== undefined ? { socket } : fromEnvironment()).catch(() =>
     fail(
       socket !== undefined
-        ? REVOKED
+        ? EXTERNAL_REVOKED_MESSAGE
         : 'The VS Code window that served AWS credentials to this terminal is closed or was reloaded: open a new terminal in VS Code.',
     ),
   );

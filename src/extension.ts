@@ -1,20 +1,16 @@
-// Only wiring: each feature registers itself. Activation does no I/O and loads no SDK (see the lazy bundles in esbuild.mjs).
+// Only wiring: each feature registers itself. Activation does no I/O and loads no SDK (see the lazy bundles in
+// esbuild.mjs); a feature that nothing at activation needs is loaded on the first use of one of its commands
+// (features/lazy.ts: `lazyFeature(context, log, [its command ids], () => import('./features/x'), (x) => x.activateX(context, deps))`).
 import * as vscode from 'vscode';
 import { onDidChangeSettings, readSettings, type Settings } from './configuration/settings';
 import { recordMessagesForTests } from './messageRecorder';
 import { Session } from './core/session';
 import { workspaceStateOf } from './configuration/state';
-import { registerCopyCredentials } from './commands/copyCredentials';
-import { registerDiscoverRoles } from './commands/discoverRoles';
-import { registerIdentityCenterCommands } from './commands/identityCenter';
-import { registerRoleCommands } from './commands/roles';
-import { registerTerraformCommands } from './commands/terraform';
 import { registerWorkspaceRole } from './commands/workspaceRole';
 import { activateAgents, type AgentsActivation } from './features/agents';
 import { activateKeys } from './features/keys';
-import { activateConsoleLogin } from './features/consoleLogin';
-import { activateEksKubeconfig } from './features/eksKubeconfig';
 import { activateKeyRotation } from './features/keyRotation';
+import { lazyFeature } from './features/lazy';
 import { activateVault, type VaultActivation } from './features/vault';
 import { registerStatusBar } from './statusBar';
 import { Guardrails } from './store/guardrails';
@@ -133,20 +129,82 @@ export function activate(context: vscode.ExtensionContext): { session: Session; 
   );
   registerStatusBar(context, session, guardrails, { notFollowing });
   const agentFeatures = activateAgents(context, { session, catalog, roles, guardrails, endpoint, settings, log });
-  registerRoleCommands(context, { session, catalog, roles, recent, settings, log, guardrails, openPinnedTerminal: openPinned });
-  registerDiscoverRoles(context, { catalog, roles, settings, log });
+  lazyFeature(
+    context,
+    log,
+    [
+      'iamSwitchboard.switchRole',
+      'iamSwitchboard.assumeRole',
+      'iamSwitchboard.openTerminalAsRole',
+      'iamSwitchboard.copyArn',
+      'iamSwitchboard.openConsole',
+      'iamSwitchboard.clearCredentials',
+      'iamSwitchboard.showCallerIdentity',
+      'iamSwitchboard.refresh',
+      'iamSwitchboard.openAwsConfig',
+      'iamSwitchboard.addAccount',
+    ],
+    () => import('./commands/roles'),
+    (commands) =>
+      commands.registerRoleCommands(context, {
+        session,
+        catalog,
+        roles,
+        recent,
+        settings,
+        log,
+        guardrails,
+        openPinnedTerminal: openPinned,
+      }),
+  );
+  lazyFeature(
+    context,
+    log,
+    ['iamSwitchboard.discoverRoles'],
+    () => import('./commands/discoverRoles'),
+    (discovery) => discovery.registerDiscoverRoles(context, { catalog, roles, settings, log }),
+  );
   registerWorkspaceRole(context, { session, catalog, roles, guardrails, settings, log });
-  registerIdentityCenterCommands(context, { store: identityCenter, catalog, session, log });
+  lazyFeature(
+    context,
+    log,
+    ['iamSwitchboard.signInToIdentityCenter', 'iamSwitchboard.refreshIdentityCenter', 'iamSwitchboard.signOutOfIdentityCenter'],
+    () => import('./commands/identityCenter'),
+    (commands) => commands.registerIdentityCenterCommands(context, { store: identityCenter, catalog, session, log }),
+  );
   vault = activateVault(context, { session, log, settings });
-  const statics = vault.statics;
-  endpoint.readStaticKeysWith((origin, signal) => statics.reread(origin, signal));
+  endpoint.readStaticKeysWith(vault.readStaticKeys);
   // The keychain forgets what was resolved from a replaced key itself (features/keys.ts), moved or rotated.
   const { keys } = activateKeys(context, { roles, log });
   activateKeyRotation(context, { catalog, tree, settings, log, holder: keys });
-  registerCopyCredentials(context, session, endpoint, log);
-  registerTerraformCommands(context, catalog, log);
-  activateConsoleLogin(context, { catalog, log });
-  activateEksKubeconfig(context, { session, settings, log });
+  lazyFeature(
+    context,
+    log,
+    ['iamSwitchboard.copyCredentialsAs', 'iamSwitchboard.copyCredentialProcess', 'iamSwitchboard.manageExternalTokens'],
+    () => import('./commands/copyCredentials'),
+    (copy) => copy.registerCopyCredentials(context, session, endpoint, log),
+  );
+  lazyFeature(
+    context,
+    log,
+    ['iamSwitchboard.newCrossAccountRoleModule', 'iamSwitchboard.importTerraformRoles'],
+    () => import('./commands/terraform'),
+    (terraform) => terraform.registerTerraformCommands(context, catalog, log),
+  );
+  lazyFeature(
+    context,
+    log,
+    ['iamSwitchboard.signInWithConsoleCredentials'],
+    () => import('./features/consoleLogin'),
+    (login) => login.activateConsoleLogin(context, { catalog, log }),
+  );
+  lazyFeature(
+    context,
+    log,
+    ['iamSwitchboard.writeKubeconfig'],
+    () => import('./features/eksKubeconfig'),
+    (eks) => eks.activateEksKubeconfig(context, { session, settings, log }),
+  );
   // After Reload Window the role that was active comes back when that asks nothing (store/roleSession.ts).
   void roles.restore();
   // Only the extension-host tests get the session (and the agents' MCP provider): other extensions must never reach

@@ -1,5 +1,6 @@
 // Loopback addresses of the extension host's machine, as the person's browser reaches them.
 import * as vscode from 'vscode';
+import { isOnThisMachine } from '../core/loopback';
 
 /**
  * A loopback URL of the extension host's machine as the person's browser reaches it: asExternalUri in a remote
@@ -10,7 +11,7 @@ import * as vscode from 'vscode';
  */
 export async function reachableFromBrowser(url: string): Promise<vscode.Uri> {
   const uri = vscode.Uri.parse(url, true);
-  if (!/^(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(:\d+)?$/i.test(uri.authority)) {
+  if (!isOnThisMachine(url)) {
     return uri;
   }
   const external = await vscode.env.asExternalUri(uri);

@@ -1,70 +1,57 @@
-// The Vault feature, wired in one place as extension.ts wires the roles: its state (servers, clients, tokens,
-// leases, static keys), the Vault view and what keeps them in step with the session and the settings, then its
-// commands (commands/vault.ts).
+// The Vault feature as activation registers it: its commands and its view, with stand-ins that load the feature
+// (features/vaultLoaded.ts: state, rows, commands) the first time one of its commands runs or the view is shown,
+// or at once, after activation, when an earlier window left leases to follow.
 import * as vscode from 'vscode';
-import { terminalsReached } from '../core/endpoint/terminalReach';
-import { registerVaultCommands } from '../commands/vault';
+import { workspaceStateOf } from '../configuration/state';
 import type { VaultDeps } from '../store/vaultConnections';
-import { VaultConnections } from '../store/vaultConnections';
-import { VaultLeaseStore } from '../store/vaultLeaseStore';
-import { VaultStaticCredentials } from '../store/vaultStatic';
-import { VaultTreeProvider } from '../treeViews/vaultTree';
-import { VaultLeaseDocuments } from '../vaultLeaseDocument';
+import type { StaticKeysReader } from '../terminals/endpointHost';
+import { LazyTreeData, lazyFeature } from './lazy';
+import type { VaultFeature } from './vaultLoaded';
 
-/** What `deactivate()` needs from the Vault feature. */
+/** What the rest of the extension needs from the Vault feature, loaded or not. */
 export interface VaultActivation {
   /** Revokes every lease this window created (or saves their ids when revoke-on-exit is off), within a few seconds. */
   revokeLeasesOnExit(): Promise<void>;
   /** Static roles' keys as Vault holds them now (the endpoint reads them again at their rotation). */
-  statics: VaultStaticCredentials;
+  readStaticKeys: StaticKeysReader;
 }
 
-export function activateVault(context: vscode.ExtensionContext, deps: VaultDeps): VaultActivation {
-  const { session, log } = deps;
-  const connections = new VaultConnections(context, deps);
-  const store = new VaultLeaseStore(context, connections, log);
-  const tree = new VaultTreeProvider(connections);
-  const documents = new VaultLeaseDocuments();
-  const statics = new VaultStaticCredentials(connections, session, log);
-  const view = vscode.window.createTreeView('iamSwitchboard.vault', { treeDataProvider: tree, showCollapseAll: true });
-  tree.follow(view);
-  store.restore();
-  const setHasLeases = () => vscode.commands.executeCommand('setContext', 'iamSwitchboard.hasLeases', connections.leases.list().length > 0);
+const COMMANDS = [
+  'iamSwitchboard.addVaultServer',
+  'iamSwitchboard.signInToVault',
+  'iamSwitchboard.signOutOfVault',
+  'iamSwitchboard.leaseCredentials',
+  'iamSwitchboard.renewLease',
+  'iamSwitchboard.revokeLease',
+  'iamSwitchboard.lookupLease',
+  'iamSwitchboard.openTerminalWithLease',
+  'iamSwitchboard.useLease',
+  'iamSwitchboard.useStaticCredentials',
+  'iamSwitchboard.openTerminalWithStaticCredentials',
+  'iamSwitchboard.refreshVault',
+];
 
-  context.subscriptions.push(
-    view,
-    tree,
-    documents,
-    statics,
-    connections,
-    connections.leases.onDidChange(() => {
-      void setHasLeases();
-      void store.save();
-    }),
-    connections.leases.onDidExpire((lease) => {
-      const wasActive = connections.activeLeaseId() === lease.leaseId;
-      connections.forget(lease.leaseId);
-      log.info(`Vault lease ${lease.leaseId} expired.`);
-      if (wasActive) {
-        void vscode.window.showInformationMessage(
-          `The Vault lease for ${lease.role} expired; its credentials were removed from ${terminalsReached(deps.settings().terminalCredentials)}.`,
-        );
-      }
-    }),
-    session.onDidChange(() => tree.sessionChanged()),
-    vscode.workspace.onDidChangeConfiguration((event) => {
-      // Only what the clients are built from: rebuilding the tree for, say, revokeLeasesOnExit made a click on a
-      // row during the refresh reach the command without its node (and ask for the role again).
-      if (
-        event.affectsConfiguration('iamSwitchboard.vault.servers') ||
-        event.affectsConfiguration('iamSwitchboard.requestTimeoutSeconds')
-      ) {
-        connections.reset();
-        tree.redraw();
-      }
-    }),
+export function activateVault(context: vscode.ExtensionContext, deps: VaultDeps): VaultActivation {
+  let feature: VaultFeature | undefined;
+  const load = lazyFeature(
+    context,
+    deps.log,
+    COMMANDS,
+    () => import('./vaultLoaded'),
+    (vault) => (feature = vault.startVault(context, deps, { tree, data })),
   );
-  void setHasLeases();
-  registerVaultCommands(context, deps, { connections, tree, documents, statics });
-  return { revokeLeasesOnExit: () => store.revokeLeasesOnExit(), statics };
+  const data = new LazyTreeData<unknown>(load);
+  const tree = vscode.window.createTreeView('iamSwitchboard.vault', { treeDataProvider: data, showCollapseAll: true });
+  context.subscriptions.push(tree, data);
+  // Leases saved by an earlier window are followed (expiry, revoke on exit) whether or not the view is shown.
+  if (workspaceStateOf(context).get('iamSwitchboard.vault.leases')?.length) void load();
+  return {
+    // A window that never loaded Vault made no lease: nothing to revoke.
+    revokeLeasesOnExit: () => feature?.revokeLeasesOnExit() ?? Promise.resolve(),
+    // Only a static role's keys are read again, and only the loaded feature makes them active.
+    readStaticKeys: async (origin, signal) => {
+      await load();
+      return feature!.statics.reread(origin, signal);
+    },
+  };
 }

@@ -40,6 +40,8 @@ interface SsoCredentialSource {
 
 export class RoleSessionStore implements vscode.Disposable {
   readonly cache = new StsCache();
+  /** What was last written to SecretStorage of the MFA sessions: written again only when they change. */
+  private readonly keptMfaSessions: { written?: string } = {};
   private readonly mfa = new MfaPrompt();
   /** The role behind the session we set, to refresh it; undefined when the session is someone else's. */
   private active: { role: RoleEntry; identity: Identity } | undefined;
@@ -179,7 +181,7 @@ export class RoleSessionStore implements vscode.Disposable {
     const memory = this.deps.memory;
     if (!memory) return;
     void memory.state.update('iamSwitchboard.activeRole', role.key);
-    keepMfaSessions(this.cache, memory.secrets).then(undefined, (error: unknown) =>
+    keepMfaSessions(this.cache, memory.secrets, Date.now(), this.keptMfaSessions).then(undefined, (error: unknown) =>
       this.deps.log.warn(`Could not keep the MFA session in secret storage: ${(error as Error).message}`),
     );
   }

@@ -147,8 +147,7 @@ export class EndpointHost implements vscode.Disposable {
       this.pinnedRoles.set(own, role);
     }
     // A kept token went to the port this window had before the reload: taken again only on that same port.
-    const kept = this.portMoved ? undefined : previous;
-    const token = this.endpoint.issueToken({ kind: 'pinned', identity: own }, kept);
+    const token = this.endpoint.resumeToken({ kind: 'pinned', identity: own }, previous);
     this.pinned.set(own, { original: identity, tokens: new Set([token]) });
     return token;
   }
@@ -195,9 +194,6 @@ export class EndpointHost implements vscode.Disposable {
 
   private staticReader: StaticKeysReader | undefined;
 
-  /** The endpoint could not get its port from before the reload back: no kept token is taken again (issue 18, hole 3). */
-  private portMoved = false;
-
   private get folder(): string {
     return this.context.globalStorageUri.fsPath;
   }
@@ -210,12 +206,9 @@ export class EndpointHost implements vscode.Disposable {
     const previous = await this.context.secrets.get(secretKey);
     const previousPort = state.get('iamSwitchboard.endpointPort');
     const { url, port } = await this.endpoint.start({ port: previousPort });
-    // On another port the kept token is not reused (it went to whoever holds the old port): see resumeFollowing.
-    const followingToken = this.endpoint.resumeFollowing(
-      previous && previousPort !== undefined ? { token: previous, port: previousPort } : undefined,
-    );
-    this.portMoved = previousPort !== undefined && previousPort !== port;
-    if (this.portMoved) {
+    // On another port no kept token is reused (it went to whoever holds the old port; issue 18, hole 3): see resumeToken.
+    const followingToken = this.endpoint.resumeToken({ kind: 'following' }, previous);
+    if (previousPort !== undefined && previousPort !== port) {
       this.deps.log.warn(
         `The credential endpoint's port ${previousPort} was taken: it now listens on ${port} with a new token, and terminals from before the reload must be relaunched.`,
       );

@@ -27,9 +27,11 @@ type Row = [figure: string, value: string, baseline: string, ratio: string, targ
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 const x = (n: number) => `${n.toFixed(2)}×`;
 
-function probe<T>(...args: string[]): T {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--no-warnings', path.join(__dirname, 'probe.js'), ...args], {
+function probe<T>(...args: [env: NodeJS.ProcessEnv, ...args: string[]] | string[]): T {
+  const env = typeof args[0] === 'object' ? { ...process.env, ...(args.shift() as NodeJS.ProcessEnv) } : process.env;
+  const out = execFileSync(process.execPath, ['--expose-gc', '--no-warnings', path.join(__dirname, 'probe.js'), ...(args as string[])], {
     encoding: 'utf8',
+    env,
   });
   return JSON.parse(out.trim().split('\n').pop()!) as T;
 }
@@ -51,21 +53,50 @@ async function run(cert: CertFiles): Promise<void> {
     probeRuns: PROBE_RUNS,
   };
 
-  const activations = probeRuns<{ ms: number; loaded: string[]; heapMb: number }>(PROBE_RUNS, 'activation');
+  // With BENCH_BASELINE_DIST (another build's dist/, e.g. main's), its activation is measured in the same run,
+  // alternating with this one's, and given as the baseline.
+  const baselineDist = process.env.BENCH_BASELINE_DIST;
+  const activations: { ms: number; cpuMs: number; loaded: string[]; heapMb: number }[] = [];
+  const baselines: { ms: number; cpuMs: number }[] = [];
+  for (let i = 0; i < PROBE_RUNS; i++) {
+    activations.push(probe('activation'));
+    if (baselineDist) baselines.push(probe<{ ms: number; cpuMs: number }>({ BENCH_DIST: baselineDist }, 'activation'));
+  }
   const loaded = activations[0].loaded;
-  const sdkLoaded = loaded.filter((f) => f !== path.join('dist', 'extension.js'));
-  json.activation = { ms: median(activations.map((a) => a.ms)), loaded, heapMb: median(activations.map((a) => a.heapMb)) };
-  const extensionKb = fs.statSync(path.join(DIST, 'extension.js')).size / 1024;
+  // Activation may load the extension's own modules (dist/extension.js, dist/extension/) and nothing else.
+  const sdkLoaded = loaded.filter(
+    (f) => f !== path.join('dist', 'extension.js') && !f.startsWith(path.join('dist', 'extension') + path.sep),
+  );
+  const activationMs = median(activations.map((a) => a.ms));
+  const activationCpuMs = median(activations.map((a) => a.cpuMs));
+  json.activation = { ms: activationMs, cpuMs: activationCpuMs, loaded, heapMb: median(activations.map((a) => a.heapMb)) };
+  const extensionKb = loaded.reduce((sum, f) => sum + fs.statSync(path.join(ROOT, f)).size, 0) / 1024;
+  const baseline = baselineDist
+    ? {
+        ms: median(baselines.map((b) => b.ms)),
+        cpuMs: median(baselines.map((b) => b.cpuMs)),
+        kb: fs.statSync(path.join(baselineDist, 'extension.js')).size / 1024,
+      }
+    : undefined;
+  if (baseline) json.activationBaseline = { dist: baselineDist, ...baseline };
   rows.push([
-    `activation (dist/extension.js ${extensionKb.toFixed(0)} KB, stub vscode)`,
-    ms(median(activations.map((a) => a.ms))),
-    '',
-    '',
+    `activation (${extensionKb.toFixed(0)} KB in ${loaded.length} files, stub vscode)`,
+    ms(activationMs),
+    baseline ? `${ms(baseline.ms)} (baseline: ${baseline.kb.toFixed(0)} KB)` : '',
+    baseline ? x(activationMs / baseline.ms) : '',
     'no SDK',
   ]);
   rows.push([
+    '  its CPU time',
+    ms(activationCpuMs),
+    baseline ? ms(baseline.cpuMs) : '',
+    baseline ? x(activationCpuMs / baseline.cpuMs) : '',
+    '',
+  ]);
+  const chunks = loaded.filter((f) => path.basename(f).startsWith('chunk-'));
+  rows.push([
     '  modules loaded besides node:*',
-    loaded.join(', '),
+    [...loaded.filter((f) => !chunks.includes(f)), ...(chunks.length ? [`${chunks.length} shared chunks`] : [])].join(', '),
     '',
     '',
     sdkLoaded.length ? 'SDK LOADED (regression)' : 'none of the SDK',
@@ -95,6 +126,29 @@ async function run(cert: CertFiles): Promise<void> {
       '',
       /stsSdk/.test(file) ? '≤ 60 ms for the switcher' : '',
     ]);
+  }
+
+  // Features activation leaves for their first use (src/features/lazy.ts): loaded after activation, in addition to it.
+  json.features = {};
+  for (const name of ['vaultLoaded', 'identityCenter', 'roles', 'discoverRoles', 'terraform']) {
+    const probes = probeRuns<{ ms: number; loaded: string[] }>(PROBE_RUNS, 'feature', name);
+    const kb = probes[0].loaded.reduce((sum, f) => sum + fs.statSync(path.join(ROOT, f)).size, 0) / 1024;
+    const load = median(probes.map((p) => p.ms));
+    (json.features as Record<string, unknown>)[name] = { kb, files: probes[0].loaded.length, firstLoadMs: load };
+    rows.push([
+      `first use: feature ${name} after activation (${kb.toFixed(0)} KB in ${probes[0].loaded.length} files)`,
+      ms(load),
+      '',
+      '',
+      '',
+    ]);
+  }
+
+  // BENCH_LOADS_ONLY=1: activation and first loads only, a minute instead of the whole bench.
+  if (process.env.BENCH_LOADS_ONLY) {
+    print(rows);
+    console.log(`\nload average ${json.loadAverage} at the start; medians of ${PROBE_RUNS} fresh processes each`);
+    return;
   }
 
   json.config = [];

@@ -5,6 +5,7 @@
 // Only this user's processes can be read, which is every process a terminal of this window runs.
 import * as fs from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import { PROC_NET_TCP_FILES, tcpSockets } from '../endpoint/procNetTcp';
 import { agentOf } from './markers';
 
 /** Deep enough for agent → shell → script → aws → credential helper, with room to spare. */
@@ -33,20 +34,13 @@ export async function agentOfPeer(socket: Socket, self: number = process.pid): P
 
 /** The inode of the socket whose local port is `peerPort` and remote port `ourPort` (the client's end). */
 async function socketInode(peerPort: number, ourPort: number): Promise<string | undefined> {
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  for (const file of PROC_NET_TCP_FILES) {
     const text = await fs.readFile(file, 'utf8').catch(() => '');
-    for (const line of text.split('\n').slice(1)) {
-      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-      const fields = line.trim().split(/\s+/);
-      if (port(fields[1]) === peerPort && port(fields[2]) === ourPort && fields[9] !== '0') {
-        return fields[9];
-      }
-    }
+    const socket = tcpSockets(text).find((s) => s.localPort === peerPort && s.remotePort === ourPort && s.inode !== '0');
+    if (socket) return socket.inode;
   }
   return undefined;
 }
-
-const port = (address: string | undefined): number => parseInt(address?.split(':').pop() ?? '', 16);
 
 /** The process holding the socket `inode`, newest processes first (the requester has usually just started). */
 async function holderOf(inode: string): Promise<number | undefined> {

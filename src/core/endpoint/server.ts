@@ -13,6 +13,7 @@ import type { AgentAccess, AgentBackend } from '../agents/backend';
 import { AGENT_HEADER, agentOfHeader } from '../agents/markers';
 import type { Identity } from '../session';
 import { UserError } from '../userError';
+import { EXTERNAL_REVOKED_MESSAGE } from './messages';
 import { staticServedUntil } from '../vault/staticRoles';
 
 export type { TokenSpec } from './tokens';
@@ -20,8 +21,7 @@ export type { IdentityProvider } from './freshCredentials';
 
 export const NO_ACTIVE_ROLE_MESSAGE = 'No AWS role is active in VS Code: pick one in IAM Switchboard';
 export const ROLE_ENDED_MESSAGE = "This terminal's role ended: open a new terminal as the role in IAM Switchboard";
-export const EXTERNAL_REVOKED_MESSAGE =
-  "This program's IAM Switchboard access was revoked or its VS Code window closed: copy a new credential_process profile in VS Code";
+export { EXTERNAL_REVOKED_MESSAGE };
 const UNKNOWN_TOKEN_MESSAGE = "This terminal's credential token is not valid in this VS Code window: open a new terminal";
 const AGENT_TOOLS_TOKEN_MESSAGE = "This token is for IAM Switchboard's agent tools and serves no credentials";
 const AGENT_ACCESS_NONE_MESSAGE =
@@ -100,6 +100,8 @@ export class CredentialEndpoint {
   private readonly freshener: Freshener;
   private server: Server | undefined;
   private listening: ListeningEndpoint | undefined;
+  /** start() was asked for a port (the one before a window reload) and got it: kept tokens may be taken again. */
+  private portRegained = false;
   private starting: Promise<ListeningEndpoint> | undefined;
   /** The Unix domain socket of each tool outside VS Code, by the tool's name. */
   private readonly externals = new Map<string, { server: Server; socket: string; token: string }>();
@@ -135,6 +137,7 @@ export class CredentialEndpoint {
     this.server = server;
     const { port } = server.address() as AddressInfo;
     this.listening = { url: `http://127.0.0.1:${port}${CREDENTIALS_PATH}`, port };
+    this.portRegained = preferredPort !== undefined && port === preferredPort;
     this.options.log?.(`Credential endpoint listening on 127.0.0.1:${port}`);
     return this.listening;
   }
@@ -150,20 +153,21 @@ export class CredentialEndpoint {
     }
   }
 
-  /** A new random token (256 bits); `previous` re-registers a following token kept across a window reload. */
-  issueToken(spec: TokenSpec, previous?: string): string {
-    return this.tokens.issue(spec, previous);
+  /** A new random token (256 bits). */
+  issueToken(spec: TokenSpec): string {
+    return this.tokens.issue(spec);
   }
 
   /**
-   * The window's following token after a reload. The kept one only when the endpoint got the port it had back:
-   * otherwise terminals from before the reload send it to the old port, where another program (another local
-   * user's) may now listen, so it may have leaked and must never work here. A new one is minted instead, and
-   * those terminals must be relaunched (VS Code offers that, since their URL and token change).
+   * A token kept across a window reload (the following one, a pinned terminal's), taken again only when the
+   * endpoint got back the port it had, the one start() was asked for: otherwise terminals from before the reload
+   * send it to the old port, where another program (another local user's) may now listen, so it may have leaked
+   * and must never work here. A new one is minted instead, and those terminals must be relaunched (VS Code offers
+   * that for following terminals, since their URL and token change).
    */
-  resumeFollowing(kept: { token: string; port: number } | undefined): string {
-    const regained = kept !== undefined && kept.port === this.listening?.port && isTokenShape(kept.token, 'following');
-    return this.tokens.issue({ kind: 'following' }, regained ? kept.token : undefined);
+  resumeToken(spec: TokenSpec, kept: string | undefined): string {
+    const reuse = kept !== undefined && this.portRegained && isTokenShape(kept, spec.kind);
+    return this.tokens.issue(spec, reuse ? kept : undefined);
   }
 
   /** The token stops working at once (a closed terminal, an ended lease). */

@@ -20,8 +20,11 @@ interface Kept {
   expiration: string;
 }
 
-/** Writes the cache's usable MFA sessions (none: the entry is deleted). */
-export async function keepMfaSessions(cache: StsCache, box: SecretBox, now = Date.now()): Promise<void> {
+/**
+ * Writes the cache's usable MFA sessions (none: the entry is deleted). With `last`, what this wrote before, only
+ * when they changed: a switch or refresh that reuses the same MFA session writes nothing to the keychain.
+ */
+export async function keepMfaSessions(cache: StsCache, box: SecretBox, now = Date.now(), last?: { written?: string }): Promise<void> {
   const kept: Record<string, Kept> = {};
   for (const [key, c] of cache.mfaSessionEntries(now)) {
     // A session without an expiry is not GetSessionToken's: not kept.
@@ -34,7 +37,10 @@ export async function keepMfaSessions(cache: StsCache, box: SecretBox, now = Dat
       };
     }
   }
-  await (Object.keys(kept).length ? box.store(MFA_SESSIONS_SECRET, JSON.stringify(kept)) : box.delete(MFA_SESSIONS_SECRET));
+  const text = Object.keys(kept).length ? JSON.stringify(kept) : '';
+  if (last?.written === text) return;
+  await (text ? box.store(MFA_SESSIONS_SECRET, text) : box.delete(MFA_SESSIONS_SECRET));
+  if (last) last.written = text;
 }
 
 /** Puts the kept MFA sessions that are still usable back into `cache`; returns how many. */

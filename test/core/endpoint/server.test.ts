@@ -176,11 +176,13 @@ describe('credential endpoint: tokens', () => {
     assert.equal((await get(url, auth(pinned))).body.AccessKeyId, first.credentials.accessKeyId);
   });
 
-  it('after a reload keeps the following token only on the same port: on another one the kept token never works', async () => {
+  it('after a reload keeps the following and pinned tokens only on the same port: on another one they never work', async () => {
     const provider = new TestProvider(world);
     provider.active = await world.assume('dev-readonly');
+    const pinnedIdentity = provider.active;
     const before = await start(provider);
     const kept = { token: issue(before.endpoint, { kind: 'following' }), port: before.port };
+    const keptPinned = issue(before.endpoint, { kind: 'pinned', identity: pinnedIdentity });
     await before.endpoint.stop();
     // Someone else takes the port while the window reloads.
     const squatter = net.createServer((socket) => socket.destroy());
@@ -190,13 +192,18 @@ describe('credential endpoint: tokens', () => {
       endpoints.push(moved);
       const { url, port } = await moved.start({ port: before.port });
       assert.notEqual(port, before.port);
-      const fresh = moved.resumeFollowing(kept);
-      tokens.push(fresh);
+      const fresh = moved.resumeToken({ kind: 'following' }, kept.token);
+      const freshPinned = moved.resumeToken({ kind: 'pinned', identity: { ...pinnedIdentity } }, keptPinned);
+      tokens.push(fresh, freshPinned);
       assert.notEqual(fresh, kept.token);
-      const refused = await get(url, auth(kept.token));
-      assert.equal(refused.status, 403);
-      assert.match(String(refused.body.Message), /open a new terminal/);
+      assert.notEqual(freshPinned, keptPinned);
+      for (const old of [kept.token, keptPinned]) {
+        const refused = await get(url, auth(old));
+        assert.equal(refused.status, 403);
+        assert.match(String(refused.body.Message), /open a new terminal/);
+      }
       assert.equal((await get(url, auth(fresh))).status, 200);
+      assert.equal((await get(url, auth(freshPinned))).status, 200);
     } finally {
       squatter.close();
     }
@@ -204,8 +211,10 @@ describe('credential endpoint: tokens', () => {
     endpoints.push(back);
     const regained = await back.start({ port: before.port });
     assert.equal(regained.port, before.port);
-    assert.equal(back.resumeFollowing(kept), kept.token);
+    assert.equal(back.resumeToken({ kind: 'following' }, kept.token), kept.token);
+    assert.equal(back.resumeToken({ kind: 'pinned', identity: { ...pinnedIdentity } }, keptPinned), keptPinned);
     assert.equal((await get(regained.url, auth(kept.token))).status, 200);
+    assert.equal((await get(regained.url, auth(keptPinned))).status, 200);
   });
 
   it('tools outside VS Code each get a 0600 socket that follows the role, listed by name (unique), gone when revoked', async () => {
@@ -244,17 +253,22 @@ describe('credential endpoint: tokens', () => {
     await assert.rejects(newSocketPath([os.tmpdir()], 'tool', 'win32'), /Linux and macOS only/);
   });
 
-  it('re-registers a following token kept across a window reload, and refuses one of the wrong kind', async () => {
+  it('re-registers a following token kept across a window reload, never as a token of another kind', async () => {
     const provider = new TestProvider(world);
     provider.active = await world.assume('dev-readonly');
     const before = await start(provider);
     const kept = issue(before.endpoint, { kind: 'following' });
     await before.endpoint.stop();
-    const { endpoint, url } = await start(provider);
+    const endpoint = new CredentialEndpoint({ provider });
+    endpoints.push(endpoint);
+    const { url } = await endpoint.start({ port: before.port });
     assert.equal((await get(url, auth(kept))).status, 403);
-    assert.equal(endpoint.issueToken({ kind: 'following' }, kept), kept);
+    const asPinned = endpoint.resumeToken({ kind: 'pinned', identity: provider.active }, kept);
+    tokens.push(asPinned);
+    assert.notEqual(asPinned, kept);
+    assert.equal((await get(url, auth(kept))).status, 403);
+    assert.equal(endpoint.resumeToken({ kind: 'following' }, kept), kept);
     assert.equal((await get(url, auth(kept))).status, 200);
-    assert.throws(() => endpoint.issueToken({ kind: 'pinned', identity: provider.active! }, kept));
   });
 });
 

@@ -66,6 +66,36 @@ describe('MFA sessions across a reload', () => {
     assert.equal(again.arn, 'arn:aws:sts::333333333333:assumed-role/Admin/bob');
   });
 
+  it('what was written last is not written again: a write only when the usable sessions change', async () => {
+    const box = new MemoryBox();
+    const writes: string[] = [];
+    const counting: SecretBox = {
+      get: (key) => box.get(key),
+      store: (key, value) => (writes.push('store'), box.store(key, value)),
+      delete: (key) => (writes.push('delete'), box.delete(key)),
+    };
+    const cache = new StsCache();
+    const last = {};
+    await assumeRole(
+      prodAdmin,
+      options(cache, async () => totp(BOB_TOTP)),
+    );
+    await keepMfaSessions(cache, counting, Date.now(), last);
+    // A refresh of the same role reuses its MFA session: nothing new to keep.
+    await assumeRole(
+      prodAdmin,
+      options(cache, async () => assert.fail('the MFA session is reused')),
+    );
+    await keepMfaSessions(cache, counting, Date.now(), last);
+    assert.deepEqual(writes, ['store']);
+    const [[, session]] = cache.mfaSessionEntries();
+    const ended = session.expiration!.getTime();
+    await keepMfaSessions(cache, counting, ended, last);
+    await keepMfaSessions(cache, counting, ended, last);
+    assert.deepEqual(writes, ['store', 'delete']);
+    assert.equal(box.values.has(MFA_SESSIONS_SECRET), false);
+  });
+
   it('a kept session near or past its end is not restored, and an unreadable entry is ignored', async () => {
     const box = new MemoryBox();
     const cache = new StsCache();

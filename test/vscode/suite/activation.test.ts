@@ -20,14 +20,21 @@ async function waitUntil(condition: () => boolean, what: string, timeout = 10_00
 }
 
 // Files of the lazily loaded bundles in this extension host: dist/vaultSdk.js and dist/iniLoader.js in its module
-// cache, and the AWS SDK's ES modules (dist/aws/*.mjs, not in that cache) in the list each of them adds itself to.
+// cache, and the ES modules (the AWS SDK's dist/aws/*.mjs, the extension's dist/extension/*.mjs; not in that cache)
+// in the list each of them adds itself to.
 function loadedBundles(name: RegExp): string[] {
   const esModules = (globalThis as { iamSwitchboardLoadedBundles?: string[] }).iamSwitchboardLoadedBundles ?? [];
   return [...Object.keys(require.cache), ...esModules].filter((file) => /[\\/]dist[\\/]/.test(file) && name.test(file));
 }
 
 function loadedSdkBundles(): string[] {
-  return loadedBundles(/sdk\.js$|\.mjs$/i);
+  return loadedBundles(/sdk\.js$|[\\/]aws[\\/].*\.mjs$/i);
+}
+
+/** The extension's features loaded on first use (features/lazy.ts), by module name: `vaultLoaded`, `terraform`, … */
+function loadedFeatures(): string[] {
+  // Their shared code is in chunk-<hash>.mjs files, which say nothing about which feature loaded.
+  return loadedBundles(/[\\/]extension[\\/](?!chunk-)[a-zA-Z]+-\w+\.mjs$/).map((file) => path.basename(file).replace(/-\w+\.mjs$/, ''));
 }
 
 suite('activation', () => {
@@ -42,6 +49,19 @@ suite('activation', () => {
     await vscode.commands.executeCommand('iamSwitchboard.showLog');
     await waitUntil(() => extension().isActive, 'the extension is active');
     assert.deepEqual(loadedSdkBundles(), []);
+  });
+
+  test('activation loads no feature that waits for its first use', () => {
+    assert.ok(extension().isActive);
+    assert.deepEqual(loadedFeatures(), []);
+  });
+
+  test("a feature's first command loads it and runs with its arguments", async () => {
+    // Copy ARN is one of the role commands: its stand-in loads them, and the real one copies the role's ARN.
+    await vscode.env.clipboard.writeText('');
+    await vscode.commands.executeCommand('iamSwitchboard.copyArn', { role: { arn: 'arn:aws:iam::111111111111:role/lazy-test' } });
+    assert.deepEqual(loadedFeatures(), ['roles']);
+    assert.equal(await vscode.env.clipboard.readText(), 'arn:aws:iam::111111111111:role/lazy-test');
   });
 
   test('every command declared in package.json is registered', async () => {
