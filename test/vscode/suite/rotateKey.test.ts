@@ -101,6 +101,31 @@ async function assumeCount(): Promise<number> {
   return stats.actions.AssumeRole ?? 0;
 }
 
+/**
+ * Opens a terminal as `role` and runs `aws sts get-caller-identity` as that terminal would: with its environment (the
+ * window's endpoint and the terminal's own token, never a key) and no profile.
+ */
+async function openTerminal(role: string): Promise<{ terminal: vscode.Terminal; arn: () => Promise<string> }> {
+  const opened = new Promise<vscode.Terminal>((resolve) => {
+    const listener = vscode.window.onDidOpenTerminal((terminal) => {
+      listener.dispose();
+      resolve(terminal);
+    });
+  });
+  await vscode.commands.executeCommand('iamSwitchboard.openTerminalAsRole', role);
+  const terminal = await opened;
+  const env = (terminal.creationOptions as vscode.TerminalOptions).env ?? {};
+  assert.ok(!env.AWS_ACCESS_KEY_ID, 'no key in the terminal');
+  const endpoint = {
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: env.AWS_CONTAINER_CREDENTIALS_FULL_URI ?? '',
+    AWS_CONTAINER_AUTHORIZATION_TOKEN: env.AWS_CONTAINER_AUTHORIZATION_TOKEN ?? '',
+    AWS_CONFIG_FILE: path.join(home, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'no-credentials'),
+  };
+  assert.ok(endpoint.AWS_CONTAINER_CREDENTIALS_FULL_URI && endpoint.AWS_CONTAINER_AUTHORIZATION_TOKEN, 'the terminal asks the endpoint');
+  return { terminal, arn: () => callerArn(endpoint) };
+}
+
 const assume = (role: string) => Promise.resolve(vscode.commands.executeCommand<string | undefined>('iamSwitchboard.assumeRole', role));
 
 suite('rotate access key end to end', () => {
@@ -117,6 +142,7 @@ suite('rotate access key end to end', () => {
       const credentials = fs.readFileSync(CREDENTIALS, 'utf8');
       const old = await freshKey(user);
       const you = person(() => totp(MFA_SECRET));
+      const terminals: vscode.Terminal[] = [];
       try {
         fs.writeFileSync(
           CONFIG,
@@ -142,6 +168,10 @@ suite('rotate access key end to end', () => {
         assert.equal(await callerArn({ AWS_PROFILE: user }), userArn);
         const roleArn = `arn:aws:sts::222222222222:assumed-role/ReadOnly/`;
         assert.ok((await assume(role))?.startsWith(roleArn), 'the role from the moved key');
+        await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
+        const open = await openTerminal(role);
+        terminals.push(open.terminal);
+        assert.ok((await open.arn()).startsWith(roleArn), 'a terminal as the role');
 
         // Rotate.
         const asked = you.seen.length;
@@ -168,6 +198,12 @@ suite('rotate access key end to end', () => {
         const before = await assumeCount();
         assert.ok((await assume(role))?.startsWith(roleArn), 'the role from the new key');
         assert.equal(await assumeCount(), before + 1, 'a new AssumeRole');
+        assert.ok((await open.arn()).startsWith(roleArn), 'the terminal opened before the rotation still works');
+        await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
+        const again = await openTerminal(role);
+        terminals.push(again.terminal);
+        assert.ok((await again.arn()).startsWith(roleArn), 'a terminal opened after the rotation');
+        assert.equal(await assumeCount(), before + 2, 'its role assumed again, from the new key');
 
         // Neither secret in any message or file of the HOME (the run scans VS Code's own folders after it stops).
         const issued = (await (await fetch(`${awsUrl}/__test/issued`)).json()) as string[];
@@ -182,6 +218,7 @@ suite('rotate access key end to end', () => {
         assert.deepEqual(filesHolding(home, secrets), [], 'no secret in a file of the HOME');
       } finally {
         you.restore();
+        terminals.forEach((t) => t.dispose());
         fs.writeFileSync(CONFIG, config);
         fs.writeFileSync(CREDENTIALS, credentials);
         await vscode.commands.executeCommand('iamSwitchboard.clearCredentials');
