@@ -1,7 +1,8 @@
 // The window's credential endpoint at the edge: started once, right after activation (a small HTTP server on
 // 127.0.0.1, no SDK), with the same port, following token and generated config across window reloads so
-// terminals VS Code reconnects keep working. It resolves each request to the session's identity (following
-// tokens) or a terminal's own (pinned tokens), and refreshes both through the role session store.
+// terminals VS Code reconnects keep working (the token not across a Quit: followingProcesses.ts). It resolves
+// each request to the session's identity (following tokens) or a terminal's own (pinned tokens), and refreshes
+// both through the role session store.
 import type * as vscode from 'vscode';
 import { workspaceStateOf } from '../configuration/state';
 import { AgentIdentities } from '../core/agents/agentIdentities';
@@ -17,6 +18,7 @@ import { clockTime } from '../core/time';
 import { UserError, errorText } from '../core/userError';
 import { staticUnreadMessage } from '../core/vault/staticRoles';
 import type { RoleSessionStore } from '../store/roleSession';
+import { FollowingProcesses } from './followingProcesses';
 
 interface EndpointHostDeps {
   session: Session;
@@ -31,6 +33,8 @@ interface EndpointHostDeps {
 interface RunningEndpoint extends EndpointEnvironmentOptions {
   port: number;
   collection: EnvironmentCollectionChanges;
+  /** The following token is the one from before a reload: the terminals VS Code reconnected follow. */
+  resumed: boolean;
 }
 
 export class EndpointHost implements vscode.Disposable {
@@ -46,11 +50,13 @@ export class EndpointHost implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   /** AI agents' own, narrower sessions of the role the request would otherwise get. */
   private readonly agents: AgentIdentities;
+  private readonly followers: FollowingProcesses;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly deps: EndpointHostDeps,
   ) {
+    this.followers = new FollowingProcesses(context);
     this.agents = new AgentIdentities({
       settings: deps.agents,
       roleOf: (person) => (person === deps.session.identity ? deps.roles.activeRole : this.pinnedRoles.get(person)),
@@ -101,10 +107,14 @@ export class EndpointHost implements vscode.Disposable {
       this.pinnedRoles.set(own, role);
     }
     // A kept token went to the port this window had before the reload: taken again only on that same port.
-    const kept = this.portMoved ? undefined : previous;
-    const token = this.endpoint.issueToken({ kind: 'pinned', identity: own }, kept);
+    const token = this.endpoint.issueToken({ kind: 'pinned', identity: own }, previous);
     this.pinned.set(own, { original: identity, tokens: new Set([token]) });
     return token;
+  }
+
+  /** A terminal started with the following token: its process tells the next window whether this one reloaded. */
+  followedBy(pid: number): Promise<void> {
+    return this.followers.add(pid);
   }
 
   revoke(token: string): void {
@@ -149,9 +159,6 @@ export class EndpointHost implements vscode.Disposable {
 
   private staticReader: StaticKeysReader | undefined;
 
-  /** The endpoint could not get its port from before the reload back: no kept token is taken again (issue 18, hole 3). */
-  private portMoved = false;
-
   private get folder(): string {
     return this.context.globalStorageUri.fsPath;
   }
@@ -159,17 +166,16 @@ export class EndpointHost implements vscode.Disposable {
   private async listen(): Promise<RunningEndpoint> {
     const state = workspaceStateOf(this.context);
     const secretKey = `iamSwitchboard.endpoint.followingToken:${this.context.storageUri?.toString() ?? 'no-workspace'}`;
-    // The same token as before a reload (kept in SecretStorage, never in a file), so reconnected terminals follow.
+    // The same token as before a Reload Window (kept in SecretStorage), so reconnected terminals follow; only while
+    // a terminal process that got it still runs. After a Quit none does, and VS Code has written their environment,
+    // the token in it, to the workspace's state on disk: a new token then, and revived terminals are relaunched.
     // Read before listening: a reconnected terminal may ask the moment the port is open.
-    const previous = await this.context.secrets.get(secretKey);
+    const previous = (await this.followers.anyRunning()) ? await this.context.secrets.get(secretKey) : undefined;
     const previousPort = state.get('iamSwitchboard.endpointPort');
-    const { url, port } = await this.endpoint.start({ port: previousPort });
-    // On another port the kept token is not reused (it went to whoever holds the old port): see resumeFollowing.
-    const followingToken = this.endpoint.resumeFollowing(
-      previous && previousPort !== undefined ? { token: previous, port: previousPort } : undefined,
-    );
-    this.portMoved = previousPort !== undefined && previousPort !== port;
-    if (this.portMoved) {
+    const { url, port, regained } = await this.endpoint.start({ port: previousPort });
+    // On another port the kept token is not reused (it went to whoever holds the old port): see issueToken.
+    const followingToken = this.endpoint.issueToken({ kind: 'following' }, previous);
+    if (previousPort !== undefined && !regained) {
       this.deps.log.warn(
         `The credential endpoint's port ${previousPort} was taken: it now listens on ${port} with a new token, and terminals from before the reload must be relaunched.`,
       );
@@ -177,7 +183,7 @@ export class EndpointHost implements vscode.Disposable {
     await Promise.all([state.update('iamSwitchboard.endpointPort', port), this.context.secrets.store(secretKey, followingToken)]);
     const configFile = await this.writeProfile(port);
     const options = { configFile, endpointUrl: url, followingToken };
-    return { ...options, port, collection: endpointEnvironment(options) };
+    return { ...options, port, collection: endpointEnvironment(options), resumed: followingToken === previous };
   }
 
   private writeProfile(port: number): Promise<string> {

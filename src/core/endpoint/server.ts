@@ -22,7 +22,7 @@ export const NO_ACTIVE_ROLE_MESSAGE = 'No AWS role is active in VS Code: pick on
 export const ROLE_ENDED_MESSAGE = "This terminal's role ended: open a new terminal as the role in IAM Switchboard";
 export const EXTERNAL_REVOKED_MESSAGE =
   "This program's IAM Switchboard access was revoked or its VS Code window closed: copy a new credential_process profile in VS Code";
-const UNKNOWN_TOKEN_MESSAGE = "This terminal's credential token is not valid in this VS Code window: open a new terminal";
+export const UNKNOWN_TOKEN_MESSAGE = "This terminal's credential token is not valid in this VS Code window: open a new terminal";
 const AGENT_TOOLS_TOKEN_MESSAGE = "This token is for IAM Switchboard's agent tools and serves no credentials";
 const AGENT_ACCESS_NONE_MESSAGE =
   'AI agents get no AWS credentials in this VS Code window (iamSwitchboard.agents.access is none): run this yourself, outside the agent';
@@ -77,6 +77,8 @@ interface ListeningEndpoint {
   /** AWS_CONTAINER_CREDENTIALS_FULL_URI, e.g. http://127.0.0.1:41234/credentials */
   url: string;
   port: number;
+  /** It got the port it was asked for (the window's from before a reload): tokens kept from then may be taken again. */
+  regained: boolean;
 }
 
 /** The container-credentials answer: all four fields are strings, as the JS SDK requires. */
@@ -134,7 +136,7 @@ export class CredentialEndpoint {
     }
     this.server = server;
     const { port } = server.address() as AddressInfo;
-    this.listening = { url: `http://127.0.0.1:${port}${CREDENTIALS_PATH}`, port };
+    this.listening = { url: `http://127.0.0.1:${port}${CREDENTIALS_PATH}`, port, regained: port === preferredPort };
     this.options.log?.(`Credential endpoint listening on 127.0.0.1:${port}`);
     return this.listening;
   }
@@ -150,20 +152,16 @@ export class CredentialEndpoint {
     }
   }
 
-  /** A new random token (256 bits); `previous` re-registers a following token kept across a window reload. */
-  issueToken(spec: TokenSpec, previous?: string): string {
-    return this.tokens.issue(spec, previous);
-  }
-
   /**
-   * The window's following token after a reload. The kept one only when the endpoint got the port it had back:
-   * otherwise terminals from before the reload send it to the old port, where another program (another local
-   * user's) may now listen, so it may have leaked and must never work here. A new one is minted instead, and
-   * those terminals must be relaunched (VS Code offers that, since their URL and token change).
+   * A new random token (256 bits), or `previous`, a token kept from before a window reload, taken again (its
+   * terminals still hold it). Only when the endpoint got the port it had back, and of the right kind: otherwise
+   * terminals from before the reload send it to the old port, where another program (another local user's) may now
+   * listen, so it may have leaked and must never work here. A new one is minted instead, and those terminals must
+   * be relaunched (VS Code offers that, since their URL and token change).
    */
-  resumeFollowing(kept: { token: string; port: number } | undefined): string {
-    const regained = kept !== undefined && kept.port === this.listening?.port && isTokenShape(kept.token, 'following');
-    return this.tokens.issue({ kind: 'following' }, regained ? kept.token : undefined);
+  issueToken(spec: TokenSpec, previous?: string): string {
+    const kept = previous !== undefined && this.listening?.regained === true && isTokenShape(previous, spec.kind);
+    return this.tokens.issue(spec, kept ? previous : undefined);
   }
 
   /** The token stops working at once (a closed terminal, an ended lease). */
