@@ -118,7 +118,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session; 
     endpoint,
     openPinned,
     used: firstUse(context, session, rolesView),
-    tookOver: () => void notFollowing.takeOver(),
+    tookOver: (resumed) => void notFollowing.takeOver(resumed),
   });
   registerDebugEnvironment(context, session, settings, endpoint, { gate: (kind, name) => guardrails.mayLaunch(kind, name), log });
   registerTaskGuard(

@@ -30,6 +30,11 @@ export interface WorkspaceState {
   'iamSwitchboard.pinnedTerminals': Array<{ pid: number; roleKey: string; label: string }>;
   /** Process ids and start times of transient pinned terminals, to end them if they outlive their window. */
   'iamSwitchboard.pinnedTerminalsToEnd': Array<{ pid: number; started: string }>;
+  /**
+   * Process ids and start times (nothing else) of terminals that got the endpoint's following token: one still
+   * running after a restart means a reload, and only then is the token taken again (terminals/followingProcesses.ts).
+   */
+  'iamSwitchboard.followingTerminals': Array<{ pid: number; started?: string }>;
   /** The port of this window's credential endpoint, asked for again after a reload so terminals keep working. */
   'iamSwitchboard.endpointPort': number;
   /** The key (a name, never credentials) of the role that was active, assumed again after Reload Window. */

@@ -1,7 +1,8 @@
 // The window's credential endpoint at the edge: started once, right after activation (a small HTTP server on
 // 127.0.0.1, no SDK), with the same port, following token and generated config across window reloads so
-// terminals VS Code reconnects keep working. It resolves each request to the session's identity (following
-// tokens) or a terminal's own (pinned tokens), and refreshes both through the role session store.
+// terminals VS Code reconnects keep working (the token not across a Quit: followingProcesses.ts). It resolves
+// each request to the session's identity (following tokens) or a terminal's own (pinned tokens), and refreshes
+// both through the role session store.
 import type * as vscode from 'vscode';
 import { workspaceStateOf } from '../configuration/state';
 import { AgentIdentities, type AgentIssue } from '../core/agents/agentIdentities';
@@ -20,6 +21,7 @@ import { clockTime } from '../core/time';
 import { UserError, errorText } from '../core/userError';
 import { staticUnreadMessage } from '../core/vault/staticRoles';
 import type { RoleSessionStore } from '../store/roleSession';
+import { FollowingProcesses } from './followingProcesses';
 
 interface EndpointHostDeps {
   session: Session;
@@ -34,6 +36,8 @@ interface EndpointHostDeps {
 interface RunningEndpoint extends EndpointEnvironmentOptions {
   port: number;
   collection: EnvironmentCollectionChanges;
+  /** The following token is the one from before a reload: the terminals VS Code reconnected follow. */
+  resumed: boolean;
 }
 
 export class EndpointHost implements vscode.Disposable {
@@ -49,11 +53,13 @@ export class EndpointHost implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   /** AI agents' own, narrower sessions of the role the request would otherwise get. */
   private readonly agents: AgentIdentities;
+  private readonly followers: FollowingProcesses;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly deps: EndpointHostDeps,
   ) {
+    this.followers = new FollowingProcesses(context);
     this.agents = new AgentIdentities({
       settings: deps.agents,
       roleOf: (person) => (person === deps.session.identity ? deps.roles.activeRole : this.pinnedRoles.get(person)),
@@ -152,6 +158,11 @@ export class EndpointHost implements vscode.Disposable {
     return token;
   }
 
+  /** A terminal started with the following token: its process tells the next window whether this one reloaded. */
+  followedBy(pid: number): Promise<void> {
+    return this.followers.add(pid);
+  }
+
   revoke(token: string): void {
     this.endpoint.revoke(token);
     for (const [identity, entry] of this.pinned) {
@@ -201,9 +212,11 @@ export class EndpointHost implements vscode.Disposable {
   private async listen(): Promise<RunningEndpoint> {
     const state = workspaceStateOf(this.context);
     const secretKey = `iamSwitchboard.endpoint.followingToken:${this.context.storageUri?.toString() ?? 'no-workspace'}`;
-    // The same token as before a reload (kept in SecretStorage, never in a file), so reconnected terminals follow.
+    // The same token as before a Reload Window (kept in SecretStorage), so reconnected terminals follow; only while
+    // a terminal process that got it still runs. After a Quit none does, and VS Code has written their environment,
+    // the token in it, to the workspace's state on disk: a new token then, and revived terminals are relaunched.
     // Read before listening: a reconnected terminal may ask the moment the port is open.
-    const previous = await this.context.secrets.get(secretKey);
+    const previous = (await this.followers.anyRunning()) ? await this.context.secrets.get(secretKey) : undefined;
     const previousPort = state.get('iamSwitchboard.endpointPort');
     const { url, port } = await this.endpoint.start({ port: previousPort });
     // On another port no kept token is reused (it went to whoever holds the old port; issue 18, hole 3): see resumeToken.
@@ -216,7 +229,7 @@ export class EndpointHost implements vscode.Disposable {
     await Promise.all([state.update('iamSwitchboard.endpointPort', port), this.context.secrets.store(secretKey, followingToken)]);
     const configFile = await this.writeProfile(port);
     const options = { configFile, endpointUrl: url, followingToken };
-    return { ...options, port, collection: endpointEnvironment(options) };
+    return { ...options, port, collection: endpointEnvironment(options), resumed: followingToken === previous };
   }
 
   private writeProfile(port: number): Promise<string> {

@@ -19,8 +19,11 @@ interface EnvironmentCollectionDeps {
   openPinned: (identity: Identity) => void;
   /** Resolves when the window starts using IAM Switchboard (firstUse.ts): the endpoint takes over terminals then. */
   used: Promise<void>;
-  /** Called once the endpoint reaches every new terminal: the ones open already do not follow (notFollowing.ts). */
-  tookOver?: () => void;
+  /**
+   * Called once the endpoint reaches every new terminal: the ones open already do not follow (notFollowing.ts), but
+   * for the ones VS Code reconnected after a reload when the endpoint `resumed` its token from before.
+   */
+  tookOver?: (resumed: boolean) => void;
 }
 
 export function registerEnvironmentCollection(context: vscode.ExtensionContext, deps: EnvironmentCollectionDeps): void {
@@ -28,6 +31,8 @@ export function registerEnvironmentCollection(context: vscode.ExtensionContext, 
   collection.persistent = false;
   const { session, log } = deps;
   let applied: Record<string, string> | undefined;
+  /** Endpoint mode, its collection set: new terminals get the following token. */
+  let following = false;
   let warned = false;
   let mode = deps.settings().terminalCredentials;
   /** Endpoint mode only: a [iam-switchboard] section in the credentials file would beat the generated profile. */
@@ -35,6 +40,7 @@ export function registerEnvironmentCollection(context: vscode.ExtensionContext, 
   const applyMode = () => {
     collection.clear();
     applied = undefined;
+    following = false;
     guard?.dispose();
     guard = undefined;
     if (mode === 'endpoint') {
@@ -44,7 +50,8 @@ export function registerEnvironmentCollection(context: vscode.ExtensionContext, 
           (running) => {
             if (mode === 'endpoint') {
               applyEndpoint(collection, running.collection);
-              deps.tookOver?.();
+              following = true;
+              deps.tookOver?.(running.resumed);
               guard ??= guardCredentialsFile(session, log);
             }
           },
@@ -58,6 +65,10 @@ export function registerEnvironmentCollection(context: vscode.ExtensionContext, 
   applyMode();
   context.subscriptions.push(
     { dispose: () => guard?.dispose() },
+    // Their processes tell the next window whether this one was reloaded (the token is kept) or quit (it is not).
+    vscode.window.onDidOpenTerminal((terminal) => {
+      if (following) void terminal.processId.then((pid) => (pid === undefined ? undefined : deps.endpoint.followedBy(pid)));
+    }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('iamSwitchboard.terminalCredentials') && deps.settings().terminalCredentials !== mode) {
         mode = deps.settings().terminalCredentials;

@@ -20,13 +20,10 @@ export class NotFollowingTerminals implements vscode.Disposable {
   private readonly state;
   /** Process ids of terminals known not to follow, kept for the next window (Reload Window reconnects them). */
   private readonly notFollowingPids: Set<number>;
-  /** This workspace used the endpoint before this window (a reload): open terminals may be reconnected followers. */
-  private readonly usedBefore: boolean;
   private takenOver = false;
 
   constructor(context: vscode.ExtensionContext) {
     this.state = workspaceStateOf(context);
-    this.usedBefore = this.state.get('iamSwitchboard.endpointPort') !== undefined;
     this.notFollowingPids = new Set(this.state.get('iamSwitchboard.terminalsNotFollowing') ?? []);
     this.subscriptions.push(
       vscode.window.onDidCloseTerminal((terminal) => {
@@ -43,8 +40,11 @@ export class NotFollowingTerminals implements vscode.Disposable {
     return vscode.window.terminals.filter((t) => this.terminals.has(t)).map((t) => t.name);
   }
 
-  /** The endpoint now reaches every new terminal: the ones open already are found, said, and offered a relaunch. */
-  async takeOver(): Promise<void> {
+  /**
+   * The endpoint now reaches every new terminal: the ones open already are found, said, and offered a relaunch.
+   * `resumed`: the endpoint took its token from before a reload back, so the terminals VS Code reconnected follow.
+   */
+  async takeOver(resumed: boolean): Promise<void> {
     if (this.takenOver) {
       return;
     }
@@ -55,9 +55,10 @@ export class NotFollowingTerminals implements vscode.Disposable {
         continue;
       }
       // In a reloaded window, the terminals VS Code reconnected got the token before the reload, but for the ones
-      // known not to. (A terminal VS Code starts anew when a window reopens gets no collection either, and is not
-      // known here: VS Code tells no extension which environment a terminal has.)
-      if (this.usedBefore && !this.notFollowingPids.has(pid)) {
+      // known not to. After a Quit the token is new, and the terminals VS Code revived hold the dead one. (A terminal
+      // VS Code starts anew when a window reopens gets no collection either, and is not known here: VS Code tells no
+      // extension which environment a terminal has.)
+      if (resumed && !this.notFollowingPids.has(pid)) {
         continue;
       }
       this.terminals.add(terminal);

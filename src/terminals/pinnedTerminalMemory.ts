@@ -132,7 +132,7 @@ export function notYetAssumed(role: RoleEntry, label: string, region: string): I
 }
 
 /** When the process started, as `ps` says it (POSIX `lstart`); undefined when it does not run or on Windows. */
-function processStart(pid: number): Promise<string | undefined> {
+export function processStart(pid: number): Promise<string | undefined> {
   if (process.platform === 'win32') return Promise.resolve(undefined);
   return new Promise((resolve) => {
     execFile('ps', ['-o', 'lstart=', '-p', String(pid)], { timeout: 5000 }, (error, stdout) =>
@@ -142,7 +142,7 @@ function processStart(pid: number): Promise<string | undefined> {
 }
 
 /** Signal 0 only asks whether the process exists (the terminals' processes run on the extension host's machine). */
-function isRunning(pid: number): boolean {
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

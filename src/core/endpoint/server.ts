@@ -22,7 +22,7 @@ export type { IdentityProvider } from './freshCredentials';
 export const NO_ACTIVE_ROLE_MESSAGE = 'No AWS role is active in VS Code: pick one in IAM Switchboard';
 export const ROLE_ENDED_MESSAGE = "This terminal's role ended: open a new terminal as the role in IAM Switchboard";
 export { EXTERNAL_REVOKED_MESSAGE };
-const UNKNOWN_TOKEN_MESSAGE = "This terminal's credential token is not valid in this VS Code window: open a new terminal";
+export const UNKNOWN_TOKEN_MESSAGE = "This terminal's credential token is not valid in this VS Code window: open a new terminal";
 const AGENT_TOOLS_TOKEN_MESSAGE = "This token is for IAM Switchboard's agent tools and serves no credentials";
 const AGENT_ACCESS_NONE_MESSAGE =
   'AI agents get no AWS credentials in this VS Code window (iamSwitchboard.agents.access is none): run this yourself, outside the agent';

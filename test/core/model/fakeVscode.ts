@@ -20,6 +20,9 @@ class Emitter<T> {
   fire(value: T): void {
     [...this.listeners].forEach((l) => l(value));
   }
+  dispose(): void {
+    this.listeners = [];
+  }
 }
 
 /** What the test controls and reads. */
@@ -32,6 +35,7 @@ export const fake = {
   commands: new Map<string, Handler>(),
   terminals: [] as FakeTerminal[],
   closed: new Emitter<FakeTerminal>(),
+  opened: new Emitter<FakeTerminal>(),
   closeTerminal(terminal: FakeTerminal): void {
     this.terminals = this.terminals.filter((t) => t !== terminal);
     this.closed.fire(terminal);
@@ -135,6 +139,10 @@ const vscode = {
       return terminal;
     },
     onDidCloseTerminal: fake.closed.event,
+    onDidOpenTerminal: fake.opened.event,
+    get terminals() {
+      return fake.terminals;
+    },
   },
   commands: {
     registerCommand: (id: string, handler: Handler) => {

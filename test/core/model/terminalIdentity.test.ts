@@ -3,7 +3,7 @@
 // another identity; nothing secret in any message or log line; every answer within its timeout. fast-check
 // drives random sequences of switches, Clear, Vault leases, pinned terminals, closes, revokes, time passing,
 // the store's timers and refreshes held at a slow STS while something else happens, over two windows; Vault
-// static roles rotating as time passes, session_token leases, window reloads (with their kept state), `aws
+// static roles rotating as time passes, session_token leases, window reloads (with their kept state) and quits, `aws
 // configure` writing [iam-switchboard] into the credentials file, and settings changes. Every terminal is also asked
 // as an AI agent's process would ask (issue 21): the agent gets its own session of the terminal's role (named
 // agent-…), or a refusal — never the person's identity unless iamSwitchboard.agents.access is sameAsMe, never another
@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { AgentAccess } from '../../../src/core/agents/backend';
 import * as fs from 'node:fs';
-import { ROLE_ENDED_MESSAGE, NO_ACTIVE_ROLE_MESSAGE } from '../../../src/core/endpoint/server';
+import { ROLE_ENDED_MESSAGE, NO_ACTIVE_ROLE_MESSAGE, UNKNOWN_TOKEN_MESSAGE } from '../../../src/core/endpoint/server';
 import { TERMINAL_PROFILE } from '../../../src/core/endpoint/terminalProfile';
 import { fake } from './fakeVscode';
 import { type Answer, ANSWER_TIMEOUT_MS, clock, type Principal, principalText, type Window, World } from './world';
@@ -367,8 +367,9 @@ class OpenPinnedStatic extends Step {
 
 /**
  * Reload Window: the window ends and starts again with its kept state (SecretStorage, workspace state, global
- * storage: the endpoint's port and following token). The session is not kept; the model's terminals are not
- * reconnected (its fake terminals have no processes for PinnedTerminalMemory), so they must hear that their role ended.
+ * storage: the endpoint's port and following token); its following terminal's process keeps running, so the
+ * endpoint takes that terminal's token again (on the same port). The session is not kept; the model's pinned
+ * terminals are not reconnected (they have no processes for PinnedTerminalMemory), so they must hear that their role ended.
  */
 class Reload extends Step {
   constructor(readonly w: number) {
@@ -376,14 +377,43 @@ class Reload extends Step {
   }
   async act(model: Model, real: Real) {
     const old = real.windows[this.w];
-    await old.dispose();
-    real.windows[this.w] = await real.world.openWindow(this.w, old.kept);
-    model.active[this.w] = undefined;
-    model.terminals.filter((t) => t.window === this.w).forEach((t) => (t.closed = true));
+    const window = (real.windows[this.w] = await real.world.reload(old));
+    forgetWindow(model, this.w);
+    if (window.url === old.url && window.followingToken !== old.followingToken) {
+      throw new Error(`ReloadWindow(w${this.w}): the reconnected terminal's following token was not taken again`);
+    }
   }
   toString() {
     return `ReloadWindow(w${this.w})`;
   }
+}
+
+/**
+ * Quit VS Code and start it again: the kept state survives, the terminals' processes do not, and VS Code wrote
+ * their environment (the following token in it) to the workspace's state on disk. That token must be refused, by
+ * the sentence for a token from another window; the new window's terminals follow (checked after every step).
+ */
+class Quit extends Step {
+  constructor(readonly w: number) {
+    super();
+  }
+  async act(model: Model, real: Real) {
+    const old = real.windows[this.w];
+    const window = (real.windows[this.w] = await real.world.restart(old));
+    forgetWindow(model, this.w);
+    const revived = await real.world.ask(window.url, old.followingToken);
+    const problem = verdict(`a terminal revived after Quit(w${this.w})`, { refusal: [UNKNOWN_TOKEN_MESSAGE] }, revived);
+    if (problem) throw new Error(problem);
+  }
+  toString() {
+    return `QuitAndRestart(w${this.w})`;
+  }
+}
+
+/** A window that starts again has no session, and its pinned terminals (none reconnected in the model) ended. */
+function forgetWindow(model: Model, w: number): void {
+  model.active[w] = undefined;
+  model.terminals.filter((t) => t.window === w).forEach((t) => (t.closed = true));
 }
 
 /** How long a window may take to say that the credentials file changed (the guard reads it once its events are quiet). */
@@ -616,6 +646,7 @@ const ALL_STEPS: Record<string, fc.Arbitrary<Step>> = {
   UseStatic: window.map((w) => new UseStatic(w)),
   OpenTerminalWithStatic: window.map((w) => new OpenPinnedStatic(w)),
   ReloadWindow: window.map((w) => new Reload(w)),
+  QuitAndRestart: window.map((w) => new Quit(w)),
   AwsConfigure: fc.constant(new AwsConfigure()),
   ChangeSettings: fc.tuple(fc.constantFrom(900, 3600), fc.boolean()).map(([d, a]) => new ChangeSettings(d, a)),
   HeldRefresh: fc.tuple(fc.nat(9), fc.constantFrom(0, 50), meanwhile).map(([t, m, inner]) => new HeldRefresh(t, m, inner)),

@@ -3,6 +3,7 @@
 // fresh-credentials logic), PinnedTerminals, the role commands and VaultConnections — over the thin fake `vscode`.
 // Time is one clock for the product and the servers: Date.now is moved forward by `advance`.
 import { fake, fakeLog, type FakeTerminal } from './fakeVscode';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { DeleteAccessKeyCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import * as http from 'node:http';
@@ -90,9 +91,14 @@ export interface Window {
   followingToken: string;
   /** The pinned terminal being opened (the command does not wait for it). */
   opening: Promise<unknown>;
-  /** What survives a window reload: SecretStorage, workspace state, the global storage folder. */
+  /** What survives a window reload, and a restart: SecretStorage, workspace state, the global storage folder. */
   kept: KeptState;
+  /** The process of the window's following terminals (a shell started with the following token): a reload keeps it. */
+  terminal: ChildProcess;
+  /** Closes the window and ends its terminal's process. */
   dispose(): Promise<void>;
+  /** Closes the window only: Reload Window, which keeps the terminals' processes. */
+  close(): Promise<void>;
 }
 
 export interface KeptState {
@@ -230,8 +236,11 @@ export class World {
     return role;
   }
 
-  /** A VS Code window: its own session, role store, endpoint (own port and tokens), pinned terminals and commands. */
-  async openWindow(index: number, kept?: KeptState): Promise<Window> {
+  /**
+   * A VS Code window: its own session, role store, endpoint (own port and tokens), pinned terminals and commands,
+   * and a following terminal (`terminal`: the one from before a reload, else a new process).
+   */
+  async openWindow(index: number, kept?: KeptState, terminal?: ChildProcess): Promise<Window> {
     const session = new Session();
     const log = fakeLog(`[window ${index}]`) as never;
     const settings = () => this.settings();
@@ -284,6 +293,9 @@ export class World {
     });
     const pinned = new PinnedTerminals(host, settings, () => undefined);
     const running = await host.start();
+    const shell = terminal ?? (await startProcess());
+    // What the environment collection's terminal watcher does for a terminal started with the following token.
+    if (!terminal) await host.followedBy(shell.pid!);
     await secrets.store(`iamSwitchboard.vault.token:${this.servers.vault.url}`, this.servers.vault.rootToken);
     const vault = new VaultConnections({ secrets } as never, { session, log, settings });
     const statics = new VaultStaticCredentials(vault, session, log);
@@ -303,7 +315,12 @@ export class World {
       followingToken: running.followingToken,
       opening: Promise.resolve(),
       kept: { secrets, state, storage: context.globalStorageUri.fsPath },
+      terminal: shell,
       dispose: async () => {
+        await window.close();
+        await endProcess(shell);
+      },
+      close: async () => {
         context.subscriptions.forEach((s) => s.dispose());
         pinned.dispose();
         statics.dispose();
@@ -328,6 +345,21 @@ export class World {
       },
     });
     return window;
+  }
+
+  /** Reload Window: the window ends and starts again with its kept state; its terminals' processes keep running. */
+  async reload(window: Window): Promise<Window> {
+    await window.close();
+    return this.openWindow(window.index, window.kept, window.terminal);
+  }
+
+  /**
+   * Quit VS Code and start it again: the kept state survives, the terminals' processes end (the terminals VS Code
+   * revives are new processes, started with the environment it wrote to the workspace's state at the quit).
+   */
+  async restart(window: Window): Promise<Window> {
+    await window.dispose();
+    return this.openWindow(window.index, window.kept);
   }
 
   /** Runs a command of `window` as VS Code would (its failures are shown, not thrown). */
@@ -466,6 +498,20 @@ export class World {
 }
 
 export type { FakeTerminal };
+
+/** A process standing for a terminal's shell (running until ended, as a shell waits for input). */
+async function startProcess(): Promise<ChildProcess> {
+  const child = spawn('sleep', ['86400'], { stdio: 'ignore' });
+  await new Promise((resolve, reject) => child.once('spawn', resolve).once('error', reject));
+  return child;
+}
+
+async function endProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill();
+  await exited;
+}
 
 function get(url: string, token: string, agent?: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const headers = { Authorization: token, ...(agent && { [AGENT_HEADER]: agent }) };
