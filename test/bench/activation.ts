@@ -87,6 +87,8 @@ export async function activate(): Promise<void> {
     secrets: stub(),
     environmentVariableCollection: stub(),
     extensionPath: ROOT,
+    asAbsolutePath: (relative: string) => path.join(ROOT, relative),
+    extension: { packageJSON: { version: '0.0.0' } },
     extensionUri: stub(),
     globalStorageUri: stub(),
     logUri: stub(),
