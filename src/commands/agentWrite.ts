@@ -48,6 +48,14 @@ async function grantWrite(deps: AgentWriteCommandDeps): Promise<void> {
   // The same modal an agent's request gets (and the typed name in production): a grant is never one stray click.
   const decision = await askWrite({ agents, asked: false, reason, account, role: role.roleName, minutes: Number(minutes) });
   if (!decision.allow) return;
+  // The questions above wait for the person: after a switch meanwhile, this grant would be for a role no longer active.
+  const still = await deps.activeRole();
+  if (still?.accountId !== role.accountId || still.roleName !== role.roleName) {
+    void vscode.window.showErrorMessage(
+      'The active AWS role changed while you answered, so no write access was granted: run Grant Write Access to Agents again.',
+    );
+    return;
+  }
   for (const agent of agents) {
     try {
       const grant = deps.grants.request({

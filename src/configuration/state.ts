@@ -24,10 +24,10 @@ export interface WorkspaceState {
   /** Process ids and labels (never keys) of terminals that got AWS keys, to find them after a reload. */
   'iamSwitchboard.terminalsWithKeys': Array<{ pid: number; label: string }>;
   /**
-   * Terminals opened as a role in endpoint mode: process id, role key and label (their tokens live in
+   * Terminals opened as a role in endpoint mode: process id and start time, role key and label (their tokens live in
    * SecretStorage), so the ones VS Code reconnects after a reload get their tokens back.
    */
-  'iamSwitchboard.pinnedTerminals': Array<{ pid: number; roleKey: string; label: string }>;
+  'iamSwitchboard.pinnedTerminals': Array<{ pid: number; started?: string; roleKey: string; label: string }>;
   /** Process ids and start times of transient pinned terminals, to end them if they outlive their window. */
   'iamSwitchboard.pinnedTerminalsToEnd': Array<{ pid: number; started: string }>;
   /**

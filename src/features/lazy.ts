@@ -3,6 +3,7 @@
 // chunk of its own in dist/extension/ (esbuild.mjs), sharing with activation every module both use, so one
 // UserError and one Session exist and errors keep their class across features.
 import * as vscode from 'vscode';
+import { errorText, UserError } from '../core/userError';
 import { showError } from '../errors';
 
 /**
@@ -10,6 +11,8 @@ import { showError } from '../errors';
  * then, in one step so that no call finds a command missing, drops the stand-ins and lets `activate` register the
  * real commands (and whatever else the feature needs: providers, listeners), and runs the call with its
  * arguments. Returns a function that loads the feature without a command, for other triggers.
+ * If `activate` throws, the stand-ins come back (for the commands it did not register) and say, in one sentence,
+ * to reload the window: not tried again, as a half-done activation may have registered part of the feature.
  */
 export function lazyFeature<M>(
   context: vscode.ExtensionContext,
@@ -23,15 +26,26 @@ export function lazyFeature<M>(
     (loading ??= load().then(
       (feature) => {
         standIns.forEach((standIn) => standIn.dispose());
-        activate(feature);
+        try {
+          activate(feature);
+        } catch (error) {
+          standIns = commands.flatMap((id) => registerFree(id, standIn(id)));
+          context.subscriptions.push(...standIns);
+          throw new UserError(
+            'This IAM Switchboard feature failed to start, so its commands cannot run: reload the window (details are in the log).',
+            'FeatureFailed',
+            errorText(error),
+          );
+        }
       },
       (error: unknown) => {
         loading = undefined; // the next call tries again
         throw error;
       },
     ));
-  const standIns = commands.map((id) =>
-    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+  const standIn =
+    (id: string) =>
+    async (...args: unknown[]): Promise<unknown> => {
       try {
         await ensure();
       } catch (error) {
@@ -39,10 +53,19 @@ export function lazyFeature<M>(
         return undefined;
       }
       return vscode.commands.executeCommand(id, ...args);
-    }),
-  );
+    };
+  let standIns = commands.map((id) => vscode.commands.registerCommand(id, standIn(id)));
   context.subscriptions.push(...standIns);
   return ensure;
+}
+
+/** Registers `id` unless it is registered already (VS Code throws then): none or one disposable. */
+function registerFree(id: string, handler: (...args: unknown[]) => unknown): vscode.Disposable[] {
+  try {
+    return [vscode.commands.registerCommand(id, handler)];
+  } catch {
+    return [];
+  }
 }
 
 /**

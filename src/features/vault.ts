@@ -3,6 +3,7 @@
 // or at once, after activation, when an earlier window left leases to follow.
 import * as vscode from 'vscode';
 import { workspaceStateOf } from '../configuration/state';
+import { showError } from '../errors';
 import type { VaultDeps } from '../store/vaultConnections';
 import type { StaticKeysReader } from '../terminals/endpointHost';
 import { LazyTreeData, lazyFeature } from './lazy';
@@ -44,7 +45,10 @@ export function activateVault(context: vscode.ExtensionContext, deps: VaultDeps)
   const tree = vscode.window.createTreeView('iamSwitchboard.vault', { treeDataProvider: data, showCollapseAll: true });
   context.subscriptions.push(tree, data);
   // Leases saved by an earlier window are followed (expiry, revoke on exit) whether or not the view is shown.
-  if (workspaceStateOf(context).get('iamSwitchboard.vault.leases')?.length) void load();
+  if (workspaceStateOf(context).get('iamSwitchboard.vault.leases')?.length) {
+    // Not left unhandled: its failure is said once, in the error's own sentence (the log holds why).
+    load().catch((error: unknown) => showError(deps.log, error, 'Loading Vault to follow saved leases'));
+  }
   return {
     // A window that never loaded Vault made no lease: nothing to revoke.
     revokeLeasesOnExit: () => feature?.revokeLeasesOnExit() ?? Promise.resolve(),

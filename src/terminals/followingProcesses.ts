@@ -5,13 +5,7 @@
 // processes. Kept in workspace state: process ids and start times (against pid reuse), nothing secret.
 import type * as vscode from 'vscode';
 import { workspaceStateOf } from '../configuration/state';
-import { isRunning, processStart } from './pinnedTerminalMemory';
-
-interface FollowingProcess {
-  pid: number;
-  /** As `ps` says it; absent where it cannot be read (Windows), and then the pid alone is checked. */
-  started?: string;
-}
+import { processStart, type RunningProcess, stillRuns } from './pinnedTerminalMemory';
 
 /** More than a person keeps open; the oldest are forgotten first. */
 const MAX_REMEMBERED = 50;
@@ -34,15 +28,11 @@ export class FollowingProcesses {
     return left.length > 0;
   }
 
-  private records(): FollowingProcess[] {
+  private records(): RunningProcess[] {
     return workspaceStateOf(this.context).get('iamSwitchboard.followingTerminals') ?? [];
   }
 
-  private save(records: FollowingProcess[]): Thenable<void> {
+  private save(records: RunningProcess[]): Thenable<void> {
     return workspaceStateOf(this.context).update('iamSwitchboard.followingTerminals', records);
   }
-}
-
-async function stillRuns({ pid, started }: FollowingProcess): Promise<boolean> {
-  return started === undefined ? isRunning(pid) : (await processStart(pid)) === started;
 }

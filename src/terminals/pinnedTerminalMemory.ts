@@ -11,8 +11,7 @@ import { workspaceStateOf } from '../configuration/state';
 import type { RoleEntry } from '../core/catalog/roleCatalog';
 import type { Identity } from '../core/session';
 
-interface RememberedPinned {
-  pid: number;
+interface RememberedPinned extends RunningProcess {
   roleKey: string;
   label: string;
 }
@@ -30,9 +29,10 @@ export class PinnedTerminalMemory {
   constructor(private readonly context: vscode.ExtensionContext) {}
 
   async remember(pid: number, token: string, role: RoleEntry, label: string): Promise<void> {
+    const started = await processStart(pid);
     const others = this.records().filter((r) => r.pid !== pid);
     await this.context.secrets.store(this.secretKey(pid), token);
-    await this.save([...others, { pid, roleKey: role.key, label }].slice(-MAX_REMEMBERED));
+    await this.save([...others, { pid, started, roleKey: role.key, label }].slice(-MAX_REMEMBERED));
   }
 
   async forget(pid: number): Promise<void> {
@@ -43,11 +43,13 @@ export class PinnedTerminalMemory {
   /**
    * The remembered terminals whose process still runs and whose role the catalog still has, with their tokens.
    * The others are forgotten: a process that ended, or a role no longer there, has nothing to come back to.
+   * The same process, not just the same pid: after a Quit, VS Code has written these tokens to disk with the
+   * terminals' environments, and a reused pid must not make one valid again.
    */
   async restore(findRole: (key: string) => Promise<RoleEntry | undefined>): Promise<RestoredPinned[]> {
     const restored: RestoredPinned[] = [];
     for (const record of this.records()) {
-      const token = isRunning(record.pid) ? await this.context.secrets.get(this.secretKey(record.pid)) : undefined;
+      const token = (await stillRuns(record)) ? await this.context.secrets.get(this.secretKey(record.pid)) : undefined;
       const role = token ? await findRole(record.roleKey) : undefined;
       if (token && role) {
         restored.push({ ...record, token, role });
@@ -139,6 +141,17 @@ export function processStart(pid: number): Promise<string | undefined> {
       resolve(error ? undefined : stdout.trim() || undefined),
     );
   });
+}
+
+/** A process remembered by its pid and, where `ps` can read it, its start time (absent: Windows). */
+export interface RunningProcess {
+  pid: number;
+  started?: string;
+}
+
+/** Whether that same process still runs: same pid and same start time (a reused pid is another process). */
+export async function stillRuns({ pid, started }: RunningProcess): Promise<boolean> {
+  return started === undefined ? isRunning(pid) : (await processStart(pid)) === started;
 }
 
 /** Signal 0 only asks whether the process exists (the terminals' processes run on the extension host's machine). */

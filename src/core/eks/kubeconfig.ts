@@ -7,6 +7,7 @@
 // so `kubectl` follows every switch. A role can be pinned instead (`--role-arn`, as update-kubeconfig's
 // --assume-role-arn). Nothing secret is ever in the file. Loaded lazily (dist/kubeconfig.js): it carries a YAML
 // parser that activation must not pay for.
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -50,7 +51,7 @@ export async function writeKubeconfig(
   entry: KubeconfigEntry,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ file: string; context: string; updated: boolean }> {
-  const { file, config } = await chooseKubeconfig(entry.cluster.arn, kubeconfigPaths(env));
+  const { file, config, text } = await chooseKubeconfig(entry.cluster.arn, kubeconfigPaths(env));
   const updated = hasEntry(config, 'clusters', entry.cluster.arn);
   const context = entry.alias || entry.cluster.arn;
   insert(config, 'clusters', {
@@ -64,34 +65,45 @@ export async function writeKubeconfig(
   });
   insert(config, 'contexts', { context: { cluster: entry.cluster.arn, user: context }, name: context });
   config['current-context'] = context;
-  await writeFile(file, dump(config, { schema: CORE_SCHEMA, noRefs: true, lineWidth: -1 }));
+  await writeFile(file, text, dump(config, { schema: CORE_SCHEMA, noRefs: true, lineWidth: -1 }));
   return { file, context, updated };
 }
 
 /** As the CLI's KubeconfigSelector: the first file that already has the cluster, else the first file. */
-async function chooseKubeconfig(clusterArn: string, paths: string[]): Promise<{ file: string; config: Kubeconfig }> {
+async function chooseKubeconfig(clusterArn: string, paths: string[]): Promise<{ file: string } & ReadKubeconfig> {
   for (const file of paths.slice(1)) {
-    const config = await readKubeconfig(file).catch(() => undefined); // the CLI passes over a broken file here
-    if (config && hasEntry(config, 'clusters', clusterArn)) {
-      return { file, config };
+    const read = await readKubeconfig(file).catch(() => undefined); // the CLI passes over a broken file here
+    if (read && hasEntry(read.config, 'clusters', clusterArn)) {
+      return { file, ...read };
     }
   }
-  return { file: paths[0], config: await readKubeconfig(paths[0]) };
+  return { file: paths[0], ...(await readKubeconfig(paths[0])) };
 }
 
-async function readKubeconfig(file: string): Promise<Kubeconfig> {
-  let text: string;
+/** The parsed file and its text as read (undefined: no file), to tell whether it changed before the write. */
+interface ReadKubeconfig {
+  config: Kubeconfig;
+  text: string | undefined;
+}
+
+async function readKubeconfig(file: string): Promise<ReadKubeconfig> {
+  const text = await readText(file);
+  return { config: text === undefined ? emptyKubeconfig() : parseKubeconfig(file, text), text };
+}
+
+async function readText(file: string): Promise<string | undefined> {
   try {
-    text = await fs.readFile(file, 'utf8');
+    return await fs.readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return emptyKubeconfig();
-    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new UserError(
       `Could not read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}): check its permissions.`,
       'KubeconfigUnreadable',
     );
   }
+}
+
+function parseKubeconfig(file: string, text: string): Kubeconfig {
   let parsed: unknown;
   try {
     parsed = load(text, { schema: CORE_SCHEMA, filename: file });
@@ -141,16 +153,31 @@ function insert(config: Kubeconfig, key: string, entry: Named): void {
   config[key] = list;
 }
 
-/** Written whole under a temporary name and renamed, mode 0600: a reader never sees half a file. */
-async function writeFile(file: string, text: string): Promise<void> {
+/**
+ * Written whole under a temporary name and renamed, mode 0600: a reader never sees half a file. Refused when the
+ * file changed since it was read (`aws eks update-kubeconfig` or an editor meanwhile), rather than losing that edit.
+ */
+async function writeFile(file: string, before: string | undefined, text: string): Promise<void> {
+  if ((await readText(file)) !== before) {
+    throw new UserError(`${file} changed while the context was being added: run the command again.`, 'KubeconfigChanged');
+  }
   const target = await fs.realpath(file).catch(() => file); // a symlinked kubeconfig stays a symlink
   await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
-  const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
+  // A random name created exclusively ('wx'): two writes never share a temporary file, and one of that name that
+  // this call did not create is someone else's, never removed.
+  const temporary = `${target}.iam-switchboard-${randomBytes(8).toString('hex')}.tmp`;
+  let created = false;
   try {
-    await fs.writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
+    const handle = await fs.open(temporary, 'wx', 0o600);
+    created = true;
+    try {
+      await handle.writeFile(text);
+    } finally {
+      await handle.close();
+    }
     await fs.rename(temporary, target);
   } catch (error) {
-    await fs.rm(temporary, { force: true });
+    if (created) await fs.rm(temporary, { force: true });
     throw new UserError(
       `Could not write ${target} (${(error as NodeJS.ErrnoException).code ?? 'error'}): check its folder's permissions.`,
       'KubeconfigUnwritable',

@@ -17,6 +17,8 @@ export interface DiscoveryOptions {
   pageSize?: number;
   /** First backoff step; default 500 ms (then 1 s, 2 s, … capped at 20 s; half of each for sure, half at random). */
   backoffBaseMs?: number;
+  /** The longest wait after an error, a server's Retry-After included; default 20 s. */
+  maxBackoffMs?: number;
   /** The portal's request quota to pace to; default 20 a second, the rate organisations of hundreds of accounts run into (issue 23). */
   requestsPerSecond?: number;
   /** Attempts per request before giving up; default 8. */
@@ -120,6 +122,7 @@ async function withBackoff<T>(
 ): Promise<T> {
   const base = options.backoffBaseMs ?? 500;
   const attempts = options.maxAttempts ?? 8;
+  const capMs = options.maxBackoffMs ?? MAX_BACKOFF_MS;
   for (let attempt = 1; ; attempt++) {
     await pacer.take(signal);
     stats.requests += 1;
@@ -131,8 +134,10 @@ async function withBackoff<T>(
       const name = serviceErrorOf(error) ?? '';
       if (!RETRYABLE.has(name) || attempt >= attempts) throw error;
       stats.retries += 1;
-      const { sharedMs, ownMs } = backoff(attempt, base, MAX_BACKOFF_MS);
-      const waitMs = retryAfterOf(error) ?? sharedMs;
+      const { sharedMs, ownMs } = backoff(attempt, base, capMs);
+      // Capped: a Retry-After of an hour would pause every call, and the progress notification, for that hour.
+      // Within the cap, discovery ends, or fails after its attempts with the service's sentence.
+      const waitMs = Math.min(retryAfterOf(error) ?? sharedMs, capMs);
       // Throttling is about everyone's calls: all of them wait. A 5xx is this call's own.
       if (THROTTLING.has(name)) pacer.throttled(waitMs);
       await sleep(waitMs + ownMs, signal);

@@ -142,6 +142,27 @@ describe('kubeconfig per EKS cluster', () => {
     assert.equal(fs.readFileSync(configFile(), 'utf8'), broken);
   });
 
+  it('a file changed by another tool after it was read is left as that tool wrote it, with one sentence', async () => {
+    fs.mkdirSync(path.dirname(configFile()));
+    fs.writeFileSync(configFile(), OTHER, { mode: 0o600 });
+    const edited = OTHER.replace('current-context: kind', 'current-context: ""');
+    // Another `aws eks update-kubeconfig` (or an editor) writes the file just after this one read it.
+    const readFile = fs.promises.readFile;
+    let reads = 0;
+    fs.promises.readFile = (async (...args: Parameters<typeof readFile>) => {
+      const text = await readFile(...args);
+      if (args[0] === configFile() && ++reads === 1) fs.writeFileSync(configFile(), edited);
+      return text;
+    }) as typeof readFile;
+    try {
+      await rejectsWith(writeKubeconfig({ cluster: CLUSTER }, env()), 'KubeconfigChanged', configFile());
+    } finally {
+      fs.promises.readFile = readFile;
+    }
+    assert.equal(fs.readFileSync(configFile(), 'utf8'), edited);
+    assert.deepEqual(fs.readdirSync(path.dirname(configFile())), ['config'], 'no temporary file left');
+  });
+
   it('kubectl reads the merged file: both contexts, ours current, its exec command aws', { skip: noKubectl }, async () => {
     fs.mkdirSync(path.dirname(configFile()));
     fs.writeFileSync(configFile(), OTHER);

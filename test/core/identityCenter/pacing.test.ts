@@ -109,4 +109,21 @@ describe('discovery under the portal quota', () => {
     assert.ok(gaps.length >= 1);
     for (const gap of gaps) assert.ok(gap >= 999, `waited ${gap.toFixed(0)} ms after a 429 with Retry-After: 1`);
   });
+
+  // Without the cap this waits an hour: the test's timeout fails it instead.
+  it('waits no longer than its longest backoff when the portal sends a Retry-After of an hour', { timeout: 30_000 }, async () => {
+    demo.setQuota({ perSecond: 10, burst: 3, retryAfterSeconds: 3600 });
+    const start = demo.arrivals().length;
+    try {
+      const directory = await demoCenter.discover({ requestsPerSecond: Infinity, concurrency: 1, backoffBaseMs: 1, maxBackoffMs: 300 });
+      assert.equal(directory.accounts.length, 6);
+    } finally {
+      demo.setQuota(undefined);
+    }
+    const arrivals = demo.arrivals().slice(start);
+    const gaps = arrivals.flatMap((a, i) => (a.throttled ? [arrivals[i + 1].atMs - a.atMs] : []));
+    assert.ok(gaps.length >= 1);
+    // The pause is the cap: 300 ms shared, at most 300 ms more of the call's own jitter.
+    for (const gap of gaps) assert.ok(gap >= 299, `waited ${gap.toFixed(0)} ms, less than the cap`);
+  });
 });
