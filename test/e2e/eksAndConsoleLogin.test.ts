@@ -6,7 +6,8 @@
 //    dev-deployer, and after Clear it gets no token and says so in one sentence.
 // 2. A role profile whose source_profile is a `login_session` profile: before any sign-in, Assume says to sign in;
 //    right after the login cache appears (written as `aws login` writes it) the same window assumes the role, with no
-//    reload (aws-toolkit-vscode#8488 failed exactly there), and a terminal's AWS CLI is that role.
+//    reload (aws-toolkit-vscode#8488 failed exactly there), and a terminal's AWS CLI is that role; a later `aws login`
+//    is used at the next switch although the window still holds the earlier sign-in, which AWS has ended by then.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -133,6 +134,27 @@ scenario('a role whose source is an `aws login` session: sign in is asked for, t
   await expectIn(callerArn, /arn:aws:sts::222222222222:assumed-role\/ReadOnly\/console-alice/);
   await screenshot(page, 'console-login-role-in-terminal');
 });
+
+scenario('a new `aws login` is used at the next switch, without a reload, while the old sign-in still looks current', async () => {
+  // Away from the console role to one with long-lived source keys, so nothing active depends on the old sign-in.
+  await assumeFromTree(page, 'dev-readonly');
+  // The first console session has ended at AWS (16 minutes on; it lasts 15), while its expiry as the window cached
+  // it is still ahead: only the new cache file tells the window to read the sign-in again.
+  await advanceAwsClock(16 * 60_000);
+  try {
+    await signInAsAwsLoginDoes('111111111111', 'alice', 'eu-west-1');
+    await assumeFromTree(page, 'dev-via-console');
+    await expectIn(callerArn, /arn:aws:sts::222222222222:assumed-role\/ReadOnly\/console-alice/);
+  } finally {
+    await advanceAwsClock(-16 * 60_000);
+  }
+  await screenshot(page, 'console-login-new-sign-in');
+});
+
+async function advanceAwsClock(advanceMs: number): Promise<void> {
+  const response = await fetch(`${awsUrl}/__test/clock`, { method: 'POST', body: JSON.stringify({ advanceMs }) });
+  assert.equal(response.status, 200, 'POST /__test/clock');
+}
 
 /** Waits until the quick pick asks `placeholder`, then picks the row `row`. */
 async function pickWhenAsked(placeholder: string, row: string): Promise<void> {
