@@ -26,6 +26,7 @@ import {
   e2eEnv,
   expandTreeItem,
   launchBrowser,
+  notifications,
   openViewContainer,
   openWorkbench,
   pickQuickItem,
@@ -144,6 +145,12 @@ scenario('a new `aws login` is used at the next switch, without a reload, while 
   try {
     await signInAsAwsLoginDoes('111111111111', 'alice', 'eu-west-1');
     await assumeFromTree(page, 'dev-via-console');
+    // Using the ended sign-in says "The credentials of profile console have expired" (seen with the stamp removed).
+    assert.deepEqual(
+      (await notifications(page)).filter((text) => /expired/i.test(text)),
+      [],
+      'the ended sign-in was not used',
+    );
     await expectIn(callerArn, /arn:aws:sts::222222222222:assumed-role\/ReadOnly\/console-alice/);
   } finally {
     await advanceAwsClock(-16 * 60_000);
