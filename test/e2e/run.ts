@@ -152,6 +152,12 @@ async function runAll(
     env: {
       ...env,
       IAM_SWITCHBOARD_E2E: JSON.stringify(shared),
+      // The SDK's EKS client (Write kubeconfig for EKS Cluster…) and the `aws login` provider's Sign-In client take
+      // their endpoints from these, as any SDK client does: the local server answers both.
+      AWS_ENDPOINT_URL_EKS: servers.aws.url,
+      AWS_ENDPOINT_URL_SIGNIN: servers.aws.url,
+      // Kubeconfigs go to the demo HOME's ~/.kube/config, never to a file the person running the tests points at.
+      KUBECONFIG: undefined,
       IAM_SWITCHBOARD_SUITE_GREP: process.env.IAM_SWITCHBOARD_SUITE_GREP,
       // Every message the extension shows lands here too, for the secret scan.
       IAM_SWITCHBOARD_MESSAGES_FILE: messagesFile(root),

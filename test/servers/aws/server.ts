@@ -297,6 +297,23 @@ export async function createAwsServer(options: AwsServerOptions): Promise<AwsSer
     if (req.method === 'GET' && url.pathname === '/__test/requests') return sendJson(res, 200, stats);
     if (req.method === 'GET' && url.pathname === '/__test/trail') return sendJson(res, 200, trail);
     if (req.method === 'GET' && url.pathname === '/__test/arrivals') return requests.serve(url, res);
+    // For UI scenarios, which hold only the URL: `aws login`'s cache file for a user (as consoleLogin below), and
+    // who a key and session token are (what a stand-in EKS API server asks, as the core tests ask `identities`).
+    if (req.method === 'POST' && url.pathname === '/__test/console-login') {
+      const { account, user, region } = input as { account: string; user: string; region?: string };
+      const found = findUser(world, account, user) && identities.getUser(account, user);
+      if (!found) return sendJson(res, 404, { error: `no IAM user ${user} in ${account}` });
+      return sendJson(res, 200, signIn.login(found, region));
+    }
+    if (req.method === 'POST' && url.pathname === '/__test/caller') {
+      const { accessKeyId, sessionToken } = input as { accessKeyId: string; sessionToken?: string };
+      try {
+        const { caller } = identities.resolve(accessKeyId, sessionToken);
+        return sendJson(res, 200, { arn: caller.kind === 'session' ? caller.session.arn : caller.user.arn });
+      } catch (error) {
+        return sendJson(res, 403, { error: error instanceof AwsError ? error.code : 'unknown' });
+      }
+    }
     sendJson(res, 404, { error: `No control endpoint ${req.method} ${url.pathname}` });
   }
 
