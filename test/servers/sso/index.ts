@@ -5,7 +5,8 @@
 // POST /__test/clock {advanceMs}, POST /__test/throttle {every?, count?} ({} clears; portal requests answer 429),
 // POST /__test/deny {userCode}, POST /__test/revoke (ends every sign-in), GET /__test/issued (every secret it
 // issued: client secrets, device codes, access and refresh tokens), GET /__test/stats (request counters),
-// POST /__test/fail {type, count?} (the next `count` requests to that error's route answer with it; {} clears).
+// POST /__test/fail {type, count?} (the next `count` requests to that error's route answer with it; {} clears),
+// POST /__test/quota {perSecond, burst?, retryAfterSeconds?} (the portal's quota from now on; {} lifts it).
 // Every answer of the service's APIs carries x-amzn-RequestId, as AWS's do; page sizes above 100 are refused.
 // The authorization-code grant: GET/POST /authorize (authorizePage.ts). The portal's request quota (quota.ts) is
 // enforced when the `quota` option or setQuota asks for it (off by default, so the big-world tests run at speed).
@@ -182,6 +183,14 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
         return sendJson(res, 200, state.issuedSecrets());
       case 'GET /__test/stats':
         return sendJson(res, 200, stats);
+      case 'POST /__test/quota': {
+        const perSecond = Number(input.perSecond ?? 0);
+        quota =
+          perSecond > 0
+            ? new QuotaBucket({ perSecond, burst: optionalNumber(input.burst), retryAfterSeconds: optionalNumber(input.retryAfterSeconds) })
+            : undefined;
+        return sendJson(res, 200, { ok: true });
+      }
       case 'POST /__test/fail':
         if (input.type !== undefined && !isFailureType(input.type)) {
           return sendJson(res, 400, { error: `Unknown failure ${String(input.type)}` });
@@ -322,4 +331,9 @@ export async function startSsoServer(options: SsoServerOptions): Promise<SsoServ
       return { held, release };
     },
   };
+}
+
+/** A control's optional number: undefined when not sent. */
+function optionalNumber(value: unknown): number | undefined {
+  return value === undefined ? undefined : Number(value);
 }
