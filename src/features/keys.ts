@@ -16,11 +16,13 @@ import type { RoleSessionStore } from '../store/roleSession';
 interface KeysDeps {
   roles: RoleSessionStore;
   log: vscode.LogOutputChannel;
+  /** Whether iamSwitchboard.agents.access is sameAsMe: only then may an AI agent's command get a moved key. */
+  agentsGetMyKeys: () => boolean;
 }
 
 export function activateKeys(context: vscode.ExtensionContext, deps: KeysDeps): { keys: KeychainKeys } {
   const keys = new KeychainKeys(context);
-  const server = new KeychainServer((profile) => keys.read(profile));
+  const server = new KeychainServer((profile) => keys.read(profile), deps.agentsGetMyKeys);
   deps.roles.readKeychainWith((profile) => keys.read(profile));
   let serving: Promise<{ helperPath: string; folder: string }> | undefined;
   const serve = () => {

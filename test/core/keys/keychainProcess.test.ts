@@ -15,7 +15,13 @@ import { buildCatalog } from '../../../src/core/catalog/roleCatalog';
 import { commandLine, helperCommand } from '../../../src/core/endpoint/terminalProfile';
 import type { AccessKey } from '../../../src/core/keys/accessKey';
 import { planKeyMove } from '../../../src/core/keys/credentialsFile';
-import { KeychainServer, keychainArguments, noWindowMessage, notInKeychainMessage } from '../../../src/core/keys/keychainSocket';
+import {
+  AGENT_REFUSED_MESSAGE,
+  KeychainServer,
+  keychainArguments,
+  noWindowMessage,
+  notInKeychainMessage,
+} from '../../../src/core/keys/keychainSocket';
 import { assumeRole } from '../../../src/core/sts/assumeRole';
 import { type AwsServer, startAwsServer } from '../../servers/aws';
 
@@ -65,9 +71,9 @@ interface Outcome {
   stderr: string;
 }
 
-async function outcome(file: string, args: string[]): Promise<Outcome> {
+async function outcome(file: string, args: string[], environment = env): Promise<Outcome> {
   try {
-    const { stdout, stderr } = await run(file, args, { env, timeout: 60_000 });
+    const { stdout, stderr } = await run(file, args, { env: environment, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -181,6 +187,33 @@ describe('a key moved into the keychain', () => {
     } finally {
       await window.start([folder]);
       await other.stop();
+    }
+  });
+
+  it("gives an AI agent's command no long-lived key, unless agents may act as the person", async () => {
+    const helper = (extra: Record<string, string>) =>
+      outcome(process.execPath, [HELPER, ...keychainArguments('default', folder)], { ...env, ...extra });
+    const agent = await helper({ CLAUDECODE: '1' });
+    assert.notEqual(agent.code, 0);
+    assert.equal(agent.stderr.trim(), AGENT_REFUSED_MESSAGE);
+    assert.equal(agent.stdout, '');
+    const person = await helper({});
+    assert.equal(person.code, 0, person.stderr);
+    assert.equal(JSON.parse(person.stdout).AccessKeyId, ALICE_ID);
+    // iamSwitchboard.agents.access = sameAsMe: the agent has what the person has, as at the endpoint.
+    const sameAsMe = new KeychainServer(
+      (profile) => keychain.read(profile),
+      () => true,
+    );
+    await sameAsMe.start([folder]);
+    await window.stop();
+    try {
+      const allowed = await helper({ CLAUDECODE: '1' });
+      assert.equal(allowed.code, 0, allowed.stderr);
+      assert.equal(JSON.parse(allowed.stdout).AccessKeyId, ALICE_ID);
+    } finally {
+      await window.start([folder]);
+      await sameAsMe.stop();
     }
   });
 
