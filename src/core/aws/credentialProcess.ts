@@ -19,7 +19,7 @@ interface ProcessOptions {
 }
 
 /** The profile's credential_process command, read from the files at call time so it never sits in an AwsProfile. */
-async function credentialProcessCommand(profile: string, files: AwsConfigFiles): Promise<string | undefined> {
+export async function credentialProcessCommand(profile: string, files: AwsConfigFiles): Promise<string | undefined> {
   const ini = await import('./iniLoader');
   const { configFile, credentialsFile } = await ini.loadSharedConfigFiles({
     configFilepath: files.configPath,

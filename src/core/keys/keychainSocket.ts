@@ -6,6 +6,7 @@ import * as fs from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { AGENT_HEADER, agentOfHeader } from '../agents/markers';
 import { newSocketPath } from '../endpoint/externalSockets';
+import { commandLine } from '../endpoint/terminalProfile';
 import type { AccessKey } from './accessKey';
 import { UserError } from '../userError';
 
@@ -17,6 +18,18 @@ export const KEYCHAIN_FOLDER_ARGUMENT = '--keychain-folder';
 /** The credential_process program's arguments for a profile whose key is in the keychain. */
 export function keychainArguments(profile: string, folder: string): string[] {
   return [KEYCHAIN_PROFILE_ARGUMENT, profile, KEYCHAIN_FOLDER_ARGUMENT, folder];
+}
+
+/**
+ * Whether a credential_process line is the keychain helper's for `profile` (as keychainArguments wrote it): only
+ * then does the keychain's key stand for that profile; a line the person changed since decides by itself.
+ */
+export function namesKeychainProfile(command: string, profile: string): boolean {
+  try {
+    return `${command} `.includes(` ${KEYCHAIN_PROFILE_ARGUMENT} ${commandLine([profile])} `);
+  } catch {
+    return false;
+  }
 }
 
 /** The path of a profile's key on a window's socket. */

@@ -175,6 +175,37 @@ describe('a key moved into the keychain', () => {
     assert.match(identity.arn ?? '', /^arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
   });
 
+  it("is not used once the profile's credential_process line is no longer the keychain helper's for it", async () => {
+    // The person pointed [default] at another program since: its key decides, as for the CLI; the keychain still
+    // holds a key for 'default' (here one AWS does not know, so using it would fail).
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-keychain-other-'));
+    const program = path.join(elsewhere, 'other.js');
+    fs.writeFileSync(
+      program,
+      `console.log(JSON.stringify({ Version: 1, AccessKeyId: '${ALICE_ID}', SecretAccessKey: '${ALICE_SECRET}' }));\n`,
+    );
+    const configPath = path.join(elsewhere, 'config');
+    const credentialsPath = path.join(elsewhere, 'credentials');
+    fs.copyFileSync(path.join(home, '.aws/config'), configPath);
+    fs.writeFileSync(credentialsPath, `[default]\ncredential_process = ${commandLine([process.execPath, program])}\n`);
+    const config = await loadAwsConfig({ configPath, credentialsPath });
+    const role = buildCatalog({ profiles: config.profiles }).roles.find((r) => r.label === 'dev-readonly')!;
+    const asked: string[] = [];
+    const identity = await assumeRole(role, {
+      config,
+      endpoint: aws.url,
+      region: 'eu-west-1',
+      timeoutMs: 5000,
+      env,
+      keychainKey: async (profile) => {
+        asked.push(profile);
+        return { accessKeyId: 'AKIASTALEKEYCHAIN001', secretAccessKey: 'staleKeychainSecret00000000000000000001' };
+      },
+    });
+    assert.deepEqual(asked, []);
+    assert.match(identity.arn ?? '', /^arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
+  });
+
   it('is served by another open window when the one that moved it closes', { skip: noCli }, async () => {
     const other = new KeychainServer((profile) => keychain.read(profile));
     await other.start([folder]);
