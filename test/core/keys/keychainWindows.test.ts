@@ -1,0 +1,99 @@
+// Moved keys across the windows of one VS Code, in plain Node with the thin fake `vscode`: every window shares one
+// SecretStorage, whose change event fires in each of them (as VS Code's does). A key rotated in one window is
+// forgotten in the others.
+import { fake, fakeLog } from '../model/fakeVscode';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+import type * as vscode from 'vscode';
+import type { AccessKey } from '../../../src/core/keys/accessKey';
+import { activateKeys } from '../../../src/features/keys';
+import { KeychainKeys } from '../../../src/store/keychainKeys';
+import type { RoleSessionStore } from '../../../src/store/roleSession';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+const KEY: AccessKey = { accessKeyId: 'AKIAWINDOWS000000001', secretAccessKey: 'windowsSecret000000000000000000000000001' };
+
+/** VS Code's SecretStorage and global state, shared by its windows; each window hears every secret's change. */
+class SharedStorage {
+  readonly secrets = new Map<string, string>();
+  readonly state = new Map<string, unknown>();
+  private readonly windows: Array<(key: string) => void> = [];
+
+  /** One window's ExtensionContext on this storage. */
+  window(storage: string): vscode.ExtensionContext {
+    const listeners: Array<(e: { key: string }) => void> = [];
+    this.windows.push((key) => [...listeners].forEach((l) => l({ key })));
+    const changed = (key: string) => this.windows.forEach((tell) => tell(key));
+    return {
+      subscriptions: [],
+      secrets: {
+        get: async (key: string) => this.secrets.get(key),
+        store: async (key: string, value: string) => void (this.secrets.set(key, value), changed(key)),
+        delete: async (key: string) => void (this.secrets.delete(key), changed(key)),
+        onDidChange: (listener: (e: { key: string }) => void) => {
+          listeners.push(listener);
+          return { dispose: () => listeners.splice(listeners.indexOf(listener), 1) };
+        },
+      },
+      globalState: {
+        get: (key: string) => this.state.get(key),
+        update: async (key: string, value: unknown) => void this.state.set(key, value),
+        keys: () => [...this.state.keys()],
+      },
+      globalStorageUri: { fsPath: storage },
+      asAbsolutePath: (relative: string) => path.join(ROOT, relative),
+    } as unknown as vscode.ExtensionContext;
+  }
+}
+
+let dir: string;
+const contexts: vscode.ExtensionContext[] = [];
+const savedRuntime = process.env.XDG_RUNTIME_DIR;
+
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-windows-'));
+  // The windows' sockets go in $XDG_RUNTIME_DIR/iam-switchboard: the test's own folder.
+  process.env.XDG_RUNTIME_DIR = path.join(dir, 'run');
+  fs.mkdirSync(process.env.XDG_RUNTIME_DIR, { mode: 0o700 });
+});
+afterEach(async () => {
+  for (const context of contexts.splice(0)) {
+    for (const item of context.subscriptions.splice(0)) await item.dispose();
+  }
+  fake.commands.clear();
+});
+after(() => {
+  if (savedRuntime === undefined) delete process.env.XDG_RUNTIME_DIR;
+  else process.env.XDG_RUNTIME_DIR = savedRuntime;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A window with the keys feature activated: what its role store was told to forget. */
+function activateWindow(storage: SharedStorage): { forgotten: string[] } {
+  const context = storage.window(path.join(dir, 'storage'));
+  contexts.push(context);
+  const forgotten: string[] = [];
+  const roles = { readKeychainWith: () => undefined, cache: { forget: (key: string) => forgotten.push(key) } };
+  activateKeys(context, {
+    roles: roles as unknown as RoleSessionStore,
+    log: fakeLog('keys') as unknown as vscode.LogOutputChannel,
+    agentsGetMyKeys: () => false,
+  });
+  return { forgotten };
+}
+
+describe('moved keys across windows', () => {
+  test('a key rotated in another window is forgotten in this one, other secrets are not its business', async () => {
+    const storage = new SharedStorage();
+    const b = activateWindow(storage);
+    const a = new KeychainKeys(storage.window(path.join(dir, 'storage')));
+    await a.replace('dev', KEY);
+    assert.deepEqual(b.forgotten, ['profile:dev']);
+    await storage.window(path.join(dir, 'storage')).secrets.store('iamSwitchboard.vault.token', 'x');
+    assert.deepEqual(b.forgotten, ['profile:dev']);
+    a.dispose();
+  });
+});
