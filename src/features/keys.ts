@@ -1,7 +1,7 @@
 // Long-lived keys in the keychain (issue 23), wired in one place: the keys in SecretStorage, this window's keychain
 // socket for the credential_process lines of the moved profiles, the role assumption reading them from the
 // keychain, and the command that moves them. Nothing is read or started at activation: the socket starts right
-// after it, and only once a key was moved.
+// after it, and only once a key was moved (in this window or another).
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -26,21 +26,43 @@ export function activateKeys(context: vscode.ExtensionContext, deps: KeysDeps): 
   deps.roles.readKeychainWith((profile) => keys.read(profile));
   let serving: Promise<{ helperPath: string; folder: string }> | undefined;
   const serve = () => {
-    serving ??= startServing(context, server, keys.moved?.folder).catch((error: unknown) => {
-      serving = undefined;
-      throw error;
-    });
+    serving ??= startServing(context, server, keys.moved?.folder).then(
+      (place) => (deps.log.info(`This window serves moved access keys to other tools from ${place.folder}.`), place),
+      (error: unknown) => {
+        serving = undefined;
+        throw error;
+      },
+    );
     return serving;
   };
+  let closed = false;
+  const serveInBackground = () =>
+    closed || void serve().catch((error: unknown) => deps.log.error(`The keychain socket did not start: ${errorText(error)}`));
   context.subscriptions.push(
     keys,
     // A rotated or moved key: the source credentials resolved from the old one are stale.
     keys.onDidChange((profile) => deps.roles.cache.forget(`profile:${profile}`)),
-    { dispose: () => void server.stop() },
+    // A key moved in another window (SecretStorage tells every window): this one serves it too, so tools keep
+    // working after that window closes.
+    keys.onDidChange(
+      (profile) =>
+        void keys.read(profile).then(
+          (key) => key && serveInBackground(),
+          () => undefined,
+        ),
+    ),
+    {
+      // A socket still starting is stopped once it listens: a closed window leaves none behind.
+      dispose: async () => {
+        closed = true;
+        await serving?.catch(() => undefined);
+        await server.stop();
+      },
+    },
   );
   registerMoveKeys(context, { keys, log: deps.log, serve });
   if (keys.moved?.profiles.length) {
-    setTimeout(() => serve().catch((error: unknown) => deps.log.error(`The keychain socket did not start: ${errorText(error)}`)), 0);
+    setTimeout(serveInBackground, 0);
   }
   return { keys };
 }

@@ -1,14 +1,17 @@
 // Moved keys across the windows of one VS Code, in plain Node with the thin fake `vscode`: every window shares one
 // SecretStorage, whose change event fires in each of them (as VS Code's does). A key rotated in one window is
-// forgotten in the others.
+// forgotten in the others; a window open before another moved a key serves it to tools (the real helper) too.
 import { fake, fakeLog } from '../model/fakeVscode';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFile } from 'node:child_process';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import type * as vscode from 'vscode';
 import type { AccessKey } from '../../../src/core/keys/accessKey';
+import { keychainArguments } from '../../../src/core/keys/keychainSocket';
 import { activateKeys } from '../../../src/features/keys';
 import { KeychainKeys } from '../../../src/store/keychainKeys';
 import type { RoleSessionStore } from '../../../src/store/roleSession';
@@ -71,18 +74,25 @@ after(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A window with the keys feature activated: what its role store was told to forget. */
-function activateWindow(storage: SharedStorage): { forgotten: string[] } {
+/** A window with the keys feature activated: what its role store was told to forget, and when it serves keys. */
+function activateWindow(storage: SharedStorage): { forgotten: string[]; serving: Promise<string> } {
   const context = storage.window(path.join(dir, 'storage'));
   contexts.push(context);
   const forgotten: string[] = [];
+  const log = fakeLog('keys');
+  const serving = new Promise<string>((resolve) => {
+    log.info = (text: string) => {
+      const folder = /serves moved access keys to other tools from (.+)\.$/.exec(text)?.[1];
+      if (folder) resolve(folder);
+    };
+  });
   const roles = { readKeychainWith: () => undefined, cache: { forget: (key: string) => forgotten.push(key) } };
   activateKeys(context, {
     roles: roles as unknown as RoleSessionStore,
-    log: fakeLog('keys') as unknown as vscode.LogOutputChannel,
+    log: log as unknown as vscode.LogOutputChannel,
     agentsGetMyKeys: () => false,
   });
-  return { forgotten };
+  return { forgotten, serving };
 }
 
 describe('moved keys across windows', () => {
@@ -96,4 +106,23 @@ describe('moved keys across windows', () => {
     assert.deepEqual(b.forgotten, ['profile:dev']);
     a.dispose();
   });
+
+  test(
+    'a window open before another moved a key serves it to tools, so they keep working when that one closes',
+    { timeout: 20_000 },
+    async () => {
+      const storage = new SharedStorage();
+      const b = activateWindow(storage);
+      // Window A moves the key (it goes into the shared keychain), then closes: it serves nothing any more.
+      const a = new KeychainKeys(storage.window(path.join(dir, 'storage')));
+      await a.replace('dev', KEY);
+      a.dispose();
+      const folder = await b.serving;
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        path.join(ROOT, 'dist/credentialHelper.js'),
+        ...keychainArguments('dev', folder),
+      ]);
+      assert.equal(JSON.parse(stdout).AccessKeyId, KEY.accessKeyId);
+    },
+  );
 });
