@@ -7,8 +7,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import { registerMoveKeys } from '../commands/moveKeys';
-import { socketFolders } from '../core/endpoint/externalSockets';
-import { KeychainServer } from '../core/keys/keychainSocket';
+import { socketFolder, socketFolders } from '../core/endpoint/externalSockets';
+import { KEYCHAIN_SOCKET_PREFIX, KeychainServer } from '../core/keys/keychainSocket';
 import { errorText } from '../core/userError';
 import { KeychainKeys } from '../store/keychainKeys';
 import type { RoleSessionStore } from '../store/roleSession';
@@ -60,7 +60,12 @@ export function activateKeys(context: vscode.ExtensionContext, deps: KeysDeps): 
       },
     },
   );
-  registerMoveKeys(context, { keys, log: deps.log, serve });
+  // Where serve() will put the helper and the socket, known without starting either (before the person agrees).
+  const place = () => ({
+    helperPath: helperPathOf(context),
+    folder: keys.moved?.folder ?? socketFolder(socketFolders(context.globalStorageUri.fsPath), KEYCHAIN_SOCKET_PREFIX),
+  });
+  registerMoveKeys(context, { keys, log: deps.log, place, serve });
   if (keys.moved?.profiles.length) {
     setTimeout(serveInBackground, 0);
   }
@@ -77,7 +82,7 @@ async function startServing(
   folder: string | undefined,
 ): Promise<{ helperPath: string; folder: string }> {
   const storage = context.globalStorageUri.fsPath;
-  const helperPath = path.join(storage, 'keychainHelper.js');
+  const helperPath = helperPathOf(context);
   const shipped = await fs.readFile(context.asAbsolutePath('dist/credentialHelper.js'));
   const current = await fs.readFile(helperPath).catch(() => undefined);
   if (!current || digest(current) !== digest(shipped)) {
@@ -90,4 +95,5 @@ async function startServing(
   return { helperPath, folder: path.dirname(socket) };
 }
 
+const helperPathOf = (context: vscode.ExtensionContext) => path.join(context.globalStorageUri.fsPath, 'keychainHelper.js');
 const digest = (data: Buffer) => createHash('sha256').update(data).digest('hex');

@@ -75,8 +75,8 @@ after(() => {
 });
 
 /** A window with the keys feature activated: what its role store was told to forget, and when it serves keys. */
-function activateWindow(storage: SharedStorage): { forgotten: string[]; serving: Promise<string> } {
-  const context = storage.window(path.join(dir, 'storage'));
+function activateWindow(storage: SharedStorage, folder = path.join(dir, 'storage')): { forgotten: string[]; serving: Promise<string> } {
+  const context = storage.window(folder);
   contexts.push(context);
   const forgotten: string[] = [];
   const log = fakeLog('keys');
@@ -125,4 +125,26 @@ describe('moved keys across windows', () => {
       assert.equal(JSON.parse(stdout).AccessKeyId, KEY.accessKeyId);
     },
   );
+
+  test('Move Access Keys copies no helper and starts no socket when the person cancels', async () => {
+    const credentials = path.join(dir, 'credentials');
+    const text = `[dev]\naws_access_key_id = ${KEY.accessKeyId}\naws_secret_access_key = ${KEY.secretAccessKey}\n`;
+    fs.writeFileSync(credentials, text, { mode: 0o600 });
+    const saved = process.env.AWS_SHARED_CREDENTIALS_FILE;
+    process.env.AWS_SHARED_CREDENTIALS_FILE = credentials;
+    try {
+      activateWindow(new SharedStorage(), path.join(dir, 'cancelled'));
+      fake.said.length = 0;
+      // The fake person answers the modal with Cancel.
+      await fake.commands.get('iamSwitchboard.moveKeysToKeychain')!({ profile: 'dev' });
+      assert.ok(fake.said.includes("Move the access keys of 'dev' to VS Code's keychain?"), fake.said.join('\n'));
+    } finally {
+      if (saved === undefined) delete process.env.AWS_SHARED_CREDENTIALS_FILE;
+      else process.env.AWS_SHARED_CREDENTIALS_FILE = saved;
+    }
+    assert.equal(fs.existsSync(path.join(dir, 'cancelled', 'keychainHelper.js')), false, 'no helper copied');
+    const sockets = path.join(dir, 'run', 'iam-switchboard');
+    assert.deepEqual(fs.existsSync(sockets) ? fs.readdirSync(sockets) : [], [], 'no socket started');
+    assert.equal(fs.readFileSync(credentials, 'utf8'), text);
+  });
 });
