@@ -24,6 +24,8 @@ export async function credentialProcessCommand(profile: string, files: AwsConfig
   const { configFile, credentialsFile } = await ini.loadSharedConfigFiles({
     configFilepath: files.configPath,
     filepath: files.credentialsPath,
+    // Fresh: the SDK's file cache would keep the file as it was before a key moved into (or out of) the keychain.
+    ignoreCache: true,
   });
   return credentialsFile[profile]?.credential_process ?? configFile[profile]?.credential_process;
 }
