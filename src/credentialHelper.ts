@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { AGENT_HEADER, agentOf } from './core/agents/markers';
 import {
+  AGENT_REFUSED_MESSAGE,
   KEYCHAIN_FOLDER_ARGUMENT,
   KEYCHAIN_PROFILE_ARGUMENT,
   KEYCHAIN_SOCKET_PREFIX,
@@ -147,10 +148,15 @@ function argument(name: string): string | undefined {
   return at >= 0 ? (process.argv[at + 1] ?? '') : undefined;
 }
 
-/** One window's answer for the profile's key, or undefined when that window is gone (a socket left behind). */
+/**
+ * One window's answer for the profile's key, or undefined when that window is gone (a socket left behind). An agent's
+ * process says which agent it is, as for the endpoint: the window refuses it the person's long-lived key.
+ */
 function askWindow(socket: string, profile: string): Promise<{ status: number; body: string } | undefined> {
+  const agent = agentOf(process.env);
+  const headers = agent === undefined ? {} : { [AGENT_HEADER]: agent };
   return new Promise((resolve) => {
-    const req = http.get({ socketPath: socket, path: keyPath(profile), timeout: 10_000 }, (res) => {
+    const req = http.get({ socketPath: socket, path: keyPath(profile), headers, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
@@ -193,6 +199,9 @@ async function keychainKey(profile: string, folder: string): Promise<void> {
     if (answer.status === 200 && typeof body.AccessKeyId === 'string' && typeof body.SecretAccessKey === 'string') {
       process.stdout.write(`${JSON.stringify({ Version: 1, AccessKeyId: body.AccessKeyId, SecretAccessKey: body.SecretAccessKey })}\n`);
       return;
+    }
+    if (answer.status === 403) {
+      fail(AGENT_REFUSED_MESSAGE);
     }
   }
   fail(answered ? notInKeychainMessage(profile) : noWindowMessage(profile));

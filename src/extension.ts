@@ -175,7 +175,7 @@ export function activate(context: vscode.ExtensionContext): { session: Session; 
   vault = activateVault(context, { session, log, settings });
   endpoint.readStaticKeysWith(vault.readStaticKeys);
   // The keychain forgets what was resolved from a replaced key itself (features/keys.ts), moved or rotated.
-  const { keys } = activateKeys(context, { roles, log });
+  const { keys } = activateKeys(context, { roles, log, agentsGetMyKeys: () => (agents ??= settings().agents).access === 'sameAsMe' });
   activateKeyRotation(context, { catalog, tree, settings, log, holder: keys });
   lazyFeature(
     context,

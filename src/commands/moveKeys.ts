@@ -15,6 +15,8 @@ import type { SourceNode } from '../treeViews/roleTree';
 export interface MoveKeysDeps {
   keys: KeychainKeys;
   log: vscode.LogOutputChannel;
+  /** The helper's path and the sockets' folder that serve() uses, found without copying or starting anything. */
+  place(): { helperPath: string; folder: string };
   /** Starts this window's keychain socket (and its helper copy); the helper's path and the sockets' folder. */
   serve(): Promise<{ helperPath: string; folder: string }>;
 }
@@ -66,7 +68,7 @@ async function moveKeys(deps: MoveKeysDeps, only: string | undefined): Promise<v
     env: process.env,
     passwordStore: await readPasswordStore(vscode.env.appRoot),
   });
-  const { helperPath, folder } = await deps.serve();
+  const { helperPath, folder } = deps.place();
   const helper = helperCommand({ execPath: process.execPath, helperPath, electron: !!process.versions.electron });
   const plan = planKeyMove(text, profiles, (profile) => commandLine([...helper, ...keychainArguments(profile, folder)]), file);
   const names = profiles.map((p) => `'${p}'`).join(', ');
@@ -84,6 +86,14 @@ async function moveKeys(deps: MoveKeysDeps, only: string | undefined): Promise<v
     move,
   );
   if (answer !== move) return;
+  // Only now, after the person's yes: the helper copied and this window's socket started, where the lines say.
+  const served = await deps.serve();
+  if (served.helperPath !== helperPath || served.folder !== folder) {
+    throw new UserError(
+      `This window serves keys from ${served.folder}, not the folder the change named: nothing was changed; run Move Access Keys to the Keychain again.`,
+      'KeychainPlaceChanged',
+    );
+  }
   for (const { profile, key } of plan.moved) {
     await deps.keys.replace(profile, key);
   }

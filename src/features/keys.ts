@@ -1,14 +1,14 @@
 // Long-lived keys in the keychain (issue 23), wired in one place: the keys in SecretStorage, this window's keychain
 // socket for the credential_process lines of the moved profiles, the role assumption reading them from the
 // keychain, and the command that moves them. Nothing is read or started at activation: the socket starts right
-// after it, and only once a key was moved.
+// after it, and only once a key was moved (in this window or another).
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import { registerMoveKeys } from '../commands/moveKeys';
-import { socketFolders } from '../core/endpoint/externalSockets';
-import { KeychainServer } from '../core/keys/keychainSocket';
+import { socketFolder, socketFolders } from '../core/endpoint/externalSockets';
+import { KEYCHAIN_SOCKET_PREFIX, KeychainServer } from '../core/keys/keychainSocket';
 import { errorText } from '../core/userError';
 import { KeychainKeys } from '../store/keychainKeys';
 import type { RoleSessionStore } from '../store/roleSession';
@@ -16,29 +16,58 @@ import type { RoleSessionStore } from '../store/roleSession';
 interface KeysDeps {
   roles: RoleSessionStore;
   log: vscode.LogOutputChannel;
+  /** Whether iamSwitchboard.agents.access is sameAsMe: only then may an AI agent's command get a moved key. */
+  agentsGetMyKeys: () => boolean;
 }
 
 export function activateKeys(context: vscode.ExtensionContext, deps: KeysDeps): { keys: KeychainKeys } {
   const keys = new KeychainKeys(context);
-  const server = new KeychainServer((profile) => keys.read(profile));
+  const server = new KeychainServer((profile) => keys.read(profile), deps.agentsGetMyKeys);
   deps.roles.readKeychainWith((profile) => keys.read(profile));
   let serving: Promise<{ helperPath: string; folder: string }> | undefined;
   const serve = () => {
-    serving ??= startServing(context, server, keys.moved?.folder).catch((error: unknown) => {
-      serving = undefined;
-      throw error;
-    });
+    serving ??= startServing(context, server, keys.moved?.folder).then(
+      (place) => (deps.log.info(`This window serves moved access keys to other tools from ${place.folder}.`), place),
+      (error: unknown) => {
+        serving = undefined;
+        throw error;
+      },
+    );
     return serving;
   };
+  let closed = false;
+  const serveInBackground = () =>
+    closed || void serve().catch((error: unknown) => deps.log.error(`The keychain socket did not start: ${errorText(error)}`));
   context.subscriptions.push(
     keys,
     // A rotated or moved key: the source credentials resolved from the old one are stale.
     keys.onDidChange((profile) => deps.roles.cache.forget(`profile:${profile}`)),
-    { dispose: () => void server.stop() },
+    // A key moved in another window (SecretStorage tells every window): this one serves it too, so tools keep
+    // working after that window closes.
+    keys.onDidChange(
+      (profile) =>
+        void keys.read(profile).then(
+          (key) => key && serveInBackground(),
+          () => undefined,
+        ),
+    ),
+    {
+      // A socket still starting is stopped once it listens: a closed window leaves none behind.
+      dispose: async () => {
+        closed = true;
+        await serving?.catch(() => undefined);
+        await server.stop();
+      },
+    },
   );
-  registerMoveKeys(context, { keys, log: deps.log, serve });
+  // Where serve() will put the helper and the socket, known without starting either (before the person agrees).
+  const place = () => ({
+    helperPath: helperPathOf(context),
+    folder: keys.moved?.folder ?? socketFolder(socketFolders(context.globalStorageUri.fsPath), KEYCHAIN_SOCKET_PREFIX),
+  });
+  registerMoveKeys(context, { keys, log: deps.log, place, serve });
   if (keys.moved?.profiles.length) {
-    setTimeout(() => serve().catch((error: unknown) => deps.log.error(`The keychain socket did not start: ${errorText(error)}`)), 0);
+    setTimeout(serveInBackground, 0);
   }
   return { keys };
 }
@@ -53,7 +82,7 @@ async function startServing(
   folder: string | undefined,
 ): Promise<{ helperPath: string; folder: string }> {
   const storage = context.globalStorageUri.fsPath;
-  const helperPath = path.join(storage, 'keychainHelper.js');
+  const helperPath = helperPathOf(context);
   const shipped = await fs.readFile(context.asAbsolutePath('dist/credentialHelper.js'));
   const current = await fs.readFile(helperPath).catch(() => undefined);
   if (!current || digest(current) !== digest(shipped)) {
@@ -66,4 +95,5 @@ async function startServing(
   return { helperPath, folder: path.dirname(socket) };
 }
 
+const helperPathOf = (context: vscode.ExtensionContext) => path.join(context.globalStorageUri.fsPath, 'keychainHelper.js');
 const digest = (data: Buffer) => createHash('sha256').update(data).digest('hex');

@@ -5,16 +5,23 @@ import { globalStateOf } from '../configuration/state';
 import type { AccessKey, KeyHolder } from '../core/keys/accessKey';
 import { UserError } from '../core/userError';
 
-const secretName = (profile: string) => `iamSwitchboard.accessKey:${profile}`;
+const SECRET_PREFIX = 'iamSwitchboard.accessKey:';
+const secretName = (profile: string) => `${SECRET_PREFIX}${profile}`;
 
 export class KeychainKeys implements KeyHolder, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<string>();
   /** A profile's key was stored or removed: whatever was resolved from the old one is stale. */
   readonly onDidChange = this.changed.event;
   private readonly state;
+  private readonly watching: vscode.Disposable;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.state = globalStateOf(context);
+    // SecretStorage tells every window of this VS Code: a key rotated, moved or moved back in another window makes
+    // this window's source credentials from the old key stale too.
+    this.watching = context.secrets.onDidChange(({ key }) => {
+      if (key.startsWith(SECRET_PREFIX)) this.changed.fire(key.slice(SECRET_PREFIX.length));
+    });
   }
 
   async read(profile: string): Promise<AccessKey | undefined> {
@@ -68,6 +75,7 @@ export class KeychainKeys implements KeyHolder, vscode.Disposable {
   }
 
   dispose(): void {
+    this.watching.dispose();
     this.changed.dispose();
   }
 }

@@ -19,11 +19,13 @@ interface ProcessOptions {
 }
 
 /** The profile's credential_process command, read from the files at call time so it never sits in an AwsProfile. */
-async function credentialProcessCommand(profile: string, files: AwsConfigFiles): Promise<string | undefined> {
+export async function credentialProcessCommand(profile: string, files: AwsConfigFiles): Promise<string | undefined> {
   const ini = await import('./iniLoader');
   const { configFile, credentialsFile } = await ini.loadSharedConfigFiles({
     configFilepath: files.configPath,
     filepath: files.credentialsPath,
+    // Fresh: the SDK's file cache would keep the file as it was before a key moved into (or out of) the keychain.
+    ignoreCache: true,
   });
   return credentialsFile[profile]?.credential_process ?? configFile[profile]?.credential_process;
 }

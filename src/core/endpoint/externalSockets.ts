@@ -23,6 +23,16 @@ export function socketFolders(storage: string, env: NodeJS.ProcessEnv = process.
   return [...runtime, path.join(storage, 'external-sockets'), path.join(os.tmpdir(), `iam-switchboard-${uid}`)];
 }
 
+/** The folder newSocketPath puts the tool `name`'s socket in, found without making anything. */
+export function socketFolder(folders: string[], name: string): string {
+  const file = `${socketName(name)}-${'0'.repeat(12)}.sock`;
+  const folder = folders.find((candidate) => Buffer.byteLength(path.join(candidate, file)) <= MAX_SOCKET_PATH);
+  if (!folder) {
+    throw new UserError('Every folder for the tool socket has too long a path: set XDG_RUNTIME_DIR to a short one.', 'SocketPathTooLong');
+  }
+  return folder;
+}
+
 /** A new socket path for the tool `name`, in the first folder whose path fits, that folder made ours and 0700. */
 export async function newSocketPath(folders: string[], name: string, platform: NodeJS.Platform = process.platform): Promise<string> {
   if (platform === 'win32') {
@@ -31,11 +41,8 @@ export async function newSocketPath(folders: string[], name: string, platform: N
       'NoUnixSockets',
     );
   }
+  const folder = socketFolder(folders, name);
   const file = `${socketName(name)}-${randomBytes(6).toString('hex')}.sock`;
-  const folder = folders.find((candidate) => Buffer.byteLength(path.join(candidate, file)) <= MAX_SOCKET_PATH);
-  if (!folder) {
-    throw new UserError('Every folder for the tool socket has too long a path: set XDG_RUNTIME_DIR to a short one.', 'SocketPathTooLong');
-  }
   await fs.mkdir(folder, { recursive: true, mode: 0o700 });
   const stat = await fs.lstat(folder);
   // A folder someone else made (the shared temporary folder) is not ours to trust.

@@ -4,7 +4,9 @@
 // the profile and the folder, so any open window serves it; when none is open, the helper says so.
 import * as fs from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { AGENT_HEADER, agentOfHeader } from '../agents/markers';
 import { newSocketPath } from '../endpoint/externalSockets';
+import { commandLine } from '../endpoint/terminalProfile';
 import type { AccessKey } from './accessKey';
 import { UserError } from '../userError';
 
@@ -18,6 +20,18 @@ export function keychainArguments(profile: string, folder: string): string[] {
   return [KEYCHAIN_PROFILE_ARGUMENT, profile, KEYCHAIN_FOLDER_ARGUMENT, folder];
 }
 
+/**
+ * Whether a credential_process line is the keychain helper's for `profile` (as keychainArguments wrote it): only
+ * then does the keychain's key stand for that profile; a line the person changed since decides by itself.
+ */
+export function namesKeychainProfile(command: string, profile: string): boolean {
+  try {
+    return `${command} `.includes(` ${KEYCHAIN_PROFILE_ARGUMENT} ${commandLine([profile])} `);
+  } catch {
+    return false;
+  }
+}
+
 /** The path of a profile's key on a window's socket. */
 export function keyPath(profile: string): string {
   return `/keys/${encodeURIComponent(profile)}`;
@@ -28,7 +42,14 @@ export class KeychainServer {
   private server: Server | undefined;
   private socket: string | undefined;
 
-  constructor(private readonly read: (profile: string) => Promise<AccessKey | undefined>) {}
+  /**
+   * `agentsGetMyKeys`: whether iamSwitchboard.agents.access is sameAsMe, the one setting under which an AI agent's
+   * command may have what the person has, their long-lived key included.
+   */
+  constructor(
+    private readonly read: (profile: string) => Promise<AccessKey | undefined>,
+    private readonly agentsGetMyKeys: () => boolean = () => false,
+  ) {}
 
   /** Listens in the first of `folders` whose path fits (made ours and 0700), once; the socket's path. */
   async start(folders: string[]): Promise<string> {
@@ -46,6 +67,11 @@ export class KeychainServer {
         profile = decodeURIComponent(match[1]);
       } catch {
         return answer(400, { Message: 'Not a profile name.' });
+      }
+      // The helper names the agent whose marker its environment carries (as it does for the endpoint). The marker is
+      // cooperative: a program that removes it is not told apart here (see the README's AI agents threat model).
+      if (agentOfHeader(req.headers[AGENT_HEADER]) !== undefined && !this.agentsGetMyKeys()) {
+        return answer(403, { Message: AGENT_REFUSED_MESSAGE });
       }
       this.read(profile).then(
         (key) =>
@@ -86,6 +112,9 @@ export class KeychainServer {
     if (socket) await fs.rm(socket, { force: true });
   }
 }
+
+export const AGENT_REFUSED_MESSAGE =
+  "An AI agent's command gets no long-lived access key: it gets its own identity from the role active in VS Code; run this yourself outside the agent.";
 
 export function notInKeychainMessage(profile: string): string {
   return `Profile '${profile}' has no key in the keychain of the open VS Code windows: run 'IAM Switchboard: Move Access Keys to the Keychain' for it again, or put its key back in ~/.aws/credentials.`;

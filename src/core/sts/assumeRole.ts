@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import { callerName, parseRoleArn } from '../aws/arn';
 import { isSourceProblem, type AwsConfig, type AwsProfile } from '../aws/config';
 import { type AwsCallContext, toUserError } from '../aws/errors';
-import { processCredentials } from '../aws/credentialProcess';
+import { credentialProcessCommand, processCredentials } from '../aws/credentialProcess';
+import { namesKeychainProfile } from '../keys/keychainSocket';
 import { loginCacheStamp } from '../aws/loginSession';
 import { describeSource, type RoleEntry, roleDefinedIn, roleFromProfile } from '../catalog/roleCatalog';
 import type { AwsCredentials, Identity } from '../session';
@@ -397,7 +398,9 @@ async function baseCredentials(source: BaseSource, description: string, options:
       return await options.ssoCredentials(ssoProfile);
     }
     if (source.kind === 'profile' && options.config.profiles.get(source.profile)?.credentialKind === 'process') {
-      const kept = await options.keychainKey?.(source.profile);
+      // The keychain's key only while the file's line still asks this extension's helper for it.
+      const line = options.keychainKey && (await credentialProcessCommand(source.profile, options.config.files));
+      const kept = line && namesKeychainProfile(line, source.profile) ? await options.keychainKey?.(source.profile) : undefined;
       if (kept) {
         return kept;
       }

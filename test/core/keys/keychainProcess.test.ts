@@ -15,7 +15,13 @@ import { buildCatalog } from '../../../src/core/catalog/roleCatalog';
 import { commandLine, helperCommand } from '../../../src/core/endpoint/terminalProfile';
 import type { AccessKey } from '../../../src/core/keys/accessKey';
 import { planKeyMove } from '../../../src/core/keys/credentialsFile';
-import { KeychainServer, keychainArguments, noWindowMessage, notInKeychainMessage } from '../../../src/core/keys/keychainSocket';
+import {
+  AGENT_REFUSED_MESSAGE,
+  KeychainServer,
+  keychainArguments,
+  noWindowMessage,
+  notInKeychainMessage,
+} from '../../../src/core/keys/keychainSocket';
 import { assumeRole } from '../../../src/core/sts/assumeRole';
 import { type AwsServer, startAwsServer } from '../../servers/aws';
 
@@ -65,9 +71,9 @@ interface Outcome {
   stderr: string;
 }
 
-async function outcome(file: string, args: string[]): Promise<Outcome> {
+async function outcome(file: string, args: string[], environment = env): Promise<Outcome> {
   try {
-    const { stdout, stderr } = await run(file, args, { env, timeout: 60_000 });
+    const { stdout, stderr } = await run(file, args, { env: environment, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -169,6 +175,37 @@ describe('a key moved into the keychain', () => {
     assert.match(identity.arn ?? '', /^arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
   });
 
+  it("is not used once the profile's credential_process line is no longer the keychain helper's for it", async () => {
+    // The person pointed [default] at another program since: its key decides, as for the CLI; the keychain still
+    // holds a key for 'default' (here one AWS does not know, so using it would fail).
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-keychain-other-'));
+    const program = path.join(elsewhere, 'other.js');
+    fs.writeFileSync(
+      program,
+      `console.log(JSON.stringify({ Version: 1, AccessKeyId: '${ALICE_ID}', SecretAccessKey: '${ALICE_SECRET}' }));\n`,
+    );
+    const configPath = path.join(elsewhere, 'config');
+    const credentialsPath = path.join(elsewhere, 'credentials');
+    fs.copyFileSync(path.join(home, '.aws/config'), configPath);
+    fs.writeFileSync(credentialsPath, `[default]\ncredential_process = ${commandLine([process.execPath, program])}\n`);
+    const config = await loadAwsConfig({ configPath, credentialsPath });
+    const role = buildCatalog({ profiles: config.profiles }).roles.find((r) => r.label === 'dev-readonly')!;
+    const asked: string[] = [];
+    const identity = await assumeRole(role, {
+      config,
+      endpoint: aws.url,
+      region: 'eu-west-1',
+      timeoutMs: 5000,
+      env,
+      keychainKey: async (profile) => {
+        asked.push(profile);
+        return { accessKeyId: 'AKIASTALEKEYCHAIN001', secretAccessKey: 'staleKeychainSecret00000000000000000001' };
+      },
+    });
+    assert.deepEqual(asked, []);
+    assert.match(identity.arn ?? '', /^arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
+  });
+
   it('is served by another open window when the one that moved it closes', { skip: noCli }, async () => {
     const other = new KeychainServer((profile) => keychain.read(profile));
     await other.start([folder]);
@@ -181,6 +218,33 @@ describe('a key moved into the keychain', () => {
     } finally {
       await window.start([folder]);
       await other.stop();
+    }
+  });
+
+  it("gives an AI agent's command no long-lived key, unless agents may act as the person", async () => {
+    const helper = (extra: Record<string, string>) =>
+      outcome(process.execPath, [HELPER, ...keychainArguments('default', folder)], { ...env, ...extra });
+    const agent = await helper({ CLAUDECODE: '1' });
+    assert.notEqual(agent.code, 0);
+    assert.equal(agent.stderr.trim(), AGENT_REFUSED_MESSAGE);
+    assert.equal(agent.stdout, '');
+    const person = await helper({});
+    assert.equal(person.code, 0, person.stderr);
+    assert.equal(JSON.parse(person.stdout).AccessKeyId, ALICE_ID);
+    // iamSwitchboard.agents.access = sameAsMe: the agent has what the person has, as at the endpoint.
+    const sameAsMe = new KeychainServer(
+      (profile) => keychain.read(profile),
+      () => true,
+    );
+    await sameAsMe.start([folder]);
+    await window.stop();
+    try {
+      const allowed = await helper({ CLAUDECODE: '1' });
+      assert.equal(allowed.code, 0, allowed.stderr);
+      assert.equal(JSON.parse(allowed.stdout).AccessKeyId, ALICE_ID);
+    } finally {
+      await window.start([folder]);
+      await sameAsMe.stop();
     }
   });
 

@@ -90,7 +90,8 @@ const vscode = {
     }
   },
   EventEmitter: Emitter,
-  env: { shell: '/bin/bash', remoteName: undefined, clipboard: { writeText: async () => undefined } },
+  UIKind: { Desktop: 1, Web: 2 },
+  env: { shell: '/bin/bash', remoteName: undefined, uiKind: 1, appRoot: '/nonexistent', clipboard: { writeText: async () => undefined } },
   workspace: { isTrusted: true, getConfiguration: () => ({ get: (_k: string, d?: unknown) => d, inspect: () => undefined }) },
   window: {
     withProgress: (_options: unknown, task: (progress: unknown, token: unknown) => unknown) =>
