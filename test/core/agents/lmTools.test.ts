@@ -53,7 +53,7 @@ describe('callAgentTool', () => {
   });
 
   it('withholds an answer that looks like it holds a key', async () => {
-    const leaking = backend(async (agent) => ({ agent, access: 'readOnly', identity: { arn: 'ASIAABCDEFGHIJKLMNOP' } }));
+    const leaking = backend(async (agent) => ({ agent, access: 'readOnly', identity: { arn: 'ASIAFAKE000000000001' } }));
     assert.match(await callAgentTool(leaking, 'copilot', 'whoami', {}), /withheld/);
   });
 });
