@@ -1,3 +1,4 @@
+// Core tests: once, on today's Node.
 // The agent identity provider the window wires into its credential endpoint, end to end: the real AWS CLI in an
 // endpoint-mode terminal, through the bundled credential helper, with an agent's marker (CLAUDECODE=1) or without.
 // The agent gets its own read-only session of the person's role, kept until 5 minutes before its end, of the new

@@ -1,3 +1,4 @@
+// Core tests: once, on today's Node.
 // Write grants change what AWS allows, end to end: the real AWS CLI in an endpoint-mode terminal with an agent's
 // marker (CLAUDECODE=1). Read-only by default (AWS refuses `iam tag-role`); while the person's grant lives the
 // agent's own session of the role has no session policy and the write succeeds, still named agent-claude-code-alice;

@@ -1,3 +1,4 @@
+// Core tests: once, on today's Node.
 // One line of ~/.aws/config that the AWS CLI cannot parse makes the CLI and boto3 refuse the whole file, while the
 // SDK for JavaScript skips it and reads the lines after it into the profile above. The extension must say so, not
 // use that profile, and never hand terminals a generated config that carries the broken file along.

@@ -1,3 +1,4 @@
+// Core tests: once, on today's Node.
 // kubectl in a VS Code terminal follows the active role: the kubeconfig this extension writes runs the real AWS CLI's
 // `aws eks get-token` with no profile, so the token is made from the terminal's identity, which is the credential
 // endpoint's active role. A stand-in for the cluster's API server (HTTPS: kubectl sends exec credentials over TLS

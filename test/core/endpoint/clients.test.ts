@@ -1,3 +1,4 @@
+// Core tests: once, on today's Node.
 // Real clients against the credential endpoint, in the environment a VS Code terminal gets in endpoint mode:
 // the AWS CLI (Debian's 2.9), the JS SDK v3 default chain and boto3, in a HOME whose ~/.aws has `[default]`
 // static keys, with AWS_PROFILE and stale keys inherited: the trap the generated profile must beat.

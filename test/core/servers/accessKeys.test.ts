@@ -1,3 +1,4 @@
+// Core tests: once, on today's Node.
 // The local IAM server's access keys as AWS keeps them: two per user (LimitExceeded, 409), NoSuchEntity (404) for a
 // key that is not there, a new key refused by STS until it has propagated, a deleted or inactive key refused at once,
 // the last use recorded when a key signs, and the user's own key management allowed by policy, perhaps only with

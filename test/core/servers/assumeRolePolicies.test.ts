@@ -1,3 +1,4 @@
+// Core tests: once, on today's Node.
 // sts:AssumeRole needs the caller's own identity policies as well as the role's trust policy, as IAM decides it
 // (IAM User Guide, "Cross-account policy evaluation logic"): checked through the JS SDK, boto3 and the AWS CLI.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// Core tests: once, on today's Node.
 // Organizations ListAccounts as AWS answers it (botocore organizations model): only the management account or a
 // delegated administrator may list, `State` rather than the retired `Status`, and a page may be empty with a
 // NextToken. Checked through the JS SDK, boto3 and the AWS CLI; then the product's note for each refusal.
