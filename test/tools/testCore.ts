@@ -21,7 +21,9 @@ async function main(): Promise<number> {
     const tap = path.join(dir, 'core.tap');
     const files = coreTestFiles(runtime !== 'floor');
     const left = coreTestFiles(true).length - files.length;
-    console.log(`core: node --test out/test/core/ on Node ${version}${left ? ` (${left} files that drive the AWS CLI, boto3 or Terraform run on today's Node)` : ''}`);
+    console.log(
+      `core: node --test out/test/core/ on Node ${version}${left ? ` (${left} files that drive the AWS CLI, boto3 or Terraform run on today's Node)` : ''}`,
+    );
     const code = await run(node, [
       '--test',
       '--test-concurrency=2',
