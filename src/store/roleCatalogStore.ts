@@ -47,6 +47,9 @@ export class RoleCatalogStore implements vscode.Disposable {
 
   get(): Promise<LoadedCatalog> {
     if (!this.loading) {
+      // Whoever reads the files first starts the watch, not only the tree: a person who switches from the status bar
+      // and never opens the view edits ~/.aws/credentials too, and the next switch must not use the old key.
+      this.watch();
       const loading = this.load();
       // A failed load is not kept: the next `get` reads again (unless an invalidate already replaced it).
       loading.catch(() => this.loading === loading && (this.loading = undefined));
@@ -63,7 +66,7 @@ export class RoleCatalogStore implements vscode.Disposable {
 
   /**
    * Watches the folders of the two files (editors often replace a file instead of writing it, which a watch on
-   * the file itself would miss). Started when the tree first shows, so activation does no I/O.
+   * the file itself would miss). Started by the first read of the files, so activation does no I/O.
    */
   watch(): void {
     if (this.watches.some((w) => w.active)) {
