@@ -47,6 +47,9 @@ export class RoleCatalogStore implements vscode.Disposable {
 
   get(): Promise<LoadedCatalog> {
     if (!this.loading) {
+      // Whoever reads the files first starts the watch, not only the tree: a person who switches from the status bar
+      // and never opens the view edits ~/.aws/credentials too, and the next switch must not use the old key.
+      this.watch();
       const loading = this.load();
       // A failed load is not kept: the next `get` reads again (unless an invalidate already replaced it).
       loading.catch(() => this.loading === loading && (this.loading = undefined));
@@ -63,7 +66,7 @@ export class RoleCatalogStore implements vscode.Disposable {
 
   /**
    * Watches the folders of the two files (editors often replace a file instead of writing it, which a watch on
-   * the file itself would miss). Started when the tree first shows, so activation does no I/O.
+   * the file itself would miss). Started by the first read of the files, so activation does no I/O.
    */
   watch(): void {
     if (this.watches.some((w) => w.active)) {
@@ -113,27 +116,39 @@ export class RoleCatalogStore implements vscode.Disposable {
 
 class FolderWatch implements vscode.Disposable {
   private watcher: fs.FSWatcher | undefined;
+  /** Watching the parent for the folder to appear: `watch` replaces this with the folder's own watch after the reload. */
+  private waiting = false;
 
   get active(): boolean {
-    return this.watcher !== undefined;
+    return this.watcher !== undefined && !this.waiting;
   }
 
   constructor(folder: string, names: Set<string>, onChange: () => void, log?: vscode.LogOutputChannel) {
-    try {
-      this.watcher = fs.watch(folder, (_event, file) => {
-        if (!file || names.has(file.toString())) {
-          onChange();
-        }
-      });
-      this.watcher.on('error', () => this.dispose());
-    } catch {
-      // No ~/.aws folder yet: nothing to watch until Refresh or Open ~/.aws/config creates it.
-      log?.info(`Not watching ${folder}: it does not exist.`);
+    this.watcher = watchNames(folder, names, onChange);
+    if (!this.watcher) {
+      // No ~/.aws folder yet (a newcomer before `aws configure`): its parent says when it appears.
+      this.waiting = true;
+      this.watcher = watchNames(path.dirname(folder), new Set([path.basename(folder)]), onChange);
+      if (!this.watcher) log?.info(`Not watching ${folder}: neither it nor its parent folder exists.`);
     }
+    this.watcher?.on('error', () => this.dispose());
   }
 
   dispose(): void {
     this.watcher?.close();
     this.watcher = undefined;
+  }
+}
+
+/** A watch of `folder` calling `onChange` when one of `names` in it changes; undefined when the folder does not exist. */
+function watchNames(folder: string, names: Set<string>, onChange: () => void): fs.FSWatcher | undefined {
+  try {
+    return fs.watch(folder, (_event, file) => {
+      if (!file || names.has(file.toString())) {
+        onChange();
+      }
+    });
+  } catch {
+    return undefined;
   }
 }

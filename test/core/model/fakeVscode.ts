@@ -92,7 +92,11 @@ const vscode = {
   EventEmitter: Emitter,
   UIKind: { Desktop: 1, Web: 2 },
   env: { shell: '/bin/bash', remoteName: undefined, uiKind: 1, appRoot: '/nonexistent', clipboard: { writeText: async () => undefined } },
-  workspace: { isTrusted: true, getConfiguration: () => ({ get: (_k: string, d?: unknown) => d, inspect: () => undefined }) },
+  workspace: {
+    isTrusted: true,
+    getConfiguration: () => ({ get: (_k: string, d?: unknown) => d, inspect: () => undefined }),
+    onDidChangeConfiguration: () => disposable,
+  },
   window: {
     withProgress: (_options: unknown, task: (progress: unknown, token: unknown) => unknown) =>
       Promise.resolve(task({ report: () => undefined }, neverCancelled)),
