@@ -24,6 +24,18 @@ export const AWS_CLI = '/usr/bin/aws';
 export const noCli = !fs.existsSync(AWS_CLI) && 'Debian awscli is not installed at /usr/bin/aws (apt-get install -y awscli)';
 const run = promisify(execFile);
 
+/** The person's ~/.aws/config: alice's keys (the fixtures' credentials) and two roles in dev. */
+const PERSON_CONFIG = [
+  '[default]',
+  'region = eu-west-1',
+  '[profile dev-developer]',
+  'role_arn = arn:aws:iam::222222222222:role/Developer',
+  'source_profile = default',
+  '[profile dev-readonly]',
+  'role_arn = arn:aws:iam::222222222222:role/ReadOnly',
+  'source_profile = default',
+];
+
 /** The process marker of an agent's command (Claude Code's). */
 export const AGENT = { CLAUDECODE: '1' };
 
@@ -65,19 +77,19 @@ export interface AgentWorld extends AgentWorldBase {
 }
 
 /**
- * Starts the world. `profiles` are the lines of ~/.aws/config after `[default]`; `agents` builds the window's
+ * Starts the world. `moreProfiles` are lines for ~/.aws/config after dev-developer and dev-readonly; `agents` builds the window's
  * agent identities over the world (and wires them to its session as the test needs); `agentAccess` is the setting.
  */
 export async function startAgentWorld(options: {
   name: string;
-  profiles: string[];
+  moreProfiles?: string[];
   agents: (world: AgentWorldBase) => AgentIdentities;
   agentAccess: () => AgentAccess;
 }): Promise<AgentWorld> {
   const aws = await startAwsServer();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), `iam-switchboard-${options.name}-`));
   const configPath = path.join(home, 'config');
-  fs.writeFileSync(configPath, ['[default]', 'region = eu-west-1', ...options.profiles, ''].join('\n'));
+  fs.writeFileSync(configPath, [...PERSON_CONFIG, ...(options.moreProfiles ?? []), ''].join('\n'));
   const config: AwsConfig = await loadAwsConfig({ configPath, credentialsPath: path.join(FIXTURES, 'credentials') });
   let env: Record<string, string> = {};
   const world: AgentWorldBase = {

@@ -20,13 +20,7 @@ const logged: string[] = [];
 before(async () => {
   world = await startAgentWorld({
     name: 'agent-identities',
-    profiles: [
-      '[profile dev-developer]',
-      'role_arn = arn:aws:iam::222222222222:role/Developer',
-      'source_profile = default',
-      '[profile dev-readonly]',
-      'role_arn = arn:aws:iam::222222222222:role/ReadOnly',
-      'source_profile = default',
+    moreProfiles: [
       '[profile prod-readonly-bob-mfa]',
       'role_arn = arn:aws:iam::333333333333:role/ReadOnly',
       'source_profile = bob',

@@ -6,30 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AgentIdentities, type AgentIssue, writeTarget } from '../../../src/core/agents/agentIdentities';
-import { type Clock, type Grant, WriteGrants } from '../../../src/core/agents/grants';
+import { type Grant, WriteGrants } from '../../../src/core/agents/grants';
 import { onRoleLeft } from '../../../src/core/agents/sessionChange';
 import { assumeRole, StsCache } from '../../../src/core/sts/assumeRole';
 import { AGENT, type AgentWorld, noCli, startAgentWorld } from '../../support/agentWorld';
-
-/** The grants' clock, moved by the test: a grant expires when the test says, not after 15 real minutes. */
-class TestClock implements Clock {
-  private time = Date.now();
-  private timers: { at: number; fire: () => void }[] = [];
-  now(): number {
-    return this.time;
-  }
-  setTimer(fire: () => void, ms: number): () => void {
-    const timer = { at: this.time + ms, fire };
-    this.timers.push(timer);
-    return () => (this.timers = this.timers.filter((t) => t !== timer));
-  }
-  advance(ms: number): void {
-    this.time += ms;
-    const due = this.timers.filter((t) => t.at <= this.time);
-    this.timers = this.timers.filter((t) => t.at > this.time);
-    due.forEach((t) => t.fire());
-  }
-}
+import { TestClock } from '../../support/testClock';
 
 let world: AgentWorld;
 let clock: TestClock;
@@ -69,14 +50,6 @@ function grantWrites(minutes = 15): Grant {
 before(async () => {
   world = await startAgentWorld({
     name: 'write-grants',
-    profiles: [
-      '[profile dev-developer]',
-      'role_arn = arn:aws:iam::222222222222:role/Developer',
-      'source_profile = default',
-      '[profile dev-readonly]',
-      'role_arn = arn:aws:iam::222222222222:role/ReadOnly',
-      'source_profile = default',
-    ],
     // As src/terminals/endpointHost.ts and src/features/agents.ts wire it.
     agents: (w) => {
       const agents = new AgentIdentities({
