@@ -63,12 +63,13 @@ export async function listenForCallback(options: CallbackListenOptions): Promise
   let taken: CallbackRequest | undefined;
   let deliver: ((request: CallbackRequest) => void) | undefined;
   let fail: ((error: Error) => void) | undefined;
-  let closed = false;
+  // Set once closing starts; every caller of close() waits for the same closing.
+  let closing: Promise<void> | undefined;
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const { pathname, searchParams } = new URL(req.url ?? '/', 'http://127.0.0.1');
     const onPath = options.allowPrefix ? pathname.endsWith(options.path) : pathname === options.path;
-    if (req.method !== 'GET' || !onPath || taken || closed) {
+    if (req.method !== 'GET' || !onPath || taken || closing) {
       options.log?.(`Sign-in listener: ignored a request that is not the sign-in callback (${req.method} ${pathname}).`);
       void send(res, { status: 404, title: 'Not found', text: `This address only receives ${options.purpose}.` });
       return;
@@ -102,11 +103,9 @@ export async function listenForCallback(options: CallbackListenOptions): Promise
     }
   }
 
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    fail?.(cancelled());
-    await Promise.all(
+  const close = (): Promise<void> => {
+    if (closing) return closing;
+    closing = Promise.all(
       servers.map(
         (server) =>
           new Promise<void>((resolve) => {
@@ -114,7 +113,9 @@ export async function listenForCallback(options: CallbackListenOptions): Promise
             server.closeAllConnections();
           }),
       ),
-    );
+    ).then(() => undefined);
+    fail?.(cancelled());
+    return closing;
   };
 
   const callback = (wait: CallbackWaitOptions) =>
@@ -135,7 +136,7 @@ export async function listenForCallback(options: CallbackListenOptions): Promise
       wait.signal?.addEventListener('abort', onAbort, { once: true });
       deliver = (request) => end({ request });
       fail = (error) => end({ error });
-      if (closed) fail(cancelled());
+      if (closing) fail(cancelled());
       else if (wait.signal?.aborted) onAbort();
       else if (taken) deliver(taken);
     });
