@@ -11,7 +11,6 @@ import * as path from 'node:path';
 import { after, before } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
-  actedAgain,
   answerQuickInput,
   assumeFromTree,
   clickRowAction,
@@ -22,14 +21,13 @@ import {
   openViewContainer,
   openWorkbench,
   runCommand,
-  runInTerminal,
   scenario,
   screenshot,
   statusBarItem,
-  TERMINAL_KEYS,
   terminalTab,
   waitForNotification,
 } from './driver';
+import { expectIn } from './terminalText';
 
 const { awsUrl, workbenchUrl, workspace, home } = e2eEnv();
 const aws = `/usr/bin/aws --endpoint-url ${awsUrl}`;
@@ -58,7 +56,6 @@ const PERSON = 'bash';
 
 let browser: Browser;
 let page: Page;
-let step = 0;
 let originalConfig: string;
 
 before(async () => {
@@ -81,37 +78,6 @@ after(async () => {
   await browser?.close();
   fs.writeFileSync(awsConfig, originalConfig);
 });
-
-/** Runs `command` in the person's terminal (its output on one line after a marker) and waits for `expected`. */
-async function expectIn(command: string, expected: RegExp): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    const marker = `out${++step}`;
-    await runInTerminal(page, PERSON, `echo "${marker}:$(${command} 2>&1 | tr '\\n' ' ')"`);
-    try {
-      return await waitForJoinedText(new RegExp(`${marker}:(?:(?!out\\d+:).)*?${expected.source}`), 30_000);
-    } catch (error) {
-      if (attempt === 2) throw error;
-      actedAgain('expectIn', `typing the line again in ${PERSON}`, { mayRetryBecause: TERMINAL_KEYS });
-    }
-  }
-}
-
-/** The active terminal's text with its wrapped lines joined (xterm breaks long output at the panel's width). */
-async function joinedText(): Promise<string> {
-  return (await page.locator('.part.panel .terminal-wrapper.active .xterm-rows').innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
-}
-
-async function waitForJoinedText(pattern: RegExp, timeout: number): Promise<string> {
-  const deadline = Date.now() + timeout;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = await joinedText().catch(() => '');
-    const match = pattern.exec(text);
-    if (match) return match[0];
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`the active terminal never showed ${pattern}; it shows:\n${text}`);
-}
 
 /** A row of the Agent access view whose text matches. */
 function agentRow(text: RegExp): Locator {
@@ -152,10 +118,10 @@ scenario("the agent is its own read-only session: AWS refuses its write, the per
   await runCommand(page, 'Terminal: Create New Terminal');
   await terminalTab(page, PERSON).waitFor({ timeout: 20_000 });
   await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
-  console.log(`e2e: the agent's caller ARN: ${await expectIn(`CLAUDECODE=1 ${callerArn}`, AGENT_DEV)}`);
-  await expectIn(`CLAUDECODE=1 ${tagRole}`, DENIED);
-  console.log(`e2e: the person's caller ARN: ${await expectIn(callerArn, PERSON_DEV)}`);
-  await expectIn(`${tagRole}${andSay}`, written);
+  console.log(`e2e: the agent's caller ARN: ${(await expectIn(page, PERSON, `CLAUDECODE=1 ${callerArn}`, AGENT_DEV)).shown}`);
+  await expectIn(page, PERSON, `CLAUDECODE=1 ${tagRole}`, DENIED);
+  console.log(`e2e: the person's caller ARN: ${(await expectIn(page, PERSON, callerArn, PERSON_DEV)).shown}`);
+  await expectIn(page, PERSON, `${tagRole}${andSay}`, written);
   await agentRow(/claude-code.*· read-only/)
     .first()
     .waitFor({ timeout: 10_000 });
@@ -173,8 +139,8 @@ scenario('Grant Write Access asks in its own modal; after Allow the agent writes
   await allow(modal);
   await statusBarItem(page, /claude-code may write (1[45]m|\d:\d\d)/).waitFor({ timeout: 10_000 });
   await agentRow(/claude-code.*writes in dev\/Developer · 1[45]m left/).waitFor({ timeout: 10_000 });
-  await expectIn(`CLAUDECODE=1 ${tagRole}${andSay}`, written);
-  await expectIn(`CLAUDECODE=1 ${callerArn}`, AGENT_DEV);
+  await expectIn(page, PERSON, `CLAUDECODE=1 ${tagRole}${andSay}`, written);
+  await expectIn(page, PERSON, `CLAUDECODE=1 ${callerArn}`, AGENT_DEV);
   await agentRow(/claude-code.*· write(?!s)/)
     .first()
     .waitFor({ timeout: 10_000 });
@@ -186,7 +152,7 @@ scenario("the grant row's End makes AWS refuse the agent's write again", async (
   await clickRowAction(page, grant, 'End Agent Write Access');
   await agentRow(/No agent may write/).waitFor({ timeout: 10_000 });
   await statusBarItem(page, /may write/).waitFor({ state: 'hidden', timeout: 10_000 });
-  await expectIn(`CLAUDECODE=1 ${tagRole}`, DENIED);
+  await expectIn(page, PERSON, `CLAUDECODE=1 ${tagRole}`, DENIED);
 });
 
 scenario('Clear Credentials ends a grant, and the agent gets the one sentence of no role', async () => {
@@ -196,7 +162,7 @@ scenario('Clear Credentials ends a grant, and the agent gets the one sentence of
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
   await agentRow(/No agent may write/).waitFor({ timeout: 10_000 });
   await statusBarItem(page, /may write/).waitFor({ state: 'hidden', timeout: 10_000 });
-  await expectIn(`CLAUDECODE=1 ${callerArn}`, NO_ROLE);
+  await expectIn(page, PERSON, `CLAUDECODE=1 ${callerArn}`, NO_ROLE);
 });
 
 scenario('in the production account a wrong typed name grants nothing', async () => {
@@ -214,6 +180,6 @@ scenario('in the production account a wrong typed name grants nothing', async ()
   await waitForNotification(page, /Type the account's name, prod, to allow writes in a production account/);
   await agentRow(/No agent may write/).waitFor({ timeout: 10_000 });
   assert.equal(await statusBarItem(page, /may write/).count(), 0);
-  await expectIn(`CLAUDECODE=1 ${callerArn}`, /arn:aws:sts::333333333333:assumed-role\/ReadOnly\/agent-claude-code-/);
+  await expectIn(page, PERSON, `CLAUDECODE=1 ${callerArn}`, /arn:aws:sts::333333333333:assumed-role\/ReadOnly\/agent-claude-code-/);
   await screenshot(page, 'agent-grant-production-name-wrong');
 });

@@ -15,7 +15,6 @@ import * as path from 'node:path';
 import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  actedAgain,
   assumeFromTree,
   e2eEnv,
   expandTreeItem,
@@ -24,13 +23,12 @@ import {
   openWorkbench,
   pickQuickItem,
   runCommand,
-  runInTerminal,
   scenario,
   screenshot,
   statusBarItem,
-  TERMINAL_KEYS,
   terminalTab,
 } from './driver';
+import { expectIn } from './terminalText';
 
 const { awsUrl, workbenchUrl, workspace, userDataDir, home } = e2eEnv();
 const aws = `/usr/bin/aws --endpoint-url ${awsUrl}`;
@@ -65,7 +63,6 @@ const DEVELOPER_PROFILE = [
 
 let browser: Browser;
 let page: Page;
-let step = 0;
 let originalSettings: Array<string | undefined>;
 let originalConfig: string;
 
@@ -96,37 +93,6 @@ after(async () => {
   );
 });
 
-/** Runs `command` in the terminal named `name` (its output on one line after a marker) and waits for `expected`. */
-async function expectIn(name: string, command: string, expected: RegExp): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const marker = `out${++step}`;
-    await runInTerminal(page, name, `echo "${marker}:$(${command} 2>&1 | tr '\\n' ' ')"`);
-    try {
-      await waitForJoinedText(new RegExp(`${marker}:.*?${expected.source}`), 30_000);
-      return;
-    } catch (error) {
-      if (attempt === 2) throw error;
-      actedAgain('expectIn', `typing the line again in ${name}`, { mayRetryBecause: TERMINAL_KEYS });
-    }
-  }
-}
-
-/** The active terminal's text with its wrapped lines joined (xterm breaks long output at the panel's width). */
-async function joinedText(): Promise<string> {
-  return (await page.locator('.part.panel .terminal-wrapper.active .xterm-rows').innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
-}
-
-async function waitForJoinedText(pattern: RegExp, timeout: number): Promise<void> {
-  const deadline = Date.now() + timeout;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = await joinedText().catch(() => '');
-    if (pattern.test(text)) return;
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`the active terminal never showed ${pattern}; it shows:\n${text}`);
-}
-
 async function openAgentTerminal(): Promise<void> {
   await runCommand(page, 'Create New Terminal (With Profile)');
   await pickQuickItem(page, AGENT);
@@ -145,41 +111,43 @@ const AGENT_DEVELOPER = /arn:aws:sts::222222222222:assumed-role\/Developer\/agen
 scenario("VS Code's agent terminal reads as the agent and is refused a write; the person's terminal writes", async () => {
   await assumeFromTree(page, 'dev-developer');
   await openAgentTerminal();
-  await expectIn(AGENT, callerArn, AGENT_DEVELOPER);
+  await expectIn(page, AGENT, callerArn, AGENT_DEVELOPER);
   await expectIn(
+    page,
     AGENT,
     `${aws} iam get-role --role-name ReadOnly --query Role.Arn --output text`,
     /arn:aws:iam::222222222222:role\/ReadOnly/,
   );
   await expectIn(
+    page,
     AGENT,
     tagRole,
     /AccessDenied.*TagRole.*assumed-role\/Developer\/agent-copilot-alice is not authorized to perform: iam:TagRole.*no session policy allows/,
   );
   // Unsetting the markers does not make the agent the person on Linux: its terminal's shell was started with them.
-  await expectIn(AGENT, `env -u COPILOT_AGENT -u AI_AGENT ${callerArn}`, AGENT_DEVELOPER);
+  await expectIn(page, AGENT, `env -u COPILOT_AGENT -u AI_AGENT ${callerArn}`, AGENT_DEVELOPER);
   await screenshot(page, 'agent-terminal-agent');
 
   await openPersonTerminal();
-  await expectIn(PERSON, callerArn, /arn:aws:sts::222222222222:assumed-role\/Developer\/alice/);
+  await expectIn(page, PERSON, callerArn, /arn:aws:sts::222222222222:assumed-role\/Developer\/alice/);
   // The shell works the sum out, so the typed line itself never matches.
-  await expectIn(PERSON, `${tagRole} && echo tagged=$((40+2))`, /tagged=42/);
+  await expectIn(page, PERSON, `${tagRole} && echo tagged=$((40+2))`, /tagged=42/);
   await screenshot(page, 'agent-terminal-person');
 });
 
 scenario("a CLAUDECODE=1 command in the person's terminal is the agent, also after it unsets the marker in a child shell", async () => {
   const agent = /arn:aws:sts::222222222222:assumed-role\/Developer\/agent-claude-code-alice/;
-  await expectIn(PERSON, `CLAUDECODE=1 ${callerArn}`, agent);
+  await expectIn(page, PERSON, `CLAUDECODE=1 ${callerArn}`, agent);
   // `; true` keeps bash from exec-ing the CLI in its own place: the shell started with the marker stays its ancestor.
-  await expectIn(PERSON, `CLAUDECODE=1 bash -c 'unset CLAUDECODE; ${callerArn}; true'`, agent);
-  await expectIn(PERSON, callerArn, /arn:aws:sts::222222222222:assumed-role\/Developer\/alice/);
+  await expectIn(page, PERSON, `CLAUDECODE=1 bash -c 'unset CLAUDECODE; ${callerArn}; true'`, agent);
+  await expectIn(page, PERSON, callerArn, /arn:aws:sts::222222222222:assumed-role\/Developer\/alice/);
 });
 
 scenario('after a switch the agent terminal is the new role’s agent, and after Clear it gets one sentence', async () => {
   await assumeFromTree(page, 'dev-readonly');
-  await expectIn(AGENT, callerArn, /arn:aws:sts::222222222222:assumed-role\/ReadOnly\/agent-copilot-alice/);
+  await expectIn(page, AGENT, callerArn, /arn:aws:sts::222222222222:assumed-role\/ReadOnly\/agent-copilot-alice/);
   await runCommand(page, 'IAM Switchboard: Clear Credentials');
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
-  await expectIn(AGENT, callerArn, /No AWS role is active in VS Code: pick one in IAM Switchboard/);
+  await expectIn(page, AGENT, callerArn, /No AWS role is active in VS Code: pick one in IAM Switchboard/);
   await screenshot(page, 'agent-terminal-cleared');
 });

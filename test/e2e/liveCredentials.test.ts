@@ -25,9 +25,8 @@ import {
   terminalTab,
   assumeFromTree,
   scenario,
-  actedAgain,
-  TERMINAL_KEYS,
 } from './driver';
+import { expectIn, joinedText } from './terminalText';
 
 const { awsUrl, workbenchUrl, workspace, userDataDir } = e2eEnv();
 const callerArn = `/usr/bin/aws sts get-caller-identity --endpoint-url ${awsUrl} --query Arn --output text`;
@@ -39,7 +38,6 @@ const settingsPaths = ['User', 'Machine'].map((scope) => path.join(userDataDir, 
 
 let browser: Browser;
 let page: Page;
-let step = 0;
 let original: Array<string | undefined>;
 
 before(async () => {
@@ -66,37 +64,6 @@ after(async () => {
   settingsPaths.forEach((file, i) => (original[i] === undefined ? fs.rmSync(file, { force: true }) : fs.writeFileSync(file, original[i]!)));
 });
 
-/** Runs `command` (its output on one line after a marker) in the terminal named `name`, and waits for `expected`. */
-async function expectIn(name: string, command: string, expected: RegExp): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    const marker = `out${++step}`;
-    await runInTerminal(page, name, `echo "${marker}:$(${command} 2>&1 | tr '\\n' ' ')"`);
-    try {
-      await waitForJoinedText(new RegExp(`${marker}:.*?${expected.source}`), 30_000);
-      return marker;
-    } catch (error) {
-      if (attempt === 2) throw error;
-      actedAgain('expectIn', `typing the line again in ${name}`, { mayRetryBecause: TERMINAL_KEYS });
-    }
-  }
-}
-
-/** The active terminal's text with its wrapped lines joined (xterm breaks long output at the panel's width). */
-async function joinedText(): Promise<string> {
-  return (await page.locator('.part.panel .terminal-wrapper.active .xterm-rows').innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
-}
-
-async function waitForJoinedText(pattern: RegExp, timeout: number): Promise<void> {
-  const deadline = Date.now() + timeout;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = await joinedText().catch(() => '');
-    if (pattern.test(text)) return;
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`the active terminal never showed ${pattern}; it shows:\n${text}`);
-}
-
 /** The ordinary terminal of this folder: VS Code names it after its shell. */
 const BEFORE = 'bash';
 
@@ -109,19 +76,19 @@ async function openTerminal(): Promise<void> {
 scenario('a terminal opened before Assume is the role after it, follows a switch, and fails with a message after Clear', async () => {
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 20_000 });
   await openTerminal();
-  await expectIn(BEFORE, callerArn, NO_ROLE);
+  await expectIn(page, BEFORE, callerArn, NO_ROLE);
   await assumeFromTree(page, 'dev-readonly');
-  await expectIn(BEFORE, callerArn, DEV);
+  await expectIn(page, BEFORE, callerArn, DEV);
   // A pinned terminal, opened while dev is active, as prod.
   await clickInlineAction(page, 'prod-readonly', 'Open Terminal as Role');
   await terminalTab(page, 'AWS: prod-readonly').waitFor({ timeout: 20_000 });
-  await expectIn('AWS: prod-readonly', callerArn, PROD);
+  await expectIn(page, 'AWS: prod-readonly', callerArn, PROD);
   // Switch the window: the terminal from before follows at its next call, the pinned one stays.
   await assumeFromTree(page, 'prod-readonly');
-  await expectIn(BEFORE, callerArn, PROD);
+  await expectIn(page, BEFORE, callerArn, PROD);
   await assumeFromTree(page, 'dev-readonly');
-  await expectIn(BEFORE, callerArn, DEV);
-  await expectIn('AWS: prod-readonly', callerArn, PROD);
+  await expectIn(page, BEFORE, callerArn, DEV);
+  await expectIn(page, 'AWS: prod-readonly', callerArn, PROD);
   // No relaunch hint: the window's environment did not change with the switches.
   assert.equal(
     await page.locator('.part.panel .terminal-tabs-entry .codicon-warning, .part.panel .terminal-tabs-entry .codicon-info').count(),
@@ -130,15 +97,15 @@ scenario('a terminal opened before Assume is the role after it, follows a switch
   await screenshot(page, 'live-credentials-switch');
   await runCommand(page, 'IAM Switchboard: Clear Credentials');
   await statusBarItem(page, 'No AWS role').waitFor({ timeout: 10_000 });
-  await expectIn(BEFORE, callerArn, NO_ROLE);
-  await expectIn('AWS: prod-readonly', callerArn, PROD);
+  await expectIn(page, BEFORE, callerArn, NO_ROLE);
+  await expectIn(page, 'AWS: prod-readonly', callerArn, PROD);
   await screenshot(page, 'live-credentials-cleared');
 });
 
 scenario('a terminal holds a token, never a key or session token, in its process environment', async () => {
   await assumeFromTree(page, 'dev-readonly');
-  const marker = await expectIn(BEFORE, 'echo pid=$$', /pid=\d+/);
-  const pid = new RegExp(`${marker}:pid=(\\d+)`).exec(await joinedText())![1];
+  const { marker } = await expectIn(page, BEFORE, 'echo pid=$$', /pid=\d+/);
+  const pid = new RegExp(`${marker}:pid=(\\d+)`).exec(await joinedText(page))![1];
   const environ = Object.fromEntries(
     fs
       .readFileSync(`/proc/${pid}/environ`, 'utf8')
@@ -160,6 +127,7 @@ scenario('a terminal holds a token, never a key or session token, in its process
 scenario('with [default] keys in ~/.aws/credentials and AWS_PROFILE inherited, the JS SDK and boto3 are the role too', async () => {
   const sdk = `node -e "const {STSClient,GetCallerIdentityCommand}=require('@aws-sdk/client-sts');new STSClient({endpoint:'${awsUrl}',region:'eu-west-1'}).send(new GetCallerIdentityCommand({})).then(r=>console.log('sdk='+r.Arn),e=>console.log('sdkfail='+e.name))"`;
   await expectIn(
+    page,
     BEFORE,
     `NODE_PATH=${path.join(projectRoot, 'node_modules')} ${sdk}`,
     /sdk=arn:aws:sts::222222222222:assumed-role\/ReadOnly\//,
@@ -171,7 +139,7 @@ scenario('with [default] keys in ~/.aws/credentials and AWS_PROFILE inherited, t
     return;
   }
   const boto = `timeout 60 ${python} -c "import boto3;print('boto='+boto3.client('sts',endpoint_url='${awsUrl}',region_name='eu-west-1').get_caller_identity()['Arn'])"`;
-  await expectIn(BEFORE, boto, /boto=arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
+  await expectIn(page, BEFORE, boto, /boto=arn:aws:sts::222222222222:assumed-role\/ReadOnly\//);
 });
 
 scenario('a long-running SDK process keeps working across a refresh and picks up the new access key', async () => {
@@ -232,12 +200,13 @@ scenario('a long-running SDK process keeps working across a refresh and picks up
 scenario("a closed pinned terminal's token stops working", async () => {
   await clickInlineAction(page, 'dev-readonly', 'Open Terminal as Role');
   await terminalTab(page, 'AWS: dev-readonly').waitFor({ timeout: 20_000 });
-  const marker = await expectIn(
+  const { marker } = await expectIn(
+    page,
     'AWS: dev-readonly',
     'echo "tok=$AWS_CONTAINER_AUTHORIZATION_TOKEN url=$AWS_CONTAINER_CREDENTIALS_FULL_URI"',
     /tok=\S+ url=http/,
   );
-  const [, token, url] = new RegExp(`${marker}:tok=(\\S+) url=(http\\S+?/credentials)`).exec(await joinedText())!;
+  const [, token, url] = new RegExp(`${marker}:tok=(\\S+) url=(http\\S+?/credentials)`).exec(await joinedText(page))!;
   assert.equal((await fetch(url, { headers: { Authorization: token } })).status, 200, 'works while the terminal is open');
   await runCommand(page, 'Terminal: Kill the Active Terminal Instance');
   for (let waited = 0; ; waited += 250) {
@@ -263,10 +232,10 @@ scenario(
     // VS Code reconnects the terminal with the environment it started with; the window asked for the same port
     // and token again, so the terminal reaches the new window's endpoint.
     await terminalTab(page, BEFORE).waitFor({ timeout: 30_000 });
-    await expectIn(BEFORE, callerArn, PROD);
+    await expectIn(page, BEFORE, callerArn, PROD);
     await expandTreeItem(page, 'dev');
     await assumeFromTree(page, 'dev-readonly');
-    await expectIn(BEFORE, callerArn, DEV);
+    await expectIn(page, BEFORE, callerArn, DEV);
     await screenshot(page, 'live-credentials-after-reload');
   },
 );

@@ -19,7 +19,6 @@ import {
   openWorkbench,
   reloadWorkbench,
   runCommand,
-  runInTerminal,
   scenario,
   screenshot,
   statusBarItem,
@@ -27,6 +26,7 @@ import {
   treeItem,
   waitForNotification,
 } from './driver';
+import { expectIn } from './terminalText';
 
 const { awsUrl, workbenchUrl, workspace, userDataDir, home } = e2eEnv();
 const callerArn = `/usr/bin/aws sts get-caller-identity --endpoint-url ${awsUrl} --query Arn --output text`;
@@ -43,7 +43,6 @@ const pythonDir = path.join(home, 'person-python');
 
 let browser: Browser;
 let page: Page;
-let step = 0;
 let originalSettings: Array<string | undefined>;
 let originalConfig: string;
 
@@ -75,39 +74,13 @@ after(async () => {
   fs.rmSync(pythonDir, { recursive: true, force: true });
 });
 
-/** Runs `command` in the terminal named `name` (its output on one line after a marker) and waits for `expected`. */
-async function expectIn(name: string, command: string, expected: RegExp): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const marker = `out${++step}`;
-    await runInTerminal(page, name, `echo "${marker}:$(${command} 2>&1 | tr '\\n' ' ')"`);
-    try {
-      await waitForJoinedText(new RegExp(`${marker}:.*?${expected.source}`), 30_000);
-      return;
-    } catch (error) {
-      if (attempt === 2) throw error;
-    }
-  }
-}
-
-async function waitForJoinedText(pattern: RegExp, timeout: number): Promise<void> {
-  const rows = page.locator('.part.panel .terminal-wrapper.active .xterm-rows');
-  const deadline = Date.now() + timeout;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = (await rows.innerText().catch(() => '')).replace(/\u00a0/g, ' ').replace(/\n/g, '');
-    if (pattern.test(text)) return;
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`the active terminal never showed ${pattern}; it shows:\n${text}`);
-}
-
 scenario('a terminal opened before the first use is named and said until it is relaunched, then follows the role', async () => {
   // Right after the page loads the palette may not list the terminal commands yet: a person would look again.
   await createTerminal(page).catch(async () => {
     await page.keyboard.press('Escape');
     await createTerminal(page);
   });
-  await expectIn('bash', callerArn, ALICE);
+  await expectIn(page, 'bash', callerArn, ALICE);
   // First use: the view opens, the endpoint takes over new terminals, and the open one is named.
   await openViewContainer(page);
   const told = await waitForNotification(page, /'bash' was opened before IAM Switchboard took over/);
@@ -115,18 +88,18 @@ scenario('a terminal opened before the first use is named and said until it is r
   await expandTreeItem(page, 'dev');
   await assumeFromTree(page, 'dev-readonly');
   // Still alice, as it says: and said in the status bar and the view until relaunched.
-  await expectIn('bash', callerArn, ALICE);
+  await expectIn(page, 'bash', callerArn, ALICE);
   await statusBarItem(page, /dev-readonly.*1 terminal not following/).waitFor({ timeout: 10_000 });
   console.log(`screenshot: ${await screenshot(page, 'newcomer-not-following-terminal')}`);
   // After Reload Window VS Code reconnects the same shell, still without the token: still said.
   await reloadWorkbench(page);
   await statusBarItem(page, /1 terminal not following/).waitFor({ timeout: 20_000 });
-  await expectIn('bash', callerArn, ALICE);
+  await expectIn(page, 'bash', callerArn, ALICE);
   // The role active before the reload comes back by itself (it needs no MFA code): waited for, not assumed again,
   // so no click races the restore.
   await statusBarItem(page, /dev-readonly/).waitFor({ timeout: 20_000 });
   await runCommand(page, 'IAM Switchboard: Relaunch Terminals');
-  await expectIn('bash', callerArn, DEV_READONLY);
+  await expectIn(page, 'bash', callerArn, DEV_READONLY);
   await statusBarItem(page, /dev-readonly/).waitFor();
   assert.equal(await statusBarItem(page, /not following/).count(), 0);
 });
@@ -134,12 +107,12 @@ scenario('a terminal opened before the first use is named and said until it is r
 scenario("Open Terminal as Role keeps the person's PATH and terminal.integrated.env: boto3 runs there as the role", async () => {
   await clickInlineAction(page, 'dev-deployer', 'Open Terminal as Role');
   await terminalTab(page, 'AWS: dev-deployer').waitFor({ timeout: 20_000 });
-  await expectIn('AWS: dev-deployer', 'command -v python3', new RegExp(`${pythonDir}/python3`));
-  await expectIn('AWS: dev-deployer', boto3Arn, DEV_DEPLOYER);
+  await expectIn(page, 'AWS: dev-deployer', 'command -v python3', new RegExp(`${pythonDir}/python3`));
+  await expectIn(page, 'AWS: dev-deployer', boto3Arn, DEV_DEPLOYER);
   await page.mouse.move(700, 300); // away from the tab, whose hover would cover the output
   console.log(`screenshot: ${await screenshot(page, 'newcomer-pinned-terminal-boto3')}`);
   // The ordinary terminal is still the active role.
-  await expectIn('bash', boto3Arn, DEV_READONLY);
+  await expectIn(page, 'bash', boto3Arn, DEV_READONLY);
 });
 
 scenario('a line of ~/.aws/config the AWS CLI refuses is named, its profile refused, and terminals keep working', async () => {
@@ -158,5 +131,5 @@ scenario('a line of ~/.aws/config the AWS CLI refuses is named, its profile refu
   console.log(`screenshot: ${await screenshot(page, 'newcomer-broken-line-warning')}`);
   await page.mouse.move(0, 0);
   // The terminal's generated config leaves the refused file out: the CLI still works as the active role.
-  await expectIn('bash', callerArn, DEV_READONLY);
+  await expectIn(page, 'bash', callerArn, DEV_READONLY);
 });

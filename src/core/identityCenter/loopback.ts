@@ -1,11 +1,10 @@
 // The loopback redirect of the authorization-code sign-in (RFC 8252 §7.3, as the AWS CLI's AuthCodeFetcher does
 // it): a listener on 127.0.0.1 at a port the system picks, waiting for the browser to come back to
 // /oauth/callback with `code` and `state`. It answers one callback and closes, or closes at the timeout or when
-// cancelled. The code is a credential: it is never logged, never put in an error, and the page it lands on sends
-// no Referer and is not cached.
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { UserError, cancelled } from '../userError';
+// cancelled (the listener itself is ../loopbackCallback.ts; here: the path, the state check and the pages). The code is
+// a credential: it is never logged, never put in an error, and the page it lands on sends no Referer and is not cached.
+import { listenForCallback } from '../loopbackCallback';
+import { UserError } from '../userError';
 
 export const CALLBACK_PATH = '/oauth/callback';
 
@@ -26,17 +25,6 @@ export interface LoopbackOptions {
   log?: (line: string) => void;
 }
 
-const PAGE_HEADERS = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Cache-Control': 'no-store',
-  'Referrer-Policy': 'no-referrer',
-  Connection: 'close',
-};
-
-function page(title: string, text: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:system-ui,sans-serif;max-width:30rem;margin:4rem auto"><h1>${title}</h1><p>${text}</p></body></html>`;
-}
-
 /** OAuth errors the page may name (RFC 6749 §4.1.2.1); anything else the server sent is not echoed. */
 const KNOWN_ERRORS = new Set([
   'access_denied',
@@ -50,68 +38,46 @@ const KNOWN_ERRORS = new Set([
 
 export async function listenForRedirect(expectedState: string, options: LoopbackOptions): Promise<LoopbackRedirect> {
   const log = options.log ?? (() => undefined);
-  let settle!: { resolve: (code: string) => void; reject: (error: Error) => void };
-  const code = new Promise<string>((resolve, reject) => (settle = { resolve, reject }));
-  code.catch(() => undefined); // the caller awaits it; an early close must not be an unhandled rejection
-  let done = false;
-  const server: Server = createServer((req, res) => answer(req, res));
-  const finish = (outcome: { code: string } | { error: Error }) => {
-    if (done) return;
-    done = true;
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-    server.close();
-    server.closeIdleConnections();
-    if ('code' in outcome) settle.resolve(outcome.code);
-    else settle.reject(outcome.error);
-  };
-
-  function answer(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH || done) {
-      log(`Sign-in listener: ignored a request that is not the sign-in callback (${req.method} ${url.pathname}).`);
-      res.writeHead(404, PAGE_HEADERS).end(page('Not found', 'This address only receives the IAM Identity Center sign-in.'));
-      return;
-    }
-    const params = url.searchParams;
-    const outcome = judge(params, expectedState);
-    log(`Sign-in listener: callback received (${'code' in outcome ? 'with a code' : `refused: ${(outcome.error as UserError).code}`}).`);
-    const ok = 'code' in outcome;
-    res.writeHead(ok ? 200 : 400, PAGE_HEADERS);
-    res.end(
-      ok
-        ? page('Signed in', 'You are signed in to IAM Identity Center. You can close this tab and return to VS Code.')
-        : page('Sign-in not completed', 'The sign-in did not complete. Return to VS Code and try again.'),
-      () => finish(outcome),
-    );
-  }
-
-  const timer = setTimeout(
-    () =>
-      finish({
-        error: new UserError(
+  const listener = await listenForCallback({ path: CALLBACK_PATH, purpose: 'the IAM Identity Center sign-in', log }).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw new UserError(
+        `Could not listen on 127.0.0.1 for the browser's sign-in (${error.code ?? 'error'}): use the device code instead (setting iamSwitchboard.identityCenterSignIn).`,
+        'SsoLoopbackUnavailable',
+      );
+    },
+  );
+  const code = listener
+    .callback({
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      timeoutError: () =>
+        new UserError(
           "The browser did not come back with the sign-in in time: run 'Sign in to IAM Identity Center' again and finish it in the browser.",
           'SsoAuthorizationTimeout',
         ),
-      }),
-    options.timeoutMs,
-  );
-  const onAbort = () => finish({ error: cancelled() });
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  }).catch((error: unknown) => {
-    finish({ error: cancelled() });
-    throw new UserError(
-      `Could not listen on 127.0.0.1 for the browser's sign-in (${(error as NodeJS.ErrnoException).code ?? 'error'}): use the device code instead (setting iamSwitchboard.identityCenterSignIn).`,
-      'SsoLoopbackUnavailable',
-    );
-  });
-  if (options.signal?.aborted) onAbort();
-  const port = (server.address() as AddressInfo).port;
-  return { redirectUri: `http://127.0.0.1:${port}${CALLBACK_PATH}`, code, close: () => finish({ error: cancelled() }) };
+    })
+    .then(async (request) => {
+      const outcome = judge(request.query, expectedState);
+      const ok = 'code' in outcome;
+      log(`Sign-in listener: callback received (${ok ? 'with a code' : `refused: ${(outcome.error as UserError).code}`}).`);
+      await request.answer(
+        ok
+          ? {
+              status: 200,
+              title: 'Signed in',
+              text: 'You are signed in to IAM Identity Center. You can close this tab and return to VS Code.',
+            }
+          : { status: 400, title: 'Sign-in not completed', text: 'The sign-in did not complete. Return to VS Code and try again.' },
+      );
+      if (!ok) throw outcome.error;
+      return outcome.code;
+    });
+  code.catch(() => undefined); // the caller awaits it; an early close must not be an unhandled rejection
+  return {
+    redirectUri: `http://127.0.0.1:${listener.port}${CALLBACK_PATH}`,
+    code,
+    close: () => void listener.close(),
+  };
 }
 
 /** The callback's query: the code when the state is ours, else why not (never echoing what was sent). */

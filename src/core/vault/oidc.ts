@@ -3,10 +3,9 @@
 // callback, and trade them (with our client nonce) for a Vault token. The listener only ever lives for one
 // sign-in and is closed on every way out.
 import { randomBytes } from 'node:crypto';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { adoptLogin, DEFAULT_OIDC_PORT, mountMissing, type SignInResult } from './auth';
 import type { VaultClient } from './client';
+import { type CallbackRequest, listenForCallback } from '../loopbackCallback';
 import { cancelled, UserError } from '../userError';
 
 export interface OidcSignInOptions {
@@ -39,7 +38,7 @@ export async function signInWithOidc(client: VaultClient, options: OidcSignInOpt
   const callbackPath = options.callbackPath ?? DEFAULT_CALLBACK_PATH;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   throwIfAborted(options.signal);
-  const listener = await listenLoopback(options.port ?? DEFAULT_OIDC_PORT);
+  const listener = await listen(options.port ?? DEFAULT_OIDC_PORT, callbackPath);
   try {
     const local = { port: listener.port, uri: `http://localhost:${listener.port}${callbackPath}` };
     const redirectUri = options.redirectUri ? await options.redirectUri(local) : local.uri;
@@ -53,14 +52,21 @@ export async function signInWithOidc(client: VaultClient, options: OidcSignInOpt
         'VaultOidcNoState',
       );
     }
-    const callback = listener.nextCallback(callbackPath);
     if ((await options.openUrl(authUrl)) === false) {
       throw new UserError(
         'Could not open your browser for the Vault sign-in; sign in with a token instead, or try again.',
         'VaultOidcBrowser',
       );
     }
-    const reply = await waitFor(callback, options.signal, timeoutMs);
+    const reply = await listener.callback({
+      timeoutMs,
+      signal: options.signal,
+      timeoutError: () =>
+        new UserError(
+          `The Vault sign-in in the browser did not finish within ${Number((timeoutMs / 1000).toFixed(1))} s; sign in again.`,
+          'VaultOidcTimeout',
+        ),
+    });
     return await finishSignIn(client, reply, { mount, expectedState, clientNonce, signal: options.signal });
   } finally {
     await listener.close();
@@ -119,11 +125,8 @@ function explainAuthUrlFailure(error: unknown, mount: string, role: string): unk
   );
 }
 
-interface CallbackRequest {
-  query: URLSearchParams;
-  /** Answers the browser with a small page, once. */
-  answer(ok: boolean, title: string, text: string): Promise<void>;
-}
+/** The browser's page when the sign-in did not complete. */
+const failed = (text: string) => ({ status: 400, title: 'Vault sign-in failed', text });
 
 async function finishSignIn(
   client: VaultClient,
@@ -133,11 +136,7 @@ async function finishSignIn(
   const { query } = reply;
   // The state proves the browser comes back from the sign-in we started, not from a page that sent it here.
   if (query.get('state') !== input.expectedState) {
-    await reply.answer(
-      false,
-      'Vault sign-in failed',
-      'This answer does not belong to the sign-in in progress. Start the sign-in again from VS Code.',
-    );
+    await reply.answer(failed('This answer does not belong to the sign-in in progress. Start the sign-in again from VS Code.'));
     throw new UserError(
       'The browser came back with an answer that does not belong to this Vault sign-in (its state did not match), so it was ignored; sign in again.',
       'VaultOidcStateMismatch',
@@ -147,7 +146,7 @@ async function finishSignIn(
   if (providerError !== null) {
     // Only OAuth's error code is repeated, never the free-text description.
     const code = /^[\w.-]{1,64}$/.test(providerError) ? providerError : 'unknown error';
-    await reply.answer(false, 'Vault sign-in failed', `Your identity provider did not sign you in (${code}). You can close this tab.`);
+    await reply.answer(failed(`Your identity provider did not sign you in (${code}). You can close this tab.`));
     throw new UserError(
       `Your identity provider did not sign you in to Vault; sign in again, or ask your admin whether you may use this Vault role: ${code}`,
       'VaultOidcProviderError',
@@ -155,11 +154,7 @@ async function finishSignIn(
   }
   const code = query.get('code') ?? '';
   if (!code) {
-    await reply.answer(
-      false,
-      'Vault sign-in failed',
-      'The identity provider sent no authorization code. Start the sign-in again from VS Code.',
-    );
+    await reply.answer(failed('The identity provider sent no authorization code. Start the sign-in again from VS Code.'));
     throw new UserError('Your identity provider sent no authorization code back; sign in to Vault again.', 'VaultOidcNoCode');
   }
   try {
@@ -169,10 +164,10 @@ async function finishSignIn(
       token: '',
     });
     const result = await adoptLogin(client, body, input.signal);
-    await reply.answer(true, 'Signed in to Vault', 'Signed in to Vault: you can close this tab.');
+    await reply.answer({ status: 200, title: 'Signed in to Vault', text: 'Signed in to Vault: you can close this tab.' });
     return result;
   } catch (error) {
-    await reply.answer(false, 'Vault sign-in failed', 'Vault did not accept the sign-in. Return to VS Code for details.');
+    await reply.answer(failed('Vault did not accept the sign-in. Return to VS Code for details.'));
     throw explainCallbackFailure(error, input.mount);
   }
 }
@@ -196,149 +191,21 @@ function explainCallbackFailure(error: unknown, mount: string): unknown {
   );
 }
 
-// ---- the loopback listener ----
-
-interface LoopbackListener {
-  port: number;
-  /** Resolves with the first request to a path ending in `callbackPath`; other paths get a 404. */
-  nextCallback(callbackPath: string): Promise<CallbackRequest>;
-  close(): Promise<void>;
-}
-
-/** Listens on 127.0.0.1 and, when the machine has it, ::1 on the same port: browsers resolve `localhost` to either. */
-async function listenLoopback(port: number): Promise<LoopbackListener> {
-  let deliver: ((request: CallbackRequest) => void) | undefined;
-  let path = DEFAULT_CALLBACK_PATH;
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (req.method !== 'GET' || !url.pathname.endsWith(path) || !deliver) {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end('Not found');
-      return;
-    }
-    const take = deliver;
-    deliver = undefined;
-    let answered = false;
-    take({
-      query: url.searchParams,
-      answer: (ok, title, text) => {
-        if (answered) {
-          return Promise.resolve();
-        }
-        answered = true;
-        return sendPage(res, ok ? 200 : 400, title, text);
-      },
-    });
-  };
-  const servers = [http.createServer(handler)];
-  await bind(servers[0], port, '127.0.0.1').catch((error: NodeJS.ErrnoException) => {
-    throw error.code === 'EADDRINUSE'
-      ? new UserError(
-          `Port ${port} for the Vault sign-in callback is in use (another sign-in or "vault login" may be waiting); finish or close it, or set another redirectPort for this server.`,
-          'VaultOidcPortInUse',
-        )
-      : new UserError(
-          `Could not listen on 127.0.0.1:${port} for the Vault sign-in callback; set another redirectPort for this server: ${error.code ?? 'error'}`,
-          'VaultOidcListen',
-        );
-  });
-  const bound = (servers[0].address() as AddressInfo).port;
-  const v6 = http.createServer(handler);
-  // No IPv6 loopback on this machine (or the port is taken there): 127.0.0.1 alone still serves.
-  if (
-    await bind(v6, bound, '::1').then(
-      () => true,
-      () => false,
-    )
-  ) {
-    servers.push(v6);
-  }
-  return {
-    port: bound,
-    nextCallback: (callbackPath) => {
-      path = callbackPath;
-      return new Promise<CallbackRequest>((resolve) => (deliver = resolve));
+/** The callback listener on 127.0.0.1 and ::1 (see ../loopbackCallback.ts), with what to do when the port is taken. */
+async function listen(port: number, callbackPath: string) {
+  return listenForCallback({ path: callbackPath, allowPrefix: true, port, ipv6: true, purpose: 'the Vault sign-in' }).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw error.code === 'EADDRINUSE'
+        ? new UserError(
+            `Port ${port} for the Vault sign-in callback is in use (another sign-in or "vault login" may be waiting); finish or close it, or set another redirectPort for this server.`,
+            'VaultOidcPortInUse',
+          )
+        : new UserError(
+            `Could not listen on 127.0.0.1:${port} for the Vault sign-in callback; set another redirectPort for this server: ${error.code ?? 'error'}`,
+            'VaultOidcListen',
+          );
     },
-    close: async () => {
-      deliver = undefined;
-      await Promise.all(
-        servers.map(
-          (server) =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve());
-              server.closeAllConnections();
-            }),
-        ),
-      );
-    },
-  };
-}
-
-function bind(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/** Resolves once the page is handed to the socket, so closing the listener afterwards cannot cut it off. */
-function sendPage(res: http.ServerResponse, status: number, title: string, text: string): Promise<void> {
-  const html = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>\n<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(text)}</p>\n</body></html>\n`;
-  return new Promise((resolve) => {
-    res.once('finish', () => resolve());
-    res.once('close', () => resolve());
-    res
-      .writeHead(status, {
-        'Content-Type': 'text/html; charset=utf-8',
-        'Cache-Control': 'no-store',
-        Connection: 'close',
-        'Content-Length': Buffer.byteLength(html),
-      })
-      .end(html);
-  });
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(
-        new UserError(
-          `The Vault sign-in in the browser did not finish within ${Number((timeoutMs / 1000).toFixed(1))} s; sign in again.`,
-          'VaultOidcTimeout',
-        ),
-      );
-    }, timeoutMs);
-    const onAbort = () => {
-      cleanup();
-      reject(cancelled());
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    if (signal?.aborted) {
-      onAbort();
-      return;
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        cleanup();
-        resolve(value);
-      },
-      (error: unknown) => {
-        cleanup();
-        reject(error);
-      },
-    );
-  });
+  );
 }
 
 function throwIfAborted(signal?: AbortSignal): void {

@@ -1,41 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Clock, type Grant, WriteGrants } from '../../../src/core/agents/grants';
+import { type Grant, WriteGrants } from '../../../src/core/agents/grants';
 import { UserError } from '../../../src/core/userError';
-
-/** A clock the test moves: timers fire when it passes their time, in order. */
-class TestClock implements Clock {
-  private time = Date.UTC(2026, 0, 1);
-  private timers: { at: number; fire: () => void }[] = [];
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimer(fire: () => void, ms: number): () => void {
-    const timer = { at: this.time + ms, fire };
-    this.timers.push(timer);
-    return () => (this.timers = this.timers.filter((t) => t !== timer));
-  }
-
-  advance(ms: number): void {
-    this.time += ms;
-    const due = this.timers.filter((t) => t.at <= this.time).sort((a, b) => a.at - b.at);
-    this.timers = this.timers.filter((t) => t.at > this.time);
-    due.forEach((t) => t.fire());
-  }
-
-  get pending(): number {
-    return this.timers.length;
-  }
-}
+import { TestClock } from '../../support/testClock';
 
 const MINUTE = 60_000;
 const DEV = { id: '222222222222', name: 'dev', production: false };
 const PROD = { id: '333333333333', name: 'prod', production: true };
 
 function setup() {
-  const clock = new TestClock();
+  const clock = new TestClock(Date.UTC(2026, 0, 1));
   const grants = new WriteGrants(clock);
   const events: string[] = [];
   grants.onDidChange((g: Grant) => events.push(`${g.agent}:${g.state}${g.endReason ? `:${g.endReason}` : ''}`));
