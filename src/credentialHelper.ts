@@ -5,8 +5,10 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { markedAncestor, type MarkedProcess } from './core/agents/ancestry';
 import { AGENT_HEADER, agentOf } from './core/agents/markers';
 import {
+  AGENT_PROCESS_HEADER,
   AGENT_REFUSED_MESSAGE,
   KEYCHAIN_FOLDER_ARGUMENT,
   KEYCHAIN_PROFILE_ARGUMENT,
@@ -149,12 +151,25 @@ function argument(name: string): string | undefined {
 }
 
 /**
- * One window's answer for the profile's key, or undefined when that window is gone (a socket left behind). An agent's
- * process says which agent it is, as for the endpoint: the window refuses it the person's long-lived key.
+ * The agent this helper runs for: its own marker, else (Linux) the nearest ancestor whose environment at its start
+ * names one, so `env -u CLAUDECODE aws …` or `unset COPILOT_AGENT` in an agent's shell still names the agent. The
+ * window excuses a marked ancestor that is its own ancestor too (VS Code started from an agent's shell).
  */
-function askWindow(socket: string, profile: string): Promise<{ status: number; body: string } | undefined> {
+async function agentProcess(): Promise<MarkedProcess | undefined> {
   const agent = agentOf(process.env);
-  const headers = agent === undefined ? {} : { [AGENT_HEADER]: agent };
+  return agent !== undefined ? { pid: process.pid, agent } : markedAncestor(process.pid);
+}
+
+/**
+ * One window's answer for the profile's key, or undefined when that window is gone (a socket left behind). An agent's
+ * process says which agent it is and which process carries its marker: the window refuses it the person's long-lived key.
+ */
+function askWindow(
+  socket: string,
+  profile: string,
+  marked: MarkedProcess | undefined,
+): Promise<{ status: number; body: string } | undefined> {
+  const headers = marked === undefined ? {} : { [AGENT_HEADER]: marked.agent, [AGENT_PROCESS_HEADER]: String(marked.pid) };
   return new Promise((resolve) => {
     const req = http.get({ socketPath: socket, path: keyPath(profile), headers, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
@@ -191,8 +206,9 @@ async function keychainKey(profile: string, folder: string): Promise<void> {
     })
     .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
   let answered = false;
+  const marked = await agentProcess();
   for (const socket of sockets) {
-    const answer = await askWindow(socket, profile);
+    const answer = await askWindow(socket, profile, marked);
     if (!answer) continue;
     answered = true;
     const body = parse(answer.body);

@@ -40,8 +40,8 @@ export function activateKeys(context: vscode.ExtensionContext, deps: KeysDeps): 
     closed || void serve().catch((error: unknown) => deps.log.error(`The keychain socket did not start: ${errorText(error)}`));
   context.subscriptions.push(
     keys,
-    // A rotated or moved key: the source credentials resolved from the old one are stale.
-    keys.onDidChange((profile) => deps.roles.cache.forget(`profile:${profile}`)),
+    // A rotated, replaced or moved key: what was made from the old one (the source credentials, MFA sessions) is stale.
+    keys.onDidChange((profile) => void deps.roles.forgetProfile(profile)),
     // A key moved in another window (SecretStorage tells every window): this one serves it too, so tools keep
     // working after that window closes.
     keys.onDidChange(

@@ -9,7 +9,13 @@ import type { RoleEntry } from '../core/catalog/roleCatalog';
 import type { AwsProfile } from '../core/aws/config';
 import type { AwsCredentials, Identity, Session } from '../core/session';
 import { assumeRole, type AssumeOptions, needsMfaCode, StsCache } from '../core/sts/assumeRole';
-import { keepMfaSessions, MFA_SESSIONS_SECRET, restoreMfaSessions, type SecretBox } from '../core/sts/mfaSessionMemory';
+import {
+  forgetKeptMfaSessions,
+  keepMfaSessions,
+  MFA_SESSIONS_SECRET,
+  restoreMfaSessions,
+  type SecretBox,
+} from '../core/sts/mfaSessionMemory';
 import type { TypedState, WorkspaceState } from '../configuration/state';
 import { UserError } from '../core/userError';
 import { showError } from '../errors';
@@ -117,6 +123,19 @@ export class RoleSessionStore implements vscode.Disposable {
   /** The one fork for Identity Center roles: their session comes from the sign-in, not from AssumeRole. */
   private viaIdentityCenter(role: RoleEntry, signal: AbortSignal | undefined): Promise<Identity> | undefined {
     return role.sso && this.deps.identityCenter ? this.deps.identityCenter.credentials(role, signal) : undefined;
+  }
+
+  /**
+   * A source profile's key changed (rotated, replaced, moved in or out of the keychain), here or in another window:
+   * its credentials and MFA sessions made from the old key are not reused, nor brought back by a reload.
+   */
+  async forgetProfile(profile: string): Promise<void> {
+    this.cache.forgetProfile(profile);
+    const secrets = this.deps.memory?.secrets;
+    if (!secrets) return;
+    await forgetKeptMfaSessions(secrets, profile).catch((error: unknown) =>
+      this.deps.log.warn(`Could not forget the kept MFA session of profile '${profile}': ${(error as Error).message}`),
+    );
   }
 
   /** Where a profile's key moved into the keychain is read (the keys feature starts after this store). */

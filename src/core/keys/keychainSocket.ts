@@ -3,7 +3,8 @@
 // answers GET /keys/<profile> with the profile's key from the keychain. The `credential_process` line names only
 // the profile and the folder, so any open window serves it; when none is open, the helper says so.
 import * as fs from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { ownAncestry } from '../agents/ancestry';
 import { AGENT_HEADER, agentOfHeader } from '../agents/markers';
 import { newSocketPath } from '../endpoint/externalSockets';
 import { commandLine } from '../endpoint/terminalProfile';
@@ -14,6 +15,8 @@ export const KEYCHAIN_SOCKET_PREFIX = 'keychain';
 /** The helper's arguments in keychain mode, after its command. */
 export const KEYCHAIN_PROFILE_ARGUMENT = '--keychain-profile';
 export const KEYCHAIN_FOLDER_ARGUMENT = '--keychain-folder';
+/** The process whose marker named the agent (the helper itself, or its nearest marked ancestor on Linux). */
+export const AGENT_PROCESS_HEADER = 'x-iam-switchboard-agent-process';
 
 /** The credential_process program's arguments for a profile whose key is in the keychain. */
 export function keychainArguments(profile: string, folder: string): string[] {
@@ -68,18 +71,7 @@ export class KeychainServer {
       } catch {
         return answer(400, { Message: 'Not a profile name.' });
       }
-      // The helper names the agent whose marker its environment carries (as it does for the endpoint). The marker is
-      // cooperative: a program that removes it is not told apart here (see the README's AI agents threat model).
-      if (agentOfHeader(req.headers[AGENT_HEADER]) !== undefined && !this.agentsGetMyKeys()) {
-        return answer(403, { Message: AGENT_REFUSED_MESSAGE });
-      }
-      this.read(profile).then(
-        (key) =>
-          key
-            ? answer(200, { Version: 1, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey })
-            : answer(404, { Message: notInKeychainMessage(profile) }),
-        () => answer(500, { Message: `VS Code could not read profile '${profile}' from its keychain: see IAM Switchboard's log.` }),
-      );
+      void this.keyAnswer(profile, req.headers).then(({ status, body }) => answer(status, body));
     });
     // Only this user can connect, but a stuck program of theirs should not hold the window's sockets either.
     server.headersTimeout = 3000;
@@ -98,6 +90,36 @@ export class KeychainServer {
     this.server = server;
     this.socket = socket;
     return socket;
+  }
+
+  /** The answer to a request for `profile`'s key. */
+  private async keyAnswer(profile: string, headers: IncomingHttpHeaders): Promise<{ status: number; body: object }> {
+    if (await this.refusesAgent(headers)) return { status: 403, body: { Message: AGENT_REFUSED_MESSAGE } };
+    try {
+      const key = await this.read(profile);
+      return key
+        ? { status: 200, body: { Version: 1, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey } }
+        : { status: 404, body: { Message: notInKeychainMessage(profile) } };
+    } catch {
+      return {
+        status: 500,
+        body: { Message: `VS Code could not read profile '${profile}' from its keychain: see IAM Switchboard's log.` },
+      };
+    }
+  }
+
+  /**
+   * Whether a request is an agent's the person's key is withheld from. The helper names the agent whose marker it
+   * found in its environment or, on Linux, in an ancestor's environment at its start (so a marker dropped with
+   * `env -u` or `unset` below the agent's shell still counts), and the process carrying it. A marker on this
+   * window's own ancestors (VS Code started from an agent's shell, as the endpoint rules for TCP peers) says nothing
+   * about the requester. A program that speaks this protocol itself can lie: see the README's AI agents threat model.
+   */
+  private async refusesAgent(headers: IncomingHttpHeaders): Promise<boolean> {
+    if (agentOfHeader(headers[AGENT_HEADER]) === undefined || this.agentsGetMyKeys()) return false;
+    const raw = headers[AGENT_PROCESS_HEADER];
+    const pid = typeof raw === 'string' && /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : undefined;
+    return pid === undefined || !(await ownAncestry()).has(pid);
   }
 
   /** Closes the socket and removes its file: tools then ask another window, or hear that none is open. */

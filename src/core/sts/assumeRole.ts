@@ -123,6 +123,17 @@ export class StsCache {
     this.sources.delete(key);
   }
 
+  /**
+   * Everything made from a source profile's own credentials: them, its caller name and its MFA sessions (every
+   * device). A rotated, replaced or moved key must leave nothing made from the old one to reuse.
+   */
+  forgetProfile(profile: string): void {
+    this.forget(profileSourceKey(profile));
+    for (const key of [...this.mfaSessions.keys()]) {
+      if (isMfaKeyOf(key, profile)) this.mfaSessions.delete(key);
+    }
+  }
+
   clear(): void {
     this.mfaSessions.clear();
     this.callerNames.clear();
@@ -355,7 +366,7 @@ async function sourceFor(role: RoleEntry, source: KeySource, options: AssumeOpti
     };
   }
   const description = describeSource(source);
-  const key = source.kind === 'profile' ? `profile:${source.profile}` : `credentialSource:${source.name}`;
+  const key = source.kind === 'profile' ? profileSourceKey(source.profile) : `credentialSource:${source.name}`;
   const base = await cachedBaseCredentials(source, key, description, options);
   if (role.needsMfa && source.kind === 'profile') {
     const credentials = await mfaSession(source.profile, role.mfaSerial!, base, options);
@@ -492,8 +503,19 @@ function envCredentials(env: NodeJS.ProcessEnv): AwsCredentials {
   return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined, expiration };
 }
 
+/** The caches' key for a source profile's own credentials. */
+function profileSourceKey(profile: string): string {
+  return `profile:${profile}`;
+}
+
+/** An MFA session's key: the source profile, then the device (an ARN or a serial number, neither holds '|'). */
 function mfaKey(profile: string, serial: string): string {
   return `${profile}|${serial}`;
+}
+
+/** Whether an MFA session's key (as the cache and its kept copy name it) is one of `profile`'s. */
+export function isMfaKeyOf(key: string, profile: string): boolean {
+  return key.slice(0, key.lastIndexOf('|')) === profile;
 }
 
 /** One GetSessionToken with an MFA code per source and device, reused by the next roles for up to an hour. */

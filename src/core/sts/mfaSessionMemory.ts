@@ -2,7 +2,7 @@
 // new code while its MFA session is still valid. They are kept only where VS Code keeps secrets (SecretStorage: the
 // OS keychain, or VS Code's encrypted store), never in a file, a setting or Memento state; only sessions still
 // usable are written or read back, and an unreadable entry is dropped, never an error.
-import type { StsCache } from './assumeRole';
+import { isMfaKeyOf, type StsCache } from './assumeRole';
 
 /** The part of VS Code's SecretStorage this needs (so the core does not import vscode). */
 export interface SecretBox {
@@ -64,4 +64,20 @@ export async function restoreMfaSessions(cache: StsCache, box: SecretBox, now = 
   }
   // mfaSessionEntries drops the ones too close to their end to reuse.
   return cache.mfaSessionEntries(now).length;
+}
+
+/**
+ * Drops `profile`'s kept MFA sessions: its key was rotated, replaced or moved, so no session made from the old one
+ * comes back after a reload. Every window does it (SecretStorage is shared); an unreadable entry is left to restore.
+ */
+export async function forgetKeptMfaSessions(box: SecretBox, profile: string): Promise<void> {
+  let kept: Record<string, unknown>;
+  try {
+    kept = JSON.parse((await box.get(MFA_SESSIONS_SECRET)) ?? '{}') as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  const left = Object.entries(kept).filter(([key]) => !isMfaKeyOf(key, profile));
+  if (left.length === Object.keys(kept).length) return;
+  await (left.length ? box.store(MFA_SESSIONS_SECRET, JSON.stringify(Object.fromEntries(left))) : box.delete(MFA_SESSIONS_SECRET));
 }

@@ -33,6 +33,26 @@ const ALICE_ID = 'AKIALOCALALICE000001';
 const ALICE_SECRET = 'aliceLocalSecretKey00000000000000000000A';
 const ALICE_ARN = 'arn:aws:iam::111111111111:user/alice';
 const run = promisify(execFile);
+/** `node -e RUN file args…`: a process that runs `file args…` as its child and exits as it did (an agent's process). */
+const RUN = `const r = require('node:child_process').spawnSync(process.argv[1], process.argv.slice(2), { stdio: 'inherit' });
+process.exit(r.status ?? 1);`;
+const WINDOW_KEY_ID = 'AKIALOCALWINDOW00001';
+/**
+ * `node -e WINDOW_FROM_AGENT <keychainSocket.js> <folder> <helper>`: a window serving WINDOW_KEY_ID on its socket in
+ * <folder>, running the helper for 'default' as its child without the agent's marker, printing what it printed.
+ */
+const WINDOW_FROM_AGENT = `const { KeychainServer, keychainArguments } = require(process.argv[1]);
+const [folder, helper] = process.argv.slice(2);
+const window = new KeychainServer(async () => ({ accessKeyId: '${WINDOW_KEY_ID}', secretAccessKey: 'windowLocalSecretKey0000000000000000000A' }));
+window.start([folder]).then((socket) => {
+  const env = { ...process.env };
+  delete env.CLAUDECODE;
+  const args = [helper, ...keychainArguments('default', require('node:path').dirname(socket))];
+  // Not spawnSync: this process must stay free to answer on its socket.
+  require('node:child_process')
+    .spawn(process.execPath, args, { env, stdio: 'inherit' })
+    .on('exit', (code) => window.stop().then(() => process.exit(code ?? 1)));
+});`;
 const noCli = !fs.existsSync(AWS_CLI) && 'Debian awscli is not installed at /usr/bin/aws';
 
 function findPython(): string | undefined {
@@ -246,6 +266,62 @@ describe('a key moved into the keychain', () => {
       await window.start([folder]);
       await sameAsMe.stop();
     }
+  });
+
+  it("gives no long-lived key to an agent's command that dropped its marker below the agent's process", async () => {
+    const node = process.execPath;
+    const helper = [node, HELPER, ...keychainArguments('default', folder)];
+    // Each parent carries the marker from its start; the helper itself runs without it.
+    const dropped: [how: string, file: string, args: string[]][] = [
+      ['`env -u CLAUDECODE` run by the agent', node, ['-e', RUN, '/usr/bin/env', '-u', 'CLAUDECODE', ...helper]],
+      [
+        "`unset CLAUDECODE; exec …` in the agent's command",
+        node,
+        ['-e', RUN, '/bin/sh', '-c', 'unset CLAUDECODE; exec "$@"', 'sh', ...helper],
+      ],
+      ["`unset CLAUDECODE` in the agent's shell", '/bin/sh', ['-c', 'unset CLAUDECODE; "$@"; exit $?', 'sh', ...helper]],
+      ["`env -i` in the agent's shell", '/bin/sh', ['-c', 'env -i PATH="$PATH" HOME="$HOME" "$@"; exit $?', 'sh', ...helper]],
+    ];
+    for (const [how, file, args] of dropped) {
+      const refused = await outcome(file, args, { ...env, CLAUDECODE: '1' });
+      assert.notEqual(refused.code, 0, how);
+      assert.equal(refused.stderr.trim(), AGENT_REFUSED_MESSAGE, how);
+      assert.equal(refused.stdout, '', how);
+    }
+    // A person's shell, no marker between it and this window (the test's own process, whose ancestors may be an
+    // agent's when the suite runs under one: the window's own ancestors are never the requester's).
+    const person = await outcome('/bin/sh', ['-c', '"$@"; exit $?', 'sh', ...helper]);
+    assert.equal(person.code, 0, person.stderr);
+    assert.equal(JSON.parse(person.stdout).AccessKeyId, ALICE_ID);
+    // iamSwitchboard.agents.access = sameAsMe: the agent has what the person has, as at the endpoint.
+    const sameAsMe = new KeychainServer(
+      (profile) => keychain.read(profile),
+      () => true,
+    );
+    await sameAsMe.start([folder]);
+    await window.stop();
+    try {
+      const [how, file, args] = dropped[2];
+      const allowed = await outcome(file, args, { ...env, CLAUDECODE: '1' });
+      assert.equal(allowed.code, 0, `${how}: ${allowed.stderr}`);
+      assert.equal(JSON.parse(allowed.stdout).AccessKeyId, ALICE_ID);
+    } finally {
+      await window.start([folder]);
+      await sameAsMe.stop();
+    }
+  });
+
+  it("gives the key to a person's command in a window started from an agent's shell (the window's ancestors are not the requester's)", async () => {
+    // A window process carrying CLAUDECODE=1 from its start (VS Code opened from an agent's shell) serves its own
+    // socket and runs the helper without the marker, as a person's terminal of that window would.
+    const moduleFile = path.join(__dirname, '../../../src/core/keys/keychainSocket.js');
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-keychain-agentwindow-'));
+    const served = await outcome(process.execPath, ['-e', WINDOW_FROM_AGENT, moduleFile, path.join(own, 'sockets'), HELPER], {
+      ...env,
+      CLAUDECODE: '1',
+    });
+    assert.equal(served.code, 0, served.stderr);
+    assert.equal(JSON.parse(served.stdout).AccessKeyId, WINDOW_KEY_ID);
   });
 
   it('says in one sentence when the open windows do not have the key, and when no window is open', { skip: noCli }, async () => {

@@ -14,9 +14,17 @@ import type { AccessKey } from '../../../src/core/keys/accessKey';
 import { keychainArguments } from '../../../src/core/keys/keychainSocket';
 import { activateKeys } from '../../../src/features/keys';
 import { KeychainKeys } from '../../../src/store/keychainKeys';
-import type { RoleSessionStore } from '../../../src/store/roleSession';
+import { RoleSessionStore } from '../../../src/store/roleSession';
+import { loadAwsConfig } from '../../../src/core/aws/config';
+import { buildCatalog } from '../../../src/core/catalog/roleCatalog';
+import { Session } from '../../../src/core/session';
+import { assumeRole, needsMfaCode, StsCache } from '../../../src/core/sts/assumeRole';
+import { keepMfaSessions, MFA_SESSIONS_SECRET, restoreMfaSessions } from '../../../src/core/sts/mfaSessionMemory';
+import { startAwsServer, totp } from '../../servers/aws';
 
 const ROOT = path.resolve(__dirname, '../../../..');
+const FIXTURES = path.join(ROOT, 'test/fixtures/aws-config');
+const BOB_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const KEY: AccessKey = { accessKeyId: 'AKIAWINDOWS000000001', secretAccessKey: 'windowsSecret000000000000000000000000001' };
 
 /** VS Code's SecretStorage and global state, shared by its windows; each window hears every secret's change. */
@@ -74,8 +82,15 @@ after(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A window with the keys feature activated: what its role store was told to forget, and when it serves keys. */
-function activateWindow(storage: SharedStorage, folder = path.join(dir, 'storage')): { forgotten: string[]; serving: Promise<string> } {
+/**
+ * A window with the keys feature activated: what its role store was told to forget, when it serves keys, and its
+ * keychain. `roles`: a real role store for the window (else one that only records what it is told to forget).
+ */
+function activateWindow(
+  storage: SharedStorage,
+  folder = path.join(dir, 'storage'),
+  roles?: (context: vscode.ExtensionContext) => RoleSessionStore,
+): { forgotten: string[]; serving: Promise<string>; keys: KeychainKeys } {
   const context = storage.window(folder);
   contexts.push(context);
   const forgotten: string[] = [];
@@ -86,13 +101,38 @@ function activateWindow(storage: SharedStorage, folder = path.join(dir, 'storage
       if (folder) resolve(folder);
     };
   });
-  const roles = { readKeychainWith: () => undefined, cache: { forget: (key: string) => forgotten.push(key) } };
-  activateKeys(context, {
-    roles: roles as unknown as RoleSessionStore,
+  const recording = { readKeychainWith: () => undefined, forgetProfile: async (profile: string) => void forgotten.push(profile) };
+  const { keys } = activateKeys(context, {
+    roles: roles?.(context) ?? (recording as unknown as RoleSessionStore),
     log: log as unknown as vscode.LogOutputChannel,
     agentsGetMyKeys: () => false,
   });
-  return { forgotten, serving };
+  return { forgotten, serving, keys };
+}
+
+/** `promise`, or a failure saying `what` after `ms` (a bound, so a missing event fails instead of hanging). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(what)), ms)));
+  try {
+    return await Promise.race([promise, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A window's real role store, keeping MFA sessions for a reload in the shared SecretStorage as VS Code's does. */
+function roleStore(context: vscode.ExtensionContext): RoleSessionStore {
+  const store = new RoleSessionStore({
+    session: new Session(),
+    catalog: undefined as never, // not asked: the test assumes with assumeRole and the store's cache
+    settings: undefined as never,
+    log: fakeLog('roles') as unknown as vscode.LogOutputChannel,
+    recent: undefined as never,
+    memory: { state: undefined as never, secrets: context.secrets },
+  });
+  context.subscriptions.push(store);
+  return store;
 }
 
 describe('moved keys across windows', () => {
@@ -101,11 +141,60 @@ describe('moved keys across windows', () => {
     const b = activateWindow(storage);
     const a = new KeychainKeys(storage.window(path.join(dir, 'storage')));
     await a.replace('dev', KEY);
-    assert.deepEqual(b.forgotten, ['profile:dev']);
+    assert.deepEqual(b.forgotten, ['dev']);
     await storage.window(path.join(dir, 'storage')).secrets.store('iamSwitchboard.vault.token', 'x');
-    assert.deepEqual(b.forgotten, ['profile:dev']);
+    assert.deepEqual(b.forgotten, ['dev']);
     a.dispose();
   });
+
+  test(
+    'a key rotated in one window leaves no MFA session made from the old key, in any window nor for a reload',
+    { timeout: 20_000 },
+    async () => {
+      const aws = await startAwsServer();
+      try {
+        const config = await loadAwsConfig({
+          configPath: path.join(FIXTURES, 'config'),
+          credentialsPath: path.join(FIXTURES, 'credentials'),
+        });
+        // prod-admin: source profile bob, MFA device arn:aws:iam::111111111111:mfa/bob.
+        const prodAdmin = buildCatalog({ profiles: config.profiles }).roles.find((r) => r.label === 'prod-admin')!;
+        const storage = new SharedStorage();
+        const stores: RoleSessionStore[] = [];
+        const keep = (context: vscode.ExtensionContext) => (stores.push(roleStore(context)), stores.at(-1)!);
+        const a = activateWindow(storage, path.join(dir, 'storage'), keep);
+        activateWindow(storage, path.join(dir, 'storage'), keep);
+        let codes = 0;
+        const assume = (cache: StsCache) =>
+          assumeRole(prodAdmin, {
+            config,
+            endpoint: aws.url,
+            region: 'eu-west-1',
+            timeoutMs: 5000,
+            cache,
+            mfaCode: async () => (codes++, totp(BOB_TOTP)),
+          });
+        // Both windows hold an MFA session made from bob's key; one is kept for a reload.
+        for (const store of stores) await assume(store.cache);
+        await keepMfaSessions(stores[1].cache, storage.window(dir).secrets);
+        assert.equal(codes, 2);
+        const keptGone = new Promise<void>((resolve) =>
+          storage.window(dir).secrets.onDidChange(({ key }) => key === MFA_SESSIONS_SECRET && resolve()),
+        );
+        // Window A rotates bob's key (rotation keeps the new key in the keychain).
+        await a.keys.replace('bob', KEY);
+        for (const [i, store] of stores.entries()) {
+          assert.equal(needsMfaCode(prodAdmin, store.cache), true, `window ${i} still has the MFA session`);
+        }
+        await assume(stores[1].cache);
+        assert.equal(codes, 3, "window B's next assume asked for a code");
+        await within(keptGone, 10_000, 'the kept MFA session was not forgotten');
+        assert.equal(await restoreMfaSessions(new StsCache(), storage.window(dir).secrets), 0, 'a reload brings no old session back');
+      } finally {
+        await aws.close();
+      }
+    },
+  );
 
   test(
     'a window open before another moved a key serves it to tools, so they keep working when that one closes',

@@ -7,7 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import { loadAwsConfig, type AwsConfig } from '../../../src/core/aws/config';
 import { buildCatalog, type RoleEntry } from '../../../src/core/catalog/roleCatalog';
 import { assumeRole, type AssumeOptions, needsMfaCode, StsCache } from '../../../src/core/sts/assumeRole';
-import { keepMfaSessions, MFA_SESSIONS_SECRET, restoreMfaSessions, type SecretBox } from '../../../src/core/sts/mfaSessionMemory';
+import {
+  forgetKeptMfaSessions,
+  keepMfaSessions,
+  MFA_SESSIONS_SECRET,
+  restoreMfaSessions,
+  type SecretBox,
+} from '../../../src/core/sts/mfaSessionMemory';
 import { type AwsServer, startAwsServer, totp } from '../../servers/aws';
 
 const FIXTURES = path.resolve(__dirname, '../../../../test/fixtures/aws-config');
@@ -111,5 +117,28 @@ describe('MFA sessions across a reload', () => {
     assert.equal(box.values.has(MFA_SESSIONS_SECRET), false, 'nothing usable left: the secret is deleted');
     await box.store(MFA_SESSIONS_SECRET, 'not json');
     assert.equal(await restoreMfaSessions(new StsCache(), box), 0);
+  });
+
+  it("forgetting a profile drops its MFA sessions only, in the cache and in the kept copy, not a similar name's", async () => {
+    const box = new MemoryBox();
+    const cache = new StsCache();
+    const session = { accessKeyId: 'ASIAKEPT', secretAccessKey: 'kept', sessionToken: 't', expiration: new Date(Date.now() + 3_600_000) };
+    const keys = ['bob|arn:aws:iam::111111111111:mfa/bob', 'bob|GAHT12345678', 'bob|x|arn:aws:iam::1:mfa/x', 'bobby|arn:aws:iam::1:mfa/b'];
+    for (const key of keys) cache.setMfaSession(key, session);
+    await keepMfaSessions(cache, box);
+    cache.forgetProfile('bob');
+    await forgetKeptMfaSessions(box, 'bob');
+    const left = ['bob|x|arn:aws:iam::1:mfa/x', 'bobby|arn:aws:iam::1:mfa/b'];
+    assert.deepEqual(
+      cache.mfaSessionEntries().map(([key]) => key),
+      left,
+    );
+    assert.deepEqual(Object.keys(JSON.parse(box.values.get(MFA_SESSIONS_SECRET)!)), left);
+    cache.forgetProfile('bob|x');
+    cache.forgetProfile('bobby');
+    await forgetKeptMfaSessions(box, 'bob|x');
+    await forgetKeptMfaSessions(box, 'bobby');
+    assert.deepEqual(cache.mfaSessionEntries(), []);
+    assert.equal(box.values.has(MFA_SESSIONS_SECRET), false, 'nothing left: the secret is deleted');
   });
 });
