@@ -6,9 +6,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { markedAncestor, type MarkedProcess } from './core/agents/ancestry';
-import { AGENT_HEADER, agentOf } from './core/agents/markers';
+import { AGENT_HEADER, AGENT_PROCESS_HEADER, agentOf } from './core/agents/markers';
 import {
-  AGENT_PROCESS_HEADER,
   AGENT_REFUSED_MESSAGE,
   KEYCHAIN_FOLDER_ARGUMENT,
   KEYCHAIN_PROFILE_ARGUMENT,
@@ -102,12 +101,14 @@ function refuseForeignListener(url: URL): void {
 
 /**
  * GET the credentials from the URL with the token, or over the tool's socket (which stands for its token). An agent's
- * process (its marker in this environment) says which agent it is, by its short name only, and gets the agent's
- * identity: the endpoint never hands it the person's.
+ * process says which agent it is, by its short name only, and gets the agent's identity: the endpoint never hands it
+ * the person's. Over TCP the window finds a marker its requester dropped itself (/proc/net/tcp names the peer); over
+ * a Unix socket it cannot, so there the helper also names the ancestor carrying the marker (agentProcess).
  */
-function get(target: { url: URL; token: string } | { socket: string }): Promise<{ status: number; body: string }> {
+async function get(target: { url: URL; token: string } | { socket: string }): Promise<{ status: number; body: string }> {
   const agent = agentOf(process.env);
-  const agentHeader = agent === undefined ? {} : { [AGENT_HEADER]: agent };
+  const marked = 'socket' in target ? await agentProcess() : agent === undefined ? undefined : { pid: process.pid, agent };
+  const agentHeader = markedHeaders(marked);
   return new Promise((resolve, reject) => {
     const onAnswer = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
@@ -160,6 +161,11 @@ async function agentProcess(): Promise<MarkedProcess | undefined> {
   return agent !== undefined ? { pid: process.pid, agent } : markedAncestor(process.pid);
 }
 
+/** The headers naming the agent and the process carrying its marker. */
+function markedHeaders(marked: MarkedProcess | undefined): Record<string, string> {
+  return marked === undefined ? {} : { [AGENT_HEADER]: marked.agent, [AGENT_PROCESS_HEADER]: String(marked.pid) };
+}
+
 /**
  * One window's answer for the profile's key, or undefined when that window is gone (a socket left behind). An agent's
  * process says which agent it is and which process carries its marker: the window refuses it the person's long-lived key.
@@ -169,7 +175,7 @@ function askWindow(
   profile: string,
   marked: MarkedProcess | undefined,
 ): Promise<{ status: number; body: string } | undefined> {
-  const headers = marked === undefined ? {} : { [AGENT_HEADER]: marked.agent, [AGENT_PROCESS_HEADER]: String(marked.pid) };
+  const headers = markedHeaders(marked);
   return new Promise((resolve) => {
     const req = http.get({ socketPath: socket, path: keyPath(profile), headers, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];

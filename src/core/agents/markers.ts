@@ -59,6 +59,17 @@ export function agentName(raw: string): string {
   return AGENT_NAME.test(name) ? name : 'agent';
 }
 
+/**
+ * The process carrying the marker the credential helper found (itself, or on Linux the nearest ancestor started with
+ * one): a window excuses a marker on its own ancestors (VS Code started from an agent's shell).
+ */
+export const AGENT_PROCESS_HEADER = 'x-iam-switchboard-agent-process';
+
+/** The pid a request's AGENT_PROCESS_HEADER gives, if it is one. */
+export function agentProcessOfHeader(header: string | string[] | undefined): number | undefined {
+  return typeof header === 'string' && /^[1-9]\d{0,9}$/.test(header) ? Number(header) : undefined;
+}
+
 /** The agent a request names in its AGENT_HEADER (any value names one: a malformed header is still an agent). */
 export function agentOfHeader(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? header.join(',') : header;

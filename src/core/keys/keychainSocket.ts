@@ -5,7 +5,7 @@
 import * as fs from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { ownAncestry } from '../agents/ancestry';
-import { AGENT_HEADER, agentOfHeader } from '../agents/markers';
+import { AGENT_HEADER, AGENT_PROCESS_HEADER, agentOfHeader, agentProcessOfHeader } from '../agents/markers';
 import { newSocketPath } from '../endpoint/externalSockets';
 import { commandLine } from '../endpoint/terminalProfile';
 import type { AccessKey } from './accessKey';
@@ -15,8 +15,6 @@ export const KEYCHAIN_SOCKET_PREFIX = 'keychain';
 /** The helper's arguments in keychain mode, after its command. */
 export const KEYCHAIN_PROFILE_ARGUMENT = '--keychain-profile';
 export const KEYCHAIN_FOLDER_ARGUMENT = '--keychain-folder';
-/** The process whose marker named the agent (the helper itself, or its nearest marked ancestor on Linux). */
-export const AGENT_PROCESS_HEADER = 'x-iam-switchboard-agent-process';
 
 /** The credential_process program's arguments for a profile whose key is in the keychain. */
 export function keychainArguments(profile: string, folder: string): string[] {
@@ -117,8 +115,7 @@ export class KeychainServer {
    */
   private async refusesAgent(headers: IncomingHttpHeaders): Promise<boolean> {
     if (agentOfHeader(headers[AGENT_HEADER]) === undefined || this.agentsGetMyKeys()) return false;
-    const raw = headers[AGENT_PROCESS_HEADER];
-    const pid = typeof raw === 'string' && /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : undefined;
+    const pid = agentProcessOfHeader(headers[AGENT_PROCESS_HEADER]);
     return pid === undefined || !(await ownAncestry()).has(pid);
   }
 

@@ -4,14 +4,17 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { AgentAccess } from '../../../src/core/agents/backend';
+import { AGENT_HEADER, AGENT_PROCESS_HEADER } from '../../../src/core/agents/markers';
 import { agentOfPeer } from '../../../src/core/agents/peerProcess';
 import { AGENT_ROUTES } from '../../../src/core/endpoint/agentRoutes';
 import { type AgentRefusal, CredentialEndpoint } from '../../../src/core/endpoint/server';
+import { newSocketPath } from '../../../src/core/endpoint/externalSockets';
 import { endpointEnvironment } from '../../../src/core/endpoint/terminalEnv';
 import { helperCommand, writeTerminalProfile } from '../../../src/core/endpoint/terminalProfile';
 import type { Identity } from '../../../src/core/session';
@@ -179,6 +182,58 @@ describe('agents at the credential endpoint', { skip: noCli }, () => {
     const agent = await callerIdentity({ CURSOR_AGENT: '1' });
     assert.match(agent.arn!, PERSON_ARN);
     assert.deepEqual(asked, []);
+  });
+});
+
+// Linux only: the marker is found through /proc.
+describe('a tool outside VS Code, over its own socket', { skip: process.platform !== 'linux' && 'not Linux' }, () => {
+  let socket: string;
+  before(async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-switchboard-agents-sockets-'));
+    socket = await newSocketPath([folder], 'external');
+    await endpoint.openExternal('external', socket);
+  });
+  after(() => endpoint.revokeExternal('external'));
+
+  /** The key id the bundled helper prints over the socket, run by `shell` (argv after it: the helper's command). */
+  async function keyOverSocket(extra: Record<string, string>, shell: string): Promise<string | undefined> {
+    const childEnv = { PATH: env.PATH, HOME: env.HOME, ...extra };
+    const { stdout } = await run('/bin/sh', ['-c', shell, 'sh', process.execPath, HELPER, '--socket', socket], { env: childEnv });
+    return (JSON.parse(stdout) as { AccessKeyId?: string }).AccessKeyId;
+  }
+
+  /** The key id the socket answers a request naming `agent`, whose marker the process `pid` carries. */
+  async function keyNaming(agent: string, pid: number): Promise<string | undefined> {
+    const headers = { [AGENT_HEADER]: agent, [AGENT_PROCESS_HEADER]: String(pid) };
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ socketPath: socket, path: '/credentials', headers }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve(text));
+        })
+        .on('error', reject);
+    });
+    return (JSON.parse(body) as { AccessKeyId?: string }).AccessKeyId;
+  }
+
+  it('an agent that drops its marker with env -u or unset still gets the agent identity; the person gets theirs', async () => {
+    const agentKey = agentIdentity.credentials.accessKeyId;
+    assert.equal(await keyOverSocket({ CLAUDECODE: '1' }, 'env -u CLAUDECODE "$@"; exit $?'), agentKey);
+    assert.equal(await keyOverSocket({ CLAUDECODE: '1' }, 'unset CLAUDECODE; "$@"; exit $?'), agentKey);
+    assert.deepEqual(asked, ['claude-code for dev-deployer', 'claude-code for dev-deployer']);
+    asked.length = 0;
+    assert.equal(await keyOverSocket({}, '"$@"; exit $?'), person.credentials.accessKeyId);
+    assert.deepEqual(asked, []);
+  });
+
+  it("excuses a marker on the window's own ancestors (VS Code started from an agent's shell)", async () => {
+    // This test's process stands for the window.
+    assert.equal(await keyNaming('claude-code', process.pid), person.credentials.accessKeyId);
+    assert.deepEqual(asked, []);
+    // Init is nobody's ancestor for the walk: a marker there is the requester's.
+    assert.equal(await keyNaming('claude-code', 1), agentIdentity.credentials.accessKeyId);
+    assert.deepEqual(asked, ['claude-code for dev-deployer']);
   });
 });
 
