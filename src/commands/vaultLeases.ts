@@ -236,6 +236,8 @@ export class VaultLeaseCommands {
         mount: lease.mount,
         role: lease.role,
       });
+    } else {
+      this.deps.log.info(`Vault lease ${lease.leaseId} came back from before the reload without its credentials; not leased again.`);
     }
     return undefined;
   }
