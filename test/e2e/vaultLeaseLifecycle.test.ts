@@ -161,25 +161,24 @@ async function setUserSetting(id: string, value: SettingValue): Promise<void> {
     await input.press('Tab');
   }
   await waitForSettingsFile(id, value);
-  await waitForExtensionLog(page, log, settingChanged(id));
   await screenshot(page, `vault-lifecycle-setting-${id}`);
   await closeEditor();
+  await waitForExtensionLog(page, log, settingChanged(id));
 }
 
 /** "Reset Setting" from the setting's gear menu: the user value is removed. */
 async function resetUserSetting(id: string): Promise<void> {
   const row = await openSetting(id);
+  const log = markExtensionLog();
   try {
     // The gear appears on hover; try again when the menu opened before the row settled, or a click was lost.
     for (let attempt = 1; ; attempt++) {
       try {
-        const log = markExtensionLog();
         await row.hover();
         await row.locator('.setting-toolbar-container .action-label').first().click();
         await chooseMenuItem('Reset Setting');
         await waitForSettingsFile(id, undefined, 5_000);
-        await waitForExtensionLog(page, log, settingChanged(id));
-        return;
+        break;
       } catch (error) {
         await page.screenshot({ path: `/tmp/vault-lifecycle-reset-${attempt}.png` }).catch(() => undefined);
         if (attempt === 3) throw error;
@@ -192,6 +191,7 @@ async function resetUserSetting(id: string): Promise<void> {
   } finally {
     await closeEditor();
   }
+  await waitForExtensionLog(page, log, settingChanged(id));
 }
 
 // ---- the Vault view ----
