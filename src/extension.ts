@@ -3,6 +3,7 @@
 // (features/lazy.ts: `lazyFeature(context, log, [its command ids], () => import('./features/x'), (x) => x.activateX(context, deps))`).
 import * as vscode from 'vscode';
 import { onDidChangeSettings, readSettings, type Settings } from './configuration/settings';
+import { logSettingChanges } from './configuration/settingsLog';
 import { recordMessagesForTests } from './messageRecorder';
 import { Session } from './core/session';
 import { workspaceStateOf } from './configuration/state';
@@ -37,6 +38,7 @@ let vault: VaultActivation | undefined;
 export function activate(context: vscode.ExtensionContext): { session: Session; agents: AgentsActivation } | undefined {
   recordMessagesForTests(context);
   const log = vscode.window.createOutputChannel('IAM Switchboard', { log: true });
+  context.subscriptions.push(logSettingChanges(log, context.extension.packageJSON));
   const session = new Session();
   const settings = readSettings;
   const catalog = new RoleCatalogStore(settings, log);

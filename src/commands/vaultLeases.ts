@@ -100,7 +100,11 @@ export class VaultLeaseCommands {
 
   async revoke(arg?: LeaseArgs): Promise<void> {
     const lease = await this.chosenLease(arg, 'Revoke Lease');
-    if (!lease || !(await this.confirmRevoke(lease))) return;
+    if (!lease) return;
+    if (!(await this.confirmRevoke(lease))) {
+      this.deps.log.info(`Kept Vault lease ${lease.leaseId}: revoking it was cancelled.`);
+      return;
+    }
     const client = await this.connections.clientFor(lease);
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Revoking the lease for ${lease.role}…` },
@@ -232,6 +236,8 @@ export class VaultLeaseCommands {
         mount: lease.mount,
         role: lease.role,
       });
+    } else {
+      this.deps.log.info(`Vault lease ${lease.leaseId} came back from before the reload without its credentials; not leased again.`);
     }
     return undefined;
   }

@@ -270,7 +270,8 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
   /** This window's lease ids under each mount, as last drawn: a lease change redraws only the mounts it changed. */
   private shownLeases = new Map<string, string>();
   /** The server rows last given to VS Code, to tell whether a refresh changed any. */
-  private shownServers: ServerNode[] = [];
+  /** The server rows drawn last, or being drawn: a Refresh compares with these once they are there. */
+  private shownServers: Promise<ServerNode[]> = Promise.resolve([]);
   private leaseNodes = new Map<string, LeaseNode>();
   /** The mount rows shown, by server|mount: a static role becoming active redraws its mount's rows only. */
   private mountNodes = new Map<string, MountNode>();
@@ -307,8 +308,10 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
 
   /** Asks Vault again for every kept answer and tells whether a server row or any answer changed. */
   private async askedAgainChanged(): Promise<boolean> {
+    // A Refresh right after the view opened (or redrew) would otherwise compare with no rows and redraw the ones the
+    // first draw is about to show: a Sign in clicked on them then was lost.
+    const shown = (await this.shownServers).map((row) => rowLook(row)).join('\n');
     const previous = [...this.cache].filter(([key]) => !key.startsWith('health:') && !key.startsWith('token:'));
-    const shown = this.shownServers.map((row) => rowLook(row)).join('\n');
     this.cache.clear();
     const servers = await Promise.all(this.source.servers().map((server) => this.serverNode(server)));
     const changed = await Promise.all(
@@ -359,7 +362,7 @@ export class VaultTreeProvider implements vscode.TreeDataProvider<VaultNode>, vs
 
   async getChildren(node?: VaultNode): Promise<VaultNode[]> {
     if (!node) {
-      this.shownServers = await Promise.all(this.source.servers().map((server) => this.serverNode(server)));
+      this.shownServers = Promise.all(this.source.servers().map((server) => this.serverNode(server)));
       return this.shownServers;
     }
     if (node instanceof ServerNode) {

@@ -398,3 +398,65 @@ export async function waitForActiveTerminalText(page: Page, pattern: RegExp, tim
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+// ---- events instead of sleeps: a new terminal on screen, a line in the extension's log ----
+
+/**
+ * Runs `open`, then waits until a terminal that was not in the panel before is the active one and its shell has
+ * printed `ready` (its prompt): keys typed from then on reach the shell. The panel's earlier terminals keep their
+ * text, so waiting for text alone could pass on the terminal that was showing before.
+ */
+export async function openedTerminal(page: Page, open: () => Promise<void>, ready: RegExp = /\S/, timeout = 20_000): Promise<void> {
+  await page.locator('.part.panel .terminal-wrapper').evaluateAll((wrappers) => {
+    for (const wrapper of wrappers) wrapper.setAttribute('data-e2e-earlier', '');
+  });
+  await open();
+  const rows = page.locator('.part.panel .terminal-wrapper.active:not([data-e2e-earlier]) .xterm-rows');
+  await rows.waitFor({ timeout });
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await rows.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+    if (ready.test(text)) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`the new terminal never showed ${ready}; it shows:\n${text}`);
+}
+
+/** Where the extension's log (its output channel) had got to: a later wait looks only at what came after. */
+export interface LogMark {
+  file?: string;
+  length: number;
+}
+
+/** The log file VS Code writes the IAM Switchboard output channel to, in the newest extension host. */
+function extensionLogFile(): string | undefined {
+  const logs = path.join(e2eEnv().userDataDir, 'logs');
+  if (!fs.existsSync(logs)) return undefined;
+  const files = (fs.readdirSync(logs, { recursive: true }) as string[])
+    .filter((name) => path.basename(name) === 'IAM Switchboard.log')
+    .map((name) => path.join(logs, name));
+  return files.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+}
+
+export function markExtensionLog(): LogMark {
+  const file = extensionLogFile();
+  return { file, length: file ? fs.readFileSync(file, 'utf8').length : 0 };
+}
+
+/** Waits until the extension logs a line matching `pattern` after `mark`, and returns that line. */
+export async function waitForExtensionLog(page: Page, mark: LogMark, pattern: RegExp, timeout = 20_000): Promise<string> {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    const file = extensionLogFile();
+    if (file) {
+      text = fs.readFileSync(file, 'utf8');
+      if (file === mark.file) text = text.slice(mark.length);
+      const line = text.split('\n').find((l) => pattern.test(l));
+      if (line) return line;
+    }
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`the extension's log never said ${pattern} after the mark; since then it says:\n${text}`);
+}

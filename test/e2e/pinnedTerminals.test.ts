@@ -15,6 +15,7 @@ import {
   launchBrowser,
   openViewContainer,
   openWorkbench,
+  openedTerminal,
   reloadWorkbench,
   runCommand,
   runInTerminal,
@@ -100,10 +101,8 @@ scenario('a terminal opened as a role before another role is assumed stays that 
 scenario('Open Terminal as Role while another role is active gives the role its name says, not the active one', async () => {
   // prod-readonly is the window's role now: the collection holds its keys.
   await statusBarItem(page, 'prod-readonly').waitFor({ timeout: 5_000 });
-  await clickInlineAction(page, 'dev-readonly', 'Open Terminal as Role');
   // A second terminal of the same name: the newest one is active after opening.
-  await page.waitForTimeout(500);
-  await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
+  await openedTerminal(page, () => clickInlineAction(page, 'dev-readonly', 'Open Terminal as Role'));
   await expectActiveTerminalIs(DEV_READONLY);
   await screenshot(page, 'pinned-terminal-while-other-role-active');
 });
@@ -154,9 +153,7 @@ scenario('after a reload, terminals that still hold keys are named in a warning 
 });
 
 async function openOrdinaryTerminal(): Promise<void> {
-  await runCommand(page, 'Terminal: Create New Terminal');
-  await page.waitForTimeout(500);
-  await page.locator('.part.panel .terminal-wrapper.active .xterm-rows', { hasText: /\S/ }).waitFor({ timeout: 20_000 });
+  await openedTerminal(page, () => runCommand(page, 'Terminal: Create New Terminal'));
 }
 
 /** Runs the AWS CLI in the panel's active terminal. */

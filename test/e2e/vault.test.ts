@@ -9,6 +9,7 @@ import {
   e2eEnv,
   expandTreeItem,
   launchBrowser,
+  markExtensionLog,
   openViewContainer,
   openWorkbench,
   pickQuickItem,
@@ -16,6 +17,7 @@ import {
   screenshot,
   treeItem,
   typeInTerminal,
+  waitForExtensionLog,
   waitForNotification,
   waitForTerminalText,
   clickRowAction,
@@ -89,10 +91,12 @@ scenario('revoking an iam_user lease asks first, and Cancel keeps it', async () 
   await clickInlineAction(lease, 'Revoke Lease');
   await page.locator('.monaco-dialog-box').waitFor({ timeout: 10_000 });
   await screenshot(page, 'vault-revoke-confirm');
+  const log = markExtensionLog();
   const text = await answerDialog('Cancel');
   assert.match(text, /Revoke the lease for s3-full\?/);
   assert.match(text, /Vault deletes the IAM user of lease s3-full\/\S+ and its keys stop working/);
-  await page.waitForTimeout(1000);
+  // The command took the answer and ended without revoking: it says so in its log.
+  await waitForExtensionLog(page, log, /Kept Vault lease \S*s3-full\/\S+: revoking it was cancelled\./);
   assert.equal(
     await page.locator('.part.sidebar .monaco-list-row', { hasText: 's3-full/' }).count(),
     1,

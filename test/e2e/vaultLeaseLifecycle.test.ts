@@ -14,8 +14,10 @@ import {
   e2eEnv,
   expandTreeItem,
   launchBrowser,
+  markExtensionLog,
   openViewContainer,
   openWorkbench,
+  openedTerminal,
   pickQuickItem,
   reloadWorkbench,
   runCommand,
@@ -25,6 +27,7 @@ import {
   terminalText,
   treeItem,
   typeInTerminal,
+  waitForExtensionLog,
   waitForNotification,
   waitForTerminalText,
   actedAgain,
@@ -141,8 +144,14 @@ async function closeEditor(): Promise<void> {
   await tab.waitFor({ state: 'detached', timeout: 10_000 });
 }
 
+/** The extension's log line for a change of `id`: once it is there, the extension host has the new value. */
+function settingChanged(id: string): RegExp {
+  return new RegExp(`Settings changed: (\\S+, )*${id.replace(/\./g, '\\.')}[,.]`);
+}
+
 async function setUserSetting(id: string, value: SettingValue): Promise<void> {
   const row = await openSetting(id);
+  const log = markExtensionLog();
   if (typeof value === 'boolean') {
     const box = row.locator('.setting-value-checkbox');
     if (((await box.getAttribute('aria-checked')) === 'true') !== value) await box.click();
@@ -154,11 +163,13 @@ async function setUserSetting(id: string, value: SettingValue): Promise<void> {
   await waitForSettingsFile(id, value);
   await screenshot(page, `vault-lifecycle-setting-${id}`);
   await closeEditor();
+  await waitForExtensionLog(page, log, settingChanged(id));
 }
 
 /** "Reset Setting" from the setting's gear menu: the user value is removed. */
 async function resetUserSetting(id: string): Promise<void> {
   const row = await openSetting(id);
+  const log = markExtensionLog();
   try {
     // The gear appears on hover; try again when the menu opened before the row settled, or a click was lost.
     for (let attempt = 1; ; attempt++) {
@@ -167,7 +178,7 @@ async function resetUserSetting(id: string): Promise<void> {
         await row.locator('.setting-toolbar-container .action-label').first().click();
         await chooseMenuItem('Reset Setting');
         await waitForSettingsFile(id, undefined, 5_000);
-        return;
+        break;
       } catch (error) {
         await page.screenshot({ path: `/tmp/vault-lifecycle-reset-${attempt}.png` }).catch(() => undefined);
         if (attempt === 3) throw error;
@@ -180,6 +191,7 @@ async function resetUserSetting(id: string): Promise<void> {
   } finally {
     await closeEditor();
   }
+  await waitForExtensionLog(page, log, settingChanged(id));
 }
 
 // ---- the Vault view ----
@@ -353,27 +365,13 @@ scenario(
   'an assumed_role lease offers the TTL from settings, is that role in a terminal, cannot be renewed, and revoking keeps its keys valid',
   async () => {
     await setUserSetting('iamSwitchboard.vault.defaultStsTtl', '20m');
-    // The person set 20m; the prompt must offer it rather than the role's own 15m default.
-    let offered: string | undefined;
-    for (let attempt = 0; attempt < 20 && offered !== '20m'; attempt++) {
-      // Settings reach the extension host a moment after the file is written; cancel and ask again until then.
-      await expandTreeItem(page, 'aws/');
-      await clickInlineAction(treeItem(page, 'dev-s3').first(), 'Lease Credentials');
-      const shown = await ttlPrompt();
-      offered = shown.offered;
-      if (offered === '20m') {
-        assert.match(shown.prompt, /Default from iamSwitchboard\.vault\.defaultStsTtl/, 'the prompt says where its default came from');
-        assert.match(shown.prompt, /Lease Credentials: dev-s3/, 'the prompt has a title');
-      } else {
-        actedAgain('Lease Credentials', 'until the prompt offers 20m', {
-          mayRetryBecause:
-            'VS Code hands a settings.json change to the extension host a moment after writing it, and nothing on screen says when',
-        });
-        await page.keyboard.press('Escape');
-        await page.waitForTimeout(500);
-      }
-    }
+    // The person set 20m (and the extension host has it): the prompt offers it rather than the role's own 15m default.
+    await expandTreeItem(page, 'aws/');
+    await clickInlineAction(treeItem(page, 'dev-s3').first(), 'Lease Credentials');
+    const { offered, prompt } = await ttlPrompt();
     assert.equal(offered, '20m', 'the TTL prompt offers iamSwitchboard.vault.defaultStsTtl');
+    assert.match(prompt, /Default from iamSwitchboard\.vault\.defaultStsTtl/, 'the prompt says where its default came from');
+    assert.match(prompt, /Lease Credentials: dev-s3/, 'the prompt has a title');
     await page.keyboard.press('Enter');
     await acceptSessionName();
     await waitForNotification(page, /Vault credentials for dev-s3 are ready in open and new terminals/, 60_000);
@@ -522,8 +520,6 @@ scenario('with revoke-on-exit off, the lease survives a reload, shown by id, wit
   await setUserSetting('iamSwitchboard.vault.revokeLeasesOnExit', false);
   await leaseFromTree('s3-full');
   const leaseId = await lookUpLeaseId('s3-full');
-  // Give the configuration change time to reach the extension host before the window goes away.
-  await page.waitForTimeout(2000);
   await reloadWorkbench(page);
   await expandTreeItem(page, 'aws/');
   const row = leaseRow('s3-full');
@@ -554,11 +550,9 @@ scenario('with revoke-on-exit off, the lease survives a reload, shown by id, wit
   await screenshot(page, 'vault-lifecycle-lease-restored');
 
   // The live lease's terminal is that lease.
-  await clickInlineAction(live, 'Open Terminal with Vault Lease');
+  // Keys typed before the new terminal's shell prints its prompt can be lost.
+  await openedTerminal(page, () => clickInlineAction(live, 'Open Terminal with Vault Lease'), /[#$]\s*$/);
   await page.locator('.terminal-tabs-entry', { hasText: 'vault:dev-s3' }).first().waitFor({ timeout: 20_000 });
-  // The new terminal's shell prints its prompt shortly after it appears; typing earlier loses keys.
-  await waitForTerminalText(page, /[#$]\s*$/, 20_000);
-  await page.waitForTimeout(1000);
   await awsCallerArnInTerminal();
   await waitForTerminalText(page, /arn:aws:sts::222222222222:assumed-role\/VaultS3\/\S+/, 30_000);
   const terminalsBefore = await terminalNames();
@@ -566,9 +560,16 @@ scenario('with revoke-on-exit off, the lease survives a reload, shown by id, wit
   // From the palette, picking the restored lease says why instead of opening a terminal as someone else.
   await runCommand(page, 'IAM Switchboard: Open Terminal with Vault Lease');
   await pickQuickItem(page, 's3-full');
+  const log = markExtensionLog();
   await waitForNotification(page, /^Credentials are not kept across reloads: lease again\.$/);
   await screenshot(page, 'vault-lifecycle-restored-terminal-refused');
-  await page.waitForTimeout(1000);
+  // Dismissed without Lease Again, the command ends; it says so in its log, and by then it opened nothing.
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  await waitForExtensionLog(
+    page,
+    log,
+    /Vault lease \S*s3-full\/\S+ came back from before the reload without its credentials; not leased again\./,
+  );
   assert.deepEqual(await terminalNames(), terminalsBefore, 'no terminal was opened');
 
   // Revoking the restored lease from the tree still works (it needs only its id), after the question.

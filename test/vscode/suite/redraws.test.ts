@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { readSettings, type Settings } from '../../../src/configuration/settings';
 import { type Identity, Session } from '../../../src/core/session';
+import type { VaultClient, VaultHealth } from '../../../src/core/vault/client';
 import { type Lease, LeaseTracker } from '../../../src/core/vault/leases';
 import { registerStatusBar } from '../../../src/statusBar';
 import { Guardrails } from '../../../src/store/guardrails';
@@ -131,6 +132,34 @@ suite('redraws', () => {
       active.leaseId = two.lease.leaseId;
       tree.sessionChanged();
       assert.deepEqual(new Set(fired), new Set([one, two]), 'the lease that stopped and the one that started being active');
+    } finally {
+      tree.dispose();
+    }
+  });
+
+  test('a Refresh while the server rows are first being drawn redraws nothing when Vault answers the same', async () => {
+    // Vault answers a moment later, as over the network: the first draw is still waiting when Refresh runs.
+    const sealed = () => new Promise<VaultHealth>((resolve) => setTimeout(() => resolve({ status: 'sealed' }), 20));
+    const unused = () => Promise.reject(new Error('a sealed Vault is asked nothing else'));
+    const source: VaultTreeSource = {
+      servers: () => [server],
+      client: async () => ({ health: sealed }) as unknown as VaultClient,
+      tokenInfo: unused,
+      tokenKept: async () => false,
+      leases: new LeaseTracker(),
+      identityFor: () => undefined,
+      activeLeaseId: () => undefined,
+      staticRotatesAt: () => undefined,
+      activeStatic: () => undefined,
+    };
+    const tree = new VaultTreeProvider(source, new ManualIntervals());
+    const fired: (VaultNode | undefined)[] = [];
+    tree.onDidChangeTreeData((node) => fired.push(node));
+    try {
+      const firstDraw = tree.getChildren();
+      await tree.refresh();
+      assert.equal((await firstDraw).length, 1);
+      assert.deepEqual(fired, [], 'the rows the view is drawing are not redrawn under the mouse');
     } finally {
       tree.dispose();
     }
