@@ -52,9 +52,9 @@ export function activateAgents(context: vscode.ExtensionContext, deps: AgentsDep
   // What answers the tools, with its write-access dialog, is loaded on the first call of a tool.
   let loading: Promise<GrantingBackend> | undefined;
   const granting = () =>
-    (loading ??= Promise.all([import('../core/agents/backend'), import('../prompts/agentWrite')]).then(
-      ([{ GrantingBackend }, { askAgentWrite }]) =>
-        new GrantingBackend({
+    (loading ??= import('./agentBackend').then(
+      (answering) =>
+        answering.grantingBackend({
           grants,
           access: () => deps.settings().agents.access,
           roles: () => catalogRoles.roles,
@@ -63,7 +63,6 @@ export function activateAgents(context: vscode.ExtensionContext, deps: AgentsDep
             const issue = current.get(agent);
             return issue && { arn: issue.arn, accountId: issue.arn?.split(':')[4], role: issue.roleArn };
           },
-          decide: askAgentWrite,
         }),
       (error: unknown) => {
         loading = undefined; // the next call tries again
