@@ -143,7 +143,6 @@ async function run(cert: CertFiles): Promise<void> {
     'deviceFlow',
     'authCodeFlow',
     'discovery',
-    'server',
   ]) {
     const probes = probeRuns<{ ms: number; loaded: string[] }>(PROBE_RUNS, 'feature', name);
     const kb = probes[0].loaded.reduce((sum, f) => sum + fs.statSync(path.join(ROOT, f)).size, 0) / 1024;
