@@ -6,6 +6,7 @@
 // unless it waits for new keys; the small ini loader in `iniLoader.js`, so listing roles doesn't load the SDK
 // either; and the kubeconfig writer with its YAML parser in `kubeconfig.js`.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { writeThirdPartyNotices } from './build/thirdPartyNotices.mjs';
 
@@ -49,6 +50,30 @@ const extensionModules = {
   name: 'extension-modules',
   setup(build) {
     build.onResolve({ filter: /^\.\/extension$/ }, () => ({ path: './extension/extension.mjs', external: true }));
+  },
+};
+
+// A feature the extension import()s on first use is built as if it also imported src/extension.ts (a wrapper module
+// that imports it, then re-exports the feature). esbuild puts code two entry points share in a chunk per set of
+// entry points that reach it: without this, the code activation needs would be split into a chunk per feature
+// that also uses part of it (14 files, each a module Node resolves, reads and links at activation); with it, every
+// feature reaches all of it, so it is one chunk, loaded once. At run time the wrapper's import of the extension is
+// the module already loaded: nothing runs twice, and there is still one copy of every module.
+const ACTIVATION = path.resolve('src/extension.ts');
+const featuresShareActivation = {
+  name: 'features-share-activation',
+  setup(build) {
+    build.onResolve({ filter: /^\./ }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.namespace !== 'file' || LAZY.test(args.path)) return undefined;
+      const resolved = await build.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir });
+      if (resolved.errors.length) return { errors: resolved.errors };
+      return { path: resolved.path, namespace: 'lazy-feature' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-feature' }, (args) => ({
+      contents: `import ${JSON.stringify(ACTIVATION)}; export * from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+      loader: 'js',
+    }));
   },
 };
 
@@ -146,7 +171,7 @@ const extension = {
   splitting: true,
   outExtension: { '.js': '.mjs' },
   chunkNames: '[name]-[hash]',
-  plugins: [lazySdk, vscodeByRequire],
+  plugins: [lazySdk, featuresShareActivation, vscodeByRequire],
   banner: esmBanner,
 };
 

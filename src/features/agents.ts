@@ -1,24 +1,24 @@
 // The AI agent features, wired in one place: write grants decided by the person in the extension's own modal, the
 // agent tools as language model tools and as an MCP server VS Code starts, the "Agent access" view and a status
 // bar item while an agent may write. Activation registers only: no SDK, no I/O (the MCP server is a program of its
-// own, dist/agentMcpServer.js, and its token is issued when VS Code resolves the server, in memory only).
+// own, dist/agentMcpServer.js, and its token is issued when VS Code resolves the server, in memory only). What
+// answers the tools, the write-access dialog and the grant commands load on first use.
 import * as vscode from 'vscode';
 import { registerAgentStatusBar } from '../agentStatusBar';
-import { registerAgentWriteCommands } from '../commands/agentWrite';
 import type { Settings } from '../configuration/settings';
 import { type AgentIssue, writeTarget } from '../core/agents/agentIdentities';
-import { type AgentBackend, type AgentRoleInfo, GrantingBackend } from '../core/agents/backend';
+import type { AgentBackend, AgentRoleInfo, GrantingBackend } from '../core/agents/backend';
 import { WriteGrants } from '../core/agents/grants';
 import { type AgentToolName, callAgentTool, LM_TOOL_NAMES } from '../core/agents/lmTools';
 import { mcpLaunch } from '../core/agents/mcpLaunch';
 import { onRoleLeft } from '../core/agents/sessionChange';
 import type { Session } from '../core/session';
-import { askAgentWrite } from '../prompts/agentWrite';
 import type { Guardrails } from '../store/guardrails';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
 import type { RoleSessionStore } from '../store/roleSession';
 import type { EndpointHost } from '../terminals/endpointHost';
 import { AgentTreeProvider } from '../treeViews/agentTree';
+import { lazyFeature } from './lazy';
 
 /** VS Code's own agent (its chat) calls the language model tools and the MCP server VS Code starts. */
 const CHAT_AGENT = 'copilot';
@@ -49,24 +49,42 @@ export function activateAgents(context: vscode.ExtensionContext, deps: AgentsDep
   /** Per agent, its credentials under the current role (forgotten when the person leaves the role). */
   const current = new Map<string, AgentIssue>();
   const catalogRoles = catalogView(deps);
-  const granting = new GrantingBackend({
-    grants,
-    access: () => deps.settings().agents.access,
-    roles: () => catalogRoles.roles,
-    activeRole: () => catalogRoles.active(),
-    agentIdentity: (agent) => {
-      const issue = current.get(agent);
-      return issue && { arn: issue.arn, accountId: issue.arn?.split(':')[4], role: issue.roleArn };
-    },
-    decide: askAgentWrite,
-  });
+  // What answers the tools, with its write-access dialog, is loaded on the first call of a tool.
+  let loading: Promise<GrantingBackend> | undefined;
+  const granting = () =>
+    (loading ??= import('./agentBackend').then(
+      (answering) =>
+        answering.grantingBackend({
+          grants,
+          access: () => deps.settings().agents.access,
+          roles: () => catalogRoles.roles,
+          activeRole: () => catalogRoles.active(),
+          agentIdentity: (agent) => {
+            const issue = current.get(agent);
+            return issue && { arn: issue.arn, accountId: issue.arn?.split(':')[4], role: issue.roleArn };
+          },
+        }),
+      (error: unknown) => {
+        loading = undefined; // the next call tries again
+        throw error;
+      },
+    ));
   // The catalog is read (once, then cached by its store) before answering; whoami asks the endpoint for the
   // agent's identity, as the agent's first command would (its ARN only reaches the answer).
   const backend: AgentBackend = {
-    whoami: async (agent) => (await Promise.all([catalogRoles.load(), endpoint.agentIdentityOf(agent)]), granting.whoami(agent)),
-    listRoles: async () => (await catalogRoles.load(), granting.listRoles()),
-    requestWrite: async (agent, request) => (await catalogRoles.load(), granting.requestWrite(agent, request)),
-    endWrite: (agent) => granting.endWrite(agent),
+    whoami: async (agent) => {
+      const [answering] = await Promise.all([granting(), catalogRoles.load(), endpoint.agentIdentityOf(agent)]);
+      return answering.whoami(agent);
+    },
+    listRoles: async () => {
+      const [answering] = await Promise.all([granting(), catalogRoles.load()]);
+      return answering.listRoles();
+    },
+    requestWrite: async (agent, request) => {
+      const [answering] = await Promise.all([granting(), catalogRoles.load()]);
+      return answering.requestWrite(agent, request);
+    },
+    endWrite: async (agent) => (await granting()).endWrite(agent),
   };
   context.subscriptions.push(
     view,
@@ -89,12 +107,19 @@ export function activateAgents(context: vscode.ExtensionContext, deps: AgentsDep
     }),
   );
   registerAgentStatusBar(context, grants);
-  registerAgentWriteCommands(context, {
-    grants,
-    activeRole: async () => (await catalogRoles.load(), catalogRoles.active()),
-    seenAgents: () => [...current.keys()],
+  lazyFeature(
+    context,
     log,
-  });
+    ['iamSwitchboard.grantAgentWriteAccess', 'iamSwitchboard.endAgentWriteAccess'],
+    () => import('../commands/agentWrite'),
+    (commands) =>
+      commands.registerAgentWriteCommands(context, {
+        grants,
+        activeRole: async () => (await catalogRoles.load(), catalogRoles.active()),
+        seenAgents: () => [...current.keys()],
+        log,
+      }),
+  );
   registerLanguageModelTools(context, backend);
   const mcpProvider = mcpServerProvider(context, endpoint);
   registerMcpProvider(context, mcpProvider);

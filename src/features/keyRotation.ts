@@ -1,13 +1,13 @@
 // Key age and rotation (issue 23), wired in one place: the central users' key facts behind the AWS Roles view's
-// source rows (looked up on hover, never at activation) and the Rotate Access Key command. `holder` is the keychain
+// source rows (looked up on hover, never at activation) and the Rotate Access Key command (loaded on its first use). `holder` is the keychain
 // (store/keychainKeys.ts), where a rotated key is kept.
 import type * as vscode from 'vscode';
-import { registerRotateAccessKey } from '../commands/rotateKey';
 import type { Settings } from '../configuration/settings';
 import type { KeyHolder } from '../core/keys/accessKey';
 import { AccessKeyFacts } from '../store/accessKeyFacts';
 import type { RoleCatalogStore } from '../store/roleCatalogStore';
 import type { RoleTreeProvider } from '../treeViews/roleTree';
+import { lazyFeature } from './lazy';
 
 interface KeyRotationDeps {
   catalog: RoleCatalogStore;
@@ -28,11 +28,19 @@ export function activateKeyRotation(context: vscode.ExtensionContext, deps: KeyR
     // A key's age just learned shows on its row.
     facts.onDidChange(() => void deps.tree.redrawChanged()),
   );
-  registerRotateAccessKey(context, {
-    ...deps,
-    rotated: (profile) => {
-      facts.forget(profile);
-      deps.tree.refresh();
-    },
-  });
+  // The command and the rotation itself load on first use.
+  lazyFeature(
+    context,
+    deps.log,
+    ['iamSwitchboard.rotateAccessKey'],
+    () => import('../commands/rotateKey'),
+    (rotate) =>
+      rotate.registerRotateAccessKey(context, {
+        ...deps,
+        rotated: (profile) => {
+          facts.forget(profile);
+          deps.tree.refresh();
+        },
+      }),
+  );
 }

@@ -1,16 +1,16 @@
 // Long-lived keys in the keychain (issue 23), wired in one place: the keys in SecretStorage, this window's keychain
 // socket for the credential_process lines of the moved profiles, the role assumption reading them from the
-// keychain, and the command that moves them. Nothing is read or started at activation: the socket starts right
+// keychain, and the command that moves them (loaded on its first use). Nothing is read or started at activation: the socket starts right
 // after it, and only once a key was moved (in this window or another).
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import { registerMoveKeys } from '../commands/moveKeys';
 import { socketFolder, socketFolders } from '../core/endpoint/externalSockets';
 import { KEYCHAIN_SOCKET_PREFIX, KeychainServer } from '../core/keys/keychainSocket';
 import { errorText } from '../core/userError';
 import { KeychainKeys } from '../store/keychainKeys';
+import { lazyFeature } from './lazy';
 import type { RoleSessionStore } from '../store/roleSession';
 
 interface KeysDeps {
@@ -65,7 +65,14 @@ export function activateKeys(context: vscode.ExtensionContext, deps: KeysDeps): 
     helperPath: helperPathOf(context),
     folder: keys.moved?.folder ?? socketFolder(socketFolders(context.globalStorageUri.fsPath), KEYCHAIN_SOCKET_PREFIX),
   });
-  registerMoveKeys(context, { keys, log: deps.log, place, serve });
+  // The commands, with the file planning and the keychain's strength checks, load on first use.
+  lazyFeature(
+    context,
+    deps.log,
+    ['iamSwitchboard.moveKeysToKeychain', 'iamSwitchboard.moveKeysToFile'],
+    () => import('../commands/moveKeys'),
+    (move) => move.registerMoveKeys(context, { keys, log: deps.log, place, serve }),
+  );
   if (keys.moved?.profiles.length) {
     setTimeout(serveInBackground, 0);
   }

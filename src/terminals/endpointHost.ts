@@ -1,5 +1,5 @@
-// The window's credential endpoint at the edge: started once, right after activation (a small HTTP server on
-// 127.0.0.1, no SDK), with the same port, following token and generated config across window reloads so
+// The window's credential endpoint at the edge: started once, on first use after activation (a small HTTP server on
+// 127.0.0.1, no SDK, whose code is loaded then), with the same port, following token and generated config across window reloads so
 // terminals VS Code reconnects keep working (the token not across a Quit: followingProcesses.ts). It resolves
 // each request to the session's identity (following tokens) or a terminal's own (pinned tokens), and refreshes
 // both through the role session store.
@@ -12,7 +12,8 @@ import { onRoleLeft } from '../core/agents/sessionChange';
 import type { AgentAccessSettings } from '../core/agents/agentPlan';
 import { agentOfPeer } from '../core/agents/peerProcess';
 import { awsConfigFiles } from '../core/aws/config';
-import { CredentialEndpoint, ROLE_ENDED_MESSAGE } from '../core/endpoint/server';
+import { ROLE_ENDED_MESSAGE } from '../core/endpoint/messages';
+import type { CredentialEndpoint } from '../core/endpoint/server';
 import type { RoleEntry } from '../core/catalog/roleCatalog';
 import type { Identity, Session } from '../core/session';
 import { endpointEnvironment, type EnvironmentCollectionChanges, type EndpointEnvironmentOptions } from '../core/endpoint/terminalEnv';
@@ -41,7 +42,9 @@ interface RunningEndpoint extends EndpointEnvironmentOptions {
 }
 
 export class EndpointHost implements vscode.Disposable {
-  private readonly endpoint: CredentialEndpoint;
+  /** The server, its tokens and its answers, made when first needed (its code is not loaded at activation). */
+  private endpoint: CredentialEndpoint | undefined;
+  private creating: Promise<CredentialEndpoint> | undefined;
   private running: Promise<RunningEndpoint> | undefined;
   /** Pinned identities that came from a role, so they can be re-assumed before they end. */
   private readonly pinnedRoles = new WeakMap<Identity, RoleEntry>();
@@ -66,7 +69,30 @@ export class EndpointHost implements vscode.Disposable {
       assumeOptions: () => deps.roles.assumeOptions(),
       log: (line) => deps.log.info(line),
     });
-    this.endpoint = new CredentialEndpoint({
+    // The generated profile carries the region: rewritten when the session's region changes. A switch or Clear
+    // also ends every agent's session, so no agent keeps the role the person left (a refresh keeps them).
+    this.subscriptions.push(
+      onRoleLeft(deps.session, () => this.agents.forget()),
+      deps.session.onDidChange(() => void this.rewriteProfile()),
+      deps.session.onDidEnd((identity) => this.ended(identity)),
+    );
+  }
+
+  /** The endpoint, made once: its module is imported the first time a terminal, a launch or a tool needs it. */
+  private created(): Promise<CredentialEndpoint> {
+    this.creating ??= import('../core/endpoint/server').then(
+      ({ CredentialEndpoint }) => (this.endpoint = this.newEndpoint(CredentialEndpoint)),
+      (error: unknown) => {
+        this.creating = undefined; // the next use tries again
+        throw error;
+      },
+    );
+    return this.creating;
+  }
+
+  private newEndpoint(Endpoint: typeof CredentialEndpoint): CredentialEndpoint {
+    const { deps } = this;
+    return new Endpoint({
       provider: { activeIdentity: () => deps.session.identity, refresh: (identity, signal) => this.refresh(identity, signal) },
       log: (line) => deps.log.info(line),
       agentIdentity: (agent, person) => this.agents.identityFor(agent, person),
@@ -81,13 +107,6 @@ export class EndpointHost implements vscode.Disposable {
         endWrite: (agent) => this.backend().endWrite(agent),
       },
     });
-    // The generated profile carries the region: rewritten when the session's region changes. A switch or Clear
-    // also ends every agent's session, so no agent keeps the role the person left (a refresh keeps them).
-    this.subscriptions.push(
-      onRoleLeft(deps.session, () => this.agents.forget()),
-      deps.session.onDidChange(() => void this.rewriteProfile()),
-      deps.session.onDidEnd((identity) => this.ended(identity)),
-    );
   }
 
   private agentBackend: AgentBackend | undefined;
@@ -124,7 +143,8 @@ export class EndpointHost implements vscode.Disposable {
    */
   async agentTools(): Promise<{ origin: string; token: string }> {
     const { endpointUrl } = await this.start();
-    this.agentToolsToken ??= this.endpoint.issueToken({ kind: 'agentTools' });
+    const endpoint = await this.created();
+    this.agentToolsToken ??= endpoint.issueToken({ kind: 'agentTools' });
     return { origin: new URL(endpointUrl).origin, token: this.agentToolsToken };
   }
 
@@ -143,8 +163,9 @@ export class EndpointHost implements vscode.Disposable {
    */
   async issue(identity?: Identity, role?: RoleEntry, previous?: string): Promise<string> {
     await this.start();
+    const endpoint = await this.created();
     if (!identity) {
-      return this.endpoint.issueToken({ kind: 'following' });
+      return endpoint.issueToken({ kind: 'following' });
     }
     // A value of its own: nothing the window does with its session (a refresh, a switch) reaches this terminal
     // through a shared object, and the endpoint refreshes it for its own role (issue 18, hole 1).
@@ -153,7 +174,7 @@ export class EndpointHost implements vscode.Disposable {
       this.pinnedRoles.set(own, role);
     }
     // A kept token went to the port this window had before the reload: taken again only on that same port.
-    const token = this.endpoint.resumeToken({ kind: 'pinned', identity: own }, previous);
+    const token = endpoint.resumeToken({ kind: 'pinned', identity: own }, previous);
     this.pinned.set(own, { original: identity, tokens: new Set([token]) });
     return token;
   }
@@ -164,7 +185,8 @@ export class EndpointHost implements vscode.Disposable {
   }
 
   revoke(token: string): void {
-    this.endpoint.revoke(token);
+    // No endpoint yet: it issued no token.
+    this.endpoint?.revoke(token);
     for (const [identity, entry] of this.pinned) {
       entry.tokens.delete(token);
       if (entry.tokens.size === 0) {
@@ -174,16 +196,16 @@ export class EndpointHost implements vscode.Disposable {
   }
 
   /** A socket of its own for a tool outside VS Code (Copy credential_process Profile); see CredentialEndpoint.openExternal. */
-  openExternal(name: string, socket: string): Promise<void> {
-    return this.endpoint.openExternal(name, socket);
+  async openExternal(name: string, socket: string): Promise<void> {
+    return (await this.created()).openExternal(name, socket);
   }
 
   externalTokens(): string[] {
-    return this.endpoint.externalTokens();
+    return this.endpoint?.externalTokens() ?? [];
   }
 
-  revokeExternal(name: string): Promise<void> {
-    return this.endpoint.revokeExternal(name);
+  async revokeExternal(name: string): Promise<void> {
+    return this.endpoint?.revokeExternal(name);
   }
 
   /** How static roles' keys are read again at their rotation (the Vault feature starts after the endpoint). */
@@ -199,7 +221,9 @@ export class EndpointHost implements vscode.Disposable {
   dispose(): void {
     this.subscriptions.forEach((s) => s.dispose());
     const running = this.running;
-    void this.endpoint.stop();
+    if (this.endpoint) void this.endpoint.stop();
+    // One still being made is stopped once it is.
+    else void this.creating?.then((endpoint) => endpoint.stop()).catch(() => undefined);
     void running?.then((r) => removeTerminalProfile(this.folder, String(r.port))).catch(() => undefined);
   }
 
@@ -218,9 +242,10 @@ export class EndpointHost implements vscode.Disposable {
     // Read before listening: a reconnected terminal may ask the moment the port is open.
     const previous = (await this.followers.anyRunning()) ? await this.context.secrets.get(secretKey) : undefined;
     const previousPort = state.get('iamSwitchboard.endpointPort');
-    const { url, port } = await this.endpoint.start({ port: previousPort });
+    const endpoint = await this.created();
+    const { url, port } = await endpoint.start({ port: previousPort });
     // On another port no kept token is reused (it went to whoever holds the old port; issue 18, hole 3): see resumeToken.
-    const followingToken = this.endpoint.resumeToken({ kind: 'following' }, previous);
+    const followingToken = endpoint.resumeToken({ kind: 'following' }, previous);
     if (previousPort !== undefined && previousPort !== port) {
       this.deps.log.warn(
         `The credential endpoint's port ${previousPort} was taken: it now listens on ${port} with a new token, and terminals from before the reload must be relaunched.`,

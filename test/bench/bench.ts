@@ -130,7 +130,20 @@ async function run(cert: CertFiles): Promise<void> {
 
   // Features activation leaves for their first use (src/features/lazy.ts): loaded after activation, in addition to it.
   json.features = {};
-  for (const name of ['vaultLoaded', 'identityCenter', 'roles', 'discoverRoles', 'terraform']) {
+  for (const name of [
+    'vaultLoaded',
+    'identityCenter',
+    'roles',
+    'discoverRoles',
+    'terraform',
+    'moveKeys',
+    'rotateKey',
+    'agentWrite',
+    'agentBackend',
+    'deviceFlow',
+    'authCodeFlow',
+    'discovery',
+  ]) {
     const probes = probeRuns<{ ms: number; loaded: string[] }>(PROBE_RUNS, 'feature', name);
     const kb = probes[0].loaded.reduce((sum, f) => sum + fs.statSync(path.join(ROOT, f)).size, 0) / 1024;
     const load = median(probes.map((p) => p.ms));

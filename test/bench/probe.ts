@@ -2,8 +2,9 @@
 //   probe activation         → activates dist/extension.js with a stub vscode; what it loaded and the heap after
 // (dist/ is BENCH_DIST when set: another build's bundles, e.g. main's, measured in the same run as a baseline.)
 //   probe bundle <file>      → the time to load one lazy bundle from dist/ the first time
-//   probe feature <name>     → activation, then the time to load a feature activation leaves for its first use
-//                              (dist/extension/<name>-<hash>.mjs and the shared chunks it imports that are not loaded)
+//   probe feature <name>     → activation, then (once its background work has finished) the time to load a feature
+//                              activation leaves for its first use (dist/extension/<name>-<hash>.mjs and the shared
+//                              chunks it imports that are not loaded)
 //   probe profiles <n>       → activation, then ~/.aws/config + catalog with n profiles held; the heap after
 // Prints one JSON line.
 import * as fs from 'node:fs';
@@ -23,6 +24,15 @@ function heapMb(): number {
   return process.memoryUsage().heapUsed / 1024 / 1024;
 }
 
+/** Resolves once no file read or DNS lookup has been pending for three consecutive turns of the event loop. */
+async function backgroundSettled(): Promise<void> {
+  const busy = () => process.getActiveResourcesInfo().some((kind) => /^FSReq|^GetAddrInfo|^FileHandle/.test(kind));
+  for (let quiet = 0; quiet < 3;) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    quiet = busy() ? 0 : quiet + 1;
+  }
+}
+
 async function main(): Promise<unknown> {
   const [mode, arg] = process.argv.slice(2);
   if (mode === 'activation') {
@@ -40,6 +50,10 @@ async function main(): Promise<unknown> {
   }
   if (mode === 'feature') {
     await activate();
+    // With the stub, every setting is set, so activation starts background work (the workspace role reads
+    // ~/.aws/config through dist/iniLoader.js, the endpoint starts): ~20 ms that would otherwise be timed as the
+    // feature's load. Timed once that has finished: no file read pending for a few turns of the event loop.
+    await backgroundSettled();
     const before = new Set(loadedDistFiles());
     const dir = path.join(DIST, 'extension');
     const file = fs.readdirSync(dir).find((f) => f.startsWith(`${arg}-`) && f.endsWith('.mjs'));

@@ -14,15 +14,14 @@ import { ownAncestry } from '../agents/ancestry';
 import { AGENT_HEADER, AGENT_PROCESS_HEADER, agentOfHeader, agentProcessOfHeader } from '../agents/markers';
 import type { Identity } from '../session';
 import { UserError } from '../userError';
-import { EXTERNAL_REVOKED_MESSAGE } from './messages';
+import { EXTERNAL_REVOKED_MESSAGE, ROLE_ENDED_MESSAGE } from './messages';
 import { staticServedUntil } from '../vault/staticRoles';
 
 export type { TokenSpec } from './tokens';
 export type { IdentityProvider } from './freshCredentials';
 
 export const NO_ACTIVE_ROLE_MESSAGE = 'No AWS role is active in VS Code: pick one in IAM Switchboard';
-export const ROLE_ENDED_MESSAGE = "This terminal's role ended: open a new terminal as the role in IAM Switchboard";
-export { EXTERNAL_REVOKED_MESSAGE };
+export { EXTERNAL_REVOKED_MESSAGE, ROLE_ENDED_MESSAGE };
 export const UNKNOWN_TOKEN_MESSAGE = "This terminal's credential token is not valid in this VS Code window: open a new terminal";
 const AGENT_TOOLS_TOKEN_MESSAGE = "This token is for IAM Switchboard's agent tools and serves no credentials";
 const AGENT_ACCESS_NONE_MESSAGE =

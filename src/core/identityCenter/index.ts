@@ -1,16 +1,17 @@
 // One IAM Identity Center instance as the edge uses it: sign in (the browser's authorization code with PKCE, or the
 // device code), a valid token (ours, refreshed,
 // else the AWS CLI's, read only), discovery, role credentials, sign out. Tokens stay in the SecretStore and in
-// memory; what this returns for globalState (a Directory) holds names only.
+// memory; what this returns for globalState (a Directory) holds names only. The sign-in flows and discovery are
+// imported when first used: the extension's activation, which makes this class, does not load them.
 import type { Identity } from '../session';
 import { UserError } from '../userError';
 import { cliCacheFile, readCliToken } from './cliCache';
-import { type BrowserSignInOptions, signInWithBrowser } from './authCodeFlow';
+import type { BrowserSignInOptions } from './authCodeFlow';
 import { portalCall, serviceErrorOf } from './clients';
 import { type RoleCredentialsRequest, roleCredentials } from './credentials';
-import { type SignInOptions, signIn } from './deviceFlow';
+import type { SignInOptions } from './deviceFlow';
 import { type Directory, toCached } from './directory';
-import { type DiscoveryOptions, discover } from './discovery';
+import type { DiscoveryOptions } from './discovery';
 import type { IdentityCenterInstance, IdentityCenterSettings, SecretStore } from './instance';
 import { REFRESH_WINDOW_MS, type SsoToken, forget, forgetToken, readToken, validToken } from './tokens';
 
@@ -68,11 +69,13 @@ export class IdentityCenter {
 
   /** The device flow; the token is stored and the caller learns only when it ends. */
   async signIn(options: SignInOptions & CallOptions): Promise<SignInState> {
+    const { signIn } = await import('./deviceFlow');
     return stateOf(await signIn(this.instance, this.secrets, this.with(options), options));
   }
 
   /** The authorization code with PKCE through a loopback redirect: for a browser on this machine. */
   async signInWithBrowser(options: BrowserSignInOptions & CallOptions): Promise<SignInState> {
+    const { signInWithBrowser } = await import('./authCodeFlow');
     return stateOf(await signInWithBrowser(this.instance, this.secrets, this.with(options), options));
   }
 
@@ -100,6 +103,7 @@ export class IdentityCenter {
 
   /** Every account and permission set, names only (ready for globalState). */
   async discover(options: DiscoveryOptions & CallOptions = {}): Promise<Directory> {
+    const { discover } = await import('./discovery');
     const directory = await this.withToken(options, (token, settings) => discover(this.instance, token.accessToken, settings, options));
     return toCached(directory);
   }
