@@ -384,15 +384,19 @@ export async function runInTerminal(page: Page, name: string, line: string): Pro
 }
 
 export async function waitForActiveTerminalText(page: Page, pattern: RegExp, timeout = 20_000): Promise<void> {
-  const rows = page.locator('.part.panel .terminal-wrapper.active .xterm-rows');
+  await waitForRowsText(page.locator('.part.panel .terminal-wrapper.active .xterm-rows'), pattern, timeout, 'the active terminal');
+}
+
+/** Waits until a terminal's rows show `pattern`; the error names `what` and shows what they show. */
+async function waitForRowsText(rows: Locator, pattern: RegExp, timeout: number, what: string): Promise<void> {
   const deadline = Date.now() + timeout;
   let text = '';
   while (Date.now() < deadline) {
     text = (await rows.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
     if (pattern.test(text)) return;
-    await page.waitForTimeout(250);
+    await rows.page().waitForTimeout(100);
   }
-  throw new Error(`the active terminal never showed ${pattern}; it shows:\n${text}`);
+  throw new Error(`${what} never showed ${pattern}; it shows:\n${text}`);
 }
 
 function escapeRegExp(text: string): string {
@@ -413,14 +417,7 @@ export async function openedTerminal(page: Page, open: () => Promise<void>, read
   await open();
   const rows = page.locator('.part.panel .terminal-wrapper.active:not([data-e2e-earlier]) .xterm-rows');
   await rows.waitFor({ timeout });
-  const deadline = Date.now() + timeout;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = (await rows.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
-    if (ready.test(text)) return;
-    await page.waitForTimeout(100);
-  }
-  throw new Error(`the new terminal never showed ${ready}; it shows:\n${text}`);
+  await waitForRowsText(rows, ready, timeout, 'the new terminal');
 }
 
 /** Where the extension's log (its output channel) had got to: a later wait looks only at what came after. */

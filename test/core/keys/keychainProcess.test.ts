@@ -109,6 +109,22 @@ const boto3 = () =>
     aws.url,
   ]);
 
+/** What `run` gets while a window with agents' access `sameAsMe` serves the keys instead of `window`. */
+async function withSameAsMeWindow<T>(run: () => Promise<T>): Promise<T> {
+  const sameAsMe = new KeychainServer(
+    (profile) => keychain.read(profile),
+    () => true,
+  );
+  await sameAsMe.start([folder]);
+  await window.stop();
+  try {
+    return await run();
+  } finally {
+    await window.start([folder]);
+    await sameAsMe.stop();
+  }
+}
+
 /** Every regular file under `dir`. */
 function filesUnder(dir: string): string[] {
   return fs
@@ -252,20 +268,9 @@ describe('a key moved into the keychain', () => {
     assert.equal(person.code, 0, person.stderr);
     assert.equal(JSON.parse(person.stdout).AccessKeyId, ALICE_ID);
     // iamSwitchboard.agents.access = sameAsMe: the agent has what the person has, as at the endpoint.
-    const sameAsMe = new KeychainServer(
-      (profile) => keychain.read(profile),
-      () => true,
-    );
-    await sameAsMe.start([folder]);
-    await window.stop();
-    try {
-      const allowed = await helper({ CLAUDECODE: '1' });
-      assert.equal(allowed.code, 0, allowed.stderr);
-      assert.equal(JSON.parse(allowed.stdout).AccessKeyId, ALICE_ID);
-    } finally {
-      await window.start([folder]);
-      await sameAsMe.stop();
-    }
+    const allowed = await withSameAsMeWindow(() => helper({ CLAUDECODE: '1' }));
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.equal(JSON.parse(allowed.stdout).AccessKeyId, ALICE_ID);
   });
 
   it("gives no long-lived key to an agent's command that dropped its marker below the agent's process", async () => {
@@ -294,21 +299,10 @@ describe('a key moved into the keychain', () => {
     assert.equal(person.code, 0, person.stderr);
     assert.equal(JSON.parse(person.stdout).AccessKeyId, ALICE_ID);
     // iamSwitchboard.agents.access = sameAsMe: the agent has what the person has, as at the endpoint.
-    const sameAsMe = new KeychainServer(
-      (profile) => keychain.read(profile),
-      () => true,
-    );
-    await sameAsMe.start([folder]);
-    await window.stop();
-    try {
-      const [how, file, args] = dropped[2];
-      const allowed = await outcome(file, args, { ...env, CLAUDECODE: '1' });
-      assert.equal(allowed.code, 0, `${how}: ${allowed.stderr}`);
-      assert.equal(JSON.parse(allowed.stdout).AccessKeyId, ALICE_ID);
-    } finally {
-      await window.start([folder]);
-      await sameAsMe.stop();
-    }
+    const [how, file, args] = dropped[2];
+    const allowed = await withSameAsMeWindow(() => outcome(file, args, { ...env, CLAUDECODE: '1' }));
+    assert.equal(allowed.code, 0, `${how}: ${allowed.stderr}`);
+    assert.equal(JSON.parse(allowed.stdout).AccessKeyId, ALICE_ID);
   });
 
   it("gives the key to a person's command in a window started from an agent's shell (the window's ancestors are not the requester's)", async () => {
