@@ -13,7 +13,13 @@ const PROBE = path.resolve(__dirname, '../bench/probe.js');
 test('activation loads three files of its own: dist/extension.js, extension.mjs and one chunk, nothing else', async () => {
   const { stdout } = await promisify(execFile)(process.execPath, ['--no-warnings', PROBE, 'activation']);
   const { loaded } = JSON.parse(stdout.trim().split('\n').pop()!) as { loaded: string[] };
-  const names = loaded.map((file) => file.split(path.sep).join('/')).sort();
+  // The stub's settings are all set, so the background work activation starts (the workspace role check reading
+  // ~/.aws/config through dist/iniLoader.js) may or may not have loaded that file by the time activate() returns,
+  // as the machine's load decides; a window with default settings does not start it. It is not activation's own.
+  const names = loaded
+    .map((file) => file.split(path.sep).join('/'))
+    .filter((file) => file !== 'dist/iniLoader.js')
+    .sort();
   assert.equal(names.length, 3, names.join(', '));
   assert.equal(names[0], 'dist/extension.js');
   // esbuild splits what activation needs by which lazy features also use each part unless every feature is built
