@@ -249,23 +249,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Developer: Reload Window, then waits until the IAM Switchboard sidebar is back. */
-export async function reloadWorkbench(page: Page, options?: MayRetry): Promise<void> {
+export async function reloadWorkbench(page: Page): Promise<void> {
   await reloadWindow(page);
-  // The workbench restores its last sidebar while it loads; clicking its icon too early can toggle it shut.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await openViewContainer(page);
-      return;
-    } catch (error) {
-      if (attempt === 3) throw error;
-      actedAgain('reloadWorkbench', 'the IAM Switchboard icon', {
-        mayRetryBecause:
-          'the workbench restores its last sidebar while it loads and says nothing when done: a click on its icon then toggles it shut',
-        ...options,
-      });
-      await page.locator('.part.activitybar .action-item:has(> .action-label[aria-label^="IAM Switchboard"])').click();
-    }
-  }
+  // The workbench restores its last sidebar while it loads and says nothing when done, so a click on the
+  // activity bar icon could toggle it shut. "View: Show IAM Switchboard" only ever opens it.
+  await runCommand(page, 'View: Show IAM Switchboard');
+  await page.locator('.part.sidebar .composite.title', { hasText: 'IAM Switchboard' }).waitFor({ timeout: 10_000 });
 }
 
 /** Developer: Reload Window (which saves the window's state first, unlike a page reload), until the new one is up. */
