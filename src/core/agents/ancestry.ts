@@ -4,7 +4,8 @@
 // /proc/<pid>/environ shows. Only this user's processes can be read, which is every process an agent of theirs runs.
 // Used by the endpoint for a TCP peer (peerProcess.ts) and by the credential helper for itself (keychain requests).
 import * as fs from 'node:fs/promises';
-import { agentOf } from './markers';
+import type { IncomingHttpHeaders } from 'node:http';
+import { AGENT_HEADER, AGENT_PROCESS_HEADER, agentOf, agentOfHeader, agentProcessOfHeader } from './markers';
 
 /** Deep enough for agent → shell → script → aws → credential helper, with room to spare. */
 const MAX_ANCESTORS = 24;
@@ -63,4 +64,15 @@ export function ownAncestry(self: number = process.pid): Promise<Set<number>> {
     ownAncestors.set(self, chain);
   }
   return chain;
+}
+
+/**
+ * The agent a request to one of the window's sockets names. The helper names the process carrying the marker it
+ * found: a marker on this window's own ancestors (VS Code started from an agent's shell) says nothing about the
+ * requester, as for TCP peers. A program that speaks the protocol itself can lie: see the README's threat model.
+ */
+export async function agentOfRequest(headers: IncomingHttpHeaders): Promise<string | undefined> {
+  const agent = agentOfHeader(headers[AGENT_HEADER]);
+  const pid = agentProcessOfHeader(headers[AGENT_PROCESS_HEADER]);
+  return agent !== undefined && pid !== undefined && (await ownAncestry()).has(pid) ? undefined : agent;
 }

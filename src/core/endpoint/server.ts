@@ -10,8 +10,8 @@ import { type TokenSpec, isTokenShape, requestToken, TokenRegistry } from './tok
 import { Freshener, type FreshnessOptions, type IdentityProvider } from './freshCredentials';
 import { answerAgentRoute, isAgentRoute } from './agentRoutes';
 import type { AgentAccess, AgentBackend } from '../agents/backend';
-import { ownAncestry } from '../agents/ancestry';
-import { AGENT_HEADER, AGENT_PROCESS_HEADER, agentOfHeader, agentProcessOfHeader } from '../agents/markers';
+import { agentOfRequest } from '../agents/ancestry';
+import { AGENT_HEADER, agentOfHeader } from '../agents/markers';
 import type { Identity } from '../session';
 import { UserError } from '../userError';
 import { EXTERNAL_REVOKED_MESSAGE, ROLE_ENDED_MESSAGE } from './messages';
@@ -264,7 +264,7 @@ export class CredentialEndpoint {
     const identity = spec.kind === 'pinned' ? spec.identity : this.options.provider.activeIdentity();
     // With sameAsMe an agent gets what the person gets: no need to look for one (the /proc walk costs ~9 ms).
     if (this.agentAccess() !== 'sameAsMe') {
-      const agent = (await agentNamed(req)) ?? (await this.options.agentOfPeer?.(req.socket));
+      const agent = (await agentOfRequest(req.headers)) ?? (await this.options.agentOfPeer?.(req.socket));
       if (agent !== undefined) return this.answerAgent(agent, identity);
     }
     if (!identity) {
@@ -394,14 +394,4 @@ function send(res: ServerResponse, answer: Answer): void {
     'Cache-Control': 'no-store',
   });
   res.end(body);
-}
-
-/**
- * The agent a request names. The helper names the process carrying the marker it found: a marker on this window's
- * own ancestors (VS Code started from an agent's shell) says nothing about the requester, as for TCP peers.
- */
-async function agentNamed(req: IncomingMessage): Promise<string | undefined> {
-  const agent = agentOfHeader(req.headers[AGENT_HEADER]);
-  const pid = agentProcessOfHeader(req.headers[AGENT_PROCESS_HEADER]);
-  return agent !== undefined && pid !== undefined && (await ownAncestry()).has(pid) ? undefined : agent;
 }

@@ -4,8 +4,7 @@
 // the profile and the folder, so any open window serves it; when none is open, the helper says so.
 import * as fs from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { ownAncestry } from '../agents/ancestry';
-import { AGENT_HEADER, AGENT_PROCESS_HEADER, agentOfHeader, agentProcessOfHeader } from '../agents/markers';
+import { agentOfRequest } from '../agents/ancestry';
 import { newSocketPath } from '../endpoint/externalSockets';
 import { commandLine } from '../endpoint/terminalProfile';
 import type { AccessKey } from './accessKey';
@@ -106,17 +105,9 @@ export class KeychainServer {
     }
   }
 
-  /**
-   * Whether a request is an agent's the person's key is withheld from. The helper names the agent whose marker it
-   * found in its environment or, on Linux, in an ancestor's environment at its start (so a marker dropped with
-   * `env -u` or `unset` below the agent's shell still counts), and the process carrying it. A marker on this
-   * window's own ancestors (VS Code started from an agent's shell, as the endpoint rules for TCP peers) says nothing
-   * about the requester. A program that speaks this protocol itself can lie: see the README's AI agents threat model.
-   */
+  /** Whether a request is an agent's (agentOfRequest), from which the person's long-lived key is withheld. */
   private async refusesAgent(headers: IncomingHttpHeaders): Promise<boolean> {
-    if (agentOfHeader(headers[AGENT_HEADER]) === undefined || this.agentsGetMyKeys()) return false;
-    const pid = agentProcessOfHeader(headers[AGENT_PROCESS_HEADER]);
-    return pid === undefined || !(await ownAncestry()).has(pid);
+    return !this.agentsGetMyKeys() && (await agentOfRequest(headers)) !== undefined;
   }
 
   /** Closes the socket and removes its file: tools then ask another window, or hear that none is open. */
